@@ -1,0 +1,66 @@
+# Every target creates or refreshes .venv by itself when pyproject.toml changes.
+PY        ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+SAM_VENV  := .tools/sam
+SAM       := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed
+ROOT      := $(CURDIR)
+
+.PHONY: demo test test-unit test-integration test-e2e lint bench schemas build up deploy clean venv
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "pip>=25,<26.3"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -c "import site,sys; open(site.getsitepackages()[0]+'/courtyard-src.pth','w').write('\n'.join(['$(ROOT)','$(ROOT)/functions','$(ROOT)/layers/courtyard'])+'\n')"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# SAM CLI pins older boto3/pydantic, so it lives in its own tool environment.
+$(SAM_STAMP):
+	$(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q "aws-sam-cli>=1.120,<2"
+	touch $(SAM_STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m infra.local demo
+
+up: $(STAMP)
+	$(BIN)/python -m infra.local up
+
+test: lint test-unit test-integration test-e2e
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python ../shared/tools/house_rules.py . 2>/dev/null || $(BIN)/python infra/house_rules_fallback.py
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+schemas: $(STAMP)
+	$(BIN)/python -m schemas.generate
+
+build: $(STAMP) $(SAM_STAMP)
+	$(SAM) build --template template.yaml
+	$(BIN)/python -m infra.build compile .aws-sam/build
+
+deploy: build
+	$(SAM) deploy --guided
+
+clean:
+	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""Who is calling: the frozen TenantContext built once per request from verified token claims.
+
+The tenant comes only from the verified claim ``custom:tenant_id`` and roles only from ``cognito:groups``;
+never from a path, a query string or a body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from courtyard.errors import Forbidden, Unauthorized
+
+TENANT_CLAIM = "custom:tenant_id"
+GROUPS_CLAIM = "cognito:groups"
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    MANAGER = "manager"
+    SERVICE_DESK = "service_desk"
+    TECHNICIAN = "technician"
+    FINANCE = "finance"
+    GUARD = "guard"
+    RESIDENT = "resident"
+
+
+STAFF_ROLES = frozenset({Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD})
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    tenant_id: str
+    user_id: str
+    roles: frozenset[Role]
+    username: str | None = None
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def require(self, *roles: Role) -> None:
+        """Raise Forbidden unless the caller holds at least one of ``roles``."""
+        if not self.has_role(*roles):
+            wanted = ", ".join(sorted(r.value for r in roles))
+            raise Forbidden(f"this action needs one of the roles: {wanted}")
+
+    @property
+    def is_staff(self) -> bool:
+        return not self.roles.isdisjoint(STAFF_ROLES)
+
+    @property
+    def is_resident(self) -> bool:
+        return Role.RESIDENT in self.roles
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any] | None) -> TenantContext:
+        """Build the context from an authorizer's verified claims; a missing tenant or subject is a 401."""
+        if not claims:
+            raise Unauthorized("authentication required")
+        tenant_id = str(claims.get(TENANT_CLAIM) or "").strip()
+        user_id = str(claims.get("sub") or "").strip()
+        if not tenant_id or not user_id:
+            raise Unauthorized("token carries no tenant or subject")
+        return cls(
+            tenant_id=tenant_id,
+            user_id=user_id,
+            roles=frozenset(_known_roles(_groups(claims.get(GROUPS_CLAIM)))),
+            username=claims.get("cognito:username") or None,
+        )
+
+
+def _groups(raw: Any) -> list[str]:
+    """API Gateway flattens list claims into strings ("[a, b]" or "a,b"); accept every shape it produces."""
+    if raw is None:
+        return []
+    if isinstance(raw, list | tuple | set | frozenset):
+        return [str(g) for g in raw]
+    text = str(raw).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [str(g).strip() for g in parsed]
+        text = text.strip("[]")
+    return [g for g in text.replace(" ", ",").split(",") if g]
+
+
+def _known_roles(groups: Iterable[str]) -> Iterable[Role]:
+    for group in groups:
+        try:
+            yield Role(group.strip())
+        except ValueError:
+            continue

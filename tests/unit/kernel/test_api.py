@@ -1,0 +1,172 @@
+import io
+import json
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, Field
+
+from courtyard.api import build_resolver
+from courtyard.errors import Conflict, NotFound
+from courtyard.tenancy import Role
+from tests.factories import FakeLambdaContext, api_event, body_of, claims
+
+log_stream = io.StringIO()
+logger = Logger(service="kernel-test", stream=log_stream)
+app = build_resolver("kernel-test", logger=logger)
+
+
+class Thing(BaseModel):
+    name: str = Field(min_length=1)
+    count: int = Field(ge=1)
+
+
+@app.get("/whoami")
+def whoami() -> dict[str, str]:
+    ctx = app.tenant()
+    logger.info("served whoami")
+    return {"tenant_id": ctx.tenant_id, "user_id": ctx.user_id}
+
+
+@app.post("/things")
+def create_thing(thing: Thing) -> dict[str, object]:
+    app.tenant().require(Role.MANAGER)
+    return {"name": thing.name, "count": thing.count}
+
+
+@app.get("/missing")
+def missing() -> None:
+    raise NotFound("thing")
+
+
+@app.get("/conflict")
+def conflict() -> None:
+    raise Conflict("already closed")
+
+
+@app.get("/boom")
+def boom() -> None:
+    raise RuntimeError("secret internals /var/task/app.py line 3")
+
+
+@app.get("/public")
+def public() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/idem")
+def idem() -> dict[str, str | None]:
+    return {"key": app.idempotency_key()}
+
+
+def call(event):
+    return app.resolve(event, FakeLambdaContext())
+
+
+def test_tenant_comes_from_claims_not_from_request():
+    event = api_event(
+        "GET",
+        "/whoami",
+        claims=claims("t-a", "u-1"),
+        headers={"x-tenant-id": "t-b"},
+        query={"tenant_id": "t-b"},
+    )
+    assert body_of(call(event)) == {"tenant_id": "t-a", "user_id": "u-1"}
+
+
+def test_route_needing_tenant_without_claims_is_401_with_error_body():
+    response = call(api_event("GET", "/whoami"))
+    assert response["statusCode"] == 401
+    assert body_of(response)["error"]["code"] == "unauthorized"
+
+
+def test_public_route_needs_no_claims():
+    assert call(api_event("GET", "/public"))["statusCode"] == 200
+
+
+def test_domain_errors_map_to_status_and_error_body():
+    assert call(api_event("GET", "/missing", claims=claims()))["statusCode"] == 404
+    response = call(api_event("GET", "/conflict", claims=claims()))
+    assert response["statusCode"] == 409
+    assert body_of(response) == {"error": {"code": "conflict", "message": "already closed", "details": []}}
+
+
+def test_role_check_is_403():
+    response = call(api_event("POST", "/things", claims=claims(roles=(Role.RESIDENT,)), body={"name": "a", "count": 1}))
+    assert response["statusCode"] == 403
+    assert body_of(response)["error"]["code"] == "forbidden"
+
+
+def test_validation_failure_is_422_with_error_body_and_no_input_echo():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": "", "count": "x13800"})
+    response = call(event)
+    assert response["statusCode"] == 422
+    error = body_of(response)["error"]
+    assert error["code"] == "validation_failed"
+    assert {tuple(d["loc"]) for d in error["details"]} == {("body", "name"), ("body", "count")}
+    assert "x13800" not in response["body"]
+
+
+def test_malformed_json_is_400():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="{not json")
+    response = call(event)
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_json"
+
+
+def test_valid_request_succeeds():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": "a", "count": 2})
+    assert body_of(call(event)) == {"name": "a", "count": 2}
+
+
+def test_unexpected_exception_is_500_with_request_id_and_no_traceback():
+    event = api_event("GET", "/boom", claims=claims())
+    response = call(event)
+    assert response["statusCode"] == 500
+    error = body_of(response)["error"]
+    assert error["code"] == "internal"
+    assert error["request_id"] == event["requestContext"]["requestId"]
+    assert "Traceback" not in response["body"]
+    assert "secret internals" not in response["body"]
+
+
+def test_unknown_route_is_404_with_error_body():
+    response = call(api_event("GET", "/nowhere", claims=claims()))
+    assert response["statusCode"] == 404
+    assert body_of(response)["error"]["code"] == "route_not_found"
+
+
+def logged_lines():
+    lines = [json.loads(line) for line in log_stream.getvalue().splitlines() if line.startswith("{")]
+    log_stream.seek(0)
+    log_stream.truncate()
+    return lines
+
+
+def test_logs_carry_tenant_and_correlation_id():
+    event = api_event("GET", "/whoami", claims=claims("t-log", "u-log"))
+    logged_lines()
+    call(event)
+    lines = logged_lines()
+    served = next(line for line in lines if line.get("message") == "served whoami")
+    assert served["tenant_id"] == "t-log"
+    assert served["correlation_id"] == event["requestContext"]["requestId"]
+
+
+def test_log_keys_do_not_leak_into_the_next_request():
+    call(api_event("GET", "/whoami", claims=claims("t-first", "u")))
+    logged_lines()
+    logger.info("between requests")
+    line = logged_lines()[-1]
+    assert "tenant_id" not in line
+
+
+def test_idempotency_key_shape_is_checked():
+    ok = call(api_event("GET", "/idem", claims=claims(), headers={"Idempotency-Key": "abcdefgh-1234"}))
+    assert body_of(ok) == {"key": "abcdefgh-1234"}
+    bad = call(api_event("GET", "/idem", claims=claims(), headers={"Idempotency-Key": "short"}))
+    assert bad["statusCode"] == 400
+
+
+def test_cors_headers_present():
+    response = call(api_event("GET", "/public", headers={"origin": "https://app.example"}))
+    headers = {k.lower(): v for k, v in (response.get("multiValueHeaders") or {}).items()}
+    assert "access-control-allow-origin" in headers

@@ -47,7 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/python ../shared/tools/house_rules.py . 2>/dev/null || $(BIN)/python infra/house_rules_fallback.py
+	@if [ -f ../shared/tools/house_rules.py ]; then $(BIN)/python ../shared/tools/house_rules.py .; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -56,8 +56,8 @@ schemas: $(STAMP)
 	$(BIN)/python -m schemas.generate
 
 build: $(STAMP) $(SAM_STAMP)
-	$(SAM) build --template template.yaml
-	$(BIN)/python -m infra.build compile .aws-sam/build
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(SAM) build --template template.yaml --build-in-source
+	$(BIN)/python infra/build.py compile .aws-sam/build
 
 deploy: build
 	$(SAM) deploy --guided

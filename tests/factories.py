@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.tenancy import Role
 
@@ -75,6 +77,10 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+def lambda_context() -> LambdaContext:
+    return cast(LambdaContext, FakeLambdaContext())
 
 
 def body_of(response: dict[str, Any]) -> Any:

@@ -1,6 +1,6 @@
 """DynamoDB access for the directory; items stay private to this module.
 
-Keys: the tenant record is ``T#{tenant}#TENANT / TENANT``; a person's profile is ``T#{tenant}#USER#{sub} / PROFILE``.
+Keys: the tenant is ``T#{tenant}#TENANT / TENANT``; a profile is ``T#{tenant}#USER#{sub} / PROFILE``.
 """
 
 from __future__ import annotations

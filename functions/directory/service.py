@@ -21,7 +21,7 @@ class AuditLog(Protocol):
         resource: str,
         resource_id: str | None = None,
         details: dict[str, Any] | None = None,
-    ) -> None: ...
+    ) -> object: ...
 
 
 class DirectoryService:

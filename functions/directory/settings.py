@@ -13,4 +13,4 @@ class DirectorySettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> DirectorySettings:
-    return DirectorySettings()  # type: ignore[call-arg]  # filled from the environment
+    return DirectorySettings()  # filled from the environment

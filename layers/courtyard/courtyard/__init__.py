@@ -1,1 +1,1 @@
-"""Courtyard's shared kernel: tenancy, errors, the API resolver, settings and AWS adapters shared by every feature."""
+"""Courtyard's shared kernel: tenancy, errors, the API resolver, settings and AWS adapters."""

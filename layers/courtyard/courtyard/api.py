@@ -33,7 +33,7 @@ class CourtyardResolver(APIGatewayRestResolver):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
         ctx = TenantContext.from_claims(self.current_event.request_context.authorizer.claims)
-        self.append_context(**{_TENANT_KEY: ctx})
+        self.append_context(**{_TENANT_KEY: ctx})  # type: ignore[no-untyped-call]
         return ctx
 
     def header(self, name: str) -> str | None:
@@ -44,7 +44,7 @@ class CourtyardResolver(APIGatewayRestResolver):
         return value
 
     def idempotency_key(self) -> str | None:
-        """The client's ``Idempotency-Key`` header, checked for a sane shape (8 to 255 printable characters)."""
+        """The client's ``Idempotency-Key`` header, 8 to 255 printable characters."""
         key = self.header("Idempotency-Key")
         if key is None:
             return None
@@ -71,7 +71,9 @@ def build_resolver(service_name: str, logger: Logger | None = None) -> Courtyard
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
 def _tenant_middleware(
@@ -93,26 +95,27 @@ def _tenant_middleware(
 
 
 def _register_error_handlers(app: CourtyardResolver, logger: Logger) -> None:
-    @app.exception_handler(DomainError)
+    @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
     def domain_error(error: DomainError) -> Response[Any]:
         if error.status >= 500:
             logger.exception("domain error with server status")
         return json_response(error.status, error.body())
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def validation_error(error: RequestValidationError) -> Response[Any]:
         details = [_validation_detail(e) for e in error.errors()]
         if any(d["type"] == "json_invalid" for d in details):
             return json_response(400, error_body("invalid_json", "request body is not valid JSON", details))
         return json_response(
-            HTTPStatus.UNPROCESSABLE_ENTITY, error_body("validation_failed", "request failed validation", details)
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            error_body("validation_failed", "request failed validation", details),
         )
 
     @app.not_found
     def route_not_found(_: NotFoundError) -> Response[Any]:
         return json_response(404, error_body("route_not_found", "no such route"))
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def unexpected(_: Exception) -> Response[Any]:
         # The traceback goes to the log only; the caller gets an id to quote to support.
         logger.exception("unhandled error")

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from courtyard.api import build_resolver
 from courtyard.errors import Conflict, NotFound
 from courtyard.tenancy import Role
-from tests.factories import FakeLambdaContext, api_event, body_of, claims
+from tests.factories import api_event, body_of, claims, lambda_context
 
 log_stream = io.StringIO()
 logger = Logger(service="kernel-test", stream=log_stream)
@@ -58,7 +58,7 @@ def idem() -> dict[str, str | None]:
 
 
 def call(event):
-    return app.resolve(event, FakeLambdaContext())
+    return app.resolve(event, lambda_context())
 
 
 def test_tenant_comes_from_claims_not_from_request():
@@ -90,13 +90,17 @@ def test_domain_errors_map_to_status_and_error_body():
 
 
 def test_role_check_is_403():
-    response = call(api_event("POST", "/things", claims=claims(roles=(Role.RESIDENT,)), body={"name": "a", "count": 1}))
+    response = call(
+        api_event("POST", "/things", claims=claims(roles=(Role.RESIDENT,)), body={"name": "a", "count": 1})
+    )
     assert response["statusCode"] == 403
     assert body_of(response)["error"]["code"] == "forbidden"
 
 
 def test_validation_failure_is_422_with_error_body_and_no_input_echo():
-    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": "", "count": "x13800"})
+    event = api_event(
+        "POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": "", "count": "x13800"}
+    )
     response = call(event)
     assert response["statusCode"] == 422
     error = body_of(response)["error"]

@@ -5,7 +5,9 @@ from courtyard.tenancy import Role, TenantContext
 
 
 def test_context_comes_from_verified_claims():
-    ctx = TenantContext.from_claims({"sub": "u1", "custom:tenant_id": "t1", "cognito:groups": "manager,finance"})
+    ctx = TenantContext.from_claims(
+        {"sub": "u1", "custom:tenant_id": "t1", "cognito:groups": "manager,finance"}
+    )
     assert (ctx.tenant_id, ctx.user_id) == ("t1", "u1")
     assert ctx.roles == {Role.MANAGER, Role.FINANCE}
 

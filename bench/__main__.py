@@ -1,0 +1,49 @@
+"""`make bench`: every benchmark, one table, and bench/results.json."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from bench import cold_import, requests
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def main() -> int:
+    logging.disable(logging.CRITICAL)
+    imports = cold_import.run()
+    with contextlib.redirect_stdout(io.StringIO()):  # handler logs are not the benchmark's output
+        routes = requests.run()
+    floor = imports[0].median_ms
+    print("Cold import, fresh interpreter, compiled .pyc (median of 7)")
+    print(f"  {'module':<52} {'ms':>8} {'x floor':>8}")
+    for result in imports:
+        print(f"  {result.name:<52} {result.median_ms:>8.1f} {result.median_ms / floor:>8.2f}")
+    print("\nPer request, in-process moto (median CPU of 50; AWS calls cold/warm)")
+    print(f"  {'route':<20} {'CPU ms':>8} {'cold':>6} {'warm':>6}  calls (warm)")
+    for route in routes:
+        calls = ", ".join(f"{k}={v}" for k, v in sorted(route.calls.items())) or "-"
+        print(
+            f"  {route.route:<20} {route.cpu_ms_median:>8.2f} {route.aws_calls_cold:>6} "
+            f"{route.aws_calls_warm:>6}  {calls}"
+        )
+    RESULTS.write_text(
+        json.dumps(
+            {"cold_import": [asdict(r) for r in imports], "requests": [asdict(r) for r in routes]},
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Infrastructure: the local cloud and deployment helpers."""

@@ -1,0 +1,138 @@
+"""The local cloud's commands: ``up``, ``demo``, ``token USER``, ``invoke FN --event FILE``, ``fire FN``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from infra.local.cloud import DEFAULT_TEMPLATE, STATE_DIR, CloudInfo, LocalCloud
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(os.environ.get("COURTYARD_STATE_DIR", str(STATE_DIR))),
+        help="where a running cloud keeps cloud.json and its logs (default .local, or $COURTYARD_STATE_DIR)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start the local cloud with demo data and keep it running")
+    up.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
+    up.add_argument("--api-port", type=int, default=0)
+    up.add_argument("--mqtt-port", type=int, default=0)
+    up.add_argument("--no-seed", action="store_true", help="start empty, without the demo firms and users")
+    commands.add_parser("demo", help="start the local cloud, walk through what it does, stop")
+    token = commands.add_parser("token", help="print a bearer (ID) token for a demo user")
+    token.add_argument("user")
+    invoke = commands.add_parser("invoke", help="invoke a function with an event file")
+    invoke.add_argument("function")
+    invoke.add_argument("--event", type=Path, required=True)
+    fire = commands.add_parser("fire", help="run a scheduled function now")
+    fire.add_argument("function")
+    fire.add_argument("--name", help="which of the function's schedules (default: its first)")
+    args = parser.parse_args(argv)
+
+    if args.command == "up":
+        return _up(args.template, args.state_dir, args.api_port, args.mqtt_port, seed=not args.no_seed)
+    if args.command == "demo":
+        from infra.demo import main as run_demo_main
+
+        return run_demo_main()
+    if args.command == "token":
+        return _token(args.state_dir, args.user)
+    if args.command == "invoke":
+        event = json.loads(args.event.read_text(encoding="utf-8"))
+        return _print_control(args.state_dir, f"/invoke/{args.function}", event)
+    if args.command == "fire":
+        suffix = f"?name={args.name}" if args.name else ""
+        return _print_control(args.state_dir, f"/fire/{args.function}{suffix}", {})
+    return 2
+
+
+def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed: bool) -> int:
+    from infra.demo import seed_cloud
+
+    cloud = LocalCloud(template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port)
+    info = cloud.start()
+    if seed and "DirectoryTable" in cloud.template.resources:
+        demo = seed_cloud(cloud)
+        info.demo = demo.to_json()
+        cloud.write_state()
+    print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
+    print(f"  API          {info.api_url}")
+    print(f"  MQTT         {info.mqtt_url}")
+    print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
+    print(f"  control      {info.control_url}")
+    print(f"  functions    {', '.join(info.functions)}")
+    print(f"  logs         {cloud.state_dir / 'logs'}")
+    if info.demo:
+        print(
+            "  demo users (password Courtyard-demo-2026; `python -m infra.local token USER` prints a token):"
+        )
+        for user in info.demo["users"]:
+            print(f"    {user['username']:<28} {user['role']:<15} tenant {user['tenant_id']}")
+    print("Press Ctrl-C to stop.", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cloud.stop()
+    return 0
+
+
+def _state(state_dir: Path) -> CloudInfo:
+    path = state_dir / "cloud.json"
+    if not path.exists():
+        sys.exit("the local cloud is not running: start it with `make up`")
+    return CloudInfo.load(path)
+
+
+def _token(state_dir: Path, username: str) -> int:
+    import boto3
+
+    from infra.local.cloud import FAKE_CREDENTIALS, REGION
+    from infra.seed import sign_in
+
+    info = _state(state_dir)
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=info.aws_endpoint,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    print(sign_in(cognito, info.user_pool_id, info.user_pool_client_id, username))
+    return 0
+
+
+def _print_control(state_dir: Path, path: str, payload: dict[str, Any]) -> int:
+    info = _state(state_dir)
+    request = urllib.request.Request(
+        info.control_url + path,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        print(error.read().decode(), file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 1 if "error" in answer else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""The local cloud: every piece of template.yaml running on one machine, with no AWS account and no Docker.
+
+moto server is the AWS endpoint (resources provisioned from the template), Chalice's local server is API
+Gateway, amqtt plus a rule bridge is IoT Core, pollers are the SQS event source mappings, a scheduler runs the
+Schedule events, and each function runs in its own worker process with exactly its template environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.local.auth import CognitoVerifier
+from infra.local.control import ControlServer
+from infra.local.functions import FunctionPool, WorkerSpec
+from infra.local.gateway import LocalApiGateway, Route
+from infra.local.iot_sql import parse_rule
+from infra.local.mqtt import LocalIot
+from infra.local.provision import Stack, provision
+from infra.local.scheduler import ScheduledJob, Scheduler, parse_schedule
+from infra.local.sqs_poller import SqsPoller
+from infra.local.template import (
+    ApiEvent,
+    FunctionSpec,
+    IoTRuleEvent,
+    ScheduleEvent,
+    SqsEvent,
+    Template,
+    load_template,
+)
+
+log = logging.getLogger("courtyard.local")
+# moto's server logs every AWS request; the local cloud's own log says what matters.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = ROOT / "template.yaml"
+STATE_DIR = ROOT / ".local"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+@dataclass
+class CloudInfo:
+    """How to reach a running local cloud; written to .local/cloud.json for the CLI."""
+
+    api_url: str
+    mqtt_url: str
+    aws_endpoint: str
+    control_url: str
+    region: str
+    stage: str
+    user_pool_id: str
+    user_pool_client_id: str
+    functions: list[str]
+    startup_s: float
+    stack: dict[str, Any] = field(default_factory=dict)
+    demo: dict[str, Any] | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path: Path) -> CloudInfo:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        template_path: Path = DEFAULT_TEMPLATE,
+        *,
+        state_dir: Path = STATE_DIR,
+        host: str = "127.0.0.1",
+        api_port: int = 0,
+        mqtt_port: int = 0,
+        aws_port: int = 0,
+        run_schedules: bool = True,
+        stage: str | None = None,
+    ) -> None:
+        self.template: Template = load_template(template_path)
+        self.state_dir = state_dir
+        self.host = host
+        self._ports = (api_port, mqtt_port, aws_port)
+        self._run_schedules = run_schedules
+        self.stage = stage or str(self.template.parameters.get("Stage", "dev"))
+        self.stack: Stack | None = None
+        self.pool: FunctionPool | None = None
+        self.gateway: LocalApiGateway | None = None
+        self.iot: LocalIot | None = None
+        self.pollers: list[SqsPoller] = []
+        self.scheduler: Scheduler | None = None
+        self.info: CloudInfo | None = None
+        self._moto: ThreadedMotoServer | None = None
+        self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="async-invoke")
+        self._control: ControlServer | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> CloudInfo:
+        started = time.perf_counter()
+        api_port, mqtt_port, aws_port = self._ports
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=aws_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        self.session = boto3.session.Session(
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=REGION,
+        )
+        self.endpoint = endpoint
+        self.stack = provision(self.template, endpoint_url=endpoint, session=self.session)
+        functions = self.template.functions()
+        self.pool = FunctionPool([self._worker_spec(f, endpoint) for f in functions], self.state_dir / "logs")
+        self.pool.start()
+
+        pool_id, client_id = self._user_pool()
+        routes = [
+            Route(function_id=f.logical_id, path=e.path, method=e.method, authorized=not e.auth_none)
+            for f in functions
+            for e in f.events_of(ApiEvent)
+        ]
+        self.gateway = LocalApiGateway(
+            routes,
+            self.pool.invoke,
+            CognitoVerifier(endpoint, pool_id, client_id, REGION),
+            stage=self.stage,
+            host=self.host,
+            port=api_port,
+        )
+        api_url = self.gateway.start()
+
+        rules = [(f.logical_id, parse_rule(e.sql)) for f in functions for e in f.events_of(IoTRuleEvent)]
+        self.iot = LocalIot(rules, self._invoke_async, host=self.host, port=mqtt_port)
+        self.iot.start()
+
+        self._start_pollers(functions)
+        jobs = [
+            ScheduledJob(
+                function_id=f.logical_id,
+                name=e.name,
+                schedule=parse_schedule(e.schedule),
+                input=json.loads(e.input) if e.input else None,
+                enabled=e.enabled and self._run_schedules,
+            )
+            for f in functions
+            for e in f.events_of(ScheduleEvent)
+        ]
+        self.scheduler = Scheduler(jobs, self._invoke_async)
+        self.scheduler.start()
+
+        self._control = ControlServer(self, host=self.host)
+        control_url = self._control.start()
+        self.info = CloudInfo(
+            api_url=api_url,
+            mqtt_url=self.iot.url,
+            aws_endpoint=endpoint,
+            control_url=control_url,
+            region=REGION,
+            stage=self.stage,
+            user_pool_id=pool_id,
+            user_pool_client_id=client_id,
+            functions=[f.logical_id for f in functions],
+            startup_s=round(time.perf_counter() - started, 2),
+            stack=json.loads(self.stack.to_json()),
+        )
+        self.write_state()
+        return self.info
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        for poller in self.pollers:
+            poller.stop(timeout_s=5)
+        if self.iot is not None:
+            self.iot.stop()
+        if self.gateway is not None:
+            self.gateway.stop()
+        if self.pool is not None:
+            self.pool.stop()
+        self._async.shutdown(wait=False, cancel_futures=True)
+        if self._moto is not None:
+            self._moto.stop()
+        state = self.state_dir / "cloud.json"
+        if state.exists():
+            state.unlink()
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def write_state(self) -> None:
+        assert self.info is not None
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "cloud.json").write_text(self.info.to_json(), encoding="utf-8")
+
+    # ------------------------------------------------------------------ operations
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+
+    def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        """A synchronous (RequestResponse) invocation."""
+        assert self.pool is not None
+        return self.pool.invoke(function_id, event)
+
+    def fire(self, function_id: str, name: str | None = None) -> Any:
+        """Run a scheduled function now, with the event its schedule would deliver, and wait for it."""
+        assert self.scheduler is not None
+        jobs = [j for j in self.scheduler.jobs if j.function_id == function_id and name in (None, j.name)]
+        if not jobs:
+            raise KeyError(f"{function_id} has no schedule{f' named {name}' if name else ''}")
+        return self.invoke(function_id, self.scheduler.build_event(jobs[0], datetime.now(UTC)))
+
+    def _invoke_async(self, function_id: str, event: dict[str, Any]) -> None:
+        # Event invocations: the caller never waits; failures are logged as Lambda's async errors would be.
+        def run() -> None:
+            try:
+                self.invoke(function_id, event)
+            except Exception:
+                log.exception("asynchronous invocation of %s failed", function_id)
+
+        self._async.submit(run)
+
+    # ------------------------------------------------------------------ wiring
+    def _worker_spec(self, function: FunctionSpec, endpoint: str) -> WorkerSpec:
+        assert self.stack is not None
+        name = self.stack.ref(function.logical_id)
+        environment = {
+            **function.resolved_environment(self.stack.resolver),
+            # What the Lambda runtime itself sets, and the local endpoint boto3 picks up by itself.
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            # There is no X-Ray daemon on this machine.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            **FAKE_CREDENTIALS,
+        }
+        return WorkerSpec(
+            function_id=function.logical_id,
+            function_name=name,
+            handler=function.handler,
+            environment=environment,
+            python_path=(str(function.code_uri), *(str(d) for d in function.layer_dirs), str(ROOT)),
+            timeout_s=float(function.timeout),
+            memory_mb=function.memory,
+        )
+
+    def _user_pool(self) -> tuple[str, str]:
+        assert self.stack is not None
+        pools = list(self.template.resources_of_type("AWS::Cognito::UserPool"))
+        clients = list(self.template.resources_of_type("AWS::Cognito::UserPoolClient"))
+        if not pools or not clients:
+            return "", ""
+        return self.stack.ref(pools[0]), self.stack.ref(clients[0])
+
+    def _start_pollers(self, functions: list[FunctionSpec]) -> None:
+        assert self.stack is not None
+        assert self.pool is not None
+        sqs = self.client("sqs")
+        for function in functions:
+            for event in function.events_of(SqsEvent):
+                if not event.enabled:
+                    continue
+                queue_arn = self.stack.resolver.resolve_str(event.queue)
+                queue_url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+                poller = SqsPoller(
+                    sqs=sqs,
+                    queue_url=queue_url,
+                    queue_arn=queue_arn,
+                    invoke=_bind(self.pool.invoke, function.logical_id),
+                    batch_size=event.batch_size,
+                    report_batch_item_failures=event.report_batch_item_failures,
+                    max_batching_window_s=event.maximum_batching_window,
+                    region=REGION,
+                )
+                poller.start()
+                self.pollers.append(poller)
+
+
+def _bind(invoke: Any, function_id: str) -> Any:
+    def call(event: dict[str, Any]) -> Any:
+        return invoke(function_id, event)
+
+    return call
+
+
+def wait_for(predicate: Any, timeout_s: float = 10.0, interval_s: float = 0.05) -> bool:
+    """Poll ``predicate`` until true or the timeout passes; for tests and the demo, never bare sleeps."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return bool(predicate())

@@ -1,0 +1,122 @@
+"""The audit trail: who did what to which resource, when, in which tenant; kept ``retention_days`` by TTL.
+
+One record per write and per read of personal data. ``details`` carries field *names*, counts and ids
+(``{"fields": ["phone"]}``), never personal data values: the writer refuses strings that look like a phone
+number, an ID number or a plate, as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from courtyard import aws
+from courtyard.clock import Clock, epoch, to_iso
+from courtyard.dynamo import tenant_key
+from courtyard.ids import new_id
+from courtyard.tenancy import TenantContext
+
+MIN_RETENTION_DAYS = 180
+SYSTEM_ACTOR = "system"
+# Records of actions outside any tenant (platform operators, scheduled jobs) live under this marker;
+# the leading underscore keeps it apart from real tenant ids (ULIDs, slugs).
+PLATFORM_TENANT = "_platform"
+
+_PERSONAL_PATTERNS = (
+    re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)"),  # mainland mobile number
+    re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"),  # resident ID number
+    re.compile(r"[\u4e00-\u9fff][A-Z][·\s-]?[A-Z0-9]{5,6}(?![A-Za-z0-9])"),  # licence plate
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    pk: str
+    sk: str
+    audit_id: str
+    at: str
+    expires_at: int
+
+
+class AuditWriter:
+    def __init__(self, table_name: str, retention_days: int, clock: Clock, client: Any | None = None) -> None:
+        if retention_days < MIN_RETENTION_DAYS:
+            raise ValueError(f"audit retention must be at least {MIN_RETENTION_DAYS} days")
+        self.table_name = table_name
+        self.retention_days = retention_days
+        self._clock = clock
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client if self._client is not None else aws.client("dynamodb")
+
+    def record(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> AuditRecord:
+        """Write one audit record.
+
+        The tenant is ``ctx.tenant_id``; without a context (an event consumer, a schedule) pass ``tenant_id``,
+        or leave both out for a platform-level action. ``actor`` defaults to the caller's user id.
+        """
+        if not action or not resource:
+            raise ValueError("action and resource are required")
+        if ctx is not None and tenant_id is not None and tenant_id != ctx.tenant_id:
+            raise ValueError("tenant_id differs from the caller's tenant")
+        tenant = ctx.tenant_id if ctx is not None else (tenant_id or PLATFORM_TENANT)
+        if details:
+            _refuse_personal_values(details)
+
+        now = self._clock.now()
+        audit_id = new_id()
+        at = to_iso(now)
+        record = AuditRecord(
+            pk=tenant_key(tenant, "AUDIT", now.strftime("%Y-%m-%d")),
+            sk=f"{at}#{audit_id}",
+            audit_id=audit_id,
+            at=at,
+            expires_at=epoch(now) + self.retention_days * 86_400,
+        )
+        item: dict[str, Any] = {
+            "pk": {"S": record.pk},
+            "sk": {"S": record.sk},
+            "tenant_id": {"S": tenant},
+            "actor": {"S": actor or (ctx.user_id if ctx is not None else SYSTEM_ACTOR)},
+            "roles": {"L": [{"S": role} for role in sorted(ctx.roles)] if ctx is not None else []},
+            "action": {"S": action},
+            "resource": {"S": resource},
+            "at": {"S": at},
+            "expires_at": {"N": str(record.expires_at)},
+        }
+        if resource_id is not None:
+            item["resource_id"] = {"S": resource_id}
+        if details:
+            # JSON text rather than a map: any JSON-able shape is accepted and no float conversion can fail.
+            item["details"] = {"S": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)}
+        self.client.put_item(TableName=self.table_name, Item=item)
+        return record
+
+
+def _refuse_personal_values(value: Any) -> None:
+    if isinstance(value, str):
+        if any(pattern.search(value) for pattern in _PERSONAL_PATTERNS):
+            raise ValueError("audit details must name fields, not carry personal data values")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        _refuse_personal_values(str(value))
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _refuse_personal_values(key)
+            _refuse_personal_values(inner)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for inner in value:
+            _refuse_personal_values(inner)

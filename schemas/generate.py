@@ -1,0 +1,102 @@
+"""`make schemas`: write the OpenAPI document of the whole API and the JSON Schemas of shared contracts.
+
+The OpenAPI document merges every API function's resolver, keeps only the routes template.yaml wires,
+and declares the Cognito bearer scheme the API Gateway authorizer enforces.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra.local.template import ApiEvent, load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "schemas"
+
+
+def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
+    template = load_template(template_path)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "Courtyard API", "version": "0.1.0"},
+        "paths": {},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {"cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+    for function in template.functions():
+        events = function.events_of(ApiEvent)
+        if not events:
+            continue
+        module = importlib.import_module(function.handler.rpartition(".")[0])
+        schema = json.loads(module.app.get_openapi_json_schema(title="Courtyard API", version="0.1.0"))
+        public = {(e.path, e.method.lower()) for e in events if e.auth_none}
+        wired = {(e.path, e.method.lower()) for e in events}
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                if (path, method) not in wired:
+                    continue
+                if (path, method) not in public:
+                    operation["security"] = [{"cognito": []}]
+                _use_error_body(operation)
+                document["paths"].setdefault(path, {})[method] = operation
+        components = schema.get("components", {}).get("schemas", {})
+        document["components"]["schemas"].update(
+            {name: body for name, body in components.items() if name not in _POWERTOOLS_ERROR_SCHEMAS}
+        )
+    document["components"]["schemas"]["ErrorBody"] = ERROR_BODY
+    return document
+
+
+# Powertools documents its own 422 body; the kernel answers with the DESIGN.md error body instead.
+_POWERTOOLS_ERROR_SCHEMAS = {"HTTPValidationError", "ValidationError"}
+ERROR_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object"}},
+                "request_id": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def _use_error_body(operation: dict[str, Any]) -> None:
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    responses = operation.setdefault("responses", {})
+    if "422" in responses:
+        responses["422"] = {"description": "Validation failed", **error}
+    if "security" in operation:
+        responses["401"] = {"description": "Missing or bad token (API Gateway)"}
+        responses["403"] = {"description": "Not allowed for the caller's role", **error}
+    responses["500"] = {"description": "Unexpected error; carries a request id", **error}
+
+
+def write_all() -> list[Path]:
+    written = []
+    path = OUT / "openapi.json"
+    path.write_text(json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def main() -> int:
+    for path in write_all():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""template.yaml and the functions' resolvers must list the same routes: neither may drift from the other."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from infra.local.template import ApiEvent, load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+API_FUNCTIONS = [f for f in TEMPLATE.functions() if f.events_of(ApiEvent)]
+
+
+def resolver_routes(handler_path: str) -> set[tuple[str, str]]:
+    module = importlib.import_module(handler_path.rpartition(".")[0])
+    schema = module.app.get_openapi_schema()
+    return {
+        (path, method.upper())
+        for path, item in (schema.paths or {}).items()
+        for method in ("get", "put", "post", "delete", "patch", "head", "options")
+        if getattr(item, method, None) is not None
+    }
+
+
+def test_there_are_api_functions_to_check():
+    assert API_FUNCTIONS
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda f: f.logical_id)
+def test_every_template_route_is_served_and_every_served_route_is_in_the_template(function):
+    declared = {(e.path, e.method) for e in function.events_of(ApiEvent)}
+    served = resolver_routes(function.handler)
+    assert declared - served == set(), "in template.yaml but no route in the resolver"
+    assert served - declared == set(), "in the resolver but not wired in template.yaml"
+
+
+def test_only_declared_public_routes_skip_the_authorizer():
+    public = {(e.path, e.method) for f in API_FUNCTIONS for e in f.events_of(ApiEvent) if e.auth_none}
+    assert public == {("/health", "GET")}

@@ -1,0 +1,25 @@
+import json
+from pathlib import Path
+
+from schemas.generate import openapi_document
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_openapi_document_is_current():
+    committed = json.loads((ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == openapi_document(), "run `make schemas` and commit schemas/openapi.json"
+
+
+def test_protected_routes_declare_the_bearer_scheme_and_public_ones_do_not():
+    paths = openapi_document()["paths"]
+    assert paths["/me"]["get"]["security"] == [{"cognito": []}]
+    assert "security" not in paths["/health"]["get"]
+
+
+def test_errors_are_documented_with_the_error_body():
+    document = openapi_document()
+    assert "HTTPValidationError" not in json.dumps(document)
+    assert document["paths"]["/me"]["get"]["responses"]["500"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }

@@ -42,11 +42,12 @@ test-integration: $(STAMP)
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
 
-lint: $(STAMP)
+lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml tests/e2e/probe/template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
 	@if [ -f ../shared/tools/house_rules.py ]; then $(BIN)/python ../shared/tools/house_rules.py .; fi
 
 bench: $(STAMP)

@@ -1,4 +1,4 @@
-"""Build steps behind `make build`: SAM's makefile builders call this, then `compile` byte-compiles the result.
+"""Build steps behind `make build`: called by SAM's makefile builders, then `compile` byte-compiles.
 
 Run with `sam build --build-in-source` so these steps can reach the repository (schemas/, pyproject.toml).
 """
@@ -38,7 +38,7 @@ def runtime_requirements() -> list[str]:
 def build_layer(artifacts: Path) -> None:
     target = artifacts / "python"
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(  # noqa: S603 - pip with our own pinned ranges
+    subprocess.run(
         [
             sys.executable,
             "-m",
@@ -66,6 +66,9 @@ def compile_build(build_dir: Path) -> None:
     """Byte-compile shipped code with the runtime's Python: Lambda's code directory is read-only, so
     modules without a matching .pyc recompile on every cold start."""
     python = shutil.which(f"python{LAMBDA_PYTHON}")
+    # A pyenv shim exists even when that version is not installed, so ask the interpreter itself.
+    if python is not None and subprocess.run([python, "-c", ""], capture_output=True, check=False).returncode:
+        python = None
     if python is None:
         print(
             f"warning: python{LAMBDA_PYTHON} not found; skipping compileall (a .pyc from another version is "
@@ -73,7 +76,7 @@ def compile_build(build_dir: Path) -> None:
             file=sys.stderr,
         )
         return
-    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(build_dir)], check=True)  # noqa: S603
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(build_dir)], check=True)
 
 
 def main(argv: list[str]) -> int:
@@ -85,7 +88,10 @@ def main(argv: list[str]) -> int:
         case ["compile", build_dir]:
             compile_build(Path(build_dir))
         case _:
-            print("usage: build.py function STEM ARTIFACTS | layer ARTIFACTS | compile BUILD_DIR", file=sys.stderr)
+            print(
+                "usage: build.py function STEM ARTIFACTS | layer ARTIFACTS | compile BUILD_DIR",
+                file=sys.stderr,
+            )
             return 2
     return 0
 

@@ -1,0 +1,419 @@
+"""Device simulator: publishes one device's JSON telemetry over MQTT, to the local broker or AWS IoT Core.
+
+Run ``python -m iot.simulator --help``; ``--mqtt-url`` is plain MQTT 3.1.1, ``--endpoint`` mTLS to AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, Protocol, get_args
+from urllib.parse import urlsplit
+
+from iot.topics import telemetry_topic
+
+log = logging.getLogger(__name__)
+
+DeviceKind = Literal["elevator", "water_pressure", "pump", "power_meter", "leak", "smoke", "heat"]
+DEVICE_KINDS: Final[tuple[DeviceKind, ...]] = get_args(DeviceKind)
+
+Metrics = dict[str, float | int | bool]
+
+# Where a reading stops being normal. The simulator's normal readings stay well inside these, and its fault
+# episodes well outside, so a consumer's alarm rule with the same thresholds fires exactly on the episode.
+VIBRATION_ALARM_MM_S: Final = 4.5  # elevator car vibration
+PRESSURE_LOW_MPA: Final = 0.10  # fire-water network: below this a hydrant cannot be relied on
+PUMP_OVERCURRENT_A: Final = 18.0  # 1.5 x the simulated pump's 12 A rated current
+VOLTAGE_LOW_V: Final = 198.0  # 220 V nominal - 10 %
+HEAT_ALARM_C: Final = 57.0  # the usual fixed-temperature heat detector rating
+
+DEFAULT_MQTT_PORT: Final = 1883
+TIMEOUT_S: Final = 10.0
+
+
+# --- readings (pure: everything random comes from the rng passed in) -----------------------------------
+
+
+class _Sensor(Protocol):
+    def read(self, fault: bool) -> Metrics: ...
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(high, max(low, value))
+
+
+class _Elevator:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._door_cycles = rng.randint(10_000, 90_000)  # a lifetime counter: the car is not new
+
+    def read(self, fault: bool) -> Metrics:
+        self._door_cycles += self._rng.randint(0, 4)
+        normal = _clamp(self._rng.gauss(1.2, 0.3), 0.3, 2.5)
+        vibration = self._rng.uniform(5.0, 8.0) if fault else normal
+        return {"vibration_mm_s": round(vibration, 2), "door_cycles": self._door_cycles}
+
+
+class _WaterPressure:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def read(self, fault: bool) -> Metrics:
+        normal = _clamp(self._rng.gauss(0.35, 0.02), 0.28, 0.45)
+        pressure = self._rng.uniform(0.02, 0.08) if fault else normal
+        return {"pressure_mpa": round(pressure, 3)}
+
+
+class _Pump:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._running = True
+
+    def read(self, fault: bool) -> Metrics:
+        if fault:
+            self._running = True  # the fault is a running pump drawing too much (a seizing bearing)
+            return {"current_a": round(self._rng.uniform(20.0, 26.0), 1), "running": True}
+        if self._rng.random() < 0.1:  # a booster pump cycles on and off with demand
+            self._running = not self._running
+        current = _clamp(self._rng.gauss(12.0, 0.5), 10.5, 13.5) if self._running else 0.0
+        return {"current_a": round(current, 1), "running": self._running}
+
+
+class _PowerMeter:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._kwh = rng.uniform(1_000.0, 50_000.0)
+
+    def read(self, fault: bool) -> Metrics:
+        self._kwh += self._rng.uniform(0.5, 3.0)
+        if fault:
+            voltage = self._rng.uniform(175.0, 190.0)  # a sag, e.g. a failing transformer tap
+        else:
+            voltage = _clamp(self._rng.gauss(220.0, 2.0), 212.0, 228.0)
+        return {"kwh": round(self._kwh, 2), "voltage_v": round(voltage, 1)}
+
+
+class _Leak:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def read(self, fault: bool) -> Metrics:
+        return {"leak": fault}
+
+
+class _Smoke:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._battery = rng.randint(60, 100)
+
+    def read(self, fault: bool) -> Metrics:
+        if self._battery > 0 and self._rng.random() < 0.05:
+            self._battery -= 1
+        return {"smoke": fault, "battery_pct": self._battery}
+
+
+class _Heat:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def read(self, fault: bool) -> Metrics:
+        if fault:
+            temperature = self._rng.uniform(60.0, 80.0)
+        else:
+            temperature = _clamp(self._rng.gauss(24.0, 1.0), 20.0, 28.0)
+        return {"temperature_c": round(temperature, 1)}
+
+
+_SENSORS: Final[dict[DeviceKind, Callable[[random.Random], _Sensor]]] = {
+    "elevator": _Elevator,
+    "water_pressure": _WaterPressure,
+    "pump": _Pump,
+    "power_meter": _PowerMeter,
+    "leak": _Leak,
+    "smoke": _Smoke,
+    "heat": _Heat,
+}
+
+
+def fault_window(count: int) -> range:
+    """The readings (by index) of the fault episode in a run of ``count``.
+
+    At least three readings (fewer only if the run is shorter), a third of the run if longer, starting a
+    third of the way in, so a long enough run shows normal readings on both sides of the episode.
+    """
+    length = min(count, max(3, count // 3))
+    start = min(count // 3, count - length)
+    return range(start, start + length)
+
+
+def readings(kind: DeviceKind, count: int, fault: bool, rng: random.Random) -> Iterator[Metrics]:
+    """Yield ``count`` metric sets for a ``kind`` of device; with ``fault``, fault_window's are abnormal.
+
+    Counters (door cycles, kWh) only grow. The same seed gives the same readings.
+    """
+    if kind not in _SENSORS:
+        raise ValueError(f"unknown device kind {kind!r}; expected one of {DEVICE_KINDS}")
+    if count < 0:
+        raise ValueError("count must not be negative")
+    sensor = _SENSORS[kind](rng)
+    episode = fault_window(count) if fault else range(0)
+    for index in range(count):
+        yield sensor.read(index in episode)
+
+
+def is_abnormal(kind: DeviceKind, metrics: Metrics) -> bool:
+    """Whether a reading is outside the normal range (the thresholds at the top of this module)."""
+    match kind:
+        case "elevator":
+            return float(metrics["vibration_mm_s"]) > VIBRATION_ALARM_MM_S
+        case "water_pressure":
+            return float(metrics["pressure_mpa"]) < PRESSURE_LOW_MPA
+        case "pump":
+            return float(metrics["current_a"]) > PUMP_OVERCURRENT_A
+        case "power_meter":
+            return float(metrics["voltage_v"]) < VOLTAGE_LOW_V
+        case "leak":
+            return metrics["leak"] is True
+        case "smoke":
+            return metrics["smoke"] is True
+        case "heat":
+            return float(metrics["temperature_c"]) > HEAT_ALARM_C
+    raise ValueError(f"unknown device kind {kind!r}")
+
+
+def format_ts(at: datetime) -> str:
+    """UTC ISO-8601 with milliseconds and ``Z``, as the API writes times."""
+    if at.tzinfo is None:
+        raise ValueError("a naive datetime has no defined UTC instant")
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def telemetry_message(kind: DeviceKind, seq: int, metrics: Metrics, at: datetime) -> dict[str, Any]:
+    """The JSON body a device publishes on its telemetry topic.
+
+    ``{"device_type", "seq", "ts", "metrics"}``: ``seq`` counts from 0 per run so a consumer can spot gaps
+    and duplicates (QoS 1 may redeliver). Tenant, site and device ids are not repeated here: the topic
+    carries them, the thing policy pins the topic to the certificate, and the rule copies them from it.
+    """
+    return {"device_type": kind, "seq": seq, "ts": format_ts(at), "metrics": metrics}
+
+
+# --- transport ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalBroker:
+    """Plain MQTT 3.1.1 over TCP, e.g. ``mqtt://127.0.0.1:1883`` (the local cloud's broker)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class AwsIotCore:
+    """mTLS to an AWS IoT Core data endpoint with the device's certificate and key (PEM files)."""
+
+    endpoint: str
+    cert: str
+    key: str
+    ca: str | None = None  # None: the system trust store, which normally includes Amazon Root CA 1
+    port: int | None = None  # None: 443 with ALPN where the platform supports it, else 8883
+
+
+Target = LocalBroker | AwsIotCore
+
+
+def parse_mqtt_url(url: str) -> tuple[str, int]:
+    """``mqtt://host[:port]`` -> (host, port); the port defaults to 1883."""
+    parts = urlsplit(url)
+    if parts.scheme != "mqtt" or not parts.hostname:
+        raise ValueError(f"expected mqtt://host[:port], got {url!r}")
+    if parts.path not in ("", "/") or parts.query or parts.username:
+        raise ValueError(f"unexpected path, query or credentials in {url!r}")
+    return parts.hostname, parts.port or DEFAULT_MQTT_PORT
+
+
+def connect(target: Target, client_id: str, *, timeout_s: float = TIMEOUT_S) -> Any:
+    """Open an MQTT connection (an ``awscrt.mqtt.Connection``) as ``client_id``.
+
+    On AWS the client id must be the thing name: the thing policy lets a certificate connect only as that.
+    """
+    # Imported here so that the pure part of this module works without the native awscrt library.
+    from awscrt import io, mqtt
+
+    if isinstance(target, LocalBroker):
+        host, port = parse_mqtt_url(target.url)
+        # awscrt's own client with no TLS context: the awsiotsdk builders always set up TLS.
+        client = mqtt.Client(io.ClientBootstrap.get_or_create_static_default(), tls_ctx=None)
+        connection = mqtt.Connection(
+            client, host, port, client_id, clean_session=True, keep_alive_secs=60, disable_metrics=True
+        )
+    else:
+        from awsiot import mqtt_connection_builder
+
+        connection = mqtt_connection_builder.mtls_from_path(
+            endpoint=target.endpoint,
+            cert_filepath=target.cert,
+            pri_key_filepath=target.key,
+            ca_filepath=target.ca,
+            client_id=client_id,
+            port=target.port,
+            clean_session=True,
+            keep_alive_secs=60,
+        )
+    connection.connect().result(timeout_s)
+    return connection
+
+
+@contextmanager
+def connected(target: Target, client_id: str, *, timeout_s: float = TIMEOUT_S) -> Iterator[Any]:
+    """``connect`` for the duration of a ``with`` block, disconnecting cleanly at its end."""
+    connection = connect(target, client_id, timeout_s=timeout_s)
+    try:
+        yield connection
+    finally:
+        try:
+            connection.disconnect().result(timeout_s)
+        except Exception:
+            log.warning("MQTT disconnect did not complete cleanly", exc_info=True)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def publish_readings(
+    connection: Any,
+    *,
+    tenant_id: str,
+    site_id: str,
+    device_id: str,
+    kind: DeviceKind,
+    count: int,
+    interval_s: float = 1.0,
+    fault: bool = False,
+    rng: random.Random | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+    stop: threading.Event | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> list[dict[str, Any]]:
+    """Publish ``count`` telemetry messages at QoS 1, ``interval_s`` apart; return the messages sent.
+
+    Each publish waits for the broker's PUBACK, so on return every message has reached the broker. Setting
+    ``stop`` ends the run early (between messages).
+    """
+    from awscrt import mqtt
+
+    if interval_s < 0:
+        raise ValueError("interval_s must not be negative")
+    topic = telemetry_topic(tenant_id, site_id, device_id)
+    stop = stop or threading.Event()
+    sent: list[dict[str, Any]] = []
+    for seq, metrics in enumerate(readings(kind, count, fault, rng or random.Random())):
+        if seq and stop.wait(interval_s):
+            break
+        message = telemetry_message(kind, seq, metrics, clock())
+        body = json.dumps(message, separators=(",", ":"))
+        future, _packet_id = connection.publish(topic, body.encode(), mqtt.QoS.AT_LEAST_ONCE)
+        future.result(timeout_s)
+        sent.append(message)
+        log.info("published %s %s", topic, body)
+    return sent
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m iot.simulator",
+        description="Publish a simulated device's telemetry to courtyard/{tenant}/{site}/{device}/telemetry.",
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--mqtt-url", help="plain MQTT broker, e.g. mqtt://127.0.0.1:1883 (the local cloud)")
+    where.add_argument("--endpoint", help="AWS IoT Core data endpoint (mTLS; needs --cert and --key)")
+    parser.add_argument("--cert", help="device certificate PEM file (with --endpoint)")
+    parser.add_argument("--key", help="device private key PEM file (with --endpoint)")
+    parser.add_argument("--ca", help="root CA PEM file (with --endpoint; default: system trust store)")
+    parser.add_argument("--port", type=_positive_int, help="port (with --endpoint; default 443 or 8883)")
+    parser.add_argument("--tenant", required=True, help="tenant id")
+    parser.add_argument("--site", required=True, help="site id")
+    parser.add_argument("--device", required=True, help="device id = thing name = MQTT client id")
+    parser.add_argument("--kind", required=True, choices=DEVICE_KINDS, help="device type")
+    parser.add_argument("--count", type=_positive_int, default=10, help="messages to publish (default 10)")
+    parser.add_argument(
+        "--interval", type=_non_negative_float, default=1.0, help="seconds between messages (default 1)"
+    )
+    parser.add_argument("--fault", action="store_true", help="include an abnormal episode")
+    parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
+    return parser
+
+
+def _target(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Target:
+    if args.mqtt_url is not None:
+        if args.cert or args.key or args.ca or args.port:
+            parser.error("--cert, --key, --ca and --port go with --endpoint; put the port in --mqtt-url")
+        try:
+            parse_mqtt_url(args.mqtt_url)
+        except ValueError as exc:
+            parser.error(str(exc))
+        return LocalBroker(args.mqtt_url)
+    if not (args.cert and args.key):
+        parser.error("--endpoint needs --cert and --key")
+    return AwsIotCore(args.endpoint, args.cert, args.key, args.ca, args.port)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    target = _target(parser, args)
+    try:
+        telemetry_topic(args.tenant, args.site, args.device)
+    except ValueError as exc:
+        parser.error(str(exc))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        with connected(target, args.device) as connection:
+            sent = publish_readings(
+                connection,
+                tenant_id=args.tenant,
+                site_id=args.site,
+                device_id=args.device,
+                kind=args.kind,
+                count=args.count,
+                interval_s=args.interval,
+                fault=args.fault,
+                rng=random.Random(args.seed),
+            )
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a CLI reports the failure in one line rather than a native-library trace
+        log.error("simulator failed: %s: %s", type(exc).__name__, exc)
+        return 1
+    log.info("published %d message(s)", len(sent))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

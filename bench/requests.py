@@ -17,7 +17,7 @@ from courtyard.aws_calls import count_aws_calls
 from courtyard.tenancy import Role
 from infra.local.provision import provision
 from infra.local.template import load_template
-from infra.seed import seed_demo
+from infra.seed import seed_stack
 from tests.factories import FakeLambdaContext, api_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,14 +42,7 @@ def run(requests: int = 50) -> list[RouteResult]:
         aws.reset_clients()
         stack = provision(template)
         os.environ.update(stack.function_environment(template.function("DirectoryFunction")))
-        demo = seed_demo(
-            cognito=boto3.client("cognito-idp"),
-            dynamodb=boto3.client("dynamodb"),
-            kms=boto3.client("kms"),
-            user_pool_id=stack.ref("UserPool"),
-            directory_table=stack.ref("DirectoryTable"),
-            pii_key_id=stack.ref("PiiKey"),
-        )
+        demo = seed_stack(stack, boto3.client)
         from directory import handler
 
         user = demo.user("greenfield", Role.RESIDENT)

@@ -10,7 +10,7 @@ from typing import Any
 
 from infra.http import request
 from infra.local.cloud import LocalCloud
-from infra.seed import DemoData, seed_demo, sign_in
+from infra.seed import DemoData, seed_stack, sign_in
 
 
 class DemoFailed(Exception):
@@ -19,15 +19,7 @@ class DemoFailed(Exception):
 
 def seed_cloud(cloud: LocalCloud) -> DemoData:
     assert cloud.stack is not None
-    assert cloud.info is not None
-    return seed_demo(
-        cognito=cloud.client("cognito-idp"),
-        dynamodb=cloud.client("dynamodb"),
-        kms=cloud.client("kms"),
-        user_pool_id=cloud.info.user_pool_id,
-        directory_table=cloud.stack.ref("DirectoryTable"),
-        pii_key_id=cloud.stack.ref("PiiKey"),
-    )
+    return seed_stack(cloud.stack, cloud.client)
 
 
 def run_demo() -> int:

@@ -6,6 +6,7 @@ attribute, role group); their directory records go through the directory's own r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from courtyard.ids import new_id
 from courtyard.tenancy import Role
 from directory.models import PersonKind, Profile, Tenant
 from directory.repository import DirectoryRepository
+from infra.local.provision import Stack
 
 DEMO_PASSWORD = "Courtyard-demo-2026"  # noqa: S105 - a documented demo credential for the local cloud only
 
@@ -96,6 +98,18 @@ def seed_demo(
                 )
             )
     return DemoData(tenants=tenants, users=users)
+
+
+def seed_stack(stack: Stack, client: Callable[..., Any]) -> DemoData:
+    """Seed the demo firms into a provisioned stack; ``client(service)`` gives a boto3 client for it."""
+    return seed_demo(
+        cognito=client("cognito-idp"),
+        dynamodb=client("dynamodb"),
+        kms=client("kms"),
+        user_pool_id=stack.ref("UserPool"),
+        directory_table=stack.ref("DirectoryTable"),
+        pii_key_id=stack.ref("PiiKey"),
+    )
 
 
 def _create_cognito_user(cognito: Any, user_pool_id: str, user: DemoUser) -> str:

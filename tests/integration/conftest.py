@@ -12,7 +12,7 @@ from moto import mock_aws
 from courtyard import aws
 from infra.local.provision import Stack, provision
 from infra.local.template import Template, load_template
-from infra.seed import DemoData, seed_demo
+from infra.seed import DemoData, seed_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,11 +49,4 @@ def function_env(
 @pytest.fixture
 def demo(stack: Stack) -> DemoData:
     """Two tenants, each with a Cognito user and directory profile for every role."""
-    return seed_demo(
-        cognito=boto3.client("cognito-idp"),
-        dynamodb=boto3.client("dynamodb"),
-        kms=boto3.client("kms"),
-        user_pool_id=stack.ref("UserPool"),
-        directory_table=stack.ref("DirectoryTable"),
-        pii_key_id=stack.ref("PiiKey"),
-    )
+    return seed_stack(stack, boto3.client)

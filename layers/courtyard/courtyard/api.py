@@ -7,6 +7,7 @@ failures to 422, an unknown route to 404, anything unexpected to 500 with the re
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -16,25 +17,58 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from courtyard.errors import DomainError, Invalid, error_body
-from courtyard.tenancy import TenantContext
+from courtyard.directory import DirectoryReader
+from courtyard.errors import DomainError, Forbidden, Invalid, error_body
+from courtyard.settings import FunctionSettings
+from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 
-CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-On-Behalf-Of"]
+ON_BEHALF_OF_HEADER = "X-On-Behalf-Of"
 _TENANT_KEY = "tenant"
+
+TenantLookup = Callable[[], DirectoryReader | None]
+
+
+@lru_cache(maxsize=1)
+def directory_from_settings() -> DirectoryReader | None:
+    """The default tenant lookup: the directory table every function gets from the template's Globals."""
+    return DirectoryReader(FunctionSettings().directory_table)
 
 
 class CourtyardResolver(APIGatewayRestResolver):
-    """A REST resolver that also knows who is calling."""
+    """A REST resolver that also knows who is calling, and refuses suspended tenants."""
+
+    tenant_lookup: TenantLookup | None = None
 
     def tenant(self) -> TenantContext:
-        """The caller's context; a route that needs one on a request without claims answers 401."""
+        """The caller's context; a route that needs one on a request without claims answers 401.
+
+        A suspended (or unknown) tenant's users get 403 on every route; platform admins are exempt because
+        they are the ones who suspend and reactivate. ``X-On-Behalf-Of`` switches to assisted mode.
+        """
         ctx = self.context.get(_TENANT_KEY)
         if isinstance(ctx, TenantContext):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
         ctx = TenantContext.from_claims(self.current_event.request_context.authorizer.claims)
+        self._check_tenant(ctx)
+        on_behalf_of = self.header(ON_BEHALF_OF_HEADER)
+        if on_behalf_of:
+            ctx = ctx.acting_for(on_behalf_of.strip())
         self.append_context(**{_TENANT_KEY: ctx})  # type: ignore[no-untyped-call]
         return ctx
+
+    def _check_tenant(self, ctx: TenantContext) -> None:
+        if self.tenant_lookup is None or ctx.has_role(Role.PLATFORM_ADMIN):
+            return
+        directory = self.tenant_lookup()
+        if directory is None:
+            return
+        view = directory.tenant(ctx.tenant_id)
+        if view is None:
+            raise Forbidden("this account's property firm is not registered")
+        if not view.active:
+            raise TenantSuspended("this property firm's subscription is suspended")
 
     def header(self, name: str) -> str | None:
         value = self.current_event.headers.get(name)
@@ -59,12 +93,22 @@ class CourtyardResolver(APIGatewayRestResolver):
         )
 
 
-def build_resolver(service_name: str, logger: Logger | None = None) -> CourtyardResolver:
+class TenantSuspended(Forbidden):
+    code = "tenant_suspended"
+
+
+def build_resolver(
+    service_name: str,
+    logger: Logger | None = None,
+    tenant_lookup: TenantLookup | None = directory_from_settings,
+) -> CourtyardResolver:
+    """The resolver for one API function; ``tenant_lookup=None`` skips the tenant-status check (probes)."""
     log = logger or Logger(service=service_name)
     app = CourtyardResolver(
         enable_validation=True,
         cors=CORSConfig(allow_origin="*", allow_headers=CORS_HEADERS, max_age=600),
     )
+    app.tenant_lookup = tenant_lookup
     app.use(middlewares=[_tenant_middleware(log)])
     _register_error_handlers(app, log)
     return app
@@ -82,7 +126,8 @@ def _tenant_middleware(
     def middleware(app: CourtyardResolver, next_middleware: NextMiddleware) -> Response[Any]:
         keys = {"correlation_id": app.current_event.request_context.request_id}
         claims = app.current_event.request_context.authorizer.claims
-        if claims:
+        # A self-registered account has no tenant yet; routes that need one still answer 401 themselves.
+        if claims and claims.get(TENANT_CLAIM):
             ctx = app.tenant()
             keys.update(tenant_id=ctx.tenant_id, user_id=ctx.user_id)
         logger.append_keys(**keys)

@@ -23,4 +23,7 @@ class FunctionSettings(BaseSettings):
     idempotency_table: str
     pii_key_id: str
     cursor_secret_arn: str
+    # Every function reads the directory (tenant status, units, people) through courtyard.directory.
+    directory_table: str
+    blind_index_secret_arn: str
     function_name: str = Field(default="local", validation_alias="AWS_LAMBDA_FUNCTION_NAME")

@@ -37,6 +37,8 @@ class TenantContext:
     user_id: str
     roles: frozenset[Role]
     username: str | None = None
+    # Assisted mode: the resident a service desk agent is acting for (audited with both identities).
+    on_behalf_of: str | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -54,6 +56,13 @@ class TenantContext:
     @property
     def is_resident(self) -> bool:
         return Role.RESIDENT in self.roles
+
+    def acting_for(self, resident_id: str) -> TenantContext:
+        """The same caller acting on behalf of a resident; only service desk and managers may."""
+        self.require(Role.SERVICE_DESK, Role.MANAGER)
+        return TenantContext(
+            self.tenant_id, self.user_id, self.roles, self.username, on_behalf_of=resident_id
+        )
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any] | None) -> TenantContext:

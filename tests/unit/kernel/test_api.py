@@ -11,7 +11,7 @@ from tests.factories import api_event, body_of, claims, lambda_context
 
 log_stream = io.StringIO()
 logger = Logger(service="kernel-test", stream=log_stream)
-app = build_resolver("kernel-test", logger=logger)
+app = build_resolver("kernel-test", logger=logger, tenant_lookup=None)
 
 
 class Thing(BaseModel):

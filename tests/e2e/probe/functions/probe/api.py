@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from courtyard.api import build_resolver
 
-app = build_resolver("probe")
+app = build_resolver("probe", tenant_lookup=None)
 
 
 class Echo(BaseModel):

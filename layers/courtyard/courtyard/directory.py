@@ -1,0 +1,231 @@
+"""The directory's key scheme and a read-only view of it for every feature.
+
+Features never import the directory feature; they read tenants, units, people and staff through this
+module (DESIGN.md). The directory feature writes the same keys, so the scheme lives here, once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from courtyard import aws
+from courtyard.dynamo import tenant_key
+
+_deserializer = TypeDeserializer()
+
+
+class Keys:
+    """Partition and sort keys of the directory table. Every partition key is tenant-prefixed."""
+
+    @staticmethod
+    def tenant(tenant_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "TENANT"), "sk": "TENANT"}
+
+    @staticmethod
+    def sites(tenant_id: str) -> str:
+        return tenant_key(tenant_id, "SITES")
+
+    @staticmethod
+    def site(tenant_id: str, site_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "SITES"), "sk": f"SITE#{site_id}"}
+
+    @staticmethod
+    def site_children(tenant_id: str, site_id: str) -> str:
+        """Partition of a site's buildings (``BLDG#``) and room-number claims (``ROOM#``)."""
+        return tenant_key(tenant_id, "SITE", site_id)
+
+    @staticmethod
+    def building(tenant_id: str, site_id: str, building_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "SITE", site_id), "sk": f"BLDG#{building_id}"}
+
+    @staticmethod
+    def room_claim(tenant_id: str, site_id: str, room_key: str) -> dict[str, str]:
+        """One item per (site, canonical room): a room number exists once, and imports stay idempotent."""
+        return {"pk": tenant_key(tenant_id, "SITE", site_id), "sk": f"ROOM#{room_key}"}
+
+    @staticmethod
+    def unit(tenant_id: str, unit_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "UNIT", unit_id), "sk": "UNIT"}
+
+    @staticmethod
+    def site_units_index(tenant_id: str, site_id: str) -> str:
+        """gsi1pk of a site's units; gsi1sk is a padded room key, so lists come back in natural room order."""
+        return tenant_key(tenant_id, "SITE", site_id, "UNITS")
+
+    @staticmethod
+    def unit_partition(tenant_id: str, unit_id: str) -> str:
+        return tenant_key(tenant_id, "UNIT", unit_id)
+
+    @staticmethod
+    def unit_member(tenant_id: str, unit_id: str, resident_id: str) -> dict[str, str]:
+        """A resident's link seen from the unit (``pk`` = the unit): who lives here."""
+        return {"pk": tenant_key(tenant_id, "UNIT", unit_id), "sk": f"RES#{resident_id}"}
+
+    @staticmethod
+    def resident(tenant_id: str, resident_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "RES", resident_id), "sk": "PROFILE"}
+
+    @staticmethod
+    def resident_partition(tenant_id: str, resident_id: str) -> str:
+        return tenant_key(tenant_id, "RES", resident_id)
+
+    @staticmethod
+    def resident_unit(tenant_id: str, resident_id: str, unit_id: str) -> dict[str, str]:
+        """The same link seen from the resident (``pk`` = the resident): where they live."""
+        return {"pk": tenant_key(tenant_id, "RES", resident_id), "sk": f"UNIT#{unit_id}"}
+
+    @staticmethod
+    def residents_index(tenant_id: str) -> str:
+        """gsi1pk of every resident of the tenant."""
+        return tenant_key(tenant_id, "RESIDENTS")
+
+    @staticmethod
+    def phone_claim(tenant_id: str, phone_digest: str) -> dict[str, str]:
+        """Blind index: a keyed digest of a phone number -> the resident who owns it (dedupe, lookup)."""
+        return {"pk": tenant_key(tenant_id, "PHONE", phone_digest), "sk": "PHONE"}
+
+    @staticmethod
+    def staff(tenant_id: str, staff_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "STAFF", staff_id), "sk": "PROFILE"}
+
+    @staticmethod
+    def staff_index(tenant_id: str) -> str:
+        """gsi1pk of every staff member of the tenant."""
+        return tenant_key(tenant_id, "STAFFLIST")
+
+    @staticmethod
+    def user(tenant_id: str, user_id: str) -> dict[str, str]:
+        """A Cognito user (``sub``) -> the person record (resident or staff) it signs in as."""
+        return {"pk": tenant_key(tenant_id, "USER", user_id), "sk": "USER"}
+
+    @staticmethod
+    def invite(tenant_id: str, secret_digest: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "INVITE", secret_digest), "sk": "INVITE"}
+
+    @staticmethod
+    def import_job(tenant_id: str, import_id: str) -> dict[str, str]:
+        return {"pk": tenant_key(tenant_id, "IMPORT", import_id), "sk": "IMPORT"}
+
+
+@dataclass(frozen=True, slots=True)
+class TenantView:
+    tenant_id: str
+    name: str
+    status: str
+    timezone: str
+    currency: str
+    locale: str
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    tenant_id: str
+    unit_id: str
+    site_id: str
+    building_id: str
+    room_key: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserLink:
+    """Who a signed-in user is in the directory."""
+
+    kind: str  # "resident" or "staff"
+    person_id: str
+
+
+class DirectoryReader:
+    """Read-only access to the directory table, with a short cache for the per-request tenant check."""
+
+    TENANT_TTL_SECONDS = 60.0
+
+    def __init__(
+        self, table_name: str, client: Any | None = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._table = table_name
+        self._client = client
+        self._monotonic = monotonic
+        self._tenants: dict[str, tuple[float, TenantView | None]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("dynamodb")
+        return self._client
+
+    def tenant(self, tenant_id: str) -> TenantView | None:
+        """The tenant record, cached for a minute: a suspension takes effect within that time."""
+        now = self._monotonic()
+        with self._lock:
+            cached = self._tenants.get(tenant_id)
+        if cached is not None and now - cached[0] < self.TENANT_TTL_SECONDS:
+            return cached[1]
+        item = self._get(Keys.tenant(tenant_id))
+        view = (
+            TenantView(
+                tenant_id=tenant_id,
+                name=str(item.get("name", "")),
+                status=str(item.get("status", "active")),
+                timezone=str(item.get("timezone", "Asia/Shanghai")),
+                currency=str(item.get("currency", "CNY")),
+                locale=str(item.get("locale", "zh-CN")),
+            )
+            if item
+            else None
+        )
+        with self._lock:
+            self._tenants[tenant_id] = (now, view)
+        return view
+
+    def unit(self, tenant_id: str, unit_id: str) -> UnitView | None:
+        item = self._get(Keys.unit(tenant_id, unit_id))
+        if not item:
+            return None
+        return UnitView(
+            tenant_id=tenant_id,
+            unit_id=unit_id,
+            site_id=str(item["site_id"]),
+            building_id=str(item.get("building_id", "")),
+            room_key=str(item.get("room_key", "")),
+            kind=str(item.get("kind", "residential")),
+        )
+
+    def user(self, tenant_id: str, user_id: str) -> UserLink | None:
+        item = self._get(Keys.user(tenant_id, user_id))
+        if not item:
+            return None
+        return UserLink(kind=str(item["kind"]), person_id=str(item["person_id"]))
+
+    def unit_ids_of_resident(self, tenant_id: str, resident_id: str) -> list[str]:
+        """The units a resident is linked to (any relation)."""
+        response = self.client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :unit)",
+            ExpressionAttributeValues={
+                ":pk": {"S": Keys.resident_partition(tenant_id, resident_id)},
+                ":unit": {"S": "UNIT#"},
+            },
+            ProjectionExpression="sk",
+        )
+        return [str(item["sk"]["S"]).removeprefix("UNIT#") for item in response.get("Items", [])]
+
+    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self._table,
+            Key={name: {"S": value} for name, value in key.items()},
+            ConsistentRead=False,
+        )
+        item = response.get("Item")
+        return {k: _deserializer.deserialize(v) for k, v in item.items()} if item else None

@@ -1,36 +1,26 @@
-"""Directory API: the door. Routes only; rules live in service.py."""
+"""Directory API: the door. Route modules register on the shared resolver; rules live in their services."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
-from courtyard.api import build_resolver
-from courtyard.audit import AuditWriter
-from courtyard.clock import SystemClock
-from courtyard.crypto import FieldCipher
-from directory.models import HealthOut, MeOut
-from directory.repository import DirectoryRepository
-from directory.service import DirectoryService
-from directory.settings import settings
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-app = build_resolver(service_name="directory", logger=logger)
+# Route modules register their routes on `app` when imported.
+from directory.app import app, logger, metrics, tracer
+from directory.imports import routes as _imports  # noqa: F401
+from directory.invites import routes as _invites  # noqa: F401
+from directory.people import routes as _people  # noqa: F401
+from directory.places import routes as _places  # noqa: F401
+from directory.staff import routes as _staff  # noqa: F401
+from directory.tenants import routes as _tenants  # noqa: F401
 
 
-@lru_cache(maxsize=1)
-def service() -> DirectoryService:
-    config = settings()
-    return DirectoryService(
-        repo=DirectoryRepository(config.directory_table, FieldCipher(config.pii_key_id)),
-        audit=AuditWriter(config.audit_table, config.audit_retention_days, SystemClock()),
-    )
+class HealthOut(BaseModel):
+    status: str
+    service: str
 
 
 @app.get("/health", summary="Liveness probe; no authentication")
@@ -38,13 +28,9 @@ def health() -> HealthOut:
     return HealthOut(status="ok", service="directory")
 
 
-@app.get("/me", summary="The signed-in user's identity, tenant and profile")
-def get_me() -> MeOut:
-    return MeOut.from_domain(service().me(app.tenant()))
-
-
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
+# Responses carry one-time passwords and personal data: X-Ray must not record them.
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -8,7 +8,11 @@ from courtyard.settings import FunctionSettings
 
 
 class DirectorySettings(FunctionSettings):
-    directory_table: str
+    user_pool_id: str
+    import_bucket: str
+    import_queue_url: str
+    # The longest an invitation code may live; managers choose shorter ones.
+    invite_max_hours: int = 720
 
 
 @lru_cache(maxsize=1)

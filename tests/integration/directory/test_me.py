@@ -1,171 +1,418 @@
+"""GET /me, GET /me/export and POST /me/erase through the directory handler on moto."""
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 
 from courtyard.aws_calls import count_aws_calls
+from courtyard.crypto import FieldCipher
+from courtyard.directory import Keys
+from courtyard.events import EventPublisher
+from courtyard.ids import new_id
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
-from infra.seed import DemoData, DemoUser
 from tests.factories import FakeLambdaContext, api_event, body_of
+from tests.integration.directory.conftest import Caller, Reply, table_items
+
+PHONE = "13812345678"
+STAFF_PHONE = "13600001111"
+ID_NUMBER = "11010519491231002X"
+
+Call = Callable[..., Reply]
 
 
-@pytest.fixture
-def handler(function_env: Callable[[str], dict[str, str]]) -> Iterator[Any]:
-    function_env("DirectoryFunction")
-    from directory import handler as module
-    from directory.settings import settings
-
-    settings.cache_clear()
-    module.service.cache_clear()
-    yield module
-    settings.cache_clear()
-    module.service.cache_clear()
+def put_item(stack: Stack, item: dict[str, Any]) -> None:
+    boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(Item=item)
 
 
-def user_claims(user: DemoUser, **overrides: str) -> dict[str, str]:
-    return {
-        "sub": user.user_id,
-        "custom:tenant_id": user.tenant_id,
-        "cognito:groups": user.role,
-        "cognito:username": user.username,
-        "token_use": "id",
-        **overrides,
-    }
-
-
-def get_me(handler: Any, claims: dict[str, str] | None, **kwargs: Any) -> dict[str, Any]:
-    response: dict[str, Any] = handler.lambda_handler(
-        api_event("GET", "/me", claims=claims, **kwargs), FakeLambdaContext()
+def put_unit(stack: Stack, tenant_id: str, room: str = "1-1-101") -> str:
+    unit_id = new_id()
+    put_item(
+        stack,
+        {
+            **Keys.unit(tenant_id, unit_id),
+            "tenant_id": tenant_id,
+            "unit_id": unit_id,
+            "site_id": "SITE1",
+            "building_id": "B1",
+            "room_key": room,
+            "kind": "residential",
+        },
     )
-    return response
+    return unit_id
+
+
+def put_user_link(stack: Stack, caller: Caller, kind: str, person_id: str) -> None:
+    put_item(
+        stack,
+        {
+            **Keys.user(caller.tenant_id, caller.user_id),
+            "tenant_id": caller.tenant_id,
+            "user_id": caller.user_id,
+            "kind": kind,
+            "person_id": person_id,
+            "username": caller.username,
+        },
+    )
+
+
+def put_staff(stack: Stack, caller: Caller, name: str) -> str:
+    """A staff record as the staff part of the directory writes it, linked to the caller's account."""
+    staff_id = new_id()
+    phone_enc = FieldCipher(stack.ref("PiiKey")).encrypt(caller.tenant_id, STAFF_PHONE)
+    put_item(
+        stack,
+        {
+            **Keys.staff(caller.tenant_id, staff_id),
+            "tenant_id": caller.tenant_id,
+            "staff_id": staff_id,
+            "name": name,
+            "phone_enc": phone_enc,
+            "email": "staff@example.com",
+            "roles": [r.value for r in caller.roles],
+            "zones": ["SITE1"],
+            "skills": ["plumbing"],
+            "on_duty": True,
+            "created_at": "2026-01-01T00:00:00.000Z",
+        },
+    )
+    put_user_link(stack, caller, "staff", staff_id)
+    return staff_id
+
+
+def create_cognito_user(stack: Stack, caller: Caller) -> None:
+    boto3.client("cognito-idp").admin_create_user(
+        UserPoolId=stack.ref("UserPool"),
+        Username=caller.username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": f"{caller.username}@example.com"}],
+    )
+
+
+def cognito_enabled(stack: Stack, username: str) -> bool:
+    user = boto3.client("cognito-idp").admin_get_user(UserPoolId=stack.ref("UserPool"), Username=username)
+    return bool(user["Enabled"])
 
 
 def audit_items(stack: Stack) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = boto3.client("dynamodb").scan(TableName=stack.ref("AuditTable"))["Items"]
-    return items
+    return list(boto3.client("dynamodb").scan(TableName=stack.ref("AuditTable"))["Items"])
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_every_role_reads_its_own_identity(handler, demo: DemoData, role: Role):
-    user = demo.user("greenfield", role)
-    response = get_me(handler, user_claims(user))
-    assert response["statusCode"] == 200
-    me = body_of(response)
-    assert me["tenant_id"] == user.tenant_id
-    assert me["user_id"] == user.user_id
-    assert me["roles"] == [role.value]
-    assert me["tenant"]["name"].endswith("Greenfield Property")
-    assert me["profile"] == {
-        "name": user.name,
-        "kind": me["profile"]["kind"],
-        "email": user.email,
-        "phone": user.phone,
+@pytest.fixture
+def tenant(make_tenant: Callable[..., str]) -> str:
+    return make_tenant(name="绿城物业 Greenfield Property")
+
+
+@pytest.fixture
+def manager(caller: Callable[..., Caller], tenant: str) -> Caller:
+    return caller(tenant, Role.MANAGER)
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    events: list[tuple[str, Any]] = []
+    monkeypatch.setattr(EventPublisher, "publish", lambda self, kind, detail: events.append((kind, detail)))
+    return events
+
+
+@pytest.fixture
+def resident(
+    call: Call, caller: Callable[..., Caller], stack: Stack, tenant: str, manager: Caller
+) -> dict[str, Any]:
+    """A resident of one unit with a Cognito account linked to their record."""
+    unit = put_unit(stack, tenant)
+    reply = call(
+        "POST",
+        "/residents",
+        as_=manager,
+        body={
+            "name": "陈业主",
+            "phone": PHONE,
+            "id_number": ID_NUMBER,
+            "email": "chen@example.com",
+            "units": [{"unit_id": unit, "relation": "owner", "primary": True}],
+        },
+    )
+    me = caller(tenant, Role.RESIDENT)
+    create_cognito_user(stack, me)
+    put_user_link(stack, me, "resident", reply.body["resident_id"])
+    boto3.client("dynamodb").update_item(
+        TableName=stack.ref("DirectoryTable"),
+        Key={k: {"S": v} for k, v in Keys.resident(tenant, reply.body["resident_id"]).items()},
+        UpdateExpression="SET user_id = :u, username = :n",
+        ExpressionAttributeValues={":u": {"S": me.user_id}, ":n": {"S": me.username}},
+    )
+    return {"caller": me, "resident_id": reply.body["resident_id"], "unit_id": unit}
+
+
+# ---------------------------------------------------------------- GET /me
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r not in (Role.RESIDENT, Role.PLATFORM_ADMIN)])
+def test_every_staff_role_reads_its_own_identity_and_staff_record(call, caller, stack, tenant, role):
+    me = caller(tenant, role)
+    staff_id = put_staff(stack, me, "张师傅")
+    reply = call("GET", "/me", as_=me)
+    assert reply.status == 200
+    body = reply.body
+    assert (body["tenant_id"], body["user_id"], body["username"], body["roles"]) == (
+        tenant,
+        me.user_id,
+        me.username,
+        [role.value],
+    )
+    assert body["tenant"] == {
+        "tenant_id": tenant,
+        "name": "绿城物业 Greenfield Property",
+        "status": "active",
+        "timezone": "Asia/Shanghai",
+        "currency": "CNY",
+        "locale": "zh-CN",
     }
+    person = body["person"]
+    assert (person["kind"], person["person_id"], person["name"], person["phone"]) == (
+        "staff",
+        staff_id,
+        "张师傅",
+        STAFF_PHONE,
+    )
+    assert (person["roles"], person["zones"], person["skills"], person["on_duty"]) == (
+        [role.value],
+        ["SITE1"],
+        ["plumbing"],
+        True,
+    )
 
 
-def test_phone_is_stored_encrypted(handler, demo: DemoData, stack: Stack):
-    items = boto3.client("dynamodb").scan(TableName=stack.ref("DirectoryTable"))["Items"]
-    stored = str(items)
-    assert all(user.phone not in stored for user in demo.users)
-    assert any("phone_enc" in item for item in items)
+def test_a_resident_reads_their_identity_person_and_units(call, resident):
+    reply = call("GET", "/me", as_=resident["caller"])
+    assert reply.status == 200
+    person = reply.body["person"]
+    assert (person["kind"], person["person_id"], person["name"], person["phone"]) == (
+        "resident",
+        resident["resident_id"],
+        "陈业主",
+        PHONE,
+    )
+    assert person["units"] == [
+        {
+            "unit_id": resident["unit_id"],
+            "site_id": "SITE1",
+            "room": "1-1-101",
+            "relation": "owner",
+            "primary": True,
+            "since": person["units"][0]["since"],
+        }
+    ]
+    assert ID_NUMBER not in json.dumps(reply.body)
 
 
-def test_tenant_b_cannot_reach_tenant_a_data_even_with_a_tenant_a_subject(handler, demo: DemoData):
-    victim = demo.user("greenfield", Role.RESIDENT)
-    attacker = demo.user("harbour", Role.MANAGER)
-    # A tenant-B token whose subject happens to equal a tenant-A user's id still reads only tenant B.
-    response = get_me(
-        handler,
-        user_claims(attacker, sub=victim.user_id),
+def test_platform_admin_reads_identity_without_a_person(call, caller, tenant):
+    reply = call("GET", "/me", as_=caller(tenant, Role.PLATFORM_ADMIN))
+    assert reply.status == 200
+    assert reply.body["roles"] == ["platform_admin"]
+    assert reply.body["person"] is None
+
+
+def test_a_user_who_just_signed_up_gets_identity_and_tenant_only(call, caller, tenant):
+    reply = call("GET", "/me", as_=caller(tenant, Role.RESIDENT))
+    assert reply.status == 200
+    assert reply.body["person"] is None
+    assert reply.body["tenant"]["tenant_id"] == tenant
+
+
+def test_tenant_b_never_sees_tenant_a_even_with_a_tenant_a_subject(call, caller, make_tenant, resident):
+    victim = resident["caller"]
+    other = make_tenant(name="港湾物业")
+    attacker = caller(other, Role.MANAGER, user_id=victim.user_id)
+    reply = call(
+        "GET",
+        "/me",
+        as_=attacker,
         headers={"X-Tenant-Id": victim.tenant_id},
         query={"tenant_id": victim.tenant_id},
     )
-    me = body_of(response)
-    assert response["statusCode"] == 200
-    assert me["tenant_id"] == attacker.tenant_id
-    assert me["tenant"]["tenant_id"] == attacker.tenant_id
-    assert me["profile"] is None
-    assert victim.phone not in response["body"]
-    assert victim.name not in response["body"]
+    assert reply.status == 200
+    assert reply.body["tenant_id"] == other
+    assert reply.body["tenant"]["tenant_id"] == other
+    assert reply.body["person"] is None
+    assert PHONE not in json.dumps(reply.body)
+    assert "陈业主" not in json.dumps(reply.body, ensure_ascii=False)
 
 
-def test_tenant_comes_from_the_token_not_the_request(handler, demo: DemoData):
-    user = demo.user("harbour", Role.RESIDENT)
-    other = demo.tenants["greenfield"]
-    response = get_me(handler, user_claims(user), headers={"X-Tenant-Id": other}, query={"tenant_id": other})
-    assert body_of(response)["tenant_id"] == user.tenant_id
+def test_without_claims_me_is_401(call):
+    reply = call("GET", "/me")
+    assert reply.status == 401
+    assert reply.body["error"]["code"] == "unauthorized"
 
 
-def test_without_claims_me_is_401(handler, demo: DemoData):
-    response = get_me(handler, None)
-    assert response["statusCode"] == 401
-    assert body_of(response)["error"]["code"] == "unauthorized"
-
-
-def test_user_without_a_profile_gets_identity_only(handler, demo: DemoData):
-    user = demo.user("greenfield", Role.TECHNICIAN)
-    response = get_me(handler, user_claims(user, sub="01JUSTSIGNEDUP000000000000"))
-    me = body_of(response)
-    assert response["statusCode"] == 200
-    assert me["profile"] is None
-    assert me["tenant"]["tenant_id"] == user.tenant_id
-
-
-def test_reading_personal_data_leaves_an_audit_record(handler, demo: DemoData, stack: Stack):
-    user = demo.user("greenfield", Role.RESIDENT)
+def test_reading_the_own_phone_leaves_an_audit_record_without_the_number(call, stack, resident):
     before = len(audit_items(stack))
-    get_me(handler, user_claims(user))
+    call("GET", "/me", as_=resident["caller"])
     items = audit_items(stack)
     assert len(items) == before + 1
-    record = items[-1] if len(items) == 1 else next(i for i in items if i["actor"]["S"] == user.user_id)
+    record = next(i for i in items if i["actor"]["S"] == resident["caller"].user_id)
     assert record["action"]["S"] == "read_personal_data"
-    assert record["pk"]["S"].startswith(f"T#{user.tenant_id}#")
-    assert user.phone not in str(record)
+    assert json.loads(record["details"]["S"]) == {"fields": ["phone"]}
+    assert record["pk"]["S"].startswith(f"T#{resident['caller'].tenant_id}#")
+    assert PHONE not in str(record)
     assert int(record["expires_at"]["N"]) > 0
 
 
-def test_suspended_tenant_is_forbidden(handler, demo: DemoData, stack: Stack):
-    user = demo.user("harbour", Role.MANAGER)
+def test_suspended_tenant_is_forbidden(call, stack, tenant, manager):
     boto3.client("dynamodb").update_item(
         TableName=stack.ref("DirectoryTable"),
-        Key={"pk": {"S": f"T#{user.tenant_id}#TENANT"}, "sk": {"S": "TENANT"}},
+        Key={k: {"S": v} for k, v in Keys.tenant(tenant).items()},
         UpdateExpression="SET #s = :s",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":s": {"S": "suspended"}},
     )
-    response = get_me(handler, user_claims(user))
-    assert response["statusCode"] == 403
-    assert body_of(response)["error"]["code"] == "forbidden"
+    reply = call("GET", "/me", as_=manager)
+    assert reply.status == 403
+    assert reply.body["error"]["code"] == "tenant_suspended"
 
 
-def test_me_stays_within_its_aws_call_budget(handler, demo: DemoData):
-    user = demo.user("greenfield", Role.RESIDENT)
-    get_me(handler, user_claims(user))  # warm: the data key is unwrapped once per process
+def test_me_stays_within_its_aws_call_budget(call, resident):
+    call("GET", "/me", as_=resident["caller"])  # warm: tenant cached, data key unwrapped once per process
     with count_aws_calls() as calls:
-        get_me(handler, user_claims(user))
-    # One BatchGetItem and one audit PutItem; KMS only on a cold data key.
-    assert calls.total <= 2, calls.by_operation()
+        reply = call("GET", "/me", as_=resident["caller"])
+    assert reply.status == 200
+    # GetItem of the user link, one Query of the resident's partition (profile + units), the audit PutItem.
+    assert calls.total <= 3, calls.by_operation()
 
 
-def test_unexpected_failure_is_500_with_request_id(handler, demo: DemoData, monkeypatch):
-    user = demo.user("greenfield", Role.RESIDENT)
+def test_unexpected_failure_is_500_with_request_id(handler, resident, monkeypatch):
+    from directory.people.service import PeopleService
 
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("table on fire: arn:aws:dynamodb:secret")
 
-    monkeypatch.setattr(handler.service().__class__, "me", explode)
-    event = api_event("GET", "/me", claims=user_claims(user))
+    monkeypatch.setattr(PeopleService, "me", explode)
+    event = api_event("GET", "/me", claims=resident["caller"].claims())
     response = handler.lambda_handler(event, FakeLambdaContext())
     assert response["statusCode"] == 500
     assert body_of(response)["error"]["request_id"] == event["requestContext"]["requestId"]
     assert "arn:aws" not in response["body"]
 
 
-def test_health_needs_no_claims(handler):
-    response = handler.lambda_handler(api_event("GET", "/health"), FakeLambdaContext())
-    assert response["statusCode"] == 200
-    assert body_of(response) == {"status": "ok", "service": "directory"}
+def test_health_needs_no_claims(call):
+    reply = call("GET", "/health")
+    assert (reply.status, reply.body) == (200, {"status": "ok", "service": "directory"})
+
+
+# ---------------------------------------------------------------- GET /me/export
+
+
+def test_a_resident_exports_everything_the_directory_holds_about_them(call, stack, resident):
+    reply = call("GET", "/me/export", as_=resident["caller"])
+    assert reply.status == 200
+    body = reply.body
+    assert body["person"]["phone"] == PHONE
+    assert body["person"]["id_number"] == ID_NUMBER
+    assert body["person"]["email"] == "chen@example.com"
+    assert body["user_id"] == resident["caller"].user_id
+    assert [(u["unit_id"], u["relation"], u["source"]) for u in body["units"]] == [
+        (resident["unit_id"], "owner", "staff")
+    ]
+    assert body["invites_accepted"] == []
+    record = next(i for i in audit_items(stack) if i["action"]["S"] == "export_personal_data")
+    assert json.loads(record["details"]["S"]) == {"fields": ["email", "id_number", "name", "phone"]}
+    assert PHONE not in str(record)
+
+
+def test_staff_export_their_staff_record(call, caller, stack, tenant):
+    me = caller(tenant, Role.TECHNICIAN)
+    staff_id = put_staff(stack, me, "张师傅")
+    body = call("GET", "/me/export", as_=me).body
+    assert (body["person"]["kind"], body["person"]["person_id"], body["person"]["phone"]) == (
+        "staff",
+        staff_id,
+        STAFF_PHONE,
+    )
+
+
+def test_export_without_a_person_record_is_404(call, caller, tenant):
+    assert call("GET", "/me/export", as_=caller(tenant, Role.RESIDENT)).status == 404
+
+
+def test_service_desk_exports_for_an_assisted_resident(call, caller, stack, tenant, resident):
+    desk = caller(tenant, Role.SERVICE_DESK)
+    reply = call("GET", "/me/export", as_=desk, headers={"X-On-Behalf-Of": resident["resident_id"]})
+    assert reply.status == 200
+    assert reply.body["person"]["person_id"] == resident["resident_id"]
+    record = next(i for i in audit_items(stack) if i["action"]["S"] == "export_personal_data")
+    assert (record["actor"]["S"], record["on_behalf_of"]["S"]) == (desk.user_id, resident["resident_id"])
+    assert call("GET", "/me/export", as_=desk, headers={"X-On-Behalf-Of": new_id()}).status == 404
+
+
+# ---------------------------------------------------------------- POST /me/erase
+
+
+def test_erasure_anonymises_frees_the_number_disables_the_account_and_tells_billing(
+    call, stack, manager, resident, published
+):
+    me = resident["caller"]
+    reply = call("POST", "/me/erase", as_=me)
+    assert reply.status == 200, reply.body
+    assert reply.body["resident_id"] == resident["resident_id"]
+    assert reply.body["account_disabled"] is True
+
+    shown = call("GET", f"/residents/{resident['resident_id']}", as_=manager).body
+    assert (shown["name"], shown["phone"], shown["id_number"], shown["email"], shown["erased"]) == (
+        "已注销用户",
+        None,
+        None,
+        None,
+        True,
+    )
+    stored = json.dumps(table_items(stack), ensure_ascii=False)
+    assert "陈业主" not in stored
+    assert "chen@example.com" not in stored
+    assert not cognito_enabled(stack, me.username)
+    assert [(kind, detail.resident_id) for kind, detail in published] == [
+        ("ResidentErased", resident["resident_id"])
+    ]
+    # The unit keeps the link's history, marked erased; it no longer lists the person or their primary role.
+    assert call("GET", "/residents", as_=manager, query={"unit_id": resident["unit_id"]}).body["items"] == []
+    assert call("GET", "/residents", as_=manager).body["items"] == []
+    # The number can be registered again.
+    again = call("POST", "/residents", as_=manager, body={"name": "新业主", "phone": PHONE})
+    assert again.status == 201
+
+
+def test_erasing_twice_answers_200_and_changes_nothing(call, stack, resident, published):
+    me = resident["caller"]
+    first = call("POST", "/me/erase", as_=me)
+    before = table_items(stack)
+    second = call("POST", "/me/erase", as_=me)
+    assert second.status == 200
+    assert second.body == first.body
+    assert table_items(stack) == before
+    assert len(published) == 1
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD])
+def test_staff_accounts_are_not_erased_here(call, caller, stack, tenant, role):
+    me = caller(tenant, role)
+    put_staff(stack, me, "张师傅")
+    before = table_items(stack)
+    assert call("POST", "/me/erase", as_=me).status == 403
+    assert table_items(stack) == before
+
+
+def test_erase_without_a_person_record_is_404(call, caller, tenant):
+    assert call("POST", "/me/erase", as_=caller(tenant, Role.RESIDENT)).status == 404
+
+
+def test_service_desk_erases_for_an_assisted_resident(call, caller, stack, tenant, resident, published):
+    desk = caller(tenant, Role.SERVICE_DESK)
+    reply = call("POST", "/me/erase", as_=desk, headers={"X-On-Behalf-Of": resident["resident_id"]})
+    assert reply.status == 200
+    record = next(i for i in audit_items(stack) if i["action"]["S"] == "erase_personal_data")
+    assert (record["actor"]["S"], record["on_behalf_of"]["S"]) == (desk.user_id, resident["resident_id"])
+    assert not cognito_enabled(stack, resident["caller"].username)

@@ -1,0 +1,43 @@
+"""The import worker: runs validation and commit of bulk imports, one job per SQS message."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from directory.imports.factory import build_service
+from directory.imports.service import ImportService
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@lru_cache(maxsize=1)
+def service() -> ImportService:
+    return build_service()
+
+
+def handle(record: SQSRecord) -> None:
+    job = json.loads(record.body)
+    logger.append_keys(tenant_id=job["tenant_id"], import_id=job["import_id"])
+    try:
+        service().run(str(job["action"]), str(job["tenant_id"]), str(job["import_id"]))
+    finally:
+        logger.remove_keys(["tenant_id", "import_id"])
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    )

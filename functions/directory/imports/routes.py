@@ -1,0 +1,48 @@
+"""Bulk import routes: create a job and its upload form, validate (dry run), commit, follow progress."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from directory.app import app
+from directory.imports.factory import build_service
+from directory.imports.models import ImportCreate, ImportOut
+from directory.imports.service import ImportService
+
+
+@lru_cache(maxsize=1)
+def service() -> ImportService:
+    return build_service()
+
+
+@app.post(
+    "/imports",
+    summary="Start an import of units and residents: returns the job and a presigned upload form",
+    responses={201: {"description": "Created"}},
+)
+def create_import(body: ImportCreate) -> tuple[ImportOut, int]:
+    job, upload = service().create(app.tenant(), body)
+    return ImportOut.from_domain(job, upload), 201
+
+
+@app.get("/imports/<import_id>", summary="An import's status, progress and row report")
+def get_import(import_id: str) -> ImportOut:
+    return ImportOut.from_domain(service().get(app.tenant(), import_id))
+
+
+@app.post(
+    "/imports/<import_id>/validate",
+    summary="Validate the uploaded file (dry run) in the background",
+    responses={202: {"description": "Accepted"}},
+)
+def validate_import(import_id: str) -> tuple[ImportOut, int]:
+    return ImportOut.from_domain(service().request_validation(app.tenant(), import_id)), 202
+
+
+@app.post(
+    "/imports/<import_id>/commit",
+    summary="Commit the validated rows in the background; committing again changes nothing",
+    responses={202: {"description": "Accepted"}},
+)
+def commit_import(import_id: str) -> tuple[ImportOut, int]:
+    return ImportOut.from_domain(service().request_commit(app.tenant(), import_id)), 202

@@ -1,0 +1,327 @@
+"""Writes a validated import plan into the directory table in bulk, idempotently.
+
+Claims make it idempotent: a unit exists once per (site, canonical room), a resident once per phone digest,
+a link once per (unit, resident). Existing claims are read first and only what is missing is written, so a
+second commit of the same file writes nothing. New units and residents are written with their claims in
+transactions (a claim taken meanwhile by someone else fails the chunk, which is then retried unit by unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from courtyard.blind_index import BlindIndex
+from courtyard.clock import Clock, to_iso
+from courtyard.crypto import FieldCipher
+from courtyard.directory import Keys
+from courtyard.errors import Conflict
+from courtyard.ids import new_id
+from directory.imports.models import ImportSummary
+from directory.imports.validate import ImportPlan, PersonRow, UnitRow
+from directory.people.models import LinkSource, Relation, Resident, ResidentLink
+from directory.people.repository import PeopleRepository, link_items
+from directory.places.models import Building, BuildingKind, Occupancy, Unit, UnitKind
+from directory.places.repository import building_code_claim, building_item, room_claim_item, unit_item
+from directory.places.service import unit_label, unit_sort_key
+from directory.table import DirectoryTable
+
+# A transaction holds at most 100 actions; each new unit or resident is two (the item and its claim).
+_CHUNK = 50
+
+
+class SiteDirectory:
+    """What the import needs to know of a site: that it exists, and its buildings' codes."""
+
+    def __init__(self, table: DirectoryTable) -> None:
+        self._table = table
+
+    def site_exists(self, tenant_id: str, site_id: str) -> bool:
+        return self._table.get(Keys.site(tenant_id, site_id)) is not None
+
+    def building_codes(self, tenant_id: str, site_id: str) -> set[str]:
+        items = self._table.query_all(partition=Keys.site_children(tenant_id, site_id), sk_prefix="BLDGCODE#")
+        return {str(i["sk"]).removeprefix("BLDGCODE#") for i in items}
+
+
+class ImportWriter:
+    def __init__(self, table: DirectoryTable, cipher: FieldCipher, index: BlindIndex, clock: Clock) -> None:
+        self._table = table
+        self._people = PeopleRepository(table, cipher, index)
+        self._clock = clock
+
+    def commit(
+        self, tenant_id: str, site_id: str, plan: ImportPlan, progress: Callable[[int], None]
+    ) -> ImportSummary:
+        summary = ImportSummary()
+        now = to_iso(self._clock.now())
+        buildings = self._buildings(
+            tenant_id, site_id, {u.room.building for u in plan.units.values()}, now, summary
+        )
+        unit_ids = self._units(tenant_id, site_id, plan.units, buildings, now, summary)
+        progress(len(plan.units))
+        residents = self._residents(tenant_id, [p.person for p in plan.people], now, summary)
+        self._links(tenant_id, site_id, plan, unit_ids, residents, now, summary)
+        progress(plan.rows_valid)
+        return summary
+
+    # ------------------------------------------------------------------ buildings
+    def _buildings(
+        self, tenant_id: str, site_id: str, codes: set[str], now: str, summary: ImportSummary
+    ) -> dict[str, str]:
+        """Building code -> building id, creating the buildings a first import of a community names."""
+        partition = Keys.site_children(tenant_id, site_id)
+        claims = self._table.query_all(partition=partition, sk_prefix="BLDGCODE#")
+        known = {str(c["sk"]).removeprefix("BLDGCODE#"): str(c["building_id"]) for c in claims}
+        for code in sorted(codes - set(known)):
+            building_id = new_id()
+            building = building_item(
+                Building(
+                    tenant_id=tenant_id,
+                    site_id=site_id,
+                    building_id=building_id,
+                    name=f"{code}栋",
+                    code=code,
+                    floors=None,
+                    entrances=None,
+                    kind=BuildingKind.RESIDENTIAL,
+                    created_at=now,
+                )
+            )
+            claim = {
+                **building_code_claim(tenant_id, site_id, code),
+                "entity": "building_code",
+                "building_id": building_id,
+            }
+            try:
+                self._table.transact(
+                    [
+                        self._table.put_action(claim, "attribute_not_exists(pk)"),
+                        self._table.put_action(building),
+                    ]
+                )
+                known[code] = building_id
+                summary.buildings_created += 1
+            except Conflict:
+                existing = self._table.get({"pk": partition, "sk": f"BLDGCODE#{code}"}, consistent=True)
+                known[code] = str(existing["building_id"]) if existing else building_id
+        return known
+
+    # ------------------------------------------------------------------ units
+    def _units(
+        self,
+        tenant_id: str,
+        site_id: str,
+        units: dict[str, UnitRow],
+        buildings: dict[str, str],
+        now: str,
+        summary: ImportSummary,
+    ) -> dict[str, str]:
+        """Room key -> unit id; new units created, changed ones updated, the same ones left alone."""
+        partition = Keys.site_children(tenant_id, site_id)
+        claims = self._table.query_all(partition=partition, sk_prefix="ROOM#")
+        unit_ids = {str(c["sk"]).removeprefix("ROOM#"): str(c["unit_id"]) for c in claims}
+        existing_keys = [k for k in units if k in unit_ids]
+        stored = {
+            str(i["room_key"]): i
+            for i in self._table.get_many([Keys.unit(tenant_id, unit_ids[k]) for k in existing_keys])
+        }
+        for room_key in existing_keys:
+            row, item = units[room_key], stored.get(room_key)
+            if (
+                item
+                and int(item.get("area_centi_m2", 0)) == row.area_m2_centi
+                and item.get("kind") == row.kind
+            ):
+                summary.units_unchanged += 1
+                continue
+            self._table.update(
+                Keys.unit(tenant_id, unit_ids[room_key]),
+                "SET area_centi_m2 = :area, kind = :kind, updated_at = :now",
+                {":area": row.area_m2_centi, ":kind": row.kind.value, ":now": now},
+            )
+            summary.units_updated += 1
+
+        new = [(k, units[k], new_id()) for k in units if k not in unit_ids]
+        for chunk in _chunks(new, _CHUNK):
+            actions: list[dict[str, Any]] = []
+            for room_key, row, unit_id in chunk:
+                actions += self._unit_actions(tenant_id, site_id, room_key, row, unit_id, buildings, now)
+            try:
+                self._table.transact(actions)
+            except Conflict:
+                # Someone created one of these rooms meanwhile: go one by one, keeping theirs.
+                for room_key, row, unit_id in chunk:
+                    try:
+                        self._table.transact(
+                            self._unit_actions(tenant_id, site_id, room_key, row, unit_id, buildings, now)
+                        )
+                    except Conflict:
+                        claim = self._table.get(
+                            Keys.room_claim(tenant_id, site_id, room_key), consistent=True
+                        )
+                        unit_ids[room_key] = str(claim["unit_id"]) if claim else unit_id
+                        summary.units_unchanged += 1
+                        continue
+                    unit_ids[room_key] = unit_id
+                    summary.units_created += 1
+                continue
+            for room_key, _, unit_id in chunk:
+                unit_ids[room_key] = unit_id
+            summary.units_created += len(chunk)
+        return unit_ids
+
+    def _unit_actions(
+        self,
+        tenant_id: str,
+        site_id: str,
+        room_key: str,
+        row: UnitRow,
+        unit_id: str,
+        buildings: dict[str, str],
+        now: str,
+    ) -> list[dict[str, Any]]:
+        room = row.room
+        unit = Unit(
+            tenant_id=tenant_id,
+            unit_id=unit_id,
+            site_id=site_id,
+            building_id=buildings.get(room.building, ""),
+            building_code=room.building,
+            entrance=room.entrance,
+            floor=room.floor,
+            room=room.room,
+            room_key=room_key,
+            label=unit_label(f"{room.building}栋", room),
+            area_centi_m2=row.area_m2_centi,
+            kind=UnitKind(row.kind.value),
+            occupancy=Occupancy.VACANT,
+            created_at=now,
+            updated_at=now,
+        )
+        return [
+            self._table.put_action(room_claim_item(unit), "attribute_not_exists(pk)"),
+            self._table.put_action(unit_item(unit, unit_sort_key(room))),
+        ]
+
+    # ------------------------------------------------------------------ residents
+    def _residents(
+        self, tenant_id: str, people: list[PersonRow], now: str, summary: ImportSummary
+    ) -> dict[str, str]:
+        """Phone -> resident id: one resident per phone number, matched through the blind index."""
+        digests = {p.phone: self._people.phone_digest(tenant_id, p.phone) for p in people}
+        claims = self._table.get_many([Keys.phone_claim(tenant_id, d) for d in set(digests.values())])
+        by_digest = {str(c["pk"]).rsplit("#", 1)[-1]: str(c["resident_id"]) for c in claims}
+        residents: dict[str, str] = {}
+        first: dict[str, PersonRow] = {}
+        for person in people:
+            digest = digests[person.phone]
+            if digest in by_digest:
+                residents[person.phone] = by_digest[digest]
+                continue
+            first.setdefault(person.phone, person)
+        summary.residents_matched = len({p.phone for p in people} - set(first))
+        new = [(person, new_id()) for person in first.values()]
+        for chunk in _chunks(new, _CHUNK):
+            actions: list[dict[str, Any]] = []
+            for person, resident_id in chunk:
+                actions += self._resident_actions(tenant_id, person, resident_id, now)
+            try:
+                self._table.transact(actions)
+                pairs = [(person, resident_id, True) for person, resident_id in chunk]
+            except Conflict:
+                pairs = [self._one_resident(tenant_id, p, rid, digests[p.phone], now) for p, rid in chunk]
+            for person, resident_id, created in pairs:
+                residents[person.phone] = resident_id
+                if created:
+                    summary.residents_created += 1
+                else:
+                    summary.residents_matched += 1
+        return residents
+
+    def _one_resident(
+        self, tenant_id: str, person: PersonRow, resident_id: str, digest: str, now: str
+    ) -> tuple[PersonRow, str, bool]:
+        try:
+            self._table.transact(self._resident_actions(tenant_id, person, resident_id, now))
+        except Conflict:
+            claim = self._table.get(Keys.phone_claim(tenant_id, digest), consistent=True)
+            return person, str(claim["resident_id"]) if claim else resident_id, False
+        return person, resident_id, True
+
+    def _resident_actions(
+        self, tenant_id: str, person: PersonRow, resident_id: str, now: str
+    ) -> list[dict[str, Any]]:
+        resident = Resident(
+            resident_id=resident_id,
+            name=person.name,
+            phone=person.phone,
+            id_number=person.id_number,
+            email=None,
+            user_id=None,
+            username=None,
+            created_at=now,
+            updated_at=now,
+        )
+        item, claim = self._people.new_resident_items(tenant_id, resident)
+        actions = [self._table.put_action(item, "attribute_not_exists(pk)")]
+        if claim is not None:
+            actions.insert(0, self._table.put_action(claim, "attribute_not_exists(pk)"))
+        return actions
+
+    # ------------------------------------------------------------------ links
+    def _links(
+        self,
+        tenant_id: str,
+        site_id: str,
+        plan: ImportPlan,
+        unit_ids: dict[str, str],
+        residents: dict[str, str],
+        now: str,
+        summary: ImportSummary,
+    ) -> None:
+        wanted: dict[tuple[str, str], tuple[str, PersonRow]] = {}
+        for planned in plan.people:
+            unit_id = unit_ids.get(planned.room_key)
+            resident_id = residents.get(planned.person.phone)
+            if unit_id and resident_id:
+                wanted.setdefault((unit_id, resident_id), (planned.room_key, planned.person))
+        existing = self._table.get_many([Keys.unit_member(tenant_id, u, r) for u, r in wanted])
+        present = {(str(i["unit_id"]), str(i["resident_id"])) for i in existing}
+        items: list[dict[str, Any]] = []
+        for (unit_id, resident_id), (room_key, person) in wanted.items():
+            if (unit_id, resident_id) in present:
+                continue
+            primary = person.primary and self._claim_primary(tenant_id, unit_id, resident_id)
+            link = ResidentLink(
+                resident_id=resident_id,
+                unit_id=unit_id,
+                site_id=site_id,
+                room_key=room_key,
+                relation=Relation(person.relation.value),
+                primary=primary,
+                since=now,
+                source=LinkSource.IMPORT,
+            )
+            items += link_items(tenant_id, link)
+            summary.links_created += 1
+        self._table.put_many(items)
+
+    def _claim_primary(self, tenant_id: str, unit_id: str, resident_id: str) -> bool:
+        """Make the resident the unit's primary contact unless it already has another one."""
+        try:
+            self._table.update(
+                Keys.unit(tenant_id, unit_id),
+                "SET primary_resident_id = :rid",
+                {":rid": resident_id},
+                condition="attribute_exists(pk) AND "
+                "(attribute_not_exists(primary_resident_id) OR primary_resident_id = :rid)",
+            )
+        except Conflict:
+            return False
+        return True
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

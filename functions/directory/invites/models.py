@@ -1,0 +1,213 @@
+"""Invitations: the one-time code's format and parsing (pure rules), request, domain and response shapes.
+
+A code is ``{tenant_id}.{secret}``: the tenant part tells a not-yet-member which property firm to ask, and
+the secret (10 Crockford base32 characters, shown grouped as ``K7QX-93PD-WQ``, 50 random bits) proves it.
+Only a digest of tenant and secret is stored, so the table never holds a usable code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from courtyard.errors import Conflict
+from courtyard.events import DomainEvent
+from directory.people.models import Email, EntityId, MobilePhone, PersonName, Relation
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SECRET_LENGTH = 10
+DEFAULT_EXPIRY_HOURS = 72
+SHARE_LINK_PREFIX = "courtyard://invite/"
+# Crockford decoding is forgiving about look-alikes people mistype when reading a code aloud.
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_TENANT_PART = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+class InviteStatus(StrEnum):
+    OPEN = "open"
+    USED = "used"
+
+
+def new_secret() -> str:
+    """10 random Crockford base32 characters, grouped for reading aloud: ``K7QX-93PD-WQ``."""
+    raw = "".join(secrets.choice(CROCKFORD) for _ in range(SECRET_LENGTH))
+    return group_secret(raw)
+
+
+def group_secret(canonical: str) -> str:
+    return f"{canonical[:4]}-{canonical[4:8]}-{canonical[8:]}"
+
+
+def canonical_secret(text: str) -> str:
+    """The 10 characters of a secret as typed (any case, dashes, spaces, look-alikes); else ValueError."""
+    value = (
+        unicodedata.normalize("NFKC", text).upper().replace("-", "").replace(" ", "").translate(_LOOKALIKES)
+    )
+    if len(value) != SECRET_LENGTH or any(c not in CROCKFORD for c in value):
+        raise ValueError("not an invitation secret")
+    return value
+
+
+def format_code(tenant_id: str, secret: str) -> str:
+    return f"{tenant_id}.{group_secret(canonical_secret(secret))}"
+
+
+def parse_code(code: str) -> tuple[str, str]:
+    """``(tenant_id, canonical secret)`` of an invitation code; ValueError if it is not one."""
+    tenant_id, dot, secret = code.strip().rpartition(".")
+    if not dot or not _TENANT_PART.fullmatch(tenant_id):
+        raise ValueError("not an invitation code")
+    return tenant_id, canonical_secret(secret)
+
+
+def secret_digest(tenant_id: str, secret: str) -> str:
+    """SHA-256 of tenant and canonical secret: the invite's key part; the secret itself is never kept."""
+    return hashlib.sha256(f"{tenant_id}.{canonical_secret(secret)}".encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- errors
+
+
+class InviteUsed(Conflict):
+    code = "invite_used"
+
+
+class InviteExpired(Conflict):
+    code = "invite_expired"
+
+
+class OtherTenant(Conflict):
+    code = "other_tenant"
+
+
+# ---------------------------------------------------------------- requests
+
+
+class InviteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: EntityId
+    relation: Relation
+    primary: bool = Field(default=False, description="The invitee becomes the unit's primary contact")
+    expires_in_hours: int = Field(default=DEFAULT_EXPIRY_HOURS, ge=1, description="1 to the firm's maximum")
+    invitee_name: PersonName | None = None
+    invitee_phone: MobilePhone | None = Field(
+        default=None, description="If given, an existing resident with this number is reused on acceptance"
+    )
+
+
+class InviteAccept(BaseModel):
+    """Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]+$")
+    email: Email | None = None
+
+
+# ---------------------------------------------------------------- domain
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    tenant_id: str
+    digest: str
+    unit_id: str
+    site_id: str
+    relation: Relation
+    primary: bool
+    expires_at: datetime
+    created_by: str
+    created_at: str
+    status: InviteStatus
+    invitee_name: str | None = None
+    invitee_phone: str | None = None
+    invitee_phone_digest: str | None = None
+    used_by: str | None = None
+    used_at: str | None = None
+    resident_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvite:
+    code: str
+    invite: Invite
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    tenant_id: str
+    resident_id: str
+    invite: Invite
+    username: str
+    temporary_password: str | None = None
+
+
+class ResidentRegistered(DomainEvent):
+    """A person accepted an invitation and became a resident of a unit."""
+
+    resident_id: str
+    unit_id: str
+
+
+# ---------------------------------------------------------------- responses
+
+
+class InviteOut(BaseModel):
+    code: str = Field(description="Shown once: only a digest is stored")
+    share_link: str
+    tenant_id: str
+    unit_id: str
+    relation: Relation
+    primary: bool
+    expires_at: str
+
+    @classmethod
+    def from_domain(cls, issued: IssuedInvite, expires_at: str) -> InviteOut:
+        invite = issued.invite
+        return cls(
+            code=issued.code,
+            share_link=SHARE_LINK_PREFIX + issued.code,
+            tenant_id=invite.tenant_id,
+            unit_id=invite.unit_id,
+            relation=invite.relation,
+            primary=invite.primary,
+            expires_at=expires_at,
+        )
+
+
+class AccountOut(BaseModel):
+    username: str
+    temporary_password: str = Field(description="Shown once; must be changed at first sign-in")
+
+
+class InviteAcceptedOut(BaseModel):
+    tenant_id: str
+    resident_id: str
+    unit_id: str
+    relation: Relation
+    primary: bool
+    refresh_token: bool = Field(
+        default=True, description="Refresh the session: the new tenant and role appear in the next token"
+    )
+    account: AccountOut | None = Field(default=None, description="Assisted mode: the account opened")
+
+    @classmethod
+    def from_domain(cls, acceptance: Acceptance) -> InviteAcceptedOut:
+        return cls(
+            tenant_id=acceptance.tenant_id,
+            resident_id=acceptance.resident_id,
+            unit_id=acceptance.invite.unit_id,
+            relation=acceptance.invite.relation,
+            primary=acceptance.invite.primary,
+            account=AccountOut(username=acceptance.username, temporary_password=acceptance.temporary_password)
+            if acceptance.temporary_password
+            else None,
+        )

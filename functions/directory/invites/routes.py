@@ -1,0 +1,54 @@
+"""Invitation routes: issue a one-time code for a unit; accept it with a signed-in account."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from courtyard.api import ON_BEHALF_OF_HEADER
+from courtyard.clock import to_iso
+from directory import deps
+from directory.app import app
+from directory.invites.models import InviteAccept, InviteAcceptedOut, InviteCreate, InviteOut
+from directory.invites.repository import InviteRepository
+from directory.invites.service import Claimant, InviteService
+from directory.people.repository import PeopleRepository
+
+
+@lru_cache(maxsize=1)
+def service() -> InviteService:
+    return InviteService(
+        invites=InviteRepository(deps.table(), deps.cipher()),
+        people=PeopleRepository(deps.table(), deps.cipher(), deps.blind_index()),
+        reader=deps.reader(),
+        audit=deps.audit(),
+        events=deps.events(),
+        clock=deps.clock(),
+        identity=deps.identity(),
+        max_hours=deps.config().invite_max_hours,
+    )
+
+
+@app.post(
+    "/invites",
+    summary="Issue a one-time, expiring invitation code for a unit (manager, service desk); shown once",
+    responses={201: {"description": "Created"}},
+)
+def create_invite(body: InviteCreate) -> tuple[InviteOut, int]:
+    issued = service().issue(app.tenant(), body)
+    return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at)), 201
+
+
+@app.post(
+    "/invites/<code>/accept",
+    summary="Accept an invitation: become a resident of its unit (then refresh the session's token)",
+)
+def accept_invite(code: str, body: InviteAccept | None = None) -> InviteAcceptedOut:
+    if app.header(ON_BEHALF_OF_HEADER):
+        # Assisted mode: the resolver checks the agent's tenant and role and names the resident.
+        acceptance = service().accept_for(app.tenant(), code, body or InviteAccept())
+    else:
+        # A self-registered account has no tenant claim yet, so app.tenant() would refuse it: the code
+        # names the tenant and its secret proves it; the verified claims give the account.
+        claims = app.current_event.request_context.authorizer.claims
+        acceptance = service().accept(code, Claimant.from_claims(claims))
+    return InviteAcceptedOut.from_domain(acceptance)

@@ -1,0 +1,349 @@
+"""Invitation rules: issue a one-time, expiring code for a unit; accept it to become that unit's resident.
+
+Acceptance is one transaction: the invitation turns from open to used only if it is still open and unexpired,
+together with the resident record (created, or reused by the invitee's phone number), the unit link and the
+account's user link. Then the account joins the tenant in Cognito; the next token carries tenant and role.
+Accepting again with the same account is answered as the first time (a lost response can be retried).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from courtyard.audit import AuditWriter
+from courtyard.clock import Clock, to_iso
+from courtyard.directory import DirectoryReader
+from courtyard.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from courtyard.events import EventPublisher
+from courtyard.ids import new_id
+from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
+from directory.identity_repository import IdentityRepository
+from directory.invites.models import (
+    Acceptance,
+    Invite,
+    InviteAccept,
+    InviteCreate,
+    InviteExpired,
+    InviteStatus,
+    InviteUsed,
+    IssuedInvite,
+    OtherTenant,
+    ResidentRegistered,
+    format_code,
+    new_secret,
+    parse_code,
+    secret_digest,
+)
+from directory.invites.repository import InviteRepository
+from directory.people.models import LinkSource, PersonKind, Resident, ResidentLink, UnitSlot, UserLinkRecord
+from directory.people.repository import PeopleRepository, TransactionRefused
+
+ISSUER_ROLES = (Role.MANAGER, Role.SERVICE_DESK)
+RESIDENT_GROUP = Role.RESIDENT.value
+
+
+@dataclass(frozen=True, slots=True)
+class Claimant:
+    """A signed-in account accepting an invitation; it may not belong to any tenant yet."""
+
+    user_id: str
+    username: str
+    tenant_id: str | None
+    name: str | None
+    email: str | None
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any] | None) -> Claimant:
+        claims = claims or {}
+        user_id = str(claims.get("sub") or "").strip()
+        username = str(claims.get("cognito:username") or "").strip()
+        if not user_id or not username:
+            raise Unauthorized("authentication required")
+        return cls(
+            user_id=user_id,
+            username=username,
+            tenant_id=str(claims.get(TENANT_CLAIM) or "").strip() or None,
+            name=str(claims.get("name") or "").strip() or None,
+            email=str(claims.get("email") or "").strip() or None,
+        )
+
+
+class InviteService:
+    def __init__(
+        self,
+        invites: InviteRepository,
+        people: PeopleRepository,
+        reader: DirectoryReader,
+        audit: AuditWriter,
+        events: EventPublisher,
+        clock: Clock,
+        identity: IdentityRepository,
+        max_hours: int,
+    ) -> None:
+        self._invites = invites
+        self._people = people
+        self._reader = reader
+        self._audit = audit
+        self._events = events
+        self._clock = clock
+        self._identity = identity
+        self._max_hours = max_hours
+
+    def issue(self, ctx: TenantContext, request: InviteCreate) -> IssuedInvite:
+        ctx.require(*ISSUER_ROLES)
+        if request.expires_in_hours > self._max_hours:
+            raise Unprocessable(
+                f"expires_in_hours must be at most {self._max_hours}",
+                [{"loc": ["body", "expires_in_hours"], "type": "less_than_equal", "msg": "too long"}],
+            )
+        slot = self._unit(ctx.tenant_id, request.unit_id)
+        # Whole seconds: the stored expiry (epoch seconds) and the one shown are the same instant.
+        now = self._clock.now().replace(microsecond=0)
+        secret = new_secret()
+        invite = Invite(
+            tenant_id=ctx.tenant_id,
+            digest=secret_digest(ctx.tenant_id, secret),
+            unit_id=slot.unit_id,
+            site_id=slot.site_id,
+            relation=request.relation,
+            primary=request.primary,
+            expires_at=now + timedelta(hours=request.expires_in_hours),
+            created_by=ctx.user_id,
+            created_at=to_iso(now),
+            status=InviteStatus.OPEN,
+            invitee_name=request.invitee_name,
+            invitee_phone=request.invitee_phone,
+            invitee_phone_digest=self._people.phone_digest(ctx.tenant_id, request.invitee_phone)
+            if request.invitee_phone
+            else None,
+        )
+        self._invites.create(invite)
+        self._audit.record(
+            ctx,
+            "create",
+            "invite",
+            invite.digest[:16],
+            {
+                "unit_id": slot.unit_id,
+                "relation": request.relation.value,
+                "primary": request.primary,
+                "expires_in_hours": request.expires_in_hours,
+                "fields": [f for f in ("invitee_name", "invitee_phone") if getattr(request, f)],
+            },
+        )
+        return IssuedInvite(code=format_code(ctx.tenant_id, secret), invite=invite)
+
+    def accept(self, code: str, claimant: Claimant) -> Acceptance:
+        """A signed-in account (with or without a tenant yet) accepts; the code names and proves it."""
+        tenant_id, invite = self._open_invite(code)
+        if claimant.tenant_id is not None and claimant.tenant_id != tenant_id:
+            raise OtherTenant("this account belongs to another property firm")
+        tenant = self._reader.tenant(tenant_id)
+        if tenant is None:
+            raise NotFound("invitation")
+        if not tenant.active:
+            raise Forbidden("this property firm's subscription is suspended")
+        if invite.status is InviteStatus.USED:
+            if invite.used_by == claimant.user_id and invite.resident_id:
+                # The same account again: the first answer was lost; finish the Cognito part and repeat it.
+                self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
+                return Acceptance(tenant_id, invite.resident_id, invite, claimant.username)
+            raise InviteUsed("this invitation has already been used")
+        self._refuse_expired(invite)
+
+        now = self._clock.now()
+        at = to_iso(now)
+        slot = self._unit(tenant_id, invite.unit_id)
+        tx = self._people.tx()
+        account = self._people.user_link(tenant_id, claimant.user_id)
+        resident: Resident | None = None
+        if account is not None:
+            if account.kind is not PersonKind.RESIDENT:
+                raise Conflict(
+                    "this is a staff account of the firm; accept the invitation with a personal account"
+                )
+            resident = self._people.resident(tenant_id, account.person_id)
+            if resident is None or resident.erased:
+                raise Conflict("this account's resident record was erased")
+        elif invite.invitee_phone_digest:
+            holder = self._people.resident_id_by_digest(tenant_id, invite.invitee_phone_digest)
+            resident = self._people.resident(tenant_id, holder) if holder else None
+            if resident is not None:
+                if resident.user_id is not None and resident.user_id != claimant.user_id:
+                    raise Conflict("this person already has an account with the property firm")
+                self._people.add_account(
+                    tx, tenant_id, resident.resident_id, claimant.user_id, claimant.username, at
+                )
+        if resident is None:
+            resident = Resident(
+                resident_id=new_id(),
+                name=invite.invitee_name or claimant.name or claimant.username,
+                phone=invite.invitee_phone,
+                id_number=None,
+                email=claimant.email,
+                user_id=claimant.user_id,
+                username=claimant.username,
+                created_at=at,
+                updated_at=at,
+            )
+            self._people.add_new_resident(tx, tenant_id, resident)
+        if account is None:
+            self._people.add_user_link(
+                tx,
+                tenant_id,
+                UserLinkRecord(
+                    claimant.user_id, PersonKind.RESIDENT, resident.resident_id, claimant.username
+                ),
+                at,
+            )
+        self._people.add_link(tx, tenant_id, self._link(invite, slot, resident, at), slot)
+        self._invites.add_use(tx, invite, claimant.user_id, resident.resident_id, now)
+        self._run(tx, invite, resident.phone)
+
+        self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
+        self._registered(tenant_id, resident.resident_id, invite, now)
+        self._audit.record(
+            None,
+            "accept_invite",
+            "invite",
+            invite.digest[:16],
+            {"unit_id": invite.unit_id, "resident_id": resident.resident_id},
+            actor=claimant.user_id,
+            tenant_id=tenant_id,
+        )
+        return Acceptance(tenant_id, resident.resident_id, invite, claimant.username)
+
+    def accept_for(self, ctx: TenantContext, code: str, request: InviteAccept) -> Acceptance:
+        """Assisted mode: the service desk accepts for the resident in X-On-Behalf-Of and opens their account.
+
+        A resident who already has an account is just linked. The temporary password is shown once.
+        """
+        if ctx.on_behalf_of is None:  # pragma: no cover - the route calls this only in assisted mode
+            raise Forbidden("assisted mode needs X-On-Behalf-Of")
+        tenant_id, invite = self._open_invite(code)
+        if tenant_id != ctx.tenant_id:
+            raise NotFound("invitation")
+        resident = self._people.resident(ctx.tenant_id, ctx.on_behalf_of)
+        if resident is None:
+            raise NotFound("resident")
+        if resident.erased:
+            raise Conflict("this resident's data was erased")
+        if invite.status is InviteStatus.USED:
+            raise InviteUsed("this invitation has already been used")
+        self._refuse_expired(invite)
+        slot = self._unit(ctx.tenant_id, invite.unit_id)
+        now = self._clock.now()
+        at = to_iso(now)
+        tx = self._people.tx()
+        created = None
+        if resident.user_id is None:
+            email = request.email or resident.email
+            if email is None:
+                raise Unprocessable(
+                    "an account needs an email address for password recovery",
+                    [{"loc": ["body", "email"], "type": "missing", "msg": "required for a new account"}],
+                )
+            username = request.username or f"r-{resident.resident_id.lower()}"
+            created = self._identity.create_user(
+                username=username,
+                email=email,
+                name=resident.name,
+                tenant_id=ctx.tenant_id,
+                groups=[RESIDENT_GROUP],
+            )
+            self._people.add_account(tx, ctx.tenant_id, resident.resident_id, created.user_id, username, at)
+            self._people.add_user_link(
+                tx,
+                ctx.tenant_id,
+                UserLinkRecord(created.user_id, PersonKind.RESIDENT, resident.resident_id, username),
+                at,
+            )
+            resident = replace(resident, user_id=created.user_id, username=username)
+        self._people.add_link(tx, ctx.tenant_id, self._link(invite, slot, resident, at), slot)
+        self._invites.add_use(tx, invite, resident.user_id or ctx.user_id, resident.resident_id, now)
+        try:
+            self._run(tx, invite, None)
+        except Exception:
+            if created is not None:
+                # No half-registered account may sign in; the desk retries with the same invitation.
+                self._identity.disable(created.username)
+            raise
+        self._registered(ctx.tenant_id, resident.resident_id, invite, now)
+        self._audit.record(
+            ctx,
+            "accept_invite",
+            "invite",
+            invite.digest[:16],
+            {
+                "unit_id": invite.unit_id,
+                "resident_id": resident.resident_id,
+                "account_created": created is not None,
+            },
+        )
+        return Acceptance(
+            ctx.tenant_id,
+            resident.resident_id,
+            invite,
+            resident.username or "",
+            created.temporary_password if created else None,
+        )
+
+    # ------------------------------------------------------------ helpers
+
+    def _open_invite(self, code: str) -> tuple[str, Invite]:
+        """The invitation a code names; a malformed code, an unknown tenant or a wrong secret are all 404."""
+        try:
+            tenant_id, secret = parse_code(code)
+        except ValueError:
+            raise NotFound("invitation") from None
+        invite = self._invites.get(tenant_id, secret_digest(tenant_id, secret))
+        if invite is None:
+            raise NotFound("invitation")
+        return tenant_id, invite
+
+    def _refuse_expired(self, invite: Invite) -> None:
+        if self._clock.now() >= invite.expires_at:
+            raise InviteExpired("this invitation has expired; ask the property office for a new one")
+
+    def _unit(self, tenant_id: str, unit_id: str) -> UnitSlot:
+        slot = self._people.unit_slot(tenant_id, unit_id)
+        if slot is None:
+            raise NotFound("unit")
+        return slot
+
+    def _link(self, invite: Invite, slot: UnitSlot, resident: Resident, at: str) -> ResidentLink:
+        existing = next((u for u in resident.current_units if u.unit_id == slot.unit_id), None)
+        return ResidentLink(
+            resident_id=resident.resident_id,
+            unit_id=slot.unit_id,
+            site_id=slot.site_id,
+            room_key=slot.room_key,
+            relation=invite.relation,
+            primary=invite.primary,
+            since=existing.since if existing else at,
+            source=existing.source if existing else LinkSource.INVITE,
+        )
+
+    def _run(self, tx: Any, invite: Invite, phone: str | None) -> None:
+        try:
+            tx.run()
+        except TransactionRefused as refused:
+            if "invite" in refused.labels:
+                current = self._invites.get(invite.tenant_id, invite.digest)
+                if current is not None and current.status is InviteStatus.USED:
+                    raise InviteUsed("this invitation has already been used") from refused
+                raise InviteExpired(
+                    "this invitation has expired; ask the property office for a new one"
+                ) from refused
+            raise self._people.explain(invite.tenant_id, refused, phone) from refused
+
+    def _registered(self, tenant_id: str, resident_id: str, invite: Invite, now: Any) -> None:
+        self._events.publish(
+            "ResidentRegistered",
+            ResidentRegistered(
+                tenant_id=tenant_id, resident_id=resident_id, unit_id=invite.unit_id, occurred_at=now
+            ),
+        )

@@ -1,0 +1,106 @@
+"""People routes: residents, their unit links, the signed-in person (/me) and their personal-data rights."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from directory import deps
+from directory.app import app
+from directory.pages import PageOut
+from directory.people.models import (
+    EntityId,
+    EraseOut,
+    ExportOut,
+    MeOut,
+    MobilePhone,
+    ResidentCreate,
+    ResidentOut,
+    ResidentUpdate,
+    UnitLinkCreate,
+    UnitResidentOut,
+)
+from directory.people.repository import PeopleRepository
+from directory.people.service import PeopleService
+
+
+@lru_cache(maxsize=1)
+def service() -> PeopleService:
+    return PeopleService(
+        repo=PeopleRepository(deps.table(), deps.cipher(), deps.blind_index()),
+        reader=deps.reader(),
+        audit=deps.audit(),
+        events=deps.events(),
+        clock=deps.clock(),
+        identity=deps.identity(),
+    )
+
+
+@app.get("/me", summary="The signed-in user's identity, tenant and person (own phone in full, audited)")
+def get_me() -> MeOut:
+    return MeOut.from_domain(service().me(app.tenant()))
+
+
+@app.get("/me/export", summary="Everything the directory holds about the caller, unmasked (audited)")
+def export_me() -> ExportOut:
+    return ExportOut.from_domain(service().export(app.tenant()))
+
+
+@app.post("/me/erase", summary="Erase the calling resident's personal data and disable their account")
+def erase_me() -> EraseOut:
+    resident, disabled = service().erase(app.tenant())
+    return EraseOut(
+        resident_id=resident.resident_id, erased_at=resident.erased_at or "", account_disabled=disabled
+    )
+
+
+@app.post(
+    "/residents",
+    summary="Register a resident (manager, service desk); 409 if the phone number is already registered",
+    responses={201: {"description": "Created"}},
+)
+def create_resident(body: ResidentCreate) -> tuple[ResidentOut, int]:
+    return ResidentOut.from_domain(service().create(app.tenant(), body)), 201
+
+
+@app.get(
+    "/residents", summary="Residents, by unit, site or exact phone number; residents see their household"
+)
+def list_residents(
+    unit_id: Annotated[EntityId | None, Query()] = None,
+    site_id: Annotated[EntityId | None, Query()] = None,
+    phone: Annotated[MobilePhone | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> PageOut[ResidentOut]:
+    page = service().find(
+        app.tenant(), unit_id=unit_id, site_id=site_id, phone=phone, limit=limit, cursor=cursor
+    )
+    return PageOut[ResidentOut](
+        items=[ResidentOut.from_domain(r) for r in page.residents], next_cursor=page.next_cursor
+    )
+
+
+@app.get("/residents/<resident_id>", summary="A resident, with their units (personal data masked by role)")
+def get_resident(resident_id: str) -> ResidentOut:
+    return ResidentOut.from_domain(service().get(app.tenant(), resident_id))
+
+
+@app.patch(
+    "/residents/<resident_id>",
+    summary="Change a resident (manager, service desk, or the resident themself; assisted mode accepted)",
+)
+def update_resident(resident_id: str, body: ResidentUpdate) -> ResidentOut:
+    return ResidentOut.from_domain(service().update(app.tenant(), resident_id, body))
+
+
+@app.post(
+    "/units/<unit_id>/residents",
+    summary="Link a resident to a unit, or change the link; primary replaces the unit's primary contact",
+    responses={201: {"description": "Linked"}, 200: {"description": "Link changed"}},
+)
+def link_resident(unit_id: str, body: UnitLinkCreate) -> tuple[UnitResidentOut, int]:
+    link, created = service().link(app.tenant(), unit_id, body)
+    return UnitResidentOut.from_domain(link), 201 if created else 200

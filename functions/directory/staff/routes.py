@@ -1,0 +1,67 @@
+"""Staff routes: ``POST|GET /staff`` and ``GET|PATCH /staff/{staff_id}``; rules live in the service."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from courtyard.tenancy import Role
+from directory import deps
+from directory.app import app
+from directory.pages import PageOut
+from directory.staff.models import StaffCreate, StaffCreatedOut, StaffOut, StaffUpdate
+from directory.staff.repository import AccountDirectory, StaffRepository
+from directory.staff.rules import Skill
+from directory.staff.service import Shown, StaffFilter, StaffService
+
+
+@lru_cache(maxsize=1)
+def service() -> StaffService:
+    return StaffService(
+        repo=StaffRepository(deps.table(), deps.cipher(), deps.blind_index()),
+        accounts=AccountDirectory(deps.identity(), deps.config().user_pool_id),
+        audit=deps.audit(),
+        events=deps.events(),
+        clock=deps.clock(),
+    )
+
+
+def _out(shown: Shown) -> StaffOut:
+    return StaffOut.from_domain(shown.staff, shown.phone)
+
+
+@app.post(
+    "/staff",
+    summary="Create a staff member and their sign-in account (manager)",
+    responses={201: {"description": "Created", "content": {"application/json": {"model": StaffCreatedOut}}}},
+)
+def create_staff(body: StaffCreate) -> tuple[StaffCreatedOut, int]:
+    created = service().create(app.tenant(), body)
+    out = StaffOut.from_domain(created.staff, created.staff.phone)
+    return StaffCreatedOut(**out.model_dump(), temporary_password=created.temporary_password), 201
+
+
+@app.get("/staff", summary="List staff in name order (manager, service desk); filters apply per page")
+def list_staff(
+    role: Annotated[Role | None, Query()] = None,
+    skill: Annotated[Skill | None, Query()] = None,
+    site_id: Annotated[str | None, Query(max_length=64)] = None,
+    on_duty: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> PageOut[StaffOut]:
+    filters = StaffFilter(role=role, skill=skill, site_id=site_id, on_duty=on_duty)
+    shown, next_cursor = service().list(app.tenant(), filters, limit=limit, cursor=cursor)
+    return PageOut[StaffOut](items=[_out(s) for s in shown], next_cursor=next_cursor)
+
+
+@app.get("/staff/<staff_id>", summary="A staff member (manager, service desk, or the staff member themself)")
+def get_staff(staff_id: str) -> StaffOut:
+    return _out(service().get(app.tenant(), staff_id))
+
+
+@app.patch("/staff/<staff_id>", summary="Change a staff member (manager); staff toggle their own on_duty")
+def update_staff(staff_id: str, body: StaffUpdate) -> StaffOut:
+    return _out(service().update(app.tenant(), staff_id, body))

@@ -1,0 +1,54 @@
+"""Tenant routes (platform admins only): onboard, read, suspend and reactivate a property firm."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from directory import deps
+from directory.app import app
+from directory.staff.repository import AccountDirectory, StaffRepository
+from directory.tenants.models import TenantCreate, TenantCreatedOut, TenantOut, TenantSuspend
+from directory.tenants.repository import TenantRepository
+from directory.tenants.service import TenantService
+
+
+@lru_cache(maxsize=1)
+def service() -> TenantService:
+    return TenantService(
+        tenants=TenantRepository(deps.table()),
+        staff=StaffRepository(deps.table(), deps.cipher(), deps.blind_index()),
+        accounts=AccountDirectory(deps.identity(), deps.config().user_pool_id),
+        audit=deps.audit(),
+        events=deps.events(),
+        clock=deps.clock(),
+    )
+
+
+@app.post(
+    "/tenants",
+    summary="Onboard a property firm with its first manager account (platform admin)",
+    description="With an Idempotency-Key, a retry answers 200 with the same tenant and a null password.",
+    responses={
+        201: {"description": "Created", "content": {"application/json": {"model": TenantCreatedOut}}},
+        200: {"description": "Replayed", "content": {"application/json": {"model": TenantCreatedOut}}},
+    },
+)
+def create_tenant(body: TenantCreate) -> tuple[TenantCreatedOut, int]:
+    result = service().create(app.tenant(), body, app.idempotency_key())
+    return TenantCreatedOut.from_onboarded(result), 200 if result.replayed else 201
+
+
+@app.get("/tenants/<tenant_id>", summary="A property firm's record (platform admin)")
+def get_tenant(tenant_id: str) -> TenantOut:
+    return TenantOut.from_domain(service().get(app.tenant(), tenant_id))
+
+
+@app.post("/tenants/<tenant_id>/suspend", summary="Suspend a firm: its users get 403 (platform admin)")
+def suspend_tenant(tenant_id: str, body: TenantSuspend | None = None) -> TenantOut:
+    reason = body.reason if body is not None else None
+    return TenantOut.from_domain(service().suspend(app.tenant(), tenant_id, reason))
+
+
+@app.post("/tenants/<tenant_id>/reactivate", summary="Reactivate a suspended firm (platform admin)")
+def reactivate_tenant(tenant_id: str) -> TenantOut:
+    return TenantOut.from_domain(service().reactivate(app.tenant(), tenant_id))

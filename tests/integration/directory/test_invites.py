@@ -1,0 +1,395 @@
+"""Invitations through the directory handler: issue, accept (with or without a tenant claim), reuse."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from courtyard.directory import Keys
+from courtyard.events import EventPublisher
+from courtyard.ids import new_id
+from courtyard.tenancy import Role
+from infra.local.provision import Stack
+from tests.integration.directory.conftest import Caller, Reply, table_items
+
+PHONE = "13812345678"
+CODE = re.compile(
+    r"^(?P<tenant>[0-9A-Z]+)\.[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$"
+)
+
+Call = Callable[..., Reply]
+
+
+def put_unit(stack: Stack, tenant_id: str, room: str = "1-1-101") -> str:
+    unit_id = new_id()
+    boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(
+        Item={
+            **Keys.unit(tenant_id, unit_id),
+            "tenant_id": tenant_id,
+            "unit_id": unit_id,
+            "site_id": "SITE1",
+            "building_id": "B1",
+            "room_key": room,
+            "kind": "residential",
+        }
+    )
+    return unit_id
+
+
+def signed_up(stack: Stack, username: str, tenant_id: str | None = None) -> dict[str, str]:
+    """A self-registered Cognito account and the claims of its token (no tenant claim unless given)."""
+    values = {"email": f"{username}@example.com", "name": "小王"}
+    if tenant_id:
+        values["custom:tenant_id"] = tenant_id
+    attributes: list[Any] = [{"Name": name, "Value": value} for name, value in values.items()]
+    user = boto3.client("cognito-idp").admin_create_user(
+        UserPoolId=stack.ref("UserPool"),
+        Username=username,
+        MessageAction="SUPPRESS",
+        UserAttributes=attributes,
+    )["User"]
+    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    claims = {
+        "sub": sub,
+        "cognito:username": username,
+        "email": f"{username}@example.com",
+        "name": "小王",
+        "token_use": "id",
+    }
+    if tenant_id:
+        claims |= {"custom:tenant_id": tenant_id, "cognito:groups": "resident"}
+    return claims
+
+
+def accept(handler: Any, code: str, claims: dict[str, str] | None, **kwargs: Any) -> Reply:
+    """POST /invites/{code}/accept with raw claims (the conftest caller always carries a tenant)."""
+    from tests.factories import api_event, lambda_context
+
+    raw = handler.lambda_handler(
+        api_event("POST", f"/invites/{code}/accept", claims=claims, **kwargs), lambda_context()
+    )
+    return Reply(raw["statusCode"], json.loads(raw["body"]) if raw.get("body") else None, raw)
+
+
+def cognito_user(stack: Stack, username: str) -> dict[str, Any]:
+    user = boto3.client("cognito-idp").admin_get_user(UserPoolId=stack.ref("UserPool"), Username=username)
+    groups = boto3.client("cognito-idp").admin_list_groups_for_user(
+        UserPoolId=stack.ref("UserPool"), Username=username
+    )
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    return {
+        "attributes": attributes,
+        "groups": [g["GroupName"] for g in groups["Groups"]],
+        "enabled": user["Enabled"],
+    }
+
+
+def invite_key(stack: Stack, tenant_id: str) -> dict[str, Any]:
+    items = boto3.client("dynamodb").scan(TableName=stack.ref("DirectoryTable"))["Items"]
+    invite = next(i for i in items if i["sk"]["S"] == "INVITE" and i["tenant_id"]["S"] == tenant_id)
+    return {"pk": invite["pk"], "sk": invite["sk"]}
+
+
+@pytest.fixture
+def tenant(make_tenant: Callable[..., str]) -> str:
+    return make_tenant(name="绿城物业")
+
+
+@pytest.fixture
+def manager(caller: Callable[..., Caller], tenant: str) -> Caller:
+    return caller(tenant, Role.MANAGER)
+
+
+@pytest.fixture
+def unit(stack: Stack, tenant: str) -> str:
+    return put_unit(stack, tenant)
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    events: list[tuple[str, Any]] = []
+    monkeypatch.setattr(EventPublisher, "publish", lambda self, kind, detail: events.append((kind, detail)))
+    return events
+
+
+def issue(call: Call, as_: Caller, unit: str, **fields: Any) -> dict[str, Any]:
+    reply = call("POST", "/invites", as_=as_, body={"unit_id": unit, "relation": "owner", **fields})
+    assert reply.status == 201, reply.body
+    return dict(reply.body)
+
+
+# ---------------------------------------------------------------- issue
+
+
+def test_manager_issues_a_code_shown_once_and_stored_only_as_a_digest(call, stack, tenant, manager, unit):
+    started = datetime.now(UTC)
+    body = issue(call, manager, unit, primary=True, invitee_name="王奶奶", invitee_phone="138 1234 5678")
+    match = CODE.match(body["code"])
+    assert match
+    assert match["tenant"] == tenant
+    assert body["share_link"] == f"courtyard://invite/{body['code']}"
+    assert (body["unit_id"], body["relation"], body["primary"]) == (unit, "owner", True)
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(hours=71, minutes=59) < expires - started < timedelta(hours=72, minutes=1)
+    stored = json.dumps(table_items(stack), ensure_ascii=False)
+    secret = body["code"].split(".")[1]
+    assert secret not in stored
+    assert secret.replace("-", "") not in stored
+    assert PHONE not in stored
+    assert "王奶奶" not in stored
+
+
+def test_service_desk_issues_with_a_chosen_expiry(call, caller, tenant, unit):
+    started = datetime.now(UTC)
+    body = issue(call, caller(tenant, Role.SERVICE_DESK), unit, expires_in_hours=1)
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert expires - started < timedelta(hours=1, minutes=1)
+
+
+@pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.FINANCE, Role.GUARD, Role.RESIDENT])
+def test_other_roles_cannot_issue_invitations(call, caller, stack, tenant, unit, role):
+    before = table_items(stack)
+    reply = call("POST", "/invites", as_=caller(tenant, role), body={"unit_id": unit, "relation": "owner"})
+    assert reply.status == 403
+    assert table_items(stack) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"relation": "owner"},
+        {"unit_id": "U", "relation": "guest"},
+        {"unit_id": "U", "relation": "owner", "expires_in_hours": 0},
+        {"unit_id": "U", "relation": "owner", "expires_in_hours": 100_000},
+        {"unit_id": "U", "relation": "owner", "invitee_phone": "555"},
+        {"unit_id": "U", "relation": "owner", "secret": "mine"},
+    ],
+)
+def test_bad_invitations_are_422_and_write_nothing(call, stack, manager, unit, body):
+    body = {**body, "unit_id": unit} if "unit_id" in body else body
+    before = table_items(stack)
+    reply = call("POST", "/invites", as_=manager, body=body)
+    assert reply.status == 422, reply.body
+    assert reply.body["error"]["code"] in ("validation_failed", "unprocessable")
+    assert table_items(stack) == before
+
+
+def test_inviting_to_an_unknown_or_foreign_unit_is_404(call, stack, make_tenant, manager):
+    foreign = put_unit(stack, make_tenant(name="港湾物业"))
+    before = table_items(stack)
+    for unit in (foreign, new_id()):
+        assert (
+            call("POST", "/invites", as_=manager, body={"unit_id": unit, "relation": "owner"}).status == 404
+        )
+    assert table_items(stack) == before
+
+
+# ---------------------------------------------------------------- accept
+
+
+def test_an_account_without_a_tenant_accepts_and_becomes_a_resident(
+    call, handler, stack, tenant, manager, unit, published
+):
+    code = issue(call, manager, unit, relation="renter", primary=True)["code"]
+    claims = signed_up(stack, "xiaowang")
+    reply = accept(handler, code, claims)
+    assert reply.status == 200, reply.body
+    body = reply.body
+    assert (body["tenant_id"], body["unit_id"], body["relation"], body["primary"]) == (
+        tenant,
+        unit,
+        "renter",
+        True,
+    )
+    assert body["refresh_token"] is True
+    assert body["account"] is None
+    account = cognito_user(stack, "xiaowang")
+    assert account["attributes"]["custom:tenant_id"] == tenant
+    assert account["groups"] == ["resident"]
+    assert [(k, d.resident_id, d.unit_id) for k, d in published] == [
+        ("ResidentRegistered", body["resident_id"], unit)
+    ]
+    # The refreshed token carries the tenant: /me shows the new resident and their unit.
+    me = call("GET", "/me", as_=Caller(tenant, claims["sub"], (Role.RESIDENT,), "xiaowang")).body
+    assert me["person"]["person_id"] == body["resident_id"]
+    assert me["person"]["name"] == "小王"
+    assert [(u["unit_id"], u["relation"], u["primary"]) for u in me["person"]["units"]] == [
+        (unit, "renter", True)
+    ]
+    export = call("GET", "/me/export", as_=Caller(tenant, claims["sub"], (Role.RESIDENT,), "xiaowang")).body
+    assert [i["unit_id"] for i in export["invites_accepted"]] == [unit]
+
+
+def test_an_invitation_with_the_invitees_phone_reuses_their_resident_record(
+    call, handler, stack, manager, unit
+):
+    existing = call("POST", "/residents", as_=manager, body={"name": "王奶奶", "phone": PHONE}).body[
+        "resident_id"
+    ]
+    code = issue(call, manager, unit, invitee_phone="+86 13812345678", relation="family")["code"]
+    reply = accept(handler, code, signed_up(stack, "granny"))
+    assert reply.status == 200, reply.body
+    assert reply.body["resident_id"] == existing
+    shown = call("GET", f"/residents/{existing}", as_=manager).body
+    assert shown["has_account"] is True
+    assert [(u["unit_id"], u["relation"]) for u in shown["units"]] == [(unit, "family")]
+
+
+def test_a_used_code_is_refused_for_anyone_else_and_repeated_for_its_user(
+    call, handler, stack, manager, unit, published
+):
+    code = issue(call, manager, unit)["code"]
+    first_claims = signed_up(stack, "first")
+    first = accept(handler, code, first_claims)
+    assert first.status == 200
+    before = table_items(stack)
+    second = accept(handler, code, signed_up(stack, "second"))
+    assert second.status == 409
+    assert second.body["error"]["code"] == "invite_used"
+    assert table_items(stack) == before
+    again = accept(handler, code, first_claims)
+    assert (again.status, again.body) == (200, first.body)
+    assert table_items(stack) == before
+    assert len(published) == 1
+
+
+def test_an_expired_code_is_refused_and_writes_nothing(call, handler, stack, tenant, manager, unit):
+    code = issue(call, manager, unit)["code"]
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    boto3.client("dynamodb").update_item(
+        TableName=stack.ref("DirectoryTable"),
+        Key=invite_key(stack, tenant),
+        UpdateExpression="SET expires_epoch = :e",
+        ExpressionAttributeValues={":e": {"N": str(int(past.timestamp()))}},
+    )
+    before = table_items(stack)
+    reply = accept(handler, code, signed_up(stack, "late"))
+    assert reply.status == 409
+    assert reply.body["error"]["code"] == "invite_expired"
+    assert table_items(stack) == before
+
+
+def test_unknown_malformed_or_misattributed_codes_are_404(call, handler, stack, make_tenant, manager, unit):
+    code = issue(call, manager, unit)["code"]
+    tenant_part, secret = code.split(".")
+    other = make_tenant(name="港湾物业")
+    claims = signed_up(stack, "guesser")
+    for wrong in (
+        f"{tenant_part}.0000-0000-00",
+        f"{other}.{secret}",  # a real secret under another tenant's prefix proves nothing there
+        f"{new_id()}.{secret}",
+        "nonsense",
+        f"{tenant_part}.{secret}X",
+    ):
+        reply = accept(handler, wrong, claims)
+        assert reply.status == 404, wrong
+        assert reply.body["error"]["message"] == "invitation not found"
+
+
+def test_a_code_is_read_forgivingly(call, handler, stack, manager, unit):
+    code = issue(call, manager, unit)["code"]
+    tenant_part, secret = code.split(".")
+    typed = secret.replace("-", "").lower().replace("0", "o").replace("1", "l")
+    assert accept(handler, f"{tenant_part}.{typed}", signed_up(stack, "typist")).status == 200
+
+
+def test_an_account_of_another_firm_is_409(call, handler, stack, make_tenant, manager, unit):
+    code = issue(call, manager, unit)["code"]
+    other = make_tenant(name="港湾物业")
+    reply = accept(handler, code, signed_up(stack, "elsewhere", tenant_id=other))
+    assert reply.status == 409
+    assert reply.body["error"]["code"] == "other_tenant"
+    assert reply.body["error"]["message"] == "this account belongs to another property firm"
+
+
+def test_a_resident_of_the_same_firm_accepts_a_second_unit(call, handler, stack, tenant, manager, unit):
+    first = accept(handler, issue(call, manager, unit)["code"], signed_up(stack, "owner2"))
+    second_unit = put_unit(stack, tenant, room="2-1-101")
+    claims = {
+        "sub": cognito_user(stack, "owner2")["attributes"]["sub"],
+        "cognito:username": "owner2",
+        "custom:tenant_id": tenant,
+        "cognito:groups": "resident",
+    }
+    reply = accept(handler, issue(call, manager, second_unit)["code"], claims)
+    assert reply.status == 200, reply.body
+    assert reply.body["resident_id"] == first.body["resident_id"]
+
+
+def test_a_suspended_firms_code_is_refused(call, handler, stack, make_tenant, caller):
+    suspended = make_tenant(name="停用物业")
+    unit = put_unit(stack, suspended)
+    code = issue(call, caller(suspended, Role.MANAGER), unit)["code"]
+    boto3.client("dynamodb").update_item(
+        TableName=stack.ref("DirectoryTable"),
+        Key={k: {"S": v} for k, v in Keys.tenant(suspended).items()},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "suspended"}},
+    )
+    assert accept(handler, code, signed_up(stack, "toolate")).status == 403
+
+
+def test_accepting_needs_a_signed_in_account(call, handler, stack, manager, unit):
+    code = issue(call, manager, unit)["code"]
+    assert accept(handler, code, None).status == 401
+    assert accept(handler, code, {"sub": "abc", "token_use": "id"}).status == 401
+
+
+# ---------------------------------------------------------------- assisted mode
+
+
+def test_service_desk_registers_an_elderly_residents_account_on_their_behalf(
+    call, caller, stack, tenant, manager, unit, published
+):
+    granny = call("POST", "/residents", as_=manager, body={"name": "王奶奶", "phone": PHONE}).body[
+        "resident_id"
+    ]
+    code = issue(call, manager, unit, relation="family")["code"]
+    desk = caller(tenant, Role.SERVICE_DESK)
+    reply = call(
+        "POST",
+        f"/invites/{code}/accept",
+        as_=desk,
+        headers={"X-On-Behalf-Of": granny},
+        body={"username": "wang-granny", "email": "family@example.com"},
+    )
+    assert reply.status == 200, reply.body
+    assert reply.body["resident_id"] == granny
+    assert reply.body["account"]["username"] == "wang-granny"
+    assert len(reply.body["account"]["temporary_password"]) >= 10
+    account = cognito_user(stack, "wang-granny")
+    assert account["attributes"]["custom:tenant_id"] == tenant
+    assert account["groups"] == ["resident"]
+    assert call("GET", f"/residents/{granny}", as_=manager).body["has_account"] is True
+    audit = boto3.client("dynamodb").scan(TableName=stack.ref("AuditTable"))["Items"]
+    record = next(i for i in audit if i["action"]["S"] == "accept_invite")
+    assert (record["actor"]["S"], record["on_behalf_of"]["S"]) == (desk.user_id, granny)
+    assert [k for k, _ in published] == ["ResidentRegistered"]
+
+
+def test_assisted_acceptance_needs_a_desk_role_an_existing_resident_and_an_email(
+    call, caller, stack, tenant, manager, unit, make_tenant
+):
+    granny = call("POST", "/residents", as_=manager, body={"name": "王奶奶", "phone": PHONE}).body[
+        "resident_id"
+    ]
+    code = issue(call, manager, unit)["code"]
+    other_desk = caller(make_tenant(name="港湾物业"), Role.SERVICE_DESK)
+    before = table_items(stack)
+    headers = {"X-On-Behalf-Of": granny}
+    path = f"/invites/{code}/accept"
+    assert call("POST", path, as_=caller(tenant, Role.RESIDENT), headers=headers).status == 403
+    assert call("POST", path, as_=caller(tenant, Role.TECHNICIAN), headers=headers).status == 403
+    desk = caller(tenant, Role.SERVICE_DESK)
+    assert call("POST", path, as_=desk, headers={"X-On-Behalf-Of": new_id()}).status == 404
+    missing_email = call("POST", path, as_=desk, headers=headers)
+    assert (missing_email.status, missing_email.body["error"]["code"]) == (422, "unprocessable")
+    assert call("POST", path, as_=other_desk, headers=headers).status == 404
+    assert table_items(stack) == before

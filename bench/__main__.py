@@ -10,20 +10,21 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_import, requests
+from bench import cold_import, imports, requests
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def main() -> int:
     logging.disable(logging.CRITICAL)
-    imports = cold_import.run()
+    cold = cold_import.run()
     with contextlib.redirect_stdout(io.StringIO()):  # handler logs are not the benchmark's output
         routes = requests.run()
-    floor = imports[0].median_ms
+    bulk = imports.run()
+    floor = cold[0].median_ms
     print("Cold import, fresh interpreter, compiled .pyc (median of 7)")
     print(f"  {'module':<52} {'ms':>8} {'x floor':>8}")
-    for result in imports:
+    for result in cold:
         print(f"  {result.name:<52} {result.median_ms:>8.1f} {result.median_ms / floor:>8.2f}")
     print("\nPer request, in-process moto (median CPU of 50; AWS calls cold/warm)")
     print(f"  {'route':<20} {'CPU ms':>8} {'cold':>6} {'warm':>6}  calls (warm)")
@@ -33,9 +34,23 @@ def main() -> int:
             f"  {route.route:<20} {route.cpu_ms_median:>8.2f} {route.aws_calls_cold:>6} "
             f"{route.aws_calls_warm:>6}  {calls}"
         )
+    print("\nBulk import on the local cloud (API + S3 presigned POST + SQS + worker process)")
+    print(f"  {'rows':>6} {'validate s':>11} {'rows/s':>8} {'commit s':>9} {'rows/s':>8}")
+    print(
+        f"  {bulk.rows:>6} {bulk.validate_s:>11.2f} {bulk.validate_rows_per_s:>8.0f} "
+        f"{bulk.commit_s:>9.2f} {bulk.commit_rows_per_s:>8.0f}"
+    )
     RESULTS.write_text(
         json.dumps(
-            {"cold_import": [asdict(r) for r in imports], "requests": [asdict(r) for r in routes]},
+            {
+                "cold_import": [asdict(r) for r in cold],
+                "requests": [asdict(r) for r in routes],
+                "import": {
+                    **asdict(bulk),
+                    "validate_rows_per_s": bulk.validate_rows_per_s,
+                    "commit_rows_per_s": bulk.commit_rows_per_s,
+                },
+            },
             indent=2,
         )
         + "\n",

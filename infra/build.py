@@ -5,7 +5,6 @@ Run with `sam build --build-in-source` so these steps can reach the repository (
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -13,19 +12,23 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script by SAM's builders: make `infra` importable
 LAMBDA_PYTHON = "3.12"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 
 
-def feature_of(logical_stem: str) -> str:
-    """DirectoryFunction's stem "Directory" -> "directory"; "VisitorPass" -> "visitor_pass"."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", logical_stem).lower()
+def feature_of(logical_stem: str, template: Path = ROOT / "template.yaml") -> str:
+    """The feature package a function runs: the first part of its Handler in the template
+    (DirectoryImportFunction -> "directory.import_worker.lambda_handler" -> "directory")."""
+    from infra.local.template import load_template
+
+    return load_template(template).function(f"{logical_stem}Function").handler.split(".")[0]
 
 
 def build_function(logical_stem: str, artifacts: Path) -> None:
     feature = feature_of(logical_stem)
     source = ROOT / "functions" / feature
-    if not (source / "handler.py").exists():
+    if not (source / "__init__.py").exists():
         sys.exit(f"no feature package functions/{feature} for {logical_stem}Function")
     shutil.copytree(source, artifacts / feature, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 

@@ -1,28 +1,52 @@
-"""Demo and test data: two property firms, each with a signed-up user of every role.
+"""Demo and test data: a platform operator and two property firms with a community and a user of every role.
 
-Users are created in Cognito the way a platform admin would (admin-created, permanent password, tenant
-attribute, role group); their directory records go through the directory's own repository.
+Accounts are created in Cognito the way onboarding does (admin-created, permanent password, tenant attribute,
+role group); directory records go through the directory's own repositories, so they have exactly the shapes
+the API writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from courtyard.blind_index import BlindIndex
+from courtyard.clock import SystemClock, to_iso
 from courtyard.crypto import FieldCipher
+from courtyard.cursor import CursorCodec
+from courtyard.directory import DirectoryReader
 from courtyard.ids import new_id
+from courtyard.table import Table
 from courtyard.tenancy import Role
-from directory.models import PersonKind, Profile, Tenant
-from directory.repository import DirectoryRepository
+from directory.imports.rooms import parse_room
+from directory.people.models import (
+    LinkSource,
+    PersonKind,
+    Relation,
+    Resident,
+    ResidentLink,
+    UnitSlot,
+    UserLinkRecord,
+)
+from directory.people.repository import PeopleRepository
+from directory.places.models import Building, BuildingKind, Occupancy, Site, Unit, UnitKind
+from directory.places.repository import PlacesRepository
+from directory.places.service import unit_label, unit_sort_key
+from directory.staff.models import Staff
+from directory.staff.repository import StaffRepository
+from directory.staff.rules import Skill, Zone
+from directory.tenants.models import Tenant, TenantStatus
+from directory.tenants.repository import TenantRepository
 from infra.local.provision import Stack
 
 DEMO_PASSWORD = "Courtyard-demo-2026"  # noqa: S105 - a documented demo credential for the local cloud only
-
+PLATFORM = "platform"
 DEMO_FIRMS = (
-    ("greenfield", "绿城物业 Greenfield Property"),
-    ("harbour", "港湾物业 Harbour Homes"),
+    ("greenfield", "绿城物业 Greenfield Property", "绿城花园 Greenfield Garden"),
+    ("harbour", "港湾物业 Harbour Homes", "港湾公寓 Harbour Court"),
 )
+FIRM_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD, Role.RESIDENT)
 
 _NAMES = {
     Role.PLATFORM_ADMIN: "平台运营 Platform Ops",
@@ -33,6 +57,7 @@ _NAMES = {
     Role.GUARD: "刘保安 Guard Liu",
     Role.RESIDENT: "陈业主 Resident Chen",
 }
+_SKILLS = {Role.TECHNICIAN: (Skill.PLUMBING, Skill.ELECTRICAL, Skill.GENERAL), Role.GUARD: (Skill.SECURITY,)}
 
 
 @dataclass(frozen=True)
@@ -45,71 +70,222 @@ class DemoUser:
     email: str
     phone: str
     user_id: str = ""
+    person_id: str = ""
 
 
 @dataclass(frozen=True)
 class DemoData:
-    tenants: dict[str, str]  # firm slug -> tenant id
+    tenants: dict[str, str]  # firm slug (and "platform") -> tenant id
     users: list[DemoUser]
+    sites: dict[str, str] = field(default_factory=dict)  # firm -> site id
+    units: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # firm -> unit ids (the resident lives in the first)
 
     def user(self, firm: str, role: Role | str) -> DemoUser:
         return next(u for u in self.users if u.firm == firm and u.role == str(role))
 
+    def firm_users(self, firm: str) -> list[DemoUser]:
+        return [u for u in self.users if u.firm == firm]
+
     def to_json(self) -> dict[str, Any]:
-        return {"tenants": self.tenants, "users": [asdict(u) for u in self.users]}
+        return {
+            "tenants": self.tenants,
+            "users": [asdict(u) for u in self.users],
+            "sites": self.sites,
+            "units": self.units,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DemoData:
-        return cls(tenants=dict(data["tenants"]), users=[DemoUser(**u) for u in data["users"]])
+        return cls(
+            tenants=dict(data["tenants"]),
+            users=[DemoUser(**u) for u in data["users"]],
+            sites=dict(data.get("sites", {})),
+            units={k: list(v) for k, v in data.get("units", {}).items()},
+        )
 
 
-def seed_demo(
-    *, cognito: Any, dynamodb: Any, kms: Any, user_pool_id: str, directory_table: str, pii_key_id: str
-) -> DemoData:
-    repo = DirectoryRepository(directory_table, FieldCipher(pii_key_id, client=kms), client=dynamodb)
-    tenants: dict[str, str] = {}
-    users: list[DemoUser] = []
-    for index, (firm, firm_name) in enumerate(DEMO_FIRMS):
-        tenant_id = new_id()
-        tenants[firm] = tenant_id
-        repo.put_tenant(Tenant(tenant_id=tenant_id, name=firm_name))
-        for number, role in enumerate(Role):
-            user = DemoUser(
-                username=f"{firm}-{role.value.replace('_', '-')}",
-                tenant_id=tenant_id,
-                firm=firm,
-                role=role.value,
-                name=_NAMES[role],
-                email=f"{role.value}@{firm}.example.com",
-                phone=f"1380{index}{number:02d}{4321 + number:04d}"[:11],
-            )
-            user_id = _create_cognito_user(cognito, user_pool_id, user)
-            user = DemoUser(**{**asdict(user), "user_id": user_id})
-            users.append(user)
-            kind = PersonKind.RESIDENT if role is Role.RESIDENT else PersonKind.STAFF
-            repo.put_profile(
-                Profile(
-                    tenant_id=tenant_id,
-                    user_id=user_id,
-                    name=user.name,
-                    kind=kind,
-                    email=user.email,
-                    phone=user.phone,
-                )
-            )
-    return DemoData(tenants=tenants, users=users)
+@dataclass(frozen=True)
+class _Repos:
+    tenants: TenantRepository
+    places: PlacesRepository
+    staff: StaffRepository
+    people: PeopleRepository
 
 
 def seed_stack(stack: Stack, client: Callable[..., Any]) -> DemoData:
-    """Seed the demo firms into a provisioned stack; ``client(service)`` gives a boto3 client for it."""
-    return seed_demo(
-        cognito=client("cognito-idp"),
-        dynamodb=client("dynamodb"),
-        kms=client("kms"),
-        user_pool_id=stack.ref("UserPool"),
-        directory_table=stack.ref("DirectoryTable"),
-        pii_key_id=stack.ref("PiiKey"),
+    """Seed the demo into a provisioned stack; ``client(service)`` gives a boto3 client for that stack."""
+    secrets = client("secretsmanager")
+    table = Table(
+        stack.ref("DirectoryTable"),
+        CursorCodec(_secret(secrets, stack.ref("CursorSecret"))),
+        client=client("dynamodb"),
     )
+    cipher = FieldCipher(stack.ref("PiiKey"), client=client("kms"))
+    index = BlindIndex(_secret(secrets, stack.ref("BlindIndexSecret")))
+    repos = _Repos(
+        tenants=TenantRepository(table),
+        places=PlacesRepository(table, DirectoryReader(table.name, client=client("dynamodb")), SystemClock()),
+        staff=StaffRepository(table, cipher, index),
+        people=PeopleRepository(table, cipher, index),
+    )
+    return seed_demo(repos, client("cognito-idp"), stack.ref("UserPool"))
+
+
+def seed_demo(repos: _Repos, cognito: Any, user_pool_id: str) -> DemoData:
+    now = to_iso(SystemClock().now())
+    tenants: dict[str, str] = {}
+    users: list[DemoUser] = []
+    sites: dict[str, str] = {}
+    units: dict[str, list[str]] = {}
+
+    platform = new_id()
+    tenants[PLATFORM] = platform
+    repos.tenants.start(_tenant(platform, "Courtyard 平台运营 Platform", now))
+    admin = _user(PLATFORM, platform, Role.PLATFORM_ADMIN, 0, 0)
+    user_id = _create_cognito_user(cognito, user_pool_id, admin)
+    users.append(DemoUser(**{**asdict(admin), "user_id": user_id}))
+
+    for index, (firm, firm_name, site_name) in enumerate(DEMO_FIRMS, start=1):
+        tenant_id = new_id()
+        tenants[firm] = tenant_id
+        repos.tenants.start(_tenant(tenant_id, firm_name, now))
+        site_id, _building_id, unit_ids = _community(repos.places, tenant_id, site_name, now)
+        sites[firm], units[firm] = site_id, unit_ids
+        for number, role in enumerate(FIRM_ROLES, start=1):
+            user = _user(firm, tenant_id, role, index, number)
+            user_id = _create_cognito_user(cognito, user_pool_id, user)
+            person_id = new_id()
+            if role is Role.RESIDENT:
+                _resident(repos.people, tenant_id, person_id, user, user_id, unit_ids[0], site_id, now)
+            else:
+                repos.staff.add(
+                    Staff(
+                        tenant_id=tenant_id,
+                        staff_id=person_id,
+                        name=user.name,
+                        email=user.email,
+                        username=user.username,
+                        user_id=user_id,
+                        roles=(role,),
+                        zones=(Zone(site_id, ()),),
+                        skills=_SKILLS.get(role, ()),
+                        phone=user.phone,
+                        on_duty=role in {Role.TECHNICIAN, Role.GUARD, Role.SERVICE_DESK},
+                        created_at=now,
+                        created_by="seed",
+                        updated_at=now,
+                    )
+                )
+            users.append(DemoUser(**{**asdict(user), "user_id": user_id, "person_id": person_id}))
+    return DemoData(tenants=tenants, users=users, sites=sites, units=units)
+
+
+def _tenant(tenant_id: str, name: str, now: str) -> Tenant:
+    return Tenant(
+        tenant_id=tenant_id,
+        name=name,
+        status=TenantStatus.ACTIVE,
+        currency="CNY",
+        locale="zh-CN",
+        timezone="Asia/Shanghai",
+        households=5000,
+        devices=500,
+        created_at=now,
+        created_by="seed",
+        updated_at=now,
+        manager_staff_id="",
+        manager_username="",
+        creation_event_id=new_id(),
+    )
+
+
+def _community(places: PlacesRepository, tenant_id: str, name: str, now: str) -> tuple[str, str, list[str]]:
+    site_id, building_id = new_id(), new_id()
+    places.put_site(
+        Site(tenant_id, site_id, name, "1 Garden Road", "Hangzhou", None, "Asia/Shanghai", 1200, now)
+    )
+    places.create_building(
+        Building(
+            tenant_id,
+            site_id,
+            building_id,
+            "1栋",
+            "1",
+            floors=18,
+            entrances=2,
+            kind=BuildingKind.RESIDENTIAL,
+            created_at=now,
+        )
+    )
+    unit_ids = []
+    for room_text, area in (("1-1-101", 8950), ("1-1-102", 12000), ("1-2-1801", 14325)):
+        room = parse_room(room_text)
+        unit = Unit(
+            tenant_id=tenant_id,
+            unit_id=new_id(),
+            site_id=site_id,
+            building_id=building_id,
+            building_code=room.building,
+            entrance=room.entrance,
+            floor=room.floor,
+            room=room.room,
+            room_key=room.key,
+            label=unit_label("1栋", room),
+            area_centi_m2=area,
+            kind=UnitKind.RESIDENTIAL,
+            occupancy=Occupancy.SELF_OCCUPIED,
+            created_at=now,
+            updated_at=now,
+        )
+        places.create_unit(unit, unit_sort_key(room))
+        unit_ids.append(unit.unit_id)
+    return site_id, building_id, unit_ids
+
+
+def _resident(
+    people: PeopleRepository,
+    tenant_id: str,
+    resident_id: str,
+    user: DemoUser,
+    user_id: str,
+    unit_id: str,
+    site_id: str,
+    now: str,
+) -> None:
+    tx = people.tx()
+    people.add_new_resident(
+        tx,
+        tenant_id,
+        Resident(resident_id, user.name, user.phone, None, user.email, user_id, user.username, now, now),
+    )
+    people.add_link(
+        tx,
+        tenant_id,
+        ResidentLink(resident_id, unit_id, site_id, "1-1-101", Relation.OWNER, True, now, LinkSource.STAFF),
+        UnitSlot(unit_id, site_id, "1-1-101", None),
+    )
+    people.add_user_link(
+        tx, tenant_id, UserLinkRecord(user_id, PersonKind.RESIDENT, resident_id, user.username), now
+    )
+    people.run(tx, tenant_id, user.phone)
+
+
+def _user(firm: str, tenant_id: str, role: Role, index: int, number: int) -> DemoUser:
+    return DemoUser(
+        username=f"{firm}-{role.value.replace('_', '-')}",
+        tenant_id=tenant_id,
+        firm=firm,
+        role=role.value,
+        name=_NAMES[role],
+        email=f"{role.value}@{firm}.example.com",
+        phone=f"1390{index}{number:02d}{4321 + number:04d}"[:11],
+    )
+
+
+def _secret(secrets: Any, arn: str) -> bytes:
+    return str(secrets.get_secret_value(SecretId=arn)["SecretString"]).encode()
 
 
 def _create_cognito_user(cognito: Any, user_pool_id: str, user: DemoUser) -> str:

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from infra.demo import main as run_demo_main
 
-        return run_demo_main()
+        return run_demo_main(args.state_dir)
     if args.command == "token":
         return _token(args.state_dir, args.user)
     if args.command == "invoke":

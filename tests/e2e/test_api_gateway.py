@@ -7,7 +7,7 @@ import pytest
 from courtyard.tenancy import Role
 from infra.http import request
 from infra.local.cloud import LocalCloud
-from infra.seed import DemoData
+from infra.seed import FIRM_ROLES, PLATFORM, DemoData
 
 
 def test_health_needs_no_token(api: str):
@@ -16,7 +16,7 @@ def test_health_needs_no_token(api: str):
     assert response.json() == {"status": "ok", "service": "directory"}
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", FIRM_ROLES)
 def test_each_role_signs_in_and_reads_me(api: str, demo: DemoData, tokens: dict[str, str], role: Role):
     for firm in ("greenfield", "harbour"):
         user = demo.user(firm, role)
@@ -24,7 +24,14 @@ def test_each_role_signs_in_and_reads_me(api: str, demo: DemoData, tokens: dict[
         assert response.status == 200
         me = response.json()
         assert (me["tenant_id"], me["user_id"], me["roles"]) == (user.tenant_id, user.user_id, [role.value])
-        assert me["profile"]["name"] == user.name
+        assert me["person"]["name"] == user.name
+        assert me["person"]["phone"] == user.phone  # their own number, in full
+
+
+def test_platform_admin_signs_in_to_the_platform_tenant(api: str, demo: DemoData, tokens: dict[str, str]):
+    admin = demo.user(PLATFORM, Role.PLATFORM_ADMIN)
+    me = request("GET", f"{api}/me", token=tokens[admin.username]).json()
+    assert (me["tenant_id"], me["roles"]) == (demo.tenants[PLATFORM], ["platform_admin"])
 
 
 def test_no_token_is_401(api: str):
@@ -67,7 +74,7 @@ def test_unknown_route_gets_api_gateways_answer(api: str, demo: DemoData, tokens
 
 def test_tenant_b_never_reads_tenant_a(api: str, demo: DemoData, tokens: dict[str, str]):
     victim = demo.user("greenfield", Role.RESIDENT)
-    for role in Role:
+    for role in FIRM_ROLES:
         attacker = demo.user("harbour", role)
         response = request(
             "GET",
@@ -83,6 +90,6 @@ def test_tenant_b_never_reads_tenant_a(api: str, demo: DemoData, tokens: dict[st
 
 def test_startup_is_quick_and_every_function_is_running(cloud: LocalCloud):
     assert cloud.info is not None
-    assert cloud.info.functions == ["DirectoryFunction"]
+    assert cloud.info.functions == [f.logical_id for f in cloud.template.functions()]
     # The target is 5 s on this machine; leave room for a loaded CI host.
     assert cloud.info.startup_s < 10

@@ -1,15 +1,23 @@
-"""Handlers on in-process moto, with every resource created from template.yaml."""
+"""Handlers on in-process moto, with every resource created from template.yaml.
+
+The stack is provisioned once per test module and emptied before each test (tables truncated, queues
+drained, users deleted): provisioning per test cost most of the suite's time. Module scope, not session
+scope, because moto does not reset state for a nested ``mock_aws`` and other modules start their own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from courtyard import aws
+from courtyard.api import directory_from_settings
 from infra.local.provision import Stack, provision
 from infra.local.template import Template, load_template
 from infra.seed import DemoData, seed_stack
@@ -22,12 +30,58 @@ def template() -> Template:
     return load_template(ROOT / "template.yaml")
 
 
+@pytest.fixture(scope="module")
+def _moto() -> Iterator[dict[str, Any]]:
+    mock = mock_aws()
+    mock.start()
+    yield {}
+    mock.stop()
+
+
 @pytest.fixture
-def stack(template: Template) -> Iterator[Stack]:
-    with mock_aws():
-        aws.reset_clients()
-        yield provision(template)
+def stack(_moto: dict[str, Any], template: Template) -> Iterator[Stack]:
+    current: Stack | None = _moto.get("stack")
+    if current is None or not _alive(current):
+        current = provision(template)
+        _moto["stack"] = current
+    else:
+        _empty(current)
     aws.reset_clients()
+    yield current
+    aws.reset_clients()
+
+
+def _alive(stack: Stack) -> bool:
+    try:
+        boto3.client("dynamodb").describe_table(TableName=stack.ref("DirectoryTable"))
+    except ClientError:
+        return False
+    return True
+
+
+def _empty(stack: Stack) -> None:
+    dynamodb: Any = boto3.client("dynamodb")
+    for table in stack.resources_of_type("AWS::DynamoDB::Table").values():
+        keys = [
+            a["AttributeName"] for a in dynamodb.describe_table(TableName=table.ref)["Table"]["KeySchema"]
+        ]
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=table.ref, ProjectionExpression=",".join(keys)
+        ):
+            requests = [{"DeleteRequest": {"Key": item}} for item in page["Items"]]
+            for start in range(0, len(requests), 25):
+                dynamodb.batch_write_item(RequestItems={table.ref: requests[start : start + 25]})
+    sqs = boto3.client("sqs")
+    for queue in stack.resources_of_type("AWS::SQS::Queue").values():
+        # PurgeQueue is limited to once a minute per queue; draining has no such limit.
+        while messages := sqs.receive_message(QueueUrl=queue.ref, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                sqs.delete_message(QueueUrl=queue.ref, ReceiptHandle=message["ReceiptHandle"])
+    cognito = boto3.client("cognito-idp")
+    for pool in stack.resources_of_type("AWS::Cognito::UserPool").values():
+        for users in cognito.get_paginator("list_users").paginate(UserPoolId=pool.ref):
+            for user in users["Users"]:
+                cognito.admin_delete_user(UserPoolId=pool.ref, Username=user["Username"])
 
 
 @pytest.fixture
@@ -41,6 +95,7 @@ def function_env(
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         aws.reset_clients()
+        directory_from_settings.cache_clear()
         return environment
 
     return apply

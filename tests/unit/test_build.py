@@ -5,10 +5,8 @@ import pytest
 from infra.build import build_function, feature_of, runtime_requirements
 
 
-@pytest.mark.parametrize(
-    ("stem", "feature"), [("Directory", "directory"), ("VisitorPass", "visitor_pass"), ("Sensors", "sensors")]
-)
-def test_function_logical_ids_map_to_feature_packages(stem: str, feature: str):
+@pytest.mark.parametrize(("stem", "feature"), [("Directory", "directory"), ("DirectoryImport", "directory")])
+def test_functions_map_to_the_feature_package_of_their_handler(stem: str, feature: str):
     assert feature_of(stem) == feature
 
 

@@ -254,7 +254,7 @@ def test_user_pool_schema_groups_and_client(stack: Stack) -> None:
     pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert pool["Name"] == "courtyard-dev"
     attributes = {attribute["Name"]: attribute for attribute in pool["SchemaAttributes"]}
-    assert attributes["custom:tenant_id"]["Mutable"] is False
+    assert attributes["custom:tenant_id"]["Mutable"] is True  # set when an invitation is accepted
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 10
     assert pool["AutoVerifiedAttributes"] == ["email"]
     groups = {group["GroupName"] for group in cognito.list_groups(UserPoolId=pool_id)["Groups"]}

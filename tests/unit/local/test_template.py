@@ -439,8 +439,16 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
     stack = "courtyard-local"
     physical = {
         lid: PhysicalResource(lid, real_template.resource_type(lid), f"{stack}-{lid}")
-        for lid in ("AuditTable", "IdempotencyTable", "DirectoryTable")
+        for lid in ("AuditTable", "IdempotencyTable", "DirectoryTable", "ImportBucket", "UserPool")
     }
+    physical["ImportQueue"] = PhysicalResource(
+        "ImportQueue", "AWS::SQS::Queue", "http://sqs.us-east-1.localhost/123456789012/q"
+    )
+    physical["BlindIndexSecret"] = PhysicalResource(
+        "BlindIndexSecret",
+        "AWS::SecretsManager::Secret",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
+    )
     physical["EventBus"] = PhysicalResource("EventBus", "AWS::Events::EventBus", "courtyard-dev")
     physical["PiiKey"] = PhysicalResource("PiiKey", "AWS::KMS::Key", "1234abcd-12ab-34cd-56ef-1234567890ab")
     physical["CursorSecret"] = PhysicalResource(
@@ -463,4 +471,8 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
         "DIRECTORY_TABLE": "courtyard-local-DirectoryTable",
         "PII_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab",
         "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:c-AbCdEf",
+        "BLIND_INDEX_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
+        "USER_POOL_ID": "courtyard-local-UserPool",
+        "IMPORT_BUCKET": "courtyard-local-ImportBucket",
+        "IMPORT_QUEUE_URL": "http://sqs.us-east-1.localhost/123456789012/q",
     }

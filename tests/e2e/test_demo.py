@@ -1,0 +1,22 @@
+"""`make demo` is a promise in the README: its whole story must keep passing, as a newcomer runs it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_story_passes(tmp_path: Path):
+    # Its own process: moto's state is per process, and the session's cloud already uses the same names.
+    completed = subprocess.run(
+        [sys.executable, "-m", "infra.local", "--state-dir", str(tmp_path), "demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "Demo passed" in completed.stdout
+    assert "the same file again: 0 units, 0 residents created" in completed.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,6 +55,19 @@ def _reset_directory_caches() -> None:
                 clear = getattr(value, "cache_clear", None)
                 if callable(clear) and getattr(value, "__module__", None) == module.__name__:
                     clear()
+
+
+# A mainland mobile number or an 18-character PRC ID number standing alone (not inside a longer number).
+PERSONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9][0-9]{9}|[1-9][0-9]{16}[0-9Xx])(?![0-9A-Za-z])")
+
+
+@pytest.fixture(autouse=True)
+def no_personal_numbers_in_logs(capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
+    """Every directory test also proves that no phone or ID number reached a log line."""
+    yield
+    out, err = capfd.readouterr()
+    leaked = [line for line in (out + err).splitlines() if PERSONAL_NUMBER.search(line)]
+    assert not leaked, f"personal numbers in logs: {leaked[:3]}"
 
 
 @pytest.fixture

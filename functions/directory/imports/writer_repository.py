@@ -2,13 +2,15 @@
 
 Claims make it idempotent: a unit exists once per (site, canonical room), a resident once per phone digest,
 a link once per (unit, resident). Existing claims are read first and only what is missing is written, so a
-second commit of the same file writes nothing. New units and residents are written with their claims in
-transactions (a claim taken meanwhile by someone else fails the chunk, which is then retried unit by unit).
+second commit of the same file writes nothing. A new unit or resident takes its claim with a conditional put
+(a claim someone took meanwhile is theirs, and theirs stands), then the records go in batch writes; a commit
+that stopped between the two is finished by the next one, which finds claims without records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from courtyard.blind_index import BlindIndex
@@ -22,12 +24,13 @@ from directory.imports.validate import ImportPlan, PersonRow, UnitRow
 from directory.people.models import LinkSource, Relation, Resident, ResidentLink
 from directory.people.repository import PeopleRepository, link_items
 from directory.places.models import Building, BuildingKind, Occupancy, Unit, UnitKind
-from directory.places.repository import building_code_claim, building_item, room_claim_item, unit_item
+from directory.places.repository import building_code_claim, building_item, unit_item
 from directory.places.service import unit_label, unit_sort_key
 from directory.table import DirectoryTable
 
-# A transaction holds at most 100 actions; each new unit or resident is two (the item and its claim).
-_CHUNK = 50
+# Claims are single conditional puts (cheaper than transactions, which cost twice the writes); this many
+# run at once.
+_PARALLEL_CLAIMS = 8
 
 
 class SiteDirectory:
@@ -126,52 +129,71 @@ class ImportWriter:
             str(i["room_key"]): i
             for i in self._table.get_many([Keys.unit(tenant_id, unit_ids[k]) for k in existing_keys])
         }
+        # A claim whose unit item is missing is an earlier commit that stopped halfway: finish it.
+        items = [
+            self._unit(tenant_id, site_id, k, units[k], unit_ids[k], buildings, now)
+            for k in existing_keys
+            if k not in stored
+        ]
         for room_key in existing_keys:
             row, item = units[room_key], stored.get(room_key)
-            if (
-                item
-                and int(item.get("area_centi_m2", 0)) == row.area_m2_centi
-                and item.get("kind") == row.kind
-            ):
+            if item is None:
+                summary.units_created += 1
+            elif int(item.get("area_centi_m2", 0)) == row.area_m2_centi and item.get("kind") == row.kind:
                 summary.units_unchanged += 1
-                continue
-            self._table.update(
-                Keys.unit(tenant_id, unit_ids[room_key]),
-                "SET area_centi_m2 = :area, kind = :kind, updated_at = :now",
-                {":area": row.area_m2_centi, ":kind": row.kind.value, ":now": now},
-            )
-            summary.units_updated += 1
+            else:
+                self._table.update(
+                    Keys.unit(tenant_id, unit_ids[room_key]),
+                    "SET area_centi_m2 = :area, kind = :kind, updated_at = :now",
+                    {":area": row.area_m2_centi, ":kind": row.kind.value, ":now": now},
+                )
+                summary.units_updated += 1
 
-        new = [(k, units[k], new_id()) for k in units if k not in unit_ids]
-        for chunk in _chunks(new, _CHUNK):
-            actions: list[dict[str, Any]] = []
-            for room_key, row, unit_id in chunk:
-                actions += self._unit_actions(tenant_id, site_id, room_key, row, unit_id, buildings, now)
-            try:
-                self._table.transact(actions)
-            except Conflict:
-                # Someone created one of these rooms meanwhile: go one by one, keeping theirs.
-                for room_key, row, unit_id in chunk:
-                    try:
-                        self._table.transact(
-                            self._unit_actions(tenant_id, site_id, room_key, row, unit_id, buildings, now)
-                        )
-                    except Conflict:
-                        claim = self._table.get(
-                            Keys.room_claim(tenant_id, site_id, room_key), consistent=True
-                        )
-                        unit_ids[room_key] = str(claim["unit_id"]) if claim else unit_id
-                        summary.units_unchanged += 1
-                        continue
-                    unit_ids[room_key] = unit_id
-                    summary.units_created += 1
-                continue
-            for room_key, _, unit_id in chunk:
-                unit_ids[room_key] = unit_id
-            summary.units_created += len(chunk)
+        new = [(room_key, new_id()) for room_key in units if room_key not in unit_ids]
+        claimed = self._claim_all(
+            [
+                (
+                    {
+                        **Keys.room_claim(tenant_id, site_id, k),
+                        "entity": "room_claim",
+                        "unit_id": u,
+                        "room_key": k,
+                    },
+                    u,
+                )
+                for k, u in new
+            ],
+            "unit_id",
+        )
+        for (room_key, unit_id), winner in zip(new, claimed, strict=True):
+            unit_ids[room_key] = winner
+            if winner == unit_id:
+                items.append(
+                    self._unit(tenant_id, site_id, room_key, units[room_key], unit_id, buildings, now)
+                )
+                summary.units_created += 1
+            else:
+                summary.units_unchanged += 1  # someone created this room meanwhile: theirs stands
+        self._table.put_many(items)
         return unit_ids
 
-    def _unit_actions(
+    def _claim_all(self, claims: list[tuple[dict[str, Any], str]], owner: str) -> list[str]:
+        """Take each claim with a conditional put; per claim, the id that owns it (ours or theirs)."""
+
+        def take(claim: tuple[dict[str, Any], str]) -> str:
+            item, mine = claim
+            try:
+                self._table.put(item, condition="attribute_not_exists(pk)")
+            except Conflict:
+                current = self._table.get({"pk": item["pk"], "sk": item["sk"]}, consistent=True)
+                return str(current[owner]) if current else mine
+            return mine
+
+        # Claims are independent single-item writes: a few in flight at once keep a big import quick.
+        with ThreadPoolExecutor(max_workers=_PARALLEL_CLAIMS) as pool:
+            return list(pool.map(take, claims))
+
+    def _unit(
         self,
         tenant_id: str,
         site_id: str,
@@ -180,7 +202,7 @@ class ImportWriter:
         unit_id: str,
         buildings: dict[str, str],
         now: str,
-    ) -> list[dict[str, Any]]:
+    ) -> dict[str, Any]:
         room = row.room
         unit = Unit(
             tenant_id=tenant_id,
@@ -199,10 +221,7 @@ class ImportWriter:
             created_at=now,
             updated_at=now,
         )
-        return [
-            self._table.put_action(room_claim_item(unit), "attribute_not_exists(pk)"),
-            self._table.put_action(unit_item(unit, unit_sort_key(room))),
-        ]
+        return unit_item(unit, unit_sort_key(room))
 
     # ------------------------------------------------------------------ residents
     def _residents(
@@ -215,43 +234,37 @@ class ImportWriter:
         residents: dict[str, str] = {}
         first: dict[str, PersonRow] = {}
         for person in people:
-            digest = digests[person.phone]
-            if digest in by_digest:
-                residents[person.phone] = by_digest[digest]
-                continue
-            first.setdefault(person.phone, person)
+            if digests[person.phone] in by_digest:
+                residents[person.phone] = by_digest[digests[person.phone]]
+            else:
+                first.setdefault(person.phone, person)
         summary.residents_matched = len({p.phone for p in people} - set(first))
+        # A resident claimed by an earlier commit that stopped halfway has no record yet: finish it.
+        stored = {
+            str(i["resident_id"])
+            for i in self._table.get_many([Keys.resident(tenant_id, rid) for rid in set(residents.values())])
+        }
+        pending = {p.phone: p for p in people if residents.get(p.phone) and residents[p.phone] not in stored}
+        items = [self._resident(tenant_id, p, residents[p.phone], now)[0] for p in pending.values()]
+
         new = [(person, new_id()) for person in first.values()]
-        for chunk in _chunks(new, _CHUNK):
-            actions: list[dict[str, Any]] = []
-            for person, resident_id in chunk:
-                actions += self._resident_actions(tenant_id, person, resident_id, now)
-            try:
-                self._table.transact(actions)
-                pairs = [(person, resident_id, True) for person, resident_id in chunk]
-            except Conflict:
-                pairs = [self._one_resident(tenant_id, p, rid, digests[p.phone], now) for p, rid in chunk]
-            for person, resident_id, created in pairs:
-                residents[person.phone] = resident_id
-                if created:
-                    summary.residents_created += 1
-                else:
-                    summary.residents_matched += 1
+        built = [self._resident(tenant_id, person, resident_id, now) for person, resident_id in new]
+        owners = self._claim_all(
+            [(claim, rid) for (_, rid), (_, claim) in zip(new, built, strict=True)], "resident_id"
+        )
+        for (person, resident_id), (item, _), owner in zip(new, built, owners, strict=True):
+            residents[person.phone] = owner
+            if owner == resident_id:
+                items.append(item)
+                summary.residents_created += 1
+            else:
+                summary.residents_matched += 1
+        self._table.put_many(items)
         return residents
 
-    def _one_resident(
-        self, tenant_id: str, person: PersonRow, resident_id: str, digest: str, now: str
-    ) -> tuple[PersonRow, str, bool]:
-        try:
-            self._table.transact(self._resident_actions(tenant_id, person, resident_id, now))
-        except Conflict:
-            claim = self._table.get(Keys.phone_claim(tenant_id, digest), consistent=True)
-            return person, str(claim["resident_id"]) if claim else resident_id, False
-        return person, resident_id, True
-
-    def _resident_actions(
+    def _resident(
         self, tenant_id: str, person: PersonRow, resident_id: str, now: str
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         resident = Resident(
             resident_id=resident_id,
             name=person.name,
@@ -264,10 +277,8 @@ class ImportWriter:
             updated_at=now,
         )
         item, claim = self._people.new_resident_items(tenant_id, resident)
-        actions = [self._table.put_action(item, "attribute_not_exists(pk)")]
-        if claim is not None:
-            actions.insert(0, self._table.put_action(claim, "attribute_not_exists(pk)"))
-        return actions
+        assert claim is not None  # imported residents always have a phone
+        return item, claim
 
     # ------------------------------------------------------------------ links
     def _links(
@@ -320,8 +331,3 @@ class ImportWriter:
         except Conflict:
             return False
         return True
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -14,6 +14,9 @@ from courtyard.tenancy import Role
 from directory.imports.parse import parse_file
 from directory.imports.sample import SAMPLE_BUILDINGS, messy_sample, messy_sample_xlsx
 from directory.imports.validate import validate_rows
+from directory.places.models import Building, BuildingKind
+from directory.places.repository import building_item
+from directory.table import serialize
 from infra.local.provision import Stack
 from tests.factories import lambda_context
 from tests.integration.directory.conftest import Caller, Reply, table_items
@@ -36,7 +39,18 @@ def site(stack: Stack, make_tenant: Callable[..., str]) -> tuple[str, str]:
     put({**Keys.site(tenant_id, site_id), "site_id": site_id, "tenant_id": tenant_id, "name": "Garden"})
     for number, code in enumerate(sorted(SAMPLE_BUILDINGS)):
         building_id = f"01BLDG{number:020d}"
-        put({**Keys.building(tenant_id, site_id, building_id), "building_id": building_id, "code": code})
+        building = Building(
+            tenant_id,
+            site_id,
+            building_id,
+            f"{code}栋",
+            code,
+            30,
+            4,
+            BuildingKind.RESIDENTIAL,
+            "2026-01-01T00:00:00Z",
+        )
+        table.put_item(TableName=name, Item=serialize(building_item(building)))
         put(
             {
                 "pk": Keys.site_children(tenant_id, site_id),
@@ -227,3 +241,44 @@ def test_unreadable_file_fails_the_job_with_a_reason(call, caller, stack, site):
     job = call("GET", f"/imports/{import_id}", manager).body
     assert job["status"] == "failed"
     assert job["failure"]
+
+
+def test_a_commit_that_stopped_halfway_is_finished_by_the_next(call, caller, stack, site):
+    tenant_id, site_id = site
+    manager = caller(tenant_id, Role.MANAGER)
+    data, _planted = messy_sample(320)
+
+    def import_file() -> dict[str, Any]:
+        created = start(call, manager, site_id)
+        upload(stack, created, data)
+        import_id = created.body["import_id"]
+        call("POST", f"/imports/{import_id}/validate", manager)
+        run_worker(stack)
+        call("POST", f"/imports/{import_id}/commit", manager)
+        run_worker(stack)
+        body: dict[str, Any] = call("GET", f"/imports/{import_id}", manager).body
+        return body
+
+    first = import_file()
+    assert first["status"] == "committed"
+    # Lose one unit record and one resident record, as a worker stopped between claim and record would.
+    dynamodb = boto3.client("dynamodb")
+    table = stack.ref("DirectoryTable")
+    claim = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :room)",
+        ExpressionAttributeValues={
+            ":pk": {"S": Keys.site_children(tenant_id, site_id)},
+            ":room": {"S": "ROOM#"},
+        },
+        Limit=1,
+    )["Items"][0]
+    dynamodb.delete_item(
+        TableName=table, Key={k: {"S": v} for k, v in Keys.unit(tenant_id, claim["unit_id"]["S"]).items()}
+    )
+
+    second = import_file()
+    assert second["summary"]["units_created"] == 1
+    assert second["summary"]["residents_created"] == 0
+    unit = call("GET", f"/units/{claim['unit_id']['S']}", manager)
+    assert unit.status == 200

@@ -238,7 +238,12 @@ class ImportService:
             job.rows_done = done
             self._jobs.progress(job)
 
-        job.summary = self._writer.commit(tenant_id, job.site_id, plan, progress)
+        try:
+            job.summary = self._writer.commit(tenant_id, job.site_id, plan, progress)
+        except Unprocessable as refused:
+            job.status, job.failure = ImportStatus.FAILED, refused.message
+            self._jobs.move(job, ImportStatus.COMMITTING, "import changed during commit")
+            return job
         job.rows_done = plan.rows_valid
         job.status = ImportStatus.COMMITTED
         job.committed_at = to_iso(self._clock.now())

@@ -16,15 +16,15 @@ from typing import Any
 from courtyard.blind_index import BlindIndex
 from courtyard.clock import Clock, to_iso
 from courtyard.crypto import FieldCipher
-from courtyard.directory import Keys
-from courtyard.errors import Conflict
+from courtyard.directory import DirectoryReader, Keys
+from courtyard.errors import Conflict, Unprocessable
 from courtyard.ids import new_id
 from directory.imports.models import ImportSummary
 from directory.imports.validate import ImportPlan, PersonRow, UnitRow
 from directory.people.models import LinkSource, Relation, Resident, ResidentLink
 from directory.people.repository import PeopleRepository, link_items
 from directory.places.models import Building, BuildingKind, Occupancy, Unit, UnitKind
-from directory.places.repository import building_code_claim, building_item, unit_item
+from directory.places.repository import PlacesRepository, building_code_claim, building_item, unit_item
 from directory.places.service import unit_label, unit_sort_key
 from directory.table import DirectoryTable
 
@@ -51,6 +51,7 @@ class ImportWriter:
     def __init__(self, table: DirectoryTable, cipher: FieldCipher, index: BlindIndex, clock: Clock) -> None:
         self._table = table
         self._people = PeopleRepository(table, cipher, index)
+        self._places = PlacesRepository(table, DirectoryReader(table.name, client=table.client), clock)
         self._clock = clock
 
     def commit(
@@ -150,6 +151,10 @@ class ImportWriter:
                 summary.units_updated += 1
 
         new = [(room_key, new_id()) for room_key in units if room_key not in unit_ids]
+        try:
+            self._places.reserve_units(tenant_id, len(new), self._places.household_limit(tenant_id))
+        except Conflict as full:
+            raise Unprocessable(f"this file adds {len(new)} units: {full.message}") from None
         claimed = self._claim_all(
             [
                 (
@@ -165,6 +170,7 @@ class ImportWriter:
             ],
             "unit_id",
         )
+        lost = 0
         for (room_key, unit_id), winner in zip(new, claimed, strict=True):
             unit_ids[room_key] = winner
             if winner == unit_id:
@@ -174,6 +180,8 @@ class ImportWriter:
                 summary.units_created += 1
             else:
                 summary.units_unchanged += 1  # someone created this room meanwhile: theirs stands
+                lost += 1
+        self._places.release_units(tenant_id, lost)
         self._table.put_many(items)
         return unit_ids
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import DirectoryReader, Keys
-from courtyard.dynamo import Page
+from courtyard.dynamo import Page, tenant_key
 from courtyard.errors import Conflict, NotFound
 from courtyard.ids import new_id
 from directory.imports.rooms import RoomRef
@@ -37,6 +37,11 @@ _BUILDING_PREFIX = "BLDG#"
 _CODE_PREFIX = "BLDGCODE#"
 # A filtered unit page stops reading after this many items even if it is not full (the cursor goes on).
 _MAX_SCANNED_PER_PAGE = 1000
+
+
+def units_counter(tenant_id: str) -> dict[str, str]:
+    """How many units the firm manages, counted against its plan's household limit."""
+    return {"pk": tenant_key(tenant_id, "COUNTERS"), "sk": "UNITS"}
 
 
 def building_code_claim(tenant_id: str, site_id: str, code: str) -> dict[str, str]:
@@ -189,19 +194,58 @@ class PlacesRepository:
 
     # -------------------------------------------------------------- units
 
-    def create_unit(self, unit: Unit, sort_key: str) -> None:
-        """Write the unit and its room claim together; a claimed room is a Conflict naming its unit."""
+    def household_limit(self, tenant_id: str) -> int | None:
+        """The firm's plan: how many households (units) it may manage; None when the plan sets no limit."""
+        item = self._table.get(Keys.tenant(tenant_id))
+        households = ((item or {}).get("limits") or {}).get("households")
+        return int(households) if households else None
+
+    def reserve_units(self, tenant_id: str, count: int, limit: int | None) -> None:
+        """Count ``count`` more units against the plan; a Conflict when the plan's limit would be passed."""
+        if count <= 0:
+            return
+        full = f"the plan allows {limit} households; ask the platform operator to raise it"
+        if limit is not None and count > limit:
+            raise Conflict(full)  # the counter's condition only looks at units already counted
+        self._table.update(
+            units_counter(tenant_id),
+            "ADD units :n",
+            {":n": count} | ({} if limit is None else {":room": limit - count}),
+            condition=None if limit is None else "attribute_not_exists(units) OR units <= :room",
+            conflict=full,
+        )
+
+    def release_units(self, tenant_id: str, count: int) -> None:
+        if count > 0:
+            self._table.update(units_counter(tenant_id), "ADD units :n", {":n": -count})
+
+    def create_unit(self, unit: Unit, sort_key: str, limit: int | None = None) -> None:
+        """Write the unit, its room claim and the plan's unit count together.
+
+        A claimed room is a Conflict naming its unit; a full plan is a Conflict saying so.
+        """
         claim = Keys.room_claim(unit.tenant_id, unit.site_id, unit.room_key)
+        count = self._table.update_action(
+            units_counter(unit.tenant_id),
+            "ADD units :one",
+            {":one": 1} | ({} if limit is None else {":room": limit - 1}),
+            None if limit is None else "attribute_not_exists(units) OR units <= :room",
+        )
         try:
             self._table.transact(
                 [
                     self._table.put_action(room_claim_item(unit), _NEW),
                     self._table.put_action(unit_item(unit, sort_key), _NEW),
+                    count,
                 ]
             )
         except Conflict:
             owner = self._table.get(claim, consistent=True)
             owner_id = str(owner["unit_id"]) if owner else None
+            if owner_id is None and limit is not None:
+                raise Conflict(
+                    f"the plan allows {limit} households; ask the platform operator to raise it"
+                ) from None
             raise Conflict(
                 f"room {unit.room_key} already exists in this site"
                 + (f" as unit {owner_id}" if owner_id else ""),

@@ -123,6 +123,23 @@ class Table:
             action["ConditionExpression"] = condition
         return {"Put": action}
 
+    def update_action(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        values: Mapping[str, Any],
+        condition: str | None = None,
+    ) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": serialize(key),
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": serialize(values),
+        }
+        if condition:
+            action["ConditionExpression"] = condition
+        return {"Update": action}
+
     def delete_action(self, key: Mapping[str, str], condition: str | None = None) -> dict[str, Any]:
         action: dict[str, Any] = {"TableName": self.name, "Key": serialize(key)}
         if condition:

@@ -20,6 +20,14 @@ _ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    username: str
+    user_id: str
+    tenant_id: str | None
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CreatedUser:
     username: str
     user_id: str
@@ -99,6 +107,39 @@ class IdentityRepository:
         try:
             self.client.admin_disable_user(UserPoolId=self._pool, Username=username)
             self.client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "UserNotFoundException":
+                raise
+
+    def enable(self, username: str) -> None:
+        self.client.admin_enable_user(UserPoolId=self._pool, Username=username)
+
+    def find(self, username: str) -> Account | None:
+        try:
+            response = self.client.admin_get_user(UserPoolId=self._pool, Username=username)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "UserNotFoundException":
+                return None
+            raise
+        attributes = {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])}
+        return Account(
+            username=username,
+            user_id=str(attributes.get("sub", "")),
+            tenant_id=attributes.get("custom:tenant_id") or None,
+            enabled=bool(response.get("Enabled", True)),
+        )
+
+    def issue_temporary_password(self, username: str) -> str:
+        """A fresh temporary password, for an account whose first one never reached anyone."""
+        password = temporary_password()
+        self.client.admin_set_user_password(
+            UserPoolId=self._pool, Username=username, Password=password, Permanent=False
+        )
+        return password
+
+    def delete(self, username: str) -> None:
+        try:
+            self.client.admin_delete_user(UserPoolId=self._pool, Username=username)
         except ClientError as error:
             if error.response["Error"]["Code"] != "UserNotFoundException":
                 raise

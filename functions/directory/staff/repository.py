@@ -8,14 +8,10 @@ The phone is stored only as ``phone_enc`` (FieldCipher, tenant-bound) and ``phon
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
-
-from botocore.exceptions import ClientError
 
 from courtyard.directory import Keys
 from courtyard.tenancy import Role
-from directory.identity_repository import CreatedUser, IdentityRepository, temporary_password
 from directory.staff.models import Staff
 from directory.staff.rules import Skill, Zone
 from directory.table import DirectoryTable
@@ -203,70 +199,3 @@ def _zone_items(zones: Iterable[Zone]) -> list[dict[str, Any]]:
 
 def _pair(key: dict[str, str]) -> tuple[str, str]:
     return key["pk"], key["sk"]
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    username: str
-    user_id: str
-    tenant_id: str | None
-    enabled: bool
-
-
-class AccountDirectory:
-    """Staff sign-in accounts: IdentityRepository plus the lookups and compensations onboarding needs.
-
-    The extras (find, issue_temporary_password, enable, delete) belong in identity_repository.py; they
-    live here until it grows them.
-    """
-
-    def __init__(self, identity: IdentityRepository, user_pool_id: str) -> None:
-        self._identity = identity
-        self._pool = user_pool_id
-
-    def create(
-        self, *, username: str, email: str | None, name: str, tenant_id: str, groups: list[str]
-    ) -> CreatedUser:
-        return self._identity.create_user(
-            username=username, email=email, name=name, tenant_id=tenant_id, groups=groups
-        )
-
-    def set_groups(self, username: str, groups: list[str], previous: list[str]) -> None:
-        self._identity.set_groups(username, groups, previous)
-
-    def disable(self, username: str) -> None:
-        self._identity.disable(username)
-
-    def enable(self, username: str) -> None:
-        self._identity.client.admin_enable_user(UserPoolId=self._pool, Username=username)
-
-    def find(self, username: str) -> Account | None:
-        try:
-            response = self._identity.client.admin_get_user(UserPoolId=self._pool, Username=username)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "UserNotFoundException":
-                return None
-            raise
-        attributes = {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])}
-        return Account(
-            username=username,
-            user_id=str(attributes.get("sub", "")),
-            tenant_id=attributes.get("custom:tenant_id") or None,
-            enabled=bool(response.get("Enabled", True)),
-        )
-
-    def issue_temporary_password(self, username: str) -> str:
-        """A fresh temporary password (to be changed at first sign-in), for an account whose first one
-        never reached anyone."""
-        password = temporary_password()
-        self._identity.client.admin_set_user_password(
-            UserPoolId=self._pool, Username=username, Password=password, Permanent=False
-        )
-        return password
-
-    def delete(self, username: str) -> None:
-        try:
-            self._identity.client.admin_delete_user(UserPoolId=self._pool, Username=username)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "UserNotFoundException":
-                raise

@@ -12,7 +12,7 @@ from directory import deps
 from directory.app import app
 from directory.pages import PageOut
 from directory.staff.models import StaffCreate, StaffCreatedOut, StaffOut, StaffUpdate
-from directory.staff.repository import AccountDirectory, StaffRepository
+from directory.staff.repository import StaffRepository
 from directory.staff.rules import Skill
 from directory.staff.service import Shown, StaffFilter, StaffService
 
@@ -21,7 +21,7 @@ from directory.staff.service import Shown, StaffFilter, StaffService
 def service() -> StaffService:
     return StaffService(
         repo=StaffRepository(deps.table(), deps.cipher(), deps.blind_index()),
-        accounts=AccountDirectory(deps.identity(), deps.config().user_pool_id),
+        accounts=deps.identity(),
         audit=deps.audit(),
         events=deps.events(),
         clock=deps.clock(),

@@ -43,7 +43,7 @@ class StaffStore(Protocol):
 
 
 class Accounts(Protocol):
-    def create(
+    def create_user(
         self, *, username: str, email: str | None, name: str, tenant_id: str, groups: list[str]
     ) -> CreatedUser: ...
     def set_groups(self, username: str, groups: list[str], previous: list[str]) -> None: ...
@@ -116,7 +116,7 @@ class StaffService:
         self._check_places(ctx.tenant_id, zones)
         username = req.username or username_from_email(req.email)
         now = to_iso(self._clock.now())
-        account = self._accounts.create(
+        account = self._accounts.create_user(
             username=username,
             email=req.email,
             name=req.name,

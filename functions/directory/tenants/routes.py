@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from directory import deps
 from directory.app import app
-from directory.staff.repository import AccountDirectory, StaffRepository
+from directory.staff.repository import StaffRepository
 from directory.tenants.models import TenantCreate, TenantCreatedOut, TenantOut, TenantSuspend
 from directory.tenants.repository import TenantRepository
 from directory.tenants.service import TenantService
@@ -17,7 +17,7 @@ def service() -> TenantService:
     return TenantService(
         tenants=TenantRepository(deps.table()),
         staff=StaffRepository(deps.table(), deps.cipher(), deps.blind_index()),
-        accounts=AccountDirectory(deps.identity(), deps.config().user_pool_id),
+        accounts=deps.identity(),
         audit=deps.audit(),
         events=deps.events(),
         clock=deps.clock(),

@@ -17,8 +17,8 @@ from courtyard.clock import Clock, parse_iso, to_iso
 from courtyard.errors import Conflict, NotFound, Unprocessable
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
+from directory.identity_repository import Account
 from directory.staff.models import Staff, is_entity_id, username_from_email
-from directory.staff.repository import Account
 from directory.staff.service import Accounts, AuditLog, Publisher, StaffStore
 from directory.tenants.models import (
     Onboarded,
@@ -164,7 +164,7 @@ class TenantService:
         account = self._accounts.find(username) if resumed else None
         if account is None:
             try:
-                created = self._accounts.create(
+                created = self._accounts.create_user(
                     username=username,
                     email=req.manager.email,
                     name=req.manager.name,

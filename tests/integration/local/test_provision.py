@@ -365,6 +365,7 @@ def test_create_tables_only(moto: None) -> None:
         "AuditTable": "audit-under-test",
         "IdempotencyTable": "tables-only-IdempotencyTable",
         "DirectoryTable": "tables-only-DirectoryTable",
+        "TicketsTable": "tables-only-TicketsTable",
     }
     dynamodb = client("dynamodb")
     for name in names.values():

@@ -145,6 +145,45 @@ class UserLink:
     person_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class StaffZoneView:
+    """A site a staff member serves: every building of it (``building_ids`` empty) or only the listed ones."""
+
+    site_id: str
+    building_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A staff member as other features see them (no contact data): roles, skills, zones, duty."""
+
+    staff_id: str
+    user_id: str | None
+    name: str
+    roles: frozenset[str]
+    skills: frozenset[str]
+    zones: tuple[StaffZoneView, ...]
+    on_duty: bool
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentUnitView:
+    """One of a resident's units, seen from the resident; ``primary`` marks the one they file from."""
+
+    unit_id: str
+    site_id: str
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentView:
+    """A resident's identity for other features: who they are and the login (``sub``) they sign in with."""
+
+    resident_id: str
+    user_id: str | None
+
+
 class DirectoryReader:
     """Read-only access to the directory table, with a short cache for the per-request tenant check."""
 
@@ -221,6 +260,67 @@ class DirectoryReader:
         )
         return [str(item["sk"]["S"]).removeprefix("UNIT#") for item in response.get("Items", [])]
 
+    def staff_members(self, tenant_id: str) -> list[StaffView]:
+        """Every staff member of the tenant (the gsi1 staff list; a firm has tens, not thousands)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.staff_index(tenant_id)}},
+            }
+        )
+        return [_staff_view(item) for item in items]
+
+    def site_exists(self, tenant_id: str, site_id: str) -> bool:
+        return self._get(Keys.site(tenant_id, site_id)) is not None
+
+    def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None:
+        item = self._get(Keys.staff(tenant_id, staff_id))
+        return _staff_view(item) if item else None
+
+    def resident(self, tenant_id: str, resident_id: str) -> ResidentView | None:
+        item = self._get(Keys.resident(tenant_id, resident_id))
+        if not item:
+            return None
+        user_id = item.get("user_id")
+        return ResidentView(resident_id=resident_id, user_id=str(user_id) if user_id else None)
+
+    def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        """The resident's unit links (the ``UNIT#`` items of their partition), primary first."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :unit)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": Keys.resident_partition(tenant_id, resident_id)},
+                    ":unit": {"S": "UNIT#"},
+                },
+            }
+        )
+        links = [
+            ResidentUnitView(
+                unit_id=str(item.get("unit_id") or str(item["sk"]).removeprefix("UNIT#")),
+                site_id=str(item.get("site_id", "")),
+                primary=bool(item.get("primary", False)),
+            )
+            for item in items
+        ]
+        return sorted(links, key=lambda link: (not link.primary, link.unit_id))
+
+    def _query_all(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self.client.query(**params)
+            items.extend(
+                {k: _deserializer.deserialize(v) for k, v in item.items()}
+                for item in response.get("Items", [])
+            )
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return items
+            params = {**params, "ExclusiveStartKey": last}
+
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
         response = self.client.get_item(
             TableName=self._table,
@@ -229,3 +329,23 @@ class DirectoryReader:
         )
         item = response.get("Item")
         return {k: _deserializer.deserialize(v) for k, v in item.items()} if item else None
+
+
+def _staff_view(item: dict[str, Any]) -> StaffView:
+    user_id = item.get("user_id")
+    return StaffView(
+        staff_id=str(item["staff_id"]),
+        user_id=str(user_id) if user_id else None,
+        name=str(item.get("name", "")),
+        roles=frozenset(str(role) for role in item.get("roles", ())),
+        skills=frozenset(str(skill) for skill in item.get("skills", ())),
+        zones=tuple(
+            StaffZoneView(
+                site_id=str(zone.get("site_id", "")),
+                building_ids=tuple(str(b) for b in zone.get("building_ids", ())),
+            )
+            for zone in item.get("zones", ())
+        ),
+        on_duty=bool(item.get("on_duty", False)),
+        active=bool(item.get("active", True)),
+    )

@@ -1,0 +1,421 @@
+"""Tickets, their timeline, comments, claims, load counters and settings in the tickets table.
+
+Keys come from ``tickets.keys`` only. Ticket item attributes: entity, tenant_id, ticket_id, kind, category,
+description, priority, status, site_id, unit_id, building_id, location, skill, reporter_user_id,
+reporter_resident_id, filed_by_user_id, assignee_staff_id, assignee_user_id, reopen_count, created_at,
+assigned_at, accepted_at, started_at, resolved_at, closed_at, cancelled_at, respond_by, resolve_by,
+acceptance_due_at, rating, rating_comment, rated_at, version, updated_at; the index keys gsi1-4 and, while
+the ticket is open or resolved, due_pk/due_sk/next_check_at. Every change is a full put conditioned on the
+version read, in one transaction with its timeline entry and the load counters it moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from courtyard.clock import epoch, parse_iso, to_iso
+from courtyard.dynamo import Page
+from courtyard.errors import Conflict
+from courtyard.table import Table, deserialize, serialize
+from tickets import keys
+from tickets.domain import Category, Priority, TicketKind, TicketStatus
+from tickets.lifecycle import TicketState
+from tickets.models import Comment, Place, Ticket, TicketHistory, TimelineRecord
+
+_NEW = "attribute_not_exists(pk)"
+_INDEXES = {"gsi1", "gsi2", "gsi3", "gsi4"}
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    ticket_id: str
+    request_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """One page of one index: the partition to read and the filters DynamoDB applies to it."""
+
+    index: str
+    partition: str
+    status: str | None = None
+    category: str | None = None
+    site_id: str | None = None
+
+
+class TicketRepository:
+    def __init__(self, table: Table, idempotency_hours: int = 24) -> None:
+        self._table = table
+        self._idempotency = timedelta(hours=idempotency_hours)
+
+    # -------------------------------------------------------------- reads
+
+    def get(self, tenant_id: str, ticket_id: str, *, consistent: bool = False) -> Ticket | None:
+        item = self._table.get(keys.ticket(tenant_id, ticket_id), consistent=consistent)
+        return _ticket(tenant_id, item) if item else None
+
+    def history(self, tenant_id: str, ticket_id: str) -> TicketHistory | None:
+        """The ticket, its timeline and its comments: one query of the ticket's partition."""
+        items = self._table.query_all(partition=keys.ticket_partition(tenant_id, ticket_id))
+        ticket = next((_ticket(tenant_id, i) for i in items if i["sk"] == "TICKET"), None)
+        if ticket is None:
+            return None
+        timeline = [_timeline(i) for i in items if str(i["sk"]).startswith("TL#")]
+        comments = [_comment(i) for i in items if str(i["sk"]).startswith("COMMENT#")]
+        return TicketHistory(ticket, timeline, comments)
+
+    def page(self, tenant_id: str, query: TicketQuery, limit: int, cursor: str | None) -> Page[Ticket]:
+        """One query of one index, newest first; filters may leave a page short (the cursor goes on)."""
+        if query.index not in _INDEXES:
+            raise ValueError(f"unknown index {query.index}")
+        scope = f"tickets:{query.index}:{query.partition}:{query.status}:{query.category}:{query.site_id}"
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": query.index,
+            "KeyConditionExpression": f"{query.index}pk = :pk",
+            "ScanIndexForward": False,
+            "Limit": max(1, min(limit, 100)),
+        }
+        values: dict[str, Any] = {":pk": query.partition}
+        names: dict[str, str] = {}
+        filters: list[str] = []
+        for attribute, value in (
+            ("status", query.status),
+            ("category", query.category),
+            ("site_id", query.site_id),
+        ):
+            if value is not None:
+                names[f"#{attribute}"] = attribute
+                values[f":{attribute}"] = value
+                filters.append(f"#{attribute} = :{attribute}")
+        if filters:
+            params["FilterExpression"] = " AND ".join(filters)
+            params["ExpressionAttributeNames"] = names
+        params["ExpressionAttributeValues"] = serialize(values)
+        start = self._table.cursors.decode(tenant_id, cursor, scope=scope)
+        if start:
+            params["ExclusiveStartKey"] = serialize(start)
+        response = self._table.client.query(**params)
+        last = response.get("LastEvaluatedKey")
+        return Page(
+            [_ticket(tenant_id, deserialize(i)) for i in response.get("Items", [])],
+            self._table.cursors.encode(tenant_id, deserialize(last), scope=scope) if last else None,
+        )
+
+    def open_counts(self, tenant_id: str) -> dict[str, int]:
+        """Open tickets per technician (the dispatch load counters): one query."""
+        items = self._table.query_all(partition=keys.load_partition(tenant_id))
+        return {str(i["staff_id"]): int(i.get("open_tickets", 0)) for i in items}
+
+    def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None:
+        item = self._table.get(keys.idempotency_claim(tenant_id, user_id, key_digest), consistent=True)
+        if item is None or int(item.get("ttl", 0)) < 0:
+            return None
+        return Claim(str(item["ticket_id"]), str(item["request_digest"]))
+
+    def settings(self, tenant_id: str) -> dict[str, Any] | None:
+        item = self._table.get(keys.settings(tenant_id))
+        return dict(item["document"]) if item else None
+
+    # -------------------------------------------------------------- writes
+
+    def create(
+        self,
+        ticket: Ticket,
+        timeline: Sequence[TimelineRecord],
+        *,
+        next_check_at: datetime | None,
+        claim: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Write the new ticket, its timeline and (when dispatched) the load counter in one transaction.
+
+        ``claim`` = (user_id, key digest, request digest): a taken claim is a Conflict for the caller to read.
+        """
+        actions: list[dict[str, Any]] = [
+            self._table.put_action(ticket_item(ticket, next_check_at), _NEW),
+            *(
+                self._table.put_action(_timeline_item(ticket, entry, n))
+                for n, entry in enumerate(timeline, 1)
+            ),
+            *self._load_actions(ticket.tenant_id, _load_delta(None, ticket)),
+        ]
+        if claim is not None:
+            user_id, key_digest, request_digest = claim
+            item = {
+                **keys.idempotency_claim(ticket.tenant_id, user_id, key_digest),
+                "entity": "idempotency_claim",
+                "ticket_id": ticket.ticket_id,
+                "request_digest": request_digest,
+                "ttl": epoch(ticket.state.created_at + self._idempotency),
+            }
+            actions.insert(0, self._table.put_action(item, _NEW))
+        self._table.transact(actions, conflict="this Idempotency-Key was already used")
+
+    def save(
+        self,
+        before: Ticket,
+        after: Ticket,
+        entry: TimelineRecord | None,
+        *,
+        next_check_at: datetime | None,
+    ) -> None:
+        """Replace the ticket if nobody changed it since it was read (version), with its timeline entry and
+        the load counters the change moves, in one transaction; a concurrent change is a Conflict."""
+        put = self._table.put_action(ticket_item(after, next_check_at))
+        put["Put"]["ConditionExpression"] = "#version = :version"
+        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        put["Put"]["ExpressionAttributeValues"] = serialize({":version": before.version})
+        actions = [put, *self._load_actions(after.tenant_id, _load_delta(before, after))]
+        if entry is not None:
+            actions.append(self._table.put_action(_timeline_item(after, entry, after.version)))
+        self._table.transact(actions, conflict="the ticket was changed by someone else; reload and retry")
+
+    def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None:
+        item = {
+            **keys.comment(tenant_id, ticket_id, to_iso(comment.at), comment.comment_id),
+            "entity": "comment",
+            "comment_id": comment.comment_id,
+            "at": to_iso(comment.at),
+            "author_user_id": comment.author_user_id,
+            "by_staff": comment.by_staff,
+            "body": comment.body,
+            "internal": comment.internal,
+        }
+        self._table.put(item, condition=_NEW)
+
+    def rate(self, ticket: Ticket, score: int, comment: str | None, at: datetime) -> Ticket:
+        """Record the rating once, only while the ticket is resolved or closed (Conflict otherwise)."""
+        # The version moves too, so an action saved from an older read cannot overwrite the rating.
+        expression = "SET rating = :score, rated_at = :at, updated_at = :at ADD version :one"
+        values: dict[str, Any] = {
+            ":score": score,
+            ":at": to_iso(at),
+            ":one": 1,
+            ":resolved": TicketStatus.RESOLVED.value,
+            ":closed": TicketStatus.CLOSED.value,
+        }
+        if comment:
+            expression = expression.replace(" ADD", ", rating_comment = :comment ADD")
+            values[":comment"] = comment
+        item = self._table.update(
+            keys.ticket(ticket.tenant_id, ticket.ticket_id),
+            expression,
+            values,
+            names={"#status": "status"},
+            condition=(
+                "attribute_exists(pk) AND attribute_not_exists(rating) AND #status IN (:resolved, :closed)"
+            ),
+            conflict="the ticket is already rated, or not resolved",
+        )
+        return _ticket(ticket.tenant_id, item)
+
+    def put_settings(self, tenant_id: str, document: Mapping[str, Any], updated_by: str, at: str) -> None:
+        self._table.put(
+            {
+                **keys.settings(tenant_id),
+                "entity": "ticket_settings",
+                "document": dict(document),
+                "updated_by": updated_by,
+                "updated_at": at,
+            }
+        )
+
+    def _load_actions(self, tenant_id: str, deltas: Mapping[str, int]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": serialize(keys.load(tenant_id, staff_id)),
+                    "UpdateExpression": "ADD open_tickets :delta SET staff_id = :staff, entity = :entity",
+                    "ExpressionAttributeValues": serialize(
+                        {":delta": delta, ":staff": staff_id, ":entity": "load"}
+                    ),
+                }
+            }
+            for staff_id, delta in sorted(deltas.items())
+            if delta
+        ]
+
+
+def _open_assignee(ticket: Ticket | None) -> str | None:
+    if ticket is None or ticket.status in (
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+        TicketStatus.CANCELLED,
+    ):
+        return None
+    return ticket.state.assignee_staff_id
+
+
+def _load_delta(before: Ticket | None, after: Ticket) -> dict[str, int]:
+    """How the change moves the open-ticket counters: -1 for whom it leaves, +1 for whom it lands on."""
+    was, now = _open_assignee(before), _open_assignee(after)
+    if was == now:
+        return {}
+    deltas: dict[str, int] = {}
+    if was is not None:
+        deltas[was] = -1
+    if now is not None:
+        deltas[now] = deltas.get(now, 0) + 1
+    return deltas
+
+
+# ------------------------------------------------------------------ item mapping
+
+
+def ticket_item(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any]:
+    state = ticket.state
+    created = to_iso(state.created_at)
+    order = keys.order_key(created, ticket.ticket_id)
+    t = ticket.tenant_id
+    item: dict[str, Any] = {
+        **keys.ticket(t, ticket.ticket_id),
+        "entity": "ticket",
+        "tenant_id": t,
+        "ticket_id": ticket.ticket_id,
+        "kind": ticket.kind.value,
+        "category": ticket.category.value,
+        "description": ticket.description,
+        "priority": state.priority.value,
+        "status": state.status.value,
+        "site_id": ticket.place.site_id,
+        "unit_id": ticket.place.unit_id,
+        "building_id": ticket.place.building_id,
+        "location": ticket.place.location,
+        "skill": ticket.skill,
+        "reporter_user_id": state.reporter_user_id,
+        "reporter_resident_id": ticket.reporter_resident_id,
+        "filed_by_user_id": ticket.filed_by_user_id,
+        "assignee_staff_id": state.assignee_staff_id,
+        "assignee_user_id": state.assignee_user_id,
+        "reopen_count": state.reopen_count,
+        "created_at": created,
+        "assigned_at": _iso(state.assigned_at),
+        "accepted_at": _iso(state.accepted_at),
+        "started_at": _iso(state.started_at),
+        "resolved_at": _iso(state.resolved_at),
+        "closed_at": _iso(state.closed_at),
+        "cancelled_at": _iso(state.cancelled_at),
+        "respond_by": to_iso(ticket.respond_by),
+        "resolve_by": to_iso(ticket.resolve_by),
+        "acceptance_due_at": _iso(ticket.acceptance_due_at),
+        "rating": ticket.rating,
+        "rating_comment": ticket.rating_comment,
+        "rated_at": _iso(ticket.rated_at),
+        "version": ticket.version,
+        "updated_at": to_iso(ticket.updated_at),
+        "gsi1pk": keys.site_index(t, ticket.place.site_id),
+        "gsi1sk": order,
+        "gsi2pk": keys.reporter_index(t, state.reporter_user_id),
+        "gsi2sk": order,
+        "gsi4pk": keys.tenant_index(t),
+        "gsi4sk": order,
+    }
+    if state.assignee_staff_id is not None:
+        item["gsi3pk"] = keys.assignee_index(t, state.assignee_staff_id)
+        item["gsi3sk"] = order
+    if next_check_at is not None:
+        check = to_iso(next_check_at)
+        item["next_check_at"] = check
+        item["due_pk"] = keys.due_partition(ticket.ticket_id)
+        item["due_sk"] = keys.due_sort(check, t, ticket.ticket_id)
+    return item
+
+
+def _ticket(tenant_id: str, item: Mapping[str, Any]) -> Ticket:
+    state = TicketState(
+        status=TicketStatus(str(item["status"])),
+        priority=Priority(str(item["priority"])),
+        reporter_user_id=str(item["reporter_user_id"]),
+        created_at=parse_iso(str(item["created_at"])),
+        assignee_staff_id=_text(item.get("assignee_staff_id")),
+        assignee_user_id=_text(item.get("assignee_user_id")),
+        reopen_count=int(item.get("reopen_count", 0)),
+        assigned_at=_time(item.get("assigned_at")),
+        accepted_at=_time(item.get("accepted_at")),
+        started_at=_time(item.get("started_at")),
+        resolved_at=_time(item.get("resolved_at")),
+        closed_at=_time(item.get("closed_at")),
+        cancelled_at=_time(item.get("cancelled_at")),
+    )
+    rating = item.get("rating")
+    return Ticket(
+        tenant_id=tenant_id,
+        ticket_id=str(item["ticket_id"]),
+        kind=TicketKind(str(item["kind"])),
+        category=Category(str(item["category"])),
+        description=_text(item.get("description")),
+        place=Place(
+            site_id=str(item["site_id"]),
+            unit_id=_text(item.get("unit_id")),
+            building_id=_text(item.get("building_id")),
+            location=_text(item.get("location")),
+        ),
+        state=state,
+        skill=str(item.get("skill", "general")),
+        respond_by=parse_iso(str(item["respond_by"])),
+        resolve_by=parse_iso(str(item["resolve_by"])),
+        reporter_resident_id=_text(item.get("reporter_resident_id")),
+        filed_by_user_id=str(item.get("filed_by_user_id", item["reporter_user_id"])),
+        version=int(item.get("version", 1)),
+        updated_at=parse_iso(str(item.get("updated_at", item["created_at"]))),
+        acceptance_due_at=_time(item.get("acceptance_due_at")),
+        rating=int(rating) if rating is not None else None,
+        rating_comment=_text(item.get("rating_comment")),
+        rated_at=_time(item.get("rated_at")),
+    )
+
+
+def _timeline_item(ticket: Ticket, entry: TimelineRecord, seq: int) -> dict[str, Any]:
+    return {
+        **keys.timeline_entry(ticket.tenant_id, ticket.ticket_id, to_iso(entry.at), seq),
+        "entity": "timeline",
+        "at": to_iso(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "note": entry.note,
+        "assignee_staff_id": entry.assignee_staff_id,
+    }
+
+
+def _timeline(item: Mapping[str, Any]) -> TimelineRecord:
+    return TimelineRecord(
+        at=parse_iso(str(item["at"])),
+        actor=str(item["actor"]),
+        action=str(item["action"]),
+        from_status=_text(item.get("from_status")),
+        to_status=str(item["to_status"]),
+        note=_text(item.get("note")),
+        assignee_staff_id=_text(item.get("assignee_staff_id")),
+    )
+
+
+def _comment(item: Mapping[str, Any]) -> Comment:
+    return Comment(
+        comment_id=str(item["comment_id"]),
+        at=parse_iso(str(item["at"])),
+        author_user_id=str(item["author_user_id"]),
+        by_staff=bool(item.get("by_staff", False)),
+        body=str(item["body"]),
+        internal=bool(item.get("internal", False)),
+    )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return to_iso(at) if at is not None else None
+
+
+def _time(value: Any) -> datetime | None:
+    return parse_iso(str(value)) if value else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+__all__ = ["Claim", "Conflict", "TicketQuery", "TicketRepository", "ticket_item"]

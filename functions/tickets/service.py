@@ -1,0 +1,691 @@
+"""Ticket rules: who files, sees and moves tickets; SLA due times, automatic dispatch and the due index.
+
+Visibility: staff of the tenant see every ticket; a resident sees the tickets they reported (filed by them
+or for them in assisted mode), not the other tickets of their units: a family member's complaint about a
+neighbour stays theirs. Anyone else's ticket, and another tenant's, is ``NotFound`` like a missing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from courtyard.clock import Clock, to_iso
+from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
+from courtyard.dynamo import Page
+from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
+from courtyard.events import DomainEvent
+from courtyard.ids import new_id
+from courtyard.tenancy import Role, TenantContext
+from tickets import dispatch, keys, lifecycle, sla
+from tickets.domain import (
+    Action,
+    Category,
+    TicketStatus,
+    default_category,
+    effective_priority,
+)
+from tickets.lifecycle import Actor, Assignee, TicketState
+from tickets.models import (
+    Comment,
+    CommentCreate,
+    Place,
+    RatingCreate,
+    Ticket,
+    TicketActionRequest,
+    TicketAssigned,
+    TicketCreate,
+    TicketCreated,
+    TicketHistory,
+    TicketRated,
+    TicketSettingsIn,
+    TicketStatusChanged,
+    TimelineRecord,
+)
+from tickets.repository import Claim, TicketQuery
+
+STAFF_READERS = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD)
+FILERS = (Role.RESIDENT, Role.MANAGER, Role.SERVICE_DESK)
+SETTINGS_ROLES = (Role.MANAGER,)
+DISPATCHABLE_ROLE = Role.TECHNICIAN.value
+_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+# ------------------------------------------------------------------ collaborators
+
+
+class Repository(Protocol):
+    def get(self, tenant_id: str, ticket_id: str, *, consistent: bool = False) -> Ticket | None: ...
+    def history(self, tenant_id: str, ticket_id: str) -> TicketHistory | None: ...
+    def page(self, tenant_id: str, query: TicketQuery, limit: int, cursor: str | None) -> Page[Ticket]: ...
+    def open_counts(self, tenant_id: str) -> dict[str, int]: ...
+    def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None: ...
+    def settings(self, tenant_id: str) -> dict[str, Any] | None: ...
+    def create(
+        self,
+        ticket: Ticket,
+        timeline: Sequence[TimelineRecord],
+        *,
+        next_check_at: datetime | None,
+        claim: tuple[str, str, str] | None = None,
+    ) -> None: ...
+    def save(
+        self, before: Ticket, after: Ticket, entry: TimelineRecord | None, *, next_check_at: datetime | None
+    ) -> None: ...
+    def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None: ...
+    def rate(self, ticket: Ticket, score: int, comment: str | None, at: datetime) -> Ticket: ...
+    def put_settings(self, tenant_id: str, document: dict[str, Any], updated_by: str, at: str) -> None: ...
+
+
+class Directory(Protocol):
+    def tenant(self, tenant_id: str) -> TenantView | None: ...
+    def unit(self, tenant_id: str, unit_id: str) -> UnitView | None: ...
+    def user(self, tenant_id: str, user_id: str) -> UserLink | None: ...
+    def resident(self, tenant_id: str, resident_id: str) -> ResidentView | None: ...
+    def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]: ...
+    def staff_members(self, tenant_id: str) -> list[StaffView]: ...
+    def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None: ...
+    def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
+
+
+class Audit(Protocol):
+    def record(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> object: ...
+
+
+class Events(Protocol):
+    def publish_many(self, events: Sequence[tuple[str, DomainEvent]]) -> None: ...
+
+
+# ------------------------------------------------------------------ settings
+
+
+class EffectiveSettings:
+    """A tenant's settings turned into the pure policies' types."""
+
+    def __init__(self, document: TicketSettingsIn, timezone: str) -> None:
+        self.document = document
+        self.rules = dispatch.DispatchRules(
+            category_skills={
+                **_default_skills(),
+                **{str(c): str(s) for c, s in document.category_skills.items()},
+            },
+            acceptance_window_minutes={
+                **dispatch.DEFAULT_ACCEPTANCE_WINDOWS,
+                **document.acceptance_window_minutes,
+            },
+            max_redispatch=document.max_redispatch,
+            grab_mode=document.grab_mode,
+        )
+        self.targets: sla.SlaTargets = {
+            priority: sla.SlaTarget(
+                sla.Span(target.respond.amount, target.respond.unit),
+                sla.Span(target.resolve.amount, target.resolve.unit),
+            )
+            for priority, target in document.sla_targets.items()
+        }
+        self.calendar = sla.BusinessCalendar(
+            timezone=ZoneInfo(timezone),
+            hours={day: tuple(intervals) for day, intervals in document.business_hours.items()},
+            holidays=frozenset(document.holidays),
+            makeup_workdays=frozenset(document.makeup_workdays),
+        )
+        self.auto_close = timedelta(days=document.auto_close_days)
+
+
+def _default_skills() -> dict[str, str]:
+    return dict(dispatch.DispatchRules().category_skills)
+
+
+def settings_problems(document: TicketSettingsIn, timezone: str) -> list[dict[str, Any]]:
+    """Why the settings cannot be saved, as error details (empty when they can)."""
+    problems: list[dict[str, Any]] = []
+    try:
+        effective = EffectiveSettings(document, timezone)
+    except ValueError as error:
+        return [{"loc": ["body"], "type": "invalid_settings", "msg": str(error)}]
+    for message in sla.target_problems(effective.targets):
+        problems.append({"loc": ["body", "sla_targets"], "type": "sla_target", "msg": message})
+    if not any(effective.calendar.hours_on(_monday(offset)) for offset in range(7)):
+        message = "business hours must open on at least one weekday"
+        problems.append({"loc": ["body", "business_hours"], "type": "closed_calendar", "msg": message})
+    return problems
+
+
+def _monday(offset: int) -> date:
+    return date(2024, 1, 1) + timedelta(days=offset)  # 2024-01-01 is a Monday
+
+
+# ------------------------------------------------------------------ service
+
+
+class TicketService:
+    def __init__(
+        self, repo: Repository, directory: Directory, audit: Audit, events: Events, clock: Clock
+    ) -> None:
+        self._repo = repo
+        self._directory = directory
+        self._audit = audit
+        self._events = events
+        self._clock = clock
+
+    # -------------------------------------------------------------- settings
+
+    def settings(self, ctx: TenantContext) -> TicketSettingsIn:
+        ctx.require(*SETTINGS_ROLES)
+        return self._settings_document(ctx.tenant_id)
+
+    def put_settings(self, ctx: TenantContext, document: TicketSettingsIn) -> TicketSettingsIn:
+        ctx.require(*SETTINGS_ROLES)
+        problems = settings_problems(document, self._timezone(ctx.tenant_id))
+        if problems:
+            raise Unprocessable("the ticket settings are inconsistent", problems)
+        self._repo.put_settings(
+            ctx.tenant_id, document.model_dump(mode="json"), ctx.user_id, to_iso(self._clock.now())
+        )
+        self._audit.record(
+            ctx,
+            "ticket_settings.update",
+            "ticket_settings",
+            None,
+            {"fields": sorted(document.model_fields_set)},
+        )
+        return document
+
+    # -------------------------------------------------------------- create
+
+    def create(
+        self, ctx: TenantContext, request: TicketCreate, idempotency_key: str | None = None
+    ) -> tuple[Ticket, bool]:
+        """File a ticket and dispatch it; ``(ticket, False)`` when the Idempotency-Key was seen before."""
+        ctx.require(*FILERS)
+        claim: tuple[str, str, str] | None = None
+        if idempotency_key is not None:
+            key_digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+            request_digest = _request_digest(ctx, request)
+            replay = self._replay(ctx, key_digest, request_digest)
+            if replay is not None:
+                return replay, False
+            claim = (ctx.user_id, key_digest, request_digest)
+
+        reporter_user_id, resident_id = self._reporter(ctx)
+        place = self._place(ctx, request, resident_id)
+        now = self._clock.now()
+        settings = self._effective(ctx.tenant_id)
+        priority = effective_priority(request.kind, request.priority)
+        category = request.category or default_category(request.kind)
+        due = sla.due_times(priority, now, settings.targets, settings.calendar)
+        ticket_id = new_id()
+        state = TicketState.new(reporter_user_id=reporter_user_id, priority=priority, created_at=now)
+        ticket = Ticket(
+            tenant_id=ctx.tenant_id,
+            ticket_id=ticket_id,
+            kind=request.kind,
+            category=category,
+            description=request.description,
+            place=place,
+            state=state,
+            skill=settings.rules.skill_for(category.value),
+            respond_by=due.respond_by,
+            resolve_by=due.resolve_by,
+            reporter_resident_id=resident_id,
+            filed_by_user_id=ctx.user_id,
+            version=1,
+            updated_at=now,
+        )
+        timeline = [TimelineRecord(now, ctx.user_id, "create", None, TicketStatus.SUBMITTED.value)]
+        technician = dispatch.first_assignee(
+            self._technicians(ctx.tenant_id),
+            settings.rules,
+            priority=priority,
+            skill=ticket.skill,
+            site_id=place.site_id,
+            building_id=place.building_id,
+        )
+        if technician is not None:
+            transition = lifecycle.apply(
+                state,
+                Action.ASSIGN,
+                Actor.system(),
+                now,
+                assignee=Assignee(technician.staff_id, technician.user_id),
+            )
+            ticket = _with_state(ticket, transition.new_state, now, settings, version=2)
+            timeline.append(_record(transition.timeline_entry))
+        try:
+            self._repo.create(ticket, timeline, next_check_at=next_check(ticket, settings), claim=claim)
+        except Conflict:
+            if claim is None:
+                raise
+            # A concurrent retry with the same key won the claim: answer as the retry it is.
+            replay = self._replay(ctx, claim[1], claim[2])
+            if replay is None:
+                raise
+            return replay, False
+
+        self._audit.record(
+            ctx,
+            "ticket.create",
+            "ticket",
+            ticket_id,
+            {
+                "kind": request.kind.value,
+                "on_behalf_of": ctx.on_behalf_of,
+                "dispatched": technician is not None,
+            },
+        )
+        events: list[tuple[str, DomainEvent]] = [
+            (
+                "TicketCreated",
+                TicketCreated(
+                    tenant_id=ctx.tenant_id,
+                    occurred_at=now,
+                    ticket_id=ticket_id,
+                    site_id=place.site_id,
+                    unit_id=place.unit_id,
+                    kind=ticket.kind,
+                    category=category,
+                    priority=priority,
+                    respond_by=to_iso(ticket.respond_by),
+                    resolve_by=to_iso(ticket.resolve_by),
+                    assisted=ctx.on_behalf_of is not None,
+                ),
+            )
+        ]
+        if technician is not None:
+            events.append(("TicketAssigned", _assigned_event(ticket, now, lifecycle.SYSTEM_USER_ID)))
+        self._events.publish_many(events)
+        return ticket, True
+
+    # -------------------------------------------------------------- reads
+
+    def get(self, ctx: TenantContext, ticket_id: str) -> Ticket:
+        _require_member(ctx)
+        ticket = self._repo.get(ctx.tenant_id, _known(ticket_id))
+        if ticket is None or not _visible(ctx, ticket):
+            raise NotFound("ticket")
+        return ticket
+
+    def history(self, ctx: TenantContext, ticket_id: str) -> TicketHistory:
+        _require_member(ctx)
+        history = self._repo.history(ctx.tenant_id, _known(ticket_id))
+        if history is None or not _visible(ctx, history.ticket):
+            raise NotFound("ticket")
+        comments = history.comments if ctx.is_staff else [c for c in history.comments if not c.internal]
+        return TicketHistory(history.ticket, history.timeline, comments)
+
+    def tickets(
+        self,
+        ctx: TenantContext,
+        *,
+        status: TicketStatus | None,
+        site_id: str | None,
+        category: Category | None,
+        assignee_me: bool,
+        mine: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Ticket]:
+        """One query of the narrowest index: reporter (residents, mine), assignee (me), site, or tenant."""
+        _require_member(ctx)
+        t = ctx.tenant_id
+        if site_id is not None and not _ID.fullmatch(site_id):
+            return Page([])
+        status_value = status.value if status else None
+        category_value = category.value if category else None
+        if not ctx.is_staff or mine:
+            query = TicketQuery(
+                "gsi2", keys.reporter_index(t, ctx.user_id), status_value, category_value, site_id
+            )
+        elif assignee_me:
+            staff_id = self._staff_id(ctx)
+            if staff_id is None:
+                return Page([])
+            query = TicketQuery(
+                "gsi3", keys.assignee_index(t, staff_id), status_value, category_value, site_id
+            )
+        elif site_id is not None:
+            query = TicketQuery("gsi1", keys.site_index(t, site_id), status_value, category_value)
+        else:
+            query = TicketQuery("gsi4", keys.tenant_index(t), status_value, category_value)
+        return self._repo.page(t, query, limit, cursor)
+
+    # -------------------------------------------------------------- actions
+
+    def act(self, ctx: TenantContext, ticket_id: str, request: TicketActionRequest) -> Ticket:
+        _require_member(ctx)
+        before = self._repo.get(ctx.tenant_id, _known(ticket_id), consistent=True)
+        if before is None or not _visible(ctx, before):
+            raise NotFound("ticket")
+        settings = self._effective(ctx.tenant_id)
+        actor = Actor(
+            user_id=ctx.user_id,
+            roles=ctx.roles,
+            staff_id=self._staff_id(ctx) if ctx.is_staff else None,
+        )
+        assignee = None
+        if request.assignee_staff_id is not None:
+            if request.action is not Action.ASSIGN:
+                raise _unprocessable("assignee_staff_id", "only the assign action takes an assignee")
+            assignee = self._assignee(ctx.tenant_id, request.assignee_staff_id)
+        now = self._clock.now()
+        transition = lifecycle.apply(
+            before.state,
+            request.action,
+            actor,
+            now,
+            assignee=assignee,
+            note=request.note,
+            grab_mode=settings.rules.grab_mode,
+        )
+        after = _with_state(before, transition.new_state, now, settings, version=before.version + 1)
+        self._repo.save(
+            before, after, _record(transition.timeline_entry), next_check_at=next_check(after, settings)
+        )
+        self._audit.record(
+            ctx,
+            f"ticket.{request.action.value}",
+            "ticket",
+            ticket_id,
+            {"from": before.status.value, "to": after.status.value},
+        )
+        events: list[tuple[str, DomainEvent]] = [
+            (
+                "TicketStatusChanged",
+                TicketStatusChanged(
+                    tenant_id=ctx.tenant_id,
+                    occurred_at=now,
+                    ticket_id=ticket_id,
+                    site_id=after.place.site_id,
+                    action=request.action,
+                    from_status=before.status,
+                    to_status=after.status,
+                    by=ctx.user_id,
+                ),
+            )
+        ]
+        if request.action is Action.ASSIGN or (
+            request.action is Action.REOPEN and after.status is TicketStatus.ASSIGNED
+        ):
+            events.append(("TicketAssigned", _assigned_event(after, now, ctx.user_id)))
+        self._events.publish_many(events)
+        return after
+
+    # -------------------------------------------------------------- comments and rating
+
+    def comment(self, ctx: TenantContext, ticket_id: str, request: CommentCreate) -> Comment:
+        _require_member(ctx)
+        ticket = self._repo.get(ctx.tenant_id, _known(ticket_id))
+        if ticket is None or not _visible(ctx, ticket):
+            raise NotFound("ticket")
+        if request.internal and not ctx.is_staff:
+            raise Forbidden("only staff may write internal comments")
+        comment = Comment(
+            new_id(), self._clock.now(), ctx.user_id, ctx.is_staff, request.body, request.internal
+        )
+        self._repo.add_comment(ctx.tenant_id, ticket_id, comment)
+        self._audit.record(ctx, "ticket.comment", "ticket", ticket_id, {"internal": request.internal})
+        return comment
+
+    def rate(self, ctx: TenantContext, ticket_id: str, request: RatingCreate) -> Ticket:
+        _require_member(ctx)
+        ticket = self._repo.get(ctx.tenant_id, _known(ticket_id), consistent=True)
+        if ticket is None or not _visible(ctx, ticket):
+            raise NotFound("ticket")
+        if ticket.state.reporter_user_id != ctx.user_id:
+            raise Forbidden("only the reporter may rate a ticket")
+        if ticket.rating is not None:
+            raise Conflict("the ticket is already rated")
+        if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+            raise Conflict(f"cannot rate a ticket that is {ticket.status}")
+        now = self._clock.now()
+        rated = self._repo.rate(ticket, request.score, request.comment, now)
+        self._audit.record(ctx, "ticket.rate", "ticket", ticket_id, {"score": request.score})
+        self._events.publish_many(
+            [
+                (
+                    "TicketRated",
+                    TicketRated(
+                        tenant_id=ctx.tenant_id,
+                        occurred_at=now,
+                        ticket_id=ticket_id,
+                        site_id=ticket.place.site_id,
+                        score=request.score,
+                        assignee_staff_id=ticket.state.assignee_staff_id,
+                    ),
+                )
+            ]
+        )
+        return rated
+
+    # -------------------------------------------------------------- helpers
+
+    def _replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> Ticket | None:
+        claim = self._repo.claim(ctx.tenant_id, ctx.user_id, key_digest)
+        if claim is None:
+            return None
+        if claim.request_digest != request_digest:
+            message = "this Idempotency-Key was used for a different request"
+            raise Unprocessable(
+                message, [{"loc": ["header", "Idempotency-Key"], "type": "key_reused", "msg": message}]
+            )
+        ticket = self._repo.get(ctx.tenant_id, claim.ticket_id, consistent=True)
+        if ticket is None:
+            raise Conflict("the ticket of this Idempotency-Key is missing")
+        return ticket
+
+    def _reporter(self, ctx: TenantContext) -> tuple[str, str | None]:
+        """(reporter user id, resident id): the resident filing, or the one the desk files for."""
+        if ctx.on_behalf_of is not None:
+            resident = self._directory.resident(ctx.tenant_id, _known(ctx.on_behalf_of, "resident"))
+            if resident is None:
+                raise NotFound("resident")
+            # A resident without a login yet is reported as themselves by id, so the desk can follow up.
+            return resident.user_id or f"resident-{resident.resident_id}", resident.resident_id
+        if ctx.is_resident and not ctx.is_staff:
+            link = self._directory.user(ctx.tenant_id, ctx.user_id)
+            if link is None or link.kind != "resident":
+                raise Forbidden("this account is not linked to a resident of this property firm")
+            return ctx.user_id, link.person_id
+        return ctx.user_id, None
+
+    def _place(self, ctx: TenantContext, request: TicketCreate, resident_id: str | None) -> Place:
+        links = self._directory.resident_links(ctx.tenant_id, resident_id) if resident_id else []
+        own_units = {link.unit_id for link in links}
+        own_sites = {link.site_id for link in links}
+        restricted = resident_id is not None  # residents, and the desk acting for one, stay in their places
+        if request.site_id is not None:
+            if restricted and request.site_id not in own_sites:
+                raise _unprocessable("site_id", "a common area of the resident's own community is required")
+            if not restricted and not self._site_known(ctx.tenant_id, request.site_id):
+                raise _unprocessable("site_id", "site_id is not a community of this property firm")
+            return Place(site_id=request.site_id, location=request.location)
+        unit_id = request.unit_id
+        if unit_id is None:
+            if not links:
+                raise _unprocessable("unit_id", "give a unit_id (no primary unit to default to)")
+            unit_id = links[0].unit_id  # primary first
+        if restricted and unit_id not in own_units:
+            raise _unprocessable("unit_id", "the unit is not one of the resident's units")
+        unit = self._directory.unit(ctx.tenant_id, unit_id)
+        if unit is None:
+            raise _unprocessable("unit_id", "unit_id is not a unit of this property firm")
+        return Place(site_id=unit.site_id, unit_id=unit.unit_id, building_id=unit.building_id or None)
+
+    def _site_known(self, tenant_id: str, site_id: str) -> bool:
+        return self._directory.site_exists(tenant_id, site_id)
+
+    def _technicians(self, tenant_id: str) -> list[dispatch.Technician]:
+        counts = self._repo.open_counts(tenant_id)
+        return [
+            dispatch.Technician(
+                staff_id=staff.staff_id,
+                user_id=staff.user_id,
+                skills=staff.skills,
+                zones=staff.zones,
+                on_duty=staff.on_duty,
+                active=staff.active,
+                open_tickets=counts.get(staff.staff_id, 0),
+            )
+            for staff in self._directory.staff_members(tenant_id)
+            if DISPATCHABLE_ROLE in staff.roles
+        ]
+
+    def _assignee(self, tenant_id: str, staff_id: str) -> Assignee:
+        staff = self._directory.staff_member(tenant_id, staff_id)
+        if staff is None or not staff.active or DISPATCHABLE_ROLE not in staff.roles:
+            raise _unprocessable("assignee_staff_id", "not an active technician of this property firm")
+        return Assignee(staff.staff_id, staff.user_id)
+
+    def _staff_id(self, ctx: TenantContext) -> str | None:
+        link = self._directory.user(ctx.tenant_id, ctx.user_id)
+        return link.person_id if link is not None and link.kind == "staff" else None
+
+    def _timezone(self, tenant_id: str) -> str:
+        tenant = self._directory.tenant(tenant_id)
+        return tenant.timezone if tenant else "Asia/Shanghai"
+
+    def _settings_document(self, tenant_id: str) -> TicketSettingsIn:
+        stored = self._repo.settings(tenant_id)
+        if stored is None:
+            return TicketSettingsIn()
+        try:
+            return TicketSettingsIn.model_validate(_plain(stored))
+        except ValidationError:
+            return TicketSettingsIn()
+
+    def _effective(self, tenant_id: str) -> EffectiveSettings:
+        return EffectiveSettings(self._settings_document(tenant_id), self._timezone(tenant_id))
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+def next_check(ticket: Ticket, settings: EffectiveSettings) -> datetime | None:
+    """When the scheduled job must look at the ticket next; None once it is closed or cancelled.
+
+    Waiting for acceptance: the earlier of the response deadline and the acceptance window's end. Accepted:
+    the resolution deadline. Resolved: the auto-close time.
+    """
+    state = ticket.state
+    if state.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED):
+        return None
+    if state.status is TicketStatus.RESOLVED:
+        return (state.resolved_at or ticket.updated_at) + settings.auto_close
+    if state.status in (TicketStatus.SUBMITTED, TicketStatus.ASSIGNED):
+        since = (
+            state.assigned_at
+            if state.status is TicketStatus.ASSIGNED and state.assigned_at
+            else ticket.updated_at
+        )
+        window_end = since + settings.rules.window(state.priority)
+        return (
+            min(window_end, ticket.respond_by)
+            if state.accepted_at is None
+            else min(window_end, ticket.resolve_by)
+        )
+    return ticket.resolve_by
+
+
+def _with_state(
+    ticket: Ticket, state: TicketState, now: datetime, settings: EffectiveSettings, *, version: int
+) -> Ticket:
+    acceptance_due = None
+    if state.status is TicketStatus.ASSIGNED:
+        acceptance_due = (state.assigned_at or now) + settings.rules.window(state.priority)
+    return Ticket(
+        tenant_id=ticket.tenant_id,
+        ticket_id=ticket.ticket_id,
+        kind=ticket.kind,
+        category=ticket.category,
+        description=ticket.description,
+        place=ticket.place,
+        state=state,
+        skill=ticket.skill,
+        respond_by=ticket.respond_by,
+        resolve_by=ticket.resolve_by,
+        reporter_resident_id=ticket.reporter_resident_id,
+        filed_by_user_id=ticket.filed_by_user_id,
+        version=version,
+        updated_at=now,
+        acceptance_due_at=acceptance_due,
+        rating=ticket.rating,
+        rating_comment=ticket.rating_comment,
+        rated_at=ticket.rated_at,
+    )
+
+
+def _record(entry: lifecycle.TimelineEntry) -> TimelineRecord:
+    return TimelineRecord(
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action.value,
+        from_status=entry.from_status.value,
+        to_status=entry.to_status.value,
+        note=entry.note,
+        assignee_staff_id=entry.assignee_staff_id,
+    )
+
+
+def _assigned_event(ticket: Ticket, now: datetime, by: str) -> TicketAssigned:
+    assert ticket.state.assignee_staff_id is not None
+    return TicketAssigned(
+        tenant_id=ticket.tenant_id,
+        occurred_at=now,
+        ticket_id=ticket.ticket_id,
+        site_id=ticket.place.site_id,
+        priority=ticket.state.priority,
+        assignee_staff_id=ticket.state.assignee_staff_id,
+        assignee_user_id=ticket.state.assignee_user_id,
+        by=by,
+    )
+
+
+def _visible(ctx: TenantContext, ticket: Ticket) -> bool:
+    return ctx.is_staff or ticket.state.reporter_user_id == ctx.user_id
+
+
+def _require_member(ctx: TenantContext) -> None:
+    ctx.require(*STAFF_READERS, Role.RESIDENT)
+
+
+def _request_digest(ctx: TenantContext, request: TicketCreate) -> str:
+    body = {"on_behalf_of": ctx.on_behalf_of, **request.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _known(identifier: str, resource: str = "ticket") -> str:
+    if not _ID.fullmatch(identifier):
+        raise NotFound(resource)
+    return identifier
+
+
+def _unprocessable(field: str, message: str) -> Unprocessable:
+    return Unprocessable(message, [{"loc": ["body", field], "type": "invalid_reference", "msg": message}])
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; settings are integers."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):
+        return int(value)
+    return value
+
+
+__all__ = ["EffectiveSettings", "TicketService", "next_check", "settings_problems"]

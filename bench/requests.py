@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -51,6 +52,21 @@ def run(requests: int = 50) -> list[RouteResult]:
             _route(handler.lambda_handler, "GET /me", api_event("GET", "/me", claims=claims), requests),
             _route(handler.lambda_handler, "GET /health", api_event("GET", "/health"), requests),
         ]
+        os.environ.update(stack.function_environment(template.function("TicketsFunction")))
+        from tickets import handler as tickets
+
+        # Every filing is a new ticket (no Idempotency-Key), dispatched like a real one.
+        filing = api_event(
+            "POST",
+            "/tickets",
+            claims=claims,
+            body={"kind": "repair", "category": "plumbing", "description": "leak"},
+        )
+        results.append(_route(tickets.lambda_handler, "POST /tickets", filing, requests))
+        created = tickets.lambda_handler(filing, FakeLambdaContext())
+        ticket_id = json.loads(created["body"])["ticket_id"]
+        reading = api_event("GET", f"/tickets/{ticket_id}", claims=claims)
+        results.append(_route(tickets.lambda_handler, "GET /tickets/{id}", reading, requests))
     aws.reset_clients()
     return results
 

@@ -10,6 +10,9 @@ from courtyard.cursor import CursorCodec, load_cursor_secret
 from courtyard.directory import DirectoryReader
 from courtyard.events import EventPublisher
 from courtyard.table import Table
+from tickets.photo_records_repository import PhotoRecords
+from tickets.photos import PhotoService
+from tickets.photos_repository import PhotoStorage
 from tickets.repository import TicketRepository
 from tickets.service import TicketService
 from tickets.settings import TicketsSettings, settings
@@ -51,9 +54,13 @@ def reader() -> DirectoryReader:
 
 
 @lru_cache(maxsize=1)
+def table() -> Table:
+    return Table(config().tickets_table, CursorCodec(load_cursor_secret(config().cursor_secret_arn)))
+
+
+@lru_cache(maxsize=1)
 def repository() -> TicketRepository:
-    table = Table(config().tickets_table, CursorCodec(load_cursor_secret(config().cursor_secret_arn)))
-    return TicketRepository(table, config().idempotency_hours)
+    return TicketRepository(table(), config().idempotency_hours)
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +68,14 @@ def service() -> TicketService:
     return TicketService(repo=repository(), directory=reader(), audit=audit(), events=events(), clock=clock())
 
 
+@lru_cache(maxsize=1)
+def photos() -> PhotoService:
+    storage = PhotoStorage(config().photo_bucket)
+    return PhotoService(repository(), PhotoRecords(table()), storage, audit(), clock())
+
+
 def reset() -> None:
     """Forget every collaborator (tests switch environments between cases)."""
-    for factory in (clock, audit, events, reader, repository, service):
+    for factory in (clock, audit, events, reader, table, repository, service, photos):
         factory.cache_clear()
     settings.cache_clear()

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from tickets import deps
+from tickets import deps, photo_routes  # noqa: F401  (photo_routes registers the photo routes on app)
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, TicketStatus
 from tickets.models import (
@@ -72,9 +72,10 @@ def list_tickets(
     return TicketPageOut(items=[TicketOut.from_domain(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@app.get("/tickets/<ticket_id>", summary="One ticket (one DynamoDB read)")
+@app.get("/tickets/<ticket_id>", summary="One ticket, with 5-minute links to its photos (one DynamoDB read)")
 def get_ticket(ticket_id: str) -> TicketOut:
-    return TicketOut.from_domain(deps.service().get(app.tenant(), ticket_id))
+    ticket = deps.service().get(app.tenant(), ticket_id)
+    return TicketOut.from_domain(ticket, photos=deps.photos().links(ticket))
 
 
 @app.post("/tickets/<ticket_id>/actions", summary="Move a ticket: assign, accept, start, resolve, close, ...")

@@ -131,6 +131,17 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class PhotoRef:
+    """A confirmed photo, as listed on the ticket item (``photos``); the object's bytes live in S3."""
+
+    photo_id: str
+    object_key: str
+    content_type: str
+    # The S3 object version checked at confirmation (the bucket is versioned): links serve exactly it.
+    version_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     tenant_id: str
     ticket_id: str
@@ -151,6 +162,10 @@ class Ticket:
     rating: int | None = None
     rating_comment: str | None = None
     rated_at: datetime | None = None
+    photos: tuple[PhotoRef, ...] = ()
+    # What the scheduled job keeps on the item (breaches marked, escalation time), carried through API saves.
+    sla_breaches: tuple[str, ...] = ()
+    escalated_at: str | None = None
 
     @property
     def status(self) -> TicketStatus:
@@ -197,6 +212,12 @@ def _iso(at: datetime | None) -> str | None:
     return to_iso(at) if at is not None else None
 
 
+class PhotoOut(BaseModel):
+    photo_id: str
+    url: str = Field(description="presigned GET, valid for a few minutes")
+    content_type: str
+
+
 class TicketOut(BaseModel):
     ticket_id: str
     kind: TicketKind
@@ -224,9 +245,11 @@ class TicketOut(BaseModel):
     rating: int | None
     rating_comment: str | None
     version: int
+    # Filled by GET /tickets/{ticket_id} only (short-lived links); null in lists and action replies.
+    photos: list[PhotoOut] | None = None
 
     @classmethod
-    def from_domain(cls, ticket: Ticket) -> TicketOut:
+    def from_domain(cls, ticket: Ticket, photos: list[PhotoOut] | None = None) -> TicketOut:
         state = ticket.state
         return cls(
             ticket_id=ticket.ticket_id,
@@ -255,6 +278,7 @@ class TicketOut(BaseModel):
             rating=ticket.rating,
             rating_comment=ticket.rating_comment,
             version=ticket.version,
+            photos=photos,
         )
 
 

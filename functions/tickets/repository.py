@@ -4,7 +4,9 @@ Keys come from ``tickets.keys`` only. Ticket item attributes: entity, tenant_id,
 description, priority, status, site_id, unit_id, building_id, location, skill, reporter_user_id,
 reporter_resident_id, filed_by_user_id, assignee_staff_id, assignee_user_id, reopen_count, created_at,
 assigned_at, accepted_at, started_at, resolved_at, closed_at, cancelled_at, respond_by, resolve_by,
-acceptance_due_at, rating, rating_comment, rated_at, version, updated_at; the index keys gsi1-4 and, while
+acceptance_due_at, rating, rating_comment, rated_at, version, updated_at, photos (confirmed photos:
+[{photo_id, object_key, content_type, version_id}], appended by tickets.photo_records_repository and carried
+through every full put here so a change never drops one); the index keys gsi1-4 and, while
 the ticket is open or resolved, due_pk/due_sk/next_check_at. Every change is a full put conditioned on the
 version read, in one transaction with its timeline entry and the load counters it moves.
 """
@@ -23,7 +25,7 @@ from courtyard.table import Table, deserialize, serialize
 from tickets import keys
 from tickets.domain import Category, Priority, TicketKind, TicketStatus
 from tickets.lifecycle import TicketState
-from tickets.models import Comment, Place, Ticket, TicketHistory, TimelineRecord
+from tickets.models import Comment, PhotoRef, Place, Ticket, TicketHistory, TimelineRecord
 
 _NEW = "attribute_not_exists(pk)"
 _INDEXES = {"gsi1", "gsi2", "gsi3", "gsi4"}
@@ -317,6 +319,12 @@ def ticket_item(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any
     if state.assignee_staff_id is not None:
         item["gsi3pk"] = keys.assignee_index(t, state.assignee_staff_id)
         item["gsi3sk"] = order
+    if ticket.photos:
+        item["photos"] = [photo_entry(photo) for photo in ticket.photos]
+    if ticket.sla_breaches:
+        item["sla_breaches"] = list(ticket.sla_breaches)
+    if ticket.escalated_at:
+        item["escalated_at"] = ticket.escalated_at
     if next_check_at is not None:
         check = to_iso(next_check_at)
         item["next_check_at"] = check
@@ -366,6 +374,26 @@ def _ticket(tenant_id: str, item: Mapping[str, Any]) -> Ticket:
         rating=int(rating) if rating is not None else None,
         rating_comment=_text(item.get("rating_comment")),
         rated_at=_time(item.get("rated_at")),
+        photos=tuple(_photo(p) for p in item.get("photos") or ()),
+        sla_breaches=tuple(str(b) for b in item.get("sla_breaches") or ()),
+        escalated_at=_text(item.get("escalated_at")),
+    )
+
+
+def photo_entry(photo: PhotoRef) -> dict[str, Any]:
+    """One element of the ticket item's ``photos`` list."""
+    entry = {"photo_id": photo.photo_id, "object_key": photo.object_key, "content_type": photo.content_type}
+    if photo.version_id is not None:
+        entry["version_id"] = photo.version_id
+    return entry
+
+
+def _photo(entry: Mapping[str, Any]) -> PhotoRef:
+    return PhotoRef(
+        photo_id=str(entry["photo_id"]),
+        object_key=str(entry["object_key"]),
+        content_type=str(entry["content_type"]),
+        version_id=_text(entry.get("version_id")),
     )
 
 
@@ -418,4 +446,4 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["Claim", "Conflict", "TicketQuery", "TicketRepository", "ticket_item"]
+__all__ = ["Claim", "Conflict", "TicketQuery", "TicketRepository", "photo_entry", "ticket_item"]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -606,26 +607,8 @@ def _with_state(
     acceptance_due = None
     if state.status is TicketStatus.ASSIGNED:
         acceptance_due = (state.assigned_at or now) + settings.rules.window(state.priority)
-    return Ticket(
-        tenant_id=ticket.tenant_id,
-        ticket_id=ticket.ticket_id,
-        kind=ticket.kind,
-        category=ticket.category,
-        description=ticket.description,
-        place=ticket.place,
-        state=state,
-        skill=ticket.skill,
-        respond_by=ticket.respond_by,
-        resolve_by=ticket.resolve_by,
-        reporter_resident_id=ticket.reporter_resident_id,
-        filed_by_user_id=ticket.filed_by_user_id,
-        version=version,
-        updated_at=now,
-        acceptance_due_at=acceptance_due,
-        rating=ticket.rating,
-        rating_comment=ticket.rating_comment,
-        rated_at=ticket.rated_at,
-    )
+    # replace() carries every other field (photos, the job's marks) through the state change.
+    return replace(ticket, state=state, version=version, updated_at=now, acceptance_due_at=acceptance_due)
 
 
 def _record(entry: lifecycle.TimelineEntry) -> TimelineRecord:

@@ -9,6 +9,8 @@ from courtyard.settings import FunctionSettings
 
 class TicketsSettings(FunctionSettings):
     tickets_table: str
+    # Private bucket of ticket photos: uploaded by presigned POST, read through short-lived presigned GETs.
+    photo_bucket: str
     # How long a client may retry a create with the same Idempotency-Key and get the same ticket back.
     idempotency_hours: int = 24
 

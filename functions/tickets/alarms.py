@@ -1,0 +1,335 @@
+"""Alarms become work orders: each sensors' ``AlarmRaised`` opens one repair ticket, filed by the system.
+
+One ticket per alarm: the alarm's claim (``keys.alarm_claim``) is written in the same transaction as the
+ticket, and records the event ids it has seen. A delivery of an event already seen changes nothing; another
+event for the same alarm (a re-raise) adds an "alarm raised again" entry to the ticket's timeline while the
+ticket is not closed or cancelled, and is ignored after (the alarm's work order is over; a new incident
+comes with a new ``alarm_id``).
+
+The ticket is built and dispatched as ``TicketService.create`` does for a person: same SLA due times, same
+first assignee, same item shapes, events ``TicketCreated`` and ``TicketAssigned``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from courtyard.clock import Clock, to_iso
+from courtyard.directory import StaffView, TenantView, UnitView
+from courtyard.errors import Conflict
+from courtyard.events import DomainEvent
+from courtyard.ids import new_id
+from tickets import dispatch, lifecycle, sla
+from tickets.domain import TERMINAL_STATUSES, Action, Category, Priority, TicketKind, TicketStatus
+from tickets.jobs import effective_settings, technicians
+from tickets.lifecycle import SYSTEM_USER_ID, Actor, Assignee, TicketState
+from tickets.models import Id, Place, Ticket, TicketCreated, TimelineRecord
+from tickets.service import EffectiveSettings, _assigned_event, _record, _with_state, next_check
+
+SOURCE = "courtyard.sensors"
+DETAIL_TYPE = "AlarmRaised"
+REPEAT_ACTION = "alarm"
+CRITICAL = "critical"
+
+
+class UnknownReference(ValueError):
+    """The alarm names a tenant, site or unit the directory does not know: the record fails (DLQ)."""
+
+
+# ------------------------------------------------------------------ the event
+
+
+class AlarmAction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    category: Category
+    priority: Priority
+
+
+class AlarmRaised(BaseModel):
+    """The detail of ``AlarmRaised`` (source ``courtyard.sensors``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    tenant_id: Id
+    event_id: str = Field(min_length=1, max_length=128)
+    occurred_at: datetime
+    alarm_id: Id
+    device_id: str = Field(min_length=1, max_length=128)
+    site_id: Id
+    building_id: Id | None = None
+    unit_id: Id | None = None
+    severity: str = Field(min_length=1, max_length=32)
+    kind: str = Field(min_length=1, max_length=64)
+    action: AlarmAction
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("occurred_at must carry a timezone")
+        return value
+
+
+class AlarmEnvelope(BaseModel):
+    """The EventBridge event as the rule's SQS target delivers it in the message body."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    source: Literal["courtyard.sensors"]
+    detail_type: Literal["AlarmRaised"] = Field(alias="detail-type")
+    detail: AlarmRaised
+
+
+def parse(body: str) -> AlarmRaised:
+    """The alarm of one SQS message body; pydantic's ValidationError (a ValueError) when malformed."""
+    return AlarmEnvelope.model_validate_json(body).detail
+
+
+# ------------------------------------------------------------------ the pure rules
+
+
+def priority_of(alarm: AlarmRaised) -> Priority:
+    """A critical alarm is an emergency whatever its rule says; otherwise the rule's priority."""
+    return Priority.EMERGENCY if alarm.severity.lower() == CRITICAL else alarm.action.priority
+
+
+def description_of(alarm: AlarmRaised) -> str:
+    return f"Alarm {alarm.kind} ({alarm.severity}) from device {alarm.device_id}, alarm {alarm.alarm_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    ticket: Ticket
+    timeline: tuple[TimelineRecord, ...]
+    technician: dispatch.Technician | None
+
+
+def new_ticket(
+    alarm: AlarmRaised,
+    place: Place,
+    settings: EffectiveSettings,
+    candidates: Iterable[dispatch.Technician],
+    now: datetime,
+    ticket_id: str,
+) -> NewTicket:
+    """The ticket an alarm opens, dispatched like any ticket (the same steps as ``TicketService.create``)."""
+    priority = priority_of(alarm)
+    category = alarm.action.category
+    due = sla.due_times(priority, now, settings.targets, settings.calendar)
+    state = TicketState.new(reporter_user_id=SYSTEM_USER_ID, priority=priority, created_at=now)
+    ticket = Ticket(
+        tenant_id=alarm.tenant_id,
+        ticket_id=ticket_id,
+        kind=TicketKind.REPAIR,
+        category=category,
+        description=description_of(alarm),
+        place=place,
+        state=state,
+        skill=settings.rules.skill_for(category.value),
+        respond_by=due.respond_by,
+        resolve_by=due.resolve_by,
+        reporter_resident_id=None,
+        filed_by_user_id=SYSTEM_USER_ID,
+        version=1,
+        updated_at=now,
+    )
+    note = f"opened by alarm {alarm.alarm_id}"
+    timeline: list[TimelineRecord] = [
+        TimelineRecord(now, SYSTEM_USER_ID, "create", None, TicketStatus.SUBMITTED.value, note)
+    ]
+    technician = dispatch.first_assignee(
+        candidates,
+        settings.rules,
+        priority=priority,
+        skill=ticket.skill,
+        site_id=place.site_id,
+        building_id=place.building_id,
+    )
+    if technician is not None:
+        transition = lifecycle.apply(
+            state,
+            Action.ASSIGN,
+            Actor.system(),
+            now,
+            assignee=Assignee(technician.staff_id, technician.user_id),
+        )
+        ticket = _with_state(ticket, transition.new_state, now, settings, version=2)
+        timeline.append(_record(transition.timeline_entry))
+    return NewTicket(ticket, tuple(timeline), technician)
+
+
+def repeat_entry(ticket: Ticket, alarm: AlarmRaised, now: datetime) -> TimelineRecord:
+    status = ticket.status.value
+    note = f"alarm raised again ({alarm.severity}, {alarm.kind}) by device {alarm.device_id}"
+    return TimelineRecord(now, SYSTEM_USER_ID, REPEAT_ACTION, status, status, note)
+
+
+# ------------------------------------------------------------------ the intake
+
+
+class Outcome(StrEnum):
+    OPENED = "opened"
+    RAISED_AGAIN = "raised_again"
+    DUPLICATE = "duplicate"  # this event was handled before
+    IGNORED = "ignored"  # the alarm's ticket is closed or cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmClaim:
+    ticket_id: str
+    event_ids: frozenset[str]
+
+
+class AlarmStore(Protocol):
+    def alarm(self, tenant_id: str, alarm_id: str) -> AlarmClaim | None: ...
+    def get(self, tenant_id: str, ticket_id: str, *, consistent: bool = False) -> Ticket | None: ...
+    def settings(self, tenant_id: str) -> dict[str, Any] | None: ...
+    def open_counts(self, tenant_id: str) -> dict[str, int]: ...
+    def open(
+        self,
+        new: NewTicket,
+        *,
+        alarm_id: str,
+        event_id: str,
+        next_check_at: datetime | None,
+    ) -> None: ...
+    def raise_again(self, ticket: Ticket, alarm_id: str, event_id: str, entry: TimelineRecord) -> None: ...
+
+
+class Directory(Protocol):
+    def tenant(self, tenant_id: str) -> TenantView | None: ...
+    def unit(self, tenant_id: str, unit_id: str) -> UnitView | None: ...
+    def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
+    def staff_members(self, tenant_id: str) -> list[StaffView]: ...
+
+
+class Audit(Protocol):
+    def record(
+        self,
+        ctx: None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> object: ...
+
+
+class Events(Protocol):
+    def publish_many(self, events: Sequence[tuple[str, DomainEvent]]) -> None: ...
+
+
+class AlarmIntake:
+    def __init__(
+        self, store: AlarmStore, directory: Directory, audit: Audit, events: Events, clock: Clock
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._audit = audit
+        self._events = events
+        self._clock = clock
+
+    def handle(self, alarm: AlarmRaised) -> tuple[Outcome, str]:
+        """Open the alarm's ticket, or add the re-raise to it: (what happened, the ticket id)."""
+        t = alarm.tenant_id
+        claim = self._store.alarm(t, alarm.alarm_id)
+        if claim is not None:
+            return self._again(alarm, claim)
+        tenant = self._directory.tenant(t)
+        if tenant is None:
+            raise UnknownReference("the alarm's tenant is unknown")
+        place = self._place(alarm)
+        settings = effective_settings(self._store.settings(t), tenant)
+        now = self._clock.now()
+        candidates = technicians(self._directory.staff_members(t), self._store.open_counts(t))
+        new = new_ticket(alarm, place, settings, candidates, now, new_id())
+        try:
+            self._store.open(
+                new,
+                alarm_id=alarm.alarm_id,
+                event_id=alarm.event_id,
+                next_check_at=next_check(new.ticket, settings),
+            )
+        except Conflict:
+            # A concurrent delivery (this event or another of the alarm) opened it first.
+            claim = self._store.alarm(t, alarm.alarm_id)
+            if claim is None:
+                raise
+            return self._again(alarm, claim)
+        ticket = new.ticket
+        self._audit.record(
+            None,
+            "ticket.create",
+            "ticket",
+            ticket.ticket_id,
+            {"kind": ticket.kind.value, "alarm_id": alarm.alarm_id, "dispatched": new.technician is not None},
+            SYSTEM_USER_ID,
+            tenant_id=t,
+        )
+        events: list[tuple[str, DomainEvent]] = [
+            (
+                "TicketCreated",
+                TicketCreated(
+                    tenant_id=t,
+                    occurred_at=now,
+                    ticket_id=ticket.ticket_id,
+                    site_id=place.site_id,
+                    unit_id=place.unit_id,
+                    kind=ticket.kind,
+                    category=ticket.category,
+                    priority=ticket.state.priority,
+                    respond_by=to_iso(ticket.respond_by),
+                    resolve_by=to_iso(ticket.resolve_by),
+                    assisted=False,
+                ),
+            )
+        ]
+        if new.technician is not None:
+            events.append(("TicketAssigned", _assigned_event(ticket, now, SYSTEM_USER_ID)))
+        self._events.publish_many(events)
+        return Outcome.OPENED, ticket.ticket_id
+
+    def _again(self, alarm: AlarmRaised, claim: AlarmClaim) -> tuple[Outcome, str]:
+        if alarm.event_id in claim.event_ids:
+            return Outcome.DUPLICATE, claim.ticket_id
+        ticket = self._store.get(alarm.tenant_id, claim.ticket_id, consistent=True)
+        if ticket is None or ticket.status in TERMINAL_STATUSES:
+            return Outcome.IGNORED, claim.ticket_id
+        try:
+            self._store.raise_again(
+                ticket, alarm.alarm_id, alarm.event_id, repeat_entry(ticket, alarm, self._clock.now())
+            )
+        except Conflict:
+            return Outcome.DUPLICATE, claim.ticket_id  # a concurrent delivery of this event recorded it
+        self._audit.record(
+            None,
+            "ticket.alarm_again",
+            "ticket",
+            ticket.ticket_id,
+            {"alarm_id": alarm.alarm_id},
+            SYSTEM_USER_ID,
+            tenant_id=alarm.tenant_id,
+        )
+        return Outcome.RAISED_AGAIN, ticket.ticket_id
+
+    def _place(self, alarm: AlarmRaised) -> Place:
+        """Where the work is, checked against the directory: a unit of the alarm's site, or the site."""
+        t = alarm.tenant_id
+        if alarm.unit_id is not None:
+            unit = self._directory.unit(t, alarm.unit_id)
+            if unit is None or unit.site_id != alarm.site_id:
+                raise UnknownReference("the alarm's unit is not a unit of its site")
+            return Place(site_id=unit.site_id, unit_id=unit.unit_id, building_id=unit.building_id or None)
+        if not self._directory.site_exists(t, alarm.site_id):
+            raise UnknownReference("the alarm's site is unknown")
+        location = f"device {alarm.device_id}"
+        return Place(site_id=alarm.site_id, building_id=alarm.building_id, location=location)

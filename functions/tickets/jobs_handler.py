@@ -1,0 +1,68 @@
+"""The tickets' scheduled job (``rate(1 minute)``): see ``tickets.jobs``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from courtyard.cursor import CursorCodec
+from courtyard.table import Table
+from tickets import deps
+from tickets.jobs import RunReport, TicketJobs
+from tickets.jobs_repository import JobsRepository
+from tickets.repository import TicketRepository
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class JobFailed(Exception):
+    """Some due tickets could not be handled; the others were. The next run tries them again."""
+
+
+@lru_cache(maxsize=1)
+def job() -> TicketJobs:
+    # The job writes no list cursors: a per-process key spares it the cursor secret (and its IAM grant).
+    table = Table(deps.config().tickets_table, CursorCodec(secrets.token_bytes(32)))
+    store = JobsRepository(table, TicketRepository(table, deps.config().idempotency_hours))
+    return TicketJobs(store, deps.reader(), deps.audit(), deps.events(), deps.clock())
+
+
+def reset() -> None:
+    """Forget the job and the tickets collaborators (tests switch clocks and environments)."""
+    job.cache_clear()
+    deps.reset()
+
+
+# Stop taking tickets this long before the Lambda's timeout; the rest stay due for the next minute.
+_RESERVE_MS = 2_000
+
+
+def run(context: LambdaContext | None = None) -> RunReport:
+    def out_of_time() -> bool:
+        return context is not None and context.get_remaining_time_in_millis() < _RESERVE_MS
+
+    report = job().run(out_of_time=out_of_time)
+    metrics.add_metric(name="TicketsDue", unit=MetricUnit.Count, value=report.due)
+    metrics.add_metric(name="TicketsChanged", unit=MetricUnit.Count, value=report.changed)
+    if report.failed:
+        for tenant_id, ticket_id, error in report.failed:
+            logger.error("due ticket not handled", tenant_id=tenant_id, ticket_id=ticket_id, error=error)
+        raise JobFailed(f"{len(report.failed)} due ticket(s) not handled")
+    logger.info("tickets job", due=report.due, changed=report.changed, skipped=report.skipped)
+    return report
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    logger.debug("scheduled run", scheduled_at=event.get("time"))
+    report = run(context)
+    return {"due": report.due, "changed": report.changed, "skipped": report.skipped}

@@ -1,0 +1,71 @@
+"""Ticket photo routes, registered on the tickets resolver (imported by ``tickets.handler``).
+
+``POST /tickets/{ticket_id}/photos`` hands out a presigned POST; the client uploads the file straight to S3
+(the form's ``fields`` first, then ``file``) and calls ``.../photos/{photo_id}/confirm``. The rules are in
+``tickets.photos``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tickets import deps
+from tickets.app import app
+from tickets.photos import PhotoType
+
+
+class PhotoUploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    content_type: PhotoType
+    filename: str | None = Field(default=None, min_length=1, max_length=255, examples=["leak.jpg"])
+
+
+class UploadFormOut(BaseModel):
+    url: str
+    fields: dict[str, str] = Field(description="post these form fields first, then the file as 'file'")
+    max_bytes: int
+    expires_in_seconds: int
+
+
+class PhotoUploadOut(BaseModel):
+    photo_id: str
+    upload: UploadFormOut
+
+
+class PhotoConfirmOut(BaseModel):
+    photo_id: str
+    status: Literal["attached"] = "attached"
+    content_type: str
+    url: str = Field(description="presigned GET, valid for a few minutes")
+
+
+@app.post(
+    "/tickets/<ticket_id>/photos",
+    summary="Start a photo upload: a presigned POST (jpeg/png/webp/heic, at most 10 MB, 9 per ticket)",
+    responses={201: {"description": "Created", "content": {"application/json": {"model": PhotoUploadOut}}}},
+)
+def start_photo_upload(ticket_id: str, body: PhotoUploadRequest) -> tuple[PhotoUploadOut, int]:
+    upload = deps.photos().start_upload(app.tenant(), ticket_id, body.content_type.value, body.filename)
+    form = UploadFormOut(
+        url=upload.form.url,
+        fields=upload.form.fields,
+        max_bytes=upload.max_bytes,
+        expires_in_seconds=upload.expires_in_seconds,
+    )
+    return PhotoUploadOut(photo_id=upload.photo_id, upload=form), 201
+
+
+@app.post(
+    "/tickets/<ticket_id>/photos/<photo_id>/confirm",
+    summary="Attach an uploaded photo after checking the stored object (again: no change)",
+)
+def confirm_photo(ticket_id: str, photo_id: str) -> PhotoConfirmOut:
+    confirmed = deps.photos().confirm(app.tenant(), ticket_id, photo_id)
+    return PhotoConfirmOut(
+        photo_id=confirmed.record.photo_id,
+        content_type=confirmed.record.content_type,
+        url=confirmed.url,
+    )

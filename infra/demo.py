@@ -282,7 +282,9 @@ def _invite(story: Story, token: str, unit_id: str, tenant_id: str) -> None:
 
 
 def _repair(story: Story, demo: DemoData) -> None:
-    print("\n== A resident reports a leak; it is dispatched, accepted, resolved, rated and closed")
+    print(
+        "\n== A resident reports a leak with a photo; it is dispatched, accepted, resolved, rated and closed"
+    )
     resident = story.token(demo.user("greenfield", "resident").username)
     technician_user = demo.user("greenfield", "technician")
     technician = story.token(technician_user.username)
@@ -298,6 +300,22 @@ def _repair(story: Story, demo: DemoData) -> None:
     ticket_id = ticket["ticket_id"]
     print(f"   201 ticket {ticket_id}: {ticket['status']}, respond by {ticket['respond_by']}")
     story.check(ticket["assignee_staff_id"] == technician_user.person_id, "dispatched to the on-duty plumber")
+    photo = story.call("POST", f"/tickets/{ticket_id}/photos", resident, body={"content_type": "image/jpeg"})
+    story.check(photo.status == 201, f"photo slot: {photo.text}")
+    form = photo.json()["upload"]
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 2048 + b"\xff\xd9"
+    story.check(
+        post_form(form["url"], form["fields"], "leak.jpg", jpeg).status in (200, 204), "photo uploaded"
+    )
+    confirmed = story.call(
+        "POST", f"/tickets/{ticket_id}/photos/{photo.json()['photo_id']}/confirm", resident
+    )
+    story.check(confirmed.status == 200, f"photo attached: {confirmed.text}")
+    photos = story.call("GET", f"/tickets/{ticket_id}", technician).json()["photos"]
+    story.check(len(photos) == 1 and photos[0]["url"].startswith("http"), "the technician sees the photo")
+    print(
+        f"   a photo was uploaded by presigned POST, checked and attached; the technician gets a {len(photos)}-photo link list"
+    )
     for action, who in (("accept", technician), ("start", technician), ("resolve", technician)):
         done = story.call("POST", f"/tickets/{ticket_id}/actions", who, body={"action": action})
         story.check(done.status == 200, f"{action}: {done.text}")

@@ -314,7 +314,7 @@ def _repair(story: Story, demo: DemoData) -> None:
     photos = story.call("GET", f"/tickets/{ticket_id}", technician).json()["photos"]
     story.check(len(photos) == 1 and photos[0]["url"].startswith("http"), "the technician sees the photo")
     print(
-        f"   a photo went up by presigned POST, was checked and attached: {len(photos)} link for the technician"
+        f"   a photo went up by presigned POST, was checked and attached: {len(photos)} link for the plumber"
     )
     for action, who in (("accept", technician), ("start", technician), ("resolve", technician)):
         done = story.call("POST", f"/tickets/{ticket_id}/actions", who, body={"action": action})

@@ -10,9 +10,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from tickets import deps, photo_routes  # noqa: F401  (photo_routes registers the photo routes on app)
+# The *_routes modules register their routes on app when imported.
+from tickets import deps, followup_routes, photo_routes, stats_routes  # noqa: F401
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, TicketStatus
+from tickets.followup import resident_timeline
 from tickets.models import (
     CommentCreate,
     CommentOut,
@@ -72,10 +74,14 @@ def list_tickets(
     return TicketPageOut(items=[TicketOut.from_domain(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@app.get("/tickets/<ticket_id>", summary="One ticket, with 5-minute links to its photos (one DynamoDB read)")
+@app.get(
+    "/tickets/<ticket_id>",
+    summary="One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read)",
+)
 def get_ticket(ticket_id: str) -> TicketOut:
-    ticket = deps.service().get(app.tenant(), ticket_id)
-    return TicketOut.from_domain(ticket, photos=deps.photos().links(ticket))
+    ctx = app.tenant()
+    ticket = deps.service().get(ctx, ticket_id)
+    return TicketOut.from_domain(ticket, photos=deps.photos().links(ticket), internal=ctx.is_staff)
 
 
 @app.post("/tickets/<ticket_id>/actions", summary="Move a ticket: assign, accept, start, resolve, close, ...")
@@ -92,13 +98,17 @@ def comment_on_ticket(ticket_id: str, body: CommentCreate) -> tuple[CommentOut, 
     return CommentOut.from_domain(deps.service().comment(app.tenant(), ticket_id, body)), 201
 
 
-@app.get("/tickets/<ticket_id>/timeline", summary="Timeline and comments (residents: public comments only)")
+@app.get(
+    "/tickets/<ticket_id>/timeline",
+    summary="Timeline and comments (residents: public comments only, no quality check)",
+)
 def ticket_timeline(ticket_id: str) -> TimelineOut:
-    history = deps.service().history(app.tenant(), ticket_id)
+    ctx = app.tenant()
+    history = deps.service().history(ctx, ticket_id)
     return TimelineOut(
         ticket_id=history.ticket.ticket_id,
         status=history.ticket.status,
-        timeline=[TimelineEntryOut.from_domain(e) for e in history.timeline],
+        timeline=[TimelineEntryOut.from_domain(e) for e in resident_timeline(ctx, history.timeline)],
         comments=[CommentOut.from_domain(c) for c in history.comments],
     )
 

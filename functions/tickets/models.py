@@ -19,6 +19,7 @@ from tickets.sla import DEFAULT_TARGETS, SpanUnit
 DESCRIPTION_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 2000
 DEFAULT_AUTO_CLOSE_DAYS = 7
+FOLLOW_UP_NOTE_MAX_LENGTH = 1000
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
@@ -68,6 +69,22 @@ class CommentCreate(_Request):
 class RatingCreate(_Request):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
+
+
+class ReturnVisitCreate(_Request):
+    note: str = Field(min_length=1, max_length=FOLLOW_UP_NOTE_MAX_LENGTH)
+    satisfied: bool | None = Field(default=None, description="the reporter's answer, if asked")
+
+
+class QualityCheckCreate(_Request):
+    passed: bool
+    note: str | None = Field(default=None, min_length=1, max_length=FOLLOW_UP_NOTE_MAX_LENGTH)
+
+    @model_validator(mode="after")
+    def _reason(self) -> QualityCheckCreate:
+        if not self.passed and not self.note:
+            raise ValueError("a failed quality check needs a note")
+        return self
 
 
 class SpanIn(_Request):
@@ -142,6 +159,26 @@ class PhotoRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnVisit:
+    """Staff called or visited the reporter after the work (``return_visit`` on the ticket item, once)."""
+
+    by: str
+    at: datetime
+    note: str
+    satisfied: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCheck:
+    """Staff checked the work (``quality_check`` on the ticket item, once); residents never see it."""
+
+    by: str
+    at: datetime
+    passed: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     tenant_id: str
     ticket_id: str
@@ -166,6 +203,9 @@ class Ticket:
     # What the scheduled job keeps on the item (breaches marked, escalation time), carried through API saves.
     sla_breaches: tuple[str, ...] = ()
     escalated_at: str | None = None
+    # Follow-up after resolution (tickets.followup), each recorded once and carried through every save.
+    return_visit: ReturnVisit | None = None
+    quality_check: QualityCheck | None = None
 
     @property
     def status(self) -> TicketStatus:
@@ -218,6 +258,28 @@ class PhotoOut(BaseModel):
     content_type: str
 
 
+class ReturnVisitOut(BaseModel):
+    by: str
+    at: str
+    note: str
+    satisfied: bool | None
+
+    @classmethod
+    def from_domain(cls, visit: ReturnVisit) -> ReturnVisitOut:
+        return cls(by=visit.by, at=to_iso(visit.at), note=visit.note, satisfied=visit.satisfied)
+
+
+class QualityCheckOut(BaseModel):
+    by: str
+    at: str
+    passed: bool
+    note: str | None
+
+    @classmethod
+    def from_domain(cls, check: QualityCheck) -> QualityCheckOut:
+        return cls(by=check.by, at=to_iso(check.at), passed=check.passed, note=check.note)
+
+
 class TicketOut(BaseModel):
     ticket_id: str
     kind: TicketKind
@@ -247,10 +309,17 @@ class TicketOut(BaseModel):
     version: int
     # Filled by GET /tickets/{ticket_id} only (short-lived links); null in lists and action replies.
     photos: list[PhotoOut] | None = None
+    return_visit: ReturnVisitOut | None = None
+    # Staff only: filled by GET /tickets/{ticket_id} and the follow-up routes for staff; never for residents.
+    quality_check: QualityCheckOut | None = None
 
     @classmethod
-    def from_domain(cls, ticket: Ticket, photos: list[PhotoOut] | None = None) -> TicketOut:
+    def from_domain(
+        cls, ticket: Ticket, photos: list[PhotoOut] | None = None, *, internal: bool = False
+    ) -> TicketOut:
+        """``internal``: the caller is staff, so the quality check is included."""
         state = ticket.state
+        visit, check = ticket.return_visit, ticket.quality_check
         return cls(
             ticket_id=ticket.ticket_id,
             kind=ticket.kind,
@@ -279,6 +348,8 @@ class TicketOut(BaseModel):
             rating_comment=ticket.rating_comment,
             version=ticket.version,
             photos=photos,
+            return_visit=ReturnVisitOut.from_domain(visit) if visit else None,
+            quality_check=QualityCheckOut.from_domain(check) if check and internal else None,
         )
 
 

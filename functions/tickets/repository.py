@@ -4,9 +4,11 @@ Keys come from ``tickets.keys`` only. Ticket item attributes: entity, tenant_id,
 description, priority, status, site_id, unit_id, building_id, location, skill, reporter_user_id,
 reporter_resident_id, filed_by_user_id, assignee_staff_id, assignee_user_id, reopen_count, created_at,
 assigned_at, accepted_at, started_at, resolved_at, closed_at, cancelled_at, respond_by, resolve_by,
-acceptance_due_at, rating, rating_comment, rated_at, version, updated_at, photos (confirmed photos:
-[{photo_id, object_key, content_type, version_id}], appended by tickets.photo_records_repository and carried
-through every full put here so a change never drops one); the index keys gsi1-4 and, while
+acceptance_due_at, rating, rating_comment, rated_at, version, updated_at, return_visit ({by, at, note,
+satisfied}) and quality_check ({by, at, passed, note}) once recorded (tickets.followup), photos
+(confirmed photos: [{photo_id, object_key, content_type, version_id}], appended by
+tickets.photo_records_repository and carried through every full put here so a change never drops one); the
+index keys gsi1-4 and, while
 the ticket is open or resolved, due_pk/due_sk/next_check_at. Every change is a full put conditioned on the
 version read, in one transaction with its timeline entry and the load counters it moves.
 """
@@ -24,11 +26,28 @@ from courtyard.errors import Conflict
 from courtyard.table import Table, deserialize, serialize
 from tickets import keys
 from tickets.domain import Category, Priority, TicketKind, TicketStatus
+from tickets.kpis import TicketFacts
 from tickets.lifecycle import TicketState
-from tickets.models import Comment, PhotoRef, Place, Ticket, TicketHistory, TimelineRecord
+from tickets.models import (
+    Comment,
+    PhotoRef,
+    Place,
+    QualityCheck,
+    ReturnVisit,
+    Ticket,
+    TicketHistory,
+    TimelineRecord,
+)
 
 _NEW = "attribute_not_exists(pk)"
 _INDEXES = {"gsi1", "gsi2", "gsi3", "gsi4"}
+FOLLOW_UPS = ("return_visit", "quality_check")
+# What the KPIs read of a ticket (tickets.kpis.TicketFacts); #-names stand in for DynamoDB reserved words.
+_FACT_NAMES = {"#status": "status"}
+_FACT_ATTRIBUTES = (
+    "site_id, category, priority, #status, created_at, respond_by, resolve_by, accepted_at, resolved_at, "
+    "closed_at, rating, reopen_count"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +125,38 @@ class TicketRepository:
             [_ticket(tenant_id, deserialize(i)) for i in response.get("Items", [])],
             self._table.cursors.encode(tenant_id, deserialize(last), scope=scope) if last else None,
         )
+
+    def facts_filed_between(
+        self, tenant_id: str, start: datetime, end: datetime, site_id: str | None = None
+    ) -> list[TicketFacts]:
+        """The KPI facts of the tickets filed in [start, end): a site's (gsi1) or the tenant's (gsi4).
+
+        One key-condition query on the index's ``{created_at}#{id}`` sort key, following every page.
+        """
+        index, partition = ("gsi1", keys.site_index(tenant_id, site_id)) if site_id else ("gsi4", None)
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": index,
+            # ``{end}`` sorts before every ``{end}#{id}``: the upper bound stays exclusive.
+            "KeyConditionExpression": f"{index}pk = :pk AND {index}sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": serialize(
+                {
+                    ":pk": partition or keys.tenant_index(tenant_id),
+                    ":low": to_iso(start),
+                    ":high": to_iso(end),
+                }
+            ),
+            "ProjectionExpression": _FACT_ATTRIBUTES,
+            "ExpressionAttributeNames": _FACT_NAMES,
+        }
+        facts: list[TicketFacts] = []
+        while True:
+            response = self._table.client.query(**params)
+            facts.extend(_facts(deserialize(i)) for i in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return facts
+            params["ExclusiveStartKey"] = last
 
     def open_counts(self, tenant_id: str) -> dict[str, int]:
         """Open tickets per technician (the dispatch load counters): one query."""
@@ -213,6 +264,38 @@ class TicketRepository:
             conflict="the ticket is already rated, or not resolved",
         )
         return _ticket(ticket.tenant_id, item)
+
+    def record_follow_up(self, ticket: Ticket, after: Ticket, entry: TimelineRecord, attribute: str) -> None:
+        """Set ``attribute`` (a follow-up of ``after``) once, while the ticket is resolved or closed and still
+        at the version read, with its timeline entry, in one transaction (Conflict otherwise)."""
+        if attribute not in FOLLOW_UPS:
+            raise ValueError(f"unknown follow-up {attribute}")
+        value = follow_up_entry(after.return_visit if attribute == "return_visit" else after.quality_check)
+        update = self._table.update_action(
+            keys.ticket(ticket.tenant_id, ticket.ticket_id),
+            "SET #follow_up = :value, updated_at = :at, #version = :next",
+            {
+                ":value": value,
+                ":at": to_iso(after.updated_at),
+                ":next": after.version,
+                ":version": ticket.version,
+                ":resolved": TicketStatus.RESOLVED.value,
+                ":closed": TicketStatus.CLOSED.value,
+            },
+            condition=(
+                "attribute_exists(pk) AND #version = :version AND attribute_not_exists(#follow_up)"
+                " AND #status IN (:resolved, :closed)"
+            ),
+        )
+        update["Update"]["ExpressionAttributeNames"] = {
+            "#follow_up": attribute,
+            "#version": "version",
+            "#status": "status",
+        }
+        self._table.transact(
+            [update, self._table.put_action(_timeline_item(after, entry, after.version))],
+            conflict=f"the ticket's {attribute} is already recorded, or the ticket changed; reload and retry",
+        )
 
     def put_settings(self, tenant_id: str, document: Mapping[str, Any], updated_by: str, at: str) -> None:
         self._table.put(
@@ -325,6 +408,10 @@ def ticket_item(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any
         item["sla_breaches"] = list(ticket.sla_breaches)
     if ticket.escalated_at:
         item["escalated_at"] = ticket.escalated_at
+    if ticket.return_visit is not None:
+        item["return_visit"] = follow_up_entry(ticket.return_visit)
+    if ticket.quality_check is not None:
+        item["quality_check"] = follow_up_entry(ticket.quality_check)
     if next_check_at is not None:
         check = to_iso(next_check_at)
         item["next_check_at"] = check
@@ -377,6 +464,61 @@ def _ticket(tenant_id: str, item: Mapping[str, Any]) -> Ticket:
         photos=tuple(_photo(p) for p in item.get("photos") or ()),
         sla_breaches=tuple(str(b) for b in item.get("sla_breaches") or ()),
         escalated_at=_text(item.get("escalated_at")),
+        return_visit=_return_visit(item.get("return_visit")),
+        quality_check=_quality_check(item.get("quality_check")),
+    )
+
+
+def follow_up_entry(record: ReturnVisit | QualityCheck | None) -> dict[str, Any]:
+    """The ticket item's ``return_visit`` or ``quality_check`` map."""
+    if record is None:
+        raise ValueError("no follow-up to store")
+    entry: dict[str, Any] = {"by": record.by, "at": to_iso(record.at), "note": record.note}
+    if isinstance(record, ReturnVisit):
+        entry["satisfied"] = record.satisfied
+    else:
+        entry["passed"] = record.passed
+    return entry
+
+
+def _return_visit(entry: Any) -> ReturnVisit | None:
+    if not isinstance(entry, Mapping):
+        return None
+    satisfied = entry.get("satisfied")
+    return ReturnVisit(
+        by=str(entry["by"]),
+        at=parse_iso(str(entry["at"])),
+        note=str(entry.get("note") or ""),
+        satisfied=None if satisfied is None else bool(satisfied),
+    )
+
+
+def _quality_check(entry: Any) -> QualityCheck | None:
+    if not isinstance(entry, Mapping):
+        return None
+    return QualityCheck(
+        by=str(entry["by"]),
+        at=parse_iso(str(entry["at"])),
+        passed=bool(entry["passed"]),
+        note=_text(entry.get("note")),
+    )
+
+
+def _facts(item: Mapping[str, Any]) -> TicketFacts:
+    rating = item.get("rating")
+    return TicketFacts(
+        site_id=str(item["site_id"]),
+        category=str(item["category"]),
+        priority=Priority(str(item["priority"])),
+        status=TicketStatus(str(item["status"])),
+        created_at=parse_iso(str(item["created_at"])),
+        respond_by=_time(item.get("respond_by")),
+        resolve_by=_time(item.get("resolve_by")),
+        accepted_at=_time(item.get("accepted_at")),
+        resolved_at=_time(item.get("resolved_at")),
+        closed_at=_time(item.get("closed_at")),
+        rating=int(rating) if rating is not None else None,
+        reopen_count=int(item.get("reopen_count") or 0),
     )
 
 
@@ -446,4 +588,13 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["Claim", "Conflict", "TicketQuery", "TicketRepository", "photo_entry", "ticket_item"]
+__all__ = [
+    "FOLLOW_UPS",
+    "Claim",
+    "Conflict",
+    "TicketQuery",
+    "TicketRepository",
+    "follow_up_entry",
+    "photo_entry",
+    "ticket_item",
+]

@@ -1,0 +1,31 @@
+"""Follow-up routes (return visit, quality check), registered on the tickets resolver by ``tickets.handler``.
+
+The rules are in ``tickets.followup``; the replies are the ticket as staff see it (quality check included).
+"""
+
+from __future__ import annotations
+
+from tickets import deps
+from tickets.app import app
+from tickets.followup import FollowUpService
+from tickets.models import QualityCheckCreate, ReturnVisitCreate, TicketOut
+
+
+def _service() -> FollowUpService:
+    return FollowUpService(deps.repository(), deps.audit(), deps.clock())
+
+
+@app.post(
+    "/tickets/<ticket_id>/return-visit",
+    summary="Record the return visit of a resolved or closed ticket, once (service desk, manager)",
+)
+def record_return_visit(ticket_id: str, body: ReturnVisitCreate) -> TicketOut:
+    return TicketOut.from_domain(_service().return_visit(app.tenant(), ticket_id, body), internal=True)
+
+
+@app.post(
+    "/tickets/<ticket_id>/quality-check",
+    summary="Record the quality check of a resolved or closed ticket, once (service desk, manager)",
+)
+def record_quality_check(ticket_id: str, body: QualityCheckCreate) -> TicketOut:
+    return TicketOut.from_domain(_service().quality_check(app.tenant(), ticket_id, body), internal=True)

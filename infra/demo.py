@@ -332,6 +332,26 @@ def _repair(story: Story, demo: DemoData) -> None:
     story.check(
         story.call("GET", f"/tickets/{ticket_id}", neighbour).status == 404, "others' tickets are 404"
     )
+    desk = story.token(demo.user("greenfield", "service_desk").username)
+    visit = story.call(
+        "POST", f"/tickets/{ticket_id}/return-visit", desk, body={"note": "回访：已修好", "satisfied": True}
+    )
+    story.check(visit.status == 200, f"return visit recorded: {visit.text}")
+    stats = story.call("GET", "/tickets/stats", desk)
+    story.check(stats.status == 200, f"KPIs: {stats.text}")
+    story.check(bool(stats.json()["sites"]), "the community has KPIs")
+    for site in stats.json()["sites"]:
+        print(
+            f"   return visit recorded; KPIs of the community: {site['tickets']} ticket(s), response p50 "
+            f"{_shown(site['response_p50_minutes'], ' min')}, SLA met {_shown(site['sla_met_pct'], '%')}, "
+            f"timeliness {_shown(site['timeliness_pct'], '%')}, "
+            f"satisfaction {_shown(site['satisfaction_avg'])}"
+        )
+
+
+def _shown(value: float | None, unit: str = "") -> str:
+    """A KPI as a person reads it: n/a before there is data (e.g. timeliness before any ticket fell due)."""
+    return "n/a" if value is None else f"{value:.1f}{unit}"
 
 
 def _isolation(story: Story, demo: DemoData) -> None:

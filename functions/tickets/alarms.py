@@ -30,7 +30,7 @@ from tickets.domain import TERMINAL_STATUSES, Action, Category, Priority, Ticket
 from tickets.jobs import effective_settings, technicians
 from tickets.lifecycle import SYSTEM_USER_ID, Actor, Assignee, TicketState
 from tickets.models import Id, Place, Ticket, TicketCreated, TimelineRecord
-from tickets.service import EffectiveSettings, _assigned_event, _record, _with_state, next_check
+from tickets.service import EffectiveSettings, assigned_event, next_check, timeline_record, with_state
 
 SOURCE = "courtyard.sensors"
 DETAIL_TYPE = "AlarmRaised"
@@ -160,8 +160,8 @@ def new_ticket(
             now,
             assignee=Assignee(technician.staff_id, technician.user_id),
         )
-        ticket = _with_state(ticket, transition.new_state, now, settings, version=2)
-        timeline.append(_record(transition.timeline_entry))
+        ticket = with_state(ticket, transition.new_state, now, settings, version=2)
+        timeline.append(timeline_record(transition.timeline_entry))
     return NewTicket(ticket, tuple(timeline), technician)
 
 
@@ -294,7 +294,7 @@ class AlarmIntake:
             )
         ]
         if new.technician is not None:
-            events.append(("TicketAssigned", _assigned_event(ticket, now, SYSTEM_USER_ID)))
+            events.append(("TicketAssigned", assigned_event(ticket, now, SYSTEM_USER_ID)))
         self._events.publish_many(events)
         return Outcome.OPENED, ticket.ticket_id
 

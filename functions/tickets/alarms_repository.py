@@ -15,7 +15,7 @@ from courtyard.table import Table
 from tickets import keys
 from tickets.alarms import AlarmClaim, NewTicket
 from tickets.models import Ticket, TimelineRecord
-from tickets.repository import TicketRepository, _load_delta, _timeline_item, ticket_item
+from tickets.repository import TicketRepository, load_delta, ticket_item, timeline_item
 
 _NEW = "attribute_not_exists(pk)"
 # Re-raise entries take sequence numbers above the API's (the version) so they never share a key with one.
@@ -58,10 +58,10 @@ class AlarmsRepository:
             self._table.put_action(claim, _NEW),
             self._table.put_action(ticket_item(ticket, next_check_at), _NEW),
             *(
-                self._table.put_action(_timeline_item(ticket, entry, n))
+                self._table.put_action(timeline_item(ticket, entry, n))
                 for n, entry in enumerate(new.timeline, 1)
             ),
-            *self._tickets._load_actions(ticket.tenant_id, _load_delta(None, ticket)),
+            *self._tickets.load_actions(ticket.tenant_id, load_delta(None, ticket)),
         ]
         self._table.transact(actions, conflict="this alarm already has a ticket")
 
@@ -74,5 +74,5 @@ class AlarmsRepository:
             condition="attribute_exists(pk) AND NOT contains(event_ids, :id)",
         )
         seq = _REPEAT_SEQ + len(event_id) % 10  # any number of the range: the entry's instant keeps it apart
-        actions = [claim, self._table.put_action(_timeline_item(ticket, entry, seq), _NEW)]
+        actions = [claim, self._table.put_action(timeline_item(ticket, entry, seq), _NEW)]
         self._table.transact(actions, conflict="this alarm event was already recorded")

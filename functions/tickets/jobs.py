@@ -33,9 +33,9 @@ from tickets.models import (
 from tickets.service import (
     DISPATCHABLE_ROLE,
     EffectiveSettings,
-    _assigned_event,
-    _record,
-    _with_state,
+    assigned_event,
+    timeline_record,
+    with_state,
 )
 from tickets.sla import Target
 
@@ -243,10 +243,10 @@ def plan(
                 assignee=Assignee(step.to.staff_id, step.to.user_id),
                 note=f"{REDISPATCH_NOTE}: not accepted within {minutes} minutes",
             )
-            current = _with_state(before, transition.new_state, now, settings, version=before.version + 1)
-            entries.append(_record(transition.timeline_entry))
-            events.append(("TicketStatusChanged", _status_changed(before, current, Action.ASSIGN, now)))
-            events.append(("TicketAssigned", _assigned_event(current, now, SYSTEM_USER_ID)))
+            current = with_state(before, transition.new_state, now, settings, version=before.version + 1)
+            entries.append(timeline_record(transition.timeline_entry))
+            events.append(("TicketStatusChanged", status_changed_event(before, current, Action.ASSIGN, now)))
+            events.append(("TicketAssigned", assigned_event(current, now, SYSTEM_USER_ID)))
             audit.append(("ticket.redispatch", {"to": step.to.staff_id}))
         elif isinstance(step, dispatch.Escalate):
             escalated_at = now
@@ -273,9 +273,9 @@ def plan(
         transition = lifecycle.apply(
             before.state, Action.CLOSE, Actor.system(), now, note="closed automatically"
         )
-        current = _with_state(before, transition.new_state, now, settings, version=before.version + 1)
-        entries.append(_record(transition.timeline_entry))
-        events.append(("TicketStatusChanged", _status_changed(before, current, Action.CLOSE, now)))
+        current = with_state(before, transition.new_state, now, settings, version=before.version + 1)
+        entries.append(timeline_record(transition.timeline_entry))
+        events.append(("TicketStatusChanged", status_changed_event(before, current, Action.CLOSE, now)))
         audit.append(("ticket.auto_close", {"from": before.status.value}))
 
     after_timeline = (*due.timeline, *entries)
@@ -331,7 +331,7 @@ def next_check(
     return min(candidates) if candidates else None
 
 
-def _status_changed(before: Ticket, after: Ticket, action: Action, now: datetime) -> TicketStatusChanged:
+def status_changed_event(before: Ticket, after: Ticket, action: Action, now: datetime) -> TicketStatusChanged:
     return TicketStatusChanged(
         tenant_id=before.tenant_id,
         occurred_at=now,

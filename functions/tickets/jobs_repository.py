@@ -15,7 +15,14 @@ from courtyard.clock import parse_iso, to_iso
 from courtyard.table import Table, deserialize, serialize
 from tickets import keys
 from tickets.jobs import DueRef, DueTicket, Plan
-from tickets.repository import TicketRepository, _load_delta, _ticket, _timeline, _timeline_item, ticket_item
+from tickets.repository import (
+    TicketRepository,
+    load_delta,
+    ticket_from_item,
+    ticket_item,
+    timeline_from_item,
+    timeline_item,
+)
 from tickets.sla import Target
 
 _DUE_INDEX = "due"
@@ -79,11 +86,11 @@ class JobsRepository:
         item = next((i for i in items if i["sk"] == "TICKET"), None)
         if item is None or str(item.get("tenant_id")) != tenant_id:
             return None
-        timeline = tuple(_timeline(i) for i in items if str(i["sk"]).startswith("TL#"))
+        timeline = tuple(timeline_from_item(i) for i in items if str(i["sk"]).startswith("TL#"))
         marks = item.get("sla_breaches") or []
         check = item.get("next_check_at")
         return DueTicket(
-            ticket=_ticket(tenant_id, item),
+            ticket=ticket_from_item(tenant_id, item),
             timeline=timeline,
             marked=frozenset(Target(str(m)) for m in marks if str(m) in _TARGETS),
             next_check_at=parse_iso(str(check)) if check else None,
@@ -115,10 +122,10 @@ class JobsRepository:
         put["Put"]["ExpressionAttributeValues"] = serialize({":version": before.version})
         actions = [
             put,
-            *self._tickets._load_actions(after.tenant_id, _load_delta(before, after)),
+            *self._tickets.load_actions(after.tenant_id, load_delta(before, after)),
             *(
                 self._table.put_action(
-                    _timeline_item(after, entry, after.version * 10 + n), "attribute_not_exists(pk)"
+                    timeline_item(after, entry, after.version * 10 + n), "attribute_not_exists(pk)"
                 )
                 for n, entry in enumerate(plan.entries)
             ),

@@ -76,15 +76,15 @@ class TicketRepository:
 
     def get(self, tenant_id: str, ticket_id: str, *, consistent: bool = False) -> Ticket | None:
         item = self._table.get(keys.ticket(tenant_id, ticket_id), consistent=consistent)
-        return _ticket(tenant_id, item) if item else None
+        return ticket_from_item(tenant_id, item) if item else None
 
     def history(self, tenant_id: str, ticket_id: str) -> TicketHistory | None:
         """The ticket, its timeline and its comments: one query of the ticket's partition."""
         items = self._table.query_all(partition=keys.ticket_partition(tenant_id, ticket_id))
-        ticket = next((_ticket(tenant_id, i) for i in items if i["sk"] == "TICKET"), None)
+        ticket = next((ticket_from_item(tenant_id, i) for i in items if i["sk"] == "TICKET"), None)
         if ticket is None:
             return None
-        timeline = [_timeline(i) for i in items if str(i["sk"]).startswith("TL#")]
+        timeline = [timeline_from_item(i) for i in items if str(i["sk"]).startswith("TL#")]
         comments = [_comment(i) for i in items if str(i["sk"]).startswith("COMMENT#")]
         return TicketHistory(ticket, timeline, comments)
 
@@ -122,7 +122,7 @@ class TicketRepository:
         response = self._table.client.query(**params)
         last = response.get("LastEvaluatedKey")
         return Page(
-            [_ticket(tenant_id, deserialize(i)) for i in response.get("Items", [])],
+            [ticket_from_item(tenant_id, deserialize(i)) for i in response.get("Items", [])],
             self._table.cursors.encode(tenant_id, deserialize(last), scope=scope) if last else None,
         )
 
@@ -189,11 +189,8 @@ class TicketRepository:
         """
         actions: list[dict[str, Any]] = [
             self._table.put_action(ticket_item(ticket, next_check_at), _NEW),
-            *(
-                self._table.put_action(_timeline_item(ticket, entry, n))
-                for n, entry in enumerate(timeline, 1)
-            ),
-            *self._load_actions(ticket.tenant_id, _load_delta(None, ticket)),
+            *(self._table.put_action(timeline_item(ticket, entry, n)) for n, entry in enumerate(timeline, 1)),
+            *self.load_actions(ticket.tenant_id, load_delta(None, ticket)),
         ]
         if claim is not None:
             user_id, key_digest, request_digest = claim
@@ -221,9 +218,9 @@ class TicketRepository:
         put["Put"]["ConditionExpression"] = "#version = :version"
         put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
         put["Put"]["ExpressionAttributeValues"] = serialize({":version": before.version})
-        actions = [put, *self._load_actions(after.tenant_id, _load_delta(before, after))]
+        actions = [put, *self.load_actions(after.tenant_id, load_delta(before, after))]
         if entry is not None:
-            actions.append(self._table.put_action(_timeline_item(after, entry, after.version)))
+            actions.append(self._table.put_action(timeline_item(after, entry, after.version)))
         self._table.transact(actions, conflict="the ticket was changed by someone else; reload and retry")
 
     def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None:
@@ -263,7 +260,7 @@ class TicketRepository:
             ),
             conflict="the ticket is already rated, or not resolved",
         )
-        return _ticket(ticket.tenant_id, item)
+        return ticket_from_item(ticket.tenant_id, item)
 
     def record_follow_up(self, ticket: Ticket, after: Ticket, entry: TimelineRecord, attribute: str) -> None:
         """Set ``attribute`` (a follow-up of ``after``) once, while the ticket is resolved or closed and still
@@ -293,7 +290,7 @@ class TicketRepository:
             "#status": "status",
         }
         self._table.transact(
-            [update, self._table.put_action(_timeline_item(after, entry, after.version))],
+            [update, self._table.put_action(timeline_item(after, entry, after.version))],
             conflict=f"the ticket's {attribute} is already recorded, or the ticket changed; reload and retry",
         )
 
@@ -308,7 +305,7 @@ class TicketRepository:
             }
         )
 
-    def _load_actions(self, tenant_id: str, deltas: Mapping[str, int]) -> list[dict[str, Any]]:
+    def load_actions(self, tenant_id: str, deltas: Mapping[str, int]) -> list[dict[str, Any]]:
         return [
             {
                 "Update": {
@@ -335,7 +332,7 @@ def _open_assignee(ticket: Ticket | None) -> str | None:
     return ticket.state.assignee_staff_id
 
 
-def _load_delta(before: Ticket | None, after: Ticket) -> dict[str, int]:
+def load_delta(before: Ticket | None, after: Ticket) -> dict[str, int]:
     """How the change moves the open-ticket counters: -1 for whom it leaves, +1 for whom it lands on."""
     was, now = _open_assignee(before), _open_assignee(after)
     if was == now:
@@ -420,7 +417,7 @@ def ticket_item(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any
     return item
 
 
-def _ticket(tenant_id: str, item: Mapping[str, Any]) -> Ticket:
+def ticket_from_item(tenant_id: str, item: Mapping[str, Any]) -> Ticket:
     state = TicketState(
         status=TicketStatus(str(item["status"])),
         priority=Priority(str(item["priority"])),
@@ -539,7 +536,7 @@ def _photo(entry: Mapping[str, Any]) -> PhotoRef:
     )
 
 
-def _timeline_item(ticket: Ticket, entry: TimelineRecord, seq: int) -> dict[str, Any]:
+def timeline_item(ticket: Ticket, entry: TimelineRecord, seq: int) -> dict[str, Any]:
     return {
         **keys.timeline_entry(ticket.tenant_id, ticket.ticket_id, to_iso(entry.at), seq),
         "entity": "timeline",
@@ -553,7 +550,7 @@ def _timeline_item(ticket: Ticket, entry: TimelineRecord, seq: int) -> dict[str,
     }
 
 
-def _timeline(item: Mapping[str, Any]) -> TimelineRecord:
+def timeline_from_item(item: Mapping[str, Any]) -> TimelineRecord:
     return TimelineRecord(
         at=parse_iso(str(item["at"])),
         actor=str(item["actor"]),

@@ -264,8 +264,8 @@ class TicketService:
                 now,
                 assignee=Assignee(technician.staff_id, technician.user_id),
             )
-            ticket = _with_state(ticket, transition.new_state, now, settings, version=2)
-            timeline.append(_record(transition.timeline_entry))
+            ticket = with_state(ticket, transition.new_state, now, settings, version=2)
+            timeline.append(timeline_record(transition.timeline_entry))
         try:
             self._repo.create(ticket, timeline, next_check_at=next_check(ticket, settings), claim=claim)
         except Conflict:
@@ -307,7 +307,7 @@ class TicketService:
             )
         ]
         if technician is not None:
-            events.append(("TicketAssigned", _assigned_event(ticket, now, lifecycle.SYSTEM_USER_ID)))
+            events.append(("TicketAssigned", assigned_event(ticket, now, lifecycle.SYSTEM_USER_ID)))
         self._events.publish_many(events)
         return ticket, True
 
@@ -392,9 +392,12 @@ class TicketService:
             note=request.note,
             grab_mode=settings.rules.grab_mode,
         )
-        after = _with_state(before, transition.new_state, now, settings, version=before.version + 1)
+        after = with_state(before, transition.new_state, now, settings, version=before.version + 1)
         self._repo.save(
-            before, after, _record(transition.timeline_entry), next_check_at=next_check(after, settings)
+            before,
+            after,
+            timeline_record(transition.timeline_entry),
+            next_check_at=next_check(after, settings),
         )
         self._audit.record(
             ctx,
@@ -421,7 +424,7 @@ class TicketService:
         if request.action is Action.ASSIGN or (
             request.action is Action.REOPEN and after.status is TicketStatus.ASSIGNED
         ):
-            events.append(("TicketAssigned", _assigned_event(after, now, ctx.user_id)))
+            events.append(("TicketAssigned", assigned_event(after, now, ctx.user_id)))
         self._events.publish_many(events)
         return after
 
@@ -601,7 +604,7 @@ def next_check(ticket: Ticket, settings: EffectiveSettings) -> datetime | None:
     return ticket.resolve_by
 
 
-def _with_state(
+def with_state(
     ticket: Ticket, state: TicketState, now: datetime, settings: EffectiveSettings, *, version: int
 ) -> Ticket:
     acceptance_due = None
@@ -611,7 +614,7 @@ def _with_state(
     return replace(ticket, state=state, version=version, updated_at=now, acceptance_due_at=acceptance_due)
 
 
-def _record(entry: lifecycle.TimelineEntry) -> TimelineRecord:
+def timeline_record(entry: lifecycle.TimelineEntry) -> TimelineRecord:
     return TimelineRecord(
         at=entry.at,
         actor=entry.actor,
@@ -623,7 +626,7 @@ def _record(entry: lifecycle.TimelineEntry) -> TimelineRecord:
     )
 
 
-def _assigned_event(ticket: Ticket, now: datetime, by: str) -> TicketAssigned:
+def assigned_event(ticket: Ticket, now: datetime, by: str) -> TicketAssigned:
     assert ticket.state.assignee_staff_id is not None
     return TicketAssigned(
         tenant_id=ticket.tenant_id,

@@ -433,6 +433,38 @@ def test_settings_change_dispatch_grab_mode_leaves_normal_tickets_in_the_pool(
     assert reply.body["status"] == "submitted"
 
 
+def test_in_grab_mode_a_technician_claims_a_pooled_ticket_once(call: Call, world: Community) -> None:
+    assert (
+        call("PUT", "/ticket-settings", as_=world.people["manager"], body={"grab_mode": True}).status == 200
+    )
+    ticket_id = _file(call, world.people["li"]).body["ticket_id"]
+    plumber, sparky = world.people["plumber"], world.people["sparky"]
+
+    claimed = call(
+        "POST",
+        f"/tickets/{ticket_id}/actions",
+        as_=plumber,
+        body={"action": "assign", "assignee_staff_id": world.staff_ids["plumber"]},
+    )
+    late = call(
+        "POST",
+        f"/tickets/{ticket_id}/actions",
+        as_=sparky,
+        body={"action": "assign", "assignee_staff_id": world.staff_ids["sparky"]},
+    )
+    for_someone_else = call(
+        "POST",
+        f"/tickets/{_file(call, world.people['li']).body['ticket_id']}/actions",
+        as_=sparky,
+        body={"action": "assign", "assignee_staff_id": world.staff_ids["plumber"]},
+    )
+
+    assert (claimed.status, claimed.body["status"]) == (200, "assigned")
+    assert claimed.body["assignee_staff_id"] == world.staff_ids["plumber"]
+    assert late.status == 409
+    assert for_someone_else.status == 403
+
+
 # ------------------------------------------------------------------ the kernel's directory reader
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -16,31 +14,9 @@ import pytest
 from courtyard.directory import Keys
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
-from tests.factories import api_event, lambda_context
+from tests.integration.api import Caller, Reply, no_personal_numbers_in_logs, requester
 
-
-@dataclass(frozen=True)
-class Caller:
-    tenant_id: str
-    user_id: str
-    roles: tuple[Role, ...]
-    username: str
-
-    def claims(self) -> dict[str, str]:
-        return {
-            "sub": self.user_id,
-            "custom:tenant_id": self.tenant_id,
-            "cognito:groups": ",".join(r.value for r in self.roles),
-            "cognito:username": self.username,
-            "token_use": "id",
-        }
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    raw: dict[str, Any]
+__all__ = ["Caller", "Reply", "no_personal_numbers_in_logs"]
 
 
 def _reset_directory_caches() -> None:
@@ -55,19 +31,6 @@ def _reset_directory_caches() -> None:
                 clear = getattr(value, "cache_clear", None)
                 if callable(clear) and getattr(value, "__module__", None) == module.__name__:
                     clear()
-
-
-# A mainland mobile number or an 18-character PRC ID number standing alone (not inside a longer number).
-PERSONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9][0-9]{9}|[1-9][0-9]{16}[0-9Xx])(?![0-9A-Za-z])")
-
-
-@pytest.fixture(autouse=True)
-def no_personal_numbers_in_logs(capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
-    """Every directory test also proves that no phone or ID number reached a log line."""
-    yield
-    out, err = capfd.readouterr()
-    leaked = [line for line in (out + err).splitlines() if PERSONAL_NUMBER.search(line)]
-    assert not leaked, f"personal numbers in logs: {leaked[:3]}"
 
 
 @pytest.fixture
@@ -118,35 +81,7 @@ def caller() -> Callable[..., Caller]:
 @pytest.fixture
 def call(handler: Any) -> Callable[..., Reply]:
     """``call("POST", "/sites", as_=caller, body={...})``: one request through the real handler."""
-
-    def request(
-        method: str,
-        path: str,
-        as_: Caller | None = None,
-        *,
-        body: Any = None,
-        query: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        resource: str | None = None,
-        path_parameters: dict[str, str] | None = None,
-    ) -> Reply:
-        event = api_event(
-            method,
-            path,
-            claims=as_.claims() if as_ else None,
-            body=body,
-            query=query,
-            headers=headers,
-            resource=resource,
-            path_parameters=path_parameters,
-        )
-        raw = handler.lambda_handler(event, lambda_context())
-        text = raw.get("body")
-        import json
-
-        return Reply(raw["statusCode"], json.loads(text) if text else None, raw)
-
-    return request
+    return requester(handler)
 
 
 def table_items(stack: Stack) -> list[dict[str, Any]]:

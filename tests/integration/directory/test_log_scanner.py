@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.directory.conftest import PERSONAL_NUMBER
+from tests.integration.api import PERSONAL_NUMBER
 
 
 @pytest.mark.parametrize(

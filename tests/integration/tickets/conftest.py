@@ -21,35 +21,12 @@ from courtyard.clock import FixedClock
 from courtyard.directory import Keys
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
-from tests.factories import api_event, lambda_context
+from tests.integration.api import Caller, Reply, no_personal_numbers_in_logs, requester
 
-# A mainland mobile number or an 18-character PRC ID number standing alone (not inside a longer number).
-PERSONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9][0-9]{9}|[1-9][0-9]{16}[0-9Xx])(?![0-9A-Za-z])")
+__all__ = ["Caller", "Reply", "no_personal_numbers_in_logs"]
+
 # 2026-03-10 is a Tuesday; 10:00 in Shanghai is inside the default business hours.
 OFFICE_HOURS = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Caller:
-    tenant_id: str
-    user_id: str
-    roles: tuple[Role, ...]
-
-    def claims(self) -> dict[str, str]:
-        return {
-            "sub": self.user_id,
-            "custom:tenant_id": self.tenant_id,
-            "cognito:groups": ",".join(r.value for r in self.roles),
-            "cognito:username": f"user-{self.user_id[:8]}",
-            "token_use": "id",
-        }
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    raw: dict[str, Any]
 
 
 @dataclass
@@ -64,15 +41,6 @@ class Community:
     residents: dict[str, str] = field(default_factory=dict)  # name -> resident_id
     people: dict[str, Caller] = field(default_factory=dict)  # name -> caller
     staff_ids: dict[str, str] = field(default_factory=dict)  # name -> staff_id
-
-
-@pytest.fixture(autouse=True)
-def no_personal_numbers_in_logs(capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
-    """Every tickets test also proves that no phone or ID number reached a log line."""
-    yield
-    out, err = capfd.readouterr()
-    leaked = [line for line in (out + err).splitlines() if PERSONAL_NUMBER.search(line)]
-    assert not leaked, f"personal numbers in logs: {leaked[:3]}"
 
 
 @pytest.fixture
@@ -92,39 +60,17 @@ def handler(function_env: Callable[[str], dict[str, str]], clock: FixedClock) ->
     deps.use_clock(None)
 
 
+def _ticket_route(path: str) -> tuple[str, dict[str, str] | None]:
+    match = re.match(r"^/tickets/([^/]+)", path)
+    if not match or match.group(1) in {"stats"}:
+        return path, None
+    return re.sub(r"^/tickets/[^/]+", "/tickets/{ticket_id}", path), {"ticket_id": match.group(1)}
+
+
 @pytest.fixture
 def call(handler: Any) -> Callable[..., Reply]:
     """``call("POST", "/tickets", as_=caller, body={...})``: one request through the real handler."""
-
-    def request(
-        method: str,
-        path: str,
-        as_: Caller | None = None,
-        *,
-        body: Any = None,
-        query: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Reply:
-        resource = re.sub(r"^/tickets/[^/]+", "/tickets/{ticket_id}", path)
-        parameters = None
-        match = re.match(r"^/tickets/([^/]+)", path)
-        if match:
-            parameters = {"ticket_id": match.group(1)}
-        event = api_event(
-            method,
-            path,
-            claims=as_.claims() if as_ else None,
-            body=body,
-            query=query,
-            headers=headers,
-            resource=resource,
-            path_parameters=parameters,
-        )
-        raw = handler.lambda_handler(event, lambda_context())
-        text = raw.get("body")
-        return Reply(raw["statusCode"], json.loads(text) if text else None, raw)
-
-    return request
+    return requester(handler, _ticket_route)
 
 
 def _put(stack: Stack, item: dict[str, Any]) -> None:

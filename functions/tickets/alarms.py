@@ -25,12 +25,12 @@ from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
-from tickets import dispatch, lifecycle, sla
-from tickets.domain import TERMINAL_STATUSES, Action, Category, Priority, TicketKind, TicketStatus
+from tickets import dispatch, sla
+from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind, TicketStatus
 from tickets.jobs import effective_settings, technicians
-from tickets.lifecycle import SYSTEM_USER_ID, Actor, Assignee, TicketState
+from tickets.lifecycle import SYSTEM_USER_ID, TicketState
 from tickets.models import Id, Place, Ticket, TicketCreated, TimelineRecord
-from tickets.service import EffectiveSettings, assigned_event, next_check, timeline_record, with_state
+from tickets.service import EffectiveSettings, assigned_event, dispatch_new, next_check
 
 SOURCE = "courtyard.sensors"
 DETAIL_TYPE = "AlarmRaised"
@@ -144,24 +144,7 @@ def new_ticket(
     timeline: list[TimelineRecord] = [
         TimelineRecord(now, SYSTEM_USER_ID, "create", None, TicketStatus.SUBMITTED.value, note)
     ]
-    technician = dispatch.first_assignee(
-        candidates,
-        settings.rules,
-        priority=priority,
-        skill=ticket.skill,
-        site_id=place.site_id,
-        building_id=place.building_id,
-    )
-    if technician is not None:
-        transition = lifecycle.apply(
-            state,
-            Action.ASSIGN,
-            Actor.system(),
-            now,
-            assignee=Assignee(technician.staff_id, technician.user_id),
-        )
-        ticket = with_state(ticket, transition.new_state, now, settings, version=2)
-        timeline.append(timeline_record(transition.timeline_entry))
+    ticket, technician = dispatch_new(ticket, candidates, settings, now, timeline)
     return NewTicket(ticket, tuple(timeline), technician)
 
 

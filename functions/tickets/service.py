@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -248,24 +248,7 @@ class TicketService:
             updated_at=now,
         )
         timeline = [TimelineRecord(now, ctx.user_id, "create", None, TicketStatus.SUBMITTED.value)]
-        technician = dispatch.first_assignee(
-            self._technicians(ctx.tenant_id),
-            settings.rules,
-            priority=priority,
-            skill=ticket.skill,
-            site_id=place.site_id,
-            building_id=place.building_id,
-        )
-        if technician is not None:
-            transition = lifecycle.apply(
-                state,
-                Action.ASSIGN,
-                Actor.system(),
-                now,
-                assignee=Assignee(technician.staff_id, technician.user_id),
-            )
-            ticket = with_state(ticket, transition.new_state, now, settings, version=2)
-            timeline.append(timeline_record(transition.timeline_entry))
+        ticket, technician = dispatch_new(ticket, self._technicians(ctx.tenant_id), settings, now, timeline)
         try:
             self._repo.create(ticket, timeline, next_check_at=next_check(ticket, settings), claim=claim)
         except Conflict:
@@ -602,6 +585,35 @@ def next_check(ticket: Ticket, settings: EffectiveSettings) -> datetime | None:
             else min(window_end, ticket.resolve_by)
         )
     return ticket.resolve_by
+
+
+def dispatch_new(
+    ticket: Ticket,
+    candidates: Iterable[dispatch.Technician],
+    settings: EffectiveSettings,
+    now: datetime,
+    timeline: list[TimelineRecord],
+) -> tuple[Ticket, dispatch.Technician | None]:
+    """Assign a just-filed ticket to its first technician, if any, as the system (timeline appended)."""
+    technician = dispatch.first_assignee(
+        candidates,
+        settings.rules,
+        priority=ticket.state.priority,
+        skill=ticket.skill,
+        site_id=ticket.place.site_id,
+        building_id=ticket.place.building_id,
+    )
+    if technician is None:
+        return ticket, None
+    transition = lifecycle.apply(
+        ticket.state,
+        Action.ASSIGN,
+        Actor.system(),
+        now,
+        assignee=Assignee(technician.staff_id, technician.user_id),
+    )
+    timeline.append(timeline_record(transition.timeline_entry))
+    return with_state(ticket, transition.new_state, now, settings, version=2), technician
 
 
 def with_state(

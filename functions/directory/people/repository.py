@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from courtyard.blind_index import BlindIndex
 from courtyard.crypto import FieldCipher
 from courtyard.directory import Keys
-from courtyard.dynamo import cancellation_reasons, is_conditional_failure, tenant_key
+from courtyard.dynamo import cancellation_reasons, is_conditional_failure
 from courtyard.errors import Conflict, NotFound
 from directory.people.models import (
     ERASED_NAME,
@@ -46,9 +46,7 @@ UNIT_PREFIX = "UNIT#"
 MAX_TRANSACTION_ITEMS = 100
 
 
-def site_residents_index(tenant_id: str, site_id: str) -> str:
-    """gsi1pk of a site's resident links (the lead may move this next to ``Keys.site_units_index``)."""
-    return tenant_key(tenant_id, "SITE", site_id, "RESIDENTS")
+site_residents_index = Keys.site_residents_index
 
 
 class TransactionRefused(Exception):

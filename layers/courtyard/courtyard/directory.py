@@ -59,6 +59,11 @@ class Keys:
         return tenant_key(tenant_id, "SITE", site_id, "UNITS")
 
     @staticmethod
+    def site_residents_index(tenant_id: str, site_id: str) -> str:
+        """gsi1pk of a site's resident links (the ``UNIT#`` side); gsi1sk is ``{room_key}#{resident_id}``."""
+        return tenant_key(tenant_id, "SITE", site_id, "RESIDENTS")
+
+    @staticmethod
     def unit_partition(tenant_id: str, unit_id: str) -> str:
         return tenant_key(tenant_id, "UNIT", unit_id)
 
@@ -134,7 +139,21 @@ class UnitView:
     site_id: str
     building_id: str
     room_key: str
-    kind: str
+    kind: str  # residential | commercial | parking
+    label: str = ""
+    # Hundredths of a square metre (area-based fees multiply by it; never a float).
+    area_centi_m2: int = 0
+    occupancy: str = "vacant"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMemberView:
+    """Who lives in a unit, seen from the unit: one resident link."""
+
+    unit_id: str
+    resident_id: str
+    relation: str
+    primary: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +193,7 @@ class ResidentUnitView:
     unit_id: str
     site_id: str
     primary: bool
+    resident_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,16 +250,64 @@ class DirectoryReader:
 
     def unit(self, tenant_id: str, unit_id: str) -> UnitView | None:
         item = self._get(Keys.unit(tenant_id, unit_id))
-        if not item:
-            return None
-        return UnitView(
-            tenant_id=tenant_id,
-            unit_id=unit_id,
-            site_id=str(item["site_id"]),
-            building_id=str(item.get("building_id", "")),
-            room_key=str(item.get("room_key", "")),
-            kind=str(item.get("kind", "residential")),
+        return _unit_view(tenant_id, item) if item else None
+
+    def site_units(self, tenant_id: str, site_id: str) -> list[UnitView]:
+        """Every unit of a site in room order (gsi1; a site has hundreds to a few thousand units)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.site_units_index(tenant_id, site_id)}},
+            }
         )
+        return [_unit_view(tenant_id, item) for item in items if str(item.get("sk")) == "UNIT"]
+
+    def unit_members(self, tenant_id: str, unit_id: str) -> list[UnitMemberView]:
+        """The residents linked to a unit (erased people left out), primary contact first."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :res)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": Keys.unit_partition(tenant_id, unit_id)},
+                    ":res": {"S": "RES#"},
+                },
+            }
+        )
+        members = [
+            UnitMemberView(
+                unit_id=unit_id,
+                resident_id=str(item["resident_id"]),
+                relation=str(item.get("relation", "family")),
+                primary=bool(item.get("primary", False)),
+            )
+            for item in items
+            if not item.get("erased_at")
+        ]
+        return sorted(members, key=lambda member: (not member.primary, member.resident_id))
+
+    def site_resident_links(self, tenant_id: str, site_id: str) -> list[ResidentUnitView]:
+        """Every resident-unit link of a site (gsi1 of the resident side), as (unit, site, primary)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.site_residents_index(tenant_id, site_id)}},
+            }
+        )
+        return [
+            ResidentUnitView(
+                unit_id=str(item["unit_id"]),
+                site_id=site_id,
+                primary=bool(item.get("primary", False)),
+                resident_id=str(item["resident_id"]),
+            )
+            for item in items
+            if not item.get("erased_at")
+        ]
 
     def user(self, tenant_id: str, user_id: str) -> UserLink | None:
         item = self._get(Keys.user(tenant_id, user_id))
@@ -329,6 +397,20 @@ class DirectoryReader:
         )
         item = response.get("Item")
         return {k: _deserializer.deserialize(v) for k, v in item.items()} if item else None
+
+
+def _unit_view(tenant_id: str, item: dict[str, Any]) -> UnitView:
+    return UnitView(
+        tenant_id=tenant_id,
+        unit_id=str(item["unit_id"]),
+        site_id=str(item["site_id"]),
+        building_id=str(item.get("building_id", "")),
+        room_key=str(item.get("room_key", "")),
+        kind=str(item.get("kind", "residential")),
+        label=str(item.get("label", item.get("room_key", ""))),
+        area_centi_m2=int(item.get("area_centi_m2", 0)),
+        occupancy=str(item.get("occupancy", "vacant")),
+    )
 
 
 def _staff_view(item: dict[str, Any]) -> StaffView:

@@ -6,11 +6,8 @@ so these tests do not depend on the directory feature's code.
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,29 +15,33 @@ import boto3
 import pytest
 
 from courtyard.clock import FixedClock
-from courtyard.directory import Keys
-from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from tests.integration.api import Caller, Reply, no_personal_numbers_in_logs, requester
+from tests.integration.community import (
+    Community,
+    add_resident,
+    add_staff,
+    published,
+    residents,
+    seed,
+    staff,
+)
 
-__all__ = ["Caller", "Reply", "no_personal_numbers_in_logs"]
+__all__ = [
+    "Caller",
+    "Community",
+    "Reply",
+    "add_resident",
+    "add_staff",
+    "no_personal_numbers_in_logs",
+    "published",
+    "residents",
+    "seed",
+    "staff",
+]
 
 # 2026-03-10 is a Tuesday; 10:00 in Shanghai is inside the default business hours.
 OFFICE_HOURS = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-
-
-@dataclass
-class Community:
-    """One tenant's seeded community: two buildings, units, residents and staff, with their callers."""
-
-    tenant_id: str
-    site_id: str
-    building_a: str
-    building_b: str
-    units: dict[str, str] = field(default_factory=dict)
-    residents: dict[str, str] = field(default_factory=dict)  # name -> resident_id
-    people: dict[str, Caller] = field(default_factory=dict)  # name -> caller
-    staff_ids: dict[str, str] = field(default_factory=dict)  # name -> staff_id
 
 
 @pytest.fixture
@@ -73,169 +74,6 @@ def call(handler: Any) -> Callable[..., Reply]:
     return requester(handler, _ticket_route)
 
 
-def _put(stack: Stack, item: dict[str, Any]) -> None:
-    boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(Item=item)
-
-
-@pytest.fixture
-def seed(stack: Stack) -> Callable[..., Community]:
-    """A tenant with one community of two buildings; residents and staff added with ``add_*``."""
-
-    def make(name: str = "Greenfield") -> Community:
-        tenant = uuid.uuid4().hex[:26].upper()
-        _put(
-            stack,
-            {
-                **Keys.tenant(tenant),
-                "tenant_id": tenant,
-                "name": name,
-                "status": "active",
-                "currency": "CNY",
-                "locale": "zh-CN",
-                "timezone": "Asia/Shanghai",
-            },
-        )
-        site_id = uuid.uuid4().hex[:26].upper()
-        _put(stack, {**Keys.site(tenant, site_id), "site_id": site_id, "name": f"{name}小区"})
-        community = Community(tenant, site_id, "BLDG-A", "BLDG-B")
-        for label, building in (("a101", "BLDG-A"), ("a102", "BLDG-A"), ("b201", "BLDG-B")):
-            unit_id = uuid.uuid4().hex[:26].upper()
-            _put(
-                stack,
-                {
-                    **Keys.unit(tenant, unit_id),
-                    "entity": "unit",
-                    "unit_id": unit_id,
-                    "site_id": site_id,
-                    "building_id": building,
-                    "room_key": label,
-                    "kind": "residential",
-                },
-            )
-            community.units[label] = unit_id
-        return community
-
-    return make
-
-
-def add_resident(stack: Stack, community: Community, name: str, *units: str, login: bool = True) -> Caller:
-    """A resident linked to ``units`` (the first is primary), with a login unless ``login`` is False."""
-    t = community.tenant_id
-    resident_id = uuid.uuid4().hex[:26].upper()
-    user_id = str(uuid.uuid4())
-    _put(
-        stack,
-        {
-            **Keys.resident(t, resident_id),
-            "resident_id": resident_id,
-            "name": name,
-            # The phone is encrypted in real records; a plain one here proves it never reaches the logs.
-            "phone_enc": "13800138000",
-            **({"user_id": user_id} if login else {}),
-        },
-    )
-    if login:
-        _put(
-            stack, {**Keys.user(t, user_id), "user_id": user_id, "kind": "resident", "person_id": resident_id}
-        )
-    for index, label in enumerate(units):
-        unit_id = community.units[label]
-        _put(
-            stack,
-            {
-                **Keys.resident_unit(t, resident_id, unit_id),
-                "tenant_id": t,
-                "unit_id": unit_id,
-                "resident_id": resident_id,
-                "site_id": community.site_id,
-                "room_key": label,
-                "relation": "owner",
-                "primary": index == 0,
-            },
-        )
-    caller = Caller(t, user_id, (Role.RESIDENT,))
-    community.residents[name] = resident_id
-    community.people[name] = caller
-    return caller
-
-
-def add_staff(
-    stack: Stack,
-    community: Community,
-    name: str,
-    *roles: Role,
-    skills: tuple[str, ...] = (),
-    buildings: tuple[str, ...] = (),
-    on_duty: bool = True,
-    staff_id: str | None = None,
-) -> Caller:
-    """A staff member with a login; technicians get ``skills`` and a zone of the site (``buildings``)."""
-    t = community.tenant_id
-    staff = staff_id or uuid.uuid4().hex[:26].upper()
-    user_id = str(uuid.uuid4())
-    _put(
-        stack,
-        {
-            **Keys.staff(t, staff),
-            "kind": "staff",
-            "tenant_id": t,
-            "staff_id": staff,
-            "name": name,
-            "user_id": user_id,
-            "roles": [r.value for r in roles],
-            "skills": list(skills),
-            "zones": [{"site_id": community.site_id, "building_ids": list(buildings)}],
-            "on_duty": on_duty,
-            "active": True,
-            "version": 1,
-            "gsi1pk": Keys.staff_index(t),
-            "gsi1sk": name,
-        },
-    )
-    _put(stack, {**Keys.user(t, user_id), "user_id": user_id, "kind": "staff", "person_id": staff})
-    caller = Caller(t, user_id, tuple(roles))
-    community.people[name] = caller
-    community.staff_ids[name] = staff
-    return caller
-
-
 def tickets_items(stack: Stack) -> list[dict[str, Any]]:
     """Every item of the tickets table (tests only: proving that a refused request wrote nothing)."""
     return list(boto3.client("dynamodb").scan(TableName=stack.ref("TicketsTable"))["Items"])
-
-
-@pytest.fixture
-def residents(stack: Stack) -> Callable[..., Caller]:
-    """``residents(community, "Li", "a101")``: add a resident (see ``add_resident``)."""
-
-    def add(community: Community, name: str, *units: str, login: bool = True) -> Caller:
-        return add_resident(stack, community, name, *units, login=login)
-
-    return add
-
-
-@pytest.fixture
-def staff(stack: Stack) -> Callable[..., Caller]:
-    """``staff(community, "Wang", Role.TECHNICIAN, skills=("plumbing",))``: add a staff member."""
-
-    def add(community: Community, name: str, *roles: Role, **options: Any) -> Caller:
-        return add_staff(stack, community, name, *roles, **options)
-
-    return add
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """Every domain event the function publishes: (detail type, detail as JSON), also sent to the bus."""
-    from courtyard.events import DomainEvent, EventPublisher
-
-    seen: list[tuple[str, dict[str, Any]]] = []
-    original = EventPublisher.publish_many
-
-    def spy(self: EventPublisher, events: Any) -> None:
-        batch: list[tuple[str, DomainEvent]] = list(events)
-        seen.extend((name, json.loads(detail.model_dump_json())) for name, detail in batch)
-        original(self, batch)
-
-    monkeypatch.setattr(EventPublisher, "publish_many", spy)
-    return seen

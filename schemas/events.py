@@ -1,0 +1,263 @@
+"""The domain events features exchange on the bus: one model per detail type, the contract of producers and
+consumers alike (DESIGN.md: models live in ``schemas/``; ``make schemas`` writes ``schemas/events/*.json``).
+
+A producer builds the model and publishes it; a consumer parses the EventBridge envelope's ``detail`` with the
+same model. Consumers tolerate fields they do not know (``extra="ignore"``), so a producer may add an optional
+field without breaking anyone; removing or renaming one is a breaking change.
+
+Personal data stays off the bus except where a consumer cannot work without it, and then only as a
+``FieldCipher`` token bound to the tenant (``*_enc``): the notifications feature decrypts the visitor's phone
+to text them the pass link, nobody else can read it from the event, and it never reaches a log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from courtyard.events import DomainEvent
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Currency = Annotated[str, Field(pattern="^[A-Z]{3}$")]
+Minor = Annotated[int, Field(description="integer minor units (fen, cents)")]
+IsoTime = Annotated[str, Field(description="UTC ISO-8601 with Z")]
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class Event(DomainEvent):
+    """Base of the shared contracts: frozen like every domain event, tolerant of fields added later."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# ------------------------------------------------------------------ tickets (source courtyard.tickets)
+
+
+class TicketCreated(Event):
+    ticket_id: Id
+    site_id: Id
+    unit_id: Id | None
+    kind: str  # repair | complaint | sos
+    category: str
+    priority: str
+    respond_by: IsoTime
+    resolve_by: IsoTime
+    assisted: bool
+    reporter_user_id: str | None = None  # None for tickets the system opened (alarms)
+    device_id: str | None = None  # the device of an alarm's work order (the sensors' device ledger)
+    alarm_id: str | None = None
+
+
+class TicketAssigned(Event):
+    ticket_id: Id
+    site_id: Id
+    priority: str
+    assignee_staff_id: Id
+    assignee_user_id: str | None
+    by: str  # a user id, or "system" for automatic dispatch
+
+
+class TicketStatusChanged(Event):
+    ticket_id: Id
+    site_id: Id
+    action: str
+    from_status: str
+    to_status: str
+    by: str
+    reporter_user_id: str | None = None
+    device_id: str | None = None
+
+
+class TicketSlaBreached(Event):
+    ticket_id: Id
+    site_id: Id
+    priority: str
+    target: str  # response | resolution
+    due_at: IsoTime
+    assignee_staff_id: str | None
+
+
+# ------------------------------------------------------------------ payments (source courtyard.payments)
+
+
+class BillIssued(Event):
+    bill_id: Id
+    site_id: Id
+    unit_id: Id
+    period: str = Field(pattern=r"^\d{4}-(\d{2}|Q[1-4])$|^\d{4}$", description="2026-03, 2026-Q1 or 2026")
+    amount_due: Minor
+    currency: Currency
+    due_date: IsoDate
+
+
+class PaymentSucceeded(Event):
+    payment_id: Id
+    provider: str  # stripe | sandbox | (wechat | alipay later)
+    payer_user_id: str | None
+    site_id: Id
+    unit_ids: list[Id]
+    bill_ids: list[Id]
+    amount: Minor
+    currency: Currency
+    paid_at: IsoTime
+
+
+class PaymentFailed(Event):
+    payment_id: Id
+    provider: str
+    payer_user_id: str | None
+    bill_ids: list[Id]
+    amount: Minor
+    currency: Currency
+    reason: str = Field(max_length=200)
+
+
+class PaymentRefunded(Event):
+    payment_id: Id
+    refund_id: Id
+    provider: str
+    payer_user_id: str | None
+    amount: Minor
+    currency: Currency
+
+
+class PaymentOverdue(Event):
+    """One step of the arrears ladder for one bill (at most once per bill and step)."""
+
+    bill_id: Id
+    site_id: Id
+    unit_id: Id
+    period: str
+    step: str = Field(max_length=40, description="the ladder step, e.g. due_soon, overdue_3, formal_notice")
+    days_overdue: int  # negative before the due date
+    formal: bool  # the formal notice (催缴函) step
+    amount_due: Minor
+    currency: Currency
+    due_date: IsoDate
+
+
+# ------------------------------------------------------------------ visitors (source courtyard.visitors)
+
+
+class PassIssued(Event):
+    pass_id: Id
+    site_id: Id
+    unit_id: Id | None
+    host_user_id: str
+    visitor_name: str = Field(max_length=100)
+    visitor_phone_enc: str | None = None  # FieldCipher token (tenant-bound); None if no phone was given
+    share_url: str
+    valid_from: IsoTime
+    valid_until: IsoTime
+    entries_allowed: int
+
+
+class PassRevoked(Event):
+    pass_id: Id
+    site_id: Id
+    host_user_id: str
+    by: str
+
+
+class VisitorArrived(Event):
+    pass_id: Id
+    site_id: Id
+    unit_id: Id | None
+    host_user_id: str
+    visitor_name: str = Field(max_length=100)
+    gate_id: str | None
+    entry_number: int  # 1 for the first entry
+    arrived_at: IsoTime
+    offline: bool = False  # reported later by a gate that verified the pass offline
+
+
+# ------------------------------------------------------------------ sensors (source courtyard.sensors)
+
+
+class AlarmAction(BaseModel):
+    """The work order an alarm opens (tickets consumes it); absent when the rule only notifies."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    category: str
+    priority: str
+
+
+class AlarmRaised(Event):
+    """An alarm became active, or re-triggered while active (``repeat``: count and last time moved)."""
+
+    alarm_id: Id
+    rule_id: Id
+    rule_name: str = Field(max_length=120)
+    device_id: Id
+    device_kind: str
+    site_id: Id
+    building_id: str | None = None
+    unit_id: str | None = None
+    severity: Literal["critical", "major", "minor", "warning"]
+    kind: str = Field(max_length=64, description="what happened: threshold, event name or offline")
+    metric: str | None = None
+    value: float | str | None = None
+    threshold: float | None = None
+    count: int = 1
+    repeat: bool = False
+    action: AlarmAction | None = None
+    notify_roles: list[str] = Field(default_factory=list)
+    notify_residents: bool = False  # the building's residents (fire, smoke)
+
+
+class AlarmCleared(Event):
+    alarm_id: Id
+    rule_id: Id
+    device_id: Id
+    site_id: Id
+    building_id: str | None = None
+    severity: str
+    kind: str
+    cleared_by: str  # "system" or the user who cleared it by hand
+
+
+# ------------------------------------------------------------------ notifications
+
+
+class NoticePublished(Event):
+    notice_id: Id
+    priority: str
+    recipients: int
+
+
+# ------------------------------------------------------------------ the catalogue
+
+EVENTS: dict[str, tuple[str, type[Event]]] = {
+    model.__name__: (source, model)
+    for source, models in {
+        "courtyard.tickets": (TicketCreated, TicketAssigned, TicketStatusChanged, TicketSlaBreached),
+        "courtyard.payments": (BillIssued, PaymentSucceeded, PaymentFailed, PaymentRefunded, PaymentOverdue),
+        "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
+        "courtyard.sensors": (AlarmRaised, AlarmCleared),
+        "courtyard.notifications": (NoticePublished,),
+    }.items()
+    for model in models
+}
+"""detail type -> (source, model): what ``make schemas`` publishes and consumers look up."""
+
+
+class Envelope(BaseModel):
+    """An EventBridge event as an SQS target receives it in the message body."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    id: str = ""
+    source: str
+    detail_type: str = Field(alias="detail-type")
+    detail: dict[str, object]
+
+
+def parse_event(body: str) -> tuple[str, Event]:
+    """(detail type, detail model) of one SQS body; ValueError for an unknown type, source or a bad detail."""
+    envelope = Envelope.model_validate_json(body)
+    known = EVENTS.get(envelope.detail_type)
+    if known is None or known[0] != envelope.source:
+        raise ValueError(f"unknown event {envelope.source}/{envelope.detail_type}")
+    return envelope.detail_type, known[1].model_validate(envelope.detail)

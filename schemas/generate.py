@@ -84,11 +84,47 @@ def _use_error_body(operation: dict[str, Any]) -> None:
     responses["500"] = {"description": "Unexpected error; carries a request id", **error}
 
 
+def event_documents() -> dict[str, dict[str, Any]]:
+    """One JSON Schema per domain event of schemas/events.py, named by its detail type."""
+    from schemas.events import EVENTS
+
+    documents: dict[str, dict[str, Any]] = {}
+    for detail_type, (source, model) in sorted(EVENTS.items()):
+        schema = model.model_json_schema(mode="serialization")
+        # A producer always sends the envelope fields, defaults or not.
+        envelope = ["event_id", "tenant_id", "occurred_at"]
+        schema["required"] = envelope + [f for f in schema.get("required", []) if f not in envelope]
+        schema["properties"]["occurred_at"]["format"] = "date-time"
+        schema["$id"] = f"courtyard/events/{detail_type}.json"
+        schema["description"] = (
+            f"detail of `{detail_type}` (source `{source}`). " + (model.__doc__ or "").strip()
+        ).strip()
+        documents[detail_type] = schema
+    return documents
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def write_all() -> list[Path]:
-    written = []
     path = OUT / "openapi.json"
-    path.write_text(json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    written.append(path)
+    path.write_text(_dump(openapi_document()), encoding="utf-8")
+    return [path, *write_events()]
+
+
+def write_events() -> list[Path]:
+    written = []
+    events_dir = OUT / "events"
+    events_dir.mkdir(exist_ok=True)
+    documents = event_documents()
+    for stale in events_dir.glob("*.json"):
+        if stale.stem not in documents:
+            stale.unlink()
+    for detail_type, document in documents.items():
+        path = events_dir / f"{detail_type}.json"
+        path.write_text(_dump(document), encoding="utf-8")
+        written.append(path)
     return written
 
 

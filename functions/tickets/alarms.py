@@ -20,17 +20,18 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from courtyard.clock import Clock, to_iso
+from courtyard.clock import Clock
 from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from tickets import dispatch, sla
 from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind, TicketStatus
+from tickets.events import assigned_event, created_event
 from tickets.jobs import effective_settings, technicians
 from tickets.lifecycle import SYSTEM_USER_ID, TicketState
-from tickets.models import Id, Place, Ticket, TicketCreated, TimelineRecord
-from tickets.service import EffectiveSettings, assigned_event, dispatch_new, next_check
+from tickets.models import Id, Place, Ticket, TimelineRecord
+from tickets.service import EffectiveSettings, dispatch_new, next_check
 
 SOURCE = "courtyard.sensors"
 DETAIL_TYPE = "AlarmRaised"
@@ -67,7 +68,8 @@ class AlarmRaised(BaseModel):
     unit_id: Id | None = None
     severity: str = Field(min_length=1, max_length=32)
     kind: str = Field(min_length=1, max_length=64)
-    action: AlarmAction
+    # Absent when the rule only notifies: such an alarm opens no work order.
+    action: AlarmAction | None = None
 
     @field_validator("occurred_at")
     @classmethod
@@ -95,9 +97,9 @@ def parse(body: str) -> AlarmRaised:
 # ------------------------------------------------------------------ the pure rules
 
 
-def priority_of(alarm: AlarmRaised) -> Priority:
+def priority_of(alarm: AlarmRaised, action: AlarmAction) -> Priority:
     """A critical alarm is an emergency whatever its rule says; otherwise the rule's priority."""
-    return Priority.EMERGENCY if alarm.severity.lower() == CRITICAL else alarm.action.priority
+    return Priority.EMERGENCY if alarm.severity.lower() == CRITICAL else action.priority
 
 
 def description_of(alarm: AlarmRaised) -> str:
@@ -120,7 +122,9 @@ def new_ticket(
     ticket_id: str,
 ) -> NewTicket:
     """The ticket an alarm opens, dispatched like any ticket (the same steps as ``TicketService.create``)."""
-    priority = priority_of(alarm)
+    if alarm.action is None:
+        raise ValueError("an alarm without a work-order action opens no ticket")
+    priority = priority_of(alarm, alarm.action)
     category = alarm.action.category
     due = sla.due_times(priority, now, settings.targets, settings.calendar)
     state = TicketState.new(reporter_user_id=SYSTEM_USER_ID, priority=priority, created_at=now)
@@ -139,6 +143,8 @@ def new_ticket(
         filed_by_user_id=SYSTEM_USER_ID,
         version=1,
         updated_at=now,
+        device_id=alarm.device_id,
+        alarm_id=alarm.alarm_id,
     )
     note = f"opened by alarm {alarm.alarm_id}"
     timeline: list[TimelineRecord] = [
@@ -162,6 +168,7 @@ class Outcome(StrEnum):
     RAISED_AGAIN = "raised_again"
     DUPLICATE = "duplicate"  # this event was handled before
     IGNORED = "ignored"  # the alarm's ticket is closed or cancelled
+    NO_WORK_ORDER = "no_work_order"  # the rule only notifies
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +230,8 @@ class AlarmIntake:
 
     def handle(self, alarm: AlarmRaised) -> tuple[Outcome, str]:
         """Open the alarm's ticket, or add the re-raise to it: (what happened, the ticket id)."""
+        if alarm.action is None:
+            return Outcome.NO_WORK_ORDER, ""
         t = alarm.tenant_id
         claim = self._store.alarm(t, alarm.alarm_id)
         if claim is not None:
@@ -259,22 +268,7 @@ class AlarmIntake:
             tenant_id=t,
         )
         events: list[tuple[str, DomainEvent]] = [
-            (
-                "TicketCreated",
-                TicketCreated(
-                    tenant_id=t,
-                    occurred_at=now,
-                    ticket_id=ticket.ticket_id,
-                    site_id=place.site_id,
-                    unit_id=place.unit_id,
-                    kind=ticket.kind,
-                    category=ticket.category,
-                    priority=ticket.state.priority,
-                    respond_by=to_iso(ticket.respond_by),
-                    resolve_by=to_iso(ticket.resolve_by),
-                    assisted=False,
-                ),
-            )
+            ("TicketCreated", created_event(ticket, now, assisted=False))
         ]
         if new.technician is not None:
             events.append(("TicketAssigned", assigned_event(ticket, now, SYSTEM_USER_ID)))

@@ -23,20 +23,10 @@ from courtyard.errors import Conflict, DomainError
 from courtyard.events import DomainEvent
 from tickets import dispatch, lifecycle, sla
 from tickets.domain import TERMINAL_STATUSES, Action, Priority, TicketStatus
+from tickets.events import TicketSlaBreached, assigned_event, status_changed_event
 from tickets.lifecycle import SYSTEM_USER_ID, Actor, Assignee
-from tickets.models import (
-    Ticket,
-    TicketSettingsIn,
-    TicketStatusChanged,
-    TimelineRecord,
-)
-from tickets.service import (
-    DISPATCHABLE_ROLE,
-    EffectiveSettings,
-    assigned_event,
-    timeline_record,
-    with_state,
-)
+from tickets.models import Ticket, TicketSettingsIn, TimelineRecord
+from tickets.service import DISPATCHABLE_ROLE, EffectiveSettings, timeline_record, with_state
 from tickets.sla import Target
 
 REDISPATCH_NOTE = "re-dispatched"
@@ -49,15 +39,6 @@ _JUST_AFTER = timedelta(milliseconds=1)
 
 
 # ------------------------------------------------------------------ events
-
-
-class TicketSlaBreached(DomainEvent):
-    ticket_id: str
-    site_id: str
-    priority: Priority
-    target: Target  # response | resolution
-    due_at: str
-    assignee_staff_id: str | None
 
 
 class TicketEscalated(DomainEvent):
@@ -220,8 +201,8 @@ def plan(
                     occurred_at=now,
                     ticket_id=before.ticket_id,
                     site_id=before.place.site_id,
-                    priority=before.state.priority,
-                    target=target,
+                    priority=before.state.priority.value,
+                    target=target.value,
                     due_at=to_iso(due_at),
                     assignee_staff_id=before.state.assignee_staff_id,
                 ),
@@ -329,19 +310,6 @@ def next_check(
     if Target.RESOLUTION not in marked and clock.resolved_at is None:
         candidates.append(ticket.resolve_by + _JUST_AFTER)
     return min(candidates) if candidates else None
-
-
-def status_changed_event(before: Ticket, after: Ticket, action: Action, now: datetime) -> TicketStatusChanged:
-    return TicketStatusChanged(
-        tenant_id=before.tenant_id,
-        occurred_at=now,
-        ticket_id=before.ticket_id,
-        site_id=before.place.site_id,
-        action=action,
-        from_status=before.status,
-        to_status=after.status,
-        by=SYSTEM_USER_ID,
-    )
 
 
 # ------------------------------------------------------------------ tenant context, shared with alarms

@@ -206,6 +206,9 @@ class Ticket:
     # Follow-up after resolution (tickets.followup), each recorded once and carried through every save.
     return_visit: ReturnVisit | None = None
     quality_check: QualityCheck | None = None
+    # The device and alarm of a work order an alarm opened (the sensors' device ledger follows them).
+    device_id: str | None = None
+    alarm_id: str | None = None
 
     @property
     def status(self) -> TicketStatus:
@@ -413,36 +416,6 @@ class TicketSettingsOut(TicketSettingsIn):
 
 
 # ------------------------------------------------------------------ events
-
-
-class TicketCreated(DomainEvent):
-    ticket_id: str
-    site_id: str
-    unit_id: str | None
-    kind: TicketKind
-    category: Category
-    priority: Priority
-    respond_by: str
-    resolve_by: str
-    assisted: bool
-
-
-class TicketAssigned(DomainEvent):
-    ticket_id: str
-    site_id: str
-    priority: Priority
-    assignee_staff_id: str
-    assignee_user_id: str | None
-    by: str  # a user id, or "system" for automatic dispatch
-
-
-class TicketStatusChanged(DomainEvent):
-    ticket_id: str
-    site_id: str
-    action: Action
-    from_status: TicketStatus
-    to_status: TicketStatus
-    by: str
 
 
 class TicketRated(DomainEvent):

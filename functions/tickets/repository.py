@@ -368,6 +368,8 @@ def ticket_item(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any
         "building_id": ticket.place.building_id,
         "location": ticket.place.location,
         "skill": ticket.skill,
+        "device_id": ticket.device_id,
+        "alarm_id": ticket.alarm_id,
         "reporter_user_id": state.reporter_user_id,
         "reporter_resident_id": ticket.reporter_resident_id,
         "filed_by_user_id": ticket.filed_by_user_id,
@@ -463,6 +465,8 @@ def ticket_from_item(tenant_id: str, item: Mapping[str, Any]) -> Ticket:
         escalated_at=_text(item.get("escalated_at")),
         return_visit=_return_visit(item.get("return_visit")),
         quality_check=_quality_check(item.get("quality_check")),
+        device_id=_text(item.get("device_id")),
+        alarm_id=_text(item.get("alarm_id")),
     )
 
 

@@ -33,6 +33,7 @@ from tickets.domain import (
     default_category,
     effective_priority,
 )
+from tickets.events import assigned_event, created_event, status_changed_event
 from tickets.lifecycle import Actor, Assignee, TicketState
 from tickets.models import (
     Comment,
@@ -41,13 +42,10 @@ from tickets.models import (
     RatingCreate,
     Ticket,
     TicketActionRequest,
-    TicketAssigned,
     TicketCreate,
-    TicketCreated,
     TicketHistory,
     TicketRated,
     TicketSettingsIn,
-    TicketStatusChanged,
     TimelineRecord,
 )
 from tickets.repository import Claim, TicketQuery
@@ -272,22 +270,7 @@ class TicketService:
             },
         )
         events: list[tuple[str, DomainEvent]] = [
-            (
-                "TicketCreated",
-                TicketCreated(
-                    tenant_id=ctx.tenant_id,
-                    occurred_at=now,
-                    ticket_id=ticket_id,
-                    site_id=place.site_id,
-                    unit_id=place.unit_id,
-                    kind=ticket.kind,
-                    category=category,
-                    priority=priority,
-                    respond_by=to_iso(ticket.respond_by),
-                    resolve_by=to_iso(ticket.resolve_by),
-                    assisted=ctx.on_behalf_of is not None,
-                ),
-            )
+            ("TicketCreated", created_event(ticket, now, assisted=ctx.on_behalf_of is not None))
         ]
         if technician is not None:
             events.append(("TicketAssigned", assigned_event(ticket, now, lifecycle.SYSTEM_USER_ID)))
@@ -390,19 +373,7 @@ class TicketService:
             {"from": before.status.value, "to": after.status.value},
         )
         events: list[tuple[str, DomainEvent]] = [
-            (
-                "TicketStatusChanged",
-                TicketStatusChanged(
-                    tenant_id=ctx.tenant_id,
-                    occurred_at=now,
-                    ticket_id=ticket_id,
-                    site_id=after.place.site_id,
-                    action=request.action,
-                    from_status=before.status,
-                    to_status=after.status,
-                    by=ctx.user_id,
-                ),
-            )
+            ("TicketStatusChanged", status_changed_event(before, after, request.action, now, ctx.user_id))
         ]
         if request.action is Action.ASSIGN or (
             request.action is Action.REOPEN and after.status is TicketStatus.ASSIGNED
@@ -635,20 +606,6 @@ def timeline_record(entry: lifecycle.TimelineEntry) -> TimelineRecord:
         to_status=entry.to_status.value,
         note=entry.note,
         assignee_staff_id=entry.assignee_staff_id,
-    )
-
-
-def assigned_event(ticket: Ticket, now: datetime, by: str) -> TicketAssigned:
-    assert ticket.state.assignee_staff_id is not None
-    return TicketAssigned(
-        tenant_id=ticket.tenant_id,
-        occurred_at=now,
-        ticket_id=ticket.ticket_id,
-        site_id=ticket.place.site_id,
-        priority=ticket.state.priority,
-        assignee_staff_id=ticket.state.assignee_staff_id,
-        assignee_user_id=ticket.state.assignee_user_id,
-        by=by,
     )
 
 

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from schemas.generate import openapi_document
+from schemas.generate import event_documents, openapi_document
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,3 +23,17 @@ def test_errors_are_documented_with_the_error_body():
     assert document["paths"]["/me"]["get"]["responses"]["500"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorBody"
     }
+
+
+def test_committed_event_schemas_are_current():
+    documents = event_documents()
+    committed = {
+        p.stem: json.loads(p.read_text(encoding="utf-8"))
+        for p in (ROOT / "schemas" / "events").glob("*.json")
+    }
+    assert committed == documents, "run `make schemas` and commit schemas/events/*.json"
+
+
+def test_every_event_schema_requires_the_envelope_fields():
+    for detail_type, schema in event_documents().items():
+        assert schema["required"][:3] == ["event_id", "tenant_id", "occurred_at"], detail_type

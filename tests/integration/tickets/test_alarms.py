@@ -160,7 +160,11 @@ def test_an_alarm_on_the_bus_opens_one_dispatched_emergency_ticket_however_often
     assert ticket["respond_by"] == "2026-03-10T02:05:00.000Z"  # 5 minutes: an emergency
     assert "due_pk" in ticket  # the scheduled job watches it like any ticket
     assert [name for name, _ in published] == ["TicketCreated", "TicketAssigned"]
-    assert published[0][1]["tenant_id"] == world.tenant_id
+    created = published[0][1]
+    assert created["tenant_id"] == world.tenant_id
+    # The sensors' device ledger follows the work orders of a device; nobody is the "reporter" of an alarm.
+    assert (created["device_id"], created["alarm_id"]) == ("SMOKE-3F-01", "ALM-1")
+    assert created["reporter_user_id"] is None
 
     actions = [(e["action"], e["actor"]) for e in _timeline(call, world.people["desk"], ticket["ticket_id"])]
     assert actions == [("create", "system"), ("assign", "system")]
@@ -197,16 +201,40 @@ def test_a_re_raise_adds_to_the_open_tickets_timeline_once_per_event(
     assert len(_tickets(stack, world.tenant_id)) == 2
 
 
+def test_an_alarm_whose_rule_only_notifies_opens_no_work_order(
+    alarms: Deliver, world: Community, stack: Stack, published: Events
+) -> None:
+    assert alarms(envelope(detail(world, action=None))) == {"batchItemFailures": []}
+
+    assert _tickets(stack, world.tenant_id) == []
+    assert published == []
+
+
+def test_status_changes_of_an_alarm_work_order_name_its_device(
+    alarms: Deliver, call: Call, world: Community, stack: Stack, published: Events
+) -> None:
+    assert alarms(envelope(detail(world))) == {"batchItemFailures": []}
+    ticket_id = _tickets(stack, world.tenant_id)[0]["ticket_id"]
+
+    reply = call("POST", f"/tickets/{ticket_id}/actions", as_=world.people["desk"], body={"action": "resolve"})
+
+    assert reply.status == 200, reply.body
+    changed = [detail for name, detail in published if name == "TicketStatusChanged"]
+    assert [(c["to_status"], c["device_id"], c["reporter_user_id"]) for c in changed] == [
+        ("resolved", "SMOKE-3F-01", None)
+    ]
+
+
 def test_malformed_records_fail_alone_and_the_rest_succeed(
     alarms: Deliver, world: Community, seed: Callable[..., Community], stack: Stack
 ) -> None:
     other = seed("Other")
-    no_action = detail(world, alarm_id="ALM-X")
-    del no_action["action"]
+    no_device = detail(world, alarm_id="ALM-X")
+    del no_device["device_id"]
     bodies = [
         envelope(detail(world, alarm_id="ALM-OK", unit_id=world.units["a101"], severity="major")),
         "not json",
-        envelope(no_action),
+        envelope(no_device),
         envelope(detail(world, alarm_id="ALM-BADCAT", action={"category": "lava", "priority": "urgent"})),
         # Another tenant's site under this tenant: unknown here, never a ticket of either.
         envelope(detail(world, alarm_id="ALM-SITE", site_id=other.site_id)),

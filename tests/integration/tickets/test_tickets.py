@@ -266,6 +266,9 @@ def test_the_closed_loop_through_the_api(
     names = [name for name, _ in published]
     assert names.count("TicketStatusChanged") == 4
     assert "TicketRated" in names
+    # Each status change names the reporter, so notifications can tell them.
+    reporters = {d["reporter_user_id"] for name, d in published if name == "TicketStatusChanged"}
+    assert reporters == {li.user_id}
     item = next(i for i in tickets_items(stack) if i["sk"]["S"] == "TICKET")
     assert "due_pk" not in item
     assert "next_check_at" not in item

@@ -6,9 +6,12 @@ STAMP     := $(VENV)/.installed
 SAM_VENV  := .tools/sam
 SAM       := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
+CHECKOV_VENV  := .tools/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROOT      := $(CURDIR)
 
-.PHONY: demo test test-unit test-integration test-e2e lint bench schemas build up deploy clean venv
+.PHONY: demo test test-unit test-integration test-e2e lint bench schemas build up deploy clean venv \
+	reliability iac-scan
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +27,12 @@ $(SAM_STAMP):
 	$(PY) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install -q "aws-sam-cli>=1.120,<2"
 	touch $(SAM_STAMP)
+
+# checkov pins its own dependency tree: like SAM, it gets a tool environment of its own.
+$(CHECKOV_STAMP):
+	$(PY) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q "checkov>=3.2,<4"
+	touch $(CHECKOV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m infra.local demo
@@ -49,6 +58,13 @@ lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/cfn-lint template.yaml tests/e2e/probe/template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
 	@if [ -f ../shared/tools/house_rules.py ]; then $(BIN)/python ../shared/tools/house_rules.py .; fi
+
+# The promises under abuse (issue 9): run by CI after `make test`, bounded in time.
+reliability: iac-scan
+
+# An IaC security scan of template.yaml; every skipped check is explained in .checkov.yaml.
+iac-scan: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -10,8 +10,9 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +40,8 @@ class InvocationStats:
     cpu_ms: float = 0.0
     cold_starts: int = 0
     import_ms: list[float] = field(default_factory=list)
+    # AWS API calls the invocations made, by "service.Operation" (what an AWS bill charges per request).
+    aws_calls: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class FunctionWorker:
                 )
             self.stats.duration_ms += float(reply.get("duration_ms", 0.0))
             self.stats.cpu_ms += float(reply.get("cpu_ms", 0.0))
+            self.stats.aws_calls.update({str(k): int(v) for k, v in (reply.get("aws_calls") or {}).items()})
             if not reply.get("ok"):
                 self.stats.errors += 1
                 raise InvocationError(self.spec.function_id, reply.get("error") or {})
@@ -194,6 +198,13 @@ class FunctionPool:
     def stop(self) -> None:
         for worker in self.workers.values():
             worker.stop()
+
+    def metering(self) -> dict[str, InvocationStats]:
+        """Each function's invocations, duration and AWS calls so far (a copy)."""
+        return {
+            function_id: replace(worker.stats, aws_calls=Counter(worker.stats.aws_calls))
+            for function_id, worker in self.workers.items()
+        }
 
     def invoke(self, function_id: str, event: Mapping[str, Any], request_id: str | None = None) -> Any:
         try:

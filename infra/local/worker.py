@@ -3,6 +3,8 @@
 One process per function gives each function exactly its own environment, a real cold start, and
 serialised invocations (Powertools keeps the current event in module state, as one Lambda sandbox does).
 Protocol: requests on stdin, responses on the original stdout; the handler's own prints and logs go to stderr.
+Each reply also reports the AWS API calls the invocation made (by ``service.Operation``), so the local cloud
+can meter a workload the way an AWS bill would (bench/cost.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+import boto3
+
+from courtyard.aws_calls import count_aws_calls, install_dispatcher
 
 
 @dataclass
@@ -60,6 +66,9 @@ def main(argv: list[str]) -> int:
     protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the handler's stdout (EMF metrics, prints) joins its log
     sys.stdout = sys.stderr
+    # Before the handler's import, so that clients it builds at import time from boto3's default session
+    # are metered too (a client copies its session's event hooks when it is created).
+    install_dispatcher(boto3._get_default_session().events)
     started = time.perf_counter()
     try:
         handler = _load(handler_path)
@@ -73,16 +82,18 @@ def main(argv: list[str]) -> int:
             function_name, memory_mb, timeout_s, aws_request_id=request["request_id"]
         )
         wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            result = handler(request["event"], context)
-            reply: dict[str, Any] = {"ok": True, "result": result}
-        except Exception as error:
-            traceback.print_exc()
-            reply = {"ok": False, "error": _error(error)}
+        with count_aws_calls() as calls:
+            try:
+                result = handler(request["event"], context)
+                reply: dict[str, Any] = {"ok": True, "result": result}
+            except Exception as error:
+                traceback.print_exc()
+                reply = {"ok": False, "error": _error(error)}
         reply.update(
             id=request["id"],
             duration_ms=round((time.perf_counter() - wall) * 1000, 3),
             cpu_ms=round((time.process_time() - cpu) * 1000, 3),
+            aws_calls={f"{service}.{op}": n for (service, op), n in calls.by_operation().items()},
         )
         _reply(protocol_out, reply)
     return 0

@@ -68,6 +68,18 @@ def test_function_environments_are_kept_apart(probe: LocalCloud):
     assert probe_records(probe, "sqs-env")[0] == {"ONLY_QUEUE": "queue-value", "ONLY_API": None}
 
 
+def test_workers_meter_invocations_and_the_aws_calls_they_make(probe: LocalCloud):
+    assert probe.pool is not None
+    before = probe.pool.metering()["QueueProbeFunction"]
+    record = {"messageId": "metered", "body": "metered", "attributes": {"ApproximateReceiveCount": "1"}}
+    probe.invoke("QueueProbeFunction", {"Records": [record]})
+
+    after = probe.pool.metering()["QueueProbeFunction"]
+
+    assert after.invocations == before.invocations + 1
+    assert after.aws_calls["dynamodb.PutItem"] >= before.aws_calls["dynamodb.PutItem"] + 1
+
+
 def test_sqs_partial_failure_retry_and_redrive_to_dlq(probe: LocalCloud):
     assert probe.stack is not None
     sqs = probe.client("sqs")

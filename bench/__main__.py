@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import logging
@@ -13,6 +14,8 @@ from pathlib import Path
 from bench import cold_import, imports, requests
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+# Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
+FEATURE_BENCHES: tuple[str, ...] = ("visitors",)
 
 
 def main() -> int:
@@ -40,9 +43,19 @@ def main() -> int:
         f"  {bulk.rows:>6} {bulk.validate_s:>11.2f} {bulk.validate_rows_per_s:>8.0f} "
         f"{bulk.commit_s:>9.2f} {bulk.commit_rows_per_s:>8.0f}"
     )
+    features: dict[str, object] = {}
+    for name in FEATURE_BENCHES:
+        module = importlib.import_module(f"bench.{name}")
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = module.run()
+        print()
+        for line in module.table(result):
+            print(line)
+        features[name] = asdict(result)
     RESULTS.write_text(
         json.dumps(
             {
+                **features,
                 "cold_import": [asdict(r) for r in cold],
                 "requests": [asdict(r) for r in routes],
                 "import": {

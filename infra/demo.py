@@ -9,6 +9,7 @@ Exits non-zero if any check fails.
 
 from __future__ import annotations
 
+import importlib
 import time
 import uuid
 from collections import Counter
@@ -19,6 +20,10 @@ from directory.imports.sample import messy_sample
 from infra.http import HttpResponse, post_form, request
 from infra.local.cloud import STATE_DIR, LocalCloud, wait_for
 from infra.seed import FIRM_ROLES, PLATFORM, DemoData, seed_stack, sign_in
+
+# The features' own chapters (infra/demo_<feature>.py), in story order: notifications last, because it shows
+# the messages the earlier steps produced.
+CHAPTERS: tuple[str, ...] = ("visitors",)
 
 
 class DemoFailed(Exception):
@@ -95,6 +100,8 @@ def run_demo(state_dir: Path = STATE_DIR) -> int:
         unit_id = _import(story, manager_token, site_id)
         _invite(story, manager_token, unit_id, tenant_id)
         _repair(story, demo)
+        for chapter in CHAPTERS:
+            importlib.import_module(f"infra.demo_{chapter}").chapter(story, demo)
         _isolation(story, demo)
         _audit(story)
     print(f"\n== Demo passed: {story.checks} checks")

@@ -25,7 +25,8 @@ SYSTEM_ACTOR = "system"
 PLATFORM_TENANT = "_platform"
 
 _PERSONAL_PATTERNS = (
-    re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)"),  # mainland mobile number
+    # Mainland mobile number, standing alone: the digits inside a UUID's hex group (a user id) are not one.
+    re.compile(r"(?<![0-9A-Za-z])(?:\+?86)?1[3-9]\d{9}(?![0-9A-Za-z])"),
     re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"),  # resident ID number
     re.compile(r"[\u4e00-\u9fff][A-Z][·\s-]?[A-Z0-9]{5,6}(?![A-Za-z0-9])"),  # licence plate
 )

@@ -365,11 +365,15 @@ def test_create_tables_only(moto: None) -> None:
     names = create_tables_from_template(
         ROOT / "template.yaml", {"AuditTable": "audit-under-test"}, stack_name="tables-only"
     )
+    tables = [
+        logical_id
+        for logical_id, resource in load_template(ROOT / "template.yaml").resources.items()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    ]
+    assert {"AuditTable", "IdempotencyTable", "DirectoryTable", "TicketsTable"} <= set(tables)
     assert names == {
-        "AuditTable": "audit-under-test",
-        "IdempotencyTable": "tables-only-IdempotencyTable",
-        "DirectoryTable": "tables-only-DirectoryTable",
-        "TicketsTable": "tables-only-TicketsTable",
+        logical_id: "audit-under-test" if logical_id == "AuditTable" else f"tables-only-{logical_id}"
+        for logical_id in tables
     }
     dynamodb = client("dynamodb")
     for name in names.values():

@@ -216,7 +216,8 @@ def test_status_changes_of_an_alarm_work_order_name_its_device(
     assert alarms(envelope(detail(world))) == {"batchItemFailures": []}
     ticket_id = _tickets(stack, world.tenant_id)[0]["ticket_id"]
 
-    reply = call("POST", f"/tickets/{ticket_id}/actions", as_=world.people["desk"], body={"action": "resolve"})
+    desk = world.people["desk"]
+    reply = call("POST", f"/tickets/{ticket_id}/actions", as_=desk, body={"action": "resolve"})
 
     assert reply.status == 200, reply.body
     changed = [detail for name, detail in published if name == "TicketStatusChanged"]

@@ -89,6 +89,7 @@ def test_a_tenant_differing_from_the_callers_is_refused():
     [
         {"phone": "13812345678"},
         {"old": "+8613812345678"},
+        {"note": "call 13812345678 after six"},
         {"note": "id 11010119900307123X"},
         {"plates": ["粤B·12345"]},
         {"phone": 13812345678},
@@ -109,6 +110,8 @@ def test_field_names_counts_and_ids_are_fine():
         "count": 3,
         "unit_id": "01HZX3Y4K5M6N7P8Q9R0S1T2V3",
         "at": 1767225600,
+        # A Cognito sub whose last group holds 11 digits that read like a mobile number.
+        "on_behalf_of": "5b1f2c3d-9e8f-4a7b-8c6d-a13812345678",
     }
     writer(client).record(MANAGER, "a", "r", details=details)
     assert len(client.puts) == 1

@@ -1,0 +1,1 @@
+"""Visitor passes: signed QR passes, gate checks online and offline, entry limits, revocation, visit log."""

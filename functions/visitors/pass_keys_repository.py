@@ -1,0 +1,83 @@
+"""The pass signing keys in KMS: Sign for new passes, GetPublicKey once per cold start for verification.
+
+KMS signs in ``RAW`` mode (KMS hashes the short signing input itself): a token's signing input is well under
+KMS's 4 KB message limit, and moto computes ``DIGEST``-mode signatures over the digest's digest, so ``RAW`` is
+the mode that is right on both.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from courtyard import aws
+from visitors.tokens import key_id, public_jwk
+
+SIGNING_ALGORITHM = "ECDSA_SHA_256"
+
+
+class KmsPassKeys:
+    """The current signing key plus the retired keys whose passes may still be valid (rotation)."""
+
+    def __init__(self, signing_key_id: str, retired_key_ids: Sequence[str] = (), client: Any | None = None):
+        self._signing_key_id = signing_key_id
+        self._retired = [k for k in retired_key_ids if k and k != signing_key_id]
+        self._client = client
+        self._lock = threading.Lock()
+        self._public: dict[str, ec.EllipticCurvePublicKey] | None = None
+        self._kid: str | None = None
+
+    @property
+    def client(self) -> Any:
+        return self._client if self._client is not None else aws.client("kms")
+
+    # -------------------------------------------------------------- Signer
+
+    @property
+    def key_id(self) -> str:
+        """The ``kid`` of the current signing key (its JWK thumbprint)."""
+        self._load()
+        assert self._kid is not None
+        return self._kid
+
+    def sign_der(self, message: bytes) -> bytes:
+        response = self.client.sign(
+            KeyId=self._signing_key_id,
+            Message=message,
+            MessageType="RAW",
+            SigningAlgorithm=SIGNING_ALGORITHM,
+        )
+        return bytes(response["Signature"])
+
+    # -------------------------------------------------------------- verification keys
+
+    def public_keys(self) -> dict[str, ec.EllipticCurvePublicKey]:
+        """kid -> public key of every key that may have signed a still-valid pass; fetched once."""
+        return self._load()
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [public_jwk(key) for key in self._load().values()]}
+
+    def _load(self) -> dict[str, ec.EllipticCurvePublicKey]:
+        with self._lock:
+            if self._public is None:
+                keys: dict[str, ec.EllipticCurvePublicKey] = {}
+                for index, kms_key_id in enumerate([self._signing_key_id, *self._retired]):
+                    public = self._fetch(kms_key_id)
+                    kid = key_id(public)
+                    keys[kid] = public
+                    if index == 0:
+                        self._kid = kid
+                self._public = keys
+            return self._public
+
+    def _fetch(self, kms_key_id: str) -> ec.EllipticCurvePublicKey:
+        response = self.client.get_public_key(KeyId=kms_key_id)
+        key = load_der_public_key(bytes(response["PublicKey"]))
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise ValueError(f"pass key {kms_key_id} is not an elliptic-curve key")
+        return key

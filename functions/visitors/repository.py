@@ -1,0 +1,476 @@
+"""Passes, the visit log, the blocklist, idempotency claims and settings in the visitors table.
+
+Counting is one conditional UpdateItem on the pass item (``entries_used < entries_allowed``, still active):
+DynamoDB applies updates to one item one at a time, so concurrent scans at any number of gates can never
+take more entries than the pass allows. Offline uploads add their scan id to the pass's ``offline_scans`` set
+in the same update, which makes a re-uploaded batch count nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from courtyard.clock import epoch, parse_iso, to_iso
+from courtyard.dynamo import Page, is_conditional_failure
+from courtyard.errors import Conflict
+from courtyard.table import Table, deserialize, serialize
+from visitors import keys
+from visitors.models import (
+    BlockEntry,
+    BlockKind,
+    Claim,
+    Direction,
+    EntryRecord,
+    PassKind,
+    PassStatus,
+    Reason,
+    Recurrence,
+    Verdict,
+    VisitorPass,
+)
+
+_NEW = "attribute_not_exists(pk)"
+
+
+@dataclass(frozen=True, slots=True)
+class CountOutcome:
+    """What one attempt to take an entry did: counted (with its number), or why not."""
+
+    counted: bool
+    visitor_pass: VisitorPass | None
+    entry_number: int | None = None
+    duplicate: bool = False
+
+
+class VisitorsRepository:
+    def __init__(self, table: Table, idempotency_hours: int = 24) -> None:
+        self._table = table
+        self._idempotency = timedelta(hours=idempotency_hours)
+
+    # -------------------------------------------------------------- passes
+
+    def get(self, tenant_id: str, pass_id: str, *, consistent: bool = False) -> VisitorPass | None:
+        item = self._table.get(keys.visitor_pass(tenant_id, pass_id), consistent=consistent)
+        return pass_from_item(tenant_id, item) if item else None
+
+    def create(
+        self, visitor_pass: VisitorPass, retention: timedelta, claim: tuple[str, str, str] | None
+    ) -> None:
+        """The pass (and its idempotency claim) in one transaction; a taken claim is a Conflict."""
+        actions = [self._table.put_action(pass_item(visitor_pass, retention), _NEW)]
+        if claim is not None:
+            user_id, key_digest, request_digest = claim
+            expires = visitor_pass.created_at + self._idempotency
+            actions.append(
+                self._table.put_action(
+                    {
+                        **keys.claim(visitor_pass.tenant_id, user_id, key_digest),
+                        "entity": "idempotency_claim",
+                        "pass_id": visitor_pass.pass_id,
+                        "request_digest": request_digest,
+                        "ttl": epoch(expires),
+                    },
+                    _NEW,
+                )
+            )
+        self._table.transact(actions, conflict="this Idempotency-Key was used for another pass")
+
+    def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None:
+        item = self._table.get(keys.claim(tenant_id, user_id, key_digest), consistent=True)
+        return Claim(str(item["pass_id"]), str(item["request_digest"])) if item else None
+
+    def revoke(self, tenant_id: str, pass_id: str, by: str, at: datetime) -> VisitorPass:
+        """Mark the pass revoked; a pass already revoked is a Conflict."""
+        item = self._table.update(
+            keys.visitor_pass(tenant_id, pass_id),
+            "SET #status = :revoked, revoked_at = :at, revoked_by = :by",
+            {
+                ":revoked": PassStatus.REVOKED.value,
+                ":active": PassStatus.ACTIVE.value,
+                ":at": to_iso(at),
+                ":by": by,
+            },
+            names={"#status": "status"},
+            condition="#status = :active",
+            conflict="the pass is already revoked",
+        )
+        return pass_from_item(tenant_id, item)
+
+    def host_page(self, tenant_id: str, user_id: str, limit: int, cursor: str | None) -> Page[VisitorPass]:
+        page = self._table.query_page(
+            tenant_id,
+            partition=keys.host_index(tenant_id, user_id),
+            index="gsi1",
+            limit=limit,
+            cursor=cursor,
+            scope=f"passes:host:{user_id}",
+            forward=False,
+        )
+        return Page([pass_from_item(tenant_id, i) for i in page.items], page.next_cursor)
+
+    def site_page(self, tenant_id: str, site_id: str, limit: int, cursor: str | None) -> Page[VisitorPass]:
+        """A community's passes, newest first (gsi2; the kernel's pages cover the table and gsi1 only)."""
+        scope = f"passes:site:{site_id}"
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "gsi2",
+            "KeyConditionExpression": "gsi2pk = :pk",
+            "ExpressionAttributeValues": serialize({":pk": keys.site_passes_index(tenant_id, site_id)}),
+            "ScanIndexForward": False,
+            "Limit": max(1, min(limit, 100)),
+        }
+        start = self._table.cursors.decode(tenant_id, cursor, scope=scope)
+        if start:
+            params["ExclusiveStartKey"] = serialize(start)
+        response = self._table.client.query(**params)
+        last = response.get("LastEvaluatedKey")
+        return Page(
+            [pass_from_item(tenant_id, deserialize(i)) for i in response.get("Items", [])],
+            self._table.cursors.encode(tenant_id, deserialize(last), scope=scope) if last else None,
+        )
+
+    def passes_for_plate(
+        self, tenant_id: str, site_id: str, plate_digest: str, ending_after: datetime
+    ) -> list[VisitorPass]:
+        """The community's passes for a plate that end after ``ending_after`` (gsi3, soonest end first)."""
+        response = self._table.client.query(
+            TableName=self._table.name,
+            IndexName="gsi3",
+            KeyConditionExpression="gsi3pk = :pk AND gsi3sk >= :after",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.plate_index(tenant_id, site_id, plate_digest)},
+                ":after": {"S": to_iso(ending_after)},
+            },
+            Limit=20,
+        )
+        return [pass_from_item(tenant_id, deserialize(i)) for i in response.get("Items", [])]
+
+    # -------------------------------------------------------------- counting
+
+    def take_entry(self, tenant_id: str, pass_id: str, at: datetime) -> CountOutcome:
+        """Count one entry if one is left and the pass is active; otherwise return the pass as it is."""
+        try:
+            item = self._table.client.update_item(
+                TableName=self._table.name,
+                Key={k: {"S": v} for k, v in keys.visitor_pass(tenant_id, pass_id).items()},
+                UpdateExpression="SET entries_used = entries_used + :one, last_entry_at = :at",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND entries_used < entries_allowed AND #status = :active"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":at": {"S": to_iso(at)},
+                    ":active": {"S": PassStatus.ACTIVE.value},
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+            return CountOutcome(False, self.get(tenant_id, pass_id, consistent=True))
+        counted = pass_from_item(tenant_id, deserialize(item))
+        return CountOutcome(True, counted, counted.entries_used)
+
+    def take_offline_entry(self, tenant_id: str, pass_id: str, scan_id: str, at: datetime) -> CountOutcome:
+        """Count an uploaded entry once per ``scan_id``; past the limit it is recorded as over-use instead."""
+        key = {k: {"S": v} for k, v in keys.visitor_pass(tenant_id, pass_id).items()}
+        values = {
+            ":one": {"N": "1"},
+            ":sid": {"S": scan_id},
+            ":sids": {"SS": [scan_id]},
+            ":at": {"S": to_iso(at)},
+        }
+        try:
+            item = self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key,
+                UpdateExpression=(
+                    "SET entries_used = entries_used + :one, last_entry_at = :at ADD offline_scans :sids"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND entries_used < entries_allowed"
+                    " AND NOT contains(offline_scans, :sid)"
+                ),
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+        else:
+            counted = pass_from_item(tenant_id, deserialize(item))
+            return CountOutcome(True, counted, counted.entries_used)
+        # The limit was reached (or this scan was counted before): record over-use once per scan.
+        try:
+            self._table.client.update_item(
+                TableName=self._table.name,
+                Key=key,
+                UpdateExpression="ADD overuse :one, offline_scans :sids",
+                ConditionExpression="attribute_exists(pk) AND NOT contains(offline_scans, :sid)",
+                ExpressionAttributeValues={k: v for k, v in values.items() if k != ":at"},
+            )
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+            return CountOutcome(False, self.get(tenant_id, pass_id, consistent=True), duplicate=True)
+        return CountOutcome(False, self.get(tenant_id, pass_id, consistent=True))
+
+    # -------------------------------------------------------------- visit log
+
+    def log(self, entry: EntryRecord, day: str, retention: timedelta, *, only_new: bool = False) -> bool:
+        """Write one log line; with ``only_new`` an existing line (a re-upload) is kept and False returned."""
+        try:
+            self._table.put(entry_item(entry, day, retention), condition=_NEW if only_new else None)
+        except Conflict:
+            return False
+        return True
+
+    def visits_page(
+        self, tenant_id: str, site_id: str, day: str, limit: int, cursor: str | None
+    ) -> Page[EntryRecord]:
+        page = self._table.query_page(
+            tenant_id,
+            partition=keys.visits(tenant_id, site_id, day),
+            limit=limit,
+            cursor=cursor,
+            scope=f"visits:{site_id}:{day}",
+        )
+        return Page([entry_from_item(tenant_id, i) for i in page.items], page.next_cursor)
+
+    def visits_all(self, tenant_id: str, site_id: str, day: str) -> list[EntryRecord]:
+        items = self._table.query_all(partition=keys.visits(tenant_id, site_id, day))
+        return [entry_from_item(tenant_id, i) for i in items]
+
+    def pass_entries(self, tenant_id: str, pass_id: str, limit: int, cursor: str | None) -> Page[EntryRecord]:
+        page = self._table.query_page(
+            tenant_id,
+            partition=keys.pass_log_index(tenant_id, pass_id),
+            index="gsi1",
+            limit=limit,
+            cursor=cursor,
+            scope=f"passlog:{pass_id}",
+        )
+        return Page([entry_from_item(tenant_id, i) for i in page.items], page.next_cursor)
+
+    # -------------------------------------------------------------- blocklist
+
+    def block(self, entry: BlockEntry) -> None:
+        self._table.put(
+            {
+                **keys.block_entry(entry.tenant_id, entry.site_id, entry.kind.value, entry.digest),
+                "entity": "block",
+                "entry_id": entry.entry_id,
+                "site_id": entry.site_id,
+                "kind": entry.kind.value,
+                "digest": entry.digest,
+                "value_enc": entry.value_enc,
+                "value_masked": entry.value_masked,
+                "reason": entry.reason,
+                "created_by": entry.created_by,
+                "created_at": to_iso(entry.created_at),
+            },
+            condition=_NEW,
+            conflict="this visitor is already on the blocklist",
+        )
+
+    def blocklist(self, tenant_id: str, site_id: str) -> list[BlockEntry]:
+        items = self._table.query_all(partition=keys.blocklist(tenant_id, site_id))
+        return [_block(tenant_id, i) for i in items]
+
+    def unblock(self, entry: BlockEntry) -> None:
+        self._table.client.delete_item(
+            TableName=self._table.name,
+            Key={
+                k: {"S": v}
+                for k, v in keys.block_entry(
+                    entry.tenant_id, entry.site_id, entry.kind.value, entry.digest
+                ).items()
+            },
+        )
+
+    def blocked(self, tenant_id: str, site_id: str, digests: Sequence[tuple[BlockKind, str]]) -> bool:
+        """Is any of these (kind, digest) on the community's blocklist? One batch read."""
+        wanted = [keys.block_entry(tenant_id, site_id, kind.value, digest) for kind, digest in digests]
+        return bool(wanted) and bool(self._table.get_many(wanted))
+
+    # -------------------------------------------------------------- settings
+
+    def settings(self, tenant_id: str) -> dict[str, Any] | None:
+        item = self._table.get(keys.settings(tenant_id))
+        return dict(item["document"]) if item else None
+
+    def put_settings(self, tenant_id: str, document: dict[str, Any], by: str, at: datetime) -> None:
+        self._table.put(
+            {**keys.settings(tenant_id), "document": document, "updated_by": by, "updated_at": to_iso(at)}
+        )
+
+
+# ------------------------------------------------------------------ item mapping
+
+
+def pass_item(p: VisitorPass, retention: timedelta) -> dict[str, Any]:
+    created = to_iso(p.created_at)
+    item: dict[str, Any] = {
+        **keys.visitor_pass(p.tenant_id, p.pass_id),
+        "entity": "pass",
+        "tenant_id": p.tenant_id,
+        "pass_id": p.pass_id,
+        "site_id": p.site_id,
+        "unit_id": p.unit_id,
+        "unit_label": p.unit_label,
+        "host_user_id": p.host_user_id,
+        "issued_by": p.issued_by,
+        "kind": p.kind.value,
+        "visitor_name": p.visitor_name,
+        "visitor_phone_enc": p.visitor_phone_enc,
+        "visitor_plate_enc": p.visitor_plate_enc,
+        "phone_digest": p.phone_digest,
+        "plate_digest": p.plate_digest,
+        "phone_masked": p.phone_masked,
+        "plate_masked": p.plate_masked,
+        "gates": list(p.gates) or None,
+        "valid_from": to_iso(p.valid_from),
+        "valid_until": to_iso(p.valid_until),
+        "entries_allowed": p.entries_allowed,
+        "entries_used": p.entries_used,
+        "status": p.status.value,
+        "note": p.note,
+        "token": p.token,
+        "kid": p.kid,
+        "created_at": created,
+        "gsi1pk": keys.host_index(p.tenant_id, p.host_user_id),
+        "gsi1sk": f"{created}#{p.pass_id}",
+        "gsi2pk": keys.site_passes_index(p.tenant_id, p.site_id),
+        "gsi2sk": f"{created}#{p.pass_id}",
+        "ttl": epoch(p.valid_until + retention),
+    }
+    if p.recurrence is not None:
+        item["recurrence"] = {
+            "days": list(p.recurrence.days),
+            "start": p.recurrence.start.strftime("%H:%M"),
+            "end": p.recurrence.end.strftime("%H:%M"),
+        }
+    if p.plate_digest:
+        item["gsi3pk"] = keys.plate_index(p.tenant_id, p.site_id, p.plate_digest)
+        item["gsi3sk"] = f"{to_iso(p.valid_until)}#{p.pass_id}"
+    return item
+
+
+def pass_from_item(tenant_id: str, item: dict[str, Any]) -> VisitorPass:
+    recurrence = item.get("recurrence")
+    return VisitorPass(
+        tenant_id=tenant_id,
+        pass_id=str(item["pass_id"]),
+        site_id=str(item["site_id"]),
+        unit_id=_opt(item.get("unit_id")),
+        unit_label=_opt(item.get("unit_label")),
+        host_user_id=str(item["host_user_id"]),
+        issued_by=str(item["issued_by"]),
+        kind=PassKind(str(item["kind"])),
+        visitor_name=str(item["visitor_name"]),
+        valid_from=parse_iso(str(item["valid_from"])),
+        valid_until=parse_iso(str(item["valid_until"])),
+        entries_allowed=int(item["entries_allowed"]),
+        entries_used=int(item.get("entries_used", 0)),
+        status=PassStatus(str(item["status"])),
+        created_at=parse_iso(str(item["created_at"])),
+        token=str(item["token"]),
+        kid=str(item["kid"]),
+        gates=tuple(str(g) for g in item.get("gates") or ()),
+        recurrence=Recurrence(
+            days=[int(d) for d in recurrence["days"]],
+            start=time.fromisoformat(str(recurrence["start"])),
+            end=time.fromisoformat(str(recurrence["end"])),
+        )
+        if recurrence
+        else None,
+        note=_opt(item.get("note")),
+        visitor_phone_enc=_opt(item.get("visitor_phone_enc")),
+        visitor_plate_enc=_opt(item.get("visitor_plate_enc")),
+        phone_digest=_opt(item.get("phone_digest")),
+        plate_digest=_opt(item.get("plate_digest")),
+        phone_masked=_opt(item.get("phone_masked")),
+        plate_masked=_opt(item.get("plate_masked")),
+        revoked_at=parse_iso(str(item["revoked_at"])) if item.get("revoked_at") else None,
+        revoked_by=_opt(item.get("revoked_by")),
+        overuse=int(item.get("overuse", 0)),
+    )
+
+
+def entry_item(e: EntryRecord, day: str, retention: timedelta) -> dict[str, Any]:
+    sort = f"{to_iso(e.scanned_at)}#{e.scan_id}"
+    item: dict[str, Any] = {
+        "pk": keys.visits(e.tenant_id, e.site_id, day),
+        "sk": sort,
+        "entity": "visit",
+        "scan_id": e.scan_id,
+        "site_id": e.site_id,
+        "scanned_at": to_iso(e.scanned_at),
+        "gate_id": e.gate_id,
+        "direction": e.direction.value,
+        "verdict": e.verdict.value,
+        "reason": e.reason.value if e.reason else None,
+        "by": e.by,
+        "pass_id": e.pass_id,
+        "visitor_name": e.visitor_name,
+        "unit_id": e.unit_id,
+        "unit_label": e.unit_label,
+        "entry_number": e.entry_number,
+        "plate_masked": e.plate_masked,
+        "offline": e.offline,
+        "overuse": e.overuse,
+        "flags": list(e.flags) or None,
+        "ttl": epoch(e.scanned_at + retention),
+    }
+    if e.pass_id:
+        item["gsi1pk"] = keys.pass_log_index(e.tenant_id, e.pass_id)
+        item["gsi1sk"] = sort
+    return item
+
+
+def entry_from_item(tenant_id: str, item: dict[str, Any]) -> EntryRecord:
+    return EntryRecord(
+        tenant_id=tenant_id,
+        site_id=str(item["site_id"]),
+        scan_id=str(item["scan_id"]),
+        scanned_at=parse_iso(str(item["scanned_at"])),
+        gate_id=str(item["gate_id"]),
+        direction=Direction(str(item["direction"])),
+        verdict=Verdict(str(item["verdict"])),
+        reason=Reason(str(item["reason"])) if item.get("reason") else None,
+        by=str(item.get("by", "")),
+        pass_id=_opt(item.get("pass_id")),
+        visitor_name=_opt(item.get("visitor_name")),
+        unit_id=_opt(item.get("unit_id")),
+        unit_label=_opt(item.get("unit_label")),
+        entry_number=int(item["entry_number"]) if item.get("entry_number") is not None else None,
+        plate_masked=_opt(item.get("plate_masked")),
+        offline=bool(item.get("offline", False)),
+        overuse=bool(item.get("overuse", False)),
+        flags=tuple(str(f) for f in item.get("flags") or ()),
+    )
+
+
+def _block(tenant_id: str, item: dict[str, Any]) -> BlockEntry:
+    return BlockEntry(
+        tenant_id=tenant_id,
+        site_id=str(item["site_id"]),
+        entry_id=str(item["entry_id"]),
+        kind=BlockKind(str(item["kind"])),
+        digest=str(item["digest"]),
+        value_enc=str(item["value_enc"]),
+        value_masked=str(item.get("value_masked", "")),
+        reason=_opt(item.get("reason")),
+        created_by=str(item.get("created_by", "")),
+        created_at=parse_iso(str(item["created_at"])),
+    )
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -1,0 +1,91 @@
+"""The gate's rules, pure: what a token, a pass and the clock say about one scan, and a pass's window.
+
+Order of the checks (the first failing one is the reason): signature -> tenant and community -> gate ->
+window (60 s tolerance either side for gate clocks) -> the pass record (unknown, revoked) -> recurring hours
+-> blocklist -> remaining entries. The last is decided by the atomic counter, not here, so concurrent scans
+cannot both take the last entry. An ``out`` scan never consumes an entry and is not refused for window or
+entries: nobody is kept inside a community because their pass ran out while they were there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from visitors.models import Direction, PassStatus, Reason, Recurrence, VisitorPass
+from visitors.tokens import PassClaims
+
+CLOCK_TOLERANCE = timedelta(seconds=60)
+
+
+def token_reason(
+    claims: PassClaims, *, tenant_id: str, site_id: str, gate_id: str, now: datetime, direction: Direction
+) -> Reason | None:
+    """What the signed claims alone refuse (no database read): another firm, community or gate, the window."""
+    if claims.tenant_id != tenant_id or claims.site_id != site_id:
+        return Reason.WRONG_SITE
+    if claims.gates and gate_id not in claims.gates:
+        return Reason.WRONG_SITE
+    if direction is Direction.OUT:
+        return None
+    return window_reason(
+        datetime.fromtimestamp(claims.not_before, now.tzinfo),
+        datetime.fromtimestamp(claims.expires, now.tzinfo),
+        now,
+    )
+
+
+def window_reason(valid_from: datetime, valid_until: datetime, now: datetime) -> Reason | None:
+    if now < valid_from - CLOCK_TOLERANCE:
+        return Reason.NOT_YET_VALID
+    if now > valid_until + CLOCK_TOLERANCE:
+        return Reason.EXPIRED
+    return None
+
+
+def pass_reason(
+    visitor_pass: VisitorPass, *, now: datetime, timezone: str, blocked: bool, direction: Direction
+) -> Reason | None:
+    """What the stored pass refuses before counting: revocation, recurring hours, the blocklist."""
+    if visitor_pass.status is PassStatus.REVOKED:
+        # A revoked pass still lets its visitor out.
+        return None if direction is Direction.OUT else Reason.REVOKED
+    if direction is Direction.OUT:
+        return None
+    window = window_reason(visitor_pass.valid_from, visitor_pass.valid_until, now)
+    if window is not None:
+        return window
+    if visitor_pass.recurrence is not None and not in_recurring_hours(visitor_pass.recurrence, now, timezone):
+        # Outside this week's hours: the pass becomes valid again at its next slot.
+        return Reason.NOT_YET_VALID
+    if blocked:
+        return Reason.BLOCKED
+    if visitor_pass.entries_used >= visitor_pass.entries_allowed:
+        return Reason.EXHAUSTED
+    return None
+
+
+def in_recurring_hours(recurrence: Recurrence, now: datetime, timezone: str) -> bool:
+    """Is ``now`` (with the gate tolerance) inside one of the pass's weekly slots, in the tenant's zone?"""
+    zone = ZoneInfo(timezone)
+    for instant in (now, now - CLOCK_TOLERANCE, now + CLOCK_TOLERANCE):
+        local = instant.astimezone(zone)
+        if local.isoweekday() in recurrence.days and recurrence.start <= local.time() <= recurrence.end:
+            return True
+    return False
+
+
+def window_problems(
+    valid_from: datetime, valid_until: datetime, now: datetime, max_window: timedelta
+) -> list[str]:
+    """Why a requested validity window cannot be issued (empty when it can)."""
+    problems: list[str] = []
+    if valid_until <= valid_from:
+        problems.append("valid_until must be after valid_from")
+    if valid_until <= now:
+        problems.append("valid_until is in the past")
+    if valid_until - valid_from > max_window:
+        problems.append(f"the window is longer than the firm allows ({max_window.days} days)")
+    if valid_from > now + timedelta(days=366):
+        problems.append("valid_from is more than a year ahead")
+    return problems

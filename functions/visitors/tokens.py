@@ -1,0 +1,185 @@
+"""Pass tokens: compact JWS (RFC 7515) signed with ES256, and the JWKS (RFC 7517) that verifies them offline.
+
+A token is ``base64url(header).base64url(payload).base64url(signature)``. The header is
+``{"alg": "ES256", "kid": <key thumbprint>, "typ": "vpass+jwt"}``; the payload names the pass and
+nothing personal: ``{"pid", "tid", "sid", "nbf", "exp", "v"}`` plus ``"gates"`` when the pass is limited to
+some gates. The signature is the raw ``r || s`` pair (64 bytes) JOSE requires, not the DER form KMS returns.
+The ``kid`` is the RFC 7638 thumbprint of the public key: it says nothing about the account and changes with
+the key.
+
+This module is pure: signing goes through a ``Signer`` (KMS in production), verification uses public keys
+fetched once per cold start and never calls KMS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+ALGORITHM = "ES256"
+TOKEN_TYPE = "vpass+jwt"  # noqa: S105 - a media type, not a secret
+TOKEN_VERSION = 1
+_COORDINATE_BYTES = 32  # P-256
+_MAX_TOKEN_CHARS = 2048
+
+
+class TokenError(ValueError):
+    """The token is malformed, signed by an unknown key, or its signature does not verify."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassClaims:
+    pass_id: str
+    tenant_id: str
+    site_id: str
+    not_before: int  # epoch seconds
+    expires: int  # epoch seconds
+    gates: tuple[str, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "pid": self.pass_id,
+            "tid": self.tenant_id,
+            "sid": self.site_id,
+            "nbf": self.not_before,
+            "exp": self.expires,
+            "v": TOKEN_VERSION,
+        }
+        if self.gates:
+            body["gates"] = list(self.gates)
+        return body
+
+    @classmethod
+    def from_payload(cls, body: Mapping[str, Any]) -> PassClaims:
+        try:
+            gates = body.get("gates") or []
+            if body.get("v") != TOKEN_VERSION or not isinstance(gates, list):
+                raise TokenError("unsupported token")
+            claims = cls(
+                pass_id=str(body["pid"]),
+                tenant_id=str(body["tid"]),
+                site_id=str(body["sid"]),
+                not_before=_int(body["nbf"]),
+                expires=_int(body["exp"]),
+                gates=tuple(str(g) for g in gates),
+            )
+        except (KeyError, TypeError) as err:
+            raise TokenError("token payload is incomplete") from err
+        return claims
+
+
+class Signer(Protocol):
+    """Signs with a private key it never reveals (KMS): DER-encoded ECDSA over SHA-256 of ``message``."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def sign_der(self, message: bytes) -> bytes: ...
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise TokenError("token is not base64url") from err
+    # Only the canonical spelling is accepted, so a token has exactly one valid form.
+    if b64url(raw) != text:
+        raise TokenError("token is not canonical base64url")
+    return raw
+
+
+def _json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TokenError("token times must be integers")
+    return value
+
+
+def der_to_raw(signature: bytes) -> bytes:
+    """KMS's DER ECDSA signature -> JOSE's fixed-width ``r || s``."""
+    r, s = decode_dss_signature(signature)
+    return r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
+
+
+def raw_to_der(signature: bytes) -> bytes:
+    if len(signature) != 2 * _COORDINATE_BYTES:
+        raise TokenError("ES256 signatures are 64 bytes")
+    r = int.from_bytes(signature[:_COORDINATE_BYTES], "big")
+    s = int.from_bytes(signature[_COORDINATE_BYTES:], "big")
+    return encode_dss_signature(r, s)
+
+
+def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    """The key as a JWK with its RFC 7638 thumbprint as ``kid``."""
+    if not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("pass keys are P-256")
+    numbers = key.public_numbers()
+    members = {
+        "crv": "P-256",
+        "kty": "EC",
+        "x": b64url(numbers.x.to_bytes(_COORDINATE_BYTES, "big")),
+        "y": b64url(numbers.y.to_bytes(_COORDINATE_BYTES, "big")),
+    }
+    thumbprint = b64url(hashlib.sha256(_json(members)).digest())
+    return {**members, "kid": thumbprint, "use": "sig", "alg": ALGORITHM}
+
+
+def key_id(key: ec.EllipticCurvePublicKey) -> str:
+    return public_jwk(key)["kid"]
+
+
+def sign(claims: PassClaims, signer: Signer) -> str:
+    header = {"alg": ALGORITHM, "kid": signer.key_id, "typ": TOKEN_TYPE}
+    signing_input = f"{b64url(_json(header))}.{b64url(_json(claims.payload()))}"
+    signature = der_to_raw(signer.sign_der(signing_input.encode("ascii")))
+    return f"{signing_input}.{b64url(signature)}"
+
+
+def verify(token: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> PassClaims:
+    """The claims of a token signed by one of ``keys`` (kid -> public key); TokenError otherwise.
+
+    Only the signature and shape are checked here; the validity window is the gate rules' business, so that
+    an expired pass is told apart from a forged one.
+    """
+    if not token or len(token) > _MAX_TOKEN_CHARS or not token.isascii():
+        raise TokenError("not a pass token")
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise TokenError("not a compact JWS")
+    encoded_header, encoded_payload, encoded_signature = parts
+    try:
+        header = json.loads(unb64url(encoded_header))
+        payload = json.loads(unb64url(encoded_payload))
+    except ValueError as err:
+        raise TokenError("token header or payload is not JSON") from err
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise TokenError("token header or payload is not an object")
+    # The algorithm is fixed, never taken from the token ("alg": "none" and HMAC confusion stay impossible).
+    if header.get("alg") != ALGORITHM:
+        raise TokenError("unsupported algorithm")
+    key = keys.get(str(header.get("kid", "")))
+    if key is None:
+        raise TokenError("unknown signing key")
+    signing_input = f"{encoded_header}.{encoded_payload}".encode("ascii")
+    try:
+        key.verify(raw_to_der(unb64url(encoded_signature)), signing_input, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as err:
+        raise TokenError("signature does not verify") from err
+    return PassClaims.from_payload(payload)

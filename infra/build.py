@@ -61,7 +61,8 @@ def build_layer(artifacts: Path) -> None:
         ],
         check=True,
     )
-    for package in (ROOT / "layers" / "courtyard" / "courtyard", ROOT / "schemas"):
+    # iot/ carries the topic scheme and the per-thing policy the sensors function provisions devices with.
+    for package in (ROOT / "layers" / "courtyard" / "courtyard", ROOT / "schemas", ROOT / "iot"):
         shutil.copytree(package, target / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 

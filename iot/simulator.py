@@ -14,11 +14,11 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
-from iot.topics import telemetry_topic
+from iot.topics import events_topic, telemetry_topic
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,55 @@ def connected(target: Target, client_id: str, *, timeout_s: float = TIMEOUT_S) -
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def stepped_clock(start: datetime, step_s: float) -> Callable[[], datetime]:
+    """A reading clock for fast replays: each call is ``step_s`` later than the last, starting at ``start``.
+
+    With ``interval_s=0`` the simulator then publishes a scenario of N seconds at once, with the readings'
+    ``ts`` spaced as a real device would space them (rules with durations see the durations).
+    """
+    if start.tzinfo is None:
+        raise ValueError("a naive datetime has no defined UTC instant")
+    calls = [0]
+
+    def now() -> datetime:
+        at = start + timedelta(seconds=step_s * calls[0])
+        calls[0] += 1
+        return at
+
+    return now
+
+
+def event_message(
+    name: str, seq: int, at: datetime, attributes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON body of a device's events topic: one discrete event (smoke, a camera's detection)."""
+    return {"seq": seq, "ts": format_ts(at), "event": {"name": name, "attributes": attributes or {}}}
+
+
+def publish_event(
+    connection: Any,
+    *,
+    tenant_id: str,
+    site_id: str,
+    device_id: str,
+    name: str,
+    seq: int = 0,
+    attributes: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> dict[str, Any]:
+    """Publish one event (QoS 1, waits for the PUBACK) on ``.../events``; return the message sent."""
+    from awscrt import mqtt
+
+    message = event_message(name, seq, at or _utcnow(), attributes)
+    body = json.dumps(message, separators=(",", ":"))
+    future, _packet_id = connection.publish(
+        events_topic(tenant_id, site_id, device_id), body.encode(), mqtt.QoS.AT_LEAST_ONCE
+    )
+    future.result(timeout_s)
+    return message
 
 
 def publish_readings(

@@ -110,7 +110,9 @@ def _dump(document: dict[str, Any]) -> str:
 def write_all() -> list[Path]:
     path = OUT / "openapi.json"
     path.write_text(_dump(openapi_document()), encoding="utf-8")
-    return [path, *write_events()]
+    from schemas.telemetry import write_json as write_telemetry
+
+    return [path, *write_events(), write_telemetry()]
 
 
 def write_events() -> list[Path]:

@@ -25,6 +25,7 @@ from infra.local.functions import FunctionPool, WorkerSpec
 from infra.local.gateway import LocalApiGateway, Route
 from infra.local.iot_sql import parse_rule
 from infra.local.mqtt import LocalIot
+from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack, provision
 from infra.local.scheduler import ScheduledJob, Scheduler, parse_schedule
 from infra.local.sqs_poller import SqsPoller
@@ -108,6 +109,7 @@ class LocalCloud:
         self._moto: ThreadedMotoServer | None = None
         self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="async-invoke")
         self._control: ControlServer | None = None
+        self.pay_sandbox = PaySandbox(host=host)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> CloudInfo:
@@ -124,7 +126,14 @@ class LocalCloud:
             region_name=REGION,
         )
         self.endpoint = endpoint
-        self.stack = provision(self.template, endpoint_url=endpoint, session=self.session)
+        # The payments function reaches the sandbox payment provider through a template parameter.
+        sandbox_url = self.pay_sandbox.start()
+        self.stack = provision(
+            self.template,
+            endpoint_url=endpoint,
+            session=self.session,
+            parameters={"PaymentSandboxUrl": sandbox_url},
+        )
         functions = self.template.functions()
         self.pool = FunctionPool([self._worker_spec(f, endpoint) for f in functions], self.state_dir / "logs")
         self.pool.start()
@@ -144,6 +153,7 @@ class LocalCloud:
             port=api_port,
         )
         api_url = self.gateway.start()
+        self._connect_pay_sandbox(api_url)
 
         rules = [(f.logical_id, parse_rule(e.sql)) for f in functions for e in f.events_of(IoTRuleEvent)]
         self.iot = LocalIot(rules, self._invoke_async, host=self.host, port=mqtt_port)
@@ -196,6 +206,7 @@ class LocalCloud:
         if self.pool is not None:
             self.pool.stop()
         self._async.shutdown(wait=False, cancel_futures=True)
+        self.pay_sandbox.stop()
         if self._moto is not None:
             self._moto.stop()
         state = self.state_dir / "cloud.json"
@@ -268,6 +279,16 @@ class LocalCloud:
             timeout_s=float(function.timeout),
             memory_mb=function.memory,
         )
+
+    def _connect_pay_sandbox(self, api_url: str) -> None:
+        assert self.stack is not None
+        if "PaymentsProviderSecret" not in self.template.resources:
+            return
+        raw = self.client("secretsmanager").get_secret_value(
+            SecretId=self.stack.ref("PaymentsProviderSecret")
+        )
+        secret = str(json.loads(raw["SecretString"]).get("sandbox_secret", ""))
+        self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
 
     def _user_pool(self) -> tuple[str, str]:
         assert self.stack is not None

@@ -1,0 +1,1 @@
+"""Payments: fee items, billing runs, bills, checkout through providers, signed webhooks, ledger."""

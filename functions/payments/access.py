@@ -1,0 +1,35 @@
+"""Who may see and pay which bills: staff see the firm's, residents their own units', and an agent acting for
+a resident (``X-On-Behalf-Of``) exactly that resident's."""
+
+from __future__ import annotations
+
+from courtyard.directory import DirectoryReader
+from courtyard.errors import Forbidden, NotFound
+from courtyard.tenancy import Role, TenantContext
+
+BILL_READERS = (Role.MANAGER, Role.FINANCE, Role.SERVICE_DESK)
+MANAGERS = (Role.MANAGER, Role.FINANCE)
+
+
+def resident_of(directory: DirectoryReader, ctx: TenantContext) -> str | None:
+    """The resident the caller pays as: the one acted for, or the caller's own resident record."""
+    if ctx.on_behalf_of:
+        if directory.resident(ctx.tenant_id, ctx.on_behalf_of) is None:
+            raise NotFound("resident")
+        return ctx.on_behalf_of
+    if ctx.is_resident:
+        link = directory.user(ctx.tenant_id, ctx.user_id)
+        if link is None or link.kind != "resident":
+            raise Forbidden("this login is not linked to a resident")
+        return link.person_id
+    return None
+
+
+def visible_units(directory: DirectoryReader, ctx: TenantContext) -> set[str] | None:
+    """The units whose bills the caller sees; None for staff who see every unit of the firm."""
+    resident_id = resident_of(directory, ctx)
+    if resident_id is not None:
+        return {link.unit_id for link in directory.resident_links(ctx.tenant_id, resident_id)}
+    if ctx.has_role(*BILL_READERS):
+        return None
+    raise Forbidden("bills are for residents and for manager, finance and service desk staff")

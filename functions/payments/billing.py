@@ -1,0 +1,336 @@
+"""Fee items, meter readings and billing runs.
+
+A run bills every unit of a site for one period with the site's fee items of that period's cycle. Bill ids are
+deterministic per (unit, period) and each bill is written with ``attribute_not_exists``, so re-running a
+period creates nothing new and a unit added since is the only one billed. A run over more than
+``billing_inline_units`` units is split into chunks sent to the billing queue (each chunk counted once on the
+run record, which completes with its last chunk); smaller runs are billed inside the request.
+An issued bill is never changed by a later run: a fee item added after the period was billed applies from the
+next period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from courtyard.audit import AuditWriter
+from courtyard.clock import Clock, to_iso
+from courtyard.directory import DirectoryReader
+from courtyard.errors import NotFound, Unprocessable
+from courtyard.events import DomainEvent, EventPublisher
+from courtyard.ids import new_id
+from courtyard.tenancy import TenantContext
+from payments import fees, reminders
+from payments.access import BILL_READERS, MANAGERS
+from payments.domain import (
+    Bill,
+    BillingRun,
+    BillLine,
+    BillStatus,
+    EntryKind,
+    FeeItem,
+    FeeKind,
+    LateFeePolicy,
+    LedgerEntry,
+    Reading,
+    UnitFacts,
+)
+from payments.models import BillingRunCreate, FeeItemCreate, ReadingsIn
+from payments.repository import PaymentsRepository
+from payments.settings_store import ladder_of
+from payments.settle import CreditChange
+from schemas.events import BillIssued
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One slice of a run: what the billing queue carries (the units' facts, so the worker need not re-read
+    the site)."""
+
+    tenant_id: str
+    run_id: str
+    site_id: str
+    period: str
+    index: int
+    units: tuple[UnitFacts, ...]
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant_id,
+            "run_id": self.run_id,
+            "site_id": self.site_id,
+            "period": self.period,
+            "index": self.index,
+            "units": [[u.unit_id, u.kind, u.area_centi_m2, u.label, u.room_key] for u in self.units],
+        }
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> Chunk:
+        return cls(
+            tenant_id=str(body["tenant_id"]),
+            run_id=str(body["run_id"]),
+            site_id=str(body["site_id"]),
+            period=str(body["period"]),
+            index=int(body["index"]),
+            units=tuple(
+                UnitFacts(str(u[0]), str(u[1]), int(u[2]), str(u[3]), str(u[4])) for u in body["units"]
+            ),
+        )
+
+
+class BillingQueue(Protocol):
+    def send(self, messages: list[dict[str, Any]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    created: int
+    existing: int
+    without_fees: int
+
+
+class BillingService:
+    def __init__(
+        self,
+        repo: PaymentsRepository,
+        directory: DirectoryReader,
+        audit: AuditWriter,
+        events: EventPublisher,
+        clock: Clock,
+        queue: Callable[[], BillingQueue] | None = None,
+        inline_units: int = 300,
+        chunk_units: int = 250,
+    ) -> None:
+        self._repo = repo
+        self._directory = directory
+        self._audit = audit
+        self._events = events
+        self._clock = clock
+        self._queue = queue
+        self._inline_units = inline_units
+        self._chunk_units = max(1, chunk_units)
+
+    # -------------------------------------------------------------- fee items
+
+    def create_fee_item(self, ctx: TenantContext, request: FeeItemCreate) -> FeeItem:
+        ctx.require(*MANAGERS)
+        if not self._directory.site_exists(ctx.tenant_id, request.site_id):
+            raise NotFound("site")
+        currency = self._currency(ctx.tenant_id)
+        if request.currency is not None and request.currency != currency:
+            raise Unprocessable(f"fees are in the firm's currency, {currency}")
+        if request.kind is FeeKind.PARKING and request.unit_kinds and request.unit_kinds != ["parking"]:
+            raise Unprocessable("a parking fee bills parking spaces only")
+        item = FeeItem(
+            tenant_id=ctx.tenant_id,
+            fee_id=new_id(),
+            site_id=request.site_id,
+            name=request.name,
+            kind=request.kind,
+            cycle=request.cycle,
+            price_minor=request.price_minor,
+            currency=currency,
+            due_day=request.due_day,
+            late_fee=LateFeePolicy(
+                request.late_fee.kind,
+                request.late_fee.grace_days,
+                request.late_fee.value,
+                request.late_fee.cap_minor,
+            ),
+            unit_kinds=tuple(request.unit_kinds),
+            created_at=to_iso(self._clock.now()),
+            created_by=ctx.user_id,
+        )
+        self._repo.put_fee_item(item)
+        self._audit.record(
+            ctx, "create", "fee_item", item.fee_id, {"site_id": item.site_id, "kind": item.kind}
+        )
+        return item
+
+    def fee_items(self, ctx: TenantContext, site_id: str | None) -> list[FeeItem]:
+        ctx.require(*BILL_READERS)
+        items = self._repo.fee_items(ctx.tenant_id)
+        return sorted(
+            (i for i in items if site_id is None or i.site_id == site_id),
+            key=lambda i: (i.site_id, i.created_at),
+        )
+
+    def record_readings(self, ctx: TenantContext, fee_id: str, request: ReadingsIn) -> int:
+        ctx.require(*MANAGERS)
+        item = self._repo.fee_item(ctx.tenant_id, fee_id)
+        if item is None:
+            raise NotFound("fee item")
+        if item.kind is not FeeKind.METERED:
+            raise Unprocessable("readings belong to metered fee items")
+        if fees.cycle_of(request.period) is not item.cycle:
+            raise Unprocessable(f"this fee item is billed {item.cycle.value}: give a period of that cycle")
+        site_units = {u.unit_id for u in self._directory.site_units(ctx.tenant_id, item.site_id)}
+        unknown = sorted({r.unit_id for r in request.readings} - site_units)
+        if unknown:
+            raise Unprocessable("unknown units for this community", [{"unit_ids": unknown[:20]}])
+        readings = [
+            Reading(fee_id, request.period, r.unit_id, r.previous, r.current) for r in request.readings
+        ]
+        self._repo.put_readings(ctx.tenant_id, readings)
+        self._audit.record(
+            ctx, "record_readings", "fee_item", fee_id, {"period": request.period, "count": len(readings)}
+        )
+        return len(readings)
+
+    # -------------------------------------------------------------- runs
+
+    def start_run(self, ctx: TenantContext, request: BillingRunCreate) -> BillingRun:
+        ctx.require(*MANAGERS)
+        if not self._directory.site_exists(ctx.tenant_id, request.site_id):
+            raise NotFound("site")
+        units = [
+            UnitFacts(u.unit_id, u.kind, u.area_centi_m2, u.label or u.room_key, u.room_key)
+            for u in self._directory.site_units(ctx.tenant_id, request.site_id)
+        ]
+        slices = [units[i : i + self._chunk_units] for i in range(0, len(units), self._chunk_units)]
+        run = BillingRun(
+            tenant_id=ctx.tenant_id,
+            run_id=new_id(),
+            site_id=request.site_id,
+            period=request.period,
+            status="running" if slices else "completed",
+            units=len(units),
+            chunks=len(slices),
+            created_at=to_iso(self._clock.now()),
+            created_by=ctx.user_id,
+            completed_at=None if slices else to_iso(self._clock.now()),
+        )
+        self._repo.create_run(run)
+        self._audit.record(
+            ctx, "start", "billing_run", run.run_id, {"site_id": run.site_id, "period": run.period}
+        )
+        chunks = [
+            Chunk(ctx.tenant_id, run.run_id, run.site_id, run.period, index, tuple(part))
+            for index, part in enumerate(slices)
+        ]
+        if len(units) <= self._inline_units or self._queue is None:
+            for chunk in chunks:
+                self.bill_chunk(chunk)
+        else:
+            self._queue().send([chunk.to_message() for chunk in chunks])
+        return self._repo.run(ctx.tenant_id, run.run_id) or run
+
+    def run(self, ctx: TenantContext, run_id: str) -> BillingRun:
+        ctx.require(*MANAGERS)
+        run = self._repo.run(ctx.tenant_id, run_id)
+        if run is None:
+            raise NotFound("billing run")
+        return run
+
+    def bill_chunk(self, chunk: Chunk) -> ChunkResult:
+        """Bill one slice of a run; safe to repeat (existing bills are skipped, the chunk is counted once)."""
+        tenant_id, period = chunk.tenant_id, chunk.period
+        cycle = fees.cycle_of(period)
+        items = [
+            i
+            for i in self._repo.fee_items(tenant_id)
+            if i.site_id == chunk.site_id and i.cycle is cycle and i.active
+        ]
+        readings = {
+            i.fee_id: self._repo.readings(tenant_id, i.fee_id, period)
+            for i in items
+            if i.kind is FeeKind.METERED
+        }
+        ids = {u.unit_id: fees.bill_id(tenant_id, u.unit_id, period) for u in chunk.units}
+        existing = self._repo.existing_bill_ids(tenant_id, list(ids.values()))
+        credits = self._repo.credits(tenant_id, chunk.site_id) if items else {}
+        ladder = ladder_of(self._repo.settings(tenant_id))
+        now = self._clock.now()
+        drafts: list[tuple[Bill, list[LedgerEntry], CreditChange | None]] = []
+        without = 0
+        for unit in chunk.units:
+            if ids[unit.unit_id] in existing:
+                continue
+            lines = [
+                line
+                for item in items
+                if (line := fees.line_for(item, unit, readings.get(item.fee_id, {}).get(unit.unit_id)))
+                is not None
+            ]
+            if not lines:
+                without += 1
+                continue
+            drafts.append(
+                self._draft(chunk, unit, ids[unit.unit_id], items, tuple(lines), credits, ladder, now)
+            )
+        created = [draft[0] for draft in drafts if self._repo.issue(*draft)]
+        self._events.publish_many([("BillIssued", self._issued(bill, now)) for bill in created])
+        skipped = len(existing) + (len(drafts) - len(created))
+        self._repo.record_chunk(
+            tenant_id, chunk.run_id, chunk.index, len(created), skipped, without, to_iso(now)
+        )
+        return ChunkResult(len(created), skipped, without)
+
+    def _draft(
+        self,
+        chunk: Chunk,
+        unit: UnitFacts,
+        bill_id: str,
+        items: list[FeeItem],
+        lines: tuple[BillLine, ...],
+        credits: dict[str, int],
+        ladder: tuple[reminders.Step, ...],
+        now: datetime,
+    ) -> tuple[Bill, list[LedgerEntry], CreditChange | None]:
+        at = to_iso(now)
+        total = sum(line.amount for line in lines)
+        credit = min(credits.get(unit.unit_id, 0), total)
+        due_day = min(i.due_day for i in items if i.fee_id in {line.fee_id for line in lines})
+        due = fees.due_date(chunk.period, due_day)
+        paid_by_credit = credit == total
+        bill = Bill(
+            tenant_id=chunk.tenant_id,
+            bill_id=bill_id,
+            site_id=chunk.site_id,
+            unit_id=unit.unit_id,
+            unit_label=unit.label,
+            period=chunk.period,
+            currency=items[0].currency,
+            lines=lines,
+            total=total,
+            credit_applied=credit,
+            due_date=due,
+            status=BillStatus.PAID if paid_by_credit else BillStatus.ISSUED,
+            issued_at=at,
+            run_id=chunk.run_id,
+            paid_at=at if paid_by_credit else None,
+            next_reminder_on=None if paid_by_credit else reminders.first_check(ladder, due),
+        )
+        # Charges are dated the period's start and named after their bill: the same key on every re-run.
+        common = {
+            "currency": bill.currency,
+            "at": fees.period_start_iso(chunk.period),
+            "bill_id": bill_id,
+            "site_id": chunk.site_id,
+        }
+        entries = [LedgerEntry(unit.unit_id, f"CHG{bill_id}", EntryKind.CHARGE, total, **common)]
+        if credit:
+            entries.append(
+                LedgerEntry(unit.unit_id, f"CRA{bill_id}", EntryKind.CREDIT_APPLIED, credit, **common)
+            )
+        return bill, entries, CreditChange(chunk.site_id, unit.unit_id, -credit) if credit else None
+
+    def _issued(self, bill: Bill, now: datetime) -> DomainEvent:
+        return BillIssued(
+            tenant_id=bill.tenant_id,
+            occurred_at=now,
+            bill_id=bill.bill_id,
+            site_id=bill.site_id,
+            unit_id=bill.unit_id,
+            period=bill.period,
+            amount_due=bill.amount_due,
+            currency=bill.currency,
+            due_date=bill.due_date.isoformat(),
+        )
+
+    def _currency(self, tenant_id: str) -> str:
+        tenant = self._directory.tenant(tenant_id)
+        return tenant.currency if tenant else "CNY"

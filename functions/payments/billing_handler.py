@@ -1,0 +1,47 @@
+"""The billing queue's consumer: one chunk of a large billing run per message (see ``payments.billing``).
+
+A chunk repeated after a timeout or a partial failure bills nothing twice; a malformed message fails alone
+(partial batch response) and reaches the dead-letter queue after three receives.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from payments import deps
+from payments.billing import Chunk
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle(record: SQSRecord) -> None:
+    chunk = Chunk.from_message(json.loads(record.body))
+    result = deps.billing_worker().bill_chunk(chunk)
+    logger.info(
+        "billing chunk",
+        tenant_id=chunk.tenant_id,
+        run_id=chunk.run_id,
+        chunk=chunk.index,
+        bills_created=result.created,
+        bills_existing=result.existing,
+    )
+    metrics.add_metric(name="BillsIssued", unit=MetricUnit.Count, value=result.created)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    )

@@ -1,0 +1,313 @@
+"""Payments API: the door. Parse, call the services, map to responses; the rules live in billing.py,
+checkout.py and queries.py. The two webhook routes are public (no authorizer): only a valid provider signature
+gets past them."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from payments import deps
+from payments.app import app, logger, metrics, tracer
+from payments.arrears import BUCKETS, COLLECTION_TARGET_PCT
+from payments.domain import BillStatus
+from payments.models import (
+    ArrearsOut,
+    BillingRunCreate,
+    BillingRunOut,
+    BillOut,
+    BillPageOut,
+    CollectionOut,
+    FeeItemCreate,
+    FeeItemListOut,
+    FeeItemOut,
+    LedgerEntryOut,
+    LedgerOut,
+    PaymentCreate,
+    PaymentOut,
+    PaymentSettingsIn,
+    PaymentSettingsOut,
+    PaymentStatsOut,
+    ReadingsIn,
+    ReadingsOut,
+    ReconciliationOut,
+    RefundCreate,
+    RefundOut,
+    UnitArrearsOut,
+    WebhookOut,
+)
+
+Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]
+SiteId = Annotated[str, Query(min_length=1, max_length=64)]
+PeriodQuery = Annotated[str | None, Query(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+
+
+def _responses(
+    model: type[BaseModel], created: int = 201, replay: int | None = 200
+) -> dict[int, OpenAPIResponse]:
+    found: dict[int, OpenAPIResponse] = {
+        created: {"description": "Created", "content": {"application/json": {"model": model}}}
+    }
+    if replay is not None:
+        found[replay] = {"description": "Replayed or done", "content": {"application/json": {"model": model}}}
+    return found
+
+
+# ------------------------------------------------------------------ fee items and billing runs
+
+
+@app.post(
+    "/fee-items",
+    summary="Create a fee item for a community (manager, finance)",
+    responses=_responses(FeeItemOut, replay=None),
+)
+def create_fee_item(body: FeeItemCreate) -> tuple[FeeItemOut, int]:
+    return FeeItemOut.from_domain(deps.billing().create_fee_item(app.tenant(), body)), 201
+
+
+@app.get("/fee-items", summary="The firm's fee items, or one community's (staff)")
+def list_fee_items(site_id: Annotated[str | None, Query(max_length=64)] = None) -> FeeItemListOut:
+    return FeeItemListOut(
+        items=[FeeItemOut.from_domain(i) for i in deps.billing().fee_items(app.tenant(), site_id)]
+    )
+
+
+@app.post(
+    "/fee-items/<fee_id>/readings",
+    summary="Record (or import) meter readings of a metered fee item for a period (manager, finance)",
+)
+def record_readings(fee_id: str, body: ReadingsIn) -> ReadingsOut:
+    count = deps.billing().record_readings(app.tenant(), fee_id, body)
+    return ReadingsOut(fee_id=fee_id, period=body.period, recorded=count)
+
+
+@app.post(
+    "/billing-runs",
+    summary="Bill a community for a period (idempotent: re-running bills only units without a bill)",
+    responses=_responses(BillingRunOut, created=201, replay=202),
+)
+def start_billing_run(body: BillingRunCreate) -> tuple[BillingRunOut, int]:
+    run = deps.billing().start_run(app.tenant(), body)
+    return BillingRunOut.from_domain(run), 201 if run.status == "completed" else 202
+
+
+@app.get("/billing-runs/<run_id>", summary="A billing run's progress and counts (manager, finance)")
+def get_billing_run(run_id: str) -> BillingRunOut:
+    return BillingRunOut.from_domain(deps.billing().run(app.tenant(), run_id))
+
+
+# ------------------------------------------------------------------ bills and ledger
+
+
+@app.get(
+    "/bills",
+    summary="Bills, newest period first: staff filter by site/unit/period/status; residents see their units'",
+)
+def list_bills(
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    unit_id: Annotated[str | None, Query(max_length=64)] = None,
+    site_id: Annotated[str | None, Query(max_length=64)] = None,
+    period: PeriodQuery = None,
+    status: Annotated[BillStatus | None, Query()] = None,
+) -> BillPageOut:
+    ctx = app.tenant()
+    queries = deps.queries()
+    page = queries.bills(
+        ctx,
+        unit_id=unit_id,
+        site_id=site_id,
+        period=period,
+        status=status.value if status else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    today = queries.today(ctx.tenant_id)
+    return BillPageOut(
+        items=[BillOut.from_domain(b, queries.late_fee_now(b, today)) for b in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@app.get("/bills/<bill_id>", summary="One bill with its lines and the late fee accrued as of today")
+def get_bill(bill_id: str) -> BillOut:
+    ctx = app.tenant()
+    queries = deps.queries()
+    bill = queries.bill(ctx, bill_id)
+    return BillOut.from_domain(bill, queries.late_fee_now(bill, queries.today(ctx.tenant_id)))
+
+
+@app.get(
+    "/units/<unit_id>/ledger",
+    summary="A unit's ledger, newest first, and its balance derived from every entry",
+)
+def unit_ledger(unit_id: str, limit: Limit = 50, cursor: Cursor = None) -> LedgerOut:
+    ledger = deps.queries().ledger(app.tenant(), unit_id, limit, cursor)
+    return LedgerOut(
+        unit_id=ledger.unit_id,
+        currency=ledger.currency,
+        balance=ledger.balance,
+        credit=ledger.credit,
+        entries=[LedgerEntryOut.from_domain(e) for e in ledger.entries],
+        next_cursor=ledger.next_cursor,
+    )
+
+
+# ------------------------------------------------------------------ payments (static routes first)
+
+
+@app.post(
+    "/payments/webhooks/stripe", summary="Stripe webhook (public; Stripe-Signature verified, 300 s tolerance)"
+)
+def stripe_webhook() -> WebhookOut:
+    return _webhook("stripe")
+
+
+@app.post(
+    "/payments/webhooks/sandbox", summary="Sandbox provider webhook (public; Sandbox-Signature verified)"
+)
+def sandbox_webhook() -> WebhookOut:
+    return _webhook("sandbox")
+
+
+def _webhook(provider: str) -> WebhookOut:
+    event = app.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        body = base64.b64decode(body).decode("utf-8", errors="replace")
+    outcome = deps.payments().webhook(provider, dict(event.headers), body)
+    logger.info("webhook", provider=provider, outcome=outcome)
+    return WebhookOut(received=True, outcome=outcome)
+
+
+@app.get(
+    "/payments/stats", summary="Collection rate per period (target 95 %) and arrears totals of a community"
+)
+def payment_stats(
+    site_id: SiteId,
+    periods: Annotated[int, Query(ge=1, le=36, description="how many periods, newest first")] = 12,
+) -> PaymentStatsOut:
+    stats = deps.queries().stats(app.tenant(), site_id, periods)
+    return PaymentStatsOut(
+        site_id=stats.site_id,
+        currency=stats.currency,
+        target_pct=COLLECTION_TARGET_PCT,
+        collection=[
+            CollectionOut(
+                period=c.period,
+                bills=c.bills,
+                billed=c.billed,
+                collected=c.collected,
+                paid_bills=c.paid_bills,
+                rate_pct=c.rate_pct,
+                on_target=c.on_target,
+            )
+            for c in stats.collection
+        ],
+        overdue_units=stats.overdue_units,
+        overdue_amount=stats.overdue_amount,
+        risk_units=stats.risk_units,
+    )
+
+
+@app.post(
+    "/payments",
+    summary="Pay one or several of your bills through a provider (Idempotency-Key replays the same payment)",
+    responses=_responses(PaymentOut),
+)
+def create_payment(body: PaymentCreate) -> tuple[PaymentOut, int]:
+    payment, created = deps.payments().checkout(app.tenant(), body, app.idempotency_key())
+    return PaymentOut.from_domain(payment), 201 if created else 200
+
+
+@app.get("/payments/<payment_id>", summary="A payment: status, bills, next action (pay URL), refunds")
+def get_payment(payment_id: str) -> PaymentOut:
+    payment, refunds = deps.payments().payment(app.tenant(), payment_id)
+    return PaymentOut.from_domain(payment, refunds)
+
+
+@app.post(
+    "/payments/<payment_id>/refunds",
+    summary="Refund a payment, whole or in part, through its provider and the ledger (finance)",
+    responses=_responses(RefundOut),
+)
+def refund_payment(payment_id: str, body: RefundCreate) -> tuple[RefundOut, int]:
+    refund, created = deps.payments().refund(app.tenant(), payment_id, body, app.idempotency_key())
+    return RefundOut.from_domain(refund), 201 if created else 200
+
+
+# ------------------------------------------------------------------ arrears, reconciliation, settings
+
+
+@app.get("/arrears", summary="Units with overdue amounts by age (0-30, 31-90, 90+ days) and late-payer risk")
+def list_arrears(site_id: SiteId) -> ArrearsOut:
+    report = deps.queries().arrears(app.tenant(), site_id)
+    totals = {name: sum(u.buckets[name] for u in report.units) for name in BUCKETS}
+    return ArrearsOut(
+        site_id=report.site_id,
+        as_of=report.as_of.isoformat(),
+        currency=report.currency,
+        totals={**totals, "overdue": sum(u.overdue for u in report.units)},
+        units=[
+            UnitArrearsOut(
+                unit_id=u.unit_id,
+                unit_label=u.unit_label,
+                site_id=u.site_id,
+                overdue=u.overdue,
+                bills=u.bills,
+                oldest_due=u.oldest_due.isoformat() if u.oldest_due else None,
+                buckets=u.buckets,
+                late_bills=u.late_bills,
+                risk=u.risk,
+            )
+            for u in report.units
+        ],
+    )
+
+
+@app.get(
+    "/reconciliations/<day>", summary="The reconciliation report of a day (UTC), stored by the daily job"
+)
+def get_reconciliation(day: date) -> ReconciliationOut:
+    report = deps.queries().reconciliation(app.tenant(), day)
+    return ReconciliationOut(
+        date=str(report["day"]),
+        generated_at=str(report["generated_at"]),
+        providers=[str(p) for p in report.get("providers", [])],
+        balanced=bool(report["balanced"]),
+        counts={str(k): int(v) for k, v in report["counts"].items()},
+        matched=_rows(report["matched"]),
+        missing_in_ledger=_rows(report["missing_in_ledger"]),
+        missing_at_provider=_rows(report["missing_at_provider"]),
+        amount_mismatch=_rows(report["amount_mismatch"]),
+    )
+
+
+def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Stored numbers come back from DynamoDB as Decimal: money is an int on the wire.
+    return [{k: int(v) if k.endswith("amount") else v for k, v in row.items()} for row in rows]
+
+
+@app.get("/payment-settings", summary="The reminder ladder and quiet hours (manager, finance)")
+def get_payment_settings() -> PaymentSettingsOut:
+    return PaymentSettingsOut(**deps.queries().settings(app.tenant()))
+
+
+@app.put("/payment-settings", summary="Replace the reminder ladder and quiet hours (manager, finance)")
+def put_payment_settings(body: PaymentSettingsIn) -> PaymentSettingsOut:
+    return PaymentSettingsOut(**deps.queries().put_settings(app.tenant(), body))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

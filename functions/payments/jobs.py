@@ -1,0 +1,151 @@
+"""The payments' scheduled work: arrears reminders (hourly, so a run deferred by quiet hours is soon followed)
+and the daily reconciliation of what the providers settled against the ledger.
+
+Reminders read the reminder index (bills with a next reminder date on or before today, across tenants),
+re-read each bill consistently, and send the step it has reached: the step is recorded on the bill with a
+write conditioned on its version and on it being unpaid, so a step goes out at most once and never after
+payment, even when runs overlap. ``PaymentOverdue`` carries the step; notifications delivers it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from courtyard.audit import AuditWriter
+from courtyard.clock import Clock, to_iso
+from courtyard.directory import DirectoryReader
+from courtyard.errors import Conflict
+from courtyard.events import EventPublisher
+from payments import keys, reconcile, reminders
+from payments.domain import Bill, BillStatus, Payment
+from payments.providers import ProviderRegistry, Settlement
+from payments.repository import PaymentsRepository
+from payments.settings_store import ladder_of, quiet_of
+from schemas.events import PaymentOverdue
+
+
+@dataclass
+class ReminderReport:
+    looked_at: int = 0
+    sent: dict[str, int] = field(default_factory=dict)
+    deferred_tenants: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+
+class PaymentJobs:
+    def __init__(
+        self,
+        repo: PaymentsRepository,
+        directory: DirectoryReader,
+        providers: Callable[[], ProviderRegistry],
+        audit: AuditWriter,
+        events: EventPublisher,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._directory = directory
+        self._providers = providers
+        self._audit = audit
+        self._events = events
+        self._clock = clock
+
+    # -------------------------------------------------------------- reminders
+
+    def remind(self) -> ReminderReport:
+        now = self._clock.now()
+        # Tenants' days start up to 14 hours ahead of UTC: look one day further and check each locally.
+        until = (now.date() + timedelta(days=1)).isoformat()
+        by_tenant: dict[str, list[str]] = defaultdict(list)
+        for shard in range(keys.DUE_SHARDS):
+            for tenant_id, bill_id in self._repo.due_bills(shard, until):
+                by_tenant[tenant_id].append(bill_id)
+        report = ReminderReport()
+        for tenant_id, bill_ids in sorted(by_tenant.items()):
+            tenant = self._directory.tenant(tenant_id)
+            if tenant is None or not tenant.active:
+                report.skipped += len(bill_ids)
+                continue
+            local = now.astimezone(ZoneInfo(tenant.timezone))
+            stored = self._repo.settings(tenant_id)
+            if reminders.in_quiet_hours(local.time(), quiet_of(stored)):
+                report.deferred_tenants.append(tenant_id)
+                continue
+            ladder = ladder_of(stored)
+            for bill_id in bill_ids:
+                report.looked_at += 1
+                step = self._remind_bill(tenant_id, bill_id, ladder, local.date(), now)
+                if step is not None:
+                    report.sent[step] = report.sent.get(step, 0) + 1
+        return report
+
+    def _remind_bill(
+        self, tenant_id: str, bill_id: str, ladder: tuple[reminders.Step, ...], today: date, now: datetime
+    ) -> str | None:
+        bill = self._repo.bill(tenant_id, bill_id, consistent=True)
+        if bill is None or bill.status is not BillStatus.ISSUED or bill.next_reminder_on is None:
+            return None
+        if bill.next_reminder_on > today:
+            return None
+        step = reminders.due_step(ladder, bill.due_date, today, bill.reminders)
+        sent = (*bill.reminders, step.name) if step else bill.reminders
+        after = reminders.next_check(ladder, bill.due_date, sent)
+        changed = replace(bill, reminders=sent, next_reminder_on=after, version=bill.version + 1)
+        try:
+            self._repo.save_bill(changed, bill.version)
+        except Conflict:
+            return None  # paid or reminded meanwhile: nothing to send
+        if step is None:
+            return None
+        self._events.publish_many([("PaymentOverdue", self._overdue(bill, step, today, now))])
+        self._audit.record(
+            None, "remind", "bill", bill_id, {"step": step.name}, actor="payments-jobs", tenant_id=tenant_id
+        )
+        return step.name
+
+    def _overdue(self, bill: Bill, step: reminders.Step, today: date, now: datetime) -> PaymentOverdue:
+        return PaymentOverdue(
+            tenant_id=bill.tenant_id,
+            occurred_at=now,
+            bill_id=bill.bill_id,
+            site_id=bill.site_id,
+            unit_id=bill.unit_id,
+            period=bill.period,
+            step=step.name,
+            days_overdue=(today - bill.due_date).days,
+            formal=step.formal,
+            amount_due=bill.amount_due,
+            currency=bill.currency,
+            due_date=bill.due_date.isoformat(),
+        )
+
+    # -------------------------------------------------------------- reconciliation
+
+    def reconcile(self, day: date) -> dict[str, dict[str, Any]]:
+        """Compare each provider's settlements of ``day`` (UTC) with the payments settled that day, per
+        tenant, and store one report per tenant; returns the reports by tenant."""
+        registry = self._providers()
+        settlements: list[Settlement] = []
+        for provider in registry.all():
+            settlements += provider.settlements(day)
+        by_tenant_settled: dict[str, list[Settlement]] = defaultdict(list)
+        for settlement in settlements:
+            if settlement.tenant_id:
+                by_tenant_settled[settlement.tenant_id].append(settlement)
+        by_tenant_paid: dict[str, list[Payment]] = defaultdict(list)
+        for payment in self._repo.settled_on(day.isoformat()):
+            by_tenant_paid[payment.tenant_id].append(payment)
+        reports: dict[str, dict[str, Any]] = {}
+        generated = to_iso(self._clock.now())
+        for tenant_id in sorted(set(by_tenant_settled) | set(by_tenant_paid)):
+            if "#" in tenant_id:
+                continue
+            report = reconcile.compare(by_tenant_settled[tenant_id], by_tenant_paid[tenant_id])
+            report = {**report, "generated_at": generated, "providers": registry.names()}
+            self._repo.put_reconciliation(tenant_id, day.isoformat(), report)
+            reports[tenant_id] = report
+        return reports

@@ -1,0 +1,52 @@
+"""The payments' schedules: ``Reminders`` (hourly) sends the arrears ladder's steps outside quiet hours;
+``Reconciliation`` (daily) compares yesterday's (UTC) provider settlements with the ledger. The event's
+``job`` input says which; ``date`` (YYYY-MM-DD) reconciles another day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from payments import deps
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def reset() -> None:
+    deps.reset()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
+    job = str(event.get("job", "reminders"))
+    jobs = deps.jobs()
+    if job == "reconciliation":
+        day = (
+            date.fromisoformat(str(event["date"]))
+            if event.get("date")
+            else deps.clock().now().date() - timedelta(days=1)
+        )
+        reports = jobs.reconcile(day)
+        unbalanced = [t for t, r in reports.items() if not r["balanced"]]
+        metrics.add_metric(name="ReconciliationsUnbalanced", unit=MetricUnit.Count, value=len(unbalanced))
+        logger.info("reconciliation", day=day.isoformat(), tenants=len(reports), unbalanced=len(unbalanced))
+        return {"job": job, "date": day.isoformat(), "tenants": len(reports), "unbalanced": len(unbalanced)}
+    report = jobs.remind()
+    metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=sum(report.sent.values()))
+    logger.info(
+        "reminders", looked_at=report.looked_at, sent=report.sent, deferred=len(report.deferred_tenants)
+    )
+    return {
+        "job": job,
+        "looked_at": report.looked_at,
+        "sent": report.sent,
+        "deferred_tenants": len(report.deferred_tenants),
+    }

@@ -1,0 +1,815 @@
+"""Fee items, readings, runs, bills, ledger entries, credits, payments, refunds, claims, settings and reports
+in the payments table. Keys come from ``payments.keys`` only; item <-> record mapping lives here.
+
+Every state change of a bill, payment or refund is a full put conditioned on the version read; new records
+(bills, ledger entries, claims) are conditioned on not existing. A settlement (claim + payment + bills +
+ledger entries + credits) is one ``TransactWriteItems`` of at most 2 + 3 x 20 items.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from courtyard.dynamo import Page
+from courtyard.errors import Conflict
+from courtyard.table import Table, deserialize, serialize
+from payments import keys
+from payments.domain import (
+    Allocation,
+    Bill,
+    BillingRun,
+    BillLine,
+    BillStatus,
+    Cycle,
+    EntryKind,
+    FeeItem,
+    FeeKind,
+    LateFeeKind,
+    LateFeePolicy,
+    LedgerEntry,
+    Payment,
+    PaymentStatus,
+    Reading,
+    Refund,
+    RefundStatus,
+)
+from payments.settle import CreditChange, Plan
+
+_NEW = "attribute_not_exists(pk)"
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    subject_id: str  # the payment or refund the key created
+    request_digest: str
+
+
+# ------------------------------------------------------------------ item mapping
+
+
+def _policy_item(policy: LateFeePolicy) -> dict[str, Any]:
+    return {
+        "kind": policy.kind.value,
+        "grace_days": policy.grace_days,
+        "value": policy.value,
+        "cap_minor": policy.cap_minor,
+    }
+
+
+def _policy(raw: Mapping[str, Any]) -> LateFeePolicy:
+    cap = raw.get("cap_minor")
+    return LateFeePolicy(
+        kind=LateFeeKind(str(raw.get("kind", "none"))),
+        grace_days=int(raw.get("grace_days", 0)),
+        value=int(raw.get("value", 0)),
+        cap_minor=int(cap) if cap is not None else None,
+    )
+
+
+def fee_item_item(item: FeeItem) -> dict[str, Any]:
+    return {
+        **keys.fee_item(item.tenant_id, item.fee_id),
+        "entity": "fee_item",
+        "fee_id": item.fee_id,
+        "site_id": item.site_id,
+        "name": item.name,
+        "kind": item.kind.value,
+        "cycle": item.cycle.value,
+        "price_minor": item.price_minor,
+        "currency": item.currency,
+        "due_day": item.due_day,
+        "late_fee": _policy_item(item.late_fee),
+        "unit_kinds": list(item.unit_kinds),
+        "active": item.active,
+        "created_at": item.created_at,
+        "created_by": item.created_by,
+    }
+
+
+def fee_item_from(tenant_id: str, item: Mapping[str, Any]) -> FeeItem:
+    return FeeItem(
+        tenant_id=tenant_id,
+        fee_id=str(item["fee_id"]),
+        site_id=str(item["site_id"]),
+        name=str(item["name"]),
+        kind=FeeKind(str(item["kind"])),
+        cycle=Cycle(str(item["cycle"])),
+        price_minor=int(item["price_minor"]),
+        currency=str(item["currency"]),
+        due_day=int(item["due_day"]),
+        late_fee=_policy(item.get("late_fee") or {}),
+        unit_kinds=tuple(str(k) for k in item.get("unit_kinds") or ()),
+        created_at=str(item["created_at"]),
+        created_by=str(item["created_by"]),
+        active=bool(item.get("active", True)),
+    )
+
+
+def _line_item(line: BillLine) -> dict[str, Any]:
+    return {
+        "fee_id": line.fee_id,
+        "name": line.name,
+        "kind": line.kind.value,
+        "quantity": line.quantity,
+        "amount": line.amount,
+        "late_fee": _policy_item(line.late_fee),
+    }
+
+
+def bill_item(bill: Bill) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **keys.bill(bill.tenant_id, bill.bill_id),
+        "entity": "bill",
+        "tenant_id": bill.tenant_id,
+        "bill_id": bill.bill_id,
+        "site_id": bill.site_id,
+        "unit_id": bill.unit_id,
+        "unit_label": bill.unit_label,
+        "period": bill.period,
+        "currency": bill.currency,
+        "lines": [_line_item(line) for line in bill.lines],
+        "total": bill.total,
+        "credit_applied": bill.credit_applied,
+        "amount_due": bill.amount_due,
+        "due_date": bill.due_date.isoformat(),
+        "status": bill.status.value,
+        "issued_at": bill.issued_at,
+        "run_id": bill.run_id,
+        "version": bill.version,
+        "payment_id": bill.payment_id,
+        "paid_at": bill.paid_at,
+        "late_fee_paid": bill.late_fee_paid,
+        "paid_late": bill.paid_late,
+        "reminders": list(bill.reminders) or None,
+        "gsi1pk": keys.tenant_bills(bill.tenant_id),
+        "gsi1sk": keys.bill_order(bill.site_id, bill.period, bill.unit_id),
+        "gsi2pk": keys.unit_bills(bill.tenant_id, bill.unit_id),
+        "gsi2sk": f"{bill.period}#{bill.bill_id}",
+    }
+    if bill.status is BillStatus.ISSUED and bill.next_reminder_on is not None:
+        on = bill.next_reminder_on.isoformat()
+        item["next_reminder_on"] = on
+        item["due_pk"] = keys.due_partition(bill.bill_id)
+        item["due_sk"] = keys.due_sort(on, bill.tenant_id, bill.bill_id)
+    return item
+
+
+def bill_from(item: Mapping[str, Any]) -> Bill:
+    reminder = item.get("next_reminder_on")
+    return Bill(
+        tenant_id=str(item["tenant_id"]),
+        bill_id=str(item["bill_id"]),
+        site_id=str(item["site_id"]),
+        unit_id=str(item["unit_id"]),
+        unit_label=str(item.get("unit_label", "")),
+        period=str(item["period"]),
+        currency=str(item["currency"]),
+        lines=tuple(
+            BillLine(
+                fee_id=str(line["fee_id"]),
+                name=str(line["name"]),
+                kind=FeeKind(str(line["kind"])),
+                quantity=str(line.get("quantity", "")),
+                amount=int(line["amount"]),
+                late_fee=_policy(line.get("late_fee") or {}),
+            )
+            for line in item.get("lines") or []
+        ),
+        total=int(item["total"]),
+        credit_applied=int(item.get("credit_applied", 0)),
+        due_date=date.fromisoformat(str(item["due_date"])),
+        status=BillStatus(str(item["status"])),
+        issued_at=str(item["issued_at"]),
+        run_id=str(item.get("run_id", "")),
+        version=int(item.get("version", 1)),
+        payment_id=str(item["payment_id"]) if item.get("payment_id") else None,
+        paid_at=str(item["paid_at"]) if item.get("paid_at") else None,
+        late_fee_paid=int(item.get("late_fee_paid", 0)),
+        reminders=tuple(str(r) for r in item.get("reminders") or ()),
+        next_reminder_on=date.fromisoformat(str(reminder)) if reminder else None,
+    )
+
+
+def entry_item(tenant_id: str, entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        **keys.ledger_entry(tenant_id, entry.unit_id, entry.at, entry.entry_id),
+        "entity": "ledger_entry",
+        "unit_id": entry.unit_id,
+        "entry_id": entry.entry_id,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "delta": entry.delta,
+        "currency": entry.currency,
+        "at": entry.at,
+        "site_id": entry.site_id,
+        "bill_id": entry.bill_id,
+        "payment_id": entry.payment_id,
+        "refund_id": entry.refund_id,
+    }
+
+
+def entry_from(item: Mapping[str, Any]) -> LedgerEntry:
+    def opt(name: str) -> str | None:
+        value = item.get(name)
+        return str(value) if value else None
+
+    return LedgerEntry(
+        unit_id=str(item["unit_id"]),
+        entry_id=str(item["entry_id"]),
+        kind=EntryKind(str(item["kind"])),
+        amount=int(item["amount"]),
+        currency=str(item["currency"]),
+        at=str(item["at"]),
+        site_id=opt("site_id"),
+        bill_id=opt("bill_id"),
+        payment_id=opt("payment_id"),
+        refund_id=opt("refund_id"),
+    )
+
+
+def payment_item(payment: Payment) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **keys.payment(payment.tenant_id, payment.payment_id),
+        "entity": "payment",
+        "tenant_id": payment.tenant_id,
+        "payment_id": payment.payment_id,
+        "provider": payment.provider,
+        "status": payment.status.value,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "site_id": payment.site_id,
+        "allocations": [
+            {
+                "bill_id": a.bill_id,
+                "unit_id": a.unit_id,
+                "amount_due": a.amount_due,
+                "late_fee": a.late_fee,
+                "outcome": a.outcome or None,
+                "refunded": a.refunded,
+            }
+            for a in payment.allocations
+        ],
+        "payer_user_id": payment.payer_user_id,
+        "on_behalf_of": payment.on_behalf_of,
+        "created_at": payment.created_at,
+        "version": payment.version,
+        "provider_ref": payment.provider_ref,
+        "next_action": dict(payment.next_action) or None,
+        "settled_at": payment.settled_at,
+        "reason": payment.reason,
+        "refunded_amount": payment.refunded_amount,
+        "refunding_amount": payment.refunding_amount,
+    }
+    if payment.settled_at and payment.status is not PaymentStatus.FAILED:
+        # Reconciliation reads what settled on a day across tenants (the settlement-day index).
+        item["day_pk"] = keys.settlement_day(payment.settled_at[:10])
+        item["day_sk"] = f"{payment.tenant_id}#{payment.payment_id}"
+    return item
+
+
+def payment_from(item: Mapping[str, Any]) -> Payment:
+    return Payment(
+        tenant_id=str(item["tenant_id"]),
+        payment_id=str(item["payment_id"]),
+        provider=str(item["provider"]),
+        status=PaymentStatus(str(item["status"])),
+        amount=int(item["amount"]),
+        currency=str(item["currency"]),
+        site_id=str(item["site_id"]),
+        allocations=tuple(
+            Allocation(
+                bill_id=str(a["bill_id"]),
+                unit_id=str(a["unit_id"]),
+                amount_due=int(a["amount_due"]),
+                late_fee=int(a.get("late_fee", 0)),
+                outcome=str(a.get("outcome") or ""),
+                refunded=int(a.get("refunded", 0)),
+            )
+            for a in item.get("allocations") or []
+        ),
+        payer_user_id=str(item["payer_user_id"]),
+        on_behalf_of=str(item["on_behalf_of"]) if item.get("on_behalf_of") else None,
+        created_at=str(item["created_at"]),
+        version=int(item.get("version", 1)),
+        provider_ref=str(item["provider_ref"]) if item.get("provider_ref") else None,
+        next_action={str(k): str(v) for k, v in (item.get("next_action") or {}).items()},
+        settled_at=str(item["settled_at"]) if item.get("settled_at") else None,
+        reason=str(item["reason"]) if item.get("reason") else None,
+        refunded_amount=int(item.get("refunded_amount", 0)),
+        refunding_amount=int(item.get("refunding_amount", 0)),
+    )
+
+
+def refund_item(refund: Refund) -> dict[str, Any]:
+    return {
+        **keys.refund(refund.tenant_id, refund.payment_id, refund.refund_id),
+        "entity": "refund",
+        "tenant_id": refund.tenant_id,
+        "payment_id": refund.payment_id,
+        "refund_id": refund.refund_id,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "status": refund.status.value,
+        "reason": refund.reason,
+        "created_by": refund.created_by,
+        "created_at": refund.created_at,
+        "version": refund.version,
+        "provider_ref": refund.provider_ref,
+        "settled_at": refund.settled_at,
+    }
+
+
+def refund_from(item: Mapping[str, Any]) -> Refund:
+    return Refund(
+        tenant_id=str(item["tenant_id"]),
+        payment_id=str(item["payment_id"]),
+        refund_id=str(item["refund_id"]),
+        amount=int(item["amount"]),
+        currency=str(item["currency"]),
+        status=RefundStatus(str(item["status"])),
+        reason=str(item.get("reason", "")),
+        created_by=str(item["created_by"]),
+        created_at=str(item["created_at"]),
+        version=int(item.get("version", 1)),
+        provider_ref=str(item["provider_ref"]) if item.get("provider_ref") else None,
+        settled_at=str(item["settled_at"]) if item.get("settled_at") else None,
+    )
+
+
+def run_item(run: BillingRun) -> dict[str, Any]:
+    return {
+        **keys.run(run.tenant_id, run.run_id),
+        "entity": "billing_run",
+        "run_id": run.run_id,
+        "site_id": run.site_id,
+        "period": run.period,
+        "status": run.status,
+        "units": run.units,
+        "chunks": run.chunks,
+        "created_at": run.created_at,
+        "created_by": run.created_by,
+        "bills_created": run.bills_created,
+        "bills_existing": run.bills_existing,
+        "units_without_fees": run.units_without_fees,
+        "chunks_done": run.chunks_done,
+        "completed_at": run.completed_at,
+    }
+
+
+def run_from(tenant_id: str, item: Mapping[str, Any]) -> BillingRun:
+    return BillingRun(
+        tenant_id=tenant_id,
+        run_id=str(item["run_id"]),
+        site_id=str(item["site_id"]),
+        period=str(item["period"]),
+        status=str(item["status"]),
+        units=int(item["units"]),
+        chunks=int(item["chunks"]),
+        created_at=str(item["created_at"]),
+        created_by=str(item["created_by"]),
+        bills_created=int(item.get("bills_created", 0)),
+        bills_existing=int(item.get("bills_existing", 0)),
+        units_without_fees=int(item.get("units_without_fees", 0)),
+        chunks_done=int(item.get("chunks_done", 0)),
+        completed_at=str(item["completed_at"]) if item.get("completed_at") else None,
+    )
+
+
+# ------------------------------------------------------------------ repository
+
+
+class PaymentsRepository:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Table:
+        return self._table
+
+    # -------------------------------------------------------------- fee items and readings
+
+    def put_fee_item(self, item: FeeItem) -> None:
+        self._table.put(fee_item_item(item), condition=_NEW, conflict="fee item already exists")
+
+    def fee_items(self, tenant_id: str) -> list[FeeItem]:
+        items = self._table.query_all(partition=keys.fee_items(tenant_id), sk_prefix="FEE#")
+        return [fee_item_from(tenant_id, i) for i in items]
+
+    def fee_item(self, tenant_id: str, fee_id: str) -> FeeItem | None:
+        item = self._table.get(keys.fee_item(tenant_id, fee_id))
+        return fee_item_from(tenant_id, item) if item else None
+
+    def put_readings(self, tenant_id: str, readings: list[Reading]) -> None:
+        self._table.put_many(
+            [
+                {
+                    **keys.reading(tenant_id, r.fee_id, r.period, r.unit_id),
+                    "entity": "reading",
+                    "fee_id": r.fee_id,
+                    "period": r.period,
+                    "unit_id": r.unit_id,
+                    "previous": r.previous,
+                    "current": r.current,
+                }
+                for r in readings
+            ]
+        )
+
+    def readings(self, tenant_id: str, fee_id: str, period: str) -> dict[str, Reading]:
+        items = self._table.query_all(partition=keys.readings(tenant_id, fee_id, period))
+        return {
+            str(i["unit_id"]): Reading(
+                fee_id, period, str(i["unit_id"]), int(i["previous"]), int(i["current"])
+            )
+            for i in items
+        }
+
+    # -------------------------------------------------------------- billing runs
+
+    def create_run(self, run: BillingRun) -> None:
+        self._table.put(run_item(run), condition=_NEW, conflict="billing run already exists")
+
+    def run(self, tenant_id: str, run_id: str) -> BillingRun | None:
+        item = self._table.get(keys.run(tenant_id, run_id), consistent=True)
+        return run_from(tenant_id, item) if item else None
+
+    def record_chunk(
+        self, tenant_id: str, run_id: str, chunk: int, created: int, existing: int, without: int, at: str
+    ) -> BillingRun | None:
+        """Count a chunk once (a redelivered chunk adds nothing); completes the run with its last chunk."""
+        try:
+            item = self._table.update(
+                keys.run(tenant_id, run_id),
+                "ADD bills_created :c, bills_existing :e, units_without_fees :w, chunks_done :one, "
+                "done_chunks :chunk",
+                {
+                    ":c": created,
+                    ":e": existing,
+                    ":w": without,
+                    ":one": 1,
+                    ":chunk": {str(chunk)},
+                    ":n": str(chunk),
+                },
+                condition="attribute_exists(pk) AND NOT contains(done_chunks, :n)",
+            )
+        except Conflict:
+            return None
+        run = run_from(tenant_id, item)
+        if run.chunks_done >= run.chunks and run.status != "completed":
+            item = self._table.update(
+                keys.run(tenant_id, run_id),
+                "SET #status = :done, completed_at = :at",
+                {":done": "completed", ":at": at},
+                names={"#status": "status"},
+            )
+            run = run_from(tenant_id, item)
+        return run
+
+    # -------------------------------------------------------------- bills
+
+    def existing_bill_ids(self, tenant_id: str, bill_ids: list[str]) -> set[str]:
+        found = self._table.get_many([keys.bill(tenant_id, b) for b in bill_ids])
+        return {str(i["bill_id"]) for i in found}
+
+    def issue(
+        self,
+        bill: Bill,
+        entries: list[LedgerEntry],
+        credit: CreditChange | None,
+    ) -> bool:
+        """Write a new bill with its ledger entries; False if the bill already exists.
+
+        Without credit: two conditional single puts, the charge entry first. Its key is deterministic (dated
+        the period's start, named after the bill), so a run interrupted between the two writes finds the entry
+        on the re-run and still writes the bill; a transaction per bill would cost a 5,000-unit run dearly.
+        With credit (rare): one transaction, because the credit it spends must move with the bill.
+        """
+        if credit is not None:
+            actions = [self._table.put_action(bill_item(bill), _NEW)]
+            actions += [self._table.put_action(entry_item(bill.tenant_id, e), _NEW) for e in entries]
+            actions.append(self._credit_action(bill.tenant_id, credit))
+            try:
+                self._table.transact(actions, conflict="bill already issued")
+            except Conflict:
+                return False
+            return True
+        for entry in entries:
+            # Written by an interrupted earlier run: the same bill, the same charge.
+            with contextlib.suppress(Conflict):
+                self._table.put(entry_item(bill.tenant_id, entry), condition=_NEW)
+        try:
+            self._table.put(bill_item(bill), condition=_NEW)
+        except Conflict:
+            return False
+        return True
+
+    def bill(self, tenant_id: str, bill_id: str, *, consistent: bool = False) -> Bill | None:
+        item = self._table.get(keys.bill(tenant_id, bill_id), consistent=consistent)
+        if item is None or str(item.get("tenant_id")) != tenant_id:
+            return None
+        return bill_from(item)
+
+    def bills(self, tenant_id: str, bill_ids: Iterable[str], *, consistent: bool = False) -> dict[str, Bill]:
+        found: dict[str, Bill] = {}
+        for bill_id in dict.fromkeys(bill_ids):
+            bill = self.bill(tenant_id, bill_id, consistent=consistent)
+            if bill is not None:
+                found[bill_id] = bill
+        return found
+
+    def bills_page(
+        self,
+        tenant_id: str,
+        *,
+        unit_ids: list[str] | None,
+        site_id: str | None,
+        period: str | None,
+        status: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Bill]:
+        """Newest first. With ``unit_ids``: those units' bills one unit after another (gsi2); else the
+        tenant's, narrowed by site and period through the sort key (gsi1). Status filters the page."""
+        scope = f"bills:{','.join(unit_ids or [])}:{site_id}:{period}:{status}"
+        start = dict(self._table.cursors.decode(tenant_id, cursor, scope=scope) or {})
+        position = int(start.pop("_unit", 0)) if unit_ids is not None else 0
+        if unit_ids is not None:
+            prefix = f"{period}#" if period else None
+            partitions = [("gsi2", keys.unit_bills(tenant_id, u), prefix) for u in unit_ids]
+        else:
+            prefix = f"{site_id}#{period}#" if site_id and period else f"{site_id}#" if site_id else None
+            partitions = [("gsi1", keys.tenant_bills(tenant_id), prefix)]
+        bills: list[Bill] = []
+        last: dict[str, Any] | None = start or None
+        while position < len(partitions):
+            index, partition, sk_prefix = partitions[position]
+            condition = f"{index}pk = :pk" + (f" AND begins_with({index}sk, :prefix)" if sk_prefix else "")
+            values: dict[str, Any] = {":pk": partition, **({":prefix": sk_prefix} if sk_prefix else {})}
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": index,
+                "KeyConditionExpression": condition,
+                "ScanIndexForward": False,
+                "Limit": max(1, min(limit - len(bills), 100)),
+            }
+            filters: list[str] = []
+            if status:
+                filters.append("#status = :status")
+                params["ExpressionAttributeNames"] = {"#status": "status"}
+                values[":status"] = status
+            if period and unit_ids is None and not site_id:
+                filters.append("period = :period")
+                values[":period"] = period
+            if filters:
+                params["FilterExpression"] = " AND ".join(filters)
+            params["ExpressionAttributeValues"] = serialize(values)
+            if last:
+                params["ExclusiveStartKey"] = serialize(last)
+            response = self._table.client.query(**params)
+            bills.extend(bill_from(deserialize(i)) for i in response.get("Items", []))
+            raw_last = response.get("LastEvaluatedKey")
+            last = deserialize(raw_last) if raw_last else None
+            if last is None:
+                position += 1
+            if len(bills) >= limit:
+                break
+        if position >= len(partitions):
+            return Page(bills, None)
+        token: dict[str, Any] = dict(last or {})
+        if unit_ids is not None:
+            token["_unit"] = position
+        return Page(bills, self._table.cursors.encode(tenant_id, token, scope=scope))
+
+    def site_bills(self, tenant_id: str, site_id: str, from_period: str | None = None) -> list[Bill]:
+        """Every bill of a site (periods sort as text within a cycle), for arrears and KPIs."""
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": serialize(
+                {
+                    ":pk": keys.tenant_bills(tenant_id),
+                    ":low": f"{site_id}#{from_period or ''}",
+                    ":high": f"{site_id}#\uffff",
+                }
+            ),
+        }
+        bills: list[Bill] = []
+        while True:
+            response = self._table.client.query(**params)
+            bills.extend(bill_from(deserialize(i)) for i in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return bills
+            params["ExclusiveStartKey"] = last
+
+    # -------------------------------------------------------------- ledger and credit
+
+    def ledger(self, tenant_id: str, unit_id: str) -> list[LedgerEntry]:
+        items = self._table.query_all(partition=keys.ledger(tenant_id, unit_id), sk_prefix="E#")
+        return [entry_from(i) for i in items]
+
+    def credits(self, tenant_id: str, site_id: str) -> dict[str, int]:
+        items = self._table.query_all(partition=keys.credits(tenant_id, site_id))
+        return {str(i["unit_id"]): int(i.get("amount", 0)) for i in items if int(i.get("amount", 0)) > 0}
+
+    def _credit_action(self, tenant_id: str, change: CreditChange) -> dict[str, Any]:
+        key = keys.credit(tenant_id, change.site_id, change.unit_id)
+        if change.delta >= 0:
+            return self._table.update_action(
+                key,
+                "SET unit_id = :unit ADD amount :delta",
+                {":unit": change.unit_id, ":delta": change.delta},
+            )
+        # Spending credit: never below zero, even if two writers raced.
+        return self._table.update_action(
+            key,
+            "ADD amount :delta",
+            {":delta": change.delta, ":need": -change.delta},
+            condition="amount >= :need",
+        )
+
+    # -------------------------------------------------------------- payments and refunds
+
+    def payment(self, tenant_id: str, payment_id: str, *, consistent: bool = False) -> Payment | None:
+        item = self._table.get(keys.payment(tenant_id, payment_id), consistent=consistent)
+        if item is None or str(item.get("tenant_id")) != tenant_id:
+            return None
+        return payment_from(item)
+
+    def refunds(self, tenant_id: str, payment_id: str) -> list[Refund]:
+        items = self._table.query_all(
+            partition=keys.payment_partition(tenant_id, payment_id), sk_prefix="REFUND#"
+        )
+        return [refund_from(i) for i in items]
+
+    def refund(self, tenant_id: str, payment_id: str, refund_id: str) -> Refund | None:
+        item = self._table.get(keys.refund(tenant_id, payment_id, refund_id), consistent=True)
+        return refund_from(item) if item else None
+
+    def idempotency_claim(
+        self, tenant_id: str, scope: str, user_id: str, key_digest: str
+    ) -> IdempotencyClaim | None:
+        item = self._table.get(keys.idempotency_claim(tenant_id, scope, user_id, key_digest), consistent=True)
+        if item is None:
+            return None
+        return IdempotencyClaim(str(item["subject_id"]), str(item["request_digest"]))
+
+    def _claim_action(
+        self, tenant_id: str, scope: str, claim: tuple[str, str, str], subject_id: str, ttl: int
+    ) -> dict[str, Any]:
+        user_id, key_digest, request_digest = claim
+        return self._table.put_action(
+            {
+                **keys.idempotency_claim(tenant_id, scope, user_id, key_digest),
+                "subject_id": subject_id,
+                "request_digest": request_digest,
+                "ttl": ttl,
+            },
+            _NEW,
+        )
+
+    def create_payment(self, payment: Payment, claim: tuple[str, str, str] | None, ttl: int) -> None:
+        actions = [self._table.put_action(payment_item(payment), _NEW)]
+        if claim is not None:
+            actions.append(self._claim_action(payment.tenant_id, "PAY", claim, payment.payment_id, ttl))
+        self._table.transact(actions, conflict="this Idempotency-Key was already used")
+
+    def save_payment(self, payment: Payment, expected_version: int) -> None:
+        self._table.transact([self._versioned(payment_item(payment), expected_version)], "payment changed")
+
+    def start_refund(
+        self,
+        payment: Payment,
+        expected_version: int,
+        refund: Refund,
+        claim: tuple[str, str, str] | None,
+        ttl: int,
+    ) -> None:
+        actions = [
+            self._versioned(payment_item(payment), expected_version),
+            self._table.put_action(refund_item(refund), _NEW),
+        ]
+        if claim is not None:
+            actions.append(self._claim_action(payment.tenant_id, "REFUND", claim, refund.refund_id, ttl))
+        self._table.transact(actions, conflict="the payment changed or this Idempotency-Key was already used")
+
+    def save_refund(self, refund: Refund, expected_version: int) -> None:
+        self._table.transact([self._versioned(refund_item(refund), expected_version)], "refund changed")
+
+    def event_claimed(self, tenant_id: str, provider: str, event_digest: str) -> bool:
+        return (
+            self._table.get(keys.event_claim(tenant_id, provider, event_digest), consistent=True) is not None
+        )
+
+    def commit(
+        self,
+        tenant_id: str,
+        plan: Plan,
+        *,
+        event_claim: tuple[str, str, str, str] | None,
+        versions: Mapping[str, int],
+    ) -> None:
+        """A settlement plan in one transaction: the provider event's claim, then every change conditioned on
+        the version read (``versions``: record key -> version). Conflict if anything moved or the event was
+        already applied."""
+        actions: list[dict[str, Any]] = []
+        if event_claim is not None:
+            provider, digest, event_id, outcome = event_claim
+            actions.append(
+                self._table.put_action(
+                    {
+                        **keys.event_claim(tenant_id, provider, digest),
+                        "event_id": event_id,
+                        "outcome": outcome,
+                    },
+                    _NEW,
+                )
+            )
+        if plan.payment is not None:
+            actions.append(
+                self._versioned(payment_item(plan.payment), versions[f"payment:{plan.payment.payment_id}"])
+            )
+        if plan.refund is not None:
+            actions.append(
+                self._versioned(refund_item(plan.refund), versions[f"refund:{plan.refund.refund_id}"])
+            )
+        for bill in plan.bills:
+            actions.append(self._versioned(bill_item(bill), versions[f"bill:{bill.bill_id}"]))
+        actions += [self._table.put_action(entry_item(tenant_id, e), _NEW) for e in plan.entries]
+        actions += [self._credit_action(tenant_id, c) for c in plan.credits]
+        self._table.transact(actions, conflict="changed concurrently")
+
+    def _versioned(self, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
+        action = self._table.put_action(item)
+        action["Put"]["ConditionExpression"] = "attribute_exists(pk) AND #version = :expected"
+        action["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        action["Put"]["ExpressionAttributeValues"] = serialize({":expected": expected_version})
+        return action
+
+    # -------------------------------------------------------------- reminders
+
+    def due_bills(self, shard: int, until: str, limit: int = 500) -> list[tuple[str, str]]:
+        """(tenant, bill) of unpaid bills whose next reminder is on or before ``until`` (ISO date)."""
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "due",
+            "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
+            "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": f"{until}$"}),
+        }
+        found: list[tuple[str, str]] = []
+        while len(found) < limit:
+            response = self._table.client.query(**params)
+            # The index projects keys only: the sort key names the tenant and the bill.
+            for item in map(deserialize, response.get("Items", [])):
+                _, tenant_id, bill_id = str(item["due_sk"]).split("#", 2)
+                found.append((tenant_id, bill_id))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            params["ExclusiveStartKey"] = last
+        return found
+
+    def save_bill(self, bill: Bill, expected_version: int) -> None:
+        """A bill's reminder bookkeeping; Conflict if it changed (e.g. was paid) since it was read."""
+        action = self._versioned(bill_item(bill), expected_version)
+        action["Put"]["ConditionExpression"] += " AND #status = :issued"
+        action["Put"]["ExpressionAttributeNames"]["#status"] = "status"
+        action["Put"]["ExpressionAttributeValues"].update(serialize({":issued": BillStatus.ISSUED.value}))
+        self._table.transact([action], conflict="bill changed")
+
+    # -------------------------------------------------------------- settings and reports
+
+    def settings(self, tenant_id: str) -> dict[str, Any] | None:
+        return self._table.get(keys.settings(tenant_id))
+
+    def put_settings(self, tenant_id: str, values: dict[str, Any]) -> None:
+        self._table.put({**keys.settings(tenant_id), **values})
+
+    def settled_on(self, day: str) -> list[Payment]:
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "day",
+            "KeyConditionExpression": "day_pk = :pk",
+            "ExpressionAttributeValues": serialize({":pk": keys.settlement_day(day)}),
+        }
+        payments: list[Payment] = []
+        while True:
+            response = self._table.client.query(**params)
+            payments += [payment_from(deserialize(i)) for i in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return payments
+            params["ExclusiveStartKey"] = last
+
+    def put_reconciliation(self, tenant_id: str, day: str, report: dict[str, Any]) -> None:
+        self._table.put(
+            {**keys.reconciliation(tenant_id, day), "entity": "reconciliation", "day": day, **report}
+        )
+
+    def reconciliation(self, tenant_id: str, day: str) -> dict[str, Any] | None:
+        return self._table.get(keys.reconciliation(tenant_id, day))

@@ -1,0 +1,27 @@
+"""The payments functions' environment, read once per cold start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from courtyard.settings import FunctionSettings
+
+
+class PaymentsSettings(FunctionSettings):
+    payments_table: str
+    # JSON secret: {"stripe_api_key", "stripe_webhook_secret", "sandbox_secret"}; a provider whose keys are
+    # empty is not offered.
+    provider_secret_arn: str = ""
+    # The sandbox payment service (the local cloud's); empty in production: the sandbox is then not offered.
+    payment_sandbox_url: str = ""
+    billing_queue_url: str = ""
+    # A run over at most this many units is billed inside the request; larger ones go through the queue.
+    billing_inline_units: int = 300
+    billing_chunk_units: int = 250
+    # How long a client may retry a checkout or refund with the same Idempotency-Key.
+    idempotency_hours: int = 24
+
+
+@lru_cache(maxsize=1)
+def settings() -> PaymentsSettings:
+    return PaymentsSettings()  # filled from the environment

@@ -1,0 +1,27 @@
+"""The tenant's payment settings (reminder ladder, quiet hours) as stored, with the defaults filled in."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from payments.reminders import DEFAULT_LADDER, DEFAULT_QUIET, Step
+
+
+def ladder_of(stored: dict[str, Any] | None) -> tuple[Step, ...]:
+    raw = (stored or {}).get("ladder")
+    if not raw:
+        return DEFAULT_LADDER
+    return tuple(
+        sorted(
+            (Step(str(s["name"]), int(s["offset_days"]), bool(s.get("formal", False))) for s in raw),
+            key=lambda s: s.offset_days,
+        )
+    )
+
+
+def quiet_of(stored: dict[str, Any] | None) -> tuple[time, time]:
+    values = stored or {}
+    if not values.get("quiet_start") or not values.get("quiet_end"):
+        return DEFAULT_QUIET
+    return time.fromisoformat(str(values["quiet_start"])), time.fromisoformat(str(values["quiet_end"]))

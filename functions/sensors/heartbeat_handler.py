@@ -1,0 +1,26 @@
+"""Every minute: silent devices go offline, event alarms not seen again clear (see sensors.heartbeat)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sensors import deps
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
+    run = deps.heartbeat().run()
+    metrics.add_metric(name="DevicesOffline", unit=MetricUnit.Count, value=run.raised)
+    logger.info("heartbeat run", extra=asdict(run))
+    return asdict(run)

@@ -1,0 +1,59 @@
+"""The IoT topic rules' Lambda action: one device message (or a list of them) per invocation.
+
+The rules (``iot.topics``) select the payload plus ``tenant_id``/``site_id``/``device_id`` from the topic
+and ``received_at``. Nothing a device sends can make this handler fail: every message gets an outcome,
+counted as a metric (``Telemetry<Outcome>``) and logged with ids only, never payload values. A list is
+accepted so that a batching front (an IoT rule to SQS or Kinesis, for very chatty fleets) can reuse it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sensors import deps
+from sensors.ingest import Outcome
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def _count(outcome: str) -> None:
+    name = "Telemetry" + "".join(part.title() for part in outcome.split("_"))
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+deps.count_with(_count)
+
+
+def handle(message: Any) -> Outcome:
+    if not isinstance(message, dict):
+        _count(Outcome.MALFORMED.value)
+        return Outcome.MALFORMED
+    outcome = deps.ingest().handle(message)
+    if outcome.rejected:
+        ids = {k: str(message.get(k))[:64] for k in ("tenant_id", "site_id", "device_id")}
+        logger.warning("telemetry rejected", extra={"outcome": outcome.value, **ids})
+    return outcome
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
+    messages = event if isinstance(event, list) else [event]
+    outcomes: dict[str, int] = {}
+    for message in messages:
+        try:
+            outcome = handle(message).value
+        except Exception:
+            # A store or bus failure: log it and let Lambda retry the invocation (the ingest is idempotent
+            # for a repeated message: not newer than the latest, it moves nothing).
+            logger.exception("telemetry processing failed")
+            raise
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {"outcomes": outcomes}

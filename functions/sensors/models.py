@@ -1,0 +1,277 @@
+"""Requests and responses of the sensors API (domain records are mapped explicitly, never returned raw)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from schemas.telemetry import DeviceEvent, MetricName, MetricValue
+from sensors.alarms import Alarm
+from sensors.domain import Device, DeviceKind
+from sensors.repository import HourAggregate, LedgerEntry, StoredRule
+from sensors.rules import Actions, ActiveHours, Condition, RuleSpec, Scope
+
+RefId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeviceCreate(_In):
+    site_id: RefId
+    kind: DeviceKind
+    name: Text
+    building_id: RefId | None = None
+    unit_id: RefId | None = None
+    location: Annotated[str, Field(max_length=200)] | None = None
+    model: Annotated[str, Field(max_length=120)] | None = None
+    install_date: date | None = None
+    provision: bool = Field(default=True, description="create the IoT thing, certificate and policy now")
+
+
+class DeviceUpdate(_In):
+    name: Text | None = None
+    building_id: RefId | None = None
+    location: Annotated[str, Field(max_length=200)] | None = None
+    model: Annotated[str, Field(max_length=120)] | None = None
+    install_date: date | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> DeviceUpdate:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change")
+        return self
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    site_id: str
+    kind: str
+    name: str
+    status: str
+    building_id: str | None
+    unit_id: str | None
+    location: str | None
+    model: str | None
+    install_date: str | None
+    thing_name: str | None
+    provisioned: bool
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_domain(cls, device: Device) -> DeviceOut:
+        return cls(
+            device_id=device.device_id,
+            site_id=device.site_id,
+            kind=device.kind.value,
+            name=device.name,
+            status=device.status.value,
+            building_id=device.building_id,
+            unit_id=device.unit_id,
+            location=device.location,
+            model=device.model,
+            install_date=device.install_date,
+            thing_name=device.thing_name,
+            provisioned=device.certificate_id is not None,
+            created_at=device.created_at,
+            updated_at=device.updated_at,
+        )
+
+
+class CredentialsOut(BaseModel):
+    """Shown once: the private key is not kept anywhere by Courtyard."""
+
+    thing_name: str
+    certificate_pem: str
+    private_key: str
+    endpoint: str
+    telemetry_topic: str
+    events_topic: str
+
+
+class DeviceCreatedOut(BaseModel):
+    device: DeviceOut
+    credentials: CredentialsOut | None = None
+
+
+class MaintenanceOut(BaseModel):
+    occurred_at: str
+    ticket_id: str
+    what: str
+    status: str | None
+
+    @classmethod
+    def from_domain(cls, entry: LedgerEntry) -> MaintenanceOut:
+        return cls(
+            occurred_at=entry.occurred_at, ticket_id=entry.ticket_id, what=entry.what, status=entry.status
+        )
+
+
+class DeviceDetailOut(DeviceOut):
+    """The device ledger (设备台账): the record, and its maintenance history from tickets."""
+
+    maintenance: list[MaintenanceOut] = Field(default_factory=list)
+
+
+class DevicePageOut(BaseModel):
+    items: list[DeviceOut]
+    next_cursor: str | None = None
+
+
+class MetricHourOut(BaseModel):
+    min: float
+    max: float
+    avg: float
+    count: int
+
+
+class TelemetryHourOut(BaseModel):
+    hour: str
+    metrics: dict[str, MetricHourOut]
+
+    @classmethod
+    def from_domain(cls, aggregate: HourAggregate, metric: str | None) -> TelemetryHourOut:
+        return cls(
+            hour=aggregate.hour,
+            metrics={
+                name: MetricHourOut(
+                    min=t.low, max=t.high, avg=t.total / t.count if t.count else 0.0, count=t.count
+                )
+                for name, t in aggregate.metrics.items()
+                if metric is None or name == metric
+            },
+        )
+
+
+class TelemetryOut(BaseModel):
+    device_id: str
+    hours: list[TelemetryHourOut]
+
+
+class RuleOut(BaseModel):
+    rule_id: str
+    name: str
+    enabled: bool
+    scope: Scope
+    condition: Condition
+    severity: str
+    active_hours: ActiveHours | None
+    actions: Actions
+    default: bool
+    version: int
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_domain(cls, rule: StoredRule) -> RuleOut:
+        spec = rule.spec
+        return cls(
+            rule_id=rule.rule_id,
+            name=spec.name,
+            enabled=spec.enabled,
+            scope=spec.scope,
+            condition=spec.condition,
+            severity=spec.severity.value,
+            active_hours=spec.active_hours,
+            actions=spec.actions,
+            default=rule.default,
+            version=rule.version,
+            created_at=rule.created_at,
+            updated_at=rule.updated_at,
+        )
+
+
+class RulePageOut(BaseModel):
+    items: list[RuleOut]
+
+
+class TestReading(_In):
+    ts: AwareDatetime
+    metrics: dict[MetricName, MetricValue] | None = None
+    event: DeviceEvent | None = None
+
+
+class RuleTestRequest(_In):
+    """Either ``readings`` (a list of what a device would publish) or a device's stored hourly aggregates."""
+
+    readings: list[TestReading] | None = Field(default=None, max_length=10_000)
+    device_id: RefId | None = None
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    rule: RuleSpec | None = Field(default=None, description="test this definition instead of the stored one")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RuleTestRequest:
+        if (self.readings is None) == (self.device_id is None):
+            raise ValueError("give either readings or a device_id (with start and end)")
+        return self
+
+
+class RuleTestHit(BaseModel):
+    at: str
+    signal: str
+    value: Any = None
+
+
+class RuleTestOut(BaseModel):
+    evaluated: int
+    alarms: int
+    signals: list[RuleTestHit]
+
+
+class AlarmOut(BaseModel):
+    alarm_id: str
+    rule_id: str
+    rule_name: str
+    device_id: str
+    device_kind: str
+    site_id: str
+    building_id: str | None
+    severity: str
+    kind: str
+    status: str
+    metric: str | None
+    value: float | str | None
+    threshold: float | None
+    count: int
+    raised_at: str
+    last_at: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    cleared_at: str | None
+    cleared_by: str | None
+
+    @classmethod
+    def from_domain(cls, alarm: Alarm) -> AlarmOut:
+        return cls(
+            alarm_id=alarm.alarm_id,
+            rule_id=alarm.rule_id,
+            rule_name=alarm.rule_name,
+            device_id=alarm.device_id,
+            device_kind=alarm.device_kind,
+            site_id=alarm.site_id,
+            building_id=alarm.building_id,
+            severity=alarm.severity.value,
+            kind=alarm.kind,
+            status=alarm.status.value,
+            metric=alarm.metric,
+            value=alarm.value,
+            threshold=alarm.threshold,
+            count=alarm.count,
+            raised_at=alarm.raised_at,
+            last_at=alarm.last_at,
+            acknowledged_at=alarm.acknowledged_at,
+            acknowledged_by=alarm.acknowledged_by,
+            cleared_at=alarm.cleared_at,
+            cleared_by=alarm.cleared_by,
+        )
+
+
+class AlarmPageOut(BaseModel):
+    items: list[AlarmOut]
+    next_cursor: str | None = None

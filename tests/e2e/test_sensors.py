@@ -1,0 +1,77 @@
+"""Sensors on the local cloud: an elevator provisioned through the API, a vibration fault published by the
+simulator over MQTT, one alarm and one work order; a second episode adds to the same alarm and ticket."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from courtyard.tenancy import Role
+from infra.http import request
+from infra.local.cloud import LocalCloud, wait_for
+from infra.seed import DemoData
+from iot.simulator import LocalBroker, connected, publish_readings, stepped_clock
+
+
+def _alarms(api: str, token: str, device_id: str) -> list[dict[str, Any]]:
+    items = request("GET", f"{api}/alarms", token=token).json()["items"]
+    return [a for a in items if a["device_id"] == device_id and a["kind"] != "offline"]
+
+
+def _alarm_tickets(api: str, token: str, alarm_id: str) -> list[dict[str, Any]]:
+    items = request("GET", f"{api}/tickets", token=token).json()["items"]
+    return [t for t in items if alarm_id in (t.get("description") or "")]
+
+
+def test_elevator_fault_over_mqtt_becomes_one_alarm_and_one_work_order(
+    cloud: LocalCloud, api: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    info = cloud.info
+    assert info is not None
+    manager = tokens[demo.user("greenfield", Role.MANAGER).username]
+    technician = tokens[demo.user("greenfield", Role.TECHNICIAN).username]
+    tenant_id, site_id = demo.tenants["greenfield"], demo.sites["greenfield"]
+    created = request(
+        "POST",
+        f"{api}/devices",
+        token=manager,
+        body={"site_id": site_id, "kind": "elevator", "name": "1栋1号梯 Lift 1", "model": "KONE MonoSpace"},
+    )
+    assert created.status == 201, created.text
+    device_id = created.json()["device"]["device_id"]
+    assert created.json()["credentials"]["private_key"]
+
+    started = datetime.now(UTC)
+
+    def episode(seed: int, offset_s: float) -> None:
+        # 40 readings one second apart in their timestamps (sent 0.1 s apart), the middle 13 above 4.5 mm/s.
+        with connected(LocalBroker(info.mqtt_url), device_id) as connection:
+            publish_readings(
+                connection,
+                tenant_id=tenant_id,
+                site_id=site_id,
+                device_id=device_id,
+                kind="elevator",
+                count=40,
+                interval_s=0.1,
+                fault=True,
+                rng=random.Random(seed),
+                clock=stepped_clock(started + timedelta(seconds=offset_s), 1.0),
+            )
+
+    episode(1, 0)
+    assert wait_for(lambda: len(_alarms(api, technician, device_id)) == 1, timeout_s=30)
+    alarm = _alarms(api, technician, device_id)[0]
+    assert (alarm["status"], alarm["severity"], alarm["metric"]) == ("active", "major", "vibration_mm_s")
+    assert wait_for(lambda: len(_alarm_tickets(api, manager, alarm["alarm_id"])) == 1, timeout_s=30)
+    ticket = _alarm_tickets(api, manager, alarm["alarm_id"])[0]
+    assert ticket["category"] == "elevator"
+
+    # The second episode continues the first (newer readings): the fault returns before the alarm cleared.
+    episode(2, 40)
+    assert wait_for(lambda: _alarms(api, technician, device_id)[0]["count"] > 1, timeout_s=30)
+    alarms = _alarms(api, technician, device_id)
+    assert len(alarms) == 1
+    assert alarms[0]["alarm_id"] == alarm["alarm_id"]
+    assert len(_alarm_tickets(api, manager, alarm["alarm_id"])) == 1

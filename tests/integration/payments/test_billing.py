@@ -1,0 +1,239 @@
+"""Fee items and billing runs on moto: idempotent re-runs, a unit added later, parking and metered fees, late
+fees to the minor unit at checkout, the queued path for large runs, roles."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from courtyard.clock import FixedClock
+from courtyard.directory import Keys
+from courtyard.tenancy import Role
+from infra.local.provision import Stack
+from tests.factories import lambda_context
+from tests.integration.payments.conftest import Caller, Community, Reply, bills_of, fee, run, table_items
+
+Call = Callable[..., Reply]
+
+
+def _add_unit(
+    stack: Stack, community: Community, label: str, kind: str = "residential", area: int = 10000
+) -> str:
+    unit_id = uuid.uuid4().hex[:26].upper()
+    boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(
+        Item={
+            **Keys.unit(community.tenant_id, unit_id),
+            "entity": "unit",
+            "unit_id": unit_id,
+            "site_id": community.site_id,
+            "building_id": community.building_b,
+            "room_key": label,
+            "label": label.upper(),
+            "kind": kind,
+            "occupancy": "vacant",
+            "area_centi_m2": area,
+            "gsi1pk": Keys.site_units_index(community.tenant_id, community.site_id),
+            "gsi1sk": label,
+        }
+    )
+    community.units[label] = unit_id
+    return unit_id
+
+
+def test_a_billing_run_over_the_same_period_twice_yields_the_same_bills(
+    call: Call, manager: tuple[Community, Caller], stack: Stack, published: list[tuple[str, dict[str, Any]]]
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    fee(call, wang, community.site_id, name="垃圾费 Waste", kind="fixed", price_minor=1500)
+
+    first = run(call, wang, community.site_id)
+    bills = bills_of(call, wang, site_id=community.site_id, period="2026-03")
+    items = table_items(stack)
+    second = run(call, wang, community.site_id)
+
+    assert (first["status"], first["bills_created"]) == ("completed", 3)
+    assert (second["bills_created"], second["bills_existing"]) == (0, 3)
+    assert bills_of(call, wang, site_id=community.site_id, period="2026-03") == bills
+    assert len(table_items(stack)) == len(items) + 1  # only the second run's record
+    assert [n for n, _ in published].count("BillIssued") == 3
+    by_unit = {b["unit_id"]: b for b in bills}
+    a101 = by_unit[community.units["a101"]]
+    assert [line["amount"] for line in a101["lines"]] == [22375, 1500]
+    assert a101["amount_due"] == 23875
+    assert a101["due_date"] == "2026-03-15"
+    assert (
+        by_unit[community.units["b201"]]["amount_due"] == 16313 + 1500
+    )  # 65.25 m² x 2.50 = 163.125 -> 163.13
+
+
+def test_adding_a_unit_and_re_running_bills_only_that_unit(
+    call: Call, manager: tuple[Community, Caller], stack: Stack
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    run(call, wang, community.site_id)
+    new_unit = _add_unit(stack, community, "b202")
+
+    again = run(call, wang, community.site_id)
+
+    assert (again["bills_created"], again["bills_existing"]) == (1, 3)
+    assert [b["unit_id"] for b in bills_of(call, wang, unit_id=new_unit)] == [new_unit]
+
+
+def test_parking_fees_bill_parking_spaces_and_metered_fees_need_readings(
+    call: Call, manager: tuple[Community, Caller], stack: Stack
+):
+    community, wang = manager
+    space = _add_unit(stack, community, "p001", kind="parking", area=1250)
+    fee(call, wang, community.site_id, name="车位费 Parking", kind="parking", price_minor=30000)
+    water = fee(call, wang, community.site_id, name="水费 Water", kind="metered", price_minor=350)
+    readings = call(
+        "POST",
+        f"/fee-items/{water['fee_id']}/readings",
+        as_=wang,
+        body={
+            "period": "2026-03",
+            "readings": [{"unit_id": community.units["a101"], "previous": 100, "current": 112}],
+        },
+    )
+    backwards = call(
+        "POST",
+        f"/fee-items/{water['fee_id']}/readings",
+        as_=wang,
+        body={
+            "period": "2026-03",
+            "readings": [{"unit_id": community.units["a102"], "previous": 9, "current": 3}],
+        },
+    )
+
+    result = run(call, wang, community.site_id)
+
+    assert readings.status == 200
+    assert readings.body["recorded"] == 1
+    assert backwards.status == 422
+    assert result["bills_created"] == 2
+    assert result["units_without_fees"] == 2
+    assert [b["amount_due"] for b in bills_of(call, wang, unit_id=space)] == [30000]
+    [a101] = bills_of(call, wang, unit_id=community.units["a101"])
+    assert a101["amount_due"] == 12 * 350
+    assert a101["lines"][0]["quantity"].startswith("usage 12")
+
+
+@pytest.mark.parametrize(
+    ("late_fee", "days_late", "expected"),
+    [
+        ({"kind": "daily", "value": 5, "grace_days": 0}, 10, 112),  # 22375 x 0.05 % x 10 = 111.875 -> 112
+        ({"kind": "daily", "value": 5, "grace_days": 10}, 10, 0),  # inside the grace days
+        ({"kind": "percentage", "value": 1000, "grace_days": 5}, 6, 2238),  # 10 % of 22375 = 2237.5 -> 2238
+        ({"kind": "daily", "value": 100, "cap_minor": 5000}, 40, 5000),  # 1 %/day for 40 days, capped
+        ({"kind": "fixed", "value": 2000, "grace_days": 3}, 4, 2000),
+    ],
+)
+def test_late_fees_follow_the_policy_to_the_minor_unit_at_checkout(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    clock: FixedClock,
+    late_fee: dict[str, Any],
+    days_late: int,
+    expected: int,
+):
+    community, wang = manager
+    fee(call, wang, community.site_id, late_fee=late_fee)
+    run(call, wang, community.site_id)
+    chen = residents(community, "Chen", "a101")
+    # 10:00 in Shanghai, ``days_late`` days after the due date (2026-03-15).
+    clock.set(
+        datetime(2026, 3, 15 + days_late, 2, 0, tzinfo=UTC)
+        if days_late < 17
+        else datetime(2026, 4, days_late - 16, 2, 0, tzinfo=UTC)
+    )
+
+    [bill] = bills_of(call, chen)
+    payment = call("POST", "/payments", as_=chen, body={"bill_ids": [bill["bill_id"]]})
+
+    assert bill["late_fee"] == expected
+    assert payment.status == 201, payment.body
+    assert payment.body["amount"] == 22375 + expected
+    assert payment.body["allocations"][0]["late_fee"] == expected
+
+
+def test_a_large_run_goes_through_the_billing_queue_and_completes_with_its_last_chunk(
+    call: Call,
+    manager: tuple[Community, Caller],
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    function_env: Callable[[str], dict[str, str]],
+):
+    community, wang = manager
+    for n in range(5):
+        _add_unit(stack, community, f"c{n:03d}")
+    fee(call, wang, community.site_id)
+    from payments import deps
+
+    monkeypatch.setenv("BILLING_INLINE_UNITS", "2")
+    monkeypatch.setenv("BILLING_CHUNK_UNITS", "3")
+    deps.reset()
+    deps.use_clock(deps.clock())
+
+    started = run(call, wang, community.site_id)
+    assert (started["status"], started["chunks"], started["bills_created"]) == ("running", 3, 0)
+
+    sqs = boto3.client("sqs")
+    queue = stack.ref("PaymentsBillingQueue")
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    from payments import billing_handler
+
+    records = [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn",
+            "awsRegion": "us-east-1",
+        }
+        for m in messages
+    ]
+    result = billing_handler.lambda_handler({"Records": records + records[:1]}, lambda_context())
+
+    assert result == {"batchItemFailures": []}
+    done = call("GET", f"/billing-runs/{started['run_id']}", as_=wang).body
+    assert (done["status"], done["chunks_done"], done["bills_created"]) == ("completed", 3, 8)
+    assert len(json.loads(messages[0]["Body"])["units"]) == 3
+
+
+def test_only_managers_and_finance_create_fee_items_and_run_billing(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
+):
+    community, _ = manager
+    desk = staff(community, "Li", Role.SERVICE_DESK)
+    chen = residents(community, "Chen", "a101")
+    zhao = staff(community, "Zhao", Role.FINANCE)
+    body = {"site_id": community.site_id, "name": "x", "kind": "fixed", "price_minor": 1}
+
+    assert call("POST", "/fee-items", as_=desk, body=body).status == 403
+    assert call("POST", "/fee-items", as_=chen, body=body).status == 403
+    assert call("POST", "/fee-items", as_=zhao, body=body).status == 201
+    assert (
+        call(
+            "POST", "/billing-runs", as_=desk, body={"site_id": community.site_id, "period": "2026-03"}
+        ).status
+        == 403
+    )
+    assert call("POST", "/fee-items", as_=zhao, body={**body, "site_id": "NOSUCHSITE"}).status == 404
+    assert call("POST", "/fee-items", as_=zhao, body={**body, "currency": "USD"}).status == 422
+    assert call("GET", "/fee-items", as_=desk).status == 200

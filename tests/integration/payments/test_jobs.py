@@ -1,0 +1,247 @@
+"""The payments' scheduled jobs on moto with the clock driven by the tests: the reminder ladder across 40
+days, quiet hours, no reminder after payment; daily reconciliation against the sandbox's settlements;
+arrears and collection KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from courtyard.clock import FixedClock
+from courtyard.tenancy import Role
+from infra.local.pay_sandbox import PaySandbox
+from tests.factories import lambda_context
+from tests.integration.payments.conftest import Caller, Community, Reply, bills_of, fee, run
+
+Call = Callable[..., Reply]
+Events = list[tuple[str, dict[str, Any]]]
+
+
+@pytest.fixture
+def run_job(
+    call: Call,
+    function_env: Callable[[str], dict[str, str]],
+    sandbox: PaySandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FixedClock,
+) -> Iterator[Callable[..., dict[str, Any]]]:
+    """One scheduled run of the payments job at the clock's instant, with its template environment."""
+    function_env("PaymentsJobsFunction")
+    monkeypatch.setenv("PAYMENT_SANDBOX_URL", sandbox.url)
+    from payments import deps, jobs_handler
+
+    deps.use_clock(clock)
+
+    def fire(job: str = "reminders", **extra: str) -> dict[str, Any]:
+        result: dict[str, Any] = jobs_handler.lambda_handler({"job": job, **extra}, lambda_context())
+        return result
+
+    yield fire
+    deps.use_clock(None)
+
+
+def _checkout_and_settle(
+    call: Call,
+    who: Caller,
+    bill_id: str,
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+    outcome: str = "succeed",
+    send: bool = True,
+) -> dict[str, Any]:
+    payment: dict[str, Any] = call("POST", "/payments", as_=who, body={"bill_ids": [bill_id]}).body
+    paid = sandbox.pay(str(payment["next_action"]["url"]).rsplit("/", 1)[1], outcome=outcome, hold=True)
+    if send:
+        deliver(paid["event_id"])
+    return payment
+
+
+def test_the_reminder_ladder_across_40_days_sends_each_step_once_and_none_after_payment(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+    published: Events,
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    run(call, wang, community.site_id)  # due 2026-03-15
+    chen = residents(community, "Chen", "a101")
+    li = residents(community, "Li", "a102")
+    paid_bill = bills_of(call, li)[0]["bill_id"]
+    start = datetime(2026, 3, 8, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai; 40 days reach 04-17
+
+    for day in range(40):
+        # Each day: a run at 23:00 Shanghai (quiet hours: deferred), then one at 10:00 the next morning.
+        clock.set(start + timedelta(days=day, hours=13))
+        quiet = run_job()
+        assert quiet["sent"] == {}
+        clock.set(start + timedelta(days=day + 1))
+        run_job()
+        run_job()  # a second run the same hour sends nothing more
+        if clock.now().date().isoformat() == "2026-03-20":
+            _checkout_and_settle(call, li, paid_bill, sandbox, deliver)
+
+    steps: dict[str, list[tuple[str, int]]] = {}
+    for name, detail in published:
+        if name == "PaymentOverdue":
+            steps.setdefault(detail["unit_id"], []).append((detail["step"], detail["days_overdue"]))
+    assert steps[community.units["a101"]] == [
+        ("due_soon", -3),
+        ("overdue_3", 3),
+        ("overdue_15", 15),
+        ("formal_notice", 30),
+    ]
+    assert steps[community.units["a102"]] == [("due_soon", -3), ("overdue_3", 3)]
+    formal = [d for n, d in published if n == "PaymentOverdue" and d["step"] == "formal_notice"]
+    assert all(d["formal"] for d in formal)
+    assert call("GET", f"/bills/{bills_of(call, chen)[0]['bill_id']}", as_=chen).body["reminders"] == [
+        "due_soon",
+        "overdue_3",
+        "overdue_15",
+        "formal_notice",
+    ]
+
+
+def test_a_bill_found_late_gets_only_the_step_it_has_reached(
+    call: Call,
+    manager: tuple[Community, Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+    published: Events,
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    run(call, wang, community.site_id)
+    clock.set(datetime(2026, 3, 31, 2, 0, tzinfo=UTC))  # 16 days overdue, no run before
+
+    result = run_job()
+
+    assert result["sent"] == {"overdue_15": 3}
+    assert {d["step"] for n, d in published if n == "PaymentOverdue"} == {"overdue_15"}
+
+
+def test_the_daily_reconciliation_reports_matched_missing_and_mismatched_payments(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    clock: FixedClock,
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+    run_job: Callable[..., dict[str, Any]],
+):
+    # The sandbox dates its settlements by the wall clock: the test's clock follows it today.
+    clock.set(datetime.now(UTC))
+    community, wang = manager
+    fee(call, wang, community.site_id, due_day=28)
+    run(call, wang, community.site_id, period=clock.now().strftime("%Y-%m"))
+    a101, a102, b201 = (
+        residents(community, n, u) for n, u in (("Chen", "a101"), ("Li", "a102"), ("Wu", "b201"))
+    )
+    sandbox.state.settlements.clear()
+    matched = _checkout_and_settle(call, a101, bills_of(call, a101)[0]["bill_id"], sandbox, deliver)
+    lost_webhook = _checkout_and_settle(
+        call, a102, bills_of(call, a102)[0]["bill_id"], sandbox, deliver, send=False
+    )
+    review = _checkout_and_settle(
+        call, b201, bills_of(call, b201)[0]["bill_id"], sandbox, deliver, outcome="mismatch"
+    )
+    day = clock.now().date().isoformat()
+
+    result = run_job("reconciliation", date=day)
+    report = call("GET", f"/reconciliations/{day}", as_=wang)
+    resident = call("GET", f"/reconciliations/{day}", as_=a101)
+
+    assert result["tenants"] >= 1
+    assert report.status == 200, report.body
+    assert report.body["balanced"] is False
+    assert [r["payment_id"] for r in report.body["matched"]] == [matched["payment_id"]]
+    assert [r["payment_id"] for r in report.body["missing_in_ledger"]] == [lost_webhook["payment_id"]]
+    assert [r["payment_id"] for r in report.body["amount_mismatch"]] == [review["payment_id"]]
+    assert report.body["missing_at_provider"] == []
+    assert resident.status == 403
+    assert call("GET", "/reconciliations/2020-01-01", as_=wang).status == 404
+
+
+def test_arrears_by_age_with_the_repeated_late_payer_flag_and_the_collection_rate(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
+    clock: FixedClock,
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    for period in ("2026-03", "2026-04", "2026-05"):
+        run(call, wang, community.site_id, period)
+    li = residents(community, "Li", "a102")
+    for bill in bills_of(call, li):
+        _checkout_and_settle(call, li, bill["bill_id"], sandbox, deliver)  # on time: 2026-03-02
+    clock.set(datetime(2026, 6, 20, 2, 0, tzinfo=UTC))
+
+    arrears = call("GET", "/arrears", as_=wang, query={"site_id": community.site_id})
+    stats = call("GET", "/payments/stats", as_=wang, query={"site_id": community.site_id})
+    desk = call(
+        "GET",
+        "/arrears",
+        as_=staff(community, "Desk", Role.SERVICE_DESK),
+        query={"site_id": community.site_id},
+    )
+
+    assert arrears.status == 200, arrears.body
+    units = {u["unit_id"]: u for u in arrears.body["units"]}
+    assert set(units) == {community.units["a101"], community.units["b201"]}
+    a101 = units[community.units["a101"]]
+    assert a101["buckets"] == {"0-30": 0, "31-90": 2 * 22375, "90+": 22375}  # 36, 66 and 97 days overdue
+    assert a101["risk"] is True
+    assert a101["late_bills"] == 3
+    assert arrears.body["totals"]["overdue"] == 3 * 22375 + 3 * 16313
+    assert stats.status == 200, stats.body
+    march = next(c for c in stats.body["collection"] if c["period"] == "2026-03")
+    assert march["collected"] == 30000
+    assert march["billed"] == 22375 + 30000 + 16313
+    assert march["rate_pct"] == round(100 * 30000 / (22375 + 30000 + 16313), 2)
+    assert march["on_target"] is False
+    assert stats.body["risk_units"] == 2
+    assert desk.status == 403
+
+
+def test_a_tenants_own_ladder_and_quiet_hours_drive_the_reminders(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+    published: Events,
+):
+    community, wang = manager
+    chen = residents(community, "Chen", "a101")
+    ladder = {
+        "ladder": [{"name": "overdue_7", "offset_days": 7, "formal": True}],
+        "quiet_start": "12:00",
+        "quiet_end": "13:00",
+    }
+    saved = call("PUT", "/payment-settings", as_=wang, body=ladder)
+    refused = call("PUT", "/payment-settings", as_=chen, body=ladder)
+    fee(call, wang, community.site_id)
+    run(call, wang, community.site_id)
+
+    clock.set(datetime(2026, 3, 22, 4, 30, tzinfo=UTC))  # 12:30 in Shanghai: the tenant's quiet hour
+    quiet = run_job()
+    clock.set(datetime(2026, 3, 22, 5, 30, tzinfo=UTC))
+    sent = run_job()
+
+    assert saved.status == 200, saved.body
+    assert call("GET", "/payment-settings", as_=wang).body["ladder"] == ladder["ladder"]
+    assert refused.status == 403
+    assert (quiet["deferred_tenants"], quiet["sent"]) == (1, {})
+    assert sent["sent"] == {"overdue_7": 3}
+    assert {(d["step"], d["formal"]) for n, d in published if n == "PaymentOverdue"} == {("overdue_7", True)}

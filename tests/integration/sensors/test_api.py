@@ -1,0 +1,301 @@
+"""The sensors API: provisioning, roles, tenancy, rule validation, alarm actions, telemetry and rule tests."""
+
+from __future__ import annotations
+
+import boto3
+
+from courtyard.tenancy import Role
+from tests.integration.sensors.conftest import alarms_of
+
+HIGH = 6.0
+NORMAL = 1.2
+
+
+def test_provisioning_returns_credentials_once_and_sets_up_the_thing(manager, call) -> None:
+    community, wang = manager
+
+    reply = call(
+        "POST",
+        "/devices",
+        as_=wang,
+        body={"site_id": community.site_id, "kind": "elevator", "name": "1栋1号梯"},
+    )
+
+    assert reply.status == 201
+    device = reply.body["device"]
+    credentials = reply.body["credentials"]
+    assert credentials["certificate_pem"].startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE KEY" in credentials["private_key"]
+    assert credentials["endpoint"].endswith(".amazonaws.com")
+    assert (
+        credentials["telemetry_topic"]
+        == f"courtyard/{community.tenant_id}/{community.site_id}/{device['device_id']}/telemetry"
+    )
+    iot = boto3.client("iot")
+    thing = iot.describe_thing(thingName=device["device_id"])
+    assert thing["attributes"] == {"tenant_id": community.tenant_id, "site_id": community.site_id}
+    principals = iot.list_thing_principals(thingName=device["device_id"])["principals"]
+    assert len(principals) == 1
+    policies = iot.list_attached_policies(target=principals[0])["policies"]
+    assert [p["policyName"] for p in policies] == [f"courtyard-dev-{community.tenant_id}-{community.site_id}"]
+    shown_again = call("GET", f"/devices/{device['device_id']}", as_=wang)
+    assert shown_again.status == 200
+    assert "private_key" not in str(shown_again.body)
+    assert "certificate_pem" not in str(shown_again.body)
+
+
+def test_deactivating_revokes_the_certificate_and_refuses_messages(manager, register, call) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    principal = boto3.client("iot").list_thing_principals(thingName=elevator.device_id)["principals"][0]
+
+    reply = call("DELETE", f"/devices/{elevator.device_id}", as_=wang)
+
+    assert reply.status == 200
+    assert reply.body["status"] == "inactive"
+    certificate_id = principal.rsplit("/", 1)[-1]
+    status = boto3.client("iot").describe_certificate(certificateId=certificate_id)["certificateDescription"][
+        "status"
+    ]
+    assert status == "REVOKED"
+    assert elevator.send({"vibration_mm_s": HIGH})["outcomes"] == {"inactive_device": 1}
+
+
+def test_devices_list_by_site_and_kind(manager, register, call) -> None:
+    community, wang = manager
+    register(community, wang, kind="elevator")
+    register(community, wang, kind="smoke", provision=False)
+
+    everything = call("GET", "/devices", as_=wang)
+    smoke = call("GET", "/devices", as_=wang, query={"site_id": community.site_id, "kind": "smoke"})
+
+    assert len(everything.body["items"]) == 2
+    assert [d["kind"] for d in smoke.body["items"]] == ["smoke"]
+    assert smoke.body["items"][0]["provisioned"] is False
+
+
+def test_residents_and_finance_have_no_access(manager, register, call, residents, staff) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    chen = residents(community, "Chen", "a101")
+    zhao = staff(community, "Zhao", Role.FINANCE)
+
+    for caller in (chen, zhao):
+        assert call("GET", "/devices", as_=caller).status == 403
+        assert call("GET", f"/devices/{elevator.device_id}", as_=caller).status == 403
+        assert call("GET", "/alarms", as_=caller).status == 403
+        assert call("GET", "/alarm-rules", as_=caller).status == 403
+
+
+def test_technicians_read_and_act_on_alarms_but_do_not_manage(manager, register, call, staff) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    zhang = staff(community, "Zhang", Role.TECHNICIAN)
+    elevator.stream([HIGH] * 11)
+    alarm_id = alarms_of(call, zhang)[0]["alarm_id"]
+
+    assert (
+        call(
+            "POST", "/devices", as_=zhang, body={"site_id": community.site_id, "kind": "leak", "name": "x"}
+        ).status
+        == 403
+    )
+    assert call("DELETE", f"/devices/{elevator.device_id}", as_=zhang).status == 403
+    assert call("DELETE", "/alarm-rules/default-elevator-vibration", as_=zhang).status == 403
+    acked = call("POST", f"/alarms/{alarm_id}/ack", as_=zhang)
+    assert acked.status == 200
+    assert acked.body["status"] == "acknowledged"
+    assert call("POST", f"/alarms/{alarm_id}/ack", as_=zhang).status == 409
+    cleared = call("POST", f"/alarms/{alarm_id}/clear", as_=zhang)
+    assert cleared.status == 200
+    assert cleared.body["cleared_by"] == zhang.user_id
+    assert call("POST", f"/alarms/{alarm_id}/clear", as_=zhang).status == 409
+
+
+def test_another_tenants_devices_rules_and_alarms_are_404(manager, register, call, seed, staff) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    elevator.stream([HIGH] * 11)
+    alarm_id = alarms_of(call, wang)[0]["alarm_id"]
+    rule = call(
+        "POST",
+        "/alarm-rules",
+        as_=wang,
+        body={
+            "name": "r",
+            "scope": {"device_kind": "pump"},
+            "condition": {"type": "heartbeat", "timeout_s": 600},
+        },
+    )
+    other = seed("Harbour")
+    lin = staff(other, "Lin", Role.MANAGER)
+
+    assert call("GET", f"/devices/{elevator.device_id}", as_=lin).status == 404
+    assert call("PATCH", f"/devices/{elevator.device_id}", as_=lin, body={"name": "x"}).status == 404
+    assert call("DELETE", f"/devices/{elevator.device_id}", as_=lin).status == 404
+    assert call("GET", f"/devices/{elevator.device_id}/telemetry", as_=lin).status == 404
+    assert call("GET", f"/alarm-rules/{rule.body['rule_id']}", as_=lin).status == 404
+    put_body = {"name": "r", "scope": {"device_kind": "pump"}, "condition": {"type": "heartbeat"}}
+    assert call("PUT", f"/alarm-rules/{rule.body['rule_id']}", as_=lin, body=put_body).status == 404
+    assert call("DELETE", f"/alarm-rules/{rule.body['rule_id']}", as_=lin).status == 404
+    assert call("GET", f"/alarms/{alarm_id}", as_=lin).status == 404
+    assert call("POST", f"/alarms/{alarm_id}/ack", as_=lin).status == 404
+    assert call("POST", f"/alarms/{alarm_id}/clear", as_=lin).status == 404
+    assert call("GET", "/alarms", as_=lin).body["items"] == []
+    assert call("GET", "/devices", as_=lin).body["items"] == []
+
+
+def test_a_device_publishing_under_another_tenants_topic_is_rejected(manager, register, seed) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    other = seed("Harbour")
+    from sensors import ingest_handler
+
+    from tests.factories import lambda_context
+
+    message = elevator.message(
+        {"ts": "2026-03-10T02:00:05.000Z", "metrics": {"vibration_mm_s": HIGH}},
+        tenant_id=other.tenant_id,
+        site_id=other.site_id,
+    )
+    wrong_site = elevator.message(
+        {"ts": "2026-03-10T02:00:05.000Z", "metrics": {"vibration_mm_s": HIGH}}, site_id="SOMEWHERE"
+    )
+
+    assert ingest_handler.lambda_handler(message, lambda_context())["outcomes"] == {"unknown_device": 1}
+    assert ingest_handler.lambda_handler(wrong_site, lambda_context())["outcomes"] == {"site_mismatch": 1}
+
+
+def test_invalid_rules_are_refused_with_the_reason(manager, call, sensors) -> None:
+    _, wang = manager
+    flapping = {
+        "name": "flaps",
+        "scope": {"device_kind": "elevator"},
+        "condition": {
+            "type": "threshold",
+            "metric": "vibration_mm_s",
+            "op": ">",
+            "value": 4.5,
+            "clear": {"op": "<", "value": 5.0},
+        },
+    }
+    ordering_on_bool = {
+        "name": "bool",
+        "scope": {"device_kind": "leak"},
+        "condition": {"type": "threshold", "metric": "leak", "op": ">", "value": True},
+    }
+    no_scope = {"name": "nowhere", "scope": {}, "condition": {"type": "heartbeat"}}
+    bad_category = {
+        "name": "x",
+        "scope": {"device_kind": "pump"},
+        "condition": {"type": "heartbeat"},
+        "actions": {"work_order": {"category": "spaceship", "priority": "urgent"}},
+    }
+    unknown_device = {"name": "x", "scope": {"device_id": "01NOPE"}, "condition": {"type": "heartbeat"}}
+
+    replies = [
+        call("POST", "/alarm-rules", as_=wang, body=body)
+        for body in (flapping, ordering_on_bool, no_scope, bad_category, unknown_device)
+    ]
+
+    assert [r.status for r in replies] == [422] * 5
+    assert "overlaps the trigger" in str(replies[0].body)
+    assert "compares numbers" in str(replies[1].body)
+    assert "scope needs" in str(replies[2].body)
+    assert "no such device" in str(replies[4].body)
+    assert [r["rule_id"] for r in call("GET", "/alarm-rules", as_=wang).body["items"]] == []
+
+
+def test_rules_crud_and_default_pack(manager, register, call) -> None:
+    community, wang = manager
+    register(community, wang)
+    body = {
+        "name": "水压下降过快 Pressure falling fast",
+        "scope": {"site_id": community.site_id, "device_kind": "water_pressure"},
+        "condition": {"type": "rate", "metric": "pressure_mpa", "op": "<", "per_minute": -0.05},
+        "severity": "major",
+        "active_hours": {"start": "08:00", "end": "20:00"},
+        "actions": {"notify_roles": ["technician"]},
+    }
+
+    created = call("POST", "/alarm-rules", as_=wang, body=body)
+    rule_id = created.body["rule_id"]
+    replaced = call("PUT", f"/alarm-rules/{rule_id}", as_=wang, body={**body, "enabled": False})
+    listed = call("GET", "/alarm-rules", as_=wang).body["items"]
+    deleted = call("DELETE", f"/alarm-rules/{rule_id}", as_=wang)
+
+    assert created.status == 201
+    assert replaced.status == 200
+    assert replaced.body["enabled"] is False
+    assert replaced.body["version"] == 2
+    assert {r["rule_id"] for r in listed} == {
+        "default-elevator-vibration",
+        "default-elevator-offline",
+        rule_id,
+    }
+    assert deleted.status == 200
+    assert call("GET", f"/alarm-rules/{rule_id}", as_=wang).status == 404
+
+
+def test_a_deleted_default_rule_stays_deleted(manager, register, call) -> None:
+    community, wang = manager
+    register(community, wang)
+    assert call("DELETE", "/alarm-rules/default-elevator-vibration", as_=wang).status == 200
+
+    register(community, wang)
+
+    assert call("GET", "/alarm-rules/default-elevator-vibration", as_=wang).status == 404
+
+
+def test_rule_test_on_readings_shows_what_would_have_been_raised(manager, register, call) -> None:
+    community, wang = manager
+    register(community, wang)
+    readings = [
+        {
+            "ts": f"2026-03-10T02:00:{second:02d}Z",
+            "metrics": {"vibration_mm_s": HIGH if 5 <= second < 25 else NORMAL},
+        }
+        for second in range(60)
+    ]
+
+    reply = call(
+        "POST", "/alarm-rules/default-elevator-vibration/test", as_=wang, body={"readings": readings}
+    )
+
+    assert reply.status == 200
+    assert reply.body["evaluated"] == 60
+    assert reply.body["alarms"] == 1
+    assert [s["signal"] for s in reply.body["signals"]] == ["raise", "clear"]
+    assert reply.body["signals"][0]["at"] == "2026-03-10T02:00:15.000Z"
+
+
+def test_telemetry_history_is_hourly_aggregates(manager, register, call, sensors) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    elevator.stream([1.0, 2.0, 3.0])
+    sensors.ingest().flush_all()
+
+    reply = call(
+        "GET", f"/devices/{elevator.device_id}/telemetry", as_=wang, query={"metric": "vibration_mm_s"}
+    )
+    history = call(
+        "POST",
+        "/alarm-rules/default-elevator-vibration/test",
+        as_=wang,
+        body={
+            "device_id": elevator.device_id,
+            "start": "2026-03-10T00:00:00Z",
+            "end": "2026-03-10T03:00:00Z",
+        },
+    )
+
+    assert reply.status == 200
+    assert reply.body["hours"] == [
+        {
+            "hour": "2026-03-10T02",
+            "metrics": {"vibration_mm_s": {"min": 1.0, "max": 3.0, "avg": 2.0, "count": 3}},
+        }
+    ]
+    assert history.status == 200
+    assert history.body["evaluated"] == 1
+    assert history.body["alarms"] == 0

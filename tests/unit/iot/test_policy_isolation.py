@@ -1,0 +1,89 @@
+"""A certificate's policy cannot publish to another tenant's, site's or device's topic (policy evaluation).
+
+A small evaluator of the rendered document, as IoT Core applies it: the connection's thing name and
+attributes substitute the policy variables, Connect checks the conditions, and every other action must
+name the exact resource (the document has no wildcards).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from iot.policy import THING_NAME, thing_policy_document
+from iot.topics import commands_topic, events_topic, telemetry_topic
+
+ARN = "arn:aws:iot:ap-east-1:123456789012"
+
+
+@dataclass(frozen=True)
+class Connection:
+    thing_name: str
+    tenant_id: str
+    site_id: str
+
+
+def allowed(document: dict[str, Any], connection: Connection, action: str, resource: str) -> bool:
+    for statement in document["Statement"]:
+        if statement["Effect"] != "Allow" or statement["Action"] != action:
+            continue
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        resources = [r.replace(THING_NAME, connection.thing_name) for r in resources]
+        if resource not in resources:
+            continue
+        condition = statement.get("Condition", {})
+        attributes = {"tenant_id": connection.tenant_id, "site_id": connection.site_id}
+        for key, wanted in condition.get("StringEquals", {}).items():
+            name = key.split("[", 1)[1].rstrip("]")
+            if attributes.get(name) != wanted:
+                return False
+        return True
+    return False
+
+
+POLICY = thing_policy_document("ap-east-1", "123456789012", "TENANTA", "SITEA")
+DEVICE = Connection("DEV1", "TENANTA", "SITEA")
+
+
+def publish(topic: str) -> str:
+    return f"{ARN}:topic/{topic}"
+
+
+def test_a_device_publishes_to_its_own_topics() -> None:
+    assert allowed(POLICY, DEVICE, "iot:Connect", f"{ARN}:client/DEV1")
+    assert allowed(POLICY, DEVICE, "iot:Publish", publish(telemetry_topic("TENANTA", "SITEA", "DEV1")))
+    assert allowed(POLICY, DEVICE, "iot:Publish", publish(events_topic("TENANTA", "SITEA", "DEV1")))
+    assert allowed(
+        POLICY, DEVICE, "iot:Subscribe", f"{ARN}:topicfilter/{commands_topic('TENANTA', 'SITEA', 'DEV1')}"
+    )
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        telemetry_topic("TENANTB", "SITEA", "DEV1"),  # another tenant, same site and device names
+        telemetry_topic("TENANTB", "SITEB", "DEV9"),
+        events_topic("TENANTB", "SITEB", "DEV1"),
+        telemetry_topic("TENANTA", "SITEB", "DEV1"),  # another site of the same tenant
+        telemetry_topic("TENANTA", "SITEA", "DEV2"),  # another device of the same site
+        commands_topic("TENANTA", "SITEA", "DEV1"),  # devices do not publish commands
+        "courtyard/TENANTA/SITEA/+/telemetry",
+        "courtyard/#",
+    ],
+)
+def test_a_certificate_cannot_publish_elsewhere(topic: str) -> None:
+    assert not allowed(POLICY, DEVICE, "iot:Publish", publish(topic))
+
+
+def test_a_thing_of_another_tenant_cannot_connect_with_this_policy() -> None:
+    stranger = Connection("DEV1", "TENANTB", "SITEA")
+
+    assert not allowed(POLICY, stranger, "iot:Connect", f"{ARN}:client/DEV1")
+
+
+def test_a_client_id_other_than_the_thing_name_cannot_connect() -> None:
+    assert not allowed(POLICY, DEVICE, "iot:Connect", f"{ARN}:client/DEV2")

@@ -15,7 +15,7 @@ from bench import cold_import, imports, requests
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
-FEATURE_BENCHES: tuple[str, ...] = ("payments", "visitors", "sensors")
+FEATURE_BENCHES: tuple[str, ...] = ("payments", "notifications", "visitors", "sensors")
 
 
 def main() -> int:

@@ -397,7 +397,8 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m iot.simulator",
-        description="Publish a simulated device's telemetry to courtyard/{tenant}/{site}/{device}/telemetry.",
+        description="Publish simulated devices' telemetry to courtyard/{tenant}/{site}/{device}/telemetry, "
+        "with optional fault episodes (--fault, --faulty).",
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--mqtt-url", help="plain MQTT broker, e.g. mqtt://127.0.0.1:1883 (the local cloud)")
@@ -416,7 +417,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fault", action="store_true", help="include an abnormal episode")
     parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
+    parser.add_argument(
+        "--devices",
+        type=_positive_int,
+        default=1,
+        help="simulate N devices at once, ids {device}-001 .. {device}-N, one connection each "
+        "(local broker only: on AWS IoT Core each device signs in with its own certificate)",
+    )
+    parser.add_argument(
+        "--faulty",
+        type=int,
+        help="with --devices: how many have an abnormal episode (default: all with --fault, else none)",
+    )
     return parser
+
+
+def fleet_ids(device: str, devices: int) -> list[str]:
+    """The device ids of a simulated fleet: the id itself for one device, numbered ids for more."""
+    return [device] if devices == 1 else [f"{device}-{n:03d}" for n in range(1, devices + 1)]
+
+
+def _publish_fleet(target: Target, args: argparse.Namespace, device_ids: list[str]) -> int:
+    """Every device on its own connection and thread (the thing policy pins client id = thing name)."""
+    faulty = len(device_ids) if args.faulty is None and args.fault else max(0, args.faulty or 0)
+    sent: list[int] = [0] * len(device_ids)
+    errors: list[BaseException] = []
+
+    def run(index: int, device_id: str) -> None:
+        try:
+            with connected(target, device_id) as connection:
+                sent[index] = len(
+                    publish_readings(
+                        connection,
+                        tenant_id=args.tenant,
+                        site_id=args.site,
+                        device_id=device_id,
+                        kind=args.kind,
+                        count=args.count,
+                        interval_s=args.interval,
+                        fault=index < faulty,
+                        rng=random.Random(None if args.seed is None else args.seed + index),
+                    )
+                )
+        except Exception as exc:  # reported once for the whole fleet below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, d), daemon=True) for i, d in enumerate(device_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return sum(sent)
 
 
 def _target(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Target:
@@ -437,30 +490,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     target = _target(parser, args)
+    if args.devices > 1 and args.endpoint is not None:
+        parser.error("--devices goes with --mqtt-url: on AWS IoT Core run one simulator per certificate")
+    if args.faulty is not None and not 0 <= args.faulty <= args.devices:
+        parser.error("--faulty must be between 0 and --devices")
+    device_ids = fleet_ids(args.device, args.devices)
     try:
-        telemetry_topic(args.tenant, args.site, args.device)
+        for device_id in device_ids:
+            telemetry_topic(args.tenant, args.site, device_id)
     except ValueError as exc:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        with connected(target, args.device) as connection:
-            sent = publish_readings(
-                connection,
-                tenant_id=args.tenant,
-                site_id=args.site,
-                device_id=args.device,
-                kind=args.kind,
-                count=args.count,
-                interval_s=args.interval,
-                fault=args.fault,
-                rng=random.Random(args.seed),
-            )
+        sent = _publish_fleet(target, args, device_ids)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a CLI reports the failure in one line rather than a native-library trace
         log.error("simulator failed: %s: %s", type(exc).__name__, exc)
         return 1
-    log.info("published %d message(s)", len(sent))
+    log.info("published %d message(s) from %d device(s)", sent, len(device_ids))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The local cloud's commands: ``up``, ``demo``, ``token USER``, ``invoke FN --event FILE``, ``fire FN``."""
+"""The local cloud's commands: ``up``, ``demo``, ``token USER``, ``invoke FN --event FILE``, ``fire FN``,
+``outbox``."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     fire = commands.add_parser("fire", help="run a scheduled function now")
     fire.add_argument("function")
     fire.add_argument("--name", help="which of the function's schedules (default: its first)")
+    commands.add_parser("outbox", help="list the emails, SMS and pushes the local cloud captured")
     args = parser.parse_args(argv)
 
     if args.command == "up":
@@ -51,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "invoke":
         event = json.loads(args.event.read_text(encoding="utf-8"))
         return _print_control(args.state_dir, f"/invoke/{args.function}", event)
+    if args.command == "outbox":
+        from infra.local.outbox import read_outbox
+
+        print("\n".join(read_outbox(_state(args.state_dir).aws_endpoint).lines()))
+        return 0
     if args.command == "fire":
         suffix = f"?name={args.name}" if args.name else ""
         return _print_control(args.state_dir, f"/fire/{args.function}{suffix}", {})

@@ -25,6 +25,7 @@ from infra.local.functions import FunctionPool, WorkerSpec
 from infra.local.gateway import LocalApiGateway, Route
 from infra.local.iot_sql import parse_rule
 from infra.local.mqtt import LocalIot
+from infra.local.operator import operator_setup
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack, provision
 from infra.local.scheduler import ScheduledJob, Scheduler, parse_schedule
@@ -135,6 +136,7 @@ class LocalCloud:
             parameters={"PaymentSandboxUrl": sandbox_url},
         )
         functions = self.template.functions()
+        operator_setup((self.stack.function_environment(f) for f in functions), self.client)
         self.pool = FunctionPool([self._worker_spec(f, endpoint) for f in functions], self.state_dir / "logs")
         self.pool.start()
 

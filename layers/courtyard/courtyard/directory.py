@@ -204,6 +204,19 @@ class ResidentView:
     user_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """How to reach a person (resident or staff) for notifications; the phone stays a FieldCipher token."""
+
+    kind: str  # "resident" or "staff"
+    person_id: str
+    name: str
+    user_id: str | None
+    email: str | None
+    phone_enc: str | None
+    locale: str | None = None
+
+
 class DirectoryReader:
     """Read-only access to the directory table, with a short cache for the per-request tenant check."""
 
@@ -375,6 +388,26 @@ class DirectoryReader:
             for item in items
         ]
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
+
+    def contact(self, tenant_id: str, kind: str, person_id: str) -> ContactView | None:
+        """A resident's or staff member's contact data (None if unknown, erased or inactive staff)."""
+        if kind == "resident":
+            item = self._get(Keys.resident(tenant_id, person_id))
+        elif kind == "staff":
+            item = self._get(Keys.staff(tenant_id, person_id))
+        else:
+            raise ValueError(f"unknown person kind {kind!r}")
+        if not item or item.get("erased_at") or not item.get("active", True):
+            return None
+        return ContactView(
+            kind=kind,
+            person_id=person_id,
+            name=str(item.get("name", "")),
+            user_id=str(item["user_id"]) if item.get("user_id") else None,
+            email=str(item["email"]) if item.get("email") else None,
+            phone_enc=str(item["phone_enc"]) if item.get("phone_enc") else None,
+            locale=str(item["locale"]) if item.get("locale") else None,
+        )
 
     def _query_all(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

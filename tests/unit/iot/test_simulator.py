@@ -277,6 +277,34 @@ def test_cli_publishes_to_the_local_broker(local_iot: LocalIot, recorder: Record
     ]
 
 
+def test_cli_simulates_a_fleet_with_some_faulty_devices(local_iot: LocalIot, recorder: Recorder) -> None:
+    code = main(
+        [
+            *("--mqtt-url", local_iot.url, "--tenant", "t1", "--site", "s1", "--device", "lift"),
+            *("--kind", "elevator", "--count", "6", "--interval", "0", "--seed", "3"),
+            *("--devices", "3", "--faulty", "1"),
+        ]
+    )
+
+    assert code == 0
+    events = recorder.take(18)
+    by_device: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_device.setdefault(event["device_id"], []).append(event)
+    assert sorted(by_device) == ["lift-001", "lift-002", "lift-003"]
+    abnormal = {d: any(is_abnormal("elevator", e["metrics"]) for e in ev) for d, ev in by_device.items()}
+    assert abnormal == {"lift-001": True, "lift-002": False, "lift-003": False}
+
+
+def test_cli_refuses_a_fleet_on_aws_and_a_bad_faulty_count(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--tenant", "t", "--site", "s", "--device", "d", "--kind", "pump"]
+    with pytest.raises(SystemExit):
+        main([*base, "--endpoint", "x.iot.amazonaws.com", "--cert", "c", "--key", "k", "--devices", "2"])
+    with pytest.raises(SystemExit):
+        main([*base, "--mqtt-url", "mqtt://127.0.0.1:1883", "--devices", "2", "--faulty", "3"])
+    assert "--faulty" in capsys.readouterr().err
+
+
 def test_cli_reports_an_unreachable_broker() -> None:
     with LocalIot([], Recorder()) as iot:
         url = iot.url  # a port that was just free and is now closed again

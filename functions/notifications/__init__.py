@@ -1,0 +1,1 @@
+"""Notifications: notices, event-driven messages, inbox, email/SMS/push delivery, preferences, statistics."""

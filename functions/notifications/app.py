@@ -1,0 +1,12 @@
+"""The notifications API's resolver and observability objects."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+from courtyard.api import build_resolver
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = build_resolver(service_name="notifications", logger=logger)

@@ -1,0 +1,318 @@
+"""The sender's rules: one delivery job -> the inbox entry, then each channel on its own.
+
+The first processing claims the message (inbox entry, unread count and a delivery record per channel in
+one transaction); a redelivered or duplicate job finds the claim and only works on the channels still
+``queued`` (or ``held``, once released). A channel that fails does not stop the others: its failure is
+recorded and the job is retried with backoff; on the last attempt the failure becomes final (``failed``
+with its reason) and the job goes on to the dead-letter queue. Permanent failures (opted out, no address,
+rejected address, the tenant's SMS cap) are final at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from courtyard.audit import AuditWriter
+from courtyard.clock import Clock, to_iso
+from courtyard.crypto import CryptoError
+from courtyard.directory import ContactView, TenantView
+from notifications.domain import Channel, DeliveryJob, DeliveryStatus, Locale, SendFailed, Text
+from notifications.models import PushEndpoint
+from notifications.preferences import Preferences, Reach, plan
+from notifications.repository import NotificationsRepository, ttl_after
+from notifications.templates import text_for
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_DIGITS = re.compile(r"[^\d+]")
+
+
+class Contacts(Protocol):
+    def tenant(self, tenant_id: str) -> TenantView | None: ...
+    def contact(self, tenant_id: str, kind: str, person_id: str) -> ContactView | None: ...
+
+
+class Decrypter(Protocol):
+    def decrypt(self, tenant_id: str, token: str) -> str: ...
+
+
+class Email(Protocol):
+    def send(self, to: str, text: Text) -> str: ...
+
+
+class Sms(Protocol):
+    def send(self, phone_e164: str, text: Text) -> str: ...
+
+
+class Push(Protocol):
+    def send(self, endpoint_arn: str, text: Text, data: dict[str, str]) -> str: ...
+
+
+class RetryLater(Exception):
+    """Some channels failed in a way a retry may fix; the others are done."""
+
+    def __init__(self, reasons: dict[Channel, str]) -> None:
+        super().__init__(", ".join(f"{c.value}: {r}" for c, r in reasons.items()))
+        self.reasons = reasons
+
+
+class GiveUp(RetryLater):
+    """The last attempt failed too: the failure is recorded and the job belongs in the dead-letter queue."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one processing did, per channel (for logs and metrics; never personal data)."""
+
+    statuses: dict[str, str]
+    held_until: str | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class _Person:
+    user_id: str | None
+    email: str | None
+    phone_enc: str | None
+    locale: str | None
+    person_id: str | None
+
+
+def e164(phone: str) -> str:
+    """Mainland numbers gain +86; numbers with a country code keep it."""
+    digits = _DIGITS.sub("", phone)
+    if digits.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):
+        return "+86" + digits
+    return "+" + digits
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        repo: NotificationsRepository,
+        directory: Contacts,
+        cipher: Decrypter,
+        email: Email,
+        sms: Sms,
+        push: Push,
+        audit: AuditWriter,
+        clock: Clock,
+        *,
+        sms_daily_cap: int,
+        retention_days: int,
+    ) -> None:
+        self._repo = repo
+        self._directory = directory
+        self._cipher = cipher
+        self._email = email
+        self._sms = sms
+        self._push = push
+        self._audit = audit
+        self._clock = clock
+        self._sms_cap = sms_daily_cap
+        self._retention_days = retention_days
+
+    def deliver(self, job: DeliveryJob, *, last_attempt: bool) -> Outcome:
+        now = self._clock.now()
+        t = job.tenant_id
+        tenant = self._directory.tenant(t)
+        timezone = tenant.timezone if tenant else DEFAULT_TIMEZONE
+        tenant_locale = _locale(tenant.locale if tenant else None) or Locale.ZH_CN
+        person = self._person(job)
+        if person is None:
+            return Outcome({"recipient": "unknown"})
+        prefs, endpoints = self._repo.person_settings(t, person.user_id) if person.user_id else (None, [])
+        prefs = prefs or Preferences()
+        locale = prefs.language or _locale(person.locale) or tenant_locale
+        text = text_for(job.content, locale, tenant_locale)
+        reach = Reach(
+            push_endpoints=len(endpoints),
+            phone=bool(person.phone_enc),
+            email=bool(person.email),
+            inbox=person.user_id is not None,
+        )
+        decision = plan(
+            job.channels,
+            prefs,
+            job.category,
+            job.priority,
+            reach,
+            now=now,
+            timezone=timezone,
+            released=job.released,
+        )
+        state = self._repo.message_state(t, job.message_id)
+        duplicate = state.exists
+        if not state.exists:
+            self._repo.create_message(
+                tenant_id=t,
+                message_id=job.message_id,
+                source=job.source,
+                recipient_key=job.recipient.key,
+                notice_id=job.notice_id,
+                user_id=person.user_id,
+                text=text,
+                category=job.category,
+                priority=job.priority,
+                data=job.data,
+                queued=[c for c in decision.send if c is not Channel.INBOX],
+                skipped=decision.skipped,
+                now=now,
+                ttl=ttl_after(now, self._retention_days),
+            )
+            state = self._repo.message_state(t, job.message_id)
+        pending = [
+            channel
+            for channel, record in state.deliveries.items()
+            if channel is not Channel.INBOX
+            and (
+                record.status is DeliveryStatus.QUEUED
+                or (job.released and record.status is DeliveryStatus.HELD)
+            )
+        ]
+        statuses = {c.value: r.status.value for c, r in state.deliveries.items()}
+        if not pending:
+            return Outcome(statuses, duplicate=duplicate)
+        if decision.hold_until is not None:
+            release_at = to_iso(decision.hold_until)
+            held_job = job.model_copy(update={"released": True}).model_dump_json()
+            self._repo.hold(t, job.message_id, job.notice_id, pending, release_at, held_job, now)
+            return Outcome({**statuses, **{c.value: "held" for c in pending}}, held_until=release_at)
+
+        retry: dict[Channel, str] = {}
+        exhausted: dict[Channel, str] = {}
+        reached = False
+        for channel in pending:
+            try:
+                provider_id = self._send(channel, job, person, text, endpoints, timezone, now)
+            except SendFailed as failure:
+                if failure.permanent or last_attempt:
+                    self._repo.mark_delivery(
+                        t,
+                        job.message_id,
+                        job.notice_id,
+                        channel,
+                        DeliveryStatus.FAILED,
+                        now,
+                        reason=failure.reason,
+                    )
+                    statuses[channel.value] = "failed"
+                    if not failure.permanent:
+                        exhausted[channel] = failure.reason
+                else:
+                    self._repo.record_attempt(t, job.message_id, channel, failure.reason, now)
+                    retry[channel] = failure.reason
+                continue
+            self._repo.mark_delivery(
+                t,
+                job.message_id,
+                job.notice_id,
+                channel,
+                DeliveryStatus.SENT,
+                now,
+                provider_id=provider_id,
+                fallback=channel is Channel.SMS and decision.fallback,
+            )
+            statuses[channel.value] = "sent"
+            reached = True
+        if reached:
+            self._repo.mark_reached(t, job.message_id, job.notice_id, now)
+        if retry:
+            raise RetryLater(retry)
+        if exhausted:
+            raise GiveUp(exhausted)
+        return Outcome(statuses, duplicate=duplicate)
+
+    # ------------------------------------------------------------------ channels
+
+    def _send(
+        self,
+        channel: Channel,
+        job: DeliveryJob,
+        person: _Person,
+        text: Text,
+        endpoints: list[PushEndpoint],
+        timezone: str,
+        now: datetime,
+    ) -> str:
+        if channel is Channel.EMAIL:
+            if not person.email:
+                raise SendFailed("no_email", permanent=True)
+            return self._email.send(person.email, text)
+        if channel is Channel.SMS:
+            phone = self._phone(job, person)
+            local_date = now.astimezone(ZoneInfo(timezone)).date().isoformat()
+            if not self._repo.count_sms(job.tenant_id, local_date, self._sms_cap, ttl_after(now, 3)):
+                raise SendFailed("sms_daily_cap", permanent=True)
+            return self._sms.send(phone, text)
+        if channel is Channel.PUSH:
+            return self._push_all(endpoints, text, job.data)
+        raise SendFailed(f"unsupported_channel_{channel.value}", permanent=True)
+
+    def _push_all(self, endpoints: list[PushEndpoint], text: Text, data: dict[str, str]) -> str:
+        if not endpoints:
+            raise SendFailed("no_push_endpoint", permanent=True)
+        sent: list[str] = []
+        failures: list[SendFailed] = []
+        for endpoint in endpoints:
+            try:
+                sent.append(self._push.send(endpoint.endpoint_arn, text, data))
+            except SendFailed as failure:
+                failures.append(failure)
+        if sent:
+            return sent[0]
+        # Every device failed: permanent only if each one refused for good (uninstalled apps).
+        raise SendFailed(failures[0].reason, permanent=all(f.permanent for f in failures))
+
+    def _phone(self, job: DeliveryJob, person: _Person) -> str:
+        if not person.phone_enc:
+            raise SendFailed("no_phone", permanent=True)
+        try:
+            phone = self._cipher.decrypt(job.tenant_id, person.phone_enc)
+        except CryptoError:
+            raise SendFailed("sms_phone_unreadable", permanent=True) from None
+        # Reading a phone number is a read of personal data: audited (field name only, never the value).
+        self._audit.record(
+            None,
+            "notifications.sms",
+            job.recipient.kind,
+            person.person_id,
+            details={"fields": ["phone"], "message_id": job.message_id},
+            tenant_id=job.tenant_id,
+        )
+        return e164(phone)
+
+    def _person(self, job: DeliveryJob) -> _Person | None:
+        recipient = job.recipient
+        if recipient.kind in ("resident", "staff") and recipient.person_id:
+            contact = self._directory.contact(job.tenant_id, recipient.kind, recipient.person_id)
+            if contact is None:
+                return None
+            return _Person(
+                contact.user_id, contact.email, contact.phone_enc, contact.locale, contact.person_id
+            )
+        if recipient.kind == "visitor":
+            return _Person(None, None, recipient.phone_enc, None, recipient.person_id)
+        return _Person(recipient.user_id, None, None, None, None)
+
+
+def _locale(value: str | None) -> Locale | None:
+    if value is None:
+        return None
+    try:
+        return Locale(value)
+    except ValueError:
+        return (
+            Locale.EN
+            if value.lower().startswith("en")
+            else Locale.ZH_CN
+            if value.lower().startswith("zh")
+            else None
+        )

@@ -1,0 +1,93 @@
+"""The fan-out: a notice's audience expanded from the directory at send time, one delivery job per
+recipient, enqueued in SQS batches of 10. Safe to run twice: message ids are derived from the notice and
+the recipient, so a second run only re-enqueues jobs the sender recognises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from courtyard.clock import Clock, parse_iso, to_iso
+from courtyard.events import EventPublisher
+from notifications.audience import Directory, notice_audience
+from notifications.domain import Category, Content, DeliveryJob, Recipient, message_id
+from notifications.models import Notice
+from notifications.repository import NotificationsRepository
+from schemas.events import NoticePublished
+
+
+class JobSink(Protocol):
+    def send(self, bodies: Iterable[tuple[str, str]]) -> int: ...
+
+
+@dataclass(frozen=True)
+class FanoutReport:
+    notice_id: str
+    recipients: int
+    batches: int
+    skipped: str | None = None  # why nothing was sent (cancelled, already sent, unknown)
+
+
+class FanoutService:
+    def __init__(
+        self,
+        repo: NotificationsRepository,
+        directory: Directory,
+        jobs: JobSink,
+        events: EventPublisher,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._directory = directory
+        self._jobs = jobs
+        self._events = events
+        self._clock = clock
+
+    def run(self, tenant_id: str, notice_id: str) -> FanoutReport:
+        now = self._clock.now()
+        found = self._repo.notice(tenant_id, notice_id)
+        if found is None:
+            return FanoutReport(notice_id, 0, 0, skipped="unknown notice")
+        if found[0].status.value in ("sent", "cancelled"):
+            return FanoutReport(notice_id, 0, 0, skipped=found[0].status.value)
+        notice = self._repo.start_sending(tenant_id, notice_id, to_iso(now))
+        if notice is None:
+            return FanoutReport(notice_id, 0, 0, skipped="cancelled or sent meanwhile")
+        recipients = notice_audience(self._directory, tenant_id, notice.audience)
+        self._repo.set_recipients(tenant_id, notice_id, len(recipients))
+        batches = self._jobs.send(
+            (str(n % 10), job.model_dump_json()) for n, job in enumerate(notice_jobs(notice, recipients))
+        )
+        self._repo.finish_sending(tenant_id, notice_id, len(recipients), to_iso(self._clock.now()))
+        self._events.publish(
+            "NoticePublished",
+            NoticePublished(
+                tenant_id=tenant_id,
+                occurred_at=self._clock.now(),
+                notice_id=notice_id,
+                priority=notice.priority.value,
+                recipients=len(recipients),
+            ),
+        )
+        return FanoutReport(notice_id, len(recipients), batches)
+
+
+def notice_jobs(notice: Notice, recipients: Sequence[Recipient]) -> Iterable[DeliveryJob]:
+    source = f"notice:{notice.notice_id}"
+    at = parse_iso(notice.sending_at or notice.created_at)
+    content = Content(variants=notice.content)
+    for recipient in recipients:
+        yield DeliveryJob(
+            tenant_id=notice.tenant_id,
+            message_id=message_id(source, recipient.key, at),
+            source=source,
+            notice_id=notice.notice_id,
+            recipient=recipient,
+            category=Category.NOTICE,
+            priority=notice.priority,
+            channels=notice.channels,
+            content=content,
+            created_at=to_iso(at),
+            data={"notice_id": notice.notice_id},
+        )

@@ -1,0 +1,43 @@
+"""Fan-out commands (``{"tenant_id", "notice_id"}``) from the fan-out queue: see ``notifications.fanout``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from notifications import deps
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# Report every failure as an item failure (even a whole batch): SQS then retries exactly those records.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def handle(record: SQSRecord) -> None:
+    command = json.loads(record.body)
+    report = deps.fanout().run(str(command["tenant_id"]), str(command["notice_id"]))
+    logger.info(
+        "notice fanned out",
+        tenant_id=command["tenant_id"],
+        notice_id=report.notice_id,
+        recipients=report.recipients,
+        batches=report.batches,
+        skipped=report.skipped,
+    )
+    metrics.add_metric(name="NoticeRecipients", unit=MetricUnit.Count, value=report.recipients)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    )

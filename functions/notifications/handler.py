@@ -1,0 +1,120 @@
+"""Notifications API: the door. Parse, call the services, map to responses; the rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from notifications import deps
+from notifications.app import app, logger, metrics, tracer
+from notifications.models import (
+    InboxMessageOut,
+    InboxPageOut,
+    NoticeCreate,
+    NoticeOut,
+    NoticePageOut,
+    PreferencesIn,
+    PreferencesOut,
+    PushEndpointIn,
+    PushEndpointOut,
+    UnreadOut,
+)
+
+Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]
+
+
+def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
+    return {
+        200: {"description": "Replayed or already there", "content": {"application/json": {"model": model}}},
+        201: {"description": "Created", "content": {"application/json": {"model": model}}},
+    }
+
+
+@app.post(
+    "/notices",
+    summary="Send a notice to a community, buildings, units, staff roles or named residents (now or later)",
+    responses=_created(NoticeOut),
+)
+def create_notice(body: NoticeCreate) -> tuple[NoticeOut, int]:
+    notice, created = deps.notices().create(app.tenant(), body, app.idempotency_key())
+    return NoticeOut.from_domain(notice), 201 if created else 200
+
+
+@app.get("/notices", summary="The firm's notices, newest first (manager, service desk)")
+def list_notices(limit: Limit = 50, cursor: Cursor = None) -> NoticePageOut:
+    page = deps.notices().list(app.tenant(), limit, cursor)
+    return NoticePageOut(items=[NoticeOut.from_domain(n) for n in page.items], next_cursor=page.next_cursor)
+
+
+@app.get("/notices/<notice_id>", summary="One notice with its delivery statistics")
+def get_notice(notice_id: str) -> NoticeOut:
+    notice, stats = deps.notices().get(app.tenant(), notice_id)
+    return NoticeOut.from_domain(notice, stats)
+
+
+@app.post("/notices/<notice_id>/cancel", summary="Cancel a notice that has not started sending")
+def cancel_notice(notice_id: str) -> NoticeOut:
+    return NoticeOut.from_domain(deps.notices().cancel(app.tenant(), notice_id))
+
+
+@app.get("/inbox", summary="The caller's messages, newest first")
+def list_inbox(limit: Limit = 50, cursor: Cursor = None) -> InboxPageOut:
+    page = deps.inbox().messages(app.tenant(), limit, cursor)
+    return InboxPageOut(
+        items=[InboxMessageOut.from_domain(e) for e in page.items], next_cursor=page.next_cursor
+    )
+
+
+@app.get("/inbox/unread-count", summary="How many of the caller's messages are unread")
+def unread_count() -> UnreadOut:
+    return UnreadOut(unread=deps.inbox().unread(app.tenant()))
+
+
+@app.post("/inbox/<message_id>/read", summary="Mark a message read (a read receipt for its notice)")
+def read_message(message_id: str) -> InboxMessageOut:
+    return InboxMessageOut.from_domain(deps.inbox().read(app.tenant(), message_id))
+
+
+@app.get("/me/notification-preferences", summary="The caller's channels, quiet hours and language")
+def get_preferences() -> PreferencesOut:
+    return deps.me().preferences(app.tenant())
+
+
+@app.put("/me/notification-preferences", summary="Replace the caller's notification preferences")
+def put_preferences(body: PreferencesIn) -> PreferencesOut:
+    return deps.me().put_preferences(app.tenant(), body.to_domain())
+
+
+@app.post(
+    "/me/push-endpoints",
+    summary="Register this device for push (SNS platform endpoint); the same token again is a no-op",
+    responses=_created(PushEndpointOut),
+)
+def add_push_endpoint(body: PushEndpointIn) -> tuple[PushEndpointOut, int]:
+    endpoint, created = deps.me().add_push_endpoint(app.tenant(), body)
+    return PushEndpointOut.from_domain(endpoint), 201 if created else 200
+
+
+@app.delete(
+    "/me/push-endpoints/<endpoint_id>",
+    summary="Unregister a device",
+    responses={204: {"description": "Unregistered"}},
+)
+def delete_push_endpoint(endpoint_id: str) -> Response[None]:
+    deps.me().delete_push_endpoint(app.tenant(), endpoint_id)
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+# Responses carry notice and message texts: X-Ray must not record them.
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

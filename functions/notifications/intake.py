@@ -1,0 +1,57 @@
+"""Domain events from the bus -> delivery jobs, one per recipient of each message the event produces.
+
+Idempotent on the event: message ids are derived from the event id and the recipient, so a duplicate
+event enqueues the same jobs again and the sender keeps the first of each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from courtyard.clock import to_iso
+from notifications.audience import Directory
+from notifications.domain import DeliveryJob, message_id
+from notifications.event_messages import content_of, messages_for, source_of
+from notifications.fanout import JobSink
+from schemas.events import parse_event
+
+
+@dataclass(frozen=True)
+class IntakeReport:
+    detail_type: str
+    tenant_id: str
+    event_id: str
+    jobs: int
+
+
+class EventIntake:
+    def __init__(self, directory: Directory, jobs: JobSink) -> None:
+        self._directory = directory
+        self._jobs = jobs
+
+    def handle(self, body: str) -> IntakeReport:
+        """Raises ValueError for a malformed or unknown event (the record fails alone, then the DLQ)."""
+        detail_type, event = parse_event(body)
+        source = source_of(detail_type, event)
+        at = event.occurred_at
+        jobs: list[DeliveryJob] = []
+        for message in messages_for(event, self._directory):
+            content = content_of(message)
+            for recipient in message.recipients:
+                jobs.append(
+                    DeliveryJob(
+                        tenant_id=event.tenant_id,
+                        message_id=message_id(source, recipient.key, at),
+                        source=source,
+                        recipient=recipient,
+                        category=message.category,
+                        priority=message.priority,
+                        channels=message.channels,
+                        content=content,
+                        created_at=to_iso(at),
+                        data=message.data,
+                    )
+                )
+        if jobs:
+            self._jobs.send((str(n % 10), job.model_dump_json()) for n, job in enumerate(jobs))
+        return IntakeReport(detail_type, event.tenant_id, event.event_id, len(jobs))

@@ -1,0 +1,43 @@
+"""The every-minute job: scheduled notices whose time has come go to the fan-out, messages held by quiet
+hours whose window has ended go back to the delivery queue (marked released)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from courtyard.clock import Clock
+from notifications.domain import DeliveryJob
+from notifications.fanout import JobSink
+from notifications.notices import fanout_command
+from notifications.repository import DueEntry, NotificationsRepository
+
+
+@dataclass(frozen=True)
+class JobsReport:
+    notices: int
+    released: int
+
+
+class DueJobs:
+    def __init__(
+        self, repo: NotificationsRepository, fanout: JobSink, deliveries: JobSink, clock: Clock
+    ) -> None:
+        self._repo = repo
+        self._fanout = fanout
+        self._deliveries = deliveries
+        self._clock = clock
+
+    def run(self) -> JobsReport:
+        due = self._repo.due(self._clock.now())
+        # The fan-out removes a notice's entry when it finishes; until then the command may be resent.
+        notices = [fanout_command(e.tenant_id, e.entry_id) for e in due if e.kind == "notice"]
+        held: list[DueEntry] = [e for e in due if e.kind == "held" and e.payload]
+        if notices:
+            self._fanout.send((str(n % 10), body) for n, body in enumerate(notices))
+        if held:
+            # Enqueued before the entry is removed: a crash in between re-sends a job the sender has done.
+            self._deliveries.send((str(n % 10), str(e.payload)) for n, e in enumerate(held))
+            for entry in held:
+                notice_id = DeliveryJob.model_validate_json(str(entry.payload)).notice_id
+                self._repo.release(entry.tenant_id, entry.entry_id, notice_id)
+        return JobsReport(len(notices), len(held))

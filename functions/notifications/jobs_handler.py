@@ -1,0 +1,27 @@
+"""The notifications' scheduled job (``rate(1 minute)``): see ``notifications.jobs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from notifications import deps
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    logger.debug("scheduled run", scheduled_at=event.get("time"), request_id=context.aws_request_id)
+    report = deps.due_jobs().run()
+    metrics.add_metric(name="ScheduledNoticesDue", unit=MetricUnit.Count, value=report.notices)
+    metrics.add_metric(name="HeldMessagesReleased", unit=MetricUnit.Count, value=report.released)
+    logger.info("notifications job", notices=report.notices, released=report.released)
+    return {"notices": report.notices, "released": report.released}

@@ -1,0 +1,249 @@
+"""Notifications API models: requests, the stored notice and its statistics, responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from courtyard.clock import to_iso
+from courtyard.tenancy import Role
+from notifications.domain import Category, Channel, DeliveryStatus, Locale, NoticeStatus, Priority, Text
+from notifications.preferences import CategoryPreferences, Preferences, QuietHours
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+TITLE_MAX = 120
+BODY_MAX = 4000
+MAX_TARGETS = 500
+STAFF_AUDIENCE_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TextIn(_Request):
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    body: str = Field(min_length=1, max_length=BODY_MAX)
+
+
+class Audience(_Request):
+    """Who a notice reaches, within one community: the union of the selectors given.
+
+    ``everyone``: every resident of the community; ``building_ids``/``unit_ids``: the residents of those;
+    ``roles``: staff holding one of the roles and serving the community; ``resident_ids``: named residents.
+    """
+
+    site_id: Id
+    everyone: bool = False
+    building_ids: list[Id] = Field(default_factory=list, max_length=MAX_TARGETS)
+    unit_ids: list[Id] = Field(default_factory=list, max_length=MAX_TARGETS)
+    roles: list[Literal["manager", "service_desk", "technician", "finance", "guard"]] = Field(
+        default_factory=list
+    )
+    resident_ids: list[Id] = Field(default_factory=list, max_length=MAX_TARGETS)
+
+    @model_validator(mode="after")
+    def _something(self) -> Audience:
+        if not (self.everyone or self.building_ids or self.unit_ids or self.roles or self.resident_ids):
+            raise ValueError("name an audience: everyone, building_ids, unit_ids, roles or resident_ids")
+        return self
+
+
+class NoticeCreate(_Request):
+    content: dict[Locale, TextIn] = Field(min_length=1, description="title and body per locale")
+    audience: Audience
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.INBOX, Channel.PUSH], min_length=1)
+    priority: Priority = Priority.NORMAL
+    send_at: datetime | None = Field(default=None, description="UTC ISO-8601; absent: send now")
+
+    @field_validator("send_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("send_at needs a timezone (use Z)")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _unique(cls, value: list[Channel]) -> list[Channel]:
+        return list(dict.fromkeys(value))
+
+
+class PreferencesIn(_Request):
+    language: Locale | None = None
+    quiet_hours: QuietHours | None = None
+    categories: dict[Category, CategoryPreferences] = Field(default_factory=dict)
+
+    def to_domain(self) -> Preferences:
+        return Preferences(language=self.language, quiet_hours=self.quiet_hours, categories=self.categories)
+
+
+class PushEndpointIn(_Request):
+    platform: Literal["fcm", "apns"]
+    token: str = Field(min_length=8, max_length=4096, description="the device token the OS gave the app")
+
+
+# ------------------------------------------------------------------ domain
+
+
+@dataclass(frozen=True)
+class Notice:
+    tenant_id: str
+    notice_id: str
+    status: NoticeStatus
+    content: dict[str, Text]
+    audience: dict[str, Any]
+    channels: tuple[Channel, ...]
+    priority: Priority
+    send_at: str
+    created_at: str
+    created_by: str
+    sending_at: str | None = None
+    sent_at: str | None = None
+    cancelled_at: str | None = None
+    recipients: int | None = None
+
+
+@dataclass(frozen=True)
+class NoticeStats:
+    recipients: int = 0
+    sent: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    held: int = 0
+    read: int = 0
+    reached: int = 0
+    reached_90_at: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    message_id: str
+    title: str
+    body: str
+    category: Category
+    priority: Priority
+    created_at: str
+    read_at: str | None
+    notice_id: str | None
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PushEndpoint:
+    endpoint_id: str
+    platform: str
+    endpoint_arn: str
+    created_at: str
+
+
+# ------------------------------------------------------------------ responses
+
+
+class StatisticsOut(BaseModel):
+    recipients: int
+    sent: dict[str, int]
+    failed: dict[str, int]
+    held: int
+    read: int
+    reached: int = Field(description="recipients reached on any channel (sent to a device, or read)")
+    reached_90_percent_at: str | None
+    time_to_90_percent_seconds: float | None
+
+
+class NoticeOut(BaseModel):
+    notice_id: str
+    status: NoticeStatus
+    content: dict[str, Text]
+    audience: dict[str, Any]
+    channels: list[Channel]
+    priority: Priority
+    send_at: str
+    created_at: str
+    created_by: str
+    sending_at: str | None
+    sent_at: str | None
+    cancelled_at: str | None
+    statistics: StatisticsOut | None = None
+
+    @classmethod
+    def from_domain(cls, notice: Notice, stats: StatisticsOut | None = None) -> NoticeOut:
+        return cls(
+            notice_id=notice.notice_id,
+            status=notice.status,
+            content=notice.content,
+            audience=notice.audience,
+            channels=list(notice.channels),
+            priority=notice.priority,
+            send_at=notice.send_at,
+            created_at=notice.created_at,
+            created_by=notice.created_by,
+            sending_at=notice.sending_at,
+            sent_at=notice.sent_at,
+            cancelled_at=notice.cancelled_at,
+            statistics=stats,
+        )
+
+
+class NoticePageOut(BaseModel):
+    items: list[NoticeOut]
+    next_cursor: str | None
+
+
+class InboxMessageOut(BaseModel):
+    message_id: str
+    title: str
+    body: str
+    category: Category
+    priority: Priority
+    created_at: str
+    read_at: str | None
+    notice_id: str | None
+    data: dict[str, str]
+
+    @classmethod
+    def from_domain(cls, entry: InboxEntry) -> InboxMessageOut:
+        return cls(**entry.__dict__)
+
+
+class InboxPageOut(BaseModel):
+    items: list[InboxMessageOut]
+    next_cursor: str | None
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+class PreferencesOut(BaseModel):
+    language: Locale
+    quiet_hours: QuietHours | None
+    categories: dict[Category, CategoryPreferences]
+
+
+class PushEndpointOut(BaseModel):
+    endpoint_id: str
+    platform: str
+    created_at: str
+
+    @classmethod
+    def from_domain(cls, endpoint: PushEndpoint) -> PushEndpointOut:
+        return cls(
+            endpoint_id=endpoint.endpoint_id, platform=endpoint.platform, created_at=endpoint.created_at
+        )
+
+
+class DeliveryRecord(BaseModel):
+    """One delivery record (recipient x channel), as the repository stores it."""
+
+    channel: Channel
+    status: DeliveryStatus
+    reason: str | None = None
+    attempts: int = 0
+    updated_at: str | None = None
+
+
+def iso(value: datetime) -> str:
+    return to_iso(value)

@@ -1,0 +1,148 @@
+"""Notices: managers and the service desk write them; the fan-out sends them (at once or at ``send_at``).
+
+A notice is stored with its statistics item and a due entry in one transaction; a notice to send now is
+also handed straight to the fan-out queue, and the due entry is the safety net that re-sends the command
+if that hand-over is lost. Cancelling is possible until the fan-out starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Protocol
+
+from courtyard.audit import AuditWriter
+from courtyard.clock import Clock, parse_iso, to_iso
+from courtyard.dynamo import Page
+from courtyard.errors import Conflict, NotFound, Unprocessable
+from courtyard.ids import new_id
+from courtyard.tenancy import Role, TenantContext
+from notifications.domain import NoticeStatus, Text
+from notifications.models import Notice, NoticeCreate, NoticeStats, StatisticsOut
+from notifications.repository import NotificationsRepository, ttl_after
+
+SENDERS = (Role.MANAGER, Role.SERVICE_DESK)
+MAX_SCHEDULE_DAYS = 90
+# How long a notice to send now may wait before the scheduled job re-sends the fan-out command.
+SAFETY_NET = timedelta(minutes=2)
+
+
+class FanoutQueue(Protocol):
+    def send(self, bodies: list[tuple[str, str]]) -> int: ...
+
+
+class Sites(Protocol):
+    def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
+
+
+def fanout_command(tenant_id: str, notice_id: str) -> str:
+    return f'{{"tenant_id": "{tenant_id}", "notice_id": "{notice_id}"}}'
+
+
+class NoticeService:
+    def __init__(
+        self,
+        repo: NotificationsRepository,
+        sites: Sites,
+        fanout: FanoutQueue,
+        audit: AuditWriter,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._sites = sites
+        self._fanout = fanout
+        self._audit = audit
+        self._clock = clock
+
+    def create(
+        self, ctx: TenantContext, req: NoticeCreate, idempotency_key: str | None
+    ) -> tuple[Notice, bool]:
+        ctx.require(*SENDERS)
+        t = ctx.tenant_id
+        digest = _digest(ctx.user_id, idempotency_key) if idempotency_key else None
+        if digest is not None:
+            replay = self._replay(t, digest)
+            if replay is not None:
+                return replay, False
+        if not self._sites.site_exists(t, req.audience.site_id):
+            raise NotFound("site")
+        now = self._clock.now()
+        send_at = req.send_at or now
+        if req.send_at is not None:
+            if send_at < now - timedelta(minutes=1):
+                raise Unprocessable("send_at is in the past")
+            if send_at > now + timedelta(days=MAX_SCHEDULE_DAYS):
+                raise Unprocessable(f"send_at is more than {MAX_SCHEDULE_DAYS} days ahead")
+        immediate = req.send_at is None or send_at <= now
+        notice = Notice(
+            tenant_id=t,
+            notice_id=new_id(),
+            status=NoticeStatus.QUEUED if immediate else NoticeStatus.SCHEDULED,
+            content={locale.value: Text(title=v.title, body=v.body) for locale, v in req.content.items()},
+            audience=req.audience.model_dump(mode="json"),
+            channels=tuple(req.channels),
+            priority=req.priority,
+            send_at=to_iso(send_at + SAFETY_NET if immediate else send_at),
+            created_at=to_iso(now),
+            created_by=ctx.user_id,
+        )
+        try:
+            self._repo.create_notice(notice, claim_digest=digest, claim_ttl=ttl_after(now, 1))
+        except Conflict:
+            assert digest is not None
+            replay = self._replay(t, digest)
+            if replay is None:
+                raise
+            return replay, False
+        self._audit.record(
+            ctx, "notice.create", "notice", notice.notice_id, details={"channels": list(notice.channels)}
+        )
+        if immediate:
+            self._fanout.send([("0", fanout_command(t, notice.notice_id))])
+        return notice, True
+
+    def get(self, ctx: TenantContext, notice_id: str) -> tuple[Notice, StatisticsOut]:
+        ctx.require(*SENDERS)
+        found = self._repo.notice(ctx.tenant_id, notice_id)
+        if found is None:
+            raise NotFound("notice")
+        notice, stats = found
+        return notice, statistics(notice, stats)
+
+    def list(self, ctx: TenantContext, limit: int, cursor: str | None) -> Page[Notice]:
+        ctx.require(*SENDERS)
+        return self._repo.notices(ctx.tenant_id, limit, cursor)
+
+    def cancel(self, ctx: TenantContext, notice_id: str) -> Notice:
+        ctx.require(*SENDERS)
+        if self._repo.notice(ctx.tenant_id, notice_id) is None:
+            raise NotFound("notice")
+        notice = self._repo.cancel_notice(ctx.tenant_id, notice_id, to_iso(self._clock.now()))
+        self._audit.record(ctx, "notice.cancel", "notice", notice_id)
+        return notice
+
+    def _replay(self, tenant_id: str, digest: str) -> Notice | None:
+        notice_id = self._repo.claimed_notice(tenant_id, digest)
+        found = self._repo.notice(tenant_id, notice_id) if notice_id else None
+        return found[0] if found else None
+
+
+def statistics(notice: Notice, stats: NoticeStats) -> StatisticsOut:
+    """The notice's counters, and how long it took from the start of sending to reach 90% of recipients."""
+    seconds = None
+    if stats.reached_90_at and notice.sending_at:
+        seconds = round((parse_iso(stats.reached_90_at) - parse_iso(notice.sending_at)).total_seconds(), 3)
+    return StatisticsOut(
+        recipients=stats.recipients,
+        sent=stats.sent,
+        failed=stats.failed,
+        held=stats.held,
+        read=stats.read,
+        reached=stats.reached,
+        reached_90_percent_at=stats.reached_90_at,
+        time_to_90_percent_seconds=seconds,
+    )
+
+
+def _digest(user_id: str, key: str) -> str:
+    return hashlib.sha256(f"{user_id}\n{key}".encode()).hexdigest()[:40]

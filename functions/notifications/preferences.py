@@ -1,0 +1,170 @@
+"""A person's notification preferences and the pure rules that turn them into a delivery plan.
+
+Rules (issue 6):
+- the inbox is always delivered; push, SMS and email only where the person's category settings allow;
+- quiet hours hold normal messages until they end, in the tenant's timezone; urgent messages and alarms
+  go at once;
+- fallback: an urgent message whose push cannot go out (no registered device) goes by SMS instead, when
+  the person has a phone and has not switched SMS off for that category.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from notifications.domain import Category, Channel, Locale, Priority
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class QuietHours(BaseModel):
+    """A daily window in local time, e.g. 22:00-07:00 (may cross midnight); start == end is invalid."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: str = Field(examples=["22:00"])
+    end: str = Field(examples=["07:00"])
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not _HHMM.match(value):
+            raise ValueError("use HH:MM, 24-hour")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("start") == value:
+            raise ValueError("quiet hours must not start and end at the same time")
+        return value
+
+    def bounds(self) -> tuple[time, time]:
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
+
+
+class CategoryPreferences(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    push: bool = True
+    sms: bool = True
+    email: bool = True
+    # None: the person's default quiet hours apply to this category.
+    quiet_hours: QuietHours | None = None
+
+    def allows(self, channel: Channel) -> bool:
+        if channel is Channel.INBOX:
+            return True
+        return bool(getattr(self, channel.value))
+
+
+class Preferences(BaseModel):
+    """Stored per login (``user_id``); people without a login get the defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: Locale | None = None  # None: the firm's language
+    quiet_hours: QuietHours | None = None
+    categories: dict[Category, CategoryPreferences] = Field(default_factory=dict)
+
+    def of(self, category: Category) -> CategoryPreferences:
+        return self.categories.get(category, CategoryPreferences())
+
+    def quiet_hours_for(self, category: Category) -> QuietHours | None:
+        return self.of(category).quiet_hours or self.quiet_hours
+
+
+def quiet_until(quiet: QuietHours | None, now: datetime, timezone: str) -> datetime | None:
+    """The end of the quiet window ``now`` falls in (UTC), or None when ``now`` is not quiet."""
+    if quiet is None:
+        return None
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    start, end = quiet.bounds()
+    clock = local.time().replace(second=0, microsecond=0, tzinfo=None)
+    if start < end:
+        inside = start <= clock < end
+        end_day = local.date()
+    else:  # crosses midnight: 22:00-07:00
+        inside = clock >= start or clock < end
+        end_day = local.date() + timedelta(days=1) if clock >= start else local.date()
+    if not inside:
+        return None
+    release = datetime.combine(end_day, end, tzinfo=zone)
+    return release.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What the sender knows about how a person can be reached."""
+
+    push_endpoints: int = 0
+    phone: bool = False
+    email: bool = False
+    inbox: bool = False  # has a login
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Per channel: send it, or skip it with a reason; ``hold_until`` when quiet hours delay the sends."""
+
+    send: tuple[Channel, ...]
+    skipped: dict[Channel, str] = field(default_factory=dict)
+    fallback: bool = False
+    hold_until: datetime | None = None
+
+
+def plan(
+    requested: tuple[Channel, ...],
+    prefs: Preferences,
+    category: Category,
+    priority: Priority,
+    reach: Reach,
+    *,
+    now: datetime,
+    timezone: str,
+    released: bool = False,
+) -> Plan:
+    """Decide the channels of one message for one person (pure)."""
+    settings = prefs.of(category)
+    urgent = priority is Priority.URGENT or category is Category.ALARM
+    send: list[Channel] = []
+    skipped: dict[Channel, str] = {}
+    fallback = False
+    wanted = list(dict.fromkeys(requested))
+    if reach.inbox and Channel.INBOX not in wanted:
+        wanted.insert(0, Channel.INBOX)
+    for channel in wanted:
+        reason = _unavailable(channel, settings, reach)
+        if reason is None:
+            send.append(channel)
+            continue
+        skipped[channel] = reason
+        if channel is Channel.PUSH and reason == "no_push_endpoint" and urgent and Channel.SMS not in wanted:
+            sms_reason = _unavailable(Channel.SMS, settings, reach)
+            if sms_reason is None:
+                send.append(Channel.SMS)
+                fallback = True
+    hold_until = None
+    if not urgent and not released:
+        hold_until = quiet_until(prefs.quiet_hours_for(category), now, timezone)
+    return Plan(send=tuple(send), skipped=skipped, fallback=fallback, hold_until=hold_until)
+
+
+def _unavailable(channel: Channel, settings: CategoryPreferences, reach: Reach) -> str | None:
+    if channel is Channel.INBOX:
+        return None if reach.inbox else "no_login"
+    if not settings.allows(channel):
+        return "opted_out"
+    if channel is Channel.PUSH and reach.push_endpoints == 0:
+        return "no_push_endpoint"
+    if channel is Channel.SMS and not reach.phone:
+        return "no_phone"
+    if channel is Channel.EMAIL and not reach.email:
+        return "no_email"
+    return None

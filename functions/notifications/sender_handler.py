@@ -1,0 +1,78 @@
+"""Delivery jobs from the delivery queue: inbox, push, SMS and email for one recipient each (see
+``notifications.delivery``). A job with a channel still failing is retried with exponential backoff (its
+visibility is pushed out); after ``delivery_max_attempts`` receives the failure is recorded on the delivery
+record and SQS moves the job to the dead-letter queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from notifications import deps
+from notifications.delivery import GiveUp, RetryLater
+from notifications.domain import DeliveryJob
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# Report every failure as an item failure (even a whole batch): SQS then retries exactly those records.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def handle(record: SQSRecord) -> None:
+    job = DeliveryJob.model_validate_json(record.body)
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    last = attempt >= deps.config().delivery_max_attempts
+    try:
+        outcome = deps.sender().deliver(job, last_attempt=last)
+    except GiveUp as failed:
+        logger.error(
+            "delivery failed for good; the job goes to the dead-letter queue",
+            tenant_id=job.tenant_id,
+            message_id=job.message_id,
+            attempt=attempt,
+            reasons={c.value: r for c, r in failed.reasons.items()},
+        )
+        # Visible again at once: SQS moves it to the DLQ on its next receive (past maxReceiveCount).
+        deps.delivery_queue().retry_later(record.receipt_handle, 0)
+        raise
+    except RetryLater as retry:
+        logger.warning(
+            "delivery will be retried",
+            tenant_id=job.tenant_id,
+            message_id=job.message_id,
+            attempt=attempt,
+            reasons={c.value: r for c, r in retry.reasons.items()},
+        )
+        backoff = deps.config().retry_base_seconds * 2 ** (attempt - 1)
+        deps.delivery_queue().retry_later(record.receipt_handle, backoff)
+        raise
+    logger.info(
+        "delivered",
+        tenant_id=job.tenant_id,
+        message_id=job.message_id,
+        source=job.source,
+        statuses=outcome.statuses,
+        held_until=outcome.held_until,
+        duplicate=outcome.duplicate,
+        final_attempt=last,
+    )
+    for channel, status in outcome.statuses.items():
+        if status in ("sent", "failed"):
+            metrics.add_metric(
+                name=f"{channel.capitalize()}{status.capitalize()}", unit=MetricUnit.Count, value=1
+            )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    )

@@ -1,0 +1,35 @@
+"""The notifications functions' environment, read once per cold start (each function gets what it uses)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+
+from courtyard.settings import FunctionSettings
+
+
+class NotificationsSettings(FunctionSettings):
+    notifications_table: str
+    # Fan-out commands (notice ids) and delivery jobs (one recipient each); absent where unused.
+    fanout_queue_url: str = ""
+    delivery_queue_url: str = ""
+    # Verified SES identity the emails come from.
+    email_from: str = "noreply@courtyard.example.com"
+    sms_sender_id: str = "Courtyard"
+    # SNS platform applications of the app (CloudFormation has no resource type for them: created once
+    # per account and stage, see the README).
+    push_fcm_application_arn: str = ""
+    push_apns_application_arn: str = ""
+    # Per tenant per local day; beyond it an SMS delivery fails with reason sms_daily_cap.
+    sms_daily_cap: int = Field(default=500, ge=0)
+    # Must equal the delivery queue's maxReceiveCount: the last attempt records the failure before the DLQ.
+    delivery_max_attempts: int = Field(default=4, ge=1)
+    # Backoff of a failed delivery: base * 2^(attempt-1) seconds via the message's visibility.
+    retry_base_seconds: int = Field(default=30, ge=0)
+    inbox_retention_days: int = Field(default=180, ge=1)
+
+
+@lru_cache(maxsize=1)
+def settings() -> NotificationsSettings:
+    return NotificationsSettings()  # filled from the environment

@@ -1,0 +1,96 @@
+"""Notifications on the local cloud over HTTP: a notice to one building goes through the fan-out and
+delivery queues to the residents' inboxes and phones (the platform applications and the sender identity are
+the local cloud's operator setup), an alarm on the bus reaches the on-duty guard, and
+`python -m infra.local outbox` lists what moto captured."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import uuid
+from typing import Any
+
+from courtyard.tenancy import Role
+from infra.http import request
+from infra.local.__main__ import main as local_main
+from infra.local.cloud import LocalCloud, wait_for
+from infra.local.outbox import read_outbox
+from infra.seed import DemoData
+
+
+def _get(api: str, path: str, token: str) -> Any:
+    response = request("GET", f"{api}{path}", token=token)
+    assert response.status == 200, response.text
+    return response.json()
+
+
+def test_a_notice_to_a_building_reaches_its_residents_and_the_outbox_lists_the_push(
+    cloud: LocalCloud, api: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    manager = tokens[demo.user("greenfield", Role.MANAGER).username]
+    resident = tokens[demo.user("greenfield", Role.RESIDENT).username]
+    other_manager = tokens[demo.user("harbour", Role.MANAGER).username]
+    token = f"e2e-{uuid.uuid4().hex}"
+    device = request(
+        "POST", f"{api}/me/push-endpoints", token=resident, body={"platform": "fcm", "token": token}
+    )
+    assert device.status == 201, device.text
+    site_id = demo.sites["greenfield"]
+    building_id = _get(api, f"/sites/{site_id}/buildings", manager)["items"][0]["building_id"]
+    title = f"E2E 停水 {uuid.uuid4().hex[:6]}"
+    body = {
+        "content": {"zh-CN": {"title": title, "body": "明天停水"}},
+        "audience": {"site_id": site_id, "building_ids": [building_id]},
+        "channels": ["inbox", "push"],
+    }
+    created = request("POST", f"{api}/notices", token=manager, body=body)
+    assert created.status == 201, created.text
+    notice_id = created.json()["notice_id"]
+
+    assert wait_for(lambda: _get(api, f"/notices/{notice_id}", manager)["status"] == "sent", 20)
+    assert wait_for(lambda: any(m["title"] == title for m in _get(api, "/inbox", resident)["items"]), 20)
+    assert wait_for(lambda: any(p.title == title for p in read_outbox(cloud.info.aws_endpoint).pushes), 20)  # type: ignore[union-attr]
+    stats = _get(api, f"/notices/{notice_id}", manager)["statistics"]
+    assert (stats["recipients"], stats["sent"]["inbox"], stats["sent"]["push"]) == (1, 1, 1)
+    assert request("GET", f"{api}/notices/{notice_id}", token=other_manager).status == 404
+    assert request("POST", f"{api}/notices", token=resident, body=body).status == 403
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert local_main(["--state-dir", str(cloud.state_dir), "outbox"]) == 0
+    assert title in printed.getvalue()
+
+
+def test_an_alarm_on_the_bus_reaches_the_on_duty_guard(
+    cloud: LocalCloud, api: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    assert cloud.stack is not None
+    guard = tokens[demo.user("greenfield", Role.GUARD).username]
+    alarm = {
+        "tenant_id": demo.tenants["greenfield"],
+        "event_id": uuid.uuid4().hex,
+        "occurred_at": "2026-03-10T02:00:00.000Z",
+        "alarm_id": f"ALM-{uuid.uuid4().hex[:8]}",
+        "rule_id": "R-SMOKE",
+        "rule_name": "E2E smoke",
+        "device_id": "SMOKE-E2E",
+        "device_kind": "smoke",
+        "site_id": demo.sites["greenfield"],
+        "severity": "critical",
+        "kind": "smoke",
+        "notify_roles": ["guard"],
+    }
+    cloud.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": cloud.stack.ref("EventBus"),
+                "Source": "courtyard.sensors",
+                "DetailType": "AlarmRaised",
+                "Detail": json.dumps(alarm),
+            }
+        ]
+    )
+    assert wait_for(
+        lambda: any(m["title"] == "告警：E2E smoke" for m in _get(api, "/inbox", guard)["items"]), 20
+    )

@@ -23,7 +23,7 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, epoch, to_iso
 from courtyard.directory import DirectoryReader
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
-from courtyard.events import EventPublisher
+from courtyard.events import DomainEvent, EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from payments import fees
@@ -40,6 +40,7 @@ from payments.providers import (
 )
 from payments.repository import PaymentsRepository
 from payments.settle import REFUNDABLE, Plan, payment_failed, payment_succeeded, refund_settled
+from schemas.events import EVENTS
 
 _ATTEMPTS = 8
 
@@ -203,7 +204,10 @@ class PaymentService:
         tenant_id = event.tenant_id
         digest = _digest(event.event_id)[:40]
         for _ in range(_ATTEMPTS):
-            if self._repo.event_claimed(tenant_id, provider_name, digest):
+            claim = self._repo.event_claim(tenant_id, provider_name, digest)
+            if claim is not None:
+                if claim.pending:
+                    self._publish_pending(tenant_id, provider_name, digest, claim.pending)
                 return "duplicate"
             plan, versions = self._plan(provider_name, event)
             try:
@@ -216,8 +220,22 @@ class PaymentService:
             except Conflict:
                 continue  # another delivery or a refund moved something: read again
             self._after(tenant_id, plan, f"webhook:{provider_name}")
+            if plan.events:
+                self._repo.events_published(tenant_id, provider_name, digest, to_iso(self._clock.now()))
             return plan.outcome
         raise Conflict("the payment is busy; deliver the event again")
+
+    def _publish_pending(
+        self, tenant_id: str, provider_name: str, digest: str, pending: list[tuple[str, str]]
+    ) -> None:
+        """Events committed with an earlier delivery whose publishing failed: send them now (same event ids,
+        so consumers that saw them already ignore them), then forget them."""
+        events: list[tuple[str, DomainEvent]] = [
+            (detail_type, EVENTS[detail_type][1].model_validate_json(detail))
+            for detail_type, detail in pending
+        ]
+        self._events.publish_many(events)
+        self._repo.events_published(tenant_id, provider_name, digest, to_iso(self._clock.now()))
 
     def _plan(self, provider_name: str, event: ProviderEvent) -> tuple[Plan, dict[str, int]]:
         tenant_id = event.tenant_id

@@ -9,6 +9,7 @@ ledger entries + credits) is one ``TransactWriteItems`` of at most 2 + 3 x 20 it
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +41,15 @@ from payments.domain import (
 from payments.settle import CreditChange, Plan
 
 _NEW = "attribute_not_exists(pk)"
+
+
+@dataclass(frozen=True, slots=True)
+class EventClaim:
+    """A provider event applied before; ``pending`` = its domain events (detail type, detail JSON) that were
+    committed with it but not yet known to be on the bus."""
+
+    outcome: str
+    pending: list[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -701,9 +711,22 @@ class PaymentsRepository:
     def save_refund(self, refund: Refund, expected_version: int) -> None:
         self._table.transact([self._versioned(refund_item(refund), expected_version)], "refund changed")
 
-    def event_claimed(self, tenant_id: str, provider: str, event_digest: str) -> bool:
-        return (
-            self._table.get(keys.event_claim(tenant_id, provider, event_digest), consistent=True) is not None
+    def event_claim(self, tenant_id: str, provider: str, event_digest: str) -> EventClaim | None:
+        """The claim of a provider event already applied, with the domain events not yet known published."""
+        item = self._table.get(keys.event_claim(tenant_id, provider, event_digest), consistent=True)
+        if item is None:
+            return None
+        pending = json.loads(str(item["pending_events"])) if item.get("pending_events") else []
+        return EventClaim(
+            outcome=str(item.get("outcome", "")), pending=[(str(t), str(d)) for t, d in pending]
+        )
+
+    def events_published(self, tenant_id: str, provider: str, event_digest: str, at: str) -> None:
+        """The claim's domain events reached the bus: a later delivery of the provider event needs nothing."""
+        self._table.update(
+            keys.event_claim(tenant_id, provider, event_digest),
+            "SET published_at = :at REMOVE pending_events",
+            {":at": at},
         )
 
     def commit(
@@ -720,16 +743,18 @@ class PaymentsRepository:
         actions: list[dict[str, Any]] = []
         if event_claim is not None:
             provider, digest, event_id, outcome = event_claim
-            actions.append(
-                self._table.put_action(
-                    {
-                        **keys.event_claim(tenant_id, provider, digest),
-                        "event_id": event_id,
-                        "outcome": outcome,
-                    },
-                    _NEW,
+            claim: dict[str, Any] = {
+                **keys.event_claim(tenant_id, provider, digest),
+                "event_id": event_id,
+                "outcome": outcome,
+            }
+            if plan.events:
+                # The outbox of this settlement: if publishing fails after the commit, the provider's next
+                # delivery of the event finds them here and publishes them (consumers dedupe on event_id).
+                claim["pending_events"] = json.dumps(
+                    [[detail_type, detail.model_dump_json()] for detail_type, detail in plan.events]
                 )
-            )
+            actions.append(self._table.put_action(claim, _NEW))
         if plan.payment is not None:
             actions.append(
                 self._versioned(payment_item(plan.payment), versions[f"payment:{plan.payment.payment_id}"])

@@ -284,3 +284,45 @@ def test_a_second_payment_of_the_same_bill_becomes_credit_applied_to_the_next_bi
     assert after["balance"] == 0
     assert after["credit"] == 0
     assert "credit_applied" in [e["kind"] for e in after["entries"]]
+
+
+def test_a_receipt_event_lost_to_a_bus_outage_is_published_by_the_next_delivery(
+    call: Call,
+    billed: tuple[Community, Caller],
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+    stack: Stack,
+    published: list[tuple[str, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from courtyard.events import EventPublisher, FailedEvent, PublishFailed
+
+    _, chen = billed
+    [bill] = bills_of(call, chen)
+    payment = _checkout(call, chen, [bill["bill_id"]])
+    event_id = sandbox.pay(_checkout_id(payment), hold=True)["event_id"]
+    before = len(ledger_items(stack))
+    working = EventPublisher.publish_many
+
+    def outage(self: EventPublisher, events: Any) -> None:
+        batch = list(events)
+        raise PublishFailed([FailedEvent(d.event_id, name, "ServiceUnavailable", "") for name, d in batch])
+
+    monkeypatch.setattr(EventPublisher, "publish_many", outage)
+    failed = deliver(event_id)
+    monkeypatch.setattr(EventPublisher, "publish_many", working)
+
+    # The settlement committed; the provider sees a failure and delivers the event again.
+    assert failed.status >= 500
+    assert len(ledger_items(stack)) == before + 1
+    assert [name for name, _ in published if name == "PaymentSucceeded"] == []
+
+    again = deliver(event_id)
+    once_more = deliver(event_id)
+
+    assert (again.status, again.body["outcome"]) == (200, "duplicate")
+    assert once_more.status == 200
+    receipts = [detail for name, detail in published if name == "PaymentSucceeded"]
+    assert len(receipts) == 1
+    assert receipts[0]["bill_ids"] == [bill["bill_id"]]
+    assert len(ledger_items(stack)) == before + 1

@@ -11,7 +11,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_import, imports, requests
+from bench import cold_import, imports, requests, summary
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
@@ -52,23 +52,20 @@ def main() -> int:
         for line in module.table(result):
             print(line)
         features[name] = asdict(result)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                **features,
-                "cold_import": [asdict(r) for r in cold],
-                "requests": [asdict(r) for r in routes],
-                "import": {
-                    **asdict(bulk),
-                    "validate_rows_per_s": bulk.validate_rows_per_s,
-                    "commit_rows_per_s": bulk.commit_rows_per_s,
-                },
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    results = {
+        **features,
+        "cold_import": [asdict(r) for r in cold],
+        "requests": [asdict(r) for r in routes],
+        "import": {
+            **asdict(bulk),
+            "validate_rows_per_s": bulk.validate_rows_per_s,
+            "commit_rows_per_s": bulk.commit_rows_per_s,
+        },
+    }
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print("\nSummary (bench/results.json)")
+    for line in summary.table(results):
+        print(line)
     print(f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
     return 0
 

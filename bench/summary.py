@@ -1,0 +1,108 @@
+"""The one table `make bench` ends with: every headline number, its unit, and its target or floor.
+
+Built from the results document (bench/results.json), so the table and the file never disagree, and a
+missing benchmark shows as "-" instead of breaking the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Results = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    benchmark: str
+    value: float | None
+    unit: str
+    target: str = ""
+    # True when the value meets its target, False when it misses it, None when there is no target.
+    met: bool | None = None
+
+
+def _get(results: Results, *path: str | int) -> Any:
+    node: Any = results
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _route(results: Results, route: str) -> Mapping[str, Any] | None:
+    return next((r for r in results.get("requests", []) if r.get("route") == route), None)
+
+
+def _at_least(value: float | None, target: float) -> bool | None:
+    return None if value is None else value >= target
+
+
+def _at_most(value: float | None, target: float) -> bool | None:
+    return None if value is None else value <= target
+
+
+def rows(results: Results) -> list[Row]:
+    out: list[Row] = []
+    cold = results.get("cold_import") or []
+    if cold:
+        floor = float(cold[0]["median_ms"])
+        worst = max(cold[1:] or cold, key=lambda r: float(r["median_ms"]))
+        ratio = float(worst["median_ms"]) / floor
+        out.append(Row(f"cold import, slowest handler ({worst['name']})", ratio, "x floor"))
+    for route in ("GET /me", "POST /tickets", "GET /tickets/{id}"):
+        found = _route(results, route)
+        if found:
+            out.append(Row(f"{route}: handler CPU", float(found["cpu_ms_median"]), "ms"))
+            out.append(Row(f"{route}: AWS calls (warm)", float(found["aws_calls_warm"]), "calls"))
+    out.append(Row("import: validate", _get(results, "import", "validate_rows_per_s"), "rows/s"))
+    out.append(Row("import: commit", _get(results, "import", "commit_rows_per_s"), "rows/s"))
+    out.append(Row("billing run, 5,000 units", _get(results, "payments", "bills_per_s"), "bills/s"))
+    fanout = _get(results, "notifications", "enqueue_s")
+    out.append(Row("notice to 10,000 recipients: enqueue", fanout, "s"))
+    out.append(
+        Row("notice to 10,000 recipients: AWS calls", _get(results, "notifications", "aws_calls"), "calls")
+    )
+    verifications = _get(results, "visitors", "verifications_per_s")
+    out.append(Row("pass token verifications", verifications, "/s"))
+    out.append(Row("pass issue: handler CPU", _get(results, "visitors", "issue_cpu_ms_median"), "ms"))
+    evaluations = _get(results, "sensors", "evaluations_per_s")
+    out.append(
+        Row("rule evaluations, one core", evaluations, "/s", ">= 20,000", _at_least(evaluations, 20_000))
+    )
+    writes, readings = (
+        _get(results, "sensors", "dynamodb_writes"),
+        _get(results, "sensors", "steady_readings"),
+    )
+    per_1000 = writes * 1000 / readings if writes is not None and readings else None
+    out.append(
+        Row("DynamoDB writes per 1,000 steady readings", per_1000, "writes", "<= 20", _at_most(per_1000, 20))
+    )
+    out.append(
+        Row("MQTT messages through the local broker", _get(results, "sensors", "e2e_messages_per_s"), "/s")
+    )
+    cost = _get(results, "cost", "total_usd_per_month")
+    out.append(
+        Row("cost per 1,000 households", cost, "$/month", "< 2.00", None if cost is None else cost < 2)
+    )
+    return out
+
+
+def _shown(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def table(results: Results, rows_of: Callable[[Results], list[Row]] = rows) -> list[str]:
+    marks = {True: "ok", False: "MISSED", None: ""}
+    lines = [f"  {'benchmark':<58} {'value':>10} {'unit':<8} {'target':<10} {'':<6}"]
+    for row in rows_of(results):
+        value = _shown(row.value)
+        lines.append(f"  {row.benchmark:<58} {value:>10} {row.unit:<8} {row.target:<10} {marks[row.met]:<6}")
+    return lines

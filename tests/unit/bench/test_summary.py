@@ -1,0 +1,30 @@
+from bench.summary import rows, table
+
+RESULTS = {
+    "cold_import": [
+        {"name": "floor", "median_ms": 200.0},
+        {"name": "tickets.handler", "median_ms": 300.0},
+        {"name": "sensors.ingest_handler", "median_ms": 500.0},
+    ],
+    "requests": [{"route": "GET /me", "cpu_ms_median": 6.0, "aws_calls_warm": 3}],
+    "sensors": {"evaluations_per_s": 19_000.0, "dynamodb_writes": 11, "steady_readings": 1000},
+    "cost": {"total_usd_per_month": 1.25},
+}
+
+
+def test_targets_are_judged_and_missing_benchmarks_show_as_dashes():
+    by_name = {row.benchmark: row for row in rows(RESULTS)}
+
+    assert by_name["cold import, slowest handler (sensors.ingest_handler)"].value == 2.5
+    assert by_name["rule evaluations, one core"].met is False
+    assert by_name["DynamoDB writes per 1,000 steady readings"].value == 11
+    assert by_name["DynamoDB writes per 1,000 steady readings"].met is True
+    assert by_name["cost per 1,000 households"].met is True
+    assert by_name["billing run, 5,000 units"].value is None
+    lines = table(RESULTS)
+    assert any("MISSED" in line and "rule evaluations" in line for line in lines)
+    assert any(line.split()[:3] == ["billing", "run,", "5,000"] and " - " in line for line in lines)
+
+
+def test_an_empty_results_document_still_prints_a_table():
+    assert len(table({})) > 5

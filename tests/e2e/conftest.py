@@ -12,6 +12,7 @@ import pytest
 from infra.demo import seed_cloud
 from infra.local.cloud import LocalCloud
 from infra.seed import DemoData, sign_in
+from tests.log_scan import personal_data_in_logs
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE_TEMPLATE = Path(__file__).resolve().parent / "probe" / "template.yaml"
@@ -23,6 +24,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     local.start()
     yield local
     local.stop()
+    # After every end-to-end test: no personal data in any line the functions logged.
+    _lines, findings = personal_data_in_logs(local.state_dir / "logs")
+    assert findings == [], f"personal data in the functions' logs: {findings[:10]}"
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.log_scan import personal_data_in_logs
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,3 +22,7 @@ def test_the_demo_story_passes(tmp_path: Path):
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Demo passed" in completed.stdout
     assert "the same file again: 0 units, 0 residents created" in completed.stdout
+    # Every function's log of the whole story: phones, ID numbers and plates went through it, none came out.
+    lines, findings = personal_data_in_logs(tmp_path / "logs")
+    assert lines > 50
+    assert findings == []

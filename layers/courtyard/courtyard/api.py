@@ -1,7 +1,9 @@
 """The resolver factory every API function uses: validation, CORS, the error mapping and tenant context.
 
 One place maps exceptions to HTTP: domain errors to their status with the DESIGN.md error body, validation
-failures to 422, an unknown route to 404, anything unexpected to 500 with the request id and no traceback.
+failures to 422, an unknown route to 404, a transient AWS failure (throttling, timeout, 5xx; see
+courtyard.faults) to 503 with Retry-After, anything else unexpected to 500 with the request id and no
+traceback.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import ClientError
 
 from courtyard.directory import DirectoryReader
-from courtyard.errors import DomainError, Forbidden, Invalid, error_body
+from courtyard.dynamo import error_code
+from courtyard.errors import DomainError, Forbidden, Invalid, Unavailable, error_body
+from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.settings import FunctionSettings
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 
@@ -142,6 +147,8 @@ def _tenant_middleware(
 def _register_error_handlers(app: CourtyardResolver, logger: Logger) -> None:
     @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
     def domain_error(error: DomainError) -> Response[Any]:
+        if isinstance(error, Unavailable):
+            return _unavailable(app, error.message)
         if error.status >= 500:
             logger.exception("domain error with server status")
         return json_response(error.status, error.body())
@@ -160,14 +167,42 @@ def _register_error_handlers(app: CourtyardResolver, logger: Logger) -> None:
     def route_not_found(_: NotFoundError) -> Response[Any]:
         return json_response(404, error_body("route_not_found", "no such route"))
 
+    @app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+    def undecodable_body(_: UnicodeDecodeError) -> Response[Any]:
+        # Bytes that are not UTF-8 cannot be JSON; the resolver meets them while decoding the body.
+        return json_response(400, error_body("invalid_json", "request body is not UTF-8 JSON"))
+
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-    def unexpected(_: Exception) -> Response[Any]:
+    def unexpected(error: Exception) -> Response[Any]:
+        request_id = app.request_id()
+        transient = transient_cause(error)
+        if transient is not None:
+            # botocore already retried; the client should try again shortly (with the same Idempotency-Key).
+            logger.warning("dependency unavailable", extra={"dependency_error": _describe(transient)})
+            return _unavailable(app, "a dependency is briefly unavailable; retry shortly")
         # The traceback goes to the log only; the caller gets an id to quote to support.
         logger.exception("unhandled error")
-        request_id = app.request_id()
         body = error_body("internal", "internal error; quote the request id to support")
         body["error"]["request_id"] = request_id
         return json_response(500, body, headers={"X-Request-Id": request_id})
+
+
+def _unavailable(app: CourtyardResolver, message: str) -> Response[Any]:
+    request_id = app.request_id()
+    body = Unavailable(message).body()
+    body["error"]["request_id"] = request_id
+    return json_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        body,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "X-Request-Id": request_id},
+    )
+
+
+def _describe(error: BaseException) -> str:
+    # The error class and AWS code only: botocore messages can echo request values.
+    if isinstance(error, ClientError):
+        return f"{type(error).__name__}:{error_code(error)}"
+    return type(error).__name__
 
 
 def _validation_detail(error: dict[str, Any]) -> dict[str, Any]:

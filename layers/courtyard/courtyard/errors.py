@@ -69,5 +69,15 @@ class TooManyRequests(DomainError):
     code = "too_many_requests"
 
 
+class Unavailable(DomainError):
+    """A dependency is briefly unavailable (throttled, timed out): the client should retry after a pause.
+
+    The resolver answers 503 with ``Retry-After``; transient botocore errors are mapped to it there too.
+    """
+
+    status = 503
+    code = "unavailable"
+
+
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}

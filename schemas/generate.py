@@ -35,6 +35,8 @@ def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, 
             continue
         module = importlib.import_module(function.handler.rpartition(".")[0])
         schema = json.loads(module.app.get_openapi_json_schema(title="Courtyard API", version="0.1.0"))
+        schema = _own_names(schema, document["components"]["schemas"], module.__name__.partition(".")[0])
+        schema = _portable_formats(schema)
         public = {(e.path, e.method.lower()) for e in events if e.auth_none}
         wired = {(e.path, e.method.lower()) for e in events}
         for path, operations in schema.get("paths", {}).items():
@@ -51,6 +53,41 @@ def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, 
         )
     document["components"]["schemas"]["ErrorBody"] = ERROR_BODY
     return document
+
+
+def _own_names(schema: dict[str, Any], merged: dict[str, Any], feature: str) -> dict[str, Any]:
+    """Rename this function's components whose names another feature already uses for a different model
+    (both have a ``Priority``, say) to ``<Feature><Name>``, references included, so merging loses nothing."""
+    components = schema.get("components", {}).get("schemas", {})
+    clashes = {
+        name
+        for name, body in components.items()
+        if name in merged and merged[name] != body and name not in _POWERTOOLS_ERROR_SCHEMAS
+    }
+    if not clashes:
+        return schema
+    prefix = feature.title().replace("_", "")
+    text = json.dumps(schema)
+    for name in clashes:
+        text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{prefix}{name}"')
+    renamed: dict[str, Any] = json.loads(text)
+    bodies = renamed["components"]["schemas"]
+    for name in clashes:
+        bodies[f"{prefix}{name}"] = bodies.pop(name)
+    return renamed
+
+
+def _portable_formats(node: Any) -> Any:
+    """JSON Schema's ``time`` format is RFC 3339's full-time, with an offset; the API's times of day
+    (``"08:00"``, ``"18:00:00"``) are local wall-clock times, so they are described by a pattern instead."""
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            node = {k: v for k, v in node.items() if k != "format"}
+            node["pattern"] = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
+        return {k: _portable_formats(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_portable_formats(v) for v in node]
+    return node
 
 
 # Powertools documents its own 422 body; the kernel answers with the DESIGN.md error body instead.
@@ -82,6 +119,12 @@ def _use_error_body(operation: dict[str, Any]) -> None:
         responses["401"] = {"description": "Missing or bad token (API Gateway)"}
         responses["403"] = {"description": "Not allowed for the caller's role", **error}
     responses["500"] = {"description": "Unexpected error; carries a request id", **error}
+    responses["503"] = {
+        "description": "A dependency is briefly unavailable (throttled, timed out): retry after Retry-After "
+        "seconds, with the same Idempotency-Key",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        **error,
+    }
 
 
 def event_documents() -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ SQS queues of the fan-out. The only module here that talks to those services; AW
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -113,6 +114,9 @@ class PushSender:
         return str(response["MessageId"])
 
 
+_EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists with the same Token")
+
+
 class PushRegistry:
     """SNS platform endpoints: one per device token, on the platform application of the app's OS."""
 
@@ -125,10 +129,26 @@ class PushRegistry:
         return self._client if self._client is not None else aws.client("sns")
 
     def register(self, platform: str, token: str, user_data: str) -> str:
-        response = self.client.create_platform_endpoint(
-            PlatformApplicationArn=self._applications[platform], Token=token, CustomUserData=user_data
+        """The device's endpoint, now carrying ``user_data`` and enabled.
+
+        A token is unique per platform application: when the phone was registered before with other
+        attributes (another user signed in on it, or SNS disabled it), SNS refuses to create it again and
+        names the existing endpoint; that endpoint is taken over and updated, as SNS's documentation advises.
+        """
+        try:
+            response = self.client.create_platform_endpoint(
+                PlatformApplicationArn=self._applications[platform], Token=token, CustomUserData=user_data
+            )
+            return str(response["EndpointArn"])
+        except ClientError as error:
+            existing = _EXISTING_ENDPOINT.search(str(error.response.get("Error", {}).get("Message", "")))
+            if error.response.get("Error", {}).get("Code") != "InvalidParameter" or existing is None:
+                raise
+        arn = existing.group(1)
+        self.client.set_endpoint_attributes(
+            EndpointArn=arn, Attributes={"CustomUserData": user_data, "Enabled": "true", "Token": token}
         )
-        return str(response["EndpointArn"])
+        return arn
 
     def unregister(self, endpoint_arn: str) -> None:
         try:

@@ -37,3 +37,16 @@ def test_committed_event_schemas_are_current():
 def test_every_event_schema_requires_the_envelope_fields():
     for detail_type, schema in event_documents().items():
         assert schema["required"][:3] == ["event_id", "tenant_id", "occurred_at"], detail_type
+
+
+def test_models_of_the_same_name_in_two_features_both_survive_the_merge():
+    schemas = openapi_document()["components"]["schemas"]
+    # tickets' Priority has "emergency"; the notifications' own Priority is kept under its feature's name.
+    assert "emergency" in schemas["Priority"]["enum"]
+    assert set(schemas["NotificationsPriority"]["enum"]) == {"normal", "urgent"}
+    assert '"#/components/schemas/NotificationsPriority"' in json.dumps(schemas)
+
+
+def test_times_of_day_are_described_by_a_pattern_not_the_rfc3339_time_format():
+    text = json.dumps(openapi_document())
+    assert '"format": "time"' not in text

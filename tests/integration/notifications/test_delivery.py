@@ -272,3 +272,19 @@ def test_preferences_are_validated_and_personal(call: Call, world: Community) ->
 def _message_of(call: Call, who: Caller, title: str) -> str:
     items = call("GET", "/inbox", as_=who).body["items"]
     return str(next(m["message_id"] for m in items if m["title"] == title))
+
+
+def test_a_phone_handed_to_another_resident_moves_its_push_endpoint_to_them(
+    call: Call, pump: Pump, world: Community
+) -> None:
+    li, wu = world.people["li"], world.people["wu"]
+    first = register_device(call, li, token="shared-phone-token")
+    assert first.status == 201, first.body
+
+    # SNS refuses the same token with other attributes; the existing endpoint is taken over instead of a 500.
+    second = register_device(call, wu, token="shared-phone-token")
+
+    assert second.status == 201, second.body
+    send(call, world, "紧急停气", priority="urgent", channels=["inbox", "push"])
+    pump()
+    assert len([p for p in outbox().pushes if p.title == "紧急停气"]) >= 1

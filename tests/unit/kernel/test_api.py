@@ -1,3 +1,4 @@
+import base64
 import io
 import json
 
@@ -107,6 +108,15 @@ def test_validation_failure_is_422_with_error_body_and_no_input_echo():
     assert error["code"] == "validation_failed"
     assert {tuple(d["loc"]) for d in error["details"]} == {("body", "name"), ("body", "count")}
     assert "x13800" not in response["body"]
+
+
+def test_a_body_that_is_not_utf8_is_400_not_500():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="{}")
+    event["body"] = base64.b64encode(b"\xff\xfe{bad").decode()
+    event["isBase64Encoded"] = True
+    response = call(event)
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_json"
 
 
 def test_malformed_json_is_400():

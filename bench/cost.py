@@ -1,0 +1,885 @@
+"""The cost of a simulated month for one 1,000-household community (bench/workload.md), on the local cloud.
+
+Each activity of the workload runs a small sample on the local cloud, one activity at a time; the meters
+(worker botocore hooks, the gateway's request count, the broker bridge's message and rule counters, the
+workers' log files, and the S3 requests the client makes itself) are read before and after the activity has
+settled, and the difference, multiplied by the activity's scale factor (monthly count / sample count), is
+its share of the month. What the local cloud cannot show (Lambda's SQS pollers, IoT connection minutes,
+the ingest's wall-clock writes, X-Ray sampling, Lambda's platform log lines) is modelled and labelled so.
+bench/prices.py turns the month into dollars.
+
+    python -m bench.cost
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench import prices
+
+if TYPE_CHECKING:
+    from infra.local.cloud import CloudInfo, LocalCloud
+    from infra.seed import DemoData
+
+SECONDS_PER_MONTH = 30 * 24 * 3600
+MINUTES_PER_MONTH = SECONDS_PER_MONTH // 60
+TARGET_USD = 2.0
+HOUSEHOLDS = 1_000
+# The shared lines (keys, secrets, idle polling) are divided by the communities one deployment serves.
+COMMUNITIES_PER_DEPLOYMENT = 100
+
+# Modelling constants (bench/workload.md says why).
+ESM_IDLE_RECEIVES_PER_MINUTE = 5 * 3  # 5 long-polling pollers per SQS mapping, a 20 s wait each
+PLATFORM_LOG_BYTES_PER_INVOCATION = 260  # Lambda's own START, END and REPORT lines
+XRAY_RESERVOIR_PER_S = 1.0  # Lambda's default sampling: the first request each second ...
+XRAY_RATE = 0.05  # ... and 5 % of the rest
+DEVICES = 100
+READING_INTERVAL_S = 60
+HEARTBEAT_REFRESH_S = 150  # functions/sensors/settings.py defaults
+AGGREGATE_FLUSH_S = 600
+
+Usage = dict[str, float]
+"""Flat counters: "fn:<id>" invocations, "ms:<id>" duration, "log:<id>" bytes, "aws:<service>.<Op>" calls
+made by functions, "client:s3.<Op>" requests the app makes itself, "apigw", "iot.messages" (5 KB units),
+"iot.rules", "iot.actions"."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    name: str
+    per_month: float  # occurrences per month for HOUSEHOLDS households (bench/workload.md)
+    sample: float  # occurrences the local cloud ran
+    usage: Mapping[str, float]  # what the sample used (meter differences)
+    devices: bool = False  # caused by the connected devices rather than by people
+
+    @property
+    def scale(self) -> float:
+        return self.per_month / self.sample if self.sample else 0.0
+
+
+@dataclass(frozen=True)
+class FunctionMeta:
+    memory_mb: int
+    sqs_triggered: bool = False
+    fed_by_eventbridge: bool = False  # its queue is a target of an EventBridge rule
+    scheduled_per_month: float = 0.0
+    iot_triggered: bool = False  # invoked by an IoT topic rule (the per-reading ingest)
+    traced: bool = True  # Tracing: Active (its own or the Globals'); PassThrough records no traces of its own
+
+
+@dataclass(frozen=True)
+class Line:
+    service: str
+    what: str
+    quantity: float
+    unit: str
+    usd: float
+    estimate: bool  # modelled, or approximated from call counts
+    shared: bool = False  # a charge of the deployment, shared by every community it serves
+
+
+@dataclass(frozen=True)
+class CostResult:
+    households: int
+    prices_date: str
+    activities: list[dict[str, float | str]]
+    lines: list[dict[str, Any]]
+    by_service: dict[str, float]  # the community's own lines plus its share of the deployment's
+    community_usd: float
+    deployment_usd: float
+    communities: int  # the deployment size the shared lines are divided by
+    total_usd: float  # community_usd + deployment_usd / communities
+    alone_usd: float  # a deployment serving this one community
+    target_usd: float
+    cognito_usd: float
+    run_s: float
+    aws_calls_month: dict[str, float] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    levers: dict[str, float] = field(default_factory=dict)  # what a design change would save, USD/month
+
+
+# ---------------------------------------------------------------------------------------------- arithmetic
+def month_usage(activities: list[Activity]) -> Usage:
+    """Every activity's sample usage times its scale factor, summed."""
+    total: dict[str, float] = {}
+    for activity in activities:
+        for key, value in activity.usage.items():
+            total[key] = total.get(key, 0.0) + value * activity.scale
+    return dict(total)
+
+
+def xray_traces(invocations: float, seconds: float = SECONDS_PER_MONTH) -> float:
+    """Traces Lambda's default sampling records for ``invocations`` arriving as Poisson over ``seconds``."""
+    if invocations <= 0:
+        return 0.0
+    rate = invocations / seconds
+    reservoir = seconds * XRAY_RESERVOIR_PER_S * (1.0 - math.exp(-rate / XRAY_RESERVOIR_PER_S))
+    reservoir = min(reservoir, invocations)
+    return reservoir + XRAY_RATE * (invocations - reservoir)
+
+
+def lines_of(
+    usage: Usage, functions: Mapping[str, FunctionMeta], *, devices: int = DEVICES, modelled: bool = True
+) -> list[Line]:
+    """The month's priced lines. ``modelled=False`` leaves out what does not scale with ``usage`` (scheduled
+    invocations, idle polling, connection minutes, the ingest's wall-clock writes), to price one activity."""
+    quantities: dict[tuple[str, str, bool, bool], float] = {}
+
+    def add(key: str, what: str, quantity: float, estimate: bool = False, shared: bool = False) -> None:
+        quantities[(key, what, estimate, shared)] = (
+            quantities.get((key, what, estimate, shared), 0.0) + quantity
+        )
+
+    for function_id, meta in functions.items():
+        invoked = usage.get(f"fn:{function_id}", 0.0)
+        scheduled = meta.scheduled_per_month if modelled else 0.0
+        count = invoked + scheduled
+        add("lambda.requests", "invocations", count)
+        ms = usage.get(f"ms:{function_id}", 0.0)
+        add(
+            "lambda.gb_s_arm64",
+            "GB-s (local duration x template memory)",
+            prices.gb_seconds(ms, meta.memory_mb),
+            True,
+        )
+        if meta.sqs_triggered:
+            # Lambda's poller receives and deletes each batch; local batches are mostly of one message.
+            add("sqs.requests", "event source mapping Receive + DeleteBatch per batch", 2 * invoked, True)
+            if meta.fed_by_eventbridge:
+                add("sqs.requests", "EventBridge deliveries into queues (SendMessage)", invoked, True)
+            if modelled:
+                idle = ESM_IDLE_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH
+                add("sqs.requests", "idle long polls of the SQS mappings (5 pollers, 20 s)", idle, True, True)
+        log_bytes = usage.get(f"log:{function_id}", 0.0) + PLATFORM_LOG_BYTES_PER_INVOCATION * count
+        add("logs.ingest_gb", "log bytes written by the workers (+ platform lines)", log_bytes / 1e9, True)
+        if meta.traced:
+            add("xray.traces", "traces at Lambda's default sampling (1/s + 5 %)", xray_traces(count), True)
+    for key, calls in usage.items():
+        kind, _, name = key.partition(":")
+        if kind not in ("aws", "client"):
+            continue
+        service, _, operation = name.partition(".")
+        if service == "dynamodb":
+            units = prices.dynamodb_units(operation)
+            if units is not None:
+                add(units[0], f"{operation} (approximate units per call)", calls * units[1], True)
+            continue
+        if service == "s3" and operation == "PostObject":
+            add("s3.put", "presigned POST uploads by the app", calls)
+            continue
+        price = prices.price_key_of_call(service, operation)
+        if price is not None:
+            add(price, f"{service}.{operation}", calls)
+    add("apigw.rest_requests", "requests through the gateway", usage.get("apigw", 0.0))
+    add("iot.messages", "messages at the broker (5 KB units)", usage.get("iot.messages", 0.0))
+    add("iot.rules", "rules triggered", usage.get("iot.rules", 0.0))
+    add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
+    if modelled:
+        add("iot.connect_minutes", f"{devices} devices always connected", devices * MINUTES_PER_MONTH, True)
+        readings = MINUTES_PER_MONTH * 60 / READING_INTERVAL_S
+        heartbeat = readings / math.ceil(HEARTBEAT_REFRESH_S / READING_INTERVAL_S)
+        flushes = MINUTES_PER_MONTH * 60 / AGGREGATE_FLUSH_S
+        what = "ingest heartbeat + aggregate flush writes (wall clock, modelled)"
+        add("dynamodb.wru", what, devices * (heartbeat + flushes), True)
+    lines: list[Line] = []
+    for (key, what, estimate, shared), quantity in quantities.items():
+        if quantity <= 0:
+            continue
+        rate = prices.PRICES[key]
+        lines.append(Line(rate.service, what, quantity, rate.unit, rate.cost(quantity), estimate, shared))
+    return lines
+
+
+def fixed_lines(kms_keys: int, secrets: int) -> list[Line]:
+    """Charges of the deployment itself, whatever its size (shared by every community it serves)."""
+    out = []
+    for key, count in (("kms.key_month", kms_keys), ("secretsmanager.secret_month", secrets)):
+        price = prices.PRICES[key]
+        out.append(Line(price.service, price.unit, count, price.unit, price.cost(count), False, True))
+    return out
+
+
+def activity_usd(activity: Activity, functions: Mapping[str, FunctionMeta]) -> float:
+    """One activity's month priced alone, without the modelled lines (X-Ray is not additive: approximate)."""
+    usage = {key: value * activity.scale for key, value in activity.usage.items()}
+    return sum(line.usd for line in lines_of(usage, functions, modelled=False))
+
+
+def summarise(
+    activities: list[Activity],
+    functions: Mapping[str, FunctionMeta],
+    *,
+    kms_keys: int,
+    secrets: int,
+    monthly_active_users: float,
+    run_s: float,
+    communities: int = COMMUNITIES_PER_DEPLOYMENT,
+    failures: list[str] | None = None,
+) -> CostResult:
+    usage = month_usage(activities)
+    lines = lines_of(usage, functions) + fixed_lines(kms_keys, secrets)
+    services: dict[str, float] = {}
+    for line in lines:
+        share = line.usd / communities if line.shared else line.usd
+        services[line.service] = services.get(line.service, 0.0) + share
+    xray = prices.PRICES["xray.traces"]
+    ingest_xray = sum(
+        xray.cost(xray_traces(usage.get(f"fn:{f}", 0.0)))
+        for f, meta in functions.items()
+        if meta.iot_triggered and meta.traced
+    )
+    levers = {
+        **(
+            {"Tracing: PassThrough on the IoT ingest (Lambda's own sampling rate is fixed)": ingest_xray}
+            if ingest_xray
+            else {}
+        ),
+        "devices publish to IoT Basic Ingest topics (no messaging charge)": prices.PRICES[
+            "iot.messages"
+        ].cost(usage.get("iot.messages", 0.0)),
+    }
+    community_usd = sum(line.usd for line in lines if not line.shared)
+    deployment_usd = sum(line.usd for line in lines if line.shared)
+    return CostResult(
+        households=HOUSEHOLDS,
+        prices_date=prices.PRICES_DATE,
+        activities=[
+            {
+                "name": a.name,
+                "per_month": a.per_month,
+                "sample": a.sample,
+                "scale": round(a.scale, 2),
+                "usd": round(activity_usd(a, functions), 4),
+                "devices": a.devices,
+            }
+            for a in activities
+        ],
+        lines=[asdict(line) for line in lines],
+        by_service=dict(sorted(services.items(), key=lambda kv: -kv[1])),
+        community_usd=community_usd,
+        deployment_usd=deployment_usd,
+        communities=communities,
+        total_usd=community_usd + deployment_usd / communities,
+        alone_usd=community_usd + deployment_usd,
+        target_usd=TARGET_USD,
+        cognito_usd=prices.PRICES["cognito.mau_essentials"].cost(monthly_active_users),
+        run_s=run_s,
+        aws_calls_month={k[4:]: round(v) for k, v in sorted(usage.items()) if k.startswith("aws:")},
+        failures=list(failures or []),
+        levers=levers,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ metering
+class Meter:
+    """Reads every counter of a running local cloud; ``measure`` gives one activity's usage."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+        self.client_calls: Counter[str] = Counter()  # S3 requests the app makes itself
+
+    def snapshot(self) -> Usage:
+        cloud = self.cloud
+        assert cloud.pool is not None
+        assert cloud.gateway is not None
+        assert cloud.iot is not None
+        out: dict[str, float] = {}
+
+        def bump(key: str, value: float) -> None:
+            out[key] = out.get(key, 0.0) + value
+
+        for function_id, stats in cloud.pool.metering().items():
+            bump(f"fn:{function_id}", stats.invocations)
+            bump(f"ms:{function_id}", stats.duration_ms)
+            for call, n in stats.aws_calls.items():
+                bump(f"aws:{call}", n)
+            log = cloud.pool.log_dir / f"{function_id}.log"
+            bump(f"log:{function_id}", log.stat().st_size if log.exists() else 0)
+        out["apigw"] = cloud.gateway.requests
+        iot = cloud.iot.stats
+        out["iot.messages"] = iot.billable_messages
+        out["iot.rules"] = iot.rules_triggered
+        out["iot.actions"] = iot.actions_executed
+        for call, n in self.client_calls.items():
+            bump(f"client:{call}", n)
+        return dict(out)
+
+    def settle(self, quiet_s: float = 1.5, timeout_s: float = 60.0) -> None:
+        """Wait until no function has been invoked for ``quiet_s`` (queues drained, fan-outs done)."""
+        deadline = time.monotonic() + timeout_s
+        last = self._busy()
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = self._busy()
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                return
+
+    def _busy(self) -> tuple[float, int]:
+        assert self.cloud.pool is not None
+        assert self.cloud.iot is not None
+        stats = self.cloud.pool.metering().values()
+        return sum(s.invocations for s in stats), self.cloud.iot.stats.messages
+
+    @contextlib.contextmanager
+    def measure(self, into: dict[str, Usage], name: str) -> Iterator[None]:
+        self.settle(quiet_s=0.5)
+        before = self.snapshot()
+        yield
+        self.settle()
+        after = self.snapshot()
+        into[name] = {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0)}
+
+
+# ------------------------------------------------------------------------------------------------- workload
+@dataclass(frozen=True)
+class Plan:
+    """The monthly workload (bench/workload.md) and the sample sizes run locally."""
+
+    residents: int = 1_500  # app users: 1.5 per household
+    app_opens_per_resident: int = 20
+    browses_per_resident: int = 6
+    staff_checks: int = 12 * 22 * 20  # 12 staff, 22 working days, 20 list views
+    tickets: int = 200
+    billed_units: int = HOUSEHOLDS
+    payments: int = 850
+    notices: int = 8
+    passes: int = 3_000
+    readings: int = DEVICES * MINUTES_PER_MONTH * 60 // READING_INTERVAL_S
+    fault_episodes: int = 4
+    sample_sessions: int = 6
+    sample_tickets: int = 2
+    sample_payments: int = 3
+    sample_passes: int = 4
+    sample_devices: int = 3
+    sample_readings_per_device: int = 120  # two simulated hours each
+
+
+@dataclass
+class _Run:
+    """What every activity of one sample run needs: the cloud, the plan, the meter and a signed-in caller."""
+
+    cloud: LocalCloud
+    demo: DemoData
+    plan: Plan
+    meter: Meter
+    used: dict[str, Usage] = field(default_factory=dict)
+    activities: list[Activity] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def info(self) -> CloudInfo:
+        assert self.cloud.info is not None
+        return self.cloud.info
+
+    @property
+    def site_id(self) -> str:
+        return self.demo.sites["greenfield"]
+
+    @property
+    def tenant_id(self) -> str:
+        return self.demo.tenants["greenfield"]
+
+    def token(self, role: str) -> str:
+        from infra.seed import sign_in
+
+        if role not in self._tokens:
+            user = self.demo.user("greenfield", role)
+            info = self.info
+            self._tokens[role] = sign_in(
+                self.cloud.client("cognito-idp"), info.user_pool_id, info.user_pool_client_id, user.username
+            )
+        return self._tokens[role]
+
+    def call(self, method: str, path: str, role: str | None = None, **kwargs: Any) -> Any:
+        from infra.http import request
+
+        token = self.token(role) if role else None
+        answer = request(method, f"{self.info.api_url}{path}", token=token, **kwargs)
+        if answer.status >= 400:
+            raise RuntimeError(f"{method} {path} -> {answer.status} {answer.text[:300]}")
+        return answer.json() if answer.text.lstrip().startswith(("{", "[")) else answer.text
+
+    @staticmethod
+    def post_form(url: str, fields: dict[str, str], filename: str, data: bytes) -> Any:
+        from infra.http import post_form
+
+        return post_form(url, fields, filename, data)
+
+
+def drive(cloud: LocalCloud, demo: DemoData, plan: Plan) -> tuple[list[Activity], float, list[str]]:
+    """Run every activity's sample; returns the activities, the monthly active users and what failed."""
+    run = _Run(cloud, demo, plan, Meter(cloud))
+    for activity in (_people, _tickets, _money, _notices, _passes, _devices, _schedules):
+        activity(run)
+    activities, failures = run.activities, run.failures
+    monthly_active_users = plan.residents + 12.0
+    for function_id, stats in cloud.pool.metering().items() if cloud.pool else ():
+        if stats.errors:
+            failures.append(f"{function_id}: {stats.errors} failed invocation(s) during the run")
+    return activities, monthly_active_users, failures
+
+
+def _people(run: _Run) -> None:
+    plan = run.plan
+    meter = run.meter
+    used = run.used
+    call = run.call
+    activities = run.activities
+
+    # Warm every API container first: a cold start's one-off calls (secrets, keys) must not be scaled up.
+    for path, role in (("/me", "resident"), ("/inbox/unread-count", "resident"), ("/bills", "resident")):
+        call("GET", path, role)
+    call("GET", "/tickets", "technician")
+    call("GET", "/passes/keys")
+
+    # Residents open the app (GET /me and the unread badge) and browse.
+    with meter.measure(used, "app"):
+        for _ in range(plan.sample_sessions):
+            call("GET", "/me", "resident")
+            call("GET", "/inbox/unread-count", "resident")
+    activities.append(
+        Activity(
+            "app opens (GET /me + unread badge)",
+            plan.residents * plan.app_opens_per_resident,
+            plan.sample_sessions,
+            used["app"],
+        )
+    )
+    with meter.measure(used, "browse"):
+        for _ in range(plan.sample_sessions):
+            call("GET", "/inbox", "resident")
+            call("GET", "/bills", "resident")
+            call("GET", "/tickets", "resident")
+    activities.append(
+        Activity(
+            "resident browsing (inbox, bills, tickets)",
+            plan.residents * plan.browses_per_resident,
+            plan.sample_sessions,
+            used["browse"],
+        )
+    )
+    with meter.measure(used, "staff"):
+        for _ in range(plan.sample_sessions):
+            call("GET", "/tickets", "technician")
+    activities.append(
+        Activity("staff work lists (GET /tickets)", plan.staff_checks, plan.sample_sessions, used["staff"])
+    )
+
+
+def _tickets(run: _Run) -> None:
+    plan = run.plan
+    meter = run.meter
+    used = run.used
+    call = run.call
+    activities = run.activities
+    post_form = run.post_form
+
+    # Tickets with a photo: filed, photo up by presigned POST, seen by the technician, handled, rated, closed.
+    call(
+        "POST",
+        "/me/push-endpoints",
+        "resident",
+        body={"platform": "fcm", "token": f"bench-{uuid.uuid4().hex}"},
+    )
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(random.Random(5).getrandbits(8) for _ in range(150_000)) + b"\xff\xd9"
+    with meter.measure(used, "tickets"):
+        for index in range(plan.sample_tickets):
+            ticket = call(
+                "POST",
+                "/tickets",
+                "resident",
+                body={"kind": "repair", "category": "plumbing", "description": f"漏水 leak {index}"},
+                headers={"Idempotency-Key": f"bench-{uuid.uuid4()}"},
+            )
+            ticket_id = ticket["ticket_id"]
+            slot = call(
+                "POST", f"/tickets/{ticket_id}/photos", "resident", body={"content_type": "image/jpeg"}
+            )
+            form = slot["upload"]
+            uploaded = post_form(form["url"], form["fields"], "leak.jpg", jpeg)
+            if uploaded.status not in (200, 204):
+                raise RuntimeError(f"photo upload -> {uploaded.status}")
+            meter.client_calls["s3.PostObject"] += 1
+            call("POST", f"/tickets/{ticket_id}/photos/{slot['photo_id']}/confirm", "resident")
+            seen = call("GET", f"/tickets/{ticket_id}", "technician")
+            for photo in seen["photos"]:
+                with urllib.request.urlopen(photo["url"], timeout=30) as got:
+                    got.read()
+                meter.client_calls["s3.GetObject"] += 1
+            for action in ("accept", "start", "resolve"):
+                call("POST", f"/tickets/{ticket_id}/actions", "technician", body={"action": action})
+            call("POST", f"/tickets/{ticket_id}/rating", "resident", body={"score": 5, "comment": "好"})
+            call("POST", f"/tickets/{ticket_id}/actions", "resident", body={"action": "close"})
+            call("GET", f"/tickets/{ticket_id}/timeline", "resident")
+    activities.append(
+        Activity("tickets with a photo, full lifecycle", plan.tickets, plan.sample_tickets, used["tickets"])
+    )
+
+
+def _money(run: _Run) -> None:
+    demo = run.demo
+    plan = run.plan
+    meter = run.meter
+    used = run.used
+    call = run.call
+    activities = run.activities
+    site_id = run.site_id
+
+    # Billing: fee items once; a measured run bills the community's units (scaled per unit).
+    for body in (
+        {"name": "物业费", "kind": "area", "price_minor": 280, "due_day": 28},
+        {"name": "垃圾清运", "kind": "fixed", "price_minor": 1500, "due_day": 28},
+    ):
+        call("POST", "/fee-items", "manager", body={"site_id": site_id, **body})
+    periods = [f"2025-{month:02d}" for month in range(1, plan.sample_payments + 2)]
+    with meter.measure(used, "billing"):
+        billing = call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": periods[0]})
+    units_billed = max(1, int(billing.get("units") or len(demo.units["greenfield"])))
+    activities.append(
+        Activity("billing run (per unit billed)", plan.billed_units, units_billed, used["billing"])
+    )
+    for period in periods[1:]:
+        call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": period})
+    meter.settle()
+
+    # Residents pay through the sandbox provider: checkout, hosted pay step, signed webhook, status.
+    with meter.measure(used, "payments"):
+        for _ in range(plan.sample_payments):
+            bills = [b for b in call("GET", "/bills", "resident")["items"] if b["status"] != "paid"]
+            payment = call(
+                "POST",
+                "/payments",
+                "resident",
+                body={"bill_ids": [bills[0]["bill_id"]], "provider": "sandbox"},
+                headers={"Idempotency-Key": f"bench-pay-{uuid.uuid4()}"},
+            )
+            _post_json(payment["next_action"]["url"], {"outcome": "succeed"})
+            call("GET", f"/payments/{payment['payment_id']}", "resident")
+    activities.append(
+        Activity(
+            "payments through the sandbox provider", plan.payments, plan.sample_payments, used["payments"]
+        )
+    )
+
+
+def _notices(run: _Run) -> None:
+    plan = run.plan
+    meter = run.meter
+    used = run.used
+    call = run.call
+    activities = run.activities
+    site_id = run.site_id
+
+    # A community-wide notice (inbox + push); scaled per recipient.
+    with meter.measure(used, "notice"):
+        created = call(
+            "POST",
+            "/notices",
+            "manager",
+            body={
+                "content": {"zh-CN": {"title": "停水通知", "body": "明天 9:00-12:00 停水检修。"}},
+                "audience": {"site_id": site_id, "everyone": True},
+                "channels": ["inbox", "push"],
+            },
+            headers={"Idempotency-Key": f"bench-notice-{uuid.uuid4()}"},
+        )
+    notice = call("GET", f"/notices/{created['notice_id']}", "manager")
+    recipients = max(1, int((notice.get("statistics") or {}).get("recipients") or 1))
+    activities.append(
+        Activity(
+            f"notices to the community (per recipient; {plan.notices}/month)",
+            plan.notices * plan.residents,
+            recipients,
+            used["notice"],
+        )
+    )
+
+
+def _passes(run: _Run) -> None:
+    plan = run.plan
+    meter = run.meter
+    used = run.used
+    call = run.call
+    activities = run.activities
+    site_id = run.site_id
+
+    # Visitor passes: issued, shown as a QR code, scanned once at the gate.
+    with meter.measure(used, "passes"):
+        for index in range(plan.sample_passes):
+            issued = call(
+                "POST",
+                "/passes",
+                "resident",
+                body={"visitor_name": f"访客 {index}", "visitor_phone": "13912345678"},
+                headers={"Idempotency-Key": f"bench-pass-{uuid.uuid4()}"},
+            )
+            call("GET", f"/passes/{issued['pass_id']}/qr?format=svg", "resident")
+            call(
+                "POST",
+                "/gate/scans",
+                "guard",
+                body={"site_id": site_id, "gate_id": "north-1", "token": issued["token"]},
+            )
+    activities.append(
+        Activity("visitor passes issued, shown and scanned", plan.passes, plan.sample_passes, used["passes"])
+    )
+
+
+def _devices(run: _Run) -> None:
+    plan = run.plan
+    info = run.info
+    meter = run.meter
+    used = run.used
+    call = run.call
+    activities = run.activities
+    site_id = run.site_id
+    tenant_id = run.tenant_id
+
+    # Devices: steady readings once a simulated minute, then one fault episode.
+    from iot.simulator import LocalBroker, connected, publish_readings, stepped_clock
+
+    device_ids = []
+    for index in range(plan.sample_devices + 1):
+        created = call(
+            "POST",
+            "/devices",
+            "manager",
+            body={"site_id": site_id, "kind": "elevator", "name": f"lift {index}"},
+        )
+        device_ids.append(created["device"]["device_id"])
+    minutes = plan.sample_readings_per_device
+    begin = datetime.now(UTC) - timedelta(minutes=minutes + 5)
+    with meter.measure(used, "readings"):
+        for index, device_id in enumerate(device_ids[:-1]):
+            with connected(LocalBroker(info.mqtt_url), device_id) as connection:
+                publish_readings(
+                    connection,
+                    tenant_id=tenant_id,
+                    site_id=site_id,
+                    device_id=device_id,
+                    kind="elevator",
+                    count=minutes,
+                    interval_s=0,
+                    rng=random.Random(index),
+                    clock=stepped_clock(begin, READING_INTERVAL_S),
+                )
+    activities.append(
+        Activity(
+            "device readings (steady, 1/min)",
+            plan.readings,
+            plan.sample_devices * minutes,
+            used["readings"],
+            devices=True,
+        )
+    )
+    with meter.measure(used, "fault"), connected(LocalBroker(info.mqtt_url), device_ids[-1]) as connection:
+        publish_readings(
+            connection,
+            tenant_id=tenant_id,
+            site_id=site_id,
+            device_id=device_ids[-1],
+            kind="elevator",
+            count=40,
+            interval_s=0,
+            fault=True,
+            rng=random.Random(8),
+            clock=stepped_clock(datetime.now(UTC) - timedelta(seconds=60), 1.0),
+        )
+    activities.append(
+        Activity(
+            "fault episodes (alarm, work order, alerts)", plan.fault_episodes, 1, used["fault"], devices=True
+        )
+    )
+
+
+def _schedules(run: _Run) -> None:
+    cloud = run.cloud
+    meter = run.meter
+    used = run.used
+    activities = run.activities
+    failures = run.failures
+
+    # Scheduled jobs: one firing of each, scaled to the firings of a month. Done last, with devices present.
+    from infra.local.functions import InvocationError
+
+    assert cloud.scheduler is not None
+    for job in cloud.scheduler.jobs:
+        key = f"schedule:{job.function_id}:{job.name}"
+        with meter.measure(used, key):
+            try:
+                cloud.fire(job.function_id, job.name)
+            except InvocationError as error:  # still metered; the table names it
+                failures.append(f"{job.function_id} {job.name}: {str(error).splitlines()[0][:160]}")
+        # The scheduled invocation itself is counted from the template (FunctionMeta), not here.
+        usage = {k: v for k, v in used[key].items() if k != f"fn:{job.function_id}"}
+        name = f"schedule {job.function_id} {job.name}"
+        devices = job.function_id.startswith("Sensors")
+        activities.append(Activity(name, firings_per_month(job), 1, usage, devices=devices))
+
+
+def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=60) as response:
+        answer: dict[str, Any] = json.loads(response.read().decode())
+        return answer
+
+
+def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
+    from infra.local.template import IoTRuleEvent, SqsEvent
+
+    template = cloud.template
+    fed: set[str] = set()
+    for rule in template.resources_of_type("AWS::Events::Rule"):
+        for target in template.resources[rule].get("Properties", {}).get("Targets", []):
+            arn = target.get("Arn")
+            if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+                fed.add(str(arn["Fn::GetAtt"][0]))
+    assert cloud.scheduler is not None
+    fires: dict[str, float] = {}
+    for job in cloud.scheduler.jobs:
+        fires[job.function_id] = fires.get(job.function_id, 0.0) + firings_per_month(job)
+    out = {}
+    global_tracing = ((template.body.get("Globals") or {}).get("Function") or {}).get(
+        "Tracing", "PassThrough"
+    )
+    for function in template.functions():
+        queues = [e.queue for e in function.events_of(SqsEvent) if e.enabled]
+        queue_ids = {str(q["Fn::GetAtt"][0]) for q in queues if isinstance(q, dict) and "Fn::GetAtt" in q}
+        out[function.logical_id] = FunctionMeta(
+            memory_mb=function.memory,
+            sqs_triggered=bool(queues),
+            fed_by_eventbridge=bool(queue_ids & fed),
+            scheduled_per_month=fires.get(function.logical_id, 0.0),
+            iot_triggered=bool(function.events_of(IoTRuleEvent)),
+            traced=str(function.properties.get("Tracing", global_tracing)) == "Active",
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- entry
+def run(plan: Plan | None = None) -> CostResult:
+    import logging
+
+    from infra.demo import seed_cloud
+    from infra.local.cloud import LocalCloud
+
+    logging.disable(logging.WARNING)
+    plan = plan or Plan()
+    started = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory() as state,
+        LocalCloud(state_dir=Path(state), run_schedules=False) as cloud,
+    ):
+        demo = seed_cloud(cloud)
+        activities, users, failures = drive(cloud, demo, plan)
+        meta = function_meta(cloud)
+        kms = len(list(cloud.template.resources_of_type("AWS::KMS::Key")))
+        secrets = len(list(cloud.template.resources_of_type("AWS::SecretsManager::Secret")))
+    return summarise(
+        activities,
+        meta,
+        kms_keys=kms,
+        secrets=secrets,
+        monthly_active_users=users,
+        run_s=time.perf_counter() - started,
+        failures=failures,
+    )
+
+
+def table(result: CostResult) -> list[str]:
+    out = [
+        f"Cost of a simulated month for {result.households:,} households (bench/workload.md): "
+        f"local cloud sample x scale; us-east-1 arm64 list prices of {result.prices_date} "
+        "(bench/prices.py), free tiers ignored",
+        f"  {'activity':<58} {'per month':>11} {'sample':>7} {'scale':>10} {'USD':>7}",
+    ]
+    for activity in result.activities:
+        out.append(
+            f"  {activity['name']:<58} {float(activity['per_month']):>11,.0f} "
+            f"{float(activity['sample']):>7,.0f} {float(activity['scale']):>10,.1f} "
+            f"{float(activity['usd']):>7.2f}"
+        )
+    people = sum(float(a["usd"]) for a in result.activities if not a["devices"])
+    things = sum(float(a["usd"]) for a in result.activities if a["devices"])
+    out.append(
+        f"  (activity USD: measured lines only, X-Ray per activity; the modelled lines are below) "
+        f"people's activities {people:.2f}, devices' {things:.2f}"
+    )
+    out.append(f"  {'service':<18} {'USD/month':>10} {'share':>7}")
+    total = result.total_usd or 1.0
+    estimated = {line["service"] for line in result.lines if line["estimate"]}
+    for service, usd in result.by_service.items():
+        mark = "  estimate" if service in estimated else ""
+        out.append(f"  {service:<18} {usd:>10.2f} {usd / total:>7.1%}{mark}")
+    verdict = "under" if result.total_usd < result.target_usd else "OVER"
+    out.append(
+        f"  {'TOTAL':<18} {result.total_usd:>10.2f}          per {result.households:,} households per month "
+        f"(estimate): {verdict} the {result.target_usd:.2f} USD target"
+    )
+    out.append(
+        f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
+        f"shared {result.deployment_usd:.2f} (KMS keys, secrets, idle SQS polling); alone on a deployment: "
+        f"{result.alone_usd:.2f}"
+    )
+    out.append(
+        f"  not in the total: Cognito {result.cognito_usd:.2f} USD for "
+        f"{result.households * 1.5 + 12:,.0f} MAU at Essentials rates, "
+        "or 0 while the user pool stays within 10,000 MAU (free tier)"
+    )
+    out.append("  largest lines (~ = modelled or approximate):")
+    for line in sorted(result.lines, key=lambda line: -float(line["usd"]))[:8]:
+        flag = "~" if line["estimate"] else " "
+        shared = " [shared]" if line["shared"] else ""
+        out.append(
+            f"   {flag}{line['service']:<16} {float(line['usd']):>8.2f} {float(line['quantity']):>14,.1f} "
+            f"{line['unit']}: {line['what']}{shared}"
+        )
+    out.append("  levers (USD/month saved):")
+    for lever, usd in result.levers.items():
+        out.append(f"    -{usd:>6.2f}  {lever}: total {result.total_usd - usd:.2f}")
+    out.append(f"    together: total {result.total_usd - sum(result.levers.values()):.2f}")
+    for failure in result.failures:
+        out.append(f"  !! {failure}")
+    out.append(f"  (sample run on the local cloud: {result.run_s:.0f} s)")
+    return out
+
+
+def firings_per_month(job: Any) -> float:
+    """Firings of a scheduled job in 30 days, from its parsed schedule."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=30)
+    count, at = 0, start - timedelta(microseconds=1)
+    while (at := job.schedule.next_after(at)) < end:
+        count += 1
+    return float(count)
+
+
+def main(argv: list[str]) -> int:
+    result = run()
+    print("\n".join(table(result)))
+    if argv[:1] == ["--json"] and len(argv) > 1:
+        Path(argv[1]).write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

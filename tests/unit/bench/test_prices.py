@@ -1,0 +1,158 @@
+"""The arithmetic that turns metered counts into a month's dollars (bench/prices.py, bench/cost.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench import cost, prices
+
+
+def test_every_price_line_is_dated_sourced_and_positive() -> None:
+    assert prices.PRICES_DATE == "2026-11-22"
+    for price in prices.PRICES.values():
+        assert price.source.startswith("https://aws.amazon.com/"), price.key
+        assert price.usd > 0
+        assert price.per > 0
+
+
+def test_a_price_is_dollars_per_unit_block() -> None:
+    assert prices.PRICES["apigw.rest_requests"].cost(2_000_000) == pytest.approx(7.0)
+    assert prices.PRICES["lambda.requests"].cost(1_000_000) == pytest.approx(0.20)
+    assert prices.PRICES["kms.requests"].cost(10_000) == pytest.approx(0.03)
+    assert prices.PRICES["s3.put"].cost(1_000) == pytest.approx(0.005)
+    assert prices.PRICES["dynamodb.wru"].cost(1_000_000) == pytest.approx(0.625)
+
+
+def test_a_negative_quantity_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        prices.PRICES["sqs.requests"].cost(-1)
+
+
+def test_gb_seconds_are_duration_times_configured_memory() -> None:
+    assert prices.gb_seconds(1000, 1024) == pytest.approx(1.0)
+    assert prices.gb_seconds(250, 512) == pytest.approx(0.125)
+    # 1 M invocations of 100 ms at 512 MB on arm64: 50,000 GB-s, about 0.67 dollars
+    assert prices.PRICES["lambda.gb_s_arm64"].cost(prices.gb_seconds(100 * 1_000_000, 512)) == pytest.approx(
+        0.66667, rel=1e-3
+    )
+
+
+def test_dollars_refuses_an_unknown_price_instead_of_counting_it_as_free() -> None:
+    with pytest.raises(KeyError, match="no price"):
+        prices.dollars({"lambda.requests": 1.0, "ec2.hours": 3.0})
+
+
+def test_dollars_summed_by_service() -> None:
+    costs = prices.dollars({"iot.messages": 2_000_000, "iot.rules": 2_000_000, "sqs.requests": 1_000_000})
+    assert prices.by_service(costs) == pytest.approx({"IoT Core": 2.30, "SQS": 0.40})
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "key"),
+    [
+        ("sqs", "SendMessage", "sqs.requests"),
+        ("kms", "Decrypt", "kms.requests"),
+        ("secretsmanager", "GetSecretValue", "secretsmanager.requests"),
+        ("events", "PutEvents", "eventbridge.events"),
+        ("sesv2", "SendEmail", "ses.emails"),
+        ("s3", "PutObject", "s3.put"),
+        ("s3", "HeadObject", "s3.get"),
+        ("sns", "Publish", "sns.requests"),
+        ("dynamodb", "GetItem", None),  # priced by request units, not per call
+        ("sts", "GetCallerIdentity", None),
+    ],
+)
+def test_each_call_is_billed_on_its_price_line(service: str, operation: str, key: str | None) -> None:
+    assert prices.price_key_of_call(service, operation) == key
+
+
+def test_dynamodb_units_per_call_are_the_documented_approximation() -> None:
+    assert prices.dynamodb_units("PutItem") == ("dynamodb.wru", 1.0)
+    assert prices.dynamodb_units("GetItem") == ("dynamodb.rru", 0.5)
+    assert prices.dynamodb_units("TransactWriteItems") == ("dynamodb.wru", 6.0)
+    assert prices.dynamodb_units("DescribeTable") is None
+
+
+def test_an_activity_is_scaled_by_monthly_count_over_sample_count() -> None:
+    activity = cost.Activity("opens", per_month=30_000, sample=6, usage={"apigw": 12.0, "fn:F": 12.0})
+    assert activity.scale == 5_000
+    assert cost.month_usage([activity, activity]) == {"apigw": 120_000.0, "fn:F": 120_000.0}
+
+
+def test_xray_default_sampling_keeps_rare_invocations_and_thins_a_steady_stream() -> None:
+    assert cost.xray_traces(0) == 0
+    assert cost.xray_traces(1_000) == pytest.approx(1_000, rel=1e-3)  # rarer than 1/s: nearly all traced
+    month = cost.SECONDS_PER_MONTH
+    busy = cost.xray_traces(10 * month)  # 10 per second: 1 per second + 5 % of the other 9
+    assert busy == pytest.approx(month * (1 - math.exp(-10)) + 0.05 * (10 * month - month), rel=1e-3)
+
+
+def _meta() -> dict[str, cost.FunctionMeta]:
+    return {
+        "Api": cost.FunctionMeta(memory_mb=512),
+        "Consumer": cost.FunctionMeta(memory_mb=1024, sqs_triggered=True, fed_by_eventbridge=True),
+    }
+
+
+def test_measured_usage_becomes_priced_lines() -> None:
+    usage = {
+        "apigw": 1_000_000.0,
+        "fn:Api": 1_000_000.0,
+        "ms:Api": 100_000_000.0,  # 100 ms each
+        "fn:Consumer": 10_000.0,
+        "aws:dynamodb.PutItem": 2_000_000.0,
+        "aws:dynamodb.Query": 4_000_000.0,
+        "aws:kms.Decrypt": 100_000.0,
+        "client:s3.PostObject": 1_000.0,
+    }
+    lines = {(line.service, line.what): line for line in cost.lines_of(usage, _meta(), modelled=False)}
+    assert lines[("API Gateway", "requests through the gateway")].usd == pytest.approx(3.50)
+    assert lines[("Lambda", "invocations")].usd == pytest.approx(0.202)
+    gb_s = lines[("Lambda", "GB-s (local duration x template memory)")]
+    assert gb_s.quantity == pytest.approx(50_000)
+    assert gb_s.estimate
+    assert lines[("DynamoDB", "PutItem (approximate units per call)")].usd == pytest.approx(1.25)
+    assert lines[("DynamoDB", "Query (approximate units per call)")].usd == pytest.approx(0.50)
+    assert lines[("KMS", "kms.Decrypt")].usd == pytest.approx(0.30)
+    assert lines[("S3", "presigned POST uploads by the app")].usd == pytest.approx(0.005)
+    # the SQS consumer: its poller's Receive + DeleteBatch, and EventBridge's SendMessage into its queue
+    sqs = sum(line.quantity for line in lines.values() if line.service == "SQS")
+    assert sqs == pytest.approx(30_000)
+
+
+def test_modelled_lines_are_estimates_and_idle_polling_is_shared() -> None:
+    lines = cost.lines_of({}, _meta(), devices=100)
+    idle = [line for line in lines if line.what.startswith("idle long polls")]
+    assert len(idle) == 1
+    assert idle[0].shared
+    assert idle[0].estimate
+    assert idle[0].quantity == cost.ESM_IDLE_RECEIVES_PER_MINUTE * cost.MINUTES_PER_MONTH
+    minutes = next(line for line in lines if line.service == "IoT Core")
+    assert minutes.quantity == 100 * 43_200
+    assert minutes.usd == pytest.approx(0.3456)
+    assert all(line.estimate for line in lines)
+
+
+def test_the_total_adds_a_share_of_the_deployment_and_keeps_cognito_apart() -> None:
+    activity = cost.Activity("opens", per_month=1_000_000, sample=1, usage={"apigw": 1.0})
+    result = cost.summarise(
+        [activity],
+        {},
+        kms_keys=2,
+        secrets=3,
+        monthly_active_users=1_512,
+        run_s=1.0,
+        communities=100,
+    )
+    apigw = 3.50
+    iot_minutes = prices.PRICES["iot.connect_minutes"].cost(cost.DEVICES * cost.MINUTES_PER_MONTH)
+    heartbeat = next(line["usd"] for line in result.lines if line["what"].startswith("ingest heartbeat"))
+    assert result.deployment_usd == pytest.approx(2 * 1.00 + 3 * 0.40)
+    assert result.community_usd == pytest.approx(apigw + iot_minutes + heartbeat)
+    assert result.total_usd == pytest.approx(result.community_usd + result.deployment_usd / 100)
+    assert result.alone_usd == pytest.approx(result.community_usd + result.deployment_usd)
+    assert sum(result.by_service.values()) == pytest.approx(result.total_usd)
+    assert result.cognito_usd == pytest.approx(1_512 * 0.015)
+    assert result.activities[0]["usd"] == pytest.approx(apigw)

@@ -8,7 +8,7 @@ RESULTS = {
     ],
     "requests": [{"route": "GET /me", "cpu_ms_median": 6.0, "aws_calls_warm": 3}],
     "sensors": {"evaluations_per_s": 19_000.0, "dynamodb_writes": 11, "steady_readings": 1000},
-    "cost": {"total_usd_per_month": 1.25},
+    "cost": {"total_usd": 1.25},
 }
 
 

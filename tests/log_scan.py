@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from courtyard.audit import _PERSONAL_PATTERNS as PERSONAL_PATTERNS
+from courtyard.audit import PERSONAL_DATA_PATTERNS
 
 
 def personal_data_in_logs(log_dir: Path) -> tuple[int, list[str]]:
@@ -18,7 +18,7 @@ def personal_data_in_logs(log_dir: Path) -> tuple[int, list[str]]:
     for path in sorted(log_dir.rglob("*.log")):
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             lines += 1
-            for pattern in PERSONAL_PATTERNS:
+            for pattern in PERSONAL_DATA_PATTERNS:
                 match = pattern.search(line)
                 if match:
                     findings.append(f"{path.name}:{number}: {match.group()}")

@@ -24,7 +24,8 @@ SYSTEM_ACTOR = "system"
 # the leading underscore keeps it apart from real tenant ids (ULIDs, slugs).
 PLATFORM_TENANT = "_platform"
 
-_PERSONAL_PATTERNS = (
+# Personal data values as they appear in text: what audit details refuse and what the log scans look for.
+PERSONAL_DATA_PATTERNS = (
     # Mainland mobile number, standing alone: the digits inside a UUID's hex group (a user id) are not one.
     re.compile(r"(?<![0-9A-Za-z])(?:\+?86)?1[3-9]\d{9}(?![0-9A-Za-z])"),
     re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"),  # resident ID number
@@ -112,7 +113,7 @@ class AuditWriter:
 
 def _refuse_personal_values(value: Any) -> None:
     if isinstance(value, str):
-        if any(pattern.search(value) for pattern in _PERSONAL_PATTERNS):
+        if any(pattern.search(value) for pattern in PERSONAL_DATA_PATTERNS):
             raise ValueError("audit details must name fields, not carry personal data values")
     elif isinstance(value, int) and not isinstance(value, bool):
         _refuse_personal_values(str(value))

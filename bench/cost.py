@@ -24,7 +24,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +49,11 @@ XRAY_RESERVOIR_PER_S = 1.0  # Lambda's default sampling: the first request each 
 XRAY_RATE = 0.05  # ... and 5 % of the rest
 DEVICES = 100
 READING_INTERVAL_S = 60
-HEARTBEAT_REFRESH_S = 150  # functions/sensors/settings.py defaults
-AGGREGATE_FLUSH_S = 600
+# Readings per message in the steady state: devices sample once a minute and upload every ten minutes, at
+# once when a reading moves beyond its deadband (iot.simulator.Uploader, schemas/telemetry.py).
+UPLOAD_BATCH = 10
+HEARTBEAT_REFRESH_S = 900  # functions/sensors/settings.py defaults (a unit test keeps them equal)
+AGGREGATE_FLUSH_S = 1800
 
 Usage = dict[str, float]
 """Flat counters: "fn:<id>" invocations, "ms:<id>" duration, "log:<id>" bytes, "aws:<service>.<Op>" calls
@@ -65,6 +68,7 @@ class Activity:
     sample: float  # occurrences the local cloud ran
     usage: Mapping[str, float]  # what the sample used (meter differences)
     devices: bool = False  # caused by the connected devices rather than by people
+    shared: bool = False  # a charge of the deployment (a schedule's own sweep), shared by its communities
 
     @property
     def scale(self) -> float:
@@ -79,6 +83,7 @@ class FunctionMeta:
     scheduled_per_month: float = 0.0
     iot_triggered: bool = False  # invoked by an IoT topic rule (the per-reading ingest)
     traced: bool = True  # Tracing: Active (its own or the Globals'); PassThrough records no traces of its own
+    platform_logs: bool = True  # SystemLogLevel INFO or DEBUG: Lambda writes START/END/REPORT lines
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Line:
 class CostResult:
     households: int
     prices_date: str
-    activities: list[dict[str, float | str]]
+    activities: list[dict[str, Any]]
     lines: list[dict[str, Any]]
     by_service: dict[str, float]  # the community's own lines plus its share of the deployment's
     community_usd: float
@@ -113,10 +118,12 @@ class CostResult:
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic
-def month_usage(activities: list[Activity]) -> Usage:
-    """Every activity's sample usage times its scale factor, summed."""
+def month_usage(activities: list[Activity], shared: bool = False) -> Usage:
+    """Every activity's sample usage times its scale factor, summed (the deployment's, or the community's)."""
     total: dict[str, float] = {}
     for activity in activities:
+        if activity.shared != shared:
+            continue
         for key, value in activity.usage.items():
             total[key] = total.get(key, 0.0) + value * activity.scale
     return dict(total)
@@ -133,7 +140,12 @@ def xray_traces(invocations: float, seconds: float = SECONDS_PER_MONTH) -> float
 
 
 def lines_of(
-    usage: Usage, functions: Mapping[str, FunctionMeta], *, devices: int = DEVICES, modelled: bool = True
+    usage: Usage,
+    functions: Mapping[str, FunctionMeta],
+    *,
+    devices: int = DEVICES,
+    modelled: bool = True,
+    api_trace_rate: float = 0.0,
 ) -> list[Line]:
     """The month's priced lines. ``modelled=False`` leaves out what does not scale with ``usage`` (scheduled
     invocations, idle polling, connection minutes, the ingest's wall-clock writes), to price one activity."""
@@ -148,7 +160,16 @@ def lines_of(
         invoked = usage.get(f"fn:{function_id}", 0.0)
         scheduled = meta.scheduled_per_month if modelled else 0.0
         count = invoked + scheduled
-        add("lambda.requests", "invocations", count)
+        add("lambda.requests", "invocations", invoked)
+        # One firing of a schedule serves every community of the deployment: its invocation is a charge of
+        # the deployment; the work it does for this community (its AWS calls, duration, log lines) is not.
+        add(
+            "lambda.requests",
+            "scheduled invocations (one per firing for the deployment)",
+            scheduled,
+            False,
+            True,
+        )
         ms = usage.get(f"ms:{function_id}", 0.0)
         add(
             "lambda.gb_s_arm64",
@@ -164,10 +185,17 @@ def lines_of(
             if modelled:
                 idle = ESM_IDLE_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH
                 add("sqs.requests", "idle long polls of the SQS mappings (5 pollers, 20 s)", idle, True, True)
-        log_bytes = usage.get(f"log:{function_id}", 0.0) + PLATFORM_LOG_BYTES_PER_INVOCATION * count
+        platform = PLATFORM_LOG_BYTES_PER_INVOCATION if meta.platform_logs else 0
+        log_bytes = usage.get(f"log:{function_id}", 0.0) + platform * invoked
         add("logs.ingest_gb", "log bytes written by the workers (+ platform lines)", log_bytes / 1e9, True)
+        if platform and scheduled:
+            what = "platform lines of scheduled invocations"
+            add("logs.ingest_gb", what, platform * scheduled / 1e9, True, True)
         if meta.traced:
             add("xray.traces", "traces at Lambda's default sampling (1/s + 5 %)", xray_traces(count), True)
+    if api_trace_rate:
+        what = f"API requests traced by the sampling rule ({api_trace_rate:.0%}, no reservoir)"
+        add("xray.traces", what, api_trace_rate * usage.get("apigw", 0.0), True)
     for key, calls in usage.items():
         kind, _, name = key.partition(":")
         if kind not in ("aws", "client"):
@@ -190,8 +218,8 @@ def lines_of(
     add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
     if modelled:
         add("iot.connect_minutes", f"{devices} devices always connected", devices * MINUTES_PER_MONTH, True)
-        readings = MINUTES_PER_MONTH * 60 / READING_INTERVAL_S
-        heartbeat = readings / math.ceil(HEARTBEAT_REFRESH_S / READING_INTERVAL_S)
+        uploads = MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH)
+        heartbeat = uploads / math.ceil(HEARTBEAT_REFRESH_S / (READING_INTERVAL_S * UPLOAD_BATCH))
         flushes = MINUTES_PER_MONTH * 60 / AGGREGATE_FLUSH_S
         what = "ingest heartbeat + aggregate flush writes (wall clock, modelled)"
         add("dynamodb.wru", what, devices * (heartbeat + flushes), True)
@@ -213,10 +241,13 @@ def fixed_lines(kms_keys: int, secrets: int) -> list[Line]:
     return out
 
 
-def activity_usd(activity: Activity, functions: Mapping[str, FunctionMeta]) -> float:
+def activity_usd(
+    activity: Activity, functions: Mapping[str, FunctionMeta], api_trace_rate: float = 0.0
+) -> float:
     """One activity's month priced alone, without the modelled lines (X-Ray is not additive: approximate)."""
     usage = {key: value * activity.scale for key, value in activity.usage.items()}
-    return sum(line.usd for line in lines_of(usage, functions, modelled=False))
+    lines = lines_of(usage, functions, modelled=False, api_trace_rate=api_trace_rate)
+    return sum(line.usd for line in lines)
 
 
 def summarise(
@@ -229,9 +260,12 @@ def summarise(
     run_s: float,
     communities: int = COMMUNITIES_PER_DEPLOYMENT,
     failures: list[str] | None = None,
+    api_trace_rate: float = 0.0,
 ) -> CostResult:
     usage = month_usage(activities)
-    lines = lines_of(usage, functions) + fixed_lines(kms_keys, secrets)
+    lines = lines_of(usage, functions, api_trace_rate=api_trace_rate) + fixed_lines(kms_keys, secrets)
+    deployment = lines_of(month_usage(activities, shared=True), functions, modelled=False)
+    lines += [replace(line, shared=True) for line in deployment]
     services: dict[str, float] = {}
     for line in lines:
         share = line.usd / communities if line.shared else line.usd
@@ -263,8 +297,11 @@ def summarise(
                 "per_month": a.per_month,
                 "sample": a.sample,
                 "scale": round(a.scale, 2),
-                "usd": round(activity_usd(a, functions), 4),
+                "usd": round(activity_usd(a, functions, api_trace_rate), 4),
                 "devices": a.devices,
+                "shared": a.shared,
+                # The activity's month by counter (invocations, ms, log bytes, AWS calls): where its USD goes.
+                "month": {key: round(value * a.scale, 1) for key, value in sorted(a.usage.items()) if value},
             }
             for a in activities
         ],
@@ -307,6 +344,7 @@ class Meter:
             bump(f"ms:{function_id}", stats.duration_ms)
             for call, n in stats.aws_calls.items():
                 bump(f"aws:{call}", n)
+                bump(f"by:{function_id}:{call}", n)  # who made it (not priced twice: lines_of skips "by:")
             log = cloud.pool.log_dir / f"{function_id}.log"
             bump(f"log:{function_id}", log.stat().st_size if log.exists() else 0)
         out["apigw"] = cloud.gateway.requests
@@ -368,7 +406,8 @@ class Plan:
     sample_payments: int = 3
     sample_passes: int = 4
     sample_devices: int = 3
-    sample_readings_per_device: int = 120  # two simulated hours each
+    sample_readings_per_device: int = 600  # ten simulated hours each: the start-up uploads weigh little
+    batch: int = UPLOAD_BATCH
 
 
 @dataclass
@@ -680,10 +719,11 @@ def _devices(run: _Run) -> None:
                     interval_s=0,
                     rng=random.Random(index),
                     clock=stepped_clock(begin, READING_INTERVAL_S),
+                    batch=plan.batch,
                 )
     activities.append(
         Activity(
-            "device readings (steady, 1/min)",
+            f"device readings (steady, 1/min, up to {plan.batch} a message)",
             plan.readings,
             plan.sample_devices * minutes,
             used["readings"],
@@ -702,6 +742,7 @@ def _devices(run: _Run) -> None:
             fault=True,
             rng=random.Random(8),
             clock=stepped_clock(datetime.now(UTC) - timedelta(seconds=60), 1.0),
+            batch=plan.batch,
         )
     activities.append(
         Activity(
@@ -728,11 +769,21 @@ def _schedules(run: _Run) -> None:
                 cloud.fire(job.function_id, job.name)
             except InvocationError as error:  # still metered; the table names it
                 failures.append(f"{job.function_id} {job.name}: {str(error).splitlines()[0][:160]}")
-        # The scheduled invocation itself is counted from the template (FunctionMeta), not here.
-        usage = {k: v for k, v in used[key].items() if k != f"fn:{job.function_id}"}
-        name = f"schedule {job.function_id} {job.name}"
-        devices = job.function_id.startswith("Sensors")
-        activities.append(Activity(name, firings_per_month(job), 1, usage, devices=devices))
+        # The scheduled invocation itself is counted from the template (FunctionMeta), not here. Its sweep
+        # (the job's own duration, log lines and due-index queries, one per shard whatever the number of
+        # communities) is the deployment's; what it does for this community's due items is the community's.
+        fid = job.function_id
+        usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
+        own = {f"ms:{fid}", f"log:{fid}"}
+        sweep = {k: v for k, v in usage.items() if k in own}
+        sweep["aws:dynamodb.Query"] = usage.get(f"by:{fid}:dynamodb.Query", 0.0)
+        work = {k: v for k, v in usage.items() if k not in own}
+        work["aws:dynamodb.Query"] = work.get("aws:dynamodb.Query", 0.0) - sweep["aws:dynamodb.Query"]
+        name = f"schedule {fid} {job.name}"
+        devices = fid.startswith("Sensors")
+        firings = firings_per_month(job)
+        activities.append(Activity(name, firings, 1, work, devices=devices))
+        activities.append(Activity(f"{name} (sweep)", firings, 1, sweep, devices=devices, shared=True))
 
 
 def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -761,6 +812,11 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
     global_tracing = ((template.body.get("Globals") or {}).get("Function") or {}).get(
         "Tracing", "PassThrough"
     )
+
+    def platform_logs(properties: Mapping[str, Any]) -> bool:
+        level = _parameter(template, (properties.get("LoggingConfig") or {}).get("SystemLogLevel", "INFO"))
+        return str(level) in ("DEBUG", "INFO")
+
     for function in template.functions():
         queues = [e.queue for e in function.events_of(SqsEvent) if e.enabled]
         queue_ids = {str(q["Fn::GetAtt"][0]) for q in queues if isinstance(q, dict) and "Fn::GetAtt" in q}
@@ -771,8 +827,28 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
             scheduled_per_month=fires.get(function.logical_id, 0.0),
             iot_triggered=bool(function.events_of(IoTRuleEvent)),
             traced=str(function.properties.get("Tracing", global_tracing)) == "Active",
+            platform_logs=platform_logs(template.function_properties(function.logical_id)),
         )
     return out
+
+
+def _parameter(template: Any, value: Any) -> Any:
+    """A template value, with a ``Ref`` to a parameter replaced by the parameter's default."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return template.parameters.get(value["Ref"], value)
+    return value
+
+
+def api_trace_rate(template: Any) -> float:
+    """The share of API requests X-Ray traces: the API Gateway sampling rule's fixed rate, if one is defined
+    with no reservoir (with a reservoir, at a community's rates nearly every request would be traced)."""
+    for resource in template.resources_of_type("AWS::XRay::SamplingRule").values():
+        rule = resource.get("Properties", {}).get("SamplingRule", {})
+        if rule.get("ServiceType") == "AWS::ApiGateway::Stage":
+            if int(_parameter(template, rule.get("ReservoirSize", 1))) != 0:
+                return 1.0
+            return float(_parameter(template, rule.get("FixedRate", 0.05)))
+    return 0.0
 
 
 # ------------------------------------------------------------------------------------------------- entry
@@ -792,6 +868,7 @@ def run(plan: Plan | None = None) -> CostResult:
         demo = seed_cloud(cloud)
         activities, users, failures = drive(cloud, demo, plan)
         meta = function_meta(cloud)
+        trace_rate = api_trace_rate(cloud.template)
         kms = len(list(cloud.template.resources_of_type("AWS::KMS::Key")))
         secrets = len(list(cloud.template.resources_of_type("AWS::SecretsManager::Secret")))
     return summarise(
@@ -802,6 +879,7 @@ def run(plan: Plan | None = None) -> CostResult:
         monthly_active_users=users,
         run_s=time.perf_counter() - started,
         failures=failures,
+        api_trace_rate=trace_rate,
     )
 
 
@@ -813,13 +891,16 @@ def table(result: CostResult) -> list[str]:
         f"  {'activity':<58} {'per month':>11} {'sample':>7} {'scale':>10} {'USD':>7}",
     ]
     for activity in result.activities:
+        # A deployment's activity is printed whole; the total carries 1/communities of it.
+        mark = f" [1/{result.communities}]" if activity.get("shared") else ""
         out.append(
             f"  {activity['name']:<58} {float(activity['per_month']):>11,.0f} "
             f"{float(activity['sample']):>7,.0f} {float(activity['scale']):>10,.1f} "
-            f"{float(activity['usd']):>7.2f}"
+            f"{float(activity['usd']):>7.2f}{mark}"
         )
-    people = sum(float(a["usd"]) for a in result.activities if not a["devices"])
-    things = sum(float(a["usd"]) for a in result.activities if a["devices"])
+    own = [a for a in result.activities if not a.get("shared")]
+    people = sum(float(a["usd"]) for a in own if not a["devices"])
+    things = sum(float(a["usd"]) for a in own if a["devices"])
     out.append(
         f"  (activity USD: measured lines only, X-Ray per activity; the modelled lines are below) "
         f"people's activities {people:.2f}, devices' {things:.2f}"
@@ -837,8 +918,8 @@ def table(result: CostResult) -> list[str]:
     )
     out.append(
         f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
-        f"shared {result.deployment_usd:.2f} (KMS keys, secrets, idle SQS polling); alone on a deployment: "
-        f"{result.alone_usd:.2f}"
+        f"shared {result.deployment_usd:.2f} (KMS keys, secrets, idle SQS polling, schedule firings); "
+        f"alone on a deployment: {result.alone_usd:.2f}"
     )
     out.append(
         f"  not in the total: Cognito {result.cognito_usd:.2f} USD for "

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
-from iot.topics import events_topic, telemetry_topic
+from iot.topics import basic_ingest_topic, events_topic, telemetry_topic
 
 log = logging.getLogger(__name__)
 
@@ -439,19 +439,23 @@ def publish_readings(
     stop: threading.Event | None = None,
     timeout_s: float = TIMEOUT_S,
     batch: int = 1,
+    ingest_rule: str | None = None,
 ) -> list[dict[str, Any]]:
     """Take ``count`` readings ``interval_s`` apart and publish them at QoS 1; return the messages sent.
 
     With ``batch=1`` every reading is one message; with more, an ``Uploader`` batches up to ``batch``
     readings per message and uploads at once on a change (what remains is sent at the end of the run).
     Each publish waits for the broker's PUBACK, so on return every message has reached the broker. Setting
-    ``stop`` ends the run early (between readings).
+    ``stop`` ends the run early (between readings). With ``ingest_rule`` the messages go through Basic
+    Ingest to that rule (``$aws/rules/{rule}/...``), as a production device publishes.
     """
     from awscrt import mqtt
 
     if interval_s < 0:
         raise ValueError("interval_s must not be negative")
     topic = telemetry_topic(tenant_id, site_id, device_id)
+    if ingest_rule is not None:
+        topic = basic_ingest_topic(ingest_rule, topic)
     stop = stop or threading.Event()
     uploader = Uploader(kind, batch) if batch > 1 else None
     sent: list[dict[str, Any]] = []
@@ -516,6 +520,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fault", action="store_true", help="include an abnormal episode")
     parser.add_argument(
+        "--ingest-rule",
+        help="publish through Basic Ingest to this topic rule (courtyard_telemetry_<stage>)",
+    )
+    parser.add_argument(
         "--batch",
         type=_positive_int,
         default=1,
@@ -563,6 +571,7 @@ def _publish_fleet(target: Target, args: argparse.Namespace, device_ids: list[st
                         fault=index < faulty,
                         rng=random.Random(None if args.seed is None else args.seed + index),
                         batch=args.batch,
+                        ingest_rule=args.ingest_rule,
                     )
                 )
         except Exception as exc:  # reported once for the whole fleet below

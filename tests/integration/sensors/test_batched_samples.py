@@ -125,3 +125,23 @@ def test_steady_batches_cost_no_more_writes_than_single_readings(manager, regist
     ingest.flush_all()
 
     assert ingest.writes - before <= 20
+
+
+def test_a_steady_device_uploading_every_ten_minutes_costs_at_most_one_write_per_upload(
+    manager, register, sensors, clock
+) -> None:
+    """The wall-clock write budget bench/cost.py models: state every other upload (15-minute heartbeat
+    mark), aggregates every 30 minutes and at each hour's roll-over."""
+    community, wang = manager
+    elevator = register(community, wang)
+    ingest = sensors.ingest()
+    clock.advance(600)
+    _ingest(_batch(elevator, clock, [NORMAL] * 10, every_s=60))  # the device's first upload
+    before = ingest.writes
+
+    uploads = 60  # ten hours
+    for _ in range(uploads):
+        clock.advance(600)
+        _ingest(_batch(elevator, clock, [NORMAL] * 10, every_s=60))
+
+    assert uploads * 0.8 <= ingest.writes - before <= uploads

@@ -214,3 +214,11 @@ def test_a_deployment_activity_is_divided_by_the_communities_it_serves() -> None
     apigw = [line for line in result.lines if line["service"] == "API Gateway"]
     assert [(line["usd"], line["shared"]) for line in apigw] == [(pytest.approx(3.50), True)]
     assert result.by_service["API Gateway"] == pytest.approx(0.035)
+
+
+def test_the_ingests_wall_clock_writes_are_one_per_upload_of_a_steady_device() -> None:
+    lines = cost.lines_of({}, {}, devices=100)
+
+    (writes,) = [line for line in lines if line.what.startswith("ingest heartbeat")]
+    uploads = cost.MINUTES_PER_MONTH / cost.UPLOAD_BATCH
+    assert writes.quantity == pytest.approx(100 * uploads)

@@ -467,7 +467,6 @@ AUDIT_LOST = {
     "503 and its retry with the same Idempotency-Key is answered as a replay, so the write is never audited"
     for label, path in (
         ("notices", "/notices"),
-        ("passes", "/passes"),
         ("residents", "/residents"),
     )
 }
@@ -492,8 +491,6 @@ def test_every_write_is_audited_once_even_when_the_audit_write_first_fails(
 
 
 EFFECT_LOST = {
-    "passes": "GAP: POST /passes publishes PassIssued after the commit; if PutEvents fails the client gets "
-    "503, the retry replays the stored pass and PassIssued is never sent",
     "notices": "GAP: POST /notices sends the fan-out command to SQS after the commit; if SendMessageBatch "
     "fails the client gets 503, the retry replays the stored notice and it is never fanned out (nobody "
     "receives it)",

@@ -57,5 +57,5 @@ def run() -> SweepReport:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    logger.debug("scheduled run", scheduled_at=event.get("time"))
+    logger.debug("scheduled run", scheduled_at=event.get("time"), request_id=context.aws_request_id)
     return {"flushed": run().flushed}

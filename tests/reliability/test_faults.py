@@ -465,10 +465,7 @@ def test_a_retry_after_a_fault_past_the_commit_leaves_exactly_one_entity(
 AUDIT_LOST = {
     label: f"GAP: POST {path}: the audit record is written after the commit; when it fails the client gets "
     "503 and its retry with the same Idempotency-Key is answered as a replay, so the write is never audited"
-    for label, path in (
-        ("notices", "/notices"),
-        ("residents", "/residents"),
-    )
+    for label, path in (("residents", "/residents"),)
 }
 AUDIT_LOST.update(
     {
@@ -490,20 +487,11 @@ def test_every_write_is_audited_once_even_when_the_audit_write_first_fails(
     assert route_run.audit_records() - audits == route_run.entities() - entities
 
 
-EFFECT_LOST = {
-    "notices": "GAP: POST /notices sends the fan-out command to SQS after the commit; if SendMessageBatch "
-    "fails the client gets 503, the retry replays the stored notice and it is never fanned out (nobody "
-    "receives it)",
-}
-
-
 def _post_commit_effect(send: Send) -> bool:
     return send.name in ("eventbridge.PutEvents", "sqs.SendMessageBatch", "sqs.SendMessage")
 
 
-@pytest.mark.parametrize(
-    "route_run", _routes(EFFECT_LOST, only=lambda r: r.effect is not None), indirect=True
-)
+@pytest.mark.parametrize("route_run", _routes(only=lambda r: r.effect is not None), indirect=True)
 def test_what_a_write_sends_after_its_commit_is_sent_once_even_when_the_send_first_fails(
     route_run: RouteRun, faults: FaultInjector, stack: Stack
 ) -> None:

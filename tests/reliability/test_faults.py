@@ -572,15 +572,6 @@ def test_tickets_alarm_consumer_fails_the_record_on_a_fault_and_its_redelivery_o
     _failures_then_exactly_once(outcomes)
 
 
-ALARM_EVENTS_LOST = (
-    "GAP: tickets alarm consumer (TicketsAlarmsFunction): the ticket and the alarm claim commit in one "
-    "transaction, then the audit record is written and TicketCreated/TicketAssigned are published; if either "
-    "fails, the record fails and is redelivered, but the redelivery finds the claim and stops, so the events "
-    "are never published (no notification to the desk, no device-ledger entry) and the audit record is lost"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ALARM_EVENTS_LOST)
 def test_tickets_alarm_consumer_publishes_ticket_created_once_even_when_a_call_after_the_commit_fails(
     alarms_consumer: Callable[[str], dict[str, Any]], community: Community, faults: FaultInjector
 ) -> None:

@@ -19,6 +19,10 @@ The guarantee:
   visitors: every 5 minutes; payments: hourly).
 - Deleting the pending item is conditional (``attribute_exists``): a concurrent flush of the same item
   is harmless (both send the same ids; one delete wins, the other's failed condition is ignored).
+- If only the delete fails, the request or record still fails (the caller cannot tell what was sent) and
+  the next flush finds the item again. The outbox remembers, for the life of the warm process (bounded),
+  what it already had accepted, so a retry or redelivery this process serves sends only the rest; one
+  served by another process sends the same ids again, and consumers drop them by ``event_id``.
 
 Cost: one more item in the write's transaction (2 WRU) and one DeleteItem after the flush.
 """
@@ -26,7 +30,8 @@ Cost: one more item in the write's transaction (2 WRU) and one DeleteItem after 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,7 +42,7 @@ from pydantic import ConfigDict
 from courtyard import aws
 from courtyard.clock import Clock, to_iso
 from courtyard.dynamo import is_conditional_failure
-from courtyard.events import DomainEvent, EventPublisher
+from courtyard.events import DomainEvent, EventPublisher, PublishFailed
 from courtyard.table import Table, deserialize, serialize
 
 OUTBOX_SORT = "OUTBOX"
@@ -45,6 +50,7 @@ OUTBOX_SHARDS = 4
 SWEEP_AFTER = timedelta(minutes=2)
 DUE_INDEX = "due"
 SQS_BATCH = 10
+REMEMBERED_SENDS = 10_000  # per warm process: ids of effects already accepted (see the docstring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +126,7 @@ class Outbox:
         self._sqs = sqs_client
         self._index = index
         self._shards = shards
+        self._sent: OrderedDict[str, None] = OrderedDict()
 
     @property
     def sqs(self) -> Any:
@@ -163,18 +170,28 @@ class Outbox:
 
     def flush(self, pending: PendingEffects) -> None:
         """Publish the events, send the messages, then delete the pending item; raise if a send fails."""
-        if pending.events:
+        events = [
+            (detail_type, _StoredDetail.model_validate_json(detail)) for detail_type, detail in pending.events
+        ]
+        events = [(t, d) for t, d in events if f"event:{d.event_id}" not in self._sent]
+        if events:
             publisher = self._events
             if publisher is None:
                 raise ValueError("this outbox has no event publisher")
-            publisher.publish_many(
-                [
-                    (detail_type, _StoredDetail.model_validate_json(detail))
-                    for detail_type, detail in pending.events
-                ]
-            )
-        if pending.messages:
-            self._send(pending.messages)
+            try:
+                publisher.publish_many(events)
+            except PublishFailed as failed:
+                refused = set(failed.event_ids)
+                self._remember(f"event:{d.event_id}" for _, d in events if d.event_id not in refused)
+                raise
+            self._remember(f"event:{d.event_id}" for _, d in events)
+        base = f"message:{pending.key['pk']}#{pending.key['sk']}#{pending.created_at}#"
+        messages = [
+            (f"{base}{n}", m) for n, m in enumerate(pending.messages) if f"{base}{n}" not in self._sent
+        ]
+        if messages:
+            self._send([m for _, m in messages])
+            self._remember(sent for sent, _ in messages)
         try:
             self._table.client.delete_item(
                 TableName=self._table.name,
@@ -227,6 +244,13 @@ class Outbox:
         return report
 
     # -------------------------------------------------------------- helpers
+
+    def _remember(self, sent: Iterable[str]) -> None:
+        for key in sent:
+            self._sent[key] = None
+            self._sent.move_to_end(key)
+        while len(self._sent) > REMEMBERED_SENDS:
+            self._sent.popitem(last=False)
 
     def _send(self, messages: Sequence[QueueMessage]) -> None:
         by_queue: dict[str, list[str]] = {}

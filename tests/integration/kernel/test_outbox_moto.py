@@ -173,10 +173,33 @@ def test_a_failed_flush_keeps_the_pending_item_and_a_retry_flushes_it_with_the_s
 
     assert world.outbox.flush_entity("T#t1#THING#a") is True
 
-    ids = [r["detail"]["event_id"] for r in _drain(world.bus_queue)]
-    assert ids == [event.event_id, event.event_id]  # at least once, same id: consumers drop the repeat
+    # This process remembers the accepted event: the retry sends only the command.
+    assert [r["detail"]["event_id"] for r in _drain(world.bus_queue)] == [event.event_id]
     assert _drain(world.commands) == [{"thing_id": "a"}]
     assert world.outbox.flush_entity("T#t1#THING#a") is False
+
+
+def test_another_process_repeats_what_was_sent_with_the_same_event_ids(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pending, event = world.write("a")
+    client = aws.client("dynamodb")
+    real = client.delete_item
+
+    def refuse(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}}, "DeleteItem")
+
+    monkeypatch.setattr(client, "delete_item", refuse)
+    with pytest.raises(ClientError):
+        world.outbox.flush(pending)  # everything sent, only the delete failed
+    monkeypatch.setattr(client, "delete_item", real)
+
+    other_process = Outbox(world.table, world.clock, world.publisher)
+    assert other_process.flush_entity("T#t1#THING#a") is True
+
+    ids = [r["detail"]["event_id"] for r in _drain(world.bus_queue)]
+    assert ids == [event.event_id, event.event_id]  # at least once, same id: consumers drop the repeat
+    assert _drain(world.commands) == [{"thing_id": "a"}, {"thing_id": "a"}]
 
 
 def test_a_second_flush_of_the_same_pending_effects_is_harmless(world: World) -> None:

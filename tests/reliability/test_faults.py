@@ -676,14 +676,6 @@ def test_notifications_event_consumer_fails_the_record_on_a_fault_and_its_redeli
     _failures_then_exactly_once(outcomes)
 
 
-BILLS_EVENTS_LOST = (
-    "GAP: payments billing consumer (PaymentsBillingFunction): a chunk's bills are issued one by one with "
-    "conditional writes, then BillIssued is published for all of them; if a later bill's write or PutEvents "
-    "fails the chunk fails and is redelivered, but the redelivery skips the bills that already exist, so "
-    "their BillIssued events are never published (those residents get no bill notification)"
-)
-
-
 def _billing(
     api: Callable[[str, str], Any],
     consumer: Callable[[str, str, str], Any],
@@ -743,7 +735,6 @@ def test_payments_billing_consumer_fails_the_chunk_on_a_fault_and_its_redelivery
     _failures_then_exactly_once(outcomes)
 
 
-@pytest.mark.xfail(strict=True, reason=BILLS_EVENTS_LOST)
 def test_payments_billing_consumer_publishes_bill_issued_once_per_bill_even_when_put_events_first_fails(
     api: Callable[[str, str], Any],
     consumer: Callable[[str, str, str], Any],

@@ -170,8 +170,51 @@ class Outbox:
 
     def flush(self, pending: PendingEffects) -> None:
         """Publish the events, send the messages, then delete the pending item; raise if a send fails."""
+        self._send_effects([pending])
+        try:
+            self._table.client.delete_item(
+                TableName=self._table.name,
+                Key=serialize(pending.key),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+            # Another flush deleted it first: both sent the same ids, nothing to do.
+
+    def flush_many(self, pendings: Sequence[PendingEffects]) -> None:
+        """``flush`` for many writes at once (a billing chunk): events batched by 10, deletes by 25.
+
+        The deletes are unconditional (BatchWriteItem): a pending key is written once, with its entity, so
+        deleting one a concurrent flush already deleted changes nothing.
+        """
+        if not pendings:
+            return
+        self._send_effects(pendings)
+        pending_keys = [serialize(p.key) for p in pendings]
+        for start in range(0, len(pending_keys), 25):
+            requests: list[dict[str, Any]] = [
+                {"DeleteRequest": {"Key": key}} for key in pending_keys[start : start + 25]
+            ]
+            while requests:
+                response = self._table.client.batch_write_item(RequestItems={self._table.name: requests})
+                requests = response.get("UnprocessedItems", {}).get(self._table.name, [])
+
+    def pending_at(self, keys: Sequence[Mapping[str, str]]) -> list[PendingEffects]:
+        """Whichever of these pending items are still there (a redelivery's leftovers), to flush."""
+        return [_from_item(item) for item in self._table.get_many(keys) if item.get("entity") == "outbox"]
+
+    def flush_keys(self, keys: Sequence[Mapping[str, str]]) -> int:
+        """Flush whichever of these pending items are still there; how many there were."""
+        found = self.pending_at(keys)
+        self.flush_many(found)
+        return len(found)
+
+    def _send_effects(self, pendings: Sequence[PendingEffects]) -> None:
         events = [
-            (detail_type, _StoredDetail.model_validate_json(detail)) for detail_type, detail in pending.events
+            (detail_type, _StoredDetail.model_validate_json(detail))
+            for pending in pendings
+            for detail_type, detail in pending.events
         ]
         events = [(t, d) for t, d in events if f"event:{d.event_id}" not in self._sent]
         if events:
@@ -185,23 +228,15 @@ class Outbox:
                 self._remember(f"event:{d.event_id}" for _, d in events if d.event_id not in refused)
                 raise
             self._remember(f"event:{d.event_id}" for _, d in events)
-        base = f"message:{pending.key['pk']}#{pending.key['sk']}#{pending.created_at}#"
-        messages = [
-            (f"{base}{n}", m) for n, m in enumerate(pending.messages) if f"{base}{n}" not in self._sent
-        ]
+        messages: list[tuple[str, QueueMessage]] = []
+        for pending in pendings:
+            base = f"message:{pending.key['pk']}#{pending.key['sk']}#{pending.created_at}#"
+            messages.extend(
+                (f"{base}{n}", m) for n, m in enumerate(pending.messages) if f"{base}{n}" not in self._sent
+            )
         if messages:
             self._send([m for _, m in messages])
             self._remember(sent for sent, _ in messages)
-        try:
-            self._table.client.delete_item(
-                TableName=self._table.name,
-                Key=serialize(pending.key),
-                ConditionExpression="attribute_exists(pk)",
-            )
-        except ClientError as err:
-            if not is_conditional_failure(err):
-                raise
-            # Another flush deleted it first: both sent the same ids, nothing to do.
 
     def flush_key(self, key: Mapping[str, str]) -> bool:
         """Flush the pending item at ``key`` if it is still there (a retry, a redelivery, the sweeper)."""

@@ -227,3 +227,17 @@ def test_the_sweeper_flushes_only_pending_items_older_than_two_minutes(world: Wo
     assert _drain(world.commands) == [{"thing_id": "new"}]
     assert {i["sk"]["S"] for i in world.items(TABLE)} == {"THING"}
     assert world.outbox.sweep().flushed == 0
+
+
+def test_many_writes_flush_together_and_leftovers_are_found_by_key(world: World) -> None:
+    pendings = [world.write(name)[0] for name in ("a", "b", "c")]
+
+    world.outbox.flush_many(pendings[:1])
+    leftovers = world.outbox.pending_at([outbox_key(f"T#t1#THING#{name}") for name in ("a", "b", "c")])
+
+    assert sorted(p.key["pk"] for p in leftovers) == ["T#t1#THING#b", "T#t1#THING#c"]
+    assert world.outbox.flush_keys([p.key for p in leftovers]) == 2
+    assert sorted(m["thing_id"] for m in _drain(world.commands)) == ["a", "b", "c"]
+    assert len(_drain(world.bus_queue)) == 3
+    assert {i["sk"]["S"] for i in world.items(TABLE)} == {"THING"}
+    assert world.outbox.flush_keys([p.key for p in pendings]) == 0

@@ -145,10 +145,10 @@ class BillingService:
             created_at=to_iso(self._clock.now()),
             created_by=ctx.user_id,
         )
-        self._repo.put_fee_item(item)
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx, "create", "fee_item", item.fee_id, {"site_id": item.site_id, "kind": item.kind}
         )
+        self._repo.put_fee_item(item, also=[audit])
         return item
 
     def fee_items(self, ctx: TenantContext, site_id: str | None) -> list[FeeItem]:

@@ -402,8 +402,10 @@ class PaymentsRepository:
 
     # -------------------------------------------------------------- fee items and readings
 
-    def put_fee_item(self, item: FeeItem) -> None:
-        self._table.put(fee_item_item(item), condition=_NEW, conflict="fee item already exists")
+    def put_fee_item(self, item: FeeItem, also: Sequence[dict[str, Any]] = ()) -> None:
+        """Store a new fee item; ``also`` (its audit record) commits in the same transaction."""
+        put = self._table.put_action(fee_item_item(item), _NEW)
+        self._table.transact([put, *also], conflict="fee item already exists")
 
     def fee_items(self, tenant_id: str) -> list[FeeItem]:
         items = self._table.query_all(partition=keys.fee_items(tenant_id), sk_prefix="FEE#")

@@ -462,22 +462,7 @@ def test_a_retry_after_a_fault_past_the_commit_leaves_exactly_one_entity(
     assert route_run.entities() == before + 3
 
 
-AUDIT_LOST = {
-    label: f"GAP: POST {path}: the audit record is written after the commit; when it fails the client gets "
-    "503 and its retry with the same Idempotency-Key is answered as a replay, so the write is never audited"
-    for label, path in (("residents", "/residents"),)
-}
-AUDIT_LOST.update(
-    {
-        "fee-items": "GAP: the failed audit write after the stored fee item is never made up (the retry "
-        "audits only the duplicate it creates)",
-        "devices": "GAP: the failed audit write after the stored device is never made up (the retry audits "
-        "only the duplicate it creates)",
-    }
-)
-
-
-@pytest.mark.parametrize("route_run", _routes(AUDIT_LOST), indirect=True)
+@pytest.mark.parametrize("route_run", _routes(), indirect=True)
 def test_every_write_is_audited_once_even_when_the_audit_write_first_fails(
     route_run: RouteRun, faults: FaultInjector
 ) -> None:

@@ -8,7 +8,9 @@ the request (or queue record) still fails, but nothing is lost: the effects are 
 The guarantee:
 - **At least once.** Every event and message of a committed write is sent at least once: by the flush right
   after the commit; else by whoever next finds the pending item (the client's retry with the same
-  Idempotency-Key, an SQS redelivery: both ``flush_key`` before answering the replay); else by the sweeper.
+  Idempotency-Key, an SQS redelivery: both flush it, ``flush_entity`` / ``pending_at``, before answering
+  the replay); else by the sweeper. The audit record needs none of this: it is a plain item of the same
+  transaction (``AuditWriter.put_action``).
 - **Same ids every time.** A second flush publishes the *stored* events, so a repeat carries the same
   ``event_id``; consumers are idempotent on ``event_id`` (DESIGN.md) and drop the repeat. Queue commands
   are idempotent by their content (the consumer's own claim), as they already were for SQS redeliveries.
@@ -24,7 +26,8 @@ The guarantee:
   what it already had accepted, so a retry or redelivery this process serves sends only the rest; one
   served by another process sends the same ids again, and consumers drop them by ``event_id``.
 
-Cost: one more item in the write's transaction (2 WRU) and one DeleteItem after the flush.
+Cost: one more item in the write's transaction (2 WRU) and one DeleteItem after the flush (``flush_many``,
+for a billing chunk: one PutEvents per 10 events and one BatchWriteItem per 25 deletes).
 """
 
 from __future__ import annotations

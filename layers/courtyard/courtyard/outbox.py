@@ -204,7 +204,11 @@ class Outbox:
                 requests = response.get("UnprocessedItems", {}).get(self._table.name, [])
 
     def pending_at(self, keys: Sequence[Mapping[str, str]]) -> list[PendingEffects]:
-        """Whichever of these pending items are still there (a redelivery's leftovers), to flush."""
+        """Whichever of these pending items are still there (a redelivery's leftovers), to flush.
+
+        One BatchGetItem per 100 keys, eventually consistent: a redelivery comes a visibility timeout after
+        the write, and an item read just after another flush deleted it is only sent again (same ids).
+        """
         return [_from_item(item) for item in self._table.get_many(keys) if item.get("entity") == "outbox"]
 
     def flush_keys(self, keys: Sequence[Mapping[str, str]]) -> int:

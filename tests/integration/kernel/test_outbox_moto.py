@@ -241,3 +241,28 @@ def test_many_writes_flush_together_and_leftovers_are_found_by_key(world: World)
     assert len(_drain(world.bus_queue)) == 3
     assert {i["sk"]["S"] for i in world.items(TABLE)} == {"THING"}
     assert world.outbox.flush_keys([p.key for p in pendings]) == 0
+
+
+def test_a_pending_item_the_sweep_cannot_send_is_reported_and_the_others_still_go_out(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.write("a")
+    world.write("b")
+    world.clock.advance(minutes=3)
+    sqs = aws.client("sqs")
+    real = sqs.send_message_batch
+
+    def refuse_a(**kwargs: Any) -> Any:
+        if '"a"' in kwargs["Entries"][0]["MessageBody"]:
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "x"}}, "SendMessageBatch")
+        return real(**kwargs)
+
+    monkeypatch.setattr(sqs, "send_message_batch", refuse_a)
+    report = world.outbox.sweep()
+    monkeypatch.setattr(sqs, "send_message_batch", real)
+
+    assert report.flushed == 1
+    assert report.failed == ["T#t1#THING#a"]
+    assert _drain(world.commands) == [{"thing_id": "b"}]
+    assert world.outbox.sweep().flushed == 1  # the next run sends it
+    assert _drain(world.commands) == [{"thing_id": "a"}]

@@ -20,10 +20,11 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import DirectoryReader
 from courtyard.errors import NotFound, Unprocessable
-from courtyard.events import DomainEvent, EventPublisher
+from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.outbox import Outbox, outbox_key
 from courtyard.tenancy import TenantContext
-from payments import fees, reminders
+from payments import fees, keys, reminders
 from payments.access import BILL_READERS, MANAGERS
 from payments.domain import (
     Bill,
@@ -98,8 +99,8 @@ class BillingService:
         repo: PaymentsRepository,
         directory: DirectoryReader,
         audit: AuditWriter,
-        events: EventPublisher,
         clock: Clock,
+        outbox: Outbox,
         queue: Callable[[], BillingQueue] | None = None,
         inline_units: int = 300,
         chunk_units: int = 250,
@@ -107,8 +108,8 @@ class BillingService:
         self._repo = repo
         self._directory = directory
         self._audit = audit
-        self._events = events
         self._clock = clock
+        self._outbox = outbox
         self._queue = queue
         self._inline_units = inline_units
         self._chunk_units = max(1, chunk_units)
@@ -144,10 +145,10 @@ class BillingService:
             created_at=to_iso(self._clock.now()),
             created_by=ctx.user_id,
         )
-        self._repo.put_fee_item(item)
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx, "create", "fee_item", item.fee_id, {"site_id": item.site_id, "kind": item.kind}
         )
+        self._repo.put_fee_item(item, also=[audit])
         return item
 
     def fee_items(self, ctx: TenantContext, site_id: str | None) -> list[FeeItem]:
@@ -241,6 +242,12 @@ class BillingService:
         }
         ids = {u.unit_id: fees.bill_id(tenant_id, u.unit_id, period) for u in chunk.units}
         existing = self._repo.existing_bill_ids(tenant_id, list(ids.values()))
+        # A repeated chunk: the bills an earlier attempt issued may still have their BillIssued pending.
+        leftovers = (
+            self._outbox.pending_at([outbox_key(keys.bill(tenant_id, b)["pk"]) for b in sorted(existing)])
+            if existing
+            else []
+        )
         credits = self._repo.credits(tenant_id, chunk.site_id) if items else {}
         ladder = ladder_of(self._repo.settings(tenant_id))
         now = self._clock.now()
@@ -261,8 +268,17 @@ class BillingService:
             drafts.append(
                 self._draft(chunk, unit, ids[unit.unit_id], items, tuple(lines), credits, ladder, now)
             )
-        created = [draft[0] for draft in drafts if self._repo.issue(*draft)]
-        self._events.publish_many([("BillIssued", self._issued(bill, now)) for bill in created])
+        created: list[Bill] = []
+        pendings = list(leftovers)
+        for bill, entries, credit in drafts:
+            # Each bill commits with its BillIssued (courtyard.outbox); all are sent together below.
+            pending = self._outbox.pending(
+                keys.bill(tenant_id, bill.bill_id)["pk"], events=[("BillIssued", self._issued(bill, now))]
+            )
+            if self._repo.issue(bill, entries, credit, also=[self._outbox.put_action(pending)]):
+                created.append(bill)
+                pendings.append(pending)
+        self._outbox.flush_many(pendings)
         skipped = len(existing) + (len(drafts) - len(created))
         self._repo.record_chunk(
             tenant_id, chunk.run_id, chunk.index, len(created), skipped, without, to_iso(now)

@@ -93,15 +93,15 @@ class SensorsService:
             device = replace(
                 device, certificate_id=credentials.certificate_id, thing_name=credentials.thing_name
             )
-        self._repo.put_device(device)
-        self._install_defaults(t, device)
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx,
             "device.register",
             "device",
             device_id,
             {"kind": device.kind.value, "provisioned": body.provision},
         )
+        self._repo.put_device(device, also=[audit])
+        self._install_defaults(t, device)
         return device, credentials
 
     def _install_defaults(self, tenant_id: str, device: Device) -> None:

@@ -104,6 +104,11 @@ class Tx:
     ) -> None:
         self._add(label, "ConditionCheck", {"Key": serialize(key)}, condition, values, names)
 
+    def include(self, label: str, action: dict[str, Any]) -> None:
+        """An action built elsewhere (the audit record of ``AuditWriter.put_action``), in this transaction."""
+        self._actions.append(action)
+        self._labels.append(label)
+
     def run(self) -> None:
         """Write every action or none; a failed condition raises TransactionRefused with the failed labels."""
         if not self._actions:
@@ -273,12 +278,20 @@ class PeopleRepository:
     def tx(self) -> Tx:
         return Tx(self._table)
 
-    def create(self, tenant_id: str, resident: Resident, links: list[tuple[ResidentLink, UnitSlot]]) -> None:
-        """A new resident, their phone claim and unit links, atomically."""
+    def create(
+        self,
+        tenant_id: str,
+        resident: Resident,
+        links: list[tuple[ResidentLink, UnitSlot]],
+        audit: dict[str, Any] | None = None,
+    ) -> None:
+        """A new resident, their phone claim, unit links and audit record, atomically."""
         tx = self.tx()
         self.add_new_resident(tx, tenant_id, resident)
         for link, slot in links:
             self.add_link(tx, tenant_id, link, slot)
+        if audit is not None:
+            tx.include("audit", audit)
         self.run(tx, tenant_id, resident.phone)
 
     def link(self, tenant_id: str, link: ResidentLink, slot: UnitSlot) -> None:

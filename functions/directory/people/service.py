@@ -99,11 +99,11 @@ class PeopleService:
             updated_at=now,
             units=links,
         )
-        self._repo.create(ctx.tenant_id, resident, list(zip(links, slots, strict=True)))
         fields = [f for f in ("email", "id_number", "name", "phone") if getattr(request, f) is not None]
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx, "create", "resident", resident_id, {"fields": fields, "unit_ids": [s.unit_id for s in slots]}
         )
+        self._repo.create(ctx.tenant_id, resident, list(zip(links, slots, strict=True)), audit)
         return _masked(resident)
 
     def get(self, ctx: TenantContext, resident_id: str) -> Resident:

@@ -61,8 +61,11 @@ lint: $(STAMP) $(SAM_STAMP)
 
 # The promises under abuse (issue 9): run by CI after `make test`, bounded in time (about 2 minutes):
 # the cross-tenant matrix, fault injection through botocore, schemathesis on the local cloud, the IaC scan.
+# The reliability suites, then the feature tests marked `reliability` (duplicate and concurrent webhooks and
+# scans, duplicate domain events, telemetry fuzzing), which make test also runs.
 reliability: $(STAMP) iac-scan
 	$(BIN)/python -m pytest -q -p no:randomly tests/reliability
+	$(BIN)/python -m pytest -q -p no:randomly -m reliability tests/integration tests/e2e
 
 # An IaC security scan of template.yaml; every skipped check is explained in .checkov.yaml.
 iac-scan: $(CHECKOV_STAMP)

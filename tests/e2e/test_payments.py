@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from courtyard.tenancy import Role
 from infra.http import request
 from infra.local.cloud import LocalCloud
@@ -13,6 +15,7 @@ from infra.local.pay_sandbox import sign
 from infra.seed import DemoData
 
 
+@pytest.mark.reliability
 def test_twenty_concurrent_deliveries_of_one_webhook_make_one_ledger_entry(
     api: str, cloud: LocalCloud, demo: DemoData, tokens: dict[str, str]
 ):

@@ -51,6 +51,7 @@ def _scan(api: str, token: str, site_id: str, pass_token: str, gate: str = "nort
     return dict(reply.json())
 
 
+@pytest.mark.reliability
 def test_fifty_concurrent_scans_of_a_single_use_pass_admit_exactly_once(
     api: str, demo: DemoData, tokens: dict[str, str], visitor_pass: dict[str, Any]
 ):

@@ -69,3 +69,14 @@ def test_no_server_error_and_documented_responses_match_their_schema(
     assert cloud.info is not None
     response = case.call(base_url=cloud.info.api_url, headers=headers[role], timeout=30)
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_no_personal_data_in_any_log_line_of_the_fuzzed_run(cloud: LocalCloud) -> None:
+    """Runs after the generated requests (pytest keeps definition order): whatever they sent, including
+    phone numbers, ID numbers and plates in invalid bodies, no function wrote one to its log."""
+    from tests.log_scan import personal_data_in_logs
+
+    lines, findings = personal_data_in_logs(cloud.state_dir / "logs")
+
+    assert lines > 1_000  # the generated requests were logged, and scanned
+    assert findings == []

@@ -266,6 +266,7 @@ def test_a_pass_link_goes_to_the_visitor_by_sms_and_an_arrival_to_the_host(
     assert [m["title"] for m in inbox(call, world.people["li"])] == ["访客已到达"]
 
 
+@pytest.mark.reliability
 def test_a_duplicate_event_yields_one_message(call: Call, pump: Pump, world: Community, stack: Stack) -> None:
     event = contracts.VisitorArrived(
         tenant_id=world.tenant_id,

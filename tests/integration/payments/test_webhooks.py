@@ -55,6 +55,7 @@ def _ledger(call: Call, who: Caller, unit_id: str) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.reliability
 def test_twenty_concurrent_identical_webhooks_make_exactly_one_ledger_entry(
     call: Call,
     billed: tuple[Community, Caller],
@@ -206,6 +207,7 @@ def test_finance_refunds_through_the_provider_and_the_ledger_and_the_bill_is_owe
     assert _ledger(call, chen, community.units["a101"])["balance"] == bill["amount_due"]
 
 
+@pytest.mark.reliability
 def test_a_refund_event_before_the_success_and_a_success_repeated_after_a_refund_change_nothing(
     call: Call,
     billed: tuple[Community, Caller],

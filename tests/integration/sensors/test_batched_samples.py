@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from courtyard.clock import FixedClock, to_iso
 from tests.factories import lambda_context
 from tests.integration.sensors.conftest import Device, alarms_of, raised
@@ -73,6 +75,7 @@ def test_samples_out_of_order_inside_a_batch_are_evaluated_in_time_order(
     assert [a["status"] for a in alarms_of(call, wang)] == ["active"]
 
 
+@pytest.mark.reliability
 def test_a_redelivered_batch_moves_nothing_and_a_partly_seen_batch_only_its_new_samples(
     manager, register, call, published, clock: FixedClock
 ) -> None:

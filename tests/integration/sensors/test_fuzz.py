@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,6 +65,7 @@ def _bad_message(rng: random.Random, base: dict[str, Any], ts: str, other: dict[
     return {**base, "ts": ts, "metrics": {"vibration_mm_s": 1.0}, "device_type": "toaster"}
 
 
+@pytest.mark.reliability
 def test_ten_thousand_fuzzed_payloads(manager, register, seed, sensors, clock) -> None:
     from sensors import ingest_handler
 

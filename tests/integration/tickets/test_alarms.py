@@ -123,6 +123,7 @@ def _timeline(call: Call, who: Caller, ticket_id: str) -> list[dict[str, Any]]:
     return timeline
 
 
+@pytest.mark.reliability
 def test_an_alarm_on_the_bus_opens_one_dispatched_emergency_ticket_however_often_delivered(
     alarms: Deliver, call: Call, world: Community, stack: Stack, published: Events
 ) -> None:

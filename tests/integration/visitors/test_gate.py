@@ -43,6 +43,7 @@ def test_single_use_pass_admits_once_and_the_second_scan_is_denied_exhausted(iss
     assert arrivals[0]["entry_number"] == 1
 
 
+@pytest.mark.reliability
 def test_fifty_concurrent_scans_of_a_single_use_pass_yield_exactly_one_allow(
     handler, issue, place: Place, atomic_item_writes
 ):
@@ -68,6 +69,7 @@ def test_fifty_concurrent_scans_of_a_single_use_pass_yield_exactly_one_allow(
     assert Counter(verdicts) == {"allow": 1, "deny": 49}
 
 
+@pytest.mark.reliability
 def test_a_three_entry_pass_scanned_at_two_gates_at_once_allows_exactly_three(
     handler, issue, place: Place, atomic_item_writes
 ):

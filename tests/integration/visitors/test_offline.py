@@ -164,6 +164,7 @@ def test_offline_entries_and_online_scans_share_one_limit(call, issue, scan, pla
     assert reply.body["results"][0]["flags"] == ["over_limit"]
 
 
+@pytest.mark.reliability
 def test_uploading_the_same_scans_again_counts_nothing_twice(call, issue, place: Place, published):
     visitor_pass = issue(entries_allowed=1)
     scans = [

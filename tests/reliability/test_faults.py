@@ -436,8 +436,6 @@ def _is_audit(send: Send) -> bool:
 
 
 DUPLICATED_ON_RETRY = {
-    "fee-items": "GAP: POST /fee-items has no Idempotency-Key; the fee item is stored before the audit "
-    "write, so a failed audit answers 503 and the client's retry stores a second, identical fee item",
     "devices": "GAP: POST /devices has no Idempotency-Key; the device (and its IoT thing/certificate) is "
     "stored before the audit write, so a failed audit answers 503 and the retry registers a second device",
     "residents": "GAP (mild): POST /residents ignores Idempotency-Key; after a fault past the commit the "

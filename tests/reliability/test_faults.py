@@ -438,9 +438,6 @@ def _is_audit(send: Send) -> bool:
 DUPLICATED_ON_RETRY = {
     "devices": "GAP: POST /devices has no Idempotency-Key; the device (and its IoT thing/certificate) is "
     "stored before the audit write, so a failed audit answers 503 and the retry registers a second device",
-    "residents": "GAP (mild): POST /residents ignores Idempotency-Key; after a fault past the commit the "
-    "retry is answered 409 'phone already registered' (no duplicate, thanks to the phone claim) instead "
-    "of the created resident",
 }
 
 

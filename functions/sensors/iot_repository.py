@@ -5,7 +5,8 @@ id is kept on the device (to revoke it on deactivation). Provisioning never leav
 that no device record will point to: a failed step removes what the call created, and a resumed
 provisioning (the same thing name, after an earlier attempt whose clean-up failed too) first removes the
 certificates still attached to the thing. Their private keys were never shown to anyone, so removing them
-takes nothing from a client.
+takes nothing from a client. The one leftover a resume cannot find is a certificate whose attachment to the
+thing failed and whose clean-up failed as well: it stays unattached, its key known to nobody.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class ThingRegistry:
         error propagates. ``resume``: an earlier attempt for this thing may have failed half-way; the
         certificates it left on the thing are removed first, so the thing ends with exactly one."""
         attributes = {TENANT_ATTRIBUTE: tenant_id, SITE_ATTRIBUTE: site_id}
+        # A read first: when it fails there is nothing to clean up.
+        endpoint = self.client.describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
         try:
             self.client.create_thing(thingName=thing_name, attributePayload={"attributes": attributes})
         except ClientError as err:
@@ -100,9 +103,10 @@ class ThingRegistry:
             except ClientError as err:
                 if error_code(err) != "ResourceAlreadyExistsException":
                     raise
-            self.client.attach_policy(policyName=policy_name, target=certificate["certificateArn"])
+            # The thing first: from then on a resumed provisioning finds the certificate even if this one
+            # fails and its clean-up fails too.
             self.client.attach_thing_principal(thingName=thing_name, principal=certificate["certificateArn"])
-            endpoint = self.client.describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
+            self.client.attach_policy(policyName=policy_name, target=certificate["certificateArn"])
         except Exception:
             self.unprovision(thing_name, certificate["certificateArn"])
             raise

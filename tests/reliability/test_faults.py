@@ -883,7 +883,7 @@ def test_a_resumed_registration_removes_a_certificate_a_failed_clean_up_left_on_
     iot = IotInventory(run)
     run.send("devices-warm-up")
     monkeypatch.setattr(ThingRegistry, "unprovision", lambda self, thing, arn: None)  # clean-up lost too
-    with faults.failing(0, kind="throttle", service="iot", operation="DescribeEndpoint"):
+    with faults.failing(0, kind="throttle", service="iot", operation="AttachPolicy"):
         assert run.send("devices-double-fault").status == 503
     things = iot.things()
     assert len(things) == 2

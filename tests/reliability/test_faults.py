@@ -790,8 +790,10 @@ class IotInventory:
         self.baseline = set(self.certificates())
 
     def certificates(self) -> list[str]:
-        listed = self.iot.list_certificates(pageSize=250)["certificates"]
-        return [c["certificateId"] for c in listed if c["status"] != "REVOKED"]
+        pages = self.iot.get_paginator("list_certificates").paginate()
+        return [
+            c["certificateId"] for page in pages for c in page["certificates"] if c["status"] != "REVOKED"
+        ]
 
     def things(self) -> dict[str, list[str]]:
         """Each thing of the tenant and the principals attached to it."""

@@ -110,6 +110,32 @@ def test_a_device_write_that_landed_though_its_answer_was_lost_completes_the_reg
     )
 
 
+def test_a_registration_whose_attempt_died_is_resumed_once_its_lease_runs_out(
+    manager, call, clock, monkeypatch
+) -> None:
+    from sensors.iot_repository import ThingRegistry
+    from sensors.repository import SensorsRepository
+
+    community, wang = manager
+    body = {"site_id": community.site_id, "kind": "elevator", "name": "1栋1号梯"}
+    headers = {"Idempotency-Key": "device-crashed-0001"}
+
+    def timed_out(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the function timed out")  # a killed attempt neither cleans up nor releases
+
+    with monkeypatch.context() as crash:
+        crash.setattr(ThingRegistry, "provision", timed_out)
+        crash.setattr(SensorsRepository, "release_registration", timed_out)
+        assert call("POST", "/devices", as_=wang, body=body, headers=headers).status == 500
+    under_way = call("POST", "/devices", as_=wang, body=body, headers=headers)
+    clock.advance(31)
+    resumed = call("POST", "/devices", as_=wang, body=body, headers=headers)
+
+    assert under_way.status == 409, under_way.body
+    assert resumed.status == 201, resumed.body
+    assert "PRIVATE KEY" in resumed.body["credentials"]["private_key"]
+
+
 def test_deactivating_revokes_the_certificate_and_refuses_messages(manager, register, call) -> None:
     community, wang = manager
     elevator = register(community, wang)

@@ -24,7 +24,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +49,12 @@ XRAY_RESERVOIR_PER_S = 1.0  # Lambda's default sampling: the first request each 
 XRAY_RATE = 0.05  # ... and 5 % of the rest
 DEVICES = 100
 READING_INTERVAL_S = 60
-HEARTBEAT_REFRESH_S = 150  # functions/sensors/settings.py defaults
-AGGREGATE_FLUSH_S = 600
+# Readings per message in the steady state: devices sample once a minute and upload every ten minutes, at
+# once when a reading moves beyond its deadband (iot.simulator.Uploader, schemas/telemetry.py).
+UPLOAD_BATCH = 10
+REMINDER_JOB = ("PaymentsJobsFunction", "Reminders")  # template.yaml: the arrears ladder's hourly firing
+HEARTBEAT_REFRESH_S = 900  # functions/sensors/settings.py defaults (a unit test keeps them equal)
+AGGREGATE_FLUSH_S = 1800
 
 Usage = dict[str, float]
 """Flat counters: "fn:<id>" invocations, "ms:<id>" duration, "log:<id>" bytes, "aws:<service>.<Op>" calls
@@ -65,6 +69,7 @@ class Activity:
     sample: float  # occurrences the local cloud ran
     usage: Mapping[str, float]  # what the sample used (meter differences)
     devices: bool = False  # caused by the connected devices rather than by people
+    shared: bool = False  # a charge of the deployment (a schedule's own sweep), shared by its communities
 
     @property
     def scale(self) -> float:
@@ -79,6 +84,7 @@ class FunctionMeta:
     scheduled_per_month: float = 0.0
     iot_triggered: bool = False  # invoked by an IoT topic rule (the per-reading ingest)
     traced: bool = True  # Tracing: Active (its own or the Globals'); PassThrough records no traces of its own
+    platform_logs: bool = True  # SystemLogLevel INFO or DEBUG: Lambda writes START/END/REPORT lines
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class Line:
 class CostResult:
     households: int
     prices_date: str
-    activities: list[dict[str, float | str]]
+    activities: list[dict[str, Any]]
     lines: list[dict[str, Any]]
     by_service: dict[str, float]  # the community's own lines plus its share of the deployment's
     community_usd: float
@@ -113,10 +119,12 @@ class CostResult:
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic
-def month_usage(activities: list[Activity]) -> Usage:
-    """Every activity's sample usage times its scale factor, summed."""
+def month_usage(activities: list[Activity], shared: bool = False) -> Usage:
+    """Every activity's sample usage times its scale factor, summed (the deployment's, or the community's)."""
     total: dict[str, float] = {}
     for activity in activities:
+        if activity.shared != shared:
+            continue
         for key, value in activity.usage.items():
             total[key] = total.get(key, 0.0) + value * activity.scale
     return dict(total)
@@ -133,7 +141,12 @@ def xray_traces(invocations: float, seconds: float = SECONDS_PER_MONTH) -> float
 
 
 def lines_of(
-    usage: Usage, functions: Mapping[str, FunctionMeta], *, devices: int = DEVICES, modelled: bool = True
+    usage: Usage,
+    functions: Mapping[str, FunctionMeta],
+    *,
+    devices: int = DEVICES,
+    modelled: bool = True,
+    api_trace_rate: float = 0.0,
 ) -> list[Line]:
     """The month's priced lines. ``modelled=False`` leaves out what does not scale with ``usage`` (scheduled
     invocations, idle polling, connection minutes, the ingest's wall-clock writes), to price one activity."""
@@ -148,7 +161,16 @@ def lines_of(
         invoked = usage.get(f"fn:{function_id}", 0.0)
         scheduled = meta.scheduled_per_month if modelled else 0.0
         count = invoked + scheduled
-        add("lambda.requests", "invocations", count)
+        add("lambda.requests", "invocations", invoked)
+        # One firing of a schedule serves every community of the deployment: its invocation is a charge of
+        # the deployment; the work it does for this community (its AWS calls, duration, log lines) is not.
+        add(
+            "lambda.requests",
+            "scheduled invocations (one per firing for the deployment)",
+            scheduled,
+            False,
+            True,
+        )
         ms = usage.get(f"ms:{function_id}", 0.0)
         add(
             "lambda.gb_s_arm64",
@@ -164,10 +186,17 @@ def lines_of(
             if modelled:
                 idle = ESM_IDLE_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH
                 add("sqs.requests", "idle long polls of the SQS mappings (5 pollers, 20 s)", idle, True, True)
-        log_bytes = usage.get(f"log:{function_id}", 0.0) + PLATFORM_LOG_BYTES_PER_INVOCATION * count
+        platform = PLATFORM_LOG_BYTES_PER_INVOCATION if meta.platform_logs else 0
+        log_bytes = usage.get(f"log:{function_id}", 0.0) + platform * invoked
         add("logs.ingest_gb", "log bytes written by the workers (+ platform lines)", log_bytes / 1e9, True)
+        if platform and scheduled:
+            what = "platform lines of scheduled invocations"
+            add("logs.ingest_gb", what, platform * scheduled / 1e9, True, True)
         if meta.traced:
             add("xray.traces", "traces at Lambda's default sampling (1/s + 5 %)", xray_traces(count), True)
+    if api_trace_rate:
+        what = f"API requests traced by the sampling rule ({api_trace_rate:.0%}, no reservoir)"
+        add("xray.traces", what, api_trace_rate * usage.get("apigw", 0.0), True)
     for key, calls in usage.items():
         kind, _, name = key.partition(":")
         if kind not in ("aws", "client"):
@@ -190,9 +219,11 @@ def lines_of(
     add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
     if modelled:
         add("iot.connect_minutes", f"{devices} devices always connected", devices * MINUTES_PER_MONTH, True)
-        readings = MINUTES_PER_MONTH * 60 / READING_INTERVAL_S
-        heartbeat = readings / math.ceil(HEARTBEAT_REFRESH_S / READING_INTERVAL_S)
-        flushes = MINUTES_PER_MONTH * 60 / AGGREGATE_FLUSH_S
+        uploads = MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH)
+        heartbeat = uploads / math.ceil(HEARTBEAT_REFRESH_S / (READING_INTERVAL_S * UPLOAD_BATCH))
+        # Every FLUSH seconds, and once more when the hour rolls over (the finished hour is written then).
+        hours = MINUTES_PER_MONTH / 60
+        flushes = hours * (3600 / AGGREGATE_FLUSH_S + 1)
         what = "ingest heartbeat + aggregate flush writes (wall clock, modelled)"
         add("dynamodb.wru", what, devices * (heartbeat + flushes), True)
     lines: list[Line] = []
@@ -213,10 +244,13 @@ def fixed_lines(kms_keys: int, secrets: int) -> list[Line]:
     return out
 
 
-def activity_usd(activity: Activity, functions: Mapping[str, FunctionMeta]) -> float:
+def activity_usd(
+    activity: Activity, functions: Mapping[str, FunctionMeta], api_trace_rate: float = 0.0
+) -> float:
     """One activity's month priced alone, without the modelled lines (X-Ray is not additive: approximate)."""
     usage = {key: value * activity.scale for key, value in activity.usage.items()}
-    return sum(line.usd for line in lines_of(usage, functions, modelled=False))
+    lines = lines_of(usage, functions, modelled=False, api_trace_rate=api_trace_rate)
+    return sum(line.usd for line in lines)
 
 
 def summarise(
@@ -229,9 +263,12 @@ def summarise(
     run_s: float,
     communities: int = COMMUNITIES_PER_DEPLOYMENT,
     failures: list[str] | None = None,
+    api_trace_rate: float = 0.0,
 ) -> CostResult:
     usage = month_usage(activities)
-    lines = lines_of(usage, functions) + fixed_lines(kms_keys, secrets)
+    lines = lines_of(usage, functions, api_trace_rate=api_trace_rate) + fixed_lines(kms_keys, secrets)
+    deployment = lines_of(month_usage(activities, shared=True), functions, modelled=False)
+    lines += [replace(line, shared=True) for line in deployment]
     services: dict[str, float] = {}
     for line in lines:
         share = line.usd / communities if line.shared else line.usd
@@ -248,10 +285,15 @@ def summarise(
             if ingest_xray
             else {}
         ),
-        "devices publish to IoT Basic Ingest topics (no messaging charge)": prices.PRICES[
-            "iot.messages"
-        ].cost(usage.get("iot.messages", 0.0)),
+        # DESIGN.md chose the REST API (v1 events, request validation, usage plans); an HTTP API with a JWT
+        # authorizer on the same user pool serves the same routes at under a third of the price.
+        "an HTTP API with a JWT authorizer instead of the REST API": prices.PRICES[
+            "apigw.rest_requests"
+        ].cost(usage.get("apigw", 0.0))
+        - prices.PRICES["apigw.http_requests"].cost(usage.get("apigw", 0.0)),
     }
+    if broker := prices.PRICES["iot.messages"].cost(usage.get("iot.messages", 0.0)):
+        levers["what still goes through the message broker, through Basic Ingest instead"] = broker
     community_usd = sum(line.usd for line in lines if not line.shared)
     deployment_usd = sum(line.usd for line in lines if line.shared)
     return CostResult(
@@ -263,8 +305,11 @@ def summarise(
                 "per_month": a.per_month,
                 "sample": a.sample,
                 "scale": round(a.scale, 2),
-                "usd": round(activity_usd(a, functions), 4),
+                "usd": round(activity_usd(a, functions, api_trace_rate), 4),
                 "devices": a.devices,
+                "shared": a.shared,
+                # The activity's month by counter (invocations, ms, log bytes, AWS calls): where its USD goes.
+                "month": {key: round(value * a.scale, 1) for key, value in sorted(a.usage.items()) if value},
             }
             for a in activities
         ],
@@ -307,6 +352,7 @@ class Meter:
             bump(f"ms:{function_id}", stats.duration_ms)
             for call, n in stats.aws_calls.items():
                 bump(f"aws:{call}", n)
+                bump(f"by:{function_id}:{call}", n)  # who made it (not priced twice: lines_of skips "by:")
             log = cloud.pool.log_dir / f"{function_id}.log"
             bump(f"log:{function_id}", log.stat().st_size if log.exists() else 0)
         out["apigw"] = cloud.gateway.requests
@@ -368,7 +414,10 @@ class Plan:
     sample_payments: int = 3
     sample_passes: int = 4
     sample_devices: int = 3
-    sample_readings_per_device: int = 120  # two simulated hours each
+    sample_extra_recipients: int = 40
+    reminders: int = 600  # 20 % of households pay late, and get up to 3 reminder steps each
+    sample_readings_per_device: int = 600  # ten simulated hours each: the start-up uploads weigh little
+    batch: int = UPLOAD_BATCH
 
 
 @dataclass
@@ -427,7 +476,9 @@ class _Run:
 def drive(cloud: LocalCloud, demo: DemoData, plan: Plan) -> tuple[list[Activity], float, list[str]]:
     """Run every activity's sample; returns the activities, the monthly active users and what failed."""
     run = _Run(cloud, demo, plan, Meter(cloud))
-    for activity in (_people, _tickets, _money, _notices, _passes, _devices, _schedules):
+    # The notice comes last: it adds residents to the community, who would otherwise receive the other
+    # activities' messages (bill reminders) and make them look like a larger community's.
+    for activity in (_people, _tickets, _money, _passes, _devices, _schedules, _notices):
         activity(run)
     activities, failures = run.activities, run.failures
     monthly_active_users = plan.residents + 12.0
@@ -588,7 +639,12 @@ def _notices(run: _Run) -> None:
     activities = run.activities
     site_id = run.site_id
 
-    # A community-wide notice (inbox + push); scaled per recipient.
+    # A community-wide notice (inbox + push) to the seeded residents and a few dozen more, so the notice's
+    # own work (the request, the fan-out's pages) weighs as little as it does for 1,500 recipients.
+    from infra.seed import add_residents
+
+    assert run.cloud.stack is not None
+    add_residents(run.cloud.stack, run.cloud.client, run.demo, "greenfield", plan.sample_extra_recipients)
     with meter.measure(used, "notice"):
         created = call(
             "POST",
@@ -667,6 +723,9 @@ def _devices(run: _Run) -> None:
         device_ids.append(created["device"]["device_id"])
     minutes = plan.sample_readings_per_device
     begin = datetime.now(UTC) - timedelta(minutes=minutes + 5)
+    # Devices publish through Basic Ingest to the template's named rule (iot/topics.py).
+    assert run.cloud.stack is not None
+    rule = run.cloud.stack.ref("SensorsTelemetryRule")
     with meter.measure(used, "readings"):
         for index, device_id in enumerate(device_ids[:-1]):
             with connected(LocalBroker(info.mqtt_url), device_id) as connection:
@@ -680,13 +739,22 @@ def _devices(run: _Run) -> None:
                     interval_s=0,
                     rng=random.Random(index),
                     clock=stepped_clock(begin, READING_INTERVAL_S),
+                    batch=plan.batch,
+                    ingest_rule=rule,
                 )
+    # The sample runs a month's readings in minutes, so its ingest writes are the hour roll-overs of
+    # accelerated time, not the wall-clock refreshes and flushes a real month makes: those are modelled
+    # (lines_of), so the sample's own ingest writes are left out rather than counted twice.
+    readings_used = dict(used["readings"])
+    for operation in ("PutItem", "UpdateItem"):
+        own = readings_used.get(f"by:SensorsIngestFunction:dynamodb.{operation}", 0.0)
+        readings_used[f"aws:dynamodb.{operation}"] = readings_used.get(f"aws:dynamodb.{operation}", 0.0) - own
     activities.append(
         Activity(
-            "device readings (steady, 1/min)",
+            f"device readings (steady, 1/min, up to {plan.batch} a message)",
             plan.readings,
             plan.sample_devices * minutes,
-            used["readings"],
+            readings_used,
             devices=True,
         )
     )
@@ -702,6 +770,8 @@ def _devices(run: _Run) -> None:
             fault=True,
             rng=random.Random(8),
             clock=stepped_clock(datetime.now(UTC) - timedelta(seconds=60), 1.0),
+            batch=plan.batch,
+            ingest_rule=rule,
         )
     activities.append(
         Activity(
@@ -728,11 +798,27 @@ def _schedules(run: _Run) -> None:
                 cloud.fire(job.function_id, job.name)
             except InvocationError as error:  # still metered; the table names it
                 failures.append(f"{job.function_id} {job.name}: {str(error).splitlines()[0][:160]}")
-        # The scheduled invocation itself is counted from the template (FunctionMeta), not here.
-        usage = {k: v for k, v in used[key].items() if k != f"fn:{job.function_id}"}
-        name = f"schedule {job.function_id} {job.name}"
-        devices = job.function_id.startswith("Sensors")
-        activities.append(Activity(name, firings_per_month(job), 1, usage, devices=devices))
+        # The scheduled invocation itself is counted from the template (FunctionMeta), not here. Its sweep
+        # (the job's own duration, log lines and due-index queries, one per shard whatever the number of
+        # communities) is the deployment's; what it does for this community's due items is the community's.
+        fid = job.function_id
+        usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
+        own = {f"ms:{fid}", f"log:{fid}"}
+        sweep = {k: v for k, v in usage.items() if k in own}
+        sweep["aws:dynamodb.Query"] = usage.get(f"by:{fid}:dynamodb.Query", 0.0)
+        work = {k: v for k, v in usage.items() if k not in own}
+        work["aws:dynamodb.Query"] = work.get("aws:dynamodb.Query", 0.0) - sweep["aws:dynamodb.Query"]
+        name = f"schedule {fid} {job.name}"
+        devices = fid.startswith("Sensors")
+        firings = firings_per_month(job)
+        reminded = work.get("fn:NotificationsEventsFunction", 0.0)
+        if (fid, job.name) == REMINDER_JOB and reminded:
+            # The first firing sends every reminder then due; later ones find each step already sent, so the
+            # work scales with the month's reminders, not with the firings.
+            activities.append(Activity(f"{name}: arrears reminders", run.plan.reminders, reminded, work))
+        else:
+            activities.append(Activity(name, firings, 1, work, devices=devices))
+        activities.append(Activity(f"{name} (sweep)", firings, 1, sweep, devices=devices, shared=True))
 
 
 def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -761,6 +847,11 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
     global_tracing = ((template.body.get("Globals") or {}).get("Function") or {}).get(
         "Tracing", "PassThrough"
     )
+
+    def platform_logs(properties: Mapping[str, Any]) -> bool:
+        level = _parameter(template, (properties.get("LoggingConfig") or {}).get("SystemLogLevel", "INFO"))
+        return str(level) in ("DEBUG", "INFO")
+
     for function in template.functions():
         queues = [e.queue for e in function.events_of(SqsEvent) if e.enabled]
         queue_ids = {str(q["Fn::GetAtt"][0]) for q in queues if isinstance(q, dict) and "Fn::GetAtt" in q}
@@ -771,8 +862,28 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
             scheduled_per_month=fires.get(function.logical_id, 0.0),
             iot_triggered=bool(function.events_of(IoTRuleEvent)),
             traced=str(function.properties.get("Tracing", global_tracing)) == "Active",
+            platform_logs=platform_logs(template.function_properties(function.logical_id)),
         )
     return out
+
+
+def _parameter(template: Any, value: Any) -> Any:
+    """A template value, with a ``Ref`` to a parameter replaced by the parameter's default."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return template.parameters.get(value["Ref"], value)
+    return value
+
+
+def api_trace_rate(template: Any) -> float:
+    """The share of API requests X-Ray traces: the API Gateway sampling rule's fixed rate, if one is defined
+    with no reservoir (with a reservoir, at a community's rates nearly every request would be traced)."""
+    for resource in template.resources_of_type("AWS::XRay::SamplingRule").values():
+        rule = resource.get("Properties", {}).get("SamplingRule", {})
+        if rule.get("ServiceType") == "AWS::ApiGateway::Stage":
+            if int(_parameter(template, rule.get("ReservoirSize", 1))) != 0:
+                return 1.0
+            return float(_parameter(template, rule.get("FixedRate", 0.05)))
+    return 0.0
 
 
 # ------------------------------------------------------------------------------------------------- entry
@@ -792,6 +903,7 @@ def run(plan: Plan | None = None) -> CostResult:
         demo = seed_cloud(cloud)
         activities, users, failures = drive(cloud, demo, plan)
         meta = function_meta(cloud)
+        trace_rate = api_trace_rate(cloud.template)
         kms = len(list(cloud.template.resources_of_type("AWS::KMS::Key")))
         secrets = len(list(cloud.template.resources_of_type("AWS::SecretsManager::Secret")))
     return summarise(
@@ -802,6 +914,7 @@ def run(plan: Plan | None = None) -> CostResult:
         monthly_active_users=users,
         run_s=time.perf_counter() - started,
         failures=failures,
+        api_trace_rate=trace_rate,
     )
 
 
@@ -813,13 +926,16 @@ def table(result: CostResult) -> list[str]:
         f"  {'activity':<58} {'per month':>11} {'sample':>7} {'scale':>10} {'USD':>7}",
     ]
     for activity in result.activities:
+        # A deployment's activity is printed whole; the total carries 1/communities of it.
+        mark = f" [1/{result.communities}]" if activity.get("shared") else ""
         out.append(
             f"  {activity['name']:<58} {float(activity['per_month']):>11,.0f} "
             f"{float(activity['sample']):>7,.0f} {float(activity['scale']):>10,.1f} "
-            f"{float(activity['usd']):>7.2f}"
+            f"{float(activity['usd']):>7.2f}{mark}"
         )
-    people = sum(float(a["usd"]) for a in result.activities if not a["devices"])
-    things = sum(float(a["usd"]) for a in result.activities if a["devices"])
+    own = [a for a in result.activities if not a.get("shared")]
+    people = sum(float(a["usd"]) for a in own if not a["devices"])
+    things = sum(float(a["usd"]) for a in own if a["devices"])
     out.append(
         f"  (activity USD: measured lines only, X-Ray per activity; the modelled lines are below) "
         f"people's activities {people:.2f}, devices' {things:.2f}"
@@ -837,8 +953,8 @@ def table(result: CostResult) -> list[str]:
     )
     out.append(
         f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
-        f"shared {result.deployment_usd:.2f} (KMS keys, secrets, idle SQS polling); alone on a deployment: "
-        f"{result.alone_usd:.2f}"
+        f"shared {result.deployment_usd:.2f} (KMS keys, secrets, idle SQS polling, schedule firings); "
+        f"alone on a deployment: {result.alone_usd:.2f}"
     )
     out.append(
         f"  not in the total: Cognito {result.cognito_usd:.2f} USD for "

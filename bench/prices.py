@@ -56,6 +56,9 @@ PRICES: dict[str, Price] = {
         Price(
             "apigw.rest_requests", "API Gateway", "REST API request (first 333 M)", 3.50, 1_000_000, _APIGW
         ),
+        Price(
+            "apigw.http_requests", "API Gateway", "HTTP API request (first 300 M)", 1.00, 1_000_000, _APIGW
+        ),
         Price("dynamodb.wru", "DynamoDB", "write request unit (on-demand)", 0.625, 1_000_000, _DDB),
         Price("dynamodb.rru", "DynamoDB", "read request unit (on-demand)", 0.125, 1_000_000, _DDB),
         Price("eventbridge.events", "EventBridge", "custom event published (64 KB)", 1.00, 1_000_000, _EB),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from courtyard.blind_index import BlindIndex
 from courtyard.clock import SystemClock, to_iso
@@ -116,6 +116,44 @@ class _Repos:
 
 def seed_stack(stack: Stack, client: Callable[..., Any]) -> DemoData:
     """Seed the demo into a provisioned stack; ``client(service)`` gives a boto3 client for that stack."""
+    return seed_demo(_repos(stack, client), client("cognito-idp"), stack.ref("UserPool"))
+
+
+def add_residents(stack: Stack, client: Callable[..., Any], demo: DemoData, firm: str, count: int) -> int:
+    """Give ``firm``'s community ``count`` more app users living in its units (bench/cost.py's notice
+    audience); their phone numbers are distinct and fictitious. Returns how many were added."""
+    repos = _repos(stack, client)
+    cognito, pool = client("cognito-idp"), stack.ref("UserPool")
+    tenant_id, site_id = demo.tenants[firm], demo.sites[firm]
+    now = to_iso(SystemClock().now())
+    for n in range(count):
+        slot = n % len(demo.units[firm])
+        user = DemoUser(
+            username=f"{firm}-neighbour-{n:04d}",
+            tenant_id=tenant_id,
+            firm=firm,
+            role=Role.RESIDENT.value,
+            name=f"邻居 {n}",
+            email=f"neighbour-{n}@{firm}.example.com",
+            phone=f"1370000{n:04d}",
+        )
+        user_id = _create_cognito_user(cognito, pool, user)
+        _resident(
+            repos.people,
+            tenant_id,
+            new_id(),
+            user,
+            user_id,
+            demo.units[firm][slot],
+            site_id,
+            now,
+            _ROOMS[slot],
+            Relation.FAMILY,
+        )
+    return count
+
+
+def _repos(stack: Stack, client: Callable[..., Any]) -> _Repos:
     secrets = client("secretsmanager")
     table = Table(
         stack.ref("DirectoryTable"),
@@ -124,13 +162,12 @@ def seed_stack(stack: Stack, client: Callable[..., Any]) -> DemoData:
     )
     cipher = FieldCipher(stack.ref("PiiKey"), client=client("kms"))
     index = BlindIndex(_secret(secrets, stack.ref("BlindIndexSecret")))
-    repos = _Repos(
+    return _Repos(
         tenants=TenantRepository(table),
         places=PlacesRepository(table, DirectoryReader(table.name, client=client("dynamodb")), SystemClock()),
         staff=StaffRepository(table, cipher, index),
         people=PeopleRepository(table, cipher, index),
     )
-    return seed_demo(repos, client("cognito-idp"), stack.ref("UserPool"))
 
 
 def seed_demo(repos: _Repos, cognito: Any, user_pool_id: str) -> DemoData:
@@ -201,6 +238,9 @@ def _tenant(tenant_id: str, name: str, now: str) -> Tenant:
     )
 
 
+_ROOMS: Final = ("1-1-101", "1-1-102", "1-2-1801")
+
+
 def _community(places: PlacesRepository, tenant_id: str, name: str, now: str) -> tuple[str, str, list[str]]:
     site_id, building_id = new_id(), new_id()
     places.put_site(
@@ -220,7 +260,7 @@ def _community(places: PlacesRepository, tenant_id: str, name: str, now: str) ->
         )
     )
     unit_ids = []
-    for room_text, area in (("1-1-101", 8950), ("1-1-102", 12000), ("1-2-1801", 14325)):
+    for room_text, area in zip(_ROOMS, (8950, 12000, 14325), strict=True):
         room = parse_room(room_text)
         unit = Unit(
             tenant_id=tenant_id,
@@ -253,6 +293,8 @@ def _resident(
     unit_id: str,
     site_id: str,
     now: str,
+    room: str = _ROOMS[0],
+    relation: Relation = Relation.OWNER,
 ) -> None:
     tx = people.tx()
     people.add_new_resident(
@@ -263,8 +305,10 @@ def _resident(
     people.add_link(
         tx,
         tenant_id,
-        ResidentLink(resident_id, unit_id, site_id, "1-1-101", Relation.OWNER, True, now, LinkSource.STAFF),
-        UnitSlot(unit_id, site_id, "1-1-101", None),
+        ResidentLink(
+            resident_id, unit_id, site_id, room, relation, relation is Relation.OWNER, now, LinkSource.STAFF
+        ),
+        UnitSlot(unit_id, site_id, room, None),
     )
     people.add_user_link(
         tx, tenant_id, UserLinkRecord(user_id, PersonKind.RESIDENT, resident_id, user.username), now

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from iot.topics import PREFIX, validate_id
+from iot.topics import BASIC_INGEST_PREFIX, PREFIX, rule_names, validate_id
 
 POLICY_VERSION: Final = "2012-10-17"
 THING_NAME: Final = "${iot:Connection.Thing.ThingName}"
@@ -27,6 +27,7 @@ PLACEHOLDERS: Final[dict[str, str]] = {
     "account_id": "ACCOUNT_ID",
     "tenant_id": "TENANT_ID",
     "site_id": "SITE_ID",
+    "stage": "STAGE",
 }
 """The values the template file is rendered with; a deploy step substitutes the real ones textually."""
 
@@ -49,7 +50,13 @@ def _policy_id(value: str, what: str) -> str:
 
 
 def thing_policy_document(
-    region: str, account_id: str, tenant_id: str, site_id: str, *, partition: str = "aws"
+    region: str,
+    account_id: str,
+    tenant_id: str,
+    site_id: str,
+    *,
+    partition: str = "aws",
+    stage: str | None = None,
 ) -> dict[str, Any]:
     """Return the IoT policy for the devices of one site; attach it to each of their certificates.
 
@@ -57,7 +64,9 @@ def thing_policy_document(
     - ``iot:Connect`` only with client id = the thing it is attached to, and only if that thing's
       ``tenant_id``/``site_id`` attributes name this tenant and site (so a certificate wrongly given another
       site's policy cannot connect at all);
-    - ``iot:Publish`` only to ``courtyard/{tenant_id}/{site_id}/{thing}/telemetry`` and ``.../events``;
+    - ``iot:Publish`` only to ``courtyard/{tenant_id}/{site_id}/{thing}/telemetry`` and ``.../events``, and
+      (with ``stage``) to the same topics through Basic Ingest to the stage's two rules
+      (``$aws/rules/courtyard_telemetry_{stage}/courtyard/...``);
     - ``iot:Subscribe`` to, and ``iot:Receive`` from, only its own ``.../{thing}/commands``.
 
     Publish and Receive name ``topic/`` ARNs, Subscribe a ``topicfilter/`` ARN, Connect a ``client/`` ARN.
@@ -69,6 +78,13 @@ def thing_policy_document(
         f":{_arn_part(account_id, 'account_id')}"
     )
     own = f"{PREFIX}/{_policy_id(tenant_id, 'tenant_id')}/{_policy_id(site_id, 'site_id')}/{THING_NAME}"
+    publish = [f"{arn}:topic/{own}/telemetry", f"{arn}:topic/{own}/events"]
+    if stage is not None:
+        telemetry_rule, events_rule = rule_names(stage)
+        publish += [
+            f"{arn}:topic/{BASIC_INGEST_PREFIX}{telemetry_rule}/{own}/telemetry",
+            f"{arn}:topic/{BASIC_INGEST_PREFIX}{events_rule}/{own}/events",
+        ]
     return {
         "Version": POLICY_VERSION,
         "Statement": [
@@ -89,7 +105,7 @@ def thing_policy_document(
             {
                 "Effect": "Allow",
                 "Action": "iot:Publish",
-                "Resource": [f"{arn}:topic/{own}/telemetry", f"{arn}:topic/{own}/events"],
+                "Resource": publish,
             },
             {
                 "Effect": "Allow",

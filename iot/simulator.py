@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
-from iot.topics import events_topic, telemetry_topic
+from iot.topics import basic_ingest_topic, events_topic, telemetry_topic
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,92 @@ def telemetry_message(kind: DeviceKind, seq: int, metrics: Metrics, at: datetime
     return {"device_type": kind, "seq": seq, "ts": format_ts(at), "metrics": metrics}
 
 
+def batch_message(kind: DeviceKind, seq: int, samples: Sequence[Sample], at: datetime) -> dict[str, Any]:
+    """The JSON body of a batch: the samples (each at its own time) uploaded at ``at`` in one message."""
+    return {
+        "device_type": kind,
+        "seq": seq,
+        "ts": format_ts(at),
+        "samples": [{"ts": format_ts(when), "metrics": metrics} for when, metrics in samples],
+    }
+
+
+# --- reporting: what a device's firmware uploads, and when -------------------------------------------
+
+Sample = tuple[datetime, Metrics]
+
+# How far a numeric metric must move from the last value uploaded to count as a change (beyond the normal
+# noise of the readings above); metrics not listed are counters or slow levels that never trigger an upload.
+# Booleans and words count as changed whenever they differ.
+DEADBANDS: Final[dict[DeviceKind, dict[str, float]]] = {
+    "elevator": {"vibration_mm_s": 1.5},
+    "water_pressure": {"pressure_mpa": 0.1},
+    "pump": {"current_a": 3.0},
+    "power_meter": {"voltage_v": 10.0},
+    "leak": {},
+    "smoke": {},
+    "heat": {"temperature_c": 10.0},
+}
+IGNORED: Final[frozenset[str]] = frozenset({"door_cycles", "kwh", "battery_pct"})
+SETTLE_SAMPLES: Final = 5
+
+
+class Uploader:
+    """Report by exception: sample every period, upload in batches, and at once when something changes.
+
+    A sample joins the buffer. The buffer goes out as one message when it holds ``batch`` samples (the
+    steady state: one message per ``batch`` periods), at once when a sample moved beyond its deadband from
+    the last value uploaded (or a boolean/word changed), and for the ``settle`` samples after a change every
+    sample goes out at once, so a rule with a duration of up to ``settle`` periods decides as fast as with
+    one message a sample. The first sample goes out at once (the device announces itself).
+    """
+
+    def __init__(self, kind: DeviceKind, batch: int, settle: int = SETTLE_SAMPLES) -> None:
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        self.kind = kind
+        self.batch = batch
+        self.settle = settle
+        self._deadbands = DEADBANDS[kind]
+        self._buffer: list[Sample] = []
+        self._last_sent: Metrics | None = None
+        self._fast_left = 0
+
+    def add(self, at: datetime, metrics: Metrics) -> list[Sample]:
+        """Take one sample; return the samples to upload now (empty: keep buffering)."""
+        self._buffer.append((at, metrics))
+        if self._last_sent is None or self._changed(metrics):
+            self._fast_left = self.settle
+            return self.flush()
+        if self._fast_left > 0:
+            self._fast_left -= 1
+            return self.flush()
+        if len(self._buffer) >= self.batch:
+            return self.flush()
+        return []
+
+    def flush(self) -> list[Sample]:
+        """Everything buffered (the end of a run, or a forced upload)."""
+        out, self._buffer = self._buffer, []
+        if out:
+            self._last_sent = out[-1][1]
+        return out
+
+    def _changed(self, metrics: Metrics) -> bool:
+        last = self._last_sent or {}
+        for name, value in metrics.items():
+            if name in IGNORED:
+                continue
+            before = last.get(name)
+            band = self._deadbands.get(name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or band is None:
+                if value != before:
+                    return True
+            elif not isinstance(before, int | float) or abs(float(value) - float(before)) > band:
+                return True
+        return False
+
+
 # --- transport ---------------------------------------------------------------------------------------
 
 
@@ -352,28 +438,45 @@ def publish_readings(
     clock: Callable[[], datetime] = _utcnow,
     stop: threading.Event | None = None,
     timeout_s: float = TIMEOUT_S,
+    batch: int = 1,
+    ingest_rule: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Publish ``count`` telemetry messages at QoS 1, ``interval_s`` apart; return the messages sent.
+    """Take ``count`` readings ``interval_s`` apart and publish them at QoS 1; return the messages sent.
 
+    With ``batch=1`` every reading is one message; with more, an ``Uploader`` batches up to ``batch``
+    readings per message and uploads at once on a change (what remains is sent at the end of the run).
     Each publish waits for the broker's PUBACK, so on return every message has reached the broker. Setting
-    ``stop`` ends the run early (between messages).
+    ``stop`` ends the run early (between readings). With ``ingest_rule`` the messages go through Basic
+    Ingest to that rule (``$aws/rules/{rule}/...``), as a production device publishes.
     """
     from awscrt import mqtt
 
     if interval_s < 0:
         raise ValueError("interval_s must not be negative")
     topic = telemetry_topic(tenant_id, site_id, device_id)
+    if ingest_rule is not None:
+        topic = basic_ingest_topic(ingest_rule, topic)
     stop = stop or threading.Event()
+    uploader = Uploader(kind, batch) if batch > 1 else None
     sent: list[dict[str, Any]] = []
-    for seq, metrics in enumerate(readings(kind, count, fault, rng or random.Random())):
-        if seq and stop.wait(interval_s):
-            break
-        message = telemetry_message(kind, seq, metrics, clock())
+
+    def publish(message: dict[str, Any]) -> None:
         body = json.dumps(message, separators=(",", ":"))
         future, _packet_id = connection.publish(topic, body.encode(), mqtt.QoS.AT_LEAST_ONCE)
         future.result(timeout_s)
         sent.append(message)
         log.info("published %s %s", topic, body)
+
+    for index, metrics in enumerate(readings(kind, count, fault, rng or random.Random())):
+        if index and stop.wait(interval_s):
+            break
+        at = clock()
+        if uploader is None:
+            publish(telemetry_message(kind, len(sent), metrics, at))
+        elif samples := uploader.add(at, metrics):
+            publish(batch_message(kind, len(sent), samples, at))
+    if uploader is not None and (rest := uploader.flush()):
+        publish(batch_message(kind, len(sent), rest, rest[-1][0]))
     return sent
 
 
@@ -416,6 +519,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=_non_negative_float, default=1.0, help="seconds between messages (default 1)"
     )
     parser.add_argument("--fault", action="store_true", help="include an abnormal episode")
+    parser.add_argument(
+        "--ingest-rule",
+        help="publish through Basic Ingest to this topic rule (courtyard_telemetry_<stage>)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=1,
+        help="readings per message in the steady state (report by exception: a change goes out at once)",
+    )
     parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
     parser.add_argument(
         "--devices",
@@ -457,6 +570,8 @@ def _publish_fleet(target: Target, args: argparse.Namespace, device_ids: list[st
                         interval_s=args.interval,
                         fault=index < faulty,
                         rng=random.Random(None if args.seed is None else args.seed + index),
+                        batch=args.batch,
+                        ingest_rule=args.ingest_rule,
                     )
                 )
         except Exception as exc:  # reported once for the whole fleet below

@@ -1,10 +1,15 @@
 """The MQTT topic scheme and the topic-rule SQL that reads it.
 
 Devices publish to ``courtyard/{tenant_id}/{site_id}/{device_id}/{telemetry|events}``, get ``.../commands``.
+They should publish through Basic Ingest: ``$aws/rules/{rule}/courtyard/...`` hands the message straight to
+the named topic rule, with no message-broker charge (a third of a steady device's IoT Core bill); the rule's
+SQL sees the topic without the prefix, so ``topic(n)`` is the same either way. The rules are named
+``courtyard_telemetry_{stage}`` and ``courtyard_events_{stage}`` (template.yaml).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
@@ -29,6 +34,27 @@ EVENTS_RULE_SQL: Final = (
     "SELECT *, topic(2) AS tenant_id, topic(3) AS site_id, topic(4) AS device_id, timestamp() AS received_at "
     "FROM 'courtyard/+/+/+/events'"
 )
+
+
+TELEMETRY_RULE_BASE: Final = "courtyard_telemetry"
+EVENTS_RULE_BASE: Final = "courtyard_events"
+BASIC_INGEST_PREFIX: Final = "$aws/rules/"
+_RULE_NAME = re.compile(r"^[a-zA-Z0-9_]{1,128}$")
+
+
+def rule_names(stage: str) -> tuple[str, str]:
+    """The stage's telemetry and events topic-rule names (letters, digits and underscores only)."""
+    names = (f"{TELEMETRY_RULE_BASE}_{stage}", f"{EVENTS_RULE_BASE}_{stage}")
+    if not all(_RULE_NAME.match(name) for name in names):
+        raise ValueError(f"stage {stage!r} cannot be part of an IoT rule name (letters, digits, underscores)")
+    return names
+
+
+def basic_ingest_topic(rule: str, topic: str) -> str:
+    """``topic`` published through Basic Ingest to ``rule``: ``$aws/rules/{rule}/{topic}``."""
+    if not _RULE_NAME.match(rule):
+        raise ValueError(f"{rule!r} is not an IoT rule name")
+    return f"{BASIC_INGEST_PREFIX}{rule}/{topic}"
 
 
 def validate_id(value: str, what: str = "id") -> str:

@@ -1,8 +1,14 @@
 """What a device publishes: the telemetry contract (``schemas/telemetry.json`` is generated from it).
 
 A message is either measurements (``metrics``: name -> finite number, boolean or short string) on
-``.../telemetry``, or one discrete event (``event``: name and attributes) on ``.../events``; ``ts`` is the
-device's UTC reading time and ``seq`` its message counter (QoS 1 may redeliver; consumers drop repeats).
+``.../telemetry``, a batch of them (``samples``: up to 60 ``{ts, metrics}`` taken at their own times), or
+one discrete event (``event``: name and attributes) on ``.../events``; ``ts`` is the device's UTC reading
+(or, for a batch, sending) time and ``seq`` its message counter (QoS 1 may redeliver; consumers drop repeats).
+
+Why batches: every message costs an IoT Core message, a rule, a rule action and a Lambda invocation, the
+same for one reading as for ten. A device samples once a minute and uploads its samples every few minutes
+in one message, and at once when a sample moves beyond its deadband (``iot.simulator.Uploader``), so a steady
+fleet costs a fraction of one message a minute while a change still arrives within the minute.
 Tenant, site and device ids are not part of the body: the topic carries them and the topic rule adds them.
 
 The sensors ingest validates with this pydantic model (the source of the JSON Schema, so the two cannot
@@ -22,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, mo
 MAX_MESSAGE_BYTES: Final = 8 * 1024
 """Larger messages are refused before parsing (AWS IoT allows 128 KB; a sensor reading never needs 8)."""
 MAX_METRICS: Final = 32
+MAX_SAMPLES: Final = 60  # an hour of one-minute samples; the 8 KB message limit usually binds first
 MAX_ATTRIBUTES: Final = 16
 METRIC_BOUND: Final = 1e12  # larger magnitudes are a broken sensor or an attack, never a reading
 
@@ -47,8 +54,25 @@ class DeviceEvent(BaseModel):
     )
 
 
+class Sample(BaseModel):
+    """One reading of a batch: the measurements taken at ``ts``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ts: AwareDatetime = Field(description="reading time, ISO-8601 with Z or an offset")
+    metrics: dict[MetricName, MetricValue] = Field(
+        max_length=MAX_METRICS, json_schema_extra={"minProperties": 1, "propertyNames": _NAME_SCHEMA}
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Sample:
+        if not self.metrics:
+            raise ValueError("a sample's metrics must not be empty")
+        return self
+
+
 class Telemetry(BaseModel):
-    """One device message: ``metrics`` or ``event`` (exactly one)."""
+    """One device message: ``metrics``, ``samples`` or ``event`` (exactly one)."""
 
     model_config = ConfigDict(
         frozen=True,
@@ -57,8 +81,18 @@ class Telemetry(BaseModel):
         # What the model validator checks, said in JSON Schema too: exactly one of metrics and event.
         json_schema_extra={
             "oneOf": [
-                {"required": ["metrics"], "not": {"required": ["event"]}},
-                {"required": ["event"], "not": {"required": ["metrics"]}},
+                {
+                    "required": ["metrics"],
+                    "not": {"anyOf": [{"required": ["event"]}, {"required": ["samples"]}]},
+                },
+                {
+                    "required": ["samples"],
+                    "not": {"anyOf": [{"required": ["event"]}, {"required": ["metrics"]}]},
+                },
+                {
+                    "required": ["event"],
+                    "not": {"anyOf": [{"required": ["metrics"]}, {"required": ["samples"]}]},
+                },
             ]
         },
     )
@@ -73,15 +107,24 @@ class Telemetry(BaseModel):
         max_length=MAX_METRICS,
         json_schema_extra={"minProperties": 1, "propertyNames": _NAME_SCHEMA},
     )
+    samples: list[Sample] | None = Field(
+        default=None, min_length=1, max_length=MAX_SAMPLES, description="readings batched into one message"
+    )
     event: DeviceEvent | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Telemetry:
-        if (self.metrics is None) == (self.event is None):
-            raise ValueError("a message carries either metrics or one event")
+        if sum(part is not None for part in (self.metrics, self.samples, self.event)) != 1:
+            raise ValueError("a message carries exactly one of metrics, samples and event")
         if self.metrics is not None and not self.metrics:
             raise ValueError("metrics must not be empty")
         return self
+
+    def readings(self) -> list[tuple[datetime, dict[str, Any]]]:
+        """``(time, metrics)`` of every measurement the message carries, oldest first (none for an event)."""
+        if self.samples is not None:
+            return sorted(((s.ts, dict(s.metrics)) for s in self.samples), key=lambda pair: pair[0])
+        return [(self.ts, dict(self.metrics))] if self.metrics is not None else []
 
     @property
     def at(self) -> datetime:

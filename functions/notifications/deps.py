@@ -11,6 +11,7 @@ from courtyard.crypto import FieldCipher
 from courtyard.cursor import CursorCodec, load_cursor_secret
 from courtyard.directory import DirectoryReader
 from courtyard.events import EventPublisher
+from courtyard.outbox import Outbox
 from courtyard.table import Table
 from notifications.channels_repository import EmailSender, JobQueue, PushRegistry, PushSender, SmsSender
 from notifications.delivery import DeliveryService
@@ -82,7 +83,20 @@ def delivery_queue() -> JobQueue:
 
 @lru_cache(maxsize=1)
 def notices() -> NoticeService:
-    return NoticeService(NotificationsRepository(api_table()), reader(), fanout_queue(), audit(), clock())
+    return NoticeService(
+        NotificationsRepository(api_table()),
+        reader(),
+        config().fanout_queue_url,
+        audit(),
+        clock(),
+        Outbox(api_table(), clock()),
+    )
+
+
+@lru_cache(maxsize=1)
+def outbox_sweeper() -> Outbox:
+    """The jobs' view of the pending fan-out commands (``courtyard.outbox``)."""
+    return Outbox(worker_table(), clock())
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +149,7 @@ def reset() -> None:
     """Forget every collaborator (tests switch environments between cases)."""
     for factory in (
         clock, audit, events, reader, api_table, worker_table, fanout_queue, delivery_queue,
-        notices, inbox, me, fanout, intake, sender, due_jobs,
+        notices, outbox_sweeper, inbox, me, fanout, intake, sender, due_jobs,
     ):  # fmt: skip
         factory.cache_clear()
     settings.cache_clear()

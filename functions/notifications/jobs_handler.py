@@ -1,4 +1,8 @@
-"""The notifications' scheduled job (``rate(1 minute)``): see ``notifications.jobs``."""
+"""The notifications' scheduled job (``rate(1 minute)``): see ``notifications.jobs``; also the outbox sweep.
+
+The sweep sends the fan-out commands of notices whose request failed after its commit and was never
+retried (``courtyard.outbox``), once they are two minutes old.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     logger.debug("scheduled run", scheduled_at=event.get("time"), request_id=context.aws_request_id)
+    swept = deps.outbox_sweeper().sweep()
+    metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
+    for pk in swept.failed:
+        logger.error("pending effects not flushed", pending=pk)
     report = deps.due_jobs().run()
     metrics.add_metric(name="ScheduledNoticesDue", unit=MetricUnit.Count, value=report.notices)
     metrics.add_metric(name="HeldMessagesReleased", unit=MetricUnit.Count, value=report.released)

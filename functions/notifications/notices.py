@@ -1,8 +1,9 @@
 """Notices: managers and the service desk write them; the fan-out sends them (at once or at ``send_at``).
 
-A notice is stored with its statistics item and a due entry in one transaction; a notice to send now is
-also handed straight to the fan-out queue, and the due entry is the safety net that re-sends the command
-if that hand-over is lost. Cancelling is possible until the fan-out starts.
+A notice is stored with its statistics item, a due entry and its audit record in one transaction; a notice
+to send now also carries its fan-out command as a pending effect (``courtyard.outbox``), sent right after
+the commit, or by the replay of the client's retry, or by the jobs' outbox sweep; the due entry stays the
+last safety net that re-sends the command. Cancelling is possible until the fan-out starts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from courtyard.clock import Clock, parse_iso, to_iso
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict, NotFound, Unprocessable
 from courtyard.ids import new_id
+from courtyard.outbox import Outbox, QueueMessage
 from courtyard.tenancy import Role, TenantContext
+from notifications import keys
 from notifications.domain import NoticeStatus, Text
 from notifications.models import Notice, NoticeCreate, NoticeStats, StatisticsOut
 from notifications.repository import NotificationsRepository, ttl_after
@@ -25,10 +28,6 @@ SENDERS = (Role.MANAGER, Role.SERVICE_DESK)
 MAX_SCHEDULE_DAYS = 90
 # How long a notice to send now may wait before the scheduled job re-sends the fan-out command.
 SAFETY_NET = timedelta(minutes=2)
-
-
-class FanoutQueue(Protocol):
-    def send(self, bodies: list[tuple[str, str]]) -> int: ...
 
 
 class Sites(Protocol):
@@ -44,15 +43,17 @@ class NoticeService:
         self,
         repo: NotificationsRepository,
         sites: Sites,
-        fanout: FanoutQueue,
+        fanout_queue_url: str,
         audit: AuditWriter,
         clock: Clock,
+        outbox: Outbox,
     ) -> None:
         self._repo = repo
         self._sites = sites
-        self._fanout = fanout
+        self._fanout_queue_url = fanout_queue_url
         self._audit = audit
         self._clock = clock
+        self._outbox = outbox
 
     def create(
         self, ctx: TenantContext, req: NoticeCreate, idempotency_key: str | None
@@ -86,19 +87,25 @@ class NoticeService:
             created_at=to_iso(now),
             created_by=ctx.user_id,
         )
+        audit = self._audit.put_action(
+            ctx, "notice.create", "notice", notice.notice_id, details={"channels": list(notice.channels)}
+        )
+        also = [audit]
+        pending = None
+        if immediate:
+            command = QueueMessage(self._fanout_queue_url, fanout_command(t, notice.notice_id))
+            pending = self._outbox.pending(keys.notice_partition(t, notice.notice_id), messages=[command])
+            also.append(self._outbox.put_action(pending))
         try:
-            self._repo.create_notice(notice, claim_digest=digest, claim_ttl=ttl_after(now, 1))
+            self._repo.create_notice(notice, claim_digest=digest, claim_ttl=ttl_after(now, 1), also=also)
         except Conflict:
             assert digest is not None
             replay = self._replay(t, digest)
             if replay is None:
                 raise
             return replay, False
-        self._audit.record(
-            ctx, "notice.create", "notice", notice.notice_id, details={"channels": list(notice.channels)}
-        )
-        if immediate:
-            self._fanout.send([("0", fanout_command(t, notice.notice_id))])
+        if pending is not None:
+            self._outbox.flush(pending)
         return notice, True
 
     def get(self, ctx: TenantContext, notice_id: str) -> tuple[Notice, StatisticsOut]:
@@ -124,7 +131,11 @@ class NoticeService:
     def _replay(self, tenant_id: str, digest: str) -> Notice | None:
         notice_id = self._repo.claimed_notice(tenant_id, digest)
         found = self._repo.notice(tenant_id, notice_id) if notice_id else None
-        return found[0] if found else None
+        if found is None:
+            return None
+        # A fan-out command the first attempt could not send after its commit goes out before the replay.
+        self._outbox.flush_entity(keys.notice_partition(tenant_id, found[0].notice_id))
+        return found[0]
 
 
 def statistics(notice: Notice, stats: NoticeStats) -> StatisticsOut:

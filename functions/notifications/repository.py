@@ -50,8 +50,18 @@ class NotificationsRepository:
 
     # ------------------------------------------------------------------ notices
 
-    def create_notice(self, notice: Notice, *, claim_digest: str | None, claim_ttl: int) -> None:
-        """The notice, its statistics item and its due entry at once; Conflict if the claim is taken."""
+    def create_notice(
+        self,
+        notice: Notice,
+        *,
+        claim_digest: str | None,
+        claim_ttl: int,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """The notice, its statistics item and its due entry at once; Conflict if the claim is taken.
+
+        ``also``: more actions of the same transaction (the audit record, the pending fan-out command).
+        """
         t = notice.tenant_id
         actions: list[dict[str, Any]] = [
             self._table.put_action(_notice_item(notice), _NEW),
@@ -65,6 +75,7 @@ class NotificationsRepository:
                 "ttl": claim_ttl,
             }
             actions.append(self._table.put_action(claim, _NEW))
+        actions.extend(also)
         self._table.transact(actions, conflict="this Idempotency-Key was already used")
 
     def claimed_notice(self, tenant_id: str, digest: str) -> str | None:

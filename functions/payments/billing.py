@@ -21,10 +21,11 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, epoch, to_iso
 from courtyard.directory import DirectoryReader
 from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_reused
-from courtyard.events import DomainEvent, EventPublisher
+from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.outbox import Outbox, outbox_key
 from courtyard.tenancy import TenantContext
-from payments import fees, reminders
+from payments import fees, keys, reminders
 from payments.access import BILL_READERS, MANAGERS
 from payments.domain import (
     Bill,
@@ -99,8 +100,8 @@ class BillingService:
         repo: PaymentsRepository,
         directory: DirectoryReader,
         audit: AuditWriter,
-        events: EventPublisher,
         clock: Clock,
+        outbox: Outbox,
         queue: Callable[[], BillingQueue] | None = None,
         inline_units: int = 300,
         chunk_units: int = 250,
@@ -109,8 +110,8 @@ class BillingService:
         self._repo = repo
         self._directory = directory
         self._audit = audit
-        self._events = events
         self._clock = clock
+        self._outbox = outbox
         self._queue = queue
         self._inline_units = inline_units
         self._chunk_units = max(1, chunk_units)
@@ -163,8 +164,11 @@ class BillingService:
             created_at=to_iso(now),
             created_by=ctx.user_id,
         )
+        audit = self._audit.put_action(
+            ctx, "create", "fee_item", item.fee_id, {"site_id": item.site_id, "kind": item.kind}
+        )
         try:
-            self._repo.put_fee_item(item, claim, epoch(now + self._idempotency))
+            self._repo.put_fee_item(item, claim, epoch(now + self._idempotency), also=[audit])
         except Conflict:
             if claim is None:
                 raise
@@ -173,9 +177,6 @@ class BillingService:
             if replay is None:
                 raise
             return replay, False
-        self._audit.record(
-            ctx, "create", "fee_item", item.fee_id, {"site_id": item.site_id, "kind": item.kind}
-        )
         return item, True
 
     def _fee_item_replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> FeeItem | None:
@@ -280,6 +281,12 @@ class BillingService:
         }
         ids = {u.unit_id: fees.bill_id(tenant_id, u.unit_id, period) for u in chunk.units}
         existing = self._repo.existing_bill_ids(tenant_id, list(ids.values()))
+        # A repeated chunk: the bills an earlier attempt issued may still have their BillIssued pending.
+        leftovers = (
+            self._outbox.pending_at([outbox_key(keys.bill(tenant_id, b)["pk"]) for b in sorted(existing)])
+            if existing
+            else []
+        )
         credits = self._repo.credits(tenant_id, chunk.site_id) if items else {}
         ladder = ladder_of(self._repo.settings(tenant_id))
         now = self._clock.now()
@@ -300,8 +307,17 @@ class BillingService:
             drafts.append(
                 self._draft(chunk, unit, ids[unit.unit_id], items, tuple(lines), credits, ladder, now)
             )
-        created = [draft[0] for draft in drafts if self._repo.issue(*draft)]
-        self._events.publish_many([("BillIssued", self._issued(bill, now)) for bill in created])
+        created: list[Bill] = []
+        pendings = list(leftovers)
+        for bill, entries, credit in drafts:
+            # Each bill commits with its BillIssued (courtyard.outbox); all are sent together below.
+            pending = self._outbox.pending(
+                keys.bill(tenant_id, bill.bill_id)["pk"], events=[("BillIssued", self._issued(bill, now))]
+            )
+            if self._repo.issue(bill, entries, credit, also=[self._outbox.put_action(pending)]):
+                created.append(bill)
+                pendings.append(pending)
+        self._outbox.flush_many(pendings)
         skipped = len(existing) + (len(drafts) - len(created))
         self._repo.record_chunk(
             tenant_id, chunk.run_id, chunk.index, len(created), skipped, without, to_iso(now)

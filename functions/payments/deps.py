@@ -13,6 +13,7 @@ from courtyard.clock import Clock, SystemClock
 from courtyard.cursor import CursorCodec, load_cursor_secret
 from courtyard.directory import DirectoryReader
 from courtyard.events import EventPublisher
+from courtyard.outbox import Outbox
 from courtyard.table import Table
 from payments.billing import BillingService
 from payments.checkout import PaymentService
@@ -82,10 +83,27 @@ def repository() -> PaymentsRepository:
 
 
 @lru_cache(maxsize=1)
-def worker_repository() -> PaymentsRepository:
+def worker_table() -> Table:
     """For the queue worker and the jobs, which write no list cursors: a per-process key spares them the
     cursor secret (and its IAM grant)."""
-    return PaymentsRepository(Table(config().payments_table, CursorCodec(secrets.token_bytes(32))))
+    return Table(config().payments_table, CursorCodec(secrets.token_bytes(32)))
+
+
+@lru_cache(maxsize=1)
+def worker_repository() -> PaymentsRepository:
+    return PaymentsRepository(worker_table())
+
+
+@lru_cache(maxsize=1)
+def outbox() -> Outbox:
+    """The API's pending effects (bills issued inline by a small billing run)."""
+    return Outbox(table(), clock(), events())
+
+
+@lru_cache(maxsize=1)
+def worker_outbox() -> Outbox:
+    """The billing worker's pending effects, and the jobs' sweep of them."""
+    return Outbox(worker_table(), clock(), events())
 
 
 @lru_cache(maxsize=1)
@@ -104,23 +122,23 @@ def providers() -> ProviderRegistry:
 
 @lru_cache(maxsize=1)
 def billing() -> BillingService:
-    return _billing(repository())
+    return _billing(repository(), outbox())
 
 
 @lru_cache(maxsize=1)
 def billing_worker() -> BillingService:
-    return _billing(worker_repository())
+    return _billing(worker_repository(), worker_outbox())
 
 
-def _billing(repo: PaymentsRepository) -> BillingService:
+def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
     cfg = config()
     queue = (lambda: BillingQueueRepository(cfg.billing_queue_url)) if cfg.billing_queue_url else None
     return BillingService(
         repo,
         reader(),
         audit(),
-        events(),
         clock(),
+        outbox,
         queue=queue,
         inline_units=cfg.billing_inline_units,
         chunk_units=cfg.billing_chunk_units,
@@ -154,7 +172,10 @@ def reset() -> None:
         reader,
         table,
         repository,
+        worker_table,
         worker_repository,
+        outbox,
+        worker_outbox,
         providers,
         billing,
         billing_worker,

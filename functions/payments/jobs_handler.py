@@ -1,6 +1,9 @@
 """The payments' schedules: ``Reminders`` (hourly) sends the arrears ladder's steps outside quiet hours;
 ``Reconciliation`` (daily) compares yesterday's (UTC) provider settlements with the ledger. The event's
-``job`` input says which; ``date`` (YYYY-MM-DD) reconciles another day."""
+``job`` input says which; ``date`` (YYYY-MM-DD) reconciles another day.
+
+The hourly run first sweeps the outbox (``courtyard.outbox``): the BillIssued of bills whose billing chunk
+failed after their commit and was never redelivered go out within the hour."""
 
 from __future__ import annotations
 
@@ -39,6 +42,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="ReconciliationsUnbalanced", unit=MetricUnit.Count, value=len(unbalanced))
         logger.info("reconciliation", day=day.isoformat(), tenants=len(reports), unbalanced=len(unbalanced))
         return {"job": job, "date": day.isoformat(), "tenants": len(reports), "unbalanced": len(unbalanced)}
+    swept = deps.worker_outbox().sweep()
+    metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
+    for pk in swept.failed:
+        logger.error("pending effects not flushed", pending=pk)
     report = jobs.remind()
     metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=sum(report.sent.values()))
     logger.info(
@@ -49,4 +56,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "looked_at": report.looked_at,
         "sent": report.sent,
         "deferred_tenants": len(report.deferred_tenants),
+        "outbox_flushed": swept.flushed,
     }

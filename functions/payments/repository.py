@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -402,16 +402,20 @@ class PaymentsRepository:
 
     # -------------------------------------------------------------- fee items and readings
 
-    def put_fee_item(self, item: FeeItem, claim: tuple[str, str, str] | None = None, ttl: int = 0) -> None:
-        """The fee item and, with ``claim`` (user, key digest, request digest), its Idempotency-Key claim in
-        one transaction; a taken claim is a Conflict for the caller to read."""
+    def put_fee_item(
+        self,
+        item: FeeItem,
+        claim: tuple[str, str, str] | None = None,
+        ttl: int = 0,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """The fee item, ``also`` (its audit record) and, with ``claim`` (user, key digest, request digest),
+        its Idempotency-Key claim in one transaction; a taken claim is a Conflict for the caller to read."""
+        actions = [self._table.put_action(fee_item_item(item), _NEW), *also]
         if claim is None:
-            self._table.put(fee_item_item(item), condition=_NEW, conflict="fee item already exists")
+            self._table.transact(actions, conflict="fee item already exists")
             return
-        actions = [
-            self._table.put_action(fee_item_item(item), _NEW),
-            self._claim_action(item.tenant_id, "FEE", claim, item.fee_id, ttl),
-        ]
+        actions.append(self._claim_action(item.tenant_id, "FEE", claim, item.fee_id, ttl))
         self._table.transact(actions, conflict="this Idempotency-Key was already used")
 
     def fee_items(self, tenant_id: str) -> list[FeeItem]:
@@ -499,18 +503,22 @@ class PaymentsRepository:
         bill: Bill,
         entries: list[LedgerEntry],
         credit: CreditChange | None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> bool:
         """Write a new bill with its ledger entries; False if the bill already exists.
 
-        Without credit: two conditional single puts, the charge entry first. Its key is deterministic (dated
-        the period's start, named after the bill), so a run interrupted between the two writes finds the entry
-        on the re-run and still writes the bill; a transaction per bill would cost a 5,000-unit run dearly.
+        ``also``: actions that commit with the bill (its pending BillIssued, ``courtyard.outbox``).
+        Without credit: the charge entry first, a conditional single put; its key is deterministic (dated the
+        period's start, named after the bill), so a run interrupted between the two writes finds the entry on
+        the re-run and still writes the bill. Then the bill and ``also`` in one transaction (the entries stay
+        out of it: a bigger transaction per bill would cost a 5,000-unit run dearly).
         With credit (rare): one transaction, because the credit it spends must move with the bill.
         """
         if credit is not None:
             actions = [self._table.put_action(bill_item(bill), _NEW)]
             actions += [self._table.put_action(entry_item(bill.tenant_id, e), _NEW) for e in entries]
             actions.append(self._credit_action(bill.tenant_id, credit))
+            actions.extend(also)
             try:
                 self._table.transact(actions, conflict="bill already issued")
             except Conflict:
@@ -521,7 +529,12 @@ class PaymentsRepository:
             with contextlib.suppress(Conflict):
                 self._table.put(entry_item(bill.tenant_id, entry), condition=_NEW)
         try:
-            self._table.put(bill_item(bill), condition=_NEW)
+            if also:
+                self._table.transact(
+                    [self._table.put_action(bill_item(bill), _NEW), *also], conflict="bill already issued"
+                )
+            else:
+                self._table.put(bill_item(bill), condition=_NEW)
         except Conflict:
             return False
         return True

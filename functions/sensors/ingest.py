@@ -93,8 +93,8 @@ class DeviceRuntime:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    refresh_s: float = 150.0
-    flush_s: float = 600.0
+    refresh_s: float = 900.0
+    flush_s: float = 1800.0
     cache_ttl_s: float = 60.0
     unknown_ttl_s: float = 10.0
 
@@ -160,42 +160,44 @@ class Ingest:
         if telemetry.device_type is not None and telemetry.device_type != device.kind.value:
             return Outcome.KIND_MISMATCH
         now = self._clock.now()
-        at = telemetry.ts.timestamp()
-        if at > now.timestamp() + MAX_FUTURE_S:
+        latest = max([telemetry.ts] + [at for at, _ in telemetry.readings()]).timestamp()
+        if latest > now.timestamp() + MAX_FUTURE_S:
             return Outcome.FUTURE
-        return self._process(device, telemetry, at, now)
+        return self._process(device, telemetry, now)
 
     # -------------------------------------------------------------- evaluation
 
-    def _process(self, device: Device, telemetry: Telemetry, at: float, now: datetime) -> Outcome:
+    def _process(self, device: Device, telemetry: Telemetry, now: datetime) -> Outcome:
+        """Evaluate each reading of the message in time order (a batch is its samples, oldest first)."""
         runtime = self._runtime(device, now.timestamp())
-        fresh = {
-            name: value
-            for name, value in (telemetry.metrics or {}).items()
-            if at > runtime.seen.get(name, -math.inf)
-        }
-        event = None
-        if telemetry.event is not None and at > runtime.seen.get(f"event:{telemetry.event.name}", -math.inf):
-            event = (telemetry.event.name, telemetry.event.attributes)
-        if not fresh and event is None:
+        readings: list[Reading] = []
+        for when, metrics in telemetry.readings():
+            at = when.timestamp()
+            fresh = {name: value for name, value in metrics.items() if at > runtime.seen.get(name, -math.inf)}
+            if fresh:
+                runtime.seen.update(dict.fromkeys(fresh, at))
+                readings.append(Reading(at, fresh, None))
+        if telemetry.event is not None:
+            at = telemetry.ts.timestamp()
+            key = f"event:{telemetry.event.name}"
+            if at > runtime.seen.get(key, -math.inf):
+                runtime.seen[key] = at
+                readings.append(Reading(at, {}, (telemetry.event.name, telemetry.event.attributes)))
+        if not readings:
             return Outcome.OUT_OF_ORDER
-        for name in fresh:
-            runtime.seen[name] = at
-        if event is not None:
-            runtime.seen[f"event:{event[0]}"] = at
-        reading = Reading(at, fresh, event)
         rules = self.rules_for(device)
-        for attempt in range(2):
-            try:
-                self._evaluate(device, rules, runtime, reading, now)
-                break
-            except Conflict:
-                if attempt:
-                    raise
-                # Another writer moved the stored state: take theirs and evaluate this message again.
-                runtime = self._load(device, now.timestamp(), keep=runtime)
-        runtime.buffer.add(at, fresh)
-        self._maybe_flush(device, runtime, now.timestamp(), hour_of(at))
+        for reading in readings:
+            for attempt in range(2):
+                try:
+                    self._evaluate(device, rules, runtime, reading, now)
+                    break
+                except Conflict:
+                    if attempt:
+                        raise
+                    # Another writer moved the stored state: take theirs and evaluate this reading again.
+                    runtime = self._load(device, now.timestamp(), keep=runtime)
+            runtime.buffer.add(reading.at, reading.metrics)
+        self._maybe_flush(device, runtime, now.timestamp(), hour_of(readings[-1].at))
         return Outcome.PROCESSED
 
     def _evaluate(

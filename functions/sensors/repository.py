@@ -7,7 +7,7 @@ evaluation states are JSON text (they are read whole, never queried inside).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -261,8 +261,14 @@ class SensorsRepository:
 
     # -------------------------------------------------------------- devices
 
-    def put_device(self, device: Device, *, expected_version: int | None = None) -> None:
-        if expected_version is None:
+    def put_device(
+        self, device: Device, *, expected_version: int | None = None, also: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """Store the device; a new one with ``also`` (its audit record) in the same transaction."""
+        if expected_version is None and also:
+            put = self._table.put_action(device_item(device), "attribute_not_exists(pk)")
+            self._table.transact([put, *also])
+        elif expected_version is None:
             self._table.put(device_item(device), condition="attribute_not_exists(pk)")
         else:
             self._put_versioned(device_item(device), expected_version)

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from courtyard.audit import AuditWriter
@@ -147,23 +147,25 @@ class SensorsService:
             model=body.model,
             install_date=body.install_date.isoformat() if body.install_date else None,
         )
-        try:
-            self._install_defaults(t, device)
-            device, credentials = self._provision_and_store(
-                device, body.provision, resume=claimed is not None
-            )
-        except Exception:
-            if key is not None:
-                with contextlib.suppress(Exception):
-                    self._repo.release_registration(t, key[0], key[1])
-            raise
-        self._audit.record(
+        # The audit record commits with the device (the registration's last write), so a failed write
+        # runs the provisioning's clean-up and leaves neither a device nor its audit record.
+        audit = self._audit.put_action(
             ctx,
             "device.register",
             "device",
             device_id,
             {"kind": device.kind.value, "provisioned": body.provision},
         )
+        try:
+            self._install_defaults(t, device)
+            device, credentials = self._provision_and_store(
+                device, body.provision, audit, resume=claimed is not None
+            )
+        except Exception:
+            if key is not None:
+                with contextlib.suppress(Exception):
+                    self._repo.release_registration(t, key[0], key[1])
+            raise
         return Registered(device, credentials, created=True)
 
     def _lease(
@@ -185,7 +187,7 @@ class SensorsService:
             self._repo.lease_registration(tenant_id, user_id, key_digest, now=epoch(at), until=until)
 
     def _provision_and_store(
-        self, device: Device, provision: bool, *, resume: bool
+        self, device: Device, provision: bool, audit: dict[str, Any], *, resume: bool
     ) -> tuple[Device, Credentials | None]:
         credentials = None
         if provision:
@@ -196,7 +198,7 @@ class SensorsService:
                 device, certificate_id=credentials.certificate_id, thing_name=credentials.thing_name
             )
         try:
-            self._repo.put_device(device)
+            self._repo.put_device(device, also=[audit])
         except Exception as error:
             try:
                 stored = self._repo.device(device.tenant_id, device.device_id, consistent=True)

@@ -7,7 +7,9 @@ ticket is not closed or cancelled, and is ignored after (the alarm's work order 
 comes with a new ``alarm_id``).
 
 The ticket is built and dispatched as ``TicketService.create`` does for a person: same SLA due times, same
-first assignee, same item shapes, events ``TicketCreated`` and ``TicketAssigned``.
+first assignee, same item shapes, events ``TicketCreated`` and ``TicketAssigned``. The audit record and the
+events commit with the ticket and the claim (``courtyard.outbox``): a redelivery that finds the claim first
+flushes what the failed attempt could not send, so the events are never lost behind the claim.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
-from tickets import dispatch, sla
+from courtyard.outbox import Outbox
+from tickets import dispatch, keys, sla
 from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind, TicketStatus
 from tickets.events import assigned_event, created_event
 from tickets.jobs import effective_settings, technicians
@@ -189,8 +192,16 @@ class AlarmStore(Protocol):
         alarm_id: str,
         event_id: str,
         next_check_at: datetime | None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None: ...
-    def raise_again(self, ticket: Ticket, alarm_id: str, event_id: str, entry: TimelineRecord) -> None: ...
+    def raise_again(
+        self,
+        ticket: Ticket,
+        alarm_id: str,
+        event_id: str,
+        entry: TimelineRecord,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None: ...
 
 
 class Directory(Protocol):
@@ -212,21 +223,33 @@ class Audit(Protocol):
         *,
         tenant_id: str | None = None,
     ) -> object: ...
-
-
-class Events(Protocol):
-    def publish_many(self, events: Sequence[tuple[str, DomainEvent]]) -> None: ...
+    def put_action(
+        self,
+        ctx: None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> dict[str, Any]: ...
 
 
 class AlarmIntake:
     def __init__(
-        self, store: AlarmStore, directory: Directory, audit: Audit, events: Events, clock: Clock
+        self,
+        store: AlarmStore,
+        directory: Directory,
+        audit: Audit,
+        clock: Clock,
+        outbox: Outbox,
     ) -> None:
         self._store = store
         self._directory = directory
         self._audit = audit
-        self._events = events
         self._clock = clock
+        self._outbox = outbox
 
     def handle(self, alarm: AlarmRaised) -> tuple[Outcome, str]:
         """Open the alarm's ticket, or add the re-raise to it: (what happened, the ticket id)."""
@@ -244,21 +267,8 @@ class AlarmIntake:
         now = self._clock.now()
         candidates = technicians(self._directory.staff_members(t), self._store.open_counts(t))
         new = new_ticket(alarm, place, settings, candidates, now, new_id())
-        try:
-            self._store.open(
-                new,
-                alarm_id=alarm.alarm_id,
-                event_id=alarm.event_id,
-                next_check_at=next_check(new.ticket, settings),
-            )
-        except Conflict:
-            # A concurrent delivery (this event or another of the alarm) opened it first.
-            claim = self._store.alarm(t, alarm.alarm_id)
-            if claim is None:
-                raise
-            return self._again(alarm, claim)
         ticket = new.ticket
-        self._audit.record(
+        audit = self._audit.put_action(
             None,
             "ticket.create",
             "ticket",
@@ -272,22 +282,33 @@ class AlarmIntake:
         ]
         if new.technician is not None:
             events.append(("TicketAssigned", assigned_event(ticket, now, SYSTEM_USER_ID)))
-        self._events.publish_many(events)
+        pending = self._outbox.pending(keys.ticket_partition(t, ticket.ticket_id), events=events)
+        try:
+            self._store.open(
+                new,
+                alarm_id=alarm.alarm_id,
+                event_id=alarm.event_id,
+                next_check_at=next_check(ticket, settings),
+                also=[audit, self._outbox.put_action(pending)],
+            )
+        except Conflict:
+            # A concurrent delivery (this event or another of the alarm) opened it first.
+            claim = self._store.alarm(t, alarm.alarm_id)
+            if claim is None:
+                raise
+            return self._again(alarm, claim)
+        self._outbox.flush(pending)
         return Outcome.OPENED, ticket.ticket_id
 
     def _again(self, alarm: AlarmRaised, claim: AlarmClaim) -> tuple[Outcome, str]:
+        # The attempt that opened the ticket may have failed after its commit: its events go out first.
+        self._outbox.flush_entity(keys.ticket_partition(alarm.tenant_id, claim.ticket_id))
         if alarm.event_id in claim.event_ids:
             return Outcome.DUPLICATE, claim.ticket_id
         ticket = self._store.get(alarm.tenant_id, claim.ticket_id, consistent=True)
         if ticket is None or ticket.status in TERMINAL_STATUSES:
             return Outcome.IGNORED, claim.ticket_id
-        try:
-            self._store.raise_again(
-                ticket, alarm.alarm_id, alarm.event_id, repeat_entry(ticket, alarm, self._clock.now())
-            )
-        except Conflict:
-            return Outcome.DUPLICATE, claim.ticket_id  # a concurrent delivery of this event recorded it
-        self._audit.record(
+        audit = self._audit.put_action(
             None,
             "ticket.alarm_again",
             "ticket",
@@ -296,6 +317,16 @@ class AlarmIntake:
             SYSTEM_USER_ID,
             tenant_id=alarm.tenant_id,
         )
+        try:
+            self._store.raise_again(
+                ticket,
+                alarm.alarm_id,
+                alarm.event_id,
+                repeat_entry(ticket, alarm, self._clock.now()),
+                also=[audit],
+            )
+        except Conflict:
+            return Outcome.DUPLICATE, claim.ticket_id  # a concurrent delivery of this event recorded it
         return Outcome.RAISED_AGAIN, ticket.ticket_id
 
     def _place(self, alarm: AlarmRaised) -> Place:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.cursor import CursorCodec
+from courtyard.outbox import Outbox
 from courtyard.table import Table
 from tickets import deps
 from tickets.alarms import AlarmIntake, Outcome, parse
@@ -34,7 +35,8 @@ def intake() -> AlarmIntake:
     # No list cursors are written here: a per-process key spares the function the cursor secret.
     table = Table(deps.config().tickets_table, CursorCodec(secrets.token_bytes(32)))
     store = AlarmsRepository(table, TicketRepository(table, deps.config().idempotency_hours))
-    return AlarmIntake(store, deps.reader(), deps.audit(), deps.events(), deps.clock())
+    outbox = Outbox(table, deps.clock(), deps.events())
+    return AlarmIntake(store, deps.reader(), deps.audit(), deps.clock(), outbox)
 
 
 def reset() -> None:

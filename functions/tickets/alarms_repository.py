@@ -7,6 +7,7 @@ alarm handled), created_at. Ticket, timeline and load items come from ``tickets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,8 +43,19 @@ class AlarmsRepository:
     def open_counts(self, tenant_id: str) -> dict[str, int]:
         return self._tickets.open_counts(tenant_id)
 
-    def open(self, new: NewTicket, *, alarm_id: str, event_id: str, next_check_at: datetime | None) -> None:
-        """Claim the alarm and write its ticket, timeline and load counter at once; Conflict: claimed."""
+    def open(
+        self,
+        new: NewTicket,
+        *,
+        alarm_id: str,
+        event_id: str,
+        next_check_at: datetime | None,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Claim the alarm and write its ticket, timeline and load counter at once; Conflict: claimed.
+
+        ``also``: more actions of the same transaction (the audit record, the pending events).
+        """
         ticket = new.ticket
         claim = {
             **keys.alarm_claim(ticket.tenant_id, alarm_id),
@@ -62,11 +74,20 @@ class AlarmsRepository:
                 for n, entry in enumerate(new.timeline, 1)
             ),
             *self._tickets.load_actions(ticket.tenant_id, load_delta(None, ticket)),
+            *also,
         ]
         self._table.transact(actions, conflict="this alarm already has a ticket")
 
-    def raise_again(self, ticket: Ticket, alarm_id: str, event_id: str, entry: TimelineRecord) -> None:
-        """Record the event on the claim and its timeline entry; Conflict if the event was recorded."""
+    def raise_again(
+        self,
+        ticket: Ticket,
+        alarm_id: str,
+        event_id: str,
+        entry: TimelineRecord,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Record the event on the claim and its timeline entry (and ``also``, the audit record) at once;
+        Conflict if the event was recorded."""
         claim = self._table.update_action(
             keys.alarm_claim(ticket.tenant_id, alarm_id),
             "ADD event_ids :event",
@@ -74,5 +95,5 @@ class AlarmsRepository:
             condition="attribute_exists(pk) AND NOT contains(event_ids, :id)",
         )
         seq = _REPEAT_SEQ + len(event_id) % 10  # any number of the range: the entry's instant keeps it apart
-        actions = [claim, self._table.put_action(timeline_item(ticket, entry, seq), _NEW)]
+        actions = [claim, self._table.put_action(timeline_item(ticket, entry, seq), _NEW), *also]
         self._table.transact(actions, conflict="this alarm event was already recorded")

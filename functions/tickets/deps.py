@@ -9,6 +9,7 @@ from courtyard.clock import Clock, SystemClock
 from courtyard.cursor import CursorCodec, load_cursor_secret
 from courtyard.directory import DirectoryReader
 from courtyard.events import EventPublisher
+from courtyard.outbox import Outbox
 from courtyard.table import Table
 from tickets.photo_records_repository import PhotoRecords
 from tickets.photos import PhotoService
@@ -59,13 +60,25 @@ def table() -> Table:
 
 
 @lru_cache(maxsize=1)
+def outbox() -> Outbox:
+    return Outbox(table(), clock(), events())
+
+
+@lru_cache(maxsize=1)
 def repository() -> TicketRepository:
     return TicketRepository(table(), config().idempotency_hours)
 
 
 @lru_cache(maxsize=1)
 def service() -> TicketService:
-    return TicketService(repo=repository(), directory=reader(), audit=audit(), events=events(), clock=clock())
+    return TicketService(
+        repo=repository(),
+        directory=reader(),
+        audit=audit(),
+        events=events(),
+        clock=clock(),
+        outbox=outbox(),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +89,6 @@ def photos() -> PhotoService:
 
 def reset() -> None:
     """Forget every collaborator (tests switch environments between cases)."""
-    for factory in (clock, audit, events, reader, table, repository, service, photos):
+    for factory in (clock, audit, events, reader, table, outbox, repository, service, photos):
         factory.cache_clear()
     settings.cache_clear()

@@ -1,4 +1,8 @@
-"""The tickets' scheduled job (``rate(1 minute)``): see ``tickets.jobs``."""
+"""The tickets' scheduled job (``rate(1 minute)``): see ``tickets.jobs``; it also sweeps the outbox.
+
+The sweep sends the events of tickets whose request failed after its commit and was never retried
+(``courtyard.outbox``): pending effects older than two minutes go out on the next run.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.cursor import CursorCodec
+from courtyard.outbox import Outbox, SweepReport
 from courtyard.table import Table
 from tickets import deps
 from tickets.jobs import RunReport, TicketJobs
@@ -27,17 +32,36 @@ class JobFailed(Exception):
 
 
 @lru_cache(maxsize=1)
-def job() -> TicketJobs:
+def table() -> Table:
     # The job writes no list cursors: a per-process key spares it the cursor secret (and its IAM grant).
-    table = Table(deps.config().tickets_table, CursorCodec(secrets.token_bytes(32)))
-    store = JobsRepository(table, TicketRepository(table, deps.config().idempotency_hours))
+    return Table(deps.config().tickets_table, CursorCodec(secrets.token_bytes(32)))
+
+
+@lru_cache(maxsize=1)
+def job() -> TicketJobs:
+    store = JobsRepository(table(), TicketRepository(table(), deps.config().idempotency_hours))
     return TicketJobs(store, deps.reader(), deps.audit(), deps.events(), deps.clock())
+
+
+@lru_cache(maxsize=1)
+def outbox() -> Outbox:
+    return Outbox(table(), deps.clock(), deps.events())
 
 
 def reset() -> None:
     """Forget the job and the tickets collaborators (tests switch clocks and environments)."""
-    job.cache_clear()
+    for factory in (table, job, outbox):
+        factory.cache_clear()
     deps.reset()
+
+
+def sweep() -> SweepReport:
+    """Flush the pending effects nobody retried; log (and fail the run for) the ones that failed again."""
+    report = outbox().sweep()
+    metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=report.flushed)
+    for pk in report.failed:
+        logger.error("pending effects not flushed", pending=pk)
+    return report
 
 
 # Stop taking tickets this long before the Lambda's timeout; the rest stay due for the next minute.
@@ -48,6 +72,7 @@ def run(context: LambdaContext | None = None) -> RunReport:
     def out_of_time() -> bool:
         return context is not None and context.get_remaining_time_in_millis() < _RESERVE_MS
 
+    swept = sweep()
     report = job().run(out_of_time=out_of_time)
     metrics.add_metric(name="TicketsDue", unit=MetricUnit.Count, value=report.due)
     metrics.add_metric(name="TicketsChanged", unit=MetricUnit.Count, value=report.changed)
@@ -55,6 +80,8 @@ def run(context: LambdaContext | None = None) -> RunReport:
         for tenant_id, ticket_id, error in report.failed:
             logger.error("due ticket not handled", tenant_id=tenant_id, ticket_id=ticket_id, error=error)
         raise JobFailed(f"{len(report.failed)} due ticket(s) not handled")
+    if swept.failed:
+        raise JobFailed(f"{len(swept.failed)} pending effect(s) not flushed")
     logger.info("tickets job", due=report.due, changed=report.changed, skipped=report.skipped)
     return report
 

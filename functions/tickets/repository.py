@@ -182,10 +182,12 @@ class TicketRepository:
         *,
         next_check_at: datetime | None,
         claim: tuple[str, str, str] | None = None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Write the new ticket, its timeline and (when dispatched) the load counter in one transaction.
 
         ``claim`` = (user_id, key digest, request digest): a taken claim is a Conflict for the caller to read.
+        ``also``: more actions of the same transaction (the audit record, the pending effects).
         """
         actions: list[dict[str, Any]] = [
             self._table.put_action(ticket_item(ticket, next_check_at), _NEW),
@@ -202,6 +204,7 @@ class TicketRepository:
                 "ttl": epoch(ticket.state.created_at + self._idempotency),
             }
             actions.insert(0, self._table.put_action(item, _NEW))
+        actions.extend(also)
         self._table.transact(actions, conflict="this Idempotency-Key was already used")
 
     def save(

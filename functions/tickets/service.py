@@ -24,6 +24,7 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.outbox import Outbox
 from courtyard.tenancy import Role, TenantContext
 from tickets import dispatch, keys, lifecycle, sla
 from tickets.domain import (
@@ -74,6 +75,7 @@ class Repository(Protocol):
         *,
         next_check_at: datetime | None,
         claim: tuple[str, str, str] | None = None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None: ...
     def save(
         self, before: Ticket, after: Ticket, entry: TimelineRecord | None, *, next_check_at: datetime | None
@@ -103,6 +105,14 @@ class Audit(Protocol):
         resource_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> object: ...
+    def put_action(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
 
 
 class Events(Protocol):
@@ -173,13 +183,20 @@ def _monday(offset: int) -> date:
 
 class TicketService:
     def __init__(
-        self, repo: Repository, directory: Directory, audit: Audit, events: Events, clock: Clock
+        self,
+        repo: Repository,
+        directory: Directory,
+        audit: Audit,
+        events: Events,
+        clock: Clock,
+        outbox: Outbox,
     ) -> None:
         self._repo = repo
         self._directory = directory
         self._audit = audit
         self._events = events
         self._clock = clock
+        self._outbox = outbox
 
     # -------------------------------------------------------------- settings
 
@@ -247,18 +264,7 @@ class TicketService:
         )
         timeline = [TimelineRecord(now, ctx.user_id, "create", None, TicketStatus.SUBMITTED.value)]
         ticket, technician = dispatch_new(ticket, self._technicians(ctx.tenant_id), settings, now, timeline)
-        try:
-            self._repo.create(ticket, timeline, next_check_at=next_check(ticket, settings), claim=claim)
-        except Conflict:
-            if claim is None:
-                raise
-            # A concurrent retry with the same key won the claim: answer as the retry it is.
-            replay = self._replay(ctx, claim[1], claim[2])
-            if replay is None:
-                raise
-            return replay, False
-
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx,
             "ticket.create",
             "ticket",
@@ -274,7 +280,26 @@ class TicketService:
         ]
         if technician is not None:
             events.append(("TicketAssigned", assigned_event(ticket, now, lifecycle.SYSTEM_USER_ID)))
-        self._events.publish_many(events)
+        # The audit record and the events commit with the ticket; the events go out right after, or on
+        # the client's retry (the replay flushes them), or from the scheduled sweep.
+        pending = self._outbox.pending(keys.ticket_partition(ctx.tenant_id, ticket_id), events=events)
+        try:
+            self._repo.create(
+                ticket,
+                timeline,
+                next_check_at=next_check(ticket, settings),
+                claim=claim,
+                also=[audit, self._outbox.put_action(pending)],
+            )
+        except Conflict:
+            if claim is None:
+                raise
+            # A concurrent retry with the same key won the claim: answer as the retry it is.
+            replay = self._replay(ctx, claim[1], claim[2])
+            if replay is None:
+                raise
+            return replay, False
+        self._outbox.flush(pending)
         return ticket, True
 
     # -------------------------------------------------------------- reads
@@ -443,6 +468,8 @@ class TicketService:
         ticket = self._repo.get(ctx.tenant_id, claim.ticket_id, consistent=True)
         if ticket is None:
             raise Conflict("the ticket of this Idempotency-Key is missing")
+        # What the first attempt could not send after its commit goes out before the replay answers.
+        self._outbox.flush_entity(keys.ticket_partition(ctx.tenant_id, ticket.ticket_id))
         return ticket
 
     def _reporter(self, ctx: TenantContext) -> tuple[str, str | None]:

@@ -11,6 +11,7 @@ from courtyard.crypto import FieldCipher
 from courtyard.cursor import CursorCodec, load_cursor_secret
 from courtyard.directory import DirectoryReader
 from courtyard.events import EventPublisher
+from courtyard.outbox import Outbox
 from courtyard.table import Table
 from visitors.blocklist import BlocklistService
 from visitors.gate import GateService
@@ -77,6 +78,11 @@ def table() -> Table:
 
 
 @lru_cache(maxsize=1)
+def outbox() -> Outbox:
+    return Outbox(table(), clock(), events())
+
+
+@lru_cache(maxsize=1)
 def repository() -> VisitorsRepository:
     return VisitorsRepository(table(), config().idempotency_hours)
 
@@ -93,6 +99,7 @@ def service() -> PassService:
         index=blind_index(),
         keys=pass_keys(),
         share_base_url=config().pass_share_base_url,
+        outbox=outbox(),
     )
 
 
@@ -126,6 +133,7 @@ def reset() -> None:
         blind_index,
         pass_keys,
         table,
+        outbox,
         repository,
         service,
         gate,

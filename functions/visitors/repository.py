@@ -59,9 +59,16 @@ class VisitorsRepository:
         return pass_from_item(tenant_id, item) if item else None
 
     def create(
-        self, visitor_pass: VisitorPass, retention: timedelta, claim: tuple[str, str, str] | None
+        self,
+        visitor_pass: VisitorPass,
+        retention: timedelta,
+        claim: tuple[str, str, str] | None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """The pass (and its idempotency claim) in one transaction; a taken claim is a Conflict."""
+        """The pass (and its idempotency claim) in one transaction; a taken claim is a Conflict.
+
+        ``also``: more actions of the same transaction (the audit record, the pending effects).
+        """
         actions = [self._table.put_action(pass_item(visitor_pass, retention), _NEW)]
         if claim is not None:
             user_id, key_digest, request_digest = claim
@@ -78,6 +85,7 @@ class VisitorsRepository:
                     _NEW,
                 )
             )
+        actions.extend(also)
         self._table.transact(actions, conflict="this Idempotency-Key was used for another pass")
 
     def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None:

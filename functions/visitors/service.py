@@ -23,8 +23,10 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.outbox import Outbox
 from courtyard.tenancy import Role, TenantContext
 from schemas.events import PassIssued, PassRevoked
+from visitors import keys as table_keys
 from visitors import qr, rules, tokens
 from visitors.models import (
     BlockKind,
@@ -58,7 +60,11 @@ class VisitorBlocked(Conflict):
 class Repository(Protocol):
     def get(self, tenant_id: str, pass_id: str, *, consistent: bool = False) -> VisitorPass | None: ...
     def create(
-        self, visitor_pass: VisitorPass, retention: timedelta, claim: tuple[str, str, str] | None
+        self,
+        visitor_pass: VisitorPass,
+        retention: timedelta,
+        claim: tuple[str, str, str] | None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None: ...
     def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None: ...
     def revoke(self, tenant_id: str, pass_id: str, by: str, at: datetime) -> VisitorPass: ...
@@ -94,6 +100,14 @@ class Audit(Protocol):
         resource_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> object: ...
+    def put_action(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
 
 
 class Events(Protocol):
@@ -152,9 +166,11 @@ class PassService:
         index: Index,
         keys: Keys,
         share_base_url: str,
+        outbox: Outbox,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = repo
+        self._outbox = outbox
         self._directory = directory
         self._audit = audit
         self._events = events
@@ -280,20 +296,9 @@ class PassService:
             phone_masked=mask_phone(phone) if phone else None,
             plate_masked=mask_plate(normalise_plate(plate)) if plate else None,
         )
-        try:
-            self._repo.create(visitor_pass, timedelta(days=settings.retention_days), claim)
-        except Conflict:
-            if claim is None:
-                raise
-            # A concurrent retry with the same key won the claim: answer as the retry it is.
-            replay = self._replay(ctx, claim[1], claim[2])
-            if replay is None:
-                raise
-            return replay, False
-
         # Ids stay out of details (the writer refuses digit runs that look like phone numbers); the audit
         # record carries the assisted-mode resident itself.
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx,
             "pass.issue",
             "pass",
@@ -303,27 +308,41 @@ class PassService:
                 "fields": [f for f in ("visitor_phone", "visitor_plate") if getattr(request, f)],
             },
         )
-        self._events.publish_many(
-            [
-                (
-                    "PassIssued",
-                    PassIssued(
-                        tenant_id=t,
-                        occurred_at=now,
-                        pass_id=pass_id,
-                        site_id=host.site_id,
-                        unit_id=visitor_pass.unit_id,
-                        host_user_id=host.user_id,
-                        visitor_name=visitor_pass.visitor_name,
-                        visitor_phone_enc=visitor_pass.visitor_phone_enc,
-                        share_url=self.share_url(visitor_pass),
-                        valid_from=to_iso(visitor_pass.valid_from),
-                        valid_until=to_iso(visitor_pass.valid_until),
-                        entries_allowed=visitor_pass.entries_allowed,
-                    ),
-                )
-            ]
+        issued = PassIssued(
+            tenant_id=t,
+            occurred_at=now,
+            pass_id=pass_id,
+            site_id=host.site_id,
+            unit_id=visitor_pass.unit_id,
+            host_user_id=host.user_id,
+            visitor_name=visitor_pass.visitor_name,
+            visitor_phone_enc=visitor_pass.visitor_phone_enc,
+            share_url=self.share_url(visitor_pass),
+            valid_from=to_iso(visitor_pass.valid_from),
+            valid_until=to_iso(visitor_pass.valid_until),
+            entries_allowed=visitor_pass.entries_allowed,
         )
+        # The audit record and PassIssued commit with the pass; PassIssued goes out right after, or on
+        # the client's retry (the replay flushes it), or from the scheduled sweep.
+        pending = self._outbox.pending(
+            table_keys.visitor_pass(t, pass_id)["pk"], events=[("PassIssued", issued)]
+        )
+        try:
+            self._repo.create(
+                visitor_pass,
+                timedelta(days=settings.retention_days),
+                claim,
+                also=[audit, self._outbox.put_action(pending)],
+            )
+        except Conflict:
+            if claim is None:
+                raise
+            # A concurrent retry with the same key won the claim: answer as the retry it is.
+            replay = self._replay(ctx, claim[1], claim[2])
+            if replay is None:
+                raise
+            return replay, False
+        self._outbox.flush(pending)
         return visitor_pass, True
 
     def _replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> VisitorPass | None:
@@ -332,7 +351,11 @@ class PassService:
             return None
         if claim.request_digest != request_digest:
             raise Conflict("this Idempotency-Key was used for a different request")
-        return self._repo.get(ctx.tenant_id, claim.pass_id, consistent=True)
+        visitor_pass = self._repo.get(ctx.tenant_id, claim.pass_id, consistent=True)
+        if visitor_pass is not None:
+            # What the first attempt could not send after its commit goes out before the replay answers.
+            self._outbox.flush_entity(table_keys.visitor_pass(ctx.tenant_id, claim.pass_id)["pk"])
+        return visitor_pass
 
     def _host(self, ctx: TenantContext, request: PassCreate) -> Host:
         t = ctx.tenant_id

@@ -158,7 +158,11 @@ class LocalCloud:
         self._connect_pay_sandbox(api_url)
 
         rules = [(f.logical_id, parse_rule(e.sql)) for f in functions for e in f.events_of(IoTRuleEvent)]
-        self.iot = LocalIot(rules, self._invoke_async, host=self.host, port=mqtt_port)
+        names: list[str | None] = [None] * len(rules)
+        for function_id, sql, name in named_topic_rules(self.template, self.stack):
+            rules.append((function_id, parse_rule(sql)))
+            names.append(name)
+        self.iot = LocalIot(rules, self._invoke_async, host=self.host, port=mqtt_port, rule_names=names)
         self.iot.start()
 
         self._start_pollers(functions)
@@ -339,3 +343,18 @@ def wait_for(predicate: Any, timeout_s: float = 10.0, interval_s: float = 0.05) 
             return True
         time.sleep(interval_s)
     return bool(predicate())
+
+
+def named_topic_rules(template: Template, stack: Stack) -> list[tuple[str, str, str]]:
+    """``(function logical id, SQL, rule name)`` of every ``AWS::IoT::TopicRule`` with a Lambda action on a
+    function of the template (the names are what Basic Ingest publishes address)."""
+    out = []
+    for lid, resource in template.resources_of_type("AWS::IoT::TopicRule").items():
+        payload = (resource.get("Properties") or {}).get("TopicRulePayload") or {}
+        if str(payload.get("RuleDisabled", False)).lower() == "true":
+            continue
+        for action in payload.get("Actions") or []:
+            arn = (action.get("Lambda") or {}).get("FunctionArn")
+            if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+                out.append((str(arn["Fn::GetAtt"][0]), " ".join(str(payload["Sql"]).split()), stack.ref(lid)))
+    return out

@@ -1,6 +1,11 @@
 """AWS IoT Core stand-in: an embedded amqtt broker plus a bridge that runs topic rules on every publish.
 
 The broker runs on its own asyncio loop in a background thread, so synchronous code can start and stop it.
+
+Basic Ingest: a publish to ``$aws/rules/<rule name>/<topic>`` goes to that one rule only, evaluated on
+``<topic>`` (the prefix is invisible to ``topic(n)``), reaches no subscriber and is not a billable message
+(AWS charges no messaging for it, only the rule and its action). MQTT reserves ``$`` topics, so amqtt would
+drop the connection of a client publishing one; the broker here takes those publishes aside first.
 """
 
 from __future__ import annotations
@@ -40,10 +45,29 @@ class IotStats:
     messages: int
     billable_messages: int  # in AWS's 5 KB units
     messages_by_kind: dict[str, int]  # by last topic level: "telemetry", "events", ...
+    basic_ingest: int  # publishes to $aws/rules/<name>/...: rules and actions only, no messaging charge
     rules_triggered: int  # a rule's topic filter matched (AWS bills these whether or not WHERE holds)
     actions_executed: int  # WHERE held and the Lambda action was handed to `deliver`
     actions_by_function: dict[str, int]
     actions_failed: int  # `deliver` raised
+
+
+BASIC_INGEST_PREFIX = "$aws/rules/"
+
+
+class _IngestingBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
+    """amqtt's broker, except that Basic Ingest publishes go to the bridge instead of closing the client."""
+
+    basic_ingest: Callable[[str, bytes, str | None], None] | None = None
+
+    async def _handle_message_delivery(self, client_session: Any, handler: Any, wait_deliver: Any) -> bool:
+        message = wait_deliver.result()
+        topic = getattr(message, "topic", None) or ""
+        if topic.startswith(BASIC_INGEST_PREFIX) and self.basic_ingest is not None:
+            self.basic_ingest(topic, bytes(message.data), client_session.client_id)
+            return True
+        result: bool = await super()._handle_message_delivery(client_session, handler, wait_deliver)
+        return result
 
 
 class RuleBridgePlugin(BasePlugin[BrokerContext]):  # type: ignore[misc]  # amqtt ships no type hints
@@ -67,7 +91,8 @@ class RuleBridgePlugin(BasePlugin[BrokerContext]):  # type: ignore[misc]  # amqt
 class LocalIot:
     """The local IoT Core: an MQTT 3.1.1 broker on loopback whose publishes trigger topic rules.
 
-    ``rules`` pairs each function's logical id with its parsed rule. For every publish, each rule whose topic
+    ``rules`` pairs each function's logical id with its parsed rule; ``rule_names`` (same order) are the
+    rules' names for Basic Ingest. For every publish, each rule whose topic
     filter matches and whose WHERE holds produces one ``deliver(function_id, event)`` call, made on a worker
     thread of that function (one per function, so calls to one function are serialised and ordered, and a
     slow function blocks neither the broker nor the others). Like the AWS Lambda action it is asynchronous:
@@ -80,8 +105,13 @@ class LocalIot:
         deliver: Deliver,
         host: str = "127.0.0.1",
         port: int = 0,
+        rule_names: list[str | None] | None = None,
     ) -> None:
         self._rules = list(rules)
+        names = list(rule_names) if rule_names is not None else [None] * len(self._rules)
+        if len(names) != len(self._rules):
+            raise ValueError("rule_names must name every rule (None for an unnamed one)")
+        self._by_name = {name: i for i, name in enumerate(names) if name}
         self._deliver = deliver
         self._host = host
         self._port = port
@@ -100,6 +130,7 @@ class LocalIot:
         self._triggered = 0
         self._actions: Counter[str] = Counter()
         self._failed = 0
+        self._basic = 0
 
     @property
     def port(self) -> int:
@@ -117,6 +148,7 @@ class LocalIot:
                 messages=self._messages,
                 billable_messages=self._billable,
                 messages_by_kind=dict(self._by_kind),
+                basic_ingest=self._basic,
                 rules_triggered=self._triggered,
                 actions_executed=sum(self._actions.values()),
                 actions_by_function=dict(self._actions),
@@ -172,11 +204,12 @@ class LocalIot:
                 f"{__name__}.{RuleBridgePlugin.__qualname__}": {},
             },
         }
-        broker = Broker(config)
+        broker = _IngestingBroker(config)
         bridge = broker.plugins_manager.get_plugin(RuleBridgePlugin.__name__)
         if not isinstance(bridge, RuleBridgePlugin):
             raise RuntimeError("amqtt did not load the rule bridge plugin")
         bridge.sink = self._on_publish
+        broker.basic_ingest = self._on_basic_ingest
         await broker.start()
         self._broker = broker
         # amqtt exposes no public accessor for the listening socket; we need it to learn the port when 0.
@@ -200,12 +233,23 @@ class LocalIot:
             loop.close()
         self._loop = self._thread = None
 
-    def _on_publish(self, topic: str, payload: bytes, client_id: str | None) -> None:
+    def _on_basic_ingest(self, topic: str, payload: bytes, client_id: str | None) -> None:
+        name, _, rest = topic[len(BASIC_INGEST_PREFIX) :].partition("/")
+        index = self._by_name.get(name)
+        if index is None or not rest:
+            # AWS IoT refuses a Basic Ingest publish to a rule that does not exist; nothing runs.
+            log.warning("Basic Ingest publish to unknown rule %r dropped", name)
+            return
+        self._on_publish(rest, payload, client_id, only=index)
+
+    def _on_publish(self, topic: str, payload: bytes, client_id: str | None, only: int | None = None) -> None:
         # Runs on the broker loop: evaluating a rule is cheap; invoking the function happens on its worker.
         now_ms = time.time_ns() // 1_000_000
         fired: list[tuple[str, dict[str, Any]]] = []
         triggered = 0
-        for function_id, rule in self._rules:
+        for index, (function_id, rule) in enumerate(self._rules):
+            if only is not None and index != only:
+                continue
             if not rule.matches(topic):
                 continue
             triggered += 1
@@ -218,7 +262,10 @@ class LocalIot:
                 fired.append((function_id, event))
         with self._lock:
             self._messages += 1
-            self._billable += max(1, math.ceil(len(payload) / _BILLING_UNIT))
+            if only is None:
+                self._billable += max(1, math.ceil(len(payload) / _BILLING_UNIT))
+            else:
+                self._basic += 1
             self._by_kind[topic.rsplit("/", 1)[-1]] += 1
             self._triggered += triggered
             self._actions.update(function_id for function_id, _ in fired)

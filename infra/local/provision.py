@@ -67,6 +67,7 @@ _QUIET_SKIPS: Final = {
     "AWS::IAM::Role": "IAM is not enforced locally",
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
+    "AWS::XRay::SamplingRule": "nothing is traced locally; bench/cost.py reads the rule to price X-Ray",
 }
 
 # Types that are only recorded (moto runs no Lambda and no API Gateway here), with their name property.

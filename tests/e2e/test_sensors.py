@@ -44,7 +44,7 @@ def test_elevator_fault_over_mqtt_becomes_one_alarm_and_one_work_order(
 
     started = datetime.now(UTC)
 
-    def episode(seed: int, offset_s: float) -> None:
+    def episode(seed: int, offset_s: float, **how: Any) -> None:
         # 40 readings one second apart in their timestamps (sent 0.1 s apart), the middle 13 above 4.5 mm/s.
         with connected(LocalBroker(info.mqtt_url), device_id) as connection:
             publish_readings(
@@ -58,6 +58,7 @@ def test_elevator_fault_over_mqtt_becomes_one_alarm_and_one_work_order(
                 fault=True,
                 rng=random.Random(seed),
                 clock=stepped_clock(started + timedelta(seconds=offset_s), 1.0),
+                **how,
             )
 
     episode(1, 0)
@@ -69,7 +70,12 @@ def test_elevator_fault_over_mqtt_becomes_one_alarm_and_one_work_order(
     assert ticket["category"] == "elevator"
 
     # The second episode continues the first (newer readings): the fault returns before the alarm cleared.
-    episode(2, 40)
+    # This time the device reports as in production: batches of readings, through Basic Ingest.
+    assert cloud.iot is not None
+    assert cloud.stack is not None
+    basic_before = cloud.iot.stats.basic_ingest
+    episode(2, 40, batch=10, ingest_rule=cloud.stack.ref("SensorsTelemetryRule"))
+    assert cloud.iot.stats.basic_ingest > basic_before
     assert wait_for(lambda: _alarms(api, technician, device_id)[0]["count"] > 1, timeout_s=30)
     alarms = _alarms(api, technician, device_id)
     assert len(alarms) == 1

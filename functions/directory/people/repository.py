@@ -107,6 +107,11 @@ class Tx:
     ) -> None:
         self._add(label, "ConditionCheck", {"Key": serialize(key)}, condition, values, names)
 
+    def include(self, label: str, action: dict[str, Any]) -> None:
+        """An action built elsewhere (the audit record of ``AuditWriter.put_action``), in this transaction."""
+        self._actions.append(action)
+        self._labels.append(label)
+
     def run(self) -> None:
         """Write every action or none; a failed condition raises TransactionRefused with the failed labels."""
         if not self._actions:
@@ -295,9 +300,10 @@ class PeopleRepository:
         links: list[tuple[ResidentLink, UnitSlot]],
         claim: tuple[str, str, str] | None = None,
         ttl: int = 0,
+        audit: dict[str, Any] | None = None,
     ) -> None:
-        """A new resident, their phone claim and unit links, atomically; with ``claim`` (user id, key digest,
-        request digest) the Idempotency-Key claim too, so a taken key fails the whole write."""
+        """A new resident, their phone claim, unit links and audit record, atomically; with ``claim``
+        (user id, key digest, request digest) the Idempotency-Key claim too, so a taken key fails it all."""
         tx = self.tx()
         if claim is not None:
             user_id, key_digest, request_digest = claim
@@ -312,6 +318,8 @@ class PeopleRepository:
         self.add_new_resident(tx, tenant_id, resident)
         for link, slot in links:
             self.add_link(tx, tenant_id, link, slot)
+        if audit is not None:
+            tx.include("audit", audit)
         self.run(tx, tenant_id, resident.phone)
 
     def link(self, tenant_id: str, link: ResidentLink, slot: UnitSlot) -> None:

@@ -121,6 +121,10 @@ class PeopleService:
             updated_at=now,
             units=links,
         )
+        fields = [f for f in ("email", "id_number", "name", "phone") if getattr(request, f) is not None]
+        audit = self._audit.put_action(
+            ctx, "create", "resident", resident_id, {"fields": fields, "unit_ids": [s.unit_id for s in slots]}
+        )
         try:
             self._repo.create(
                 ctx.tenant_id,
@@ -128,6 +132,7 @@ class PeopleService:
                 list(zip(links, slots, strict=True)),
                 claim,
                 epoch(at + self._idempotency),
+                audit,
             )
         except Conflict:
             if claim is None:
@@ -137,10 +142,6 @@ class PeopleService:
             if replay is None:
                 raise
             return replay, False
-        fields = [f for f in ("email", "id_number", "name", "phone") if getattr(request, f) is not None]
-        self._audit.record(
-            ctx, "create", "resident", resident_id, {"fields": fields, "unit_ids": [s.unit_id for s in slots]}
-        )
         return _masked(resident), True
 
     def _replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> Resident | None:

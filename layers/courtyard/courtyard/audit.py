@@ -66,11 +66,50 @@ class AuditWriter:
         *,
         tenant_id: str | None = None,
     ) -> AuditRecord:
-        """Write one audit record.
+        """Write one audit record on its own (reads, and writes that are not a transaction).
 
         The tenant is ``ctx.tenant_id``; without a context (an event consumer, a schedule) pass ``tenant_id``,
         or leave both out for a platform-level action. ``actor`` defaults to the caller's user id.
         """
+        record, item = self._build(ctx, action, resource, resource_id, details, actor, tenant_id)
+        self.client.put_item(TableName=self.table_name, Item=item)
+        return record
+
+    def put_action(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The audit record as a TransactWriteItems ``Put``, to commit in the same transaction as the write.
+
+        Same record and checks as ``record``; the write and its audit record then commit together, so a
+        retried request never finds its write stored but unaudited (and a replay never audits it twice).
+        """
+        _, item = self._build(ctx, action, resource, resource_id, details, actor, tenant_id)
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _build(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None,
+        details: dict[str, Any] | None,
+        actor: str | None,
+        tenant_id: str | None,
+    ) -> tuple[AuditRecord, dict[str, Any]]:
         if not action or not resource:
             raise ValueError("action and resource are required")
         if ctx is not None and tenant_id is not None and tenant_id != ctx.tenant_id:
@@ -107,8 +146,7 @@ class AuditWriter:
         if details:
             # JSON text rather than a map: any JSON-able shape is accepted and no float conversion can fail.
             item["details"] = {"S": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)}
-        self.client.put_item(TableName=self.table_name, Item=item)
-        return record
+        return record, item
 
 
 def _refuse_personal_values(value: Any) -> None:

@@ -18,6 +18,7 @@ from botocore.exceptions import (
 
 from courtyard.dynamo import cancellation_reasons, error_code
 from courtyard.events import PublishFailed
+from courtyard.outbox import MessagesNotSent
 
 RETRY_AFTER_SECONDS = 1
 
@@ -68,9 +69,12 @@ def is_transient(error: BaseException) -> bool:
     """True if ``error`` itself is a transient AWS failure (throttling, timeout, 5xx)."""
     if isinstance(error, _TRANSPORT_ERRORS):
         return True
-    if isinstance(error, PublishFailed):
+    if isinstance(error, MessagesNotSent) and error.sender_fault:
+        return False  # SQS refused the message itself (too large, malformed): a bug, not a blip
+    if isinstance(error, PublishFailed | MessagesNotSent):
         # PutEvents answered, but some entries were still refused after the publisher's retries
-        # (EventBridge's per-entry ThrottlingException / InternalFailure): the bus is the problem.
+        # (EventBridge's per-entry ThrottlingException / InternalFailure), or SQS refused batch entries:
+        # the bus or queue is the problem.
         return True
     if isinstance(error, ClientError):
         code = error_code(error)

@@ -215,3 +215,40 @@ def test_a_fan_out_run_twice_delivers_each_message_once(
         "statistics"
     ]
     assert stats["sent"]["inbox"] == 2
+
+
+def test_a_notice_whose_fanout_command_failed_after_the_commit_is_delivered_once_after_the_job_runs(
+    call: Call,
+    pump: Pump,
+    world: Community,
+    clock: FixedClock,
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import ClientError
+    from notifications import jobs_handler
+
+    from courtyard.outbox import Outbox
+    from tests.factories import lambda_context
+
+    flush = Outbox.flush
+
+    def queue_down(self: Outbox, pending: Any) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "x"}}, "SendMessageBatch")
+
+    monkeypatch.setattr(Outbox, "flush", queue_down)
+    reply = call("POST", "/notices", as_=world.people["manager"], body=notice(world, title="电梯检修"))
+    monkeypatch.setattr(Outbox, "flush", flush)
+    assert reply.status == 503  # stored and audited, the command still pending; nobody retries
+    pump()
+    assert inbox_titles(call, world.people["li"]) == []
+
+    clock.advance(minutes=3)
+    jobs_handler.lambda_handler({}, lambda_context())
+    pump()
+    jobs_handler.lambda_handler({}, lambda_context())
+    pump()
+
+    assert inbox_titles(call, world.people["li"]) == ["电梯检修"]
+    items = boto3.client("dynamodb").scan(TableName=stack.ref("NotificationsTable"))["Items"]
+    assert [i for i in items if i["sk"]["S"].startswith("OUTBOX")] == []  # the sweep sent and removed it

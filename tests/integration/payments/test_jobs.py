@@ -245,3 +245,40 @@ def test_a_tenants_own_ladder_and_quiet_hours_drive_the_reminders(
     assert (quiet["deferred_tenants"], quiet["sent"]) == (1, {})
     assert sent["sent"] == {"overdue_7": 3}
     assert {(d["step"], d["formal"]) for n, d in published if n == "PaymentOverdue"} == {("overdue_7", True)}
+
+
+def test_bills_whose_bill_issued_failed_after_their_commit_are_announced_by_the_hourly_sweep_once(
+    call: Call,
+    manager: tuple[Community, Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+    published: Events,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from botocore.exceptions import ClientError
+
+    from courtyard.outbox import Outbox
+
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    flush_many = Outbox.flush_many
+
+    def bus_down(self: Outbox, pendings: Any) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "x"}}, "PutEvents")
+
+    monkeypatch.setattr(Outbox, "flush_many", bus_down)
+    reply = call("POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-03"})
+    monkeypatch.setattr(Outbox, "flush_many", flush_many)
+    assert reply.status == 503  # the bills are issued (inline run), their BillIssued still pending
+    bills = {b["unit_id"] for b in bills_of(call, wang)}
+    assert bills
+    assert [name for name, _ in published if name == "BillIssued"] == []
+
+    clock.advance(minutes=3)
+    first = run_job()
+    clock.advance(hours=1)
+    second = run_job()
+
+    assert (first["outbox_flushed"], second["outbox_flushed"]) == (len(bills), 0)
+    announced = [detail["unit_id"] for name, detail in published if name == "BillIssued"]
+    assert sorted(announced) == sorted(bills)

@@ -330,3 +330,50 @@ def test_a_ticket_changed_between_read_and_write_is_left_for_the_next_run(
 
     body = call("GET", f"/tickets/{ticket_id}", as_=guard).body
     assert (body["status"], body["assignee_staff_id"]) == ("accepted", "G1")
+
+
+def test_events_of_a_ticket_whose_request_failed_after_the_commit_go_out_with_the_next_sweep(
+    call: Call,
+    run_job: Callable[[], dict[str, int]],
+    world_repair: tuple[Community, str],
+    clock: FixedClock,
+    stack: Stack,
+    published: Events,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from courtyard.outbox import Outbox
+
+    community, _ = world_repair
+    flush = Outbox.flush
+
+    def bus_down(self: Outbox, pending: Any) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "x"}}, "PutEvents")
+
+    monkeypatch.setattr(Outbox, "flush", bus_down)
+    body = {"category": "plumbing", "description": "卫生间漏水"}
+    reply = call("POST", "/tickets", as_=community.people["li"], body=body)
+    assert reply.status == 503  # stored, but nothing sent; the client never retries
+    monkeypatch.setattr(Outbox, "flush", flush)
+    published.clear()
+
+    clock.advance(minutes=1)
+    run_job()
+    assert [name for name, _ in published] == []  # too fresh: the request's own retry may still come
+
+    clock.advance(minutes=2)
+    run_job()
+    created = [detail for name, detail in published if name == "TicketCreated"]
+    assert len(created) == 1
+    assert created[0]["tenant_id"] == community.tenant_id
+    published.clear()
+    clock.advance(minutes=5)
+    run_job()
+    assert [name for name, _ in published if name == "TicketCreated"] == []
+    outbox_items = [i for i in tickets_items_of(stack) if str(i["sk"]["S"]).startswith("OUTBOX")]
+    assert outbox_items == []
+
+
+def tickets_items_of(stack: Stack) -> list[dict[str, Any]]:
+    return list(boto3.client("dynamodb").scan(TableName=stack.ref("TicketsTable"))["Items"])

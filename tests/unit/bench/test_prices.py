@@ -156,3 +156,69 @@ def test_the_total_adds_a_share_of_the_deployment_and_keeps_cognito_apart() -> N
     assert sum(result.by_service.values()) == pytest.approx(result.total_usd)
     assert result.cognito_usd == pytest.approx(1_512 * 0.015)
     assert result.activities[0]["usd"] == pytest.approx(apigw)
+
+
+def test_api_sampling_rule_traces_its_share_of_requests_and_passthrough_functions_none() -> None:
+    usage = {"apigw": 1_000_000.0, "fn:Api": 1_000_000.0}
+    meta = {"Api": cost.FunctionMeta(memory_mb=512, traced=False)}
+
+    lines = cost.lines_of(usage, meta, modelled=False, api_trace_rate=0.05)
+
+    xray = [line for line in lines if line.service == "X-Ray"]
+    assert [line.quantity for line in xray] == [pytest.approx(50_000)]
+    assert xray[0].usd == pytest.approx(0.25)
+    assert not [line for line in cost.lines_of(usage, meta, modelled=False) if line.service == "X-Ray"]
+
+
+def test_platform_log_lines_only_when_the_system_log_level_keeps_them() -> None:
+    usage = {"fn:Api": 1_000_000.0}
+    chatty = cost.lines_of(usage, {"Api": cost.FunctionMeta(memory_mb=512)}, modelled=False)
+    quiet = cost.lines_of(
+        usage, {"Api": cost.FunctionMeta(memory_mb=512, platform_logs=False)}, modelled=False
+    )
+
+    def log_gb(lines: list[cost.Line]) -> float:
+        return sum(line.quantity for line in lines if line.service == "CloudWatch Logs")
+
+    assert log_gb(chatty) == pytest.approx(cost.PLATFORM_LOG_BYTES_PER_INVOCATION * 1_000_000 / 1e9)
+    assert log_gb(quiet) == 0
+
+
+def test_a_schedules_firings_are_a_charge_of_the_deployment() -> None:
+    meta = {"Job": cost.FunctionMeta(memory_mb=512, scheduled_per_month=43_200, platform_logs=False)}
+
+    lines = cost.lines_of({}, meta, devices=0)
+
+    firings = [line for line in lines if line.what.startswith("scheduled invocations")]
+    assert [(line.quantity, line.shared) for line in firings] == [(43_200, True)]
+
+
+def test_the_models_write_budget_is_the_ingests() -> None:
+    from sensors.ingest import IngestSettings
+    from sensors.settings import SensorsSettings
+
+    fields = SensorsSettings.model_fields
+    assert (
+        fields["heartbeat_refresh_seconds"].default == cost.HEARTBEAT_REFRESH_S == IngestSettings().refresh_s
+    )
+    assert fields["aggregate_flush_seconds"].default == cost.AGGREGATE_FLUSH_S == IngestSettings().flush_s
+
+
+def test_a_deployment_activity_is_divided_by_the_communities_it_serves() -> None:
+    sweep = cost.Activity("job sweep", per_month=1_000_000, sample=1, usage={"apigw": 1.0}, shared=True)
+
+    result = cost.summarise(
+        [sweep], {}, kms_keys=0, secrets=0, monthly_active_users=0, run_s=1.0, communities=100
+    )
+
+    apigw = [line for line in result.lines if line["service"] == "API Gateway"]
+    assert [(line["usd"], line["shared"]) for line in apigw] == [(pytest.approx(3.50), True)]
+    assert result.by_service["API Gateway"] == pytest.approx(0.035)
+
+
+def test_the_ingests_wall_clock_writes_are_one_per_upload_of_a_steady_device() -> None:
+    lines = cost.lines_of({}, {}, devices=100)
+
+    (writes,) = [line for line in lines if line.what.startswith("ingest heartbeat")]
+    uploads = cost.MINUTES_PER_MONTH / cost.UPLOAD_BATCH
+    assert writes.quantity == pytest.approx(100 * uploads)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from iot.policy import THING_NAME, thing_policy_document
-from iot.topics import commands_topic, events_topic, telemetry_topic
+from iot.topics import basic_ingest_topic, commands_topic, events_topic, rule_names, telemetry_topic
 
 ARN = "arn:aws:iot:ap-east-1:123456789012"
 
@@ -87,3 +87,42 @@ def test_a_thing_of_another_tenant_cannot_connect_with_this_policy() -> None:
 
 def test_a_client_id_other_than_the_thing_name_cannot_connect() -> None:
     assert not allowed(POLICY, DEVICE, "iot:Connect", f"{ARN}:client/DEV2")
+
+
+STAGED = thing_policy_document("ap-east-1", "123456789012", "TENANTA", "SITEA", stage="prod")
+
+
+def test_with_a_stage_a_device_also_publishes_its_own_topics_through_basic_ingest() -> None:
+    telemetry_rule, events_rule = rule_names("prod")
+    own_telemetry = telemetry_topic("TENANTA", "SITEA", "DEV1")
+    own_events = events_topic("TENANTA", "SITEA", "DEV1")
+
+    assert allowed(STAGED, DEVICE, "iot:Publish", publish(basic_ingest_topic(telemetry_rule, own_telemetry)))
+    assert allowed(STAGED, DEVICE, "iot:Publish", publish(basic_ingest_topic(events_rule, own_events)))
+    assert allowed(STAGED, DEVICE, "iot:Publish", publish(own_telemetry))
+    assert not allowed(
+        POLICY, DEVICE, "iot:Publish", publish(basic_ingest_topic(telemetry_rule, own_telemetry))
+    )
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        basic_ingest_topic("courtyard_telemetry_prod", telemetry_topic("TENANTB", "SITEA", "DEV1")),
+        basic_ingest_topic("courtyard_telemetry_prod", telemetry_topic("TENANTA", "SITEA", "DEV2")),
+        basic_ingest_topic(
+            "courtyard_telemetry_dev", telemetry_topic("TENANTA", "SITEA", "DEV1")
+        ),  # other stage
+        basic_ingest_topic(
+            "courtyard_events_prod", telemetry_topic("TENANTA", "SITEA", "DEV1")
+        ),  # wrong rule
+        basic_ingest_topic("some_other_rule", telemetry_topic("TENANTA", "SITEA", "DEV1")),
+    ],
+)
+def test_basic_ingest_is_limited_to_the_stages_rules_and_the_devices_own_topics(topic: str) -> None:
+    assert not allowed(STAGED, DEVICE, "iot:Publish", publish(topic))
+
+
+def test_a_stage_that_cannot_name_a_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="rule name"):
+        rule_names("my-stage")

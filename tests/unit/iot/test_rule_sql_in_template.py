@@ -5,18 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from infra.local.iot_sql import parse_rule
-from infra.local.template import IoTRuleEvent, load_template
-from iot.topics import EVENTS_RULE_SQL, TELEMETRY_RULE_SQL
+from infra.local.template import Resolver, load_template
+from iot.topics import EVENTS_RULE_SQL, TELEMETRY_RULE_SQL, rule_names
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_template_rule_sql_is_the_topic_schemes() -> None:
-    function = load_template(ROOT / "template.yaml").function("SensorsIngestFunction")
+def test_template_rules_are_named_as_devices_address_them_and_select_the_topic_schemes() -> None:
+    template = load_template(ROOT / "template.yaml")
+    rules = template.resources_of_type("AWS::IoT::TopicRule")
 
-    sql = sorted(" ".join(e.sql.split()) for e in function.events_of(IoTRuleEvent))
+    by_name = {}
+    for resource in rules.values():
+        props = resource["Properties"]
+        name = Resolver(template, {}, parameters={"Stage": "prod"}).resolve_str(props["RuleName"])
+        payload = props["TopicRulePayload"]
+        (action,) = payload["Actions"]
+        by_name[name] = (" ".join(payload["Sql"].split()), action["Lambda"]["FunctionArn"]["Fn::GetAtt"][0])
 
-    assert sql == sorted([TELEMETRY_RULE_SQL, EVENTS_RULE_SQL])
+    telemetry, events = rule_names("prod")
+    assert by_name == {
+        telemetry: (TELEMETRY_RULE_SQL, "SensorsIngestFunction"),
+        events: (EVENTS_RULE_SQL, "SensorsIngestFunction"),
+    }
 
 
 def test_the_rule_puts_the_topics_ids_over_the_payloads() -> None:

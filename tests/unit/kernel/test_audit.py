@@ -115,3 +115,21 @@ def test_field_names_counts_and_ids_are_fine():
     }
     writer(client).record(MANAGER, "a", "r", details=details)
     assert len(client.puts) == 1
+
+
+def test_the_transaction_put_is_the_same_record_written_only_if_new_and_nothing_is_sent():
+    client = FakeDynamo()
+    action = writer(client).put_action(MANAGER, "ticket.create", "ticket", "01T", {"count": 1})
+    writer(client).record(MANAGER, "ticket.create", "ticket", "01T", {"count": 1})
+
+    put = action["Put"]
+    assert client.puts[0]["Item"].keys() == put["Item"].keys()
+    assert put["TableName"] == "audit"
+    assert put["ConditionExpression"] == "attribute_not_exists(pk)"
+    assert put["Item"]["action"] == {"S": "ticket.create"}
+    assert len(client.puts) == 1  # put_action itself writes nothing
+
+
+def test_the_transaction_put_refuses_personal_data_too():
+    with pytest.raises(ValueError, match="personal data"):
+        writer(FakeDynamo()).put_action(MANAGER, "a", "r", details={"phone": "13812345678"})

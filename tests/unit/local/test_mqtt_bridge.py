@@ -232,3 +232,52 @@ def test_start_picks_a_free_port_quickly_and_stop_is_idempotent(recorder: Record
     first.stop()
     with pytest.raises(RuntimeError, match="starts once"):
         first.start()
+
+
+@pytest.fixture
+def named_iot(recorder: Recorder) -> Iterator[LocalIot]:
+    rules = [("TelemetryFunction", parse_rule(TELEMETRY_SQL)), ("AlarmFunction", parse_rule(ALARM_SQL))]
+    with LocalIot(rules, recorder, rule_names=["courtyard_telemetry", "courtyard_alarms"]) as local_iot:
+        yield local_iot
+
+
+def test_basic_ingest_runs_only_the_named_rule_on_the_topic_after_the_prefix_without_messaging(
+    named_iot: LocalIot, bootstrap: io.ClientBootstrap, recorder: Recorder
+) -> None:
+    connection = connect(bootstrap, named_iot.port, "d1")
+    try:
+        publish(connection, "$aws/rules/courtyard_telemetry/courtyard/t1/s1/d1/telemetry", {"battery": 97})
+        function_id, event = recorder.next()
+        # The connection stays usable (MQTT reserves "$" topics; a plain broker would drop the client).
+        publish(connection, "courtyard/t1/s1/d1/telemetry", {"battery": 96})
+        assert recorder.next()[1]["battery"] == 96
+    finally:
+        connection.disconnect().result(TIMEOUT_S)
+
+    assert function_id == "TelemetryFunction"
+    event.pop("received_at")
+    assert event == {"battery": 97, "tenant_id": "t1", "site_id": "s1", "device_id": "d1"}
+    stats = named_iot.stats
+    assert (stats.messages, stats.basic_ingest, stats.billable_messages) == (2, 1, 1)
+    assert stats.rules_triggered == 2
+
+
+def test_basic_ingest_to_an_unknown_rule_or_a_topic_its_sql_does_not_select_runs_nothing(
+    named_iot: LocalIot, bootstrap: io.ClientBootstrap, recorder: Recorder
+) -> None:
+    connection = connect(bootstrap, named_iot.port, "d1")
+    try:
+        publish(connection, "$aws/rules/no_such_rule/courtyard/t1/s1/d1/telemetry", {"battery": 97})
+        publish(connection, "$aws/rules/courtyard_alarms/courtyard/t1/s1/d1/telemetry", {"kind": "smoke"})
+        publish(connection, "courtyard/t1/s1/d1/telemetry", {"battery": 95})  # a marker: all before it ran
+        assert recorder.next()[1]["battery"] == 95
+    finally:
+        connection.disconnect().result(TIMEOUT_S)
+
+    assert recorder.calls.empty()
+    assert named_iot.stats.billable_messages == 1
+
+
+def test_rule_names_must_name_every_rule(recorder: Recorder) -> None:
+    with pytest.raises(ValueError, match="every rule"):
+        LocalIot([("F", parse_rule(TELEMETRY_SQL))], recorder, rule_names=[])

@@ -11,15 +11,16 @@ next period.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from courtyard.audit import AuditWriter
-from courtyard.clock import Clock, to_iso
+from courtyard.clock import Clock, epoch, to_iso
 from courtyard.directory import DirectoryReader
-from courtyard.errors import NotFound, Unprocessable
+from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox, outbox_key
@@ -104,6 +105,7 @@ class BillingService:
         queue: Callable[[], BillingQueue] | None = None,
         inline_units: int = 300,
         chunk_units: int = 250,
+        idempotency_hours: int = 24,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -113,11 +115,27 @@ class BillingService:
         self._queue = queue
         self._inline_units = inline_units
         self._chunk_units = max(1, chunk_units)
+        self._idempotency = timedelta(hours=idempotency_hours)
 
     # -------------------------------------------------------------- fee items
 
-    def create_fee_item(self, ctx: TenantContext, request: FeeItemCreate) -> FeeItem:
+    def create_fee_item(
+        self, ctx: TenantContext, request: FeeItemCreate, idempotency_key: str | None = None
+    ) -> tuple[FeeItem, bool]:
+        """Create a fee item; ``(item, False)`` when the caller's Idempotency-Key was seen before.
+
+        The key is the caller's within the tenant; the claim is written in the fee item's transaction, so a
+        retry after any failure either finds both (and answers the same item) or neither (and creates it).
+        """
         ctx.require(*MANAGERS)
+        claim: tuple[str, str, str] | None = None
+        if idempotency_key is not None:
+            key_digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+            request_digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+            replay = self._fee_item_replay(ctx, key_digest, request_digest)
+            if replay is not None:
+                return replay, False
+            claim = (ctx.user_id, key_digest, request_digest)
         if not self._directory.site_exists(ctx.tenant_id, request.site_id):
             raise NotFound("site")
         currency = self._currency(ctx.tenant_id)
@@ -125,6 +143,7 @@ class BillingService:
             raise Unprocessable(f"fees are in the firm's currency, {currency}")
         if request.kind is FeeKind.PARKING and request.unit_kinds and request.unit_kinds != ["parking"]:
             raise Unprocessable("a parking fee bills parking spaces only")
+        now = self._clock.now()
         item = FeeItem(
             tenant_id=ctx.tenant_id,
             fee_id=new_id(),
@@ -142,13 +161,33 @@ class BillingService:
                 request.late_fee.cap_minor,
             ),
             unit_kinds=tuple(request.unit_kinds),
-            created_at=to_iso(self._clock.now()),
+            created_at=to_iso(now),
             created_by=ctx.user_id,
         )
         audit = self._audit.put_action(
             ctx, "create", "fee_item", item.fee_id, {"site_id": item.site_id, "kind": item.kind}
         )
-        self._repo.put_fee_item(item, also=[audit])
+        try:
+            self._repo.put_fee_item(item, claim, epoch(now + self._idempotency), also=[audit])
+        except Conflict:
+            if claim is None:
+                raise
+            # A concurrent retry with the same key won the claim: answer as the retry it is.
+            replay = self._fee_item_replay(ctx, claim[1], claim[2])
+            if replay is None:
+                raise
+            return replay, False
+        return item, True
+
+    def _fee_item_replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> FeeItem | None:
+        claim = self._repo.idempotency_claim(ctx.tenant_id, "FEE", ctx.user_id, key_digest)
+        if claim is None:
+            return None
+        if claim.request_digest != request_digest:
+            raise idempotency_key_reused()
+        item = self._repo.fee_item(ctx.tenant_id, claim.subject_id, consistent=True)
+        if item is None:
+            raise NotFound("fee item")
         return item
 
     def fee_items(self, ctx: TenantContext, site_id: str | None) -> list[FeeItem]:

@@ -142,6 +142,7 @@ def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
         queue=queue,
         inline_units=cfg.billing_inline_units,
         chunk_units=cfg.billing_chunk_units,
+        idempotency_hours=cfg.idempotency_hours,
     )
 
 

@@ -61,16 +61,34 @@ def _responses(
     return found
 
 
+IDEMPOTENT_CREATE = (
+    "With an `Idempotency-Key` header (8 to 255 printable characters, the caller's own within the firm), "
+    "a retry answers 200 with the same fee item; the same key with a different body is 422 `key_reused`."
+)
+
+
+def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
+    return {
+        200: {
+            "description": "Replayed (same Idempotency-Key)",
+            "content": {"application/json": {"model": model}},
+        },
+        201: {"description": "Created", "content": {"application/json": {"model": model}}},
+    }
+
+
 # ------------------------------------------------------------------ fee items and billing runs
 
 
 @app.post(
     "/fee-items",
     summary="Create a fee item for a community (manager, finance)",
-    responses=_responses(FeeItemOut, replay=None),
+    description=IDEMPOTENT_CREATE,
+    responses=_created(FeeItemOut),
 )
 def create_fee_item(body: FeeItemCreate) -> tuple[FeeItemOut, int]:
-    return FeeItemOut.from_domain(deps.billing().create_fee_item(app.tenant(), body)), 201
+    item, created = deps.billing().create_fee_item(app.tenant(), body, app.idempotency_key())
+    return FeeItemOut.from_domain(item), 201 if created else 200
 
 
 @app.get("/fee-items", summary="The firm's fee items, or one community's (staff)")

@@ -13,7 +13,8 @@ Items:
 - payment         pk PAY#{payment_id}, sk PAY; once settled (or flagged), ``day_pk``/``day_sk`` put it in the
                   settlement-day index that reconciliation reads
 - refund          pk PAY#{payment_id}, sk REFUND#{refund_id}
-- claims          IDEM (client retries of checkout and refunds), EVENT (one provider event applied once)
+- claims          IDEM (client retries of checkout, refunds and fee items), EVENT (a provider event applied
+                  once)
 - settings        pk SETTINGS, sk PAYMENTS                       (reminder ladder, quiet hours)
 - reconciliation  pk RECON, sk {date}
 """

@@ -402,17 +402,28 @@ class PaymentsRepository:
 
     # -------------------------------------------------------------- fee items and readings
 
-    def put_fee_item(self, item: FeeItem, also: Sequence[dict[str, Any]] = ()) -> None:
-        """Store a new fee item; ``also`` (its audit record) commits in the same transaction."""
-        put = self._table.put_action(fee_item_item(item), _NEW)
-        self._table.transact([put, *also], conflict="fee item already exists")
+    def put_fee_item(
+        self,
+        item: FeeItem,
+        claim: tuple[str, str, str] | None = None,
+        ttl: int = 0,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """The fee item, ``also`` (its audit record) and, with ``claim`` (user, key digest, request digest),
+        its Idempotency-Key claim in one transaction; a taken claim is a Conflict for the caller to read."""
+        actions = [self._table.put_action(fee_item_item(item), _NEW), *also]
+        if claim is None:
+            self._table.transact(actions, conflict="fee item already exists")
+            return
+        actions.append(self._claim_action(item.tenant_id, "FEE", claim, item.fee_id, ttl))
+        self._table.transact(actions, conflict="this Idempotency-Key was already used")
 
     def fee_items(self, tenant_id: str) -> list[FeeItem]:
         items = self._table.query_all(partition=keys.fee_items(tenant_id), sk_prefix="FEE#")
         return [fee_item_from(tenant_id, i) for i in items]
 
-    def fee_item(self, tenant_id: str, fee_id: str) -> FeeItem | None:
-        item = self._table.get(keys.fee_item(tenant_id, fee_id))
+    def fee_item(self, tenant_id: str, fee_id: str, *, consistent: bool = False) -> FeeItem | None:
+        item = self._table.get(keys.fee_item(tenant_id, fee_id), consistent=consistent)
         return fee_item_from(tenant_id, item) if item else None
 
     def put_readings(self, tenant_id: str, readings: list[Reading]) -> None:

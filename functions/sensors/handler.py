@@ -43,10 +43,22 @@ SiteFilter = Annotated[str | None, Query(max_length=64)]
 @app.post(
     "/devices",
     summary="Register a device; with provision, its IoT thing, certificate and policy (shown once)",
-    responses={201: {"description": "Created", "content": {"application/json": {"model": DeviceCreatedOut}}}},
+    description="With an `Idempotency-Key` header (8 to 255 printable characters, the caller's own within "
+    "the firm), a retry after a failure resumes the same registration (201 with fresh credentials), and a "
+    "retry of a completed one answers 200 with the same device and `credentials: null`: the private key "
+    "is shown once and never kept. The same key with a different body is 422 `key_reused`; while an "
+    "attempt with the key is under way, 409.",
+    responses={
+        200: {
+            "description": "Replayed (same Idempotency-Key)",
+            "content": {"application/json": {"model": DeviceCreatedOut}},
+        },
+        201: {"description": "Created", "content": {"application/json": {"model": DeviceCreatedOut}}},
+    },
 )
 def register_device(body: DeviceCreate) -> tuple[DeviceCreatedOut, int]:
-    device, credentials = deps.service().register(app.tenant(), body)
+    registered = deps.service().register(app.tenant(), body, app.idempotency_key())
+    device, credentials = registered.device, registered.credentials
     shown = None
     if credentials is not None:
         shown = CredentialsOut(
@@ -57,7 +69,8 @@ def register_device(body: DeviceCreate) -> tuple[DeviceCreatedOut, int]:
             telemetry_topic=telemetry_topic(device.tenant_id, device.site_id, device.device_id),
             events_topic=events_topic(device.tenant_id, device.site_id, device.device_id),
         )
-    return DeviceCreatedOut(device=DeviceOut.from_domain(device), credentials=shown), 201
+    status = 201 if registered.created else 200
+    return DeviceCreatedOut(device=DeviceOut.from_domain(device), credentials=shown), status
 
 
 @app.get("/devices", summary="Devices of the firm, or of one community (and kind)")

@@ -1,13 +1,20 @@
 """The IoT Core control plane for device provisioning: thing, certificate, per-site policy, endpoint.
 
 The private key and certificate PEM are returned to the caller once and never stored; only the certificate
-id is kept on the device (to revoke it on deactivation).
+id is kept on the device (to revoke it on deactivation). Provisioning never leaves a certificate behind
+that no device record will point to: a failed step removes what the call created, and a resumed
+provisioning (the same thing name, after an earlier attempt whose clean-up failed too) first removes the
+certificates still attached to the thing. Their private keys were never shown to anyone, so removing them
+takes nothing from a client. The one leftover a resume cannot find is a certificate whose attachment to the
+thing failed and whose clean-up failed as well: it stays unattached, its key known to nobody.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +67,16 @@ class ThingRegistry:
             return name
         return f"{self._prefix}-{hashlib.sha256(f'{tenant_id}/{site_id}'.encode()).hexdigest()[:40]}"
 
-    def provision(self, tenant_id: str, site_id: str, thing_name: str) -> Credentials:
+    def provision(
+        self, tenant_id: str, site_id: str, thing_name: str, *, resume: bool = False
+    ) -> Credentials:
+        """The thing (kept if it exists with the same tenant and site), a new active certificate with the
+        site's policy, attached to the thing. On any failure what this call created is removed before the
+        error propagates. ``resume``: an earlier attempt for this thing may have failed half-way; the
+        certificates it left on the thing are removed first, so the thing ends with exactly one."""
         attributes = {TENANT_ATTRIBUTE: tenant_id, SITE_ATTRIBUTE: site_id}
+        # A read first: when it fails there is nothing to clean up.
+        endpoint = self.client.describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
         try:
             self.client.create_thing(thingName=thing_name, attributePayload={"attributes": attributes})
         except ClientError as err:
@@ -70,19 +85,31 @@ class ThingRegistry:
             existing = self.client.describe_thing(thingName=thing_name).get("attributes", {})
             if existing != attributes:
                 raise Conflict("a thing with this name belongs to another tenant or site") from err
-        certificate = self.client.create_keys_and_certificate(setAsActive=True)
-        policy_name = self.policy_name(tenant_id, site_id)
-        document = thing_policy_document(
-            self._region, self._account_id, tenant_id, site_id, partition=self._partition
-        )
         try:
-            self.client.create_policy(policyName=policy_name, policyDocument=json.dumps(document))
-        except ClientError as err:
-            if error_code(err) != "ResourceAlreadyExistsException":
-                raise
-        self.client.attach_policy(policyName=policy_name, target=certificate["certificateArn"])
-        self.client.attach_thing_principal(thingName=thing_name, principal=certificate["certificateArn"])
-        endpoint = self.client.describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
+            if resume:
+                for principal in self.client.list_thing_principals(thingName=thing_name)["principals"]:
+                    self._remove_certificate(thing_name, principal)
+            certificate = self.client.create_keys_and_certificate(setAsActive=True)
+        except Exception:
+            self.unprovision(thing_name, None)
+            raise
+        try:
+            policy_name = self.policy_name(tenant_id, site_id)
+            document = thing_policy_document(
+                self._region, self._account_id, tenant_id, site_id, partition=self._partition
+            )
+            try:
+                self.client.create_policy(policyName=policy_name, policyDocument=json.dumps(document))
+            except ClientError as err:
+                if error_code(err) != "ResourceAlreadyExistsException":
+                    raise
+            # The thing first: from then on a resumed provisioning finds the certificate even if this one
+            # fails and its clean-up fails too.
+            self.client.attach_thing_principal(thingName=thing_name, principal=certificate["certificateArn"])
+            self.client.attach_policy(policyName=policy_name, target=certificate["certificateArn"])
+        except Exception:
+            self.unprovision(thing_name, certificate["certificateArn"])
+            raise
         return Credentials(
             thing_name=thing_name,
             certificate_id=certificate["certificateId"],
@@ -92,6 +119,37 @@ class ThingRegistry:
             endpoint=endpoint,
             policy_name=policy_name,
         )
+
+    def unprovision(self, thing_name: str, certificate_arn: str | None) -> None:
+        """Best effort, never raises: deactivate, detach and delete the certificate, then delete the thing.
+
+        For a provisioning whose device was not stored. Each step is tried even when an earlier one failed
+        (a step can fail only because its subject is already gone); whatever still fails is removed by
+        the next provisioning of the same thing (``resume``), or stays inactive at worst.
+        """
+        if certificate_arn is not None:
+            self._remove_certificate(thing_name, certificate_arn, quietly=True)
+        with contextlib.suppress(Exception):
+            self.client.delete_thing(thingName=thing_name)
+
+    def _remove_certificate(self, thing_name: str, certificate_arn: str, *, quietly: bool = False) -> None:
+        certificate_id = certificate_arn.rsplit("/", 1)[-1]
+        steps: list[Callable[[], Any]] = [
+            # Inactive first: whatever fails later, the certificate can no longer connect.
+            lambda: self.client.update_certificate(certificateId=certificate_id, newStatus="INACTIVE"),
+            lambda: [
+                self.client.detach_policy(policyName=policy["policyName"], target=certificate_arn)
+                for policy in self.client.list_attached_policies(target=certificate_arn)["policies"]
+            ],
+            lambda: self.client.detach_thing_principal(thingName=thing_name, principal=certificate_arn),
+            lambda: self.client.delete_certificate(certificateId=certificate_id),
+        ]
+        for step in steps:
+            if quietly:
+                with contextlib.suppress(Exception):
+                    step()
+            else:
+                step()
 
     def revoke(self, certificate_id: str) -> None:
         """Revoke the device's certificate: IoT Core refuses its connections from now on."""

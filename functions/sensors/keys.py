@@ -9,6 +9,8 @@ Items:
 - current       pk CURRENT#{device}#{rule}, sk CURRENT: the one open alarm of a (device, rule)
 - aggregate     pk AGG#{device}, sk H#{YYYY-MM-DDTHH}: min/max/sum/count per metric for the hour, ``ttl``
 - ledger        pk LEDGER#{device}, sk {occurred_at}#{event_id}: maintenance history from ticket events
+- registration  pk IDEM#DEVICE#{user}#{key digest}, sk CLAIM: the device id a client's Idempotency-Key stands
+                for, the request digest, the lease of the attempt under way, ``ttl``
 """
 
 from __future__ import annotations
@@ -87,3 +89,7 @@ def due_shard(shard: int) -> str:
 
 def due_sort(deadline: str, tenant_id: str, device_id: str) -> str:
     return f"{deadline}#{tenant_id}#{device_id}"
+
+
+def registration(tenant_id: str, user_id: str, key_digest: str) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "IDEM", "DEVICE", user_id, key_digest), "sk": "CLAIM"}

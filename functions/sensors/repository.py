@@ -245,6 +245,15 @@ def _state_from_json(text: str) -> dict[str, RuleState]:
 # ------------------------------------------------------------------ the repository
 
 
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What a client's Idempotency-Key on POST /devices stands for: the device id every attempt uses."""
+
+    device_id: str
+    request_digest: str
+    lease_until: int  # epoch seconds; an attempt is under way until then (0: none)
+
+
 class SensorsRepository:
     def __init__(self, table: Table, aggregate_retention_days: int = 90) -> None:
         self._table = table
@@ -263,6 +272,54 @@ class SensorsRepository:
             self._table.put(device_item(device), condition="attribute_not_exists(pk)")
         else:
             self._put_versioned(device_item(device), expected_version)
+
+    # -------------------------------------------------------------- registrations (Idempotency-Key)
+
+    def registration(self, tenant_id: str, user_id: str, key_digest: str) -> Registration | None:
+        item = self._table.get(keys.registration(tenant_id, user_id, key_digest), consistent=True)
+        if item is None:
+            return None
+        return Registration(
+            str(item["device_id"]), str(item["request_digest"]), int(item.get("lease_until", 0))
+        )
+
+    def claim_registration(
+        self, tenant_id: str, user_id: str, key_digest: str, registration: Registration, ttl: int
+    ) -> None:
+        """Reserve the device id for the key, leased to this attempt; a key already claimed is a Conflict."""
+        self._table.put(
+            {
+                **keys.registration(tenant_id, user_id, key_digest),
+                "entity": "registration",
+                "device_id": registration.device_id,
+                "request_digest": registration.request_digest,
+                "lease_until": registration.lease_until,
+                "ttl": ttl,
+            },
+            condition="attribute_not_exists(pk)",
+            conflict="a registration with this Idempotency-Key is under way; retry shortly",
+        )
+
+    def lease_registration(
+        self, tenant_id: str, user_id: str, key_digest: str, *, now: int, until: int
+    ) -> None:
+        """Lease the key's registration to this attempt; one under way (lease not expired) is a Conflict."""
+        self._table.update(
+            keys.registration(tenant_id, user_id, key_digest),
+            "SET lease_until = :until",
+            {":until": until, ":now": now},
+            condition="attribute_exists(pk) AND lease_until <= :now",
+            conflict="a registration with this Idempotency-Key is under way; retry shortly",
+        )
+
+    def release_registration(self, tenant_id: str, user_id: str, key_digest: str) -> None:
+        """End this attempt's lease (it failed): the client's retry may resume at once."""
+        self._table.update(
+            keys.registration(tenant_id, user_id, key_digest),
+            "SET lease_until = :zero",
+            {":zero": 0},
+            condition="attribute_exists(pk)",
+        )
 
     def _put_action(
         self, item: Mapping[str, Any], condition: str, values: Mapping[str, Any]

@@ -7,16 +7,18 @@ alarm is 404: every key is tenant-scoped, so it is simply not found.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import contextlib
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from courtyard.audit import AuditWriter
-from courtyard.clock import Clock, to_iso
+from courtyard.clock import Clock, epoch, to_iso
 from courtyard.directory import DirectoryReader
 from courtyard.dynamo import Page
-from courtyard.errors import Conflict, NotFound, Unprocessable
+from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from sensors import rule_test
@@ -28,7 +30,7 @@ from sensors.engine import HoursCheck, Reading, compile_rule
 from sensors.iot_repository import Credentials
 from sensors.lifecycle import AlarmBook
 from sensors.models import DeviceCreate, DeviceUpdate, RuleTestRequest
-from sensors.repository import HourAggregate, LedgerEntry, SensorsRepository, StoredRule
+from sensors.repository import HourAggregate, LedgerEntry, Registration, SensorsRepository, StoredRule
 from sensors.rules import RuleSpec
 
 MANAGE = (Role.MANAGER,)
@@ -36,9 +38,29 @@ WATCH = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.GUARD)
 MAX_TELEMETRY_HOURS = 24 * 31
 
 
+# How long a client may retry a registration with the same Idempotency-Key and get the same device.
+REGISTRATION_KEY_HOURS = 24
+# An attempt's lease on its key: longer than the function's timeout (template Globals: 10 s), so a
+# concurrent request with the same key waits, and a crashed attempt's lease runs out.
+REGISTRATION_LEASE_SECONDS = 30
+
+
 class Registry(Protocol):
-    def provision(self, tenant_id: str, site_id: str, thing_name: str) -> Credentials: ...
+    def provision(
+        self, tenant_id: str, site_id: str, thing_name: str, *, resume: bool = False
+    ) -> Credentials: ...
+    def unprovision(self, thing_name: str, certificate_arn: str | None) -> None: ...
     def revoke(self, certificate_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A registered device; ``credentials`` only when provisioned by this request, ``created`` False on a
+    replay of the same Idempotency-Key."""
+
+    device: Device
+    credentials: Credentials | None
+    created: bool
 
 
 class SensorsService:
@@ -60,17 +82,56 @@ class SensorsService:
 
     # -------------------------------------------------------------- devices
 
-    def register(self, ctx: TenantContext, body: DeviceCreate) -> tuple[Device, Credentials | None]:
+    def register(
+        self, ctx: TenantContext, body: DeviceCreate, idempotency_key: str | None = None
+    ) -> Registered:
+        """Register a device; with ``provision``, its IoT thing (named after the device id), a certificate
+        and the site's policy.
+
+        Idempotency-Key (the caller's own within the tenant): the first attempt claims a device id for the
+        key before anything is provisioned, and every retry uses that id, so a retry resumes the same
+        registration instead of starting a second one. An attempt holds a lease on the claim while it works
+        (a concurrent request with the same key is 409 "under way"); a failed attempt releases it.
+
+        Never an orphan: the default rules are installed (idempotently) before provisioning, so the
+        device's own write is the registration's last step before the audit. Provisioning removes what it
+        created when one of its later IoT calls fails; when the device write fails, the certificate and the
+        thing are removed before the error (503) is answered, unless the write turns out to have landed.
+        A resumed attempt removes any certificate an earlier attempt left on the thing.
+
+        The private key is shown once, on the 201 of the attempt that completes the registration. An
+        attempt that failed before the device was stored deleted its certificate (nobody ever saw its key),
+        and the retry that completes the registration creates a fresh one and answers 201 with it. A
+        completed registration replayed with the same key answers 200 with the device and no credentials:
+        Courtyard never keeps the private key, so it cannot show it again (a device whose key was lost is
+        deactivated and registered anew).
+        """
         ctx.require(*MANAGE)
         t = ctx.tenant_id
+        key: tuple[str, str, str] | None = None
+        claimed: Registration | None = None
+        if idempotency_key is not None:
+            key_digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+            request_digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+            key = (ctx.user_id, key_digest, request_digest)
+            claimed = self._repo.registration(t, ctx.user_id, key_digest)
+            if claimed is not None:
+                if claimed.request_digest != request_digest:
+                    raise idempotency_key_reused()
+                stored = self._repo.device(t, claimed.device_id, consistent=True)
+                if stored is not None:
+                    return Registered(stored, None, created=False)
         if not self._directory.site_exists(t, body.site_id):
             raise NotFound("site")
         if body.unit_id is not None:
             unit = self._directory.unit(t, body.unit_id)
             if unit is None or unit.site_id != body.site_id:
                 raise NotFound("unit")
-        now = to_iso(self._clock.now())
-        device_id = new_id()
+        at = self._clock.now()
+        now = to_iso(at)
+        device_id = claimed.device_id if claimed is not None else new_id()
+        if key is not None:
+            self._lease(t, key, device_id, at, claimed)
         device = Device(
             tenant_id=t,
             device_id=device_id,
@@ -86,13 +147,8 @@ class SensorsService:
             model=body.model,
             install_date=body.install_date.isoformat() if body.install_date else None,
         )
-        credentials = None
-        if body.provision:
-            # Provision before storing: a failed provisioning leaves nothing half-registered behind.
-            credentials = self._registry.provision(t, body.site_id, device_id)
-            device = replace(
-                device, certificate_id=credentials.certificate_id, thing_name=credentials.thing_name
-            )
+        # The audit record commits with the device (the registration's last write), so a failed write
+        # runs the provisioning's clean-up and leaves neither a device nor its audit record.
         audit = self._audit.put_action(
             ctx,
             "device.register",
@@ -100,8 +156,61 @@ class SensorsService:
             device_id,
             {"kind": device.kind.value, "provisioned": body.provision},
         )
-        self._repo.put_device(device, also=[audit])
-        self._install_defaults(t, device)
+        try:
+            self._install_defaults(t, device)
+            device, credentials = self._provision_and_store(
+                device, body.provision, audit, resume=claimed is not None
+            )
+        except Exception:
+            if key is not None:
+                with contextlib.suppress(Exception):
+                    self._repo.release_registration(t, key[0], key[1])
+            raise
+        return Registered(device, credentials, created=True)
+
+    def _lease(
+        self,
+        tenant_id: str,
+        key: tuple[str, str, str],
+        device_id: str,
+        at: datetime,
+        claimed: Registration | None,
+    ) -> None:
+        """Claim the key for ``device_id`` (first attempt) or take the lease of its registration (retry)."""
+        user_id, key_digest, request_digest = key
+        until = epoch(at) + REGISTRATION_LEASE_SECONDS
+        if claimed is None:
+            expires = epoch(at + timedelta(hours=REGISTRATION_KEY_HOURS))
+            registration = Registration(device_id, request_digest, until)
+            self._repo.claim_registration(tenant_id, user_id, key_digest, registration, expires)
+        else:
+            self._repo.lease_registration(tenant_id, user_id, key_digest, now=epoch(at), until=until)
+
+    def _provision_and_store(
+        self, device: Device, provision: bool, audit: dict[str, Any], *, resume: bool
+    ) -> tuple[Device, Credentials | None]:
+        credentials = None
+        if provision:
+            credentials = self._registry.provision(
+                device.tenant_id, device.site_id, device.device_id, resume=resume
+            )
+            device = replace(
+                device, certificate_id=credentials.certificate_id, thing_name=credentials.thing_name
+            )
+        try:
+            self._repo.put_device(device, also=[audit])
+        except Exception as error:
+            try:
+                stored = self._repo.device(device.tenant_id, device.device_id, consistent=True)
+            except Exception:
+                # Whether the write landed is unknown: keep the certificate. The retry replays the device,
+                # or finds it missing and removes the certificate as it resumes.
+                raise error from None
+            if stored is None or stored.certificate_id != device.certificate_id:
+                if credentials is not None:
+                    self._registry.unprovision(credentials.thing_name, credentials.certificate_arn)
+                raise
+            # The write landed though its answer was lost (a timeout; botocore's retry met the item).
         return device, credentials
 
     def _install_defaults(self, tenant_id: str, device: Device) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
@@ -437,18 +438,7 @@ def _is_audit(send: Send) -> bool:
     return "AuditTable" in send.target.split("+")
 
 
-DUPLICATED_ON_RETRY = {
-    "fee-items": "GAP: POST /fee-items has no Idempotency-Key; the fee item is stored before the audit "
-    "write, so a failed audit answers 503 and the client's retry stores a second, identical fee item",
-    "devices": "GAP: POST /devices has no Idempotency-Key; the device (and its IoT thing/certificate) is "
-    "stored before the audit write, so a failed audit answers 503 and the retry registers a second device",
-    "residents": "GAP (mild): POST /residents ignores Idempotency-Key; after a fault past the commit the "
-    "retry is answered 409 'phone already registered' (no duplicate, thanks to the phone claim) instead "
-    "of the created resident",
-}
-
-
-@pytest.mark.parametrize("route_run", _routes(DUPLICATED_ON_RETRY), indirect=True)
+@pytest.mark.parametrize("route_run", _routes(), indirect=True)
 def test_a_retry_after_a_fault_past_the_commit_leaves_exactly_one_entity(
     route_run: RouteRun, faults: FaultInjector
 ) -> None:
@@ -740,22 +730,51 @@ def test_payments_billing_consumer_publishes_bill_issued_once_per_bill_even_when
     _failures_then_exactly_once(outcomes)
 
 
-IOT_ORPHANS = (
-    "GAP: POST /devices creates the IoT thing, certificate and policy before it stores the device; a fault "
-    "on any later call (AttachPolicy, AttachThingPrincipal, DescribeEndpoint, the device PutItem) answers "
-    "503 and leaves an active certificate and a thing that no device record points to (no clean-up, no "
-    "key to resume with)"
-)
+class IotInventory:
+    """The IoT things of the run's tenant and the certificates created since the inventory was opened (the
+    moto account outlives a test)."""
+
+    def __init__(self, run: RouteRun) -> None:
+        self.run = run
+        self.iot = boto3.client("iot")
+        self.baseline = set(self.certificates())
+
+    def certificates(self) -> list[str]:
+        pages = self.iot.get_paginator("list_certificates").paginate()
+        return [
+            c["certificateId"] for page in pages for c in page["certificates"] if c["status"] != "REVOKED"
+        ]
+
+    def things(self) -> dict[str, list[str]]:
+        """Each thing of the tenant and the principals attached to it."""
+        tenant_id = self.run.community.tenant_id
+        things = self.iot.list_things(attributeName="tenant_id", attributeValue=tenant_id)["things"]
+        return {
+            t["thingName"]: self.iot.list_thing_principals(thingName=t["thingName"])["principals"]
+            for t in things
+        }
+
+    def device_ids(self) -> list[str]:
+        return sorted(str(i["device_id"]["S"]) for i in self.run.snapshot() if self.run.route.is_entity(i))
+
+    def assert_one_certificate_per_device(self) -> None:
+        things = self.things()
+        assert sorted(things) == self.device_ids()
+        assert all(len(attached) == 1 for attached in things.values()), things
+        new = set(self.certificates()) - self.baseline
+        assert new == {arn.rsplit("/", 1)[-1] for attached in things.values() for arn in attached}, new
 
 
-@pytest.mark.xfail(strict=True, reason=IOT_ORPHANS)
+def _devices_run(api: Callable[[str, str], Any], community: Community, stack: Stack) -> RouteRun:
+    route = next(r for r in WRITE_ROUTES if r.label == "devices")
+    return RouteRun(route, api(route.function_id, route.feature), community, stack)
+
+
 def test_a_fault_while_registering_a_device_leaves_no_iot_thing_without_a_device(
     api: Callable[[str, str], Any], community: Community, stack: Stack, faults: FaultInjector
 ) -> None:
-    import boto3
-
-    route = next(r for r in WRITE_ROUTES if r.label == "devices")
-    run = RouteRun(route, api(route.function_id, route.feature), community, stack)
+    run = _devices_run(api, community, stack)
+    iot = IotInventory(run)
     run.send("devices-warm-up")
     with faults.recording_sends() as sends:
         assert run.send("devices-learn").status == 201
@@ -763,5 +782,89 @@ def test_a_fault_while_registering_a_device_leaves_no_iot_thing_without_a_device
     with faults.failing(attach, kind="throttle"):
         assert run.send("devices-faulted").status == 503
 
-    things = boto3.client("iot").list_things()["things"]
-    assert len(things) == run.entities()
+    assert len(iot.things()) == run.entities()
+    iot.assert_one_certificate_per_device()
+
+
+@pytest.mark.parametrize(
+    "operation",
+    ["CreateKeysAndCertificate", "AttachPolicy", "AttachThingPrincipal", "DescribeEndpoint", "PutItem"],
+)
+def test_a_registration_that_failed_at_any_step_is_resumed_by_its_retry_with_fresh_credentials(
+    api: Callable[[str, str], Any],
+    community: Community,
+    stack: Stack,
+    faults: FaultInjector,
+    operation: str,
+) -> None:
+    run = _devices_run(api, community, stack)
+    iot = IotInventory(run)
+    run.send("devices-warm-up")
+    with faults.recording_sends() as sends:
+        assert run.send("devices-learn").status == 201
+    # The device's own write is the last PutItem on the sensors table (the key's claim is the first).
+    position = max(
+        i for i, s in enumerate(sends) if s.operation == operation and s.target in ("", "SensorsTable")
+    )
+    with faults.failing(position, kind="throttle"):
+        faulted = run.send("devices-resumed")
+    iot.assert_one_certificate_per_device()  # nothing left of the failed attempt
+    retry = run.send("devices-resumed")
+    again = run.send("devices-resumed")
+
+    assert faulted.status == 503, faulted.body
+    assert retry.status == 201, retry.body
+    assert "PRIVATE KEY" in retry.body["credentials"]["private_key"]
+    assert again.status == 200, again.body
+    assert again.body["credentials"] is None  # shown once, never kept
+    assert again.body["device"] == retry.body["device"]
+    assert run.entities() == 3
+    iot.assert_one_certificate_per_device()
+
+
+def test_a_resumed_registration_removes_a_certificate_a_failed_clean_up_left_on_the_thing(
+    api: Callable[[str, str], Any],
+    community: Community,
+    stack: Stack,
+    faults: FaultInjector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sensors.iot_repository import ThingRegistry
+
+    run = _devices_run(api, community, stack)
+    iot = IotInventory(run)
+    run.send("devices-warm-up")
+    monkeypatch.setattr(ThingRegistry, "unprovision", lambda self, thing, arn: None)  # clean-up lost too
+    with faults.failing(0, kind="throttle", service="iot", operation="AttachPolicy"):
+        assert run.send("devices-double-fault").status == 503
+    things = iot.things()
+    assert len(things) == 2
+    assert sum(len(p) for p in things.values()) == 2  # the failed attempt's certificate is still there
+    monkeypatch.undo()
+
+    assert run.send("devices-double-fault").status == 201
+
+    iot.assert_one_certificate_per_device()
+
+
+def test_a_registration_under_way_makes_a_concurrent_request_with_the_same_key_wait(
+    api: Callable[[str, str], Any], community: Community, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sensors.iot_repository import ThingRegistry
+
+    run = _devices_run(api, community, stack)
+    iot = IotInventory(run)
+    provision = ThingRegistry.provision
+    concurrent: list[Reply] = []
+
+    def provision_while_a_retry_arrives(self: ThingRegistry, *args: Any, **kwargs: Any) -> Any:
+        concurrent.append(run.send("devices-concurrent"))
+        return provision(self, *args, **kwargs)
+
+    monkeypatch.setattr(ThingRegistry, "provision", provision_while_a_retry_arrives)
+    first = run.send("devices-concurrent")
+
+    assert first.status == 201, first.body
+    assert concurrent[0].status == 409, concurrent[0].body
+    assert run.entities() == 1
+    iot.assert_one_certificate_per_device()

@@ -12,10 +12,13 @@ Items (keys from ``courtyard.directory.Keys``; every item also carries ``tenant_
 - unit ``Keys.unit``: this module only sets or removes ``primary_resident_id`` (the unit's primary contact),
   which makes "one primary contact per unit" a condition DynamoDB can check.
 - user link ``Keys.user``: user_id, kind ("resident" | "staff"), person_id, username, created_at.
+- Idempotency-Key claim ``idempotency_claim_key`` (the caller's key within the tenant): resident_id,
+  request_digest (keyed, the request carries personal data), ttl. Written in the resident's transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,7 +27,7 @@ from botocore.exceptions import ClientError
 from courtyard.blind_index import BlindIndex
 from courtyard.crypto import FieldCipher
 from courtyard.directory import Keys
-from courtyard.dynamo import cancellation_reasons, is_conditional_failure
+from courtyard.dynamo import cancellation_reasons, is_conditional_failure, tenant_key
 from courtyard.errors import Conflict, NotFound
 from directory.people.models import (
     ERASED_NAME,
@@ -152,9 +155,11 @@ class PeopleRepository:
 
     # ------------------------------------------------------------ reads
 
-    def resident(self, tenant_id: str, resident_id: str) -> Resident | None:
+    def resident(self, tenant_id: str, resident_id: str, *, consistent: bool = False) -> Resident | None:
         """The resident with every unit link (one Query: the profile and the links share a partition)."""
-        items = self._table.query_all(partition=Keys.resident_partition(tenant_id, resident_id))
+        items = self._table.query_all(
+            partition=Keys.resident_partition(tenant_id, resident_id), consistent=consistent
+        )
         profile = next((i for i in items if i["sk"] == PROFILE), None)
         if profile is None:
             return None
@@ -176,6 +181,16 @@ class PeopleRepository:
 
     def phone_digest(self, tenant_id: str, phone: str) -> str:
         return self._blind.digest(tenant_id, "phone", phone)
+
+    def request_digest(self, tenant_id: str, request: str) -> str:
+        """A keyed digest of a request that carries personal data: equal requests, equal digests, and the
+        stored digest cannot be used to test a guessed phone number."""
+        return self._blind.digest(tenant_id, "request", hashlib.sha256(request.encode()).hexdigest())
+
+    def idempotency_claim(self, tenant_id: str, user_id: str, key_digest: str) -> tuple[str, str] | None:
+        """(resident id, request digest) of the caller's Idempotency-Key, if it was used."""
+        item = self._table.get(idempotency_claim_key(tenant_id, user_id, key_digest), consistent=True)
+        return (str(item["resident_id"]), str(item["request_digest"])) if item else None
 
     def unit_slot(self, tenant_id: str, unit_id: str) -> UnitSlot | None:
         item = self._table.get(Keys.unit(tenant_id, unit_id), consistent=True)
@@ -283,10 +298,23 @@ class PeopleRepository:
         tenant_id: str,
         resident: Resident,
         links: list[tuple[ResidentLink, UnitSlot]],
+        claim: tuple[str, str, str] | None = None,
+        ttl: int = 0,
         audit: dict[str, Any] | None = None,
     ) -> None:
-        """A new resident, their phone claim, unit links and audit record, atomically."""
+        """A new resident, their phone claim, unit links and audit record, atomically; with ``claim``
+        (user id, key digest, request digest) the Idempotency-Key claim too, so a taken key fails it all."""
         tx = self.tx()
+        if claim is not None:
+            user_id, key_digest, request_digest = claim
+            item = {
+                **idempotency_claim_key(tenant_id, user_id, key_digest),
+                "tenant_id": tenant_id,
+                "resident_id": resident.resident_id,
+                "request_digest": request_digest,
+                "ttl": ttl,
+            }
+            tx.put("idempotency", item, "attribute_not_exists(pk)")
         self.add_new_resident(tx, tenant_id, resident)
         for link, slot in links:
             self.add_link(tx, tenant_id, link, slot)
@@ -520,6 +548,8 @@ class PeopleRepository:
     def explain(self, tenant_id: str, refused: TransactionRefused, phone: str | None = None) -> Exception:
         """The domain error for a refused transaction; a taken phone number names the resident holding it."""
         labels = refused.labels
+        if "idempotency" in labels:
+            return Conflict("this Idempotency-Key was already used")
         if "phone" in labels:
             holder = self.resident_id_by_phone(tenant_id, phone) if phone else None
             return Conflict(
@@ -557,6 +587,10 @@ class PeopleRepository:
             erased_at=str(item["erased_at"]) if item.get("erased_at") else None,
             units=links,
         )
+
+
+def idempotency_claim_key(tenant_id: str, user_id: str, key_digest: str) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "IDEMPOTENCY", "residents", user_id, key_digest), "sk": "CLAIM"}
 
 
 def phone_claim_item(tenant_id: str, digest: str, resident_id: str, at: str) -> dict[str, Any]:

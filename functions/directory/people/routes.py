@@ -59,10 +59,20 @@ def erase_me() -> EraseOut:
 @app.post(
     "/residents",
     summary="Register a resident (manager, service desk); 409 if the phone number is already registered",
-    responses={201: {"description": "Created"}},
+    description="With an `Idempotency-Key` header (8 to 255 printable characters, the caller's own within "
+    "the firm), a retry answers 200 with the same resident (masked) instead of 409; the same key with a "
+    "different body is 422 `key_reused`.",
+    responses={
+        200: {
+            "description": "Replayed (same Idempotency-Key)",
+            "content": {"application/json": {"model": ResidentOut}},
+        },
+        201: {"description": "Created", "content": {"application/json": {"model": ResidentOut}}},
+    },
 )
 def create_resident(body: ResidentCreate) -> tuple[ResidentOut, int]:
-    return ResidentOut.from_domain(service().create(app.tenant(), body)), 201
+    resident, created = service().create(app.tenant(), body, app.idempotency_key())
+    return ResidentOut.from_domain(resident), 201 if created else 200
 
 
 @app.get(

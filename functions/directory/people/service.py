@@ -14,12 +14,14 @@ Who may do what (documented choices where the issue is silent):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
+from datetime import timedelta
 
 from courtyard.audit import AuditWriter
-from courtyard.clock import Clock, to_iso
+from courtyard.clock import Clock, epoch, to_iso
 from courtyard.directory import DirectoryReader
-from courtyard.errors import Conflict, Forbidden, Invalid, NotFound
+from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, idempotency_key_reused
 from courtyard.events import EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
@@ -60,7 +62,9 @@ class PeopleService:
         events: EventPublisher,
         clock: Clock,
         identity: IdentityRepository,
+        idempotency_hours: int = 24,
     ) -> None:
+        self._idempotency = timedelta(hours=idempotency_hours)
         self._repo = repo
         self._reader = reader
         self._audit = audit
@@ -70,10 +74,28 @@ class PeopleService:
 
     # ------------------------------------------------------------ residents
 
-    def create(self, ctx: TenantContext, request: ResidentCreate) -> Resident:
+    def create(
+        self, ctx: TenantContext, request: ResidentCreate, idempotency_key: str | None = None
+    ) -> tuple[Resident, bool]:
+        """Register a resident; ``(resident, False)`` when the caller's Idempotency-Key was seen before.
+
+        The key's claim is written in the resident's transaction: a retry after any failure finds both (and
+        answers the same resident, masked, instead of "phone already registered") or neither.
+        """
         ctx.require(*EDIT_ROLES)
+        claim: tuple[str, str, str] | None = None
+        if idempotency_key is not None:
+            key_digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+            request_digest = self._repo.request_digest(
+                ctx.tenant_id, f"{ctx.on_behalf_of}|{request.model_dump_json()}"
+            )
+            replay = self._replay(ctx, key_digest, request_digest)
+            if replay is not None:
+                return replay, False
+            claim = (ctx.user_id, key_digest, request_digest)
         slots = [self._unit(ctx, link.unit_id) for link in request.units]
-        now = to_iso(self._clock.now())
+        at = self._clock.now()
+        now = to_iso(at)
         resident_id = new_id()
         links = tuple(
             ResidentLink(
@@ -103,7 +125,35 @@ class PeopleService:
         audit = self._audit.put_action(
             ctx, "create", "resident", resident_id, {"fields": fields, "unit_ids": [s.unit_id for s in slots]}
         )
-        self._repo.create(ctx.tenant_id, resident, list(zip(links, slots, strict=True)), audit)
+        try:
+            self._repo.create(
+                ctx.tenant_id,
+                resident,
+                list(zip(links, slots, strict=True)),
+                claim,
+                epoch(at + self._idempotency),
+                audit,
+            )
+        except Conflict:
+            if claim is None:
+                raise
+            # A concurrent retry with the same key won the claim: answer as the retry it is.
+            replay = self._replay(ctx, claim[1], claim[2])
+            if replay is None:
+                raise
+            return replay, False
+        return _masked(resident), True
+
+    def _replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> Resident | None:
+        claim = self._repo.idempotency_claim(ctx.tenant_id, ctx.user_id, key_digest)
+        if claim is None:
+            return None
+        resident_id, claimed_digest = claim
+        if claimed_digest != request_digest:
+            raise idempotency_key_reused()
+        resident = self._repo.resident(ctx.tenant_id, resident_id, consistent=True)
+        if resident is None:
+            raise NotFound("resident")
         return _masked(resident)
 
     def get(self, ctx: TenantContext, resident_id: str) -> Resident:

@@ -81,3 +81,11 @@ class Unavailable(DomainError):
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def idempotency_key_reused() -> Unprocessable:
+    """The refusal of an Idempotency-Key sent again with a different request (422, ``key_reused``)."""
+    message = "this Idempotency-Key was used for a different request"
+    return Unprocessable(
+        message, [{"loc": ["header", "Idempotency-Key"], "type": "key_reused", "msg": message}]
+    )

@@ -185,7 +185,12 @@ class Table:
         )
 
     def query_all(
-        self, *, partition: str, sk_prefix: str | None = None, index: str | None = None
+        self,
+        *,
+        partition: str,
+        sk_prefix: str | None = None,
+        index: str | None = None,
+        consistent: bool = False,
     ) -> list[dict[str, Any]]:
         """Every item of a (small) partition, following pages; for bounded sets such as a unit's residents."""
         pk_name, sk_name = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
@@ -201,6 +206,8 @@ class Table:
         }
         if index:
             params["IndexName"] = index
+        elif consistent:
+            params["ConsistentRead"] = True
         items: list[dict[str, Any]] = []
         while True:
             response = self.client.query(**params)

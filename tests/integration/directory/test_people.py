@@ -218,6 +218,38 @@ def test_unknown_or_foreign_unit_is_404_and_writes_nothing(call, stack, manager,
     assert table_items(stack) == before
 
 
+def test_same_idempotency_key_returns_the_same_resident_and_a_different_body_is_422(
+    call, caller, stack, tenant, manager, other_tenant
+):
+    unit = put_unit(stack, tenant)
+    headers = {"Idempotency-Key": "resident-0001-abcdef"}
+    body = {"name": "陈业主", "phone": PHONE, "units": [{"unit_id": unit, "relation": "owner"}]}
+
+    first = call("POST", "/residents", as_=manager, body=body, headers=headers)
+    again = call("POST", "/residents", as_=manager, body=body, headers=headers)
+    other = call("POST", "/residents", as_=manager, body={**body, "name": "王业主"}, headers=headers)
+    elsewhere = call(
+        "POST",
+        "/residents",
+        as_=caller(other_tenant, Role.MANAGER),
+        body={**body, "units": []},
+        headers=headers,
+    )
+
+    assert first.status == 201, first.body
+    assert again.status == 200, again.body
+    assert again.body == first.body  # the same resident, masked as the create answered it
+    assert again.body["phone"] != PHONE
+    assert other.status == 422, other.body
+    assert other.body["error"]["details"][0]["type"] == "key_reused"
+    # Another firm's manager with the same key registers their own resident (the number is free there).
+    assert elsewhere.status == 201, elsewhere.body
+    assert elsewhere.body["resident_id"] != first.body["resident_id"]
+    claims = [i for i in table_items(stack) if "#IDEMPOTENCY#residents#" in i["pk"]["S"]]
+    assert len(claims) == 2
+    assert all(PHONE not in json.dumps(c) for c in claims)
+
+
 def test_a_phone_number_registers_one_resident_per_tenant(call, caller, stack, manager, other_tenant):
     first = new_resident(call, manager)
     before = table_items(stack)

@@ -237,3 +237,35 @@ def test_only_managers_and_finance_create_fee_items_and_run_billing(
     assert call("POST", "/fee-items", as_=zhao, body={**body, "site_id": "NOSUCHSITE"}).status == 404
     assert call("POST", "/fee-items", as_=zhao, body={**body, "currency": "USD"}).status == 422
     assert call("GET", "/fee-items", as_=desk).status == 200
+
+
+def test_same_idempotency_key_returns_the_same_fee_item_and_a_different_body_is_422(
+    call: Call,
+    manager: tuple[Community, Caller],
+    seed: Callable[..., Community],
+    staff: Callable[..., Caller],
+    stack: Stack,
+):
+    community, wang = manager
+    harbour = seed("Harbour")
+    zhou = staff(harbour, "Zhou", Role.MANAGER)
+    headers = {"Idempotency-Key": "fee-item-0001-abcdef"}
+    body = {"site_id": community.site_id, "name": "物业费", "kind": "area", "price_minor": 250}
+
+    first = call("POST", "/fee-items", as_=wang, body=body, headers=headers)
+    again = call("POST", "/fee-items", as_=wang, body=body, headers=headers)
+    other = call("POST", "/fee-items", as_=wang, body={**body, "price_minor": 300}, headers=headers)
+    elsewhere = call(
+        "POST", "/fee-items", as_=zhou, body={**body, "site_id": harbour.site_id}, headers=headers
+    )
+
+    assert first.status == 201, first.body
+    assert again.status == 200, again.body
+    assert again.body == first.body
+    assert other.status == 422, other.body
+    assert other.body["error"]["details"][0]["type"] == "key_reused"
+    # Another firm's manager using the same key gets a fee item of their own.
+    assert elsewhere.status == 201, elsewhere.body
+    assert elsewhere.body["fee_id"] != first.body["fee_id"]
+    fee_items = [i for i in table_items(stack) if i["sk"]["S"].startswith("FEE#")]
+    assert len(fee_items) == 2

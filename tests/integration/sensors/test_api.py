@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 
 from courtyard.tenancy import Role
@@ -42,6 +44,96 @@ def test_provisioning_returns_credentials_once_and_sets_up_the_thing(manager, ca
     assert shown_again.status == 200
     assert "private_key" not in str(shown_again.body)
     assert "certificate_pem" not in str(shown_again.body)
+
+
+def test_same_idempotency_key_returns_the_same_device_without_its_private_key_and_a_different_body_is_422(
+    manager, call, seed, staff
+) -> None:
+    community, wang = manager
+    harbour = seed("Harbour")
+    lin = staff(harbour, "Lin", Role.MANAGER)
+    headers = {"Idempotency-Key": "device-0001-abcdef"}
+    body = {"site_id": community.site_id, "kind": "elevator", "name": "1栋1号梯"}
+
+    first = call("POST", "/devices", as_=wang, body=body, headers=headers)
+    again = call("POST", "/devices", as_=wang, body=body, headers=headers)
+    other = call("POST", "/devices", as_=wang, body={**body, "name": "2号梯"}, headers=headers)
+    elsewhere = call("POST", "/devices", as_=lin, body={**body, "site_id": harbour.site_id}, headers=headers)
+
+    assert first.status == 201, first.body
+    assert "PRIVATE KEY" in first.body["credentials"]["private_key"]
+    assert again.status == 200, again.body
+    assert again.body == {"device": first.body["device"], "credentials": None}
+    assert other.status == 422, other.body
+    assert other.body["error"]["details"][0]["type"] == "key_reused"
+    # Another firm's manager with the same key registers a device (and a thing) of their own.
+    assert elsewhere.status == 201, elsewhere.body
+    assert elsewhere.body["device"]["device_id"] != first.body["device"]["device_id"]
+    devices = call("GET", "/devices", as_=wang).body["items"]
+    assert [d["device_id"] for d in devices] == [first.body["device"]["device_id"]]
+    principals = boto3.client("iot").list_thing_principals(thingName=first.body["device"]["device_id"])
+    assert len(principals["principals"]) == 1
+
+
+def test_a_device_write_that_landed_though_its_answer_was_lost_completes_the_registration(
+    manager, call, monkeypatch
+) -> None:
+    from botocore.exceptions import ReadTimeoutError
+    from sensors.repository import SensorsRepository
+
+    community, wang = manager
+    put_device = SensorsRepository.put_device
+
+    def landed_then_timed_out(self: SensorsRepository, device: Any, **kwargs: Any) -> None:
+        put_device(self, device, **kwargs)
+        raise ReadTimeoutError(endpoint_url="https://dynamodb")
+
+    monkeypatch.setattr(SensorsRepository, "put_device", landed_then_timed_out)
+    reply = call(
+        "POST",
+        "/devices",
+        as_=wang,
+        body={"site_id": community.site_id, "kind": "elevator", "name": "1栋1号梯"},
+        headers={"Idempotency-Key": "device-landed-0001"},
+    )
+
+    assert reply.status == 201, reply.body
+    device_id = reply.body["device"]["device_id"]
+    iot = boto3.client("iot")
+    principals = iot.list_thing_principals(thingName=device_id)["principals"]
+    assert len(principals) == 1
+    certificate = iot.describe_certificate(certificateId=principals[0].rsplit("/", 1)[-1])
+    assert certificate["certificateDescription"]["status"] == "ACTIVE"
+    assert (
+        certificate["certificateDescription"]["certificatePem"]
+        == reply.body["credentials"]["certificate_pem"]
+    )
+
+
+def test_a_registration_whose_attempt_died_is_resumed_once_its_lease_runs_out(
+    manager, call, clock, monkeypatch
+) -> None:
+    from sensors.iot_repository import ThingRegistry
+    from sensors.repository import SensorsRepository
+
+    community, wang = manager
+    body = {"site_id": community.site_id, "kind": "elevator", "name": "1栋1号梯"}
+    headers = {"Idempotency-Key": "device-crashed-0001"}
+
+    def timed_out(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the function timed out")  # a killed attempt neither cleans up nor releases
+
+    with monkeypatch.context() as crash:
+        crash.setattr(ThingRegistry, "provision", timed_out)
+        crash.setattr(SensorsRepository, "release_registration", timed_out)
+        assert call("POST", "/devices", as_=wang, body=body, headers=headers).status == 500
+    under_way = call("POST", "/devices", as_=wang, body=body, headers=headers)
+    clock.advance(31)
+    resumed = call("POST", "/devices", as_=wang, body=body, headers=headers)
+
+    assert under_way.status == 409, under_way.body
+    assert resumed.status == 201, resumed.body
+    assert "PRIVATE KEY" in resumed.body["credentials"]["private_key"]
 
 
 def test_deactivating_revokes_the_certificate_and_refuses_messages(manager, register, call) -> None:

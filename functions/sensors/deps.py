@@ -87,7 +87,9 @@ def internal_repository() -> SensorsRepository:
 @lru_cache(maxsize=1)
 def registry() -> ThingRegistry:
     c = config()
-    return ThingRegistry(f"{c.iot_policy_prefix}-{c.stage}", c.aws_region, c.iot_account_id, c.iot_partition)
+    return ThingRegistry(
+        f"{c.iot_policy_prefix}-{c.stage}", c.aws_region, c.iot_account_id, c.iot_partition, stage=c.stage
+    )
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from iot.topics import events_topic, telemetry_topic
+from iot.topics import basic_ingest_topic, events_topic, rule_names, telemetry_topic
 from sensors import deps
 from sensors.app import app, logger, metrics, tracer
 from sensors.domain import AlarmStatus, DeviceKind, Severity
@@ -61,13 +61,18 @@ def register_device(body: DeviceCreate) -> tuple[DeviceCreatedOut, int]:
     device, credentials = registered.device, registered.credentials
     shown = None
     if credentials is not None:
+        telemetry = telemetry_topic(device.tenant_id, device.site_id, device.device_id)
+        events = events_topic(device.tenant_id, device.site_id, device.device_id)
+        telemetry_rule, events_rule = rule_names(deps.config().stage)
         shown = CredentialsOut(
             thing_name=credentials.thing_name,
             certificate_pem=credentials.certificate_pem,
             private_key=credentials.private_key,
             endpoint=credentials.endpoint,
-            telemetry_topic=telemetry_topic(device.tenant_id, device.site_id, device.device_id),
-            events_topic=events_topic(device.tenant_id, device.site_id, device.device_id),
+            telemetry_topic=telemetry,
+            events_topic=events,
+            telemetry_ingest_topic=basic_ingest_topic(telemetry_rule, telemetry),
+            events_ingest_topic=basic_ingest_topic(events_rule, events),
         )
     status = 201 if registered.created else 200
     return DeviceCreatedOut(device=DeviceOut.from_domain(device), credentials=shown), status

@@ -47,12 +47,14 @@ class ThingRegistry:
         account_id: str,
         partition: str = "aws",
         client: Any | None = None,
+        stage: str | None = None,
     ) -> None:
         self._prefix = policy_prefix
         self._region = region
         self._account_id = account_id
         self._partition = partition
         self._client = client
+        self._stage = stage  # with a stage, the policy also allows Basic Ingest to the stage's rules
 
     @property
     def client(self) -> Any:
@@ -96,7 +98,12 @@ class ThingRegistry:
         try:
             policy_name = self.policy_name(tenant_id, site_id)
             document = thing_policy_document(
-                self._region, self._account_id, tenant_id, site_id, partition=self._partition
+                self._region,
+                self._account_id,
+                tenant_id,
+                site_id,
+                partition=self._partition,
+                stage=self._stage,
             )
             try:
                 self.client.create_policy(policyName=policy_name, policyDocument=json.dumps(document))

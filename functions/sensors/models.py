@@ -92,6 +92,10 @@ class CredentialsOut(BaseModel):
     endpoint: str
     telemetry_topic: str
     events_topic: str
+    # The same topics through Basic Ingest ($aws/rules/<rule>/...): what a device should publish to, as it
+    # skips the message broker and its charge (iot/topics.py).
+    telemetry_ingest_topic: str
+    events_ingest_topic: str
 
 
 class DeviceCreatedOut(BaseModel):

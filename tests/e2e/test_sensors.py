@@ -73,8 +73,10 @@ def test_elevator_fault_over_mqtt_becomes_one_alarm_and_one_work_order(
     # This time the device reports as in production: batches of readings, through Basic Ingest.
     assert cloud.iot is not None
     assert cloud.stack is not None
+    rule = cloud.stack.ref("SensorsTelemetryRule")
+    assert created.json()["credentials"]["telemetry_ingest_topic"].startswith(f"$aws/rules/{rule}/courtyard/")
     basic_before = cloud.iot.stats.basic_ingest
-    episode(2, 40, batch=10, ingest_rule=cloud.stack.ref("SensorsTelemetryRule"))
+    episode(2, 40, batch=10, ingest_rule=rule)
     assert cloud.iot.stats.basic_ingest > basic_before
     assert wait_for(lambda: _alarms(api, technician, device_id)[0]["count"] > 1, timeout_s=30)
     alarms = _alarms(api, technician, device_id)

@@ -29,10 +29,11 @@ def test_provisioning_returns_credentials_once_and_sets_up_the_thing(manager, ca
     assert credentials["certificate_pem"].startswith("-----BEGIN CERTIFICATE-----")
     assert "PRIVATE KEY" in credentials["private_key"]
     assert credentials["endpoint"].endswith(".amazonaws.com")
-    assert (
-        credentials["telemetry_topic"]
-        == f"courtyard/{community.tenant_id}/{community.site_id}/{device['device_id']}/telemetry"
-    )
+    own = f"courtyard/{community.tenant_id}/{community.site_id}/{device['device_id']}"
+    assert credentials["telemetry_topic"] == f"{own}/telemetry"
+    # What a device should publish to: the same topics through Basic Ingest to the stage's rules.
+    assert credentials["telemetry_ingest_topic"] == f"$aws/rules/courtyard_telemetry_dev/{own}/telemetry"
+    assert credentials["events_ingest_topic"] == f"$aws/rules/courtyard_events_dev/{own}/events"
     iot = boto3.client("iot")
     thing = iot.describe_thing(thingName=device["device_id"])
     assert thing["attributes"] == {"tenant_id": community.tenant_id, "site_id": community.site_id}
@@ -40,6 +41,8 @@ def test_provisioning_returns_credentials_once_and_sets_up_the_thing(manager, ca
     assert len(principals) == 1
     policies = iot.list_attached_policies(target=principals[0])["policies"]
     assert [p["policyName"] for p in policies] == [f"courtyard-dev-{community.tenant_id}-{community.site_id}"]
+    document = iot.get_policy(policyName=policies[0]["policyName"])["policyDocument"]
+    assert "$aws/rules/courtyard_telemetry_dev/" in document  # the policy lets it publish there
     shown_again = call("GET", f"/devices/{device['device_id']}", as_=wang)
     assert shown_again.status == 200
     assert "private_key" not in str(shown_again.body)

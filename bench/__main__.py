@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench import cold_import, imports, requests, summary
+from bench.moto_transactions import lean_transaction_backups
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
@@ -33,6 +34,11 @@ def _in_own_process(name: str) -> object:
 
 
 def main() -> int:
+    with lean_transaction_backups():
+        return _main()
+
+
+def _main() -> int:
     logging.disable(logging.CRITICAL)
     cold = cold_import.run()
     with contextlib.redirect_stdout(io.StringIO()):  # handler logs are not the benchmark's output

@@ -61,7 +61,7 @@ def rows(results: Results) -> list[Row]:
             out.append(Row(f"{route}: AWS calls (warm)", float(found["aws_calls_warm"]), "calls"))
     out.append(Row("import: validate", _get(results, "import", "validate_rows_per_s"), "rows/s"))
     out.append(Row("import: commit", _get(results, "import", "commit_rows_per_s"), "rows/s"))
-    out.append(Row("billing run, 5,000 units", _get(results, "payments", "bills_per_s"), "bills/s"))
+    out.append(Row("billing run, 1,000 units", _get(results, "payments", "bills_per_s"), "bills/s"))
     fanout = _get(results, "notifications", "enqueue_s")
     out.append(Row("notice to 10,000 recipients: enqueue", fanout, "s"))
     out.append(

@@ -20,7 +20,7 @@ from courtyard.clock import Clock, epoch, to_iso
 from courtyard.crypto import mask_phone, mask_plate
 from courtyard.directory import ResidentUnitView, ResidentView, TenantView, UnitView, UserLink
 from courtyard.dynamo import Page
-from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox
@@ -350,7 +350,7 @@ class PassService:
         if claim is None:
             return None
         if claim.request_digest != request_digest:
-            raise Conflict("this Idempotency-Key was used for a different request")
+            raise idempotency_key_reused()
         visitor_pass = self._repo.get(ctx.tenant_id, claim.pass_id, consistent=True)
         if visitor_pass is not None:
             # What the first attempt could not send after its commit goes out before the replay answers.

@@ -439,9 +439,12 @@ def _is_audit(send: Send) -> bool:
 
 
 @pytest.mark.parametrize("route_run", _routes(), indirect=True)
-def test_a_retry_after_a_fault_past_the_commit_leaves_exactly_one_entity(
+def test_a_retry_after_a_fault_on_the_audited_write_leaves_exactly_one_entity(
     route_run: RouteRun, faults: FaultInjector
 ) -> None:
+    """The audit record commits with the write, so a fault on the audit is a fault on the commit itself
+    (the sends after the commit are the next test's); whatever the client then retries with the same key,
+    one entity results."""
     before = route_run.entities()
     faulted, retry, again = _fault_after_commit(route_run, faults, _is_audit)
 

@@ -20,10 +20,10 @@ def test_targets_are_judged_and_missing_benchmarks_show_as_dashes():
     assert by_name["DynamoDB writes per 1,000 steady readings"].value == 11
     assert by_name["DynamoDB writes per 1,000 steady readings"].met is True
     assert by_name["cost per 1,000 households"].met is True
-    assert by_name["billing run, 5,000 units"].value is None
+    assert by_name["billing run, 1,000 units"].value is None
     lines = table(RESULTS)
     assert any("MISSED" in line and "rule evaluations" in line for line in lines)
-    assert any(line.split()[:3] == ["billing", "run,", "5,000"] and " - " in line for line in lines)
+    assert any(line.split()[:3] == ["billing", "run,", "1,000"] and " - " in line for line in lines)
 
 
 def test_an_empty_results_document_still_prints_a_table():

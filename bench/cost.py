@@ -23,7 +23,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,6 +128,16 @@ def month_usage(activities: list[Activity], shared: bool = False) -> Usage:
         for key, value in activity.usage.items():
             total[key] = total.get(key, 0.0) + value * activity.scale
     return dict(total)
+
+
+def split_calls(usage: Usage, function_id: str, calls: Iterable[str]) -> tuple[Usage, Usage]:
+    """``usage`` without ``function_id``'s own ``calls`` (``"dynamodb.Query"``), and those calls apart."""
+    rest, own = dict(usage), {}
+    for call in calls:
+        mine = usage.get(f"by:{function_id}:{call}", 0.0)
+        own[f"aws:{call}"] = mine
+        rest[f"aws:{call}"] = rest.get(f"aws:{call}", 0.0) - mine
+    return rest, own
 
 
 def xray_traces(invocations: float, seconds: float = SECONDS_PER_MONTH) -> float:
@@ -745,10 +755,9 @@ def _devices(run: _Run) -> None:
     # The sample runs a month's readings in minutes, so its ingest writes are the hour roll-overs of
     # accelerated time, not the wall-clock refreshes and flushes a real month makes: those are modelled
     # (lines_of), so the sample's own ingest writes are left out rather than counted twice.
-    readings_used = dict(used["readings"])
-    for operation in ("PutItem", "UpdateItem"):
-        own = readings_used.get(f"by:SensorsIngestFunction:dynamodb.{operation}", 0.0)
-        readings_used[f"aws:dynamodb.{operation}"] = readings_used.get(f"aws:dynamodb.{operation}", 0.0) - own
+    readings_used, _ = split_calls(
+        used["readings"], "SensorsIngestFunction", ("dynamodb.PutItem", "dynamodb.UpdateItem")
+    )
     activities.append(
         Activity(
             f"device readings (steady, 1/min, up to {plan.batch} a message)",
@@ -804,10 +813,10 @@ def _schedules(run: _Run) -> None:
         fid = job.function_id
         usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
         own = {f"ms:{fid}", f"log:{fid}"}
-        sweep = {k: v for k, v in usage.items() if k in own}
-        sweep["aws:dynamodb.Query"] = usage.get(f"by:{fid}:dynamodb.Query", 0.0)
-        work = {k: v for k, v in usage.items() if k not in own}
-        work["aws:dynamodb.Query"] = work.get("aws:dynamodb.Query", 0.0) - sweep["aws:dynamodb.Query"]
+        work, queries = split_calls(
+            {k: v for k, v in usage.items() if k not in own}, fid, ("dynamodb.Query",)
+        )
+        sweep = {**{k: v for k, v in usage.items() if k in own}, **queries}
         name = f"schedule {fid} {job.name}"
         devices = fid.startswith("Sensors")
         firings = firings_per_month(job)
@@ -830,7 +839,7 @@ def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
-    from infra.local.template import IoTRuleEvent, SqsEvent
+    from infra.local.template import IoTRuleEvent, Resolver, SqsEvent
 
     template = cloud.template
     fed: set[str] = set()
@@ -848,8 +857,10 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
         "Tracing", "PassThrough"
     )
 
+    resolver = Resolver(template, {})
+
     def platform_logs(properties: Mapping[str, Any]) -> bool:
-        level = _parameter(template, (properties.get("LoggingConfig") or {}).get("SystemLogLevel", "INFO"))
+        level = resolver.resolve((properties.get("LoggingConfig") or {}).get("SystemLogLevel", "INFO"))
         return str(level) in ("DEBUG", "INFO")
 
     for function in template.functions():
@@ -867,22 +878,18 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
     return out
 
 
-def _parameter(template: Any, value: Any) -> Any:
-    """A template value, with a ``Ref`` to a parameter replaced by the parameter's default."""
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        return template.parameters.get(value["Ref"], value)
-    return value
-
-
 def api_trace_rate(template: Any) -> float:
     """The share of API requests X-Ray traces: the API Gateway sampling rule's fixed rate, if one is defined
     with no reservoir (with a reservoir, at a community's rates nearly every request would be traced)."""
+    from infra.local.template import Resolver
+
+    resolver = Resolver(template, {})
     for resource in template.resources_of_type("AWS::XRay::SamplingRule").values():
         rule = resource.get("Properties", {}).get("SamplingRule", {})
         if rule.get("ServiceType") == "AWS::ApiGateway::Stage":
-            if int(_parameter(template, rule.get("ReservoirSize", 1))) != 0:
+            if int(resolver.resolve(rule.get("ReservoirSize", 1))) != 0:
                 return 1.0
-            return float(_parameter(template, rule.get("FixedRate", 0.05)))
+            return float(resolver.resolve(rule.get("FixedRate", 0.05)))
     return 0.0
 
 

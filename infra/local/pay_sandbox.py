@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import http.client
 import json
 import logging
 import threading
@@ -250,7 +251,9 @@ class PaySandbox:
                     status = response.status
             except urllib.error.HTTPError as error:
                 status = error.code
-            except (urllib.error.URLError, TimeoutError):
+            except (OSError, http.client.HTTPException):
+                # Unreachable, timed out, or the connection dropped before an answer (a busy gateway under
+                # 20 concurrent deliveries): a provider retries those as it retries a 5xx.
                 status = 0
             if 200 <= status < 300:
                 break

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from courtyard.audit import AuditWriter
@@ -25,7 +25,7 @@ from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox, outbox_key
 from courtyard.tenancy import TenantContext
-from payments import fees, keys, reminders
+from payments import due_dates, fees, keys, reminders
 from payments.access import BILL_READERS, MANAGERS
 from payments.domain import (
     Bill,
@@ -39,10 +39,11 @@ from payments.domain import (
     LedgerEntry,
     Reading,
     UnitFacts,
+    today_in,
 )
 from payments.models import BillingRunCreate, FeeItemCreate, ReadingsIn
 from payments.repository import PaymentsRepository
-from payments.settings_store import ladder_of
+from payments.settings_store import ladder_of, late_issue_grace_of
 from payments.settle import CreditChange
 from schemas.events import BillIssued
 
@@ -288,8 +289,12 @@ class BillingService:
             else []
         )
         credits = self._repo.credits(tenant_id, chunk.site_id) if items else {}
-        ladder = ladder_of(self._repo.settings(tenant_id))
+        stored = self._repo.settings(tenant_id)
+        ladder = ladder_of(stored)
         now = self._clock.now()
+        # Late-issued bills are due from their issue date, in the firm's calendar (payments.due_dates).
+        issued_on = today_in(now, self._timezone(tenant_id))
+        grace = late_issue_grace_of(stored)
         drafts: list[tuple[Bill, list[LedgerEntry], CreditChange | None]] = []
         without = 0
         for unit in chunk.units:
@@ -305,7 +310,17 @@ class BillingService:
                 without += 1
                 continue
             drafts.append(
-                self._draft(chunk, unit, ids[unit.unit_id], items, tuple(lines), credits, ladder, now)
+                self._draft(
+                    chunk,
+                    unit,
+                    ids[unit.unit_id],
+                    items,
+                    tuple(lines),
+                    credits,
+                    ladder,
+                    now,
+                    (issued_on, grace),
+                )
             )
         created: list[Bill] = []
         pendings = list(leftovers)
@@ -334,12 +349,13 @@ class BillingService:
         credits: dict[str, int],
         ladder: tuple[reminders.Step, ...],
         now: datetime,
+        issue: tuple[date, int],
     ) -> tuple[Bill, list[LedgerEntry], CreditChange | None]:
         at = to_iso(now)
         total = sum(line.amount for line in lines)
         credit = min(credits.get(unit.unit_id, 0), total)
         due_day = min(i.due_day for i in items if i.fee_id in {line.fee_id for line in lines})
-        due = fees.due_date(chunk.period, due_day)
+        due = due_dates.due_date(chunk.period, due_day, issue[0], issue[1])
         paid_by_credit = credit == total
         bill = Bill(
             tenant_id=chunk.tenant_id,
@@ -385,6 +401,10 @@ class BillingService:
             currency=bill.currency,
             due_date=bill.due_date.isoformat(),
         )
+
+    def _timezone(self, tenant_id: str) -> str:
+        tenant = self._directory.tenant(tenant_id)
+        return tenant.timezone if tenant else "Asia/Shanghai"
 
     def _currency(self, tenant_id: str) -> str:
         tenant = self._directory.tenant(tenant_id)

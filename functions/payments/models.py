@@ -107,6 +107,12 @@ class PaymentSettingsIn(_Request):
     ladder: list[StepIn] = Field(min_length=1, max_length=8)
     quiet_start: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "21:00"
     quiet_end: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "08:00"
+    late_issue_grace_days: int = Field(
+        default=15,
+        ge=0,
+        le=90,
+        description="a bill issued after its period's due day is due this many days after its issue date",
+    )
 
 
 # ------------------------------------------------------------------ responses
@@ -439,3 +445,4 @@ class PaymentSettingsOut(BaseModel):
     ladder: list[dict[str, Any]]
     quiet_start: str
     quiet_end: str
+    late_issue_grace_days: int

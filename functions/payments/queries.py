@@ -17,7 +17,7 @@ from payments.access import MANAGERS, visible_units
 from payments.domain import Bill, BillStatus, LedgerEntry, balance, today_in
 from payments.models import PaymentSettingsIn
 from payments.repository import PaymentsRepository
-from payments.settings_store import ladder_of, quiet_of
+from payments.settings_store import ladder_of, late_issue_grace_of, quiet_of
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,7 @@ class PaymentQueries:
             ],
             "quiet_start": quiet[0].strftime("%H:%M"),
             "quiet_end": quiet[1].strftime("%H:%M"),
+            "late_issue_grace_days": late_issue_grace_of(stored),
         }
 
     def put_settings(self, ctx: TenantContext, request: PaymentSettingsIn) -> dict[str, Any]:
@@ -180,6 +181,7 @@ class PaymentQueries:
                 "ladder": [s.model_dump() for s in request.ladder],
                 "quiet_start": request.quiet_start,
                 "quiet_end": request.quiet_end,
+                "late_issue_grace_days": request.late_issue_grace_days,
                 "updated_at": to_iso(self._clock.now()),
                 "updated_by": ctx.user_id,
             },

@@ -282,3 +282,52 @@ def test_bills_whose_bill_issued_failed_after_their_commit_are_announced_by_the_
     assert (first["outbox_flushed"], second["outbox_flushed"]) == (len(bills), 0)
     announced = [detail["unit_id"] for name, detail in published if name == "BillIssued"]
     assert sorted(announced) == sorted(bills)
+
+
+def test_a_bill_for_a_past_period_is_due_from_its_issue_date_and_is_not_chased_at_once(
+    call: Call,
+    manager: tuple[Community, Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+    published: Events,
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)  # due day 15
+    clock.set(datetime(2026, 4, 20, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai, long after 2026-03-15
+
+    run(call, wang, community.site_id, "2026-03")
+    clock.advance(minutes=5)
+    at_once = run_job()
+    clock.set(datetime(2026, 5, 2, 2, 0, tzinfo=UTC))  # three days before the new due date
+    soon = run_job()
+
+    [bill] = bills_of(call, wang, unit_id=community.units["a101"])
+    assert bill["due_date"] == "2026-05-05"  # issued 2026-04-20 + 15 days' grace (the default)
+    assert bill["late_fee"] == 0
+    assert at_once["sent"] == {}
+    assert soon["sent"] == {"due_soon": 3}
+    assert not [d for name, d in published if name == "PaymentOverdue" and d["formal"]]
+
+
+def test_the_firms_grace_for_late_issued_bills_is_a_payment_setting(
+    call: Call, manager: tuple[Community, Caller], clock: FixedClock
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    default = call("GET", "/payment-settings", as_=wang).body["late_issue_grace_days"]
+    saved = call(
+        "PUT",
+        "/payment-settings",
+        as_=wang,
+        body={"ladder": [{"name": "overdue_3", "offset_days": 3}], "late_issue_grace_days": 30},
+    )
+    refused = call("PUT", "/payment-settings", as_=wang, body={"ladder": [], "late_issue_grace_days": -1})
+    clock.set(datetime(2026, 4, 20, 2, 0, tzinfo=UTC))
+
+    run(call, wang, community.site_id, "2026-03")
+
+    assert default == 15
+    assert saved.status == 200, saved.body
+    assert refused.status == 422
+    [bill] = bills_of(call, wang, unit_id=community.units["a101"])
+    assert bill["due_date"] == "2026-05-20"

@@ -612,13 +612,15 @@ def _money(run: _Run) -> None:
         call("POST", "/fee-items", "manager", body={"site_id": site_id, **body})
     periods = [f"2025-{month:02d}" for month in range(1, plan.sample_payments + 2)]
     with meter.measure(used, "billing"):
-        billing = call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": periods[0]})
+        billing = _billed(
+            call, call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": periods[0]})
+        )
     units_billed = max(1, int(billing.get("units") or len(demo.units["greenfield"])))
     activities.append(
         Activity("billing run (per unit billed)", plan.billed_units, units_billed, used["billing"])
     )
     for period in periods[1:]:
-        call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": period})
+        _billed(call, call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": period}))
     meter.settle()
 
     # Residents pay through the sandbox provider: checkout, hosted pay step, signed webhook, status.
@@ -828,6 +830,20 @@ def _schedules(run: _Run) -> None:
         else:
             activities.append(Activity(name, firings, 1, work, devices=devices))
         activities.append(Activity(f"{name} (sweep)", firings, 1, sweep, devices=devices, shared=True))
+
+
+def _billed(call: Any, started: dict[str, Any]) -> dict[str, Any]:
+    """A billing run answers at once (202); the billing queue bills it: poll until it ends."""
+    from infra.local.cloud import wait_for
+
+    latest = dict(started)
+
+    def ended() -> bool:
+        latest.update(call("GET", f"/billing-runs/{started['run_id']}", "manager"))
+        return latest.get("status") in ("completed", "failed")
+
+    wait_for(ended, timeout_s=120, interval_s=0.2)
+    return latest
 
 
 def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -43,11 +43,13 @@ def chapter(story: Story, demo: DemoData) -> None:
         print(f"   201 fee item {body['name']}: {body['kind']} {body['price_minor']} fen")
 
     first = story.call("POST", "/billing-runs", manager, body={"site_id": site_id, "period": period})
-    story.check(first.status == 201, f"billing run: {first.text}")
+    story.check(first.status == 202, f"billing run accepted: {first.text}")
+    run = _finished(story, manager, first.json()["run_id"])
     again = story.call("POST", "/billing-runs", manager, body={"site_id": site_id, "period": period})
-    run, rerun = first.json(), again.json()
+    story.check(again.status == 202, f"billing re-run accepted: {again.text}")
+    rerun = _finished(story, manager, again.json()["run_id"])
     print(
-        f"   billing run {period}: {run['bills_created']} bills for {run['units']} units; "
+        f"   202 billing run {period}: {run['bills_created']} bills for {run['units']} units; "
         f"the re-run: {rerun['bills_created']} new, {rerun['bills_existing']} existing"
     )
     story.check(
@@ -135,6 +137,19 @@ def _watch_bus(story: Story) -> str:
     )
     events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "demo", "Arn": queue_arn}])
     return queue_url
+
+
+def _finished(story: Story, token: str, run_id: str) -> dict[str, Any]:
+    """A billing run answers at once; the billing queue bills it: poll its progress until it ends."""
+    latest: dict[str, Any] = {}
+
+    def ended() -> bool:
+        latest.update(story.call("GET", f"/billing-runs/{run_id}", token).json())
+        return latest.get("status") in ("completed", "failed")
+
+    wait_for(ended, timeout_s=60, interval_s=0.2)
+    story.check(latest.get("status") == "completed", f"billing run {run_id} completed: {latest}")
+    return latest
 
 
 def _received(story: Story, queue_url: str) -> dict[str, Any] | None:

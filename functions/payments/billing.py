@@ -2,9 +2,12 @@
 
 A run bills every unit of a site for one period with the site's fee items of that period's cycle. Bill ids are
 deterministic per (unit, period) and each bill is written with ``attribute_not_exists``, so re-running a
-period creates nothing new and a unit added since is the only one billed. A run over more than
-``billing_inline_units`` units is split into chunks sent to the billing queue (each chunk counted once on the
-run record, which completes with its last chunk); smaller runs are billed inside the request.
+period creates nothing new and a unit added since is the only one billed. Every run is split into chunks
+recorded with the run and sent to the billing queue; the API answers at once (202) and never bills inside
+the request (a 5,000-unit community would outlive the gateway's 29 s and leave the month half billed). Each
+chunk is counted once on the run record, which completes with its last chunk; the hourly sweep
+(``sweep_runs``, ``payments.run_policy``) re-queues the chunks of a run that stopped moving, or marks it
+failed naming the units it missed.
 An issued bill is never changed by a later run: a fee item added after the period was billed applies from the
 next period.
 """
@@ -13,19 +16,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, epoch, to_iso
 from courtyard.directory import DirectoryReader
+from courtyard.dynamo import Page
 from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox, outbox_key
 from courtyard.tenancy import TenantContext
-from payments import due_dates, fees, keys, reminders
+from payments import due_dates, fees, keys, reminders, run_policy
 from payments.access import BILL_READERS, MANAGERS
 from payments.domain import (
     Bill,
@@ -38,6 +42,7 @@ from payments.domain import (
     LateFeePolicy,
     LedgerEntry,
     Reading,
+    RunStatus,
     UnitFacts,
     today_in,
 )
@@ -88,6 +93,12 @@ class BillingQueue(Protocol):
     def send(self, messages: list[dict[str, Any]]) -> None: ...
 
 
+@dataclass
+class RunSweepReport:
+    resumed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     created: int
@@ -103,10 +114,11 @@ class BillingService:
         audit: AuditWriter,
         clock: Clock,
         outbox: Outbox,
-        queue: Callable[[], BillingQueue] | None = None,
-        inline_units: int = 300,
+        queue: Callable[[], BillingQueue],
         chunk_units: int = 250,
         idempotency_hours: int = 24,
+        stall_minutes: int = 30,
+        max_resumes: int = 2,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -114,9 +126,10 @@ class BillingService:
         self._clock = clock
         self._outbox = outbox
         self._queue = queue
-        self._inline_units = inline_units
         self._chunk_units = max(1, chunk_units)
         self._idempotency = timedelta(hours=idempotency_hours)
+        self._stall = timedelta(minutes=stall_minutes)
+        self._max_resumes = max_resumes
 
     # -------------------------------------------------------------- fee items
 
@@ -224,6 +237,8 @@ class BillingService:
     # -------------------------------------------------------------- runs
 
     def start_run(self, ctx: TenantContext, request: BillingRunCreate) -> BillingRun:
+        """Record the run with its chunks and queue them; the run is answered at once (202) and billed by the
+        billing queue's workers, however many units the community has."""
         ctx.require(*MANAGERS)
         if not self._directory.site_exists(ctx.tenant_id, request.site_id):
             raise NotFound("site")
@@ -232,32 +247,34 @@ class BillingService:
             for u in self._directory.site_units(ctx.tenant_id, request.site_id)
         ]
         slices = [units[i : i + self._chunk_units] for i in range(0, len(units), self._chunk_units)]
+        now = self._clock.now()
+        at = to_iso(now)
         run = BillingRun(
             tenant_id=ctx.tenant_id,
             run_id=new_id(),
             site_id=request.site_id,
             period=request.period,
-            status="running" if slices else "completed",
+            status=RunStatus.RUNNING if slices else RunStatus.COMPLETED,
             units=len(units),
             chunks=len(slices),
-            created_at=to_iso(self._clock.now()),
+            created_at=at,
             created_by=ctx.user_id,
-            completed_at=None if slices else to_iso(self._clock.now()),
+            completed_at=None if slices else at,
+            updated_at=at,
         )
-        self._repo.create_run(run)
+        messages = [
+            Chunk(ctx.tenant_id, run.run_id, run.site_id, run.period, index, tuple(part)).to_message()
+            for index, part in enumerate(slices)
+        ]
+        # A chunk is kept a month: long after the sweep has resumed or failed its run.
+        self._repo.create_run(run, messages, epoch(now + timedelta(days=30)))
         self._audit.record(
             ctx, "start", "billing_run", run.run_id, {"site_id": run.site_id, "period": run.period}
         )
-        chunks = [
-            Chunk(ctx.tenant_id, run.run_id, run.site_id, run.period, index, tuple(part))
-            for index, part in enumerate(slices)
-        ]
-        if len(units) <= self._inline_units or self._queue is None:
-            for chunk in chunks:
-                self.bill_chunk(chunk)
-        else:
-            self._queue().send([chunk.to_message() for chunk in chunks])
-        return self._repo.run(ctx.tenant_id, run.run_id) or run
+        # Should this send fail, the run is recorded with its chunks: the sweep queues them (sweep_runs).
+        if messages:
+            self._queue().send(messages)
+        return run
 
     def run(self, ctx: TenantContext, run_id: str) -> BillingRun:
         ctx.require(*MANAGERS)
@@ -265,6 +282,32 @@ class BillingService:
         if run is None:
             raise NotFound("billing run")
         return run
+
+    def runs(self, ctx: TenantContext, limit: int, cursor: str | None) -> Page[BillingRun]:
+        ctx.require(*MANAGERS)
+        return self._repo.runs_page(ctx.tenant_id, limit, cursor)
+
+    def sweep_runs(self) -> RunSweepReport:
+        """Resume or fail the runs that stopped moving (``payments.run_policy``); the jobs' hourly step."""
+        now = self._clock.now()
+        report = RunSweepReport()
+        for tenant_id, run_id in self._repo.active_runs():
+            run = self._repo.run(tenant_id, run_id)
+            if run is None:
+                continue
+            decision = run_policy.decide(run, now, self._stall, self._max_resumes)
+            if decision is run_policy.Sweep.WAIT:
+                continue
+            bodies = self._repo.run_chunks(tenant_id, run_id, run.missing_chunks)
+            if decision is run_policy.Sweep.RESUME:
+                if self._repo.resume_run(run, to_iso(now)):
+                    self._queue().send(bodies)
+                    report.resumed.append(run_id)
+                continue
+            missed = sorted(str(unit[0]) for body in bodies for unit in body["units"])
+            if self._repo.fail_run(run, run_policy.failure_reason(run), missed, to_iso(now)):
+                report.failed.append(run_id)
+        return report
 
     def bill_chunk(self, chunk: Chunk) -> ChunkResult:
         """Bill one slice of a run; safe to repeat (existing bills are skipped, the chunk is counted once)."""

@@ -96,7 +96,7 @@ def worker_repository() -> PaymentsRepository:
 
 @lru_cache(maxsize=1)
 def outbox() -> Outbox:
-    """The API's pending effects (bills issued inline by a small billing run)."""
+    """The API's pending effects."""
     return Outbox(table(), clock(), events())
 
 
@@ -132,17 +132,17 @@ def billing_worker() -> BillingService:
 
 def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
     cfg = config()
-    queue = (lambda: BillingQueueRepository(cfg.billing_queue_url)) if cfg.billing_queue_url else None
     return BillingService(
         repo,
         reader(),
         audit(),
         clock(),
         outbox,
-        queue=queue,
-        inline_units=cfg.billing_inline_units,
+        queue=lambda: BillingQueueRepository(cfg.billing_queue_url),
         chunk_units=cfg.billing_chunk_units,
         idempotency_hours=cfg.idempotency_hours,
+        stall_minutes=cfg.billing_stall_minutes,
+        max_resumes=cfg.billing_max_resumes,
     )
 
 

@@ -238,13 +238,19 @@ def balance(entries: list[LedgerEntry]) -> int:
     return sum(entry.delta for entry in entries)
 
 
+class RunStatus(StrEnum):
+    RUNNING = "running"  # queued or being billed, chunk by chunk
+    COMPLETED = "completed"  # every chunk billed
+    FAILED = "failed"  # the sweep gave up on some chunks: ``missed_units`` names their units
+
+
 @dataclass(frozen=True, slots=True)
 class BillingRun:
     tenant_id: str
     run_id: str
     site_id: str
     period: str
-    status: str  # running | completed
+    status: RunStatus
     units: int
     chunks: int
     created_at: str
@@ -254,6 +260,21 @@ class BillingRun:
     units_without_fees: int = 0
     chunks_done: int = 0
     completed_at: str | None = None
+    # Progress bookkeeping: when a chunk last finished (or the run was last resumed), which chunks are done,
+    # how often the sweep re-queued the missing ones, and why it gave up.
+    updated_at: str | None = None
+    done_chunks: frozenset[int] = frozenset()
+    resumes: int = 0
+    failed_reason: str | None = None
+    missed_units: tuple[str, ...] = ()
+
+    @property
+    def units_done(self) -> int:
+        return self.bills_created + self.bills_existing + self.units_without_fees
+
+    @property
+    def missing_chunks(self) -> list[int]:
+        return [n for n in range(self.chunks) if n not in self.done_chunks]
 
 
 @dataclass(frozen=True, slots=True)

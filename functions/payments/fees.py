@@ -59,6 +59,8 @@ def first_day(period: str) -> date:
     if not match:
         raise ValueError(f"period {period!r} is not YYYY-MM, YYYY-Qn or YYYY")
     year = int(match.group(1))
+    if year < 1:
+        raise ValueError(f"period {period!r}: there is no year 0000")
     if match.group(2):
         return date(year, int(match.group(2)), 1)
     if match.group(3):

@@ -22,6 +22,7 @@ from payments.models import (
     ArrearsOut,
     BillingRunCreate,
     BillingRunOut,
+    BillingRunPageOut,
     BillOut,
     BillPageOut,
     CollectionOut,
@@ -110,11 +111,21 @@ def record_readings(fee_id: str, body: ReadingsIn) -> ReadingsOut:
 @app.post(
     "/billing-runs",
     summary="Bill a community for a period (idempotent: re-running bills only units without a bill)",
-    responses=_responses(BillingRunOut, created=201, replay=202),
+    description="Answers 202 at once with the run; its chunks are billed through the billing queue: poll "
+    "`GET /billing-runs/{run_id}` until `status` is `completed` (or `failed`, naming `missed_units`).",
+    responses={202: {"description": "Accepted", "content": {"application/json": {"model": BillingRunOut}}}},
 )
 def start_billing_run(body: BillingRunCreate) -> tuple[BillingRunOut, int]:
     run = deps.billing().start_run(app.tenant(), body)
-    return BillingRunOut.from_domain(run), 201 if run.status == "completed" else 202
+    return BillingRunOut.from_domain(run), 202
+
+
+@app.get("/billing-runs", summary="The firm's billing runs, newest first, with progress (manager, finance)")
+def list_billing_runs(limit: Limit = 50, cursor: Cursor = None) -> BillingRunPageOut:
+    page = deps.billing().runs(app.tenant(), limit, cursor)
+    return BillingRunPageOut(
+        items=[BillingRunOut.from_domain(r) for r in page.items], next_cursor=page.next_cursor
+    )
 
 
 @app.get("/billing-runs/<run_id>", summary="A billing run's progress and counts (manager, finance)")

@@ -3,7 +3,9 @@
 ``job`` input says which; ``date`` (YYYY-MM-DD) reconciles another day.
 
 The hourly run first sweeps the outbox (``courtyard.outbox``): the BillIssued of bills whose billing chunk
-failed after their commit and was never redelivered go out within the hour."""
+failed after their commit and was never redelivered go out within the hour. Then it sweeps the billing runs:
+one that stopped moving has its missing chunks queued again, or is marked failed with the units it missed
+(``payments.run_policy``), so no run stays ``running`` for ever."""
 
 from __future__ import annotations
 
@@ -46,6 +48,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
     for pk in swept.failed:
         logger.error("pending effects not flushed", pending=pk)
+    runs = deps.billing_worker().sweep_runs()
+    for run_id in runs.failed:
+        logger.error("billing run failed", run_id=run_id)
     report = jobs.remind()
     metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=sum(report.sent.values()))
     logger.info(
@@ -57,4 +62,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "sent": report.sent,
         "deferred_tenants": len(report.deferred_tenants),
         "outbox_flushed": swept.flushed,
+        "runs_resumed": runs.resumed,
+        "runs_failed": runs.failed,
     }

@@ -4,7 +4,9 @@ these.
 Items:
 - fee item        pk FEES, sk FEE#{fee_id}                       (a tenant has tens of them)
 - meter reading   pk READINGS#{fee_id}#{period}, sk UNIT#{unit_id}
-- billing run     pk RUN#{run_id}, sk RUN
+- billing run     pk RUN#{run_id}, sk RUN; gsi1 = the tenant's runs by run id (newest first); while running,
+                  ``due_pk``/``due_sk`` put it in the active-runs partition of the ``due`` index (the sweep's)
+- run chunk       pk RUN#{run_id}, sk CHUNK#{index}             (the queue message, kept to re-queue it)
 - bill            pk BILL#{bill_id}, sk BILL; gsi1 = the tenant's bills by ``{site}#{period}#{unit}``,
                   gsi2 = a unit's bills by period; while unpaid and a reminder is ahead, ``due_pk``/``due_sk``
                   put it in the reminder index
@@ -46,6 +48,23 @@ def reading(tenant_id: str, fee_id: str, period: str, unit_id: str) -> dict[str,
 
 def run(tenant_id: str, run_id: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "RUN", run_id), "sk": "RUN"}
+
+
+def run_chunk(tenant_id: str, run_id: str, index: int) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "RUN", run_id), "sk": f"CHUNK#{index:05d}"}
+
+
+def tenant_runs(tenant_id: str) -> str:
+    """gsi1pk: every billing run of the tenant; gsi1sk is the run id (a ULID: newest last)."""
+    return tenant_key(tenant_id, "RUNS")
+
+
+# The ``due`` index's partition of billing runs still running, across tenants: a handful at any time.
+ACTIVE_RUNS = "PAYRUNS"
+
+
+def active_run_sort(tenant_id: str, run_id: str) -> str:
+    return f"{tenant_id}#{run_id}"
 
 
 def bill(tenant_id: str, bill_id: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from payments.domain import (
     Bill,
@@ -17,12 +17,23 @@ from payments.domain import (
     LedgerEntry,
     Payment,
     Refund,
+    RunStatus,
 )
-from payments.fees import cycle_of
+from payments.fees import cycle_of, first_day
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+
+
+def _on_the_calendar(period: str) -> str:
+    # The pattern lets year 0000 through; no calendar holds it (refused before anything is written).
+    first_day(period)
+    return period
+
+
 Period = Annotated[
-    str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$", examples=["2026-03", "2026-Q1", "2026"])
+    str,
+    Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$", examples=["2026-03", "2026-Q1", "2026"]),
+    AfterValidator(_on_the_calendar),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Minor = Annotated[int, Field(ge=0, le=10**11, description="integer minor units (fen, cents)")]
@@ -173,14 +184,19 @@ class BillingRunOut(BaseModel):
     site_id: str
     period: str
     cycle: str
-    status: str
-    units: int
+    status: RunStatus = Field(description="running (queued or billing), completed, or failed (missed_units)")
+    units: int = Field(description="units of the community when the run started")
+    units_done: int = Field(description="units billed so far: bills created + bills existing + without fees")
     chunks: int
     chunks_done: int
     bills_created: int
     bills_existing: int
     units_without_fees: int
+    resumes: int = Field(description="times the sweep queued the run's missing chunks again")
+    failed_reason: str | None
+    missed_units: list[str] = Field(description="a failed run's units that were not billed")
     created_at: str
+    updated_at: str | None
     completed_at: str | None
 
     @classmethod
@@ -192,14 +208,24 @@ class BillingRunOut(BaseModel):
             cycle=cycle_of(run.period).value,
             status=run.status,
             units=run.units,
+            units_done=run.units_done,
             chunks=run.chunks,
             chunks_done=run.chunks_done,
             bills_created=run.bills_created,
             bills_existing=run.bills_existing,
             units_without_fees=run.units_without_fees,
+            resumes=run.resumes,
+            failed_reason=run.failed_reason,
+            missed_units=list(run.missed_units),
             created_at=run.created_at,
+            updated_at=run.updated_at,
             completed_at=run.completed_at,
         )
+
+
+class BillingRunPageOut(BaseModel):
+    items: list[BillingRunOut]
+    next_cursor: str | None
 
 
 class BillLineOut(BaseModel):

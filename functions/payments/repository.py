@@ -37,6 +37,7 @@ from payments.domain import (
     Reading,
     Refund,
     RefundStatus,
+    RunStatus,
 )
 from payments.settle import CreditChange, Plan
 
@@ -351,23 +352,27 @@ def refund_from(item: Mapping[str, Any]) -> Refund:
 
 
 def run_item(run: BillingRun) -> dict[str, Any]:
-    return {
+    """A new run's record (chunk counts and ``done_chunks`` are added by the workers)."""
+    item: dict[str, Any] = {
         **keys.run(run.tenant_id, run.run_id),
         "entity": "billing_run",
         "run_id": run.run_id,
         "site_id": run.site_id,
         "period": run.period,
-        "status": run.status,
+        "status": run.status.value,
         "units": run.units,
         "chunks": run.chunks,
         "created_at": run.created_at,
         "created_by": run.created_by,
-        "bills_created": run.bills_created,
-        "bills_existing": run.bills_existing,
-        "units_without_fees": run.units_without_fees,
-        "chunks_done": run.chunks_done,
+        "updated_at": run.updated_at or run.created_at,
         "completed_at": run.completed_at,
+        "gsi1pk": keys.tenant_runs(run.tenant_id),
+        "gsi1sk": run.run_id,
     }
+    if run.status is RunStatus.RUNNING:
+        item["due_pk"] = keys.ACTIVE_RUNS
+        item["due_sk"] = keys.active_run_sort(run.tenant_id, run.run_id)
+    return item
 
 
 def run_from(tenant_id: str, item: Mapping[str, Any]) -> BillingRun:
@@ -376,7 +381,7 @@ def run_from(tenant_id: str, item: Mapping[str, Any]) -> BillingRun:
         run_id=str(item["run_id"]),
         site_id=str(item["site_id"]),
         period=str(item["period"]),
-        status=str(item["status"]),
+        status=RunStatus(str(item["status"])),
         units=int(item["units"]),
         chunks=int(item["chunks"]),
         created_at=str(item["created_at"]),
@@ -386,6 +391,11 @@ def run_from(tenant_id: str, item: Mapping[str, Any]) -> BillingRun:
         units_without_fees=int(item.get("units_without_fees", 0)),
         chunks_done=int(item.get("chunks_done", 0)),
         completed_at=str(item["completed_at"]) if item.get("completed_at") else None,
+        updated_at=str(item["updated_at"]) if item.get("updated_at") else None,
+        done_chunks=frozenset(int(n) for n in item.get("done_chunks") or ()),
+        resumes=int(item.get("resumes", 0)),
+        failed_reason=str(item["failed_reason"]) if item.get("failed_reason") else None,
+        missed_units=tuple(str(u) for u in item.get("missed_units") or ()),
     )
 
 
@@ -453,12 +463,62 @@ class PaymentsRepository:
 
     # -------------------------------------------------------------- billing runs
 
-    def create_run(self, run: BillingRun) -> None:
+    def create_run(self, run: BillingRun, chunks: Sequence[dict[str, Any]], chunks_ttl: int) -> None:
+        """The run's chunks (each the queue message that bills it, kept until ``chunks_ttl`` so the sweep can
+        queue it again), then the run itself: a run record never exists without its chunks."""
+        self._table.put_many(
+            [
+                {
+                    **keys.run_chunk(run.tenant_id, run.run_id, int(body["index"])),
+                    "entity": "billing_run_chunk",
+                    "body": json.dumps(body, separators=(",", ":")),
+                    "ttl": chunks_ttl,
+                }
+                for body in chunks
+            ]
+        )
         self._table.put(run_item(run), condition=_NEW, conflict="billing run already exists")
 
     def run(self, tenant_id: str, run_id: str) -> BillingRun | None:
         item = self._table.get(keys.run(tenant_id, run_id), consistent=True)
         return run_from(tenant_id, item) if item else None
+
+    def runs_page(self, tenant_id: str, limit: int, cursor: str | None) -> Page[BillingRun]:
+        page = self._table.query_page(
+            tenant_id,
+            partition=keys.tenant_runs(tenant_id),
+            index="gsi1",
+            limit=limit,
+            cursor=cursor,
+            scope="billing-runs",
+            forward=False,
+        )
+        return Page([run_from(tenant_id, i) for i in page.items], page.next_cursor)
+
+    def run_chunks(self, tenant_id: str, run_id: str, indexes: Iterable[int]) -> list[dict[str, Any]]:
+        """The queue messages of these chunks of a run, as written when it started."""
+        found = self._table.get_many([keys.run_chunk(tenant_id, run_id, n) for n in indexes])
+        bodies = [json.loads(str(i["body"])) for i in found]
+        return sorted(bodies, key=lambda body: int(body["index"]))
+
+    def active_runs(self) -> list[tuple[str, str]]:
+        """(tenant, run) of every billing run still running, across tenants (the sweep's read)."""
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "due",
+            "KeyConditionExpression": "due_pk = :pk",
+            "ExpressionAttributeValues": serialize({":pk": keys.ACTIVE_RUNS}),
+        }
+        found: list[tuple[str, str]] = []
+        while True:
+            response = self._table.client.query(**params)
+            for item in map(deserialize, response.get("Items", [])):
+                tenant_id, run_id = str(item["due_sk"]).split("#", 1)
+                found.append((tenant_id, run_id))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return found
+            params["ExclusiveStartKey"] = last
 
     def record_chunk(
         self, tenant_id: str, run_id: str, chunk: int, created: int, existing: int, without: int, at: str
@@ -467,8 +527,8 @@ class PaymentsRepository:
         try:
             item = self._table.update(
                 keys.run(tenant_id, run_id),
-                "ADD bills_created :c, bills_existing :e, units_without_fees :w, chunks_done :one, "
-                "done_chunks :chunk",
+                "SET updated_at = :at ADD bills_created :c, bills_existing :e, units_without_fees :w, "
+                "chunks_done :one, done_chunks :chunk",
                 {
                     ":c": created,
                     ":e": existing,
@@ -476,21 +536,66 @@ class PaymentsRepository:
                     ":one": 1,
                     ":chunk": {str(chunk)},
                     ":n": str(chunk),
+                    ":at": at,
                 },
                 condition="attribute_exists(pk) AND NOT contains(done_chunks, :n)",
             )
         except Conflict:
             return None
         run = run_from(tenant_id, item)
-        if run.chunks_done >= run.chunks and run.status != "completed":
+        if run.chunks_done >= run.chunks and run.status is not RunStatus.COMPLETED:
+            # A run the sweep had given up on completes too when its missing chunks arrive after all.
             item = self._table.update(
                 keys.run(tenant_id, run_id),
-                "SET #status = :done, completed_at = :at",
-                {":done": "completed", ":at": at},
+                "SET #status = :done, completed_at = :at REMOVE due_pk, due_sk, missed_units, failed_reason",
+                {":done": RunStatus.COMPLETED.value, ":at": at},
                 names={"#status": "status"},
             )
             run = run_from(tenant_id, item)
         return run
+
+    def resume_run(self, run: BillingRun, at: str) -> bool:
+        """Count one resume of a stalled run; False if it moved since it was read (a chunk finished, or
+        another sweep resumed it), so only one sweep re-queues it."""
+        try:
+            self._table.update(
+                keys.run(run.tenant_id, run.run_id),
+                "SET updated_at = :at, resumes = :resumes",
+                {
+                    ":at": at,
+                    ":resumes": run.resumes + 1,
+                    ":seen": run.updated_at or run.created_at,
+                    ":running": RunStatus.RUNNING.value,
+                },
+                names={"#status": "status"},
+                condition="#status = :running AND updated_at = :seen",
+            )
+        except Conflict:
+            return False
+        return True
+
+    def fail_run(self, run: BillingRun, reason: str, missed_units: list[str], at: str) -> bool:
+        """Give up on a stalled run: failed, with the reason and the units its missing chunks held; it leaves
+        the active-runs index. False if it moved since it was read."""
+        try:
+            self._table.update(
+                keys.run(run.tenant_id, run.run_id),
+                "SET #status = :failed, failed_reason = :reason, missed_units = :missed, updated_at = :at, "
+                "completed_at = :at REMOVE due_pk, due_sk",
+                {
+                    ":failed": RunStatus.FAILED.value,
+                    ":reason": reason,
+                    ":missed": missed_units,
+                    ":at": at,
+                    ":seen": run.updated_at or run.created_at,
+                    ":running": RunStatus.RUNNING.value,
+                },
+                names={"#status": "status"},
+                condition="#status = :running AND updated_at = :seen",
+            )
+        except Conflict:
+            return False
+        return True
 
     # -------------------------------------------------------------- bills
 

@@ -15,9 +15,12 @@ class PaymentsSettings(FunctionSettings):
     # The sandbox payment service (the local cloud's); empty in production: the sandbox is then not offered.
     payment_sandbox_url: str = ""
     billing_queue_url: str = ""
-    # A run over at most this many units is billed inside the request; larger ones go through the queue.
-    billing_inline_units: int = 300
+    # Every billing run goes through the queue in chunks of this many units.
     billing_chunk_units: int = 250
+    # The hourly sweep re-queues the missing chunks of a run that has not moved for this long (more than a
+    # chunk's three receives on the queue), at most ``billing_max_resumes`` times, then marks it failed.
+    billing_stall_minutes: int = 30
+    billing_max_resumes: int = 2
     # How long a client may retry a checkout or refund with the same Idempotency-Key.
     idempotency_hours: int = 24
 

@@ -10,7 +10,7 @@ import pytest
 
 from courtyard.tenancy import Role
 from infra.http import request
-from infra.local.cloud import LocalCloud
+from infra.local.cloud import LocalCloud, wait_for
 from infra.local.pay_sandbox import sign
 from infra.seed import DemoData
 
@@ -32,7 +32,14 @@ def test_twenty_concurrent_deliveries_of_one_webhook_make_one_ledger_entry(
     billed = request(
         "POST", f"{api}/billing-runs", token=manager, body={"site_id": site_id, "period": "2031"}
     )
-    assert billed.status == 201, billed.text
+    assert billed.status == 202, billed.text
+    run_id = billed.json()["run_id"]
+    # The billing queue's worker bills the run: poll its progress as the console does.
+    assert wait_for(
+        lambda: request("GET", f"{api}/billing-runs/{run_id}", token=manager).json()["status"] == "completed",
+        timeout_s=60,
+        interval_s=0.2,
+    )
     [bill] = request("GET", f"{api}/bills?period=2031", token=resident).json()["items"]
     payment = request("POST", f"{api}/payments", token=resident, body={"bill_ids": [bill["bill_id"]]}).json()
     pay_url = payment["next_action"]["url"]

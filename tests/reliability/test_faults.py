@@ -662,8 +662,6 @@ def _billing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[Callable[[str], str], Callable[[str], dict[str, Any]]]:
     """A fee item, then ``new_chunk(tag)``: a billing run for a fresh period, its first chunk's message."""
-    # Small runs are billed inside the request; this one must go through the billing queue.
-    monkeypatch.setenv("BILLING_INLINE_UNITS", "0")
     call = requester(api("PaymentsFunction", "payments"))
     manager = community.people["manager"]
     fee = {"site_id": community.site_id, "name": "物业费", "kind": "area", "price_minor": 250}
@@ -676,7 +674,7 @@ def _billing(
         reply = call(
             "POST", "/billing-runs", as_=manager, body={"site_id": community.site_id, "period": period}
         )
-        assert reply.status in (200, 201, 202), reply.body
+        assert reply.status == 202, reply.body
         bodies = queue_bodies(stack.ref("PaymentsBillingQueue"))
         assert len(bodies) == 1, bodies
         return json.dumps(bodies[0])

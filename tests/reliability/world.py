@@ -410,6 +410,7 @@ def _payments(w: World, manager: Caller, resident: Caller, site: str, unit: str)
     w.add("fee_id", fee["fee_id"])
     run = _ok(w.call("POST", "/billing-runs", manager, body={"site_id": site, "period": "2026-03"}), "run")
     w.add("run_id", run["run_id"])
+    _pump_billing(w.stack)
     bills = _ok(w.call("GET", "/bills", manager, query={"unit_id": unit}), "bills")["items"]
     assert bills, "the billing run issued no bill for the resident's unit"
     bill = w.add("bill_id", bills[0]["bill_id"], resident=True)
@@ -446,6 +447,13 @@ def _pump_fanout(stack: Stack) -> None:
 
     _pump(stack, "NotificationsFanoutQueue", fanout_handler)
     _pump(stack, "NotificationsDeliveryQueue", sender_handler)
+
+
+def _pump_billing(stack: Stack) -> None:
+    """A billing run answers at once; its chunks are billed by the billing queue's worker."""
+    from payments import billing_handler
+
+    _pump(stack, "PaymentsBillingQueue", billing_handler)
 
 
 def _pump(stack: Stack, name: str, handler: Any) -> None:

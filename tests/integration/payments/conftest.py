@@ -145,10 +145,66 @@ def fee(call: Callable[..., Reply], who: Caller, site_id: str, **overrides: Any)
 
 
 def run(call: Callable[..., Reply], who: Caller, site_id: str, period: str = "2026-03") -> dict[str, Any]:
+    """Start a billing run (202 at once), let the billing queue's worker bill it, answer the finished run."""
     reply = call("POST", "/billing-runs", as_=who, body={"site_id": site_id, "period": period})
-    assert reply.status in (201, 202), reply.body
-    started: dict[str, Any] = reply.body
-    return started
+    assert reply.status == 202, reply.body
+    drain_billing_queue()
+    done = call("GET", f"/billing-runs/{reply.body['run_id']}", as_=who)
+    assert done.status == 200, done.body
+    finished: dict[str, Any] = done.body
+    return finished
+
+
+def billing_records(max_messages: int = 10) -> list[dict[str, Any]]:
+    """The billing queue's waiting messages as the SQS records Lambda would deliver (they stay in flight)."""
+    from payments import deps
+
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=deps.config().billing_queue_url, MaxNumberOfMessages=max_messages
+    ).get("Messages", [])
+    return [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn",
+            "awsRegion": "us-east-1",
+        }
+        for m in messages
+    ]
+
+
+def drain_billing_queue() -> int:
+    """Deliver the billing queue to its worker until it is empty, as the event source mapping would;
+    answers how many records failed (they are left on the queue)."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+    from payments import billing_handler, deps
+
+    from tests.factories import lambda_context
+
+    sqs = boto3.client("sqs")
+    failed = 0
+    while records := billing_records():
+        try:
+            result = billing_handler.lambda_handler({"Records": records}, lambda_context())
+            failures = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        except BatchProcessingError:
+            # Every record failed: Lambda fails the invocation and the queue delivers them all again.
+            failures = {r["messageId"] for r in records}
+        failed += len(failures)
+        for record in records:
+            if record["messageId"] not in failures:
+                sqs.delete_message(
+                    QueueUrl=deps.config().billing_queue_url, ReceiptHandle=record["receiptHandle"]
+                )
+        if failures:
+            break
+    return failed
 
 
 def bills_of(call: Callable[..., Reply], who: Caller, **query: str) -> list[dict[str, Any]]:

@@ -17,7 +17,16 @@ from courtyard.directory import Keys
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from tests.factories import lambda_context
-from tests.integration.payments.conftest import Caller, Community, Reply, bills_of, fee, run, table_items
+from tests.integration.payments.conftest import (
+    Caller,
+    Community,
+    Reply,
+    billing_records,
+    bills_of,
+    fee,
+    run,
+    table_items,
+)
 
 Call = Callable[..., Reply]
 
@@ -61,7 +70,7 @@ def test_a_billing_run_over_the_same_period_twice_yields_the_same_bills(
     assert (first["status"], first["bills_created"]) == ("completed", 3)
     assert (second["bills_created"], second["bills_existing"]) == (0, 3)
     assert bills_of(call, wang, site_id=community.site_id, period="2026-03") == bills
-    assert len(table_items(stack)) == len(items) + 1  # only the second run's record
+    assert len(table_items(stack)) == len(items) + 2  # only the second run's record and its one chunk
     assert [n for n, _ in published].count("BillIssued") == 3
     by_unit = {b["unit_id"]: b for b in bills}
     a101 = by_unit[community.units["a101"]]
@@ -165,52 +174,84 @@ def test_late_fees_follow_the_policy_to_the_minor_unit_at_checkout(
     assert payment.body["allocations"][0]["late_fee"] == expected
 
 
-def test_a_large_run_goes_through_the_billing_queue_and_completes_with_its_last_chunk(
-    call: Call,
-    manager: tuple[Community, Caller],
-    stack: Stack,
-    monkeypatch: pytest.MonkeyPatch,
-    function_env: Callable[[str], dict[str, str]],
+def test_a_billing_run_answers_202_at_once_and_the_queue_bills_it_chunk_by_chunk(
+    call: Call, manager: tuple[Community, Caller], stack: Stack, monkeypatch: pytest.MonkeyPatch
 ):
     community, wang = manager
     for n in range(5):
         _add_unit(stack, community, f"c{n:03d}")
     fee(call, wang, community.site_id)
-    from payments import deps
+    from payments import billing_handler, deps
 
-    monkeypatch.setenv("BILLING_INLINE_UNITS", "2")
     monkeypatch.setenv("BILLING_CHUNK_UNITS", "3")
     deps.reset()
     deps.use_clock(deps.clock())
 
-    started = run(call, wang, community.site_id)
-    assert (started["status"], started["chunks"], started["bills_created"]) == ("running", 3, 0)
-
-    sqs = boto3.client("sqs")
-    queue = stack.ref("PaymentsBillingQueue")
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    from payments import billing_handler
-
-    records = [
-        {
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": {},
-            "messageAttributes": {},
-            "md5OfBody": "",
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn",
-            "awsRegion": "us-east-1",
-        }
-        for m in messages
-    ]
+    started = call(
+        "POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-03"}
+    )
+    billed_in_the_request = bills_of(call, wang)
+    records = billing_records()
     result = billing_handler.lambda_handler({"Records": records + records[:1]}, lambda_context())
+    done = call("GET", f"/billing-runs/{started.body['run_id']}", as_=wang).body
 
+    assert started.status == 202, started.body
+    assert (started.body["status"], started.body["units"], started.body["units_done"]) == ("running", 8, 0)
+    assert started.body["chunks"] == 3
+    assert billed_in_the_request == []
     assert result == {"batchItemFailures": []}
-    done = call("GET", f"/billing-runs/{started['run_id']}", as_=wang).body
     assert (done["status"], done["chunks_done"], done["bills_created"]) == ("completed", 3, 8)
-    assert len(json.loads(messages[0]["Body"])["units"]) == 3
+    assert done["units_done"] == done["units"] == 8
+    assert len(json.loads(records[0]["body"])["units"]) == 3
+
+
+def test_billing_runs_are_listed_newest_first_with_their_progress_and_cursor_paging(
+    call: Call,
+    manager: tuple[Community, Caller],
+    seed: Callable[..., Community],
+    staff: Callable[..., Caller],
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    march = run(call, wang, community.site_id, "2026-03")
+    april = run(call, wang, community.site_id, "2026-04")
+    may = call(
+        "POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-05"}
+    ).body
+    other = seed("Harbour")
+    zhou = staff(other, "Zhou", Role.MANAGER)
+
+    first = call("GET", "/billing-runs", as_=wang, query={"limit": "2"})
+    second = call("GET", "/billing-runs", as_=wang, query={"limit": "2", "cursor": first.body["next_cursor"]})
+    elsewhere = call("GET", "/billing-runs", as_=zhou)
+    foreign = call("GET", f"/billing-runs/{march['run_id']}", as_=zhou)
+
+    assert first.status == 200, first.body
+    listed = [r["run_id"] for r in first.body["items"] + second.body["items"]]
+    assert listed == [may["run_id"], april["run_id"], march["run_id"]]
+    assert second.body["next_cursor"] is None
+    assert [(r["status"], r["units_done"], r["units"]) for r in first.body["items"]] == [
+        ("running", 0, 3),
+        ("completed", 3, 3),
+    ]
+    assert elsewhere.body["items"] == []
+    assert foreign.status == 404
+
+
+@pytest.mark.parametrize("period", ["0000-01", "0000-Q1", "0000", "2026-13", "2026-00", "2026-Q5"])
+def test_a_period_the_calendar_cannot_hold_is_422_before_anything_is_written(
+    call: Call, manager: tuple[Community, Caller], stack: Stack, period: str
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    before = table_items(stack)
+
+    reply = call("POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": period})
+
+    assert reply.status == 422, reply.body
+    assert reply.body["error"]["details"]
+    assert table_items(stack) == before
+    assert billing_records() == []
 
 
 def test_only_managers_and_finance_create_fee_items_and_run_billing(

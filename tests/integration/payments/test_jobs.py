@@ -14,7 +14,16 @@ from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox
 from tests.factories import lambda_context
-from tests.integration.payments.conftest import Caller, Community, Reply, bills_of, fee, run
+from tests.integration.payments.conftest import (
+    Caller,
+    Community,
+    Reply,
+    billing_records,
+    bills_of,
+    drain_billing_queue,
+    fee,
+    run,
+)
 
 Call = Callable[..., Reply]
 Events = list[tuple[str, dict[str, Any]]]
@@ -268,8 +277,9 @@ def test_bills_whose_bill_issued_failed_after_their_commit_are_announced_by_the_
 
     monkeypatch.setattr(Outbox, "flush_many", bus_down)
     reply = call("POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-03"})
+    assert reply.status == 202, reply.body
+    assert drain_billing_queue() == 1  # the chunk's bills are issued, their BillIssued still pending
     monkeypatch.setattr(Outbox, "flush_many", flush_many)
-    assert reply.status == 503  # the bills are issued (inline run), their BillIssued still pending
     bills = {b["unit_id"] for b in bills_of(call, wang)}
     assert bills
     assert [name for name, _ in published if name == "BillIssued"] == []
@@ -331,3 +341,78 @@ def test_the_firms_grace_for_late_issued_bills_is_a_payment_setting(
     assert refused.status == 422
     [bill] = bills_of(call, wang, unit_id=community.units["a101"])
     assert bill["due_date"] == "2026-05-20"
+
+
+def _lose_the_queued_chunks() -> None:
+    """The chunks' messages vanish (to the dead-letter queue after three failed receives, or never sent)."""
+    import boto3
+    from payments import deps
+
+    for record in billing_records():
+        boto3.client("sqs").delete_message(
+            QueueUrl=deps.config().billing_queue_url, ReceiptHandle=record["receiptHandle"]
+        )
+
+
+def test_a_billing_run_whose_chunk_was_lost_is_resumed_by_the_sweep_and_completes(
+    call: Call, manager: tuple[Community, Caller], clock: FixedClock, run_job: Callable[..., dict[str, Any]]
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    started = call(
+        "POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-03"}
+    )
+    _lose_the_queued_chunks()
+
+    clock.advance(minutes=10)
+    early = run_job()
+    clock.advance(minutes=25)
+    swept = run_job()
+    drain_billing_queue()
+    done = call("GET", f"/billing-runs/{started.body['run_id']}", as_=wang).body
+
+    assert early["runs_resumed"] == []  # still within the stall window: nothing re-queued
+    assert swept["runs_resumed"] == [started.body["run_id"]]
+    assert (done["status"], done["bills_created"], done["resumes"]) == ("completed", 3, 1)
+    assert len(bills_of(call, wang)) == 3
+    clock.advance(hours=2)
+    assert run_job()["runs_resumed"] == []  # a completed run leaves the sweep's index
+
+
+def test_a_billing_run_that_keeps_failing_is_marked_failed_naming_the_units_it_missed(
+    call: Call,
+    manager: tuple[Community, Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    from payments.billing import BillingService
+
+    bill_chunk = BillingService.bill_chunk
+
+    def broken(self: BillingService, chunk: Any) -> Any:
+        raise RuntimeError("the chunk fails every time")
+
+    monkeypatch.setattr(BillingService, "bill_chunk", broken)
+    started = call(
+        "POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-03"}
+    )
+    outcomes = []
+    for _ in range(4):
+        drain_billing_queue()
+        _lose_the_queued_chunks()  # after its receives, the message is on the dead-letter queue
+        clock.advance(minutes=31)
+        job = run_job()
+        outcomes.append((job["runs_resumed"], job["runs_failed"]))
+    failed = call("GET", f"/billing-runs/{started.body['run_id']}", as_=wang).body
+    monkeypatch.setattr(BillingService, "bill_chunk", bill_chunk)
+    again = run(call, wang, community.site_id, "2026-03")
+
+    run_id = started.body["run_id"]
+    assert outcomes == [([run_id], []), ([run_id], []), ([], [run_id]), ([], [])]
+    assert failed["status"] == "failed"
+    assert "re-run the period" in failed["failed_reason"]
+    assert sorted(failed["missed_units"]) == sorted(community.units.values())
+    assert (again["status"], again["bills_created"]) == ("completed", 3)  # exactly the missed units

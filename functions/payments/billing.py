@@ -29,8 +29,9 @@ from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox, outbox_key
 from courtyard.tenancy import TenantContext
-from payments import due_dates, fees, keys, reminders, run_policy
+from payments import credit, due_dates, fees, keys, reminders, run_policy
 from payments.access import BILL_READERS, MANAGERS
+from payments.credit import CreditSettlement
 from payments.domain import (
     Bill,
     BillingRun,
@@ -338,7 +339,7 @@ class BillingService:
         # Late-issued bills are due from their issue date, in the firm's calendar (payments.due_dates).
         issued_on = today_in(now, self._timezone(tenant_id))
         grace = late_issue_grace_of(stored)
-        drafts: list[tuple[Bill, list[LedgerEntry], CreditChange | None]] = []
+        drafts: list[tuple[Bill, list[LedgerEntry], CreditChange | None, tuple[Bill, ...]]] = []
         without = 0
         for unit in chunk.units:
             if ids[unit.unit_id] in existing:
@@ -352,29 +353,35 @@ class BillingService:
             if not lines:
                 without += 1
                 continue
-            drafts.append(
-                self._draft(
-                    chunk,
-                    unit,
-                    ids[unit.unit_id],
-                    items,
-                    tuple(lines),
-                    credits,
-                    ladder,
-                    now,
-                    (issued_on, grace),
-                )
+            # Credit settles the unit's oldest open bills first; what is left goes to the new bill.
+            older = CreditSettlement()
+            if credits.get(unit.unit_id, 0) > 0:
+                owed = self._repo.open_bills(tenant_id, unit.unit_id)
+                older = credit.settle(credits[unit.unit_id], owed, issued_on, now)
+            left = {unit.unit_id: credits.get(unit.unit_id, 0) - older.used}
+            bill, entries, change = self._draft(
+                chunk, unit, ids[unit.unit_id], items, tuple(lines), left, ladder, now, (issued_on, grace)
             )
+            if older.used:
+                spent = older.used + (-change.delta if change else 0)
+                change = CreditChange(chunk.site_id, unit.unit_id, -spent)
+            drafts.append((bill, [*entries, *older.entries], change, older.bills))
         created: list[Bill] = []
         pendings = list(leftovers)
-        for bill, entries, credit in drafts:
+        for bill, entries, change, settled in drafts:
             # Each bill commits with its BillIssued (courtyard.outbox); all are sent together below.
             pending = self._outbox.pending(
                 keys.bill(tenant_id, bill.bill_id)["pk"], events=[("BillIssued", self._issued(bill, now))]
             )
-            if self._repo.issue(bill, entries, credit, also=[self._outbox.put_action(pending)]):
+            if self._repo.issue(
+                bill, entries, change, also=[self._outbox.put_action(pending)], settled=settled
+            ):
                 created.append(bill)
                 pendings.append(pending)
+            elif settled and not self._repo.existing_bill_ids(tenant_id, [bill.bill_id]):
+                # An older bill moved (paid meanwhile) under the credit: fail the chunk, its redelivery
+                # bills the unit again with what is then true.
+                raise Conflict("a bill changed while credit was settling it; the chunk is billed again")
         self._outbox.flush_many(pendings)
         skipped = len(existing) + (len(drafts) - len(created))
         self._repo.record_chunk(

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, epoch, to_iso
@@ -26,7 +26,7 @@ from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.events import DomainEvent, EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
-from payments import fees
+from payments import credit
 from payments.access import BILL_READERS, resident_of
 from payments.domain import Allocation, BillStatus, Payment, PaymentStatus, Refund, RefundStatus, today_in
 from payments.models import PaymentCreate, RefundCreate
@@ -39,10 +39,25 @@ from payments.providers import (
     RefundRequest,
 )
 from payments.repository import PaymentsRepository
-from payments.settle import REFUNDABLE, Plan, payment_failed, payment_succeeded, refund_settled
+from payments.settle import (
+    REFUNDABLE,
+    Plan,
+    credit_arising,
+    payment_failed,
+    payment_succeeded,
+    refund_settled,
+    spend_credit,
+)
 from schemas.events import EVENTS
 
 _ATTEMPTS = 8
+
+
+class CheckoutInFlight(Conflict):
+    """A bill of the checkout already has another checkout in flight (409 ``checkout_in_flight``; the
+    details name that payment, which the app opens instead)."""
+
+    code = "checkout_in_flight"
 
 
 def _digest(*parts: object) -> str:
@@ -59,6 +74,7 @@ class PaymentService:
         events: EventPublisher,
         clock: Clock,
         idempotency_hours: int = 24,
+        hold_minutes: int = 30,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -67,6 +83,7 @@ class PaymentService:
         self._events = events
         self._clock = clock
         self._idempotency = timedelta(hours=idempotency_hours)
+        self._hold = timedelta(minutes=hold_minutes)
 
     # -------------------------------------------------------------- checkout
 
@@ -98,13 +115,14 @@ class PaymentService:
         if len({b.site_id for b in ordered}) > 1 or len({b.currency for b in ordered}) > 1:
             raise Unprocessable("one payment covers bills of one community and currency")
         now = self._clock.now()
+        stale = self._not_in_flight(ctx.tenant_id, [b.bill_id for b in ordered], now)
         today = today_in(now, self._timezone(ctx.tenant_id))
         allocations = tuple(
             Allocation(
                 b.bill_id,
                 b.unit_id,
                 b.amount_due,
-                fees.bill_late_fee(b.lines, b.credit_applied, b.due_date, today),
+                credit.late_fee_now(b, today),
             )
             for b in ordered
         )
@@ -125,15 +143,17 @@ class PaymentService:
             created_at=to_iso(now),
         )
         try:
-            self._repo.create_payment(payment, claim, epoch(now + self._idempotency))
+            self._repo.create_payment(
+                payment, claim, epoch(now + self._idempotency), epoch(now + self._hold), stale
+            )
         except Conflict:
-            if claim is None:
-                raise
             # The same key raced in from a retry: answer what the winner created.
-            replay = self._replay(ctx, claim[1], claim[2])
-            if replay is None:
-                raise
-            return replay, False
+            replay = self._replay(ctx, claim[1], claim[2]) if claim is not None else None
+            if replay is not None:
+                return replay, False
+            # Another checkout took one of the bills between our read and our write.
+            self._not_in_flight(ctx.tenant_id, payment.bill_ids, now)
+            raise
         self._audit.record(
             ctx,
             "create",
@@ -142,6 +162,24 @@ class PaymentService:
             {"bills": payment.bill_ids, "provider": payment.provider},
         )
         return self._open_at_provider(payment), True
+
+    def _not_in_flight(self, tenant_id: str, bill_ids: list[str], now: datetime) -> dict[str, str]:
+        """Refuse a checkout for a bill another checkout holds: a payment still open at the provider (created,
+        not failed or settled) within its hold. Answers the stale holds (bill -> payment) to replace.
+
+        Refused rather than joined: the other checkout may be another family member's, for other bills too,
+        and answering it would hand one person's payment to another; the app opens the named payment."""
+        stale: dict[str, str] = {}
+        for bill_id, lock in sorted(self._repo.checkout_locks(tenant_id, bill_ids).items()):
+            holder = self._repo.payment(tenant_id, lock.payment_id, consistent=True)
+            if lock.until > epoch(now) and holder is not None and holder.status is PaymentStatus.CREATED:
+                raise CheckoutInFlight(
+                    f"bill {bill_id} already has a checkout in flight; finish or wait for payment "
+                    f"{lock.payment_id}",
+                    [{"bill_id": bill_id, "payment_id": lock.payment_id, "type": "checkout_in_flight"}],
+                )
+            stale[bill_id] = lock.payment_id
+        return stale
 
     def _replay(self, ctx: TenantContext, key_digest: str, request_digest: str) -> Payment | None:
         claim = self._repo.idempotency_claim(ctx.tenant_id, "PAY", ctx.user_id, key_digest)
@@ -249,7 +287,8 @@ class PaymentService:
         if event.kind is EventKind.PAYMENT_SUCCEEDED:
             bills = self._repo.bills(tenant_id, payment.bill_ids, consistent=True)
             versions.update({f"bill:{b.bill_id}": b.version for b in bills.values()})
-            return payment_succeeded(payment, bills, event, now), versions
+            plan = payment_succeeded(payment, bills, event, now)
+            return self._settle_with_credit(plan, payment, versions), versions
         if event.kind is EventKind.PAYMENT_FAILED:
             return payment_failed(payment, event, now), versions
         refund = (
@@ -261,6 +300,25 @@ class PaymentService:
             # Delivered before the payment's own success: refuse, so the provider delivers it again later.
             raise Conflict("the payment has not succeeded yet; deliver the refund event again later")
         return self._refund_plan(payment, refund, event.kind is EventKind.REFUND_SUCCEEDED, versions)
+
+    def _settle_with_credit(self, plan: Plan, payment: Payment, versions: dict[str, int]) -> Plan:
+        """Money that became credit settles the unit's oldest open bills at once, in the same transaction,
+        so a bill already paid for never keeps accruing late fees or drawing reminders."""
+        arising = credit_arising(plan)
+        if not arising:
+            return plan
+        now = self._clock.now()
+        today = today_in(now, self._timezone(payment.tenant_id))
+        stored = self._repo.credits(payment.tenant_id, payment.site_id)
+        settled_here = {b.bill_id for b in plan.bills}
+        for unit_id, amount in sorted(arising.items()):
+            owed = [
+                b for b in self._repo.open_bills(payment.tenant_id, unit_id) if b.bill_id not in settled_here
+            ]
+            settlement = credit.settle(stored.get(unit_id, 0) + amount, owed, today, now)
+            versions.update({f"bill:{b.bill_id}": b.version - 1 for b in settlement.bills})
+            plan = spend_credit(plan, payment.site_id, unit_id, settlement)
+        return plan
 
     def _refund_plan(
         self, payment: Payment, refund: Refund, succeeded: bool, versions: dict[str, int]

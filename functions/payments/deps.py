@@ -149,7 +149,14 @@ def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
 @lru_cache(maxsize=1)
 def payments() -> PaymentService:
     return PaymentService(
-        repository(), reader(), providers, audit(), events(), clock(), config().idempotency_hours
+        repository(),
+        reader(),
+        providers,
+        audit(),
+        events(),
+        clock(),
+        config().idempotency_hours,
+        config().checkout_hold_minutes,
     )
 
 

@@ -132,6 +132,9 @@ class Bill:
     late_fee_paid: int = 0
     reminders: tuple[str, ...] = ()
     next_reminder_on: date | None = None
+    # The late fee still owed once credit covered the fee but not all of it (``payments.credit``): fixed,
+    # since nothing is left to accrue on. None: the late fee accrues by the lines' policies.
+    late_fee_owed: int | None = None
 
     @property
     def amount_due(self) -> int:

@@ -10,6 +10,7 @@ Items:
 - bill            pk BILL#{bill_id}, sk BILL; gsi1 = the tenant's bills by ``{site}#{period}#{unit}``,
                   gsi2 = a unit's bills by period; while unpaid and a reminder is ahead, ``due_pk``/``due_sk``
                   put it in the reminder index
+- checkout lock   pk BILL#{bill_id}, sk CHECKOUT                 (the checkout in flight for the bill, until)
 - ledger entry    pk LEDGER#{unit_id}, sk E#{at}#{entry_id}      (immutable; the unit's balance is their sum)
 - credit          pk CREDIT#{site_id}, sk UNIT#{unit_id}         (a unit's unapplied overpayment)
 - payment         pk PAY#{payment_id}, sk PAY; once settled (or flagged), ``day_pk``/``day_sk`` put it in the
@@ -69,6 +70,10 @@ def active_run_sort(tenant_id: str, run_id: str) -> str:
 
 def bill(tenant_id: str, bill_id: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "BILL", bill_id), "sk": "BILL"}
+
+
+def checkout_lock(tenant_id: str, bill_id: str) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "BILL", bill_id), "sk": "CHECKOUT"}
 
 
 def tenant_bills(tenant_id: str) -> str:

@@ -12,7 +12,7 @@ from courtyard.directory import DirectoryReader
 from courtyard.dynamo import Page
 from courtyard.errors import Invalid, NotFound
 from courtyard.tenancy import TenantContext
-from payments import arrears, fees
+from payments import arrears, credit
 from payments.access import MANAGERS, visible_units
 from payments.domain import Bill, BillStatus, LedgerEntry, balance, today_in
 from payments.models import PaymentSettingsIn
@@ -64,7 +64,7 @@ class PaymentQueries:
     def late_fee_now(self, bill: Bill, today: date) -> int:
         if bill.status is not BillStatus.ISSUED:
             return bill.late_fee_paid
-        return fees.bill_late_fee(bill.lines, bill.credit_applied, bill.due_date, today)
+        return credit.late_fee_now(bill, today)
 
     def bills(
         self,

@@ -54,6 +54,12 @@ class EventClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckoutLock:
+    payment_id: str  # the checkout that holds the bill
+    until: int  # epoch seconds: after this the hold lapses even if the payment never ends
+
+
+@dataclass(frozen=True, slots=True)
 class IdempotencyClaim:
     subject_id: str  # the payment or refund the key created
     request_digest: str
@@ -156,6 +162,7 @@ def bill_item(bill: Bill) -> dict[str, Any]:
         "late_fee_paid": bill.late_fee_paid,
         "paid_late": bill.paid_late,
         "reminders": list(bill.reminders) or None,
+        "late_fee_owed": bill.late_fee_owed,
         "gsi1pk": keys.tenant_bills(bill.tenant_id),
         "gsi1sk": keys.bill_order(bill.site_id, bill.period, bill.unit_id),
         "gsi2pk": keys.unit_bills(bill.tenant_id, bill.unit_id),
@@ -202,6 +209,7 @@ def bill_from(item: Mapping[str, Any]) -> Bill:
         late_fee_paid=int(item.get("late_fee_paid", 0)),
         reminders=tuple(str(r) for r in item.get("reminders") or ()),
         next_reminder_on=date.fromisoformat(str(reminder)) if reminder else None,
+        late_fee_owed=int(item["late_fee_owed"]) if item.get("late_fee_owed") is not None else None,
     )
 
 
@@ -609,6 +617,7 @@ class PaymentsRepository:
         entries: list[LedgerEntry],
         credit: CreditChange | None,
         also: Sequence[dict[str, Any]] = (),
+        settled: Sequence[Bill] = (),
     ) -> bool:
         """Write a new bill with its ledger entries; False if the bill already exists.
 
@@ -617,10 +626,12 @@ class PaymentsRepository:
         period's start, named after the bill), so a run interrupted between the two writes finds the entry on
         the re-run and still writes the bill. Then the bill and ``also`` in one transaction (the entries stay
         out of it: a bigger transaction per bill would cost a 5,000-unit run dearly).
-        With credit (rare): one transaction, because the credit it spends must move with the bill.
+        With credit (rare): one transaction, because the credit it spends must move with the bill and with
+        the older bills it settled (``settled``, each conditioned on the version it was read at).
         """
         if credit is not None:
             actions = [self._table.put_action(bill_item(bill), _NEW)]
+            actions += [self._versioned(bill_item(b), b.version - 1) for b in settled]
             actions += [self._table.put_action(entry_item(bill.tenant_id, e), _NEW) for e in entries]
             actions.append(self._credit_action(bill.tenant_id, credit))
             actions.extend(also)
@@ -721,6 +732,30 @@ class PaymentsRepository:
             token["_unit"] = position
         return Page(bills, self._table.cursors.encode(tenant_id, token, scope=scope))
 
+    def open_bills(self, tenant_id: str, unit_id: str) -> list[Bill]:
+        """A unit's unpaid bills, read again consistently (their versions condition what credit settles)."""
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "gsi2",
+            "KeyConditionExpression": "gsi2pk = :pk",
+            "FilterExpression": "#status = :issued",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": serialize(
+                {":pk": keys.unit_bills(tenant_id, unit_id), ":issued": BillStatus.ISSUED.value}
+            ),
+            "ProjectionExpression": "bill_id",
+        }
+        bill_ids: list[str] = []
+        while True:
+            response = self._table.client.query(**params)
+            bill_ids += [str(deserialize(i)["bill_id"]) for i in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            params["ExclusiveStartKey"] = last
+        bills = self.bills(tenant_id, bill_ids, consistent=True)
+        return [b for b in bills.values() if b.status is BillStatus.ISSUED]
+
     def site_bills(self, tenant_id: str, site_id: str, from_period: str | None = None) -> list[Bill]:
         """Every bill of a site (periods sort as text within a cycle), for arrears and KPIs."""
         params: dict[str, Any] = {
@@ -810,11 +845,44 @@ class PaymentsRepository:
             _NEW,
         )
 
-    def create_payment(self, payment: Payment, claim: tuple[str, str, str] | None, ttl: int) -> None:
+    def checkout_locks(self, tenant_id: str, bill_ids: Iterable[str]) -> dict[str, CheckoutLock]:
+        """The checkouts that hold (or held) these bills, by bill."""
+        found = self._table.get_many([keys.checkout_lock(tenant_id, b) for b in dict.fromkeys(bill_ids)])
+        return {
+            str(i["bill_id"]): CheckoutLock(str(i["payment_id"]), int(i["until"]))
+            for i in found
+            if i.get("payment_id")
+        }
+
+    def create_payment(
+        self,
+        payment: Payment,
+        claim: tuple[str, str, str] | None,
+        ttl: int,
+        hold_until: int = 0,
+        replacing: Mapping[str, str] | None = None,
+    ) -> None:
+        """The payment, its Idempotency-Key claim and one checkout lock per bill in one transaction. A lock is
+        taken only if the bill has none, or still has the stale one read (``replacing``: bill -> payment), so
+        of two checkouts racing for a bill exactly one commits; the other is a Conflict."""
         actions = [self._table.put_action(payment_item(payment), _NEW)]
         if claim is not None:
             actions.append(self._claim_action(payment.tenant_id, "PAY", claim, payment.payment_id, ttl))
-        self._table.transact(actions, conflict="this Idempotency-Key was already used")
+        for bill_id in payment.bill_ids:
+            lock = {
+                **keys.checkout_lock(payment.tenant_id, bill_id),
+                "entity": "checkout_lock",
+                "bill_id": bill_id,
+                "payment_id": payment.payment_id,
+                "until": hold_until,
+                "ttl": ttl,
+            }
+            stale = (replacing or {}).get(bill_id)
+            action = self._table.put_action(lock, _NEW if stale is None else f"{_NEW} OR payment_id = :stale")
+            if stale is not None:
+                action["Put"]["ExpressionAttributeValues"] = serialize({":stale": stale})
+            actions.append(action)
+        self._table.transact(actions, conflict="this Idempotency-Key was already used or a bill is held")
 
     def save_payment(self, payment: Payment, expected_version: int) -> None:
         self._table.transact([self._versioned(payment_item(payment), expected_version)], "payment changed")

@@ -23,6 +23,8 @@ class PaymentsSettings(FunctionSettings):
     billing_max_resumes: int = 2
     # How long a client may retry a checkout or refund with the same Idempotency-Key.
     idempotency_hours: int = 24
+    # How long an open checkout holds its bills against another checkout (a provider's pay session).
+    checkout_hold_minutes: int = 30
 
 
 @lru_cache(maxsize=1)

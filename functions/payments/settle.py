@@ -9,8 +9,10 @@ Events that arrive for a state they cannot move (a success after a refund, a fai
 nothing: the event is claimed and answered 2xx. A refund event for a payment that has not succeeded yet is
 refused with 409 so the provider delivers it again later (out-of-order delivery never corrupts the ledger).
 
-A bill already paid by another payment when this one succeeds (two checkouts raced) is not paid twice: the
-money is recorded as a payment entry and becomes the unit's credit, applied to its next bills.
+A bill already paid by another payment when this one succeeds (a checkout abandoned and then completed after
+a second one) is not paid twice: the money is recorded as a payment entry and becomes the unit's credit,
+which at once settles the unit's oldest open bills (``payments.credit``, merged by ``spend_credit`` into the
+same transaction); what is left waits for its next bills.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime
 from courtyard.clock import to_iso
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from payments.credit import CreditSettlement
 from payments.domain import (
     Allocation,
     Bill,
@@ -55,6 +58,30 @@ class Plan:
     credits: tuple[CreditChange, ...] = ()
     refund: Refund | None = None
     events: tuple[tuple[str, DomainEvent], ...] = field(default_factory=tuple)
+
+
+def credit_arising(plan: Plan) -> dict[str, int]:
+    """The credit a plan adds, by unit."""
+    arising: dict[str, int] = {}
+    for change in plan.credits:
+        if change.delta > 0:
+            arising[change.unit_id] = arising.get(change.unit_id, 0) + change.delta
+    return arising
+
+
+def spend_credit(plan: Plan, site_id: str, unit_id: str, settlement: CreditSettlement) -> Plan:
+    """``plan`` with what the unit's credit settled: its bills and entries, and the credit row moved by
+    what arose less what was spent (one change per unit)."""
+    if not settlement.bills:
+        return plan
+    arisen = sum(c.delta for c in plan.credits if c.unit_id == unit_id)
+    others = tuple(c for c in plan.credits if c.unit_id != unit_id)
+    return replace(
+        plan,
+        bills=plan.bills + settlement.bills,
+        entries=plan.entries + settlement.entries,
+        credits=(*others, CreditChange(site_id, unit_id, arisen - settlement.used)),
+    )
 
 
 def _entry(
@@ -108,7 +135,9 @@ def payment_succeeded(payment: Payment, bills: dict[str, Bill], event: ProviderE
                     status=BillStatus.PAID,
                     payment_id=payment.payment_id,
                     paid_at=at,
-                    late_fee_paid=allocation.late_fee,
+                    # Part of the late fee may have been paid from credit before (payments.credit).
+                    late_fee_paid=bill.late_fee_paid + allocation.late_fee,
+                    late_fee_owed=None,
                     next_reminder_on=None,
                     version=bill.version + 1,
                 )

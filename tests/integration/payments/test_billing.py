@@ -310,3 +310,28 @@ def test_same_idempotency_key_returns_the_same_fee_item_and_a_different_body_is_
     assert elsewhere.body["fee_id"] != first.body["fee_id"]
     fee_items = [i for i in table_items(stack) if i["sk"]["S"].startswith("FEE#")]
     assert len(fee_items) == 2
+
+
+def test_credit_waiting_when_a_new_bill_is_issued_settles_the_oldest_open_bill_first(
+    call: Call, manager: tuple[Community, Caller], stack: Stack, clock: FixedClock
+):
+    community, wang = manager
+    fee(call, wang, community.site_id, late_fee={"kind": "fixed", "value": 2000})
+    run(call, wang, community.site_id, "2026-03")
+    a101 = community.units["a101"]
+    from payments import keys
+
+    # Credit kept from before credit settled open bills at once (22,375 + 2,000 + 5,000).
+    boto3.resource("dynamodb").Table(stack.ref("PaymentsTable")).put_item(
+        Item={**keys.credit(community.tenant_id, community.site_id, a101), "unit_id": a101, "amount": 29375}
+    )
+    clock.set(datetime(2026, 4, 2, 2, 0, tzinfo=UTC))  # March is overdue: 2,000 late fee
+
+    run(call, wang, community.site_id, "2026-04")
+
+    [march] = bills_of(call, wang, unit_id=a101, period="2026-03")
+    [april] = bills_of(call, wang, unit_id=a101, period="2026-04")
+    assert (march["status"], march["late_fee"]) == ("paid", 2000)
+    assert (april["status"], april["credit_applied"], april["amount_due"]) == ("issued", 5000, 22375 - 5000)
+    ledger = call("GET", f"/units/{a101}/ledger", as_=wang).body
+    assert ledger["credit"] == 0

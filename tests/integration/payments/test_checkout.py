@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from courtyard.tenancy import Role
+import pytest
+
+from courtyard.clock import FixedClock
+from courtyard.tenancy import Role, TenantContext
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
 from tests.integration.payments.conftest import (
@@ -206,3 +210,81 @@ def test_service_desk_pays_on_a_residents_behalf(
     assert assisted.body["assisted"] is True
     assert alone.status == 403
     assert wrong_unit.status == 404
+
+
+def test_a_second_checkout_for_a_bill_in_flight_is_409_naming_the_open_payment(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+    clock: FixedClock,
+):
+    community = _billed(call, manager)
+    chen = residents(community, "Chen", "a101")
+    wife = residents(community, "Liu", "a101")
+    [bill] = bills_of(call, chen)
+    first = _pay(call, chen, [bill["bill_id"]]).body
+
+    again = _pay(call, wife, [bill["bill_id"]])
+    declined_id = sandbox.pay(first["next_action"]["url"].rsplit("/", 1)[1], outcome="fail", hold=True)
+    deliver(declined_id["event_id"])
+    after_decline = _pay(call, wife, [bill["bill_id"]])
+    clock.advance(minutes=31)
+    after_hold = _pay(call, chen, [bill["bill_id"]])
+
+    assert again.status == 409, again.body
+    assert again.body["error"]["code"] == "checkout_in_flight"
+    assert again.body["error"]["details"][0]["payment_id"] == first["payment_id"]
+    assert after_decline.status == 201, after_decline.body  # a declined checkout holds nothing
+    assert after_hold.status == 201, after_hold.body  # an abandoned one holds its bills 30 minutes
+
+
+@pytest.mark.reliability
+def test_two_checkouts_of_one_bill_at_once_open_exactly_one_payment(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    community = _billed(call, manager)
+    chen = residents(community, "Chen", "a101")
+    [bill] = bills_of(call, chen)
+    from payments import deps
+    from payments.checkout import CheckoutInFlight
+    from payments.models import PaymentCreate
+    from payments.repository import PaymentsRepository
+
+    # Both checkouts read the bill free (the barrier) before either writes: only the conditional write of the
+    # bill's checkout lock decides. moto's transactions are not thread-safe, so the writes take turns.
+    barrier = threading.Barrier(2, timeout=30)
+    moto_lock = threading.Lock()
+    original = PaymentsRepository.create_payment
+
+    def racing_create(self: PaymentsRepository, *args: Any, **kwargs: Any) -> None:
+        barrier.wait()
+        with moto_lock:
+            original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PaymentsRepository, "create_payment", racing_create)
+    service = deps.payments()
+    ctx = TenantContext.from_claims(chen.claims())
+    outcomes: list[str] = []
+
+    def checkout() -> None:
+        try:
+            service.checkout(ctx, PaymentCreate(bill_ids=[bill["bill_id"]]), None)
+            outcomes.append("created")
+        except CheckoutInFlight:
+            outcomes.append("checkout_in_flight")
+
+    threads = [threading.Thread(target=checkout) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["checkout_in_flight", "created"]
+    payments = [i for i in table_items(stack) if i.get("entity", {}).get("S") == "payment"]
+    assert len(payments) == 1

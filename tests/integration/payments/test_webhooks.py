@@ -7,10 +7,12 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox, sign
 from infra.local.provision import Stack
@@ -261,11 +263,13 @@ def test_a_second_payment_of_the_same_bill_becomes_credit_applied_to_the_next_bi
     manager: tuple[Community, Caller],
     sandbox: PaySandbox,
     deliver: Callable[..., Reply],
+    clock: FixedClock,
 ):
     community, chen = billed
     [bill] = bills_of(call, chen)
     first = _checkout(call, chen, [bill["bill_id"]])
-    second = _checkout(call, chen, [bill["bill_id"]])  # opened before the first settled
+    clock.advance(minutes=31)  # the first checkout's hold lapsed: the resident opens another
+    second = _checkout(call, chen, [bill["bill_id"]])
     deliver(sandbox.pay(_checkout_id(first), hold=True)["event_id"])
 
     deliver(sandbox.pay(_checkout_id(second), hold=True)["event_id"])
@@ -286,6 +290,77 @@ def test_a_second_payment_of_the_same_bill_becomes_credit_applied_to_the_next_bi
     assert after["balance"] == 0
     assert after["credit"] == 0
     assert "credit_applied" in [e["kind"] for e in after["entries"]]
+
+
+def test_money_paid_twice_settles_the_oldest_overdue_bill_with_its_late_fee_at_once(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+    clock: FixedClock,
+):
+    community, wang = manager
+    fee(call, wang, community.site_id, late_fee={"kind": "fixed", "value": 2000})
+    run(call, wang, community.site_id, "2026-03")  # due 2026-03-15
+    run(call, wang, community.site_id, "2026-04")  # due 2026-04-15
+    chen = residents(community, "Chen", "a101")
+    clock.set(datetime(2026, 4, 20, 2, 0, tzinfo=UTC))  # both overdue: 2,000 late fee each
+    march = bills_of(call, chen, period="2026-03")[0]
+    april = bills_of(call, chen, period="2026-04")[0]
+    abandoned = _checkout(call, chen, [april["bill_id"]])
+    clock.advance(minutes=31)
+    paid = _checkout(call, chen, [april["bill_id"]])
+    deliver(sandbox.pay(_checkout_id(paid), hold=True)["event_id"])
+
+    deliver(sandbox.pay(_checkout_id(abandoned), hold=True)["event_id"])  # completes late: 24,375 extra
+
+    clock.advance(days=30)
+    settled = call("GET", f"/bills/{march['bill_id']}", as_=chen).body
+    ledger = _ledger(call, chen, community.units["a101"])
+    assert march["amount_payable"] == 22375 + 2000
+    assert (settled["status"], settled["late_fee"], settled["amount_payable"]) == ("paid", 2000, 0)
+    assert (ledger["balance"], ledger["credit"]) == (0, 0)
+    kinds = [(e["kind"], e["amount"]) for e in ledger["entries"] if e["bill_id"] == march["bill_id"]]
+    assert sorted(kinds) == [("charge", 22375), ("credit_applied", 24375), ("late_fee", 2000)]
+    assert bills_of(call, chen, status="issued") == []
+
+
+def test_credit_that_covers_only_the_fee_fixes_the_late_fee_left_and_the_bill_stays_owed_for_it(
+    call: Call,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    sandbox: PaySandbox,
+    deliver: Callable[..., Reply],
+    clock: FixedClock,
+):
+    community, wang = manager
+    fee(call, wang, community.site_id, late_fee={"kind": "daily", "value": 100})  # 1 % a day
+    run(call, wang, community.site_id, "2026-03")
+    fee(
+        call, wang, community.site_id, name="车位 Parking", kind="fixed", price_minor=22375, cycle="quarterly"
+    )
+    run(call, wang, community.site_id, "2026-Q2")  # due 2026-04-15, no late fee
+    chen = residents(community, "Chen", "a101")
+    clock.set(datetime(2026, 3, 20, 2, 0, tzinfo=UTC))  # March: 5 days overdue, 5 % = 1,119
+    quarter = bills_of(call, chen, period="2026-Q2")[0]
+    abandoned = _checkout(call, chen, [quarter["bill_id"]])
+    clock.advance(minutes=31)
+    deliver(sandbox.pay(_checkout_id(_checkout(call, chen, [quarter["bill_id"]])), hold=True)["event_id"])
+
+    deliver(sandbox.pay(_checkout_id(abandoned), hold=True)["event_id"])  # 22,375 of credit
+
+    [march] = bills_of(call, chen, period="2026-03")
+    clock.advance(days=20)
+    later = call("GET", f"/bills/{march['bill_id']}", as_=chen).body
+    assert (march["status"], march["amount_due"], march["late_fee"]) == ("issued", 0, 1119)
+    assert later["late_fee"] == 1119  # the fee is paid: nothing accrues any more
+    payment = _checkout(call, chen, [march["bill_id"]])
+    assert payment["amount"] == 1119
+    deliver(sandbox.pay(_checkout_id(payment), hold=True)["event_id"])
+    done = call("GET", f"/bills/{march['bill_id']}", as_=chen).body
+    assert (done["status"], done["late_fee"]) == ("paid", 1119)
+    assert _ledger(call, chen, community.units["a101"])["balance"] == 0
 
 
 def test_a_receipt_event_lost_to_a_bus_outage_is_published_by_the_next_delivery(

@@ -1,4 +1,4 @@
-"""The billing queue's consumer: one chunk of a large billing run per message (see ``payments.billing``).
+"""The billing queue's consumer: one chunk of a billing run per message (see ``payments.billing``).
 
 A chunk repeated after a timeout or a partial failure bills nothing twice; a malformed message fails alone
 (partial batch response) and reaches the dead-letter queue after three receives.

@@ -6,9 +6,9 @@ A feature declares what it needs in its ``wiring.py``::
     table = wiring.factory(lambda: wiring.table(wiring.config.visitors_table))
     service = wiring.factory(lambda: PassService(repository(), wiring.reader(), wiring.clock, ...))
 
-Each factory builds its collaborator on first use and keeps it until ``reset()``. Tests swap the clock
-(``use_clock``) or one collaborator (``override``), and ``reset_all()`` returns every feature's wiring to
-its cold state, so no clock or cache leaks from one test module into the next.
+Each factory builds its collaborator on first use and keeps it until ``reset()``. Tests set one clock for
+every feature (``use_clock``) or swap one collaborator (``wiring.override``), and ``reset_all()`` returns
+every feature's wiring to its cold state, so no clock or cache leaks from one test module into the next.
 
 The kernel collaborators every feature shares (audit, events, directory reader, cipher, blind index,
 tables, outbox) are built here once; their modules are imported when first asked for, so a function only
@@ -38,6 +38,8 @@ S = TypeVar("S", bound=FunctionSettings)
 T = TypeVar("T")
 
 _EVERY_WIRING: weakref.WeakSet[Wiring[Any]] = weakref.WeakSet()
+# The one clock override (tests, replays): every feature's collaborators see the same time.
+_clock_override: list[Clock] = []
 
 
 class Wiring(Generic[S]):
@@ -46,7 +48,6 @@ class Wiring(Generic[S]):
     def __init__(self, settings: Callable[[], S], source: str) -> None:
         self._settings = settings
         self.source = source
-        self._clock_override: Clock | None = None
         self._overrides: dict[Hashable, Any] = {}
         self._built: dict[Hashable, Any] = {}
         _EVERY_WIRING.add(self)
@@ -59,12 +60,7 @@ class Wiring(Generic[S]):
 
     @property
     def clock(self) -> Clock:
-        return self._cached("clock", lambda: self._clock_override or SystemClock())
-
-    def use_clock(self, clock: Clock | None) -> None:
-        """Tests inject a FixedClock here; None returns to the wall clock. Everything is rebuilt with it."""
-        self._clock_override = clock
-        self.reset()
+        return self._cached("clock", lambda: _clock_override[0] if _clock_override else SystemClock())
 
     # ------------------------------------------------------------------ the feature's own collaborators
 
@@ -148,9 +144,18 @@ class Wiring(Generic[S]):
         return self._cached(("outbox", id(table)), lambda: Outbox(table, self.clock, self.events()))
 
 
-def reset_all() -> None:
-    """Every feature's wiring back to its cold state: no clock override, no fake, nothing built."""
+def use_clock(clock: Clock | None) -> None:
+    """Tests inject a FixedClock for every feature; None returns to the wall clock. All is rebuilt with it."""
+    _clock_override.clear()
+    if clock is not None:
+        _clock_override.append(clock)
     for wiring in list(_EVERY_WIRING):
-        wiring._clock_override = None
+        wiring.reset()
+
+
+def reset_all() -> None:
+    """Every feature's wiring back to its cold state: the wall clock, no fake, nothing built."""
+    _clock_override.clear()
+    for wiring in list(_EVERY_WIRING):
         wiring._overrides.clear()
         wiring.reset()

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from courtyard.clock import FixedClock, SystemClock
 from courtyard.settings import FunctionSettings
-from courtyard.wiring import Wiring, reset_all
+from courtyard.wiring import Wiring, reset_all, use_clock
 
 GLOBALS = {
     "EVENT_BUS_NAME": "courtyard-dev",
@@ -59,10 +59,10 @@ def test_the_clock_override_reaches_every_collaborator_and_can_be_removed(monkey
     wiring, _repo, service = feature(monkeypatch)
     fixed = FixedClock(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
 
-    wiring.use_clock(fixed)
+    use_clock(fixed)
     assert service().clock is fixed
     assert wiring.audit()._clock is fixed
-    wiring.use_clock(None)
+    use_clock(None)
     assert isinstance(service().clock, SystemClock)
 
 
@@ -89,7 +89,7 @@ def test_settings_are_read_again_after_a_reset(monkeypatch) -> None:
 def test_reset_all_returns_every_feature_to_its_cold_state(monkeypatch) -> None:
     wiring, repo, service = feature(monkeypatch)
     fixed = FixedClock()
-    wiring.use_clock(fixed)
+    use_clock(fixed)
     wiring.override(repo, Repo("fake"))
     built = service()
 

@@ -17,6 +17,7 @@ from typing import Any
 from courtyard.clock import epoch, to_iso
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict
+from courtyard.idempotency import KeyUse
 from courtyard.table import Table, serialize
 from notifications import keys
 from notifications.domain import Category, Channel, DeliveryStatus, NoticeStatus, Priority, Text
@@ -54,7 +55,7 @@ class NotificationsRepository:
         self,
         notice: Notice,
         *,
-        claim_digest: str | None,
+        claim: KeyUse | None,
         claim_ttl: int,
         also: Sequence[dict[str, Any]] = (),
     ) -> None:
@@ -68,19 +69,23 @@ class NotificationsRepository:
             self._table.put_action({**keys.notice_stats(t, notice.notice_id), "entity": "stats"}, _NEW),
             self._table.put_action(_due_item(t, "notice", notice.notice_id, notice.send_at, None), _NEW),
         ]
-        if claim_digest is not None:
-            claim = {
-                **keys.notice_claim(t, claim_digest),
+        if claim is not None:
+            claimed = {
+                **keys.notice_claim(t, claim.key_digest),
                 "notice_id": notice.notice_id,
+                "request_digest": claim.request_digest,
                 "ttl": claim_ttl,
             }
-            actions.append(self._table.put_action(claim, _NEW))
+            actions.append(self._table.put_action(claimed, _NEW))
         actions.extend(also)
         self._table.transact(actions, conflict="this Idempotency-Key was already used")
 
-    def claimed_notice(self, tenant_id: str, digest: str) -> str | None:
-        item = self._table.get(keys.notice_claim(tenant_id, digest), consistent=True)
-        return str(item["notice_id"]) if item else None
+    def claimed_notice(self, tenant_id: str, key_digest: str) -> tuple[str, str | None] | None:
+        """(notice id, request digest) of a caller's Idempotency-Key, if it was used."""
+        item = self._table.get(keys.notice_claim(tenant_id, key_digest), consistent=True)
+        if item is None:
+            return None
+        return str(item["notice_id"]), str(item["request_digest"]) if item.get("request_digest") else None
 
     def notice(self, tenant_id: str, notice_id: str) -> tuple[Notice, NoticeStats] | None:
         """The notice and its statistics (one query of the notice's partition)."""

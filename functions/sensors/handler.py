@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from iot.topics import basic_ingest_topic, events_topic, rule_names, telemetry_topic
 from sensors import wiring
 from sensors.app import app, logger, metrics, tracer
@@ -56,8 +57,10 @@ SiteFilter = Annotated[str | None, Query(max_length=64)]
         201: {"description": "Created", "content": {"application/json": {"model": DeviceCreatedOut}}},
     },
 )
-def register_device(body: DeviceCreate) -> tuple[DeviceCreatedOut, int]:
-    registered = wiring.service().register(app.tenant(), body, app.idempotency_key())
+def register_device(
+    body: DeviceCreate, idempotency_key: IdempotencyKey = None
+) -> tuple[DeviceCreatedOut, int]:
+    registered = wiring.service().register(app.tenant(), body, checked_key(idempotency_key))
     device, credentials = registered.device, registered.credentials
     shown = None
     if credentials is not None:

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from courtyard.clock import to_iso
+from courtyard.idempotency import IdempotencyKey, checked_key
 from visitors import wiring
 from visitors.app import app, logger, metrics, tracer
 from visitors.models import (
@@ -72,8 +73,8 @@ def pass_keys() -> Response[Any]:
 
 
 @app.post("/passes", summary="Issue a visitor pass (signed QR token)", responses=_created(PassOut))
-def issue_pass(body: PassCreate) -> tuple[PassOut, int]:
-    visitor_pass, created = wiring.service().issue(app.tenant(), body, app.idempotency_key())
+def issue_pass(body: PassCreate, idempotency_key: IdempotencyKey = None) -> tuple[PassOut, int]:
+    visitor_pass, created = wiring.service().issue(app.tenant(), body, checked_key(idempotency_key))
     if created:
         metrics.add_metric(name="PassIssued", unit=MetricUnit.Count, value=1)
     return _pass_out(visitor_pass), 201 if created else 200

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from courtyard.clock import to_iso
-from notifications.audience import Directory
 from notifications.domain import DeliveryJob, message_id
-from notifications.event_messages import content_of, messages_for, source_of
+from notifications.event_messages import Directory, content_of, messages_for, source_of
 from notifications.routing import Lanes
 from schemas.events import parse_event
 

@@ -68,20 +68,21 @@ def steady_writes(readings: int = 1000, interval_s: float = 1.0) -> int:
         aws.reset_clients()
         stack = provision(template)
         os.environ.update(stack.function_environment(template.function("SensorsIngestFunction")))
-        from sensors import deps, ingest_handler
+        from sensors import ingest_handler, wiring
         from sensors.defaults import default_rules
         from sensors.domain import Device, DeviceKind, DeviceStatus
         from sensors.repository import StoredRule
 
+        from courtyard.wiring import use_clock
         from tests.factories import lambda_context
 
         clock = FixedClock(datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
-        deps.use_clock(clock)
+        use_clock(clock)
         tenant, site, device_id = "BENCHTENANT", "BENCHSITE", "BENCHDEVICE"
         boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(
             Item={**Keys.tenant(tenant), "tenant_id": tenant, "status": "active", "timezone": "Asia/Shanghai"}
         )
-        repo = deps.internal_repository()
+        repo = wiring.internal_repository()
         now = to_iso(clock.now())
         repo.put_device(
             Device(tenant, device_id, site, DeviceKind.ELEVATOR, "lift", DeviceStatus.ACTIVE, now, now)
@@ -104,9 +105,9 @@ def steady_writes(readings: int = 1000, interval_s: float = 1.0) -> int:
                     "metrics": {"vibration_mm_s": round(rng.gauss(1.2, 0.3), 2), "door_cycles": 10_000 + seq},
                 }
                 ingest_handler.lambda_handler(message, lambda_context())
-            deps.ingest().flush_all()
+            wiring.ingest().flush_all()
         writes = sum(1 for _service, operation in calls.calls if operation in WRITE_OPERATIONS)
-        deps.use_clock(None)
+        use_clock(None)
         aws.reset_clients()
     return writes
 

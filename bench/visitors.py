@@ -49,9 +49,11 @@ def run(requests: int = 50, verifications: int = 3000) -> VisitorsResult:
         stack = provision(template)
         os.environ.update(stack.function_environment(template.function("VisitorsFunction")))
         demo = seed_stack(stack, boto3.client)
-        from visitors import deps, handler, tokens
+        from visitors import handler, tokens, wiring
 
-        deps.reset()
+        from courtyard.wiring import reset_all
+
+        reset_all()
         resident = demo.user("greenfield", Role.RESIDENT)
         guard = demo.user("greenfield", Role.GUARD)
         issuing = api_event(
@@ -70,7 +72,7 @@ def run(requests: int = 50, verifications: int = 3000) -> VisitorsResult:
         )
         scan_cpu, _, scan_warm = _measure(handler.lambda_handler, scanning, requests)
 
-        keys = deps.pass_keys().public_keys()
+        keys = wiring.pass_keys().public_keys()
         started = time.perf_counter()
         for _ in range(verifications):
             tokens.verify(created["token"], keys)

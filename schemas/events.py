@@ -78,6 +78,17 @@ class TicketSlaBreached(Event):
     assignee_staff_id: str | None
 
 
+class TicketEscalated(Event):
+    """Nobody took the work order up in time: it goes to a role (the community's managers) once."""
+
+    ticket_id: Id
+    site_id: Id
+    priority: str
+    to_role: str
+    reason: str = Field(max_length=200)
+    assignee_staff_id: str | None
+
+
 # ------------------------------------------------------------------ payments (source courtyard.payments)
 
 
@@ -192,6 +203,9 @@ class AlarmRaised(Event):
     rule_name: str = Field(max_length=120)
     device_id: Id
     device_kind: str
+    # How people call the device and where it is ("2号楼电梯", "2号楼1单元"): messages name it so.
+    device_name: str | None = Field(default=None, max_length=120)
+    device_location: str | None = Field(default=None, max_length=200)
     site_id: Id
     building_id: str | None = None
     unit_id: str | None = None
@@ -231,13 +245,27 @@ class NoticePublished(Event):
 
 EVENTS: dict[str, tuple[str, type[Event]]] = {
     model.__name__: (source, model)
-    for source, models in {
-        "courtyard.tickets": (TicketCreated, TicketAssigned, TicketStatusChanged, TicketSlaBreached),
-        "courtyard.payments": (BillIssued, PaymentSucceeded, PaymentFailed, PaymentRefunded, PaymentOverdue),
-        "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
-        "courtyard.sensors": (AlarmRaised, AlarmCleared),
-        "courtyard.notifications": (NoticePublished,),
-    }.items()
+    for source, models in dict[str, tuple[type[Event], ...]](
+        {
+            "courtyard.tickets": (
+                TicketCreated,
+                TicketAssigned,
+                TicketStatusChanged,
+                TicketSlaBreached,
+                TicketEscalated,
+            ),
+            "courtyard.payments": (
+                BillIssued,
+                PaymentSucceeded,
+                PaymentFailed,
+                PaymentRefunded,
+                PaymentOverdue,
+            ),
+            "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
+            "courtyard.sensors": (AlarmRaised, AlarmCleared),
+            "courtyard.notifications": (NoticePublished,),
+        }
+    ).items()
     for model in models
 }
 """detail type -> (source, model): what ``make schemas`` publishes and consumers look up."""

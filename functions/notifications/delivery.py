@@ -188,7 +188,7 @@ class DeliveryService:
 
         retry: dict[Channel, str] = {}
         exhausted: dict[Channel, str] = {}
-        reached = False
+        reached = state.reached
         for channel in pending:
             try:
                 provider_id = self._send(channel, job, person, text, endpoints, timezone, now)
@@ -219,11 +219,10 @@ class DeliveryService:
                 now,
                 provider_id=provider_id,
                 fallback=channel is Channel.SMS and decision.fallback,
+                reach=not reached,  # the first send reaches the recipient, counted with it
             )
             statuses[channel.value] = "sent"
             reached = True
-        if reached:
-            self._repo.mark_reached(t, job.message_id, job.notice_id, now)
         if retry:
             raise RetryLater(retry)
         if exhausted:

@@ -22,6 +22,7 @@ from notifications.jobs import DueJobs
 from notifications.me import MeService
 from notifications.notices import NoticeService
 from notifications.repository import NotificationsRepository
+from notifications.routing import Lanes
 from notifications.settings import NotificationsSettings, settings
 
 SOURCE = "courtyard.notifications"
@@ -82,6 +83,24 @@ def delivery_queue() -> JobQueue:
 
 
 @lru_cache(maxsize=1)
+def priority_queue() -> JobQueue:
+    return JobQueue(config().priority_queue_url)
+
+
+def lanes() -> Lanes:
+    return Lanes(delivery_queue(), priority_queue())
+
+
+def queue_of(source_arn: str) -> JobQueue:
+    """The delivery queue a record came from (its ARN ends with the queue's name, as its URL does)."""
+    name = source_arn.rsplit(":", 1)[-1]
+    for queue in (priority_queue(), delivery_queue()):
+        if queue.queue_url.rstrip("/").rsplit("/", 1)[-1] == name:
+            return queue
+    return delivery_queue()
+
+
+@lru_cache(maxsize=1)
 def notices() -> NoticeService:
     return NoticeService(
         NotificationsRepository(api_table()),
@@ -121,7 +140,7 @@ def fanout() -> FanoutService:
 
 @lru_cache(maxsize=1)
 def intake() -> EventIntake:
-    return EventIntake(reader(), delivery_queue())
+    return EventIntake(reader(), lanes())
 
 
 @lru_cache(maxsize=1)
@@ -142,14 +161,14 @@ def sender() -> DeliveryService:
 
 @lru_cache(maxsize=1)
 def due_jobs() -> DueJobs:
-    return DueJobs(NotificationsRepository(worker_table()), fanout_queue(), delivery_queue(), clock())
+    return DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), clock())
 
 
 def reset() -> None:
     """Forget every collaborator (tests switch environments between cases)."""
     for factory in (
         clock, audit, events, reader, api_table, worker_table, fanout_queue, delivery_queue,
-        notices, outbox_sweeper, inbox, me, fanout, intake, sender, due_jobs,
+        priority_queue, notices, outbox_sweeper, inbox, me, fanout, intake, sender, due_jobs,
     ):  # fmt: skip
         factory.cache_clear()
     settings.cache_clear()

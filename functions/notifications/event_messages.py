@@ -12,17 +12,24 @@
 - PaymentOverdue: the unit's residents; billing; inbox + push, the formal step also by email.
 - PassIssued: the visitor, by SMS only (the pass link); visitor; urgent (a visitor is on the way).
 - VisitorArrived: the host; visitor; inbox + push.
+- TicketEscalated: the staff of the role it went to (the community's managers) serving the ticket's site;
+  ticket; urgent; inbox + push + email.
+
+Messages speak people's words (``notifications.wording``): times in the firm's time zone (the directory's
+tenant record), units by their label (``3栋2单元501室``), devices by name and place, amounts in yuan.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from courtyard.clock import to_iso
+from courtyard.directory import TenantView, UnitView
 from notifications import audience
-from notifications.audience import Directory
 from notifications.domain import Category, Channel, Content, Priority, Recipient
 from notifications.templates import money
+from notifications.wording import device_label, local_time
 from schemas.events import (
     AlarmRaised,
     BillIssued,
@@ -31,6 +38,7 @@ from schemas.events import (
     PaymentOverdue,
     PaymentSucceeded,
     TicketAssigned,
+    TicketEscalated,
     TicketSlaBreached,
     TicketStatusChanged,
     VisitorArrived,
@@ -40,6 +48,7 @@ CONSUMED = (
     "TicketAssigned",
     "TicketStatusChanged",
     "TicketSlaBreached",
+    "TicketEscalated",
     "AlarmRaised",
     "BillIssued",
     "PaymentSucceeded",
@@ -49,6 +58,13 @@ CONSUMED = (
 )
 
 _INBOX_PUSH = (Channel.INBOX, Channel.PUSH)
+
+
+class Directory(audience.Directory, Protocol):
+    """The audience's reads, plus the firm (its time zone) and a unit (its label)."""
+
+    def tenant(self, tenant_id: str) -> TenantView | None: ...
+    def unit(self, tenant_id: str, unit_id: str) -> UnitView | None: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,8 @@ class EventMessage:
 def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
     """The messages an event produces (empty when nobody is to be told)."""
     t = event.tenant_id
+    firm = directory.tenant(t)
+    timezone = firm.timezone if firm else None
     if isinstance(event, TicketAssigned):
         recipients = audience.by_login(directory, t, event.assignee_user_id)
         if not recipients:
@@ -104,8 +122,20 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                     "ticket_ref": _ref(event.ticket_id),
                     "priority": event.priority,
                     "target": event.target,
-                    "due_at": event.due_at,
+                    "due_at": local_time(event.due_at, timezone),
                 },
+                Category.TICKET,
+                Priority.URGENT,
+                (Channel.INBOX, Channel.PUSH, Channel.EMAIL),
+                {"ticket_id": event.ticket_id},
+            )
+        ]
+    if isinstance(event, TicketEscalated):
+        return [
+            EventMessage(
+                audience.staff_of_site(directory, t, event.site_id, [event.to_role]),
+                "ticket_escalated",
+                {"ticket_ref": _ref(event.ticket_id), "priority": event.priority, "reason": event.reason},
                 Category.TICKET,
                 Priority.URGENT,
                 (Channel.INBOX, Channel.PUSH, Channel.EMAIL),
@@ -120,6 +150,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 audience.residents_of_unit(directory, t, event.unit_id),
                 "bill_issued",
                 {
+                    "unit": _unit(directory, t, event.unit_id),
                     "period": event.period,
                     "amount": money(event.amount_due, event.currency),
                     "due_date": event.due_date,
@@ -137,7 +168,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 "payment_succeeded",
                 {
                     "amount": money(event.amount, event.currency),
-                    "paid_at": event.paid_at,
+                    "paid_at": local_time(event.paid_at, timezone),
                     "payment_id": event.payment_id,
                 },
                 Category.BILLING,
@@ -153,6 +184,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 audience.residents_of_unit(directory, t, event.unit_id),
                 "payment_formal_notice" if event.formal else "payment_overdue",
                 {
+                    "unit": _unit(directory, t, event.unit_id),
                     "period": event.period,
                     "amount": money(event.amount_due, event.currency),
                     "due_date": event.due_date,
@@ -180,7 +212,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 {
                     "visitor_name": event.visitor_name,
                     "share_url": event.share_url,
-                    "valid_until": event.valid_until,
+                    "valid_until": local_time(event.valid_until, timezone),
                 },
                 Category.VISITOR,
                 Priority.URGENT,  # the visitor is on the way: quiet hours do not apply to a stranger
@@ -195,7 +227,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 "visitor_arrived",
                 {
                     "visitor_name": event.visitor_name,
-                    "arrived_at": event.arrived_at,
+                    "arrived_at": local_time(event.arrived_at, timezone),
                     "gate": f" ({event.gate_id})" if event.gate_id else "",
                 },
                 Category.VISITOR,
@@ -214,7 +246,8 @@ def _alarm(event: AlarmRaised, directory: Directory) -> list[EventMessage]:
     params = {
         "rule_name": event.rule_name,
         "severity": event.severity,
-        "device_id": event.device_id,
+        # People call a device by its name and place ("2号楼电梯"), never by its id.
+        "device": device_label(event.device_name, event.device_location, event.device_kind),
         "kind": event.kind,
     }
     data = {"alarm_id": event.alarm_id, "site_id": event.site_id}
@@ -235,6 +268,12 @@ def _alarm(event: AlarmRaised, directory: Directory) -> list[EventMessage]:
             )
         )
     return messages
+
+
+def _unit(directory: Directory, tenant_id: str, unit_id: str) -> str:
+    """The unit as residents write it (``3栋2单元501室``); empty when the directory no longer has it."""
+    unit = directory.unit(tenant_id, unit_id)
+    return unit.label if unit and unit.label else ""
 
 
 def _ref(ticket_id: str) -> str:

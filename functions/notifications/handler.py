@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from notifications import deps
 from notifications.app import app, logger, metrics, tracer
 from notifications.models import (
@@ -42,8 +43,8 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
     summary="Send a notice to a community, buildings, units, staff roles or named residents (now or later)",
     responses=_created(NoticeOut),
 )
-def create_notice(body: NoticeCreate) -> tuple[NoticeOut, int]:
-    notice, created = deps.notices().create(app.tenant(), body, app.idempotency_key())
+def create_notice(body: NoticeCreate, idempotency_key: IdempotencyKey = None) -> tuple[NoticeOut, int]:
+    notice, created = deps.notices().create(app.tenant(), body, checked_key(idempotency_key))
     return NoticeOut.from_domain(notice), 201 if created else 200
 
 

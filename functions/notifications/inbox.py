@@ -30,8 +30,7 @@ class InboxService:
         if entry.read_at is not None:
             return entry
         now = self._clock.now()
-        if self._repo.mark_read(ctx.tenant_id, ctx.user_id, entry, now):
-            self._repo.mark_reached(ctx.tenant_id, message_id, entry.notice_id, now)
+        self._repo.mark_read(ctx.tenant_id, ctx.user_id, entry, now)  # the reach commits with the read
         updated = self._repo.inbox_entry(ctx.tenant_id, ctx.user_id, message_id)
         assert updated is not None
         return updated

@@ -1,7 +1,8 @@
 """Domain events from the bus -> delivery jobs, one per recipient of each message the event produces.
 
-Idempotent on the event: message ids are derived from the event id and the recipient, so a duplicate
-event enqueues the same jobs again and the sender keeps the first of each.
+Each job goes to its lane (``notifications.routing``). Idempotent on the event: message ids are derived from
+the event id and the recipient, so a duplicate event enqueues the same jobs again and the sender keeps the
+first of each.
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from courtyard.clock import to_iso
-from notifications.audience import Directory
 from notifications.domain import DeliveryJob, message_id
-from notifications.event_messages import content_of, messages_for, source_of
-from notifications.fanout import JobSink
+from notifications.event_messages import Directory, content_of, messages_for, source_of
+from notifications.routing import Lanes
 from schemas.events import parse_event
 
 
@@ -25,7 +25,7 @@ class IntakeReport:
 
 
 class EventIntake:
-    def __init__(self, directory: Directory, jobs: JobSink) -> None:
+    def __init__(self, directory: Directory, jobs: Lanes) -> None:
         self._directory = directory
         self._jobs = jobs
 
@@ -53,5 +53,5 @@ class EventIntake:
                     )
                 )
         if jobs:
-            self._jobs.send((str(n % 10), job.model_dump_json()) for n, job in enumerate(jobs))
+            self._jobs.send(jobs)  # urgent kinds on the priority lane: never behind a notice's backlog
         return IntakeReport(detail_type, event.tenant_id, event.event_id, len(jobs))

@@ -10,6 +10,7 @@ from notifications.domain import DeliveryJob
 from notifications.fanout import JobSink
 from notifications.notices import fanout_command
 from notifications.repository import DueEntry, NotificationsRepository
+from notifications.routing import Lanes
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class JobsReport:
 
 class DueJobs:
     def __init__(
-        self, repo: NotificationsRepository, fanout: JobSink, deliveries: JobSink, clock: Clock
+        self, repo: NotificationsRepository, fanout: JobSink, deliveries: Lanes, clock: Clock
     ) -> None:
         self._repo = repo
         self._fanout = fanout
@@ -35,9 +36,10 @@ class DueJobs:
         if notices:
             self._fanout.send((str(n % 10), body) for n, body in enumerate(notices))
         if held:
-            # Enqueued before the entry is removed: a crash in between re-sends a job the sender has done.
-            self._deliveries.send((str(n % 10), str(e.payload)) for n, e in enumerate(held))
-            for entry in held:
-                notice_id = DeliveryJob.model_validate_json(str(entry.payload)).notice_id
-                self._repo.release(entry.tenant_id, entry.entry_id, notice_id)
+            jobs = [DeliveryJob.model_validate_json(str(e.payload)) for e in held]
+            # Enqueued (each on its lane) before the entry is removed: a crash in between re-sends a job
+            # the sender has done.
+            self._deliveries.send(jobs)
+            for entry, job in zip(held, jobs, strict=True):
+                self._repo.release(entry.tenant_id, entry.entry_id, job.notice_id)
         return JobsReport(len(notices), len(held))

@@ -8,7 +8,6 @@ last safety net that re-sends the command. Cancelling is possible until the fan-
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Protocol
 
@@ -16,6 +15,7 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, parse_iso, to_iso
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict, NotFound, Unprocessable
+from courtyard.idempotency import KeyUse, same_request
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox, QueueMessage
 from courtyard.tenancy import Role, TenantContext
@@ -60,9 +60,9 @@ class NoticeService:
     ) -> tuple[Notice, bool]:
         ctx.require(*SENDERS)
         t = ctx.tenant_id
-        digest = _digest(ctx.user_id, idempotency_key) if idempotency_key else None
-        if digest is not None:
-            replay = self._replay(t, digest)
+        key = KeyUse.of(ctx.user_id, idempotency_key, req)
+        if key is not None:
+            replay = self._replay(t, key)
             if replay is not None:
                 return replay, False
         if not self._sites.site_exists(t, req.audience.site_id):
@@ -97,10 +97,12 @@ class NoticeService:
             pending = self._outbox.pending(keys.notice_partition(t, notice.notice_id), messages=[command])
             also.append(self._outbox.put_action(pending))
         try:
-            self._repo.create_notice(notice, claim_digest=digest, claim_ttl=ttl_after(now, 1), also=also)
+            self._repo.create_notice(notice, claim=key, claim_ttl=ttl_after(now, 1), also=also)
         except Conflict:
-            assert digest is not None
-            replay = self._replay(t, digest)
+            if key is None:
+                raise
+            # A concurrent retry with the same key won the claim: answer as the retry it is.
+            replay = self._replay(t, key)
             if replay is None:
                 raise
             return replay, False
@@ -128,9 +130,13 @@ class NoticeService:
         self._audit.record(ctx, "notice.cancel", "notice", notice_id)
         return notice
 
-    def _replay(self, tenant_id: str, digest: str) -> Notice | None:
-        notice_id = self._repo.claimed_notice(tenant_id, digest)
-        found = self._repo.notice(tenant_id, notice_id) if notice_id else None
+    def _replay(self, tenant_id: str, key: KeyUse) -> Notice | None:
+        claimed = self._repo.claimed_notice(tenant_id, key.key_digest)
+        if claimed is None:
+            return None
+        notice_id, request_digest = claimed
+        same_request(key, request_digest)
+        found = self._repo.notice(tenant_id, notice_id)
         if found is None:
             return None
         # A fan-out command the first attempt could not send after its commit goes out before the replay.
@@ -153,7 +159,3 @@ def statistics(notice: Notice, stats: NoticeStats) -> StatisticsOut:
         reached_90_percent_at=stats.reached_90_at,
         time_to_90_percent_seconds=seconds,
     )
-
-
-def _digest(user_id: str, key: str) -> str:
-    return hashlib.sha256(f"{user_id}\n{key}".encode()).hexdigest()[:40]

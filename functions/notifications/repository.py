@@ -1,8 +1,9 @@
 """The notifications table: notices and their statistics, messages and delivery records, inboxes, people's
 preferences and push endpoints, the SMS day counter and the due index. Key scheme: ``notifications.keys``.
 
-Counters change only by atomic ``ADD`` in the same transaction as the state change they count, and every
-state change is conditional, so a retried delivery never counts twice.
+Counters change only by atomic ``ADD`` in the same transaction as the state change they count (a recipient's
+reach with the send or read that reached them), and every state change is conditional, so a retried delivery
+never counts twice and a failure between two writes never leaves ``sent`` without its ``reached``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from courtyard.clock import epoch, to_iso
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict
+from courtyard.idempotency import KeyUse
 from courtyard.table import Table, serialize
 from notifications import keys
 from notifications.domain import Category, Channel, DeliveryStatus, NoticeStatus, Priority, Text
@@ -54,7 +56,7 @@ class NotificationsRepository:
         self,
         notice: Notice,
         *,
-        claim_digest: str | None,
+        claim: KeyUse | None,
         claim_ttl: int,
         also: Sequence[dict[str, Any]] = (),
     ) -> None:
@@ -68,19 +70,23 @@ class NotificationsRepository:
             self._table.put_action({**keys.notice_stats(t, notice.notice_id), "entity": "stats"}, _NEW),
             self._table.put_action(_due_item(t, "notice", notice.notice_id, notice.send_at, None), _NEW),
         ]
-        if claim_digest is not None:
-            claim = {
-                **keys.notice_claim(t, claim_digest),
+        if claim is not None:
+            claimed = {
+                **keys.notice_claim(t, claim.key_digest),
                 "notice_id": notice.notice_id,
+                "request_digest": claim.request_digest,
                 "ttl": claim_ttl,
             }
-            actions.append(self._table.put_action(claim, _NEW))
+            actions.append(self._table.put_action(claimed, _NEW))
         actions.extend(also)
         self._table.transact(actions, conflict="this Idempotency-Key was already used")
 
-    def claimed_notice(self, tenant_id: str, digest: str) -> str | None:
-        item = self._table.get(keys.notice_claim(tenant_id, digest), consistent=True)
-        return str(item["notice_id"]) if item else None
+    def claimed_notice(self, tenant_id: str, key_digest: str) -> tuple[str, str | None] | None:
+        """(notice id, request digest) of a caller's Idempotency-Key, if it was used."""
+        item = self._table.get(keys.notice_claim(tenant_id, key_digest), consistent=True)
+        if item is None:
+            return None
+        return str(item["notice_id"]), str(item["request_digest"]) if item.get("request_digest") else None
 
     def notice(self, tenant_id: str, notice_id: str) -> tuple[Notice, NoticeStats] | None:
         """The notice and its statistics (one query of the notice's partition)."""
@@ -303,8 +309,13 @@ class NotificationsRepository:
         reason: str | None = None,
         provider_id: str | None = None,
         fallback: bool = False,
+        reach: bool = False,
     ) -> bool:
-        """A final status (sent or failed) for one channel, counted once; False if it already had one."""
+        """A final status (sent or failed) for one channel, counted once; False if it already had one.
+
+        ``reach`` (a send the caller saw as the recipient's first): the recipient is counted as reached in
+        the same transaction, so ``sent`` and ``reached`` cannot drift apart when a later step fails.
+        """
         sets = ["#status = :status", "updated_at = :at"]
         values: dict[str, Any] = {
             ":status": status.value,
@@ -332,17 +343,86 @@ class NotificationsRepository:
                 "attribute_not_exists(#status) OR NOT (#status IN (:sent, :failed, :read))",
             )
         ]
-        if notice_id is not None:
-            counts = {channel.value: 1}
-            if status is DeliveryStatus.SENT:
-                actions.append(self._stats_add(tenant_id, notice_id, sent=counts, failed={}))
+        counts = {channel.value: 1}
+        sent, failed = (counts, {}) if status is DeliveryStatus.SENT else ({}, counts)
+        return self._with_reach(
+            actions,
+            tenant_id,
+            message_id,
+            notice_id,
+            now,
+            reach and status is DeliveryStatus.SENT,
+            sent=sent,
+            failed=failed,
+        )
+
+    def _with_reach(
+        self,
+        actions: list[dict[str, Any]],
+        tenant_id: str,
+        message_id: str,
+        notice_id: str | None,
+        now: datetime,
+        reach: bool,
+        *,
+        sent: Mapping[str, int] | None = None,
+        failed: Mapping[str, int] | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> bool:
+        """Commit ``actions`` and the notice's counters, with the recipient's first reach when ``reach``;
+        False if the actions were done before (their conditions fail).
+
+        The reach is conditional on the message not being reached yet: when another channel (or a read)
+        reached it first, the actions are committed again without it.
+        """
+        sent, failed, counts = sent or {}, failed or {}, counts or {}
+        if reach:
+            head = _update(
+                self._table,
+                keys.message_head(tenant_id, message_id),
+                "SET reached_at = :reached_at",
+                {":reached_at": to_iso(now)},
+                None,
+                "attribute_exists(pk) AND attribute_not_exists(reached_at)",
+            )
+            reached = [head]
+            if notice_id is not None:
+                stats = {**counts, "reached": 1}
+                reached.append(self._stats_add(tenant_id, notice_id, sent=sent, failed=failed, counts=stats))
+            try:
+                self._table.transact([*actions, *reached], conflict="already final or reached")
+            except Conflict:
+                pass
             else:
-                actions.append(self._stats_add(tenant_id, notice_id, sent={}, failed=counts))
+                if notice_id is not None:
+                    self._stamp_reach_share(tenant_id, notice_id, now)
+                return True
+        if notice_id is not None and (sent or failed or counts):
+            actions = [
+                *actions,
+                self._stats_add(tenant_id, notice_id, sent=sent, failed=failed, counts=counts),
+            ]
         try:
             self._table.transact(actions, conflict="already final")
         except Conflict:
             return False
         return True
+
+    def _stamp_reach_share(self, tenant_id: str, notice_id: str, now: datetime) -> None:
+        """90% of the recipients reached stamps the notice once (the first reach that sees the share)."""
+        stats = self._table.get(keys.notice_stats(tenant_id, notice_id), consistent=True) or {}
+        recipients = int(stats.get("recipients", 0))
+        if not recipients or int(stats.get("reached", 0)) < math.ceil(REACH_SHARE * recipients):
+            return
+        try:
+            self._table.update(
+                keys.notice_stats(tenant_id, notice_id),
+                "SET reached_90_at = :at",
+                {":at": to_iso(now)},
+                condition="attribute_not_exists(reached_90_at)",
+            )
+        except Conflict:
+            return
 
     def record_attempt(
         self, tenant_id: str, message_id: str, channel: Channel, error: str, now: datetime
@@ -353,38 +433,21 @@ class NotificationsRepository:
             {":one": 1, ":error": error[:300], ":at": to_iso(now)},
         )
 
-    def mark_reached(self, tenant_id: str, message_id: str, notice_id: str | None, now: datetime) -> None:
-        """The first time a recipient is reached counts once; 90% of recipients stamps the notice once."""
-        at = to_iso(now)
-        try:
-            self._table.update(
-                keys.message_head(tenant_id, message_id),
-                "SET reached_at = :at",
-                {":at": at},
-                condition="attribute_exists(pk) AND attribute_not_exists(reached_at)",
-            )
-        except Conflict:
-            return
-        if notice_id is None:
-            return
-        stats = self._table.update(keys.notice_stats(tenant_id, notice_id), "ADD reached :one", {":one": 1})
-        recipients = int(stats.get("recipients", 0))
-        if recipients and int(stats.get("reached", 0)) >= math.ceil(REACH_SHARE * recipients):
-            try:
-                self._table.update(
-                    keys.notice_stats(tenant_id, notice_id),
-                    "SET reached_90_at = :at",
-                    {":at": at},
-                    condition="attribute_not_exists(reached_90_at)",
-                )
-            except Conflict:
-                return
-
     def _stats_add(
-        self, tenant_id: str, notice_id: str, *, sent: Mapping[str, int], failed: Mapping[str, int]
+        self,
+        tenant_id: str,
+        notice_id: str,
+        *,
+        sent: Mapping[str, int],
+        failed: Mapping[str, int],
+        counts: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
+        """One ADD of the notice's counters (a transaction may touch the statistics item only once)."""
         parts: list[str] = []
         values: dict[str, Any] = {}
+        for n, (name, count) in enumerate((counts or {}).items()):
+            parts.append(f"{name} :c{n}")
+            values[f":c{n}"] = count
         for n, (channel, count) in enumerate(sent.items()):
             parts.append(f"sent_{channel} :s{n}")
             values[f":s{n}"] = count
@@ -418,7 +481,8 @@ class NotificationsRepository:
         return max(0, int(item.get("unread", 0))) if item else 0
 
     def mark_read(self, tenant_id: str, user_id: str, entry: InboxEntry, now: datetime) -> bool:
-        """Read once: the entry, the unread count, the inbox delivery record and the notice's count."""
+        """Read once: the entry, the unread count, the inbox delivery record, the notice's count and, if
+        nothing reached the recipient before, their reach (one transaction)."""
         at = to_iso(now)
         actions = [
             _update(
@@ -438,20 +502,9 @@ class NotificationsRepository:
                 {"#status": "status"},
             ),
         ]
-        if entry.notice_id:
-            actions.append(
-                _update(
-                    self._table,
-                    keys.notice_stats(tenant_id, entry.notice_id),
-                    "ADD read_count :one",
-                    {":one": 1},
-                )
-            )
-        try:
-            self._table.transact(actions, conflict="already read")
-        except Conflict:
-            return False
-        return True
+        return self._with_reach(
+            actions, tenant_id, entry.message_id, entry.notice_id, now, True, counts={"read_count": 1}
+        )
 
     # ------------------------------------------------------------------ people: preferences, devices
 

@@ -1,7 +1,9 @@
-"""Delivery jobs from the delivery queue: inbox, push, SMS and email for one recipient each (see
-``notifications.delivery``). A job with a channel still failing is retried with exponential backoff (its
-visibility is pushed out); after ``delivery_max_attempts`` receives the failure is recorded on the delivery
-record and SQS moves the job to the dead-letter queue."""
+"""Delivery jobs from a delivery queue (two functions run this handler: the bulk lane's sender and the
+priority lane's, each on its own queue, see ``notifications.routing``): inbox, push, SMS and email for one
+recipient each (see ``notifications.delivery``). A job with a channel still failing is retried with
+exponential backoff (its visibility is pushed out, on the queue it came from); after
+``delivery_max_attempts`` receives the failure is recorded on the delivery record and SQS moves the job to
+its lane's dead-letter queue."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def handle(record: SQSRecord) -> None:
             reasons={c.value: r for c, r in failed.reasons.items()},
         )
         # Visible again at once: SQS moves it to the DLQ on its next receive (past maxReceiveCount).
-        deps.delivery_queue().retry_later(record.receipt_handle, 0)
+        deps.queue_of(record.event_source_arn).retry_later(record.receipt_handle, 0)
         raise
     except RetryLater as retry:
         logger.warning(
@@ -50,7 +52,7 @@ def handle(record: SQSRecord) -> None:
             reasons={c.value: r for c, r in retry.reasons.items()},
         )
         backoff = deps.config().retry_base_seconds * 2 ** (attempt - 1)
-        deps.delivery_queue().retry_later(record.receipt_handle, backoff)
+        deps.queue_of(record.event_source_arn).retry_later(record.receipt_handle, backoff)
         raise
     logger.info(
         "delivered",

@@ -14,6 +14,8 @@ class NotificationsSettings(FunctionSettings):
     # Fan-out commands (notice ids) and delivery jobs (one recipient each); absent where unused.
     fanout_queue_url: str = ""
     delivery_queue_url: str = ""
+    # The priority lane's delivery queue (alarms, SOS, visitors, receipts: ``notifications.routing``).
+    priority_queue_url: str = ""
     # Verified SES identity the emails come from.
     email_from: str = "noreply@courtyard.example.com"
     sms_sender_id: str = "Courtyard"

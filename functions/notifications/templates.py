@@ -40,14 +40,24 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
             "Work order ${ticket_ref} (${priority}) missed its ${target} deadline of ${due_at}.",
         ),
     },
+    "ticket_escalated": {
+        Locale.ZH_CN: (
+            "工单升级 ${ticket_ref}",
+            "工单 ${ticket_ref}（${priority}）已升级给您：${reason}。请尽快安排处理。",
+        ),
+        Locale.EN: (
+            "Work order escalated: ${ticket_ref}",
+            "Work order ${ticket_ref} (${priority}) was escalated to you: ${reason}. Please see to it.",
+        ),
+    },
     "alarm_raised": {
         Locale.ZH_CN: (
             "告警：${rule_name}",
-            "${severity} 告警：${rule_name}（设备 ${device_id}，${kind}）。请立即处理。",
+            "${severity} 告警：${rule_name}（${device}，${kind}）。请立即处理。",
         ),
         Locale.EN: (
             "Alarm: ${rule_name}",
-            "${severity} alarm: ${rule_name} (device ${device_id}, ${kind}). Please act now.",
+            "${severity} alarm: ${rule_name} (${device}, ${kind}). Please act now.",
         ),
     },
     "alarm_residents": {
@@ -60,9 +70,12 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
     "bill_issued": {
         Locale.ZH_CN: (
             "${period} 账单已出",
-            "您的 ${period} 物业账单 ${amount} 已生成，请于 ${due_date} 前缴纳。",
+            "您的 ${unit} ${period} 物业账单 ${amount} 已生成，请于 ${due_date} 前缴纳。",
         ),
-        Locale.EN: ("Your ${period} bill", "Your ${period} bill of ${amount} is due on ${due_date}."),
+        Locale.EN: (
+            "Your ${period} bill",
+            "Your ${period} bill for ${unit} of ${amount} is due on ${due_date}.",
+        ),
     },
     "payment_succeeded": {
         Locale.ZH_CN: ("缴费成功", "已收到您的付款 ${amount}（${paid_at}），感谢！收据编号 ${payment_id}。"),
@@ -74,21 +87,23 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
     "payment_overdue": {
         Locale.ZH_CN: (
             "缴费提醒",
-            "您的 ${period} 账单 ${amount} 应于 ${due_date} 缴纳，目前逾期 ${days_overdue} 天。",
+            "您的 ${unit} ${period} 账单 ${amount} 应于 ${due_date} 缴纳，目前逾期 ${days_overdue} 天。",
         ),
         Locale.EN: (
             "Payment reminder",
-            "Your ${period} bill of ${amount} was due on ${due_date} (${days_overdue} days overdue).",
+            "Your ${period} bill for ${unit} of ${amount} was due on ${due_date} "
+            "(${days_overdue} days overdue).",
         ),
     },
     "payment_formal_notice": {
         Locale.ZH_CN: (
             "催缴通知书",
-            "您的 ${period} 物业费 ${amount} 已逾期 ${days_overdue} 天，请尽快缴纳。",
+            "您的 ${unit} ${period} 物业费 ${amount} 已逾期 ${days_overdue} 天，请尽快缴纳。",
         ),
         Locale.EN: (
             "Formal payment notice",
-            "Your ${period} fee of ${amount} is ${days_overdue} days overdue. Please pay without delay.",
+            "Your ${period} fee for ${unit} of ${amount} is ${days_overdue} days overdue. "
+            "Please pay without delay.",
         ),
     },
     "pass_issued": {

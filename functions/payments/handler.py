@@ -14,6 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from payments import deps
 from payments.app import app, logger, metrics, tracer
 from payments.arrears import BUCKETS, COLLECTION_TARGET_PCT
@@ -87,8 +88,8 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
     description=IDEMPOTENT_CREATE,
     responses=_created(FeeItemOut),
 )
-def create_fee_item(body: FeeItemCreate) -> tuple[FeeItemOut, int]:
-    item, created = deps.billing().create_fee_item(app.tenant(), body, app.idempotency_key())
+def create_fee_item(body: FeeItemCreate, idempotency_key: IdempotencyKey = None) -> tuple[FeeItemOut, int]:
+    item, created = deps.billing().create_fee_item(app.tenant(), body, checked_key(idempotency_key))
     return FeeItemOut.from_domain(item), 201 if created else 200
 
 
@@ -252,8 +253,8 @@ def payment_stats(
     summary="Pay one or several of your bills through a provider (Idempotency-Key replays the same payment)",
     responses=_responses(PaymentOut),
 )
-def create_payment(body: PaymentCreate) -> tuple[PaymentOut, int]:
-    payment, created = deps.payments().checkout(app.tenant(), body, app.idempotency_key())
+def create_payment(body: PaymentCreate, idempotency_key: IdempotencyKey = None) -> tuple[PaymentOut, int]:
+    payment, created = deps.payments().checkout(app.tenant(), body, checked_key(idempotency_key))
     return PaymentOut.from_domain(payment), 201 if created else 200
 
 
@@ -268,8 +269,10 @@ def get_payment(payment_id: str) -> PaymentOut:
     summary="Refund a payment, whole or in part, through its provider and the ledger (finance)",
     responses=_responses(RefundOut),
 )
-def refund_payment(payment_id: str, body: RefundCreate) -> tuple[RefundOut, int]:
-    refund, created = deps.payments().refund(app.tenant(), payment_id, body, app.idempotency_key())
+def refund_payment(
+    payment_id: str, body: RefundCreate, idempotency_key: IdempotencyKey = None
+) -> tuple[RefundOut, int]:
+    refund, created = deps.payments().refund(app.tenant(), payment_id, body, checked_key(idempotency_key))
     return RefundOut.from_domain(refund), 201 if created else 200
 
 

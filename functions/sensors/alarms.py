@@ -58,6 +58,8 @@ class Alarm:
     notify_roles: tuple[str, ...] = ()
     notify_residents: bool = False
     version: int = 1
+    device_name: str | None = None  # as registered, for the messages people read
+    device_location: str | None = None
 
     @property
     def open(self) -> bool:
@@ -121,6 +123,8 @@ def new_alarm(
         work_order_priority=work_order.priority if work_order else None,
         notify_roles=tuple(rule.spec.actions.notify_roles),
         notify_residents=rule.spec.actions.notify_residents,
+        device_name=device.name,
+        device_location=device.location,
     )
 
 
@@ -166,6 +170,8 @@ def raised_event(alarm: Alarm, now: datetime, *, repeat: bool, event_id: str | N
         rule_name=alarm.rule_name,
         device_id=alarm.device_id,
         device_kind=alarm.device_kind,
+        device_name=alarm.device_name,
+        device_location=alarm.device_location,
         site_id=alarm.site_id,
         building_id=alarm.building_id,
         unit_id=alarm.unit_id,

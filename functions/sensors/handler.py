@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from iot.topics import basic_ingest_topic, events_topic, rule_names, telemetry_topic
-from sensors import deps
+from sensors import wiring
 from sensors.app import app, logger, metrics, tracer
 from sensors.domain import AlarmStatus, DeviceKind, Severity
 from sensors.models import (
@@ -56,14 +57,16 @@ SiteFilter = Annotated[str | None, Query(max_length=64)]
         201: {"description": "Created", "content": {"application/json": {"model": DeviceCreatedOut}}},
     },
 )
-def register_device(body: DeviceCreate) -> tuple[DeviceCreatedOut, int]:
-    registered = deps.service().register(app.tenant(), body, app.idempotency_key())
+def register_device(
+    body: DeviceCreate, idempotency_key: IdempotencyKey = None
+) -> tuple[DeviceCreatedOut, int]:
+    registered = wiring.service().register(app.tenant(), body, checked_key(idempotency_key))
     device, credentials = registered.device, registered.credentials
     shown = None
     if credentials is not None:
         telemetry = telemetry_topic(device.tenant_id, device.site_id, device.device_id)
         events = events_topic(device.tenant_id, device.site_id, device.device_id)
-        telemetry_rule, events_rule = rule_names(deps.config().stage)
+        telemetry_rule, events_rule = rule_names(wiring.config().stage)
         shown = CredentialsOut(
             thing_name=credentials.thing_name,
             certificate_pem=credentials.certificate_pem,
@@ -85,7 +88,7 @@ def list_devices(
     site_id: SiteFilter = None,
     kind: Annotated[DeviceKind | None, Query()] = None,
 ) -> DevicePageOut:
-    page = deps.service().devices(
+    page = wiring.service().devices(
         app.tenant(), site_id=site_id, kind=kind.value if kind else None, limit=limit, cursor=cursor
     )
     return DevicePageOut(items=[DeviceOut.from_domain(d) for d in page.items], next_cursor=page.next_cursor)
@@ -93,7 +96,7 @@ def list_devices(
 
 @app.get("/devices/<device_id>", summary="The device ledger (设备台账): record and maintenance history")
 def get_device(device_id: str) -> DeviceDetailOut:
-    device, ledger = deps.service().device(app.tenant(), device_id)
+    device, ledger = wiring.service().device(app.tenant(), device_id)
     return DeviceDetailOut(
         **DeviceOut.from_domain(device).model_dump(),
         maintenance=[MaintenanceOut.from_domain(e) for e in ledger],
@@ -102,12 +105,12 @@ def get_device(device_id: str) -> DeviceDetailOut:
 
 @app.patch("/devices/<device_id>", summary="Change a device's name, place, model or install date")
 def update_device(device_id: str, body: DeviceUpdate) -> DeviceOut:
-    return DeviceOut.from_domain(deps.service().update(app.tenant(), device_id, body))
+    return DeviceOut.from_domain(wiring.service().update(app.tenant(), device_id, body))
 
 
 @app.delete("/devices/<device_id>", summary="Deactivate: revoke the certificate, stop listening")
 def deactivate_device(device_id: str) -> DeviceOut:
-    return DeviceOut.from_domain(deps.service().deactivate(app.tenant(), device_id))
+    return DeviceOut.from_domain(wiring.service().deactivate(app.tenant(), device_id))
 
 
 @app.get("/devices/<device_id>/telemetry", summary="Hourly aggregates (min, max, avg, count) per metric")
@@ -117,7 +120,7 @@ def device_telemetry(
     end: Annotated[datetime | None, Query()] = None,
     metric: Annotated[str | None, Query(max_length=64)] = None,
 ) -> TelemetryOut:
-    hours = deps.service().telemetry(app.tenant(), device_id, start, end)
+    hours = wiring.service().telemetry(app.tenant(), device_id, start, end)
     return TelemetryOut(device_id=device_id, hours=[TelemetryHourOut.from_domain(h, metric) for h in hours])
 
 
@@ -127,27 +130,27 @@ def device_telemetry(
     responses={201: {"description": "Created", "content": {"application/json": {"model": RuleOut}}}},
 )
 def create_rule(body: RuleSpec) -> tuple[RuleOut, int]:
-    return RuleOut.from_domain(deps.service().create_rule(app.tenant(), body)), 201
+    return RuleOut.from_domain(wiring.service().create_rule(app.tenant(), body)), 201
 
 
 @app.get("/alarm-rules", summary="The firm's alarm rules, default pack first")
 def list_rules() -> RulePageOut:
-    return RulePageOut(items=[RuleOut.from_domain(r) for r in deps.service().rules(app.tenant())])
+    return RulePageOut(items=[RuleOut.from_domain(r) for r in wiring.service().rules(app.tenant())])
 
 
 @app.get("/alarm-rules/<rule_id>", summary="One alarm rule")
 def get_rule(rule_id: str) -> RuleOut:
-    return RuleOut.from_domain(deps.service().rule(app.tenant(), rule_id))
+    return RuleOut.from_domain(wiring.service().rule(app.tenant(), rule_id))
 
 
 @app.put("/alarm-rules/<rule_id>", summary="Replace an alarm rule's definition")
 def replace_rule(rule_id: str, body: RuleSpec) -> RuleOut:
-    return RuleOut.from_domain(deps.service().replace_rule(app.tenant(), rule_id, body))
+    return RuleOut.from_domain(wiring.service().replace_rule(app.tenant(), rule_id, body))
 
 
 @app.delete("/alarm-rules/<rule_id>", summary="Delete an alarm rule")
 def delete_rule(rule_id: str) -> tuple[dict[str, str], int]:
-    deps.service().delete_rule(app.tenant(), rule_id)
+    wiring.service().delete_rule(app.tenant(), rule_id)
     return {"rule_id": rule_id, "status": "deleted"}, 200
 
 
@@ -155,7 +158,7 @@ def delete_rule(rule_id: str) -> tuple[dict[str, str], int]:
     "/alarm-rules/<rule_id>/test", summary="Which alarms the rule would have raised on readings or history"
 )
 def test_rule(rule_id: str, body: RuleTestRequest) -> RuleTestOut:
-    evaluated, hits = deps.service().test_rule(app.tenant(), rule_id, body)
+    evaluated, hits = wiring.service().test_rule(app.tenant(), rule_id, body)
     return RuleTestOut(
         evaluated=evaluated,
         alarms=sum(1 for h in hits if h.signal.value == "raise"),
@@ -171,7 +174,7 @@ def list_alarms(
     site_id: SiteFilter = None,
     severity: Annotated[Severity | None, Query()] = None,
 ) -> AlarmPageOut:
-    page = deps.service().alarms(
+    page = wiring.service().alarms(
         app.tenant(),
         status=status.value if status else None,
         site_id=site_id,
@@ -184,17 +187,17 @@ def list_alarms(
 
 @app.get("/alarms/<alarm_id>", summary="One alarm")
 def get_alarm(alarm_id: str) -> AlarmOut:
-    return AlarmOut.from_domain(deps.service().alarm(app.tenant(), alarm_id))
+    return AlarmOut.from_domain(wiring.service().alarm(app.tenant(), alarm_id))
 
 
 @app.post("/alarms/<alarm_id>/ack", summary="Acknowledge an active alarm")
 def acknowledge_alarm(alarm_id: str) -> AlarmOut:
-    return AlarmOut.from_domain(deps.service().acknowledge(app.tenant(), alarm_id))
+    return AlarmOut.from_domain(wiring.service().acknowledge(app.tenant(), alarm_id))
 
 
 @app.post("/alarms/<alarm_id>/clear", summary="Clear an alarm by hand")
 def clear_alarm(alarm_id: str) -> AlarmOut:
-    return AlarmOut.from_domain(deps.service().clear(app.tenant(), alarm_id))
+    return AlarmOut.from_domain(wiring.service().clear(app.tenant(), alarm_id))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

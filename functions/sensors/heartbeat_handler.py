@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sensors import deps
+from sensors import wiring
 
 logger = Logger()
 tracer = Tracer()
@@ -20,7 +20,7 @@ metrics = Metrics()
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
-    run = deps.heartbeat().run()
+    run = wiring.heartbeat().run()
     metrics.add_metric(name="DevicesOffline", unit=MetricUnit.Count, value=run.raised)
     logger.info("heartbeat run", extra=asdict(run))
     return asdict(run)

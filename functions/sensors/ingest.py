@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -113,14 +113,12 @@ class Ingest:
         directory: Directory,
         clock: Clock,
         settings: IngestSettings | None = None,
-        count: Callable[[str], None] = lambda _name: None,
     ) -> None:
         self._repo = repo
         self._book = book
         self._directory = directory
         self._clock = clock
         self.settings = settings or IngestSettings()
-        self._count = count
         self._devices: dict[tuple[str, str], _Cached] = {}
         self._rules: dict[str, _Cached] = {}
         self._runtimes: dict[tuple[str, str], DeviceRuntime] = {}
@@ -130,11 +128,6 @@ class Ingest:
 
     def handle(self, message: Mapping[str, Any]) -> Outcome:
         """Process one message the topic rule selected; never raises for a bad payload."""
-        outcome = self._handle(message)
-        self._count(outcome.value)
-        return outcome
-
-    def _handle(self, message: Mapping[str, Any]) -> Outcome:
         try:
             size = len(json.dumps(message, separators=(",", ":"), allow_nan=True, default=str))
         except (TypeError, ValueError):

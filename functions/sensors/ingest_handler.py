@@ -14,8 +14,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sensors import deps
 from sensors.ingest import Outcome
+from sensors.wiring import ingest
 
 logger = Logger()
 tracer = Tracer()
@@ -27,14 +27,12 @@ def _count(outcome: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-deps.count_with(_count)
-
-
 def handle(message: Any) -> Outcome:
     if not isinstance(message, dict):
         _count(Outcome.MALFORMED.value)
         return Outcome.MALFORMED
-    outcome = deps.ingest().handle(message)
+    outcome = ingest().handle(message)
+    _count(outcome.value)
     if outcome.rejected:
         ids = {k: str(message.get(k))[:64] for k in ("tenant_id", "site_id", "device_id")}
         logger.warning("telemetry rejected", extra={"outcome": outcome.value, **ids})

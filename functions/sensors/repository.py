@@ -187,6 +187,8 @@ def alarm_item(alarm: Alarm) -> dict[str, Any]:
         "notify_roles": list(alarm.notify_roles) or None,
         "notify_residents": alarm.notify_residents,
         "version": alarm.version,
+        "device_name": alarm.device_name,
+        "device_location": alarm.device_location,
     }
 
 
@@ -221,6 +223,8 @@ def alarm_from_item(item: Mapping[str, Any]) -> Alarm:
         notify_roles=tuple(item.get("notify_roles") or ()),
         notify_residents=bool(item.get("notify_residents", False)),
         version=int(item.get("version", 1)),
+        device_name=item.get("device_name"),
+        device_location=item.get("device_location"),
     )
 
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.clock import to_iso
 from schemas.events import TicketCreated, TicketStatusChanged, parse_event
-from sensors import deps
+from sensors import wiring
 from sensors.repository import LedgerEntry
 
 logger = Logger()
@@ -43,7 +43,7 @@ def handle(record: SQSRecord) -> None:
         )
     else:
         return
-    deps.internal_repository().add_ledger_entry(event.tenant_id, event.device_id, entry)
+    wiring.internal_repository().add_ledger_entry(event.tenant_id, event.device_id, entry)
 
 
 @logger.inject_lambda_context

@@ -1,5 +1,11 @@
 """Alarms become work orders: each sensors' ``AlarmRaised`` opens one repair ticket, filed by the system.
 
+One work order per fault of a device: while a device's work order for a rule is not closed or cancelled, a
+new alarm of that (device, rule) - a flapping device whose fault cleared and came back, a new episode with
+a new ``alarm_id`` - joins it (a timeline entry with the episode's number) instead of dispatching again. The
+link (``keys.device_work_order``) is written with the ticket and moves to the next ticket once the old one is
+over; the ticket's state is read from this feature's own table.
+
 One ticket per alarm: the alarm's claim (``keys.alarm_claim``) is written in the same transaction as the
 ticket, and records the event ids it has seen. A delivery of an event already seen changes nothing; another
 event for the same alarm (a re-raise) adds an "alarm raised again" entry to the ticket's timeline while the
@@ -39,6 +45,7 @@ from tickets.service import EffectiveSettings, dispatch_new, next_check
 SOURCE = "courtyard.sensors"
 DETAIL_TYPE = "AlarmRaised"
 REPEAT_ACTION = "alarm"
+_RACE_ATTEMPTS = 3
 CRITICAL = "critical"
 
 
@@ -65,6 +72,8 @@ class AlarmRaised(BaseModel):
     event_id: str = Field(min_length=1, max_length=128)
     occurred_at: datetime
     alarm_id: Id
+    # The rule that raised it: the alarms of one (device, rule) share a work order while it is open.
+    rule_id: Id | None = None
     device_id: str = Field(min_length=1, max_length=128)
     site_id: Id
     building_id: Id | None = None
@@ -157,6 +166,15 @@ def new_ticket(
     return NewTicket(ticket, tuple(timeline), technician)
 
 
+def episode_entry(ticket: Ticket, alarm: AlarmRaised, episode: int, now: datetime) -> TimelineRecord:
+    status = ticket.status.value
+    note = (
+        f"alarm episode {episode} ({alarm.severity}, {alarm.kind}) by device {alarm.device_id}, "
+        f"alarm {alarm.alarm_id}"
+    )
+    return TimelineRecord(now, SYSTEM_USER_ID, REPEAT_ACTION, status, status, note)
+
+
 def repeat_entry(ticket: Ticket, alarm: AlarmRaised, now: datetime) -> TimelineRecord:
     status = ticket.status.value
     note = f"alarm raised again ({alarm.severity}, {alarm.kind}) by device {alarm.device_id}"
@@ -169,6 +187,7 @@ def repeat_entry(ticket: Ticket, alarm: AlarmRaised, now: datetime) -> TimelineR
 class Outcome(StrEnum):
     OPENED = "opened"
     RAISED_AGAIN = "raised_again"
+    JOINED = "joined"  # a new episode of a (device, rule) whose work order is still open
     DUPLICATE = "duplicate"  # this event was handled before
     IGNORED = "ignored"  # the alarm's ticket is closed or cancelled
     NO_WORK_ORDER = "no_work_order"  # the rule only notifies
@@ -180,8 +199,21 @@ class AlarmClaim:
     event_ids: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceWorkOrder:
+    """The work order a (device, rule) joins while it is open, and how many alarm episodes it holds."""
+
+    ticket_id: str
+    episodes: int
+
+
+class Raced(Exception):
+    """A concurrent delivery changed the claim or the device's work order first: look again."""
+
+
 class AlarmStore(Protocol):
     def alarm(self, tenant_id: str, alarm_id: str) -> AlarmClaim | None: ...
+    def device_work_order(self, tenant_id: str, device_id: str, rule_id: str) -> DeviceWorkOrder | None: ...
     def get(self, tenant_id: str, ticket_id: str, *, consistent: bool = False) -> Ticket | None: ...
     def settings(self, tenant_id: str) -> dict[str, Any] | None: ...
     def open_counts(self, tenant_id: str) -> dict[str, int]: ...
@@ -192,6 +224,18 @@ class AlarmStore(Protocol):
         alarm_id: str,
         event_id: str,
         next_check_at: datetime | None,
+        link: tuple[str, str] | None = None,
+        replaces: str | None = None,
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None: ...
+    def join(
+        self,
+        ticket: Ticket,
+        alarm_id: str,
+        event_id: str,
+        link: tuple[str, str],
+        episode: int,
+        entry: TimelineRecord,
         also: Sequence[dict[str, Any]] = (),
     ) -> None: ...
     def raise_again(
@@ -252,13 +296,27 @@ class AlarmIntake:
         self._outbox = outbox
 
     def handle(self, alarm: AlarmRaised) -> tuple[Outcome, str]:
-        """Open the alarm's ticket, or add the re-raise to it: (what happened, the ticket id)."""
+        """Open the alarm's ticket, join its device's open one, or add the re-raise: (what, the ticket id)."""
         if alarm.action is None:
             return Outcome.NO_WORK_ORDER, ""
+        for _ in range(_RACE_ATTEMPTS):
+            try:
+                return self._handle_once(alarm)
+            except Raced:
+                continue  # another delivery wrote first: what it wrote decides this one
+        raise Conflict("the alarm's work order kept changing under concurrent deliveries")
+
+    def _handle_once(self, alarm: AlarmRaised) -> tuple[Outcome, str]:
         t = alarm.tenant_id
         claim = self._store.alarm(t, alarm.alarm_id)
         if claim is not None:
             return self._again(alarm, claim)
+        link = (alarm.device_id, alarm.rule_id) if alarm.rule_id else None
+        current = self._store.device_work_order(t, *link) if link else None
+        if link is not None and current is not None:
+            open_ticket = self._store.get(t, current.ticket_id, consistent=True)
+            if open_ticket is not None and open_ticket.status not in TERMINAL_STATUSES:
+                return self._join(alarm, open_ticket, link, current)
         tenant = self._directory.tenant(t)
         if tenant is None:
             raise UnknownReference("the alarm's tenant is unknown")
@@ -289,16 +347,35 @@ class AlarmIntake:
                 alarm_id=alarm.alarm_id,
                 event_id=alarm.event_id,
                 next_check_at=next_check(ticket, settings),
+                link=link,
+                replaces=current.ticket_id if current else None,
                 also=[audit, self._outbox.put_action(pending)],
             )
         except Conflict:
-            # A concurrent delivery (this event or another of the alarm) opened it first.
-            claim = self._store.alarm(t, alarm.alarm_id)
-            if claim is None:
-                raise
-            return self._again(alarm, claim)
+            # A concurrent delivery (this event, another of the alarm, or another episode) wrote first.
+            raise Raced() from None
         self._outbox.flush(pending)
         return Outcome.OPENED, ticket.ticket_id
+
+    def _join(
+        self, alarm: AlarmRaised, ticket: Ticket, link: tuple[str, str], current: DeviceWorkOrder
+    ) -> tuple[Outcome, str]:
+        audit = self._audit.put_action(
+            None,
+            "ticket.alarm_episode",
+            "ticket",
+            ticket.ticket_id,
+            {"alarm_id": alarm.alarm_id, "episode": current.episodes + 1},
+            SYSTEM_USER_ID,
+            tenant_id=alarm.tenant_id,
+        )
+        episode = current.episodes + 1
+        entry = episode_entry(ticket, alarm, episode, self._clock.now())
+        try:
+            self._store.join(ticket, alarm.alarm_id, alarm.event_id, link, episode, entry, also=[audit])
+        except Conflict:
+            raise Raced() from None
+        return Outcome.JOINED, ticket.ticket_id
 
     def _again(self, alarm: AlarmRaised, claim: AlarmClaim) -> tuple[Outcome, str]:
         # The attempt that opened the ticket may have failed after its commit: its events go out first.

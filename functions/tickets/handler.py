@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 # The *_routes modules register their routes on app when imported.
+from courtyard.idempotency import IdempotencyKey, checked_key
 from tickets import deps, followup_routes, photo_routes, stats_routes  # noqa: F401
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, TicketStatus
@@ -46,8 +47,8 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
 @app.post(
     "/tickets", summary="File a repair, complaint or SOS (dispatched at once)", responses=_created(TicketOut)
 )
-def create_ticket(body: TicketCreate) -> tuple[TicketOut, int]:
-    ticket, created = deps.service().create(app.tenant(), body, app.idempotency_key())
+def create_ticket(body: TicketCreate, idempotency_key: IdempotencyKey = None) -> tuple[TicketOut, int]:
+    ticket, created = deps.service().create(app.tenant(), body, checked_key(idempotency_key))
     return TicketOut.from_domain(ticket), 201 if created else 200
 
 

@@ -21,8 +21,9 @@ from courtyard.clock import Clock, to_iso
 from courtyard.directory import StaffView, TenantView
 from courtyard.errors import Conflict, DomainError
 from courtyard.events import DomainEvent
+from schemas.events import TicketEscalated
 from tickets import dispatch, lifecycle, sla
-from tickets.domain import TERMINAL_STATUSES, Action, Priority, TicketStatus
+from tickets.domain import TERMINAL_STATUSES, Action, TicketStatus
 from tickets.events import TicketSlaBreached, assigned_event, status_changed_event
 from tickets.lifecycle import SYSTEM_USER_ID, Actor, Assignee
 from tickets.models import Ticket, TicketSettingsIn, TimelineRecord
@@ -39,15 +40,6 @@ _JUST_AFTER = timedelta(milliseconds=1)
 
 
 # ------------------------------------------------------------------ events
-
-
-class TicketEscalated(DomainEvent):
-    ticket_id: str
-    site_id: str
-    priority: Priority
-    to_role: str
-    reason: str
-    assignee_staff_id: str | None
 
 
 # ------------------------------------------------------------------ the pure rules
@@ -240,7 +232,7 @@ def plan(
                         occurred_at=now,
                         ticket_id=before.ticket_id,
                         site_id=before.place.site_id,
-                        priority=before.state.priority,
+                        priority=before.state.priority.value,
                         to_role=step.to.value,
                         reason=step.reason,
                         assignee_staff_id=before.state.assignee_staff_id,

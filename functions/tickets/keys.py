@@ -8,6 +8,8 @@ Items (attributes beyond the keys are listed where they are written):
 - comment       pk TICKET#{id}, sk COMMENT#{at}#{comment_id}
 - photo         pk TICKET#{id}, sk PHOTO#{photo_id}
 - claims        IDEM (client retries), ALARM (one ticket per alarm): conditional puts, written with the ticket
+- device work   pk DEVICE#{device_id}#RULE#{rule_id}, sk WORKORDER: the work order a device's alarms of one
+                rule join while it is open (ticket_id, episodes)
 - load          pk LOAD, sk STAFF#{staff_id}: open tickets per technician, for dispatch by fewest open
 - settings      pk SETTINGS, sk TICKETS: dispatch rules, SLA targets, business calendar, auto-close window
 """
@@ -68,6 +70,10 @@ def idempotency_claim(tenant_id: str, user_id: str, key_digest: str) -> dict[str
 
 def alarm_claim(tenant_id: str, alarm_id: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "ALARM", alarm_id), "sk": "CLAIM"}
+
+
+def device_work_order(tenant_id: str, device_id: str, rule_id: str) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "DEVICE", device_id, "RULE", rule_id), "sk": "WORKORDER"}
 
 
 def load(tenant_id: str, staff_id: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
 from courtyard.dynamo import Page
-from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
+from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox
@@ -461,10 +461,7 @@ class TicketService:
         if claim is None:
             return None
         if claim.request_digest != request_digest:
-            message = "this Idempotency-Key was used for a different request"
-            raise Unprocessable(
-                message, [{"loc": ["header", "Idempotency-Key"], "type": "key_reused", "msg": message}]
-            )
+            raise idempotency_key_reused()
         ticket = self._repo.get(ctx.tenant_id, claim.ticket_id, consistent=True)
         if ticket is None:
             raise Conflict("the ticket of this Idempotency-Key is missing")

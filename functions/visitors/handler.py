@@ -18,7 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from courtyard.clock import to_iso
-from visitors import deps
+from courtyard.idempotency import IdempotencyKey, checked_key
+from visitors import wiring
 from visitors.app import app, logger, metrics, tracer
 from visitors.models import (
     BatchOut,
@@ -53,7 +54,7 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
 
 
 def _pass_out(visitor_pass: Any) -> PassOut:
-    return PassOut.from_domain(visitor_pass, share_url=deps.service().share_url(visitor_pass))
+    return PassOut.from_domain(visitor_pass, share_url=wiring.service().share_url(visitor_pass))
 
 
 # ------------------------------------------------------------------ passes
@@ -61,7 +62,7 @@ def _pass_out(visitor_pass: Any) -> PassOut:
 
 @app.get("/passes/keys", summary="The public keys that verify pass tokens (JWKS; no authentication)")
 def pass_keys() -> Response[Any]:
-    jwks = JwksOut.model_validate(deps.pass_keys().jwks())
+    jwks = JwksOut.model_validate(wiring.pass_keys().jwks())
     # Gates refresh the keys now and then; a key only leaves the set long after its last pass expired.
     return Response(
         status_code=200,
@@ -72,8 +73,8 @@ def pass_keys() -> Response[Any]:
 
 
 @app.post("/passes", summary="Issue a visitor pass (signed QR token)", responses=_created(PassOut))
-def issue_pass(body: PassCreate) -> tuple[PassOut, int]:
-    visitor_pass, created = deps.service().issue(app.tenant(), body, app.idempotency_key())
+def issue_pass(body: PassCreate, idempotency_key: IdempotencyKey = None) -> tuple[PassOut, int]:
+    visitor_pass, created = wiring.service().issue(app.tenant(), body, checked_key(idempotency_key))
     if created:
         metrics.add_metric(name="PassIssued", unit=MetricUnit.Count, value=1)
     return _pass_out(visitor_pass), 201 if created else 200
@@ -85,18 +86,18 @@ def list_passes(
     cursor: Cursor = None,
     site_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> PassPageOut:
-    page = deps.service().passes(app.tenant(), site_id, limit, cursor)
+    page = wiring.service().passes(app.tenant(), site_id, limit, cursor)
     return PassPageOut(items=[_pass_out(p) for p in page.items], next_cursor=page.next_cursor)
 
 
 @app.get("/passes/<pass_id>", summary="One pass (its token, share link and masked contact data)")
 def get_pass(pass_id: str) -> PassOut:
-    return _pass_out(deps.service().get(app.tenant(), pass_id))
+    return _pass_out(wiring.service().get(app.tenant(), pass_id))
 
 
 @app.delete("/passes/<pass_id>", summary="Revoke a pass (its host or a manager); effective on the next scan")
 def revoke_pass(pass_id: str) -> PassOut:
-    return _pass_out(deps.service().revoke(app.tenant(), pass_id))
+    return _pass_out(wiring.service().revoke(app.tenant(), pass_id))
 
 
 # No return annotation on purpose: with one, Powertools serialises the body through pydantic as JSON, which
@@ -106,7 +107,7 @@ def pass_qr(  # type: ignore[no-untyped-def]
     pass_id: str,
     format: Annotated[Literal["svg", "png"], Query()] = "svg",
 ):
-    image, content_type = deps.service().qr_code(app.tenant(), pass_id, format)
+    image, content_type = wiring.service().qr_code(app.tenant(), pass_id, format)
     return Response(
         status_code=200, content_type=content_type, body=image, headers={"Cache-Control": "private, no-store"}
     )
@@ -114,7 +115,7 @@ def pass_qr(  # type: ignore[no-untyped-def]
 
 @app.get("/passes/<pass_id>/entries", summary="The scans of one pass (host and staff)")
 def pass_entries(pass_id: str, limit: Limit = 50, cursor: Cursor = None) -> EntryPageOut:
-    page = deps.service().entries(app.tenant(), pass_id, limit, cursor)
+    page = wiring.service().entries(app.tenant(), pass_id, limit, cursor)
     return EntryPageOut(items=[EntryOut.from_domain(e) for e in page.items], next_cursor=page.next_cursor)
 
 
@@ -123,14 +124,14 @@ def pass_entries(pass_id: str, limit: Limit = 50, cursor: Cursor = None) -> Entr
 
 @app.post("/gate/scans", summary="Verify a pass at a gate (QR token or licence plate): allow or deny")
 def scan(body: ScanRequest) -> ScanOut:
-    result = deps.gate().scan(app.tenant(), body)
+    result = wiring.gate().scan(app.tenant(), body)
     metrics.add_metric(name=f"Scan{result.verdict.value.title()}", unit=MetricUnit.Count, value=1)
     return ScanOut.from_domain(result)
 
 
 @app.post("/gate/scans/batch", summary="Upload scans an offline gate verified; reconciled, over-use flagged")
 def upload_scans(body: ScanBatch) -> BatchOut:
-    results = deps.gate().upload(app.tenant(), body)
+    results = wiring.gate().upload(app.tenant(), body)
     out = [
         ReconciledScanOut(
             scan_id=r.scan_id,
@@ -159,14 +160,14 @@ def visits(
     cursor: Cursor = None,
 ) -> Response[Any]:
     if format == "csv":
-        day, text = deps.gate().visits_csv(app.tenant(), site_id, date)
+        day, text = wiring.gate().visits_csv(app.tenant(), site_id, date)
         return Response(
             status_code=200,
             content_type="text/csv; charset=utf-8",
             body=text,
             headers={"Content-Disposition": f'attachment; filename="visits-{day}.csv"'},
         )
-    day, page = deps.gate().visits(app.tenant(), site_id, date, limit, cursor)
+    day, page = wiring.gate().visits(app.tenant(), site_id, date, limit, cursor)
     body = EntryPageOut(items=[EntryOut.from_domain(e) for e in page.items], next_cursor=page.next_cursor)
     return Response(
         status_code=200,
@@ -195,30 +196,30 @@ def _block_out(entry: Any) -> BlockOut:
     responses={201: {"description": "Created", "content": {"application/json": {"model": BlockOut}}}},
 )
 def block_visitor(site_id: str, body: BlockCreate) -> tuple[BlockOut, int]:
-    return _block_out(deps.blocklist().add(app.tenant(), site_id, body)), 201
+    return _block_out(wiring.blocklist().add(app.tenant(), site_id, body)), 201
 
 
 @app.get("/sites/<site_id>/blocklist", summary="A community's blocklist (values masked)")
 def blocklist(site_id: str) -> BlockListOut:
-    return BlockListOut(items=[_block_out(e) for e in deps.blocklist().entries(app.tenant(), site_id)])
+    return BlockListOut(items=[_block_out(e) for e in wiring.blocklist().entries(app.tenant(), site_id)])
 
 
 @app.delete("/sites/<site_id>/blocklist", summary="Remove one blocklist entry (manager)")
 def unblock_visitor(
     site_id: str, entry_id: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
 ) -> Response[Any]:
-    deps.blocklist().remove(app.tenant(), site_id, entry_id)
+    wiring.blocklist().remove(app.tenant(), site_id, entry_id)
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
 
 @app.get("/visitor-settings", summary="Pass windows and retention (manager)")
 def get_visitor_settings() -> VisitorSettingsIn:
-    return deps.service().settings(app.tenant())
+    return wiring.service().settings(app.tenant())
 
 
 @app.put("/visitor-settings", summary="Replace the pass windows and retention (manager)")
 def put_visitor_settings(body: VisitorSettingsIn) -> VisitorSettingsIn:
-    return deps.service().put_settings(app.tenant(), body)
+    return wiring.service().put_settings(app.tenant(), body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

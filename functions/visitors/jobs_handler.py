@@ -7,18 +7,14 @@ and notification are at most about seven minutes late.
 
 from __future__ import annotations
 
-import secrets
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from courtyard.cursor import CursorCodec
-from courtyard.outbox import Outbox, SweepReport
-from courtyard.table import Table
-from visitors import deps
+from courtyard.outbox import SweepReport
+from visitors.wiring import sweep_outbox
 
 logger = Logger()
 tracer = Tracer()
@@ -29,21 +25,8 @@ class SweepFailed(Exception):
     """Some pending effects could not be sent; the others were. The next run tries them again."""
 
 
-@lru_cache(maxsize=1)
-def outbox() -> Outbox:
-    # The sweep writes no list cursors: a per-process key spares it the cursor secret (and its IAM grant).
-    table = Table(deps.config().visitors_table, CursorCodec(secrets.token_bytes(32)))
-    return Outbox(table, deps.clock(), deps.events())
-
-
-def reset() -> None:
-    """Forget the outbox and the visitors collaborators (tests switch clocks and environments)."""
-    outbox.cache_clear()
-    deps.reset()
-
-
 def run() -> SweepReport:
-    report = outbox().sweep()
+    report = sweep_outbox().sweep()
     metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=report.flushed)
     if report.failed:
         for pk in report.failed:

@@ -7,6 +7,7 @@ from directory.imports.repository import ImportJobRepository
 from directory.imports.service import ImportService
 from directory.imports.storage_repository import ImportStorage
 from directory.imports.writer_repository import ImportWriter, SiteDirectory
+from directory.people.repository import PeopleRepository
 
 
 def build_service() -> ImportService:
@@ -20,4 +21,5 @@ def build_service() -> ImportService:
         audit=deps.audit(),
         events=deps.events(),
         clock=deps.clock(),
+        people=PeopleRepository(table, deps.cipher(), deps.blind_index()),
     )

@@ -472,6 +472,18 @@ class _Planter:
         cells = self.b.row(unit, area="", person=person, relation=self.rng.choice(_FAMILY))
         return SampleRow(cells, key, "duplicate_person"), index
 
+    def phone_name_mismatch(self) -> tuple[SampleRow, int]:
+        """Another unit's resident typed with someone else's phone number (a family phone, a slip)."""
+        key = self.rng.choice(sorted(self.b.people_rows))
+        index, person = self.rng.choice(self.b.people_rows[key])
+        unit, _ = self._existing(lambda k: k != key)
+        name = self.b.faker.name()
+        while name == person.name:
+            name = self.b.faker.name()
+        other = _Person(name, person.phone, None)
+        cells = self.b.row(unit, area="", person=other, relation=self.rng.choice(_FAMILY))
+        return SampleRow(cells, unit.key, "phone_name_mismatch"), index
+
     def duplicate_primary(self) -> tuple[SampleRow, int]:
         key = self.rng.choice(sorted(self.b.primary_row))
         unit = self.b.units[key]
@@ -495,6 +507,7 @@ _PLANTERS: Final = (
     "invalid_relation",
     "invalid_primary",
     "duplicate_primary",
+    "phone_name_mismatch",
 )
 
 

@@ -62,6 +62,10 @@ class Sites(Protocol):
     def building_codes(self, tenant_id: str, site_id: str) -> set[str]: ...
 
 
+class People(Protocol):
+    def names_by_phone(self, tenant_id: str, phones: set[str]) -> dict[str, str]: ...
+
+
 class Writer(Protocol):
     def commit(
         self, tenant_id: str, site_id: str, plan: ImportPlan, progress: Callable[[int], None]
@@ -96,10 +100,12 @@ class ImportService:
         audit: Audit,
         events: Events,
         clock: Clock,
+        people: People,
     ) -> None:
         self._jobs = jobs
         self._storage = storage
         self._sites = sites
+        self._people = people
         self._writer = writer
         self._audit = audit
         self._events = events
@@ -227,9 +233,11 @@ class ImportService:
             return job
         plan = self._plan(job)
         if plan.fingerprint != job.fingerprint:
+            # The plan is judged again against today's directory: a phone number registered meanwhile
+            # under another name changes it as surely as an edited file does.
             job.status, job.failure = (
                 ImportStatus.FAILED,
-                "the file changed after validation; validate it again",
+                "the file or the residents on record changed after validation; validate it again",
             )
             self._jobs.move(job, ImportStatus.COMMITTING, "import changed during commit")
             return job
@@ -267,4 +275,6 @@ class ImportService:
         data = self._storage.read(job.object_key, MAX_FILE_BYTES)
         parsed = parse_file(data, job.filename, job.content_type)
         known = self._sites.building_codes(job.tenant_id, job.site_id) or None
-        return validate_rows(parsed.rows, known)
+        return validate_rows(
+            parsed.rows, known, lambda phones: self._people.names_by_phone(job.tenant_id, phones)
+        )

@@ -4,6 +4,11 @@ Rules: a row with any error adds no person; a unit takes its area and kind from 
 them validly, and later rows stating other values are `conflicting_unit`. Duplicates and conflicts are
 judged on the file's content, so a row's verdict does not depend on another row's unrelated error.
 Messages never echo a cell's value (phone and ID numbers would end up in logs and reports).
+
+One phone number is one person (the directory keeps one resident per number): the same number under two
+names that are not one person's, in the file or against the directory, is `phone_name_mismatch` on the row
+that says it second (the directory, when it knows the number, says it first). The same name on several
+units is one person owning or living in several flats, and is fine.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -21,10 +26,12 @@ from typing import Any, Final, NamedTuple
 
 from directory.imports.parse import SourceRow
 from directory.imports.rooms import RoomFormatError, RoomRef, canonical_building, parse_room_parts
+from directory.people.identity import same_person_name
 
 __all__ = [
     "ErrorCode",
     "ImportPlan",
+    "NamesOnRecord",
     "PersonRow",
     "PlannedPerson",
     "Relation",
@@ -37,6 +44,9 @@ __all__ = [
     "parse_area_centi",
     "validate_rows",
 ]
+
+# Phone numbers -> the name the directory already holds for each (those it knows); one call per file.
+NamesOnRecord = Callable[[set[str]], Mapping[str, str]]
 
 
 class UnitKind(StrEnum):
@@ -67,6 +77,7 @@ class ErrorCode(StrEnum):
     INVALID_RELATION = "invalid_relation"
     INVALID_PRIMARY = "invalid_primary"
     DUPLICATE_PRIMARY = "duplicate_primary"
+    PHONE_NAME_MISMATCH = "phone_name_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +369,8 @@ class _FileFacts:
         self.refs: dict[str, RoomRef] = {}
         self.people: dict[tuple[str, str], int] = {}
         self.primary: dict[str, int] = {}
+        # Phone -> (name, line) of the first row that gave the number a name.
+        self.phone_owner: dict[str, tuple[str, int]] = {}
 
     def check_unit(self, row: _Row, key: str) -> None:
         area = self.area.get(key)
@@ -382,7 +395,8 @@ class _FileFacts:
             if row.kind is not None and kind is None:
                 self.kind[key] = (row.kind, row.line)
 
-    def check_person(self, row: _Row, key: str) -> None:
+    def check_person(self, row: _Row, key: str, on_record: Mapping[str, str]) -> None:
+        self._check_phone_owner(row, on_record)
         identities = [(key, f"p:{row.phone}")] if row.phone else []
         if row.id_number:
             identities.append((key, f"i:{row.id_number}"))
@@ -403,6 +417,29 @@ class _FileFacts:
                     ErrorCode.DUPLICATE_PRIMARY,
                     f"unit {key} already has a primary contact on line {first}",
                 )
+
+    def _check_phone_owner(self, row: _Row, on_record: Mapping[str, str]) -> None:
+        if not row.phone or not row.name:
+            return
+        first = self.phone_owner.get(row.phone)
+        if first is not None:
+            if not same_person_name(first[0], row.name):
+                row.fail(
+                    "phone",
+                    ErrorCode.PHONE_NAME_MISMATCH,
+                    f"this phone number is given to someone else on line {first[1]}: one number is one "
+                    "person; correct the name or the number",
+                )
+            return
+        self.phone_owner[row.phone] = (row.name, row.line)
+        recorded = on_record.get(row.phone)
+        if recorded is not None and not same_person_name(recorded, row.name):
+            row.fail(
+                "phone",
+                ErrorCode.PHONE_NAME_MISMATCH,
+                "this phone number belongs to another resident on record: correct the name or the number, "
+                "or change the resident's record first",
+            )
 
 
 def _fingerprint(units: dict[str, UnitRow], people: list[PlannedPerson]) -> str:
@@ -428,8 +465,13 @@ def _fingerprint(units: dict[str, UnitRow], people: list[PlannedPerson]) -> str:
 _FIELD_ORDER: Final = {f: i for i, f in enumerate(("room", "building", "area", "kind", *_PERSON_FIELDS))}
 
 
-def validate_rows(rows: Iterable[SourceRow], known_buildings: Iterable[str] | None = None) -> ImportPlan:
-    """Check every row and build the plan; `known_buildings` (e.g. {"1", "A"}) enables unknown_building."""
+def validate_rows(
+    rows: Iterable[SourceRow],
+    known_buildings: Iterable[str] | None = None,
+    names_on_record: NamesOnRecord | None = None,
+) -> ImportPlan:
+    """Check every row and build the plan; `known_buildings` (e.g. {"1", "A"}) enables unknown_building,
+    `names_on_record` (the directory's names of the file's phone numbers) the check against the directory."""
     known = _known(known_buildings)
     checked: list[_Row] = []
     for source in rows:
@@ -437,6 +479,8 @@ def validate_rows(rows: Iterable[SourceRow], known_buildings: Iterable[str] | No
         _check_unit(row, source.values, known)
         _check_person(row, source.values)
         checked.append(row)
+    phones = {row.phone for row in checked if row.phone}
+    on_record = names_on_record(phones) if names_on_record is not None and phones else {}
 
     seen = _FileFacts()
     room_keys: dict[int, str] = {}
@@ -450,7 +494,7 @@ def validate_rows(rows: Iterable[SourceRow], known_buildings: Iterable[str] | No
         if row.unit_ok:
             seen.check_unit(row, key)
         if row.has_person:
-            seen.check_person(row, key)
+            seen.check_person(row, key, on_record)
 
     people: list[PlannedPerson] = []
     for row in checked:

@@ -87,6 +87,12 @@ class OtherTenant(Conflict):
     code = "other_tenant"
 
 
+class IdentityMismatch(Conflict):
+    """The invitation names someone other than the resident on record it would attach the account to."""
+
+    code = "identity_mismatch"
+
+
 # ---------------------------------------------------------------- requests
 
 

@@ -4,6 +4,12 @@ Acceptance is one transaction: the invitation turns from open to used only if it
 together with the resident record (created, or reused by the invitee's phone number), the unit link and the
 account's user link. Then the account joins the tenant in Cognito; the next token carries tenant and role.
 Accepting again with the same account is answered as the first time (a lost response can be retried).
+
+An invitation attaches an account only to the person it names: an existing resident found by the invited
+phone number must bear the invited name (when the invitation gives one), and a resident who already has an
+account must be the invited person. Otherwise the invitation is refused with ``identity_mismatch`` (409),
+when it is issued if the record already disagrees, else when it is accepted; the service desk can then
+link the right person in assisted mode, where it chooses the resident itself.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 from directory.identity_repository import IdentityRepository
 from directory.invites.models import (
     Acceptance,
+    IdentityMismatch,
     Invite,
     InviteAccept,
     InviteCreate,
@@ -38,6 +45,7 @@ from directory.invites.models import (
     secret_digest,
 )
 from directory.invites.repository import InviteRepository
+from directory.people.identity import same_person_name
 from directory.people.models import LinkSource, PersonKind, Resident, ResidentLink, UnitSlot, UserLinkRecord
 from directory.people.repository import PeopleRepository, TransactionRefused
 
@@ -100,6 +108,14 @@ class InviteService:
                 [{"loc": ["body", "expires_in_hours"], "type": "less_than_equal", "msg": "too long"}],
             )
         slot = self._unit(ctx.tenant_id, request.unit_id)
+        if request.invitee_phone and request.invitee_name:
+            holder = self._people.resident_id_by_phone(ctx.tenant_id, request.invitee_phone)
+            resident = self._people.resident(ctx.tenant_id, holder) if holder else None
+            if resident is not None and not same_person_name(resident.name, request.invitee_name):
+                raise IdentityMismatch(
+                    "this phone number belongs to another resident on record: check the name and the "
+                    "number, or correct the resident's record first"
+                )
         # Whole seconds: the stored expiry (epoch seconds) and the one shown are the same instant.
         now = self._clock.now().replace(microsecond=0)
         secret = new_secret()
@@ -168,10 +184,17 @@ class InviteService:
             resident = self._people.resident(tenant_id, account.person_id)
             if resident is None or resident.erased:
                 raise Conflict("this account's resident record was erased")
+            if invite.invitee_phone_digest is not None and resident.phone != invite.invitee_phone:
+                # The invited number is someone else's (theirs on record, or another one of ours).
+                holder = self._people.resident_id_by_digest(tenant_id, invite.invitee_phone_digest)
+                if resident.phone is not None or holder not in (None, resident.resident_id):
+                    raise _not_the_invited_person()
+            _refuse_other_name(invite, resident)
         elif invite.invitee_phone_digest:
             holder = self._people.resident_id_by_digest(tenant_id, invite.invitee_phone_digest)
             resident = self._people.resident(tenant_id, holder) if holder else None
             if resident is not None:
+                _refuse_other_name(invite, resident)
                 if resident.user_id is not None and resident.user_id != claimant.user_id:
                     raise Conflict("this person already has an account with the property firm")
                 self._people.add_account(
@@ -347,3 +370,16 @@ class InviteService:
                 tenant_id=tenant_id, resident_id=resident_id, unit_id=invite.unit_id, occurred_at=now
             ),
         )
+
+
+def _not_the_invited_person() -> IdentityMismatch:
+    return IdentityMismatch(
+        "this invitation names another person than the resident on record: ask the property's service "
+        "desk to link your account"
+    )
+
+
+def _refuse_other_name(invite: Invite, resident: Resident) -> None:
+    """An invitation that names someone attaches an account only to a resident of that name."""
+    if invite.invitee_name is not None and not same_person_name(invite.invitee_name, resident.name):
+        raise _not_the_invited_person()

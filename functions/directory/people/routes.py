@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from directory import deps
 from directory.app import app
 from directory.pages import PageOut
@@ -70,8 +71,8 @@ def erase_me() -> EraseOut:
         201: {"description": "Created", "content": {"application/json": {"model": ResidentOut}}},
     },
 )
-def create_resident(body: ResidentCreate) -> tuple[ResidentOut, int]:
-    resident, created = service().create(app.tenant(), body, app.idempotency_key())
+def create_resident(body: ResidentCreate, idempotency_key: IdempotencyKey = None) -> tuple[ResidentOut, int]:
+    resident, created = service().create(app.tenant(), body, checked_key(idempotency_key))
     return ResidentOut.from_domain(resident), 201 if created else 200
 
 

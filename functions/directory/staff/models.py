@@ -170,7 +170,7 @@ class NewStaff:
     """A created staff member and the temporary password of their account, handed over once."""
 
     staff: Staff
-    temporary_password: str
+    temporary_password: str | None
 
 
 class ZoneOut(BaseModel):
@@ -218,8 +218,9 @@ class StaffOut(BaseModel):
 
 
 class StaffCreatedOut(StaffOut):
-    temporary_password: str = Field(
-        description="The account's first password, shown once: it is not stored and cannot be read again"
+    temporary_password: str | None = Field(
+        description="The account's first password, shown once: it is not stored and cannot be read again "
+        "(null when a retry with the same Idempotency-Key is answered)"
     )
 
 

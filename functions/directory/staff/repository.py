@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from courtyard.directory import Keys
+from courtyard.dynamo import tenant_key
+from courtyard.idempotency import KeyUse
 from courtyard.tenancy import Role
 from directory.staff.models import Staff
 from directory.staff.rules import Skill, Zone
@@ -34,16 +36,37 @@ class StaffRepository:
         self._cipher = cipher
         self._blind_index = blind_index
 
-    def add(self, staff: Staff, *, replace: bool = False) -> None:
-        """The record and its user link, both or neither; ``replace`` lets onboarding retries rewrite them."""
+    def add(
+        self, staff: Staff, *, replace: bool = False, claim: KeyUse | None = None, claim_ttl: int = 0
+    ) -> None:
+        """The record and its user link, both or neither; ``replace`` lets onboarding retries rewrite them.
+
+        ``claim``: the caller's Idempotency-Key, claimed in the same transaction (a taken key fails it all).
+        """
         condition = None if replace else "attribute_not_exists(pk)"
-        self._table.transact(
-            [
-                self._table.put_action(self._item(staff), condition),
-                self._table.put_action(_link_item(staff), condition),
-            ],
-            conflict="this staff member or account is already registered",
-        )
+        actions = [
+            self._table.put_action(self._item(staff), condition),
+            self._table.put_action(_link_item(staff), condition),
+        ]
+        if claim is not None:
+            item = {
+                **_claim_key(staff.tenant_id, claim.key_digest),
+                "tenant_id": staff.tenant_id,
+                "staff_id": staff.staff_id,
+                "request_digest": claim.request_digest,
+                "ttl": claim_ttl,
+            }
+            actions.append(self._table.put_action(item, "attribute_not_exists(pk)"))
+        self._table.transact(actions, conflict="this staff member or account is already registered")
+
+    def claimed(self, tenant_id: str, key_digest: str) -> tuple[str, str] | None:
+        """(staff id, request digest) of the caller's Idempotency-Key, if it was used."""
+        item = self._table.get(_claim_key(tenant_id, key_digest), consistent=True)
+        return (str(item["staff_id"]), str(item["request_digest"])) if item else None
+
+    def request_digest(self, tenant_id: str, digest: str) -> str:
+        """A keyed digest of a request carrying personal data (phone, email): it cannot test a guess."""
+        return self._blind_index.digest(tenant_id, "request", digest)
 
     def remove(self, staff: Staff) -> None:
         """Undo ``add`` (a compensation when a later step of a creation failed)."""
@@ -199,3 +222,7 @@ def _zone_items(zones: Iterable[Zone]) -> list[dict[str, Any]]:
 
 def _pair(key: dict[str, str]) -> tuple[str, str]:
     return key["pk"], key["sk"]
+
+
+def _claim_key(tenant_id: str, key_digest: str) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "IDEMPOTENCY", "staff", key_digest), "sk": "CLAIM"}

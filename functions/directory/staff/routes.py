@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from courtyard.tenancy import Role
 from directory import deps
 from directory.app import app
@@ -35,12 +36,20 @@ def _out(shown: Shown) -> StaffOut:
 @app.post(
     "/staff",
     summary="Create a staff member and their sign-in account (manager)",
-    responses={201: {"description": "Created", "content": {"application/json": {"model": StaffCreatedOut}}}},
+    responses={
+        200: {
+            "description": "Replayed (same Idempotency-Key): the same staff member, no password",
+            "content": {"application/json": {"model": StaffCreatedOut}},
+        },
+        201: {"description": "Created", "content": {"application/json": {"model": StaffCreatedOut}}},
+    },
 )
-def create_staff(body: StaffCreate) -> tuple[StaffCreatedOut, int]:
-    created = service().create(app.tenant(), body)
+def create_staff(body: StaffCreate, idempotency_key: IdempotencyKey = None) -> tuple[StaffCreatedOut, int]:
+    created, new = service().create(app.tenant(), body, checked_key(idempotency_key))
     out = StaffOut.from_domain(created.staff, created.staff.phone)
-    return StaffCreatedOut(**out.model_dump(), temporary_password=created.temporary_password), 201
+    return StaffCreatedOut(**out.model_dump(), temporary_password=created.temporary_password), (
+        201 if new else 200
+    )
 
 
 @app.get("/staff", summary="List staff in name order (manager, service desk); filters apply per page")

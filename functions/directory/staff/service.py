@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, Protocol
 
-from courtyard.clock import Clock, to_iso
-from courtyard.errors import Forbidden, NotFound, Unprocessable
+from courtyard.clock import Clock, epoch, to_iso
+from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.events import DomainEvent
+from courtyard.idempotency import KeyUse, same_request
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from directory.access import sees_full_phone, shown_phone
@@ -28,10 +30,16 @@ from directory.staff.models import (
 from directory.staff.rules import Skill, Zone, beyond_self_service, locks_out_self
 
 READERS = (Role.MANAGER, Role.SERVICE_DESK)
+# How long a create's Idempotency-Key is remembered: a client retries within minutes, a day is plenty.
+KEY_KEPT = timedelta(hours=24)
 
 
 class StaffStore(Protocol):
-    def add(self, staff: Staff, *, replace: bool = False) -> None: ...
+    def add(
+        self, staff: Staff, *, replace: bool = False, claim: KeyUse | None = None, claim_ttl: int = 0
+    ) -> None: ...
+    def claimed(self, tenant_id: str, key_digest: str) -> tuple[str, str] | None: ...
+    def request_digest(self, tenant_id: str, digest: str) -> str: ...
     def remove(self, staff: Staff) -> None: ...
     def get(self, tenant_id: str, staff_id: str, *, consistent: bool = False) -> Staff | None: ...
     def staff_id_of_user(self, tenant_id: str, user_id: str) -> str | None: ...
@@ -109,9 +117,22 @@ class StaffService:
 
     # ------------------------------------------------------------------ writes
 
-    def create(self, ctx: TenantContext, req: StaffCreate) -> NewStaff:
-        """A staff record with an account whose groups are the roles; bad input writes nothing."""
+    def create(
+        self, ctx: TenantContext, req: StaffCreate, idempotency_key: str | None = None
+    ) -> tuple[NewStaff, bool]:
+        """A staff record with an account whose groups are the roles; bad input writes nothing.
+
+        ``(new staff, False)`` answers a retry of the caller's Idempotency-Key: the same staff member,
+        without a password (it is shown once, and never stored).
+        """
         ctx.require(Role.MANAGER)
+        key = KeyUse.of(
+            ctx.user_id, idempotency_key, req, keyed=lambda d: self._repo.request_digest(ctx.tenant_id, d)
+        )
+        if key is not None:
+            replay = self._replay(ctx, key)
+            if replay is not None:
+                return replay, False
         zones = _zones(req.zones)
         self._check_places(ctx.tenant_id, zones)
         username = req.username or username_from_email(req.email)
@@ -141,14 +162,28 @@ class StaffService:
             updated_at=now,
         )
         try:
-            self._repo.add(staff)
-        except Exception:
+            self._repo.add(staff, claim=key, claim_ttl=epoch(self._clock.now() + KEY_KEPT))
+        except Exception as failed:
             # An account without a record could sign in as nobody and would block its username forever.
             self._accounts.delete(account.username)
+            if key is not None and isinstance(failed, Conflict):
+                # A concurrent retry with the same key won the claim: answer as the retry it is.
+                replay = self._replay(ctx, key)
+                if replay is not None:
+                    return replay, False
             raise
         self._audit.record(ctx, "create", "staff", staff.staff_id, {"fields": sorted(req.model_fields_set)})
         self._events.publish("StaffCreated", self._event(StaffCreated, staff))
-        return NewStaff(staff=staff, temporary_password=account.temporary_password)
+        return NewStaff(staff=staff, temporary_password=account.temporary_password), True
+
+    def _replay(self, ctx: TenantContext, key: KeyUse) -> NewStaff | None:
+        claimed = self._repo.claimed(ctx.tenant_id, key.key_digest)
+        if claimed is None:
+            return None
+        staff_id, request_digest = claimed
+        same_request(key, request_digest)
+        staff = self._repo.get(ctx.tenant_id, staff_id, consistent=True)
+        return NewStaff(staff=staff, temporary_password=None) if staff is not None else None
 
     def create_first_manager(self, ctx: TenantContext, staff: Staff) -> None:
         """Write an onboarded tenant's first manager (rewritable: onboarding retries converge)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from courtyard.idempotency import IdempotencyKey, checked_key
 from directory import deps
 from directory.app import app
 from directory.staff.repository import StaffRepository
@@ -33,8 +34,8 @@ def service() -> TenantService:
         200: {"description": "Replayed", "content": {"application/json": {"model": TenantCreatedOut}}},
     },
 )
-def create_tenant(body: TenantCreate) -> tuple[TenantCreatedOut, int]:
-    result = service().create(app.tenant(), body, app.idempotency_key())
+def create_tenant(body: TenantCreate, idempotency_key: IdempotencyKey = None) -> tuple[TenantCreatedOut, int]:
+    result = service().create(app.tenant(), body, checked_key(idempotency_key))
     return TenantCreatedOut.from_onboarded(result), 200 if result.replayed else 201
 
 

@@ -22,8 +22,9 @@ from botocore.exceptions import ClientError
 
 from courtyard.directory import DirectoryReader
 from courtyard.dynamo import error_code
-from courtyard.errors import DomainError, Forbidden, Invalid, Unavailable, error_body
+from courtyard.errors import DomainError, Forbidden, Unavailable, error_body
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
+from courtyard.idempotency import HEADER, checked_key
 from courtyard.settings import FunctionSettings
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 
@@ -84,13 +85,7 @@ class CourtyardResolver(APIGatewayRestResolver):
 
     def idempotency_key(self) -> str | None:
         """The client's ``Idempotency-Key`` header, 8 to 255 printable characters."""
-        key = self.header("Idempotency-Key")
-        if key is None:
-            return None
-        key = key.strip()
-        if not 8 <= len(key) <= 255 or not key.isprintable():
-            raise Invalid("Idempotency-Key must be 8 to 255 printable characters")
-        return key
+        return checked_key(self.header(HEADER))
 
     def request_id(self) -> str:
         return self.current_event.request_context.request_id or (

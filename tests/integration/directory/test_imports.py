@@ -282,3 +282,101 @@ def test_a_commit_that_stopped_halfway_is_finished_by_the_next(call, caller, sta
     assert second["summary"]["residents_created"] == 0
     unit = call("GET", f"/units/{claim['unit_id']['S']}", manager)
     assert unit.status == 200
+
+
+# ---- one phone number, one person -----------------------------------------------------------------
+
+SHARED_PHONE = "13812340001"
+
+
+def sheet(*people: tuple[str, str, str]) -> bytes:
+    """A small CSV: (room, name, phone) per row, every unit 80 m²."""
+    lines = ["楼栋,单元,房号,建筑面积（㎡）,业主姓名,手机号"]
+    for room, name, phone in people:
+        building, entrance, number = room.split("-")
+        lines.append(f"{building},{entrance},{number},80,{name},{phone}")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
+def validated(call: Callable[..., Reply], stack: Stack, manager: Any, site_id: str, data: bytes) -> str:
+    created = start(call, manager, site_id)
+    upload(stack, created, data)
+    import_id = str(created.body["import_id"])
+    assert call("POST", f"/imports/{import_id}/validate", manager).status == 202
+    run_worker(stack)
+    return import_id
+
+
+def residents_of(call: Callable[..., Reply], manager: Any, phone: str) -> list[dict[str, Any]]:
+    found = call("GET", "/residents", manager, query={"phone": phone})
+    assert found.status == 200, found.body
+    return list(found.body["items"])
+
+
+def test_one_phone_under_two_names_is_reported_and_only_the_first_is_linked(call, caller, stack, site):
+    tenant_id, site_id = site
+    manager = caller(tenant_id, Role.MANAGER)
+    data = sheet(("1-1-101", "张三", SHARED_PHONE), ("1-1-102", "李四", SHARED_PHONE))
+
+    import_id = validated(call, stack, manager, site_id, data)
+
+    report = call("GET", f"/imports/{import_id}", manager).body
+    assert [(e["line"], e["field"], e["code"]) for e in report["errors"]] == [
+        (3, "phone", "phone_name_mismatch")
+    ]
+    assert (report["rows_valid"], report["rows_total"]) == (1, 2)
+    call("POST", f"/imports/{import_id}/commit", manager)
+    run_worker(stack)
+    done = call("GET", f"/imports/{import_id}", manager).body
+    assert done["status"] == "committed"
+    (zhang,) = residents_of(call, manager, SHARED_PHONE)
+    assert zhang["name"] == "张三"
+    assert [u["room"] for u in zhang["units"]] == ["1-1-101"]
+
+
+def test_one_person_with_two_flats_is_one_resident_linked_to_both(call, caller, stack, site):
+    tenant_id, site_id = site
+    manager = caller(tenant_id, Role.MANAGER)
+    data = sheet(("1-1-101", "张三", SHARED_PHONE), ("1-1-102", "张 三", SHARED_PHONE))
+
+    import_id = validated(call, stack, manager, site_id, data)
+    assert call("GET", f"/imports/{import_id}", manager).body["errors"] == []
+    call("POST", f"/imports/{import_id}/commit", manager)
+    run_worker(stack)
+
+    (zhang,) = residents_of(call, manager, SHARED_PHONE)
+    assert sorted(u["room"] for u in zhang["units"]) == ["1-1-101", "1-1-102"]
+
+
+def test_a_phone_on_record_under_another_name_is_reported_and_not_linked(call, caller, stack, site):
+    tenant_id, site_id = site
+    manager = caller(tenant_id, Role.MANAGER)
+    on_record = call("POST", "/residents", manager, body={"name": "王五", "phone": SHARED_PHONE})
+    assert on_record.status == 201
+    data = sheet(("1-1-101", "李四", SHARED_PHONE), ("1-1-102", "赵六", "13812340002"))
+
+    import_id = validated(call, stack, manager, site_id, data)
+    report = call("GET", f"/imports/{import_id}", manager).body
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "phone_name_mismatch")]
+    call("POST", f"/imports/{import_id}/commit", manager)
+    run_worker(stack)
+
+    (wang,) = residents_of(call, manager, SHARED_PHONE)
+    assert (wang["name"], wang["units"]) == ("王五", [])
+
+
+def test_a_phone_registered_under_another_name_after_validation_fails_the_commit(call, caller, stack, site):
+    tenant_id, site_id = site
+    manager = caller(tenant_id, Role.MANAGER)
+    import_id = validated(call, stack, manager, site_id, sheet(("1-1-101", "李四", SHARED_PHONE)))
+    assert call("GET", f"/imports/{import_id}", manager).body["errors"] == []
+    call("POST", "/residents", manager, body={"name": "王五", "phone": SHARED_PHONE})
+
+    call("POST", f"/imports/{import_id}/commit", manager)
+    run_worker(stack)
+
+    failed = call("GET", f"/imports/{import_id}", manager).body
+    assert failed["status"] == "failed"
+    assert "residents on record changed" in failed["failure"]
+    (wang,) = residents_of(call, manager, SHARED_PHONE)
+    assert (wang["name"], wang["units"]) == ("王五", [])

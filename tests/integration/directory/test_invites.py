@@ -393,3 +393,91 @@ def test_assisted_acceptance_needs_a_desk_role_an_existing_resident_and_an_email
     assert (missing_email.status, missing_email.body["error"]["code"]) == (422, "unprocessable")
     assert call("POST", path, as_=other_desk, headers=headers).status == 404
     assert table_items(stack) == before
+
+
+# ---------------------------------------------------------------- one phone, one person
+
+SHARED = "13912340001"
+
+
+def test_inviting_a_name_under_a_phone_on_record_for_someone_else_is_refused(
+    call, stack, tenant, manager, unit
+):
+    zhang = call("POST", "/residents", as_=manager, body={"name": "张三", "phone": SHARED})
+    assert zhang.status == 201
+    before = table_items(stack)
+
+    reply = call(
+        "POST",
+        "/invites",
+        as_=manager,
+        body={"unit_id": unit, "relation": "owner", "invitee_name": "李四", "invitee_phone": SHARED},
+    )
+
+    assert reply.status == 409, reply.body
+    assert reply.body["error"]["code"] == "identity_mismatch"
+    assert SHARED not in json.dumps(reply.body)
+    assert table_items(stack) == before
+
+
+def test_the_second_person_of_a_shared_phone_cannot_accept_into_the_first_persons_record(
+    call, handler, stack, tenant, manager, unit
+):
+    # Invited while the number was nobody's; the first person was registered with it before she accepted.
+    code = issue(call, manager, unit, invitee_name="李四", invitee_phone=SHARED)["code"]
+    home = put_unit(stack, tenant, room="2-1-101")
+    zhang = call(
+        "POST",
+        "/residents",
+        as_=manager,
+        body={"name": "张三", "phone": SHARED, "units": [{"unit_id": home, "relation": "owner"}]},
+    ).body["resident_id"]
+    claims = signed_up(stack, "lisi")
+    before = table_items(stack)
+
+    reply = accept(handler, code, claims)
+
+    assert reply.status == 409, reply.body
+    assert reply.body["error"]["code"] == "identity_mismatch"
+    assert "service desk" in reply.body["error"]["message"]
+    assert table_items(stack) == before
+    assert "custom:tenant_id" not in cognito_user(stack, "lisi")["attributes"]
+    shown = call("GET", f"/residents/{zhang}", as_=manager).body
+    assert shown["has_account"] is False
+    assert [u["unit_id"] for u in shown["units"]] == [home]
+
+
+def test_an_invitation_naming_the_person_on_record_attaches_the_account_to_them(
+    call, handler, stack, manager, unit
+):
+    zhang = call("POST", "/residents", as_=manager, body={"name": "张三", "phone": SHARED}).body
+    code = issue(call, manager, unit, invitee_name="张 三", invitee_phone=SHARED)["code"]
+
+    reply = accept(handler, code, signed_up(stack, "zhangsan"))
+
+    assert reply.status == 200, reply.body
+    assert reply.body["resident_id"] == zhang["resident_id"]
+
+
+def test_a_resident_with_an_account_cannot_take_an_invitation_meant_for_another_person(
+    call, handler, stack, tenant, manager, unit
+):
+    first = accept(handler, issue(call, manager, unit)["code"], signed_up(stack, "wangwu"))
+    assert first.status == 200
+    second_unit = put_unit(stack, tenant, room="2-1-101")
+    zhao = call("POST", "/residents", as_=manager, body={"name": "赵六", "phone": SHARED})
+    assert zhao.status == 201
+    code = issue(call, manager, second_unit, invitee_phone=SHARED)["code"]
+    claims = {
+        "sub": cognito_user(stack, "wangwu")["attributes"]["sub"],
+        "cognito:username": "wangwu",
+        "custom:tenant_id": tenant,
+        "cognito:groups": "resident",
+    }
+    before = table_items(stack)
+
+    reply = accept(handler, code, claims)
+
+    assert reply.status == 409, reply.body
+    assert reply.body["error"]["code"] == "identity_mismatch"
+    assert table_items(stack) == before

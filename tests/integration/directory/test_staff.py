@@ -637,3 +637,45 @@ def test_change_to_the_same_values_writes_nothing(call, manager, site, stack, pu
     assert reply.status == 200
     assert table_items(stack) == before
     assert [kind for kind, _ in published] == ["StaffCreated"]
+
+
+# ---------------------------------------------------------------- Idempotency-Key
+
+
+def test_a_retry_with_the_same_idempotency_key_answers_the_same_staff_member_once(call, stack, manager, site):
+    key = {"Idempotency-Key": "staff-retry-0001"}
+    first = call("POST", "/staff", as_=manager, body=new_staff(), headers=key)
+    users = cognito_users(stack)
+
+    again = call("POST", "/staff", as_=manager, body=new_staff(), headers=key)
+
+    assert (first.status, again.status) == (201, 200), again.body
+    assert again.body["staff_id"] == first.body["staff_id"]
+    assert first.body["temporary_password"]
+    assert again.body["temporary_password"] is None
+    assert len(cognito_users(stack)) == len(users)
+    listed = call("GET", "/staff", as_=manager).body["items"]
+    assert [s["staff_id"] for s in listed].count(first.body["staff_id"]) == 1
+    assert len([s for s in listed if s["name"] == "张师傅"]) == 1
+
+
+def test_the_same_idempotency_key_with_another_staff_member_is_422_and_writes_nothing(
+    call, stack, manager, site
+):
+    key = {"Idempotency-Key": "staff-retry-0002"}
+    assert call("POST", "/staff", as_=manager, body=new_staff(), headers=key).status == 201
+    before = table_items(stack)
+    users = cognito_users(stack)
+
+    other = call(
+        "POST",
+        "/staff",
+        as_=manager,
+        body=new_staff(name="李师傅", email="li@greenfield.example.com", phone="13900000009"),
+        headers=key,
+    )
+
+    assert other.status == 422, other.body
+    assert other.body["error"]["details"][0]["type"] == "key_reused"
+    assert table_items(stack) == before
+    assert len(cognito_users(stack)) == len(users)

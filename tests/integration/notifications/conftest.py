@@ -48,6 +48,7 @@ FUNCTIONS = (
     "NotificationsEventsFunction",
     "NotificationsFanoutFunction",
     "NotificationsSenderFunction",
+    "NotificationsPrioritySenderFunction",
     "NotificationsJobsFunction",
 )
 # 2026-03-10 10:00 in Shanghai (02:00 UTC): daytime, outside any evening quiet hours.
@@ -141,7 +142,7 @@ class Pump:
         return result
 
     def __call__(self, rounds: int = 50) -> int:
-        """Drain the event, fan-out and delivery queues (failures stay for a retry); returns batches run."""
+        """Drain the event, fan-out and both delivery queues (failures stay for a retry); the batches run."""
         from notifications import events_handler, fanout_handler, sender_handler
 
         runs = 0
@@ -150,6 +151,7 @@ class Pump:
             for queue, handler in (
                 ("NotificationsEventQueue", events_handler),
                 ("NotificationsFanoutQueue", fanout_handler),
+                ("NotificationsPriorityQueue", sender_handler),
                 ("NotificationsDeliveryQueue", sender_handler),
             ):
                 if self.batch(queue, handler) is not None:

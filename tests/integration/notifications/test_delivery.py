@@ -246,13 +246,22 @@ def test_a_failing_sender_does_not_block_the_others_and_ends_in_the_dlq_with_its
     assert (result["sent"]["sms"], result["failed"]["email"]) == (1, 1)
 
 
-def test_the_delivery_queue_redrive_matches_the_senders_attempts(stack: Stack, env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("queue", "dead_letters"),
+    [
+        ("NotificationsDeliveryQueue", "NotificationsDeliveryDeadLetterQueue"),
+        ("NotificationsPriorityQueue", "NotificationsPriorityDeadLetterQueue"),
+    ],
+)
+def test_each_delivery_queue_redrive_matches_the_senders_attempts(
+    stack: Stack, env: dict[str, str], queue: str, dead_letters: str
+) -> None:
     attributes = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=stack.ref("NotificationsDeliveryQueue"), AttributeNames=["RedrivePolicy"]
+        QueueUrl=stack.ref(queue), AttributeNames=["RedrivePolicy"]
     )["Attributes"]
     redrive = json.loads(attributes["RedrivePolicy"])
     assert int(redrive["maxReceiveCount"]) == int(env["DELIVERY_MAX_ATTEMPTS"])
-    assert redrive["deadLetterTargetArn"] == stack.attr("NotificationsDeliveryDeadLetterQueue", "Arn")
+    assert redrive["deadLetterTargetArn"] == stack.attr(dead_letters, "Arn")
 
 
 def test_preferences_are_validated_and_personal(call: Call, world: Community) -> None:
@@ -288,3 +297,43 @@ def test_a_phone_handed_to_another_resident_moves_its_push_endpoint_to_them(
     send(call, world, "紧急停气", priority="urgent", channels=["inbox", "push"])
     pump()
     assert len([p for p in outbox().pushes if p.title == "紧急停气"]) >= 1
+
+
+def test_a_recipient_pushed_before_a_fault_counts_as_reached_once_whatever_follows(
+    call: Call, pump: Pump, world: Community, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sent`` and ``reached`` agree: the push that went out is counted as reached with it, even when the
+    processing then breaks (a throttled SMS counter) and the retry ends without another channel sent."""
+    from notifications import deps, fanout_handler, sender_handler
+    from notifications.repository import NotificationsRepository
+
+    monkeypatch.setenv("RETRY_BASE_SECONDS", "0")
+    deps.reset()
+    li = world.people["li"]
+    assert register_device(call, li).status == 201
+    answers = iter(["throttled", "cap"])
+
+    def count_sms(self: NotificationsRepository, *args: Any) -> bool:
+        if next(answers) == "throttled":
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "UpdateItem"
+            )
+        return False  # the retry finds the day's SMS cap reached: a final failure, no second channel
+
+    monkeypatch.setattr(NotificationsRepository, "count_sms", count_sms)
+    notice_id = send(call, world, "推送后故障", channels=["inbox", "push", "sms"])
+    pump.batch("NotificationsFanoutQueue", fanout_handler)
+    # A job that fails unexpectedly comes back after the queue's visibility timeout: at once, here.
+    boto3.client("sqs").set_queue_attributes(
+        QueueUrl=stack.ref("NotificationsDeliveryQueue"), Attributes={"VisibilityTimeout": "0"}
+    )
+    first = pump.batch("NotificationsDeliveryQueue", sender_handler)
+    assert first is not None
+    assert len(first["batchItemFailures"]) == 1  # the push went, then the fault
+    assert [p.title for p in outbox().pushes if p.title == "推送后故障"] == ["推送后故障"]
+    assert pump.batch("NotificationsDeliveryQueue", sender_handler) == {"batchItemFailures": []}
+
+    result = stats(call, world, notice_id)
+    assert (result["sent"]["push"], result["failed"]["sms"]) == (1, 1)
+    assert result["reached"] == 1
+    assert result["reached_90_percent_at"] is not None  # 1 of 1 recipients

@@ -327,3 +327,29 @@ def test_the_event_rule_matches_exactly_the_consumed_types(template: Any) -> Non
     rule = template.resources["NotificationsEventRule"]["Properties"]["EventPattern"]
     assert sorted(rule["detail-type"]) == sorted(CONSUMED)
     assert sorted(rule["source"]) == sorted({contracts.EVENTS[name][0] for name in CONSUMED})
+
+
+def test_an_escalated_work_order_tells_the_communitys_managers(
+    call: Call, pump: Pump, world: Community, stack: Stack
+) -> None:
+    publish(
+        stack,
+        contracts.TicketEscalated(
+            tenant_id=world.tenant_id,
+            ticket_id="01JTICKETESCALATED0000042",
+            site_id=world.site_id,
+            priority="urgent",
+            to_role="manager",
+            reason="not accepted within 10 minutes after 2 re-dispatches",
+            assignee_staff_id=None,
+        ),
+    )
+    pump()
+
+    [message] = inbox(call, world.people["manager"])
+    assert message["title"] == "工单升级 #000042"
+    assert message["priority"] == "urgent"
+    assert message["data"] == {"ticket_id": "01JTICKETESCALATED0000042"}
+    for name in ("tech", "guard_a", "li"):
+        assert inbox(call, world.people[name]) == [], name
+    assert any("工单升级" in e.subject for e in outbox().emails if "manager@example.com" in e.to)

@@ -202,6 +202,32 @@ def test_the_same_idempotency_key_creates_one_notice(call: Call, pump: Pump, wor
     assert inbox_titles(call, world.people["li"]) == ["停水通知"]
 
 
+def test_the_same_idempotency_key_with_another_notice_is_422_and_sends_nothing(
+    call: Call, pump: Pump, world: Community
+) -> None:
+    manager = world.people["manager"]
+    key = {"Idempotency-Key": "notice-retry-0002"}
+    first = call("POST", "/notices", as_=manager, body=notice(world), headers=key)
+
+    other = call("POST", "/notices", as_=manager, body=notice(world, title="明日停电"), headers=key)
+
+    assert (first.status, other.status) == (201, 422)
+    assert other.body["error"]["code"] == "unprocessable"
+    assert other.body["error"]["details"][0]["type"] == "key_reused"
+    assert [n["notice_id"] for n in call("GET", "/notices", as_=manager).body["items"]] == [
+        first.body["notice_id"]
+    ]
+    pump()
+    assert inbox_titles(call, world.people["li"]) == ["停水通知"]
+
+
+def test_a_malformed_idempotency_key_is_400_and_creates_nothing(call: Call, world: Community) -> None:
+    manager = world.people["manager"]
+    reply = call("POST", "/notices", as_=manager, body=notice(world), headers={"Idempotency-Key": "short"})
+    assert reply.status == 400
+    assert call("GET", "/notices", as_=manager).body["items"] == []
+
+
 def test_a_fan_out_run_twice_delivers_each_message_once(
     call: Call, pump: Pump, world: Community, stack: Stack
 ) -> None:

@@ -40,11 +40,13 @@ def clock() -> FixedClock:
 @pytest.fixture
 def sensors(function_env: Callable[[str], dict[str, str]], clock: FixedClock) -> Iterator[Any]:
     function_env("SensorsFunction")
-    from sensors import deps
+    from sensors import wiring
 
-    deps.use_clock(clock)
-    yield deps
-    deps.use_clock(None)
+    from courtyard.wiring import use_clock
+
+    use_clock(clock)
+    yield wiring
+    use_clock(None)
 
 
 def _route(path: str) -> tuple[str, dict[str, str] | None]:

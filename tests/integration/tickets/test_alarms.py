@@ -266,3 +266,48 @@ def test_the_alarm_queue_is_wired_with_a_dead_letter_queue(stack: Stack) -> None
     redrive = json.loads(attributes["Attributes"]["RedrivePolicy"])
     assert int(redrive["maxReceiveCount"]) == 3
     assert redrive["deadLetterTargetArn"] == stack.attr("TicketsAlarmDeadLetterQueue", "Arn")
+
+
+def test_a_flapping_device_joins_its_open_work_order_and_a_closed_one_lets_the_next_episode_open_anew(
+    alarms: Deliver, call: Call, world: Community, stack: Stack, clock: FixedClock, published: Events
+) -> None:
+    """A lift's fault clears and returns (a new alarm, same device and rule): one work order, not two."""
+    desk = world.people["desk"]
+    assert alarms(envelope(detail(world, alarm_id="ALM-1", rule_id="R-VIB"))) == {"batchItemFailures": []}
+    [first] = _tickets(stack, world.tenant_id)
+    clock.advance(minutes=20)
+
+    episode = envelope(detail(world, alarm_id="ALM-2", rule_id="R-VIB", severity="major"))
+    assert alarms(episode, episode) == {"batchItemFailures": []}  # delivered twice: joined once
+
+    assert [t["ticket_id"] for t in _tickets(stack, world.tenant_id)] == [first["ticket_id"]]
+    joined = [e for e in _timeline(call, desk, first["ticket_id"]) if e["action"] == "alarm"]
+    assert [e["note"] for e in joined] == [
+        "alarm episode 2 (major, smoke) by device SMOKE-3F-01, alarm ALM-2"
+    ]
+    assert joined[0]["at"] == to_iso(clock.now())
+    assert [name for name, _ in published] == ["TicketCreated", "TicketAssigned"]  # nobody dispatched again
+    # A repeat of the joined alarm lands on the same work order too.
+    assert alarms(envelope(detail(world, alarm_id="ALM-2", rule_id="R-VIB"))) == {"batchItemFailures": []}
+    assert len(_tickets(stack, world.tenant_id)) == 1
+
+    # Another rule of the same device is another fault: its own work order.
+    assert alarms(envelope(detail(world, alarm_id="ALM-3", rule_id="R-DOOR"))) == {"batchItemFailures": []}
+    assert len(_tickets(stack, world.tenant_id)) == 2
+
+    for action in ("resolve", "close"):
+        reply = call("POST", f"/tickets/{first['ticket_id']}/actions", as_=desk, body={"action": action})
+        assert reply.status == 200, reply.body
+    published.clear()
+    assert alarms(envelope(detail(world, alarm_id="ALM-4", rule_id="R-VIB"))) == {"batchItemFailures": []}
+
+    tickets = _tickets(stack, world.tenant_id)
+    assert len(tickets) == 3
+    newest = next(t for t in tickets if t["alarm_id"] == "ALM-4")
+    assert newest["status"] == "assigned"
+    assert [name for name, _ in published] == ["TicketCreated", "TicketAssigned"]
+    # The new work order is now the one later episodes join.
+    assert alarms(envelope(detail(world, alarm_id="ALM-5", rule_id="R-VIB"))) == {"batchItemFailures": []}
+    assert len(_tickets(stack, world.tenant_id)) == 3
+    notes = [e["note"] for e in _timeline(call, desk, newest["ticket_id"]) if e["action"] == "alarm"]
+    assert notes == ["alarm episode 2 (critical, smoke) by device SMOKE-3F-01, alarm ALM-5"]

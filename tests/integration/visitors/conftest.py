@@ -55,12 +55,13 @@ def clock() -> FixedClock:
 def handler(function_env: Callable[[str], dict[str, str]], clock: FixedClock) -> Iterator[Any]:
     """The visitors function's entry point with exactly its template environment and a fixed clock."""
     function_env("VisitorsFunction")
-    from visitors import deps
     from visitors import handler as module
 
-    deps.use_clock(clock)
+    from courtyard.wiring import use_clock
+
+    use_clock(clock)
     yield module
-    deps.use_clock(None)
+    use_clock(None)
 
 
 _ROUTES = [

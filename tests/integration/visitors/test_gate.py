@@ -47,11 +47,11 @@ def test_single_use_pass_admits_once_and_the_second_scan_is_denied_exhausted(iss
 def test_fifty_concurrent_scans_of_a_single_use_pass_yield_exactly_one_allow(
     handler, issue, place: Place, atomic_item_writes
 ):
-    from visitors import deps
+    from visitors import wiring
     from visitors.models import ScanRequest
 
     visitor_pass = issue()
-    gate = deps.gate()
+    gate = wiring.gate()
     request = ScanRequest(site_id=place.site_id, gate_id="north-1", token=visitor_pass["token"])
     verdicts: list[str] = []
     start = threading.Barrier(50)
@@ -73,11 +73,11 @@ def test_fifty_concurrent_scans_of_a_single_use_pass_yield_exactly_one_allow(
 def test_a_three_entry_pass_scanned_at_two_gates_at_once_allows_exactly_three(
     handler, issue, place: Place, atomic_item_writes
 ):
-    from visitors import deps
+    from visitors import wiring
     from visitors.models import ScanRequest
 
     visitor_pass = issue(entries_allowed=3)
-    gate = deps.gate()
+    gate = wiring.gate()
     requests = [
         ScanRequest(site_id=place.site_id, gate_id=gate_id, token=visitor_pass["token"])
         for gate_id in ("north-1", "south-2")
@@ -97,7 +97,7 @@ def test_a_three_entry_pass_scanned_at_two_gates_at_once_allows_exactly_three(
         thread.join()
 
     assert sum(1 for _, verdict in verdicts if verdict == "allow") == 3
-    stored = deps.repository().get(place.community.tenant_id, visitor_pass["pass_id"], consistent=True)
+    stored = wiring.repository().get(place.community.tenant_id, visitor_pass["pass_id"], consistent=True)
     assert stored is not None
     assert stored.entries_used == 3
 
@@ -346,7 +346,7 @@ def test_visit_log_lines_expire_after_the_retention_period(issue, scan, stack):
 
 @pytest.mark.parametrize("direction", ["in", "out"])
 def test_an_unknown_pass_with_a_valid_signature_is_denied_unknown(handler, place: Place, scan, direction):
-    from visitors import deps, tokens
+    from visitors import tokens, wiring
 
     claims = tokens.PassClaims(
         pass_id="01NOSUCHPASS0000000000000",
@@ -355,7 +355,7 @@ def test_an_unknown_pass_with_a_valid_signature_is_denied_unknown(handler, place
         not_before=int(NOW.timestamp()),
         expires=int(NOW.timestamp()) + 3600,
     )
-    token = tokens.sign(claims, deps.pass_keys())
+    token = tokens.sign(claims, wiring.pass_keys())
 
     reply = scan(token, direction=direction)
 

@@ -22,17 +22,19 @@ def run_job(
 ) -> Iterator[Callable[[], dict[str, int]]]:
     """One scheduled run at the clock's instant, with exactly the job's template environment."""
     function_env("VisitorsJobsFunction")
-    from visitors import deps, jobs_handler
+    from visitors import jobs_handler
 
-    jobs_handler.reset()
-    deps.use_clock(clock)
+    from courtyard.wiring import reset_all, use_clock
+
+    reset_all()
+    use_clock(clock)
 
     def run() -> dict[str, int]:
         result: dict[str, int] = jobs_handler.lambda_handler({"time": "scheduled"}, lambda_context())
         return result
 
     yield run
-    jobs_handler.reset()
+    reset_all()
 
 
 def _pending(stack: Stack) -> list[dict[str, Any]]:

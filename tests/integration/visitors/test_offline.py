@@ -57,14 +57,14 @@ def test_the_jwks_verifies_a_token_with_joserfc_and_refuses_a_tampered_one(call,
 @pytest.fixture
 def rotated(monkeypatch: pytest.MonkeyPatch, stack, clock: FixedClock, handler) -> str:
     """Rotate: a new signing key, the template's key kept as retired. Returns the new KMS key id."""
-    from visitors import deps
+    from courtyard.wiring import use_clock
 
     new_key = boto3.client("kms").create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
         "KeyId"
     ]
     monkeypatch.setenv("PASS_SIGNING_KEY_ID", new_key)
     monkeypatch.setenv("PASS_RETIRED_KEY_IDS", stack.ref("VisitorsPassKey"))
-    deps.use_clock(clock)
+    use_clock(clock)
     return str(new_key)
 
 
@@ -84,7 +84,7 @@ def test_after_a_key_rotation_old_passes_stay_valid_and_new_ones_use_the_new_key
 
 
 def test_a_key_dropped_from_the_retired_list_no_longer_verifies(issue, scan, monkeypatch, clock, stack):
-    from visitors import deps
+    from courtyard.wiring import use_clock
 
     old_pass = issue()
     new_key = boto3.client("kms").create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
@@ -92,7 +92,7 @@ def test_a_key_dropped_from_the_retired_list_no_longer_verifies(issue, scan, mon
     ]
     monkeypatch.setenv("PASS_SIGNING_KEY_ID", new_key)
     monkeypatch.setenv("PASS_RETIRED_KEY_IDS", "")
-    deps.use_clock(clock)
+    use_clock(clock)
 
     assert scan(old_pass["token"]).body["reason"] == "bad_signature"
 

@@ -55,9 +55,11 @@ def run(recipients: int = 10_000, per_unit: int = 4) -> FanoutResult:
         for function_id in ("NotificationsFunction", "NotificationsFanoutFunction"):
             os.environ.update(stack.function_environment(template.function(function_id)))
         _seed(stack.ref("DirectoryTable"), recipients, per_unit)
-        from notifications import deps, fanout_handler, handler
+        from notifications import fanout_handler, handler
 
-        deps.reset()
+        from courtyard.wiring import reset_all
+
+        reset_all()
         claims = {"sub": "bench-manager", "custom:tenant_id": TENANT, "cognito:groups": "manager"}
         notice = {
             "content": {"zh-CN": {"title": "停水通知", "body": "明天 9:00-12:00 停水检修。"}},

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifications import deps
+from notifications import wiring
 
 logger = Logger()
 tracer = Tracer()
@@ -21,7 +21,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def handle(record: SQSRecord) -> None:
-    report = deps.intake().handle(record.body)
+    report = wiring.intake().handle(record.body)
     logger.info(
         "event turned into messages",
         detail_type=report.detail_type,

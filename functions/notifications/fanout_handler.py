@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifications import deps
+from notifications import wiring
 
 logger = Logger()
 tracer = Tracer()
@@ -22,7 +22,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def handle(record: SQSRecord) -> None:
     command = json.loads(record.body)
-    report = deps.fanout().run(str(command["tenant_id"]), str(command["notice_id"]))
+    report = wiring.fanout().run(str(command["tenant_id"]), str(command["notice_id"]))
     logger.info(
         "notice fanned out",
         tenant_id=command["tenant_id"],

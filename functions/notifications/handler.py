@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from courtyard.idempotency import IdempotencyKey, checked_key
-from notifications import deps
+from notifications import wiring
 from notifications.app import app, logger, metrics, tracer
 from notifications.models import (
     InboxMessageOut,
@@ -44,30 +44,30 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
     responses=_created(NoticeOut),
 )
 def create_notice(body: NoticeCreate, idempotency_key: IdempotencyKey = None) -> tuple[NoticeOut, int]:
-    notice, created = deps.notices().create(app.tenant(), body, checked_key(idempotency_key))
+    notice, created = wiring.notices().create(app.tenant(), body, checked_key(idempotency_key))
     return NoticeOut.from_domain(notice), 201 if created else 200
 
 
 @app.get("/notices", summary="The firm's notices, newest first (manager, service desk)")
 def list_notices(limit: Limit = 50, cursor: Cursor = None) -> NoticePageOut:
-    page = deps.notices().list(app.tenant(), limit, cursor)
+    page = wiring.notices().list(app.tenant(), limit, cursor)
     return NoticePageOut(items=[NoticeOut.from_domain(n) for n in page.items], next_cursor=page.next_cursor)
 
 
 @app.get("/notices/<notice_id>", summary="One notice with its delivery statistics")
 def get_notice(notice_id: str) -> NoticeOut:
-    notice, stats = deps.notices().get(app.tenant(), notice_id)
+    notice, stats = wiring.notices().get(app.tenant(), notice_id)
     return NoticeOut.from_domain(notice, stats)
 
 
 @app.post("/notices/<notice_id>/cancel", summary="Cancel a notice that has not started sending")
 def cancel_notice(notice_id: str) -> NoticeOut:
-    return NoticeOut.from_domain(deps.notices().cancel(app.tenant(), notice_id))
+    return NoticeOut.from_domain(wiring.notices().cancel(app.tenant(), notice_id))
 
 
 @app.get("/inbox", summary="The caller's messages, newest first")
 def list_inbox(limit: Limit = 50, cursor: Cursor = None) -> InboxPageOut:
-    page = deps.inbox().messages(app.tenant(), limit, cursor)
+    page = wiring.inbox().messages(app.tenant(), limit, cursor)
     return InboxPageOut(
         items=[InboxMessageOut.from_domain(e) for e in page.items], next_cursor=page.next_cursor
     )
@@ -75,22 +75,22 @@ def list_inbox(limit: Limit = 50, cursor: Cursor = None) -> InboxPageOut:
 
 @app.get("/inbox/unread-count", summary="How many of the caller's messages are unread")
 def unread_count() -> UnreadOut:
-    return UnreadOut(unread=deps.inbox().unread(app.tenant()))
+    return UnreadOut(unread=wiring.inbox().unread(app.tenant()))
 
 
 @app.post("/inbox/<message_id>/read", summary="Mark a message read (a read receipt for its notice)")
 def read_message(message_id: str) -> InboxMessageOut:
-    return InboxMessageOut.from_domain(deps.inbox().read(app.tenant(), message_id))
+    return InboxMessageOut.from_domain(wiring.inbox().read(app.tenant(), message_id))
 
 
 @app.get("/me/notification-preferences", summary="The caller's channels, quiet hours and language")
 def get_preferences() -> PreferencesOut:
-    return deps.me().preferences(app.tenant())
+    return wiring.me().preferences(app.tenant())
 
 
 @app.put("/me/notification-preferences", summary="Replace the caller's notification preferences")
 def put_preferences(body: PreferencesIn) -> PreferencesOut:
-    return deps.me().put_preferences(app.tenant(), body.to_domain())
+    return wiring.me().put_preferences(app.tenant(), body.to_domain())
 
 
 @app.post(
@@ -99,7 +99,7 @@ def put_preferences(body: PreferencesIn) -> PreferencesOut:
     responses=_created(PushEndpointOut),
 )
 def add_push_endpoint(body: PushEndpointIn) -> tuple[PushEndpointOut, int]:
-    endpoint, created = deps.me().add_push_endpoint(app.tenant(), body)
+    endpoint, created = wiring.me().add_push_endpoint(app.tenant(), body)
     return PushEndpointOut.from_domain(endpoint), 201 if created else 200
 
 
@@ -109,7 +109,7 @@ def add_push_endpoint(body: PushEndpointIn) -> tuple[PushEndpointOut, int]:
     responses={204: {"description": "Unregistered"}},
 )
 def delete_push_endpoint(endpoint_id: str) -> Response[None]:
-    deps.me().delete_push_endpoint(app.tenant(), endpoint_id)
+    wiring.me().delete_push_endpoint(app.tenant(), endpoint_id)
     return Response(status_code=204)
 
 

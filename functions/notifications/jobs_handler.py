@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifications import deps
+from notifications import wiring
 
 logger = Logger()
 tracer = Tracer()
@@ -24,11 +24,11 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     logger.debug("scheduled run", scheduled_at=event.get("time"), request_id=context.aws_request_id)
-    swept = deps.outbox_sweeper().sweep()
+    swept = wiring.outbox_sweeper().sweep()
     metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
     for pk in swept.failed:
         logger.error("pending effects not flushed", pending=pk)
-    report = deps.due_jobs().run()
+    report = wiring.due_jobs().run()
     metrics.add_metric(name="ScheduledNoticesDue", unit=MetricUnit.Count, value=report.notices)
     metrics.add_metric(name="HeldMessagesReleased", unit=MetricUnit.Count, value=report.released)
     logger.info("notifications job", notices=report.notices, released=report.released)

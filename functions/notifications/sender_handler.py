@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifications import deps
+from notifications import wiring
 from notifications.delivery import GiveUp, RetryLater
 from notifications.domain import DeliveryJob
 
@@ -29,9 +29,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def handle(record: SQSRecord) -> None:
     job = DeliveryJob.model_validate_json(record.body)
     attempt = int(record.attributes.approximate_receive_count or 1)
-    last = attempt >= deps.config().delivery_max_attempts
+    last = attempt >= wiring.config().delivery_max_attempts
     try:
-        outcome = deps.sender().deliver(job, last_attempt=last)
+        outcome = wiring.sender().deliver(job, last_attempt=last)
     except GiveUp as failed:
         logger.error(
             "delivery failed for good; the job goes to the dead-letter queue",
@@ -41,7 +41,7 @@ def handle(record: SQSRecord) -> None:
             reasons={c.value: r for c, r in failed.reasons.items()},
         )
         # Visible again at once: SQS moves it to the DLQ on its next receive (past maxReceiveCount).
-        deps.queue_of(record.event_source_arn).retry_later(record.receipt_handle, 0)
+        wiring.queue_of(record.event_source_arn).retry_later(record.receipt_handle, 0)
         raise
     except RetryLater as retry:
         logger.warning(
@@ -51,8 +51,8 @@ def handle(record: SQSRecord) -> None:
             attempt=attempt,
             reasons={c.value: r for c, r in retry.reasons.items()},
         )
-        backoff = deps.config().retry_base_seconds * 2 ** (attempt - 1)
-        deps.queue_of(record.event_source_arn).retry_later(record.receipt_handle, backoff)
+        backoff = wiring.config().retry_base_seconds * 2 ** (attempt - 1)
+        wiring.queue_of(record.event_source_arn).retry_later(record.receipt_handle, backoff)
         raise
     logger.info(
         "delivered",

@@ -6,8 +6,6 @@ response) and reaches the dead-letter queue after three receives.
 
 from __future__ import annotations
 
-import secrets
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -16,13 +14,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from courtyard.cursor import CursorCodec
-from courtyard.outbox import Outbox
-from courtyard.table import Table
-from tickets import deps
-from tickets.alarms import AlarmIntake, Outcome, parse
-from tickets.alarms_repository import AlarmsRepository
-from tickets.repository import TicketRepository
+from tickets.alarms import Outcome, parse
+from tickets.wiring import alarm_intake
 
 logger = Logger()
 tracer = Tracer()
@@ -30,26 +23,11 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@lru_cache(maxsize=1)
-def intake() -> AlarmIntake:
-    # No list cursors are written here: a per-process key spares the function the cursor secret.
-    table = Table(deps.config().tickets_table, CursorCodec(secrets.token_bytes(32)))
-    store = AlarmsRepository(table, TicketRepository(table, deps.config().idempotency_hours))
-    outbox = Outbox(table, deps.clock(), deps.events())
-    return AlarmIntake(store, deps.reader(), deps.audit(), deps.clock(), outbox)
-
-
-def reset() -> None:
-    """Forget the intake and the tickets collaborators (tests switch clocks and environments)."""
-    intake.cache_clear()
-    deps.reset()
-
-
 def handle(record: SQSRecord) -> None:
     alarm = parse(record.body)
     logger.append_keys(tenant_id=alarm.tenant_id, alarm_id=alarm.alarm_id, event_id=alarm.event_id)
     try:
-        outcome, ticket_id = intake().handle(alarm)
+        outcome, ticket_id = alarm_intake().handle(alarm)
         logger.info("alarm handled", outcome=outcome.value, ticket_id=ticket_id)
         if outcome is Outcome.OPENED:
             metrics.add_metric(name="AlarmTicketsOpened", unit=MetricUnit.Count, value=1)

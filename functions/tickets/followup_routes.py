@@ -5,14 +5,9 @@ The rules are in ``tickets.followup``; the replies are the ticket as staff see i
 
 from __future__ import annotations
 
-from tickets import deps
+from tickets import wiring
 from tickets.app import app
-from tickets.followup import FollowUpService
 from tickets.models import QualityCheckCreate, ReturnVisitCreate, TicketOut
-
-
-def _service() -> FollowUpService:
-    return FollowUpService(deps.repository(), deps.audit(), deps.clock())
 
 
 @app.post(
@@ -20,7 +15,9 @@ def _service() -> FollowUpService:
     summary="Record the return visit of a resolved or closed ticket, once (service desk, manager)",
 )
 def record_return_visit(ticket_id: str, body: ReturnVisitCreate) -> TicketOut:
-    return TicketOut.from_domain(_service().return_visit(app.tenant(), ticket_id, body), internal=True)
+    return TicketOut.from_domain(
+        wiring.follow_ups().return_visit(app.tenant(), ticket_id, body), internal=True
+    )
 
 
 @app.post(
@@ -28,4 +25,6 @@ def record_return_visit(ticket_id: str, body: ReturnVisitCreate) -> TicketOut:
     summary="Record the quality check of a resolved or closed ticket, once (service desk, manager)",
 )
 def record_quality_check(ticket_id: str, body: QualityCheckCreate) -> TicketOut:
-    return TicketOut.from_domain(_service().quality_check(app.tenant(), ticket_id, body), internal=True)
+    return TicketOut.from_domain(
+        wiring.follow_ups().quality_check(app.tenant(), ticket_id, body), internal=True
+    )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 # The *_routes modules register their routes on app when imported.
 from courtyard.idempotency import IdempotencyKey, checked_key
-from tickets import deps, followup_routes, photo_routes, stats_routes  # noqa: F401
+from tickets import followup_routes, photo_routes, stats_routes, wiring  # noqa: F401
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, TicketStatus
 from tickets.followup import resident_timeline
@@ -48,7 +48,7 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
     "/tickets", summary="File a repair, complaint or SOS (dispatched at once)", responses=_created(TicketOut)
 )
 def create_ticket(body: TicketCreate, idempotency_key: IdempotencyKey = None) -> tuple[TicketOut, int]:
-    ticket, created = deps.service().create(app.tenant(), body, checked_key(idempotency_key))
+    ticket, created = wiring.service().create(app.tenant(), body, checked_key(idempotency_key))
     return TicketOut.from_domain(ticket), 201 if created else 200
 
 
@@ -62,7 +62,7 @@ def list_tickets(
     assignee: Annotated[str | None, Query(pattern="^me$", description="'me': assigned to the caller")] = None,
     mine: Annotated[bool, Query(description="only tickets the caller filed")] = False,
 ) -> TicketPageOut:
-    page = deps.service().tickets(
+    page = wiring.service().tickets(
         app.tenant(),
         status=status,
         site_id=site_id,
@@ -81,13 +81,13 @@ def list_tickets(
 )
 def get_ticket(ticket_id: str) -> TicketOut:
     ctx = app.tenant()
-    ticket = deps.service().get(ctx, ticket_id)
-    return TicketOut.from_domain(ticket, photos=deps.photos().links(ticket), internal=ctx.is_staff)
+    ticket = wiring.service().get(ctx, ticket_id)
+    return TicketOut.from_domain(ticket, photos=wiring.photos().links(ticket), internal=ctx.is_staff)
 
 
 @app.post("/tickets/<ticket_id>/actions", summary="Move a ticket: assign, accept, start, resolve, close, ...")
 def act_on_ticket(ticket_id: str, body: TicketActionRequest) -> TicketOut:
-    return TicketOut.from_domain(deps.service().act(app.tenant(), ticket_id, body))
+    return TicketOut.from_domain(wiring.service().act(app.tenant(), ticket_id, body))
 
 
 @app.post(
@@ -96,7 +96,7 @@ def act_on_ticket(ticket_id: str, body: TicketActionRequest) -> TicketOut:
     responses={201: {"description": "Created", "content": {"application/json": {"model": CommentOut}}}},
 )
 def comment_on_ticket(ticket_id: str, body: CommentCreate) -> tuple[CommentOut, int]:
-    return CommentOut.from_domain(deps.service().comment(app.tenant(), ticket_id, body)), 201
+    return CommentOut.from_domain(wiring.service().comment(app.tenant(), ticket_id, body)), 201
 
 
 @app.get(
@@ -105,7 +105,7 @@ def comment_on_ticket(ticket_id: str, body: CommentCreate) -> tuple[CommentOut, 
 )
 def ticket_timeline(ticket_id: str) -> TimelineOut:
     ctx = app.tenant()
-    history = deps.service().history(ctx, ticket_id)
+    history = wiring.service().history(ctx, ticket_id)
     return TimelineOut(
         ticket_id=history.ticket.ticket_id,
         status=history.ticket.status,
@@ -116,17 +116,17 @@ def ticket_timeline(ticket_id: str) -> TimelineOut:
 
 @app.post("/tickets/<ticket_id>/rating", summary="The reporter rates a resolved ticket, once")
 def rate_ticket(ticket_id: str, body: RatingCreate) -> TicketOut:
-    return TicketOut.from_domain(deps.service().rate(app.tenant(), ticket_id, body))
+    return TicketOut.from_domain(wiring.service().rate(app.tenant(), ticket_id, body))
 
 
 @app.get("/ticket-settings", summary="Dispatch rules, SLA targets and calendar (manager)")
 def get_ticket_settings() -> TicketSettingsOut:
-    return TicketSettingsOut(**deps.service().settings(app.tenant()).model_dump())
+    return TicketSettingsOut(**wiring.service().settings(app.tenant()).model_dump())
 
 
 @app.put("/ticket-settings", summary="Replace the dispatch rules, SLA targets and calendar (manager)")
 def put_ticket_settings(body: TicketSettingsIn) -> TicketSettingsOut:
-    return TicketSettingsOut(**deps.service().put_settings(app.tenant(), body).model_dump())
+    return TicketSettingsOut(**wiring.service().put_settings(app.tenant(), body).model_dump())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

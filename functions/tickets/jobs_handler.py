@@ -6,21 +6,15 @@ The sweep sends the events of tickets whose request failed after its commit and 
 
 from __future__ import annotations
 
-import secrets
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from courtyard.cursor import CursorCodec
-from courtyard.outbox import Outbox, SweepReport
-from courtyard.table import Table
-from tickets import deps
-from tickets.jobs import RunReport, TicketJobs
-from tickets.jobs_repository import JobsRepository
-from tickets.repository import TicketRepository
+from courtyard.outbox import SweepReport
+from tickets.jobs import RunReport
+from tickets.wiring import jobs, sweep_outbox
 
 logger = Logger()
 tracer = Tracer()
@@ -31,33 +25,9 @@ class JobFailed(Exception):
     """Some due tickets could not be handled; the others were. The next run tries them again."""
 
 
-@lru_cache(maxsize=1)
-def table() -> Table:
-    # The job writes no list cursors: a per-process key spares it the cursor secret (and its IAM grant).
-    return Table(deps.config().tickets_table, CursorCodec(secrets.token_bytes(32)))
-
-
-@lru_cache(maxsize=1)
-def job() -> TicketJobs:
-    store = JobsRepository(table(), TicketRepository(table(), deps.config().idempotency_hours))
-    return TicketJobs(store, deps.reader(), deps.audit(), deps.events(), deps.clock())
-
-
-@lru_cache(maxsize=1)
-def outbox() -> Outbox:
-    return Outbox(table(), deps.clock(), deps.events())
-
-
-def reset() -> None:
-    """Forget the job and the tickets collaborators (tests switch clocks and environments)."""
-    for factory in (table, job, outbox):
-        factory.cache_clear()
-    deps.reset()
-
-
 def sweep() -> SweepReport:
     """Flush the pending effects nobody retried; log (and fail the run for) the ones that failed again."""
-    report = outbox().sweep()
+    report = sweep_outbox().sweep()
     metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=report.flushed)
     for pk in report.failed:
         logger.error("pending effects not flushed", pending=pk)
@@ -73,7 +43,7 @@ def run(context: LambdaContext | None = None) -> RunReport:
         return context is not None and context.get_remaining_time_in_millis() < _RESERVE_MS
 
     swept = sweep()
-    report = job().run(out_of_time=out_of_time)
+    report = jobs().run(out_of_time=out_of_time)
     metrics.add_metric(name="TicketsDue", unit=MetricUnit.Count, value=report.due)
     metrics.add_metric(name="TicketsChanged", unit=MetricUnit.Count, value=report.changed)
     if report.failed:

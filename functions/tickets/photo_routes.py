@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tickets import deps
+from tickets import wiring
 from tickets.app import app
 from tickets.photos import PhotoType
 
@@ -48,7 +48,7 @@ class PhotoConfirmOut(BaseModel):
     responses={201: {"description": "Created", "content": {"application/json": {"model": PhotoUploadOut}}}},
 )
 def start_photo_upload(ticket_id: str, body: PhotoUploadRequest) -> tuple[PhotoUploadOut, int]:
-    upload = deps.photos().start_upload(app.tenant(), ticket_id, body.content_type.value, body.filename)
+    upload = wiring.photos().start_upload(app.tenant(), ticket_id, body.content_type.value, body.filename)
     form = UploadFormOut(
         url=upload.form.url,
         fields=upload.form.fields,
@@ -63,7 +63,7 @@ def start_photo_upload(ticket_id: str, body: PhotoUploadRequest) -> tuple[PhotoU
     summary="Attach an uploaded photo after checking the stored object (again: no change)",
 )
 def confirm_photo(ticket_id: str, photo_id: str) -> PhotoConfirmOut:
-    confirmed = deps.photos().confirm(app.tenant(), ticket_id, photo_id)
+    confirmed = wiring.photos().confirm(app.tenant(), ticket_id, photo_id)
     return PhotoConfirmOut(
         photo_id=confirmed.record.photo_id,
         content_type=confirmed.record.content_type,

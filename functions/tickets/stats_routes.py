@@ -12,10 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, Field
 
 from courtyard.clock import to_iso
-from tickets import deps
+from tickets import wiring
 from tickets.app import app
 from tickets.kpis import Kpis
-from tickets.stats import StatsService
 
 
 class SiteStatsOut(BaseModel):
@@ -78,8 +77,7 @@ def ticket_stats(
     from_: Annotated[date | None, Query(alias="from", description="first day (ISO date)")] = None,
     to: Day = None,
 ) -> TicketStatsOut:
-    service = StatsService(deps.repository(), deps.reader(), deps.clock())
-    report = service.report(app.tenant(), site_id=site_id, first=from_, last=to)
+    report = wiring.stats().report(app.tenant(), site_id=site_id, first=from_, last=to)
     return TicketStatsOut.model_validate(
         {
             "from": report.first_day,

@@ -25,6 +25,7 @@ from courtyard.events import FailedEvent, PublishFailed
 from courtyard.faults import is_transient, transient_cause
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
+from tests.clocks import drive_features
 from tests.integration.api import Caller, Reply, requester
 from tests.integration.community import Community, published, residents, seed, staff
 from tests.integration.conftest import _moto, function_env, stack, template
@@ -186,14 +187,11 @@ def test_a_single_throttle_or_timeout_is_absorbed_by_botocore_retries_and_the_re
 @pytest.fixture
 def tickets(function_env: Env, clock: FixedClock) -> Iterator[Any]:
     function_env("TicketsFunction")
-    from tickets import deps
     from tickets import handler as module
 
-    deps.reset()
-    deps.use_clock(clock)
+    drive_features(clock)
     yield module
-    deps.use_clock(None)
-    deps.reset()
+    drive_features(None)
 
 
 def _ticket_ids(stack: Stack) -> list[str]:
@@ -232,22 +230,13 @@ def api(function_env: Env, clock: FixedClock) -> Iterator[Callable[[str, str], A
     """``api("PaymentsFunction", "payments")``: that function's handler with its env and a fixed clock."""
     import importlib
 
-    used: list[Any] = []
-
     def load(function_id: str, feature: str) -> Any:
         function_env(function_id)
-        deps = importlib.import_module(f"{feature}.deps")
-        deps.reset()
-        if hasattr(deps, "use_clock"):
-            deps.use_clock(clock)
-        used.append(deps)
+        drive_features(clock)
         return importlib.import_module(f"{feature}.handler")
 
     yield load
-    for deps in used:
-        if hasattr(deps, "use_clock"):
-            deps.use_clock(None)
-        deps.reset()
+    drive_features(None)
 
 
 @dataclass(frozen=True)
@@ -501,14 +490,11 @@ def _failures_then_exactly_once(outcomes: list[Redelivery]) -> None:
 @pytest.fixture
 def alarms_consumer(function_env: Env, clock: FixedClock) -> Iterator[Callable[[str], dict[str, Any]]]:
     function_env("TicketsAlarmsFunction")
-    from tickets import alarms_handler, deps
+    from tickets import alarms_handler
 
-    alarms_handler.reset()
-    deps.use_clock(clock)
-
+    drive_features(clock)
     yield deliver_via(alarms_handler)
-    deps.use_clock(None)
-    alarms_handler.reset()
+    drive_features(None)
 
 
 def _alarm(community: Community, tag: str) -> str:
@@ -566,22 +552,13 @@ def consumer(function_env: Env, clock: FixedClock) -> Iterator[Callable[[str, st
     """``consumer("SensorsTicketsFunction", "sensors", "tickets_handler")``: its ``deliver(body)``."""
     import importlib
 
-    used: list[Any] = []
-
     def load(function_id: str, feature: str, module: str) -> Callable[[str], dict[str, Any]]:
         function_env(function_id)
-        deps = importlib.import_module(f"{feature}.deps")
-        deps.reset()
-        if hasattr(deps, "use_clock"):
-            deps.use_clock(clock)
-        used.append(deps)
+        drive_features(clock)
         return deliver_via(importlib.import_module(f"{feature}.{module}"))
 
     yield load
-    for deps in used:
-        if hasattr(deps, "use_clock"):
-            deps.use_clock(None)
-        deps.reset()
+    drive_features(None)
 
 
 def test_sensors_ticket_consumer_fails_the_record_on_a_fault_and_its_redelivery_adds_one_ledger_entry(

@@ -33,13 +33,13 @@ from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack, provision
 from infra.local.template import ApiEvent, Template, load_template
 from infra.seed import DEMO_FIRMS, DemoData, seed_stack
+from tests.clocks import drive_features
 from tests.factories import api_event, lambda_context
 from tests.integration.api import Caller, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 # 2026-03-10 10:00 in Shanghai, a Tuesday: inside business hours, the March bills not yet due.
 START = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-FEATURES_WITH_CLOCKS = ("tickets", "payments", "notifications", "visitors", "sensors")
 _PARAM = re.compile(r"{([^}]+)}")
 
 # Field values only tenant A's objects carry: finding one in any answer to B is a leak.
@@ -220,7 +220,7 @@ def running_world() -> Iterator[World]:
             aws.reset_clients()
             directory_from_settings.cache_clear()
             clock = FixedClock(START)
-            _reset_features(clock)
+            drive_features(clock)
             demo = seed_stack(stack, boto3.client)
             world = World(
                 stack=stack,
@@ -236,19 +236,10 @@ def running_world() -> Iterator[World]:
             world.baseline = world.tenant_items(demo.tenants["greenfield"])
             yield world
         finally:
-            _reset_features(None)
+            drive_features(None)
             sandbox.stop()
             aws.reset_clients()
             directory_from_settings.cache_clear()
-
-
-def _reset_features(clock: FixedClock | None) -> None:
-    """Fresh collaborators for every feature (they cache settings and clients), driven by ``clock``."""
-    for feature in ("directory", *FEATURES_WITH_CLOCKS):
-        deps = importlib.import_module(f"{feature}.deps")
-        deps.reset()
-        if feature in FEATURES_WITH_CLOCKS:
-            deps.use_clock(clock)
 
 
 def _create_push_platforms(environment: dict[str, str]) -> None:

@@ -75,11 +75,11 @@ def env(
     for platform, variable in (("GCM", "PUSH_FCM_APPLICATION_ARN"), ("APNS", "PUSH_APNS_APPLICATION_ARN")):
         name = merged[variable].rsplit("/", 1)[-1]
         sns.create_platform_application(Name=name, Platform=platform, Attributes={})
-    from notifications import deps
+    from courtyard.wiring import use_clock
 
-    deps.use_clock(clock)
+    use_clock(clock)
     yield merged
-    deps.use_clock(None)
+    use_clock(None)
 
 
 def _route(path: str) -> tuple[str, dict[str, str] | None]:

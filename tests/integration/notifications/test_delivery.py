@@ -168,10 +168,10 @@ def test_without_a_push_device_an_urgent_message_falls_back_to_sms_and_with_one_
 def test_the_sms_daily_cap_stops_sends_beyond_it_and_records_why(
     call: Call, pump: Pump, world: Community, stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from notifications import deps
+    from notifications.wiring import wiring
 
     monkeypatch.setenv("SMS_DAILY_CAP", "1")
-    deps.reset()
+    wiring.reset()
     notice_id = send(
         call,
         world,
@@ -215,10 +215,11 @@ def test_a_failing_sender_does_not_block_the_others_and_ends_in_the_dlq_with_its
     broken_email: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from notifications import deps, fanout_handler, sender_handler
+    from notifications import fanout_handler, sender_handler
+    from notifications.wiring import wiring
 
     monkeypatch.setenv("RETRY_BASE_SECONDS", "0")  # retries become visible at once
-    deps.reset()
+    wiring.reset()
     notice_id = send(call, world, "失败重试", channels=["inbox", "sms", "email"])
     pump.batch("NotificationsFanoutQueue", fanout_handler)
     # The first attempt: inbox and SMS done, email left for a retry.
@@ -304,11 +305,12 @@ def test_a_recipient_pushed_before_a_fault_counts_as_reached_once_whatever_follo
 ) -> None:
     """``sent`` and ``reached`` agree: the push that went out is counted as reached with it, even when the
     processing then breaks (a throttled SMS counter) and the retry ends without another channel sent."""
-    from notifications import deps, fanout_handler, sender_handler
+    from notifications import fanout_handler, sender_handler
     from notifications.repository import NotificationsRepository
+    from notifications.wiring import wiring
 
     monkeypatch.setenv("RETRY_BASE_SECONDS", "0")
-    deps.reset()
+    wiring.reset()
     li = world.people["li"]
     assert register_device(call, li).status == 201
     answers = iter(["throttled", "cap"])

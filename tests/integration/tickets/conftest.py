@@ -53,12 +53,13 @@ def clock() -> FixedClock:
 def handler(function_env: Callable[[str], dict[str, str]], clock: FixedClock) -> Iterator[Any]:
     """The tickets function's entry point with exactly its template environment and a fixed clock."""
     function_env("TicketsFunction")
-    from tickets import deps
     from tickets import handler as module
 
-    deps.use_clock(clock)
+    from courtyard.wiring import use_clock
+
+    use_clock(clock)
     yield module
-    deps.use_clock(None)
+    use_clock(None)
 
 
 def _ticket_route(path: str) -> tuple[str, dict[str, str] | None]:

@@ -27,8 +27,9 @@ def alarms(call: Call, function_env: Callable[[str], dict[str, str]], clock: Fix
     """``alarms(body, body, ...)``: one SQS batch of message bodies through the real handler."""
     function_env("TicketsAlarmsFunction")
     from tickets import alarms_handler
+    from tickets.wiring import wiring
 
-    alarms_handler.reset()
+    wiring.reset()
 
     def deliver(*bodies: str) -> dict[str, Any]:
         records = [
@@ -49,7 +50,7 @@ def alarms(call: Call, function_env: Callable[[str], dict[str, str]], clock: Fix
         return result
 
     yield deliver
-    alarms_handler.reset()
+    wiring.reset()
 
 
 @pytest.fixture

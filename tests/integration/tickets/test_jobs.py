@@ -28,15 +28,16 @@ def run_job(
     """One scheduled run of the job at the clock's instant, with exactly its template environment."""
     function_env("TicketsJobsFunction")
     from tickets import jobs_handler
+    from tickets.wiring import wiring
 
-    jobs_handler.reset()
+    wiring.reset()
 
     def run() -> dict[str, int]:
         result: dict[str, int] = jobs_handler.lambda_handler({"time": "scheduled"}, lambda_context())
         return result
 
     yield run
-    jobs_handler.reset()
+    wiring.reset()
 
 
 def _ticket_item(stack: Stack, tenant_id: str, ticket_id: str) -> dict[str, Any]:
@@ -309,7 +310,6 @@ def test_a_ticket_changed_between_read_and_write_is_left_for_the_next_run(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tickets import jobs_handler
     from tickets.jobs_repository import JobsRepository
 
     clock.set(AT_3AM)
@@ -323,7 +323,9 @@ def test_a_ticket_changed_between_read_and_write_is_left_for_the_next_run(
         return due
 
     monkeypatch.setattr(JobsRepository, "load", accept_meanwhile)
-    jobs_handler.reset()
+    from tickets.wiring import wiring
+
+    wiring.reset()
     clock.advance(minutes=2)
     assert run_job()["skipped"] == 1
     monkeypatch.undo()

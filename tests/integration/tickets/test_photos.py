@@ -134,19 +134,19 @@ def test_a_technician_attaches_an_after_photo_and_a_later_action_keeps_the_photo
 def test_an_action_saved_from_a_read_older_than_the_confirmation_is_a_conflict(
     call: Call, world: Community, stack: Stack, ticket_id: str
 ) -> None:
-    from tickets import deps
+    from tickets import wiring
 
     from courtyard.errors import Conflict
 
-    before = deps.repository().get(world.tenant_id, ticket_id, consistent=True)
+    before = wiring.repository().get(world.tenant_id, ticket_id, consistent=True)
     assert before is not None
     start = _start(call, world.people["li"], ticket_id)
     _upload(stack, start)
     assert _confirm(call, world.people["li"], ticket_id, start.body["photo_id"]).status == 200
 
     with pytest.raises(Conflict):
-        deps.repository().save(before, before, None, next_check_at=None)
-    after = deps.repository().get(world.tenant_id, ticket_id, consistent=True)
+        wiring.repository().save(before, before, None, next_check_at=None)
+    after = wiring.repository().get(world.tenant_id, ticket_id, consistent=True)
     assert after is not None
     assert [p.photo_id for p in after.photos] == [start.body["photo_id"]]
 

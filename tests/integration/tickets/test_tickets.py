@@ -330,10 +330,10 @@ def test_reporter_cancels_and_reopen_after_resolve(call: Call, world: Community)
 
 
 def test_a_stale_version_is_a_conflict(call: Call, world: Community) -> None:
-    from tickets import deps
+    from tickets import wiring
 
     ticket_id = _file(call, world.people["li"]).body["ticket_id"]
-    repo = deps.repository()
+    repo = wiring.repository()
     before = repo.get(world.tenant_id, ticket_id, consistent=True)
     assert before is not None
     _act(call, world.people["plumber"], ticket_id, "accept")

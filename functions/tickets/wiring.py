@@ -1,0 +1,85 @@
+"""The tickets functions' collaborators, built once per cold start by the kernel's wiring.
+
+Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(repository, fake)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from courtyard.table import Table
+from courtyard.wiring import Wiring
+from tickets.followup import FollowUpService
+from tickets.photo_records_repository import PhotoRecords
+from tickets.photos import PhotoService
+from tickets.photos_repository import PhotoStorage
+from tickets.repository import TicketRepository
+from tickets.service import TicketService
+from tickets.settings import settings
+from tickets.stats import StatsService
+
+if TYPE_CHECKING:
+    from tickets.alarms import AlarmIntake
+    from tickets.jobs import TicketJobs
+
+wiring = Wiring(settings, source="courtyard.tickets")
+
+
+def table() -> Table:
+    return wiring.table(wiring.config.tickets_table)
+
+
+def worker_table() -> Table:
+    """The jobs and the alarm consumer write no list cursors: a per-process key spares them the secret."""
+    return wiring.table(wiring.config.tickets_table, cursors=False)
+
+
+repository = wiring.factory(lambda: TicketRepository(table(), wiring.config.idempotency_hours))
+worker_repository = wiring.factory(lambda: TicketRepository(worker_table(), wiring.config.idempotency_hours))
+
+service = wiring.factory(
+    lambda: TicketService(
+        repo=repository(),
+        directory=wiring.reader(),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+        outbox=wiring.outbox(table()),
+    )
+)
+
+photos = wiring.factory(
+    lambda: PhotoService(
+        repository(),
+        PhotoRecords(table()),
+        PhotoStorage(wiring.config.photo_bucket),
+        wiring.audit(),
+        wiring.clock,
+    )
+)
+
+follow_ups = wiring.factory(lambda: FollowUpService(repository(), wiring.audit(), wiring.clock))
+stats = wiring.factory(lambda: StatsService(repository(), wiring.reader(), wiring.clock))
+
+# The job and the alarm consumer import their modules when built, so the API function never loads them.
+
+
+def _jobs() -> TicketJobs:
+    from tickets.jobs import TicketJobs
+    from tickets.jobs_repository import JobsRepository
+
+    store = JobsRepository(worker_table(), worker_repository())
+    return TicketJobs(store, wiring.reader(), wiring.audit(), wiring.events(), wiring.clock)
+
+
+def _alarm_intake() -> AlarmIntake:
+    from tickets.alarms import AlarmIntake
+    from tickets.alarms_repository import AlarmsRepository
+
+    store = AlarmsRepository(worker_table(), worker_repository())
+    return AlarmIntake(store, wiring.reader(), wiring.audit(), wiring.clock, wiring.outbox(worker_table()))
+
+
+jobs = wiring.factory(_jobs)
+alarm_intake = wiring.factory(_alarm_intake)
+sweep_outbox = wiring.factory(lambda: wiring.outbox(worker_table()))

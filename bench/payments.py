@@ -53,9 +53,11 @@ def run(units: int = UNITS) -> BillingBench:
         os.environ.update(stack.function_environment(template.function("PaymentsFunction")))
         _without_consumers(stack)
         tenant_id, site_id = _community(stack, units)
-        from payments import billing_handler, deps, handler
+        from payments import billing_handler, handler
 
-        deps.reset()
+        from courtyard.wiring import reset_all
+
+        reset_all()
         claims = {
             "sub": str(uuid.uuid4()),
             "custom:tenant_id": tenant_id,

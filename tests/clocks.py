@@ -11,7 +11,7 @@ import importlib
 from courtyard.clock import Clock
 from courtyard.wiring import reset_all, use_clock
 
-_LEGACY_WIRING = ("directory", "payments")
+_LEGACY_WIRING = ("directory",)
 
 
 def drive_features(clock: Clock | None) -> None:

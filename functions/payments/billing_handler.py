@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments import deps
+from payments import wiring
 from payments.billing import Chunk
 
 logger = Logger()
@@ -26,7 +26,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def handle(record: SQSRecord) -> None:
     chunk = Chunk.from_message(json.loads(record.body))
-    result = deps.billing_worker().bill_chunk(chunk)
+    result = wiring.billing_worker().bill_chunk(chunk)
     logger.info(
         "billing chunk",
         tenant_id=chunk.tenant_id,

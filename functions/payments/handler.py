@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from courtyard.idempotency import IdempotencyKey, checked_key
-from payments import deps
+from payments import wiring
 from payments.app import app, logger, metrics, tracer
 from payments.arrears import BUCKETS, COLLECTION_TARGET_PCT
 from payments.domain import BillStatus
@@ -89,14 +89,14 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
     responses=_created(FeeItemOut),
 )
 def create_fee_item(body: FeeItemCreate, idempotency_key: IdempotencyKey = None) -> tuple[FeeItemOut, int]:
-    item, created = deps.billing().create_fee_item(app.tenant(), body, checked_key(idempotency_key))
+    item, created = wiring.billing().create_fee_item(app.tenant(), body, checked_key(idempotency_key))
     return FeeItemOut.from_domain(item), 201 if created else 200
 
 
 @app.get("/fee-items", summary="The firm's fee items, or one community's (staff)")
 def list_fee_items(site_id: Annotated[str | None, Query(max_length=64)] = None) -> FeeItemListOut:
     return FeeItemListOut(
-        items=[FeeItemOut.from_domain(i) for i in deps.billing().fee_items(app.tenant(), site_id)]
+        items=[FeeItemOut.from_domain(i) for i in wiring.billing().fee_items(app.tenant(), site_id)]
     )
 
 
@@ -105,7 +105,7 @@ def list_fee_items(site_id: Annotated[str | None, Query(max_length=64)] = None) 
     summary="Record (or import) meter readings of a metered fee item for a period (manager, finance)",
 )
 def record_readings(fee_id: str, body: ReadingsIn) -> ReadingsOut:
-    count = deps.billing().record_readings(app.tenant(), fee_id, body)
+    count = wiring.billing().record_readings(app.tenant(), fee_id, body)
     return ReadingsOut(fee_id=fee_id, period=body.period, recorded=count)
 
 
@@ -117,13 +117,13 @@ def record_readings(fee_id: str, body: ReadingsIn) -> ReadingsOut:
     responses={202: {"description": "Accepted", "content": {"application/json": {"model": BillingRunOut}}}},
 )
 def start_billing_run(body: BillingRunCreate) -> tuple[BillingRunOut, int]:
-    run = deps.billing().start_run(app.tenant(), body)
+    run = wiring.billing().start_run(app.tenant(), body)
     return BillingRunOut.from_domain(run), 202
 
 
 @app.get("/billing-runs", summary="The firm's billing runs, newest first, with progress (manager, finance)")
 def list_billing_runs(limit: Limit = 50, cursor: Cursor = None) -> BillingRunPageOut:
-    page = deps.billing().runs(app.tenant(), limit, cursor)
+    page = wiring.billing().runs(app.tenant(), limit, cursor)
     return BillingRunPageOut(
         items=[BillingRunOut.from_domain(r) for r in page.items], next_cursor=page.next_cursor
     )
@@ -131,7 +131,7 @@ def list_billing_runs(limit: Limit = 50, cursor: Cursor = None) -> BillingRunPag
 
 @app.get("/billing-runs/<run_id>", summary="A billing run's progress and counts (manager, finance)")
 def get_billing_run(run_id: str) -> BillingRunOut:
-    return BillingRunOut.from_domain(deps.billing().run(app.tenant(), run_id))
+    return BillingRunOut.from_domain(wiring.billing().run(app.tenant(), run_id))
 
 
 # ------------------------------------------------------------------ bills and ledger
@@ -150,7 +150,7 @@ def list_bills(
     status: Annotated[BillStatus | None, Query()] = None,
 ) -> BillPageOut:
     ctx = app.tenant()
-    queries = deps.queries()
+    queries = wiring.queries()
     page = queries.bills(
         ctx,
         unit_id=unit_id,
@@ -170,7 +170,7 @@ def list_bills(
 @app.get("/bills/<bill_id>", summary="One bill with its lines and the late fee accrued as of today")
 def get_bill(bill_id: str) -> BillOut:
     ctx = app.tenant()
-    queries = deps.queries()
+    queries = wiring.queries()
     bill = queries.bill(ctx, bill_id)
     return BillOut.from_domain(bill, queries.late_fee_now(bill, queries.today(ctx.tenant_id)))
 
@@ -180,7 +180,7 @@ def get_bill(bill_id: str) -> BillOut:
     summary="A unit's ledger, newest first, and its balance derived from every entry",
 )
 def unit_ledger(unit_id: str, limit: Limit = 50, cursor: Cursor = None) -> LedgerOut:
-    ledger = deps.queries().ledger(app.tenant(), unit_id, limit, cursor)
+    ledger = wiring.queries().ledger(app.tenant(), unit_id, limit, cursor)
     return LedgerOut(
         unit_id=ledger.unit_id,
         currency=ledger.currency,
@@ -213,7 +213,7 @@ def _webhook(provider: str) -> WebhookOut:
     body = event.body or ""
     if event.is_base64_encoded:
         body = base64.b64decode(body).decode("utf-8", errors="replace")
-    outcome = deps.payments().webhook(provider, dict(event.headers), body)
+    outcome = wiring.payments().webhook(provider, dict(event.headers), body)
     logger.info("webhook", provider=provider, outcome=outcome)
     return WebhookOut(received=True, outcome=outcome)
 
@@ -225,7 +225,7 @@ def payment_stats(
     site_id: SiteId,
     periods: Annotated[int, Query(ge=1, le=36, description="how many periods, newest first")] = 12,
 ) -> PaymentStatsOut:
-    stats = deps.queries().stats(app.tenant(), site_id, periods)
+    stats = wiring.queries().stats(app.tenant(), site_id, periods)
     return PaymentStatsOut(
         site_id=stats.site_id,
         currency=stats.currency,
@@ -254,13 +254,13 @@ def payment_stats(
     responses=_responses(PaymentOut),
 )
 def create_payment(body: PaymentCreate, idempotency_key: IdempotencyKey = None) -> tuple[PaymentOut, int]:
-    payment, created = deps.payments().checkout(app.tenant(), body, checked_key(idempotency_key))
+    payment, created = wiring.payments().checkout(app.tenant(), body, checked_key(idempotency_key))
     return PaymentOut.from_domain(payment), 201 if created else 200
 
 
 @app.get("/payments/<payment_id>", summary="A payment: status, bills, next action (pay URL), refunds")
 def get_payment(payment_id: str) -> PaymentOut:
-    payment, refunds = deps.payments().payment(app.tenant(), payment_id)
+    payment, refunds = wiring.payments().payment(app.tenant(), payment_id)
     return PaymentOut.from_domain(payment, refunds)
 
 
@@ -272,7 +272,7 @@ def get_payment(payment_id: str) -> PaymentOut:
 def refund_payment(
     payment_id: str, body: RefundCreate, idempotency_key: IdempotencyKey = None
 ) -> tuple[RefundOut, int]:
-    refund, created = deps.payments().refund(app.tenant(), payment_id, body, checked_key(idempotency_key))
+    refund, created = wiring.payments().refund(app.tenant(), payment_id, body, checked_key(idempotency_key))
     return RefundOut.from_domain(refund), 201 if created else 200
 
 
@@ -281,7 +281,7 @@ def refund_payment(
 
 @app.get("/arrears", summary="Units with overdue amounts by age (0-30, 31-90, 90+ days) and late-payer risk")
 def list_arrears(site_id: SiteId) -> ArrearsOut:
-    report = deps.queries().arrears(app.tenant(), site_id)
+    report = wiring.queries().arrears(app.tenant(), site_id)
     totals = {name: sum(u.buckets[name] for u in report.units) for name in BUCKETS}
     return ArrearsOut(
         site_id=report.site_id,
@@ -309,7 +309,7 @@ def list_arrears(site_id: SiteId) -> ArrearsOut:
     "/reconciliations/<day>", summary="The reconciliation report of a day (UTC), stored by the daily job"
 )
 def get_reconciliation(day: date) -> ReconciliationOut:
-    report = deps.queries().reconciliation(app.tenant(), day)
+    report = wiring.queries().reconciliation(app.tenant(), day)
     return ReconciliationOut(
         date=str(report["day"]),
         generated_at=str(report["generated_at"]),
@@ -330,12 +330,12 @@ def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @app.get("/payment-settings", summary="The reminder ladder and quiet hours (manager, finance)")
 def get_payment_settings() -> PaymentSettingsOut:
-    return PaymentSettingsOut(**deps.queries().settings(app.tenant()))
+    return PaymentSettingsOut(**wiring.queries().settings(app.tenant()))
 
 
 @app.put("/payment-settings", summary="Replace the reminder ladder and quiet hours (manager, finance)")
 def put_payment_settings(body: PaymentSettingsIn) -> PaymentSettingsOut:
-    return PaymentSettingsOut(**deps.queries().put_settings(app.tenant(), body))
+    return PaymentSettingsOut(**wiring.queries().put_settings(app.tenant(), body))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

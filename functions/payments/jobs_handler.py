@@ -16,15 +16,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments import deps
+from payments.wiring import billing_worker, jobs, wiring, worker_outbox
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-
-
-def reset() -> None:
-    deps.reset()
 
 
 @logger.inject_lambda_context
@@ -32,26 +28,26 @@ def reset() -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
     job = str(event.get("job", "reminders"))
-    jobs = deps.jobs()
+    due = jobs()
     if job == "reconciliation":
         day = (
             date.fromisoformat(str(event["date"]))
             if event.get("date")
-            else deps.clock().now().date() - timedelta(days=1)
+            else wiring.clock.now().date() - timedelta(days=1)
         )
-        reports = jobs.reconcile(day)
+        reports = due.reconcile(day)
         unbalanced = [t for t, r in reports.items() if not r["balanced"]]
         metrics.add_metric(name="ReconciliationsUnbalanced", unit=MetricUnit.Count, value=len(unbalanced))
         logger.info("reconciliation", day=day.isoformat(), tenants=len(reports), unbalanced=len(unbalanced))
         return {"job": job, "date": day.isoformat(), "tenants": len(reports), "unbalanced": len(unbalanced)}
-    swept = deps.worker_outbox().sweep()
+    swept = worker_outbox().sweep()
     metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
     for pk in swept.failed:
         logger.error("pending effects not flushed", pending=pk)
-    runs = deps.billing_worker().sweep_runs()
+    runs = billing_worker().sweep_runs()
     for run_id in runs.failed:
         logger.error("billing run failed", run_id=run_id)
-    report = jobs.remind()
+    report = due.remind()
     metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=sum(report.sent.values()))
     logger.info(
         "reminders", looked_at=report.looked_at, sent=report.sent, deferred=len(report.deferred_tenants)

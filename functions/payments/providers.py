@@ -6,7 +6,7 @@ the app takes: a hosted pay URL or a client secret), turns a signed webhook into
 a day (``settlements``, read by reconciliation).
 
 Adding WeChat Pay or Alipay means one more adapter module implementing ``PaymentProvider`` and one more entry
-in the registry built by ``payments.deps.providers``: their notify callbacks map onto the same
+in the registry built by ``payments.wiring.providers``: their notify callbacks map onto the same
 ``ProviderEvent`` kinds (``TRADE_SUCCESS``/``SUCCESS`` -> ``payment_succeeded``, refund notices ->
 ``refund_succeeded``), and the routes ``/payments/webhooks/{name}`` follow the same pattern.
 """

@@ -78,12 +78,13 @@ def handler(
     # Webhooks are delivered by the tests through the handler (there is no gateway in-process).
     sandbox.connect(provider_secret(stack)["sandbox_secret"], "")
     sandbox.state.events.clear()
-    from payments import deps
     from payments import handler as module
 
-    deps.use_clock(clock)
+    from courtyard.wiring import use_clock
+
+    use_clock(clock)
     yield module
-    deps.use_clock(None)
+    use_clock(None)
 
 
 _ID_ROUTES = [
@@ -157,11 +158,11 @@ def run(call: Callable[..., Reply], who: Caller, site_id: str, period: str = "20
 
 def billing_records(max_messages: int = 10) -> list[dict[str, Any]]:
     """The billing queue's waiting messages as the SQS records Lambda would deliver (they stay in flight)."""
-    from payments import deps
+    from payments import wiring
 
     sqs = boto3.client("sqs")
     messages = sqs.receive_message(
-        QueueUrl=deps.config().billing_queue_url, MaxNumberOfMessages=max_messages
+        QueueUrl=wiring.config().billing_queue_url, MaxNumberOfMessages=max_messages
     ).get("Messages", [])
     return [
         {
@@ -183,7 +184,7 @@ def drain_billing_queue() -> int:
     """Deliver the billing queue to its worker until it is empty, as the event source mapping would;
     answers how many records failed (they are left on the queue)."""
     from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-    from payments import billing_handler, deps
+    from payments import billing_handler, wiring
 
     from tests.factories import lambda_context
 
@@ -200,7 +201,7 @@ def drain_billing_queue() -> int:
         for record in records:
             if record["messageId"] not in failures:
                 sqs.delete_message(
-                    QueueUrl=deps.config().billing_queue_url, ReceiptHandle=record["receiptHandle"]
+                    QueueUrl=wiring.config().billing_queue_url, ReceiptHandle=record["receiptHandle"]
                 )
         if failures:
             break

@@ -181,11 +181,11 @@ def test_a_billing_run_answers_202_at_once_and_the_queue_bills_it_chunk_by_chunk
     for n in range(5):
         _add_unit(stack, community, f"c{n:03d}")
     fee(call, wang, community.site_id)
-    from payments import billing_handler, deps
+    from payments import billing_handler
+    from payments.wiring import wiring
 
     monkeypatch.setenv("BILLING_CHUNK_UNITS", "3")
-    deps.reset()
-    deps.use_clock(deps.clock())
+    wiring.reset()
 
     started = call(
         "POST", "/billing-runs", as_=wang, body={"site_id": community.site_id, "period": "2026-03"}

@@ -251,7 +251,7 @@ def test_two_checkouts_of_one_bill_at_once_open_exactly_one_payment(
     community = _billed(call, manager)
     chen = residents(community, "Chen", "a101")
     [bill] = bills_of(call, chen)
-    from payments import deps
+    from payments import wiring
     from payments.checkout import CheckoutInFlight
     from payments.models import PaymentCreate
     from payments.repository import PaymentsRepository
@@ -268,7 +268,7 @@ def test_two_checkouts_of_one_bill_at_once_open_exactly_one_payment(
             original(self, *args, **kwargs)
 
     monkeypatch.setattr(PaymentsRepository, "create_payment", racing_create)
-    service = deps.payments()
+    service = wiring.payments()
     ctx = TenantContext.from_claims(chen.claims())
     outcomes: list[str] = []
 

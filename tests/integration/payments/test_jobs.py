@@ -40,16 +40,18 @@ def run_job(
     """One scheduled run of the payments job at the clock's instant, with its template environment."""
     function_env("PaymentsJobsFunction")
     monkeypatch.setenv("PAYMENT_SANDBOX_URL", sandbox.url)
-    from payments import deps, jobs_handler
+    from payments import jobs_handler
 
-    deps.use_clock(clock)
+    from courtyard.wiring import use_clock
+
+    use_clock(clock)
 
     def fire(job: str = "reminders", **extra: str) -> dict[str, Any]:
         result: dict[str, Any] = jobs_handler.lambda_handler({"job": job, **extra}, lambda_context())
         return result
 
     yield fire
-    deps.use_clock(None)
+    use_clock(None)
 
 
 def _checkout_and_settle(
@@ -346,11 +348,11 @@ def test_the_firms_grace_for_late_issued_bills_is_a_payment_setting(
 def _lose_the_queued_chunks() -> None:
     """The chunks' messages vanish (to the dead-letter queue after three failed receives, or never sent)."""
     import boto3
-    from payments import deps
+    from payments import wiring
 
     for record in billing_records():
         boto3.client("sqs").delete_message(
-            QueueUrl=deps.config().billing_queue_url, ReceiptHandle=record["receiptHandle"]
+            QueueUrl=wiring.config().billing_queue_url, ReceiptHandle=record["receiptHandle"]
         )
 
 

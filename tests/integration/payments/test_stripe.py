@@ -28,15 +28,12 @@ def fake_stripe(handler: Any, stack: Stack) -> Iterator[FakeStripe]:
     boto3.client("secretsmanager").put_secret_value(
         SecretId=stack.ref("PaymentsProviderSecret"), SecretString=json.dumps(secret)
     )
-    from payments import deps
+    from payments.wiring import stripe_http, wiring
 
     fake = FakeStripe()
-    clock = deps.clock()
-    deps.use_stripe_http_client(fake)
-    deps.use_clock(clock)
+    wiring.override(stripe_http, fake)
     yield fake
-    deps.use_stripe_http_client(None)
-    deps.use_clock(clock)
+    wiring.override(stripe_http, None)
 
 
 def test_a_resident_pays_with_stripe_and_the_signed_webhook_settles_the_bill_once(

@@ -72,7 +72,7 @@ def test_twenty_concurrent_identical_webhooks_make_exactly_one_ledger_entry(
     body = json.dumps(sandbox.state.events[event_id], separators=(",", ":"))
     headers = {"Sandbox-Signature": sign(sandbox.secret, body, int(time.time()))}
     before = len(ledger_items(stack))
-    from payments import deps
+    from payments import wiring
     from payments.repository import PaymentsRepository
 
     # Every delivery reads the payment before any writes (the barrier), then all commit: only the conditional
@@ -90,7 +90,7 @@ def test_twenty_concurrent_identical_webhooks_make_exactly_one_ledger_entry(
             original(self, *args, **kwargs)
 
     monkeypatch.setattr(PaymentsRepository, "commit", racing_commit)
-    service = deps.payments()
+    service = wiring.payments()
     outcomes: list[str] = []
     errors: list[BaseException] = []
 

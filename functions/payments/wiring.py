@@ -1,0 +1,109 @@
+"""The payments functions' collaborators, built once per cold start by the kernel's wiring.
+
+Tests: ``courtyard.wiring.use_clock(FixedClock(...))``; ``wiring.override(stripe_http, fake)`` hands Stripe's
+SDK a fake HTTP client that answers like Stripe's API.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from courtyard.outbox import Outbox
+from courtyard.table import Table
+from courtyard.wiring import Wiring
+from payments.billing import BillingService
+from payments.checkout import PaymentService
+from payments.jobs import PaymentJobs
+from payments.providers import PaymentProvider, ProviderRegistry
+from payments.queries import PaymentQueries
+from payments.queue_repository import BillingQueueRepository
+from payments.repository import PaymentsRepository
+from payments.sandbox_provider import SandboxProvider
+from payments.secrets_repository import load_provider_secrets
+from payments.settings import PaymentsSettings, settings
+from payments.stripe_provider import StripeProvider
+
+wiring = Wiring(settings, source="courtyard.payments")
+
+
+def config() -> PaymentsSettings:
+    return wiring.config
+
+
+def table() -> Table:
+    return wiring.table(config().payments_table)
+
+
+def worker_table() -> Table:
+    """For the queue worker and the jobs, which write no list cursors: a per-process key spares them the
+    cursor secret (and its IAM grant)."""
+    return wiring.table(config().payments_table, cursors=False)
+
+
+repository = wiring.factory(lambda: PaymentsRepository(table()))
+worker_repository = wiring.factory(lambda: PaymentsRepository(worker_table()))
+
+# The API's pending effects (bills issued inline by a small billing run).
+outbox = wiring.factory(lambda: wiring.outbox(table()))
+# The billing worker's pending effects, and the jobs' sweep of them.
+worker_outbox = wiring.factory(lambda: wiring.outbox(worker_table()))
+
+# Stripe's SDK makes its own HTTP calls; None is its default client (tests override it with a fake).
+stripe_http: Any = wiring.factory(lambda: None)
+
+
+def _providers() -> ProviderRegistry:
+    """The providers this deployment offers: Stripe when its keys are in the secret, the sandbox when its URL
+    is set (the local cloud). WeChat Pay and Alipay adapters would be added here."""
+    secrets = load_provider_secrets(config().provider_secret_arn)
+    found: dict[str, PaymentProvider] = {}
+    if secrets.stripe_api_key and secrets.stripe_webhook_secret:
+        found["stripe"] = StripeProvider(secrets.stripe_api_key, secrets.stripe_webhook_secret, stripe_http())
+    if config().payment_sandbox_url and secrets.sandbox_secret:
+        found["sandbox"] = SandboxProvider(config().payment_sandbox_url, secrets.sandbox_secret, time.time)
+    return ProviderRegistry(found)
+
+
+providers = wiring.factory(_providers)
+
+
+def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
+    cfg = config()
+    return BillingService(
+        repo,
+        wiring.reader(),
+        wiring.audit(),
+        wiring.clock,
+        outbox,
+        queue=lambda: BillingQueueRepository(cfg.billing_queue_url),
+        chunk_units=cfg.billing_chunk_units,
+        idempotency_hours=cfg.idempotency_hours,
+        stall_minutes=cfg.billing_stall_minutes,
+        max_resumes=cfg.billing_max_resumes,
+    )
+
+
+billing = wiring.factory(lambda: _billing(repository(), outbox()))
+billing_worker = wiring.factory(lambda: _billing(worker_repository(), worker_outbox()))
+
+payments = wiring.factory(
+    lambda: PaymentService(
+        repository(),
+        wiring.reader(),
+        providers,
+        wiring.audit(),
+        wiring.events(),
+        wiring.clock,
+        config().idempotency_hours,
+        config().checkout_hold_minutes,
+    )
+)
+
+queries = wiring.factory(lambda: PaymentQueries(repository(), wiring.reader(), wiring.audit(), wiring.clock))
+
+jobs = wiring.factory(
+    lambda: PaymentJobs(
+        worker_repository(), wiring.reader(), providers, wiring.audit(), wiring.events(), wiring.clock
+    )
+)

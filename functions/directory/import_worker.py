@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -11,8 +10,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from directory.imports.factory import build_service
-from directory.imports.service import ImportService
+from directory.wiring import imports
 
 logger = Logger()
 tracer = Tracer()
@@ -20,16 +18,11 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@lru_cache(maxsize=1)
-def service() -> ImportService:
-    return build_service()
-
-
 def handle(record: SQSRecord) -> None:
     job = json.loads(record.body)
     logger.append_keys(tenant_id=job["tenant_id"], import_id=job["import_id"])
     try:
-        service().run(str(job["action"]), str(job["tenant_id"]), str(job["import_id"]))
+        imports().run(str(job["action"]), str(job["tenant_id"]), str(job["import_id"]))
     finally:
         logger.remove_keys(["tenant_id", "import_id"])
 

@@ -40,7 +40,7 @@ class PhotoStorage:
     @property
     def s3(self) -> Any:
         if self._s3 is None:
-            # Built from the kernel's session, so AWS call budgets count it; one per cold start (deps).
+            # Built from the kernel's session, so AWS call budgets count it; one per cold start (wiring).
             self._s3 = aws.session().client("s3", config=_SIGV4)
         return self._s3
 

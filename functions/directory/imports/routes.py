@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from directory.app import app
-from directory.imports.factory import build_service
 from directory.imports.models import ImportCreate, ImportOut
-from directory.imports.service import ImportService
-
-
-@lru_cache(maxsize=1)
-def service() -> ImportService:
-    return build_service()
+from directory.wiring import imports as service
 
 
 @app.post(

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from courtyard.api import ON_BEHALF_OF_HEADER
 from courtyard.clock import to_iso
-from directory import deps
 from directory.app import app
 from directory.invites.models import InviteAccept, InviteAcceptedOut, InviteCreate, InviteOut
-from directory.invites.repository import InviteRepository
-from directory.invites.service import Claimant, InviteService
-from directory.people.repository import PeopleRepository
-
-
-@lru_cache(maxsize=1)
-def service() -> InviteService:
-    return InviteService(
-        invites=InviteRepository(deps.table(), deps.cipher()),
-        people=PeopleRepository(deps.table(), deps.cipher(), deps.blind_index()),
-        reader=deps.reader(),
-        audit=deps.audit(),
-        events=deps.events(),
-        clock=deps.clock(),
-        identity=deps.identity(),
-        max_hours=deps.config().invite_max_hours,
-    )
+from directory.invites.service import Claimant
+from directory.wiring import invites as service
 
 
 @app.post(

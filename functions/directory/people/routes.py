@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from courtyard.idempotency import IdempotencyKey, checked_key
-from directory import deps
 from directory.app import app
 from directory.pages import PageOut
 from directory.people.models import (
@@ -23,20 +21,7 @@ from directory.people.models import (
     UnitLinkCreate,
     UnitResidentOut,
 )
-from directory.people.repository import PeopleRepository
-from directory.people.service import PeopleService
-
-
-@lru_cache(maxsize=1)
-def service() -> PeopleService:
-    return PeopleService(
-        repo=PeopleRepository(deps.table(), deps.cipher(), deps.blind_index()),
-        reader=deps.reader(),
-        audit=deps.audit(),
-        events=deps.events(),
-        clock=deps.clock(),
-        identity=deps.identity(),
-    )
+from directory.wiring import people as service
 
 
 @app.get("/me", summary="The signed-in user's identity, tenant and person (own phone in full, audited)")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from directory import deps
 from directory.app import app
 from directory.pages import PageOut
 from directory.places.models import (
@@ -24,17 +22,10 @@ from directory.places.models import (
     UnitOut,
     UnitUpdate,
 )
-from directory.places.repository import PlacesRepository
-from directory.places.service import PlacesService
+from directory.wiring import places as service
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]
-
-
-@lru_cache(maxsize=1)
-def service() -> PlacesService:
-    repo = PlacesRepository(deps.table(), deps.reader(), deps.clock())
-    return PlacesService(repo=repo, audit=deps.audit(), events=deps.events(), clock=deps.clock())
 
 
 def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:

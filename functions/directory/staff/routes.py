@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from courtyard.idempotency import IdempotencyKey, checked_key
 from courtyard.tenancy import Role
-from directory import deps
 from directory.app import app
 from directory.pages import PageOut
 from directory.staff.models import StaffCreate, StaffCreatedOut, StaffOut, StaffUpdate
-from directory.staff.repository import StaffRepository
 from directory.staff.rules import Skill
-from directory.staff.service import Shown, StaffFilter, StaffService
-
-
-@lru_cache(maxsize=1)
-def service() -> StaffService:
-    return StaffService(
-        repo=StaffRepository(deps.table(), deps.cipher(), deps.blind_index()),
-        accounts=deps.identity(),
-        audit=deps.audit(),
-        events=deps.events(),
-        clock=deps.clock(),
-    )
+from directory.staff.service import Shown, StaffFilter
+from directory.wiring import staff as service
 
 
 def _out(shown: Shown) -> StaffOut:

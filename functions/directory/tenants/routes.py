@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from courtyard.idempotency import IdempotencyKey, checked_key
-from directory import deps
 from directory.app import app
-from directory.staff.repository import StaffRepository
 from directory.tenants.models import TenantCreate, TenantCreatedOut, TenantOut, TenantSuspend
-from directory.tenants.repository import TenantRepository
-from directory.tenants.service import TenantService
-
-
-@lru_cache(maxsize=1)
-def service() -> TenantService:
-    return TenantService(
-        tenants=TenantRepository(deps.table()),
-        staff=StaffRepository(deps.table(), deps.cipher(), deps.blind_index()),
-        accounts=deps.identity(),
-        audit=deps.audit(),
-        events=deps.events(),
-        clock=deps.clock(),
-    )
+from directory.wiring import tenants as service
 
 
 @app.post(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,29 +17,16 @@ from tests.integration.api import Caller, Reply, no_personal_numbers_in_logs, re
 __all__ = ["Caller", "Reply", "no_personal_numbers_in_logs"]
 
 
-def _reset_directory_caches() -> None:
-    import directory
-    from directory import deps
-
-    deps.reset()
-    for module_info in pkgutil.walk_packages(directory.__path__, "directory."):
-        if module_info.name.endswith("routes") or module_info.name.endswith("handler"):
-            module = importlib.import_module(module_info.name)
-            for value in vars(module).values():
-                clear = getattr(value, "cache_clear", None)
-                if callable(clear) and getattr(value, "__module__", None) == module.__name__:
-                    clear()
-
-
 @pytest.fixture
 def handler(function_env: Callable[[str], dict[str, str]]) -> Iterator[Any]:
     """The directory function's entry point with exactly its template environment."""
     function_env("DirectoryFunction")
+    from courtyard.wiring import reset_all
     from directory import handler as module
 
-    _reset_directory_caches()
+    reset_all()
     yield module
-    _reset_directory_caches()
+    reset_all()
 
 
 @pytest.fixture

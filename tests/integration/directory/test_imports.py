@@ -65,7 +65,6 @@ def run_worker(stack: Stack) -> None:
     """Deliver every queued import job to the worker, as the SQS event source mapping would."""
     from directory import import_worker
 
-    import_worker.service.cache_clear()
     sqs = boto3.client("sqs")
     queue_url = stack.ref("ImportQueue")
     while True:

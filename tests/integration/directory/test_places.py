@@ -819,10 +819,10 @@ def test_ids_that_could_never_exist_are_not_found(call: Call, manager: Caller, m
 
 @pytest.fixture
 def places(handler: Any) -> Any:
-    from directory import deps
     from directory.places.repository import PlacesRepository
+    from directory.wiring import table, wiring
 
-    return PlacesRepository(deps.table(), deps.reader(), FixedClock())
+    return PlacesRepository(table(), wiring.reader(), FixedClock())
 
 
 def test_upsert_unit_is_idempotent_and_reports_changes(

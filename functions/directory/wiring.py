@@ -1,0 +1,142 @@
+"""The directory functions' collaborators, built once per cold start by the kernel's wiring.
+
+One service per sub-package (tenants, places, people, staff, invites, imports); each builder imports its
+sub-package when first asked for, so the import worker never loads the routes' services.
+Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(identity, fake)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from courtyard.cursor import CursorCodec, load_cursor_secret
+from courtyard.wiring import Wiring
+from directory.identity_repository import IdentityRepository
+from directory.settings import DirectorySettings, settings
+from directory.table import DirectoryTable
+
+if TYPE_CHECKING:
+    from directory.imports.service import ImportService
+    from directory.invites.service import InviteService
+    from directory.people.repository import PeopleRepository
+    from directory.people.service import PeopleService
+    from directory.places.service import PlacesService
+    from directory.staff.repository import StaffRepository
+    from directory.staff.service import StaffService
+    from directory.tenants.service import TenantService
+
+wiring = Wiring(settings, source="courtyard.directory")
+
+
+def config() -> DirectorySettings:
+    return wiring.config
+
+
+table = wiring.factory(
+    lambda: DirectoryTable(
+        config().directory_table, CursorCodec(load_cursor_secret(config().cursor_secret_arn))
+    )
+)
+identity = wiring.factory(lambda: IdentityRepository(config().user_pool_id))
+
+
+def _people_repository() -> PeopleRepository:
+    from directory.people.repository import PeopleRepository
+
+    return PeopleRepository(table(), wiring.cipher(), wiring.blind_index())
+
+
+def _staff_repository() -> StaffRepository:
+    from directory.staff.repository import StaffRepository
+
+    return StaffRepository(table(), wiring.cipher(), wiring.blind_index())
+
+
+def _tenants() -> TenantService:
+    from directory.tenants.repository import TenantRepository
+    from directory.tenants.service import TenantService
+
+    return TenantService(
+        tenants=TenantRepository(table()),
+        staff=_staff_repository(),
+        accounts=identity(),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+    )
+
+
+def _places() -> PlacesService:
+    from directory.places.repository import PlacesRepository
+    from directory.places.service import PlacesService
+
+    repo = PlacesRepository(table(), wiring.reader(), wiring.clock)
+    return PlacesService(repo=repo, audit=wiring.audit(), events=wiring.events(), clock=wiring.clock)
+
+
+def _people() -> PeopleService:
+    from directory.people.service import PeopleService
+
+    return PeopleService(
+        repo=_people_repository(),
+        reader=wiring.reader(),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+        identity=identity(),
+    )
+
+
+def _staff() -> StaffService:
+    from directory.staff.service import StaffService
+
+    return StaffService(
+        repo=_staff_repository(),
+        accounts=identity(),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+    )
+
+
+def _invites() -> InviteService:
+    from directory.invites.repository import InviteRepository
+    from directory.invites.service import InviteService
+
+    return InviteService(
+        invites=InviteRepository(table(), wiring.cipher()),
+        people=_people_repository(),
+        reader=wiring.reader(),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+        identity=identity(),
+        max_hours=config().invite_max_hours,
+    )
+
+
+def _imports() -> ImportService:
+    """The import service for both halves: the API (create, validate, commit) and the worker."""
+    from directory.imports.repository import ImportJobRepository
+    from directory.imports.service import ImportService
+    from directory.imports.storage_repository import ImportStorage
+    from directory.imports.writer_repository import ImportWriter, SiteDirectory
+
+    return ImportService(
+        jobs=ImportJobRepository(table()),
+        storage=ImportStorage(config().import_bucket, config().import_queue_url),
+        sites=SiteDirectory(table()),
+        writer=ImportWriter(table(), wiring.cipher(), wiring.blind_index(), wiring.clock),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+        people=_people_repository(),
+    )
+
+
+tenants = wiring.factory(_tenants)
+places = wiring.factory(_places)
+people = wiring.factory(_people)
+staff = wiring.factory(_staff)
+invites = wiring.factory(_invites)
+imports = wiring.factory(_imports)

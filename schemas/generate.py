@@ -38,6 +38,7 @@ def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, 
         schema = _own_names(schema, document["components"]["schemas"], module.__name__.partition(".")[0])
         schema = _portable_formats(schema)
         public = {(e.path, e.method.lower()) for e in events if e.auth_none}
+        idempotent = idempotent_routes(module.app)
         wired = {(e.path, e.method.lower()) for e in events}
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
@@ -46,6 +47,7 @@ def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, 
                 if (path, method) not in public:
                     operation["security"] = [{"cognito": []}]
                 _use_error_body(operation)
+                _declare_headers(path, method, operation, idempotent)
                 document["paths"].setdefault(path, {})[method] = operation
         components = schema.get("components", {}).get("schemas", {})
         document["components"]["schemas"].update(
@@ -91,7 +93,9 @@ def _portable_formats(node: Any) -> Any:
 
 
 # Powertools documents its own 422 body; the kernel answers with the DESIGN.md error body instead.
-_POWERTOOLS_ERROR_SCHEMAS = {"HTTPValidationError", "ValidationError"}
+# ``ResponseValidationError`` refers to ``ValidationError``, so it goes with it (a dangling ``$ref`` stops
+# every client generator).
+_POWERTOOLS_ERROR_SCHEMAS = {"HTTPValidationError", "ValidationError", "ResponseValidationError"}
 ERROR_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
@@ -125,6 +129,62 @@ def _use_error_body(operation: dict[str, Any]) -> None:
         "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
         **error,
     }
+
+
+IDEMPOTENCY_KEY_HEADER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "The client's key for this write (8 to 255 printable characters): a retry with the same "
+    "key answers the first outcome instead of writing again",
+    "schema": {"type": "string", "minLength": 8, "maxLength": 255},
+}
+ON_BEHALF_OF_HEADER: dict[str, Any] = {
+    "name": "X-On-Behalf-Of",
+    "in": "header",
+    "required": False,
+    "description": "Assisted mode: the resident id the service desk or a manager acts for",
+    "schema": {"type": "string"},
+}
+# The routes whose service reads ``ctx.on_behalf_of`` (the resolver accepts the header everywhere, but only
+# these act for the resident named in it); tests/unit/test_openapi_document.py keeps the list honest.
+ASSISTED_ROUTES = {
+    ("/tickets", "post"),
+    ("/payments", "post"),
+    ("/bills", "get"),
+    ("/bills/{bill_id}", "get"),
+    ("/units/{unit_id}/ledger", "get"),
+    ("/passes", "post"),
+    ("/invites/{code}/accept", "post"),
+    ("/residents/{resident_id}", "patch"),
+    ("/me/export", "get"),
+    ("/me/erase", "post"),
+}
+
+
+def idempotent_routes(app: Any) -> set[tuple[str, str]]:
+    """``(OpenAPI path, method)`` of every route whose handler reads the ``Idempotency-Key`` header (through
+    the resolver's ``idempotency_key()``), found in the route functions' code rather than listed by hand."""
+    found = set()
+    for route in app._static_routes + app._dynamic_routes:
+        code = route.func.__code__
+        if "idempotency_key" in code.co_names:
+            path = route.openapi_path if hasattr(route, "openapi_path") else route.path
+            found.add((path, route.method.lower()))
+    return found
+
+
+def _declare_headers(
+    path: str, method: str, operation: dict[str, Any], idempotent: set[tuple[str, str]]
+) -> None:
+    headers = []
+    if (path, method) in idempotent:
+        headers.append(IDEMPOTENCY_KEY_HEADER)
+    if (path, method) in ASSISTED_ROUTES:
+        headers.append(ON_BEHALF_OF_HEADER)
+    parameters = operation.setdefault("parameters", [])
+    names = {p.get("name") for p in parameters}
+    parameters.extend(h for h in headers if h["name"] not in names)
 
 
 def event_documents() -> dict[str, dict[str, Any]]:

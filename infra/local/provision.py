@@ -68,6 +68,9 @@ _QUIET_SKIPS: Final = {
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
     "AWS::XRay::SamplingRule": "nothing is traced locally; bench/cost.py reads the rule to price X-Ray",
+    "AWS::CloudFront::Distribution": "the local web edge (infra/local/edge.py) plays CloudFront",
+    "AWS::CloudFront::OriginAccessControl": "the local web edge (infra/local/edge.py) plays CloudFront",
+    "AWS::CloudFront::Function": "the local web edge (infra/local/edge.py) plays CloudFront",
 }
 
 # Types that are only recorded (moto runs no Lambda and no API Gateway here), with their name property.

@@ -1,0 +1,36 @@
+/** The side menu: one entry per page, with the roles that may use it. A role sees only its entries, and the
+ * router refuses the others with the 403 page (the API refuses them too: the menu only spares a click). */
+export type StaffRole = "manager" | "service_desk" | "technician" | "finance" | "guard";
+
+export interface MenuEntry {
+  /** route name, also the i18n key `menu.<name>` */
+  name: string;
+  path: string;
+  icon: string;
+  roles: readonly StaffRole[];
+}
+
+export const MENU: readonly MenuEntry[] = [
+  { name: "today", path: "/today", icon: "📊", roles: ["manager", "service_desk"] },
+  { name: "tickets", path: "/tickets", icon: "🛠", roles: ["manager", "service_desk", "technician"] },
+  { name: "community", path: "/community", icon: "🏘", roles: ["manager", "service_desk"] },
+  { name: "import", path: "/import", icon: "📥", roles: ["manager"] },
+  { name: "money", path: "/money", icon: "💰", roles: ["manager", "finance"] },
+  { name: "notices", path: "/notices", icon: "📢", roles: ["manager", "service_desk"] },
+  { name: "visitors", path: "/visitors", icon: "🚪", roles: ["manager", "service_desk", "guard"] },
+  { name: "devices", path: "/devices", icon: "📟", roles: ["manager", "service_desk", "technician"] },
+  { name: "staff", path: "/staff", icon: "👥", roles: ["manager"] },
+];
+
+export function allowed(roles: readonly string[], wanted: readonly string[] | undefined): boolean {
+  return !wanted || wanted.some((role) => roles.includes(role));
+}
+
+export function menuFor(roles: readonly string[]): MenuEntry[] {
+  return MENU.filter((entry) => allowed(roles, entry.roles));
+}
+
+/** Where a role lands after sign-in: its first page. */
+export function homeFor(roles: readonly string[]): string {
+  return menuFor(roles)[0]?.path ?? "/forbidden";
+}

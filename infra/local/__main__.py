@@ -78,6 +78,7 @@ def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed:
     print(f"  MQTT         {info.mqtt_url}")
     print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
     print(f"  control      {info.control_url}")
+    print(f"  console      {info.web_url}/console/  (the web edge: /api/*, /_cognito/, /config.json)")
     print(f"  functions    {', '.join(info.functions)}")
     print(f"  logs         {cloud.state_dir / 'logs'}")
     if info.demo:
@@ -86,6 +87,7 @@ def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed:
         )
         for user in info.demo["users"]:
             print(f"    {user['username']:<28} {user['role']:<15} tenant {user['tenant_id']}")
+        print(f"  open {info.web_url}/console/ and sign in as a firm's manager, desk, technician, ...")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

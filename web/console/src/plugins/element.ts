@@ -2,7 +2,7 @@
  * (add a component here when a page needs it). */
 import {
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
-  ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElMain, ElMenu, ElMenuItem,
+  ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
 } from "element-plus";
 import type { App } from "vue";
@@ -11,7 +11,7 @@ import "element-plus/dist/index.css";
 
 const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
-  ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElMain, ElMenu, ElMenuItem,
+  ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
 ];
 

@@ -11,7 +11,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROOT      := $(CURDIR)
 
 .PHONY: demo test test-unit test-integration test-e2e test-ui lint bench schemas build up deploy clean venv \
-	reliability iac-scan web web-build web-lint browser ui-screenshots
+	reliability iac-scan deploy-web web web-build web-lint browser ui-screenshots
 
 # The web apps (web/): npm ci once per lock file change, vite build per app, Debian's chromium for tests/ui.
 WEB_STAMP    := web/node_modules/.installed
@@ -127,6 +127,10 @@ build: $(STAMP) $(SAM_STAMP)
 
 deploy: build
 	$(SAM) deploy --guided
+
+# After `make deploy`: the built web apps and config.json to the stack's bucket (STACK=<stack name>).
+deploy-web: $(STAMP) web-build
+	$(BIN)/python -m infra.deploy_web $(STACK)
 
 clean:
 	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

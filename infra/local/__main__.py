@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     up.add_argument("--api-port", type=int, default=0)
     up.add_argument("--mqtt-port", type=int, default=0)
+    up.add_argument("--web-port", type=int, default=0, help="the web edge's port (the console's address)")
     up.add_argument("--no-seed", action="store_true", help="start empty, without the demo firms and users")
     commands.add_parser("demo", help="start the local cloud, walk through what it does, stop")
     token = commands.add_parser("token", help="print a bearer (ID) token for a demo user")
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "up":
-        return _up(args.template, args.state_dir, args.api_port, args.mqtt_port, seed=not args.no_seed)
+        ports = (args.api_port, args.mqtt_port, args.web_port)
+        return _up(args.template, args.state_dir, ports, seed=not args.no_seed)
     if args.command == "demo":
         from infra.demo import main as run_demo_main
 
@@ -64,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed: bool) -> int:
+def _up(template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: bool) -> int:
     from infra.demo import seed_cloud
 
-    cloud = LocalCloud(template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port)
+    api_port, mqtt_port, web_port = ports
+    cloud = LocalCloud(
+        template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port, web_port=web_port
+    )
     info = cloud.start()
     if seed and "DirectoryTable" in cloud.template.resources:
         demo = seed_cloud(cloud)

@@ -540,6 +540,13 @@ class _Provisioner:
             return PhysicalResource(
                 lid, kind, name, {"Arn": arn, "RoleId": _short_hash(lid, length=21).upper()}
             )
+        if kind.startswith("AWS::CloudFront::"):
+            # Outputs and policies refer to these; the local web edge is what serves.
+            ident = _short_hash(lid, length=14).upper()
+            arn = self._arn("cloudfront", f"function/{lid}", region=False)
+            attributes = {"Id": ident, "DomainName": f"{ident.lower()}.cloudfront.net"}
+            attributes |= {"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn}
+            return PhysicalResource(lid, kind, ident, attributes)
         return PhysicalResource(lid, kind, f"{self.stack_name}-{lid}")
 
     # -- DynamoDB

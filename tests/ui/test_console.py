@@ -137,13 +137,20 @@ def test_first_sign_in_with_a_temporary_password_forces_a_new_one(
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
-def test_sign_in_errors_stand_next_to_the_field_in_plain_chinese(console: Console) -> None:
+def test_sign_in_errors_stand_next_to_the_field_in_plain_chinese(console: Console, demo: DemoData) -> None:
+    assert demo.user("greenfield", "manager").username == "greenfield-manager"
     console.open("/signin")
     console.fill_sign_in("greenfield-manager", "not-the-password-1")
     expect(console.page.get_by_text("用户名或密码不正确")).to_be_visible()
     console.fill_sign_in("nobody-here", "not-the-password-1")
     # moto, like Cognito with PreventUserExistenceErrors, may answer either; neither is a blank page.
     expect(console.page.get_by_text(re.compile("用户名或密码不正确|该用户不存在"))).to_be_visible()
+    # Cognito unreachable (the office's network dropped): said so, not a spinner forever.
+    console.page.route("**/_cognito/", lambda route: route.abort())
+    console.fill_sign_in("greenfield-manager", "Courtyard-demo-2026")
+    expect(
+        console.page.get_by_role("alert").filter(has_text="网络连接失败，请检查网络后重试")
+    ).to_be_visible()
 
 
 def test_technician_sees_no_money_pages_and_money_is_forbidden(
@@ -162,7 +169,7 @@ def test_technician_sees_no_money_pages_and_money_is_forbidden(
     assert call(web, "GET", f"/payments/stats?site_id={site}", tokens["greenfield-technician"]).status == 403
 
 
-def test_manager_sees_the_money_page_in_the_menu(console: Console) -> None:
+def test_manager_sees_the_money_page_in_the_menu(console: Console, demo: DemoData) -> None:
     console.sign_in("greenfield-manager")
     assert {"今日概览", "工单", "收费与账单"} <= set(console.menu())
 

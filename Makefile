@@ -10,8 +10,16 @@ CHECKOV_VENV  := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROOT      := $(CURDIR)
 
-.PHONY: demo test test-unit test-integration test-e2e lint bench schemas build up deploy clean venv \
-	reliability iac-scan
+.PHONY: demo test test-unit test-integration test-e2e test-ui lint bench schemas build up deploy clean venv \
+	reliability iac-scan deploy-web web web-build web-lint browser ui-screenshots
+
+# The web apps (web/): npm ci once per lock file change, vite build per app, Debian's chromium for tests/ui.
+WEB_STAMP    := web/node_modules/.installed
+WEB_APPS     := console
+WEB_SOURCES  := $(shell find web/shared/src web/console/src web/console/index.html web/console/vite.config.ts \
+	-type f 2>/dev/null)
+WEB_BUILT    := $(foreach app,$(WEB_APPS),web/$(app)/dist/index.html)
+UI_ARTIFACTS ?= $(or $(TMPDIR),/tmp)/courtyard-ui
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,13 +42,47 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/python -m pip install -q "checkov>=3.2,<4"
 	touch $(CHECKOV_STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) web-build
 	$(BIN)/python -m infra.local demo
 
-up: $(STAMP)
+up: $(STAMP) web-build
 	$(BIN)/python -m infra.local up
 
-test: lint test-unit test-integration test-e2e
+test: lint test-unit test-integration test-e2e test-ui
+
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+
+# Rebuilt when a source of the app or of web/shared changes (the edge serves web/<app>/dist).
+web/%/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run build -w $*
+
+web-build: $(WEB_BUILT)
+
+# Type checks of the apps, the shared package's tests, and the generated API schema against openapi.json.
+web-lint: $(WEB_STAMP)
+	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console
+	cd web && npx vitest run --root shared
+	cd web && npx openapi-typescript ../schemas/openapi.json --default-non-nullable=false \
+		-o node_modules/.schema-check.d.ts >/dev/null 2>&1
+	@cmp -s web/node_modules/.schema-check.d.ts web/shared/src/api/schema.d.ts || \
+		{ echo "web/shared/src/api/schema.d.ts is stale: run make schemas and commit it"; exit 1; }
+
+# Debian's chromium and a Chinese font (without it every glyph of a screenshot is a box); no playwright install.
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+	@fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || apt-get install -y fonts-wqy-microhei
+
+test-ui: $(STAMP) web-build browser
+	$(BIN)/python -m pytest -q -p no:randomly tests/ui --screenshot only-on-failure --output $(UI_ARTIFACTS)
+
+# Rewrites the reviewed screenshots of tests/ui/screenshots (look at them before committing).
+ui-screenshots: $(STAMP) web-build browser
+	COURTYARD_UI_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/ui \
+		--screenshot only-on-failure --output $(UI_ARTIFACTS)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
@@ -48,10 +90,10 @@ test-unit: $(STAMP)
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -q tests/integration
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) web-build
 	$(BIN)/python -m pytest -q tests/e2e
 
-lint: $(STAMP) $(SAM_STAMP)
+lint: $(STAMP) $(SAM_STAMP) web-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m infra.module_size
@@ -75,8 +117,9 @@ iac-scan: $(CHECKOV_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-schemas: $(STAMP)
+schemas: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m schemas.generate
+	cd web && npm run schema
 
 build: $(STAMP) $(SAM_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(SAM) build --template template.yaml --build-in-source
@@ -84,6 +127,10 @@ build: $(STAMP) $(SAM_STAMP)
 
 deploy: build
 	$(SAM) deploy --guided
+
+# After `make deploy`: the built web apps and config.json to the stack's bucket (STACK=<stack name>).
+deploy-web: $(STAMP) web-build
+	$(BIN)/python -m infra.deploy_web $(STACK)
 
 clean:
 	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

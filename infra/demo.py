@@ -104,6 +104,8 @@ def run_demo(state_dir: Path = STATE_DIR) -> int:
             importlib.import_module(f"infra.demo_{chapter}").chapter(story, demo)
         _isolation(story, demo)
         _audit(story)
+        # Last, so the demo ends with the console's address and sign-ins.
+        importlib.import_module("infra.demo_console").chapter(story, demo)
     print(f"\n== Demo passed: {story.checks} checks")
     return 0
 

@@ -46,6 +46,7 @@ def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, 
                 if (path, method) not in public:
                     operation["security"] = [{"cognito": []}]
                 _use_error_body(operation)
+                _declare_headers(path, method, operation)
                 document["paths"].setdefault(path, {})[method] = operation
         components = schema.get("components", {}).get("schemas", {})
         document["components"]["schemas"].update(
@@ -91,7 +92,9 @@ def _portable_formats(node: Any) -> Any:
 
 
 # Powertools documents its own 422 body; the kernel answers with the DESIGN.md error body instead.
-_POWERTOOLS_ERROR_SCHEMAS = {"HTTPValidationError", "ValidationError"}
+# ``ResponseValidationError`` refers to ``ValidationError``, so it goes with it (a dangling ``$ref`` stops
+# every client generator).
+_POWERTOOLS_ERROR_SCHEMAS = {"HTTPValidationError", "ValidationError", "ResponseValidationError"}
 ERROR_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
@@ -125,6 +128,39 @@ def _use_error_body(operation: dict[str, Any]) -> None:
         "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
         **error,
     }
+
+
+ON_BEHALF_OF_HEADER: dict[str, Any] = {
+    "name": "X-On-Behalf-Of",
+    "in": "header",
+    "required": False,
+    "description": "Assisted mode: the resident id the service desk or a manager acts for",
+    "schema": {"type": "string"},
+}
+# The routes whose service reads ``ctx.on_behalf_of`` (the resolver accepts the header everywhere, but only
+# these act for the resident named in it); tests/unit/test_openapi_document.py keeps the list honest.
+ASSISTED_ROUTES = {
+    ("/tickets", "post"),
+    ("/payments", "post"),
+    ("/bills", "get"),
+    ("/bills/{bill_id}", "get"),
+    ("/units/{unit_id}/ledger", "get"),
+    ("/passes", "post"),
+    ("/invites/{code}/accept", "post"),
+    ("/residents/{resident_id}", "patch"),
+    ("/me/export", "get"),
+    ("/me/erase", "post"),
+}
+
+
+def _declare_headers(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Assisted mode's header on the routes that act for the resident it names. (``Idempotency-Key`` is
+    declared by each create route itself, through ``courtyard.idempotency.IdempotencyKey``.)"""
+    if (path, method) not in ASSISTED_ROUTES:
+        return
+    parameters = operation.setdefault("parameters", [])
+    if not any(str(p.get("name", "")).lower() == "x-on-behalf-of" for p in parameters):
+        parameters.append(ON_BEHALF_OF_HEADER)
 
 
 def event_documents() -> dict[str, dict[str, Any]]:

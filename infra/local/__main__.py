@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     up.add_argument("--api-port", type=int, default=0)
     up.add_argument("--mqtt-port", type=int, default=0)
+    up.add_argument("--web-port", type=int, default=0, help="the web edge's port (the console's address)")
     up.add_argument("--no-seed", action="store_true", help="start empty, without the demo firms and users")
     commands.add_parser("demo", help="start the local cloud, walk through what it does, stop")
     token = commands.add_parser("token", help="print a bearer (ID) token for a demo user")
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "up":
-        return _up(args.template, args.state_dir, args.api_port, args.mqtt_port, seed=not args.no_seed)
+        ports = (args.api_port, args.mqtt_port, args.web_port)
+        return _up(args.template, args.state_dir, ports, seed=not args.no_seed)
     if args.command == "demo":
         from infra.demo import main as run_demo_main
 
@@ -64,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed: bool) -> int:
+def _up(template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: bool) -> int:
     from infra.demo import seed_cloud
 
-    cloud = LocalCloud(template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port)
+    api_port, mqtt_port, web_port = ports
+    cloud = LocalCloud(
+        template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port, web_port=web_port
+    )
     info = cloud.start()
     if seed and "DirectoryTable" in cloud.template.resources:
         demo = seed_cloud(cloud)
@@ -78,6 +83,7 @@ def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed:
     print(f"  MQTT         {info.mqtt_url}")
     print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
     print(f"  control      {info.control_url}")
+    print(f"  console      {info.web_url}/console/  (the web edge: /api/*, /_cognito/, /config.json)")
     print(f"  functions    {', '.join(info.functions)}")
     print(f"  logs         {cloud.state_dir / 'logs'}")
     if info.demo:
@@ -86,6 +92,7 @@ def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed:
         )
         for user in info.demo["users"]:
             print(f"    {user['username']:<28} {user['role']:<15} tenant {user['tenant_id']}")
+        print(f"  open {info.web_url}/console/ and sign in as a firm's manager, desk, technician, ...")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -21,6 +21,7 @@ from moto.server import ThreadedMotoServer
 
 from infra.local.auth import CognitoVerifier
 from infra.local.control import ControlServer
+from infra.local.edge import WebConfig, WebEdge
 from infra.local.functions import FunctionPool, WorkerSpec
 from infra.local.gateway import LocalApiGateway, Route
 from infra.local.iot_sql import parse_rule
@@ -72,6 +73,7 @@ class CloudInfo:
     startup_s: float
     stack: dict[str, Any] = field(default_factory=dict)
     demo: dict[str, Any] | None = None
+    web_url: str = ""  # the web edge: the console is at {web_url}/console/
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -91,6 +93,7 @@ class LocalCloud:
         api_port: int = 0,
         mqtt_port: int = 0,
         aws_port: int = 0,
+        web_port: int = 0,
         run_schedules: bool = True,
         stage: str | None = None,
     ) -> None:
@@ -98,6 +101,7 @@ class LocalCloud:
         self.state_dir = state_dir
         self.host = host
         self._ports = (api_port, mqtt_port, aws_port)
+        self._web_port = web_port
         self._run_schedules = run_schedules
         self.stage = stage or str(self.template.parameters.get("Stage", "dev"))
         self.stack: Stack | None = None
@@ -110,6 +114,7 @@ class LocalCloud:
         self._moto: ThreadedMotoServer | None = None
         self._async = ThreadPoolExecutor(max_workers=4, thread_name_prefix="async-invoke")
         self._control: ControlServer | None = None
+        self.edge: WebEdge | None = None
         self.pay_sandbox = PaySandbox(host=host)
 
     # ------------------------------------------------------------------ lifecycle
@@ -182,6 +187,7 @@ class LocalCloud:
 
         self._control = ControlServer(self, host=self.host)
         control_url = self._control.start()
+        web_url = self._start_edge(api_url, endpoint, pool_id, client_id)
         self.info = CloudInfo(
             api_url=api_url,
             mqtt_url=self.iot.url,
@@ -194,11 +200,14 @@ class LocalCloud:
             functions=[f.logical_id for f in functions],
             startup_s=round(time.perf_counter() - started, 2),
             stack=json.loads(self.stack.to_json()),
+            web_url=web_url,
         )
         self.write_state()
         return self.info
 
     def stop(self) -> None:
+        if self.edge is not None:
+            self.edge.stop()
         if self._control is not None:
             self._control.stop()
         if self.scheduler is not None:
@@ -285,6 +294,19 @@ class LocalCloud:
             timeout_s=float(function.timeout),
             memory_mb=function.memory,
         )
+
+    def _start_edge(self, api_url: str, endpoint: str, pool_id: str, client_id: str) -> str:
+        """CloudFront's part: the web apps, /api/* and the apps' Cognito calls on one origin."""
+        config = WebConfig(
+            apiBase="/api",
+            region=REGION,
+            userPoolId=pool_id,
+            userPoolClientId=client_id,
+            cognitoEndpoint="/_cognito/",
+            stage=self.stage,
+        )
+        self.edge = WebEdge(api_url, endpoint, config, host=self.host, port=self._web_port)
+        return self.edge.start()
 
     def _connect_pay_sandbox(self, api_url: str) -> None:
         assert self.stack is not None

@@ -68,6 +68,9 @@ _QUIET_SKIPS: Final = {
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
     "AWS::XRay::SamplingRule": "nothing is traced locally; bench/cost.py reads the rule to price X-Ray",
+    "AWS::CloudFront::Distribution": "the local web edge (infra/local/edge.py) plays CloudFront",
+    "AWS::CloudFront::OriginAccessControl": "the local web edge (infra/local/edge.py) plays CloudFront",
+    "AWS::CloudFront::Function": "the local web edge (infra/local/edge.py) plays CloudFront",
 }
 
 # Types that are only recorded (moto runs no Lambda and no API Gateway here), with their name property.
@@ -537,6 +540,13 @@ class _Provisioner:
             return PhysicalResource(
                 lid, kind, name, {"Arn": arn, "RoleId": _short_hash(lid, length=21).upper()}
             )
+        if kind.startswith("AWS::CloudFront::"):
+            # Outputs and policies refer to these; the local web edge is what serves.
+            ident = _short_hash(lid, length=14).upper()
+            arn = self._arn("cloudfront", f"function/{lid}", region=False)
+            attributes = {"Id": ident, "DomainName": f"{ident.lower()}.cloudfront.net"}
+            attributes |= {"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn}
+            return PhysicalResource(lid, kind, ident, attributes)
         return PhysicalResource(lid, kind, f"{self.stack_name}-{lid}")
 
     # -- DynamoDB

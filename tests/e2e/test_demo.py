@@ -21,6 +21,11 @@ def test_the_demo_story_passes(tmp_path: Path):
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Demo passed" in completed.stdout
+    # It ends with where the console is and who signs in there (`make demo` builds the console first).
+    ending = completed.stdout.rpartition("the staff console: http://127.0.0.1:")[2]
+    assert "greenfield-manager" in ending
+    assert "greenfield-technician" in ending
+    assert ending.count("\n") < 20
     assert "the same file again: 0 units, 0 residents created" in completed.stdout
     # Every function's log of the whole story: phones, ID numbers and plates went through it, none came out.
     lines, findings = personal_data_in_logs(tmp_path / "logs")

@@ -50,3 +50,79 @@ def test_models_of_the_same_name_in_two_features_both_survive_the_merge():
 def test_times_of_day_are_described_by_a_pattern_not_the_rfc3339_time_format():
     text = json.dumps(openapi_document())
     assert '"format": "time"' not in text
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_every_ref_in_the_document_resolves():
+    # A dangling $ref (Powertools' ResponseValidationError pointed at the removed ValidationError) stops
+    # every client generator, the web apps' openapi-typescript among them.
+    document = openapi_document()
+    dangling = []
+    for ref in set(_refs(document)):
+        node: object = document
+        for part in ref.removeprefix("#/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            dangling.append(ref)
+    assert dangling == []
+
+
+def _routes_calling(method_name: str) -> set[tuple[str, str]]:
+    """(path, method) of every route function in the API code whose body calls ``.<method_name>()``, read
+    from the source with ``ast``, independently of how the generator finds them."""
+    import ast
+
+    found = set()
+    for source in [*ROOT.glob("functions/*/handler.py"), *ROOT.glob("functions/*/*/routes.py")]:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            calls = {
+                c.func.attr
+                for c in ast.walk(node)
+                if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+            }
+            if method_name not in calls:
+                continue
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr in {"get", "post", "put", "patch", "delete"}
+                    and decorator.args
+                    and isinstance(decorator.args[0], ast.Constant)
+                ):
+                    path = str(decorator.args[0].value).replace("<", "{").replace(">", "}")
+                    found.add((path, decorator.func.attr))
+    return found
+
+
+def _declaring(header: str) -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, operations in openapi_document()["paths"].items()
+        for method, operation in operations.items()
+        if any(p["in"] == "header" and p["name"] == header for p in operation.get("parameters", []))
+    }
+
+
+# Idempotency-Key: every create route declares it itself; tests/unit/test_idempotency_routes.py checks them.
+
+
+def test_assisted_mode_routes_declare_the_on_behalf_of_header():
+    from schemas.generate import ASSISTED_ROUTES
+
+    declared = _declaring("X-On-Behalf-Of")
+    # Every listed route exists (a renamed path would silently drop its header otherwise).
+    assert declared == ASSISTED_ROUTES
+    assert {("/tickets", "post"), ("/passes", "post"), ("/residents/{resident_id}", "patch")} <= declared
+    # The one route that checks the header itself is among them.
+    assert _routes_calling("header") <= declared | {("/invites/{code}/accept", "post")}

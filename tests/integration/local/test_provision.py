@@ -206,14 +206,17 @@ def receive_all(sqs: SQSClient, queue_url: str, attempts: int = 3) -> list[str]:
 def test_real_template_provisions_without_warnings(stack: Stack, template: Template) -> None:
     assert stack.warnings == []
     # Only policies and permissions (and X-Ray's sampling: nothing is traced locally) are left to AWS; the
-    # topic rules run in the local broker's rule bridge (named, for Basic Ingest); every other resource is
-    # there.
+    # topic rules run in the local broker's rule bridge (named, for Basic Ingest), CloudFront is the local
+    # web edge; every other resource is there.
     assert {template.resource_type(lid) for lid in stack.skipped} <= {
         "AWS::S3::BucketPolicy",
         "AWS::SQS::QueuePolicy",
         "AWS::Lambda::Permission",
         "AWS::XRay::SamplingRule",
         "AWS::IoT::TopicRule",
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::Function",
     }
     assert stack.ref("SensorsTelemetryRule") == "courtyard_telemetry_dev"
     assert set(stack.physical) == set(template.resources)

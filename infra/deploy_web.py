@@ -1,0 +1,91 @@
+"""Publish the built web apps to a deployed stack: ``python -m infra.deploy_web STACK_NAME``.
+
+Reads the stack's outputs (web bucket, distribution, user pool, client), writes ``config.json`` from them
+(so one build serves every stage), uploads ``web/<app>/dist`` under ``<prefix>/`` with the caching the
+distribution honours (hashed assets immutable, ``index.html`` and ``config.json`` no-cache), then invalidates
+the entry points. `make deploy-web STACK=...` runs it after `sam deploy`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from infra.local.edge import APPS, IMMUTABLE, NO_CACHE, WEB_ROOT, WebConfig
+
+
+def web_config(outputs: dict[str, str], region: str, stage: str) -> WebConfig:
+    """config.json for a stage: the apps call the API under /api on their own origin and Cognito directly
+    (Cognito's JSON API answers CORS; moto's does not, which is why the local edge forwards it instead)."""
+    return WebConfig(
+        apiBase="/api",
+        region=region,
+        userPoolId=outputs["UserPoolId"],
+        userPoolClientId=outputs["UserPoolClientId"],
+        cognitoEndpoint=f"https://cognito-idp.{region}.amazonaws.com/",
+        stage=stage,
+    )
+
+
+def uploads(web_root: Path = WEB_ROOT) -> Iterator[tuple[Path, str, str]]:
+    """(file, object key, Cache-Control) of every built app's files."""
+    for prefix, folder in APPS.items():
+        dist = web_root / folder / "dist"
+        if not dist.is_dir():
+            continue
+        for file in sorted(p for p in dist.rglob("*") if p.is_file()):
+            relative = file.relative_to(dist)
+            cache = IMMUTABLE if relative.parts[0] == "assets" else NO_CACHE
+            yield file, f"{prefix}/{relative.as_posix()}", cache
+
+
+def publish(stack_name: str, session: Any) -> str:
+    cloudformation = session.client("cloudformation")
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    stage = next(
+        (p["ParameterValue"] for p in stack.get("Parameters", []) if p["ParameterKey"] == "Stage"), "dev"
+    )
+    s3 = session.client("s3")
+    bucket = outputs["WebBucketName"]
+    for file, key, cache in uploads():
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        s3.upload_file(str(file), bucket, key, ExtraArgs={"ContentType": kind, "CacheControl": cache})
+    config = web_config(outputs, session.region_name, stage)
+    s3.put_object(
+        Bucket=bucket,
+        Key="config.json",
+        Body=config.to_json(),
+        ContentType="application/json",
+        CacheControl=NO_CACHE,
+    )
+    session.client("cloudfront").create_invalidation(
+        DistributionId=outputs["WebDistributionId"],
+        InvalidationBatch={
+            "Paths": {"Quantity": 3, "Items": ["/config.json", "/console/*", "/m/*"]},
+            "CallerReference": f"deploy-web-{time.time_ns()}",
+        },
+    )
+    return str(outputs["WebUrl"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.deploy_web", description=__doc__)
+    parser.add_argument("stack")
+    parser.add_argument("--region")
+    args = parser.parse_args(argv)
+    url = publish(args.stack, boto3.session.Session(region_name=args.region))
+    print(json.dumps({"console": f"{url}/console/"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+/** vue-i18n with the console's messages over the shared ones; zh-CN first, the user's choice remembered. */
+import { savedLocale, saveLocale, sharedMessages, type AppLocale } from "@courtyard/shared";
+import { createI18n } from "vue-i18n";
+
+import en from "./locales/en.json";
+import zhCN from "./locales/zh-CN.json";
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: savedLocale(),
+  fallbackLocale: "zh-CN",
+  messages: {
+    "zh-CN": { ...sharedMessages["zh-CN"], ...zhCN },
+    en: { ...sharedMessages.en, ...en },
+  },
+});
+
+export function switchLocale(locale: AppLocale): void {
+  i18n.global.locale.value = locale;
+  saveLocale(locale);
+}

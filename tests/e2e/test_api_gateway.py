@@ -93,3 +93,16 @@ def test_startup_is_quick_and_every_function_is_running(cloud: LocalCloud):
     assert cloud.info.functions == [f.logical_id for f in cloud.template.functions()]
     # The target is 5 s on this machine; leave room for a loaded CI host.
     assert cloud.info.startup_s < 10
+
+
+def test_a_json_body_sent_as_text_plain_is_read_as_json(api: str, demo: DemoData, tokens: dict[str, str]):
+    # What a browser's fetch() sends for a string body without a Content-Type header.
+    token = tokens[demo.user("greenfield", Role.MANAGER).username]
+    plain = {"Content-Type": "text/plain;charset=UTF-8"}
+    incomplete = request("POST", f"{api}/sites", token=token, body="{}", headers=plain)
+    deep = request("POST", f"{api}/sites", token=token, body="[" * 1000 + "]" * 1000, headers=plain)
+
+    assert incomplete.status == 422
+    assert incomplete.json()["error"]["code"] == "validation_failed"
+    assert deep.status == 400
+    assert deep.json()["error"]["code"] == "invalid_json"

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.cloud import DEFAULT_TEMPLATE, STATE_DIR, CloudInfo, LocalCloud
+from infra.local.functions import StartError
+from infra.seed import DEMO_ROOMS, DemoData
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,35 +69,51 @@ def main(argv: list[str] | None = None) -> int:
 def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed: bool) -> int:
     from infra.demo import seed_cloud
 
-    cloud = LocalCloud(template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port)
-    info = cloud.start()
-    if seed and "DirectoryTable" in cloud.template.resources:
-        demo = seed_cloud(cloud)
-        info.demo = demo.to_json()
-        cloud.write_state()
-    print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
-    print(f"  API          {info.api_url}")
-    print(f"  MQTT         {info.mqtt_url}")
-    print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
-    print(f"  control      {info.control_url}")
-    print(f"  functions    {', '.join(info.functions)}")
-    print(f"  logs         {cloud.state_dir / 'logs'}")
-    if info.demo:
-        print(
-            "  demo users (password Courtyard-demo-2026; `python -m infra.local token USER` prints a token):"
-        )
-        for user in info.demo["users"]:
-            print(f"    {user['username']:<28} {user['role']:<15} tenant {user['tenant_id']}")
-    print("Press Ctrl-C to stop.", flush=True)
+    # Ctrl-C and SIGTERM both end the wait below; from then on the stop is not interrupted by a second one.
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    cloud = LocalCloud(template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port)
     try:
+        info = cloud.start()
+    except StartError as error:
+        print(f"The local cloud did not start: {error}", file=sys.stderr)
+        return 1
+    try:
+        if seed and "DirectoryTable" in cloud.template.resources:
+            demo = seed_cloud(cloud)
+            info.demo = demo.to_json()
+            cloud.write_state()
+        print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
+        print(f"  API          {info.api_url}")
+        print(f"  MQTT         {info.mqtt_url}")
+        print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
+        print(f"  control      {info.control_url}")
+        print(f"  functions    {', '.join(info.functions)}")
+        print(f"  logs         {cloud.state_dir / 'logs'}")
+        if info.demo:
+            for line in demo_lines(DemoData.from_json(info.demo)):
+                print(line)
+        print("Press Ctrl-C to stop.", flush=True)
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
+        print("Stopping ...", flush=True)
     finally:
         cloud.stop()
     return 0
+
+
+def demo_lines(demo: DemoData) -> list[str]:
+    """The demo users, and the ids of each firm's community, building and units a curl needs."""
+    lines = [
+        "  demo users (password Courtyard-demo-2026; `python -m infra.local token USER` prints a token):"
+    ]
+    lines += [f"    {u.username:<28} {u.role:<15} tenant {u.tenant_id}" for u in demo.users]
+    lines.append("  demo places (ids for curl; the resident lives in the first unit):")
+    for firm, site_id in demo.sites.items():
+        lines.append(f"    {firm:<12} community {site_id}  building 1栋 {demo.buildings.get(firm, '-')}")
+        for room, unit_id in zip(DEMO_ROOMS, demo.units.get(firm, []), strict=False):
+            lines.append(f"    {'':<12} unit {room:<9} {unit_id}")
+    return lines
 
 
 def _state(state_dir: Path) -> CloudInfo:

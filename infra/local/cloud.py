@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from infra.local import moto_memory
 from infra.local.auth import CognitoVerifier
 from infra.local.control import ControlServer
 from infra.local.functions import FunctionPool, WorkerSpec
@@ -126,6 +127,8 @@ class LocalCloud:
 
     def _start(self) -> CloudInfo:
         started = time.perf_counter()
+        # Before moto serves a request: its transactions and records must not grow with every request.
+        moto_memory.install()
         api_port, mqtt_port, aws_port = self._ports
         self._moto = ThreadedMotoServer(ip_address=self.host, port=aws_port, verbose=False)
         self._moto.start()

@@ -225,19 +225,15 @@ class LocalCloud:
             poller.request_stop()
         if self.gateway is not None:
             self.gateway.stop()
-            self.gateway = None
         if self.pool is not None:
             self.pool.stop()
         if self.iot is not None:
             self.iot.stop()
-            self.iot = None
         if self.scheduler is not None:
             self.scheduler.stop(timeout_s=_JOIN_S)
-            self.scheduler = None
         for poller in self.pollers:
             # A poller is at most one long poll (1 s) from noticing: its invocation already ended.
             poller.stop(timeout_s=_JOIN_S)
-        self.pollers = []
         self._async.shutdown(wait=False, cancel_futures=True)
         self.pay_sandbox.stop()
         if self._moto is not None:

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
 import sys
-import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -74,10 +75,15 @@ def main(argv: list[str] | None = None) -> int:
 def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed: bool) -> int:
     from infra.demo import seed_cloud
 
+    # `kill -USR1 PID` prints every thread's stack to stderr: what a stuck start or stop is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     # Ctrl-C and SIGTERM both end the wait below; from then on the stop is not interrupted by a second one.
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    # The handler only records the signal: it runs in the main thread between two bytecodes, possibly while
+    # that thread holds a lock (Event.set there can deadlock), and the wait below wakes up regularly
+    # because the kernel may deliver the signal to another thread, which never interrupts a blocked wait.
+    received: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
     cloud = LocalCloud(template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port)
     try:
         info = cloud.start()
@@ -100,7 +106,8 @@ def _up(template: Path, state_dir: Path, api_port: int, mqtt_port: int, *, seed:
             for line in demo_lines(DemoData.from_json(info.demo)):
                 print(line)
         print("Press Ctrl-C to stop.", flush=True)
-        stopped.wait()
+        while not received:
+            time.sleep(0.2)
         print("Stopping ...", flush=True)
     finally:
         cloud.stop()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -210,15 +212,37 @@ def _up(template: Path, state_dir: Path, **environment: str) -> subprocess.Popen
     )
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_stopping_make_up_ends_every_process_it_started(tmp_path: Path, stop_signal: signal.Signals):
+_SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())
+
+
+def _signal_another_thread(pid: int, stop_signal: signal.Signals) -> None:
+    """Deliver ``stop_signal`` to a thread of ``pid`` other than its main thread, as the kernel may do with a
+    process-wide signal: a main thread blocked in a wait is then never interrupted."""
+    threads = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.syscall(_SYS_TGKILL, pid, threads[0], int(stop_signal)) == 0, ctypes.get_errno()
+
+
+@pytest.mark.parametrize(
+    ("stop_signal", "to_another_thread"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["SIGTERM", "Ctrl-C", "SIGTERM-received-by-another-thread"],
+)
+def test_stopping_make_up_ends_every_process_it_started(
+    tmp_path: Path, stop_signal: signal.Signals, to_another_thread: bool
+):
+    if to_another_thread and _SYS_TGKILL is None:
+        pytest.skip("tgkill's number is known here for x86_64 and aarch64 Linux only")
     up = _up(PROBE_TEMPLATE, tmp_path)
     try:
         assert wait_for(lambda: (tmp_path / "cloud.json").exists() or up.poll() is not None, timeout_s=300)
         workers = descendants(up.pid)
         assert len(workers) >= 4  # the probe template's functions
 
-        up.send_signal(stop_signal)
+        if to_another_thread:
+            _signal_another_thread(up.pid, stop_signal)
+        else:
+            up.send_signal(stop_signal)
         returncode = up.wait(timeout=120)  # a safety net only: the assertions are about what is left
     finally:
         if up.poll() is None:

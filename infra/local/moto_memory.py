@@ -114,15 +114,25 @@ def _backup_of_touched_items(table: Any, memo: dict[int, Any]) -> Any:
 
 
 # ---------------------------------------------------------------------------------------- model tracking
+class _LatestInstances(deque[Any]):
+    """A class's latest instances. Iterating walks a copy: the dashboard reads while other requests of the
+    threaded server create instances, which a plain deque refuses ("deque mutated during iteration") where
+    moto's list did not."""
+
+    def __iter__(self) -> Iterator[Any]:
+        # list() drains the C iterator without running Python code in between, so no append interleaves.
+        return iter(list(deque.__iter__(self)))
+
+
 def _bound_instance_tracking() -> None:
     from moto.core.common_models import BaseModel
 
     def tracked_new(cls: Any, *_args: Any, **_kwargs: Any) -> Any:
         instance = super(BaseModel, cls).__new__(cls)
         tracked = cls.__dict__.get("instances_tracked")
-        if not isinstance(tracked, deque):
+        if not isinstance(tracked, _LatestInstances):
             # A class moto defined (or reset) with a plain list: keep its latest instances only.
-            tracked = deque(tracked or (), maxlen=MODEL_HISTORY)
+            tracked = _LatestInstances(tracked or (), maxlen=MODEL_HISTORY)
             cls.instances_tracked = tracked
         tracked.append(instance)
         return instance

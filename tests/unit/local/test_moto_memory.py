@@ -108,6 +108,24 @@ def test_moto_keeps_only_the_latest_model_instances(dynamodb: Any):
     assert len(Item.instances_tracked) <= MODEL_HISTORY  # type: ignore[attr-defined]
 
 
+def test_the_latest_instances_can_be_read_while_new_ones_are_created(dynamodb: Any):
+    from moto.dynamodb.models.dynamo_type import Item
+
+    for n in range(3):
+        dynamodb.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": f"before-{n}"}})
+    tracked = Item.instances_tracked  # type: ignore[attr-defined]
+    expected = len(tracked)
+    seen = 0
+    # What /moto-api/data.json does while the threaded server keeps writing: it reads what was there.
+    for _instance in tracked:
+        dynamodb.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": f"during-{seen}"}})
+        seen += 1
+        if seen > expected:
+            break
+
+    assert seen == expected
+
+
 def test_sent_sms_are_kept_to_the_latest(dynamodb: Any):
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends

@@ -128,6 +128,8 @@ class FunctionWorker:
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         # Set by stop(): an invocation that arrives afterwards (a poller, the broker) must not spawn again.
         self._closed = False
+        # Orders spawn against terminate, so a spawn that passed its check cannot outlive a stop.
+        self._lifecycle = threading.Lock()
 
     # -- lifecycle
     @property
@@ -137,6 +139,10 @@ class FunctionWorker:
 
     def spawn(self) -> None:
         """Start the process without waiting for its import (so several workers start in parallel)."""
+        with self._lifecycle:
+            self._spawn()
+
+    def _spawn(self) -> None:
         if self._closed:
             raise InvocationError(
                 self.spec.function_id,
@@ -195,8 +201,9 @@ class FunctionWorker:
         An invocation in flight ends at once with an error (its caller is told the sandbox exited), so no
         poller or delivery thread keeps the stop waiting.
         """
-        self._closed = True
-        process, self._process = self._process, None
+        with self._lifecycle:
+            self._closed = True
+            process, self._process = self._process, None
         if process is None:
             return None
         try:
@@ -278,7 +285,7 @@ class FunctionWorker:
 
 
 class FunctionPool:
-    """All of a template's functions, started in parallel."""
+    """All of a template's functions, started a few at a time (StartPolicy) and stopped all at once."""
 
     def __init__(self, specs: list[WorkerSpec], log_dir: Path) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -85,6 +85,18 @@ def rows(results: Results) -> list[Row]:
     out.append(
         Row("MQTT messages through the local broker", _get(results, "sensors", "e2e_messages_per_s"), "/s")
     )
+    out.append(Row("local cloud: make up ready (start-up)", _get(results, "local_cloud", "startup_s"), "s"))
+    peak = _get(results, "local_cloud", "peak_rss_mb")
+    out.append(
+        Row(
+            "local cloud: peak RSS, mixed workload",
+            peak,
+            "MB",
+            "< 2,560",
+            None if peak is None else peak < 2560,
+        )
+    )
+    out.append(Row("local cloud: stop (SIGTERM)", _get(results, "local_cloud", "stop_s"), "s"))
     cost = _get(results, "cost", "total_usd")
     out.append(
         Row("cost per 1,000 households", cost, "$/month", "< 2.00", None if cost is None else cost < 2)

@@ -19,6 +19,7 @@ from typing import Any
 from directory.imports.sample import messy_sample
 from infra.http import HttpResponse, post_form, request
 from infra.local.cloud import STATE_DIR, LocalCloud, wait_for
+from infra.local.functions import StartError
 from infra.seed import FIRM_ROLES, PLATFORM, DemoData, seed_stack, sign_in
 
 # The features' own chapters (infra/demo_<feature>.py), in story order: notifications last, because it shows
@@ -395,4 +396,7 @@ def main(state_dir: Path = STATE_DIR) -> int:
         return run_demo(state_dir)
     except DemoFailed as failure:
         print(f"\n!! demo check failed: {failure}")
+        return 1
+    except StartError as error:
+        print(f"\n!! the local cloud did not start: {error}")
         return 1

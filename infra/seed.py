@@ -81,6 +81,7 @@ class DemoData:
     units: dict[str, list[str]] = field(
         default_factory=dict
     )  # firm -> unit ids (the resident lives in the first)
+    buildings: dict[str, str] = field(default_factory=dict)  # firm -> the community's building id
 
     def user(self, firm: str, role: Role | str) -> DemoUser:
         return next(u for u in self.users if u.firm == firm and u.role == str(role))
@@ -94,6 +95,7 @@ class DemoData:
             "users": [asdict(u) for u in self.users],
             "sites": self.sites,
             "units": self.units,
+            "buildings": self.buildings,
         }
 
     @classmethod
@@ -103,6 +105,7 @@ class DemoData:
             users=[DemoUser(**u) for u in data["users"]],
             sites=dict(data.get("sites", {})),
             units={k: list(v) for k, v in data.get("units", {}).items()},
+            buildings=dict(data.get("buildings", {})),
         )
 
 
@@ -176,6 +179,7 @@ def seed_demo(repos: _Repos, cognito: Any, user_pool_id: str) -> DemoData:
     users: list[DemoUser] = []
     sites: dict[str, str] = {}
     units: dict[str, list[str]] = {}
+    buildings: dict[str, str] = {}
 
     platform = new_id()
     tenants[PLATFORM] = platform
@@ -188,8 +192,8 @@ def seed_demo(repos: _Repos, cognito: Any, user_pool_id: str) -> DemoData:
         tenant_id = new_id()
         tenants[firm] = tenant_id
         repos.tenants.start(_tenant(tenant_id, firm_name, now))
-        site_id, _building_id, unit_ids = _community(repos.places, tenant_id, site_name, now)
-        sites[firm], units[firm] = site_id, unit_ids
+        site_id, building_id, unit_ids = _community(repos.places, tenant_id, site_name, now)
+        sites[firm], units[firm], buildings[firm] = site_id, unit_ids, building_id
         for number, role in enumerate(FIRM_ROLES, start=1):
             user = _user(firm, tenant_id, role, index, number)
             user_id = _create_cognito_user(cognito, user_pool_id, user)
@@ -216,7 +220,7 @@ def seed_demo(repos: _Repos, cognito: Any, user_pool_id: str) -> DemoData:
                     )
                 )
             users.append(DemoUser(**{**asdict(user), "user_id": user_id, "person_id": person_id}))
-    return DemoData(tenants=tenants, users=users, sites=sites, units=units)
+    return DemoData(tenants=tenants, users=users, sites=sites, units=units, buildings=buildings)
 
 
 def _tenant(tenant_id: str, name: str, now: str) -> Tenant:
@@ -239,6 +243,8 @@ def _tenant(tenant_id: str, name: str, now: str) -> Tenant:
 
 
 _ROOMS: Final = ("1-1-101", "1-1-102", "1-2-1801")
+# The rooms of each demo community's units, in the order of DemoData.units (building 1栋, entrance, room).
+DEMO_ROOMS: Final = _ROOMS
 
 
 def _community(places: PlacesRepository, tenant_id: str, name: str, now: str) -> tuple[str, str, list[str]]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from calendar import month_name, monthrange
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -46,6 +48,8 @@ from visitors.repository import CountOutcome
 from visitors.service import Audit, Directory, Events, Index, Keys, PassService, normalise_plate
 
 SCANNERS = (Role.GUARD, Role.MANAGER)
+# Strictly four, two and two ASCII digits (\d would also take full-width and other scripts' digits).
+_DAY_SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 LOG_READERS = (Role.GUARD, Role.MANAGER)
 CSV_COLUMNS = (
     "scanned_at", "gate_id", "direction", "verdict", "reason", "pass_id", "visitor_name", "unit",
@@ -357,13 +361,27 @@ class GateService:
             raise NotFound("site")
         if day is None:
             return self._local_day(ctx.tenant_id, self._clock.now())
-        try:
-            return date.fromisoformat(day).isoformat()
-        except ValueError:
-            raise Invalid("date must be YYYY-MM-DD") from None
+        return calendar_day(day)
 
     def _local_day(self, tenant_id: str, at: datetime) -> str:
         return at.astimezone(ZoneInfo(self._passes.timezone(tenant_id))).date().isoformat()
+
+
+def calendar_day(day: str) -> str:
+    """``day`` as an ISO date; a well-formed day the calendar does not have (2026-02-30) is told apart from
+    a malformed one, so the caller fixes the day rather than the format."""
+    shape = _DAY_SHAPE.fullmatch(day)
+    if shape is None:
+        raise Invalid("date must be YYYY-MM-DD")
+    year, month, day_of_month = (int(part) for part in shape.groups())
+    if not 1 <= month <= 12:
+        raise Invalid(f"date {day} does not exist: there is no month {month}")
+    if year < 1:
+        raise Invalid(f"date {day} does not exist: there is no year 0")
+    days_in_month = monthrange(year, month)[1]
+    if not 1 <= day_of_month <= days_in_month:
+        raise Invalid(f"date {day} does not exist: {month_name[month]} {year} has {days_in_month} days")
+    return date(year, month, day_of_month).isoformat()
 
 
 def visits_csv(entries: Sequence[EntryRecord]) -> str:

@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
 import sys
-import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from infra.local.cloud import DEFAULT_TEMPLATE, STATE_DIR, CloudInfo, LocalCloud
+from infra.local.functions import StartError
+from infra.seed import DEMO_ROOMS, DemoData
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "up":
         ports = (args.api_port, args.mqtt_port, args.web_port)
-        return _up(args.template, args.state_dir, ports, seed=not args.no_seed)
+        code = _up(args.template, args.state_dir, ports, seed=not args.no_seed)
+        # Everything is stopped and written: tearing down moto's heap object by object would only add
+        # seconds (a minute once it held gigabytes) to Ctrl-C.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     if args.command == "demo":
         from infra.demo import main as run_demo_main
 
@@ -69,40 +77,62 @@ def main(argv: list[str] | None = None) -> int:
 def _up(template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: bool) -> int:
     from infra.demo import seed_cloud
 
+    # `kill -USR1 PID` prints every thread's stack to stderr: what a stuck start or stop is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    # Ctrl-C and SIGTERM both end the wait below; from then on the stop is not interrupted by a second one.
+    # The handler only records the signal: it runs in the main thread between two bytecodes, possibly while
+    # that thread holds a lock (Event.set there can deadlock), and the wait below wakes up regularly
+    # because the kernel may deliver the signal to another thread, which never interrupts a blocked wait.
+    received: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
     api_port, mqtt_port, web_port = ports
     cloud = LocalCloud(
         template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port, web_port=web_port
     )
-    info = cloud.start()
-    if seed and "DirectoryTable" in cloud.template.resources:
-        demo = seed_cloud(cloud)
-        info.demo = demo.to_json()
-        cloud.write_state()
-    print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
-    print(f"  API          {info.api_url}")
-    print(f"  MQTT         {info.mqtt_url}")
-    print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
-    print(f"  control      {info.control_url}")
-    print(f"  console      {info.web_url}/console/  (the web edge: /api/*, /_cognito/, /config.json)")
-    print(f"  functions    {', '.join(info.functions)}")
-    print(f"  logs         {cloud.state_dir / 'logs'}")
-    if info.demo:
-        print(
-            "  demo users (password Courtyard-demo-2026; `python -m infra.local token USER` prints a token):"
-        )
-        for user in info.demo["users"]:
-            print(f"    {user['username']:<28} {user['role']:<15} tenant {user['tenant_id']}")
-        print(f"  open {info.web_url}/console/ and sign in as a firm's manager, desk, technician, ...")
-    print("Press Ctrl-C to stop.", flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        stopped.wait()
-    except KeyboardInterrupt:
-        pass
+        info = cloud.start()
+    except StartError as error:
+        print(f"The local cloud did not start: {error}", file=sys.stderr)
+        return 1
+    try:
+        if seed and "DirectoryTable" in cloud.template.resources:
+            demo = seed_cloud(cloud)
+            info.demo = demo.to_json()
+            cloud.write_state()
+        print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
+        print(f"  API          {info.api_url}")
+        print(f"  MQTT         {info.mqtt_url}")
+        print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
+        print(f"  control      {info.control_url}")
+        print(f"  console      {info.web_url}/console/  (the web edge: /api/*, /_cognito/, /config.json)")
+        print(f"  functions    {', '.join(info.functions)}")
+        print(f"  logs         {cloud.state_dir / 'logs'}")
+        if info.demo:
+            for line in demo_lines(DemoData.from_json(info.demo)):
+                print(line)
+            print(f"  open {info.web_url}/console/ and sign in as a firm's manager, desk, technician, ...")
+        print("Press Ctrl-C to stop.", flush=True)
+        while not received:
+            time.sleep(0.2)
+        print("Stopping ...", flush=True)
     finally:
         cloud.stop()
     return 0
+
+
+def demo_lines(demo: DemoData) -> list[str]:
+    """The demo users, and the ids of each firm's community, building and units a curl needs."""
+    lines = [
+        "  demo users (password Courtyard-demo-2026; `python -m infra.local token USER` prints a token):"
+    ]
+    lines += [f"    {u.username:<28} {u.role:<15} tenant {u.tenant_id}" for u in demo.users]
+    lines.append("  demo places (ids for curl; the resident lives in the first unit):")
+    for firm, site_id in demo.sites.items():
+        lines.append(f"    {firm:<12} community {site_id}  building 1栋 {demo.buildings.get(firm, '-')}")
+        for room, unit_id in zip(DEMO_ROOMS, demo.units.get(firm, []), strict=False):
+            lines.append(f"    {'':<12} unit {room:<9} {unit_id}")
+    return lines
 
 
 def _state(state_dir: Path) -> CloudInfo:

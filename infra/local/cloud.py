@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from infra.local import moto_memory
 from infra.local.auth import CognitoVerifier
 from infra.local.control import ControlServer
 from infra.local.edge import WebConfig, WebEdge
@@ -46,6 +47,8 @@ log = logging.getLogger("courtyard.local")
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 REGION = "us-east-1"
+# How long stop() waits for each thread once the workers are gone (they only have to notice the stop).
+_JOIN_S = 3.0
 ACCOUNT_ID = "123456789012"
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEMPLATE = ROOT / "template.yaml"
@@ -119,7 +122,18 @@ class LocalCloud:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> CloudInfo:
+        """Start every piece; if one fails (a worker that does not start: StartError), what started is
+        stopped again, so a failed start leaves no process or port behind."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> CloudInfo:
         started = time.perf_counter()
+        # Before moto serves a request: its transactions and records must not grow with every request.
+        moto_memory.install()
         api_port, mqtt_port, aws_port = self._ports
         self._moto = ThreadedMotoServer(ip_address=self.host, port=aws_port, verbose=False)
         self._moto.start()
@@ -206,27 +220,42 @@ class LocalCloud:
         return self.info
 
     def stop(self) -> None:
+        """Stop in seconds, whatever is in flight: everything is told to stop first, then every worker
+        process gets SIGTERM at once (an invocation in flight ends with an error instead of being waited
+        for, and nothing respawns a worker), then the threads are joined briefly and moto stops last."""
         if self.edge is not None:
             self.edge.stop()
         if self._control is not None:
             self._control.stop()
+            self._control = None
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.request_stop()
         for poller in self.pollers:
-            poller.stop(timeout_s=5)
-        if self.iot is not None:
-            self.iot.stop()
+            poller.request_stop()
         if self.gateway is not None:
             self.gateway.stop()
         if self.pool is not None:
             self.pool.stop()
+        if self.iot is not None:
+            self.iot.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop(timeout_s=_JOIN_S)
+        for poller in self.pollers:
+            # A poller is at most one long poll (1 s) from noticing: its invocation already ended.
+            poller.stop(timeout_s=_JOIN_S)
         self._async.shutdown(wait=False, cancel_futures=True)
         self.pay_sandbox.stop()
         if self._moto is not None:
             self._moto.stop()
+            self._moto = None
         state = self.state_dir / "cloud.json"
         if state.exists():
             state.unlink()
+
+    def pids(self) -> list[int]:
+        """The process ids of the cloud's worker processes running now (moto, the gateway, the broker and the
+        pollers are threads of this process)."""
+        return self.pool.pids() if self.pool is not None else []
 
     def __enter__(self) -> LocalCloud:
         self.start()

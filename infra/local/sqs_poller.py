@@ -125,6 +125,10 @@ class SqsPoller:
         self._thread = threading.Thread(target=self._run, name=f"sqs-poller:{self.queue_arn}", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to stop without waiting for it (stop() then joins it)."""
+        self._stop.set()
+
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop polling and wait for the thread; an invocation in flight is allowed to finish."""
         self._stop.set()

@@ -92,3 +92,16 @@ def test_every_function_of_the_template_is_running(cloud: LocalCloud):
     # How fast the cloud starts is measured by `make bench`, not asserted here: a loaded machine is slower.
     assert cloud.info is not None
     assert cloud.info.functions == [f.logical_id for f in cloud.template.functions()]
+
+
+def test_a_json_body_sent_as_text_plain_is_read_as_json(api: str, demo: DemoData, tokens: dict[str, str]):
+    # What a browser's fetch() sends for a string body without a Content-Type header.
+    token = tokens[demo.user("greenfield", Role.MANAGER).username]
+    plain = {"Content-Type": "text/plain;charset=UTF-8"}
+    incomplete = request("POST", f"{api}/sites", token=token, body="{}", headers=plain)
+    deep = request("POST", f"{api}/sites", token=token, body="[" * 1000 + "]" * 1000, headers=plain)
+
+    assert incomplete.status == 422
+    assert incomplete.json()["error"]["code"] == "validation_failed"
+    assert deep.status == 400
+    assert deep.json()["error"]["code"] == "invalid_json"

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import platform
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from infra.http import request
 from infra.local.cloud import LocalCloud, wait_for
-from tests.e2e.conftest import probe_records
+from infra.local.functions import START_TIMEOUT_VARIABLE
+from infra.local.processes import alive, descendants
+from tests.e2e.conftest import PROBE_TEMPLATE, probe_records
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -189,3 +197,69 @@ def test_invoke_command_runs_a_function_with_an_event_file(probe: LocalCloud, tm
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["result"] == {"batchItemFailures": []}
+
+
+def _up(template: Path, state_dir: Path, **environment: str) -> subprocess.Popen[str]:
+    """``make up`` of ``template`` in a process of its own (moto's backends are global to a process)."""
+    command = ["up", "--template", str(template)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.local", "--state-dir", str(state_dir), *command],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+_SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())
+
+
+def _signal_another_thread(pid: int, stop_signal: signal.Signals) -> None:
+    """Deliver ``stop_signal`` to a thread of ``pid`` other than its main thread, as the kernel may do with a
+    process-wide signal: a main thread blocked in a wait is then never interrupted."""
+    threads = sorted(int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid)
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.syscall(_SYS_TGKILL, pid, threads[0], int(stop_signal)) == 0, ctypes.get_errno()
+
+
+@pytest.mark.parametrize(
+    ("stop_signal", "to_another_thread"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["SIGTERM", "Ctrl-C", "SIGTERM-received-by-another-thread"],
+)
+def test_stopping_make_up_ends_every_process_it_started(
+    tmp_path: Path, stop_signal: signal.Signals, to_another_thread: bool
+):
+    if to_another_thread and _SYS_TGKILL is None:
+        pytest.skip("tgkill's number is known here for x86_64 and aarch64 Linux only")
+    up = _up(PROBE_TEMPLATE, tmp_path)
+    try:
+        assert wait_for(lambda: (tmp_path / "cloud.json").exists() or up.poll() is not None, timeout_s=300)
+        workers = descendants(up.pid)
+        assert len(workers) >= 4  # the probe template's functions
+
+        if to_another_thread:
+            _signal_another_thread(up.pid, stop_signal)
+        else:
+            up.send_signal(stop_signal)
+        returncode = up.wait(timeout=120)  # a safety net only: the assertions are about what is left
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+
+    assert returncode == 0
+    assert [pid for pid in workers if alive(pid)] == []
+    assert not (tmp_path / "cloud.json").exists()
+
+
+def test_a_start_that_times_out_names_the_knob_and_leaves_nothing_running(tmp_path: Path):
+    # A wait no worker can meet stands for a machine far busier than the default allows.
+    up = _up(PROBE_TEMPLATE, tmp_path, **{START_TIMEOUT_VARIABLE: "0.001"})
+    _out, err = up.communicate(timeout=300)
+
+    assert up.returncode == 1
+    assert f"set {START_TIMEOUT_VARIABLE} to more seconds per worker" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "cloud.json").exists()

@@ -8,7 +8,9 @@ traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
@@ -18,11 +20,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from courtyard.directory import DirectoryReader
 from courtyard.dynamo import error_code
-from courtyard.errors import DomainError, Forbidden, Unavailable, error_body
+from courtyard.errors import DomainError, Forbidden, InvalidJson, Unavailable, error_body
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
 from courtyard.settings import FunctionSettings
@@ -31,6 +34,15 @@ from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-On-Behalf-Of"]
 ON_BEHALF_OF_HEADER = "X-On-Behalf-Of"
 _TENANT_KEY = "tenant"
+# Deeper than any request the API defines (its deepest bodies nest four or five levels), and far below the
+# depth where parsing or validating recurses past Python's limit (a RecursionError would be a 500).
+MAX_JSON_DEPTH = 32
+# Bodies the resolver parses by their declared type; every other declared type (text/plain, none, a typo)
+# is read as JSON, see CourtyardResolver.resolve.
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# A string (to its closing quote, or to the end when unterminated: every match moves on, so the scan stays
+# linear on any input) or a bracket.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
 
 TenantLookup = Callable[[], DirectoryReader | None]
 
@@ -45,6 +57,17 @@ class CourtyardResolver(APIGatewayRestResolver):
     """A REST resolver that also knows who is calling, and refuses suspended tenants."""
 
     tenant_lookup: TenantLookup | None = None
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """Route ``event``; a body declared as anything but JSON or a form is read as JSON.
+
+        A browser's ``fetch`` with a string body and no header declares ``text/plain;charset=UTF-8``, and
+        some clients send no type at all. Every body this API takes is JSON, so reading it as JSON is what
+        the caller meant (a 415 would only make them add a header); a body that is not JSON still answers
+        400 ``invalid_json``. Without this the validation middleware refuses the type with an exception the
+        error mapping cannot tell from a bug (500).
+        """
+        return super().resolve(_declared_json(event) if event.get("body") else event, context)
 
     def tenant(self) -> TenantContext:
         """The caller's context; a route that needs one on a request without claims answers 401.
@@ -106,12 +129,54 @@ def build_resolver(
     log = logger or Logger(service=service_name)
     app = CourtyardResolver(
         enable_validation=True,
+        json_body_deserializer=parse_json_body,
         cors=CORSConfig(allow_origin="*", allow_headers=CORS_HEADERS, max_age=600),
     )
     app.tenant_lookup = tenant_lookup
     app.use(middlewares=[_tenant_middleware(log)])
     _register_error_handlers(app, log)
     return app
+
+
+def parse_json_body(text: str) -> Any:
+    """``json.loads`` for request bodies, refusing nesting deeper than MAX_JSON_DEPTH before parsing it.
+
+    The depth is counted on the raw text (strings removed, so brackets inside them do not count) without
+    recursion, so a body nested thousands deep answers 400 instead of exhausting the stack while parsing or
+    validating.
+    """
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket.startswith('"'):
+            continue
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            raise InvalidJson(
+                f"request body is nested too deep (more than {MAX_JSON_DEPTH} levels of objects and arrays)"
+            )
+    return json.loads(text)
+
+
+def _declared_json(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``event`` with its body declared as JSON unless it is declared as JSON or a form (a copy: the
+    caller's event is left as it came)."""
+    headers: Mapping[str, Any] = event.get("headers") or {}
+    declared = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    media_type = declared.split(";", 1)[0].strip().lower()
+    if declared.startswith("application/json") or media_type in _FORM_TYPES:
+        return event
+    declared_json = dict(event)
+    # API Gateway hands over both header maps; the resolver reads one or the other.
+    for field, value in (("headers", "application/json"), ("multiValueHeaders", ["application/json"])):
+        current = event.get(field)
+        if isinstance(current, Mapping):
+            declared_json[field] = {
+                **{k: v for k, v in current.items() if k.lower() != "content-type"},
+                "Content-Type": value,
+            }
+    return declared_json
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:

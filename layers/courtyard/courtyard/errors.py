@@ -31,6 +31,12 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class InvalidJson(Invalid):
+    """The body is not JSON the API can read (the same code the validation layer gives malformed JSON)."""
+
+    code = "invalid_json"
+
+
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"

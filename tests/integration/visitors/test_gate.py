@@ -315,6 +315,15 @@ def test_residents_cannot_read_the_visit_log_and_another_firms_site_is_404(call,
     assert call("GET", f"/sites/{place.site_id}/visits", as_=foreign_guard).status == 404
 
 
+def test_a_visit_log_day_the_calendar_does_not_have_says_so(call, place: Place):
+    no_such_day = _visits(call, place, date="2026-02-30")
+    malformed = _visits(call, place, date="30/02/2026")
+
+    assert no_such_day.status == 400
+    assert no_such_day.body["error"]["message"] == "date 2026-02-30 does not exist: February 2026 has 28 days"
+    assert malformed.status == 422  # the route's query pattern refuses the shape before the service
+
+
 def test_a_pass_lists_its_own_entries_for_its_host(call, issue, scan, place: Place):
     visitor_pass = issue(entries_allowed=2)
     scan(visitor_pass["token"])

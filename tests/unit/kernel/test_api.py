@@ -184,3 +184,63 @@ def test_cors_headers_present():
     response = call(api_event("GET", "/public", headers={"origin": "https://app.example"}))
     headers = {k.lower(): v for k, v in (response.get("multiValueHeaders") or {}).items()}
     assert "access-control-allow-origin" in headers
+
+
+def _with_content_type(event, content_type):
+    # A browser's fetch() with a string body and no header declares text/plain;charset=UTF-8.
+    headers = {k: v for k, v in event["headers"].items() if k.lower() != "content-type"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    event["headers"] = headers
+    event["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+    return event
+
+
+def test_json_body_declared_as_text_plain_is_accepted():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": "a", "count": 2})
+    response = call(_with_content_type(event, "text/plain;charset=UTF-8"))
+    assert response["statusCode"] == 200
+    assert body_of(response) == {"name": "a", "count": 2}
+
+
+def test_json_body_without_content_type_is_accepted():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": "a", "count": 2})
+    response = call(_with_content_type(event, None))
+    assert response["statusCode"] == 200
+    assert body_of(response) == {"name": "a", "count": 2}
+
+
+def test_text_plain_body_that_is_not_json_is_400():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="name=a&count=2")
+    response = call(_with_content_type(event, "text/plain"))
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_json"
+
+
+def test_json_nested_a_thousand_deep_is_400_not_500():
+    deep = "[" * 1000 + "]" * 1000
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="{}")
+    event["body"] = '{"name": "a", "count": 1, "extra": ' + deep + "}"
+    response = call(event)
+    assert response["statusCode"] == 400
+    error = body_of(response)["error"]
+    assert error["code"] == "invalid_json"
+    assert "deep" in error["message"]
+
+
+def test_json_nested_deep_as_text_plain_is_400_not_500():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="{}")
+    event["body"] = '{"a": ' * 1000 + "1" + "}" * 1000
+    response = call(_with_content_type(event, "text/plain"))
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_json"
+
+
+def test_brackets_inside_strings_do_not_count_towards_the_depth():
+    name = "[" * 100 + '\\"{' * 100
+    event = api_event(
+        "POST", "/things", claims=claims(roles=(Role.MANAGER,)), body={"name": name, "count": 1}
+    )
+    response = call(event)
+    assert response["statusCode"] == 200
+    assert body_of(response)["name"] == name

@@ -12,9 +12,9 @@ from courtyard.directory import DirectoryReader
 from courtyard.dynamo import Page
 from courtyard.errors import Invalid, NotFound
 from courtyard.tenancy import TenantContext
-from payments import arrears, credit
+from payments import arrears, fees
 from payments.access import MANAGERS, visible_units
-from payments.domain import Bill, BillStatus, LedgerEntry, balance, today_in
+from payments.domain import Bill, LedgerEntry, balance, today_in
 from payments.models import PaymentSettingsIn
 from payments.repository import PaymentsRepository
 from payments.settings_store import ladder_of, late_issue_grace_of, quiet_of
@@ -62,9 +62,8 @@ class PaymentQueries:
         return today_in(self._clock.now(), tenant.timezone if tenant else "Asia/Shanghai")
 
     def late_fee_now(self, bill: Bill, today: date) -> int:
-        if bill.status is not BillStatus.ISSUED:
-            return bill.late_fee_paid
-        return credit.late_fee_now(bill, today)
+        """The late fee shown on a bill today: the rule is ``payments.fees.late_fee_due``."""
+        return fees.late_fee_due(bill, today)
 
     def bills(
         self,

@@ -24,7 +24,7 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
-from courtyard.outbox import Outbox
+from courtyard.outbox import Effects
 from courtyard.tenancy import Role, TenantContext
 from tickets import dispatch, keys, lifecycle, sla
 from tickets.domain import (
@@ -191,7 +191,7 @@ class TicketService:
         audit: Audit,
         events: Events,
         clock: Clock,
-        outbox: Outbox,
+        outbox: Effects,
     ) -> None:
         self._repo = repo
         self._directory = directory

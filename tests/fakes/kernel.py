@@ -8,6 +8,7 @@ from typing import Any
 
 from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
 from courtyard.events import DomainEvent
+from courtyard.outbox import PendingEffects, QueueMessage, outbox_key
 from courtyard.tenancy import TenantContext
 
 
@@ -94,3 +95,48 @@ class InMemoryDirectory:
 
     def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         return list(self.links.get((tenant_id, resident_id), []))
+
+
+@dataclass
+class RecordingOutbox:
+    """The transactional outbox (``courtyard.outbox.Effects``) in memory: what a write stored, and what it
+    sent once flushed (events by detail type, in order)."""
+
+    stored: dict[tuple[str, str], PendingEffects] = field(default_factory=dict)
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def pending(
+        self,
+        entity_pk: str,
+        *,
+        events: Sequence[tuple[str, DomainEvent]] = (),
+        messages: Sequence[QueueMessage] = (),
+        name: str = "",
+    ) -> PendingEffects:
+        return PendingEffects(
+            key=outbox_key(entity_pk, name),
+            events=tuple((kind, detail.model_dump_json()) for kind, detail in events),
+            messages=tuple(messages),
+        )
+
+    def put_action(self, pending: PendingEffects) -> dict[str, Any]:
+        self.stored[_at(pending.key)] = pending
+        return {"Put": {"outbox": pending.key}}
+
+    def flush(self, pending: PendingEffects) -> None:
+        if self.stored.pop(_at(pending.key), None) is not None:
+            self.sent.extend(pending.events)
+
+    def flush_entity(self, entity_pk: str, name: str = "") -> bool:
+        pending = self.stored.get(_at(outbox_key(entity_pk, name)))
+        if pending is None:
+            return False
+        self.flush(pending)
+        return True
+
+    def sent_types(self) -> list[str]:
+        return [kind for kind, _ in self.sent]
+
+
+def _at(key: dict[str, str]) -> tuple[str, str]:
+    return key["pk"], key["sk"]

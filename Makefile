@@ -100,7 +100,7 @@ lint: $(STAMP) $(SAM_STAMP) web-lint
 	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
 	$(BIN)/cfn-lint template.yaml tests/e2e/probe/template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
-	@if [ -f ../shared/tools/house_rules.py ]; then $(BIN)/python ../shared/tools/house_rules.py .; fi
+	@if [ -f ../shared/tools/house_rules.py ]; then $(BIN)/python ../shared/tools/house_rules.py --shape .; fi
 
 # The promises under abuse (issue 9): run by CI after `make test`, bounded in time (about 2 minutes):
 # the cross-tenant matrix, fault injection through botocore, schemathesis on the local cloud, the IaC scan.

@@ -1,4 +1,4 @@
-"""The directory function's resolver and observability objects, shared by its route modules."""
+"""The directory function's resolver and observability objects (its sub-packages' Routers: handler.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Directory API: the door. Route modules register on the shared resolver; rules live in their services."""
+"""Directory API: the door. Each sub-package's routes are a Router included here; rules live in services."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-# Route modules register their routes on `app` when imported.
 from directory.app import app, logger, metrics, tracer
-from directory.imports import routes as _imports  # noqa: F401
-from directory.invites import routes as _invites  # noqa: F401
-from directory.people import routes as _people  # noqa: F401
-from directory.places import routes as _places  # noqa: F401
-from directory.staff import routes as _staff  # noqa: F401
-from directory.tenants import routes as _tenants  # noqa: F401
+from directory.imports import routes as imports
+from directory.invites import routes as invites
+from directory.people import routes as people
+from directory.places import routes as places
+from directory.staff import routes as staff
+from directory.tenants import routes as tenants
+
+for routes in (imports, invites, people, places, staff, tenants):
+    app.include_router(routes.router)
 
 
 class HealthOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from courtyard.cursor import CursorCodec, load_cursor_secret
 from courtyard.wiring import Wiring
-from directory.identity_repository import IdentityRepository
+from directory.adapters.cognito_identity import IdentityRepository
 from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
@@ -117,9 +117,9 @@ def _invites() -> InviteService:
 
 def _imports() -> ImportService:
     """The import service for both halves: the API (create, validate, commit) and the worker."""
+    from directory.imports.adapters.import_files import ImportStorage
     from directory.imports.repository import ImportJobRepository
     from directory.imports.service import ImportService
-    from directory.imports.storage_repository import ImportStorage
     from directory.imports.writer_repository import ImportWriter, SiteDirectory
 
     return ImportService(

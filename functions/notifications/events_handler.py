@@ -1,5 +1,6 @@
 """Domain events (tickets, payments, visitors, sensors) from the notifications' event queue: see
-``notifications.intake``. A malformed or unknown event fails alone and reaches the DLQ after 3 receives."""
+``notifications.services.intake``. A malformed or unknown event fails alone and reaches the DLQ after 3
+receives."""
 
 from __future__ import annotations
 

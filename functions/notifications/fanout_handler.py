@@ -1,4 +1,5 @@
-"""Fan-out commands (``{"tenant_id", "notice_id"}``) from the fan-out queue: see ``notifications.fanout``."""
+"""Fan-out commands (``{"tenant_id", "notice_id"}``) from the fan-out queue: see
+``notifications.services.fanout``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The notifications' scheduled job (``rate(1 minute)``): see ``notifications.jobs``; also the outbox sweep.
+"""The notifications' scheduled job (``rate(1 minute)``): see ``notifications.services.jobs``;
+also the outbox sweep.
 
 The sweep sends the fan-out commands of notices whose request failed after its commit and was never
 retried (``courtyard.outbox``), once they are two minutes old.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from notifications.domain import Category, DeliveryJob, Priority
-from notifications.fanout import JobSink
+from notifications.services.fanout import JobSink
 
 _PRIORITY_CATEGORIES = frozenset({Category.ALARM, Category.VISITOR})
 _PRIORITY_TEMPLATES = frozenset({"payment_succeeded"})

@@ -1,6 +1,6 @@
 """Delivery jobs from a delivery queue (two functions run this handler: the bulk lane's sender and the
 priority lane's, each on its own queue, see ``notifications.routing``): inbox, push, SMS and email for one
-recipient each (see ``notifications.delivery``). A job with a channel still failing is retried with
+recipient each (see ``notifications.services.delivery``). A job with a channel still failing is retried with
 exponential backoff (its visibility is pushed out, on the queue it came from); after
 ``delivery_max_attempts`` receives the failure is recorded on the delivery record and SQS moves the job to
 its lane's dead-letter queue."""
@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from notifications import wiring
-from notifications.delivery import GiveUp, RetryLater
 from notifications.domain import DeliveryJob
+from notifications.services.delivery import GiveUp, RetryLater
 
 logger = Logger()
 tracer = Tracer()

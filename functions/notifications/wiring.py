@@ -9,16 +9,18 @@ from courtyard.crypto import FieldCipher
 from courtyard.outbox import Outbox
 from courtyard.table import Table
 from courtyard.wiring import Wiring
-from notifications.channels_repository import EmailSender, JobQueue, PushRegistry, PushSender, SmsSender
-from notifications.delivery import DeliveryService
-from notifications.fanout import FanoutService
-from notifications.inbox import InboxService
-from notifications.intake import EventIntake
-from notifications.jobs import DueJobs
-from notifications.me import MeService
-from notifications.notices import NoticeService
+from notifications.adapters.ses_email import EmailSender
+from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
+from notifications.adapters.sqs_jobs import JobQueue
 from notifications.repository import NotificationsRepository
 from notifications.routing import Lanes
+from notifications.services.delivery import DeliveryService
+from notifications.services.fanout import FanoutService
+from notifications.services.inbox import InboxService
+from notifications.services.intake import EventIntake
+from notifications.services.jobs import DueJobs
+from notifications.services.me import MeService
+from notifications.services.notices import NoticeService
 from notifications.settings import NotificationsSettings, settings
 
 wiring = Wiring(settings, source="courtyard.notifications")

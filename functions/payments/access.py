@@ -3,7 +3,9 @@ a resident (``X-On-Behalf-Of``) exactly that resident's."""
 
 from __future__ import annotations
 
-from courtyard.directory import DirectoryReader
+from typing import Protocol
+
+from courtyard.directory import ResidentUnitView, ResidentView, UserLink
 from courtyard.errors import Forbidden, NotFound
 from courtyard.tenancy import Role, TenantContext
 
@@ -11,7 +13,15 @@ BILL_READERS = (Role.MANAGER, Role.FINANCE, Role.SERVICE_DESK)
 MANAGERS = (Role.MANAGER, Role.FINANCE)
 
 
-def resident_of(directory: DirectoryReader, ctx: TenantContext) -> str | None:
+class People(Protocol):
+    """What deciding who pays which bills reads of the directory (``courtyard.directory.DirectoryReader``)."""
+
+    def user(self, tenant_id: str, user_id: str) -> UserLink | None: ...
+    def resident(self, tenant_id: str, resident_id: str) -> ResidentView | None: ...
+    def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]: ...
+
+
+def resident_of(directory: People, ctx: TenantContext) -> str | None:
     """The resident the caller pays as: the one acted for, or the caller's own resident record."""
     if ctx.on_behalf_of:
         if directory.resident(ctx.tenant_id, ctx.on_behalf_of) is None:
@@ -25,7 +35,7 @@ def resident_of(directory: DirectoryReader, ctx: TenantContext) -> str | None:
     return None
 
 
-def visible_units(directory: DirectoryReader, ctx: TenantContext) -> set[str] | None:
+def visible_units(directory: People, ctx: TenantContext) -> set[str] | None:
     """The units whose bills the caller sees; None for staff who see every unit of the firm."""
     resident_id = resident_of(directory, ctx)
     if resident_id is not None:

@@ -1,4 +1,4 @@
-"""The billing queue's consumer: one chunk of a billing run per message (see ``payments.billing``).
+"""The billing queue's consumer: one chunk of a billing run per message (see ``payments.services.billing``).
 
 A chunk repeated after a timeout or a partial failure bills nothing twice; a malformed message fails alone
 (partial batch response) and reaches the dead-letter queue after three receives.
@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments import wiring
-from payments.billing import Chunk
+from payments.services.billing import Chunk
 
 logger = Logger()
 tracer = Tracer()

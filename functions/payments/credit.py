@@ -33,13 +33,6 @@ class CreditSettlement:
     used: int = 0
 
 
-def late_fee_now(bill: Bill, today: date) -> int:
-    """The late fee an open bill asks for today."""
-    if bill.late_fee_owed is not None:
-        return bill.late_fee_owed
-    return fees.bill_late_fee(bill.lines, bill.credit_applied, bill.due_date, today)
-
-
 def oldest_first(bills: Iterable[Bill]) -> list[Bill]:
     return sorted(bills, key=lambda b: (b.due_date, b.period, b.bill_id))
 
@@ -55,7 +48,7 @@ def settle(credit: int, open_bills: Iterable[Bill], today: date, now: datetime) 
             break
         if bill.status is not BillStatus.ISSUED:
             continue
-        fee, late = bill.amount_due, late_fee_now(bill, today)
+        fee, late = bill.amount_due, fees.late_fee_due(bill, today)
         if fee + late <= 0:
             continue
         to_fee = min(left, fee)

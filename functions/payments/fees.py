@@ -14,7 +14,9 @@ from datetime import UTC, date, datetime
 from ulid import ULID
 
 from payments.domain import (
+    Bill,
     BillLine,
+    BillStatus,
     Cycle,
     FeeItem,
     FeeKind,
@@ -138,3 +140,14 @@ def bill_late_fee(lines: tuple[BillLine, ...], credit_applied: int, due: date, o
         remaining_credit -= covered
         total += late_fee(line.late_fee, line.amount - covered, due, on)
     return total
+
+
+def late_fee_due(bill: Bill, today: date) -> int:
+    """The late fee a bill asks for on ``today`` (the one rule every reader and payer uses): a paid bill's is
+    what was paid; once credit settled the fee but not all of its late fee, the rest fixed then
+    (``late_fee_owed``); otherwise each line's policy on what credit left unpaid of it."""
+    if bill.status is not BillStatus.ISSUED:
+        return bill.late_fee_paid
+    if bill.late_fee_owed is not None:
+        return bill.late_fee_owed
+    return bill_late_fee(bill.lines, bill.credit_applied, bill.due_date, today)

@@ -1,5 +1,5 @@
-"""Payments API: the door. Parse, call the services, map to responses; the rules live in billing.py,
-checkout.py and queries.py. The two webhook routes are public (no authorizer): only a valid provider signature
+"""Payments API: the door. Parse, call the services, map to responses; the rules live in services/ (billing,
+checkout, queries). The two webhook routes are public (no authorizer): only a valid provider signature
 gets past them."""
 
 from __future__ import annotations

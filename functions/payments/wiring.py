@@ -12,15 +12,15 @@ from typing import Any
 from courtyard.outbox import Outbox
 from courtyard.table import Table
 from courtyard.wiring import Wiring
-from payments.billing import BillingService
-from payments.checkout import PaymentService
-from payments.jobs import PaymentJobs
+from payments.adapters.provider_secrets import load_provider_secrets
+from payments.adapters.sqs_billing import BillingQueueRepository
 from payments.providers import PaymentProvider, ProviderRegistry
-from payments.queries import PaymentQueries
-from payments.queue_repository import BillingQueueRepository
 from payments.repository import PaymentsRepository
 from payments.sandbox_provider import SandboxProvider
-from payments.secrets_repository import load_provider_secrets
+from payments.services.billing import BillingService
+from payments.services.checkout import PaymentService
+from payments.services.jobs import PaymentJobs
+from payments.services.queries import PaymentQueries
 from payments.settings import PaymentsSettings, settings
 from payments.stripe_provider import StripeProvider
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from courtyard.clock import Clock
 from courtyard.errors import Conflict
+from sensors.alarm_book import AlarmBook
 from sensors.engine import OK_STATE, CompiledRule, compile_rule, earliest_deadline, tick
-from sensors.lifecycle import AlarmBook
 from sensors.repository import SensorsRepository
 
 

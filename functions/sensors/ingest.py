@@ -38,6 +38,7 @@ from courtyard.directory import TenantView
 from courtyard.errors import Conflict
 from schemas.telemetry import MAX_MESSAGE_BYTES, Telemetry
 from sensors.aggregates import HourBuffer, hour_of
+from sensors.alarm_book import AlarmBook
 from sensors.domain import Device
 from sensors.engine import (
     CompiledRule,
@@ -48,7 +49,6 @@ from sensors.engine import (
     earliest_deadline,
     evaluate,
 )
-from sensors.lifecycle import AlarmBook
 from sensors.repository import SensorsRepository, StoredState
 
 ENVELOPE_FIELDS: Final = ("tenant_id", "site_id", "device_id", "received_at")

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.telemetry import DeviceEvent, MetricName, MetricValue
-from sensors.alarms import Alarm
 from sensors.domain import Device, DeviceKind
+from sensors.lifecycle import Alarm
 from sensors.repository import HourAggregate, LedgerEntry, StoredRule
 from sensors.rules import Actions, ActiveHours, Condition, RuleSpec, Scope
 

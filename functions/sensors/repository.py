@@ -19,9 +19,9 @@ from courtyard.errors import Conflict
 from courtyard.table import MAX_PAGE, Table, deserialize, serialize
 from sensors import keys
 from sensors.aggregates import MetricTotals
-from sensors.alarms import Alarm
 from sensors.domain import AlarmStatus, Device, DeviceKind, DeviceStatus, Severity
 from sensors.engine import Phase, RuleState
+from sensors.lifecycle import Alarm
 from sensors.rules import RuleSpec
 
 _DUE_INDEX = "due"

@@ -22,13 +22,13 @@ from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from sensors import rule_test
+from sensors.adapters.iot_registry import Credentials
 from sensors.aggregates import hour_of
-from sensors.alarms import Alarm
+from sensors.alarm_book import AlarmBook
 from sensors.defaults import default_rules
 from sensors.domain import Device, DeviceStatus
 from sensors.engine import HoursCheck, Reading, compile_rule
-from sensors.iot_repository import Credentials
-from sensors.lifecycle import AlarmBook
+from sensors.lifecycle import Alarm
 from sensors.models import DeviceCreate, DeviceUpdate, RuleTestRequest
 from sensors.repository import HourAggregate, LedgerEntry, Registration, SensorsRepository, StoredRule
 from sensors.rules import RuleSpec

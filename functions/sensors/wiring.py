@@ -6,10 +6,10 @@ Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(reposi
 from __future__ import annotations
 
 from courtyard.wiring import Wiring
+from sensors.adapters.iot_registry import ThingRegistry
+from sensors.alarm_book import AlarmBook
 from sensors.heartbeat import HeartbeatJob
 from sensors.ingest import Ingest, IngestSettings
-from sensors.iot_repository import ThingRegistry
-from sensors.lifecycle import AlarmBook
 from sensors.repository import SensorsRepository
 from sensors.service import SensorsService
 from sensors.settings import SensorsSettings, settings

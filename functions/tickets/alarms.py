@@ -12,15 +12,16 @@ event for the same alarm (a re-raise) adds an "alarm raised again" entry to the 
 ticket is not closed or cancelled, and is ignored after (the alarm's work order is over; a new incident
 comes with a new ``alarm_id``).
 
-The ticket is built and dispatched as ``TicketService.create`` does for a person: same SLA due times, same
-first assignee, same item shapes, events ``TicketCreated`` and ``TicketAssigned``. The audit record and the
+The ticket is filed by the same use case as a person's (``tickets.service.file_ticket``, the service's door
+being ``TicketService.create``): same SLA due times, same first assignee, same item shapes, events
+``TicketCreated`` and ``TicketAssigned`` (``tickets.service.filed_events``). The audit record and the
 events commit with the ticket and the claim (``courtyard.outbox``): a redelivery that finds the claim first
 flushes what the failed attempt could not send, so the events are never lost behind the claim.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -31,16 +32,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from courtyard.clock import Clock
 from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.errors import Conflict
-from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox
-from tickets import dispatch, keys, sla
-from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind, TicketStatus
-from tickets.events import assigned_event, created_event
+from tickets import keys
+from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind
 from tickets.jobs import effective_settings, technicians
-from tickets.lifecycle import SYSTEM_USER_ID, TicketState
+from tickets.lifecycle import SYSTEM_USER_ID
 from tickets.models import Id, Place, Ticket, TimelineRecord
-from tickets.service import EffectiveSettings, dispatch_new, next_check
+from tickets.service import Filing, NewTicket, file_ticket, filed_events, next_check
 
 SOURCE = "courtyard.sensors"
 DETAIL_TYPE = "AlarmRaised"
@@ -118,52 +117,25 @@ def description_of(alarm: AlarmRaised) -> str:
     return f"Alarm {alarm.kind} ({alarm.severity}) from device {alarm.device_id}, alarm {alarm.alarm_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class NewTicket:
-    ticket: Ticket
-    timeline: tuple[TimelineRecord, ...]
-    technician: dispatch.Technician | None
-
-
-def new_ticket(
-    alarm: AlarmRaised,
-    place: Place,
-    settings: EffectiveSettings,
-    candidates: Iterable[dispatch.Technician],
-    now: datetime,
-    ticket_id: str,
-) -> NewTicket:
-    """The ticket an alarm opens, dispatched like any ticket (the same steps as ``TicketService.create``)."""
+def filing_of(alarm: AlarmRaised, place: Place) -> Filing:
+    """The alarm's work order as the system files it: the same use case as a person's ticket
+    (``tickets.service.file_ticket``), reported and filed by the system, carrying the device and the alarm."""
     if alarm.action is None:
         raise ValueError("an alarm without a work-order action opens no ticket")
-    priority = priority_of(alarm, alarm.action)
-    category = alarm.action.category
-    due = sla.due_times(priority, now, settings.targets, settings.calendar)
-    state = TicketState.new(reporter_user_id=SYSTEM_USER_ID, priority=priority, created_at=now)
-    ticket = Ticket(
+    return Filing(
         tenant_id=alarm.tenant_id,
-        ticket_id=ticket_id,
         kind=TicketKind.REPAIR,
-        category=category,
+        category=alarm.action.category,
+        priority=priority_of(alarm, alarm.action),
         description=description_of(alarm),
         place=place,
-        state=state,
-        skill=settings.rules.skill_for(category.value),
-        respond_by=due.respond_by,
-        resolve_by=due.resolve_by,
+        reporter_user_id=SYSTEM_USER_ID,
         reporter_resident_id=None,
         filed_by_user_id=SYSTEM_USER_ID,
-        version=1,
-        updated_at=now,
         device_id=alarm.device_id,
         alarm_id=alarm.alarm_id,
+        note=f"opened by alarm {alarm.alarm_id}",
     )
-    note = f"opened by alarm {alarm.alarm_id}"
-    timeline: list[TimelineRecord] = [
-        TimelineRecord(now, SYSTEM_USER_ID, "create", None, TicketStatus.SUBMITTED.value, note)
-    ]
-    ticket, technician = dispatch_new(ticket, candidates, settings, now, timeline)
-    return NewTicket(ticket, tuple(timeline), technician)
 
 
 def episode_entry(ticket: Ticket, alarm: AlarmRaised, episode: int, now: datetime) -> TimelineRecord:
@@ -324,7 +296,7 @@ class AlarmIntake:
         settings = effective_settings(self._store.settings(t), tenant)
         now = self._clock.now()
         candidates = technicians(self._directory.staff_members(t), self._store.open_counts(t))
-        new = new_ticket(alarm, place, settings, candidates, now, new_id())
+        new = file_ticket(filing_of(alarm, place), settings, candidates, now, new_id())
         ticket = new.ticket
         audit = self._audit.put_action(
             None,
@@ -335,11 +307,7 @@ class AlarmIntake:
             SYSTEM_USER_ID,
             tenant_id=t,
         )
-        events: list[tuple[str, DomainEvent]] = [
-            ("TicketCreated", created_event(ticket, now, assisted=False))
-        ]
-        if new.technician is not None:
-            events.append(("TicketAssigned", assigned_event(ticket, now, SYSTEM_USER_ID)))
+        events = filed_events(new, now, assisted=False)
         pending = self._outbox.pending(keys.ticket_partition(t, ticket.ticket_id), events=events)
         try:
             self._store.open(

@@ -17,9 +17,10 @@ from typing import Any
 from courtyard.clock import to_iso
 from courtyard.table import Table, serialize
 from tickets import keys
-from tickets.alarms import AlarmClaim, DeviceWorkOrder, NewTicket
+from tickets.alarms import AlarmClaim, DeviceWorkOrder
 from tickets.models import Ticket, TimelineRecord
 from tickets.repository import TicketRepository, load_delta, ticket_item, timeline_item
+from tickets.service import NewTicket
 
 _NEW = "attribute_not_exists(pk)"
 # Re-raise entries take sequence numbers above the API's (the version) so they never share a key with one.

@@ -10,9 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-# The *_routes modules register their routes on app when imported.
 from courtyard.idempotency import IdempotencyKey, checked_key
-from tickets import followup_routes, photo_routes, stats_routes, wiring  # noqa: F401
+from tickets import followup_routes, photo_routes, stats_routes, wiring
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, TicketStatus
 from tickets.followup import resident_timeline
@@ -29,6 +28,10 @@ from tickets.models import (
     TimelineEntryOut,
     TimelineOut,
 )
+
+# Follow-up, photo and statistics routes are Routers of their own (Powertools' split routes).
+for routes in (followup_routes, photo_routes, stats_routes):
+    app.include_router(routes.router)
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]

@@ -1,4 +1,4 @@
-"""Ticket photo routes, registered on the tickets resolver (imported by ``tickets.handler``).
+"""Ticket photo routes: a Router ``tickets.handler`` includes.
 
 ``POST /tickets/{ticket_id}/photos`` hands out a presigned POST; the client uploads the file straight to S3
 (the form's ``fields`` first, then ``file``) and calls ``.../photos/{photo_id}/confirm``. The rules are in
@@ -11,9 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from courtyard.api import CourtyardRouter
 from tickets import wiring
-from tickets.app import app
 from tickets.photos import PhotoType
+
+router = CourtyardRouter()
 
 
 class PhotoUploadRequest(BaseModel):
@@ -42,13 +44,13 @@ class PhotoConfirmOut(BaseModel):
     url: str = Field(description="presigned GET, valid for a few minutes")
 
 
-@app.post(
+@router.post(
     "/tickets/<ticket_id>/photos",
     summary="Start a photo upload: a presigned POST (jpeg/png/webp/heic, at most 10 MB, 9 per ticket)",
     responses={201: {"description": "Created", "content": {"application/json": {"model": PhotoUploadOut}}}},
 )
 def start_photo_upload(ticket_id: str, body: PhotoUploadRequest) -> tuple[PhotoUploadOut, int]:
-    upload = wiring.photos().start_upload(app.tenant(), ticket_id, body.content_type.value, body.filename)
+    upload = wiring.photos().start_upload(router.tenant(), ticket_id, body.content_type.value, body.filename)
     form = UploadFormOut(
         url=upload.form.url,
         fields=upload.form.fields,
@@ -58,12 +60,12 @@ def start_photo_upload(ticket_id: str, body: PhotoUploadRequest) -> tuple[PhotoU
     return PhotoUploadOut(photo_id=upload.photo_id, upload=form), 201
 
 
-@app.post(
+@router.post(
     "/tickets/<ticket_id>/photos/<photo_id>/confirm",
     summary="Attach an uploaded photo after checking the stored object (again: no change)",
 )
 def confirm_photo(ticket_id: str, photo_id: str) -> PhotoConfirmOut:
-    confirmed = wiring.photos().confirm(app.tenant(), ticket_id, photo_id)
+    confirmed = wiring.photos().confirm(router.tenant(), ticket_id, photo_id)
     return PhotoConfirmOut(
         photo_id=confirmed.record.photo_id,
         content_type=confirmed.record.content_type,

@@ -24,10 +24,10 @@ from courtyard.clock import Clock
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
+from tickets.adapters.s3_photos import StoredObject, UploadForm
 from tickets.domain import TicketStatus
 from tickets.models import PhotoOut, Ticket
 from tickets.photo_records_repository import ATTACHED, PENDING, PhotoRecord
-from tickets.photos_repository import StoredObject, UploadForm
 from tickets.service import STAFF_READERS
 
 MAX_PHOTOS_PER_TICKET = 9

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -24,12 +24,14 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
-from courtyard.outbox import Outbox
+from courtyard.outbox import Effects
 from courtyard.tenancy import Role, TenantContext
 from tickets import dispatch, keys, lifecycle, sla
 from tickets.domain import (
     Action,
     Category,
+    Priority,
+    TicketKind,
     TicketStatus,
     default_category,
     effective_priority,
@@ -189,7 +191,7 @@ class TicketService:
         audit: Audit,
         events: Events,
         clock: Clock,
-        outbox: Outbox,
+        outbox: Effects,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -238,32 +240,21 @@ class TicketService:
             claim = (ctx.user_id, key_digest, request_digest)
 
         reporter_user_id, resident_id = self._reporter(ctx)
-        place = self._place(ctx, request, resident_id)
-        now = self._clock.now()
-        settings = self._effective(ctx.tenant_id)
-        priority = effective_priority(request.kind, request.priority)
-        category = request.category or default_category(request.kind)
-        due = sla.due_times(priority, now, settings.targets, settings.calendar)
-        ticket_id = new_id()
-        state = TicketState.new(reporter_user_id=reporter_user_id, priority=priority, created_at=now)
-        ticket = Ticket(
+        filing = Filing(
             tenant_id=ctx.tenant_id,
-            ticket_id=ticket_id,
             kind=request.kind,
-            category=category,
+            category=request.category or default_category(request.kind),
+            priority=effective_priority(request.kind, request.priority),
             description=request.description,
-            place=place,
-            state=state,
-            skill=settings.rules.skill_for(category.value),
-            respond_by=due.respond_by,
-            resolve_by=due.resolve_by,
+            place=self._place(ctx, request, resident_id),
+            reporter_user_id=reporter_user_id,
             reporter_resident_id=resident_id,
             filed_by_user_id=ctx.user_id,
-            version=1,
-            updated_at=now,
         )
-        timeline = [TimelineRecord(now, ctx.user_id, "create", None, TicketStatus.SUBMITTED.value)]
-        ticket, technician = dispatch_new(ticket, self._technicians(ctx.tenant_id), settings, now, timeline)
+        now = self._clock.now()
+        settings = self._effective(ctx.tenant_id)
+        new = file_ticket(filing, settings, self._technicians(ctx.tenant_id), now, new_id())
+        ticket, technician, ticket_id = new.ticket, new.technician, new.ticket.ticket_id
         audit = self._audit.put_action(
             ctx,
             "ticket.create",
@@ -275,18 +266,14 @@ class TicketService:
                 "dispatched": technician is not None,
             },
         )
-        events: list[tuple[str, DomainEvent]] = [
-            ("TicketCreated", created_event(ticket, now, assisted=ctx.on_behalf_of is not None))
-        ]
-        if technician is not None:
-            events.append(("TicketAssigned", assigned_event(ticket, now, lifecycle.SYSTEM_USER_ID)))
+        events = filed_events(new, now, assisted=ctx.on_behalf_of is not None)
         # The audit record and the events commit with the ticket; the events go out right after, or on
         # the client's retry (the replay flushes them), or from the scheduled sweep.
         pending = self._outbox.pending(keys.ticket_partition(ctx.tenant_id, ticket_id), events=events)
         try:
             self._repo.create(
                 ticket,
-                timeline,
+                new.timeline,
                 next_check_at=next_check(ticket, settings),
                 claim=claim,
                 also=[audit, self._outbox.put_action(pending)],
@@ -554,6 +541,82 @@ class TicketService:
 
 
 # ------------------------------------------------------------------ pure helpers
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """What is filed, whoever files it: a person through the API, or the system for a device's alarm."""
+
+    tenant_id: str
+    kind: TicketKind
+    category: Category
+    priority: Priority
+    description: str | None
+    place: Place
+    reporter_user_id: str
+    reporter_resident_id: str | None
+    filed_by_user_id: str
+    # A work order an alarm opened carries its device and alarm, and says so on its first timeline entry.
+    device_id: str | None = None
+    alarm_id: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    ticket: Ticket
+    timeline: tuple[TimelineRecord, ...]
+    technician: dispatch.Technician | None
+
+
+def file_ticket(
+    filing: Filing,
+    settings: EffectiveSettings,
+    candidates: Iterable[dispatch.Technician],
+    now: datetime,
+    ticket_id: str,
+) -> NewTicket:
+    """The one way a ticket is born (both doors: ``TicketService.create`` and the alarm intake): its SLA due
+    times from the firm's calendar, the skill its category needs, and its first assignee if one is free."""
+    due = sla.due_times(filing.priority, now, settings.targets, settings.calendar)
+    state = TicketState.new(
+        reporter_user_id=filing.reporter_user_id, priority=filing.priority, created_at=now
+    )
+    ticket = Ticket(
+        tenant_id=filing.tenant_id,
+        ticket_id=ticket_id,
+        kind=filing.kind,
+        category=filing.category,
+        description=filing.description,
+        place=filing.place,
+        state=state,
+        skill=settings.rules.skill_for(filing.category.value),
+        respond_by=due.respond_by,
+        resolve_by=due.resolve_by,
+        reporter_resident_id=filing.reporter_resident_id,
+        filed_by_user_id=filing.filed_by_user_id,
+        version=1,
+        updated_at=now,
+        device_id=filing.device_id,
+        alarm_id=filing.alarm_id,
+    )
+    timeline = [
+        TimelineRecord(
+            now, filing.filed_by_user_id, "create", None, TicketStatus.SUBMITTED.value, filing.note
+        )
+    ]
+    ticket, technician = dispatch_new(ticket, candidates, settings, now, timeline)
+    return NewTicket(ticket, tuple(timeline), technician)
+
+
+def filed_events(new: NewTicket, now: datetime, *, assisted: bool) -> list[tuple[str, DomainEvent]]:
+    """``TicketCreated``, and ``TicketAssigned`` when the ticket went to a technician at once."""
+    events: list[tuple[str, DomainEvent]] = [
+        ("TicketCreated", created_event(new.ticket, now, assisted=assisted))
+    ]
+    if new.technician is not None:
+        events.append(("TicketAssigned", assigned_event(new.ticket, now, lifecycle.SYSTEM_USER_ID)))
+    return events
 
 
 def next_check(ticket: Ticket, settings: EffectiveSettings) -> datetime | None:

@@ -1,4 +1,4 @@
-"""``GET /tickets/stats``, registered on the tickets resolver (imported by ``tickets.handler``).
+"""``GET /tickets/stats``: a Router ``tickets.handler`` includes.
 
 A static route: the resolver matches it before ``/tickets/{ticket_id}``. The rules are in ``tickets.stats``.
 """
@@ -11,10 +11,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, Field
 
+from courtyard.api import CourtyardRouter
 from courtyard.clock import to_iso
 from tickets import wiring
-from tickets.app import app
 from tickets.kpis import Kpis
+
+router = CourtyardRouter()
 
 
 class SiteStatsOut(BaseModel):
@@ -68,7 +70,7 @@ class TicketStatsOut(BaseModel):
 Day = Annotated[date | None, Query(description="ISO date, in the tenant's timezone")]
 
 
-@app.get(
+@router.get(
     "/tickets/stats",
     summary="Ticket KPIs per community over whole days (manager, service desk); default the last 30 days",
 )
@@ -77,7 +79,7 @@ def ticket_stats(
     from_: Annotated[date | None, Query(alias="from", description="first day (ISO date)")] = None,
     to: Day = None,
 ) -> TicketStatsOut:
-    report = wiring.stats().report(app.tenant(), site_id=site_id, first=from_, last=to)
+    report = wiring.stats().report(router.tenant(), site_id=site_id, first=from_, last=to)
     return TicketStatsOut.model_validate(
         {
             "from": report.first_day,

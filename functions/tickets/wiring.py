@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from courtyard.table import Table
 from courtyard.wiring import Wiring
+from tickets.adapters.s3_photos import PhotoStorage
 from tickets.followup import FollowUpService
 from tickets.photo_records_repository import PhotoRecords
 from tickets.photos import PhotoService
-from tickets.photos_repository import PhotoStorage
 from tickets.repository import TicketRepository
 from tickets.service import TicketService
 from tickets.settings import settings

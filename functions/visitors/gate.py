@@ -43,9 +43,10 @@ from visitors.models import (
     ScanResult,
     Verdict,
     VisitorPass,
+    VisitorSettingsIn,
 )
 from visitors.repository import CountOutcome
-from visitors.service import Audit, Directory, Events, Index, Keys, PassService, normalise_plate
+from visitors.service import Audit, Directory, Events, Index, Keys, normalise_plate
 
 SCANNERS = (Role.GUARD, Role.MANAGER)
 # Strictly four, two and two ASCII digits (\d would also take full-width and other scripts' digits).
@@ -74,6 +75,13 @@ class Repository(Protocol):
     def visits_all(self, tenant_id: str, site_id: str, day: str) -> list[EntryRecord]: ...
 
 
+class PassSettings(Protocol):
+    """What the gate needs of the passes' use case (``PassService``): the firm's time zone and settings."""
+
+    def timezone(self, tenant_id: str) -> str: ...
+    def effective_settings(self, tenant_id: str) -> VisitorSettingsIn: ...
+
+
 class GateService:
     def __init__(
         self,
@@ -84,7 +92,7 @@ class GateService:
         clock: Clock,
         index: Index,
         keys: Keys,
-        passes: PassService,
+        passes: PassSettings,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -167,13 +175,10 @@ class GateService:
             return deny(reason, visitor_pass)
         if direction is Direction.OUT:
             return ScanResult(Verdict.ALLOW, None, direction, now, visitor_pass)
+        # The entry limit (a single-use pass: one entry) is taken atomically: rules.entry_left.
         outcome = self._repo.take_entry(t, visitor_pass.pass_id, now)
         if not outcome.counted:
-            current = outcome.visitor_pass
-            if current is None:
-                return deny(Reason.UNKNOWN, None)
-            revoked = current.status is PassStatus.REVOKED
-            return deny(Reason.REVOKED if revoked else Reason.EXHAUSTED, current)
+            return deny(rules.refused_entry(outcome.visitor_pass), outcome.visitor_pass)
         return ScanResult(Verdict.ALLOW, None, direction, now, outcome.visitor_pass, outcome.entry_number)
 
     def _record(

@@ -60,9 +60,29 @@ def pass_reason(
         return Reason.NOT_YET_VALID
     if blocked:
         return Reason.BLOCKED
-    if visitor_pass.entries_used >= visitor_pass.entries_allowed:
+    if not entry_left(visitor_pass):
         return Reason.EXHAUSTED
     return None
+
+
+# ------------------------------------------------------------------ the entry limit (single-use passes)
+
+
+def entry_left(visitor_pass: VisitorPass) -> bool:
+    """The entry limit: a pass admits ``entries_allowed`` entries (a single-use pass, one) and no more.
+
+    Read here to refuse early; decided by the repository's one conditional update (``take_entry``: counted
+    only while ``entries_used < entries_allowed`` and the pass is active), so two gates scanning at once
+    cannot both take the last entry."""
+    return visitor_pass.entries_used < visitor_pass.entries_allowed
+
+
+def refused_entry(current: VisitorPass | None) -> Reason:
+    """Why the atomic count refused an entry the checks allowed: the pass is gone, was revoked meanwhile,
+    or another gate took its last entry first."""
+    if current is None:
+        return Reason.UNKNOWN
+    return Reason.REVOKED if current.status is PassStatus.REVOKED else Reason.EXHAUSTED
 
 
 def in_recurring_hours(recurrence: Recurrence, now: datetime, timezone: str) -> bool:

@@ -6,9 +6,9 @@ Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(reposi
 from __future__ import annotations
 
 from courtyard.wiring import Wiring
+from visitors.adapters.kms_keys import KmsPassKeys
 from visitors.blocklist import BlocklistService
 from visitors.gate import GateService
-from visitors.pass_keys_repository import KmsPassKeys
 from visitors.repository import VisitorsRepository
 from visitors.service import PassService
 from visitors.settings import settings

@@ -807,7 +807,7 @@ def test_a_resumed_registration_removes_a_certificate_a_failed_clean_up_left_on_
     faults: FaultInjector,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sensors.iot_repository import ThingRegistry
+    from sensors.adapters.iot_registry import ThingRegistry
 
     run = _devices_run(api, community, stack)
     iot = IotInventory(run)
@@ -828,7 +828,7 @@ def test_a_resumed_registration_removes_a_certificate_a_failed_clean_up_left_on_
 def test_a_registration_under_way_makes_a_concurrent_request_with_the_same_key_wait(
     api: Callable[[str, str], Any], community: Community, stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sensors.iot_repository import ThingRegistry
+    from sensors.adapters.iot_registry import ThingRegistry
 
     run = _devices_run(api, community, stack)
     iot = IotInventory(run)

@@ -15,6 +15,7 @@ from courtyard.errors import Conflict, NotFound, Unprocessable
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
+from directory.imports.adapters.import_files import UPLOAD_EXPIRES_SECONDS
 from directory.imports.models import (
     CSV_TYPES,
     INLINE_ERRORS,
@@ -27,7 +28,6 @@ from directory.imports.models import (
     UploadOut,
 )
 from directory.imports.parse import ImportFileError, parse_file
-from directory.imports.storage_repository import UPLOAD_EXPIRES_SECONDS
 from directory.imports.validate import ImportPlan, validate_rows
 
 IMPORT_ROLES = (Role.MANAGER, Role.SERVICE_DESK)

@@ -13,17 +13,20 @@ units is one person owning or living in several flats, and is fine.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Final, NamedTuple
 
+from directory.imports.cells import (
+    id_check_char,
+    normalise_id_number,
+    normalise_name,
+    normalise_phone,
+    parse_area_centi,
+)
 from directory.imports.parse import SourceRow
 from directory.imports.rooms import RoomFormatError, RoomRef, canonical_building, parse_room_parts
 from directory.people.identity import same_person_name
@@ -179,80 +182,6 @@ _RELATIONS: Final = _lookup(
 _YES: Final = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "主"})
 _NO: Final = frozenset({"否", "n", "no", "false", "0", "x", "\u00d7"})
 
-_AREA_UNIT = re.compile(r"(?:m2|sqm|平方米|平米|平方|平)$")
-_MAX_AREA_CENTI: Final = 100_000 * 100
-_CENTI: Final = Decimal(100)
-# Excel floats such as 89.55000000000001 are still two decimals; anything coarser is a third decimal.
-_FLOAT_NOISE: Final = Decimal("0.0001")
-
-
-def parse_area_centi(text: str) -> int:
-    """Area in hundredths of m² from `89.5`, `89.50㎡`, `89.5m2`, `1,089.5 平方米`; ValueError if invalid."""
-    cleaned = unicodedata.normalize("NFKC", text).lower().replace(",", "").replace(" ", "")
-    cleaned = _AREA_UNIT.sub("", cleaned)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError("area is not a number of square metres") from None
-    if not value.is_finite() or value < 0:
-        raise ValueError("area is not a positive number of square metres")
-    centi = value * _CENTI
-    rounded = centi.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if abs(centi - rounded) > _FLOAT_NOISE:
-        raise ValueError("area has more than two decimals")
-    if rounded > _MAX_AREA_CENTI:
-        raise ValueError("area is larger than 100,000 m²")
-    return int(rounded)
-
-
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-
-
-def normalise_phone(text: str) -> str | None:
-    """An 11-digit mainland mobile number from `+86 138-1234-5678`, `138 1234 5678`, ...; None if not one."""
-    digits = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", text))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return digits if _MOBILE.fullmatch(digits) else None
-
-
-_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK: Final = "10X98765432"
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
-
-
-def id_check_char(first17: str) -> str:
-    """The GB 11643 check character of an 18-character resident ID's first 17 digits."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
-
-
-def normalise_id_number(text: str) -> str | None:
-    """An 18-character PRC resident ID (upper-case X), valid birth date and checksum; None if not one."""
-    candidate = unicodedata.normalize("NFKC", text).replace(" ", "").upper()
-    if not _ID_SHAPE.fullmatch(candidate):
-        return None
-    try:
-        born = dt.date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
-    except ValueError:
-        return None
-    if born.year < 1900:
-        return None
-    return candidate if id_check_char(candidate[:17]) == candidate[17] else None
-
-
-_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-_SPACES = re.compile(r"\s+")
-
-
-def _normalise_name(text: str) -> str:
-    # "张 三" is one name typed with a space; Latin names keep one space between words.
-    return _SPACES.sub(" ", _CJK_SPACE.sub("", text)).strip()
-
 
 @dataclass(slots=True)
 class _Row:
@@ -315,7 +244,7 @@ def _check_person(row: _Row, values: dict[str, str]) -> None:
     row.has_person = any(values.get(f) for f in _PERSON_FIELDS)
     if not row.has_person:
         return
-    row.name = _normalise_name(values.get("name", ""))
+    row.name = normalise_name(values.get("name", ""))
     if not row.name:
         row.fail("name", ErrorCode.MISSING_NAME, "name is missing")
     phone_text = values.get("phone", "")

@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-from courtyard.api import ON_BEHALF_OF_HEADER
+from courtyard.api import ON_BEHALF_OF_HEADER, CourtyardRouter
 from courtyard.clock import to_iso
-from directory.app import app
 from directory.invites.models import InviteAccept, InviteAcceptedOut, InviteCreate, InviteOut
 from directory.invites.service import Claimant
 from directory.wiring import invites as service
 
+router = CourtyardRouter()
 
-@app.post(
+
+@router.post(
     "/invites",
     summary="Issue a one-time, expiring invitation code for a unit (manager, service desk); shown once",
     responses={201: {"description": "Created"}},
 )
 def create_invite(body: InviteCreate) -> tuple[InviteOut, int]:
-    issued = service().issue(app.tenant(), body)
+    issued = service().issue(router.tenant(), body)
     return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at)), 201
 
 
-@app.post(
+@router.post(
     "/invites/<code>/accept",
     summary="Accept an invitation: become a resident of its unit (then refresh the session's token)",
 )
 def accept_invite(code: str, body: InviteAccept | None = None) -> InviteAcceptedOut:
-    if app.header(ON_BEHALF_OF_HEADER):
+    if router.header(ON_BEHALF_OF_HEADER):
         # Assisted mode: the resolver checks the agent's tenant and role and names the resident.
-        acceptance = service().accept_for(app.tenant(), code, body or InviteAccept())
+        acceptance = service().accept_for(router.tenant(), code, body or InviteAccept())
     else:
-        # A self-registered account has no tenant claim yet, so app.tenant() would refuse it: the code
+        # A self-registered account has no tenant claim yet, so router.tenant() would refuse it: the code
         # names the tenant and its secret proves it; the verified claims give the account.
-        claims = app.current_event.request_context.authorizer.claims
+        claims = router.claims()
         acceptance = service().accept(code, Claimant.from_claims(claims))
     return InviteAcceptedOut.from_domain(acceptance)

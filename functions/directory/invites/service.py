@@ -26,7 +26,7 @@ from courtyard.errors import Conflict, Forbidden, NotFound, Unauthorized, Unproc
 from courtyard.events import EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
-from directory.identity_repository import IdentityRepository
+from directory.adapters.cognito_identity import IdentityRepository
 from directory.invites.models import (
     Acceptance,
     IdentityMismatch,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from courtyard.api import CourtyardRouter
 from courtyard.idempotency import IdempotencyKey, checked_key
-from directory.app import app
 from directory.pages import PageOut
 from directory.people.models import (
     EntityId,
@@ -23,26 +23,28 @@ from directory.people.models import (
 )
 from directory.wiring import people as service
 
+router = CourtyardRouter()
 
-@app.get("/me", summary="The signed-in user's identity, tenant and person (own phone in full, audited)")
+
+@router.get("/me", summary="The signed-in user's identity, tenant and person (own phone in full, audited)")
 def get_me() -> MeOut:
-    return MeOut.from_domain(service().me(app.tenant()))
+    return MeOut.from_domain(service().me(router.tenant()))
 
 
-@app.get("/me/export", summary="Everything the directory holds about the caller, unmasked (audited)")
+@router.get("/me/export", summary="Everything the directory holds about the caller, unmasked (audited)")
 def export_me() -> ExportOut:
-    return ExportOut.from_domain(service().export(app.tenant()))
+    return ExportOut.from_domain(service().export(router.tenant()))
 
 
-@app.post("/me/erase", summary="Erase the calling resident's personal data and disable their account")
+@router.post("/me/erase", summary="Erase the calling resident's personal data and disable their account")
 def erase_me() -> EraseOut:
-    resident, disabled = service().erase(app.tenant())
+    resident, disabled = service().erase(router.tenant())
     return EraseOut(
         resident_id=resident.resident_id, erased_at=resident.erased_at or "", account_disabled=disabled
     )
 
 
-@app.post(
+@router.post(
     "/residents",
     summary="Register a resident (manager, service desk); 409 if the phone number is already registered",
     description="With an `Idempotency-Key` header (8 to 255 printable characters, the caller's own within "
@@ -57,11 +59,11 @@ def erase_me() -> EraseOut:
     },
 )
 def create_resident(body: ResidentCreate, idempotency_key: IdempotencyKey = None) -> tuple[ResidentOut, int]:
-    resident, created = service().create(app.tenant(), body, checked_key(idempotency_key))
+    resident, created = service().create(router.tenant(), body, checked_key(idempotency_key))
     return ResidentOut.from_domain(resident), 201 if created else 200
 
 
-@app.get(
+@router.get(
     "/residents", summary="Residents, by unit, site or exact phone number; residents see their household"
 )
 def list_residents(
@@ -72,31 +74,31 @@ def list_residents(
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> PageOut[ResidentOut]:
     page = service().find(
-        app.tenant(), unit_id=unit_id, site_id=site_id, phone=phone, limit=limit, cursor=cursor
+        router.tenant(), unit_id=unit_id, site_id=site_id, phone=phone, limit=limit, cursor=cursor
     )
     return PageOut[ResidentOut](
         items=[ResidentOut.from_domain(r) for r in page.residents], next_cursor=page.next_cursor
     )
 
 
-@app.get("/residents/<resident_id>", summary="A resident, with their units (personal data masked by role)")
+@router.get("/residents/<resident_id>", summary="A resident, with their units (personal data masked by role)")
 def get_resident(resident_id: str) -> ResidentOut:
-    return ResidentOut.from_domain(service().get(app.tenant(), resident_id))
+    return ResidentOut.from_domain(service().get(router.tenant(), resident_id))
 
 
-@app.patch(
+@router.patch(
     "/residents/<resident_id>",
     summary="Change a resident (manager, service desk, or the resident themself; assisted mode accepted)",
 )
 def update_resident(resident_id: str, body: ResidentUpdate) -> ResidentOut:
-    return ResidentOut.from_domain(service().update(app.tenant(), resident_id, body))
+    return ResidentOut.from_domain(service().update(router.tenant(), resident_id, body))
 
 
-@app.post(
+@router.post(
     "/units/<unit_id>/residents",
     summary="Link a resident to a unit, or change the link; primary replaces the unit's primary contact",
     responses={201: {"description": "Linked"}, 200: {"description": "Link changed"}},
 )
 def link_resident(unit_id: str, body: UnitLinkCreate) -> tuple[UnitResidentOut, int]:
-    link, created = service().link(app.tenant(), unit_id, body)
+    link, created = service().link(router.tenant(), unit_id, body)
     return UnitResidentOut.from_domain(link), 201 if created else 200

@@ -26,7 +26,7 @@ from courtyard.events import EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from directory.access import sees_full_id_number, sees_full_phone, shown_id_number, shown_phone
-from directory.identity_repository import IdentityRepository
+from directory.adapters.cognito_identity import IdentityRepository
 from directory.people.models import (
     Export,
     LinkSource,

@@ -14,7 +14,7 @@ from courtyard.idempotency import KeyUse, same_request
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from directory.access import sees_full_phone, shown_phone
-from directory.identity_repository import CreatedUser
+from directory.adapters.cognito_identity import CreatedUser
 from directory.staff.models import (
     NewStaff,
     Staff,

@@ -17,6 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -114,6 +115,36 @@ class CourtyardResolver(APIGatewayRestResolver):
         return self.current_event.request_context.request_id or (
             self.lambda_context.aws_request_id if getattr(self, "lambda_context", None) else "unknown"
         )
+
+
+class CourtyardRouter(Router):
+    """A route module's share of a feature's API (Powertools' split routes), composed by the feature's
+    ``handler.py`` with ``app.include_router(...)``; its routes ask the including resolver who is calling."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def _resolver(self) -> CourtyardResolver:
+        # Set by include_router; before that there is no request to answer for.
+        if not isinstance(self.api_resolver, CourtyardResolver):
+            raise RuntimeError("this router is not included in a Courtyard resolver")
+        return self.api_resolver
+
+    def tenant(self) -> TenantContext:
+        return self._resolver().tenant()
+
+    def claims(self) -> dict[str, Any]:
+        """The verified token's claims as they are (a route for accounts that have no tenant yet)."""
+        return dict(self._resolver().current_event.request_context.authorizer.claims or {})
+
+    def header(self, name: str) -> str | None:
+        return self._resolver().header(name)
+
+    def idempotency_key(self) -> str | None:
+        return self._resolver().idempotency_key()
+
+    def request_id(self) -> str:
+        return self._resolver().request_id()
 
 
 class TenantSuspended(Forbidden):

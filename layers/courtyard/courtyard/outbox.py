@@ -37,7 +37,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 from pydantic import ConfigDict
@@ -108,6 +108,23 @@ def outbox_key(entity_pk: str, name: str = "") -> dict[str, str]:
 def outbox_shard(pk: str, shards: int = OUTBOX_SHARDS) -> str:
     digest = hashlib.sha256(pk.encode()).digest()
     return f"{OUTBOX_SORT}#{digest[0] % shards}"
+
+
+class Effects(Protocol):
+    """The outbox as a service uses it (``Outbox`` below; an in-memory fake in tests): build a write's
+    pending effects, put them in its transaction, send them after the commit or on the retry."""
+
+    def pending(
+        self,
+        entity_pk: str,
+        *,
+        events: Sequence[tuple[str, DomainEvent]] = (),
+        messages: Sequence[QueueMessage] = (),
+        name: str = "",
+    ) -> PendingEffects: ...
+    def put_action(self, pending: PendingEffects) -> dict[str, Any]: ...
+    def flush(self, pending: PendingEffects) -> None: ...
+    def flush_entity(self, entity_pk: str, name: str = "") -> bool: ...
 
 
 class Outbox:

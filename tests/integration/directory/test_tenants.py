@@ -19,7 +19,7 @@ from courtyard.api import directory_from_settings
 from courtyard.directory import Keys
 from courtyard.events import DomainEvent, EventPublisher
 from courtyard.tenancy import Role
-from directory.identity_repository import IdentityRepository
+from directory.adapters.cognito_identity import IdentityRepository
 from directory.staff.repository import StaffRepository
 from infra.local.provision import Stack
 from tests.integration.directory.conftest import table_items

@@ -195,12 +195,12 @@ def test_the_sms_daily_cap_stops_sends_beyond_it_and_records_why(
 @pytest.fixture
 def broken_email(monkeypatch: pytest.MonkeyPatch) -> None:
     """SES answers every send with a throttling error (a retryable failure)."""
-    from notifications.channels_repository import EmailSender
+    from notifications.adapters.ses_email import EmailSender
 
     def fail(self: EmailSender, to: str, text: Any) -> str:
-        from notifications.channels_repository import _failure
+        from notifications.adapters.send_failures import failure
 
-        raise _failure(
+        raise failure(
             "email", ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendEmail")
         )
 

@@ -252,9 +252,9 @@ def test_two_checkouts_of_one_bill_at_once_open_exactly_one_payment(
     chen = residents(community, "Chen", "a101")
     [bill] = bills_of(call, chen)
     from payments import wiring
-    from payments.checkout import CheckoutInFlight
     from payments.models import PaymentCreate
     from payments.repository import PaymentsRepository
+    from payments.services.checkout import CheckoutInFlight
 
     # Both checkouts read the bill free (the barrier) before either writes: only the conditional write of the
     # bill's checkout lock decides. moto's transactions are not thread-safe, so the writes take turns.

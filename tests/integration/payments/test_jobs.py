@@ -390,7 +390,7 @@ def test_a_billing_run_that_keeps_failing_is_marked_failed_naming_the_units_it_m
 ):
     community, wang = manager
     fee(call, wang, community.site_id)
-    from payments.billing import BillingService
+    from payments.services.billing import BillingService
 
     bill_chunk = BillingService.bill_chunk
 

@@ -116,7 +116,7 @@ def test_a_device_write_that_landed_though_its_answer_was_lost_completes_the_reg
 def test_a_registration_whose_attempt_died_is_resumed_once_its_lease_runs_out(
     manager, call, clock, monkeypatch
 ) -> None:
-    from sensors.iot_repository import ThingRegistry
+    from sensors.adapters.iot_registry import ThingRegistry
     from sensors.repository import SensorsRepository
 
     community, wang = manager

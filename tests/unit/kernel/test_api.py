@@ -2,10 +2,11 @@ import base64
 import io
 import json
 
+import pytest
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field
 
-from courtyard.api import build_resolver
+from courtyard.api import CourtyardRouter, build_resolver
 from courtyard.errors import Conflict, NotFound
 from courtyard.tenancy import Role
 from tests.factories import api_event, body_of, claims, lambda_context
@@ -56,6 +57,25 @@ def public() -> dict[str, str]:
 @app.get("/idem")
 def idem() -> dict[str, str | None]:
     return {"key": app.idempotency_key()}
+
+
+# A route module's Router (Powertools' split routes), included explicitly: its routes get the same tenant,
+# headers and error mapping as the resolver's own.
+things = CourtyardRouter()
+
+
+@things.get("/router/whoami")
+def router_whoami() -> dict[str, str | None]:
+    ctx = things.tenant()
+    return {"tenant_id": ctx.tenant_id, "key": things.idempotency_key(), "request_id": things.request_id()}
+
+
+@things.get("/router/missing")
+def router_missing() -> None:
+    raise NotFound("thing")
+
+
+app.include_router(things)
 
 
 def call(event):
@@ -244,3 +264,26 @@ def test_brackets_inside_strings_do_not_count_towards_the_depth():
     response = call(event)
     assert response["statusCode"] == 200
     assert body_of(response)["name"] == name
+
+
+def test_a_router_route_sees_the_callers_tenant_and_headers():
+    event = api_event(
+        "GET", "/router/whoami", claims=claims("t-a", "u-1"), headers={"Idempotency-Key": "key-12345678"}
+    )
+    body = body_of(call(event))
+    assert body["tenant_id"] == "t-a"
+    assert body["key"] == "key-12345678"
+    assert body["request_id"]
+
+
+def test_a_router_route_without_claims_is_401_and_its_domain_errors_map_as_the_resolvers():
+    assert call(api_event("GET", "/router/whoami"))["statusCode"] == 401
+    response = call(api_event("GET", "/router/missing", claims=claims("t-a", "u-1")))
+    assert response["statusCode"] == 404
+    assert body_of(response)["error"]["code"] == "not_found"
+
+
+def test_a_router_not_yet_included_has_no_request_to_answer_for():
+    loose = CourtyardRouter()
+    with pytest.raises(RuntimeError):
+        loose.tenant()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from notifications.audience import notice_audience, serves
-from notifications.delivery import e164
 from notifications.domain import Channel, NoticeStatus, Priority, Recipient, message_id
 from notifications.models import Notice, NoticeStats
-from notifications.notices import statistics
+from notifications.services.delivery import e164
+from notifications.services.notices import statistics
 from ulid import ULID
 
 from courtyard.directory import ResidentUnitView, StaffView, StaffZoneView, UnitMemberView, UnitView, UserLink

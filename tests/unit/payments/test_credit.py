@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
-from payments.credit import late_fee_now, settle
+from payments.credit import settle
 from payments.domain import Bill, BillLine, BillStatus, EntryKind, FeeKind, LateFeeKind, LateFeePolicy
+from payments.fees import late_fee_due
 
 NOW = datetime(2026, 4, 20, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 4, 20)
@@ -62,7 +63,7 @@ def test_credit_covering_the_fee_but_not_the_late_fee_leaves_only_the_rest_of_th
     [march] = result.bills
     assert (march.status, march.amount_due, march.late_fee_paid) == (BillStatus.ISSUED, 0, 500)
     assert march.late_fee_owed == 1500
-    assert late_fee_now(march, date(2026, 6, 1)) == 1500  # fixed: nothing is left to accrue on
+    assert late_fee_due(march, date(2026, 6, 1)) == 1500  # fixed: nothing is left to accrue on
     assert (EntryKind.LATE_FEE, 500) in [(e.kind, e.amount) for e in result.entries]
 
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
-from courtyard.directory import DirectoryReader
+from courtyard.directory import TenantView, UnitView
 from courtyard.dynamo import Page
 from courtyard.errors import Invalid, NotFound
+from courtyard.table import Table
 from courtyard.tenancy import TenantContext
-from payments import arrears, credit
-from payments.access import MANAGERS, visible_units
-from payments.domain import Bill, BillStatus, LedgerEntry, balance, today_in
+from payments import arrears, fees
+from payments.access import MANAGERS, People, visible_units
+from payments.domain import Bill, LedgerEntry, balance, today_in
 from payments.models import PaymentSettingsIn
-from payments.repository import PaymentsRepository
 from payments.settings_store import ladder_of, late_issue_grace_of, quiet_of
 
 
@@ -48,10 +47,50 @@ class Stats:
     risk_units: int
 
 
+class Repository(Protocol):
+    """What the reads take of the payments table (``payments.repository.PaymentsRepository``)."""
+
+    @property
+    def table(self) -> Table: ...
+    def bill(self, tenant_id: str, bill_id: str, *, consistent: bool = False) -> Bill | None: ...
+    def bills_page(
+        self,
+        tenant_id: str,
+        *,
+        unit_ids: list[str] | None,
+        site_id: str | None,
+        period: str | None,
+        status: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Bill]: ...
+    def site_bills(self, tenant_id: str, site_id: str, from_period: str | None = None) -> list[Bill]: ...
+    def credits(self, tenant_id: str, site_id: str) -> dict[str, int]: ...
+    def ledger(self, tenant_id: str, unit_id: str) -> list[LedgerEntry]: ...
+    def settings(self, tenant_id: str) -> dict[str, Any] | None: ...
+    def put_settings(self, tenant_id: str, values: dict[str, Any]) -> None: ...
+    def reconciliation(self, tenant_id: str, day: str) -> dict[str, Any] | None: ...
+
+
+class Directory(People, Protocol):
+    def tenant(self, tenant_id: str) -> TenantView | None: ...
+    def unit(self, tenant_id: str, unit_id: str) -> UnitView | None: ...
+    def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
+
+
+class Audit(Protocol):
+    def record(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> object: ...
+
+
 class PaymentQueries:
-    def __init__(
-        self, repo: PaymentsRepository, directory: DirectoryReader, audit: AuditWriter, clock: Clock
-    ) -> None:
+    def __init__(self, repo: Repository, directory: Directory, audit: Audit, clock: Clock) -> None:
         self._repo = repo
         self._directory = directory
         self._audit = audit
@@ -62,9 +101,8 @@ class PaymentQueries:
         return today_in(self._clock.now(), tenant.timezone if tenant else "Asia/Shanghai")
 
     def late_fee_now(self, bill: Bill, today: date) -> int:
-        if bill.status is not BillStatus.ISSUED:
-            return bill.late_fee_paid
-        return credit.late_fee_now(bill, today)
+        """The late fee shown on a bill today: the rule is ``payments.fees.late_fee_due``."""
+        return fees.late_fee_due(bill, today)
 
     def bills(
         self,
@@ -198,6 +236,6 @@ class PaymentQueries:
         return tenant.currency if tenant else "CNY"
 
 
-def _offset(cursor: str | None, tenant_id: str, unit_id: str, repo: PaymentsRepository) -> int:
+def _offset(cursor: str | None, tenant_id: str, unit_id: str, repo: Repository) -> int:
     decoded = repo.table.cursors.decode(tenant_id, cursor, scope=f"ledger:{unit_id}")
     return int(decoded.get("offset", 0)) if decoded else 0

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from courtyard.clock import Clock
 from notifications.domain import DeliveryJob
-from notifications.fanout import JobSink
-from notifications.notices import fanout_command
 from notifications.repository import DueEntry, NotificationsRepository
 from notifications.routing import Lanes
+from notifications.services.fanout import JobSink
+from notifications.services.notices import fanout_command
 
 
 @dataclass(frozen=True)

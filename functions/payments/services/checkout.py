@@ -26,7 +26,7 @@ from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.events import DomainEvent, EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
-from payments import credit
+from payments import credit, fees
 from payments.access import BILL_READERS, resident_of
 from payments.domain import Allocation, BillStatus, Payment, PaymentStatus, Refund, RefundStatus, today_in
 from payments.models import PaymentCreate, RefundCreate
@@ -122,7 +122,7 @@ class PaymentService:
                 b.bill_id,
                 b.unit_id,
                 b.amount_due,
-                credit.late_fee_now(b, today),
+                fees.late_fee_due(b, today),
             )
             for b in ordered
         )

@@ -1,0 +1,1 @@
+"""What the directory wraps outside its table: the Cognito user pool."""

@@ -1,0 +1,1 @@
+"""What notifications wrap outside its table: SES email, SNS SMS and mobile push, the SQS job queues."""

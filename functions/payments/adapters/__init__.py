@@ -1,0 +1,2 @@
+"""What payments wrap outside its table: the billing queue (SQS) and the providers'
+secrets (Secrets Manager)."""

@@ -1,0 +1,1 @@
+"""What sensors wrap outside its table: the IoT registry (things, certificates, policies)."""

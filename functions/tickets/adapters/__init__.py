@@ -1,0 +1,1 @@
+"""What tickets wrap outside its table: the photo bucket in S3."""

@@ -1,0 +1,1 @@
+"""What visitors wrap outside its table: the pass-signing keys in KMS."""

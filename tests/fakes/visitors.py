@@ -1,0 +1,116 @@
+"""Visitors' repository in memory (``visitors.gate.Repository``), its pass-signing keys, and the passes'
+settings the gate reads (``visitors.gate.PassSettings``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from visitors import tokens
+from visitors.models import BlockKind, EntryRecord, PassStatus, VisitorPass, VisitorSettingsIn
+from visitors.repository import CountOutcome
+
+from courtyard.dynamo import Page
+
+
+@dataclass
+class InMemoryVisitors:
+    """Passes, the blocklist and the visit log; ``take_entry`` decides as the table's conditional update does
+    (counted only while an entry is left and the pass is active), in one step."""
+
+    passes: dict[tuple[str, str], VisitorPass] = field(default_factory=dict)
+    blocklist: set[tuple[str, str, BlockKind, str]] = field(default_factory=set)
+    visits: list[tuple[str, EntryRecord]] = field(default_factory=list)
+    offline_scans: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def add(self, visitor_pass: VisitorPass) -> VisitorPass:
+        self.passes[(visitor_pass.tenant_id, visitor_pass.pass_id)] = visitor_pass
+        return visitor_pass
+
+    def get(self, tenant_id: str, pass_id: str, *, consistent: bool = False) -> VisitorPass | None:
+        return self.passes.get((tenant_id, pass_id))
+
+    def take_entry(self, tenant_id: str, pass_id: str, at: datetime) -> CountOutcome:
+        current = self.passes.get((tenant_id, pass_id))
+        if (
+            current is None
+            or current.status is not PassStatus.ACTIVE
+            or current.entries_used >= current.entries_allowed
+        ):
+            return CountOutcome(False, current)
+        counted = replace(current, entries_used=current.entries_used + 1)
+        self.passes[(tenant_id, pass_id)] = counted
+        return CountOutcome(True, counted, counted.entries_used)
+
+    def take_offline_entry(self, tenant_id: str, pass_id: str, scan_id: str, at: datetime) -> CountOutcome:
+        seen = self.offline_scans.setdefault((tenant_id, pass_id), set())
+        current = self.passes.get((tenant_id, pass_id))
+        if scan_id in seen:
+            return CountOutcome(False, current, duplicate=True)
+        if current is None or current.entries_used >= current.entries_allowed:
+            return CountOutcome(False, current)
+        seen.add(scan_id)
+        counted = replace(current, entries_used=current.entries_used + 1)
+        self.passes[(tenant_id, pass_id)] = counted
+        return CountOutcome(True, counted, counted.entries_used)
+
+    def passes_for_plate(
+        self, tenant_id: str, site_id: str, plate_digest: str, ending_after: datetime
+    ) -> list[VisitorPass]:
+        return [
+            p
+            for (t, _), p in self.passes.items()
+            if t == tenant_id
+            and p.site_id == site_id
+            and p.plate_digest == plate_digest
+            and p.valid_until > ending_after
+        ]
+
+    def blocked(self, tenant_id: str, site_id: str, digests: Sequence[tuple[BlockKind, str]]) -> bool:
+        return any((tenant_id, site_id, kind, digest) in self.blocklist for kind, digest in digests)
+
+    def log(self, entry: EntryRecord, day: str, retention: timedelta, *, only_new: bool = False) -> bool:
+        if only_new and any(e.scan_id == entry.scan_id for _, e in self.visits):
+            return False
+        self.visits.append((day, entry))
+        return True
+
+    def visits_page(
+        self, tenant_id: str, site_id: str, day: str, limit: int, cursor: str | None
+    ) -> Page[EntryRecord]:
+        return Page(items=self.visits_all(tenant_id, site_id, day)[:limit])
+
+    def visits_all(self, tenant_id: str, site_id: str, day: str) -> list[EntryRecord]:
+        return [e for d, e in self.visits if d == day and e.tenant_id == tenant_id and e.site_id == site_id]
+
+
+class LocalKeys:
+    """The pass-signing key in memory (KMS's part): signs DER ECDSA P-256, publishes the public key."""
+
+    def __init__(self) -> None:
+        self._private = ec.generate_private_key(ec.SECP256R1())
+        self.key_id = tokens.key_id(self._private.public_key())
+
+    def sign_der(self, message: bytes) -> bytes:
+        return self._private.sign(message, ec.ECDSA(hashes.SHA256()))
+
+    def public_keys(self) -> dict[str, Any]:
+        return {self.key_id: self._private.public_key()}
+
+
+@dataclass
+class StaticPassSettings:
+    """The firm's time zone and visitor settings, as ``PassService`` would read them."""
+
+    timezone_name: str = "Asia/Shanghai"
+    settings: VisitorSettingsIn = field(default_factory=VisitorSettingsIn)
+
+    def timezone(self, tenant_id: str) -> str:
+        return self.timezone_name
+
+    def effective_settings(self, tenant_id: str) -> VisitorSettingsIn:
+        return self.settings

@@ -44,11 +44,8 @@ def _main() -> int:
     with contextlib.redirect_stdout(io.StringIO()):  # handler logs are not the benchmark's output
         routes = requests.run()
     bulk = imports.run()
-    floor = cold[0].median_ms
-    print("Cold import, fresh interpreter, compiled .pyc (median of 7)")
-    print(f"  {'module':<52} {'ms':>8} {'x floor':>8}")
-    for result in cold:
-        print(f"  {result.name:<52} {result.median_ms:>8.1f} {result.median_ms / floor:>8.2f}")
+    for line in cold_import.table(cold):
+        print(line)
     print("\nPer request, in-process moto (median CPU of 50; AWS calls cold/warm)")
     print(f"  {'route':<20} {'CPU ms':>8} {'cold':>6} {'warm':>6}  calls (warm)")
     for route in routes:

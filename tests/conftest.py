@@ -1,8 +1,12 @@
-"""Test-wide setup: fake AWS credentials so nothing can ever reach a real account."""
+"""Test-wide setup: fake AWS credentials so nothing can ever reach a real account, and no state carried
+from one test module to the next."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+
+import pytest
 
 # Set before any test module imports boto3 clients; never real credentials, never a real endpoint.
 os.environ.update(
@@ -21,3 +25,23 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _cold_process_state() -> Iterator[None]:
+    """Every test module starts as a fresh Lambda sandbox would: no clock, fake, client or cache left by the
+    module before it (each module starts its own moto, so a cached client, secret or tenant status from the
+    previous one would answer from a stack that is gone)."""
+    _reset_process_state()
+    yield
+    _reset_process_state()
+
+
+def _reset_process_state() -> None:
+    from courtyard import api, aws, blind_index, cursor, wiring
+
+    wiring.reset_all()
+    aws.reset_clients()
+    api.directory_from_settings.cache_clear()
+    blind_index.load_blind_index.cache_clear()
+    cursor.load_cursor_secret.cache_clear()

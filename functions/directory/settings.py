@@ -17,4 +17,4 @@ class DirectorySettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> DirectorySettings:
-    return DirectorySettings()  # filled from the environment
+    return DirectorySettings.from_environment()

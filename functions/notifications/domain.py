@@ -9,12 +9,15 @@ the first writer claims it, everyone else resumes or skips it.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from ulid import ULID
+
+# How long a notice to send now may wait before the scheduled job re-sends the fan-out command.
+SAFETY_NET = timedelta(minutes=2)
 
 
 class Channel(StrEnum):

@@ -34,4 +34,4 @@ class NotificationsSettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> NotificationsSettings:
-    return NotificationsSettings()  # filled from the environment
+    return NotificationsSettings.from_environment()

@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.tracing import Tracer
 from payments.wiring import billing_worker, jobs, wiring, worker_outbox
 
 logger = Logger()

@@ -29,4 +29,4 @@ class PaymentsSettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> PaymentsSettings:
-    return PaymentsSettings()  # filled from the environment
+    return PaymentsSettings.from_environment()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 from courtyard.api import build_resolver
+from courtyard.tracing import Tracer
 
 logger = Logger()
 tracer = Tracer()

@@ -29,4 +29,4 @@ class SensorsSettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> SensorsSettings:
-    return SensorsSettings()  # filled from the environment
+    return SensorsSettings.from_environment()

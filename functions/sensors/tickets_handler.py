@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.clock import to_iso
+from courtyard.tracing import Tracer
 from schemas.events import TicketCreated, TicketStatusChanged, parse_event
 from sensors import wiring
 from sensors.repository import LedgerEntry

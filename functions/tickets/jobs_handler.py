@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.outbox import SweepReport
+from courtyard.tracing import Tracer
 from tickets.jobs import RunReport
 from tickets.wiring import jobs, sweep_outbox
 

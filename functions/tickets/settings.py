@@ -17,4 +17,4 @@ class TicketsSettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> TicketsSettings:
-    return TicketsSettings()  # filled from the environment
+    return TicketsSettings.from_environment()

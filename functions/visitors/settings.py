@@ -25,4 +25,4 @@ class VisitorsSettings(FunctionSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> VisitorsSettings:
-    return VisitorsSettings()  # filled from the environment
+    return VisitorsSettings.from_environment()

@@ -1,17 +1,18 @@
 """The fan-out: a notice's audience expanded from the directory at send time, one delivery job per
 recipient, enqueued in SQS batches of 10. Safe to run twice: message ids are derived from the notice and
-the recipient, so a second run only re-enqueues jobs the sender recognises."""
+the recipient (never from the clock), so a second run only re-enqueues jobs the sender recognises."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from courtyard.clock import Clock, parse_iso, to_iso
 from courtyard.events import EventPublisher
 from notifications.audience import Directory, notice_audience
-from notifications.domain import Category, Content, DeliveryJob, Recipient, message_id
+from notifications.domain import SAFETY_NET, Category, Content, DeliveryJob, Recipient, message_id
 from notifications.models import Notice
 from notifications.repository import NotificationsRepository
 from schemas.events import NoticePublished
@@ -75,7 +76,7 @@ class FanoutService:
 
 def notice_jobs(notice: Notice, recipients: Sequence[Recipient]) -> Iterable[DeliveryJob]:
     source = f"notice:{notice.notice_id}"
-    at = parse_iso(notice.sending_at or notice.created_at)
+    at = message_time(notice)
     content = Content(variants=notice.content)
     for recipient in recipients:
         yield DeliveryJob(
@@ -91,3 +92,16 @@ def notice_jobs(notice: Notice, recipients: Sequence[Recipient]) -> Iterable[Del
             created_at=to_iso(at),
             data={"notice_id": notice.notice_id},
         )
+
+
+def message_time(notice: Notice) -> datetime:
+    """The time part of a notice's message ids: when it was meant to go out, fixed when it was written.
+
+    Never the fan-out's clock (nor ``sending_at``, which that clock wrote): the outbox and the due entry can
+    both run the fan-out, and the delivery claims a message by its id, so an id that moved with the clock
+    would reach everyone twice. A notice to send now carries ``send_at`` = creation + the safety net (when
+    the due entry re-sends the command); its messages are dated at its creation, a scheduled one's at its
+    ``send_at``, so the inbox sorts them when people got them.
+    """
+    created, planned = parse_iso(notice.created_at), parse_iso(notice.send_at)
+    return created if planned - created <= SAFETY_NET else planned

@@ -20,14 +20,12 @@ from courtyard.ids import new_id
 from courtyard.outbox import Outbox, QueueMessage
 from courtyard.tenancy import Role, TenantContext
 from notifications import keys
-from notifications.domain import NoticeStatus, Text
+from notifications.domain import SAFETY_NET, NoticeStatus, Text
 from notifications.models import Notice, NoticeCreate, NoticeStats, StatisticsOut
 from notifications.repository import NotificationsRepository, ttl_after
 
 SENDERS = (Role.MANAGER, Role.SERVICE_DESK)
 MAX_SCHEDULE_DAYS = 90
-# How long a notice to send now may wait before the scheduled job re-sends the fan-out command.
-SAFETY_NET = timedelta(minutes=2)
 
 
 class Sites(Protocol):

@@ -51,7 +51,7 @@ TenantLookup = Callable[[], DirectoryReader | None]
 @lru_cache(maxsize=1)
 def directory_from_settings() -> DirectoryReader | None:
     """The default tenant lookup: the directory table every function gets from the template's Globals."""
-    return DirectoryReader(FunctionSettings().directory_table)
+    return DirectoryReader(FunctionSettings.from_environment().directory_table)
 
 
 class CourtyardResolver(APIGatewayRestResolver):

@@ -2,18 +2,29 @@
 
 Each feature subclasses ``FunctionSettings`` in its own ``settings.py`` and exposes it through an
 ``lru_cache``'d accessor; nothing else reads ``os.environ``.
+
+A plain pydantic model filled from the environment, not pydantic-settings: every setting is a string or a
+number named like its variable, and pydantic-settings' import (dotenv, its CLI and cloud sources) cost a
+measurable share of each cold start.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import os
+from collections.abc import Iterable
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class FunctionSettings(BaseSettings):
-    """The variables every function gets from the template's Globals."""
+class FunctionSettings(BaseModel):
+    """The variables every function gets from the template's Globals.
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+    ``from_environment()`` reads each field from the variable of its name (any case) or of its
+    ``validation_alias``; keyword arguments win over the environment.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)
 
     service_name: str = Field(default="courtyard", validation_alias="POWERTOOLS_SERVICE_NAME")
     stage: str = "dev"
@@ -27,3 +38,24 @@ class FunctionSettings(BaseSettings):
     directory_table: str
     blind_index_secret_arn: str
     function_name: str = Field(default="local", validation_alias="AWS_LAMBDA_FUNCTION_NAME")
+
+    @classmethod
+    def from_environment(cls, **values: Any) -> Self:
+        return cls(**{**_environment_of(cls, given=values.keys()), **values})
+
+
+def _environment_of(settings: type[FunctionSettings], given: Iterable[str]) -> dict[str, str]:
+    environment = {name.lower(): value for name, value in os.environ.items()}
+    found: dict[str, str] = {}
+    for name, field in settings.model_fields.items():
+        key = field.validation_alias if isinstance(field.validation_alias, str) else name
+        if name not in given and key not in given and key.lower() in environment:
+            found[key] = environment[key.lower()]
+    return found
+
+
+def trace_sampled() -> bool:
+    """Whether this invocation is traced: the Lambda runtime sets the X-Ray header per invocation."""
+    header = os.environ.get("_X_AMZN_TRACE_ID", "")
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in ("1", "true")
+    return "Sampled=1" in header and not disabled

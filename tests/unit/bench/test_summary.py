@@ -2,8 +2,8 @@ from bench.summary import rows, table
 
 RESULTS = {
     "cold_import": [
-        {"name": "floor", "median_ms": 200.0},
-        {"name": "tickets.handler", "median_ms": 300.0},
+        {"name": "floor", "median_ms": 200.0, "first_request_ms": 10.0},
+        {"name": "TicketsFunction (tickets.handler)", "median_ms": 300.0, "first_request_ms": 120.0},
         {"name": "sensors.ingest_handler", "median_ms": 500.0},
     ],
     "requests": [{"route": "GET /me", "cpu_ms_median": 6.0, "aws_calls_warm": 3}],
@@ -16,6 +16,9 @@ def test_targets_are_judged_and_missing_benchmarks_show_as_dashes():
     by_name = {row.benchmark: row for row in rows(RESULTS)}
 
     assert by_name["cold import, slowest handler (sensors.ingest_handler)"].value == 2.5
+    assert by_name["cold import, slowest handler (sensors.ingest_handler)"].met is False
+    assert by_name["cold start, slowest API function (TicketsFunction)"].value == 420.0
+    assert by_name["cold start of TicketsFunction / floor's"].value == 2.0
     assert by_name["rule evaluations, one core"].met is False
     assert by_name["DynamoDB writes per 1,000 steady readings"].value == 11
     assert by_name["DynamoDB writes per 1,000 steady readings"].met is True

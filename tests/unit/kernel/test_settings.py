@@ -18,7 +18,7 @@ GLOBALS = {
 def test_settings_are_read_from_the_environment(monkeypatch):
     for name, value in GLOBALS.items():
         monkeypatch.setenv(name, value)
-    settings = FunctionSettings()
+    settings = FunctionSettings.from_environment()
     assert settings.event_bus_name == "courtyard-dev"
     assert settings.service_name == "directory"
     assert settings.audit_retention_days == 400
@@ -29,7 +29,7 @@ def test_a_missing_variable_fails_at_cold_start(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AUDIT_TABLE")
     with pytest.raises(ValidationError, match="audit_table"):
-        FunctionSettings()
+        FunctionSettings.from_environment()
 
 
 def test_audit_retention_below_180_days_is_refused(monkeypatch):
@@ -37,12 +37,25 @@ def test_audit_retention_below_180_days_is_refused(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AUDIT_RETENTION_DAYS", "30")
     with pytest.raises(ValidationError):
-        FunctionSettings()
+        FunctionSettings.from_environment()
 
 
 def test_settings_are_frozen(monkeypatch):
     for name, value in GLOBALS.items():
         monkeypatch.setenv(name, value)
-    settings = FunctionSettings()
+    settings = FunctionSettings.from_environment()
     with pytest.raises(ValidationError):
         settings.stage = "prod"  # type: ignore[misc]
+
+
+def test_a_keyword_wins_over_the_environment(monkeypatch):
+    for name, value in GLOBALS.items():
+        monkeypatch.setenv(name, value)
+    settings = FunctionSettings.from_environment(service_name="tickets", audit_table="other")
+    assert (settings.service_name, settings.audit_table) == ("tickets", "other")
+
+
+def test_variable_names_are_matched_in_any_case(monkeypatch):
+    for name, value in GLOBALS.items():
+        monkeypatch.setenv(name.lower(), value)
+    assert FunctionSettings.from_environment().directory_table == "directory"

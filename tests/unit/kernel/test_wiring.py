@@ -38,7 +38,7 @@ def feature(monkeypatch) -> tuple[Wiring[FunctionSettings], Callable[[], Repo], 
 
     @lru_cache(maxsize=1)
     def settings() -> FunctionSettings:
-        return FunctionSettings()
+        return FunctionSettings.from_environment()
 
     wiring = Wiring(settings, source="courtyard.test")
     repo = wiring.factory(lambda: Repo(wiring.config.directory_table))

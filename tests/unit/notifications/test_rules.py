@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from notifications.audience import notice_audience, serves
-from notifications.domain import Channel, NoticeStatus, Priority, Recipient, message_id
+from notifications.domain import Channel, NoticeStatus, Priority, Recipient, Text, message_id
 from notifications.models import Notice, NoticeStats
 from notifications.services.delivery import e164
+from notifications.services.fanout import notice_jobs
 from notifications.services.notices import statistics
 from ulid import ULID
 
@@ -115,3 +117,47 @@ def test_time_to_90_percent_is_measured_from_the_start_of_sending() -> None:
         statistics(_notice("2026-03-10T02:00:00.000Z"), NoticeStats(recipients=10)).time_to_90_percent_seconds
         is None
     )
+
+
+def _sent_notice(sending_at: str) -> Notice:
+    return Notice(
+        "t",
+        "N1",
+        NoticeStatus.SENDING,
+        {"zh-CN": Text(title="停水通知", body="明日 9:00-12:00 停水")},
+        {"site_id": "S1", "everyone": True},
+        (Channel.INBOX, Channel.PUSH),
+        Priority.NORMAL,
+        send_at="2026-03-10T02:02:00.000Z",
+        created_at="2026-03-10T02:00:00.000Z",
+        created_by="M1",
+        sending_at=sending_at,
+    )
+
+
+def test_a_notice_fanned_out_twice_names_the_same_messages_whatever_the_clocks() -> None:
+    # The outbox and the due entry can both send the fan-out command, each run with its own clock: the
+    # delivery claims a message by its id, so ids that moved with the clock would reach everyone twice.
+    recipients = notice_audience(FakeDirectory(), "t", {"site_id": "S1", "everyone": True})
+    by_outbox = list(notice_jobs(_sent_notice("2026-03-10T02:00:01.000Z"), recipients))
+    by_due_entry = list(notice_jobs(_sent_notice("2026-03-10T02:02:30.000Z"), recipients))
+
+    assert [job.message_id for job in by_outbox] == [job.message_id for job in by_due_entry]
+    assert len({job.message_id for job in by_outbox + by_due_entry}) == len(recipients) == 3
+
+
+def test_a_scheduled_notice_s_messages_are_dated_when_it_was_meant_to_go_out() -> None:
+    scheduled = replace(
+        _sent_notice("2026-03-12T08:00:04.000Z"),
+        send_at="2026-03-12T08:00:00.000Z",
+    )
+    recipients = notice_audience(FakeDirectory(), "t", {"site_id": "S1", "everyone": True})
+
+    ids = {ULID.from_str(job.message_id).datetime for job in notice_jobs(scheduled, recipients)}
+    sent_now = {
+        ULID.from_str(job.message_id).datetime
+        for job in notice_jobs(_sent_notice("2026-03-10T02:00:04.000Z"), recipients)
+    }
+
+    assert ids == {datetime(2026, 3, 12, 8, 0, tzinfo=UTC)}
+    assert sent_now == {datetime(2026, 3, 10, 2, 0, tzinfo=UTC)}

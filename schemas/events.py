@@ -28,7 +28,7 @@ IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 class Event(DomainEvent):
     """Base of the shared contracts: frozen like every domain event, tolerant of fields added later."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 # ------------------------------------------------------------------ tickets (source courtyard.tickets)
@@ -189,7 +189,7 @@ class VisitorArrived(Event):
 class AlarmAction(BaseModel):
     """The work order an alarm opens (tickets consumes it); absent when the rule only notifies."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     category: str
     priority: str
@@ -274,7 +274,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
 class Envelope(BaseModel):
     """An EventBridge event as an SQS target receives it in the message body."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)
 
     id: str = ""
     source: str

@@ -1,0 +1,78 @@
+"""The cold-start levers hold for every function: what its handler's import leaves unloaded and unbuilt.
+
+No timing here (bench/cold_import.py measures); these are the facts the figures rest on, checked in a fresh
+interpreter as Lambda would import the handler.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.local.template import load_template
+
+ROOT = Path(__file__).resolve().parents[3]
+HANDLERS = sorted({f.handler.rpartition(".")[0] for f in load_template(ROOT / "template.yaml").functions()})
+
+_PROBE = """
+import json, sys
+import pydantic
+{imports}
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+ours = [m for m in subclasses(pydantic.BaseModel) if m.__module__.split(".")[0] in {features}]
+print(json.dumps({{
+    "built": sorted(m.__module__ + "." + m.__name__ for m in ours if m.__pydantic_complete__),
+    "models": len(ours),
+    "loaded": sorted(n for n in ("aws_xray_sdk", "pydantic_settings", "dotenv") if n in sys.modules),
+}}))
+"""
+
+
+@pytest.fixture(scope="module")
+def imported() -> dict[str, dict[str, object]]:
+    """Each feature's handler modules imported in a fresh interpreter, with tracing on as in the template
+    (one interpreter a feature, not a handler: the unit suite stays quick, and a model no handler builds is
+    unbuilt whichever of them imports it)."""
+    features = sorted({h.split(".")[0] for h in HANDLERS} | {"schemas", "courtyard"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(
+        PYTHONPATH=os.pathsep.join(
+            [
+                str(ROOT / "bench" / "lambda_runtime"),
+                str(ROOT / "functions"),
+                str(ROOT / "layers/courtyard"),
+                str(ROOT),
+            ]
+        ),
+        LAMBDA_TASK_ROOT=str(ROOT / "functions"),
+        POWERTOOLS_TRACE_DISABLED="false",
+    )
+    found = {}
+    for feature in sorted({h.split(".")[0] for h in HANDLERS}):
+        modules = [h for h in HANDLERS if h.split(".")[0] == feature]
+        imports = "\n".join(f"import {m}" for m in modules)
+        probe = _PROBE.format(imports=imports, features=set(features))
+        output = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        found.update(dict.fromkeys(modules, json.loads(output.strip().splitlines()[-1])))
+    return found
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_a_handler_s_import_builds_none_of_its_models(imported, module: str) -> None:
+    assert imported[module]["models"], "the probe found no model at all"
+    assert imported[module]["built"] == []
+
+
+@pytest.mark.parametrize("module", HANDLERS)
+def test_a_handler_s_import_loads_neither_x_ray_nor_pydantic_settings(imported, module: str) -> None:
+    assert imported[module]["loaded"] == []

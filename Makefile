@@ -114,7 +114,8 @@ reliability: $(STAMP) iac-scan
 iac-scan: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 
-bench: $(STAMP)
+# The console's bench (bench/console.py) loads the built console in Debian's chromium.
+bench: $(STAMP) web-build browser
 	$(BIN)/python -m bench
 
 schemas: $(STAMP) $(WEB_STAMP)

@@ -108,6 +108,18 @@ def rows(results: Results) -> list[Row]:
         )
     )
     out.append(Row("local cloud: stop (SIGTERM)", _get(results, "local_cloud", "stop_s"), "s"))
+    first_load = _get(results, "console", "first_load_gzip_bytes")
+    first_kb = None if first_load is None else first_load / 1000
+    out.append(
+        Row(
+            "console first load (entry + Today), gzip",
+            first_kb,
+            "kB",
+            "< 400",
+            None if first_kb is None else first_kb < 400,
+        )
+    )
+    out.append(Row("console time to interactive (Today)", _get(results, "console", "tti_ms_median"), "ms"))
     cost = _get(results, "cost", "total_usd")
     out.append(
         Row("cost per 1,000 households", cost, "$/month", "< 2.00", None if cost is None else cost < 2)

@@ -36,6 +36,7 @@ from visitors.models import (
     ScanBatch,
     ScanOut,
     ScanRequest,
+    VisitLogOut,
     VisitorSettingsIn,
 )
 
@@ -151,7 +152,19 @@ def upload_scans(body: ScanBatch) -> BatchOut:
     )
 
 
-@app.get("/sites/<site_id>/visits", summary="A community's visit log for one local day (JSON or CSV)")
+@app.get(
+    "/sites/<site_id>/visits",
+    summary="A community's visit log for one local day (JSON or CSV)",
+    responses={
+        200: {
+            "description": "A page of the day's scans, or with format=csv the whole day as a file",
+            "content": {
+                "application/json": {"model": VisitLogOut},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def visits(
     site_id: str,
     date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="local day")] = None,
@@ -168,11 +181,11 @@ def visits(
             headers={"Content-Disposition": f'attachment; filename="visits-{day}.csv"'},
         )
     day, page = wiring.gate().visits(app.tenant(), site_id, date, limit, cursor)
-    body = EntryPageOut(items=[EntryOut.from_domain(e) for e in page.items], next_cursor=page.next_cursor)
+    body = VisitLogOut(
+        date=day, items=[EntryOut.from_domain(e) for e in page.items], next_cursor=page.next_cursor
+    )
     return Response(
-        status_code=200,
-        content_type=content_types.APPLICATION_JSON,
-        body={"date": day, **body.model_dump(mode="json")},
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=body.model_dump(mode="json")
     )
 
 

@@ -429,6 +429,12 @@ class EntryPageOut(BaseModel):
     next_cursor: str | None
 
 
+class VisitLogOut(EntryPageOut):
+    """A page of a community's visit log, with the local day it is of (the firm's day when none was asked)."""
+
+    date: str
+
+
 class BlockOut(BaseModel):
     entry_id: str
     site_id: str

@@ -126,3 +126,13 @@ def test_assisted_mode_routes_declare_the_on_behalf_of_header():
     assert {("/tickets", "post"), ("/passes", "post"), ("/residents/{resident_id}", "patch")} <= declared
     # The one route that checks the header itself is among them.
     assert _routes_calling("header") <= declared | {("/invites/{code}/accept", "post")}
+
+
+def test_the_visit_log_documents_its_json_page_and_its_csv_form():
+    # The console's visit log reads the page through the generated client: an undocumented 200 would leave
+    # it `unknown` and tempt a hand-written type.
+    document = openapi_document()
+    ok = document["paths"]["/sites/{site_id}/visits"]["get"]["responses"]["200"]["content"]
+    page = ok["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert {"date", "items", "next_cursor"} <= set(document["components"]["schemas"][page]["properties"])
+    assert ok["text/csv"]["schema"] == {"type": "string"}

@@ -31,3 +31,14 @@ def test_targets_are_judged_and_missing_benchmarks_show_as_dashes():
 
 def test_an_empty_results_document_still_prints_a_table():
     assert len(table({})) > 5
+
+
+def test_the_consoles_first_load_is_judged_against_400_kb():
+    over = {"console": {"first_load_gzip_bytes": 471_000, "tti_ms_median": 1800.0}}
+    under = {"console": {"first_load_gzip_bytes": 310_000, "tti_ms_median": 900.0}}
+
+    first = "console first load (entry + Today), gzip"
+    assert {r.benchmark: r for r in rows(over)}[first].met is False
+    assert {r.benchmark: r for r in rows(under)}[first].value == 310.0
+    assert {r.benchmark: r for r in rows(under)}[first].met is True
+    assert {r.benchmark: r for r in rows(under)}["console time to interactive (Today)"].value == 900.0

@@ -35,8 +35,10 @@ const pages: RouteRecordRaw[] = [
     props: true,
     meta: { roles: rolesOf("tickets"), title: "tickets.detail" },
   },
+  { path: "devices", name: "devices", component: () => import("./pages/devices/DevicesPage.vue"), meta: { roles: rolesOf("devices"), title: "menu.devices" } },
+  { path: "visitors", name: "visitors", component: () => import("./pages/visitors/VisitorsPage.vue"), meta: { roles: rolesOf("visitors"), title: "menu.visitors" } },
   // Pages still to be built keep their place (menu, roles, 403) so the console's shape is whole today.
-  ...MENU.filter((e) => !["today", "tickets"].includes(e.name)).map(
+  ...MENU.filter((e) => !["today", "tickets", "devices", "visitors"].includes(e.name)).map(
     (e): RouteRecordRaw => ({ path: e.path.slice(1), name: e.name, component: ComingSoon, meta: { roles: e.roles, title: `menu.${e.name}` } }),
   ),
   { path: "forbidden", name: "forbidden", component: Forbidden },

@@ -4,6 +4,7 @@ import {
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
+  ElDatePicker, ElDialog, ElPopconfirm, ElTabPane, ElTabs,
 } from "element-plus";
 import type { App } from "vue";
 
@@ -13,6 +14,7 @@ const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
+  ElDatePicker, ElDialog, ElPopconfirm, ElTabPane, ElTabs,
 ];
 
 export function useElement(app: App): void {

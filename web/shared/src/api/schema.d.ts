@@ -3989,6 +3989,18 @@ export interface components {
          * @enum {string}
          */
         Verdict: "allow" | "deny";
+        /**
+         * VisitLogOut
+         * @description A page of a community's visit log, with the local day it is of (the firm's day when none was asked).
+         */
+        VisitLogOut: {
+            /** Items */
+            items: components["schemas"]["EntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Date */
+            date: string;
+        };
         /** VisitorSettingsIn */
         VisitorSettingsIn: {
             /**
@@ -10043,13 +10055,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of the day's scans, or with format=csv the whole day as a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["VisitLogOut"];
+                    "text/csv": string;
                 };
             };
             /** @description Missing or bad token (API Gateway) */

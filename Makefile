@@ -87,8 +87,13 @@ ui-screenshots: $(STAMP) web-build browser
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
+# One worker per core (pytest-xdist), a test file per worker at a time: each file provisions its own
+# in-process moto stack once (module scope), so files, not single tests, are what workers share out.
+# The e2e suite stays serial: its local cloud is one per session and owns ports and worker processes.
+XDIST := -n auto --dist loadfile
+
 test-integration: $(STAMP)
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q $(XDIST) tests/integration
 
 test-e2e: $(STAMP) web-build
 	$(BIN)/python -m pytest -q tests/e2e
@@ -107,8 +112,9 @@ lint: $(STAMP) $(SAM_STAMP) web-lint
 # The reliability suites, then the feature tests marked `reliability` (duplicate and concurrent webhooks and
 # scans, duplicate domain events, telemetry fuzzing), which make test also runs.
 reliability: $(STAMP) iac-scan
-	$(BIN)/python -m pytest -q -p no:randomly tests/reliability
-	$(BIN)/python -m pytest -q -p no:randomly -m reliability tests/integration tests/e2e
+	$(BIN)/python -m pytest -q -p no:randomly $(XDIST) tests/reliability
+	$(BIN)/python -m pytest -q -p no:randomly $(XDIST) -m reliability tests/integration
+	$(BIN)/python -m pytest -q -p no:randomly -m reliability tests/e2e
 
 # An IaC security scan of template.yaml; every skipped check is explained in .checkov.yaml.
 iac-scan: $(CHECKOV_STAMP)

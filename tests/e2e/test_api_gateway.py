@@ -88,10 +88,12 @@ def test_tenant_b_never_reads_tenant_a(api: str, demo: DemoData, tokens: dict[st
             assert secret not in response.text
 
 
-def test_every_function_of_the_template_is_running(cloud: LocalCloud):
-    # How fast the cloud starts is measured by `make bench`, not asserted here: a loaded machine is slower.
+def test_every_function_is_running_after_the_start(cloud: LocalCloud):
+    # How long the start takes is measured by bench/local_cloud.py (it depends on the machine's load);
+    # what a test can hold is that every function of the template has its worker running.
     assert cloud.info is not None
     assert cloud.info.functions == [f.logical_id for f in cloud.template.functions()]
+    assert len(cloud.pids()) == len(cloud.info.functions)
 
 
 def test_a_json_body_sent_as_text_plain_is_read_as_json(api: str, demo: DemoData, tokens: dict[str, str]):

@@ -4,6 +4,7 @@ import {
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
+  ElCheckbox, ElDialog, ElImage, ElRadio, ElRadioButton, ElRadioGroup, ElStep, ElSteps, ElTimeline, ElTimelineItem,
 } from "element-plus";
 import type { App } from "vue";
 
@@ -13,6 +14,7 @@ const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
+  ElCheckbox, ElDialog, ElImage, ElRadio, ElRadioButton, ElRadioGroup, ElStep, ElSteps, ElTimeline, ElTimelineItem,
 ];
 
 export function useElement(app: App): void {

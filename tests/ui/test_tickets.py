@@ -54,7 +54,8 @@ def elderly(web: str, demo: DemoData, tokens: dict[str, str]) -> dict[str, Any]:
 
 def _choose(page: Page, scope: Locator, label: str, option: str) -> None:
     """Pick an option of an Element Plus select, as a person does: open it, click the option."""
-    scope.get_by_role("combobox", name=label).click()
+    # The selected value's label lies over the input: the click opens the select through it.
+    scope.get_by_role("combobox", name=label).click(force=True)
     page.get_by_role("option", name=option, exact=True).click()
 
 
@@ -154,11 +155,11 @@ def test_an_internal_comment_is_not_shown_to_the_resident(
     console.open(f"/tickets/{ticket_id}")
     comments = page.get_by_test_id("comments")
     page.get_by_role("textbox", name="写下留言…").fill("住户情绪激动，上门时请带上主管")
-    page.get_by_role("radio", name="内部备注（仅员工可见）").check()
+    page.get_by_text("内部备注（仅员工可见）").click()
     page.get_by_role("button", name="发送").click()
     expect(comments.locator("li").filter(has_text="住户情绪激动")).to_contain_text("内部")
     page.get_by_role("textbox", name="写下留言…").fill("师傅明天上午十点上门")
-    page.get_by_role("radio", name="公开（住户可见）").check()
+    page.get_by_text("公开（住户可见）").click()
     page.get_by_role("button", name="发送").click()
     expect(comments.locator("li").filter(has_text="师傅明天上午十点上门")).to_contain_text("住户可见")
 
@@ -209,7 +210,7 @@ def test_the_board_shows_each_state_in_its_column_and_filters_ask_the_api(
     assert set(shown) == expected
 
     # Overdue: what the API calls overdue now, in the table.
-    page.get_by_test_id("view-table").click()
+    page.get_by_text("列表", exact=True).click()
     page.get_by_text("只看已超时").click()
     expect(page).to_have_url(re.compile(r"overdue=1"))
     overdue = _first_page(web, token, "&priority=urgent&overdue=true")

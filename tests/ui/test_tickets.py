@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import re
+import struct
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from infra.http import post_form
 from infra.local.cloud import LocalCloud
 from infra.seed import DemoData
 from tests.ui.console import Console, call
@@ -171,6 +174,77 @@ def test_an_internal_comment_is_not_shown_to_the_resident(
         "住户情绪激动，上门时请带上主管": True,
         "师傅明天上午十点上门": False,
     }
+
+
+def _png(width: int = 96, height: int = 64) -> bytes:
+    """A small real PNG (a water-stain brown), so the page's <img> has something to draw."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes((150, 110, 60)) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_desk_follows_up_a_resolved_repair_with_its_photo_a_return_visit_and_a_quality_check(
+    console: Console, web: str, tokens: dict[str, str], screenshots: Path | None
+) -> None:
+    resident, technician = tokens["greenfield-resident"], tokens["greenfield-technician"]
+    filed = call(web, "POST", "/tickets", resident, {"category": "plumbing", "description": "厨房下水管渗水"})
+    assert filed.status == 201, filed.text
+    ticket_id = filed.json()["ticket_id"]
+    slot = call(web, "POST", f"/tickets/{ticket_id}/photos", resident, {"content_type": "image/png"}).json()
+    form = slot["upload"]
+    assert post_form(form["url"], form["fields"], "leak.png", _png()).status in (200, 204)
+    confirmed = call(web, "POST", f"/tickets/{ticket_id}/photos/{slot['photo_id']}/confirm", resident)
+    assert confirmed.status == 200, confirmed.text
+    for action in ("accept", "start", "resolve"):
+        moved = call(web, "POST", f"/tickets/{ticket_id}/actions", technician, {"action": action})
+        assert moved.status == 200, moved.text
+
+    console.sign_in("greenfield-service-desk")
+    page = console.page
+    console.open(f"/tickets/{ticket_id}")
+    expect(page.get_by_test_id("ticket-status")).to_have_text("已解决")
+    # The photo through its short-lived link, drawn.
+    photo = page.get_by_test_id("ticket-photos").locator("img")
+    expect(photo).to_have_count(1)
+    expect(photo).to_have_js_property("complete", True)
+    assert photo.evaluate("img => img.naturalWidth") == 96
+    timeline = page.get_by_test_id("timeline")
+    for step in ("报修", "派单", "接单", "开始处理", "已解决"):
+        expect(timeline).to_contain_text(step)
+
+    visit = page.get_by_test_id("return-visit")
+    visit.get_by_role("textbox", name="回访记录").fill("电话回访：已不渗水，住户满意")
+    visit.get_by_text("满意", exact=True).click()
+    visit.get_by_role("button", name="保存").click()
+    expect(visit).to_contain_text("电话回访：已不渗水，住户满意")
+    check = page.get_by_test_id("quality-check")
+    check.get_by_role("textbox", name="质检记录").fill("接口已重新密封，试水 10 分钟无渗漏")
+    check.get_by_role("button", name="保存").click()
+    expect(check).to_contain_text("接口已重新密封")
+    expect(check.get_by_role("textbox")).to_have_count(0)  # recorded once: the form gives way to the record
+    page.get_by_role("button", name="关闭工单").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_text("已关闭")
+    # Closing keeps both records on screen.
+    expect(check).to_contain_text("接口已重新密封")
+    expect(visit.get_by_role("textbox")).to_have_count(0)
+    expect(timeline).to_contain_text("关闭")
+    check.scroll_into_view_if_needed()
+    console.shot(screenshots, "ticket-follow-up")
+
+    ticket = call(web, "GET", f"/tickets/{ticket_id}", tokens["greenfield-service-desk"]).json()
+    assert ticket["status"] == "closed"
+    assert ticket["return_visit"]["note"] == "电话回访：已不渗水，住户满意"
+    assert ticket["return_visit"]["satisfied"] is True
+    assert ticket["quality_check"]["passed"] is True
 
 
 def test_the_board_shows_each_state_in_its_column_and_filters_ask_the_api(

@@ -128,6 +128,78 @@ def test_desk_files_a_repair_for_an_elderly_resident_found_by_unit_and_dispatche
     console.shot(screenshots, "ticket-detail-timeline")
 
 
+def test_desk_finds_a_resident_by_phone_and_a_wrong_number_is_said_next_to_the_field(
+    console: Console, elderly: dict[str, Any]
+) -> None:
+    console.sign_in("greenfield-service-desk")
+    page = console.page
+    console.open("/tickets")
+    page.get_by_role("button", name="代客报修").click()
+    dialog = page.get_by_role("dialog", name="代客报修")
+    dialog.get_by_text("按手机号查找").click()
+    phone = dialog.get_by_role("textbox", name="手机号")
+    phone.fill("12345")
+    dialog.get_by_role("button", name="查找").click()
+    # The API's validation message stands under the phone field, and nobody is offered.
+    # (A has= locator is matched inside the outer one, so it starts from the page, not the dialog.)
+    field = dialog.locator(".el-form-item").filter(has=page.get_by_role("textbox", name="手机号"))
+    expect(field.get_by_role("alert")).to_contain_text("mobile number")
+    expect(dialog.get_by_test_id("resident-choices")).to_have_count(0)
+    phone.fill(elderly["phone"])
+    dialog.get_by_role("button", name="查找").click()
+    dialog.get_by_role("button", name="孙秀英").click()
+    expect(dialog.get_by_text("正在代 孙秀英 报修")).to_be_visible()
+    # Filed for her unit (found through her links: shown by its room key).
+    unit = dialog.locator(".el-form-item").filter(has=page.get_by_role("combobox", name="房屋"))
+    expect(unit).to_contain_text(elderly["unit"]["room_key"])
+
+
+def test_desk_redispatches_to_another_technician_seeing_who_is_off_duty(
+    console: Console, web: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    suffix = random.randint(1000, 9999)  # one run of the session's cloud may hold an earlier one
+    created = call(
+        web,
+        "POST",
+        "/staff",
+        tokens["greenfield-manager"],
+        {
+            "name": f"钱师傅 {suffix}",
+            "phone": f"137{random.randint(10_000_000, 99_999_999)}",
+            "email": f"qian{suffix}@greenfield.example",
+            "roles": ["technician"],
+            "zones": [{"site_id": demo.sites["greenfield"], "building_ids": []}],
+            "skills": ["plumbing"],
+            "on_duty": False,
+        },
+    )
+    assert created.status == 201, created.text
+    qian = created.json()
+    filed = call(
+        web,
+        "POST",
+        "/tickets",
+        tokens["greenfield-resident"],
+        {"category": "plumbing", "description": "暖气片漏水"},
+    )
+    ticket = filed.json()
+    assert ticket["status"] == "assigned", ticket  # the on-duty plumber has it
+
+    console.sign_in("greenfield-service-desk")
+    page = console.page
+    console.open(f"/tickets/{ticket['ticket_id']}")
+    page.get_by_role("button", name="改派").click()
+    chooser = page.get_by_role("dialog", name="改派")
+    row = chooser.get_by_role("row").filter(has_text=f"钱师傅 {suffix}")
+    expect(row).to_contain_text("休息")
+    row.click()
+    chooser.get_by_role("button", name="确认派单").click()
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text(f"钱师傅 {suffix}")
+    after = call(web, "GET", f"/tickets/{ticket['ticket_id']}", tokens["greenfield-service-desk"]).json()
+    assert after["status"] == "assigned"
+    assert after["assignee_staff_id"] == qian["staff_id"]
+
+
 def _audit_of(cloud: LocalCloud, tenant_id: str, resource_id: str, at: str) -> list[dict[str, Any]]:
     """The audit records of one resource on the day (UTC) it was written."""
     assert cloud.stack is not None

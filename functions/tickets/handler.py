@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from courtyard.idempotency import IdempotencyKey, checked_key
 from tickets import followup_routes, photo_routes, stats_routes, wiring
 from tickets.app import app, logger, metrics, tracer
-from tickets.domain import Category, TicketStatus
+from tickets.domain import Category, Priority, TicketStatus
 from tickets.followup import resident_timeline
 from tickets.models import (
     CommentCreate,
@@ -64,6 +64,10 @@ def list_tickets(
     category: Annotated[Category | None, Query()] = None,
     assignee: Annotated[str | None, Query(pattern="^me$", description="'me': assigned to the caller")] = None,
     mine: Annotated[bool, Query(description="only tickets the caller filed")] = False,
+    priority: Annotated[Priority | None, Query()] = None,
+    overdue: Annotated[
+        bool, Query(description="only open tickets past their resolve-by time (not resolved yet)")
+    ] = False,
 ) -> TicketPageOut:
     page = wiring.service().tickets(
         app.tenant(),
@@ -74,6 +78,8 @@ def list_tickets(
         mine=mine,
         limit=limit,
         cursor=cursor,
+        priority=priority,
+        overdue=overdue,
     )
     return TicketPageOut(items=[TicketOut.from_domain(t) for t in page.items], next_cursor=page.next_cursor)
 

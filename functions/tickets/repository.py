@@ -65,6 +65,10 @@ class TicketQuery:
     status: str | None = None
     category: str | None = None
     site_id: str | None = None
+    priority: str | None = None
+    # Overdue: still open (one of these statuses) with its resolve-by time before this instant.
+    open_statuses: tuple[str, ...] = ()
+    resolve_before: str | None = None
 
 
 class TicketRepository:
@@ -92,7 +96,11 @@ class TicketRepository:
         """One query of one index, newest first; filters may leave a page short (the cursor goes on)."""
         if query.index not in _INDEXES:
             raise ValueError(f"unknown index {query.index}")
-        scope = f"tickets:{query.index}:{query.partition}:{query.status}:{query.category}:{query.site_id}"
+        # The cursor is bound to the filters (not to the overdue instant, which moves between pages).
+        scope = (
+            f"tickets:{query.index}:{query.partition}:{query.status}:{query.category}:{query.site_id}"
+            f":{query.priority}:{bool(query.resolve_before)}"
+        )
         params: dict[str, Any] = {
             "TableName": self._table.name,
             "IndexName": query.index,
@@ -107,11 +115,21 @@ class TicketRepository:
             ("status", query.status),
             ("category", query.category),
             ("site_id", query.site_id),
+            ("priority", query.priority),
         ):
             if value is not None:
                 names[f"#{attribute}"] = attribute
                 values[f":{attribute}"] = value
                 filters.append(f"#{attribute} = :{attribute}")
+        if query.resolve_before is not None:
+            # Times are stored as fixed-width UTC ISO strings, so string order is time order.
+            names["#status"] = "status"
+            names["#resolve_by"] = "resolve_by"
+            values[":resolve_before"] = query.resolve_before
+            open_names = [f":open{i}" for i in range(len(query.open_statuses))]
+            values.update(zip(open_names, query.open_statuses, strict=True))
+            filters.append(f"#status IN ({', '.join(open_names)})")
+            filters.append("#resolve_by < :resolve_before")
         if filters:
             params["FilterExpression"] = " AND ".join(filters)
             params["ExpressionAttributeNames"] = names

@@ -28,6 +28,7 @@ from courtyard.outbox import Effects
 from courtyard.tenancy import Role, TenantContext
 from tickets import dispatch, keys, lifecycle, sla
 from tickets.domain import (
+    OPEN_STATUSES,
     Action,
     Category,
     Priority,
@@ -317,8 +318,13 @@ class TicketService:
         mine: bool,
         limit: int,
         cursor: str | None,
+        priority: Priority | None = None,
+        overdue: bool = False,
     ) -> Page[Ticket]:
-        """One query of the narrowest index: reporter (residents, mine), assignee (me), site, or tenant."""
+        """One query of the narrowest index: reporter (residents, mine), assignee (me), site, or tenant.
+
+        ``overdue``: still open (not resolved, closed or cancelled) past its resolve-by time, now.
+        """
         _require_member(ctx)
         t = ctx.tenant_id
         if site_id is not None and not _ID.fullmatch(site_id):
@@ -326,20 +332,27 @@ class TicketService:
         status_value = status.value if status else None
         category_value = category.value if category else None
         if not ctx.is_staff or mine:
-            query = TicketQuery(
-                "gsi2", keys.reporter_index(t, ctx.user_id), status_value, category_value, site_id
-            )
+            index, partition = "gsi2", keys.reporter_index(t, ctx.user_id)
         elif assignee_me:
             staff_id = self._staff_id(ctx)
             if staff_id is None:
                 return Page([])
-            query = TicketQuery(
-                "gsi3", keys.assignee_index(t, staff_id), status_value, category_value, site_id
-            )
+            index, partition = "gsi3", keys.assignee_index(t, staff_id)
         elif site_id is not None:
-            query = TicketQuery("gsi1", keys.site_index(t, site_id), status_value, category_value)
+            # The site's own index: the site needs no filter.
+            index, partition, site_id = "gsi1", keys.site_index(t, site_id), None
         else:
-            query = TicketQuery("gsi4", keys.tenant_index(t), status_value, category_value)
+            index, partition = "gsi4", keys.tenant_index(t)
+        query = TicketQuery(
+            index,
+            partition,
+            status_value,
+            category_value,
+            site_id,
+            priority=priority.value if priority else None,
+            open_statuses=tuple(sorted(s.value for s in OPEN_STATUSES)) if overdue else (),
+            resolve_before=to_iso(self._clock.now()) if overdue else None,
+        )
         return self._repo.page(t, query, limit, cursor)
 
     # -------------------------------------------------------------- actions

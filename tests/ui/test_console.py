@@ -92,7 +92,7 @@ def test_manager_signs_in_and_today_shows_the_apis_figures(
         expect(rate).to_have_text(f"{stats['collection'][0]['rate_pct']:.1f}%")
     else:
         expect(rate).to_have_text("本月尚未出账")
-    expect(page.locator("canvas")).to_be_visible()  # the ECharts chart drew
+    expect(page.locator("canvas").first).to_be_visible()  # the ECharts charts drew
     console.shot(screenshots, "today")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -237,6 +237,36 @@ def test_lists_are_one_query_and_residents_only_see_their_own(call: Call, world:
     assert submitted.body["items"] == []
     tampered = call("GET", "/tickets", as_=world.people["manager"], query={"cursor": "garbage"})
     assert tampered.status == 400
+
+
+def test_lists_filter_by_priority_and_overdue_in_one_query(
+    call: Call, world: Community, clock: FixedClock
+) -> None:
+    """The console's filters: priority, and overdue (still open past its resolve-by time)."""
+    urgent = _file(call, world.people["li"], priority="urgent").body
+    normal = _file(call, world.people["zhao"]).body
+    manager = world.people["manager"]
+
+    by_priority = call("GET", "/tickets", as_=manager, query={"priority": "urgent"})
+    assert [t["ticket_id"] for t in by_priority.body["items"]] == [urgent["ticket_id"]]
+    assert call("GET", "/tickets", as_=manager, query={"overdue": "true"}).body["items"] == []
+
+    # Past the urgent ticket's resolve-by time, before the normal one's: only the urgent one is overdue.
+    assert urgent["resolve_by"] < normal["resolve_by"]
+    clock.set(datetime.fromisoformat(urgent["resolve_by"]).replace(microsecond=0) + timedelta(minutes=1))
+    with count_aws_calls() as calls:
+        overdue = call("GET", "/tickets", as_=manager, query={"overdue": "true", "site_id": world.site_id})
+    assert calls.count("dynamodb", "Query") == 1
+    assert [t["ticket_id"] for t in overdue.body["items"]] == [urgent["ticket_id"]]
+    # A resolved ticket is no longer overdue, whatever its deadline.
+    _act(call, world.people["plumber"], urgent["ticket_id"], "accept")
+    _act(call, world.people["plumber"], urgent["ticket_id"], "start")
+    _act(call, world.people["plumber"], urgent["ticket_id"], "resolve")
+    assert call("GET", "/tickets", as_=manager, query={"overdue": "true"}).body["items"] == []
+
+    bad = call("GET", "/tickets", as_=manager, query={"priority": "whenever"})
+    assert bad.status == 422
+    assert bad.body["error"]["details"]
 
 
 # ------------------------------------------------------------------ the state machine

@@ -4,7 +4,8 @@ import {
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
-  ElDatePicker, ElDialog, ElPopconfirm, ElTabPane, ElTabs,
+  ElCheckbox, ElDatePicker, ElDialog, ElImage, ElPopconfirm, ElRadio, ElRadioButton, ElRadioGroup, ElStep, ElSteps,
+  ElTabPane, ElTabs, ElTimeline, ElTimelineItem,
 } from "element-plus";
 import type { App } from "vue";
 
@@ -14,7 +15,8 @@ const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
-  ElDatePicker, ElDialog, ElPopconfirm, ElTabPane, ElTabs,
+  ElCheckbox, ElDatePicker, ElDialog, ElImage, ElPopconfirm, ElRadio, ElRadioButton, ElRadioGroup, ElStep, ElSteps,
+  ElTabPane, ElTabs, ElTimeline, ElTimelineItem,
 ];
 
 export function useElement(app: App): void {

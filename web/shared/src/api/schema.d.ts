@@ -3649,15 +3649,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Priority
-         * @enum {string}
-         */
-        NotificationsPriority: "normal" | "urgent";
-        /**
          * Category
          * @enum {string}
          */
         NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
+        /**
+         * Priority
+         * @enum {string}
+         */
+        NotificationsPriority: "normal" | "urgent";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -7438,6 +7438,9 @@ export interface operations {
                 assignee?: string | null;
                 /** @description only tickets the caller filed */
                 mine?: boolean;
+                priority?: components["schemas"]["Priority"] | null;
+                /** @description only open tickets past their resolve-by time (not resolved yet) */
+                overdue?: boolean;
             };
             header?: never;
             path?: never;

@@ -88,6 +88,8 @@ def test_finance_runs_the_months_billing_and_exports_the_arrears(
     expect(row).to_contain_text("¥2.50 元/㎡/月")
     fees = call(web, "GET", f"/fee-items?site_id={site}", token).json()["items"]
     assert [(f["price_minor"], f["kind"]) for f in fees if f["name"] == name] == [(250, "area")]
+    page.mouse.move(0, 0)  # the picture without a hover or focus highlight
+    page.evaluate("document.activeElement?.blur()")
     console.shot(screenshots, "money-fees")
 
     # The month's billing: 202 at once, then the progress bar to the end.
@@ -105,6 +107,8 @@ def test_finance_runs_the_months_billing_and_exports_the_arrears(
     expect(
         page.get_by_test_id("billing-runs").get_by_role("row").filter(has_text=PERIOD).first
     ).to_contain_text("已完成")
+    page.mouse.move(0, 0)  # the picture without a hover or focus highlight
+    page.evaluate("document.activeElement?.blur()")
     console.shot(screenshots, "money-billing-run")
 
     # The arrears by age, exported: the file's rows are the API's.
@@ -135,6 +139,8 @@ def test_finance_runs_the_months_billing_and_exports_the_arrears(
         )
         for u in arrears["units"]
     ]
+    page.mouse.move(0, 0)  # the picture without a hover or focus highlight
+    page.evaluate("document.activeElement?.blur()")
     console.shot(screenshots, "money-arrears")
 
 

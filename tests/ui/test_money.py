@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,13 +15,15 @@ import pytest
 from payments import keys
 from playwright.sync_api import Page, expect
 
-from infra.local.cloud import LocalCloud
+from infra.http import request
+from infra.local.cloud import LocalCloud, wait_for
 from infra.seed import DemoData
 from tests.ui.console import Console, call
 
 # A past month: billed today, its bills are due 15 days after issue (payments' due_dates), so the test ages
 # them in storage, as 40 days would, ladder reminders included, to have arrears to show and export.
 PERIOD = "2026-10"
+PAYMENT_STATUS_ZH = {"succeeded": "已支付", "partially_refunded": "部分退款", "refunded": "已全额退款"}
 LADDER_SENT = ["due_soon", "overdue_3", "overdue_15", "formal_notice"]
 
 
@@ -145,15 +146,16 @@ def test_finance_runs_the_months_billing_and_exports_the_arrears(
 
 
 def _billed(web: str, token: str, site: str, period: str) -> dict[str, Any]:
-    """A completed billing run through the API (202, then its progress until it is done)."""
+    """A completed billing run through the API: 202, then its progress polled as the console does."""
     started = call(web, "POST", "/billing-runs", token, {"site_id": site, "period": period})
     assert started.status == 202, started.text
-    run: dict[str, Any] = started.json()
-    for _ in range(240):
-        if run["status"] != "running":
-            break
-        time.sleep(0.5)
-        run = call(web, "GET", f"/billing-runs/{run['run_id']}", token).json()
+    run_id = started.json()["run_id"]
+    assert wait_for(
+        lambda: call(web, "GET", f"/billing-runs/{run_id}", token).json()["status"] != "running",
+        timeout_s=60,
+        interval_s=0.2,
+    )
+    run: dict[str, Any] = call(web, "GET", f"/billing-runs/{run_id}", token).json()
     assert run["status"] == "completed", run
     return run
 
@@ -191,3 +193,49 @@ def test_a_manager_finds_a_units_unpaid_bills_and_sees_no_refund_button(
     page.get_by_role("tab", name="收款与退款").click()
     expect(page.get_by_text("在左侧选一笔已缴账单")).to_be_visible()
     expect(page.get_by_role("button", name="退款")).to_have_count(0)
+
+
+def test_finance_refunds_part_of_a_payment_after_confirming_the_amount(
+    console: Console, web: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    finance, resident = tokens["greenfield-finance"], tokens["greenfield-resident"]
+    site = demo.sites["greenfield"]
+    fee = {"site_id": site, "name": "车位管理费", "kind": "fixed", "price_minor": 5000, "cycle": "yearly"}
+    assert call(web, "POST", "/fee-items", finance, fee).status == 201
+    _billed(web, finance, site, "2029")
+    [bill] = call(web, "GET", "/bills?period=2029", resident).json()["items"]
+    payment = call(web, "POST", "/payments", resident, {"bill_ids": [bill["bill_id"]]}).json()
+    assert request("POST", payment["next_action"]["url"], body={"outcome": "succeed"}).status == 200
+    assert wait_for(
+        lambda: call(web, "GET", f"/bills/{bill['bill_id']}", resident).json()["status"] == "paid",
+        timeout_s=60,
+        interval_s=0.2,
+    )
+    paid = call(web, "GET", f"/payments/{payment['payment_id']}", finance).json()
+
+    console.sign_in("greenfield-finance")
+    console.open(f"/money?tab=payments&site={site}")
+    page = console.page
+    page.get_by_test_id("paid-bills").locator("tbody tr").filter(has_text="2029").first.click()
+    expect(page.get_by_test_id("payment")).to_contain_text("已支付")
+    page.get_by_role("button", name="退款").click()
+    dialog = page.get_by_role("dialog")
+    total = f"{paid['amount'] // 100}.{paid['amount'] % 100:02d}"
+    expect(dialog.get_by_label("金额")).to_have_value(total)  # the whole payment, unless changed
+    dialog.get_by_label("金额").fill(f"{paid['amount'] // 100 + 1}")
+    dialog.get_by_label("原因").fill("车位退租，退回部分费用")
+    dialog.get_by_role("button", name="下一步").click()
+    expect(dialog.get_by_text("超过可退金额")).to_be_visible()  # next to the field; nothing was sent
+    dialog.get_by_label("金额").fill("10")
+    dialog.get_by_role("button", name="下一步").click()
+    expect(dialog.get_by_test_id("refund-confirm")).to_contain_text("确认退款 ¥10.00")
+    dialog.get_by_role("button", name="确认退款").click()
+    expect(dialog).to_be_hidden()
+
+    expect(page.get_by_test_id("refunds").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("refunds")).to_contain_text("¥10.00")
+    after = call(web, "GET", f"/payments/{payment['payment_id']}", finance).json()
+    assert [(r["amount"], r["reason"]) for r in after["refunds"]] == [(1000, "车位退租，退回部分费用")]
+    expect(page.get_by_test_id("payment")).to_contain_text(PAYMENT_STATUS_ZH[after["status"]])
+    # What is left can still be refunded later.
+    expect(page.get_by_role("button", name="退款")).to_be_visible()

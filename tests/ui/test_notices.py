@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,29 +89,32 @@ def test_the_manager_sends_a_notice_to_one_building_and_sees_it_reached(
     expect(page.get_by_test_id("notices").get_by_role("row").filter(has_text=title)).to_contain_text("已发送")
 
 
-def test_a_scheduled_notice_is_cancelled_from_the_list(
-    console: Console, web: str, demo: DemoData, tokens: dict[str, str]
+def test_a_notice_scheduled_in_the_composer_is_cancelled_from_the_list(
+    console: Console, web: str, tokens: dict[str, str]
 ) -> None:
-    token = tokens["greenfield-manager"]
     title = f"消防演练 {uuid.uuid4().hex[:4]}"
-    scheduled = call(
-        web,
-        "POST",
-        "/notices",
-        token,
-        {
-            "content": {"zh-CN": {"title": title, "body": "下周六上午消防演练。"}},
-            "audience": {"site_id": demo.sites["greenfield"], "everyone": True},
-            "channels": ["inbox"],
-            "send_at": "2027-01-20T02:00:00Z",
-        },
-    )
-    assert scheduled.status == 201, scheduled.text
     console.sign_in("greenfield-manager")
+    console.open("/notices/new")
+    page = console.page
+    page.get_by_label("标题", exact=True).fill(title)
+    page.get_by_label("正文", exact=True).fill("1月20日上午10点消防演练，请听从指挥。")
+    page.get_by_text("定时发送", exact=True).click()
+    page.get_by_role("button", name="确定定时发送").click()
+    expect(page.get_by_text("请选择发送时间")).to_be_visible()  # next to the field; nothing sent
+    page.get_by_label("选择发送时间").fill("2027-01-20T10:00")  # Shanghai time, as the browser's clock
+    page.get_by_role("button", name="确定定时发送").click()
+    expect(page.get_by_test_id("notice-status")).to_have_text("定时待发")
+    notice_id = page.url.rsplit("/", 1)[1]
+    notice = call(web, "GET", f"/notices/{notice_id}", tokens["greenfield-manager"]).json()
+    assert notice["status"] == "scheduled"
+    assert datetime.fromisoformat(notice["send_at"]) == datetime(2027, 1, 20, 2, 0, tzinfo=UTC)
+
     console.open("/notices")
-    row = console.page.get_by_test_id("notices").get_by_role("row").filter(has_text=title)
+    row = page.get_by_test_id("notices").get_by_role("row").filter(has_text=title)
     expect(row).to_contain_text("定时待发")
     row.get_by_role("button", name="取消发送").click()
     expect(row).to_contain_text("已取消")
-    notice_id = scheduled.json()["notice_id"]
-    assert call(web, "GET", f"/notices/{notice_id}", token).json()["status"] == "cancelled"
+    assert (
+        call(web, "GET", f"/notices/{notice_id}", tokens["greenfield-manager"]).json()["status"]
+        == "cancelled"
+    )

@@ -15,6 +15,8 @@ from courtyard.idempotency import IdempotencyKey, checked_key
 from notifications import wiring
 from notifications.app import app, logger, metrics, tracer
 from notifications.models import (
+    Audience,
+    AudienceCountOut,
     InboxMessageOut,
     InboxPageOut,
     NoticeCreate,
@@ -46,6 +48,14 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
 def create_notice(body: NoticeCreate, idempotency_key: IdempotencyKey = None) -> tuple[NoticeOut, int]:
     notice, created = wiring.notices().create(app.tenant(), body, checked_key(idempotency_key))
     return NoticeOut.from_domain(notice), 201 if created else 200
+
+
+@app.post(
+    "/notices/audience-count",
+    summary="Count who an audience reaches now, as the fan-out would (a dry run: nothing is sent)",
+)
+def count_audience(body: Audience) -> AudienceCountOut:
+    return wiring.notices().count(app.tenant(), body)
 
 
 @app.get("/notices", summary="The firm's notices, newest first (manager, service desk)")

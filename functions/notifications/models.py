@@ -142,6 +142,14 @@ class PushEndpoint:
 # ------------------------------------------------------------------ responses
 
 
+class AudienceCountOut(BaseModel):
+    """Who a notice with this audience would reach if it were sent now (nothing is sent)."""
+
+    recipients: int = Field(description="distinct people: residents and staff, each once")
+    residents: int
+    staff: int
+
+
 class StatisticsOut(BaseModel):
     recipients: int
     sent: dict[str, int]

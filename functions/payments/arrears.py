@@ -3,6 +3,8 @@
 - Age buckets count days past the due date: 0-30, 31-90, 90+ (a bill due today is not overdue yet).
 - A unit is a risk when it paid late or is still overdue on ``RISK_LATE_BILLS`` (3) or more of its bills of
   the last ``RISK_PERIODS`` (12) periods it was billed for.
+- Each unit lists the reminders its overdue bills have had (period and ladder step, oldest first), so a
+  finance clerk sees who was already sent the formal notice before calling.
 - Collection rate of a period: what was collected on the period's bills (amount due of paid bills) over what
   they asked for, in percent; the target is 95 %.
 """
@@ -38,6 +40,7 @@ class UnitArrears:
     buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
     late_bills: int = 0
     risk: bool = False
+    reminders: list[tuple[str, str]] = field(default_factory=list)  # (period, step) of its overdue bills
 
 
 def arrears(bills: list[Bill], today: date) -> list[UnitArrears]:
@@ -53,7 +56,9 @@ def arrears(bills: list[Bill], today: date) -> list[UnitArrears]:
         unit.bills += 1
         unit.buckets[bucket((today - bill.due_date).days)] += bill.amount_due
         unit.oldest_due = min(unit.oldest_due or bill.due_date, bill.due_date)
+        unit.reminders += [(bill.period, step) for step in bill.reminders]
     for unit in units.values():
+        unit.reminders.sort(key=lambda sent: sent[0])  # stable: a bill's steps keep the ladder's order
         unit.late_bills = late_bills(history[unit.unit_id], today)
         unit.risk = unit.late_bills >= RISK_LATE_BILLS
     return sorted(units.values(), key=lambda u: (-u.overdue, u.unit_label))

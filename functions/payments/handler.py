@@ -42,6 +42,7 @@ from payments.models import (
     ReconciliationOut,
     RefundCreate,
     RefundOut,
+    ReminderSentOut,
     UnitArrearsOut,
     WebhookOut,
 )
@@ -299,6 +300,7 @@ def list_arrears(site_id: SiteId) -> ArrearsOut:
                 buckets=u.buckets,
                 late_bills=u.late_bills,
                 risk=u.risk,
+                reminders=[ReminderSentOut(period=p, step=s) for p, s in u.reminders],
             )
             for u in report.units
         ],

@@ -415,6 +415,11 @@ class LedgerOut(BaseModel):
     next_cursor: str | None
 
 
+class ReminderSentOut(BaseModel):
+    period: str = Field(description="the overdue bill's period")
+    step: str = Field(description="the reminder ladder's step sent for it (due_soon, overdue_3, ...)")
+
+
 class UnitArrearsOut(BaseModel):
     unit_id: str
     unit_label: str
@@ -425,6 +430,7 @@ class UnitArrearsOut(BaseModel):
     buckets: dict[str, int]
     late_bills: int
     risk: bool
+    reminders: list[ReminderSentOut] = Field(description="reminders its overdue bills have had, oldest first")
 
 
 class ArrearsOut(BaseModel):

@@ -9,7 +9,6 @@ last safety net that re-sends the command. Cancelling is possible until the fan-
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol
 
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, parse_iso, to_iso
@@ -20,16 +19,20 @@ from courtyard.ids import new_id
 from courtyard.outbox import Outbox, QueueMessage
 from courtyard.tenancy import Role, TenantContext
 from notifications import keys
+from notifications.audience import Directory, notice_audience
 from notifications.domain import SAFETY_NET, NoticeStatus, Text
-from notifications.models import Notice, NoticeCreate, NoticeStats, StatisticsOut
+from notifications.models import (
+    Audience,
+    AudienceCountOut,
+    Notice,
+    NoticeCreate,
+    NoticeStats,
+    StatisticsOut,
+)
 from notifications.repository import NotificationsRepository, ttl_after
 
 SENDERS = (Role.MANAGER, Role.SERVICE_DESK)
 MAX_SCHEDULE_DAYS = 90
-
-
-class Sites(Protocol):
-    def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
 
 
 def fanout_command(tenant_id: str, notice_id: str) -> str:
@@ -40,14 +43,14 @@ class NoticeService:
     def __init__(
         self,
         repo: NotificationsRepository,
-        sites: Sites,
+        directory: Directory,
         fanout_queue_url: str,
         audit: AuditWriter,
         clock: Clock,
         outbox: Outbox,
     ) -> None:
         self._repo = repo
-        self._sites = sites
+        self._directory = directory
         self._fanout_queue_url = fanout_queue_url
         self._audit = audit
         self._clock = clock
@@ -63,7 +66,7 @@ class NoticeService:
             replay = self._replay(t, key)
             if replay is not None:
                 return replay, False
-        if not self._sites.site_exists(t, req.audience.site_id):
+        if not self._directory.site_exists(t, req.audience.site_id):
             raise NotFound("site")
         now = self._clock.now()
         send_at = req.send_at or now
@@ -107,6 +110,17 @@ class NoticeService:
         if pending is not None:
             self._outbox.flush(pending)
         return notice, True
+
+    def count(self, ctx: TenantContext, audience: Audience) -> AudienceCountOut:
+        """The audience as the fan-out would expand it now, so the composer's count is the fan-out's own."""
+        ctx.require(*SENDERS)
+        if not self._directory.site_exists(ctx.tenant_id, audience.site_id):
+            raise NotFound("site")
+        recipients = notice_audience(self._directory, ctx.tenant_id, audience.model_dump(mode="json"))
+        residents = sum(1 for r in recipients if r.kind == "resident")
+        return AudienceCountOut(
+            recipients=len(recipients), residents=residents, staff=len(recipients) - residents
+        )
 
     def get(self, ctx: TenantContext, notice_id: str) -> tuple[Notice, StatisticsOut]:
         ctx.require(*SENDERS)

@@ -55,6 +55,54 @@ def inbox_titles(call: Call, who: Caller) -> list[str]:
     return [m["title"] for m in reply.body["items"]]
 
 
+def test_the_audience_count_is_who_the_fan_out_then_reaches_and_sends_nothing(
+    call: Call, pump: Pump, world: Community
+) -> None:
+    manager = world.people["manager"]
+    building = {"site_id": world.site_id, "building_ids": [world.building_a]}
+    with_staff = {**building, "roles": ["technician", "guard"]}
+
+    count = call("POST", "/notices/audience-count", as_=manager, body=building)
+    mixed = call("POST", "/notices/audience-count", as_=manager, body=with_staff)
+    everyone = call(
+        "POST",
+        "/notices/audience-count",
+        as_=world.people["desk"],
+        body={"site_id": world.site_id, "everyone": True},
+    )
+    pump()
+
+    assert count.status == 200, count.body
+    assert count.body == {"recipients": 2, "residents": 2, "staff": 0}
+    assert mixed.body == {"recipients": 4, "residents": 2, "staff": 2}
+    assert everyone.body == {"recipients": 3, "residents": 3, "staff": 0}
+    assert inbox_titles(call, world.people["li"]) == []  # a count sends nothing
+    sent = call("POST", "/notices", as_=manager, body=notice(world))
+    pump()
+    stats = call("GET", f"/notices/{sent.body['notice_id']}", as_=manager).body["statistics"]
+    assert stats["recipients"] == count.body["recipients"]
+
+
+def test_the_audience_count_refuses_what_a_notice_would_refuse(call: Call, world: Community) -> None:
+    manager = world.people["manager"]
+
+    nobody = call("POST", "/notices/audience-count", as_=manager, body={"site_id": world.site_id})
+    elsewhere = call(
+        "POST", "/notices/audience-count", as_=manager, body={"site_id": "01NOSUCHSITE", "everyone": True}
+    )
+    technician = call(
+        "POST",
+        "/notices/audience-count",
+        as_=world.people["tech"],
+        body={"site_id": world.site_id, "everyone": True},
+    )
+
+    assert nobody.status == 422
+    assert nobody.body["error"]["code"]
+    assert elsewhere.status == 404
+    assert technician.status == 403
+
+
 def test_a_notice_to_one_building_reaches_exactly_that_buildings_residents(
     call: Call, pump: Pump, world: Community
 ) -> None:

@@ -225,6 +225,29 @@ def test_arrears_by_age_with_the_repeated_late_payer_flag_and_the_collection_rat
     assert desk.status == 403
 
 
+def test_arrears_show_the_reminders_each_unit_has_had(
+    call: Call,
+    manager: tuple[Community, Caller],
+    clock: FixedClock,
+    run_job: Callable[..., dict[str, Any]],
+):
+    community, wang = manager
+    fee(call, wang, community.site_id)
+    run(call, wang, community.site_id)  # due 2026-03-15
+    clock.set(datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
+    run_job()  # due_soon
+    clock.set(datetime(2026, 3, 31, 2, 0, tzinfo=UTC))
+    run_job()  # overdue_15 (overdue_3 was passed over)
+
+    arrears = call("GET", "/arrears", as_=wang, query={"site_id": community.site_id})
+
+    assert arrears.status == 200, arrears.body
+    assert {u["unit_id"]: u["reminders"] for u in arrears.body["units"]}[community.units["a101"]] == [
+        {"period": "2026-03", "step": "due_soon"},
+        {"period": "2026-03", "step": "overdue_15"},
+    ]
+
+
 def test_a_tenants_own_ladder_and_quiet_hours_drive_the_reminders(
     call: Call,
     manager: tuple[Community, Caller],

@@ -3,6 +3,7 @@ reconciliation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from payments import arrears, reconcile, signing
@@ -184,6 +185,40 @@ def test_arrears_age_buckets_and_the_repeated_late_payer_flag():
     assert not units["U2"].risk
     march, april, *_ = sorted(arrears.collection(bills), key=lambda c: c.period)
     assert (april.rate_pct, march.rate_pct, april.on_target) == (100.0, 0.0, True)
+
+
+def test_arrears_list_the_reminders_each_units_overdue_bills_have_had_oldest_first():
+    today = date(2026, 7, 1)
+    bills = [
+        replace(
+            _bill("B2", "U1", 100, due=date(2026, 5, 15), period="2026-05"),
+            reminders=("due_soon", "overdue_3"),
+        ),
+        replace(
+            _bill("B1", "U1", 100, due=date(2026, 3, 15), period="2026-03"), reminders=("formal_notice",)
+        ),
+        # Paid: its reminders are history, not arrears.
+        replace(
+            _bill(
+                "B3",
+                "U1",
+                100,
+                BillStatus.PAID,
+                period="2026-04",
+                due=date(2026, 4, 15),
+                paid_at="2026-04-30T00:00:00.000Z",
+            ),
+            reminders=("overdue_3",),
+        ),
+        _bill("B4", "U2", 100, due=date(2026, 6, 15), period="2026-06"),
+    ]
+    units = {u.unit_id: u for u in arrears.arrears(bills, today)}
+    assert units["U1"].reminders == [
+        ("2026-03", "formal_notice"),
+        ("2026-05", "due_soon"),
+        ("2026-05", "overdue_3"),
+    ]
+    assert units["U2"].reminders == []
 
 
 def test_reconciliation_sorts_provider_settlements_against_settled_payments():

@@ -37,8 +37,23 @@ const pages: RouteRecordRaw[] = [
   },
   { path: "devices", name: "devices", component: () => import("./pages/devices/DevicesPage.vue"), meta: { roles: rolesOf("devices"), title: "menu.devices" } },
   { path: "visitors", name: "visitors", component: () => import("./pages/visitors/VisitorsPage.vue"), meta: { roles: rolesOf("visitors"), title: "menu.visitors" } },
+  { path: "money", name: "money", component: () => import("./pages/money/MoneyPage.vue"), meta: { roles: rolesOf("money"), title: "menu.money" } },
+  { path: "notices", name: "notices", component: () => import("./pages/notices/NoticeList.vue"), meta: { roles: rolesOf("notices"), title: "menu.notices" } },
+  {
+    path: "notices/new",
+    name: "noticeNew",
+    component: () => import("./pages/notices/NoticeCompose.vue"),
+    meta: { roles: rolesOf("notices"), title: "notices.compose" },
+  },
+  {
+    path: "notices/:id",
+    name: "notice",
+    component: () => import("./pages/notices/NoticeDetail.vue"),
+    props: true,
+    meta: { roles: rolesOf("notices"), title: "notices.detail" },
+  },
   // Pages still to be built keep their place (menu, roles, 403) so the console's shape is whole today.
-  ...MENU.filter((e) => !["today", "tickets", "devices", "visitors"].includes(e.name)).map(
+  ...MENU.filter((e) => !["today", "tickets", "devices", "visitors", "money", "notices"].includes(e.name)).map(
     (e): RouteRecordRaw => ({ path: e.path.slice(1), name: e.name, component: ComingSoon, meta: { roles: e.roles, title: `menu.${e.name}` } }),
   ),
   { path: "forbidden", name: "forbidden", component: Forbidden },

@@ -1,6 +1,8 @@
 /** Element Plus components the console uses, registered one by one so the bundle carries only these
  * (add a component here when a page needs it). */
 import {
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElInputNumber, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSwitch,
+  ElTabPane, ElTabs,
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
@@ -12,6 +14,8 @@ import type { App } from "vue";
 import "element-plus/dist/index.css";
 
 const components = [
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElInputNumber, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSwitch,
+  ElTabPane, ElTabs,
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,

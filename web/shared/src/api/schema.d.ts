@@ -999,6 +999,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notices/audience-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count who an audience reaches now, as the fan-out would (a dry run: nothing is sent) */
+        post: operations["count_audience_notices_audience_count_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/inbox": {
         parameters: {
             query?: never;
@@ -3357,6 +3374,19 @@ export interface components {
             /** Settled At */
             settled_at: string | null;
         };
+        /** ReminderSentOut */
+        ReminderSentOut: {
+            /**
+             * Period
+             * @description the overdue bill's period
+             */
+            period: string;
+            /**
+             * Step
+             * @description the reminder ladder's step sent for it (due_soon, overdue_3, ...)
+             */
+            step: string;
+        };
         /**
          * RunStatus
          * @enum {string}
@@ -3396,6 +3426,11 @@ export interface components {
             late_bills: number;
             /** Risk */
             risk: boolean;
+            /**
+             * Reminders
+             * @description reminders its overdue bills have had, oldest first
+             */
+            reminders: components["schemas"]["ReminderSentOut"][];
         };
         /** WebhookOut */
         WebhookOut: {
@@ -3427,6 +3462,21 @@ export interface components {
             roles?: ("manager" | "service_desk" | "technician" | "finance" | "guard")[];
             /** Resident Ids */
             resident_ids?: string[];
+        };
+        /**
+         * AudienceCountOut
+         * @description Who a notice with this audience would reach if it were sent now (nothing is sent).
+         */
+        AudienceCountOut: {
+            /**
+             * Recipients
+             * @description distinct people: residents and staff, each once
+             */
+            recipients: number;
+            /** Residents */
+            residents: number;
+            /** Staff */
+            staff: number;
         };
         /** CategoryPreferences */
         CategoryPreferences: {
@@ -9378,6 +9428,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NoticeOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    count_audience_notices_audience_count_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Audience"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceCountOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -5,6 +5,11 @@ import {
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
 } from "element-plus";
+// Community, import wizard, staff and settings pages.
+import {
+  ElCheckbox, ElCheckboxGroup, ElDatePicker, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadioButton,
+  ElRadioGroup, ElStep, ElSteps, ElSwitch, ElTimeSelect,
+} from "element-plus";
 import type { App } from "vue";
 
 import "element-plus/dist/index.css";
@@ -13,6 +18,8 @@ const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
+  ElCheckbox, ElCheckboxGroup, ElDatePicker, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadioButton,
+  ElRadioGroup, ElStep, ElSteps, ElSwitch, ElTimeSelect,
 ];
 
 export function useElement(app: App): void {

@@ -34,6 +34,7 @@ from directory.invites.models import (
     InviteAccept,
     InviteCreate,
     InviteExpired,
+    InviteState,
     InviteStatus,
     InviteUsed,
     IssuedInvite,
@@ -151,6 +152,17 @@ class InviteService:
             },
         )
         return IssuedInvite(code=format_code(ctx.tenant_id, secret), invite=invite)
+
+    def unit_invites(
+        self, ctx: TenantContext, unit_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[tuple[Invite, InviteState]], str | None]:
+        """A unit's invitations, newest first, each with its state now (open, used: who joined, expired);
+        another firm's unit is 404."""
+        ctx.require(*ISSUER_ROLES)
+        slot = self._unit(ctx.tenant_id, unit_id)
+        invites, cursor = self._invites.unit_page(ctx.tenant_id, slot.unit_id, limit=limit, cursor=cursor)
+        now = self._clock.now()
+        return [(invite, invite.state_at(now)) for invite in invites], cursor
 
     def accept(self, code: str, claimant: Claimant) -> Acceptance:
         """A signed-in account (with or without a tenant yet) accepts; the code names and proves it."""

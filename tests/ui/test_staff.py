@@ -13,6 +13,9 @@ from playwright.sync_api import Page, expect
 
 from infra.local.cloud import LocalCloud
 from tests.ui.console import Console, call
+from tests.ui.waits import patient_expect
+
+__all__ = ["patient_expect"]
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +91,10 @@ def test_manager_creates_a_technician_and_sees_the_temporary_password_once(
     expect(page.locator(f'[data-staff-id="{new["staff_id"]}"]')).to_have_text(name)
 
     # On duty from the table: the API agrees.
-    page.get_by_role("switch", name=f"{name} 在岗").click()
-    expect(page.get_by_role("switch", name=f"{name} 在岗")).to_be_checked()
+    duty = page.get_by_role("switch", name=f"{name} 在岗")
+    # The switch's input is visually hidden; a person clicks the switch drawn around it.
+    duty.locator("xpath=ancestor::div[contains(@class, 'el-switch')][1]").click()
+    expect(duty).to_be_checked()
     assert call(web, "GET", f"/staff/{new['staff_id']}", token).json()["on_duty"] is True
 
     # The password shown is the account's: the technician signs in with it and must choose a new one.

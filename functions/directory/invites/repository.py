@@ -4,8 +4,9 @@
 expires_at (ISO), expires_epoch (the condition of acceptance), created_by, created_at, status ("open" or
 "used"), optional invitee_name_enc, invitee_phone_enc, invitee_phone_digest (blind index); once used:
 used_by, used_at, resident_id. ``ttl`` (epoch) is 90 days after expiry, for a TTL setting on the table.
-``gsi1pk`` = the unit's invitations (``unit_invites_index``), ``gsi1sk`` = created_at and digest prefix: the
-desk lists a unit's invitations newest first without reading any other partition.
+``gsi1pk`` = the unit's invitations (``unit_invites_index``), ``gsi1sk`` = a ULID taken when written (creation
+order to the millisecond: created_at keeps whole seconds): the desk lists a unit's invitations newest first
+without reading any other partition.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from courtyard.clock import epoch, to_iso
 from courtyard.crypto import FieldCipher
 from courtyard.directory import Keys
 from courtyard.dynamo import tenant_key
+from courtyard.ids import new_id
 from directory.invites.models import Invite, InviteStatus
 from directory.people.models import Relation
 from directory.people.repository import Tx
@@ -57,7 +59,7 @@ class InviteRepository:
             else None,
             "invitee_phone_digest": invite.invitee_phone_digest,
             "gsi1pk": unit_invites_index(t, invite.unit_id),
-            "gsi1sk": f"{invite.created_at}#{invite.digest[:16]}",
+            "gsi1sk": new_id(),
         }
         # A digest collision of two random 50-bit secrets is a retryable conflict, never an overwrite.
         self._table.put(item, condition="attribute_not_exists(pk)", conflict="please try again")

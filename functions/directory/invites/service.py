@@ -236,7 +236,7 @@ class InviteService:
             )
         self._people.add_link(tx, tenant_id, self._link(invite, slot, resident, at), slot)
         self._invites.add_use(tx, invite, claimant.user_id, resident.resident_id, now)
-        self._run(tx, invite, resident.phone)
+        self._run(tx, invite, resident.phone, used_by=(claimant.user_id, resident.resident_id))
 
         self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
         self._registered(tenant_id, resident.resident_id, invite, now)
@@ -362,12 +362,19 @@ class InviteService:
             source=existing.source if existing else LinkSource.INVITE,
         )
 
-    def _run(self, tx: Any, invite: Invite, phone: str | None) -> None:
+    def _run(
+        self, tx: Any, invite: Invite, phone: str | None, used_by: tuple[str, str] | None = None
+    ) -> None:
         try:
             tx.run()
         except TransactionRefused as refused:
             if "invite" in refused.labels:
                 current = self._invites.get(invite.tenant_id, invite.digest)
+                if used_by and current is not None and (current.used_by, current.resident_id) == used_by:
+                    # This very transaction went through and a retry of it (the SDK's, after a slow
+                    # answer) was refused: the acceptance is done. The resident id is this attempt's own
+                    # new id (or the record it chose), so another request cannot match it.
+                    return
                 if current is not None and current.status is InviteStatus.USED:
                     raise InviteUsed("this invitation has already been used") from refused
                 raise InviteExpired(

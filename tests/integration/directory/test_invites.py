@@ -340,6 +340,30 @@ def test_a_used_code_is_refused_for_anyone_else_and_repeated_for_its_user(
     assert len(published) == 1
 
 
+def test_an_acceptance_whose_transaction_went_through_before_a_retry_is_not_refused(
+    call, handler, stack, manager, unit, monkeypatch
+):
+    """The SDK retries a TransactWriteItems whose answer was slow; if the first attempt had committed, the
+    retry's conditions fail (moto keeps no ClientRequestToken). The acceptance is the account's own: 200."""
+    from directory.people.repository import TransactionRefused, Tx
+
+    code = issue(call, manager, unit)["code"]
+    original = Tx.run
+
+    def committed_then_refused(self: Tx) -> None:
+        original(self)
+        if any(label == "invite" for label in self._labels):
+            raise TransactionRefused(frozenset({"invite", "user"}))
+
+    monkeypatch.setattr(Tx, "run", committed_then_refused)
+    claims = signed_up(stack, "slowanswer")
+    reply = accept(handler, code, claims)
+    assert reply.status == 200, reply.body
+    shown = call("GET", f"/residents/{reply.body['resident_id']}", as_=manager).body
+    assert [u["unit_id"] for u in shown["units"]] == [unit]
+    assert cognito_user(stack, "slowanswer")["groups"] == ["resident"]
+
+
 def test_an_expired_code_is_refused_and_writes_nothing(call, handler, stack, tenant, manager, unit):
     code = issue(call, manager, unit)["code"]
     past = datetime.now(UTC) - timedelta(minutes=1)

@@ -7,7 +7,7 @@ import {
 } from "element-plus";
 // Community, import wizard, staff and settings pages.
 import {
-  ElCheckbox, ElCheckboxGroup, ElDatePicker, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadioButton,
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadio, ElRadioButton,
   ElRadioGroup, ElStep, ElSteps, ElSwitch, ElTimeSelect,
 } from "element-plus";
 import type { App } from "vue";
@@ -18,7 +18,7 @@ const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
-  ElCheckbox, ElCheckboxGroup, ElDatePicker, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadioButton,
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadio, ElRadioButton,
   ElRadioGroup, ElStep, ElSteps, ElSwitch, ElTimeSelect,
 ];
 

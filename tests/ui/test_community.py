@@ -70,6 +70,8 @@ def test_unit_grid_unit_page_and_resident_search(
     expect(residents).to_contain_text(resident["name"])
     # The phone exactly as the API shows it to this role (masked unless the role needs it in full).
     expect(residents).to_contain_text(resident["phone"])
+    # Every section has answered (bills, tickets, passes) before the picture is taken.
+    expect(page.locator('[data-state="loading"]')).to_have_count(0)
     console.shot(screenshots, "community-unit")
 
 

@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from courtyard.clock import to_iso
+from courtyard.crypto import mask_phone
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
 from directory.people.models import Email, EntityId, MobilePhone, PersonName, Relation
@@ -33,6 +35,14 @@ _TENANT_PART = re.compile(r"[0-9A-Za-z_-]{1,64}")
 class InviteStatus(StrEnum):
     OPEN = "open"
     USED = "used"
+
+
+class InviteState(StrEnum):
+    """What a listed invitation is now: the stored status, or expired once an open one is past its time."""
+
+    OPEN = "open"
+    USED = "used"
+    EXPIRED = "expired"
 
 
 def new_secret() -> str:
@@ -140,6 +150,12 @@ class Invite:
     used_at: str | None = None
     resident_id: str | None = None
 
+    def state_at(self, now: datetime) -> InviteState:
+        """Open, used, or expired: an open invitation past its time can no longer be accepted."""
+        if self.status is InviteStatus.OPEN and self.expires_at <= now:
+            return InviteState.EXPIRED
+        return InviteState(self.status.value)
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedInvite:
@@ -186,6 +202,36 @@ class InviteOut(BaseModel):
             relation=invite.relation,
             primary=invite.primary,
             expires_at=expires_at,
+        )
+
+
+class InviteListItemOut(BaseModel):
+    """An invitation as the desk sees it later: who it was for and whether they joined; never its code."""
+
+    unit_id: str
+    relation: Relation
+    primary: bool
+    status: InviteState
+    invitee_name: str | None
+    invitee_phone: str | None = Field(description="Masked (138****5678)")
+    created_at: str
+    expires_at: str
+    used_at: str | None
+    resident_id: str | None = Field(description="The resident who joined with it, once used")
+
+    @classmethod
+    def from_domain(cls, invite: Invite, state: InviteState) -> InviteListItemOut:
+        return cls(
+            unit_id=invite.unit_id,
+            relation=invite.relation,
+            primary=invite.primary,
+            status=state,
+            invitee_name=invite.invitee_name,
+            invitee_phone=mask_phone(invite.invitee_phone) if invite.invitee_phone else None,
+            created_at=invite.created_at,
+            expires_at=to_iso(invite.expires_at),
+            used_at=invite.used_at,
+            resident_id=invite.resident_id,
         )
 
 

@@ -4,6 +4,9 @@
 expires_at (ISO), expires_epoch (the condition of acceptance), created_by, created_at, status ("open" or
 "used"), optional invitee_name_enc, invitee_phone_enc, invitee_phone_digest (blind index); once used:
 used_by, used_at, resident_id. ``ttl`` (epoch) is 90 days after expiry, for a TTL setting on the table.
+``gsi1pk`` = the unit's invitations (``unit_invites_index``), ``gsi1sk`` = a ULID taken when written (creation
+order to the millisecond: created_at keeps whole seconds): the desk lists a unit's invitations newest first
+without reading any other partition.
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from typing import Any
 from courtyard.clock import epoch, to_iso
 from courtyard.crypto import FieldCipher
 from courtyard.directory import Keys
+from courtyard.dynamo import tenant_key
+from courtyard.ids import new_id
 from directory.invites.models import Invite, InviteStatus
 from directory.people.models import Relation
 from directory.people.repository import Tx
 from directory.table import DirectoryTable
 
 _RETAIN_AFTER_EXPIRY_SECONDS = 90 * 86_400
+
+
+def unit_invites_index(tenant_id: str, unit_id: str) -> str:
+    """gsi1pk of a unit's invitations."""
+    return tenant_key(tenant_id, "UNIT", unit_id, "INVITES")
 
 
 class InviteRepository:
@@ -48,6 +58,8 @@ class InviteRepository:
             if invite.invitee_phone
             else None,
             "invitee_phone_digest": invite.invitee_phone_digest,
+            "gsi1pk": unit_invites_index(t, invite.unit_id),
+            "gsi1sk": new_id(),
         }
         # A digest collision of two random 50-bit secrets is a retryable conflict, never an overwrite.
         self._table.put(item, condition="attribute_not_exists(pk)", conflict="please try again")
@@ -55,6 +67,27 @@ class InviteRepository:
     def get(self, tenant_id: str, digest: str) -> Invite | None:
         item = self._table.get(Keys.invite(tenant_id, digest), consistent=True)
         return self._invite(tenant_id, digest, item) if item else None
+
+    def unit_page(
+        self, tenant_id: str, unit_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Invite], str | None]:
+        """One page of a unit's invitations, newest first."""
+        page = self._table.query_page(
+            tenant_id,
+            partition=unit_invites_index(tenant_id, unit_id),
+            index="gsi1",
+            limit=limit,
+            cursor=cursor,
+            scope=f"invites:{unit_id}",
+            forward=False,
+        )
+        invites = [self._invite(tenant_id, self._digest_of(item), item) for item in page.items]
+        return invites, page.next_cursor
+
+    @staticmethod
+    def _digest_of(item: Mapping[str, Any]) -> str:
+        # The key's last part is the digest: Keys.invite(t, digest)["pk"] ends with "#{digest}".
+        return str(item["pk"]).rsplit("#", 1)[-1]
 
     def add_use(self, tx: Tx, invite: Invite, user_id: str, resident_id: str, now: datetime) -> None:
         """Mark the invitation used, only if still open and unexpired at ``now`` (single use, atomically)."""

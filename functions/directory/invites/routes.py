@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
 from courtyard.api import ON_BEHALF_OF_HEADER, CourtyardRouter
 from courtyard.clock import to_iso
-from directory.invites.models import InviteAccept, InviteAcceptedOut, InviteCreate, InviteOut
+from directory.invites.models import (
+    InviteAccept,
+    InviteAcceptedOut,
+    InviteCreate,
+    InviteListItemOut,
+    InviteOut,
+)
 from directory.invites.service import Claimant
+from directory.pages import PageOut
 from directory.wiring import invites as service
 
 router = CourtyardRouter()
@@ -19,6 +30,21 @@ router = CourtyardRouter()
 def create_invite(body: InviteCreate) -> tuple[InviteOut, int]:
     issued = service().issue(router.tenant(), body)
     return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at)), 201
+
+
+@router.get(
+    "/invites",
+    summary="A unit's invitations, newest first, with who joined (manager, service desk); never the codes",
+)
+def list_invites(
+    unit_id: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> PageOut[InviteListItemOut]:
+    invites, next_cursor = service().unit_invites(router.tenant(), unit_id, limit=limit, cursor=cursor)
+    return PageOut[InviteListItemOut](
+        items=[InviteListItemOut.from_domain(i, state) for i, state in invites], next_cursor=next_cursor
+    )
 
 
 @router.post(

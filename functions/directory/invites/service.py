@@ -34,6 +34,7 @@ from directory.invites.models import (
     InviteAccept,
     InviteCreate,
     InviteExpired,
+    InviteState,
     InviteStatus,
     InviteUsed,
     IssuedInvite,
@@ -152,6 +153,17 @@ class InviteService:
         )
         return IssuedInvite(code=format_code(ctx.tenant_id, secret), invite=invite)
 
+    def unit_invites(
+        self, ctx: TenantContext, unit_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[tuple[Invite, InviteState]], str | None]:
+        """A unit's invitations, newest first, each with its state now (open, used: who joined, expired);
+        another firm's unit is 404."""
+        ctx.require(*ISSUER_ROLES)
+        slot = self._unit(ctx.tenant_id, unit_id)
+        invites, cursor = self._invites.unit_page(ctx.tenant_id, slot.unit_id, limit=limit, cursor=cursor)
+        now = self._clock.now()
+        return [(invite, invite.state_at(now)) for invite in invites], cursor
+
     def accept(self, code: str, claimant: Claimant) -> Acceptance:
         """A signed-in account (with or without a tenant yet) accepts; the code names and proves it."""
         tenant_id, invite = self._open_invite(code)
@@ -224,7 +236,7 @@ class InviteService:
             )
         self._people.add_link(tx, tenant_id, self._link(invite, slot, resident, at), slot)
         self._invites.add_use(tx, invite, claimant.user_id, resident.resident_id, now)
-        self._run(tx, invite, resident.phone)
+        self._run(tx, invite, resident.phone, used_by=(claimant.user_id, resident.resident_id))
 
         self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
         self._registered(tenant_id, resident.resident_id, invite, now)
@@ -350,12 +362,19 @@ class InviteService:
             source=existing.source if existing else LinkSource.INVITE,
         )
 
-    def _run(self, tx: Any, invite: Invite, phone: str | None) -> None:
+    def _run(
+        self, tx: Any, invite: Invite, phone: str | None, used_by: tuple[str, str] | None = None
+    ) -> None:
         try:
             tx.run()
         except TransactionRefused as refused:
             if "invite" in refused.labels:
                 current = self._invites.get(invite.tenant_id, invite.digest)
+                if used_by and current is not None and (current.used_by, current.resident_id) == used_by:
+                    # This very transaction went through and a retry of it (the SDK's, after a slow
+                    # answer) was refused: the acceptance is done. The resident id is this attempt's own
+                    # new id (or the record it chose), so another request cannot match it.
+                    return
                 if current is not None and current.status is InviteStatus.USED:
                     raise InviteUsed("this invitation has already been used") from refused
                 raise InviteExpired(

@@ -190,6 +190,87 @@ def test_inviting_to_an_unknown_or_foreign_unit_is_404(call, stack, make_tenant,
     assert table_items(stack) == before
 
 
+# ---------------------------------------------------------------- list
+
+
+def test_a_units_invitations_are_listed_newest_first_without_their_codes(
+    call, handler, stack, tenant, manager, unit
+):
+    first = issue(
+        call, manager, unit, invitee_name="王奶奶", invitee_phone="138 1234 5678", relation="family"
+    )
+    second = issue(call, manager, unit, relation="renter", primary=True)
+    other_unit = put_unit(stack, tenant, "1-1-102")
+    issue(call, manager, other_unit)
+
+    reply = call("GET", "/invites", as_=manager, query={"unit_id": unit})
+    assert reply.status == 200, reply.body
+    items = reply.body["items"]
+    assert [(i["relation"], i["primary"], i["status"]) for i in items] == [
+        ("renter", True, "open"),
+        ("family", False, "open"),
+    ]
+    assert items[1]["invitee_name"] == "王奶奶"
+    assert items[1]["invitee_phone"] == "138****5678"
+    assert items[1]["expires_at"] == first["expires_at"]
+    listed = json.dumps(reply.body, ensure_ascii=False)
+    # A code is shown once, when issued: never in a list.
+    for code in (first["code"], second["code"]):
+        assert code.split(".")[1] not in listed
+
+    # Who joined: the used invitation names the resident it made.
+    accepted = accept(handler, first["code"], signed_up(stack, "granny"))
+    assert accepted.status == 200, accepted.body
+    items = call("GET", "/invites", as_=manager, query={"unit_id": unit}).body["items"]
+    used = next(i for i in items if i["invitee_name"] == "王奶奶")
+    assert used["status"] == "used"
+    assert used["resident_id"] == accepted.body["resident_id"]
+    assert used["used_at"]
+
+
+def test_invitation_lists_page_with_the_cursor(call, manager, unit):
+    for _ in range(3):
+        issue(call, manager, unit)
+    first = call("GET", "/invites", as_=manager, query={"unit_id": unit, "limit": "2"}).body
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
+    rest = call(
+        "GET", "/invites", as_=manager, query={"unit_id": unit, "limit": "2", "cursor": first["next_cursor"]}
+    ).body
+    assert len(rest["items"]) == 1
+    assert rest["next_cursor"] is None
+
+
+def test_an_expired_invitation_is_listed_as_expired(call, stack, tenant, manager, unit):
+    issue(call, manager, unit, expires_in_hours=1)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    boto3.client("dynamodb").update_item(
+        TableName=stack.ref("DirectoryTable"),
+        Key=invite_key(stack, tenant),
+        UpdateExpression="SET expires_epoch = :e",
+        ExpressionAttributeValues={":e": {"N": str(int(past.timestamp()))}},
+    )
+    items = call("GET", "/invites", as_=manager, query={"unit_id": unit}).body["items"]
+    assert [i["status"] for i in items] == ["expired"]
+
+
+def test_listing_invitations_is_for_the_desk_and_only_of_the_firms_own_units(
+    call, caller, stack, make_tenant, tenant, manager, unit
+):
+    issue(call, manager, unit)
+    desk = call("GET", "/invites", as_=caller(tenant, Role.SERVICE_DESK), query={"unit_id": unit})
+    assert desk.status == 200
+    assert len(desk.body["items"]) == 1
+    for role in (Role.TECHNICIAN, Role.FINANCE, Role.GUARD, Role.RESIDENT):
+        assert call("GET", "/invites", as_=caller(tenant, role), query={"unit_id": unit}).status == 403
+    other = make_tenant(name="港湾物业")
+    assert call("GET", "/invites", as_=caller(other, Role.MANAGER), query={"unit_id": unit}).status == 404
+    assert call("GET", "/invites", as_=manager, query={"unit_id": new_id()}).status == 404
+    missing = call("GET", "/invites", as_=manager)
+    assert missing.status == 422
+    assert missing.body["error"]["code"] == "validation_failed"
+
+
 # ---------------------------------------------------------------- accept
 
 
@@ -257,6 +338,30 @@ def test_a_used_code_is_refused_for_anyone_else_and_repeated_for_its_user(
     assert (again.status, again.body) == (200, first.body)
     assert table_items(stack) == before
     assert len(published) == 1
+
+
+def test_an_acceptance_whose_transaction_went_through_before_a_retry_is_not_refused(
+    call, handler, stack, manager, unit, monkeypatch
+):
+    """The SDK retries a TransactWriteItems whose answer was slow; if the first attempt had committed, the
+    retry's conditions fail (moto keeps no ClientRequestToken). The acceptance is the account's own: 200."""
+    from directory.people.repository import TransactionRefused, Tx
+
+    code = issue(call, manager, unit)["code"]
+    original = Tx.run
+
+    def committed_then_refused(self: Tx) -> None:
+        original(self)
+        if any(label == "invite" for label in self._labels):
+            raise TransactionRefused(frozenset({"invite", "user"}))
+
+    monkeypatch.setattr(Tx, "run", committed_then_refused)
+    claims = signed_up(stack, "slowanswer")
+    reply = accept(handler, code, claims)
+    assert reply.status == 200, reply.body
+    shown = call("GET", f"/residents/{reply.body['resident_id']}", as_=manager).body
+    assert [u["unit_id"] for u in shown["units"]] == [unit]
+    assert cognito_user(stack, "slowanswer")["groups"] == ["resident"]
 
 
 def test_an_expired_code_is_refused_and_writes_nothing(call, handler, stack, tenant, manager, unit):

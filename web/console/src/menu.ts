@@ -1,4 +1,4 @@
-import { Avatar, Bell, Cpu, Money, OfficeBuilding, Odometer, Tickets, Upload, User } from "@element-plus/icons-vue";
+import { Avatar, Bell, Cpu, Money, OfficeBuilding, Odometer, Setting, Tickets, Upload, User } from "@element-plus/icons-vue";
 import { markRaw, type Component } from "vue";
 
 /** The side menu: one entry per page, with the roles that may use it. A role sees only its entries, and the
@@ -23,6 +23,8 @@ export const MENU: readonly MenuEntry[] = [
   { name: "visitors", path: "/visitors", icon: markRaw(Avatar), roles: ["manager", "service_desk", "guard"] },
   { name: "devices", path: "/devices", icon: markRaw(Cpu), roles: ["manager", "service_desk", "technician"] },
   { name: "staff", path: "/staff", icon: markRaw(User), roles: ["manager"] },
+  // The settings routes (tickets, visitor and payment settings) are the manager's alone.
+  { name: "settings", path: "/settings", icon: markRaw(Setting), roles: ["manager"] },
 ];
 
 export function allowed(roles: readonly string[], wanted: readonly string[] | undefined): boolean {

@@ -52,8 +52,19 @@ const pages: RouteRecordRaw[] = [
     props: true,
     meta: { roles: rolesOf("notices"), title: "notices.detail" },
   },
+  { path: "community", name: "community", component: () => import("./pages/community/CommunityPage.vue"), meta: { roles: rolesOf("community"), title: "menu.community" } },
+  {
+    path: "community/units/:id",
+    name: "unit",
+    component: () => import("./pages/community/UnitPage.vue"),
+    props: true,
+    meta: { roles: rolesOf("community"), title: "community.unit" },
+  },
+  { path: "import", name: "import", component: () => import("./pages/import/ImportWizard.vue"), meta: { roles: rolesOf("import"), title: "menu.import" } },
+  { path: "staff", name: "staff", component: () => import("./pages/staff/StaffPage.vue"), meta: { roles: rolesOf("staff"), title: "menu.staff" } },
+  { path: "settings", name: "settings", component: () => import("./pages/settings/SettingsPage.vue"), meta: { roles: rolesOf("settings"), title: "menu.settings" } },
   // Pages still to be built keep their place (menu, roles, 403) so the console's shape is whole today.
-  ...MENU.filter((e) => !["today", "tickets", "devices", "visitors", "money", "notices"].includes(e.name)).map(
+  ...MENU.filter((e) => !["today", "tickets", "devices", "visitors", "money", "notices", "community", "import", "staff", "settings"].includes(e.name)).map(
     (e): RouteRecordRaw => ({ path: e.path.slice(1), name: e.name, component: ComingSoon, meta: { roles: e.roles, title: `menu.${e.name}` } }),
   ),
   { path: "forbidden", name: "forbidden", component: Forbidden },

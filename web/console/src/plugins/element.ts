@@ -9,6 +9,11 @@ import {
   ElCheckbox, ElDatePicker, ElDialog, ElImage, ElPopconfirm, ElRadio, ElRadioButton, ElRadioGroup, ElStep, ElSteps,
   ElTabPane, ElTabs, ElTimeline, ElTimelineItem,
 } from "element-plus";
+// Community, import wizard, staff and settings pages.
+import {
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElInputNumber, ElPopconfirm, ElProgress, ElRadio, ElRadioButton,
+  ElRadioGroup, ElStep, ElSteps, ElSwitch, ElTimeSelect,
+} from "element-plus";
 import type { App } from "vue";
 
 import "element-plus/dist/index.css";
@@ -19,8 +24,9 @@ const components = [
   ElAlert, ElAside, ElButton, ElCard, ElCol, ElContainer, ElDescriptions, ElDescriptionsItem, ElDropdown,
   ElDropdownItem, ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElInput, ElMain, ElMenu, ElMenuItem,
   ElOption, ElResult, ElRow, ElSelect, ElSkeleton, ElTable, ElTableColumn, ElTag,
-  ElCheckbox, ElDatePicker, ElDialog, ElImage, ElPopconfirm, ElRadio, ElRadioButton, ElRadioGroup, ElStep, ElSteps,
-  ElTabPane, ElTabs, ElTimeline, ElTimelineItem,
+  ElCheckbox, ElCheckboxGroup, ElDatePicker, ElDialog, ElImage, ElInputNumber, ElPopconfirm, ElProgress, ElRadio,
+  ElRadioButton, ElRadioGroup, ElStep, ElSteps, ElSwitch, ElTabPane, ElTabs, ElTimeSelect, ElTimeline,
+  ElTimelineItem,
 ];
 
 export function useElement(app: App): void {

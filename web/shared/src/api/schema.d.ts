@@ -271,7 +271,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A unit's invitations, newest first, with who joined (manager, service desk); never the codes */
+        get: operations["list_invites_invites_get"];
         put?: never;
         /** Issue a one-time, expiring invitation code for a unit (manager, service desk); shown once */
         post: operations["create_invite_invites_post"];
@@ -1690,6 +1691,36 @@ export interface components {
              */
             invitee_phone?: string | null;
         };
+        /**
+         * InviteListItemOut
+         * @description An invitation as the desk sees it later: who it was for and whether they joined; never its code.
+         */
+        InviteListItemOut: {
+            /** Unit Id */
+            unit_id: string;
+            relation: components["schemas"]["Relation"];
+            /** Primary */
+            primary: boolean;
+            status: components["schemas"]["InviteState"];
+            /** Invitee Name */
+            invitee_name: string | null;
+            /**
+             * Invitee Phone
+             * @description Masked (138****5678)
+             */
+            invitee_phone: string | null;
+            /** Created At */
+            created_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Used At */
+            used_at: string | null;
+            /**
+             * Resident Id
+             * @description The resident who joined with it, once used
+             */
+            resident_id: string | null;
+        };
         /** InviteOut */
         InviteOut: {
             /**
@@ -1709,6 +1740,12 @@ export interface components {
             /** Expires At */
             expires_at: string;
         };
+        /**
+         * InviteState
+         * @description What a listed invitation is now: the stored status, or expired once an open one is past its time.
+         * @enum {string}
+         */
+        InviteState: "open" | "used" | "expired";
         /** LimitsOut */
         LimitsOut: {
             /** Households */
@@ -1777,6 +1814,13 @@ export interface components {
         PageOut_BuildingOut_: {
             /** Items */
             items: components["schemas"]["BuildingOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** PageOut[InviteListItemOut] */
+        PageOut_InviteListItemOut_: {
+            /** Items */
+            items: components["schemas"]["InviteListItemOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -5904,6 +5948,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_invites_invites_get: {
+        parameters: {
+            query: {
+                unit_id: string;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_InviteListItemOut_"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -18,7 +18,7 @@ from bench.moto_transactions import lean_transaction_backups
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
-FEATURE_BENCHES: tuple[str, ...] = ("payments", "notifications", "visitors", "sensors", "cost")
+FEATURE_BENCHES: tuple[str, ...] = ("payments", "notifications", "visitors", "sensors", "cost", "mobile")
 # moto's backends are global to a process: a benchmark that starts a whole fresh local cloud after others
 # have used moto in this process runs in a process of its own.
 OWN_PROCESS = frozenset({"cost"})

@@ -6,6 +6,7 @@ story starts signed out with empty storage, as a phone that just opened the link
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ class Mobile:
 
     def sign_up(self, username: str, password: str, email: str, name: str) -> None:
         """Sign up on the form (moto accepts any confirmation code); ends signed in."""
-        self.page.get_by_role("tab", name="注册").click()
+        self.page.get_by_role("button", name="注册", exact=True).first.click()
         self.page.get_by_label("用户名").fill(username)
         self.page.get_by_label("姓名").fill(name)
         self.page.get_by_label("邮箱").fill(email)
@@ -79,7 +80,11 @@ class Mobile:
         switch = self.page.get_by_role("switch", name="老人模式")
         if (switch.get_attribute("aria-checked") == "true") != on:
             switch.click()
-        expect(self.page.locator("html")).to_have_class("elderly" if on else "")
+        html = self.page.locator("html")
+        if on:
+            expect(html).to_have_class(re.compile(r"\belderly\b"))
+        else:
+            expect(html).not_to_have_class(re.compile(r"\belderly\b"))
 
     def text_sizes(self) -> list[tuple[str, float]]:
         return [(str(text), float(size)) for text, size in self.page.evaluate(_TEXT_SIZES)]

@@ -5,6 +5,7 @@ every resident page in 老人模式. `make ui-screenshots` keeps one picture per
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import uuid
@@ -83,11 +84,13 @@ def test_a_newcomer_signs_up_from_an_invitation_link_and_sees_the_unit_and_house
 
     mobile.open(f"/invite/{code}")
     expect(mobile.page.get_by_text("请先登录或注册，然后加入您的房屋")).to_be_visible()
+    mobile.shot(screenshots, "signin")
     username = f"wu-{uuid.uuid4().hex[:8]}"
     mobile.sign_up(username, "Newcomer-2026-pass", f"{username}@example.com", "吴小姐")
 
     expect(mobile.page).to_have_url(re.compile(f"/m/invite/{re.escape(code)}$"))
-    expect(mobile.page.get_by_test_id("invite-unit")).to_have_text(label)
+    # Accepting, renewing the token and reading the unit and household: a few calls on a busy machine.
+    expect(mobile.page.get_by_test_id("invite-unit")).to_have_text(label, timeout=30_000)
     household = mobile.page.get_by_test_id("invite-household")
     expect(household).to_contain_text("吴小姐")
     mobile.shot(screenshots, "invite")
@@ -96,7 +99,7 @@ def test_a_newcomer_signs_up_from_an_invitation_link_and_sees_the_unit_and_house
     assert "吴小姐" in [r["name"] for r in residents]
     expect(household.locator("li")).to_have_count(len(residents))
 
-    mobile.page.get_by_role("link", name="进入首页").click()
+    mobile.page.get_by_role("button", name="进入首页").click()
     expect(mobile.page.get_by_test_id("home-unit")).to_contain_text(label.split()[-1])
 
 
@@ -106,7 +109,7 @@ def test_a_resident_files_a_repair_with_a_photo_in_three_steps(
     mobile.sign_in(RESIDENT)
     mobile.tab("报修")
     mobile.shot(screenshots, "repairs")
-    mobile.page.get_by_role("link", name="我要报修").click()
+    mobile.page.get_by_role("button", name="我要报修").click()
 
     page = mobile.page
     page.get_by_role("radio", name="水管").click()  # 1. what
@@ -164,7 +167,7 @@ def test_elderly_mode_makes_every_home_text_20px_and_sos_files_in_one_tap(
 
     # Remembered for this account: a reload keeps it.
     mobile.page.reload()
-    expect(mobile.page.locator("html")).to_have_class("elderly")
+    expect(mobile.page.locator("html")).to_have_class(re.compile(r"\belderly\b"))
 
 
 def test_a_resident_pays_a_bill_through_the_sandbox_and_sees_the_receipt(
@@ -234,4 +237,5 @@ def test_every_resident_page_in_elderly_mode_has_no_serious_accessibility_violat
             mobile.shot(screenshots, f"{name}-elderly")
         elif name in ("me", "messages", "preferences", "repair"):
             mobile.shot(screenshots, name)
-    assert {name: v for name, v in found.items() if v} == {}
+    failing = {name: v for name, v in found.items() if v}
+    assert not failing, json.dumps(failing, ensure_ascii=False, indent=1)

@@ -10,6 +10,8 @@ export interface HomeData {
   me: Schemas["MeOut"];
   units: Schemas["ResidentUnitOut"][];
   primary: Schemas["ResidentUnitOut"] | null;
+  /** the primary unit's label as people say it ("1栋1单元101室"), not its room key */
+  primaryLabel: string;
   unread: number;
   openTickets: number;
   due: number;
@@ -26,10 +28,13 @@ export async function loadHome(): Promise<HomeData> {
   ]);
   const units = me.person?.units ?? [];
   const issued = bills.items.filter((b) => b.status === "issued");
+  const primary = units.find((u) => u.primary) ?? units[0] ?? null;
+  const unit = primary ? must(await api.GET("/units/{unit_id}", { params: { path: { unit_id: primary.unit_id } } })) : null;
   return {
     me,
     units,
-    primary: units.find((u) => u.primary) ?? units[0] ?? null,
+    primary,
+    primaryLabel: unit?.label ?? primary?.room ?? "",
     unread: unread.unread,
     openTickets: tickets.items.filter((t) => (OPEN_STATUSES as readonly string[]).includes(t.status)).length,
     due: issued.reduce((sum, b) => sum + b.amount_payable, 0),

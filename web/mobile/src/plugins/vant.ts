@@ -17,7 +17,6 @@ import {
   NavBar,
   Radio,
   RadioGroup,
-  Rate,
   Step,
   Steps,
   Switch,
@@ -46,7 +45,6 @@ import "vant/es/nav-bar/style/index";
 import "vant/es/notify/style/index";
 import "vant/es/radio/style/index";
 import "vant/es/radio-group/style/index";
-import "vant/es/rate/style/index";
 import "vant/es/step/style/index";
 import "vant/es/steps/style/index";
 import "vant/es/switch/style/index";
@@ -77,7 +75,6 @@ const components = [
   NavBar,
   Radio,
   RadioGroup,
-  Rate,
   Step,
   Steps,
   Switch,

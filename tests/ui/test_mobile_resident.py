@@ -66,6 +66,16 @@ def _bill(web: str, tokens: dict[str, str], demo: DemoData, period: str) -> dict
     return dict(bill)
 
 
+_SPEECH_RECORDER = """
+window.__spoken = [];
+if (!window.SpeechSynthesisUtterance) {
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+}
+const recorder = { speak: (u) => window.__spoken.push([u.lang, u.text]), cancel: () => {} };
+Object.defineProperty(window, "speechSynthesis", { value: recorder, configurable: true });
+"""
+
+
 def _sos_ids(web: str, token: str) -> set[str]:
     items = call(web, "GET", "/tickets?mine=true&limit=100", token).json()["items"]
     return {t["ticket_id"] for t in items if t["kind"] == "sos"}
@@ -135,6 +145,8 @@ def test_elderly_mode_makes_every_home_text_20px_and_sos_files_in_one_tap(
     mobile: Mobile, tokens: dict[str, str], screenshots: Path | None
 ) -> None:
     token = tokens[RESIDENT]
+    # Record what 朗读 would say (headless chromium has no voices).
+    mobile.page.add_init_script(_SPEECH_RECORDER)
     mobile.sign_in(RESIDENT)
     expect(mobile.page.get_by_test_id("home-unit")).to_be_visible()
     mobile.shot(screenshots, "home")
@@ -147,6 +159,13 @@ def test_elderly_mode_makes_every_home_text_20px_and_sos_files_in_one_tap(
     assert sizes, "the home shows text"
     small = [(text, size) for text, size in sizes if size < 20]
     assert small == [], f"texts under 20 px in 老人模式: {small}"
+
+    mobile.page.get_by_test_id("read-aloud").click()
+    spoken = mobile.page.evaluate("window.__spoken")
+    assert {lang for lang, _ in spoken} == {"zh-CN"}
+    said = " ".join(text for _, text in spoken)
+    for word in ("首页", "报修", "缴费", "通知"):
+        assert word in said
 
     # Undo within the three seconds: nothing is filed.
     before = _sos_ids(mobile.web_url, token)

@@ -15,9 +15,9 @@ ROOT      := $(CURDIR)
 
 # The web apps (web/): npm ci once per lock file change, vite build per app, Debian's chromium for tests/ui.
 WEB_STAMP    := web/node_modules/.installed
-WEB_APPS     := console
+WEB_APPS     := console mobile
 WEB_SOURCES  := $(shell find web/shared/src web/console/src web/console/index.html web/console/vite.config.ts \
-	-type f 2>/dev/null)
+	web/mobile/src web/mobile/public web/mobile/index.html web/mobile/vite.config.ts -type f 2>/dev/null)
 WEB_BUILT    := $(foreach app,$(WEB_APPS),web/$(app)/dist/index.html)
 UI_ARTIFACTS ?= $(or $(TMPDIR),/tmp)/courtyard-ui
 
@@ -64,7 +64,7 @@ web-build: $(WEB_BUILT)
 
 # Type checks of the apps, the shared package's tests, and the generated API schema against openapi.json.
 web-lint: $(WEB_STAMP)
-	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console
+	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console && npx vue-tsc --noEmit -p mobile
 	cd web && npx vitest run --root shared
 	cd web && npx openapi-typescript ../schemas/openapi.json --default-non-nullable=false \
 		-o node_modules/.schema-check.d.ts >/dev/null 2>&1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import mimetypes
+import re
 import threading
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,9 @@ COGNITO_PREFIX = "/_cognito"
 API_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "Idempotency-Key", "X-On-Behalf-Of")
 COGNITO_REQUEST_HEADERS = ("Content-Type", "X-Amz-Target", "X-Amz-User-Agent")
 RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "x-amzn-ErrorType", "x-amzn-RequestId")
+# What the builds emit: only a last path part with one of these types is a file (a missing one is 404);
+# anything else, even with a dot (an invitation code "<tenant>.<secret>"), is a route of the app.
+FILE_TYPE = re.compile(r"\.(?:js|mjs|css|html|json|webmanifest|svg|png|jpe?g|webp|ico|txt|map|woff2?)$")
 NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -92,7 +96,7 @@ def app_file(web_root: Path, path: str) -> tuple[Path, str] | None:
         if candidate.is_file() and candidate.is_relative_to(dist):
             cache = IMMUTABLE if rest[0] == "assets" else NO_CACHE
             return candidate, (NO_CACHE if candidate.name == "index.html" else cache)
-        if "." in rest[-1]:
+        if FILE_TYPE.search(rest[-1]):
             return None
     return (index, NO_CACHE) if index.is_file() else None
 

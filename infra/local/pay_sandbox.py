@@ -3,7 +3,9 @@
 - ``POST /v1/checkouts`` (Bearer secret, ``Idempotency-Key``) opens a checkout and answers its hosted pay URL;
 - ``GET /pay/{id}`` shows the hosted pay page; ``POST /pay/{id}`` performs the payment, as the payer's browser
   would (JSON or form: ``outcome`` = succeed | fail | mismatch, ``deliveries`` = how many times to send the
-  webhook, ``concurrent`` = send them at once, ``hold`` = do not send it yet);
+  webhook, ``concurrent`` = send them at once, ``hold`` = do not send it yet); with ``?return_to=`` an
+  http(s) URL (the mobile app's receipt) the page's form sends the browser back there (303) once paid, as a
+  real provider's checkout returns to the merchant;
 - ``POST /v1/refunds`` refunds a paid checkout (its webhook follows shortly, from another thread);
 - ``POST /v1/events/{id}/deliver`` sends a stored event again (duplicates, late or out-of-order deliveries);
 - ``GET /settlements?date=YYYY-MM-DD`` lists what settled on that day (UTC), for reconciliation.
@@ -263,6 +265,12 @@ class PaySandbox:
         return status
 
 
+def _return_to(path: str) -> str:
+    """The app's address to send the payer back to: http(s) only (no javascript: or data: targets)."""
+    back = (parse_qs(urlsplit(path).query).get("return_to") or [""])[-1]
+    return back if urlsplit(back).scheme in ("http", "https") else ""
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -350,6 +358,14 @@ class _Handler(BaseHTTPRequestHandler):
                 concurrent=str(body.get("concurrent", "")).lower() in ("1", "true"),
                 hold=str(body.get("hold", "")).lower() in ("1", "true"),
             )
+            back = _return_to(self.path)
+            if back and "error" not in answer:
+                # The webhook went first (pay() delivers it), so the app finds the payment settled.
+                self.send_response(303)
+                self.send_header("Location", back)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self._reply(int(answer.pop("status", 200)) if "error" in answer else 200, answer)
         else:
             self._reply(404, {"error": "no such route"})

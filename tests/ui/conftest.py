@@ -18,8 +18,9 @@ import pytest
 # The session's local cloud, demo firms and tokens: one definition, shared with the end-to-end tests.
 from tests.e2e.conftest import api, cloud, demo, tokens
 from tests.ui.console import ROOT
+from tests.ui.mobile import mobile
 
-__all__ = ["api", "cloud", "demo", "tokens"]
+__all__ = ["api", "cloud", "demo", "mobile", "tokens"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -30,6 +30,13 @@ def test_a_route_without_a_file_gets_the_apps_index_uncached(web_root: Path) -> 
         assert app_file(web_root, path) == (web_root / "console" / "dist" / "index.html", NO_CACHE)
 
 
+def test_a_route_whose_last_part_has_a_dot_but_no_file_type_still_gets_the_index(web_root: Path) -> None:
+    # An invitation link carries the code "<tenant>.<secret>": a route of the app, not a missing file.
+    index = (web_root / "console" / "dist" / "index.html", NO_CACHE)
+    assert app_file(web_root, "/console/invite/01JTENANT.ABCD-EFGH-JKMN") == index
+    assert app_file(web_root, "/console/gone.css") is None
+
+
 def test_hashed_assets_are_immutable_and_a_missing_one_is_404(web_root: Path) -> None:
     assert app_file(web_root, "/console/assets/index-abc.js") == (
         web_root / "console" / "dist" / "assets" / "index-abc.js",

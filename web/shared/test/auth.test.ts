@@ -79,6 +79,25 @@ describe("CognitoAuth", () => {
     await expect(auth.signIn("a", "b")).rejects.toMatchObject({ code: "userNotFound" });
   });
 
+  it("signs a resident up, confirms the mailed code, and names a taken user name", async () => {
+    const { calls, fetcher } = fakeCognito([
+      { body: { UserConfirmed: false, UserSub: "u2" } },
+      { body: {} },
+      { status: 400, body: { message: "User already exists" }, type: "UsernameExistsException" },
+    ]);
+    const auth = new CognitoAuth({ endpoint: "/x", clientId: "c", fetcher, storage: new MemoryStorage(), now: () => NOW });
+    expect(await auth.signUp("wu", "Newcomer-2026", "wu@example.com", "吴小姐")).toEqual({ confirmed: false });
+    await auth.confirmSignUp("wu", "123456");
+    expect(calls.map((c) => c.target)).toEqual(["SignUp", "ConfirmSignUp"]);
+    expect(calls[0]!.body).toMatchObject({
+      ClientId: "c",
+      Username: "wu",
+      UserAttributes: [{ Name: "email", Value: "wu@example.com" }, { Name: "name", Value: "吴小姐" }],
+    });
+    expect(calls[1]!.body).toMatchObject({ Username: "wu", ConfirmationCode: "123456" });
+    await expect(auth.signUp("wu", "Newcomer-2026", "wu@example.com")).rejects.toMatchObject({ code: "userExists" });
+  });
+
   it("reports an unreachable Cognito as a network error", async () => {
     const fetcher = (async () => {
       throw new TypeError("Failed to fetch");

@@ -31,6 +31,8 @@ export type SignInResult =
 export type AuthErrorCode =
   | "wrongPassword"
   | "userNotFound"
+  | "userExists"
+  | "notConfirmed"
   | "passwordPolicy"
   | "tooManyAttempts"
   | "sessionExpired"
@@ -81,6 +83,10 @@ function errorCode(type: string): AuthErrorCode {
       return "wrongPassword";
     case "UserNotFoundException":
       return "userNotFound";
+    case "UsernameExistsException":
+      return "userExists";
+    case "UserNotConfirmedException":
+      return "notConfirmed";
     case "InvalidPasswordException":
       return "passwordPolicy";
     case "TooManyRequestsException":
@@ -140,6 +146,25 @@ export class CognitoAuth {
       ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
     });
     return this.outcome(answer, username);
+  }
+
+  /** Self sign-up (residents; staff accounts are made by the firm): Cognito mails a code to confirm the address.
+   * Answers whether the account still needs that code. */
+  async signUp(username: string, password: string, email: string, name?: string): Promise<{ confirmed: boolean }> {
+    const attributes = [{ Name: "email", Value: email }];
+    if (name) attributes.push({ Name: "name", Value: name });
+    const answer = await this.call("SignUp", {
+      ClientId: this.options.clientId,
+      Username: username,
+      Password: password,
+      UserAttributes: attributes,
+    });
+    return { confirmed: answer.UserConfirmed === true };
+  }
+
+  /** The code from the sign-up mail. */
+  async confirmSignUp(username: string, code: string): Promise<void> {
+    await this.call("ConfirmSignUp", { ClientId: this.options.clientId, Username: username, ConfirmationCode: code });
   }
 
   /** A valid ID token for the Authorization header, refreshed first when it is about to expire; null when

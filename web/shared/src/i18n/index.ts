@@ -22,6 +22,8 @@ export const sharedMessages = {
       errors: {
         wrongPassword: "用户名或密码不正确",
         userNotFound: "该用户不存在",
+        userExists: "该用户名已被注册",
+        notConfirmed: "账号尚未验证，请输入邮件中的验证码",
         passwordPolicy: "新密码不符合要求：至少 10 位，含小写字母和数字",
         tooManyAttempts: "尝试次数过多，请稍后再试",
         sessionExpired: "登录已过期，请重新登录",
@@ -42,6 +44,8 @@ export const sharedMessages = {
       errors: {
         wrongPassword: "Wrong user name or password",
         userNotFound: "No such user",
+        userExists: "This user name is taken",
+        notConfirmed: "The account is not confirmed yet: enter the code from the mail",
         passwordPolicy: "The new password must have at least 10 characters, lower-case letters and digits",
         tooManyAttempts: "Too many attempts; try again later",
         sessionExpired: "Your session expired; sign in again",

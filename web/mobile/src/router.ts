@@ -1,0 +1,45 @@
+/** Routes under /m/. The four tabs live in TabLayout; signing in and joining by invitation stand alone.
+ * Pages load lazily so a resident's phone fetches only what it opens. */
+import { createRouter, createWebHistory } from "vue-router";
+
+import { claims } from "./identity";
+import TabLayout from "./layout/TabLayout.vue";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    public?: boolean;
+    /** i18n key of the screen's title */
+    title?: string;
+    /** the tab that is lit on this screen */
+    tab?: "home" | "repairs" | "bills" | "me";
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory("/m/"),
+  routes: [
+    { path: "/signin", name: "signin", component: () => import("./pages/SignIn.vue"), meta: { public: true } },
+    { path: "/invite/:code", name: "invite", component: () => import("./pages/InvitePage.vue"), props: true },
+    {
+      path: "/",
+      component: TabLayout,
+      children: [
+        { path: "", name: "home", component: () => import("./pages/HomePage.vue"), meta: { tab: "home", title: "tabs.home" } },
+        { path: "repairs", name: "repairs", component: () => import("./pages/RepairsPage.vue"), meta: { tab: "repairs", title: "tabs.repairs" } },
+        { path: "repairs/new", name: "repairNew", component: () => import("./pages/RepairNew.vue"), meta: { tab: "repairs", title: "repairs.new" } },
+        { path: "repairs/:id", name: "repair", component: () => import("./pages/RepairDetail.vue"), props: true, meta: { tab: "repairs", title: "repairs.detail" } },
+        { path: "bills", name: "bills", component: () => import("./pages/BillsPage.vue"), meta: { tab: "bills", title: "tabs.bills" } },
+        { path: "bills/receipt/:paymentId", name: "receipt", component: () => import("./pages/ReceiptPage.vue"), props: true, meta: { tab: "bills", title: "bills.receipt" } },
+        { path: "me", name: "me", component: () => import("./pages/MePage.vue"), meta: { tab: "me", title: "tabs.me" } },
+        { path: "messages", name: "messages", component: () => import("./pages/MessagesPage.vue"), meta: { tab: "me", title: "messages.title" } },
+        { path: "preferences", name: "preferences", component: () => import("./pages/PreferencesPage.vue"), meta: { tab: "me", title: "preferences.title" } },
+        { path: ":rest(.*)*", name: "notFound", component: () => import("./pages/NotFound.vue"), meta: { public: true, title: "state.notFoundTitle" } },
+      ],
+    },
+  ],
+});
+
+router.beforeEach((to) => {
+  if (to.meta.public || claims.value) return true;
+  return { name: "signin", query: to.fullPath !== "/" ? { next: to.fullPath } : {} };
+});

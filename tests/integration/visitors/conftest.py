@@ -85,24 +85,25 @@ def visitors_route(path: str) -> tuple[str, dict[str, str] | None]:
 
 @pytest.fixture
 def atomic_item_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make in-process moto apply each DynamoDB write atomically, as DynamoDB does.
+    """Make in-process moto apply each DynamoDB request atomically, as DynamoDB does.
 
     moto evaluates a ConditionExpression and then applies the update in separate Python steps with no lock,
     so two threads can both pass ``entries_used < entries_allowed``; DynamoDB serialises writes to an item.
-    One lock around each write request restores that guarantee (and nothing more): a counter that read the
-    item and then wrote it in two requests would still over-admit here, while a conditional update cannot.
+    And moto serialises a read's answer after its backend returned, while another thread may be writing the
+    same item ("dictionary changed size during iteration"); a DynamoDB read never sees half a write. One lock
+    around each request, answer included, restores those guarantees (and nothing more): a counter that read
+    the item and then wrote it in two requests would still over-admit here, while a conditional update cannot.
     """
-    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
-    for name in ("update_item", "put_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
+    original = DynamoHandler.call_action
 
-        def serialised(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(self, *args, **kwargs)
+    def serialised(self: Any) -> Any:
+        with lock:
+            return original(self)
 
-        monkeypatch.setattr(DynamoDBBackend, name, serialised)
+    monkeypatch.setattr(DynamoHandler, "call_action", serialised)
 
 
 @pytest.fixture

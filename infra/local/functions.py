@@ -23,6 +23,11 @@ log = logging.getLogger("courtyard.local.functions")
 _PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "HOME")
 
 
+# Every worker imports at once when the cloud starts: on a shared 2-core machine under load (load average 40,
+# five engineers' test sessions) the first import alone took over 30 s. The limit only guards a hung import.
+READY_TIMEOUT_S = 180.0
+
+
 class InvocationError(Exception):
     """The handler raised, timed out or its worker died; carries Lambda's error shape."""
 
@@ -94,7 +99,7 @@ class FunctionWorker:
         log_file.close()
         threading.Thread(target=self._read_replies, args=(self._process,), daemon=True).start()
 
-    def wait_ready(self, timeout_s: float = 30.0) -> float:
+    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> float:
         """Block until the handler module imported; returns the import time in ms."""
         reply = self._next_reply(timeout_s)
         if reply is None or not reply.get("ready"):

@@ -115,6 +115,9 @@ def test_a_resident_issues_a_pass_the_visitor_shows_its_qr_and_the_guard_admits_
     visitor.page.goto(issued["share_url"])
     qr = visitor.page.get_by_role("img", name="通行二维码")
     expect(qr).to_be_visible()
+    # The firm, the unit and the entries come from the public POST /passes/view (the token is the credential).
+    expect(visitor.page.get_by_text("绿城物业 Greenfield Property")).to_be_visible()
+    expect(visitor.page.get_by_test_id("entries-left")).to_contain_text("还可进入 1 次（共 1 次）")
     expect(visitor.page.get_by_test_id("pass-problem")).to_have_count(0)
     visitor.shot(screenshots, "visitor-pass")
     scanned = _decode_qr(qr.screenshot())
@@ -138,6 +141,10 @@ def test_a_resident_issues_a_pass_the_visitor_shows_its_qr_and_the_guard_admits_
 
     after = call(web, "GET", f"/passes/{pass_id}", tokens["greenfield-resident"]).json()
     assert after["entries_used"] == 1
+    # The visitor's page now says so plainly, and shows no QR.
+    visitor.page.reload()
+    expect(visitor.page.get_by_test_id("pass-problem")).to_contain_text("进入次数已用完")
+    expect(visitor.page.get_by_role("img", name="通行二维码")).to_have_count(0)
     entries = call(web, "GET", f"/passes/{pass_id}/entries", tokens["greenfield-resident"]).json()["items"]
     assert sorted(e["verdict"] for e in entries) == ["allow", "deny"]
 

@@ -36,6 +36,8 @@ from visitors.models import (
     EntryRecord,
     OfflineScan,
     PassStatus,
+    PassViewOut,
+    PassViewState,
     Reason,
     ReconciledScan,
     ScanBatch,
@@ -102,6 +104,45 @@ class GateService:
         self._index = index
         self._keys = keys
         self._passes = passes
+
+    # -------------------------------------------------------------- the visitor's page
+
+    def view(self, token: str) -> PassViewOut:
+        """The pass a token names, for its holder (no account): the signed token is the credential.
+
+        A forged, altered or unknown token reads nothing (404), so the route reveals no pass id or firm.
+        """
+        try:
+            claims = tokens.verify(token, self._keys.public_keys())
+        except tokens.TokenError as err:
+            raise NotFound("no such pass") from err
+        visitor_pass = self._repo.get(claims.tenant_id, claims.pass_id, consistent=True)
+        tenant = self._directory.tenant(claims.tenant_id)
+        # The stored token too: a pass re-signed later (key rotation) is read only through its current token.
+        if visitor_pass is None or tenant is None or visitor_pass.token != token:
+            raise NotFound("no such pass")
+        now = self._clock.now()
+        left = max(visitor_pass.entries_allowed - visitor_pass.entries_used, 0)
+        if visitor_pass.status is PassStatus.REVOKED:
+            state = PassViewState.REVOKED
+        elif now > visitor_pass.valid_until:
+            state = PassViewState.EXPIRED
+        elif left == 0:
+            state = PassViewState.USED_UP
+        elif now < visitor_pass.valid_from:
+            state = PassViewState.NOT_YET_VALID
+        else:
+            state = PassViewState.VALID
+        return PassViewOut(
+            state=state,
+            visitor_name=visitor_pass.visitor_name,
+            firm=tenant.name,
+            unit_label=visitor_pass.unit_label,
+            valid_from=to_iso(visitor_pass.valid_from),
+            valid_until=to_iso(visitor_pass.valid_until),
+            entries_allowed=visitor_pass.entries_allowed,
+            entries_left=left,
+        )
 
     # -------------------------------------------------------------- online scans
 

@@ -32,6 +32,8 @@ from visitors.models import (
     PassCreate,
     PassOut,
     PassPageOut,
+    PassViewOut,
+    PassViewRequest,
     ReconciledScanOut,
     ScanBatch,
     ScanOut,
@@ -71,6 +73,11 @@ def pass_keys() -> Response[Any]:
         body=jwks.model_dump(mode="json"),
         headers={"Cache-Control": "public, max-age=300"},
     )
+
+
+@app.post("/passes/view", summary="The visitor's page: the pass its token names (no authentication)")
+def view_pass(body: PassViewRequest) -> PassViewOut:
+    return wiring.gate().view(body.token)
 
 
 @app.post("/passes", summary="Issue a visitor pass (signed QR token)", responses=_created(PassOut))

@@ -143,6 +143,14 @@ class ScanBatch(BaseModel):
     scans: list[OfflineScan] = Field(min_length=1, max_length=100)
 
 
+class PassViewRequest(BaseModel):
+    """The visitor's page: the token from its link's fragment (in a body, so it stays out of access logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Token
+
+
 class BlockCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -332,6 +340,27 @@ class PassOut(BaseModel):
 class PassPageOut(BaseModel):
     items: list[PassOut]
     next_cursor: str | None
+
+
+class PassViewState(StrEnum):
+    VALID = "valid"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    USED_UP = "used_up"
+
+
+class PassViewOut(BaseModel):
+    """What the holder of a pass's token may read without an account: no host, no contact data."""
+
+    state: PassViewState
+    visitor_name: str
+    firm: str = Field(description="the property firm's name")
+    unit_label: str | None = Field(description="the unit visited, as the gate will say it")
+    valid_from: str
+    valid_until: str
+    entries_allowed: int
+    entries_left: int
 
 
 class ScanOut(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -119,6 +120,7 @@ class LocalCloud:
         self._control: ControlServer | None = None
         self.edge: WebEdge | None = None
         self.pay_sandbox = PaySandbox(host=host)
+        self._edge_socket: socket.socket | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> CloudInfo:
@@ -148,11 +150,17 @@ class LocalCloud:
         self.endpoint = endpoint
         # The payments function reaches the sandbox payment provider through a template parameter.
         sandbox_url = self.pay_sandbox.start()
+        # The web edge's address is known before the stack: visitors' share links point at its /m app.
+        self._edge_socket = socket.create_server((self.host, self._web_port))
+        edge_host, edge_port = self._edge_socket.getsockname()[:2]
         self.stack = provision(
             self.template,
             endpoint_url=endpoint,
             session=self.session,
-            parameters={"PaymentSandboxUrl": sandbox_url},
+            parameters={
+                "PaymentSandboxUrl": sandbox_url,
+                "PassShareBaseUrl": f"http://{edge_host}:{edge_port}/m",
+            },
         )
         functions = self.template.functions()
         operator_setup((self.stack.function_environment(f) for f in functions), self.client)
@@ -334,7 +342,7 @@ class LocalCloud:
             cognitoEndpoint="/_cognito/",
             stage=self.stage,
         )
-        self.edge = WebEdge(api_url, endpoint, config, host=self.host, port=self._web_port)
+        self.edge = WebEdge(api_url, endpoint, config, listening=self._edge_socket)
         return self.edge.start()
 
     def _connect_pay_sandbox(self, api_url: str) -> None:

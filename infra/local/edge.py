@@ -13,6 +13,7 @@ import http.client
 import json
 import mimetypes
 import re
+import socket
 import threading
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,9 +64,17 @@ class WebEdge:
         web_root: Path = WEB_ROOT,
         host: str = "127.0.0.1",
         port: int = 0,
+        listening: socket.socket | None = None,
     ) -> None:
         handler = _handler(api_url, aws_endpoint, config, web_root)
-        self._server = ThreadingHTTPServer((host, port), handler)
+        if listening is None:
+            self._server = ThreadingHTTPServer((host, port), handler)
+        else:
+            # A socket bound before the stack existed: its URL went into the template's parameters.
+            self._server = ThreadingHTTPServer(listening.getsockname()[:2], handler, bind_and_activate=False)
+            self._server.socket.close()
+            self._server.socket = listening
+            self._server.server_address = listening.getsockname()[:2]
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="web-edge")
 

@@ -66,6 +66,7 @@ def handler(function_env: Callable[[str], dict[str, str]], clock: FixedClock) ->
 
 _ROUTES = [
     (re.compile(r"^/passes/keys$"), "/passes/keys", ()),
+    (re.compile(r"^/passes/view$"), "/passes/view", ()),
     (re.compile(r"^/passes/([^/]+)/(qr|entries)$"), "/passes/{pass_id}/{}", ("pass_id",)),
     (re.compile(r"^/passes/([^/]+)$"), "/passes/{pass_id}", ("pass_id",)),
     (re.compile(r"^/sites/([^/]+)/(visits|blocklist)$"), "/sites/{site_id}/{}", ("site_id",)),

@@ -69,3 +69,11 @@ def test_the_api_prefix_is_stripped_as_the_local_edge_strips_it(template: Templa
 def test_the_api_allows_the_assisted_mode_header(template: Template) -> None:
     cors = template.resources["CourtyardApi"]["Properties"]["Cors"]
     assert "X-On-Behalf-Of" in cors["AllowHeaders"]
+
+
+def test_the_visitors_share_link_points_at_the_mobile_app_through_a_parameter(template: Template) -> None:
+    # The distribution's domain would be a circular reference (the API sits behind it): a parameter instead.
+    parameter = template.parameter_definitions["PassShareBaseUrl"]
+    assert parameter["Default"].endswith("/m")
+    env = template.resources["VisitorsFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["PASS_SHARE_BASE_URL"] == {"Ref": "PassShareBaseUrl"}

@@ -20,6 +20,11 @@ export const router = createRouter({
   routes: [
     { path: "/signin", name: "signin", component: () => import("./pages/SignIn.vue"), meta: { public: true } },
     { path: "/invite/:code", name: "invite", component: () => import("./pages/InvitePage.vue"), props: true },
+    // The visitor's pass (no account; the token is in the fragment) and the field staff's screens (no tabs).
+    { path: "/v", name: "visitorPass", component: () => import("./pages/pass/VisitorPassPage.vue"), meta: { public: true } },
+    { path: "/guard", name: "guard", component: () => import("./pages/guard/GuardPage.vue") },
+    { path: "/tech", name: "tech", component: () => import("./pages/tech/TechJobs.vue") },
+    { path: "/tech/:id", name: "techJob", component: () => import("./pages/tech/TechJob.vue"), props: true },
     {
       path: "/",
       component: TabLayout,
@@ -30,6 +35,9 @@ export const router = createRouter({
         { path: "repairs/:id", name: "repair", component: () => import("./pages/RepairDetail.vue"), props: true, meta: { tab: "repairs", title: "repairs.detail" } },
         { path: "bills", name: "bills", component: () => import("./pages/BillsPage.vue"), meta: { tab: "bills", title: "tabs.bills" } },
         { path: "bills/receipt/:paymentId", name: "receipt", component: () => import("./pages/ReceiptPage.vue"), props: true, meta: { tab: "bills", title: "bills.receipt" } },
+        { path: "visitors", name: "visitors", component: () => import("./pages/visitors/VisitorsPage.vue"), meta: { tab: "home", title: "visitors.title" } },
+        { path: "visitors/new", name: "passNew", component: () => import("./pages/visitors/PassNew.vue"), meta: { tab: "home", title: "visitors.new" } },
+        { path: "visitors/:id", name: "pass", component: () => import("./pages/visitors/PassShow.vue"), props: true, meta: { tab: "home", title: "visitors.pass" } },
         { path: "me", name: "me", component: () => import("./pages/MePage.vue"), meta: { tab: "me", title: "tabs.me" } },
         { path: "messages", name: "messages", component: () => import("./pages/MessagesPage.vue"), meta: { tab: "me", title: "messages.title" } },
         { path: "preferences", name: "preferences", component: () => import("./pages/PreferencesPage.vue"), meta: { tab: "me", title: "preferences.title" } },
@@ -42,4 +50,13 @@ export const router = createRouter({
 router.beforeEach((to) => {
   if (to.meta.public || claims.value) return true;
   return { name: "signin", query: to.fullPath !== "/" ? { next: to.fullPath } : {} };
+});
+
+// Guards and technicians land on their own screen, not the residents' home.
+router.beforeEach((to) => {
+  const roles = claims.value?.roles ?? [];
+  if (to.name !== "home" || roles.includes("resident")) return true;
+  if (roles.includes("guard")) return { name: "guard" };
+  if (roles.includes("technician")) return { name: "tech" };
+  return true;
 });

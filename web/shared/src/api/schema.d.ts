@@ -1191,6 +1191,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/passes/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visitor's page: the pass its token names (no authentication) */
+        post: operations["view_pass_passes_view_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/passes": {
         parameters: {
             query?: never;
@@ -3743,15 +3760,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Priority
-         * @enum {string}
-         */
-        NotificationsPriority: "normal" | "urgent";
-        /**
          * Category
          * @enum {string}
          */
         NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
+        /**
+         * Priority
+         * @enum {string}
+         */
+        NotificationsPriority: "normal" | "urgent";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -3975,6 +3992,46 @@ export interface components {
          * @enum {string}
          */
         PassStatus: "active" | "revoked";
+        /**
+         * PassViewOut
+         * @description What the holder of a pass's token may read without an account: no host, no contact data.
+         */
+        PassViewOut: {
+            state: components["schemas"]["PassViewState"];
+            /** Visitor Name */
+            visitor_name: string;
+            /**
+             * Firm
+             * @description the property firm's name
+             */
+            firm: string;
+            /**
+             * Unit Label
+             * @description the unit visited, as the gate will say it
+             */
+            unit_label: string | null;
+            /** Valid From */
+            valid_from: string;
+            /** Valid Until */
+            valid_until: string;
+            /** Entries Allowed */
+            entries_allowed: number;
+            /** Entries Left */
+            entries_left: number;
+        };
+        /**
+         * PassViewRequest
+         * @description The visitor's page: the token from its link's fragment (in a body, so it stays out of access logs).
+         */
+        PassViewRequest: {
+            /** Token */
+            token: string;
+        };
+        /**
+         * PassViewState
+         * @enum {string}
+         */
+        PassViewState: "valid" | "not_yet_valid" | "expired" | "revoked" | "used_up";
         /**
          * Reason
          * @enum {string}
@@ -10564,6 +10621,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    view_pass_passes_view_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassViewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassViewOut"];
                 };
             };
             /** @description Validation failed */

@@ -1,0 +1,209 @@
+"""The field stories on a phone (390x844, touch, zh-CN) against the local cloud, signing in through the form:
+a resident's visitor pass, the visitor's page (no account), the guard's gate online and offline, and the
+technician's jobs. Each actor has their own phone (browser context): nothing is shared but the API."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Browser, expect
+
+from infra.http import request
+from infra.local.cloud import LocalCloud
+from infra.seed import DEMO_PASSWORD, DemoData
+from tests.ui.console import call
+from tests.ui.mobile import PHONE, Mobile
+
+ONLY_QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
+@pytest.fixture
+def phone(browser: Browser, browser_context_args: dict[str, Any], cloud: LocalCloud) -> Iterator[Any]:
+    """Opens another phone (a fresh context) per call, closed at the end of the test."""
+    assert cloud.info is not None
+    web_url = cloud.info.web_url
+    contexts: list[Any] = []
+
+    def open_phone() -> Mobile:
+        context = browser.new_context(
+            **{
+                **browser_context_args,
+                "viewport": PHONE,
+                "screen": PHONE,
+                "is_mobile": True,
+                "has_touch": True,
+                "device_scale_factor": 2,
+                "service_workers": "block",
+            }
+        )
+        contexts.append(context)
+        return Mobile(context.new_page(), web_url)
+
+    yield open_phone
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def web(cloud: LocalCloud) -> str:
+    assert cloud.info is not None
+    return cloud.info.web_url
+
+
+def _staff_sign_in(phone: Mobile, username: str, title: str) -> None:
+    """Staff sign in on the same form and land on their own screen (no residents' tabs)."""
+    phone.open("/signin")
+    phone.fill_sign_in(username, DEMO_PASSWORD)
+    expect(phone.page.locator(".van-nav-bar__title")).to_have_text(title)
+
+
+def _issue_pass(web: str, token: str, name: str) -> dict[str, Any]:
+    answer = request(
+        "POST",
+        f"{web}/api/passes",
+        token=token,
+        body={"visitor_name": name, "entries_allowed": 1},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert answer.status == 201, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _decode_qr(png: bytes) -> list[str]:
+    return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=ONLY_QR)]
+
+
+def _visits(web: str, token: str, site: str) -> list[dict[str, Any]]:
+    answer = call(web, "GET", f"/sites/{site}/visits?limit=100", token)
+    assert answer.status == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def test_a_resident_issues_a_pass_the_visitor_shows_its_qr_and_the_guard_admits_once(
+    mobile: Mobile, phone: Any, web: str, tokens: dict[str, str], screenshots: Path | None
+) -> None:
+    resident = mobile
+    resident.sign_in("greenfield-resident")
+    resident.open("/visitors")
+    resident.page.get_by_test_id("new-pass").click()
+    resident.page.get_by_label("访客姓名").fill("王阿姨")
+    resident.page.get_by_text("1 天", exact=True).click()
+    resident.page.get_by_role("button", name="生成通行证").click()
+    # The QR opens full screen for the gate; it is drawn from the token on the phone.
+    full = resident.page.get_by_role("dialog", name="访客通行二维码")
+    expect(full).to_be_visible()
+    resident.shot(screenshots, "pass-qr")
+    pass_id = resident.page.url.split("/visitors/")[1].split("?")[0]
+    issued = call(web, "GET", f"/passes/{pass_id}", tokens["greenfield-resident"]).json()
+    assert _decode_qr(full.get_by_role("img").screenshot()) == [issued["token"]]
+    full.click()
+    expect(resident.page.get_by_test_id("share-pass")).to_be_visible()
+
+    # The visitor opens the share link on their own phone, without an account.
+    visitor = phone()
+    # The link's host is the PassShareBaseUrl parameter: the local cloud sets it to the edge's /m app.
+    assert issued["share_url"] == f"{web}/m/v#{issued['token']}"
+    visitor.page.goto(issued["share_url"])
+    qr = visitor.page.get_by_role("img", name="通行二维码")
+    expect(qr).to_be_visible()
+    # The firm, the unit and the entries come from the public POST /passes/view (the token is the credential).
+    expect(visitor.page.get_by_text("绿城物业 Greenfield Property")).to_be_visible()
+    expect(visitor.page.get_by_test_id("entries-left")).to_contain_text("还可进入 1 次（共 1 次）")
+    expect(visitor.page.get_by_test_id("pass-problem")).to_have_count(0)
+    visitor.shot(screenshots, "visitor-pass")
+    scanned = _decode_qr(qr.screenshot())
+    assert scanned == [issued["token"]]
+
+    # The guard types what the QR holds: allowed once, then denied (single use), as the API counts.
+    guard = phone()
+    _staff_sign_in(guard, "greenfield-guard", "门岗")
+    guard.page.get_by_label("通行码/车牌").fill(scanned[0])
+    guard.page.get_by_role("button", name="核验", exact=True).click()
+    allow = guard.page.get_by_test_id("gate-allow")
+    expect(allow).to_contain_text("王阿姨")
+    expect(allow).to_contain_text("放行")
+    guard.shot(screenshots, "guard-allow")
+    allow.click()
+    guard.page.get_by_label("通行码/车牌").fill(scanned[0])
+    guard.page.get_by_role("button", name="核验", exact=True).click()
+    deny = guard.page.get_by_test_id("gate-deny")
+    expect(deny).to_contain_text("通行次数已用完")
+    guard.shot(screenshots, "guard-deny")
+
+    after = call(web, "GET", f"/passes/{pass_id}", tokens["greenfield-resident"]).json()
+    assert after["entries_used"] == 1
+    # The visitor's page now says so plainly, and shows no QR.
+    visitor.page.reload()
+    expect(visitor.page.get_by_test_id("pass-problem")).to_contain_text("进入次数已用完")
+    expect(visitor.page.get_by_role("img", name="通行二维码")).to_have_count(0)
+    entries = call(web, "GET", f"/passes/{pass_id}/entries", tokens["greenfield-resident"]).json()["items"]
+    assert sorted(e["verdict"] for e in entries) == ["allow", "deny"]
+
+
+def test_a_guard_without_network_verifies_a_pass_and_uploads_the_scan_when_back_online(
+    phone: Any, web: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    issued = _issue_pass(web, tokens["greenfield-resident"], "离线访客")
+    guard = phone()
+    _staff_sign_in(guard, "greenfield-guard", "门岗")
+    # Online once: the gate keeps the public keys and today's passes.
+    expect(guard.page.get_by_text("离线访客")).to_be_visible()
+    guard.page.context.set_offline(True)
+    expect(guard.page.get_by_test_id("network")).to_have_text("离线")
+    guard.page.get_by_label("通行码/车牌").fill(issued["token"])
+    guard.page.get_by_role("button", name="核验", exact=True).click()
+    allow = guard.page.get_by_test_id("gate-allow")
+    expect(allow).to_contain_text("离线访客")
+    expect(allow).to_contain_text("离线核验")
+    allow.click()
+    expect(guard.page.get_by_test_id("waiting")).to_have_text("1 条扫码记录等待上传")
+    manager, site = tokens["greenfield-manager"], demo.sites["greenfield"]
+    assert [v for v in _visits(web, manager, site) if v["pass_id"] == issued["pass_id"]] == []
+
+    guard.page.context.set_offline(False)
+    expect(guard.page.get_by_test_id("waiting")).to_have_count(0)
+    logged = [v for v in _visits(web, manager, site) if v["pass_id"] == issued["pass_id"]]
+    assert [v["verdict"] for v in logged] == ["allow"]
+    after = call(web, "GET", f"/passes/{issued['pass_id']}", tokens["greenfield-resident"]).json()
+    assert after["entries_used"] == 1
+
+
+def test_a_technician_accepts_and_resolves_a_job_on_the_phone(
+    phone: Any, web: str, tokens: dict[str, str], screenshots: Path | None
+) -> None:
+    filed = call(
+        web,
+        "POST",
+        "/tickets",
+        tokens["greenfield-resident"],
+        {"category": "plumbing", "description": "卫生间水龙头一直滴水"},
+    )
+    assert filed.status == 201, filed.text
+    ticket_id = filed.json()["ticket_id"]
+    tech = phone()
+    _staff_sign_in(tech, "greenfield-technician", "我的工单")
+    job = tech.page.get_by_test_id("job").filter(has_text="卫生间水龙头一直滴水")
+    expect(job).to_be_visible()
+    tech.shot(screenshots, "tech-jobs")
+    job.click()
+    tech.page.get_by_role("button", name="接单").click()
+    expect(tech.page.get_by_test_id("job-status")).to_have_text("已接单")
+    tech.page.get_by_role("button", name="开始维修").click()
+    expect(tech.page.get_by_test_id("job-status")).to_have_text("维修中")
+    tech.page.get_by_role("button", name="完成维修").click()
+    expect(tech.page.get_by_text("请填写维修说明")).to_be_visible()
+    tech.page.get_by_label("维修说明").fill("更换了水龙头阀芯")
+    tech.page.get_by_role("button", name="完成维修").click()
+    expect(tech.page.get_by_test_id("job").filter(has_text="卫生间水龙头一直滴水")).to_have_count(0)
+
+    ticket = call(web, "GET", f"/tickets/{ticket_id}", tokens["greenfield-resident"]).json()
+    assert ticket["status"] == "resolved"

@@ -1,0 +1,133 @@
+/** A pass token (compact JWS, ES256, see functions/visitors/tokens.py) read and verified in the browser.
+ *
+ * The visitor's page and an offline gate verify with the public keys of `GET /passes/keys` (JWKS) through
+ * WebCrypto: no network is needed once the keys are kept. The server stays the judge of revocation and
+ * the entries count; the phone decides only what the signature and the window prove. */
+
+export interface PassClaims {
+  pid: string;
+  tid: string;
+  sid: string;
+  nbf: number;
+  exp: number;
+  gates?: string[];
+}
+
+export interface Jwk {
+  kty: string;
+  crv: string;
+  x: string;
+  y: string;
+  kid: string;
+  alg?: string;
+  use?: string;
+}
+
+export interface Jwks {
+  keys: Jwk[];
+}
+
+/** What the signature and the window say: valid, or why not (the API's reason codes). */
+export type TokenVerdict =
+  | { ok: true; claims: PassClaims }
+  | { ok: false; reason: "bad_signature" | "expired" | "not_yet_valid" | "wrong_site"; claims: PassClaims | null };
+
+function unb64url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  const raw = atob(padded);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+function json(part: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(new TextDecoder().decode(unb64url(part)));
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
+  return value as Record<string, unknown>;
+}
+
+/** The claims without checking anything (to show the window); null when it is not a pass token. */
+export function readClaims(token: string): PassClaims | null {
+  try {
+    const [, payload, signature, ...rest] = token.trim().split(".");
+    if (payload === undefined || signature === undefined || rest.length) return null;
+    const body = json(payload);
+    if (typeof body.pid !== "string" || typeof body.sid !== "string") return null;
+    if (typeof body.nbf !== "number" || typeof body.exp !== "number") return null;
+    return body as unknown as PassClaims;
+  } catch {
+    return null;
+  }
+}
+
+/** Verify the signature against the JWKS and the window against `now`; optionally the community. */
+export async function verifyToken(
+  token: string,
+  jwks: Jwks,
+  options: { now?: Date; siteId?: string } = {},
+): Promise<TokenVerdict> {
+  const [encodedHeader, encodedPayload, encodedSignature] = token.trim().split(".");
+  const claims = readClaims(token);
+  if (!encodedHeader || !encodedPayload || !encodedSignature || !claims) {
+    return { ok: false, reason: "bad_signature", claims: null };
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = json(encodedHeader);
+  } catch {
+    return { ok: false, reason: "bad_signature", claims: null };
+  }
+  // The algorithm is fixed, never taken from the token (as on the server).
+  const jwk = jwks.keys.find((k) => k.kid === header.kid);
+  if (header.alg !== "ES256" || !jwk) return { ok: false, reason: "bad_signature", claims: null };
+  let valid = false;
+  try {
+    const key = await crypto.subtle.importKey(
+      "jwk",
+      { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, ext: true },
+      { name: "ECDSA", namedCurve: "P-256" },
+      false,
+      ["verify"],
+    );
+    // JOSE's ES256 signature is the raw r || s pair, which is exactly WebCrypto's ECDSA format.
+    const signature = unb64url(encodedSignature);
+    const input = new TextEncoder().encode(`${encodedHeader}.${encodedPayload}`);
+    valid = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature as BufferSource, input);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, reason: "bad_signature", claims: null };
+  const seconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (options.siteId && claims.sid !== options.siteId) return { ok: false, reason: "wrong_site", claims };
+  if (seconds < claims.nbf) return { ok: false, reason: "not_yet_valid", claims };
+  if (seconds >= claims.exp) return { ok: false, reason: "expired", claims };
+  return { ok: true, claims };
+}
+
+/** The public keys, fetched without an account (the route is public) and kept for offline use. */
+const KEYS_STORE = "courtyard.passKeys";
+
+export async function passKeys(apiBase: string): Promise<Jwks | null> {
+  try {
+    const response = await fetch(`${apiBase.replace(/\/$/, "")}/passes/keys`, { headers: { Accept: "application/json" } });
+    if (response.ok) {
+      const jwks = (await response.json()) as Jwks;
+      localStorage.setItem(KEYS_STORE, JSON.stringify(jwks));
+      return jwks;
+    }
+  } catch {
+    // offline: the kept keys below
+  }
+  return keptKeys();
+}
+
+export function keptKeys(): Jwks | null {
+  const kept = localStorage.getItem(KEYS_STORE);
+  if (!kept) return null;
+  try {
+    return JSON.parse(kept) as Jwks;
+  } catch {
+    return null;
+  }
+}

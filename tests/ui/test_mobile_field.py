@@ -232,3 +232,22 @@ def test_the_visitors_page_opened_once_still_shows_the_pass_without_network(
         expect(page.get_by_text("网络不通，显示的是")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_resident_revokes_a_pass_and_the_visitors_page_says_so(
+    mobile: Mobile, phone: Any, web: str, tokens: dict[str, str]
+) -> None:
+    issued = _issue_pass(web, tokens["greenfield-resident"], "撤销的访客")
+    mobile.sign_in("greenfield-resident")
+    mobile.open(f"/visitors/{issued['pass_id']}")
+    mobile.page.get_by_role("button", name="撤销通行证").click()
+    mobile.page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(mobile.page.get_by_test_id("pass-unusable")).to_have_text("已撤销")
+    assert call(web, "GET", f"/passes/{issued['pass_id']}", tokens["greenfield-resident"]).json()[
+        "status"
+    ] == ("revoked")
+
+    visitor = phone()
+    visitor.page.goto(issued["share_url"])
+    expect(visitor.page.get_by_test_id("pass-problem")).to_contain_text("已被业主撤销")
+    expect(visitor.page.get_by_role("img", name="通行二维码")).to_have_count(0)

@@ -207,3 +207,47 @@ def test_a_technician_accepts_and_resolves_a_job_on_the_phone(
 
     ticket = call(web, "GET", f"/tickets/{ticket_id}", tokens["greenfield-resident"]).json()
     assert ticket["status"] == "resolved"
+
+
+def test_the_visitors_page_opened_once_still_shows_the_pass_without_network(
+    browser: Browser, browser_context_args: dict[str, Any], web: str, tokens: dict[str, str]
+) -> None:
+    issued = _issue_pass(web, tokens["greenfield-resident"], "离线的访客")
+    # This phone lets the app's service worker run (the other stories block it to see the edge's answers).
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
+    )
+    try:
+        page = context.new_page()
+        page.goto(issued["share_url"])
+        expect(page.get_by_test_id("entries-left")).to_be_visible()
+        page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+        page.reload()  # now controlled: the worker has seen config.json and the app's files
+        expect(page.get_by_test_id("entries-left")).to_be_visible()
+
+        context.set_offline(True)
+        page.reload()
+        expect(page.get_by_role("img", name="通行二维码")).to_be_visible()
+        expect(page.get_by_text("离线的访客")).to_be_visible()
+        expect(page.get_by_text("网络不通，显示的是")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_resident_revokes_a_pass_and_the_visitors_page_says_so(
+    mobile: Mobile, phone: Any, web: str, tokens: dict[str, str]
+) -> None:
+    issued = _issue_pass(web, tokens["greenfield-resident"], "撤销的访客")
+    mobile.sign_in("greenfield-resident")
+    mobile.open(f"/visitors/{issued['pass_id']}")
+    mobile.page.get_by_role("button", name="撤销通行证").click()
+    mobile.page.get_by_role("dialog").get_by_role("button", name="确认").click()
+    expect(mobile.page.get_by_test_id("pass-unusable")).to_have_text("已撤销")
+    assert call(web, "GET", f"/passes/{issued['pass_id']}", tokens["greenfield-resident"]).json()[
+        "status"
+    ] == ("revoked")
+
+    visitor = phone()
+    visitor.page.goto(issued["share_url"])
+    expect(visitor.page.get_by_test_id("pass-problem")).to_contain_text("已被业主撤销")
+    expect(visitor.page.get_by_role("img", name="通行二维码")).to_have_count(0)

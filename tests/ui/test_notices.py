@@ -124,7 +124,6 @@ def test_a_notice_scheduled_in_the_composer_is_cancelled_from_the_list(
     )
 
 
-
 def _settled(web: str, token: str, notice_id: str) -> dict[str, Any]:
     """The notice once sent and its delivery counts stopped moving (the local cloud's queues deliver)."""
     last: dict[str, Any] | None = None

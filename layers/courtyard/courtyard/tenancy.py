@@ -7,12 +7,13 @@ never from a path, a query string or a body.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from courtyard.errors import Forbidden, Unauthorized
+from courtyard.errors import Forbidden, Invalid, Unauthorized
 
 TENANT_CLAIM = "custom:tenant_id"
 GROUPS_CLAIM = "cognito:groups"
@@ -29,6 +30,9 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD})
+
+
+_RESIDENT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,10 @@ class TenantContext:
     def acting_for(self, resident_id: str) -> TenantContext:
         """The same caller acting on behalf of a resident; only service desk and managers may."""
         self.require(Role.SERVICE_DESK, Role.MANAGER)
+        # A resident id is a ULID-like token; anything else (a '#' would reach into a key) is refused here,
+        # once, rather than by each feature's key builder as an internal error.
+        if not _RESIDENT_ID.fullmatch(resident_id):
+            raise Invalid("X-On-Behalf-Of must be a resident id")
         return TenantContext(
             self.tenant_id, self.user_id, self.roles, self.username, on_behalf_of=resident_id
         )

@@ -56,11 +56,11 @@ def test_context_is_frozen():
 
 @pytest.mark.parametrize("resident_id", ["d^ek-57#0", "T#other#RES", "", "x" * 65])
 def test_assisted_mode_refuses_what_is_not_a_resident_id(resident_id):
-    desk = TenantContext.from_claims({"sub": "u1", "custom:tenant_id": "t1", "cognito:groups": "service_desk"})
+    desk = TenantContext("t1", "u1", frozenset({Role.SERVICE_DESK}))
     with pytest.raises(Invalid):
         desk.acting_for(resident_id)
 
 
 def test_assisted_mode_accepts_a_resident_id():
-    desk = TenantContext.from_claims({"sub": "u1", "custom:tenant_id": "t1", "cognito:groups": "service_desk"})
+    desk = TenantContext("t1", "u1", frozenset({Role.SERVICE_DESK}))
     assert desk.acting_for("01JRESIDENT0000000000000AB").on_behalf_of == "01JRESIDENT0000000000000AB"

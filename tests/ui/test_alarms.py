@@ -117,7 +117,7 @@ def test_manager_registers_a_device_and_downloads_its_bundle_once(
     dialog = page.get_by_role("dialog", name="登记新设备")
     # An empty name is the API's 422, shown next to the field; nothing is registered.
     dialog.get_by_role("button", name="登记并签发证书").click()
-    expect(dialog.locator(".el-form-item__error")).to_be_visible()
+    expect(dialog.locator(".el-form-item__error").first).to_be_visible()
     dialog.get_by_placeholder("例如：1栋1号梯").fill(name)
     dialog.get_by_placeholder("例如：1栋电梯机房").fill("1栋电梯机房")
     dialog.get_by_role("button", name="登记并签发证书").click()

@@ -58,6 +58,9 @@ photos = wiring.factory(
     )
 )
 
+# Who is who, for the reporter's name on a ticket (the kernel's directory view; tests override it).
+people = wiring.factory(lambda: wiring.reader())
+
 follow_ups = wiring.factory(lambda: FollowUpService(repository(), wiring.audit(), wiring.clock))
 stats = wiring.factory(lambda: StatsService(repository(), wiring.reader(), wiring.clock))
 

@@ -35,8 +35,21 @@ describe("validationMessage", () => {
     expect(zh({ type: "too_short", msg: "List should have at least 1 item after validation, not 0" })).toBe("请至少选择一项");
   });
 
+  it("says the API's own checks a form meets most in Chinese", () => {
+    const phone = { type: "value_error", msg: "Value error, phone must be a mainland mobile number or an international number" };
+    expect(zh(phone)).toBe("请输入正确的手机号（11 位，以 1 开头）");
+    expect(zh({ type: "value_error", msg: "Value error, not a mainland China mobile number (11 digits starting with 13-19)" })).toBe(
+      "请输入正确的手机号（11 位，以 1 开头）",
+    );
+    expect(zh({ type: "value_error", msg: "Value error, a repair or complaint needs a description" })).toBe("请填写问题描述");
+    // Only value errors are read by their words: a pattern on a phone field is still a format problem.
+    expect(zh({ type: "string_pattern_mismatch", msg: "String should match pattern '^1[3-9]\\d{9}$' (mobile number)" })).toBe(
+      "格式不正确",
+    );
+  });
+
   it("never leaves pydantic's English on a Chinese screen, and never says nothing", () => {
-    expect(zh({ type: "value_error", msg: "Value error, phone is not a mainland mobile number" })).toBe("填写的内容不正确");
+    expect(zh({ type: "value_error", msg: "Value error, the change names no field" })).toBe("填写的内容不正确");
     expect(en({ type: "value_error", msg: "Value error, phone is not a mainland mobile number" })).toBe(
       "phone is not a mainland mobile number",
     );

@@ -82,6 +82,22 @@ const MESSAGES: Record<string, Entry> = {
   sla_target: { zh: () => "时限目标不正确", en: () => "The time target is not right" },
 };
 
+/** The API's own value checks (pydantic `value_error`, written in the features' models.py) a form meets most,
+ * by the words they use; any other one reads 填写的内容不正确 in Chinese and keeps its words in English. */
+const VALUE_ERRORS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/mobile number/i, "请输入正确的手机号（11 位，以 1 开头）"],
+  [/ID number/i, "身份证号不正确（18 位，最后一位可为 X）"],
+  [/email/i, "邮箱地址不正确"],
+  [/a name is required/i, "请填写姓名"],
+  [/needs a description/i, "请填写问题描述"],
+  [/needs a location/i, "请填写具体位置"],
+  [/needs a note/i, "请填写说明"],
+  [/area/i, "面积不正确（平方米，最多两位小数）"],
+  [/username must be/i, "用户名为 3-128 位小写字母、数字或 . _ @ + -"],
+  [/time ?zone/i, "时区不正确"],
+  [/end must be after start/i, "结束时间必须晚于开始时间"],
+];
+
 function limitOf(detail: ValidationDetail, key: string | undefined): string | null {
   if (!key) return null;
   const ctx = detail.ctx;
@@ -103,5 +119,7 @@ export function validationMessage(detail: ValidationDetail, locale: AppLocale): 
     const limit = limitOf(detail, entry.limit);
     if (!entry.limit || limit !== null) return locale === "en" ? entry.en(limit ?? "") : entry.zh(limit ?? "");
   }
-  return locale === "en" ? english || "This value is not valid" : "填写的内容不正确";
+  if (locale === "en") return english || "This value is not valid";
+  const known = type === "value_error" ? VALUE_ERRORS.find(([words]) => words.test(english)) : undefined;
+  return known ? known[1] : "填写的内容不正确";
 }

@@ -203,7 +203,8 @@ class Ticket:
     # What the scheduled job keeps on the item (breaches marked, escalation time), carried through API saves.
     sla_breaches: tuple[str, ...] = ()
     escalated_at: str | None = None
-    # Follow-up after resolution (tickets.followup), each recorded once and carried through every save.
+    # Follow-up after resolution (tickets.services.followup), each recorded once and carried through every
+    # save.
     return_visit: ReturnVisit | None = None
     quality_check: QualityCheck | None = None
     # The device and alarm of a work order an alarm opened (the sensors' device ledger follows them).
@@ -315,7 +316,7 @@ class TicketOut(BaseModel):
     return_visit: ReturnVisitOut | None = None
     # Staff only: filled by GET /tickets/{ticket_id} and the follow-up routes for staff; never for residents.
     quality_check: QualityCheckOut | None = None
-    # Staff only, GET /tickets/{ticket_id}: the reporter's name from the directory (tickets/reporter.py).
+    # Staff only, GET /tickets/{ticket_id}: the reporter's name from the directory (services/reporter.py).
     reporter_name: str | None = None
 
     @classmethod

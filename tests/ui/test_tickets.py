@@ -113,6 +113,7 @@ def test_desk_files_a_repair_for_an_elderly_resident_found_by_unit_and_dispatche
     expect(page.get_by_test_id("ticket-status")).to_have_text("已派单")
     expect(page.get_by_test_id("ticket-assignee")).to_have_text(technician.name)
     expect(page.get_by_test_id("timeline")).to_contain_text("派给 " + technician.name)
+    expect(page.get_by_test_id("reporter")).to_have_text("孙秀英")  # still by name after the action
 
     # And through the API: assigned to him, reported by her, filed in assisted mode and audited so.
     token = tokens["greenfield-service-desk"]

@@ -33,7 +33,12 @@ class DemoFailed(Exception):
 
 def seed_cloud(cloud: LocalCloud) -> DemoData:
     assert cloud.stack is not None
-    return seed_stack(cloud.stack, cloud.client)
+    demo = seed_stack(cloud.stack, cloud.client)
+    # Every demo firm takes WeChat Pay and Alipay (the sandbox's personas); the second as a sub-merchant.
+    for index, (firm, tenant_id) in enumerate(sorted(demo.tenants.items())):
+        if firm != PLATFORM:
+            cloud.open_merchant(tenant_id, partner=index % 2 == 1)
+    return demo
 
 
 class Story:

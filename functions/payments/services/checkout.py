@@ -101,7 +101,7 @@ class PaymentService:
             if replay is not None:
                 return replay, False
             claim = (ctx.user_id, key_digest, request_digest)
-        provider = self._providers().get(request.provider)
+        provider = self._providers().get(request.provider, ctx.tenant_id)
         units = {link.unit_id for link in self._directory.resident_links(ctx.tenant_id, resident_id)}
         bills = self._repo.bills(ctx.tenant_id, request.bill_ids, consistent=True)
         for bill_id in request.bill_ids:
@@ -161,7 +161,7 @@ class PaymentService:
             payment.payment_id,
             {"bills": payment.bill_ids, "provider": payment.provider},
         )
-        return self._open_at_provider(payment), True
+        return self._open_at_provider(payment, request.wechat_openid or ""), True
 
     def _not_in_flight(self, tenant_id: str, bill_ids: list[str], now: datetime) -> dict[str, str]:
         """Refuse a checkout for a bill another checkout holds: a payment still open at the provider (created,
@@ -194,7 +194,7 @@ class PaymentService:
             return self._open_at_provider(payment)
         return payment
 
-    def _open_at_provider(self, payment: Payment) -> Payment:
+    def _open_at_provider(self, payment: Payment, payer_openid: str = "") -> Payment:
         provider = self._providers().get(payment.provider)
         checkout = provider.create_checkout(
             CheckoutRequest(
@@ -203,6 +203,7 @@ class PaymentService:
                 payment.amount,
                 payment.currency,
                 f"Courtyard {len(payment.allocations)} bill(s) {payment.payment_id}",
+                payer_openid,
             )
         )
         opened = replace(
@@ -231,11 +232,14 @@ class PaymentService:
 
     # -------------------------------------------------------------- webhooks
 
-    def webhook(self, provider_name: str, headers: Mapping[str, str], body: str) -> str:
-        """Apply one provider event; returns the outcome (applied, duplicate, review, ignored)."""
+    def webhook(self, provider_name: str, headers: Mapping[str, str], body: str, account: str = "") -> str:
+        """Apply one provider event; returns the outcome (applied, duplicate, review, ignored). ``account``:
+        the firm a per-firm provider's notify URL names (its keys verified the event)."""
         provider = self._providers().get(provider_name)
-        event = provider.verify_webhook(headers, body)
+        event = provider.verify_webhook(headers, body, account)
         if event.kind is EventKind.IGNORED or not event.tenant_id or not event.payment_id:
+            return "ignored"
+        if account and event.tenant_id != account:
             return "ignored"
         if "#" in event.tenant_id or "#" in event.payment_id:
             return "ignored"

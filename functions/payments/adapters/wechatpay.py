@@ -191,6 +191,10 @@ class WeChatPayProvider:
             client, merchant = self._client(account)
         except Invalid as error:
             raise BadSignature("no WeChat Pay merchant for this notify URL") from error
+        key_id = merchant.platform_public_key_id
+        if key_id and lowered.get("wechatpay-serial") != key_id:
+            # Public-key mode knows one key; the SDK would go and download certificates for any other serial.
+            raise BadSignature("notification is signed with an unknown platform key")
         try:
             notice = client.callback(lowered, body)
         except Exception as error:  # the SDK raises for an unknown algorithm or a malformed serial

@@ -335,3 +335,36 @@ def test_a_service_providers_sub_merchant_is_paid_and_settled_the_same_way(
     assert order["sp_mchid"] != order["sub_mchid"]
     assert (status, answer["outcome"]) == (200, "applied")
     assert len(ledger_items(stack)) == before + 1
+
+
+def test_the_counter_shows_a_native_code_for_several_bills_and_the_scan_settles_them(
+    call: Call,
+    handler: Any,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
+    sandbox: PaySandbox,
+    stack: Stack,
+):
+    community, _ = billed_firm(call, manager, residents, sandbox)
+    desk = staff(community, "Lin", Role.SERVICE_DESK)
+    technician = staff(community, "Xu", Role.TECHNICIAN)
+    two = [b["bill_id"] for b in bills_of(call, desk, site_id=community.site_id)][:2]
+    body = {"bill_ids": two, "provider": NATIVE}
+
+    refused = call("POST", "/payments", as_=technician, body=body)
+    not_a_code = call("POST", "/payments", as_=desk, body={**body, "provider": "sandbox"})
+    counter = call("POST", "/payments", as_=desk, body=body, headers={"Idempotency-Key": "counter-0001"})
+
+    assert refused.status == 403
+    assert not_a_code.status == 403  # the counter takes money only through a code the payer scans
+    assert counter.status == 201, counter.body
+    assert counter.body["next_action"]["type"] == "qr"
+    assert len(counter.body["bill_ids"]) == 2
+    notice_id = sandbox.wechat.pay(counter.body["next_action"]["code_url"], hold=True)["notice_id"]
+    before = len(ledger_items(stack))
+    status, answer = notify(handler, NATIVE, community.tenant_id, *sandbox.wechat.signed(notice_id))
+    assert (status, answer["outcome"]) == (200, "applied")
+    assert len(ledger_items(stack)) == before + 2
+    paid = {b["bill_id"]: b["status"] for b in bills_of(call, desk, site_id=community.site_id)}
+    assert [paid[b] for b in two] == ["paid", "paid"]

@@ -107,12 +107,12 @@ class PaySandbox:
         self.secret = secret
         self.webhook_url = webhook_url
 
-    def merchant_secret(self, tenant_id: str, partner: bool = False) -> str:
+    def merchant_secret(self, tenant_id: str, partner: bool = False, certificate: bool = False) -> str:
         """A firm's merchant secret (adapters/merchant_accounts.py) with fresh WeChat Pay and Alipay accounts
-        at the personas; ``partner``: a sub-merchant of the sandbox's service provider."""
-        return json.dumps(
-            {"wechatpay": self.wechat.merchant(tenant_id, partner), "alipay": self.alipay.merchant(tenant_id)}
-        )
+        at the personas; ``partner``: a sub-merchant of the sandbox's service provider; ``certificate``:
+        WeChat Pay's platform-certificate mode instead of its public key."""
+        wechat = self.wechat.merchant(tenant_id, partner, certificate)
+        return json.dumps({"wechatpay": wechat, "alipay": self.alipay.merchant(tenant_id)})
 
     def stop(self) -> None:
         if self._server is not None:

@@ -37,24 +37,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from infra.local.persona_http import PersonaReply, post_with_retries
+from infra.local.persona_keys import pem_private, pem_public, self_signed
 
 PREFIX = "/wechatpay"
 _ORDER = re.compile(r"^/v3/pay(/partner)?/transactions/(native|jsapi)$")
 _BY_NO = re.compile(r"^/v3/pay(/partner)?/transactions/out-trade-no/([^/]+)(/close)?$")
 _AUTH = re.compile(r'(\w+)="([^"]*)"')
 CST = timezone(timedelta(hours=8))  # WeChat Pay writes times in Beijing time
-
-
-def _pem_private(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def _pem_public(key: rsa.RSAPublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
 
 
 def rsa_sign(key: rsa.RSAPrivateKey, message: str) -> str:
@@ -81,6 +70,8 @@ class Merchant:
     serial_no: str
     apiv3_key: str
     sub_mchid: str = ""
+    # Platform-certificate mode (the older one): answers and notices carry the certificate's serial.
+    certificate_mode: bool = False
 
 
 @dataclass
@@ -89,6 +80,7 @@ class Notice:
     notify_url: str
     body: str
     apiv3_key: str
+    serial: str
 
 
 @dataclass
@@ -104,13 +96,16 @@ class WeChatPersona:
     def __init__(self) -> None:
         self.platform_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_key_id = f"PUB_KEY_ID_{secrets.token_hex(12).upper()}"
+        # The same key as a platform certificate, for merchants in certificate mode.
+        self.certificate = self_signed(self.platform_key)
+        self.certificate_serial = format(self.certificate.serial_number, "X")
         self.state = WeChatState()
         self.base_url = ""  # the sandbox's URL (scan pages)
         self._lock = threading.RLock()
         self._sp: Merchant | None = None
 
     # ------------------------------------------------------------------ merchants (the firms' secrets)
-    def merchant(self, tenant_id: str, partner: bool = False) -> dict[str, str]:
+    def merchant(self, tenant_id: str, partner: bool = False, certificate: bool = False) -> dict[str, str]:
         with self._lock:
             if partner:
                 if self._sp is None:
@@ -118,18 +113,29 @@ class WeChatPersona:
                 sp = self._sp
                 sub = f"19{secrets.randbelow(10**8):08d}"
                 self.state.merchants[sub] = Merchant(
-                    tenant_id, sp.mchid, sp.appid, sp.key, sp.serial_no, sp.apiv3_key, sub
+                    tenant_id, sp.mchid, sp.appid, sp.key, sp.serial_no, sp.apiv3_key, sub, certificate
                 )
                 chosen = self.state.merchants[sub]
             else:
                 chosen = self._new_merchant(tenant_id)
+                chosen.certificate_mode = certificate
+            if certificate:
+                return {
+                    "mchid": chosen.mchid,
+                    "appid": chosen.appid,
+                    "private_key": pem_private(chosen.key),
+                    "cert_serial_no": chosen.serial_no,
+                    "apiv3_key": chosen.apiv3_key,
+                    "platform_certificate": self.certificate_pem,
+                    "sub_mchid": chosen.sub_mchid,
+                }
             return {
                 "mchid": chosen.mchid,
                 "appid": chosen.appid,
-                "private_key": _pem_private(chosen.key),
+                "private_key": pem_private(chosen.key),
                 "cert_serial_no": chosen.serial_no,
                 "apiv3_key": chosen.apiv3_key,
-                "platform_public_key": _pem_public(self.platform_key.public_key()),
+                "platform_public_key": pem_public(self.platform_key.public_key()),
                 "platform_public_key_id": self.public_key_id,
                 "sub_mchid": chosen.sub_mchid,
             }
@@ -186,13 +192,34 @@ class WeChatPersona:
     def signed(self, notice_id: str, timestamp: int | None = None) -> tuple[dict[str, str], str]:
         """A stored notification freshly signed (``timestamp`` for a stale one), as headers and body."""
         notice = self.state.notices[notice_id]
-        return self.sign_body(notice.body, timestamp), notice.body
+        return self.sign_body(notice.body, timestamp, notice.serial), notice.body
 
-    def sign_body(self, body: str, timestamp: int | None = None) -> dict[str, str]:
+    def rotate_certificate(self) -> str:
+        """A new platform certificate (same key, new serial), as WeChat Pay rotates them: merchants in
+        certificate mode must fetch it from ``/v3/certificates``. Answers the new serial."""
+        with self._lock:
+            self.certificate = self_signed(self.platform_key)
+            self.certificate_serial = format(self.certificate.serial_number, "X")
+            for order in self.state.orders.values():
+                if order["_serial"] != self.public_key_id:
+                    order["_serial"] = self.certificate_serial
+            for notice in self.state.notices.values():
+                if notice.serial != self.public_key_id:
+                    notice.serial = self.certificate_serial
+            return self.certificate_serial
+
+    @property
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    def serial_for(self, merchant: Merchant) -> str:
+        return self.certificate_serial if merchant.certificate_mode else self.public_key_id
+
+    def sign_body(self, body: str, timestamp: int | None = None, serial: str = "") -> dict[str, str]:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         nonce = secrets.token_hex(16).upper()
         return {
-            "Wechatpay-Serial": self.public_key_id,
+            "Wechatpay-Serial": serial or self.public_key_id,
             "Wechatpay-Timestamp": stamp,
             "Wechatpay-Nonce": nonce,
             "Wechatpay-Signature": rsa_sign(self.platform_key, f"{stamp}\n{nonce}\n{body}\n"),
@@ -228,7 +255,7 @@ class WeChatPersona:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        notice = Notice(notice_id, str(order["_notify_url"]), body, apiv3_key)
+        notice = Notice(notice_id, str(order["_notify_url"]), body, apiv3_key, str(order["_serial"]))
         self.state.notices[notice_id] = notice
         return notice
 
@@ -244,7 +271,17 @@ class WeChatPersona:
         merchant = self._authenticate(method, path_and_query, headers, text)
         if merchant is None:
             return self._answer(401, {"code": "SIGN_ERROR", "message": "签名错误"})
-        data: dict[str, Any] = json.loads(text) if text else {}
+        reply = self._api(method, path, path_and_query, merchant, json.loads(text) if text else {})
+        if 200 <= reply.status < 300:
+            # Every answer is signed with the platform key, under the serial the merchant knows it by.
+            reply.headers.update(self.sign_body(reply.body, serial=self.serial_for(merchant)))
+        return reply
+
+    def _api(
+        self, method: str, path: str, path_and_query: str, merchant: Merchant, data: dict[str, Any]
+    ) -> PersonaReply:
+        if method == "GET" and path == "/v3/certificates":
+            return self._certificates(merchant)
         with self._lock:
             if method == "POST" and (match := _ORDER.match(path)):
                 return self._create(merchant, bool(match.group(1)), match.group(2), data)
@@ -321,6 +358,7 @@ class WeChatPersona:
             "_notify_url": str(data.get("notify_url", "")),
             "_apiv3_key": merchant.apiv3_key,
             "_caller": caller.mchid,
+            "_serial": self.serial_for(merchant),
             "_answer": answer,
             "_token": token,
         }
@@ -387,10 +425,26 @@ class WeChatPersona:
         if payload is not None:
             payload = {k: v for k, v in payload.items() if not k.startswith("_")}
         body = "" if payload is None else json.dumps(payload, ensure_ascii=False)
-        headers = {"Content-Type": "application/json"}
-        if 200 <= status < 300:
-            headers.update(self.sign_body(body))
-        return PersonaReply(status, headers, body)
+        return PersonaReply(status, {"Content-Type": "application/json"}, body)
+
+    def _certificates(self, merchant: Merchant) -> PersonaReply:
+        """``GET /v3/certificates``: the platform certificate, encrypted with the merchant's API v3 key."""
+        valid = self.certificate
+        return self._answer(
+            200,
+            {
+                "data": [
+                    {
+                        "serial_no": self.certificate_serial,
+                        "effective_time": valid.not_valid_before_utc.astimezone(CST).isoformat(),
+                        "expire_time": valid.not_valid_after_utc.astimezone(CST).isoformat(),
+                        "encrypt_certificate": encrypt_resource(
+                            merchant.apiv3_key, self.certificate_pem, "certificate"
+                        ),
+                    }
+                ]
+            },
+        )
 
     def _scan_page(self, method: str, token: str) -> PersonaReply:
         order = self.order_of(token)

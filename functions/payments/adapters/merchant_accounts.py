@@ -5,7 +5,8 @@ minutes so a rotated key is picked up without a deploy.
 The secret's shape (either half may be absent: that firm then does not offer the provider)::
 
     {"wechatpay": {"mchid", "appid", "private_key", "cert_serial_no", "apiv3_key",
-                   "platform_public_key", "platform_public_key_id",   # public-key mode (else certificates)
+                   "platform_public_key", "platform_public_key_id",   # public-key mode, or
+                   "platform_certificate",                             # certificate mode
                    "sub_mchid", "sub_appid"},                          # service-provider mode: the firm's
      "alipay":    {"app_id", "app_private_key", "alipay_public_key"}}
 
@@ -36,6 +37,8 @@ class WeChatMerchant:
     apiv3_key: str
     platform_public_key: str = ""
     platform_public_key_id: str = ""
+    # Certificate mode instead: the platform certificate (PEM) the SDK starts from; it downloads newer ones.
+    platform_certificate: str = ""
     sub_mchid: str = ""
     sub_appid: str = ""
 

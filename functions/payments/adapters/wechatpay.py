@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from courtyard.errors import Invalid
@@ -89,6 +91,7 @@ class WeChatPayProvider:
         if client is None:
             from wechatpayv3 import WeChatPay, WeChatPayType
 
+            cert_dir = self._certificates(merchant)
             try:
                 client = WeChatPay(
                     wechatpay_type=WeChatPayType.NATIVE if self.scene == "native" else WeChatPayType.JSAPI,
@@ -101,6 +104,7 @@ class WeChatPayProvider:
                     partner_mode=merchant.partner_mode,
                     public_key=merchant.platform_public_key or None,
                     public_key_id=merchant.platform_public_key_id or None,
+                    cert_dir=cert_dir,
                     timeout=(3, self._timeout),
                 )
             except Exception as error:  # the SDK raises bare Exceptions for bad keys and failed downloads
@@ -111,6 +115,17 @@ class WeChatPayProvider:
             with self._lock:
                 self._clients[key] = client
         return client, merchant
+
+    @staticmethod
+    def _certificates(merchant: WeChatMerchant) -> str | None:
+        """Certificate mode: the firm's platform certificate where the SDK loads it from (Lambda's /tmp), so
+        it starts without a download; it fetches newer ones itself when a notice names another serial."""
+        if merchant.platform_public_key or not merchant.platform_certificate:
+            return None
+        folder = Path(tempfile.gettempdir()) / "wechatpay" / f"{merchant.mchid}-{merchant.sub_mchid or 'own'}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "platform.pem").write_text(merchant.platform_certificate, encoding="utf-8")
+        return str(folder)
 
     def notify_url(self, tenant_id: str) -> str:
         return f"{self._notify_base}/payments/webhooks/{self.name}/{tenant_id}"

@@ -16,13 +16,15 @@ from tests.integration.payments.conftest import Caller, Community, Reply, fee, r
 Call = Callable[..., Reply]
 
 
-def open_merchant(sandbox: PaySandbox, tenant_id: str, partner: bool = False) -> None:
+def open_merchant(
+    sandbox: PaySandbox, tenant_id: str, partner: bool = False, certificate: bool = False
+) -> None:
     """The firm's merchant secret, as ``LocalCloud.open_merchant`` writes it (the template's prefix)."""
     from payments import wiring
 
     boto3.client("secretsmanager").create_secret(
         Name=f"{wiring.config().merchant_secret_prefix}{tenant_id}",
-        SecretString=sandbox.merchant_secret(tenant_id, partner),
+        SecretString=sandbox.merchant_secret(tenant_id, partner, certificate),
     )
 
 
@@ -32,9 +34,10 @@ def billed_firm(
     residents: Callable[..., Caller],
     sandbox: PaySandbox,
     partner: bool = False,
+    certificate: bool = False,
 ) -> tuple[Community, Caller]:
     community, wang = manager
-    open_merchant(sandbox, community.tenant_id, partner)
+    open_merchant(sandbox, community.tenant_id, partner, certificate)
     fee(call, wang, community.site_id)
     run(call, wang, community.site_id)
     return community, residents(community, "Chen", "a101")

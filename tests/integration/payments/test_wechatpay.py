@@ -368,3 +368,33 @@ def test_the_counter_shows_a_native_code_for_several_bills_and_the_scan_settles_
     assert len(ledger_items(stack)) == before + 2
     paid = {b["bill_id"]: b["status"] for b in bills_of(call, desk, site_id=community.site_id)}
     assert [paid[b] for b in two] == ["paid", "paid"]
+
+
+def test_a_firm_in_certificate_mode_is_paid_and_follows_a_rotated_platform_certificate(
+    call: Call,
+    handler: Any,
+    manager: tuple[Community, Caller],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
+    sandbox: PaySandbox,
+):
+    community, chen = billed_firm(call, manager, residents, sandbox, certificate=True)
+    zhao = staff(community, "Zhao", Role.FINANCE)
+    payment, notice_id = _paid_notice(call, chen, sandbox)
+    paid = notify(handler, NATIVE, community.tenant_id, *sandbox.wechat.signed(notice_id))
+    assert paid[1]["outcome"] == "applied"
+    old_serial = sandbox.wechat.signed(notice_id)[0]["Wechatpay-Serial"]
+
+    # WeChat Pay rotates its platform certificate: the SDK meets an unknown serial in the refund's answers
+    # and notice, fetches /v3/certificates (decrypting it with the API v3 key) and verifies with the new one.
+    new_serial = sandbox.wechat.rotate_certificate()
+    refund = call(
+        "POST", f"/payments/{payment['payment_id']}/refunds", as_=zhao, body={"reason": "moved out"}
+    )
+    assert (refund.status, refund.body["status"]) == (201, "pending"), refund.body
+    headers, body = sandbox.wechat.signed(sandbox.wechat.refund_notice(refund.body["refund_id"]))
+    status, answer = notify(handler, NATIVE, community.tenant_id, headers, body)
+
+    assert old_serial != new_serial == headers["Wechatpay-Serial"]
+    assert (status, answer["outcome"]) == (200, "applied")
+    assert call("GET", f"/payments/{payment['payment_id']}", as_=zhao).body["status"] == "refunded"

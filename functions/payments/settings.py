@@ -20,6 +20,8 @@ class PaymentsSettings(FunctionSettings):
     # Where WeChat Pay and Alipay send their notifications: the API's public base URL
     # (``{base}/payments/webhooks/{provider}/{tenant_id}``).
     payment_notify_base_url: str = ""
+    # The mobile app (`https://<web domain>/m`): Alipay's cashier sends the payer back to the receipt there.
+    mobile_app_url: str = ""
     billing_queue_url: str = ""
     # Every billing run goes through the queue in chunks of this many units.
     billing_chunk_units: int = 250

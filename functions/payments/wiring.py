@@ -81,7 +81,12 @@ def _providers() -> ProviderRegistry:
             found[provider.name] = provider
         for scene in alipay.SCENES:
             gateway = f"{sandbox}/alipay/gateway.do" if sandbox else ""
-            found[f"alipay_{scene}"] = alipay.AlipayProvider(scene, merchants(), notify, gateway=gateway)
+            back = (
+                f"{cfg.mobile_app_url.rstrip('/')}/bills/receipt/{{payment_id}}" if cfg.mobile_app_url else ""
+            )
+            found[f"alipay_{scene}"] = alipay.AlipayProvider(
+                scene, merchants(), notify, gateway=gateway, return_url=back
+            )
     return ProviderRegistry(found)
 
 

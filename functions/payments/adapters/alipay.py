@@ -121,7 +121,8 @@ class AlipayProvider:
             subject=request.description[:128],
             out_trade_no=request.payment_id,
             total_amount=to_yuan(request.amount),
-            return_url=self._return_url or None,
+            # The payer's way back to the app's receipt once paid (``{payment_id}`` filled in).
+            return_url=self._return_url.format(payment_id=request.payment_id) or None,
             notify_url=self.notify_url(request.tenant_id),
             passback_params=request.tenant_id,
         )

@@ -62,6 +62,7 @@ def test_checkout_opens_the_cashier_with_a_request_signed_by_the_firms_app(
     assert payment["next_action"]["type"] == "redirect"
     assert request["method"] == f"alipay.trade.{provider.removeprefix('alipay_')}.pay"
     assert request["notify_url"].endswith(f"/payments/webhooks/{provider}/{community.tenant_id}")
+    assert request["return_url"].endswith(f"/m/bills/receipt/{payment['payment_id']}")
     assert "支付宝收银台" in shown  # the persona verified the SDK's RSA2 signature before showing it
     trade = sandbox.alipay.trade(payment["payment_id"])
     assert trade is not None

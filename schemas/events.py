@@ -67,6 +67,7 @@ class TicketStatusChanged(Event):
     by: str
     reporter_user_id: str | None = None
     device_id: str | None = None
+    unit_id: str | None = None  # the reporter's unit: messages name it ("3栋2单元501室")
 
 
 class TicketSlaBreached(Event):

@@ -29,7 +29,7 @@ from courtyard.directory import TenantView, UnitView
 from notifications import audience
 from notifications.domain import Category, Channel, Content, Priority, Recipient
 from notifications.templates import money
-from notifications.wording import device_label, local_time
+from notifications.wording import device_label, local_time, status_zh
 from schemas.events import (
     AlarmRaised,
     BillIssued,
@@ -102,11 +102,19 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
             )
         ]
     if isinstance(event, TicketStatusChanged):
+        unit = _unit(directory, t, event.unit_id) if event.unit_id else ""
         return [
             EventMessage(
                 audience.by_login(directory, t, event.reporter_user_id),
                 "ticket_status_changed",
-                {"ticket_ref": _ref(event.ticket_id), "to_status": event.to_status},
+                {
+                    "ticket_ref": _ref(event.ticket_id),
+                    "to_status": event.to_status,
+                    "status_zh": status_zh(event.to_status),
+                    "unit": unit,
+                    "unit_en": f" ({unit})" if unit else "",
+                    "at": local_time(event.occurred_at, timezone),
+                },
                 Category.TICKET,
                 Priority.NORMAL,
                 _INBOX_PUSH,
@@ -154,6 +162,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                     "period": event.period,
                     "amount": money(event.amount_due, event.currency),
                     "due_date": event.due_date,
+                    "at": local_time(event.occurred_at, timezone),
                 },
                 Category.BILLING,
                 Priority.NORMAL,
@@ -189,6 +198,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                     "amount": money(event.amount_due, event.currency),
                     "due_date": event.due_date,
                     "days_overdue": str(event.days_overdue),
+                    "at": local_time(event.occurred_at, timezone),
                 },
                 Category.BILLING,
                 Priority.NORMAL,

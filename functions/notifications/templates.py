@@ -27,8 +27,8 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
         ),
     },
     "ticket_status_changed": {
-        Locale.ZH_CN: ("报修进度更新", "您的报修 ${ticket_ref} 状态：${to_status}。"),
-        Locale.EN: ("Repair update", "Your request ${ticket_ref} is now ${to_status}."),
+        Locale.ZH_CN: ("报修进度更新", "您${unit}的报修 ${ticket_ref} 于 ${at} ${status_zh}。"),
+        Locale.EN: ("Repair update", "Your request ${ticket_ref}${unit_en} is ${to_status} (${at})."),
     },
     "ticket_sla_breached": {
         Locale.ZH_CN: (
@@ -70,11 +70,11 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
     "bill_issued": {
         Locale.ZH_CN: (
             "${period} 账单已出",
-            "您的 ${unit} ${period} 物业账单 ${amount} 已生成，请于 ${due_date} 前缴纳。",
+            "您的 ${unit} ${period} 物业账单 ${amount} 已于 ${at} 生成，请于 ${due_date} 前缴纳。",
         ),
         Locale.EN: (
             "Your ${period} bill",
-            "Your ${period} bill for ${unit} of ${amount} is due on ${due_date}.",
+            "Your ${period} bill for ${unit} of ${amount} (issued ${at}) is due on ${due_date}.",
         ),
     },
     "payment_succeeded": {
@@ -87,12 +87,13 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
     "payment_overdue": {
         Locale.ZH_CN: (
             "缴费提醒",
-            "您的 ${unit} ${period} 账单 ${amount} 应于 ${due_date} 缴纳，目前逾期 ${days_overdue} 天。",
+            "截至 ${at}，您的 ${unit} ${period} 账单 ${amount} 应于 ${due_date} 缴纳，"
+            "目前逾期 ${days_overdue} 天。",
         ),
         Locale.EN: (
             "Payment reminder",
             "Your ${period} bill for ${unit} of ${amount} was due on ${due_date} "
-            "(${days_overdue} days overdue).",
+            "(${days_overdue} days overdue at ${at}).",
         ),
     },
     "payment_formal_notice": {

@@ -982,6 +982,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/links/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where an SMS's short link leads (no authentication: the code is the link) */
+        get: operations["resolve_link_links__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notices": {
         parameters: {
             query?: never;
@@ -3592,6 +3609,28 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * LinkOut
+         * @description Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
+         *     visitor's pass, the pass link itself (``url``).
+         */
+        LinkOut: {
+            /**
+             * Kind
+             * @description bill | ticket | pass | visitor_pass | alarm | notice
+             * @example ticket
+             */
+            kind: string;
+            /** Target Id */
+            target_id: string;
+            /**
+             * Path
+             * @example /repairs/01J...
+             */
+            path: string;
+            /** Url */
+            url?: string | null;
+        };
+        /**
          * Locale
          * @enum {string}
          */
@@ -3615,6 +3654,12 @@ export interface components {
              * @description UTC ISO-8601; absent: send now
              */
             send_at?: string | null;
+            /**
+             * Marketing
+             * @description a marketing notice (offers, events for sale): never sent by SMS, never urgent
+             * @default false
+             */
+            marketing?: boolean;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -3645,6 +3690,11 @@ export interface components {
             /** Cancelled At */
             cancelled_at: string | null;
             statistics?: components["schemas"]["StatisticsOut"] | null;
+            /**
+             * Marketing
+             * @default false
+             */
+            marketing?: boolean;
         };
         /** NoticePageOut */
         NoticePageOut: {
@@ -3760,15 +3810,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -9464,6 +9514,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolve_link_links__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkOut"];
                 };
             };
             /** @description Validation failed */

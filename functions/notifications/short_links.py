@@ -67,8 +67,8 @@ def target_of(job: DeliveryJob) -> LinkTarget | None:
         replies: dict[str, ReplyAction] = {}
         if template == "ticket_status_changed" and job.content.params.get("to_status") == "resolved":
             replies = {"1": ReplyAction.CONFIRM, "2": ReplyAction.REOPEN, "3": ReplyAction.CALL_ME}
-        elif template == "ticket_sos_received":
-            replies = {"1": ReplyAction.ACKNOWLEDGE, "3": ReplyAction.CALL_ME}
+        elif template == "sos_family":
+            replies = {"3": ReplyAction.CALL_ME}
         return LinkTarget("ticket", ticket_id, f"/repairs/{ticket_id}", replies=replies)
     if "bill_id" in data:
         return LinkTarget(

@@ -117,6 +117,20 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
             "Hello ${visitor_name}, your visitor pass: ${share_url} valid until ${valid_until}.",
         ),
     },
+    "sos_family": {
+        Locale.ZH_CN: (
+            "家人紧急求助",
+            "您代办的 ${unit} 于 ${at} 发出一键求助，物业已收到并正在处理。",
+        ),
+        Locale.EN: (
+            "Your family member called for help",
+            "An SOS was raised from ${unit} at ${at}; the property staff have it and are on their way.",
+        ),
+    },
+    "sms_reply_to_desk": {
+        Locale.ZH_CN: ("居民短信回复", "${who}${unit}回复短信（关于 ${subject}）：“${text}”。${ask}"),
+        Locale.EN: ("SMS reply", '${who}${unit} replied by SMS (about ${subject}): "${text}". ${ask}'),
+    },
     "visitor_arrived": {
         Locale.ZH_CN: ("访客已到达", "您的访客 ${visitor_name} 已于 ${arrived_at} 到达${gate}。"),
         Locale.EN: (

@@ -24,6 +24,7 @@ from notifications.services.jobs import DueJobs
 from notifications.services.links import LinkResolver
 from notifications.services.me import MeService
 from notifications.services.notices import NoticeService
+from notifications.services.replies import ReplyService
 from notifications.settings import NotificationsSettings, settings
 
 wiring = Wiring(settings, source="courtyard.notifications")
@@ -132,4 +133,16 @@ def firm_quiet_hours() -> QuietHours | None:
 
 due_jobs = wiring.factory(
     lambda: DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
+)
+
+replies = wiring.factory(
+    lambda: ReplyService(
+        LinksRepository(worker_table()),
+        wiring.reader(),
+        FieldCipher(config().pii_key_id),
+        wiring.events(),
+        lanes(),
+        wiring.audit(),
+        wiring.clock,
+    )
 )

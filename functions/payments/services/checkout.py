@@ -27,7 +27,7 @@ from courtyard.events import DomainEvent, EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from payments import credit, fees
-from payments.access import BILL_READERS, resident_of
+from payments.access import BILL_READERS, resident_of, units_of
 from payments.domain import Allocation, BillStatus, Payment, PaymentStatus, Refund, RefundStatus, today_in
 from payments.models import PaymentCreate, RefundCreate
 from payments.providers import (
@@ -102,7 +102,7 @@ class PaymentService:
                 return replay, False
             claim = (ctx.user_id, key_digest, request_digest)
         provider = self._providers().get(request.provider)
-        units = {link.unit_id for link in self._directory.resident_links(ctx.tenant_id, resident_id)}
+        units = units_of(self._directory, ctx.tenant_id, resident_id)
         bills = self._repo.bills(ctx.tenant_id, request.bill_ids, consistent=True)
         for bill_id in request.bill_ids:
             bill = bills.get(bill_id)

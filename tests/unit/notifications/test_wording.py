@@ -13,6 +13,7 @@ from notifications.templates import render
 from notifications.wording import device_label, local_time
 
 from courtyard.directory import (
+    ProxyView,
     ResidentUnitView,
     StaffView,
     StaffZoneView,
@@ -90,6 +91,12 @@ class Directory:
 
     def user(self, tenant_id: str, user_id: str) -> UserLink | None:
         return UserLink("resident", "R1")
+
+    def unit_proxies(self, tenant_id: str, unit_id: str) -> list[ProxyView]:
+        return []
+
+    def site_proxies(self, tenant_id: str, site_id: str) -> list[ProxyView]:
+        return []
 
 
 def body(message: EventMessage, locale: Locale = Locale.ZH_CN) -> str:

@@ -21,6 +21,8 @@ export const router = createRouter({
     { path: "/signin", name: "signin", component: () => import("./pages/SignIn.vue"), meta: { public: true } },
     { path: "/invite/:code", name: "invite", component: () => import("./pages/InvitePage.vue"), props: true },
     // The visitor's pass (no account; the token is in the fragment) and the field staff's screens (no tabs).
+    // An SMS's short link (public: the code is the credential) goes on to the page it names.
+    { path: "/s/:code", name: "shortLink", component: () => import("./pages/ShortLink.vue"), props: true, meta: { public: true } },
     { path: "/v", name: "visitorPass", component: () => import("./pages/pass/VisitorPassPage.vue"), meta: { public: true } },
     { path: "/guard", name: "guard", component: () => import("./pages/guard/GuardPage.vue") },
     { path: "/tech", name: "tech", component: () => import("./pages/tech/TechJobs.vue") },

@@ -1,5 +1,5 @@
 """``SmsReplyReceived`` from notifications, through the tickets' reply queue: a keyword reply closes or
-reopens its ticket (``tickets.replies``). A malformed or unknown message fails alone (partial batch
+reopens its ticket (``tickets.services.replies``). A malformed or unknown message fails alone (partial batch
 response) and reaches the dead-letter queue after three receives."""
 
 from __future__ import annotations

@@ -55,11 +55,13 @@ class Proxy:
     accepted_at: str | None = None
     revoked_at: str | None = None
     revoked_by: str | None = None
+    unit_label: str = ""  # the unit as people write it, kept from when the link was made
 
 
 class ProxyOut(BaseModel):
     proxy_id: str
     unit_id: str
+    unit_label: str
     site_id: str
     status: ProxyStatus
     proxy_name: str
@@ -79,6 +81,7 @@ class ProxyOut(BaseModel):
         return cls(
             proxy_id=proxy.proxy_id,
             unit_id=proxy.unit_id,
+            unit_label=proxy.unit_label,
             site_id=proxy.site_id,
             status=proxy.status,
             proxy_name=proxy.proxy_name,

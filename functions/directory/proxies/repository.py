@@ -133,6 +133,7 @@ def _item(proxy: Proxy) -> dict[str, Any]:
         "created_at": proxy.created_at,
         "code_digest": proxy.code_digest,
         "expires_at": proxy.expires_at,
+        "unit_label": proxy.unit_label,
     }
     if proxy.consent_note:
         item["consent_note"] = proxy.consent_note
@@ -164,4 +165,5 @@ def _proxy(tenant_id: str, item: dict[str, Any]) -> Proxy:
         accepted_at=_opt(item, "accepted_at"),
         revoked_at=_opt(item, "revoked_at"),
         revoked_by=_opt(item, "revoked_by"),
+        unit_label=str(item.get("unit_label", "")),
     )

@@ -83,6 +83,7 @@ class ProxyService:
             created_at=to_iso(now),
             code_digest=secret_digest(ctx.tenant_id, secret),
             expires_at=to_iso(expires),
+            unit_label=unit.label,
         )
         audit = self._audit.put_action(
             ctx,

@@ -82,7 +82,9 @@ def test_the_parent_consents_the_child_accepts_and_the_parent_revokes(
     assert accept_proxy(handler, code, signed_up(stack, "someone-else")).status == 409
 
     listed = call("GET", f"/units/{unit}/proxies", as_=parent).body["items"]
-    assert [(p["proxy_name"], p["status"]) for p in listed] == [("张小明", "active")]
+    assert [(p["proxy_name"], p["status"], p["unit_label"]) for p in listed] == [
+        ("张小明", "active", "1-1-101")
+    ]
 
     revoked = call("POST", f"/units/{unit}/proxies/{created.body['proxy_id']}/revoke", as_=parent)
     assert revoked.status == 200, revoked.body

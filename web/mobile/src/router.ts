@@ -42,6 +42,7 @@ export const router = createRouter({
         { path: "visitors/:id", name: "pass", component: () => import("./pages/visitors/PassShow.vue"), props: true, meta: { tab: "home", title: "visitors.pass" } },
         { path: "me", name: "me", component: () => import("./pages/MePage.vue"), meta: { tab: "me", title: "tabs.me" } },
         { path: "messages", name: "messages", component: () => import("./pages/MessagesPage.vue"), meta: { tab: "me", title: "messages.title" } },
+        { path: "proxies", name: "proxies", component: () => import("./pages/FamilyProxiesPage.vue"), meta: { tab: "me", title: "proxies.title" } },
         { path: "preferences", name: "preferences", component: () => import("./pages/PreferencesPage.vue"), meta: { tab: "me", title: "preferences.title" } },
         { path: ":rest(.*)*", name: "notFound", component: () => import("./pages/NotFound.vue"), meta: { public: true, title: "state.notFoundTitle" } },
       ],

@@ -2050,6 +2050,8 @@ export interface components {
             proxy_id: string;
             /** Unit Id */
             unit_id: string;
+            /** Unit Label */
+            unit_label: string;
             /** Site Id */
             site_id: string;
             status: components["schemas"]["ProxyStatus"];
@@ -3953,15 +3955,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */

@@ -48,6 +48,8 @@ PUBLIC_ROUTES = {
     ("/links/{code}", "GET"),
     ("/payments/webhooks/stripe", "POST"),
     ("/payments/webhooks/sandbox", "POST"),
+    # WeChat Pay / Alipay notifications: verified with the firm's keys the path names.
+    ("/payments/webhooks/{provider}/{account}", "POST"),
 }
 
 

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from courtyard.models import Model
 from notifications.domain import Category, Channel, Locale, Priority
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class QuietHours(BaseModel):
+class QuietHours(Model):
     """A daily window in local time, e.g. 22:00-07:00 (may cross midnight); start == end is invalid."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -48,7 +49,7 @@ class QuietHours(BaseModel):
         return time.fromisoformat(self.start), time.fromisoformat(self.end)
 
 
-class CategoryPreferences(BaseModel):
+class CategoryPreferences(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     push: bool = True
@@ -63,7 +64,7 @@ class CategoryPreferences(BaseModel):
         return bool(getattr(self, channel.value))
 
 
-class Preferences(BaseModel):
+class Preferences(Model):
     """Stored per login (``user_id``); people without a login get the defaults."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from courtyard.models import Model
 from payments.domain import (
     Bill,
     BillingRun,
@@ -39,7 +40,7 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Minor = Annotated[int, Field(ge=0, le=10**11, description="integer minor units (fen, cents)")]
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -129,14 +130,14 @@ class PaymentSettingsIn(_Request):
 # ------------------------------------------------------------------ responses
 
 
-class LateFeeOut(BaseModel):
+class LateFeeOut(Model):
     kind: str
     grace_days: int
     value: int
     cap_minor: int | None
 
 
-class FeeItemOut(BaseModel):
+class FeeItemOut(Model):
     fee_id: str
     site_id: str
     name: str
@@ -169,17 +170,17 @@ class FeeItemOut(BaseModel):
         )
 
 
-class FeeItemListOut(BaseModel):
+class FeeItemListOut(Model):
     items: list[FeeItemOut]
 
 
-class ReadingsOut(BaseModel):
+class ReadingsOut(Model):
     fee_id: str
     period: str
     recorded: int
 
 
-class BillingRunOut(BaseModel):
+class BillingRunOut(Model):
     run_id: str
     site_id: str
     period: str
@@ -223,12 +224,12 @@ class BillingRunOut(BaseModel):
         )
 
 
-class BillingRunPageOut(BaseModel):
+class BillingRunPageOut(Model):
     items: list[BillingRunOut]
     next_cursor: str | None
 
 
-class BillLineOut(BaseModel):
+class BillLineOut(Model):
     fee_id: str
     name: str
     kind: str
@@ -236,7 +237,7 @@ class BillLineOut(BaseModel):
     amount: int
 
 
-class BillOut(BaseModel):
+class BillOut(Model):
     bill_id: str
     site_id: str
     unit_id: str
@@ -289,12 +290,12 @@ class BillOut(BaseModel):
         )
 
 
-class BillPageOut(BaseModel):
+class BillPageOut(Model):
     items: list[BillOut]
     next_cursor: str | None
 
 
-class AllocationOut(BaseModel):
+class AllocationOut(Model):
     bill_id: str
     unit_id: str
     amount_due: int
@@ -303,7 +304,7 @@ class AllocationOut(BaseModel):
     refunded: int
 
 
-class RefundOut(BaseModel):
+class RefundOut(Model):
     refund_id: str
     payment_id: str
     amount: int
@@ -327,7 +328,7 @@ class RefundOut(BaseModel):
         )
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(Model):
     payment_id: str
     provider: str
     status: str
@@ -375,12 +376,12 @@ class PaymentOut(BaseModel):
         )
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Model):
     received: bool
     outcome: str
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Model):
     entry_id: str
     kind: str
     amount: int
@@ -406,7 +407,7 @@ class LedgerEntryOut(BaseModel):
         )
 
 
-class LedgerOut(BaseModel):
+class LedgerOut(Model):
     unit_id: str
     currency: str
     balance: int = Field(description="what the unit owes; negative is credit for its next bills")
@@ -415,12 +416,12 @@ class LedgerOut(BaseModel):
     next_cursor: str | None
 
 
-class ReminderSentOut(BaseModel):
+class ReminderSentOut(Model):
     period: str = Field(description="the overdue bill's period")
     step: str = Field(description="the reminder ladder's step sent for it (due_soon, overdue_3, ...)")
 
 
-class UnitArrearsOut(BaseModel):
+class UnitArrearsOut(Model):
     unit_id: str
     unit_label: str
     site_id: str
@@ -433,7 +434,7 @@ class UnitArrearsOut(BaseModel):
     reminders: list[ReminderSentOut] = Field(description="reminders its overdue bills have had, oldest first")
 
 
-class ArrearsOut(BaseModel):
+class ArrearsOut(Model):
     site_id: str
     as_of: str
     currency: str
@@ -441,7 +442,7 @@ class ArrearsOut(BaseModel):
     units: list[UnitArrearsOut]
 
 
-class CollectionOut(BaseModel):
+class CollectionOut(Model):
     period: str
     bills: int
     billed: int
@@ -451,7 +452,7 @@ class CollectionOut(BaseModel):
     on_target: bool | None
 
 
-class PaymentStatsOut(BaseModel):
+class PaymentStatsOut(Model):
     site_id: str
     currency: str
     target_pct: float
@@ -461,7 +462,7 @@ class PaymentStatsOut(BaseModel):
     risk_units: int
 
 
-class ReconciliationOut(BaseModel):
+class ReconciliationOut(Model):
     date: str
     generated_at: str
     providers: list[str]
@@ -473,7 +474,7 @@ class ReconciliationOut(BaseModel):
     amount_mismatch: list[dict[str, Any]]
 
 
-class PaymentSettingsOut(BaseModel):
+class PaymentSettingsOut(Model):
     ladder: list[dict[str, Any]]
     quiet_start: str
     quiet_end: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from http import HTTPStatus
@@ -26,11 +27,12 @@ from botocore.exceptions import ClientError
 
 from courtyard.directory import DirectoryReader
 from courtyard.dynamo import error_code
-from courtyard.errors import DomainError, Forbidden, InvalidJson, Unavailable, error_body
+from courtyard.errors import DomainError, Forbidden, InvalidJson, Unauthorized, Unavailable, error_body
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
 from courtyard.settings import FunctionSettings
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
+from courtyard.wiring import clock_override
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-On-Behalf-Of"]
 ON_BEHALF_OF_HEADER = "X-On-Behalf-Of"
@@ -51,7 +53,13 @@ TenantLookup = Callable[[], DirectoryReader | None]
 @lru_cache(maxsize=1)
 def directory_from_settings() -> DirectoryReader | None:
     """The default tenant lookup: the directory table every function gets from the template's Globals."""
-    return DirectoryReader(FunctionSettings.from_environment().directory_table)
+    return DirectoryReader(FunctionSettings.from_environment().directory_table, monotonic=_cache_seconds)
+
+
+def _cache_seconds() -> float:
+    """The resolver cache's time: monotonic in production, the tests' clock when they drive one."""
+    clock = clock_override()
+    return clock.now().timestamp() if clock is not None else time.monotonic()
 
 
 class CourtyardResolver(APIGatewayRestResolver):
@@ -82,6 +90,7 @@ class CourtyardResolver(APIGatewayRestResolver):
         # Built lazily so public routes (no authorizer) never need claims.
         ctx = TenantContext.from_claims(self.current_event.request_context.authorizer.claims)
         self._check_tenant(ctx)
+        ctx = self._standing(ctx)
         on_behalf_of = self.header(ON_BEHALF_OF_HEADER)
         if on_behalf_of:
             ctx = ctx.acting_for(on_behalf_of.strip())
@@ -99,6 +108,24 @@ class CourtyardResolver(APIGatewayRestResolver):
             raise Forbidden("this account's property firm is not registered")
         if not view.active:
             raise TenantSuspended("this property firm's subscription is suspended")
+
+    def _standing(self, ctx: TenantContext) -> TenantContext:
+        """``ctx`` with the roles the directory still grants: a leaver's or a demoted manager's token is
+        refused or narrowed within a minute (DirectoryReader.STANDING_TTL_SECONDS), not when it expires."""
+        if self.tenant_lookup is None or ctx.has_role(Role.PLATFORM_ADMIN) or not ctx.is_staff:
+            return ctx
+        directory = self.tenant_lookup()
+        standing = directory.standing(ctx.tenant_id, ctx.user_id) if directory is not None else None
+        if standing is None:
+            return ctx
+        if not standing.active:
+            raise AccountDeactivated("this staff account was deactivated; ask your manager")
+        roles = frozenset(role for role in ctx.roles if role.value in standing.roles)
+        if not roles:
+            raise Forbidden("this account no longer holds the roles its sign-in carries; sign in again")
+        if roles == ctx.roles:
+            return ctx
+        return TenantContext(ctx.tenant_id, ctx.user_id, roles, ctx.username)
 
     def header(self, name: str) -> str | None:
         value = self.current_event.headers.get(name)
@@ -149,6 +176,10 @@ class CourtyardRouter(Router):
 
 class TenantSuspended(Forbidden):
     code = "tenant_suspended"
+
+
+class AccountDeactivated(Unauthorized):
+    code = "account_deactivated"
 
 
 def build_resolver(

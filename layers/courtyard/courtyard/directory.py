@@ -187,6 +187,18 @@ class StaffView:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountStanding:
+    """What the directory says a signed-in account may do now: the resolver's check of staff tokens.
+
+    A token's groups were true when it was issued; a leaver or a demoted manager keeps that token for up
+    to an hour, so every request is checked against the directory (cached for at most a minute).
+    """
+
+    active: bool
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ResidentUnitView:
     """One of a resident's units, seen from the resident; ``primary`` marks the one they file from."""
 
@@ -221,6 +233,8 @@ class DirectoryReader:
     """Read-only access to the directory table, with a short cache for the per-request tenant check."""
 
     TENANT_TTL_SECONDS = 60.0
+    # A deactivated or demoted staff account loses access within this time (issue 17).
+    STANDING_TTL_SECONDS = 60.0
 
     def __init__(
         self, table_name: str, client: Any | None = None, monotonic: Callable[[], float] = time.monotonic
@@ -229,6 +243,7 @@ class DirectoryReader:
         self._client = client
         self._monotonic = monotonic
         self._tenants: dict[str, tuple[float, TenantView | None]] = {}
+        self._standings: dict[tuple[str, str], tuple[float, AccountStanding | None]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -242,7 +257,7 @@ class DirectoryReader:
         now = self._monotonic()
         with self._lock:
             cached = self._tenants.get(tenant_id)
-        if cached is not None and now - cached[0] < self.TENANT_TTL_SECONDS:
+        if cached is not None and 0 <= now - cached[0] < self.TENANT_TTL_SECONDS:
             return cached[1]
         item = self._get(Keys.tenant(tenant_id))
         view = (
@@ -260,6 +275,38 @@ class DirectoryReader:
         with self._lock:
             self._tenants[tenant_id] = (now, view)
         return view
+
+    def standing(self, tenant_id: str, user_id: str) -> AccountStanding | None:
+        """The account's standing, cached for a minute; None when the directory has no record of the user.
+
+        A staff account stands as its staff record says (``active``, ``roles``); a resident's account holds
+        the resident role only (staff groups on it were never the directory's). A record without a user link
+        (none is made without one today) is left to its token.
+        """
+        now = self._monotonic()
+        key = (tenant_id, user_id)
+        with self._lock:
+            cached = self._standings.get(key)
+        if cached is not None and 0 <= now - cached[0] < self.STANDING_TTL_SECONDS:
+            return cached[1]
+        standing = self._standing(tenant_id, user_id)
+        with self._lock:
+            self._standings[key] = (now, standing)
+        return standing
+
+    def _standing(self, tenant_id: str, user_id: str) -> AccountStanding | None:
+        link = self._get(Keys.user(tenant_id, user_id))
+        if not link:
+            return None
+        if str(link.get("kind")) != "staff":
+            return AccountStanding(active=True, roles=frozenset({"resident"}))
+        staff = self._get(Keys.staff(tenant_id, str(link["person_id"])))
+        if not staff:
+            return AccountStanding(active=False, roles=frozenset())
+        return AccountStanding(
+            active=bool(staff.get("active", True)),
+            roles=frozenset(str(role) for role in staff.get("roles", ())),
+        )
 
     def unit(self, tenant_id: str, unit_id: str) -> UnitView | None:
         item = self._get(Keys.unit(tenant_id, unit_id))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
     from directory.places.service import PlacesService
+    from directory.residency.service import ResidencyService
     from directory.staff.repository import StaffRepository
     from directory.staff.service import StaffService
     from directory.tenants.service import TenantService
@@ -87,6 +88,20 @@ def _people() -> PeopleService:
     )
 
 
+def _residency() -> ResidencyService:
+    from directory.residency.repository import ResidencyRepository
+    from directory.residency.service import ResidencyService
+
+    people = _people_repository()
+    return ResidencyService(
+        people=people,
+        residences=ResidencyRepository(table(), people),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+    )
+
+
 def _staff() -> StaffService:
     from directory.staff.service import StaffService
 
@@ -137,6 +152,7 @@ def _imports() -> ImportService:
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
+residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)

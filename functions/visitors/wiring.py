@@ -9,6 +9,7 @@ from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
 from visitors.blocklist import BlocklistService
 from visitors.gate import GateService
+from visitors.moveout import MoveOutRevocation
 from visitors.repository import VisitorsRepository
 from visitors.service import PassService
 from visitors.settings import settings
@@ -66,5 +67,18 @@ gate = wiring.factory(
 blocklist = wiring.factory(
     lambda: BlocklistService(
         repository(), wiring.reader(), wiring.audit(), wiring.clock, wiring.cipher(), wiring.blind_index()
+    )
+)
+
+# The residency consumer: a moved-out resident's live passes for the unit are revoked.
+# It pages through a host's passes internally (no cursor leaves it): a per-process cursor key, no secret.
+moveout = wiring.factory(
+    lambda: MoveOutRevocation(
+        VisitorsRepository(
+            wiring.table(wiring.config.visitors_table, cursors=False), wiring.config.idempotency_hours
+        ),
+        wiring.audit(),
+        wiring.events(),
+        wiring.clock,
     )
 )

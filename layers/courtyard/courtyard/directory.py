@@ -16,6 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from courtyard import aws
 from courtyard.dynamo import tenant_key
+from courtyard.standing import AccountStanding, standing_of
 
 _deserializer = TypeDeserializer()
 
@@ -187,18 +188,6 @@ class StaffView:
 
 
 @dataclass(frozen=True, slots=True)
-class AccountStanding:
-    """What the directory says a signed-in account may do now: the resolver's check of staff tokens.
-
-    A token's groups were true when it was issued; a leaver or a demoted manager keeps that token for up
-    to an hour, so every request is checked against the directory (cached for at most a minute).
-    """
-
-    active: bool
-    roles: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
 class ResidentUnitView:
     """One of a resident's units, seen from the resident; ``primary`` marks the one they file from."""
 
@@ -279,9 +268,7 @@ class DirectoryReader:
     def standing(self, tenant_id: str, user_id: str) -> AccountStanding | None:
         """The account's standing, cached for a minute; None when the directory has no record of the user.
 
-        A staff account stands as its staff record says (``active``, ``roles``); a resident's account holds
-        the resident role only (staff groups on it were never the directory's). A record without a user link
-        (none is made without one today) is left to its token.
+        See courtyard.standing: staff stand as their record says, residents hold the resident role only.
         """
         now = self._monotonic()
         key = (tenant_id, user_id)
@@ -289,24 +276,12 @@ class DirectoryReader:
             cached = self._standings.get(key)
         if cached is not None and 0 <= now - cached[0] < self.STANDING_TTL_SECONDS:
             return cached[1]
-        standing = self._standing(tenant_id, user_id)
+        standing = standing_of(
+            self._get, Keys.user(tenant_id, user_id), lambda staff_id: Keys.staff(tenant_id, staff_id)
+        )
         with self._lock:
             self._standings[key] = (now, standing)
         return standing
-
-    def _standing(self, tenant_id: str, user_id: str) -> AccountStanding | None:
-        link = self._get(Keys.user(tenant_id, user_id))
-        if not link:
-            return None
-        if str(link.get("kind")) != "staff":
-            return AccountStanding(active=True, roles=frozenset({"resident"}))
-        staff = self._get(Keys.staff(tenant_id, str(link["person_id"])))
-        if not staff:
-            return AccountStanding(active=False, roles=frozenset())
-        return AccountStanding(
-            active=bool(staff.get("active", True)),
-            roles=frozenset(str(role) for role in staff.get("roles", ())),
-        )
 
     def unit(self, tenant_id: str, unit_id: str) -> UnitView | None:
         item = self._get(Keys.unit(tenant_id, unit_id))

@@ -250,6 +250,14 @@ class ResidentMovedOut(Event):
     by: str  # the user who ended the link (the desk, or the resident themself)
 
 
+class ResidentErased(Event):
+    """A resident's personal data was erased (PIPL). Every feature removes what it holds about them in its
+    own consumer; ``user_id`` is the login they had (None if they never signed in)."""
+
+    resident_id: Id
+    user_id: str | None = None
+
+
 # ------------------------------------------------------------------ notifications
 
 
@@ -282,7 +290,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmCleared),
             "courtyard.notifications": (NoticePublished,),
-            "courtyard.directory": (ResidentMovedOut,),
+            "courtyard.directory": (ResidentMovedOut, ResidentErased),
         }
     ).items()
     for model in models

@@ -18,7 +18,8 @@ from courtyard.events import DomainEvent
 from schemas.events import PassRevoked, ResidentMovedOut
 from visitors.models import PassStatus, VisitorPass
 
-MOVED_OUT = "system:moved-out"
+# The revoker named on the pass and in the audit trail (no person revoked it).
+MOVED_OUT = "system:resident-left"
 PAGE = 100
 
 
@@ -58,17 +59,25 @@ class MoveOutRevocation:
         """Revoke the live passes ``moved.user_id`` hosts for ``moved.unit_id``; the revoked pass ids."""
         if not moved.user_id:
             return []  # no account, no pass of their own
+        return self.revoke_hosted(
+            moved.tenant_id, moved.user_id, moved.unit_id, "resident_moved_out", moved.event_id
+        )
+
+    def revoke_hosted(
+        self, tenant_id: str, user_id: str, unit_id: str | None, reason: str, event_id: str
+    ) -> list[str]:
+        """Revoke the live passes ``user_id`` hosts (for ``unit_id`` only, unless None); the revoked ids."""
         now = self._clock.now()
         revoked: list[VisitorPass] = []
-        for visitor_pass in self._hosted(moved.tenant_id, moved.user_id):
+        for visitor_pass in self.hosted(tenant_id, user_id):
             if (
-                visitor_pass.unit_id != moved.unit_id
+                (unit_id is not None and visitor_pass.unit_id != unit_id)
                 or visitor_pass.status is not PassStatus.ACTIVE
                 or visitor_pass.valid_until <= now
             ):
                 continue
             try:
-                revoked.append(self._passes.revoke(moved.tenant_id, visitor_pass.pass_id, MOVED_OUT, now))
+                revoked.append(self._passes.revoke(tenant_id, visitor_pass.pass_id, MOVED_OUT, now))
             except Conflict:
                 continue  # revoked meanwhile (by the host, or by this event's earlier delivery)
         for visitor_pass in revoked:
@@ -77,9 +86,9 @@ class MoveOutRevocation:
                 "pass.revoke",
                 "pass",
                 visitor_pass.pass_id,
-                {"reason": "resident_moved_out", "unit_id": moved.unit_id, "event_id": moved.event_id},
+                {"reason": reason, "unit_id": visitor_pass.unit_id, "event_id": event_id},
                 actor=MOVED_OUT,
-                tenant_id=moved.tenant_id,
+                tenant_id=tenant_id,
             )
         if revoked:
             self._events.publish_many(
@@ -87,7 +96,7 @@ class MoveOutRevocation:
                     (
                         "PassRevoked",
                         PassRevoked(
-                            tenant_id=moved.tenant_id,
+                            tenant_id=tenant_id,
                             occurred_at=now,
                             pass_id=p.pass_id,
                             site_id=p.site_id,
@@ -100,7 +109,8 @@ class MoveOutRevocation:
             )
         return [p.pass_id for p in revoked]
 
-    def _hosted(self, tenant_id: str, user_id: str) -> list[VisitorPass]:
+    def hosted(self, tenant_id: str, user_id: str) -> list[VisitorPass]:
+        """Every pass ``user_id`` hosts, newest first (a resident hosts tens to hundreds)."""
         passes: list[VisitorPass] = []
         cursor: str | None = None
         while True:

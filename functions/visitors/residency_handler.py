@@ -1,5 +1,6 @@
-"""Visitors' consumer of the directory's residency events (its own queue): ``ResidentMovedOut`` revokes the
-live passes the resident hosts for the unit they left (moveout.py). Other events are ignored."""
+"""Visitors' consumer of the directory's people events (its own queue): ``ResidentMovedOut`` revokes the
+live passes the resident hosts for the unit they left (moveout.py); ``ResidentErased`` revokes every live
+pass they host and removes the personal fields of all of them (erasure.py). Other events are ignored."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.tracing import Tracer
-from schemas.events import ResidentMovedOut, parse_event
-from visitors.wiring import moveout
+from schemas.events import ResidentErased, ResidentMovedOut, parse_event
+from visitors.wiring import erasure, moveout
 
 logger = Logger()
 tracer = Tracer()
@@ -23,10 +24,12 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def handle(record: SQSRecord) -> None:
     _, event = parse_event(record.body)
-    if not isinstance(event, ResidentMovedOut):
-        return
-    revoked = moveout().revoke_for(event)
-    metrics.add_metric(name="PassesRevokedOnMoveOut", unit=MetricUnit.Count, value=len(revoked))
+    if isinstance(event, ResidentMovedOut):
+        revoked = moveout().revoke_for(event)
+        metrics.add_metric(name="PassesRevokedOnMoveOut", unit=MetricUnit.Count, value=len(revoked))
+    elif isinstance(event, ResidentErased):
+        scrubbed = erasure().forget(event)
+        metrics.add_metric(name="PassesScrubbedOnErasure", unit=MetricUnit.Count, value=scrubbed)
 
 
 @logger.inject_lambda_context

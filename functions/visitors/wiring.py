@@ -8,6 +8,8 @@ from __future__ import annotations
 from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
 from visitors.blocklist import BlocklistService
+from visitors.erasure import HostErasure
+from visitors.erasure_repository import PassScrubber
 from visitors.gate import GateService
 from visitors.moveout import MoveOutRevocation
 from visitors.repository import VisitorsRepository
@@ -81,4 +83,9 @@ moveout = wiring.factory(
         wiring.events(),
         wiring.clock,
     )
+)
+
+# ResidentErased: the host's live passes are revoked and every pass they host loses its personal fields.
+erasure = wiring.factory(
+    lambda: HostErasure(moveout(), PassScrubber(wiring.table(wiring.config.visitors_table, cursors=False)))
 )

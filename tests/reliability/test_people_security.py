@@ -7,14 +7,16 @@ token stops working within a minute. The world is this module's own (the move-ou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from courtyard.tenancy import Role
 from tests.integration.api import Caller
-from tests.reliability.world import World, _pump, _pump_fanout, running_world
+from tests.reliability.world import SECRETS, World, _pump, _pump_fanout, running_world
 
 PAST_THE_CACHE = 61
 
@@ -178,3 +180,53 @@ def test_a_deactivated_technician_is_refused_after_a_minute_in_every_feature(wor
     assert off.status == 200, off.body
     assert after_tickets.status == 401
     assert after_jobs.status == 401
+
+
+# ---------------------------------------------------------------- erasure reaches every feature
+
+
+def test_erasure_removes_the_account_devices_inbox_preferences_and_passes_personal_fields(
+    world: World, moved
+):
+    """Runs last: the first resident erases themself; each feature's consumer removes what it holds."""
+    from notifications import events_handler
+    from visitors import residency_handler
+
+    resident: Caller = world.a["resident"]
+    user = world.demo.user("greenfield", Role.RESIDENT)
+    put = world.call("PUT", "/me/notification-preferences", resident, body={"language": "en"})
+    assert put.status == 200, put.body
+    assert world.call("GET", "/inbox", resident).body["items"]
+
+    erased = world.call("POST", "/me/erase", resident)
+    _pump(world.stack, "NotificationsEventQueue", events_handler)
+    _pump(world.stack, "VisitorsResidencyQueue", residency_handler)
+
+    assert erased.status == 200, erased.body
+    users = boto3.client("cognito-idp").list_users(UserPoolId=world.stack.ref("UserPool"))["Users"]
+    assert user.username not in {u["Username"] for u in users}
+    notifications = json.dumps(
+        boto3.client("dynamodb").scan(TableName=world.stack.ref("NotificationsTable"))["Items"],
+        ensure_ascii=False,
+    )
+    assert f"INBOX#{resident.user_id}" not in notifications
+    assert f"USER#{resident.user_id}" not in notifications
+    everything = world.tenant_items(world.demo.tenants["greenfield"])
+    assert SECRETS["push_token"] not in everything
+    assert (
+        boto3.client("sns").list_endpoints_by_platform_application(
+            PlatformApplicationArn=_fcm_application(world)
+        )["Endpoints"]
+        == []
+    )
+    seen = world.call(
+        "GET", "/passes/{pass_id}", world.a["manager"], {"pass_id": world.own["pass_id"][0]}
+    ).body
+    assert SECRETS["visitor_name"] not in json.dumps(seen, ensure_ascii=False)
+    assert SECRETS["visitor_name"] not in world.tenant_items(world.demo.tenants["greenfield"])
+    assert SECRETS["visitor_plate"] not in json.dumps(seen, ensure_ascii=False)
+
+
+def _fcm_application(world: World) -> str:
+    apps = boto3.client("sns").list_platform_applications()["PlatformApplications"]
+    return next(a["PlatformApplicationArn"] for a in apps if "/GCM/" in a["PlatformApplicationArn"])

@@ -11,8 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from courtyard.events import DomainEvent
-
 ERASED_NAME = "已注销用户"
 MAX_UNITS_PER_REQUEST = 10
 
@@ -298,12 +296,6 @@ class ResidentPage:
 
 
 # ---------------------------------------------------------------- events
-
-
-class ResidentErased(DomainEvent):
-    """A resident's personal data was erased: consumers drop contact data, keep financial records."""
-
-    resident_id: str
 
 
 # ---------------------------------------------------------------- responses

@@ -203,6 +203,7 @@ class ResidentView:
 
     resident_id: str
     user_id: str | None
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +388,11 @@ class DirectoryReader:
         if not item:
             return None
         user_id = item.get("user_id")
-        return ResidentView(resident_id=resident_id, user_id=str(user_id) if user_id else None)
+        return ResidentView(
+            resident_id=resident_id,
+            user_id=str(user_id) if user_id else None,
+            erased=bool(item.get("erased_at")),
+        )
 
     def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The resident's unit links (the ``UNIT#`` items of their partition), primary first."""

@@ -616,7 +616,11 @@ def test_service_desk_changes_a_resident_on_their_behalf_and_the_audit_names_bot
     rid = new_resident(call, manager)["resident_id"]
     desk = caller(tenant, Role.SERVICE_DESK)
     reply = call(
-        "PATCH", f"/residents/{rid}", as_=desk, body={"name": "王奶奶"}, headers={"X-On-Behalf-Of": rid}
+        "PATCH",
+        f"/residents/{rid}",
+        as_=desk,
+        body={"name": "王奶奶"},
+        headers={"X-On-Behalf-Of": rid, "X-Assist-Reason": "by phone"},
     )
     assert reply.status == 200
     record = next(i for i in audit_items(stack) if i["action"]["S"] == "update")
@@ -635,16 +639,33 @@ def test_assisted_mode_needs_an_existing_resident_the_same_one_and_a_desk_role(
     body = {"name": "X"}
     assert (
         call(
-            "PATCH", f"/residents/{foreign}", as_=desk, body=body, headers={"X-On-Behalf-Of": foreign}
+            "PATCH",
+            f"/residents/{foreign}",
+            as_=desk,
+            body=body,
+            headers={"X-On-Behalf-Of": foreign, "X-Assist-Reason": "by phone"},
         ).status
         == 404
     )
     assert (
-        call("PATCH", f"/residents/{rid}", as_=desk, body=body, headers={"X-On-Behalf-Of": other}).status
+        call(
+            "PATCH",
+            f"/residents/{rid}",
+            as_=desk,
+            body=body,
+            headers={"X-On-Behalf-Of": other, "X-Assist-Reason": "by phone"},
+        ).status
         == 400
     )
     tech = caller(tenant, Role.TECHNICIAN)
     assert (
-        call("PATCH", f"/residents/{rid}", as_=tech, body=body, headers={"X-On-Behalf-Of": rid}).status == 403
+        call(
+            "PATCH",
+            f"/residents/{rid}",
+            as_=tech,
+            body=body,
+            headers={"X-On-Behalf-Of": rid, "X-Assist-Reason": "by phone"},
+        ).status
+        == 403
     )
     assert table_items(stack) == before

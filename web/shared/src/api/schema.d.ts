@@ -1737,14 +1737,10 @@ export interface components {
         ImportStatus: "awaiting_upload" | "validating" | "validated" | "committing" | "committed" | "failed";
         /**
          * InviteAccept
-         * @description Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of.
+         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
+         *     mode never opens an account for someone else (issue 17).
          */
-        InviteAccept: {
-            /** Username */
-            username?: string | null;
-            /** Email */
-            email?: string | null;
-        };
+        InviteAccept: Record<string, never>;
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */
@@ -4973,10 +4969,7 @@ export interface operations {
     accept_invite_invites__code__accept_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path: {
                 code: string;
             };
@@ -5115,6 +5108,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 resident_id: string;
@@ -6564,10 +6559,7 @@ export interface operations {
     export_me_me_export_get: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -6631,10 +6623,7 @@ export interface operations {
     erase_me_me_erase_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -8038,6 +8027,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8386,6 +8377,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 bill_id: string;
@@ -8460,6 +8453,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 unit_id: string;
@@ -9035,6 +9030,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9268,6 +9265,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11091,6 +11090,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;

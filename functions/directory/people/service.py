@@ -25,7 +25,13 @@ from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, idempotency
 from courtyard.events import EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
-from directory.access import sees_full_id_number, sees_full_phone, shown_id_number, shown_phone
+from directory.access import (
+    sees_contact_details,
+    sees_full_id_number,
+    sees_full_phone,
+    shown_id_number,
+    shown_phone,
+)
 from directory.adapters.cognito_identity import IdentityRepository
 from directory.people.models import (
     Export,
@@ -504,11 +510,13 @@ class PeopleService:
         for resident in residents:
             full_phone = sees_full_phone(ctx, resident.user_id) and resident.phone is not None
             full_id = sees_full_id_number(ctx, resident.user_id) and resident.id_number is not None
+            contact = sees_contact_details(ctx, resident.user_id)
             shown.append(
                 replace(
                     resident,
                     phone=shown_phone(resident.phone, full_phone),
-                    id_number=shown_id_number(resident.id_number, full_id),
+                    id_number=shown_id_number(resident.id_number, full_id) if contact else None,
+                    email=resident.email if contact else None,
                 )
             )
             if full_phone or full_id:

@@ -1,6 +1,7 @@
 """Visitors' consumer of the directory's people events (its own queue): ``ResidentMovedOut`` revokes the
-live passes the resident hosts for the unit they left (moveout.py); ``ResidentErased`` revokes every live
-pass they host and removes the personal fields of all of them (erasure.py). Other events are ignored."""
+live passes the resident hosts for the unit they left (services/moveout.py); ``ResidentErased`` revokes
+every live pass they host and removes the personal fields of all of them (services/erasure.py). Other
+events are ignored."""
 
 from __future__ import annotations
 

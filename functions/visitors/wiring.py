@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
-from visitors.blocklist import BlocklistService
-from visitors.erasure import HostErasure
 from visitors.erasure_repository import PassScrubber
-from visitors.gate import GateService
-from visitors.moveout import MoveOutRevocation
 from visitors.repository import VisitorsRepository
-from visitors.service import PassService
+from visitors.services.blocklist import BlocklistService
+from visitors.services.erasure import HostErasure
+from visitors.services.gate import GateService
+from visitors.services.moveout import MoveOutRevocation
+from visitors.services.passes import PassService
 from visitors.settings import settings
 
 wiring = Wiring(settings, source="courtyard.visitors")

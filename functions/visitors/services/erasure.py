@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from schemas.events import ResidentErased
-from visitors.moveout import MoveOutRevocation
+from visitors.services.moveout import MoveOutRevocation
 
 
 class Scrubber(Protocol):

@@ -35,6 +35,12 @@ API_REQUEST_HEADERS = (
     "Idempotency-Key",
     "X-On-Behalf-Of",
     "X-Assist-Reason",
+    # WeChat Pay's notification signature (CloudFront's AllViewerExceptHostHeader forwards them too).
+    "Wechatpay-Serial",
+    "Wechatpay-Signature",
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Signature-Type",
 )
 COGNITO_REQUEST_HEADERS = ("Content-Type", "X-Amz-Target", "X-Amz-User-Agent")
 RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "x-amzn-ErrorType", "x-amzn-RequestId")

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from courtyard.clock import to_iso
 from courtyard.crypto import mask_phone
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 from directory.people.models import EntityId, MobilePhone, PersonName, Relation
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -106,7 +107,7 @@ class IdentityMismatch(Conflict):
 # ---------------------------------------------------------------- requests
 
 
-class InviteCreate(BaseModel):
+class InviteCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: EntityId
@@ -119,7 +120,7 @@ class InviteCreate(BaseModel):
     )
 
 
-class InviteAccept(BaseModel):
+class InviteAccept(Model):
     """Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
     mode never opens an account for someone else (issue 17)."""
 
@@ -180,7 +181,7 @@ class ResidentRegistered(DomainEvent):
 # ---------------------------------------------------------------- responses
 
 
-class InviteOut(BaseModel):
+class InviteOut(Model):
     code: str = Field(description="Shown once: only a digest is stored")
     share_link: str
     tenant_id: str
@@ -203,7 +204,7 @@ class InviteOut(BaseModel):
         )
 
 
-class InviteListItemOut(BaseModel):
+class InviteListItemOut(Model):
     """An invitation as the desk sees it later: who it was for and whether they joined; never its code."""
 
     unit_id: str
@@ -233,12 +234,12 @@ class InviteListItemOut(BaseModel):
         )
 
 
-class AccountOut(BaseModel):
+class AccountOut(Model):
     username: str
     temporary_password: str = Field(description="Shown once; must be changed at first sign-in")
 
 
-class InviteAcceptedOut(BaseModel):
+class InviteAcceptedOut(Model):
     tenant_id: str
     resident_id: str
     unit_id: str

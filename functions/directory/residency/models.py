@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from courtyard.models import Model
 from directory.people.models import EntityId
 
 
@@ -17,7 +18,7 @@ class EndReason(StrEnum):
     OTHER = "other"
 
 
-class ResidencyEnd(BaseModel):
+class ResidencyEnd(Model):
     """The desk ends a resident's link to a unit."""
 
     model_config = ConfigDict(extra="forbid")
@@ -28,7 +29,7 @@ class ResidencyEnd(BaseModel):
     note: str | None = Field(default=None, max_length=200)
 
 
-class UnitLeave(BaseModel):
+class UnitLeave(Model):
     """A resident leaves one of their units."""
 
     model_config = ConfigDict(extra="forbid")
@@ -53,7 +54,7 @@ class EndedResidence:
     promoted_resident_id: str | None = None
 
 
-class EndedResidenceOut(BaseModel):
+class EndedResidenceOut(Model):
     resident_id: str
     unit_id: str
     site_id: str

@@ -16,6 +16,7 @@ from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
 if TYPE_CHECKING:
+    from directory.duty.service import DutyService
     from directory.imports.service import ImportService
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
@@ -134,9 +135,17 @@ def _imports() -> ImportService:
     )
 
 
+def _duty() -> DutyService:
+    from directory.duty.repository import DutyRepository
+    from directory.duty.service import DutyService
+
+    return DutyService(DutyRepository(table()), wiring.reader(), wiring.audit(), wiring.clock)
+
+
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)
+duty = wiring.factory(_duty)

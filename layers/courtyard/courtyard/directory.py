@@ -15,6 +15,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from courtyard import aws
+from courtyard.duty import DutyCalendar, RosterLine, calendar_of, roster_lines
 from courtyard.dynamo import tenant_key
 
 _deserializer = TypeDeserializer()
@@ -112,6 +113,16 @@ class Keys:
     @staticmethod
     def invite(tenant_id: str, secret_digest: str) -> dict[str, str]:
         return {"pk": tenant_key(tenant_id, "INVITE", secret_digest), "sk": "INVITE"}
+
+    @staticmethod
+    def duty_calendar(tenant_id: str) -> dict[str, str]:
+        """The firm's duty calendar: holidays, make-up workdays, shift changes, the ladder's step time."""
+        return {"pk": tenant_key(tenant_id, "DUTY"), "sk": "CALENDAR"}
+
+    @staticmethod
+    def duty_roster(tenant_id: str, site_id: str) -> dict[str, str]:
+        """A community's roster: one item holding its lines (tens of staff, replaced whole)."""
+        return {"pk": tenant_key(tenant_id, "DUTY", site_id), "sk": "ROSTER"}
 
     @staticmethod
     def import_job(tenant_id: str, import_id: str) -> dict[str, str]:
@@ -408,6 +419,17 @@ class DirectoryReader:
             phone_enc=str(item["phone_enc"]) if item.get("phone_enc") else None,
             locale=str(item["locale"]) if item.get("locale") else None,
         )
+
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar:
+        """The firm's duty calendar (defaults when the firm has entered none), in the firm's time zone."""
+        firm = self.tenant(tenant_id)
+        timezone = firm.timezone if firm else "Asia/Shanghai"
+        item = self._get(Keys.duty_calendar(tenant_id))
+        return calendar_of(item or {}, timezone)
+
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]:
+        item = self._get(Keys.duty_roster(tenant_id, site_id))
+        return roster_lines(item or {})
 
     def _query_all(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

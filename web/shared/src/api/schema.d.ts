@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/sites/{site_id}/duty-roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's duty roster (staff) */
+        get: operations["get_duty_roster_sites__site_id__duty_roster_get"];
+        /** Replace a community's duty roster (manager) */
+        put: operations["set_duty_roster_sites__site_id__duty_roster_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/imports/{import_id}": {
         parameters: {
             query?: never;
@@ -241,6 +259,41 @@ export interface paths {
         put?: never;
         /** Reactivate a suspended firm (platform admin) */
         post: operations["reactivate_tenant_tenants__tenant_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The firm's duty calendar: holidays, make-up workdays, shift times (staff) */
+        get: operations["get_duty_calendar_duty_calendar_get"];
+        /** Set the firm's duty calendar (manager) */
+        put: operations["set_duty_calendar_duty_calendar_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is on duty at a community now: the roster's shift and manual flags */
+        get: operations["duty_now_duty_now_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1517,6 +1570,75 @@ export interface components {
             /** Created At */
             created_at: string;
         };
+        /**
+         * DutyCalendarIn
+         * @description The firm's holidays and make-up workdays (China's official ones are entered by the firm each year).
+         */
+        DutyCalendarIn: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyCalendarOut */
+        DutyCalendarOut: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyNowOut */
+        DutyNowOut: {
+            /** Site Id */
+            site_id: string;
+            /** At */
+            at: string;
+            shift: components["schemas"]["ShiftOut"];
+            /** Staff */
+            staff: components["schemas"]["OnDutyStaffOut"][];
+        };
         /** EraseOut */
         EraseOut: {
             /** Resident Id */
@@ -1827,6 +1949,22 @@ export interface components {
          * @enum {string}
          */
         Occupancy: "vacant" | "self_occupied" | "rented" | "decorating";
+        /** OnDutyStaffOut */
+        OnDutyStaffOut: {
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "roster" | "manual";
+            /** Shift */
+            shift?: ("day" | "night") | null;
+        };
         /** PageOut[BuildingOut] */
         PageOut_BuildingOut_: {
             /** Items */
@@ -2009,6 +2147,55 @@ export interface components {
          * @enum {string}
          */
         Role: "platform_admin" | "manager" | "service_desk" | "technician" | "finance" | "guard" | "resident";
+        /**
+         * RosterIn
+         * @description The community's whole roster (replaces the one before).
+         */
+        RosterIn: {
+            /** Lines */
+            lines: components["schemas"]["RosterLineIn"][];
+        };
+        /** RosterLineIn */
+        RosterLineIn: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+        };
+        /** RosterLineOut */
+        RosterLineOut: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+            /** Name */
+            name: string;
+        };
+        /** RosterOut */
+        RosterOut: {
+            /** Site Id */
+            site_id: string;
+            /** Lines */
+            lines: components["schemas"]["RosterLineOut"][];
+        };
         /** RowErrorOut */
         RowErrorOut: {
             /** Line */
@@ -2019,6 +2206,23 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /** ShiftOut */
+        ShiftOut: {
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Day Kind
+             * @enum {string}
+             */
+            day_kind: "workday" | "holiday";
+            /** Starts At */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -3760,15 +3964,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -4671,6 +4875,142 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_duty_roster_sites__site_id__duty_roster_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_roster_sites__site_id__duty_roster_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_import_imports__import_id__get: {
         parameters: {
             query?: never;
@@ -5937,6 +6277,204 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["directory__tenants__models__TenantOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_calendar_duty_calendar_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_calendar_duty_calendar_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DutyCalendarIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    duty_now_duty_now_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyNowOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

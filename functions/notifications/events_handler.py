@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.tracing import Tracer
 from notifications import wiring
+from schemas.events import parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -24,6 +25,10 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def handle(record: SQSRecord) -> None:
     report = wiring.intake().handle(record.body)
+    # The emergency ladder reads the same events: an SOS, a critical alarm or an escalation starts one,
+    # an acceptance or acknowledgment stops it (idempotent on its own items).
+    steps = wiring.ladders().on_event(parse_event(record.body)[1])
+    metrics.add_metric(name="LadderStepsClimbed", unit=MetricUnit.Count, value=steps)
     logger.info(
         "event turned into messages",
         detail_type=report.detail_type,

@@ -12,9 +12,11 @@ from courtyard.wiring import Wiring
 from notifications.adapters.ses_email import EmailSender
 from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
 from notifications.adapters.sqs_jobs import JobQueue
+from notifications.ladder_repository import LadderRepository
 from notifications.repository import NotificationsRepository
 from notifications.routing import Lanes
 from notifications.services.delivery import DeliveryService
+from notifications.services.emergency_ladder import EmergencyLadders
 from notifications.services.fanout import FanoutService
 from notifications.services.inbox import InboxService
 from notifications.services.intake import EventIntake
@@ -115,4 +117,8 @@ sender = wiring.factory(
 
 due_jobs = wiring.factory(
     lambda: DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
+)
+
+ladders = wiring.factory(
+    lambda: EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
 )

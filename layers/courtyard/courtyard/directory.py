@@ -420,6 +420,12 @@ class DirectoryReader:
             locale=str(item["locale"]) if item.get("locale") else None,
         )
 
+    def unit_in_care(self, tenant_id: str, unit_id: str) -> bool:
+        """Whether someone living in the unit is on the care list (关爱名单): its emergencies are critical."""
+        members = self.unit_members(tenant_id, unit_id)
+        profiles = [self._get(Keys.resident(tenant_id, m.resident_id)) for m in members]
+        return any(profile and profile.get("care") for profile in profiles)
+
     def duty_calendar(self, tenant_id: str) -> DutyCalendar:
         """The firm's duty calendar (defaults when the firm has entered none), in the firm's time zone."""
         firm = self.tenant(tenant_id)

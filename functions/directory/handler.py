@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from directory.app import app, logger, metrics, tracer
+from directory.care import routes as care
 from directory.duty import routes as duty
 from directory.imports import routes as imports
 from directory.invites import routes as invites
@@ -17,7 +18,7 @@ from directory.places import routes as places
 from directory.staff import routes as staff
 from directory.tenants import routes as tenants
 
-for routes in (duty, imports, invites, people, places, staff, tenants):
+for routes in (care, duty, imports, invites, people, places, staff, tenants):
     app.include_router(routes.router)
 
 

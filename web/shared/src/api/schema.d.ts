@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/residents/{resident_id}/care": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a resident's care flags (service desk, manager) */
+        put: operations["set_care_residents__resident_id__care_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits/{month}/{resident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the outcome of a flagged resident's return-visit call for the month, once (desk) */
+        post: operations["record_care_visit_care_visits__month___resident_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sites/{site_id}/duty-roster": {
         parameters: {
             query?: never;
@@ -259,6 +293,40 @@ export interface paths {
         put?: never;
         /** Reactivate a suspended firm (platform admin) */
         post: operations["reactivate_tenant_tenants__tenant_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The care list: residents flagged for care (service desk, manager) */
+        get: operations["care_list_care_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's return-visit calls, one per flagged resident (desk) */
+        get: operations["care_visits_care_visits_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1571,6 +1639,37 @@ export interface components {
             created_at: string;
         };
         /**
+         * CareFlag
+         * @enum {string}
+         */
+        CareFlag: "elderly_alone" | "disabled" | "needs_assistance";
+        /**
+         * CareIn
+         * @description The resident's care flags, exactly (an empty list takes them off the care list).
+         */
+        CareIn: {
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /** CareListOut */
+        CareListOut: {
+            /** Items */
+            items: components["schemas"]["CareOut"][];
+        };
+        /** CareOut */
+        CareOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /**
          * DutyCalendarIn
          * @description The firm's holidays and make-up workdays (China's official ones are entered by the firm each year).
          */
@@ -2583,6 +2682,54 @@ export interface components {
             max_bytes: number;
             /** Expires In Seconds */
             expires_in_seconds: number;
+        };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "reached_well" | "reached_needs_help" | "no_answer" | "moved_away";
+            /** Note */
+            note?: string | null;
+        };
+        /** VisitListOut */
+        VisitListOut: {
+            /** Month */
+            month: string;
+            /** To Call */
+            to_call: number;
+            /** Done */
+            done: number;
+            /** Items */
+            items: components["schemas"]["VisitOut"][];
+        };
+        /**
+         * VisitOut
+         * @description One flagged resident's return-visit call for the month: to do, or done with its outcome.
+         */
+        VisitOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Month */
+            month: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "to_call" | "done";
+            /** Outcome */
+            outcome?: ("reached_well" | "reached_needs_help" | "no_answer" | "moved_away") | null;
+            /** Note */
+            note?: string | null;
+            /** Recorded At */
+            recorded_at?: string | null;
+            /** Recorded By */
+            recorded_by?: string | null;
         };
         /** ZoneIn */
         ZoneIn: {
@@ -3964,15 +4111,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Priority
-         * @enum {string}
-         */
-        NotificationsPriority: "normal" | "urgent";
-        /**
          * Category
          * @enum {string}
          */
         NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
+        /**
+         * Priority
+         * @enum {string}
+         */
+        NotificationsPriority: "normal" | "urgent";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -4875,6 +5022,147 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    set_care_residents__resident_id__care_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_care_visit_care_visits__month___resident_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_duty_roster_sites__site_id__duty_roster_get: {
         parameters: {
             query?: never;
@@ -6277,6 +6565,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["directory__tenants__models__TenantOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    care_list_care_list_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    care_visits_care_visits_get: {
+        parameters: {
+            query?: {
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -2824,6 +2824,30 @@ export interface components {
             /** Internal */
             internal: boolean;
         };
+        /**
+         * EmergencyResponseOut
+         * @description An SOS or critical alarm's work order, filing to first acknowledgment, in one month.
+         */
+        EmergencyResponseOut: {
+            /**
+             * Month
+             * @description YYYY-MM in the tenant's timezone
+             */
+            month: string;
+            /** Emergencies */
+            emergencies: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** P50 Minutes */
+            p50_minutes: number | null;
+            /** P90 Minutes */
+            p90_minutes: number | null;
+            /**
+             * Within 5 Min Pct
+             * @description acknowledged within 5 minutes, 0-100
+             */
+            within_5_min_pct: number | null;
+        };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
             /** Photo Id */
@@ -2978,6 +3002,11 @@ export interface components {
              * @description reopened at least once, of tickets ever resolved
              */
             reopen_rate_pct: number | null;
+            /**
+             * Emergency Response
+             * @description SOS and critical alarms: time to first acknowledgment per month
+             */
+            emergency_response?: components["schemas"]["EmergencyResponseOut"][];
         };
         /** SlaTargetIn */
         SlaTargetIn: {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,7 +56,9 @@ def test_today_shows_who_is_on_duty_by_the_roster_and_the_emergency_response(
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     query = f"site_id={site}&from={today.replace(day=1).isoformat()}&to={today.isoformat()}"
     stats = call(web, "GET", f"/tickets/stats?{query}", manager).json()
-    months = next((s["emergency_response"] for s in stats["sites"] if s["site_id"] == site), [])
+    months: list[dict[str, Any]] = next(
+        (s["emergency_response"] for s in stats["sites"] if s["site_id"] == site), []
+    )
     within = page.get_by_test_id("emergency-within")
     if months and months[-1]["within_5_min_pct"] is not None:
         expect(within).to_have_text(f"{months[-1]['within_5_min_pct']:.1f}%")

@@ -24,7 +24,7 @@ from infra.seed import FIRM_ROLES, PLATFORM, DemoData, seed_stack, sign_in
 
 # The features' own chapters (infra/demo_<feature>.py), in story order: notifications last, because it shows
 # the messages the earlier steps produced.
-CHAPTERS: tuple[str, ...] = ("payments", "visitors", "sensors", "notifications")
+CHAPTERS: tuple[str, ...] = ("payments", "visitors", "sensors", "notifications", "emergency")
 
 
 class DemoFailed(Exception):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
     from directory.places.service import PlacesService
+    from directory.proxies.service import ProxyService
     from directory.staff.repository import StaffRepository
     from directory.staff.service import StaffService
     from directory.tenants.service import TenantService
@@ -117,6 +118,20 @@ def _invites() -> InviteService:
     )
 
 
+def _proxies() -> ProxyService:
+    from directory.proxies.repository import ProxyRepository
+    from directory.proxies.service import ProxyService
+
+    return ProxyService(
+        ProxyRepository(table()),
+        _people_repository(),
+        wiring.reader(),
+        wiring.audit(),
+        wiring.clock,
+        identity(),
+    )
+
+
 def _imports() -> ImportService:
     """The import service for both halves: the API (create, validate, commit) and the worker."""
     from directory.imports.adapters.import_files import ImportStorage
@@ -164,3 +179,4 @@ invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)
 duty = wiring.factory(_duty)
 care = wiring.factory(_care)
+proxies = wiring.factory(_proxies)

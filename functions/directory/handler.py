@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
+from courtyard.models import Model
 from directory.app import app, logger, metrics, tracer
 from directory.care import routes as care
 from directory.duty import routes as duty
@@ -23,7 +23,7 @@ for routes in (care, duty, imports, invites, people, places, proxies, staff, ten
     app.include_router(routes.router)
 
 
-class HealthOut(BaseModel):
+class HealthOut(Model):
     status: str
     service: str
 

@@ -10,17 +10,18 @@ from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from courtyard.api import CourtyardRouter
 from courtyard.clock import to_iso
+from courtyard.models import Model
 from tickets import wiring
 from tickets.kpis import Kpis
 
 router = CourtyardRouter()
 
 
-class EmergencyResponseOut(BaseModel):
+class EmergencyResponseOut(Model):
     """An SOS or critical alarm's work order, filing to first acknowledgment, in one month."""
 
     month: str = Field(description="YYYY-MM in the tenant's timezone")
@@ -31,7 +32,7 @@ class EmergencyResponseOut(BaseModel):
     within_5_min_pct: float | None = Field(description="acknowledged within 5 minutes, 0-100")
 
 
-class SiteStatsOut(BaseModel):
+class SiteStatsOut(Model):
     site_id: str
     tickets: int = Field(description="filed in the period, cancelled included")
     by_category: dict[str, int]
@@ -83,7 +84,7 @@ class SiteStatsOut(BaseModel):
         )
 
 
-class TicketStatsOut(BaseModel):
+class TicketStatsOut(Model):
     from_: date = Field(alias="from", serialization_alias="from")
     to: date
     timezone: str

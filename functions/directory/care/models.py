@@ -4,38 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from courtyard.models import Model
 from directory.care.rules import CareFlag
 
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
 VisitOutcome = Literal["reached_well", "reached_needs_help", "no_answer", "moved_away"]
 
 
-class CareIn(BaseModel):
+class CareIn(Model):
     """The resident's care flags, exactly (an empty list takes them off the care list)."""
 
     flags: list[CareFlag] = Field(max_length=3)
     note: str | None = Field(default=None, max_length=200)
 
 
-class CareOut(BaseModel):
+class CareOut(Model):
     resident_id: str
     name: str
     flags: list[CareFlag]
     note: str | None = None
 
 
-class CareListOut(BaseModel):
+class CareListOut(Model):
     items: list[CareOut]
 
 
-class VisitIn(BaseModel):
+class VisitIn(Model):
     outcome: VisitOutcome
     note: str | None = Field(default=None, max_length=500)
 
 
-class VisitOut(BaseModel):
+class VisitOut(Model):
     """One flagged resident's return-visit call for the month: to do, or done with its outcome."""
 
     resident_id: str
@@ -49,7 +50,7 @@ class VisitOut(BaseModel):
     recorded_by: str | None = None
 
 
-class VisitListOut(BaseModel):
+class VisitListOut(Model):
     month: str
     to_call: int
     done: int

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from courtyard.clock import to_iso
 from courtyard.duty import DutyCalendar, RosterLine, ShiftNow
+from courtyard.models import Model
 from courtyard.on_duty import OnDutyView
 
 Hhmm = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:00"])]
 
 
-class DutyCalendarIn(BaseModel):
+class DutyCalendarIn(Model):
     """The firm's holidays and make-up workdays (China's official ones are entered by the firm each year)."""
 
     holidays: list[date] = Field(default_factory=list, max_length=400)
@@ -44,13 +45,13 @@ class DutyCalendarOut(DutyCalendarIn):
         )
 
 
-class RosterLineIn(BaseModel):
+class RosterLineIn(Model):
     staff_id: str = Field(min_length=1, max_length=64)
     shift: Literal["day", "night"]
     days: Literal["workday", "holiday", "every"] = "every"
 
 
-class RosterIn(BaseModel):
+class RosterIn(Model):
     """The community's whole roster (replaces the one before)."""
 
     lines: list[RosterLineIn] = Field(max_length=300)
@@ -60,7 +61,7 @@ class RosterLineOut(RosterLineIn):
     name: str
 
 
-class RosterOut(BaseModel):
+class RosterOut(Model):
     site_id: str
     lines: list[RosterLineOut]
 
@@ -75,7 +76,7 @@ class RosterOut(BaseModel):
         )
 
 
-class OnDutyStaffOut(BaseModel):
+class OnDutyStaffOut(Model):
     staff_id: str
     name: str
     roles: list[str]
@@ -83,14 +84,14 @@ class OnDutyStaffOut(BaseModel):
     shift: Literal["day", "night"] | None = None
 
 
-class ShiftOut(BaseModel):
+class ShiftOut(Model):
     shift: Literal["day", "night"]
     day_kind: Literal["workday", "holiday"]
     starts_at: str
     ends_at: str
 
 
-class DutyNowOut(BaseModel):
+class DutyNowOut(Model):
     site_id: str
     at: str
     shift: ShiftOut

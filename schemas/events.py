@@ -223,6 +223,19 @@ class AlarmRaised(Event):
     notify_residents: bool = False  # the building's residents (fire, smoke)
 
 
+class AlarmAcknowledged(Event):
+    """Someone on the staff acknowledged an active alarm (``POST /alarms/{id}/ack``): the emergency ladder
+    stops and the response time is measured to this moment."""
+
+    alarm_id: Id
+    device_id: Id
+    site_id: Id
+    severity: str
+    kind: str
+    acknowledged_by: str
+    raised_at: IsoTime | None = None
+
+
 class AlarmCleared(Event):
     alarm_id: Id
     rule_id: Id
@@ -304,7 +317,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
                 PaymentOverdue,
             ),
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
-            "courtyard.sensors": (AlarmRaised, AlarmCleared),
+            "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
             "courtyard.notifications": (NoticePublished, SmsReplyReceived),
             "courtyard.directory": (ResidentMovedOut, ResidentErased),
         }

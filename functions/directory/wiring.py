@@ -16,6 +16,8 @@ from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
 if TYPE_CHECKING:
+    from directory.care.service import CareService
+    from directory.duty.service import DutyService
     from directory.imports.service import ImportService
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
@@ -164,6 +166,26 @@ def _imports() -> ImportService:
     )
 
 
+def _duty() -> DutyService:
+    from directory.duty.repository import DutyRepository
+    from directory.duty.service import DutyService
+
+    return DutyService(DutyRepository(table()), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+def _care() -> CareService:
+    from directory.care.repository import CareRepository
+    from directory.care.service import CareService
+
+    reader = wiring.reader()
+
+    def timezone_of(tenant_id: str) -> str:
+        firm = reader.tenant(tenant_id)
+        return firm.timezone if firm else "Asia/Shanghai"
+
+    return CareService(CareRepository(table()), wiring.audit(), wiring.clock, timezone_of)
+
+
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
@@ -171,4 +193,6 @@ residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)
+duty = wiring.factory(_duty)
+care = wiring.factory(_care)
 proxies = wiring.factory(_proxies)

@@ -31,6 +31,10 @@ def handle(record: SQSRecord) -> None:
         logger.info("erased person's notifications", tenant_id=event.tenant_id, items=deleted)
         return
     report = wiring.intake().handle(record.body)
+    # The emergency ladder reads the same events: an SOS, a critical alarm or an escalation starts one,
+    # an acceptance or acknowledgment stops it (idempotent on its own items).
+    steps = wiring.ladders().on_event(parse_event(record.body)[1])
+    metrics.add_metric(name="LadderStepsClimbed", unit=MetricUnit.Count, value=steps)
     logger.info(
         "event turned into messages",
         detail_type=report.detail_type,

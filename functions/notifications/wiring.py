@@ -13,11 +13,13 @@ from notifications.adapters.ses_email import EmailSender
 from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
 from notifications.adapters.sqs_jobs import JobQueue
 from notifications.erasure_repository import PersonItems
+from notifications.ladder_repository import LadderRepository
 from notifications.links_repository import LinksRepository
 from notifications.preferences import QuietHours
 from notifications.repository import NotificationsRepository
 from notifications.routing import Lanes
 from notifications.services.delivery import DeliveryService
+from notifications.services.emergency_ladder import EmergencyLadders
 from notifications.services.erasure import PersonErasure
 from notifications.services.fanout import FanoutService
 from notifications.services.inbox import InboxService
@@ -135,6 +137,10 @@ def firm_quiet_hours() -> QuietHours | None:
 
 due_jobs = wiring.factory(
     lambda: DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
+)
+
+ladders = wiring.factory(
+    lambda: EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
 )
 
 replies = wiring.factory(

@@ -58,6 +58,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "relation": ("关系", "身份", "住户身份", "与业主关系", "relation"),
     "id_number": ("身份证", "身份证号", "身份证号码", "证件号码", "id_number", "id_no"),
     "primary": ("主要联系人", "是否主要联系人", "primary", "primary_contact"),
+    # Free text; only the care list's words are kept from it (directory/care/rules.py).
+    "remarks": ("备注", "备注信息", "说明", "特殊情况", "remarks", "remark", "notes", "note"),
 }
 FIELDS: Final = tuple(SYNONYMS)
 

@@ -18,6 +18,7 @@ from courtyard import aws
 
 # The key scheme lives in its own module; features import it from here as before.
 from courtyard.directory_keys import Keys as Keys
+from courtyard.duty import DutyCalendar, RosterLine, calendar_of, roster_lines
 from courtyard.standing import AccountStanding, standing_of
 
 _deserializer = TypeDeserializer()
@@ -395,6 +396,23 @@ class DirectoryReader:
             phone_enc=str(item["phone_enc"]) if item.get("phone_enc") else None,
             locale=str(item["locale"]) if item.get("locale") else None,
         )
+
+    def unit_in_care(self, tenant_id: str, unit_id: str) -> bool:
+        """Whether someone living in the unit is on the care list (关爱名单): its emergencies are critical."""
+        members = self.unit_members(tenant_id, unit_id)
+        profiles = [self._get(Keys.resident(tenant_id, m.resident_id)) for m in members]
+        return any(profile and profile.get("care") for profile in profiles)
+
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar:
+        """The firm's duty calendar (defaults when the firm has entered none), in the firm's time zone."""
+        firm = self.tenant(tenant_id)
+        timezone = firm.timezone if firm else "Asia/Shanghai"
+        item = self._get(Keys.duty_calendar(tenant_id))
+        return calendar_of(item or {}, timezone)
+
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]:
+        item = self._get(Keys.duty_roster(tenant_id, site_id))
+        return roster_lines(item or {})
 
     def _query_all(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -4,6 +4,58 @@
  */
 
 export interface paths {
+    "/residents/{resident_id}/care": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a resident's care flags (service desk, manager) */
+        put: operations["set_care_residents__resident_id__care_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits/{month}/{resident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the outcome of a flagged resident's return-visit call for the month, once (desk) */
+        post: operations["record_care_visit_care_visits__month___resident_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site_id}/duty-roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's duty roster (staff) */
+        get: operations["get_duty_roster_sites__site_id__duty_roster_get"];
+        /** Replace a community's duty roster (manager) */
+        put: operations["set_duty_roster_sites__site_id__duty_roster_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/imports/{import_id}": {
         parameters: {
             query?: never;
@@ -330,6 +382,75 @@ export interface paths {
         put?: never;
         /** Reactivate a suspended firm (platform admin) */
         post: operations["reactivate_tenant_tenants__tenant_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The care list: residents flagged for care (service desk, manager) */
+        get: operations["care_list_care_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's return-visit calls, one per flagged resident (desk) */
+        get: operations["care_visits_care_visits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The firm's duty calendar: holidays, make-up workdays, shift times (staff) */
+        get: operations["get_duty_calendar_duty_calendar_get"];
+        /** Set the firm's duty calendar (manager) */
+        put: operations["set_duty_calendar_duty_calendar_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is on duty at a community now: the roster's shift and manual flags */
+        get: operations["duty_now_duty_now_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1678,6 +1799,106 @@ export interface components {
             created_at: string;
         };
         /**
+         * CareFlag
+         * @enum {string}
+         */
+        CareFlag: "elderly_alone" | "disabled" | "needs_assistance";
+        /**
+         * CareIn
+         * @description The resident's care flags, exactly (an empty list takes them off the care list).
+         */
+        CareIn: {
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /** CareListOut */
+        CareListOut: {
+            /** Items */
+            items: components["schemas"]["CareOut"][];
+        };
+        /** CareOut */
+        CareOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * DutyCalendarIn
+         * @description The firm's holidays and make-up workdays (China's official ones are entered by the firm each year).
+         */
+        DutyCalendarIn: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyCalendarOut */
+        DutyCalendarOut: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyNowOut */
+        DutyNowOut: {
+            /** Site Id */
+            site_id: string;
+            /** At */
+            at: string;
+            shift: components["schemas"]["ShiftOut"];
+            /** Staff */
+            staff: components["schemas"]["OnDutyStaffOut"][];
+        };
+        /**
          * EndReason
          * @enum {string}
          */
@@ -2011,6 +2232,22 @@ export interface components {
          * @enum {string}
          */
         Occupancy: "vacant" | "self_occupied" | "rented" | "decorating";
+        /** OnDutyStaffOut */
+        OnDutyStaffOut: {
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "roster" | "manual";
+            /** Shift */
+            shift?: ("day" | "night") | null;
+        };
         /** PageOut[BuildingOut] */
         PageOut_BuildingOut_: {
             /** Items */
@@ -2280,6 +2517,55 @@ export interface components {
          * @enum {string}
          */
         Role: "platform_admin" | "manager" | "service_desk" | "technician" | "finance" | "guard" | "resident";
+        /**
+         * RosterIn
+         * @description The community's whole roster (replaces the one before).
+         */
+        RosterIn: {
+            /** Lines */
+            lines: components["schemas"]["RosterLineIn"][];
+        };
+        /** RosterLineIn */
+        RosterLineIn: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+        };
+        /** RosterLineOut */
+        RosterLineOut: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+            /** Name */
+            name: string;
+        };
+        /** RosterOut */
+        RosterOut: {
+            /** Site Id */
+            site_id: string;
+            /** Lines */
+            lines: components["schemas"]["RosterLineOut"][];
+        };
         /** RowErrorOut */
         RowErrorOut: {
             /** Line */
@@ -2290,6 +2576,23 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /** ShiftOut */
+        ShiftOut: {
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Day Kind
+             * @enum {string}
+             */
+            day_kind: "workday" | "holiday";
+            /** Starts At */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -2659,6 +2962,54 @@ export interface components {
             /** Expires In Seconds */
             expires_in_seconds: number;
         };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "reached_well" | "reached_needs_help" | "no_answer" | "moved_away";
+            /** Note */
+            note?: string | null;
+        };
+        /** VisitListOut */
+        VisitListOut: {
+            /** Month */
+            month: string;
+            /** To Call */
+            to_call: number;
+            /** Done */
+            done: number;
+            /** Items */
+            items: components["schemas"]["VisitOut"][];
+        };
+        /**
+         * VisitOut
+         * @description One flagged resident's return-visit call for the month: to do, or done with its outcome.
+         */
+        VisitOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Month */
+            month: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "to_call" | "done";
+            /** Outcome */
+            outcome?: ("reached_well" | "reached_needs_help" | "no_answer" | "moved_away") | null;
+            /** Note */
+            note?: string | null;
+            /** Recorded At */
+            recorded_at?: string | null;
+            /** Recorded By */
+            recorded_by?: string | null;
+        };
         /** ZoneIn */
         ZoneIn: {
             /** Site Id */
@@ -2751,6 +3102,30 @@ export interface components {
             body: string;
             /** Internal */
             internal: boolean;
+        };
+        /**
+         * EmergencyResponseOut
+         * @description An SOS or critical alarm's work order, filing to first acknowledgment, in one month.
+         */
+        EmergencyResponseOut: {
+            /**
+             * Month
+             * @description YYYY-MM in the tenant's timezone
+             */
+            month: string;
+            /** Emergencies */
+            emergencies: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** P50 Minutes */
+            p50_minutes: number | null;
+            /** P90 Minutes */
+            p90_minutes: number | null;
+            /**
+             * Within 5 Min Pct
+             * @description acknowledged within 5 minutes, 0-100
+             */
+            within_5_min_pct: number | null;
         };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
@@ -2906,6 +3281,11 @@ export interface components {
              * @description reopened at least once, of tickets ever resolved
              */
             reopen_rate_pct: number | null;
+            /**
+             * Emergency Response
+             * @description SOS and critical alarms: time to first acknowledgment per month
+             */
+            emergency_response?: components["schemas"]["EmergencyResponseOut"][];
         };
         /** SlaTargetIn */
         SlaTargetIn: {
@@ -4992,6 +5372,283 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    set_care_residents__resident_id__care_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_care_visit_care_visits__month___resident_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_roster_sites__site_id__duty_roster_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_roster_sites__site_id__duty_roster_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_import_imports__import_id__get: {
         parameters: {
             query?: never;
@@ -6667,6 +7324,334 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["directory__tenants__models__TenantOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    care_list_care_list_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    care_visits_care_visits_get: {
+        parameters: {
+            query?: {
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_calendar_duty_calendar_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_calendar_duty_calendar_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DutyCalendarIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    duty_now_duty_now_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyNowOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -41,6 +41,7 @@ from visitors.models import (
     VisitLogOut,
     VisitorSettingsIn,
 )
+from visitors.service import may_hold_token
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]
@@ -57,7 +58,11 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
 
 
 def _pass_out(visitor_pass: Any) -> PassOut:
-    return PassOut.from_domain(visitor_pass, share_url=wiring.service().share_url(visitor_pass))
+    return PassOut.from_domain(
+        visitor_pass,
+        share_url=wiring.service().share_url(visitor_pass),
+        with_token=may_hold_token(app.tenant(), visitor_pass),
+    )
 
 
 # ------------------------------------------------------------------ passes

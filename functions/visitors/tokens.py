@@ -3,7 +3,8 @@
 A token is ``base64url(header).base64url(payload).base64url(signature)``. The header is
 ``{"alg": "ES256", "kid": <key thumbprint>, "typ": "vpass+jwt"}``; the payload names the pass and
 nothing personal: ``{"pid", "tid", "sid", "nbf", "exp", "v"}`` plus ``"gates"`` when the pass is limited to
-some gates. The signature is the raw ``r || s`` pair (64 bytes) JOSE requires, not the DER form KMS returns.
+some gates. The signature is the raw ``r || s`` pair (64 bytes) JOSE requires, not the DER form KMS returns,
+with ``s`` in the low half of the curve order (low-S): the high-S twin of a valid token is refused.
 The ``kid`` is the RFC 7638 thumbprint of the public key: it says nothing about the account and changes with
 the key.
 
@@ -30,6 +31,10 @@ ALGORITHM = "ES256"
 TOKEN_TYPE = "vpass+jwt"  # noqa: S105 - a media type, not a secret
 TOKEN_VERSION = 1
 _COORDINATE_BYTES = 32  # P-256
+# The order of P-256's base point. ECDSA's (r, s) and (r, n - s) both verify; only the low half is accepted
+# (s <= n/2), so a token has one spelling and a "new" token cannot be minted by flipping s (malleability).
+CURVE_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = CURVE_ORDER // 2
 _MAX_TOKEN_CHARS = 2048
 
 
@@ -115,15 +120,31 @@ def _int(value: Any) -> int:
 def der_to_raw(signature: bytes) -> bytes:
     """KMS's DER ECDSA signature -> JOSE's fixed-width ``r || s``."""
     r, s = decode_dss_signature(signature)
+    if s > _HALF_ORDER:
+        # KMS returns either half; the token always carries the low one.
+        s = CURVE_ORDER - s
     return r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
 
 
 def raw_to_der(signature: bytes) -> bytes:
+    """JOSE's ``r || s`` -> DER, refusing anything but the one low-S spelling."""
+    r, s = _split(signature)
+    if not 0 < r < CURVE_ORDER or not 0 < s <= _HALF_ORDER:
+        raise TokenError("signature is not in low-S form")
+    return encode_dss_signature(r, s)
+
+
+def raw_to_der_unchecked(signature: bytes) -> bytes:
+    """JOSE's ``r || s`` -> DER as is (tests show that a high-S twin is a valid ECDSA signature)."""
+    return encode_dss_signature(*_split(signature))
+
+
+def _split(signature: bytes) -> tuple[int, int]:
     if len(signature) != 2 * _COORDINATE_BYTES:
         raise TokenError("ES256 signatures are 64 bytes")
-    r = int.from_bytes(signature[:_COORDINATE_BYTES], "big")
-    s = int.from_bytes(signature[_COORDINATE_BYTES:], "big")
-    return encode_dss_signature(r, s)
+    return int.from_bytes(signature[:_COORDINATE_BYTES], "big"), int.from_bytes(
+        signature[_COORDINATE_BYTES:], "big"
+    )
 
 
 def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:

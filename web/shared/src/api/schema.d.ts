@@ -3972,13 +3972,13 @@ export interface components {
             revoked_at: string | null;
             /**
              * Token
-             * @description the signed pass (compact JWS); the QR code encodes exactly this
+             * @description the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in
              */
-            token: string;
+            token: string | null;
             /** Share Url */
             share_url?: string | null;
             /** Qr Url */
-            qr_url: string;
+            qr_url: string | null;
         };
         /** PassPageOut */
         PassPageOut: {

@@ -29,7 +29,8 @@ from courtyard.dynamo import error_code
 from courtyard.errors import DomainError, Forbidden, InvalidJson, Unavailable, error_body
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
-from courtyard.settings import FunctionSettings
+from courtyard.mfa import require_mfa
+from courtyard.settings import FunctionSettings, mfa_enforced
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-On-Behalf-Of"]
@@ -80,7 +81,10 @@ class CourtyardResolver(APIGatewayRestResolver):
         if isinstance(ctx, TenantContext):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
-        ctx = TenantContext.from_claims(self.current_event.request_context.authorizer.claims)
+        claims = self.current_event.request_context.authorizer.claims
+        ctx = TenantContext.from_claims(claims)
+        if mfa_enforced():
+            require_mfa(ctx.roles, claims)
         self._check_tenant(ctx)
         on_behalf_of = self.header(ON_BEHALF_OF_HEADER)
         if on_behalf_of:

@@ -223,6 +223,7 @@ def test_real_template_provisions_without_warnings(stack: Stack, template: Templ
         "AWS::WAFv2::WebACLAssociation",
         "AWS::ApiGateway::UsagePlan",
         "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::Role",
     }
     assert stack.ref("SensorsTelemetryRule") == "courtyard_telemetry_dev"
     assert set(stack.physical) == set(template.resources)

@@ -191,7 +191,13 @@ def parse_json_body(text: str) -> Any:
             raise InvalidJson(
                 f"request body is nested too deep (more than {MAX_JSON_DEPTH} levels of objects and arrays)"
             )
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        # An integer of more than 4,300 digits: Python refuses to convert it (a ValueError, not a JSON error).
+        raise InvalidJson("request body holds a number too long to read") from error
 
 
 def _declared_json(event: Mapping[str, Any]) -> Mapping[str, Any]:

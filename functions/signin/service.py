@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from courtyard.mfa import MFA_CLAIM, MFA_TOTP
+
+
+class PreTokenEvent(BaseModel):
+    """What the trigger reads of Cognito's event (the rest is handed back untouched)."""
+
+    # Built on first use, not at import: the trigger runs on every sign-in and its cold start counts.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    user_pool_id: str = Field(alias="userPoolId", min_length=1, max_length=64)
+    user_name: str = Field(alias="userName", min_length=1, max_length=128)
 
 
 class MfaSettings(Protocol):
@@ -18,7 +30,8 @@ class MfaSettings(Protocol):
 
 def mark_second_factor(event: dict[str, Any], accounts: MfaSettings) -> dict[str, Any]:
     """The trigger's event with ``mfa=totp`` added to the claims when the account has TOTP on."""
-    if accounts.totp_enabled(str(event["userPoolId"]), str(event["userName"])):
+    who = PreTokenEvent.model_validate(event)
+    if accounts.totp_enabled(who.user_pool_id, who.user_name):
         response = event.setdefault("response", {})
         override = response.get("claimsOverrideDetails") or {}
         override.setdefault("claimsToAddOrOverride", {})[MFA_CLAIM] = MFA_TOTP

@@ -41,6 +41,7 @@ from visitors.models import (
     VisitLogOut,
     VisitorSettingsIn,
 )
+from visitors.revocations import RevocationListOut
 from visitors.service import may_hold_token
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
@@ -140,6 +141,14 @@ def scan(body: ScanRequest) -> ScanOut:
     result = wiring.gate().scan(app.tenant(), body)
     metrics.add_metric(name=f"Scan{result.verdict.value.title()}", unit=MetricUnit.Count, value=1)
     return ScanOut.from_domain(result)
+
+
+@app.get("/gate/revocations", summary="A community's signed revocation list for offline gates (guards)")
+def revocation_list(site_id: Annotated[str, Query(min_length=1, max_length=64)]) -> RevocationListOut:
+    signed = wiring.revocations().signed_list(app.tenant(), site_id)
+    return RevocationListOut(
+        token=signed.token, issued_at=signed.issued_at, expires_at=signed.expires_at, pass_ids=signed.pass_ids
+    )
 
 
 @app.post("/gate/scans/batch", summary="Upload scans an offline gate verified; reconciled, over-use flagged")

@@ -52,5 +52,10 @@ def claim(tenant_id: str, user_id: str, key_digest: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "CLAIM", user_id, key_digest), "sk": "CLAIM"}
 
 
+def revocations(tenant_id: str, site_id: str) -> str:
+    """A community's revoked passes in their window (sk ``{valid_until}#{pass_id}``, TTL at its end)."""
+    return tenant_key(tenant_id, "REVOKED", site_id)
+
+
 def settings(tenant_id: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "SETTINGS"), "sk": "VISITORS"}

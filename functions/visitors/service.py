@@ -268,6 +268,7 @@ class PassService:
             not_before=epoch(valid_from),
             expires=epoch(valid_until),
             gates=tuple(request.gates),
+            offline_seconds=tokens.SINGLE_USE_OFFLINE_SECONDS if request.entries_allowed == 1 else None,
         )
         token = tokens.sign(claims, self._keys)
         phone, plate = request.visitor_phone, request.visitor_plate

@@ -10,6 +10,8 @@ from visitors.adapters.kms_keys import KmsPassKeys
 from visitors.blocklist import BlocklistService
 from visitors.gate import GateService
 from visitors.repository import VisitorsRepository
+from visitors.revocations import RevocationService
+from visitors.revocations_repository import RevocationsRepository
 from visitors.service import PassService
 from visitors.settings import settings
 
@@ -60,6 +62,15 @@ gate = wiring.factory(
         index=wiring.blind_index(),
         keys=pass_keys(),
         passes=service(),
+    )
+)
+
+revocations = wiring.factory(
+    lambda: RevocationService(
+        RevocationsRepository(wiring.table(wiring.config.visitors_table)),
+        wiring.reader(),
+        pass_keys(),
+        wiring.clock,
     )
 )
 

@@ -1,5 +1,5 @@
-"""Visitors API: the door. Parse, call the services, map to responses; the rules live in service.py,
-gate.py and blocklist.py.
+"""Visitors API: the door. Parse, call the services, map to responses; the rules live in services/
+(passes, gate, blocklist).
 
 A gate device signs in as a Cognito user in the ``guard`` group (one account per gate, named after it), so it
 scans with the same route and rules as a guard's handheld.
@@ -42,7 +42,7 @@ from visitors.models import (
     VisitorSettingsIn,
 )
 from visitors.revocations import RevocationListOut
-from visitors.service import may_hold_token
+from visitors.services.passes import may_hold_token
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
-from visitors.blocklist import BlocklistService
-from visitors.gate import GateService
 from visitors.repository import VisitorsRepository
 from visitors.revocations import RevocationService
 from visitors.revocations_repository import RevocationsRepository
-from visitors.service import PassService
+from visitors.services.blocklist import BlocklistService
+from visitors.services.gate import GateService
+from visitors.services.passes import PassService
 from visitors.settings import settings
 
 wiring = Wiring(settings, source="courtyard.visitors")

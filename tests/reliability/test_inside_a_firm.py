@@ -144,7 +144,7 @@ def test_a_cursor_works_only_on_its_own_list_and_tenant(world: World):
 
 
 def test_the_import_worker_given_another_tenants_job_changes_nothing(world: World):
-    from directory import import_worker
+    from directory import imports_handler
 
     a_import = world.ids["import_id"][0]
     b_tenant = world.demo.tenants["harbour"]
@@ -170,7 +170,7 @@ def test_the_import_worker_given_another_tenants_job_changes_nothing(world: Worl
         ]
     }
 
-    result = import_worker.lambda_handler(event, lambda_context())
+    result = imports_handler.lambda_handler(event, lambda_context())
 
     assert result == {"batchItemFailures": []}
     assert world.tenant_items(world.demo.tenants["greenfield"]) == before

@@ -41,7 +41,9 @@ def test_the_token_is_es256_with_a_key_id_and_carries_nothing_personal(issue, pl
 
     assert header["alg"] == "ES256"
     assert header["kid"]
-    assert set(payload) == {"pid", "tid", "sid", "nbf", "exp", "v"}
+    # "ol": a single-use pass's offline validity (seconds), nothing personal.
+    assert set(payload) == {"pid", "tid", "sid", "nbf", "exp", "v", "ol"}
+    assert visitor_pass["entries_allowed"] == 1
     assert payload["pid"] == visitor_pass["pass_id"]
     assert payload["tid"] == place.community.tenant_id
     assert payload["sid"] == place.site_id

@@ -42,7 +42,7 @@ from visitors.models import (
     VisitorSettingsIn,
 )
 from visitors.revocations import RevocationListOut
-from visitors.services.passes import may_hold_token
+from visitors.token_access import may_hold_token
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]

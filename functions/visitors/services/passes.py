@@ -38,15 +38,12 @@ from visitors.models import (
     VisitorPass,
     VisitorSettingsIn,
 )
+from visitors.token_access import may_hold_token
 from visitors.tokens import PassClaims
 
 ISSUERS = (Role.RESIDENT, Role.SERVICE_DESK, Role.MANAGER)
 STAFF_ISSUERS = (Role.SERVICE_DESK, Role.MANAGER)
 PASS_READERS = (Role.MANAGER, Role.SERVICE_DESK, Role.GUARD)
-# Who may hold a pass's token (and so its QR image or share link): the host and issuer, and the staff who
-# issue passes. A guard or gate account verifies and scans; with the tokens of a whole community it could
-# hand out entry to anyone, so it reads passes without them.
-TOKEN_READERS = (Role.MANAGER, Role.SERVICE_DESK)
 SETTINGS_ROLES = (Role.MANAGER,)
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 # A settings change reaches every warm function within a minute, like a tenant's suspension.
@@ -480,13 +477,6 @@ class PassService:
             ]
         )
         return revoked
-
-
-def may_hold_token(ctx: TenantContext, visitor_pass: VisitorPass) -> bool:
-    """Whether the caller may read the pass's token, QR image and share link (not only its details)."""
-    if ctx.has_role(*TOKEN_READERS):
-        return True
-    return ctx.user_id in {visitor_pass.host_user_id, visitor_pass.issued_by}
 
 
 def _visible(ctx: TenantContext, visitor_pass: VisitorPass) -> bool:

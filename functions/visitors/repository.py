@@ -110,13 +110,9 @@ class VisitorsRepository:
             condition="#status = :active",
             names={"#status": "status"},
         )
-        until = to_iso(current.valid_until)
-        entry = {
-            "pk": keys.revocations(tenant_id, current.site_id),
-            "sk": f"{until}#{pass_id}",
-            "pass_id": pass_id,
-        }
-        listed = self._table.put_action({**entry, "valid_until": until, "ttl": epoch(current.valid_until)})
+        listed = self._table.put_action(
+            keys.revocation_entry(tenant_id, current.site_id, pass_id, current.valid_until)
+        )
         self._table.transact([update, listed], conflict="the pass is already revoked")
         revoked = self.get(tenant_id, pass_id, consistent=True)
         assert revoked is not None

@@ -9,6 +9,8 @@ from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
 from visitors.erasure_repository import PassScrubber
 from visitors.repository import VisitorsRepository
+from visitors.revocations import RevocationService
+from visitors.revocations_repository import RevocationsRepository
 from visitors.services.blocklist import BlocklistService
 from visitors.services.erasure import HostErasure
 from visitors.services.gate import GateService
@@ -63,6 +65,15 @@ gate = wiring.factory(
         index=wiring.blind_index(),
         keys=pass_keys(),
         passes=service(),
+    )
+)
+
+revocations = wiring.factory(
+    lambda: RevocationService(
+        RevocationsRepository(wiring.table(wiring.config.visitors_table)),
+        wiring.reader(),
+        pass_keys(),
+        wiring.clock,
     )
 )
 

@@ -43,7 +43,8 @@ from courtyard.errors import (
 )
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
-from courtyard.settings import FunctionSettings
+from courtyard.mfa import require_mfa
+from courtyard.settings import FunctionSettings, mfa_enforced
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
 from courtyard.wiring import clock_override
 
@@ -116,7 +117,10 @@ class CourtyardResolver(APIGatewayRestResolver):
         if isinstance(ctx, TenantContext):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
-        ctx = TenantContext.from_claims(self.current_event.request_context.authorizer.claims)
+        claims = self.current_event.request_context.authorizer.claims
+        ctx = TenantContext.from_claims(claims)
+        if mfa_enforced():
+            require_mfa(ctx.roles, claims)
         self._check_tenant(ctx)
         ctx = self._standing(ctx)
         on_behalf_of = self.header(ON_BEHALF_OF_HEADER)
@@ -273,7 +277,13 @@ def parse_json_body(text: str) -> Any:
             raise InvalidJson(
                 f"request body is nested too deep (more than {MAX_JSON_DEPTH} levels of objects and arrays)"
             )
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        # An integer of more than 4,300 digits: Python refuses to convert it (a ValueError, not a JSON error).
+        raise InvalidJson("request body holds a number too long to read") from error
 
 
 def _declared_json(event: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -72,7 +72,10 @@ class AuditWriter:
         or leave both out for a platform-level action. ``actor`` defaults to the caller's user id.
         """
         record, item = self._build(ctx, action, resource, resource_id, details, actor, tenant_id)
-        self.client.put_item(TableName=self.table_name, Item=item)
+        # Append-only: a record is never replaced (the functions' IAM policy allows nothing but PutItem).
+        self.client.put_item(
+            TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        )
         return record
 
     def put_action(

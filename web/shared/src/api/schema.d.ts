@@ -1524,6 +1524,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's signed revocation list for offline gates (guards) */
+        get: operations["revocation_list_gate_revocations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gate/scans/batch": {
         parameters: {
             query?: never;
@@ -4673,13 +4690,13 @@ export interface components {
             revoked_at: string | null;
             /**
              * Token
-             * @description the signed pass (compact JWS); the QR code encodes exactly this
+             * @description the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in
              */
-            token: string;
+            token: string | null;
             /** Share Url */
             share_url?: string | null;
             /** Qr Url */
-            qr_url: string;
+            qr_url: string | null;
         };
         /** PassPageOut */
         PassPageOut: {
@@ -4786,6 +4803,32 @@ export interface components {
             start: string;
             /** End */
             end: string;
+        };
+        /**
+         * RevocationListOut
+         * @description The answer of ``GET /gate/revocations``: ``token`` is the signed document described above.
+         */
+        RevocationListOut: {
+            /**
+             * Token
+             * @description compact JWS, typ vrevoke+jwt, verified with GET /passes/keys
+             */
+            token: string;
+            /**
+             * Issued At
+             * @description epoch seconds
+             */
+            issued_at: number;
+            /**
+             * Expires At
+             * @description epoch seconds; refresh before, go online after
+             */
+            expires_at: number;
+            /**
+             * Pass Ids
+             * @description the revoked passes still in their window (also in the token)
+             */
+            pass_ids: string[];
         };
         /** ScanBatch */
         ScanBatch: {
@@ -12835,6 +12878,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScanOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revocation_list_gate_revocations_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevocationListOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

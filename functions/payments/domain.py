@@ -60,6 +60,9 @@ class EntryKind(StrEnum):
 
 UNIT_KINDS = ("residential", "commercial", "parking")
 
+# Money taken at the counter (``Payment.provider``): no provider settles it, the desk or finance records it.
+COUNTER_CHANNELS = ("cash", "pos", "bank_transfer")
+
 
 @dataclass(frozen=True, slots=True)
 class LateFeePolicy:
@@ -67,6 +70,14 @@ class LateFeePolicy:
     grace_days: int = 0
     value: int = 0
     cap_minor: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceVersion:
+    """A fee item's price from a month on (``payments.fee_versions``)."""
+
+    from_period: str  # YYYY-MM
+    price_minor: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +96,11 @@ class FeeItem:
     created_at: str
     created_by: str
     active: bool = True
+    # Later prices, each from a month on (the first price applies until the first of them), and the month
+    # from which the item bills no more; ``revision`` guards their changes against a concurrent one.
+    prices: tuple[PriceVersion, ...] = ()
+    retired_from: str | None = None
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +200,11 @@ class Payment:
     reason: str | None = None
     refunded_amount: int = 0
     refunding_amount: int = 0
+    # Counter payments: the unit the money is for, the firm's receipt number (``R<year>-<n>``) and the
+    # clerk's note.
+    unit_id: str | None = None
+    receipt_no: str | None = None
+    note: str | None = None
 
     @property
     def bill_ids(self) -> list[str]:
@@ -191,7 +212,7 @@ class Payment:
 
     @property
     def unit_ids(self) -> list[str]:
-        return sorted({a.unit_id for a in self.allocations})
+        return sorted({a.unit_id for a in self.allocations} | ({self.unit_id} if self.unit_id else set()))
 
     @property
     def refundable(self) -> int:

@@ -46,13 +46,13 @@ class Inflow:
 
 def read(content: bytes, filename: str) -> tuple[list[Inflow], int]:
     """The inflows of a CSV or XLSX statement and how many duplicate lines were left out."""
-    rows = _xlsx_rows(content) if filename.lower().endswith(".xlsx") else _csv_rows(content)
+    rows = xlsx_rows(content) if filename.lower().endswith(".xlsx") else csv_rows(content)
     header_at, columns = _header(rows)
     found: dict[str, Inflow] = {}
     duplicates = 0
     for index, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         cells = {field: _cell(row, at) for field, at in columns.items()}
-        amount = _fen(cells["amount"])
+        amount = fen(cells["amount"])
         on = _date(cells["date"])
         if amount is None or amount <= 0 or on is None:
             continue
@@ -67,7 +67,7 @@ def read(content: bytes, filename: str) -> tuple[list[Inflow], int]:
     return list(found.values()), duplicates
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def csv_rows(content: bytes) -> list[list[str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -79,7 +79,7 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     return [list(r) for r in csv.reader(io.StringIO(text))]
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+def xlsx_rows(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs in the dev dependencies
 
     try:
@@ -116,7 +116,7 @@ def _cell(row: list[str], at: int) -> str:
     return row[at].strip() if at < len(row) else ""
 
 
-def _fen(raw: str) -> int | None:
+def fen(raw: str) -> int | None:
     cleaned = re.sub(r"[,，¥￥\s元]", "", raw)
     if not cleaned:
         return None

@@ -56,6 +56,8 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"  # -amount
     REFUND = "refund"  # +amount (money went back to the payer)
     CREDIT_APPLIED = "credit_applied"  # an earlier overpayment used for a bill: moves nothing (delta 0)
+    OPENING_ARREARS = "opening_arrears"  # owed in the old system at go-live: +amount (its opening bill)
+    OPENING_CREDIT = "opening_credit"  # prepaid in the old system at go-live: -amount (the unit's credit)
 
 
 UNIT_KINDS = ("residential", "commercial", "parking")
@@ -250,9 +252,9 @@ class LedgerEntry:
 
     @property
     def delta(self) -> int:
-        if self.kind in (EntryKind.CHARGE, EntryKind.LATE_FEE, EntryKind.REFUND):
+        if self.kind in (EntryKind.CHARGE, EntryKind.LATE_FEE, EntryKind.REFUND, EntryKind.OPENING_ARREARS):
             return self.amount
-        if self.kind is EntryKind.PAYMENT:
+        if self.kind in (EntryKind.PAYMENT, EntryKind.OPENING_CREDIT):
             return -self.amount
         return 0
 

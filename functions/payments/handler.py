@@ -27,6 +27,9 @@ from payments.ledger_models import (
     CounterPaymentCreate,
     LineConfirm,
     LineDismiss,
+    OpeningProblemOut,
+    OpeningReportOut,
+    OpeningUpload,
     PaymentStatsOut,
     PriceChange,
     ReconciliationOut,
@@ -365,6 +368,32 @@ def dismiss_statement_line(line_id: str, body: LineDismiss) -> StatementLineOut:
     statements = wiring.statements()
     statements.dismiss(app.tenant(), body.site_id, line_id)
     return StatementLineOut.model_validate(statements.line(app.tenant(), body.site_id, line_id))
+
+
+@app.post(
+    "/opening-balances",
+    summary="Import each unit's arrears and prepayment at go-live (report first; commit once per unit)",
+    description="Columns 房号, 欠费, 预存 (yuan). `commit` false answers the report and writes nothing; true "
+    "writes the valid rows as opening ledger entries (arrears as an opening bill due at go-live, in the "
+    "ageing from then on; prepayments as credit); importing again changes nothing. Manager, finance.",
+    responses={200: {"description": "Report", "content": {"application/json": {"model": OpeningReportOut}}}},
+)
+def import_opening_balances(body: OpeningUpload) -> OpeningReportOut:
+    try:
+        content = base64.b64decode(body.content_base64, validate=True)
+    except ValueError as error:
+        raise Unprocessable("content_base64 is not base64") from error
+    report = wiring.opening().import_balances(
+        app.tenant(), body.site_id, body.filename, content, body.go_live, body.commit
+    )
+    return OpeningReportOut(
+        rows=report.rows,
+        valid=report.valid,
+        problems=[OpeningProblemOut(row=p.row, code=p.code, value=p.value) for p in report.problems],
+        committed=report.committed,
+        created=report.created,
+        existing=report.existing,
+    )
 
 
 @app.get("/payments/<payment_id>", summary="A payment: status, bills, next action (pay URL), refunds")

@@ -3,6 +3,7 @@ reconciliation). Kept beside ``models.py`` so each module stays small."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -138,3 +139,26 @@ class LineConfirm(_Request):
 
 class LineDismiss(_Request):
     site_id: Id
+
+
+class OpeningUpload(_Request):
+    site_id: Id
+    filename: str = Field(pattern=r"(?i)^[^/\\]{1,200}\.(csv|xlsx)$", examples=["old-system.xlsx"])
+    content_base64: str = Field(min_length=4, max_length=8_000_000, description="the spreadsheet, base64")
+    go_live: date = Field(description="the go-live date: opening arrears are due from it")
+    commit: bool = Field(default=False, description="false: only the report; true: write the valid rows")
+
+
+class OpeningProblemOut(BaseModel):
+    row: int
+    code: str = Field(description="unknown_unit | bad_amount | duplicate_unit")
+    value: str
+
+
+class OpeningReportOut(BaseModel):
+    rows: int
+    valid: int
+    problems: list[OpeningProblemOut]
+    committed: bool
+    created: int = Field(description="units whose opening balance this import wrote")
+    existing: int = Field(description="units whose opening balance an earlier import wrote: left as they are")

@@ -680,6 +680,29 @@ class PaymentsRepository:
             return False
         return True
 
+    def open_balance(
+        self,
+        tenant_id: str,
+        unit_id: str,
+        bill: Bill | None,
+        entries: Sequence[LedgerEntry],
+        credit: CreditChange | None,
+    ) -> bool:
+        """A unit's opening balance at go-live, once: a marker, its opening bill, entries and credit in one
+        transaction; False when the unit's opening balance was imported before."""
+        marker = {"pk": keys.unit_bills(tenant_id, unit_id), "sk": "OPENING", "entity": "opening_marker"}
+        actions = [self._table.put_action(marker, _NEW)]
+        if bill is not None:
+            actions.append(self._table.put_action(bill_item(bill), _NEW))
+        actions += [self._table.put_action(entry_item(tenant_id, e), _NEW) for e in entries]
+        if credit is not None:
+            actions.append(self._credit_action(tenant_id, credit))
+        try:
+            self._table.transact(actions, conflict="opening balance already imported")
+        except Conflict:
+            return False
+        return True
+
     def bill(self, tenant_id: str, bill_id: str, *, consistent: bool = False) -> Bill | None:
         item = self._table.get(keys.bill(tenant_id, bill_id), consistent=consistent)
         if item is None or str(item.get("tenant_id")) != tenant_id:

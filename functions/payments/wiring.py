@@ -23,6 +23,7 @@ from payments.services.billing import BillingService
 from payments.services.checkout import PaymentService
 from payments.services.counter import CounterService
 from payments.services.jobs import PaymentJobs
+from payments.services.opening import OpeningBalanceService
 from payments.services.prices import FeePriceService
 from payments.services.queries import PaymentQueries
 from payments.services.statements import BankStatementService
@@ -154,4 +155,8 @@ statements = wiring.factory(
     lambda: BankStatementService(
         repository(), StatementLines(table()), counter(), wiring.reader(), wiring.audit(), wiring.clock
     )
+)
+
+opening = wiring.factory(
+    lambda: OpeningBalanceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
 )

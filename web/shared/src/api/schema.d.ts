@@ -1024,6 +1024,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/opening-balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import each unit's arrears and prepayment at go-live (report first; commit once per unit)
+         * @description Columns 房号, 欠费, 预存 (yuan). `commit` false answers the report and writes nothing; true writes the valid rows as opening ledger entries (arrears as an opening bill due at go-live, in the ageing from then on; prepayments as credit); importing again changes nothing. Manager, finance.
+         */
+        post: operations["import_opening_balances_opening_balances_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/arrears": {
         parameters: {
             query?: never;
@@ -3440,6 +3460,66 @@ export interface components {
             /** Site Id */
             site_id: string;
         };
+        /** OpeningProblemOut */
+        OpeningProblemOut: {
+            /** Row */
+            row: number;
+            /**
+             * Code
+             * @description unknown_unit | bad_amount | duplicate_unit
+             */
+            code: string;
+            /** Value */
+            value: string;
+        };
+        /** OpeningReportOut */
+        OpeningReportOut: {
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Problems */
+            problems: components["schemas"]["OpeningProblemOut"][];
+            /** Committed */
+            committed: boolean;
+            /**
+             * Created
+             * @description units whose opening balance this import wrote
+             */
+            created: number;
+            /**
+             * Existing
+             * @description units whose opening balance an earlier import wrote: left as they are
+             */
+            existing: number;
+        };
+        /** OpeningUpload */
+        OpeningUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example old-system.xlsx
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the spreadsheet, base64
+             */
+            content_base64: string;
+            /**
+             * Go Live
+             * Format: date
+             * @description the go-live date: opening arrears are due from it
+             */
+            go_live: string;
+            /**
+             * Commit
+             * @description false: only the report; true: write the valid rows
+             * @default false
+             */
+            commit?: boolean;
+        };
         /** PaymentCreate */
         PaymentCreate: {
             /** Bill Ids */
@@ -4073,15 +4153,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -9844,6 +9924,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatementLineListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_opening_balances_opening_balances_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpeningUpload"];
+            };
+        };
+        responses: {
+            /** @description Report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpeningReportOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

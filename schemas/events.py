@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$")]
@@ -67,6 +68,7 @@ class TicketStatusChanged(Event):
     by: str
     reporter_user_id: str | None = None
     device_id: str | None = None
+    unit_id: str | None = None  # the reporter's unit: messages name it ("3栋2单元501室")
 
 
 class TicketSlaBreached(Event):
@@ -186,7 +188,7 @@ class VisitorArrived(Event):
 # ------------------------------------------------------------------ sensors (source courtyard.sensors)
 
 
-class AlarmAction(BaseModel):
+class AlarmAction(Model):
     """The work order an alarm opens (tickets consumes it); absent when the rule only notifies."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
@@ -241,6 +243,20 @@ class NoticePublished(Event):
     recipients: int
 
 
+class SmsReplyReceived(Event):
+    """A person answered an SMS by keyword ("回复1确认维修完成"), matched to the message by its short code and
+    to the person by the number on record; the feature of the subject acts on it (tickets close or reopen)."""
+
+    reply_id: str = Field(max_length=128, description="the SMS provider's id of the inbound message")
+    message_id: Id
+    subject: str = Field(max_length=32, description="ticket | alarm | bill | pass | ...")
+    subject_id: Id
+    action: Literal["confirm", "reopen", "acknowledge", "call_me"]
+    person_kind: str  # resident | staff
+    person_id: str | None = None
+    user_id: str | None = None  # the person's login, when they have one
+
+
 # ------------------------------------------------------------------ the catalogue
 
 EVENTS: dict[str, tuple[str, type[Event]]] = {
@@ -263,7 +279,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             ),
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmCleared),
-            "courtyard.notifications": (NoticePublished,),
+            "courtyard.notifications": (NoticePublished, SmsReplyReceived),
         }
     ).items()
     for model in models
@@ -271,7 +287,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
 """detail type -> (source, model): what ``make schemas`` publishes and consumers look up."""
 
 
-class Envelope(BaseModel):
+class Envelope(Model):
     """An EventBridge event as an SQS target receives it in the message body."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)

@@ -6,21 +6,22 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
+from courtyard.models import Model
 from directory.app import app, logger, metrics, tracer
 from directory.imports import routes as imports
 from directory.invites import routes as invites
 from directory.people import routes as people
 from directory.places import routes as places
+from directory.proxies import routes as proxies
 from directory.staff import routes as staff
 from directory.tenants import routes as tenants
 
-for routes in (imports, invites, people, places, staff, tenants):
+for routes in (imports, invites, people, places, proxies, staff, tenants):
     app.include_router(routes.router)
 
 
-class HealthOut(BaseModel):
+class HealthOut(Model):
     status: str
     service: str
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from courtyard.clock import to_iso
+from courtyard.models import Model
 from courtyard.tenancy import Role
 from notifications.domain import Category, Channel, DeliveryStatus, Locale, NoticeStatus, Priority, Text
 from notifications.preferences import CategoryPreferences, Preferences, QuietHours
@@ -20,7 +21,7 @@ MAX_TARGETS = 500
 STAFF_AUDIENCE_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD)
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -58,6 +59,10 @@ class NoticeCreate(_Request):
     channels: list[Channel] = Field(default_factory=lambda: [Channel.INBOX, Channel.PUSH], min_length=1)
     priority: Priority = Priority.NORMAL
     send_at: datetime | None = Field(default=None, description="UTC ISO-8601; absent: send now")
+    marketing: bool = Field(
+        default=False,
+        description="a marketing notice (offers, events for sale): never sent by SMS, never urgent",
+    )
 
     @field_validator("send_at")
     @classmethod
@@ -70,6 +75,14 @@ class NoticeCreate(_Request):
     @classmethod
     def _unique(cls, value: list[Channel]) -> list[Channel]:
         return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _marketing_not_by_sms(self) -> NoticeCreate:
+        if self.marketing and Channel.SMS in self.channels:
+            raise ValueError("a marketing notice is not sent by SMS: remove sms from channels")
+        if self.marketing and self.priority is Priority.URGENT:
+            raise ValueError("a marketing notice cannot be urgent")
+        return self
 
 
 class PreferencesIn(_Request):
@@ -105,6 +118,7 @@ class Notice:
     sent_at: str | None = None
     cancelled_at: str | None = None
     recipients: int | None = None
+    marketing: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +156,7 @@ class PushEndpoint:
 # ------------------------------------------------------------------ responses
 
 
-class AudienceCountOut(BaseModel):
+class AudienceCountOut(Model):
     """Who a notice with this audience would reach if it were sent now (nothing is sent)."""
 
     recipients: int = Field(description="distinct people: residents and staff, each once")
@@ -150,7 +164,7 @@ class AudienceCountOut(BaseModel):
     staff: int
 
 
-class StatisticsOut(BaseModel):
+class StatisticsOut(Model):
     recipients: int
     sent: dict[str, int]
     failed: dict[str, int]
@@ -161,7 +175,7 @@ class StatisticsOut(BaseModel):
     time_to_90_percent_seconds: float | None
 
 
-class NoticeOut(BaseModel):
+class NoticeOut(Model):
     notice_id: str
     status: NoticeStatus
     content: dict[str, Text]
@@ -175,6 +189,7 @@ class NoticeOut(BaseModel):
     sent_at: str | None
     cancelled_at: str | None
     statistics: StatisticsOut | None = None
+    marketing: bool = False
 
     @classmethod
     def from_domain(cls, notice: Notice, stats: StatisticsOut | None = None) -> NoticeOut:
@@ -192,15 +207,16 @@ class NoticeOut(BaseModel):
             sent_at=notice.sent_at,
             cancelled_at=notice.cancelled_at,
             statistics=stats,
+            marketing=notice.marketing,
         )
 
 
-class NoticePageOut(BaseModel):
+class NoticePageOut(Model):
     items: list[NoticeOut]
     next_cursor: str | None
 
 
-class InboxMessageOut(BaseModel):
+class InboxMessageOut(Model):
     message_id: str
     title: str
     body: str
@@ -216,22 +232,22 @@ class InboxMessageOut(BaseModel):
         return cls(**entry.__dict__)
 
 
-class InboxPageOut(BaseModel):
+class InboxPageOut(Model):
     items: list[InboxMessageOut]
     next_cursor: str | None
 
 
-class UnreadOut(BaseModel):
+class UnreadOut(Model):
     unread: int
 
 
-class PreferencesOut(BaseModel):
+class PreferencesOut(Model):
     language: Locale
     quiet_hours: QuietHours | None
     categories: dict[Category, CategoryPreferences]
 
 
-class PushEndpointOut(BaseModel):
+class PushEndpointOut(Model):
     endpoint_id: str
     platform: str
     created_at: str
@@ -243,7 +259,17 @@ class PushEndpointOut(BaseModel):
         )
 
 
-class DeliveryRecord(BaseModel):
+class LinkOut(Model):
+    """Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
+    visitor's pass, the pass link itself (``url``)."""
+
+    kind: str = Field(examples=["ticket"], description="bill | ticket | pass | visitor_pass | alarm | notice")
+    target_id: str
+    path: str = Field(examples=["/repairs/01J..."])
+    url: str | None = None
+
+
+class DeliveryRecord(Model):
     """One delivery record (recipient x channel), as the repository stores it."""
 
     channel: Channel

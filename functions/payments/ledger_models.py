@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
+from courtyard.models import Model
 from payments.models import Id, Minor, _on_the_calendar, _Request
 
 Month = Annotated[
@@ -41,12 +42,12 @@ class CounterPaymentCreate(_Request):
     )
 
 
-class ReminderSentOut(BaseModel):
+class ReminderSentOut(Model):
     period: str = Field(description="the overdue bill's period")
     step: str = Field(description="the reminder ladder's step sent for it (due_soon, overdue_3, ...)")
 
 
-class UnitArrearsOut(BaseModel):
+class UnitArrearsOut(Model):
     unit_id: str
     unit_label: str
     site_id: str
@@ -59,7 +60,7 @@ class UnitArrearsOut(BaseModel):
     reminders: list[ReminderSentOut] = Field(description="reminders its overdue bills have had, oldest first")
 
 
-class ArrearsOut(BaseModel):
+class ArrearsOut(Model):
     site_id: str
     as_of: str
     currency: str
@@ -67,7 +68,7 @@ class ArrearsOut(BaseModel):
     units: list[UnitArrearsOut]
 
 
-class CollectionOut(BaseModel):
+class CollectionOut(Model):
     period: str
     bills: int
     billed: int
@@ -77,7 +78,7 @@ class CollectionOut(BaseModel):
     on_target: bool | None
 
 
-class PaymentStatsOut(BaseModel):
+class PaymentStatsOut(Model):
     site_id: str
     currency: str
     target_pct: float
@@ -87,7 +88,7 @@ class PaymentStatsOut(BaseModel):
     risk_units: int
 
 
-class ReconciliationOut(BaseModel):
+class ReconciliationOut(Model):
     date: str
     generated_at: str
     providers: list[str]
@@ -105,7 +106,7 @@ class StatementUpload(_Request):
     content_base64: str = Field(min_length=4, max_length=8_000_000, description="the file, base64")
 
 
-class StatementReportOut(BaseModel):
+class StatementReportOut(Model):
     lines: int = Field(description="distinct inflows in the file")
     duplicates: int = Field(description="lines the file repeats (counted once)")
     already_imported: int = Field(description="inflows an earlier import recorded: nothing is settled again")
@@ -114,7 +115,7 @@ class StatementReportOut(BaseModel):
     settled_amount: int
 
 
-class StatementLineOut(BaseModel):
+class StatementLineOut(Model):
     line_id: str
     state: str = Field(description="exception | matched | confirmed | dismissed")
     outcome: str = Field(description="reference | payer | ambiguous | unknown")
@@ -127,7 +128,7 @@ class StatementLineOut(BaseModel):
     candidates: list[dict[str, str]] = Field(default_factory=list)
 
 
-class StatementLineListOut(BaseModel):
+class StatementLineListOut(Model):
     items: list[StatementLineOut]
 
 
@@ -149,13 +150,13 @@ class OpeningUpload(_Request):
     commit: bool = Field(default=False, description="false: only the report; true: write the valid rows")
 
 
-class OpeningProblemOut(BaseModel):
+class OpeningProblemOut(Model):
     row: int
     code: str = Field(description="unknown_unit | bad_amount | duplicate_unit")
     value: str
 
 
-class OpeningReportOut(BaseModel):
+class OpeningReportOut(Model):
     rows: int
     valid: int
     problems: list[OpeningProblemOut]

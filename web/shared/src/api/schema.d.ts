@@ -894,6 +894,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fee-items/{fee_id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new price for a fee item from a month on (manager, finance); issued bills never change */
+        post: operations["change_fee_price_fee_items__fee_id__prices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fee-items/{fee_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a fee item from a month on: no billing run bills it from then (manager, finance) */
+        post: operations["retire_fee_item_fee_items__fee_id__retire_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/billing-runs/{run_id}": {
         parameters: {
             query?: never;
@@ -959,6 +993,40 @@ export interface paths {
          * @description `provider`: wechatpay_native, wechatpay_jsapi, alipay_page or alipay_wap; `account`: the firm named in the notify URL. WeChat Pay's are RSA-signed and AES-GCM encrypted, Alipay's RSA2-signed forms; Alipay is answered `success` as text, as it requires.
          */
         post: operations["merchant_webhook_payments_webhooks__provider___account__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements/lines/{line_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an exception: its money pays the named unit's bills (a bank-transfer payment) */
+        post: operations["confirm_statement_line_bank_statements_lines__line_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements/lines/{line_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss an exception (not a resident's payment) */
+        post: operations["dismiss_statement_line_bank_statements_lines__line_id__dismiss_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1137,6 +1205,83 @@ export interface paths {
         put?: never;
         /** Pay one or several of your bills through a provider (Idempotency-Key replays the same payment) */
         post: operations["create_payment_payments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record money taken at the counter: cash, POS card or bank transfer (finance, desk, manager)
+         * @description For one unit's bills, settled oldest first (fee, then late fee); less than they ask is a part-payment (the rest stays due in its age bucket), more settles the unit's other open bills and then waits as its credit. Answers the payment with its receipt number and the clerk who took it. An `Idempotency-Key` replays the same payment (200); the same key with another body is 422.
+         */
+        post: operations["record_counter_payment_payments_counter_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a bank statement (CSV or XLSX, Chinese bank layouts) and settle the inflows it matches
+         * @description Each inflow is matched by the bill or unit its memo names and its exact amount, then by the payer's name among the unit's residents; matched inflows settle their bills as bank-transfer payments, once per statement line (importing the same statement again settles nothing twice); the rest are exceptions (`GET /bank-statements/exceptions`). Finance, manager.
+         */
+        post: operations["import_bank_statement_bank_statements_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statement inflows waiting for finance: confirm or dismiss */
+        get: operations["list_statement_exceptions_bank_statements_exceptions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/opening-balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import each unit's arrears and prepayment at go-live (report first; commit once per unit)
+         * @description Columns 房号, 欠费, 预存 (yuan). `commit` false answers the report and writes nothing; true writes the valid rows as opening ledger entries (arrears as an opening bill due at go-live, in the ageing from then on; prepayments as credit); importing again changes nothing. Manager, finance.
+         */
+        post: operations["import_opening_balances_opening_balances_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3778,6 +3923,31 @@ export interface components {
             /** On Target */
             on_target: boolean | null;
         };
+        /** CounterPaymentCreate */
+        CounterPaymentCreate: {
+            /** Unit Id */
+            unit_id: string;
+            /**
+             * Bill Ids
+             * @description the bills the money is for, settled oldest first; empty: the unit's open bills, oldest first, and the rest as credit
+             */
+            bill_ids?: string[];
+            /**
+             * Amount
+             * @description what was handed over, in fen; less than the bills: a part-payment
+             */
+            amount: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "cash" | "pos" | "bank_transfer";
+            /**
+             * Note
+             * @description e.g. the POS slip or transfer reference
+             */
+            note?: string | null;
+        };
         /**
          * Cycle
          * @enum {string}
@@ -3846,6 +4016,15 @@ export interface components {
             unit_kinds: string[];
             /** Created At */
             created_at: string;
+            /**
+             * Prices
+             * @description later prices: from_period (YYYY-MM) and price_minor
+             */
+            prices?: {
+                [key: string]: unknown;
+            }[];
+            /** Retired From */
+            retired_from?: string | null;
         };
         /**
          * FeeKind
@@ -3925,6 +4104,80 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** LineConfirm */
+        LineConfirm: {
+            /** Site Id */
+            site_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Bill Ids */
+            bill_ids?: string[];
+        };
+        /** LineDismiss */
+        LineDismiss: {
+            /** Site Id */
+            site_id: string;
+        };
+        /** OpeningProblemOut */
+        OpeningProblemOut: {
+            /** Row */
+            row: number;
+            /**
+             * Code
+             * @description unknown_unit | bad_amount | duplicate_unit
+             */
+            code: string;
+            /** Value */
+            value: string;
+        };
+        /** OpeningReportOut */
+        OpeningReportOut: {
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Problems */
+            problems: components["schemas"]["OpeningProblemOut"][];
+            /** Committed */
+            committed: boolean;
+            /**
+             * Created
+             * @description units whose opening balance this import wrote
+             */
+            created: number;
+            /**
+             * Existing
+             * @description units whose opening balance an earlier import wrote: left as they are
+             */
+            existing: number;
+        };
+        /** OpeningUpload */
+        OpeningUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example old-system.xlsx
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the spreadsheet, base64
+             */
+            content_base64: string;
+            /**
+             * Go Live
+             * Format: date
+             * @description the go-live date: opening arrears are due from it
+             */
+            go_live: string;
+            /**
+             * Commit
+             * @description false: only the report; true: write the valid rows
+             * @default false
+             */
+            commit?: boolean;
+        };
         /** PaymentCreate */
         PaymentCreate: {
             /** Bill Ids */
@@ -3978,6 +4231,21 @@ export interface components {
             assisted: boolean;
             /** Refunds */
             refunds?: components["schemas"]["RefundOut"][];
+            /** Unit Id */
+            unit_id?: string | null;
+            /** Receipt No */
+            receipt_no?: string | null;
+            /**
+             * Taken By
+             * @description counter payments: the staff user who took it
+             */
+            taken_by?: string | null;
+            /**
+             * Credit
+             * @description counter payments: what settled no bill (the unit's credit)
+             * @default 0
+             */
+            credit?: number;
         };
         /** PaymentSettingsIn */
         PaymentSettingsIn: {
@@ -4029,6 +4297,20 @@ export interface components {
             overdue_amount: number;
             /** Risk Units */
             risk_units: number;
+        };
+        /** PriceChange */
+        PriceChange: {
+            /**
+             * From Period
+             * @description the first month billed at the new price (this month or later)
+             * @example 2026-05
+             */
+            from_period: string;
+            /**
+             * Price Minor
+             * @description integer minor units (fen, cents)
+             */
+            price_minor: number;
         };
         /** ReadingIn */
         ReadingIn: {
@@ -4133,11 +4415,95 @@ export interface components {
              */
             step: string;
         };
+        /** Retirement */
+        Retirement: {
+            /**
+             * From Period
+             * @description the first month the item no longer bills (this month or later)
+             * @example 2026-05
+             */
+            from_period: string;
+        };
         /**
          * RunStatus
          * @enum {string}
          */
         RunStatus: "running" | "completed" | "failed";
+        /** StatementLineListOut */
+        StatementLineListOut: {
+            /** Items */
+            items: components["schemas"]["StatementLineOut"][];
+        };
+        /** StatementLineOut */
+        StatementLineOut: {
+            /** Line Id */
+            line_id: string;
+            /**
+             * State
+             * @description exception | matched | confirmed | dismissed
+             */
+            state: string;
+            /**
+             * Outcome
+             * @description reference | payer | ambiguous | unknown
+             */
+            outcome: string;
+            /** Row */
+            row: number;
+            /** On */
+            on: string;
+            /** Amount */
+            amount: number;
+            /** Name */
+            name: string;
+            /** Memo */
+            memo: string;
+            /** Payment Id */
+            payment_id?: string | null;
+            /** Candidates */
+            candidates?: {
+                [key: string]: string;
+            }[];
+        };
+        /** StatementReportOut */
+        StatementReportOut: {
+            /**
+             * Lines
+             * @description distinct inflows in the file
+             */
+            lines: number;
+            /**
+             * Duplicates
+             * @description lines the file repeats (counted once)
+             */
+            duplicates: number;
+            /**
+             * Already Imported
+             * @description inflows an earlier import recorded: nothing is settled again
+             */
+            already_imported: number;
+            /** Matched */
+            matched: number;
+            /** Exceptions */
+            exceptions: number;
+            /** Settled Amount */
+            settled_amount: number;
+        };
+        /** StatementUpload */
+        StatementUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example icbc-2026-04.csv
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the file, base64
+             */
+            content_base64: string;
+        };
         /** StepIn */
         StepIn: {
             /** Name */
@@ -9894,6 +10260,146 @@ export interface operations {
             };
         };
     };
+    change_fee_price_fee_items__fee_id__prices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeItemOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retire_fee_item_fee_items__fee_id__retire_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Retirement"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeItemOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_billing_run_billing_runs__run_id__get: {
         parameters: {
             query?: never;
@@ -10126,6 +10632,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_statement_line_bank_statements_lines__line_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementLineOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dismiss_statement_line_bank_statements_lines__line_id__dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineDismiss"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementLineOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation failed */
@@ -10933,6 +11579,288 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_counter_payment_payments_counter_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterPaymentCreate"];
+            };
+        };
+        responses: {
+            /** @description Replayed or done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_bank_statement_bank_statements_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementUpload"];
+            };
+        };
+        responses: {
+            /** @description Imported */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementReportOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_statement_exceptions_bank_statements_exceptions_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementLineListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_opening_balances_opening_balances_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpeningUpload"];
+            };
+        };
+        responses: {
+            /** @description Report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpeningReportOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -1745,7 +1745,10 @@ export interface components {
              * @description Shown once: only a digest is stored
              */
             code: string;
-            /** Share Link */
+            /**
+             * Share Link
+             * @description https link into the mobile app (`{app}/join#{code}`) for SMS and QR
+             */
             share_link: string;
             /** Tenant Id */
             tenant_id: string;
@@ -3760,15 +3763,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */

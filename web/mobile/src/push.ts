@@ -1,6 +1,6 @@
 /** Push for the phone: this device's Firebase Cloud Messaging token, registered with `POST /me/push-endpoints`
- * (platform `fcm`), so the notifications sender's SNS platform endpoint reaches it (a technician's new job, a
- * resident's repair update). The service worker (`public/push-sw.js`) shows the message and tells the open
+ * (platform `fcm`), so the notifications sender's SNS platform endpoint reaches it (the technician's screen
+ * registers, for new jobs). The service worker (`public/push-sw.js`) shows the message and tells the open
  * pages, which reload what they show.
  *
  * A deployment turns push on by adding `push` to `/config.json` (the Firebase web app and its VAPID key:

@@ -118,6 +118,13 @@ def test_a_newcomer_signs_up_from_an_invitation_link_and_sees_the_unit_and_house
     mobile.page.get_by_role("button", name="进入首页").click()
     expect(mobile.page.get_by_test_id("home-unit")).to_contain_text(label.split()[-1])
 
+    # The link opened again, in 老人模式: the same answer (the account is already in the unit), readable.
+    mobile.set_elderly(True)
+    mobile.page.goto(link)
+    expect(mobile.page.get_by_test_id("invite-unit")).to_have_text(label, timeout=30_000)
+    mobile.shot(screenshots, "invite-elderly")
+    assert mobile.axe_violations() == []
+
 
 def test_a_resident_files_a_repair_with_a_photo_in_three_steps(
     mobile: Mobile, tokens: dict[str, str], tmp_path: Path, screenshots: Path | None

@@ -21,7 +21,7 @@ PYC_TAG = "cpython-" + LAMBDA_PYTHON.replace(".", "")
 
 def feature_of(logical_stem: str, template: Path = ROOT / "template.yaml") -> str:
     """The feature package a function runs: the first part of its Handler in the template
-    (DirectoryImportFunction -> "directory.import_worker.lambda_handler" -> "directory")."""
+    (DirectoryImportFunction -> "directory.imports_handler.lambda_handler" -> "directory")."""
     from infra.local.template import load_template
 
     return load_template(template).function(f"{logical_stem}Function").handler.split(".")[0]

@@ -24,7 +24,7 @@ from infra.seed import FIRM_ROLES, PLATFORM, DemoData, seed_stack, sign_in
 
 # The features' own chapters (infra/demo_<feature>.py), in story order: notifications last, because it shows
 # the messages the earlier steps produced.
-CHAPTERS: tuple[str, ...] = ("payments", "visitors", "sensors", "notifications")
+CHAPTERS: tuple[str, ...] = ("payments", "wechatpay", "visitors", "sensors", "notifications")
 
 
 class DemoFailed(Exception):
@@ -33,7 +33,12 @@ class DemoFailed(Exception):
 
 def seed_cloud(cloud: LocalCloud) -> DemoData:
     assert cloud.stack is not None
-    return seed_stack(cloud.stack, cloud.client)
+    demo = seed_stack(cloud.stack, cloud.client)
+    # Every demo firm takes WeChat Pay and Alipay (the sandbox's personas); the second as a sub-merchant.
+    for index, (firm, tenant_id) in enumerate(sorted(demo.tenants.items())):
+        if firm != PLATFORM:
+            cloud.open_merchant(tenant_id, partner=index % 2 == 1)
+    return demo
 
 
 class Story:

@@ -118,9 +118,9 @@ def _invites() -> InviteService:
 def _imports() -> ImportService:
     """The import service for both halves: the API (create, validate, commit) and the worker."""
     from directory.imports.adapters.import_files import ImportStorage
-    from directory.imports.repository import ImportJobRepository
+    from directory.imports.repositories.jobs import ImportJobRepository
+    from directory.imports.repositories.plan_writer import ImportWriter, SiteDirectory
     from directory.imports.service import ImportService
-    from directory.imports.writer_repository import ImportWriter, SiteDirectory
 
     return ImportService(
         jobs=ImportJobRepository(table()),

@@ -1,6 +1,6 @@
 """Payments API: the door. Parse, call the services, map to responses; the rules live in services/ (billing,
-checkout, queries). The two webhook routes are public (no authorizer): only a valid provider signature
-gets past them."""
+checkout, queries). The webhook routes are public (no authorizer): only a valid provider signature gets past
+them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import base64
 from datetime import date
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from courtyard.errors import NotFound
 from courtyard.idempotency import IdempotencyKey, checked_key
 from payments import wiring
 from payments.app import app, logger, metrics, tracer
@@ -209,12 +211,29 @@ def sandbox_webhook() -> WebhookOut:
     return _webhook("sandbox")
 
 
-def _webhook(provider: str) -> WebhookOut:
+@app.post(
+    "/payments/webhooks/<provider>/<account>",
+    summary="WeChat Pay / Alipay notification for one firm (public; verified with that firm's keys)",
+    description="`provider`: wechatpay_native, wechatpay_jsapi, alipay_page or alipay_wap; `account`: the "
+    "firm named in the notify URL. WeChat Pay's are RSA-signed and AES-GCM encrypted, Alipay's "
+    "RSA2-signed forms; Alipay is answered `success` as text, as it requires.",
+    responses={200: {"description": "Received", "content": {"application/json": {"model": WebhookOut}}}},
+)
+def merchant_webhook(provider: str, account: str) -> Response[Any]:
+    if not provider.startswith(("wechatpay_", "alipay_")) or "#" in account or len(account) > 64:
+        raise NotFound("webhook")
+    out = _webhook(provider, account)
+    if provider.startswith("alipay_"):
+        return Response(200, content_type="text/plain", body="success")
+    return Response(200, content_type="application/json", body=out.model_dump_json())
+
+
+def _webhook(provider: str, account: str = "") -> WebhookOut:
     event = app.current_event
     body = event.body or ""
     if event.is_base64_encoded:
         body = base64.b64decode(body).decode("utf-8", errors="replace")
-    outcome = wiring.payments().webhook(provider, dict(event.headers), body)
+    outcome = wiring.payments().webhook(provider, dict(event.headers), body, account)
     logger.info("webhook", provider=provider, outcome=outcome)
     return WebhookOut(received=True, outcome=outcome)
 

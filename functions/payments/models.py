@@ -98,9 +98,21 @@ class BillingRunCreate(_Request):
 
 class PaymentCreate(_Request):
     bill_ids: list[Id] = Field(min_length=1, max_length=20)
-    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9_]{1,20}$", examples=["sandbox", "stripe"])] = (
-        "sandbox"
+    provider: str = Field(
+        default="sandbox",
+        pattern="^[a-z][a-z0-9_]{1,20}$",
+        examples=["sandbox", "stripe", "wechatpay_native", "wechatpay_jsapi", "alipay_wap", "alipay_page"],
+        description="wechatpay_native answers a QR code (`next_action.code_url`, `qr_svg`), wechatpay_jsapi "
+        "WeixinJSBridge's parameters (needs `wechat_openid`), the others a pay URL",
     )
+    wechat_openid: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{6,128}$")
+
+    @model_validator(mode="after")
+    def _jsapi_names_the_payer(self) -> PaymentCreate:
+        # Refused before a payment is recorded: a checkout the provider cannot open would hold the bills.
+        if self.provider == "wechatpay_jsapi" and not self.wechat_openid:
+            raise ValueError("wechatpay_jsapi needs wechat_openid (the payer's openid inside WeChat)")
+        return self
 
 
 class RefundCreate(_Request):

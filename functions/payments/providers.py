@@ -5,10 +5,12 @@ the app takes: a hosted pay URL or a client secret), turns a signed webhook into
 (``verify_webhook``; a bad or stale signature raises ``BadSignature``), refunds, and lists what it settled on
 a day (``settlements``, read by reconciliation).
 
-Adding WeChat Pay or Alipay means one more adapter module implementing ``PaymentProvider`` and one more entry
-in the registry built by ``payments.wiring.providers``: their notify callbacks map onto the same
-``ProviderEvent`` kinds (``TRADE_SUCCESS``/``SUCCESS`` -> ``payment_succeeded``, refund notices ->
-``refund_succeeded``), and the routes ``/payments/webhooks/{name}`` follow the same pattern.
+WeChat Pay (``adapters/wechatpay.py``, JSAPI and Native) and Alipay (``adapters/alipay.py``, page and wap) are
+one adapter each, registered once per scene (``wechatpay_native``, ``wechatpay_jsapi``, ``alipay_page``,
+``alipay_wap``); their keys are per firm, so their notify URLs name the firm
+(``/payments/webhooks/{name}/{tenant_id}``) and ``verify_webhook`` checks the notice with that firm's keys.
+Their notices map onto the same ``ProviderEvent`` kinds (``TRANSACTION.SUCCESS``/``TRADE_SUCCESS`` ->
+``payment_succeeded``, refund notices -> ``refund_succeeded``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class CheckoutRequest:
     amount: int
     currency: str
     description: str
+    # WeChat Pay JSAPI (inside WeChat's browser) charges the payer's openid; other providers ignore it.
+    payer_openid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +106,16 @@ class ProviderUnavailable(DomainError):
 class PaymentProvider(Protocol):
     name: str
 
+    def offers(self, tenant_id: str) -> bool:
+        """Whether this firm can pay through the provider (per-firm providers need the firm's keys)."""
+        ...
+
     def create_checkout(self, request: CheckoutRequest) -> Checkout: ...
 
-    def verify_webhook(self, headers: Mapping[str, str], body: str) -> ProviderEvent: ...
+    def verify_webhook(self, headers: Mapping[str, str], body: str, account: str = "") -> ProviderEvent:
+        """``account``: the firm named by the notify URL, for providers whose keys are per firm (WeChat Pay,
+        Alipay); the event must then be signed with that firm's keys and name that firm."""
+        ...
 
     def refund(self, request: RefundRequest) -> RefundResult: ...
 
@@ -117,9 +128,10 @@ class ProviderRegistry:
     def __init__(self, providers: Mapping[str, PaymentProvider]) -> None:
         self._providers = dict(providers)
 
-    def get(self, name: str) -> PaymentProvider:
+    def get(self, name: str, tenant_id: str = "") -> PaymentProvider:
+        """The provider ``name``; with ``tenant_id``, only if that firm can pay through it."""
         provider = self._providers.get(name)
-        if provider is None:
+        if provider is None or (tenant_id and not provider.offers(tenant_id)):
             raise Invalid(f"payment provider {name!r} is not available")
         return provider
 

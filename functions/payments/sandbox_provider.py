@@ -49,6 +49,10 @@ class SandboxProvider:
         self._now = now
         self._timeout = timeout_s
 
+    def offers(self, tenant_id: str) -> bool:
+        del tenant_id
+        return True  # one account for every firm
+
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         body = {
             "payment_id": request.payment_id,
@@ -60,7 +64,8 @@ class SandboxProvider:
         answer = self._call("POST", "/v1/checkouts", body, idempotency_key=f"checkout-{request.payment_id}")
         return Checkout(str(answer["id"]), {"type": "redirect", "url": str(answer["pay_url"])})
 
-    def verify_webhook(self, headers: Mapping[str, str], body: str) -> ProviderEvent:
+    def verify_webhook(self, headers: Mapping[str, str], body: str, account: str = "") -> ProviderEvent:
+        del account  # one account per deployment
         if not signing.verify(self._secret, body, header(headers, SIGNATURE_HEADER), self._now()):
             raise BadSignature("webhook signature is missing, invalid or stale")
         try:

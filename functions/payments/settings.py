@@ -14,6 +14,14 @@ class PaymentsSettings(FunctionSettings):
     provider_secret_arn: str = ""
     # The sandbox payment service (the local cloud's); empty in production: the sandbox is then not offered.
     payment_sandbox_url: str = ""
+    # Each firm's WeChat Pay / Alipay merchant keys: the Secrets Manager secret ``{prefix}{tenant_id}``
+    # (adapters/merchant_accounts.py); empty: neither provider is offered.
+    merchant_secret_prefix: str = ""
+    # Where WeChat Pay and Alipay send their notifications: the API's public base URL
+    # (``{base}/payments/webhooks/{provider}/{tenant_id}``).
+    payment_notify_base_url: str = ""
+    # The mobile app (`https://<web domain>/m`): Alipay's cashier sends the payer back to the receipt there.
+    mobile_app_url: str = ""
     billing_queue_url: str = ""
     # Every billing run goes through the queue in chunks of this many units.
     billing_chunk_units: int = 250

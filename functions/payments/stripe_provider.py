@@ -48,6 +48,10 @@ class StripeProvider:
             )
         return self._client
 
+    def offers(self, tenant_id: str) -> bool:
+        del tenant_id
+        return True  # one account for every firm
+
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         import stripe
 
@@ -66,7 +70,8 @@ class StripeProvider:
             raise ProviderUnavailable("Stripe refused or did not answer the checkout") from error
         return Checkout(str(intent.id), {"type": "client_secret", "client_secret": str(intent.client_secret)})
 
-    def verify_webhook(self, headers: Mapping[str, str], body: str) -> ProviderEvent:
+    def verify_webhook(self, headers: Mapping[str, str], body: str, account: str = "") -> ProviderEvent:
+        del account  # one account per deployment
         import stripe
 
         try:

@@ -12,6 +12,8 @@ from typing import Any
 from courtyard.outbox import Outbox
 from courtyard.table import Table
 from courtyard.wiring import Wiring
+from payments.adapters import alipay, wechatpay
+from payments.adapters.merchant_accounts import MerchantAccounts
 from payments.adapters.provider_secrets import load_provider_secrets
 from payments.adapters.sqs_billing import BillingQueueRepository
 from payments.providers import PaymentProvider, ProviderRegistry
@@ -53,15 +55,38 @@ worker_outbox = wiring.factory(lambda: wiring.outbox(worker_table()))
 stripe_http: Any = wiring.factory(lambda: None)
 
 
+# Each firm's WeChat Pay and Alipay keys (Secrets Manager, cached a few minutes); tests may override it.
+merchants = wiring.factory(lambda: MerchantAccounts(config().merchant_secret_prefix))
+
+
 def _providers() -> ProviderRegistry:
     """The providers this deployment offers: Stripe when its keys are in the secret, the sandbox when its URL
-    is set (the local cloud). WeChat Pay and Alipay adapters would be added here."""
-    secrets = load_provider_secrets(config().provider_secret_arn)
+    is set (the local cloud), WeChat Pay (Native, JSAPI) and Alipay (page, wap) when firms' merchant keys
+    have a home and notifications an address (a firm without keys is refused at checkout). Where the sandbox
+    runs, WeChat Pay's and Alipay's APIs are its personas: no real provider is reachable from there."""
+    cfg = config()
+    secrets = load_provider_secrets(cfg.provider_secret_arn)
     found: dict[str, PaymentProvider] = {}
     if secrets.stripe_api_key and secrets.stripe_webhook_secret:
         found["stripe"] = StripeProvider(secrets.stripe_api_key, secrets.stripe_webhook_secret, stripe_http())
-    if config().payment_sandbox_url and secrets.sandbox_secret:
-        found["sandbox"] = SandboxProvider(config().payment_sandbox_url, secrets.sandbox_secret, time.time)
+    sandbox = cfg.payment_sandbox_url.rstrip("/")
+    if sandbox and secrets.sandbox_secret:
+        found["sandbox"] = SandboxProvider(sandbox, secrets.sandbox_secret, time.time)
+    if cfg.merchant_secret_prefix and cfg.payment_notify_base_url:
+        notify = cfg.payment_notify_base_url
+        for scene in wechatpay.SCENES:
+            provider = wechatpay.WeChatPayProvider(
+                scene, merchants(), notify, time.time, api_base=f"{sandbox}/wechatpay" if sandbox else ""
+            )
+            found[provider.name] = provider
+        for scene in alipay.SCENES:
+            gateway = f"{sandbox}/alipay/gateway.do" if sandbox else ""
+            back = (
+                f"{cfg.mobile_app_url.rstrip('/')}/bills/receipt/{{payment_id}}" if cfg.mobile_app_url else ""
+            )
+            found[f"alipay_{scene}"] = alipay.AlipayProvider(
+                scene, merchants(), notify, gateway=gateway, return_url=back
+            )
     return ProviderRegistry(found)
 
 

@@ -1,4 +1,4 @@
-"""Sensors API: the door. Parse, call the service, map to responses; the rules live in service.py."""
+"""Sensors API: the door. Parse, call the service, map to responses; the rules live in services/sensors.py."""
 
 from __future__ import annotations
 

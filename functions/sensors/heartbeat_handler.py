@@ -1,4 +1,5 @@
-"""Every minute: silent devices go offline, event alarms not seen again clear (see sensors.heartbeat)."""
+"""Every minute: silent devices go offline, event alarms not seen again clear (see
+``sensors.services.heartbeat``)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.tracing import Tracer
-from sensors.ingest import Outcome
+from sensors.services.ingest import Outcome
 from sensors.wiring import ingest
 
 logger = Logger()

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from courtyard.wiring import Wiring
 from sensors.adapters.iot_registry import ThingRegistry
-from sensors.alarm_book import AlarmBook
-from sensors.heartbeat import HeartbeatJob
-from sensors.ingest import Ingest, IngestSettings
 from sensors.repository import SensorsRepository
-from sensors.service import SensorsService
+from sensors.services.alarm_book import AlarmBook
+from sensors.services.heartbeat import HeartbeatJob
+from sensors.services.ingest import Ingest, IngestSettings
+from sensors.services.sensors import SensorsService
 from sensors.settings import SensorsSettings, settings
 
 wiring = Wiring(settings, source="courtyard.sensors")

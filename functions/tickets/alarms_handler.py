@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.tracing import Tracer
-from tickets.alarms import Outcome, parse
+from tickets.services.alarms import Outcome, parse
 from tickets.wiring import alarm_intake
 
 logger = Logger()

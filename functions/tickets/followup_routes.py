@@ -1,6 +1,7 @@
 """Follow-up routes (return visit, quality check), a Router ``tickets.handler`` includes.
 
-The rules are in ``tickets.followup``; the replies are the ticket as staff see it (quality check included).
+The rules are in ``tickets.services.followup``; the replies are the ticket as staff see it (quality check
+included).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Tickets API: the door. Parse, call the service, map to responses; the rules live in service.py."""
+"""Tickets API: the door. Parse, call the services, map to responses; the rules live in services/ (tickets,
+followup, photos, stats)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from courtyard.idempotency import IdempotencyKey, checked_key
 from tickets import followup_routes, photo_routes, stats_routes, wiring
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, Priority, TicketStatus
-from tickets.followup import resident_timeline
 from tickets.models import (
     CommentCreate,
     CommentOut,
@@ -28,6 +28,7 @@ from tickets.models import (
     TimelineEntryOut,
     TimelineOut,
 )
+from tickets.services.followup import resident_timeline
 
 # Follow-up, photo and statistics routes are Routers of their own (Powertools' split routes).
 for routes in (followup_routes, photo_routes, stats_routes):

@@ -1,4 +1,4 @@
-"""The tickets' scheduled job (``rate(1 minute)``): see ``tickets.jobs``; it also sweeps the outbox.
+"""The tickets' scheduled job (``rate(1 minute)``): see ``tickets.services.jobs``; it also sweeps the outbox.
 
 The sweep sends the events of tickets whose request failed after its commit and was never retried
 (``courtyard.outbox``): pending effects older than two minutes go out on the next run.
@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.outbox import SweepReport
 from courtyard.tracing import Tracer
-from tickets.jobs import RunReport
+from tickets.services.jobs import RunReport
 from tickets.wiring import jobs, sweep_outbox
 
 logger = Logger()

@@ -203,7 +203,8 @@ class Ticket:
     # What the scheduled job keeps on the item (breaches marked, escalation time), carried through API saves.
     sla_breaches: tuple[str, ...] = ()
     escalated_at: str | None = None
-    # Follow-up after resolution (tickets.followup), each recorded once and carried through every save.
+    # Follow-up after resolution (tickets.services.followup), each recorded once and carried through every
+    # save.
     return_visit: ReturnVisit | None = None
     quality_check: QualityCheck | None = None
     # The device and alarm of a work order an alarm opened (the sensors' device ledger follows them).

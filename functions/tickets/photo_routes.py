@@ -2,7 +2,7 @@
 
 ``POST /tickets/{ticket_id}/photos`` hands out a presigned POST; the client uploads the file straight to S3
 (the form's ``fields`` first, then ``file``) and calls ``.../photos/{photo_id}/confirm``. The rules are in
-``tickets.photos``.
+``tickets.services.photos``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from courtyard.api import CourtyardRouter
 from tickets import wiring
-from tickets.photos import PhotoType
+from tickets.services.photos import PhotoType
 
 router = CourtyardRouter()
 

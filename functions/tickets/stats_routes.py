@@ -1,6 +1,7 @@
 """``GET /tickets/stats``: a Router ``tickets.handler`` includes.
 
-A static route: the resolver matches it before ``/tickets/{ticket_id}``. The rules are in ``tickets.stats``.
+A static route: the resolver matches it before ``/tickets/{ticket_id}``. The rules are in
+``tickets.services.stats``.
 """
 
 from __future__ import annotations

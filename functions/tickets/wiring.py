@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING
 from courtyard.table import Table
 from courtyard.wiring import Wiring
 from tickets.adapters.s3_photos import PhotoStorage
-from tickets.followup import FollowUpService
-from tickets.photo_records_repository import PhotoRecords
-from tickets.photos import PhotoService
-from tickets.repository import TicketRepository
-from tickets.service import TicketService
+from tickets.repositories.photos import PhotoRecords
+from tickets.repositories.tickets import TicketRepository
+from tickets.services.followup import FollowUpService
+from tickets.services.photos import PhotoService
+from tickets.services.stats import StatsService
+from tickets.services.tickets import TicketService
 from tickets.settings import settings
-from tickets.stats import StatsService
 
 if TYPE_CHECKING:
-    from tickets.alarms import AlarmIntake
-    from tickets.jobs import TicketJobs
+    from tickets.services.alarms import AlarmIntake
+    from tickets.services.jobs import TicketJobs
 
 wiring = Wiring(settings, source="courtyard.tickets")
 
@@ -65,16 +65,16 @@ stats = wiring.factory(lambda: StatsService(repository(), wiring.reader(), wirin
 
 
 def _jobs() -> TicketJobs:
-    from tickets.jobs import TicketJobs
-    from tickets.jobs_repository import JobsRepository
+    from tickets.repositories.jobs import JobsRepository
+    from tickets.services.jobs import TicketJobs
 
     store = JobsRepository(worker_table(), worker_repository())
     return TicketJobs(store, wiring.reader(), wiring.audit(), wiring.events(), wiring.clock)
 
 
 def _alarm_intake() -> AlarmIntake:
-    from tickets.alarms import AlarmIntake
-    from tickets.alarms_repository import AlarmsRepository
+    from tickets.repositories.alarms import AlarmsRepository
+    from tickets.services.alarms import AlarmIntake
 
     store = AlarmsRepository(worker_table(), worker_repository())
     return AlarmIntake(store, wiring.reader(), wiring.audit(), wiring.clock, wiring.outbox(worker_table()))

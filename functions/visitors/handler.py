@@ -1,5 +1,5 @@
-"""Visitors API: the door. Parse, call the services, map to responses; the rules live in service.py,
-gate.py and blocklist.py.
+"""Visitors API: the door. Parse, call the services, map to responses; the rules live in services/
+(passes, gate, blocklist).
 
 A gate device signs in as a Cognito user in the ``guard`` group (one account per gate, named after it), so it
 scans with the same route and rules as a guard's handheld.

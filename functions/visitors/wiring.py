@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
-from visitors.blocklist import BlocklistService
-from visitors.gate import GateService
 from visitors.repository import VisitorsRepository
-from visitors.service import PassService
+from visitors.services.blocklist import BlocklistService
+from visitors.services.gate import GateService
+from visitors.services.passes import PassService
 from visitors.settings import settings
 
 wiring = Wiring(settings, source="courtyard.visitors")

@@ -160,6 +160,8 @@ class LocalCloud:
             parameters={
                 "PaymentSandboxUrl": sandbox_url,
                 "PassShareBaseUrl": f"http://{edge_host}:{edge_port}/m",
+                # WeChat Pay's and Alipay's personas notify through the web edge, as CloudFront's /api/*.
+                "PaymentNotifyBaseUrl": f"http://{edge_host}:{edge_port}/api",
             },
         )
         functions = self.template.functions()
@@ -354,6 +356,19 @@ class LocalCloud:
         )
         secret = str(json.loads(raw["SecretString"]).get("sandbox_secret", ""))
         self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
+
+    def open_merchant(self, tenant_id: str, partner: bool = False) -> None:
+        """Give a firm WeChat Pay and Alipay merchant accounts at the sandbox's personas: their keys go into
+        the firm's merchant secret, as an operator onboarding the firm's merchant account would put them."""
+        assert self.stack is not None
+        payments = next((f for f in self.template.functions() if f.logical_id == "PaymentsFunction"), None)
+        prefix = (
+            self.stack.function_environment(payments).get("MERCHANT_SECRET_PREFIX", "") if payments else ""
+        )
+        if prefix:
+            self.client("secretsmanager").create_secret(
+                Name=f"{prefix}{tenant_id}", SecretString=self.pay_sandbox.merchant_secret(tenant_id, partner)
+            )
 
     def _user_pool(self) -> tuple[str, str]:
         assert self.stack is not None

@@ -28,7 +28,19 @@ APPS = {"console": "console", "m": "mobile"}
 API_PREFIX = "/api"
 COGNITO_PREFIX = "/_cognito"
 # The headers a browser's API call carries that the API reads; nothing else crosses (no cookies).
-API_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "Idempotency-Key", "X-On-Behalf-Of")
+API_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Idempotency-Key",
+    "X-On-Behalf-Of",
+    # WeChat Pay's notification signature (CloudFront's AllViewerExceptHostHeader forwards them too).
+    "Wechatpay-Serial",
+    "Wechatpay-Signature",
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+    "Wechatpay-Signature-Type",
+)
 COGNITO_REQUEST_HEADERS = ("Content-Type", "X-Amz-Target", "X-Amz-User-Agent")
 RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "x-amzn-ErrorType", "x-amzn-RequestId")
 # What the builds emit: only a last path part with one of these types is a file (a missing one is 404);

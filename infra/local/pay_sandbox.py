@@ -8,7 +8,9 @@
   real provider's checkout returns to the merchant;
 - ``POST /v1/refunds`` refunds a paid checkout (its webhook follows shortly, from another thread);
 - ``POST /v1/events/{id}/deliver`` sends a stored event again (duplicates, late or out-of-order deliveries);
-- ``GET /settlements?date=YYYY-MM-DD`` lists what settled on that day (UTC), for reconciliation.
+- ``GET /settlements?date=YYYY-MM-DD`` lists what settled on that day (UTC), for reconciliation;
+- ``/wechatpay/...`` and ``/alipay/...`` are WeChat Pay API v3 and Alipay as their own APIs
+  (``wechat_persona.py``, ``alipay_persona.py``): their keys, signatures and notifications are the real ones.
 
 Webhooks go to ``webhook_url`` as JSON ``{id, type, created, data}`` with a ``Sandbox-Signature: t=..,v1=..``
 header: HMAC-SHA256 of ``f"{t}.{body}"`` with the shared secret (Stripe's scheme). A non-2xx answer is retried
@@ -34,6 +36,9 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from infra.local.alipay_persona import AlipayPersona
+from infra.local.wechat_persona import WeChatPersona
 
 log = logging.getLogger("courtyard.pay_sandbox")
 SIGNATURE_HEADER = "Sandbox-Signature"
@@ -77,6 +82,9 @@ class PaySandbox:
         self._thread: threading.Thread | None = None
         self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-webhook")
         self.url = ""
+        # WeChat Pay and Alipay as their own APIs, under /wechatpay and /alipay (keys generated here).
+        self.wechat = WeChatPersona()
+        self.alipay = AlipayPersona()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> str:
@@ -89,6 +97,7 @@ class PaySandbox:
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.url = f"http://{host!s}:{port}"
+        self.wechat.base_url = self.alipay.base_url = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, name="pay-sandbox", daemon=True)
         self._thread.start()
         return self.url
@@ -97,6 +106,13 @@ class PaySandbox:
         """Share the signing secret and say where webhooks go (known only once the gateway runs)."""
         self.secret = secret
         self.webhook_url = webhook_url
+
+    def merchant_secret(self, tenant_id: str, partner: bool = False, certificate: bool = False) -> str:
+        """A firm's merchant secret (adapters/merchant_accounts.py) with fresh WeChat Pay and Alipay accounts
+        at the personas; ``partner``: a sub-merchant of the sandbox's service provider; ``certificate``:
+        WeChat Pay's platform-certificate mode instead of its public key."""
+        wechat = self.wechat.merchant(tenant_id, partner, certificate)
+        return json.dumps({"wechatpay": wechat, "alipay": self.alipay.merchant(tenant_id)})
 
     def stop(self) -> None:
         if self._server is not None:
@@ -306,7 +322,29 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(401, {"error": "bad API key"})
         return False
 
+    def _persona(self, method: str) -> bool:
+        """A request for the WeChat Pay or Alipay persona, answered by it."""
+        if not self.path.startswith(("/wechatpay/", "/alipay/")):
+            return False
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        for persona in (self.owner.wechat, self.owner.alipay):
+            reply = persona.route(method, self.path, dict(self.headers.items()), raw)
+            if reply is not None:
+                data = reply.body.encode()
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return True
+        return False
+
     def do_GET(self) -> None:
+        if self._persona("GET"):
+            return
         parts = urlsplit(self.path)
         if parts.path == "/settlements":
             if not self._authorized():
@@ -330,6 +368,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"error": "no such route"})
 
     def do_POST(self) -> None:
+        if self._persona("POST"):
+            return
         path = urlsplit(self.path).path
         try:
             body = self._body()

@@ -1,5 +1,5 @@
-"""Tickets' repository in memory (``tickets.service.Repository``): tickets, their timelines and comments, the
-Idempotency-Key claims and the firm's ticket settings."""
+"""Tickets' repository in memory (``tickets.services.tickets.Repository``): tickets, their timelines and
+comments, the Idempotency-Key claims and the firm's ticket settings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from tickets.domain import TERMINAL_STATUSES
 from tickets.models import Comment, Ticket, TicketHistory, TimelineRecord
-from tickets.repository import Claim, TicketQuery
+from tickets.repositories.tickets import Claim, TicketQuery
 
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict

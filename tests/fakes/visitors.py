@@ -1,5 +1,5 @@
-"""Visitors' repository in memory (``visitors.gate.Repository``), its pass-signing keys, and the passes'
-settings the gate reads (``visitors.gate.PassSettings``)."""
+"""Visitors' repository in memory (``visitors.services.gate.Repository``), its pass-signing keys, and the
+passes' settings the gate reads (``visitors.services.gate.PassSettings``)."""
 
 from __future__ import annotations
 

@@ -149,7 +149,7 @@ def test_bugs_and_permanent_aws_errors_are_not_transient(error: Exception) -> No
 def test_a_permanent_aws_error_under_a_route_stays_a_500_without_retry_after(
     tickets: Any, community: Community, faults: FaultInjector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tickets import service
+    from tickets.services import tickets as service
 
     def broken(*_: Any, **__: Any) -> None:
         raise _client_error("AccessDeniedException", 403)

@@ -223,6 +223,7 @@ def test_a_resident_pays_a_bill_through_the_sandbox_and_sees_the_receipt(
     for other in mobile.page.get_by_test_id("bill-due").filter(has_not_text="2032").all():
         other.locator(".van-checkbox").click()
     expect(mobile.page.get_by_test_id("pay-total")).to_contain_text(f"{bill['amount_payable'] / 100:,.2f}")
+    mobile.page.get_by_role("radio", name="沙箱支付").click()
     mobile.page.get_by_test_id("pay").click()
 
     expect(mobile.page.get_by_role("heading", name="Courtyard sandbox pay")).to_be_visible()

@@ -46,6 +46,8 @@ PUBLIC_ROUTES = {
     ("/passes/view", "POST"),
     ("/payments/webhooks/stripe", "POST"),
     ("/payments/webhooks/sandbox", "POST"),
+    # WeChat Pay / Alipay notifications: verified with the firm's keys the path names.
+    ("/payments/webhooks/{provider}/{account}", "POST"),
 }
 
 

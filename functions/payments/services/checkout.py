@@ -51,6 +51,9 @@ from payments.settle import (
 from schemas.events import EVENTS
 
 _ATTEMPTS = 8
+# Who may open a payment at the counter, and through which providers (a code the payer scans).
+COUNTER_STAFF = (Role.FINANCE, Role.SERVICE_DESK, Role.MANAGER)
+COUNTER_PROVIDERS = ("wechatpay_native",)
 
 
 class CheckoutInFlight(Conflict):
@@ -91,7 +94,12 @@ class PaymentService:
         self, ctx: TenantContext, request: PaymentCreate, idempotency_key: str | None
     ) -> tuple[Payment, bool]:
         resident_id = resident_of(self._directory, ctx)
-        if resident_id is None:
+        # The counter: the desk or finance shows a WeChat Pay QR code for any of the firm's bills, and the
+        # resident in front of them scans it (no resident record is needed to pay a bill of their unit).
+        counter = (
+            resident_id is None and request.provider in COUNTER_PROVIDERS and ctx.has_role(*COUNTER_STAFF)
+        )
+        if resident_id is None and not counter:
             raise Forbidden("residents pay their bills; staff pay on a resident's behalf (X-On-Behalf-Of)")
         claim = None
         if idempotency_key is not None:
@@ -101,13 +109,17 @@ class PaymentService:
             if replay is not None:
                 return replay, False
             claim = (ctx.user_id, key_digest, request_digest)
-        provider = self._providers().get(request.provider)
-        units = {link.unit_id for link in self._directory.resident_links(ctx.tenant_id, resident_id)}
+        provider = self._providers().get(request.provider, ctx.tenant_id)
+        units = (
+            {link.unit_id for link in self._directory.resident_links(ctx.tenant_id, resident_id)}
+            if resident_id is not None
+            else None  # the counter sees every unit of the firm
+        )
         bills = self._repo.bills(ctx.tenant_id, request.bill_ids, consistent=True)
         for bill_id in request.bill_ids:
             bill = bills.get(bill_id)
             # A neighbour's bill is as invisible as a missing one.
-            if bill is None or bill.unit_id not in units:
+            if bill is None or (units is not None and bill.unit_id not in units):
                 raise NotFound("bill", [{"bill_id": bill_id}])
             if bill.status is not BillStatus.ISSUED:
                 raise Conflict(f"bill {bill_id} is already paid")
@@ -161,7 +173,7 @@ class PaymentService:
             payment.payment_id,
             {"bills": payment.bill_ids, "provider": payment.provider},
         )
-        return self._open_at_provider(payment), True
+        return self._open_at_provider(payment, request.wechat_openid or ""), True
 
     def _not_in_flight(self, tenant_id: str, bill_ids: list[str], now: datetime) -> dict[str, str]:
         """Refuse a checkout for a bill another checkout holds: a payment still open at the provider (created,
@@ -194,7 +206,7 @@ class PaymentService:
             return self._open_at_provider(payment)
         return payment
 
-    def _open_at_provider(self, payment: Payment) -> Payment:
+    def _open_at_provider(self, payment: Payment, payer_openid: str = "") -> Payment:
         provider = self._providers().get(payment.provider)
         checkout = provider.create_checkout(
             CheckoutRequest(
@@ -203,6 +215,7 @@ class PaymentService:
                 payment.amount,
                 payment.currency,
                 f"Courtyard {len(payment.allocations)} bill(s) {payment.payment_id}",
+                payer_openid,
             )
         )
         opened = replace(
@@ -231,11 +244,14 @@ class PaymentService:
 
     # -------------------------------------------------------------- webhooks
 
-    def webhook(self, provider_name: str, headers: Mapping[str, str], body: str) -> str:
-        """Apply one provider event; returns the outcome (applied, duplicate, review, ignored)."""
+    def webhook(self, provider_name: str, headers: Mapping[str, str], body: str, account: str = "") -> str:
+        """Apply one provider event; returns the outcome (applied, duplicate, review, ignored). ``account``:
+        the firm a per-firm provider's notify URL names (its keys verified the event)."""
         provider = self._providers().get(provider_name)
-        event = provider.verify_webhook(headers, body)
+        event = provider.verify_webhook(headers, body, account)
         if event.kind is EventKind.IGNORED or not event.tenant_id or not event.payment_id:
+            return "ignored"
+        if account and event.tenant_id != account:
             return "ignored"
         if "#" in event.tenant_id or "#" in event.payment_id:
             return "ignored"

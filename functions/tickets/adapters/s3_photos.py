@@ -1,7 +1,7 @@
 """Ticket photos' bytes in S3: the presigned upload form, the stored object's facts, presigned view links.
 
-Nothing here decides anything: the rules (types, sizes, who may upload) are in ``tickets.photos``. Presigning
-is local signing, not an AWS call, so building links keeps a ticket read at its one DynamoDB call.
+Nothing here decides anything: the rules (types, sizes, who may upload) are in ``tickets.services.photos``.
+Presigning is local signing, not an AWS call, so building links keeps a ticket read at its one DynamoDB call.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def site(stack: Stack, make_tenant: Callable[..., str]) -> tuple[str, str]:
 
 def run_worker(stack: Stack) -> None:
     """Deliver every queued import job to the worker, as the SQS event source mapping would."""
-    from directory import import_worker
+    from directory import imports_handler
 
     sqs = boto3.client("sqs")
     queue_url = stack.ref("ImportQueue")
@@ -87,7 +87,7 @@ def run_worker(stack: Stack) -> None:
                 }
             ]
         }
-        result = import_worker.lambda_handler(event, lambda_context())
+        result = imports_handler.lambda_handler(event, lambda_context())
         assert result == {"batchItemFailures": []}
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 

@@ -310,7 +310,7 @@ def test_a_ticket_changed_between_read_and_write_is_left_for_the_next_run(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tickets.jobs_repository import JobsRepository
+    from tickets.repositories.jobs import JobsRepository
 
     clock.set(AT_3AM)
     ticket_id = call("POST", "/tickets", as_=sos_world.people["li"], body={"kind": "sos"}).body["ticket_id"]

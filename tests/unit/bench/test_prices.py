@@ -194,7 +194,7 @@ def test_a_schedules_firings_are_a_charge_of_the_deployment() -> None:
 
 
 def test_the_models_write_budget_is_the_ingests() -> None:
-    from sensors.ingest import IngestSettings
+    from sensors.services.ingest import IngestSettings
     from sensors.settings import SensorsSettings
 
     fields = SensorsSettings.model_fields

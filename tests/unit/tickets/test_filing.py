@@ -4,11 +4,11 @@ import ast
 import inspect
 from datetime import UTC, datetime
 
-from tickets import alarms
 from tickets.domain import Category, Priority, TicketKind, TicketStatus
 from tickets.lifecycle import SYSTEM_USER_ID
 from tickets.models import Place, TicketSettingsIn
-from tickets.service import EffectiveSettings, file_ticket, filed_events
+from tickets.services import alarms
+from tickets.services.tickets import EffectiveSettings, file_ticket, filed_events
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
 

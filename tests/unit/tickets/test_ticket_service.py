@@ -1,5 +1,5 @@
 """Filing a ticket through ``TicketService`` against in-memory fakes: the SLA due time (``tickets.sla``, named
-by ``tickets.service.file_ticket``) comes from the firm's business-hours calendar."""
+by ``tickets.services.tickets.file_ticket``) comes from the firm's business-hours calendar."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tickets.domain import TicketKind
 from tickets.models import TicketCreate, TicketSettingsIn
-from tickets.service import TicketService
+from tickets.services.tickets import TicketService
 
 from courtyard.clock import FixedClock
 from courtyard.directory import TenantView

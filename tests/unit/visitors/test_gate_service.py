@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from visitors import tokens
-from visitors.gate import GateService
 from visitors.models import PassKind, PassStatus, Reason, ScanRequest, Verdict, VisitorPass
+from visitors.services.gate import GateService
 
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role, TenantContext

@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from visitors.gate import visits_csv
 from visitors.models import Direction, EntryRecord, Reason, Verdict
+from visitors.services.gate import visits_csv
 
 
 def _entry(name: str, verdict: Verdict = Verdict.ALLOW, reason: Reason | None = None) -> EntryRecord:

@@ -701,6 +701,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/webhooks/{provider}/{account}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat Pay / Alipay notification for one firm (public; verified with that firm's keys)
+         * @description `provider`: wechatpay_native, wechatpay_jsapi, alipay_page or alipay_wap; `account`: the firm named in the notify URL. WeChat Pay's are RSA-signed and AES-GCM encrypted, Alipay's RSA2-signed forms; Alipay is answered `success` as text, as it requires.
+         */
+        post: operations["merchant_webhook_payments_webhooks__provider___account__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payments/{payment_id}": {
         parameters: {
             query?: never;
@@ -3256,11 +3276,18 @@ export interface components {
             bill_ids: string[];
             /**
              * Provider
+             * @description wechatpay_native answers a QR code (`next_action.code_url`, `qr_svg`), wechatpay_jsapi WeixinJSBridge's parameters (needs `wechat_openid`), the others a pay URL
              * @default sandbox
              * @example sandbox
              * @example stripe
+             * @example wechatpay_native
+             * @example wechatpay_jsapi
+             * @example alipay_wap
+             * @example alipay_page
              */
             provider?: string;
+            /** Wechat Openid */
+            wechat_openid?: string | null;
         };
         /** PaymentOut */
         PaymentOut: {
@@ -8186,6 +8213,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merchant_webhook_payments_webhooks__provider___account__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
                 };
             };
             /** @description Validation failed */

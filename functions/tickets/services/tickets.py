@@ -52,7 +52,7 @@ from tickets.models import (
     TicketSettingsIn,
     TimelineRecord,
 )
-from tickets.repository import Claim, TicketQuery
+from tickets.repositories.tickets import Claim, TicketQuery
 
 STAFF_READERS = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD)
 FILERS = (Role.RESIDENT, Role.MANAGER, Role.SERVICE_DESK)

@@ -27,8 +27,8 @@ from courtyard.tenancy import Role, TenantContext
 from tickets.adapters.s3_photos import StoredObject, UploadForm
 from tickets.domain import TicketStatus
 from tickets.models import PhotoOut, Ticket
-from tickets.photo_records_repository import ATTACHED, PENDING, PhotoRecord
-from tickets.service import STAFF_READERS
+from tickets.repositories.photos import ATTACHED, PENDING, PhotoRecord
+from tickets.services.tickets import STAFF_READERS
 
 MAX_PHOTOS_PER_TICKET = 9
 MAX_PHOTO_BYTES = 10 * 1024 * 1024

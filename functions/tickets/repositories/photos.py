@@ -24,7 +24,7 @@ from courtyard.table import Table, serialize
 from tickets import keys
 from tickets.domain import TicketStatus
 from tickets.models import PhotoRef
-from tickets.repository import photo_entry
+from tickets.repositories.tickets import photo_entry
 
 PENDING = "pending"
 ATTACHED = "attached"

@@ -1,8 +1,8 @@
 """The scheduled job's reads and writes of the tickets table: the due index, consistent re-reads of a due
 ticket with its timeline, and each plan written in one transaction conditioned on the ticket's version.
 
-Item shapes come from ``tickets.repository`` (``ticket_item``, the timeline and load-counter items); this
-module adds only what the job keeps on a ticket: ``sla_breaches`` (the targets marked, once each) and
+Item shapes come from ``tickets.repositories.tickets`` (``ticket_item``, the timeline and load-counter items);
+this module adds only what the job keeps on a ticket: ``sla_breaches`` (the targets marked, once each) and
 ``escalated_at``.
 """
 
@@ -14,8 +14,7 @@ from typing import Any
 from courtyard.clock import parse_iso, to_iso
 from courtyard.table import Table, deserialize, serialize
 from tickets import keys
-from tickets.jobs import DueRef, DueTicket, Plan
-from tickets.repository import (
+from tickets.repositories.tickets import (
     TicketRepository,
     load_delta,
     ticket_from_item,
@@ -23,6 +22,7 @@ from tickets.repository import (
     timeline_from_item,
     timeline_item,
 )
+from tickets.services.jobs import DueRef, DueTicket, Plan
 from tickets.sla import Target
 
 _DUE_INDEX = "due"

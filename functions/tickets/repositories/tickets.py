@@ -5,9 +5,9 @@ description, priority, status, site_id, unit_id, building_id, location, skill, r
 reporter_resident_id, filed_by_user_id, assignee_staff_id, assignee_user_id, reopen_count, created_at,
 assigned_at, accepted_at, started_at, resolved_at, closed_at, cancelled_at, respond_by, resolve_by,
 acceptance_due_at, rating, rating_comment, rated_at, version, updated_at, return_visit ({by, at, note,
-satisfied}) and quality_check ({by, at, passed, note}) once recorded (tickets.followup), photos
+satisfied}) and quality_check ({by, at, passed, note}) once recorded (tickets.services.followup), photos
 (confirmed photos: [{photo_id, object_key, content_type, version_id}], appended by
-tickets.photo_records_repository and carried through every full put here so a change never drops one); the
+tickets.repositories.photos and carried through every full put here so a change never drops one); the
 index keys gsi1-4 and, while
 the ticket is open or resolved, due_pk/due_sk/next_check_at. Every change is a full put conditioned on the
 version read, in one transaction with its timeline entry and the load counters it moves.

@@ -27,7 +27,7 @@ from tickets.domain import TERMINAL_STATUSES, Action, TicketStatus
 from tickets.events import TicketSlaBreached, assigned_event, status_changed_event
 from tickets.lifecycle import SYSTEM_USER_ID, Actor, Assignee
 from tickets.models import Ticket, TicketSettingsIn, TimelineRecord
-from tickets.service import DISPATCHABLE_ROLE, EffectiveSettings, timeline_record, with_state
+from tickets.services.tickets import DISPATCHABLE_ROLE, EffectiveSettings, timeline_record, with_state
 from tickets.sla import Target
 
 REDISPATCH_NOTE = "re-dispatched"

@@ -14,7 +14,7 @@ from courtyard.errors import NotFound
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from visitors.models import BlockCreate, BlockEntry, BlockKind
-from visitors.service import Audit, Cipher, Directory, Index, normalise_plate
+from visitors.services.passes import Audit, Cipher, Directory, Index, normalise_plate
 
 EDITORS = (Role.MANAGER, Role.SERVICE_DESK, Role.GUARD)
 READERS = EDITORS

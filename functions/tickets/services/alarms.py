@@ -12,11 +12,11 @@ event for the same alarm (a re-raise) adds an "alarm raised again" entry to the 
 ticket is not closed or cancelled, and is ignored after (the alarm's work order is over; a new incident
 comes with a new ``alarm_id``).
 
-The ticket is filed by the same use case as a person's (``tickets.service.file_ticket``, the service's door
-being ``TicketService.create``): same SLA due times, same first assignee, same item shapes, events
-``TicketCreated`` and ``TicketAssigned`` (``tickets.service.filed_events``). The audit record and the
-events commit with the ticket and the claim (``courtyard.outbox``): a redelivery that finds the claim first
-flushes what the failed attempt could not send, so the events are never lost behind the claim.
+The ticket is filed by the same use case as a person's (``tickets.services.tickets.file_ticket``, the
+service's door being ``TicketService.create``): same SLA due times, same first assignee, same item shapes,
+events ``TicketCreated`` and ``TicketAssigned`` (``tickets.services.tickets.filed_events``). The audit record
+and the events commit with the ticket and the claim (``courtyard.outbox``): a redelivery that finds the claim
+first flushes what the failed attempt could not send, so the events are never lost behind the claim.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from courtyard.ids import new_id
 from courtyard.outbox import Outbox
 from tickets import keys
 from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind
-from tickets.jobs import effective_settings, technicians
 from tickets.lifecycle import SYSTEM_USER_ID
 from tickets.models import Id, Place, Ticket, TimelineRecord
-from tickets.service import Filing, NewTicket, file_ticket, filed_events, next_check
+from tickets.services.jobs import effective_settings, technicians
+from tickets.services.tickets import Filing, NewTicket, file_ticket, filed_events, next_check
 
 SOURCE = "courtyard.sensors"
 DETAIL_TYPE = "AlarmRaised"
@@ -119,7 +119,8 @@ def description_of(alarm: AlarmRaised) -> str:
 
 def filing_of(alarm: AlarmRaised, place: Place) -> Filing:
     """The alarm's work order as the system files it: the same use case as a person's ticket
-    (``tickets.service.file_ticket``), reported and filed by the system, carrying the device and the alarm."""
+    (``tickets.services.tickets.file_ticket``), reported and filed by the system, carrying the device and the
+    alarm."""
     if alarm.action is None:
         raise ValueError("an alarm without a work-order action opens no ticket")
     return Filing(

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from courtyard.clock import Clock
 from courtyard.errors import Conflict
-from sensors.alarm_book import AlarmBook
 from sensors.engine import OK_STATE, CompiledRule, compile_rule, earliest_deadline, tick
 from sensors.repository import SensorsRepository
+from sensors.services.alarm_book import AlarmBook
 
 
 @dataclass(frozen=True)

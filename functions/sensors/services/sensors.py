@@ -24,7 +24,6 @@ from courtyard.tenancy import Role, TenantContext
 from sensors import rule_test
 from sensors.adapters.iot_registry import Credentials
 from sensors.aggregates import hour_of
-from sensors.alarm_book import AlarmBook
 from sensors.defaults import default_rules
 from sensors.domain import Device, DeviceStatus
 from sensors.engine import HoursCheck, Reading, compile_rule
@@ -32,6 +31,7 @@ from sensors.lifecycle import Alarm
 from sensors.models import DeviceCreate, DeviceUpdate, RuleTestRequest
 from sensors.repository import HourAggregate, LedgerEntry, Registration, SensorsRepository, StoredRule
 from sensors.rules import RuleSpec
+from sensors.services.alarm_book import AlarmBook
 
 MANAGE = (Role.MANAGER,)
 WATCH = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.GUARD)

@@ -38,7 +38,6 @@ from courtyard.directory import TenantView
 from courtyard.errors import Conflict
 from schemas.telemetry import MAX_MESSAGE_BYTES, Telemetry
 from sensors.aggregates import HourBuffer, hour_of
-from sensors.alarm_book import AlarmBook
 from sensors.domain import Device
 from sensors.engine import (
     CompiledRule,
@@ -50,6 +49,7 @@ from sensors.engine import (
     evaluate,
 )
 from sensors.repository import SensorsRepository, StoredState
+from sensors.services.alarm_book import AlarmBook
 
 ENVELOPE_FIELDS: Final = ("tenant_id", "site_id", "device_id", "received_at")
 MAX_FUTURE_S: Final = 300.0  # device clocks drift; beyond this a reading is refused rather than trusted

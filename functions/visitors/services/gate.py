@@ -48,7 +48,7 @@ from visitors.models import (
     VisitorSettingsIn,
 )
 from visitors.repository import CountOutcome
-from visitors.service import Audit, Directory, Events, Index, Keys, normalise_plate
+from visitors.services.passes import Audit, Directory, Events, Index, Keys, normalise_plate
 
 SCANNERS = (Role.GUARD, Role.MANAGER)
 # Strictly four, two and two ASCII digits (\d would also take full-width and other scripts' digits).

@@ -5,7 +5,7 @@ Claim item (``keys.alarm_claim``): entity, alarm_id, ticket_id, event_ids (strin
 alarm handled), created_at. Device work order (``keys.device_work_order``): entity, device_id, rule_id,
 ticket_id, episodes (alarms of the device and rule on that ticket); written with the ticket it names and
 moved to the next ticket only from the one it named (a condition on ``ticket_id``).
-Ticket, timeline and load items come from ``tickets.repository``.
+Ticket, timeline and load items come from ``tickets.repositories.tickets``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 from courtyard.clock import to_iso
 from courtyard.table import Table, serialize
 from tickets import keys
-from tickets.alarms import AlarmClaim, DeviceWorkOrder
 from tickets.models import Ticket, TimelineRecord
-from tickets.repository import TicketRepository, load_delta, ticket_item, timeline_item
-from tickets.service import NewTicket
+from tickets.repositories.tickets import TicketRepository, load_delta, ticket_item, timeline_item
+from tickets.services.alarms import AlarmClaim, DeviceWorkOrder
+from tickets.services.tickets import NewTicket
 
 _NEW = "attribute_not_exists(pk)"
 # Re-raise entries take sequence numbers above the API's (the version) so they never share a key with one.

@@ -67,6 +67,7 @@ class TicketStatusChanged(Event):
     by: str
     reporter_user_id: str | None = None
     device_id: str | None = None
+    unit_id: str | None = None  # the reporter's unit: messages name it ("3栋2单元501室")
 
 
 class TicketSlaBreached(Event):
@@ -241,6 +242,20 @@ class NoticePublished(Event):
     recipients: int
 
 
+class SmsReplyReceived(Event):
+    """A person answered an SMS by keyword ("回复1确认维修完成"), matched to the message by its short code and
+    to the person by the number on record; the feature of the subject acts on it (tickets close or reopen)."""
+
+    reply_id: str = Field(max_length=128, description="the SMS provider's id of the inbound message")
+    message_id: Id
+    subject: str = Field(max_length=32, description="ticket | alarm | bill | pass | ...")
+    subject_id: Id
+    action: Literal["confirm", "reopen", "acknowledge", "call_me"]
+    person_kind: str  # resident | staff
+    person_id: str | None = None
+    user_id: str | None = None  # the person's login, when they have one
+
+
 # ------------------------------------------------------------------ the catalogue
 
 EVENTS: dict[str, tuple[str, type[Event]]] = {
@@ -263,7 +278,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             ),
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmCleared),
-            "courtyard.notifications": (NoticePublished,),
+            "courtyard.notifications": (NoticePublished, SmsReplyReceived),
         }
     ).items()
     for model in models

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
     from directory.places.service import PlacesService
+    from directory.proxies.service import ProxyService
     from directory.staff.repository import StaffRepository
     from directory.staff.service import StaffService
     from directory.tenants.service import TenantService
@@ -115,6 +116,20 @@ def _invites() -> InviteService:
     )
 
 
+def _proxies() -> ProxyService:
+    from directory.proxies.repository import ProxyRepository
+    from directory.proxies.service import ProxyService
+
+    return ProxyService(
+        ProxyRepository(table()),
+        _people_repository(),
+        wiring.reader(),
+        wiring.audit(),
+        wiring.clock,
+        identity(),
+    )
+
+
 def _imports() -> ImportService:
     """The import service for both halves: the API (create, validate, commit) and the worker."""
     from directory.imports.adapters.import_files import ImportStorage
@@ -140,3 +155,4 @@ people = wiring.factory(_people)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)
+proxies = wiring.factory(_proxies)

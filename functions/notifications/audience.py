@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from courtyard.directory import ResidentUnitView, StaffView, UnitMemberView, UnitView, UserLink
+from courtyard.directory import ProxyView, ResidentUnitView, StaffView, UnitMemberView, UnitView, UserLink
 from notifications.domain import Recipient
 
 
@@ -21,6 +21,8 @@ class Directory(Protocol):
     def unit_members(self, tenant_id: str, unit_id: str) -> list[UnitMemberView]: ...
     def staff_members(self, tenant_id: str) -> list[StaffView]: ...
     def user(self, tenant_id: str, user_id: str) -> UserLink | None: ...
+    def unit_proxies(self, tenant_id: str, unit_id: str) -> list[ProxyView]: ...
+    def site_proxies(self, tenant_id: str, site_id: str) -> list[ProxyView]: ...
 
 
 def serves(staff: StaffView, site_id: str, building_id: str | None = None) -> bool:
@@ -79,6 +81,29 @@ def residents_of_unit(directory: Directory, tenant_id: str, unit_id: str) -> lis
     return unique(
         Recipient(kind="resident", person_id=m.resident_id)
         for m in directory.unit_members(tenant_id, unit_id)
+    )
+
+
+def proxies_of_unit(directory: Directory, tenant_id: str, unit_id: str) -> list[Recipient]:
+    """The unit's active family proxies (子女代办): its bills and its SOS reach them too."""
+    return unique(
+        Recipient(kind="resident", person_id=p.resident_id, user_id=p.user_id)
+        for p in directory.unit_proxies(tenant_id, unit_id)
+    )
+
+
+def proxies_of_building(
+    directory: Directory, tenant_id: str, site_id: str, building_id: str
+) -> list[Recipient]:
+    """The active family proxies of a building's units (a fire alarm there reaches them)."""
+    proxies = directory.site_proxies(tenant_id, site_id)
+    if not proxies:
+        return []
+    units = {u.unit_id for u in directory.site_units(tenant_id, site_id) if u.building_id == building_id}
+    return unique(
+        Recipient(kind="resident", person_id=p.resident_id, user_id=p.user_id)
+        for p in proxies
+        if p.unit_id in units
     )
 
 

@@ -123,6 +123,8 @@ class DeliveryJob(BaseModel):
     data: dict[str, str] = Field(default_factory=dict)
     # Set when the scheduler releases a message held by quiet hours: the hold is over, send now.
     released: bool = False
+    # A marketing notice: never by SMS (issue 19), whatever the channels asked.
+    marketing: bool = False
 
 
 def message_id(source: str, recipient_key: str, at: datetime) -> str:

@@ -5,11 +5,14 @@
 - TicketStatusChanged: the reporter (None or "system": nobody); ticket; inbox + push.
 - TicketSlaBreached: the managers serving the ticket's site; ticket; urgent; inbox + push + email.
 - AlarmRaised: on-duty staff holding a ``notify_roles`` role and serving the site (and building), and the
-  building's residents when ``notify_residents`` (fire, smoke); alarm (always urgent); inbox + push + SMS.
+  building's residents and their units' family proxies when ``notify_residents`` (fire, smoke); alarm
+  (always urgent); inbox + push + SMS.
   Re-raises (``repeat``) notify nobody: people were alerted when the alarm became active.
-- BillIssued: the unit's residents; billing; inbox + push + email.
+- BillIssued: the unit's residents and its family proxies (子女代办); billing; inbox + push + email.
 - PaymentSucceeded: the payer (a receipt); billing; inbox + email.
-- PaymentOverdue: the unit's residents; billing; inbox + push, the formal step also by email.
+- PaymentOverdue: the unit's residents and family proxies; billing; inbox + push, the formal step also by
+  email.
+- TicketCreated of an SOS (一键求助) in a unit: the unit's family proxies; alarm (urgent); inbox + push + SMS.
 - PassIssued: the visitor, by SMS only (the pass link); visitor; urgent (a visitor is on the way).
 - VisitorArrived: the host; visitor; inbox + push.
 - TicketEscalated: the staff of the role it went to (the community's managers) serving the ticket's site;
@@ -29,7 +32,7 @@ from courtyard.directory import TenantView, UnitView
 from notifications import audience
 from notifications.domain import Category, Channel, Content, Priority, Recipient
 from notifications.templates import money
-from notifications.wording import device_label, local_time
+from notifications.wording import device_label, local_time, status_zh
 from schemas.events import (
     AlarmRaised,
     BillIssued,
@@ -38,6 +41,7 @@ from schemas.events import (
     PaymentOverdue,
     PaymentSucceeded,
     TicketAssigned,
+    TicketCreated,
     TicketEscalated,
     TicketSlaBreached,
     TicketStatusChanged,
@@ -45,6 +49,7 @@ from schemas.events import (
 )
 
 CONSUMED = (
+    "TicketCreated",
     "TicketAssigned",
     "TicketStatusChanged",
     "TicketSlaBreached",
@@ -85,6 +90,20 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
     t = event.tenant_id
     firm = directory.tenant(t)
     timezone = firm.timezone if firm else None
+    if isinstance(event, TicketCreated):
+        if event.kind != "sos" or not event.unit_id:
+            return []
+        return [
+            EventMessage(
+                audience.proxies_of_unit(directory, t, event.unit_id),
+                "sos_family",
+                {"unit": _unit(directory, t, event.unit_id), "at": local_time(event.occurred_at, timezone)},
+                Category.ALARM,
+                Priority.URGENT,
+                (Channel.INBOX, Channel.PUSH, Channel.SMS),
+                {"ticket_id": event.ticket_id},
+            )
+        ]
     if isinstance(event, TicketAssigned):
         recipients = audience.by_login(directory, t, event.assignee_user_id)
         if not recipients:
@@ -102,11 +121,19 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
             )
         ]
     if isinstance(event, TicketStatusChanged):
+        unit = _unit(directory, t, event.unit_id) if event.unit_id else ""
         return [
             EventMessage(
                 audience.by_login(directory, t, event.reporter_user_id),
                 "ticket_status_changed",
-                {"ticket_ref": _ref(event.ticket_id), "to_status": event.to_status},
+                {
+                    "ticket_ref": _ref(event.ticket_id),
+                    "to_status": event.to_status,
+                    "status_zh": status_zh(event.to_status),
+                    "unit": unit,
+                    "unit_en": f" ({unit})" if unit else "",
+                    "at": local_time(event.occurred_at, timezone),
+                },
                 Category.TICKET,
                 Priority.NORMAL,
                 _INBOX_PUSH,
@@ -147,13 +174,14 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
     if isinstance(event, BillIssued):
         return [
             EventMessage(
-                audience.residents_of_unit(directory, t, event.unit_id),
+                _household(directory, t, event.unit_id),
                 "bill_issued",
                 {
                     "unit": _unit(directory, t, event.unit_id),
                     "period": event.period,
                     "amount": money(event.amount_due, event.currency),
                     "due_date": event.due_date,
+                    "at": local_time(event.occurred_at, timezone),
                 },
                 Category.BILLING,
                 Priority.NORMAL,
@@ -181,7 +209,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
         channels = (Channel.INBOX, Channel.PUSH, Channel.EMAIL) if event.formal else _INBOX_PUSH
         return [
             EventMessage(
-                audience.residents_of_unit(directory, t, event.unit_id),
+                _household(directory, t, event.unit_id),
                 "payment_formal_notice" if event.formal else "payment_overdue",
                 {
                     "unit": _unit(directory, t, event.unit_id),
@@ -189,6 +217,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                     "amount": money(event.amount_due, event.currency),
                     "due_date": event.due_date,
                     "days_overdue": str(event.days_overdue),
+                    "at": local_time(event.occurred_at, timezone),
                 },
                 Category.BILLING,
                 Priority.NORMAL,
@@ -261,13 +290,24 @@ def _alarm(event: AlarmRaised, directory: Directory) -> list[EventMessage]:
             EventMessage(staff, "alarm_raised", params, Category.ALARM, Priority.URGENT, channels, data)
         )
     if event.notify_residents and event.building_id:
-        residents = audience.residents_of_site(directory, t, event.site_id, buildings=[event.building_id])
+        residents = audience.unique(
+            audience.residents_of_site(directory, t, event.site_id, buildings=[event.building_id])
+            + audience.proxies_of_building(directory, t, event.site_id, event.building_id)
+        )
         messages.append(
             EventMessage(
                 residents, "alarm_residents", params, Category.ALARM, Priority.URGENT, channels, data
             )
         )
     return messages
+
+
+def _household(directory: Directory, tenant_id: str, unit_id: str) -> list[Recipient]:
+    """Who hears of a unit's bills: its residents and its family proxies."""
+    return audience.unique(
+        audience.residents_of_unit(directory, tenant_id, unit_id)
+        + audience.proxies_of_unit(directory, tenant_id, unit_id)
+    )
 
 
 def _unit(directory: Directory, tenant_id: str, unit_id: str) -> str:

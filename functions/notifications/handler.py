@@ -19,6 +19,7 @@ from notifications.models import (
     AudienceCountOut,
     InboxMessageOut,
     InboxPageOut,
+    LinkOut,
     NoticeCreate,
     NoticeOut,
     NoticePageOut,
@@ -121,6 +122,11 @@ def add_push_endpoint(body: PushEndpointIn) -> tuple[PushEndpointOut, int]:
 def delete_push_endpoint(endpoint_id: str) -> Response[None]:
     wiring.me().delete_push_endpoint(app.tenant(), endpoint_id)
     return Response(status_code=204)
+
+
+@app.get("/links/<code>", summary="Where an SMS's short link leads (no authentication: the code is the link)")
+def resolve_link(code: str) -> LinkOut:
+    return wiring.link_resolver().resolve(code)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

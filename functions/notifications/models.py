@@ -58,6 +58,10 @@ class NoticeCreate(_Request):
     channels: list[Channel] = Field(default_factory=lambda: [Channel.INBOX, Channel.PUSH], min_length=1)
     priority: Priority = Priority.NORMAL
     send_at: datetime | None = Field(default=None, description="UTC ISO-8601; absent: send now")
+    marketing: bool = Field(
+        default=False,
+        description="a marketing notice (offers, events for sale): never sent by SMS, never urgent",
+    )
 
     @field_validator("send_at")
     @classmethod
@@ -70,6 +74,14 @@ class NoticeCreate(_Request):
     @classmethod
     def _unique(cls, value: list[Channel]) -> list[Channel]:
         return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _marketing_not_by_sms(self) -> NoticeCreate:
+        if self.marketing and Channel.SMS in self.channels:
+            raise ValueError("a marketing notice is not sent by SMS: remove sms from channels")
+        if self.marketing and self.priority is Priority.URGENT:
+            raise ValueError("a marketing notice cannot be urgent")
+        return self
 
 
 class PreferencesIn(_Request):
@@ -105,6 +117,7 @@ class Notice:
     sent_at: str | None = None
     cancelled_at: str | None = None
     recipients: int | None = None
+    marketing: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,7 @@ class NoticeOut(BaseModel):
     sent_at: str | None
     cancelled_at: str | None
     statistics: StatisticsOut | None = None
+    marketing: bool = False
 
     @classmethod
     def from_domain(cls, notice: Notice, stats: StatisticsOut | None = None) -> NoticeOut:
@@ -192,6 +206,7 @@ class NoticeOut(BaseModel):
             sent_at=notice.sent_at,
             cancelled_at=notice.cancelled_at,
             statistics=stats,
+            marketing=notice.marketing,
         )
 
 
@@ -241,6 +256,16 @@ class PushEndpointOut(BaseModel):
         return cls(
             endpoint_id=endpoint.endpoint_id, platform=endpoint.platform, created_at=endpoint.created_at
         )
+
+
+class LinkOut(BaseModel):
+    """Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
+    visitor's pass, the pass link itself (``url``)."""
+
+    kind: str = Field(examples=["ticket"], description="bill | ticket | pass | visitor_pass | alarm | notice")
+    target_id: str
+    path: str = Field(examples=["/repairs/01J..."])
+    url: str | None = None
 
 
 class DeliveryRecord(BaseModel):

@@ -4,8 +4,12 @@ Rules (issue 6):
 - the inbox is always delivered; push, SMS and email only where the person's category settings allow;
 - quiet hours hold normal messages until they end, in the tenant's timezone; urgent messages and alarms
   go at once;
-- fallback: an urgent message whose push cannot go out (no registered device) goes by SMS instead, when
-  the person has a phone and has not switched SMS off for that category.
+- channels follow the person (issue 19): a message whose push cannot go out (no registered device) goes by
+  SMS instead, when the person has a phone and has not switched SMS off for that category, and when the
+  message may go by SMS at all: every urgent message, and the categories people wait for (bills and
+  reminders, ticket progress, visitors, alarms); never a notice that is not urgent, never marketing;
+- the firm's quiet hours (``firm_quiet``) hold a non-urgent message that would go by SMS to a person who
+  set no quiet hours of their own (most people without the app): nobody's phone buzzes at 03:00 for a bill.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from notifications.domain import Category, Channel, Locale, Priority
+
+# The categories whose messages people wait for: they follow the person to SMS when push cannot reach them.
+SMS_FALLBACK_CATEGORIES = frozenset({Category.BILLING, Category.TICKET, Category.VISITOR, Category.ALARM})
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -117,6 +124,8 @@ class Plan:
     skipped: dict[Channel, str] = field(default_factory=dict)
     fallback: bool = False
     hold_until: datetime | None = None
+    # Push goes first; should it fail for good, SMS follows (recorded as skipped ``push_standby`` till then).
+    sms_standby: bool = False
 
 
 def plan(
@@ -129,10 +138,13 @@ def plan(
     now: datetime,
     timezone: str,
     released: bool = False,
+    marketing: bool = False,
+    firm_quiet: QuietHours | None = None,
 ) -> Plan:
     """Decide the channels of one message for one person (pure)."""
     settings = prefs.of(category)
     urgent = priority is Priority.URGENT or category is Category.ALARM
+    may_fall_back = not marketing and (urgent or category in SMS_FALLBACK_CATEGORIES)
     send: list[Channel] = []
     skipped: dict[Channel, str] = {}
     fallback = False
@@ -140,20 +152,41 @@ def plan(
     if reach.inbox and Channel.INBOX not in wanted:
         wanted.insert(0, Channel.INBOX)
     for channel in wanted:
-        reason = _unavailable(channel, settings, reach)
+        reason = (
+            "marketing" if marketing and channel is Channel.SMS else _unavailable(channel, settings, reach)
+        )
         if reason is None:
             send.append(channel)
             continue
         skipped[channel] = reason
-        if channel is Channel.PUSH and reason == "no_push_endpoint" and urgent and Channel.SMS not in wanted:
+        if (
+            channel is Channel.PUSH
+            and reason == "no_push_endpoint"
+            and may_fall_back
+            and Channel.SMS not in wanted
+        ):
             sms_reason = _unavailable(Channel.SMS, settings, reach)
             if sms_reason is None:
                 send.append(Channel.SMS)
                 fallback = True
     hold_until = None
+    own = prefs.quiet_hours_for(category)
     if not urgent and not released:
-        hold_until = quiet_until(prefs.quiet_hours_for(category), now, timezone)
-    return Plan(send=tuple(send), skipped=skipped, fallback=fallback, hold_until=hold_until)
+        quiet = own if own is not None or Channel.SMS not in send else firm_quiet
+        hold_until = quiet_until(quiet, now, timezone)
+    standby = (
+        may_fall_back
+        and Channel.PUSH in send
+        and Channel.SMS not in wanted
+        and _unavailable(Channel.SMS, settings, reach) is None
+        # A late SMS in the night only for what cannot wait.
+        and (urgent or quiet_until(own or firm_quiet, now, timezone) is None)
+    )
+    if standby:
+        skipped[Channel.SMS] = "push_standby"
+    return Plan(
+        send=tuple(send), skipped=skipped, fallback=fallback, hold_until=hold_until, sms_standby=standby
+    )
 
 
 def _unavailable(channel: Channel, settings: CategoryPreferences, reach: Reach) -> str | None:

@@ -640,6 +640,7 @@ def _notice_item(notice: Notice) -> dict[str, Any]:
         "send_at": notice.send_at,
         "created_at": notice.created_at,
         "created_by": notice.created_by,
+        "marketing": notice.marketing,
         "gsi1pk": keys.notices_index(notice.tenant_id),
         "gsi1sk": f"{notice.created_at}#{notice.notice_id}",
     }
@@ -663,6 +664,7 @@ def _notice(item: Mapping[str, Any]) -> Notice:
         sent_at=_opt(item, "sent_at"),
         cancelled_at=_opt(item, "cancelled_at"),
         recipients=int(item["recipients"]) if item.get("recipients") is not None else None,
+        marketing=bool(item.get("marketing", False)),
     )
 
 

@@ -30,6 +30,11 @@ class NotificationsSettings(FunctionSettings):
     # Backoff of a failed delivery: base * 2^(attempt-1) seconds via the message's visibility.
     retry_base_seconds: int = Field(default=30, ge=0)
     inbox_retention_days: int = Field(default=180, ge=1)
+    # The mobile app on the web origin (``https://<web domain>/m``): SMS carry ``{this}/s/{code}`` links.
+    app_base_url: str = ""
+    # The firm's quiet hours for SMS (local time, ``HH:MM-HH:MM``): a non-urgent SMS to someone who set
+    # none of their own waits till they end. Empty: none.
+    sms_quiet_hours: str = Field(default="21:00-08:00", pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")
 
 
 @lru_cache(maxsize=1)

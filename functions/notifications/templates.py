@@ -27,8 +27,8 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
         ),
     },
     "ticket_status_changed": {
-        Locale.ZH_CN: ("报修进度更新", "您的报修 ${ticket_ref} 状态：${to_status}。"),
-        Locale.EN: ("Repair update", "Your request ${ticket_ref} is now ${to_status}."),
+        Locale.ZH_CN: ("报修进度更新", "您${unit}的报修 ${ticket_ref} 于 ${at} ${status_zh}。"),
+        Locale.EN: ("Repair update", "Your request ${ticket_ref}${unit_en} is ${to_status} (${at})."),
     },
     "ticket_sla_breached": {
         Locale.ZH_CN: (
@@ -70,11 +70,11 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
     "bill_issued": {
         Locale.ZH_CN: (
             "${period} 账单已出",
-            "您的 ${unit} ${period} 物业账单 ${amount} 已生成，请于 ${due_date} 前缴纳。",
+            "您的 ${unit} ${period} 物业账单 ${amount} 已于 ${at} 生成，请于 ${due_date} 前缴纳。",
         ),
         Locale.EN: (
             "Your ${period} bill",
-            "Your ${period} bill for ${unit} of ${amount} is due on ${due_date}.",
+            "Your ${period} bill for ${unit} of ${amount} (issued ${at}) is due on ${due_date}.",
         ),
     },
     "payment_succeeded": {
@@ -87,12 +87,13 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
     "payment_overdue": {
         Locale.ZH_CN: (
             "缴费提醒",
-            "您的 ${unit} ${period} 账单 ${amount} 应于 ${due_date} 缴纳，目前逾期 ${days_overdue} 天。",
+            "截至 ${at}，您的 ${unit} ${period} 账单 ${amount} 应于 ${due_date} 缴纳，"
+            "目前逾期 ${days_overdue} 天。",
         ),
         Locale.EN: (
             "Payment reminder",
             "Your ${period} bill for ${unit} of ${amount} was due on ${due_date} "
-            "(${days_overdue} days overdue).",
+            "(${days_overdue} days overdue at ${at}).",
         ),
     },
     "payment_formal_notice": {
@@ -115,6 +116,20 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
             "Visitor pass",
             "Hello ${visitor_name}, your visitor pass: ${share_url} valid until ${valid_until}.",
         ),
+    },
+    "sos_family": {
+        Locale.ZH_CN: (
+            "家人紧急求助",
+            "您代办的 ${unit} 于 ${at} 发出一键求助，物业已收到并正在处理。",
+        ),
+        Locale.EN: (
+            "Your family member called for help",
+            "An SOS was raised from ${unit} at ${at}; the property staff have it and are on their way.",
+        ),
+    },
+    "sms_reply_to_desk": {
+        Locale.ZH_CN: ("居民短信回复", "${who}${unit}回复短信（关于 ${subject}）：“${text}”。${ask}"),
+        Locale.EN: ("SMS reply", '${who}${unit} replied by SMS (about ${subject}): "${text}". ${ask}'),
     },
     "visitor_arrived": {
         Locale.ZH_CN: ("访客已到达", "您的访客 ${visitor_name} 已于 ${arrived_at} 到达${gate}。"),

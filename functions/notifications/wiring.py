@@ -12,6 +12,8 @@ from courtyard.wiring import Wiring
 from notifications.adapters.ses_email import EmailSender
 from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
 from notifications.adapters.sqs_jobs import JobQueue
+from notifications.links_repository import LinksRepository
+from notifications.preferences import QuietHours
 from notifications.repository import NotificationsRepository
 from notifications.routing import Lanes
 from notifications.services.delivery import DeliveryService
@@ -19,8 +21,10 @@ from notifications.services.fanout import FanoutService
 from notifications.services.inbox import InboxService
 from notifications.services.intake import EventIntake
 from notifications.services.jobs import DueJobs
+from notifications.services.links import LinkResolver
 from notifications.services.me import MeService
 from notifications.services.notices import NoticeService
+from notifications.services.replies import ReplyService
 from notifications.settings import NotificationsSettings, settings
 
 wiring = Wiring(settings, source="courtyard.notifications")
@@ -72,6 +76,8 @@ notices = wiring.factory(
 # The jobs' view of the pending fan-out commands (``courtyard.outbox``).
 outbox_sweeper = wiring.factory(lambda: Outbox(worker_table(), wiring.clock))
 
+link_resolver = wiring.factory(lambda: LinkResolver(LinksRepository(api_table())))
+
 inbox = wiring.factory(lambda: InboxService(NotificationsRepository(api_table()), wiring.clock))
 
 
@@ -110,9 +116,33 @@ sender = wiring.factory(
         wiring.clock,
         sms_daily_cap=config().sms_daily_cap,
         retention_days=config().inbox_retention_days,
+        links=LinksRepository(worker_table()),
+        app_base_url=config().app_base_url,
+        firm_quiet_hours=firm_quiet_hours(),
     )
 )
 
+
+def firm_quiet_hours() -> QuietHours | None:
+    window = config().sms_quiet_hours
+    if not window:
+        return None
+    start, end = window.split("-")
+    return QuietHours(start=start, end=end)
+
+
 due_jobs = wiring.factory(
     lambda: DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
+)
+
+replies = wiring.factory(
+    lambda: ReplyService(
+        LinksRepository(worker_table()),
+        wiring.reader(),
+        FieldCipher(config().pii_key_id),
+        wiring.events(),
+        lanes(),
+        wiring.audit(),
+        wiring.clock,
+    )
 )

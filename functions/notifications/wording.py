@@ -37,3 +37,19 @@ def device_label(name: str | None, location: str | None, fallback: str) -> str:
     if name and location and location not in name:
         return f"{name}（{location}）"
     return name or location or fallback
+
+
+# A repair's status as a resident reads it in an SMS or the inbox.
+_STATUS_ZH = {
+    "submitted": "已受理",
+    "assigned": "已派单给维修师傅",
+    "accepted": "师傅已接单",
+    "in_progress": "正在维修",
+    "resolved": "已维修完成，请确认",
+    "closed": "已完结",
+    "cancelled": "已取消",
+}
+
+
+def status_zh(status: str) -> str:
+    return _STATUS_ZH.get(status, status)

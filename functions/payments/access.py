@@ -1,5 +1,6 @@
-"""Who may see and pay which bills: staff see the firm's, residents their own units', and an agent acting for
-a resident (``X-On-Behalf-Of``) exactly that resident's."""
+"""Who may see and pay which bills: staff see the firm's, residents their own units' and those of the parents
+they are the active family proxy of (子女代办, the directory's proxy links), and an agent acting for a
+resident (``X-On-Behalf-Of``) exactly that resident's."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ class People(Protocol):
     def user(self, tenant_id: str, user_id: str) -> UserLink | None: ...
     def resident(self, tenant_id: str, resident_id: str) -> ResidentView | None: ...
     def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]: ...
+    def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]: ...
+
+
+def units_of(directory: People, tenant_id: str, resident_id: str) -> set[str]:
+    """A resident's own units and the units they act for as an active family proxy (revoked: gone)."""
+    own = {link.unit_id for link in directory.resident_links(tenant_id, resident_id)}
+    return own | {link.unit_id for link in directory.proxy_links(tenant_id, resident_id)}
 
 
 def resident_of(directory: People, ctx: TenantContext) -> str | None:
@@ -39,7 +47,7 @@ def visible_units(directory: People, ctx: TenantContext) -> set[str] | None:
     """The units whose bills the caller sees; None for staff who see every unit of the firm."""
     resident_id = resident_of(directory, ctx)
     if resident_id is not None:
-        return {link.unit_id for link in directory.resident_links(ctx.tenant_id, resident_id)}
+        return units_of(directory, ctx.tenant_id, resident_id)
     if ctx.has_role(*BILL_READERS):
         return None
     raise Forbidden("bills are for residents and for manager, finance and service desk staff")

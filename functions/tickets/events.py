@@ -74,4 +74,5 @@ def status_changed_event(
         by=by,
         reporter_user_id=_reporter(after),
         device_id=after.device_id,
+        unit_id=after.place.unit_id,
     )

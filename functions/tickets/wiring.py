@@ -21,6 +21,7 @@ from tickets.settings import settings
 if TYPE_CHECKING:
     from tickets.services.alarms import AlarmIntake
     from tickets.services.jobs import TicketJobs
+    from tickets.services.replies import ReplyIntake
 
 wiring = Wiring(settings, source="courtyard.tickets")
 
@@ -80,6 +81,23 @@ def _alarm_intake() -> AlarmIntake:
     return AlarmIntake(store, wiring.reader(), wiring.audit(), wiring.clock, wiring.outbox(worker_table()))
 
 
+def _reply_intake() -> ReplyIntake:
+    from tickets.services.replies import ReplyIntake
+
+    # The API's rules on the worker's table (no list cursors, so no cursor secret for this function).
+    return ReplyIntake(
+        TicketService(
+            repo=worker_repository(),
+            directory=wiring.reader(),
+            audit=wiring.audit(),
+            events=wiring.events(),
+            clock=wiring.clock,
+            outbox=wiring.outbox(worker_table()),
+        )
+    )
+
+
 jobs = wiring.factory(_jobs)
+reply_intake = wiring.factory(_reply_intake)
 alarm_intake = wiring.factory(_alarm_intake)
 sweep_outbox = wiring.factory(lambda: wiring.outbox(worker_table()))

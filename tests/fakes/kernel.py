@@ -71,6 +71,7 @@ class InMemoryDirectory:
     users: dict[tuple[str, str], UserLink] = field(default_factory=dict)
     residents: dict[tuple[str, str], ResidentView] = field(default_factory=dict)
     links: dict[tuple[str, str], list[ResidentUnitView]] = field(default_factory=dict)
+    proxies: dict[tuple[str, str], list[ResidentUnitView]] = field(default_factory=dict)
 
     def tenant(self, tenant_id: str) -> TenantView | None:
         return self.tenants.get(tenant_id)
@@ -95,6 +96,9 @@ class InMemoryDirectory:
 
     def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         return list(self.links.get((tenant_id, resident_id), []))
+
+    def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        return list(self.proxies.get((tenant_id, resident_id), []))
 
 
 @dataclass

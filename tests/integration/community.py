@@ -135,6 +135,52 @@ def add_resident(stack: Stack, community: Community, name: str, *units: str, log
     return caller
 
 
+def add_proxy(stack: Stack, community: Community, proxy: str, unit: str) -> str:
+    """An active family proxy link (子女代办) of resident ``proxy`` for ``unit``, as the directory's
+    ``proxies`` repository writes it on acceptance; the proxy id."""
+    t, unit_id, resident_id = community.tenant_id, community.units[unit], community.residents[proxy]
+    proxy_id = uuid.uuid4().hex[:26].upper()
+    _put(
+        stack,
+        {
+            **Keys.unit_proxy(t, unit_id, proxy_id),
+            "tenant_id": t,
+            "proxy_id": proxy_id,
+            "unit_id": unit_id,
+            "site_id": community.site_id,
+            "status": "active",
+            "proxy_resident_id": resident_id,
+            "proxy_user_id": community.people[proxy].user_id,
+            "gsi1pk": Keys.site_proxies_index(t, community.site_id),
+            "gsi1sk": proxy_id,
+        },
+    )
+    _put(
+        stack,
+        {
+            **Keys.resident_proxy(t, resident_id, unit_id),
+            "tenant_id": t,
+            "unit_id": unit_id,
+            "site_id": community.site_id,
+            "proxy_id": proxy_id,
+        },
+    )
+    return proxy_id
+
+
+def revoke_proxy(stack: Stack, community: Community, proxy: str, unit: str, proxy_id: str) -> None:
+    """The link revoked, as the directory's ``proxies`` repository leaves it."""
+    t, unit_id = community.tenant_id, community.units[unit]
+    table = boto3.resource("dynamodb").Table(stack.ref("DirectoryTable"))
+    table.update_item(
+        Key=Keys.unit_proxy(t, unit_id, proxy_id),
+        UpdateExpression="SET #status = :revoked REMOVE gsi1pk, gsi1sk",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":revoked": "revoked"},
+    )
+    table.delete_item(Key=Keys.resident_proxy(t, community.residents[proxy], unit_id))
+
+
 def add_staff(
     stack: Stack,
     community: Community,

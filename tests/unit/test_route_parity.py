@@ -39,11 +39,13 @@ def test_every_template_route_is_served_and_every_served_route_is_in_the_templat
 
 # The routes that answer without a token, each for its reason: a health check; the visitor-pass public keys
 # that offline gates verify with; the visitor's view of a pass, whose signed token in the body is the
-# credential; payment providers' webhooks, which prove themselves by their signature.
+# credential; an SMS's short link, whose unguessable code is the credential; payment providers'
+# webhooks, which prove themselves by their signature.
 PUBLIC_ROUTES = {
     ("/health", "GET"),
     ("/passes/keys", "GET"),
     ("/passes/view", "POST"),
+    ("/links/{code}", "GET"),
     ("/payments/webhooks/stripe", "POST"),
     ("/payments/webhooks/sandbox", "POST"),
     # WeChat Pay / Alipay notifications: verified with the firm's keys the path names.

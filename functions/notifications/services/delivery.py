@@ -21,12 +21,17 @@ from courtyard.clock import Clock, to_iso
 from courtyard.crypto import CryptoError
 from courtyard.directory import ContactView, TenantView
 from notifications.domain import Channel, DeliveryJob, DeliveryStatus, Locale, SendFailed, Text
-from notifications.models import PushEndpoint
-from notifications.preferences import Preferences, Reach, plan
+from notifications.links_repository import LinksRepository, ShortLink
+from notifications.models import DeliveryRecord, PushEndpoint
+from notifications.preferences import Preferences, QuietHours, Reach, plan
 from notifications.repository import NotificationsRepository, ttl_after
+from notifications.short_links import link_code, sms_suffix, target_of
 from notifications.templates import text_for
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# How long a short link (and the reply keywords of its SMS) stays valid.
+LINK_DAYS = 30
+STANDBY = "push_standby"
 _DIGITS = re.compile(r"[^\d+]")
 
 
@@ -107,6 +112,9 @@ class DeliveryService:
         *,
         sms_daily_cap: int,
         retention_days: int,
+        links: LinksRepository | None = None,
+        app_base_url: str = "",
+        firm_quiet_hours: QuietHours | None = None,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -118,6 +126,9 @@ class DeliveryService:
         self._clock = clock
         self._sms_cap = sms_daily_cap
         self._retention_days = retention_days
+        self._links = links
+        self._app_base_url = app_base_url.rstrip("/")
+        self._firm_quiet = firm_quiet_hours
 
     def deliver(self, job: DeliveryJob, *, last_attempt: bool) -> Outcome:
         now = self._clock.now()
@@ -147,6 +158,8 @@ class DeliveryService:
             now=now,
             timezone=timezone,
             released=job.released,
+            marketing=job.marketing,
+            firm_quiet=self._firm_quiet,
         )
         state = self._repo.message_state(t, job.message_id)
         duplicate = state.exists
@@ -175,6 +188,7 @@ class DeliveryService:
             and (
                 record.status is DeliveryStatus.QUEUED
                 or (job.released and record.status is DeliveryStatus.HELD)
+                or (_on_standby(record) and _push_failed(state.deliveries))
             )
         ]
         statuses = {c.value: r.status.value for c, r in state.deliveries.items()}
@@ -189,9 +203,9 @@ class DeliveryService:
         retry: dict[Channel, str] = {}
         exhausted: dict[Channel, str] = {}
         reached = state.reached
-        for channel in pending:
+        for channel in pending:  # grows by SMS when push fails for good and SMS stands by
             try:
-                provider_id = self._send(channel, job, person, text, endpoints, timezone, now)
+                provider_id = self._send(channel, job, person, text, endpoints, timezone, now, locale)
             except SendFailed as failure:
                 if failure.permanent or last_attempt:
                     self._repo.mark_delivery(
@@ -206,6 +220,9 @@ class DeliveryService:
                     statuses[channel.value] = "failed"
                     if not failure.permanent:
                         exhausted[channel] = failure.reason
+                    standby = state.deliveries.get(Channel.SMS)
+                    if channel is Channel.PUSH and standby is not None and _on_standby(standby):
+                        pending.append(Channel.SMS)  # the person has no working app: SMS follows
                 else:
                     self._repo.record_attempt(t, job.message_id, channel, failure.reason, now)
                     retry[channel] = failure.reason
@@ -218,7 +235,7 @@ class DeliveryService:
                 DeliveryStatus.SENT,
                 now,
                 provider_id=provider_id,
-                fallback=channel is Channel.SMS and decision.fallback,
+                fallback=channel is Channel.SMS and (decision.fallback or decision.sms_standby),
                 reach=not reached,  # the first send reaches the recipient, counted with it
             )
             statuses[channel.value] = "sent"
@@ -240,6 +257,7 @@ class DeliveryService:
         endpoints: list[PushEndpoint],
         timezone: str,
         now: datetime,
+        locale: Locale,
     ) -> str:
         if channel is Channel.EMAIL:
             if not person.email:
@@ -250,10 +268,44 @@ class DeliveryService:
             local_date = now.astimezone(ZoneInfo(timezone)).date().isoformat()
             if not self._repo.count_sms(job.tenant_id, local_date, self._sms_cap, ttl_after(now, 3)):
                 raise SendFailed("sms_daily_cap", permanent=True)
-            return self._sms.send(phone, text)
+            short, code = self._short(job, person, text, locale, now)
+            provider_id = self._sms.send(phone, short)
+            if code is not None and self._links is not None:
+                # The provider names this SMS in a reply to it: the reply finds its message by it.
+                self._links.remember_sms(provider_id, code, ttl_after(now, LINK_DAYS))
+            return provider_id
         if channel is Channel.PUSH:
             return self._push_all(endpoints, text, job.data)
         raise SendFailed(f"unsupported_channel_{channel.value}", permanent=True)
+
+    def _short(
+        self, job: DeliveryJob, person: _Person, text: Text, locale: Locale, now: datetime
+    ) -> tuple[Text, str | None]:
+        """The SMS's text: the message with a short link to its page (and its reply keywords) instead of
+        a long link; the link's code, or None when the message has no page."""
+        target = target_of(job)
+        if target is None or self._links is None or not self._app_base_url:
+            return text, None
+        code = link_code(job.tenant_id, job.message_id)
+        self._links.save(
+            ShortLink(
+                code=code,
+                tenant_id=job.tenant_id,
+                message_id=job.message_id,
+                target=target,
+                recipient_kind=job.recipient.kind,
+                person_id=person.person_id,
+                user_id=person.user_id,
+                phone_enc=person.phone_enc,
+                created_at=to_iso(now),
+            ),
+            ttl_after(now, LINK_DAYS),
+        )
+        link = f"{self._app_base_url}/s/{code}"
+        if target.url and target.url in text.body:
+            # The visitor's pass: the short link stands for the long signed one.
+            return Text(title=text.title, body=text.body.replace(target.url, link)), code
+        return Text(title=text.title, body=f"{text.body} {sms_suffix(link, target.replies, locale)}"), code
 
     def _push_all(self, endpoints: list[PushEndpoint], text: Text, data: dict[str, str]) -> str:
         if not endpoints:
@@ -300,6 +352,15 @@ class DeliveryService:
         if recipient.kind == "visitor":
             return _Person(None, None, recipient.phone_enc, None, recipient.person_id)
         return _Person(recipient.user_id, None, None, None, None)
+
+
+def _on_standby(record: DeliveryRecord) -> bool:
+    return record.status is DeliveryStatus.SKIPPED and record.reason == STANDBY
+
+
+def _push_failed(deliveries: dict[Channel, DeliveryRecord]) -> bool:
+    push = deliveries.get(Channel.PUSH)
+    return push is not None and push.status is DeliveryStatus.FAILED
 
 
 def _locale(value: str | None) -> Locale | None:

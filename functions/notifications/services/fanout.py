@@ -91,6 +91,7 @@ def notice_jobs(notice: Notice, recipients: Sequence[Recipient]) -> Iterable[Del
             content=content,
             created_at=to_iso(at),
             data={"notice_id": notice.notice_id},
+            marketing=notice.marketing,
         )
 
 

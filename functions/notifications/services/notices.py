@@ -87,6 +87,7 @@ class NoticeService:
             send_at=to_iso(send_at + SAFETY_NET if immediate else send_at),
             created_at=to_iso(now),
             created_by=ctx.user_id,
+            marketing=req.marketing,
         )
         audit = self._audit.put_action(
             ctx, "notice.create", "notice", notice.notice_id, details={"channels": list(notice.channels)}

@@ -27,7 +27,7 @@ from courtyard.events import DomainEvent, EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from payments import credit, fees
-from payments.access import BILL_READERS, resident_of
+from payments.access import BILL_READERS, resident_of, units_of
 from payments.domain import Allocation, BillStatus, Payment, PaymentStatus, Refund, RefundStatus, today_in
 from payments.models import PaymentCreate, RefundCreate
 from payments.providers import (
@@ -111,7 +111,8 @@ class PaymentService:
             claim = (ctx.user_id, key_digest, request_digest)
         provider = self._providers().get(request.provider, ctx.tenant_id)
         units = (
-            {link.unit_id for link in self._directory.resident_links(ctx.tenant_id, resident_id)}
+            # A resident's own units and those they are the family proxy of (子女代办).
+            units_of(self._directory, ctx.tenant_id, resident_id)
             if resident_id is not None
             else None  # the counter sees every unit of the firm
         )

@@ -88,6 +88,7 @@ class Directory(Protocol):
     def user(self, tenant_id: str, user_id: str) -> UserLink | None: ...
     def resident(self, tenant_id: str, resident_id: str) -> ResidentView | None: ...
     def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]: ...
+    def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]: ...
     def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
 
 
@@ -376,7 +377,10 @@ class PassService:
             if resident is None:
                 raise NotFound("resident")
             host_user_id = resident.user_id or ctx.user_id
+        # A family proxy (子女代办) issues passes for the parent's unit too (a carer), naming the unit.
         links = self._directory.resident_links(t, resident_id)
+        if request.unit_id:
+            links = links + self._directory.proxy_links(t, resident_id)
         chosen = (
             next((link for link in links if link.unit_id == request.unit_id), None)
             if request.unit_id

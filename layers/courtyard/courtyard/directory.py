@@ -15,107 +15,11 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from courtyard import aws
-from courtyard.dynamo import tenant_key
+
+# The key scheme lives in its own module; features import it from here as before.
+from courtyard.directory_keys import Keys as Keys
 
 _deserializer = TypeDeserializer()
-
-
-class Keys:
-    """Partition and sort keys of the directory table. Every partition key is tenant-prefixed."""
-
-    @staticmethod
-    def tenant(tenant_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "TENANT"), "sk": "TENANT"}
-
-    @staticmethod
-    def sites(tenant_id: str) -> str:
-        return tenant_key(tenant_id, "SITES")
-
-    @staticmethod
-    def site(tenant_id: str, site_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "SITES"), "sk": f"SITE#{site_id}"}
-
-    @staticmethod
-    def site_children(tenant_id: str, site_id: str) -> str:
-        """Partition of a site's buildings (``BLDG#``) and room-number claims (``ROOM#``)."""
-        return tenant_key(tenant_id, "SITE", site_id)
-
-    @staticmethod
-    def building(tenant_id: str, site_id: str, building_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "SITE", site_id), "sk": f"BLDG#{building_id}"}
-
-    @staticmethod
-    def room_claim(tenant_id: str, site_id: str, room_key: str) -> dict[str, str]:
-        """One item per (site, canonical room): a room number exists once, and imports stay idempotent."""
-        return {"pk": tenant_key(tenant_id, "SITE", site_id), "sk": f"ROOM#{room_key}"}
-
-    @staticmethod
-    def unit(tenant_id: str, unit_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "UNIT", unit_id), "sk": "UNIT"}
-
-    @staticmethod
-    def site_units_index(tenant_id: str, site_id: str) -> str:
-        """gsi1pk of a site's units; gsi1sk is a padded room key, so lists come back in natural room order."""
-        return tenant_key(tenant_id, "SITE", site_id, "UNITS")
-
-    @staticmethod
-    def site_residents_index(tenant_id: str, site_id: str) -> str:
-        """gsi1pk of a site's resident links (the ``UNIT#`` side); gsi1sk is ``{room_key}#{resident_id}``."""
-        return tenant_key(tenant_id, "SITE", site_id, "RESIDENTS")
-
-    @staticmethod
-    def unit_partition(tenant_id: str, unit_id: str) -> str:
-        return tenant_key(tenant_id, "UNIT", unit_id)
-
-    @staticmethod
-    def unit_member(tenant_id: str, unit_id: str, resident_id: str) -> dict[str, str]:
-        """A resident's link seen from the unit (``pk`` = the unit): who lives here."""
-        return {"pk": tenant_key(tenant_id, "UNIT", unit_id), "sk": f"RES#{resident_id}"}
-
-    @staticmethod
-    def resident(tenant_id: str, resident_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "RES", resident_id), "sk": "PROFILE"}
-
-    @staticmethod
-    def resident_partition(tenant_id: str, resident_id: str) -> str:
-        return tenant_key(tenant_id, "RES", resident_id)
-
-    @staticmethod
-    def resident_unit(tenant_id: str, resident_id: str, unit_id: str) -> dict[str, str]:
-        """The same link seen from the resident (``pk`` = the resident): where they live."""
-        return {"pk": tenant_key(tenant_id, "RES", resident_id), "sk": f"UNIT#{unit_id}"}
-
-    @staticmethod
-    def residents_index(tenant_id: str) -> str:
-        """gsi1pk of every resident of the tenant."""
-        return tenant_key(tenant_id, "RESIDENTS")
-
-    @staticmethod
-    def phone_claim(tenant_id: str, phone_digest: str) -> dict[str, str]:
-        """Blind index: a keyed digest of a phone number -> the resident who owns it (dedupe, lookup)."""
-        return {"pk": tenant_key(tenant_id, "PHONE", phone_digest), "sk": "PHONE"}
-
-    @staticmethod
-    def staff(tenant_id: str, staff_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "STAFF", staff_id), "sk": "PROFILE"}
-
-    @staticmethod
-    def staff_index(tenant_id: str) -> str:
-        """gsi1pk of every staff member of the tenant."""
-        return tenant_key(tenant_id, "STAFFLIST")
-
-    @staticmethod
-    def user(tenant_id: str, user_id: str) -> dict[str, str]:
-        """A Cognito user (``sub``) -> the person record (resident or staff) it signs in as."""
-        return {"pk": tenant_key(tenant_id, "USER", user_id), "sk": "USER"}
-
-    @staticmethod
-    def invite(tenant_id: str, secret_digest: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "INVITE", secret_digest), "sk": "INVITE"}
-
-    @staticmethod
-    def import_job(tenant_id: str, import_id: str) -> dict[str, str]:
-        return {"pk": tenant_key(tenant_id, "IMPORT", import_id), "sk": "IMPORT"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +98,17 @@ class ResidentUnitView:
     site_id: str
     primary: bool
     resident_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyView:
+    """An active family proxy of a unit: the proxy's resident record and login."""
+
+    unit_id: str
+    site_id: str
+    proxy_id: str
+    resident_id: str
+    user_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +304,51 @@ class DirectoryReader:
         ]
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
 
+    def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        """The units a resident acts for as an active family proxy (``primary`` is always False)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :proxy)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": Keys.resident_partition(tenant_id, resident_id)},
+                    ":proxy": {"S": "PROXY#"},
+                },
+            }
+        )
+        return [
+            ResidentUnitView(
+                unit_id=str(item["unit_id"]), site_id=str(item.get("site_id", "")), primary=False
+            )
+            for item in items
+        ]
+
+    def unit_proxies(self, tenant_id: str, unit_id: str) -> list[ProxyView]:
+        """A unit's active family proxies."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :proxy)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": Keys.unit_partition(tenant_id, unit_id)},
+                    ":proxy": {"S": "PROXY#"},
+                },
+            }
+        )
+        return [_proxy_view(item) for item in items if item.get("status") == "active"]
+
+    def site_proxies(self, tenant_id: str, site_id: str) -> list[ProxyView]:
+        """Every active family proxy of a site's units (gsi1; only active links are in the index)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.site_proxies_index(tenant_id, site_id)}},
+            }
+        )
+        return [_proxy_view(item) for item in items if item.get("status") == "active"]
+
     def contact(self, tenant_id: str, kind: str, person_id: str) -> ContactView | None:
         """A resident's or staff member's contact data (None if unknown, erased or inactive staff)."""
         if kind == "resident":
@@ -443,6 +403,17 @@ def _unit_view(tenant_id: str, item: dict[str, Any]) -> UnitView:
         label=str(item.get("label", item.get("room_key", ""))),
         area_centi_m2=int(item.get("area_centi_m2", 0)),
         occupancy=str(item.get("occupancy", "vacant")),
+    )
+
+
+def _proxy_view(item: dict[str, Any]) -> ProxyView:
+    user_id = item.get("proxy_user_id")
+    return ProxyView(
+        unit_id=str(item["unit_id"]),
+        site_id=str(item.get("site_id", "")),
+        proxy_id=str(item["proxy_id"]),
+        resident_id=str(item["proxy_resident_id"]),
+        user_id=str(user_id) if user_id else None,
     )
 
 

@@ -88,6 +88,7 @@ def _route(path: str) -> tuple[str, dict[str, str] | None]:
         (r"^/notices/([^/]+)$", "/notices/{notice_id}", "notice_id"),
         (r"^/inbox/([^/]+)/read$", "/inbox/{message_id}/read", "message_id"),
         (r"^/me/push-endpoints/([^/]+)$", "/me/push-endpoints/{endpoint_id}", "endpoint_id"),
+        (r"^/links/([^/]+)$", "/links/{code}", "code"),
     ):
         match = re.match(pattern, path)
         if match and match.group(1) != "unread-count":

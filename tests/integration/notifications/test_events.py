@@ -4,6 +4,7 @@ schemas/events.py, through the bus and the notifications' rule and queue); a dup
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -105,7 +106,9 @@ def test_ticket_status_changed_tells_the_reporter_and_nobody_for_system_tickets(
             ),
         )
     pump()
-    assert [m["body"] for m in inbox(call, world.people["li"])] == ["您的报修 #000777 状态：resolved。"]
+    [body] = [m["body"] for m in inbox(call, world.people["li"])]
+    assert body.startswith("您的报修 #000777 于 ")
+    assert body.endswith("已维修完成，请确认。")
     assert inbox(call, world.people["tech"]) == []
 
 
@@ -262,7 +265,16 @@ def test_a_pass_link_goes_to_the_visitor_by_sms_and_an_arrival_to_the_host(
     pump()
 
     [sms] = [s for s in outbox().sms if s.phone_number == "+8613700000099"]
-    assert "https://pass.example.com/p/PASS1" in sms.message
+    # A short link instead of the long signed one; it leads to the pass.
+    assert "https://pass.example.com/p/PASS1" not in sms.message
+    [code] = re.findall(r"https://courtyard\.example/m/s/(\w{10})", sms.message)
+    resolved = call("GET", f"/links/{code}")
+    assert resolved.status == 200, resolved.body
+    assert (resolved.body["kind"], resolved.body["url"]) == (
+        "visitor_pass",
+        "https://pass.example.com/p/PASS1",
+    )
+    assert call("GET", "/links/ZZZZZZZZZZ").status == 404
     assert [m["title"] for m in inbox(call, world.people["li"])] == ["访客已到达"]
 
 

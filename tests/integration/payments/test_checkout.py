@@ -12,6 +12,7 @@ from courtyard.clock import FixedClock
 from courtyard.tenancy import Role, TenantContext
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
+from tests.integration.community import add_proxy, revoke_proxy
 from tests.integration.payments.conftest import (
     Caller,
     Community,
@@ -188,6 +189,26 @@ def test_another_tenants_bill_is_404(
 
     assert call("GET", f"/bills/{bill_id}", as_=harbour_manager).status == 404
     assert _pay(call, harbour_resident, [bill_id]).status == 404
+
+
+def test_a_family_proxy_pays_the_parents_bill_until_the_link_is_revoked(
+    call: Call, manager: tuple[Community, Caller], residents: Callable[..., Caller], stack: Stack
+):
+    community = _billed(call, manager)
+    residents(community, "granny", "a101")
+    son = residents(community, "son")  # lives in another city: no unit of the firm
+    assert bills_of(call, son) == []
+    proxy_id = add_proxy(stack, community, "son", "a101")
+
+    [bill] = bills_of(call, son)
+    assert bill["unit_id"] == community.units["a101"]
+    payment = _pay(call, son, [bill["bill_id"]], key="proxy-0001")
+    assert payment.status == 201, payment.body
+
+    revoke_proxy(stack, community, "son", "a101", proxy_id)
+    assert bills_of(call, son) == []
+    again = _pay(call, son, [bill["bill_id"]], key="proxy-0002")
+    assert again.status == 404, again.body
 
 
 def test_service_desk_pays_on_a_residents_behalf(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,9 @@ import boto3
 
 from courtyard.clock import to_iso
 from courtyard.crypto import FieldCipher
-from tests.integration.visitors.conftest import NOW, Place
+from infra.local.provision import Stack
+from tests.integration.community import add_proxy, revoke_proxy
+from tests.integration.visitors.conftest import NOW, Place, Reply
 
 
 def _segment(token: str, index: int) -> dict[str, Any]:
@@ -292,3 +295,20 @@ def test_the_service_desk_issues_for_a_resident_in_assisted_mode(call, place: Pl
     assert reply.body["host_user_id"] == place.host.user_id
     assert reply.body["unit_id"] == place.community.units["a101"]
     assert [p["pass_id"] for p in listed.body["items"]] == [reply.body["pass_id"]]
+
+
+def test_a_family_proxy_issues_a_pass_for_the_parents_unit_until_revoked(
+    call: Callable[..., Reply], place: Place, residents: Any, stack: Stack
+) -> None:
+    """子女代办: the son in another city lets a carer in to his mother's flat (a101), naming the unit."""
+    son = residents(place.community, "son")  # no unit of the firm
+    body = {"visitor_name": "护工 王阿姨", "unit_id": place.community.units["a101"]}
+    assert call("POST", "/passes", as_=son, body=body).status == 404
+    proxy_id = add_proxy(stack, place.community, "son", "a101")
+
+    issued = call("POST", "/passes", as_=son, body=body)
+    assert issued.status == 201, issued.body
+    assert issued.body["unit_id"] == place.community.units["a101"]
+
+    revoke_proxy(stack, place.community, "son", "a101", proxy_id)
+    assert call("POST", "/passes", as_=son, body=body).status == 404

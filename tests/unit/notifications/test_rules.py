@@ -13,7 +13,15 @@ from notifications.services.fanout import notice_jobs
 from notifications.services.notices import statistics
 from ulid import ULID
 
-from courtyard.directory import ResidentUnitView, StaffView, StaffZoneView, UnitMemberView, UnitView, UserLink
+from courtyard.directory import (
+    ProxyView,
+    ResidentUnitView,
+    StaffView,
+    StaffZoneView,
+    UnitMemberView,
+    UnitView,
+    UserLink,
+)
 
 AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -83,6 +91,12 @@ class FakeDirectory:
 
     def user(self, tenant_id: str, user_id: str) -> UserLink | None:
         return None
+
+    def unit_proxies(self, tenant_id: str, unit_id: str) -> list[ProxyView]:
+        return []
+
+    def site_proxies(self, tenant_id: str, site_id: str) -> list[ProxyView]:
+        return []
 
 
 def keys(recipients: list[Recipient]) -> list[str]:

@@ -13,6 +13,7 @@ from notifications.templates import render
 from notifications.wording import device_label, local_time
 
 from courtyard.directory import (
+    ProxyView,
     ResidentUnitView,
     StaffView,
     StaffZoneView,
@@ -91,6 +92,12 @@ class Directory:
     def user(self, tenant_id: str, user_id: str) -> UserLink | None:
         return UserLink("resident", "R1")
 
+    def unit_proxies(self, tenant_id: str, unit_id: str) -> list[ProxyView]:
+        return []
+
+    def site_proxies(self, tenant_id: str, site_id: str) -> list[ProxyView]:
+        return []
+
 
 def body(message: EventMessage, locale: Locale = Locale.ZH_CN) -> str:
     return render(message.template, locale, message.params).body
@@ -141,8 +148,23 @@ def test_bills_and_arrears_letters_name_the_unit_as_people_write_it() -> None:
     )  # fmt: skip
     [issued] = messages_for(bill, Directory())
     [reminder] = messages_for(overdue, Directory())
-    assert body(issued) == "您的 3栋2单元501室 2026-03 物业账单 ¥1,234.50 已生成，请于 2026-03-31 前缴纳。"
-    assert body(reminder) == "您的 3栋2单元501室 2026-03 账单 ¥1,234.50 应于 2026-03-31 缴纳，目前逾期 3 天。"
+    assert body(issued) == (
+        "您的 3栋2单元501室 2026-03 物业账单 ¥1,234.50 已于 2026-03-10 10:00 生成，请于 2026-03-31 前缴纳。"
+    )
+    assert body(reminder) == (
+        "截至 2026-03-10 10:00，您的 3栋2单元501室 2026-03 账单 ¥1,234.50 应于 2026-03-31 缴纳，"
+        "目前逾期 3 天。"
+    )
+
+
+def test_ticket_progress_names_the_unit_the_local_time_and_the_status_in_words() -> None:
+    event = contracts.TicketStatusChanged(
+        tenant_id="t", occurred_at=AT, ticket_id="01JTICKET000042", site_id="S1", action="resolve",
+        from_status="in_progress", to_status="resolved", by="u-tech", reporter_user_id="u-li",
+        unit_id="U501",
+    )  # fmt: skip
+    [message] = messages_for(event, Directory())
+    assert body(message) == "您3栋2单元501室的报修 #000042 于 2026-03-10 10:00 已维修完成，请确认。"
 
 
 def test_a_pass_link_gives_its_end_in_local_time() -> None:

@@ -28,6 +28,8 @@ export const router = createRouter({
       props: (route) => ({ code: decodeURIComponent(route.hash.slice(1)) }),
     },
     // The visitor's pass (no account; the token is in the fragment) and the field staff's screens (no tabs).
+    // An SMS's short link (public: the code is the credential) goes on to the page it names.
+    { path: "/s/:code", name: "shortLink", component: () => import("./pages/ShortLink.vue"), props: true, meta: { public: true } },
     { path: "/v", name: "visitorPass", component: () => import("./pages/pass/VisitorPassPage.vue"), meta: { public: true } },
     { path: "/guard", name: "guard", component: () => import("./pages/guard/GuardPage.vue") },
     { path: "/tech", name: "tech", component: () => import("./pages/tech/TechJobs.vue") },
@@ -47,6 +49,7 @@ export const router = createRouter({
         { path: "visitors/:id", name: "pass", component: () => import("./pages/visitors/PassShow.vue"), props: true, meta: { tab: "home", title: "visitors.pass" } },
         { path: "me", name: "me", component: () => import("./pages/MePage.vue"), meta: { tab: "me", title: "tabs.me" } },
         { path: "messages", name: "messages", component: () => import("./pages/MessagesPage.vue"), meta: { tab: "me", title: "messages.title" } },
+        { path: "proxies", name: "proxies", component: () => import("./pages/FamilyProxiesPage.vue"), meta: { tab: "me", title: "proxies.title" } },
         { path: "preferences", name: "preferences", component: () => import("./pages/PreferencesPage.vue"), meta: { tab: "me", title: "preferences.title" } },
         { path: ":rest(.*)*", name: "notFound", component: () => import("./pages/NotFound.vue"), meta: { public: true, title: "state.notFoundTitle" } },
       ],

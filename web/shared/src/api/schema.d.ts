@@ -178,6 +178,41 @@ export interface paths {
         patch: operations["update_unit_units__unit_id__patch"];
         trace?: never;
     };
+    "/units/{unit_id}/proxies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A unit's family proxies (its residents, the desk) */
+        get: operations["list_proxies_units__unit_id__proxies_get"];
+        put?: never;
+        /** Link a family proxy to a unit: the parent in the app, or the desk recording the parent's consent; answers a one-time code for the child (shown once) */
+        post: operations["create_proxy_units__unit_id__proxies_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/units/{unit_id}/proxies/{proxy_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a family proxy (the unit's residents, the desk, or the proxy themself) */
+        post: operations["revoke_proxy_units__unit_id__proxies__proxy_id__revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/staff/{staff_id}": {
         parameters: {
             query?: never;
@@ -366,6 +401,40 @@ export interface paths {
         put?: never;
         /** Create a community (manager) */
         post: operations["create_site_sites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proxies/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a family proxy code with one's own account (then refresh the session's token) */
+        post: operations["accept_proxy_proxies_accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/proxies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The units the caller acts for as a family proxy */
+        get: operations["my_proxies_me_proxies_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -997,6 +1066,23 @@ export interface paths {
         post?: never;
         /** Unregister a device */
         delete: operations["delete_push_endpoint_me_push_endpoints__endpoint_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/links/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where an SMS's short link leads (no authentication: the code is the link) */
+        get: operations["resolve_link_links__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1942,6 +2028,82 @@ export interface components {
              */
             on_duty?: boolean | null;
         };
+        /** ProxyAccept */
+        ProxyAccept: {
+            /**
+             * Code
+             * @description the code the parent or the desk passed on
+             */
+            code: string;
+        };
+        /**
+         * ProxyCreate
+         * @description The parent (a resident of the unit) consents in the app; the desk records a consent given in person
+         *     or by phone (``consent_note``: how and when, e.g. "2026-03-10 张阿姨电话确认").
+         */
+        ProxyCreate: {
+            /**
+             * Proxy Name
+             * @description the adult child's name, as the parent calls them
+             */
+            proxy_name: string;
+            /**
+             * Relation
+             * @default child
+             * @enum {string}
+             */
+            relation?: "child" | "grandchild" | "relative" | "carer";
+            /** Consent Note */
+            consent_note?: string | null;
+            /**
+             * Expires In Hours
+             * @description how long the code may be used
+             * @default 72
+             */
+            expires_in_hours?: number;
+        };
+        /** ProxyListOut */
+        ProxyListOut: {
+            /** Items */
+            items: components["schemas"]["ProxyOut"][];
+        };
+        /** ProxyOut */
+        ProxyOut: {
+            /** Proxy Id */
+            proxy_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Unit Label */
+            unit_label: string;
+            /** Site Id */
+            site_id: string;
+            status: components["schemas"]["ProxyStatus"];
+            /** Proxy Name */
+            proxy_name: string;
+            /** Relation */
+            relation: string;
+            /** Consent By */
+            consent_by: string;
+            /** Consent Note */
+            consent_note: string | null;
+            /** Created At */
+            created_at: string;
+            /** Expires At */
+            expires_at: string;
+            /** Proxy Resident Id */
+            proxy_resident_id: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Code */
+            code?: string | null;
+        };
+        /**
+         * ProxyStatus
+         * @enum {string}
+         */
+        ProxyStatus: "invited" | "active" | "revoked";
         /**
          * Relation
          * @enum {string}
@@ -3622,6 +3784,28 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * LinkOut
+         * @description Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
+         *     visitor's pass, the pass link itself (``url``).
+         */
+        LinkOut: {
+            /**
+             * Kind
+             * @description bill | ticket | pass | visitor_pass | alarm | notice
+             * @example ticket
+             */
+            kind: string;
+            /** Target Id */
+            target_id: string;
+            /**
+             * Path
+             * @example /repairs/01J...
+             */
+            path: string;
+            /** Url */
+            url?: string | null;
+        };
+        /**
          * Locale
          * @enum {string}
          */
@@ -3645,6 +3829,12 @@ export interface components {
              * @description UTC ISO-8601; absent: send now
              */
             send_at?: string | null;
+            /**
+             * Marketing
+             * @description a marketing notice (offers, events for sale): never sent by SMS, never urgent
+             * @default false
+             */
+            marketing?: boolean;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -3675,6 +3865,11 @@ export interface components {
             /** Cancelled At */
             cancelled_at: string | null;
             statistics?: components["schemas"]["StatisticsOut"] | null;
+            /**
+             * Marketing
+             * @default false
+             */
+            marketing?: boolean;
         };
         /** NoticePageOut */
         NoticePageOut: {
@@ -3790,15 +3985,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Priority
-         * @enum {string}
-         */
-        NotificationsPriority: "normal" | "urgent";
-        /**
          * Category
          * @enum {string}
          */
         NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
+        /**
+         * Priority
+         * @enum {string}
+         */
+        NotificationsPriority: "normal" | "urgent";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -5677,6 +5872,209 @@ export interface operations {
             };
         };
     };
+    list_proxies_units__unit_id__proxies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_proxy_units__unit_id__proxies_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_proxy_units__unit_id__proxies__proxy_id__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+                proxy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_staff_staff__staff_id__get: {
         parameters: {
             query?: never;
@@ -6656,6 +7054,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accept_proxy_proxies_accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyAccept"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_proxies_me_proxies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyListOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */
@@ -9545,6 +10075,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolve_link_links__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkOut"];
                 };
             };
             /** @description Validation failed */

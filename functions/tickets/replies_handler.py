@@ -1,0 +1,46 @@
+"""``SmsReplyReceived`` from notifications, through the tickets' reply queue: a keyword reply closes or
+reopens its ticket (``tickets.services.replies``). A malformed or unknown message fails alone (partial batch
+response) and reaches the dead-letter queue after three receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from courtyard.tracing import Tracer
+from schemas.events import SmsReplyReceived, parse_event
+from tickets.wiring import reply_intake
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle(record: SQSRecord) -> None:
+    _, event = parse_event(record.body)
+    if not isinstance(event, SmsReplyReceived):
+        raise ValueError(f"not a reply: {type(event).__name__}")
+    outcome = reply_intake().handle(event)
+    logger.info(
+        "sms reply handled",
+        tenant_id=event.tenant_id,
+        ticket_id=event.subject_id,
+        action=event.action,
+        outcome=outcome.value,
+    )
+    metrics.add_metric(name=f"SmsReply{outcome.value.capitalize()}", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    )

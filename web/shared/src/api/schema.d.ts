@@ -3985,15 +3985,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */

@@ -84,8 +84,9 @@ ui-screenshots: $(STAMP) web-build browser
 	COURTYARD_UI_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/ui \
 		--screenshot only-on-failure --output $(UI_ARTIFACTS)
 
+# Unit tests spread over every core too (no moto stack to share: plain load balancing per test).
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -n auto tests/unit
 
 # One worker per core (pytest-xdist), a test file per worker at a time: each file provisions its own
 # in-process moto stack once (module scope), so files, not single tests, are what workers share out.

@@ -154,7 +154,7 @@ def test_a_resident_issues_a_pass_the_visitor_shows_its_qr_and_the_guards_camera
     resident.page.get_by_role("button", name="生成通行证").click()
     # The QR opens full screen for the gate; it is drawn from the token on the phone.
     full = resident.page.get_by_role("dialog", name="访客通行二维码")
-    expect(full).to_be_visible()
+    expect(full).to_be_visible(timeout=30_000)  # issuing signs with KMS: slow on a loaded machine
     resident.shot(screenshots, "pass-qr")
     pass_id = resident.page.url.split("/visitors/")[1].split("?")[0]
     issued = call(web, "GET", f"/passes/{pass_id}", tokens["greenfield-resident"]).json()

@@ -14,10 +14,11 @@ from directory.invites import routes as invites
 from directory.people import routes as people
 from directory.places import routes as places
 from directory.proxies import routes as proxies
+from directory.residency import routes as residency
 from directory.staff import routes as staff
 from directory.tenants import routes as tenants
 
-for routes in (imports, invites, people, places, proxies, staff, tenants):
+for routes in (imports, invites, people, places, proxies, residency, staff, tenants):
     app.include_router(routes.router)
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from directory.people.service import PeopleService
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
+    from directory.residency.service import ResidencyService
     from directory.staff.repository import StaffRepository
     from directory.staff.service import StaffService
     from directory.tenants.service import TenantService
@@ -85,6 +86,20 @@ def _people() -> PeopleService:
         events=wiring.events(),
         clock=wiring.clock,
         identity=identity(),
+    )
+
+
+def _residency() -> ResidencyService:
+    from directory.residency.repository import ResidencyRepository
+    from directory.residency.service import ResidencyService
+
+    people = _people_repository()
+    return ResidencyService(
+        people=people,
+        residences=ResidencyRepository(table(), people),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
     )
 
 
@@ -152,6 +167,7 @@ def _imports() -> ImportService:
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
+residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)

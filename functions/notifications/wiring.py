@@ -12,11 +12,13 @@ from courtyard.wiring import Wiring
 from notifications.adapters.ses_email import EmailSender
 from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
 from notifications.adapters.sqs_jobs import JobQueue
+from notifications.erasure_repository import PersonItems
 from notifications.links_repository import LinksRepository
 from notifications.preferences import QuietHours
 from notifications.repository import NotificationsRepository
 from notifications.routing import Lanes
 from notifications.services.delivery import DeliveryService
+from notifications.services.erasure import PersonErasure
 from notifications.services.fanout import FanoutService
 from notifications.services.inbox import InboxService
 from notifications.services.intake import EventIntake
@@ -146,3 +148,14 @@ replies = wiring.factory(
         wiring.clock,
     )
 )
+
+
+def _erasure() -> PersonErasure:
+    registry = PushRegistry(
+        {"fcm": config().push_fcm_application_arn, "apns": config().push_apns_application_arn}
+    )
+    return PersonErasure(PersonItems(worker_table()), registry)
+
+
+# ResidentErased: the person's inbox, preferences and push endpoints go (services/erasure.py).
+erasure = wiring.factory(_erasure)

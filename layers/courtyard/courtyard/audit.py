@@ -143,6 +143,8 @@ class AuditWriter:
             item["resource_id"] = {"S": resource_id}
         if ctx is not None and ctx.on_behalf_of:
             item["on_behalf_of"] = {"S": ctx.on_behalf_of}
+            if ctx.assist_reason:
+                item["assist_reason"] = {"S": ctx.assist_reason}
         if details:
             # JSON text rather than a map: any JSON-able shape is accepted and no float conversion can fail.
             item["details"] = {"S": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)}

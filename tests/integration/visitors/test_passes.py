@@ -287,7 +287,7 @@ def test_the_service_desk_issues_for_a_resident_in_assisted_mode(call, place: Pl
         "/passes",
         as_=place.desk,
         body={"visitor_name": "Sun"},
-        headers={"X-On-Behalf-Of": resident_id},
+        headers={"X-On-Behalf-Of": resident_id, "X-Assist-Reason": "by phone"},
     )
     listed = call("GET", "/passes", as_=place.host)
 

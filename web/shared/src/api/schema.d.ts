@@ -213,6 +213,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/units/{unit_id}/residents/{resident_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a resident's link to a unit: move-out, sale, end of a lease (manager, service desk)
+         * @description From then on the person cannot issue passes for the unit nor see its bills, tickets, notices or residents; their live passes for it are revoked (`ResidentMovedOut`). When the primary contact leaves, the one other owner or renter is promoted; otherwise 409 `choose_primary_contact` lists the candidates for `promote_resident_id`. Repeating an ended link answers the same end.
+         */
+        post: operations["end_residency_units__unit_id__residents__resident_id__end_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/units/{unit_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The signed-in resident leaves one of their units */
+        post: operations["leave_unit_me_units__unit_id__leave_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/residents/{resident_id}/residences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A resident's ended unit links, oldest first (manager, service desk, or the resident) */
+        get: operations["residence_history_residents__resident_id__residences_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/staff/{staff_id}": {
         parameters: {
             query?: never;
@@ -1623,6 +1677,34 @@ export interface components {
             /** Created At */
             created_at: string;
         };
+        /**
+         * EndReason
+         * @enum {string}
+         */
+        EndReason: "move_out" | "sale" | "lease_end" | "other";
+        /** EndedResidenceOut */
+        EndedResidenceOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Relation */
+            relation: string;
+            /** Was Primary */
+            was_primary: boolean;
+            /** Since */
+            since: string;
+            /** Until */
+            until: string;
+            reason: components["schemas"]["EndReason"];
+            /**
+             * Promoted Resident Id
+             * @description The unit's new primary contact, when the leaving resident was it
+             */
+            promoted_resident_id?: string | null;
+        };
         /** EraseOut */
         EraseOut: {
             /** Resident Id */
@@ -1761,14 +1843,10 @@ export interface components {
         ImportStatus: "awaiting_upload" | "validating" | "validated" | "committing" | "committed" | "failed";
         /**
          * InviteAccept
-         * @description Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of.
+         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
+         *     mode never opens an account for someone else (issue 17).
          */
-        InviteAccept: {
-            /** Username */
-            username?: string | null;
-            /** Email */
-            email?: string | null;
-        };
+        InviteAccept: Record<string, never>;
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */
@@ -2109,6 +2187,17 @@ export interface components {
          * @enum {string}
          */
         Relation: "owner" | "renter" | "family";
+        /**
+         * ResidencyEnd
+         * @description The desk ends a resident's link to a unit.
+         */
+        ResidencyEnd: {
+            reason: components["schemas"]["EndReason"];
+            /** Promote Resident Id */
+            promote_resident_id?: string | null;
+            /** Note */
+            note?: string | null;
+        };
         /** ResidentCreate */
         ResidentCreate: {
             /** Name */
@@ -2467,6 +2556,14 @@ export interface components {
          * @enum {string}
          */
         UnitKind: "residential" | "commercial" | "parking";
+        /**
+         * UnitLeave
+         * @description A resident leaves one of their units.
+         */
+        UnitLeave: {
+            /** @default move_out */
+            reason?: components["schemas"]["EndReason"];
+        };
         /** UnitLinkCreate */
         UnitLinkCreate: {
             /** Resident Id */
@@ -5099,10 +5196,7 @@ export interface operations {
     accept_invite_invites__code__accept_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path: {
                 code: string;
             };
@@ -5241,6 +5335,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 resident_id: string;
@@ -6077,6 +6173,213 @@ export interface operations {
             };
         };
     };
+    end_residency_units__unit_id__residents__resident_id__end_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidencyEnd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leave_unit_me_units__unit_id__leave_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitLeave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    residence_history_residents__resident_id__residences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"][];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_staff_staff__staff_id__get: {
         parameters: {
             query?: never;
@@ -6686,10 +6989,7 @@ export interface operations {
     export_me_me_export_get: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -6753,10 +7053,7 @@ export interface operations {
     erase_me_me_erase_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -8294,6 +8591,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8642,6 +8941,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 bill_id: string;
@@ -8716,6 +9017,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 unit_id: string;
@@ -9342,6 +9645,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9575,6 +9880,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11450,6 +11757,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;

@@ -2312,7 +2312,10 @@ export interface components {
              * @description Shown once: only a digest is stored
              */
             code: string;
-            /** Share Link */
+            /**
+             * Share Link
+             * @description https link into the mobile app (`{app}/join#{code}`) for SMS and QR
+             */
             share_link: string;
             /** Tenant Id */
             tenant_id: string;

@@ -125,7 +125,7 @@ def test_staff_see_the_reporters_name_and_residents_do_not_need_it(call: Call, w
         "/tickets",
         as_=desk,
         body={"kind": "complaint", "category": "noise", "description": "楼上装修噪音"},
-        headers={"X-On-Behalf-Of": world.residents["赵建国"]},
+        headers={"X-On-Behalf-Of": world.residents["赵建国"], "X-Assist-Reason": "phoned the desk"},
     ).body["ticket_id"]
     lis = _file(call, world.people["李秀英"])
     lobby = _file(call, desk, site_id=world.site_id, location="1栋大堂")

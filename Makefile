@@ -65,7 +65,7 @@ web-build: $(WEB_BUILT)
 # Type checks of the apps, the shared package's tests, and the generated API schema against openapi.json.
 web-lint: $(WEB_STAMP)
 	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console && npx vue-tsc --noEmit -p mobile
-	cd web && npx vitest run --root shared && npx vitest run --root mobile
+	cd web && npx vitest run --root shared && npx vitest run --root console && npx vitest run --root mobile
 	cd web && npx openapi-typescript ../schemas/openapi.json --default-non-nullable=false \
 		-o node_modules/.schema-check.d.ts >/dev/null 2>&1
 	@cmp -s web/node_modules/.schema-check.d.ts web/shared/src/api/schema.d.ts || \

@@ -27,6 +27,7 @@ FEATURE_BENCHES: tuple[str, ...] = (
     "local_cloud",
     "console",
     "mobile",
+    "import_limits",
 )
 # moto's backends are global to a process: a benchmark that starts a whole fresh local cloud after others
 # have used moto in this process runs in a process of its own.

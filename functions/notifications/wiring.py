@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from notifications.preferences import QuietHours
     from notifications.routing import Lanes
     from notifications.services.delivery import DeliveryService
+    from notifications.services.emergency_ladder import EmergencyLadders
+    from notifications.services.erasure import PersonErasure
     from notifications.services.fanout import FanoutService
     from notifications.services.inbox import InboxService
     from notifications.services.intake import EventIntake
@@ -204,6 +206,16 @@ def _due_jobs() -> DueJobs:
 due_jobs = wiring.factory(_due_jobs)
 
 
+def _ladders() -> EmergencyLadders:
+    from notifications.ladder_repository import LadderRepository
+    from notifications.services.emergency_ladder import EmergencyLadders
+
+    return EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
+
+
+ladders = wiring.factory(_ladders)
+
+
 def _replies() -> ReplyService:
     from courtyard.crypto import FieldCipher
     from notifications.links_repository import LinksRepository
@@ -221,3 +233,18 @@ def _replies() -> ReplyService:
 
 
 replies = wiring.factory(_replies)
+
+
+def _erasure() -> PersonErasure:
+    from notifications.adapters.sns_push import PushRegistry
+    from notifications.erasure_repository import PersonItems
+    from notifications.services.erasure import PersonErasure
+
+    registry = PushRegistry(
+        {"fcm": config().push_fcm_application_arn, "apns": config().push_apns_application_arn}
+    )
+    return PersonErasure(PersonItems(worker_table()), registry)
+
+
+# ResidentErased: the person's inbox, preferences and push endpoints go (services/erasure.py).
+erasure = wiring.factory(_erasure)

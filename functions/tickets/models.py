@@ -317,6 +317,8 @@ class TicketOut(Model):
     return_visit: ReturnVisitOut | None = None
     # Staff only: filled by GET /tickets/{ticket_id} and the follow-up routes for staff; never for residents.
     quality_check: QualityCheckOut | None = None
+    # Staff only, GET /tickets/{ticket_id}: the reporter's name from the directory (services/reporter.py).
+    reporter_name: str | None = None
 
     @classmethod
     def from_domain(

@@ -52,6 +52,9 @@ service = wiring.factory(
 # Photos, follow-ups and statistics are built (and their modules imported) by the first request that uses
 # them: the jobs and the alarm consumer never load them.
 
+# Who is who, for the reporter's name on a ticket (the kernel's directory view; tests override it).
+people = wiring.factory(lambda: wiring.reader())
+
 
 def _photos() -> PhotoService:
     from tickets.services.photos import PhotoService

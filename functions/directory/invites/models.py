@@ -22,7 +22,7 @@ from courtyard.crypto import mask_phone
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
 from courtyard.models import Model
-from directory.people.models import Email, EntityId, MobilePhone, PersonName, Relation
+from directory.people.models import EntityId, MobilePhone, PersonName, Relation
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SECRET_LENGTH = 10
@@ -121,12 +121,10 @@ class InviteCreate(Model):
 
 
 class InviteAccept(Model):
-    """Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of."""
+    """Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
+    mode never opens an account for someone else (issue 17)."""
 
     model_config = ConfigDict(extra="forbid")
-
-    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]+$")
-    email: Email | None = None
 
 
 # ---------------------------------------------------------------- domain

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from courtyard.events import DomainEvent
 from courtyard.models import Model
 
 ERASED_NAME = "已注销用户"
@@ -299,12 +298,6 @@ class ResidentPage:
 
 
 # ---------------------------------------------------------------- events
-
-
-class ResidentErased(DomainEvent):
-    """A resident's personal data was erased: consumers drop contact data, keep financial records."""
-
-    resident_id: str
 
 
 # ---------------------------------------------------------------- responses

@@ -46,7 +46,7 @@ FOLLOW_UPS = ("return_visit", "quality_check")
 _FACT_NAMES = {"#status": "status"}
 _FACT_ATTRIBUTES = (
     "site_id, category, priority, #status, created_at, respond_by, resolve_by, accepted_at, resolved_at, "
-    "closed_at, rating, reopen_count"
+    "closed_at, rating, reopen_count, kind, alarm_id"
 )
 
 
@@ -69,6 +69,7 @@ class TicketQuery:
     # Overdue: still open (one of these statuses) with its resolve-by time before this instant.
     open_statuses: tuple[str, ...] = ()
     resolve_before: str | None = None
+    unit_id: str | None = None
 
 
 class TicketRepository:
@@ -99,7 +100,7 @@ class TicketRepository:
         # The cursor is bound to the filters (not to the overdue instant, which moves between pages).
         scope = (
             f"tickets:{query.index}:{query.partition}:{query.status}:{query.category}:{query.site_id}"
-            f":{query.priority}:{bool(query.resolve_before)}"
+            f":{query.priority}:{bool(query.resolve_before)}:{query.unit_id}"
         )
         params: dict[str, Any] = {
             "TableName": self._table.name,
@@ -116,6 +117,7 @@ class TicketRepository:
             ("category", query.category),
             ("site_id", query.site_id),
             ("priority", query.priority),
+            ("unit_id", query.unit_id),
         ):
             if value is not None:
                 names[f"#{attribute}"] = attribute
@@ -541,6 +543,9 @@ def _facts(item: Mapping[str, Any]) -> TicketFacts:
         closed_at=_time(item.get("closed_at")),
         rating=int(rating) if rating is not None else None,
         reopen_count=int(item.get("reopen_count") or 0),
+        # An SOS, or the emergency work order of an alarm: the emergency response-time KPI.
+        emergency=item.get("kind") == "sos"
+        or (bool(item.get("alarm_id")) and item.get("priority") == "emergency"),
     )
 
 

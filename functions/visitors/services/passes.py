@@ -38,6 +38,7 @@ from visitors.models import (
     VisitorPass,
     VisitorSettingsIn,
 )
+from visitors.token_access import may_hold_token
 from visitors.tokens import PassClaims
 
 ISSUERS = (Role.RESIDENT, Role.SERVICE_DESK, Role.MANAGER)
@@ -69,10 +70,10 @@ class Repository(Protocol):
     def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None: ...
     def revoke(self, tenant_id: str, pass_id: str, by: str, at: datetime) -> VisitorPass: ...
     def host_page(
-        self, tenant_id: str, user_id: str, limit: int, cursor: str | None
+        self, tenant_id: str, user_id: str, limit: int, cursor: str | None, unit_id: str | None = None
     ) -> Page[VisitorPass]: ...
     def site_page(
-        self, tenant_id: str, site_id: str, limit: int, cursor: str | None
+        self, tenant_id: str, site_id: str, limit: int, cursor: str | None, unit_id: str | None = None
     ) -> Page[VisitorPass]: ...
     def pass_entries(
         self, tenant_id: str, pass_id: str, limit: int, cursor: str | None
@@ -265,6 +266,7 @@ class PassService:
             not_before=epoch(valid_from),
             expires=epoch(valid_until),
             gates=tuple(request.gates),
+            offline_seconds=tokens.SINGLE_USE_OFFLINE_SECONDS if request.entries_allowed == 1 else None,
         )
         token = tokens.sign(claims, self._keys)
         phone, plate = request.visitor_phone, request.visitor_plate
@@ -421,15 +423,16 @@ class PassService:
         return visitor_pass
 
     def passes(
-        self, ctx: TenantContext, site_id: str | None, limit: int, cursor: str | None
+        self, ctx: TenantContext, site_id: str | None, limit: int, cursor: str | None, unit_id: str | None
     ) -> Page[VisitorPass]:
-        """Staff: a community's passes (``site_id`` required); residents: the passes they host."""
+        """Staff: a community's passes (``site_id`` required); residents: the passes they host. ``unit_id``
+        keeps one unit's (the console's unit page)."""
         if ctx.has_role(*PASS_READERS):
             if site_id is None:
                 raise Invalid("site_id is required to list a community's passes")
-            return self._repo.site_page(ctx.tenant_id, _known(site_id, "site"), limit, cursor)
+            return self._repo.site_page(ctx.tenant_id, _known(site_id, "site"), limit, cursor, unit_id)
         ctx.require(Role.RESIDENT)
-        return self._repo.host_page(ctx.tenant_id, ctx.user_id, limit, cursor)
+        return self._repo.host_page(ctx.tenant_id, ctx.user_id, limit, cursor, unit_id)
 
     def entries(self, ctx: TenantContext, pass_id: str, limit: int, cursor: str | None) -> Page[EntryRecord]:
         visitor_pass = self.get(ctx, pass_id)
@@ -437,6 +440,8 @@ class PassService:
 
     def qr_code(self, ctx: TenantContext, pass_id: str, image_format: str) -> tuple[bytes, str]:
         visitor_pass = self.get(ctx, pass_id)
+        if not may_hold_token(ctx, visitor_pass):
+            raise Forbidden("guards and gate accounts verify passes; they do not read their QR codes")
         if image_format == "png":
             return qr.png(visitor_pass.token), "image/png"
         return qr.svg(visitor_pass.token), "image/svg+xml"

@@ -4,6 +4,58 @@
  */
 
 export interface paths {
+    "/residents/{resident_id}/care": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a resident's care flags (service desk, manager) */
+        put: operations["set_care_residents__resident_id__care_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits/{month}/{resident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the outcome of a flagged resident's return-visit call for the month, once (desk) */
+        post: operations["record_care_visit_care_visits__month___resident_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site_id}/duty-roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's duty roster (staff) */
+        get: operations["get_duty_roster_sites__site_id__duty_roster_get"];
+        /** Replace a community's duty roster (manager) */
+        put: operations["set_duty_roster_sites__site_id__duty_roster_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/imports/{import_id}": {
         parameters: {
             query?: never;
@@ -213,6 +265,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/units/{unit_id}/residents/{resident_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a resident's link to a unit: move-out, sale, end of a lease (manager, service desk)
+         * @description From then on the person cannot issue passes for the unit nor see its bills, tickets, notices or residents; their live passes for it are revoked (`ResidentMovedOut`). When the primary contact leaves, the one other owner or renter is promoted; otherwise 409 `choose_primary_contact` lists the candidates for `promote_resident_id`. Repeating an ended link answers the same end.
+         */
+        post: operations["end_residency_units__unit_id__residents__resident_id__end_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/units/{unit_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The signed-in resident leaves one of their units */
+        post: operations["leave_unit_me_units__unit_id__leave_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/residents/{resident_id}/residences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A resident's ended unit links, oldest first (manager, service desk, or the resident) */
+        get: operations["residence_history_residents__resident_id__residences_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/staff/{staff_id}": {
         parameters: {
             query?: never;
@@ -276,6 +382,75 @@ export interface paths {
         put?: never;
         /** Reactivate a suspended firm (platform admin) */
         post: operations["reactivate_tenant_tenants__tenant_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The care list: residents flagged for care (service desk, manager) */
+        get: operations["care_list_care_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's return-visit calls, one per flagged resident (desk) */
+        get: operations["care_visits_care_visits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The firm's duty calendar: holidays, make-up workdays, shift times (staff) */
+        get: operations["get_duty_calendar_duty_calendar_get"];
+        /** Set the firm's duty calendar (manager) */
+        put: operations["set_duty_calendar_duty_calendar_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is on duty at a community now: the roster's shift and manual flags */
+        get: operations["duty_now_duty_now_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -571,7 +746,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read) */
+        /** One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read; for staff also the reporter's name from the directory) */
         get: operations["get_ticket_tickets__ticket_id__get"];
         put?: never;
         post?: never;
@@ -1349,6 +1524,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's signed revocation list for offline gates (guards) */
+        get: operations["revocation_list_gate_revocations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gate/scans/batch": {
         parameters: {
             query?: never;
@@ -1623,6 +1815,134 @@ export interface components {
             /** Created At */
             created_at: string;
         };
+        /**
+         * CareFlag
+         * @enum {string}
+         */
+        CareFlag: "elderly_alone" | "disabled" | "needs_assistance";
+        /**
+         * CareIn
+         * @description The resident's care flags, exactly (an empty list takes them off the care list).
+         */
+        CareIn: {
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /** CareListOut */
+        CareListOut: {
+            /** Items */
+            items: components["schemas"]["CareOut"][];
+        };
+        /** CareOut */
+        CareOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * DutyCalendarIn
+         * @description The firm's holidays and make-up workdays (China's official ones are entered by the firm each year).
+         */
+        DutyCalendarIn: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyCalendarOut */
+        DutyCalendarOut: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyNowOut */
+        DutyNowOut: {
+            /** Site Id */
+            site_id: string;
+            /** At */
+            at: string;
+            shift: components["schemas"]["ShiftOut"];
+            /** Staff */
+            staff: components["schemas"]["OnDutyStaffOut"][];
+        };
+        /**
+         * EndReason
+         * @enum {string}
+         */
+        EndReason: "move_out" | "sale" | "lease_end" | "other";
+        /** EndedResidenceOut */
+        EndedResidenceOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Relation */
+            relation: string;
+            /** Was Primary */
+            was_primary: boolean;
+            /** Since */
+            since: string;
+            /** Until */
+            until: string;
+            reason: components["schemas"]["EndReason"];
+            /**
+             * Promoted Resident Id
+             * @description The unit's new primary contact, when the leaving resident was it
+             */
+            promoted_resident_id?: string | null;
+        };
         /** EraseOut */
         EraseOut: {
             /** Resident Id */
@@ -1761,14 +2081,10 @@ export interface components {
         ImportStatus: "awaiting_upload" | "validating" | "validated" | "committing" | "committed" | "failed";
         /**
          * InviteAccept
-         * @description Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of.
+         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
+         *     mode never opens an account for someone else (issue 17).
          */
-        InviteAccept: {
-            /** Username */
-            username?: string | null;
-            /** Email */
-            email?: string | null;
-        };
+        InviteAccept: Record<string, never>;
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */
@@ -1933,6 +2249,22 @@ export interface components {
          * @enum {string}
          */
         Occupancy: "vacant" | "self_occupied" | "rented" | "decorating";
+        /** OnDutyStaffOut */
+        OnDutyStaffOut: {
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "roster" | "manual";
+            /** Shift */
+            shift?: ("day" | "night") | null;
+        };
         /** PageOut[BuildingOut] */
         PageOut_BuildingOut_: {
             /** Items */
@@ -2106,6 +2438,17 @@ export interface components {
          * @enum {string}
          */
         Relation: "owner" | "renter" | "family";
+        /**
+         * ResidencyEnd
+         * @description The desk ends a resident's link to a unit.
+         */
+        ResidencyEnd: {
+            reason: components["schemas"]["EndReason"];
+            /** Promote Resident Id */
+            promote_resident_id?: string | null;
+            /** Note */
+            note?: string | null;
+        };
         /** ResidentCreate */
         ResidentCreate: {
             /** Name */
@@ -2191,6 +2534,55 @@ export interface components {
          * @enum {string}
          */
         Role: "platform_admin" | "manager" | "service_desk" | "technician" | "finance" | "guard" | "resident";
+        /**
+         * RosterIn
+         * @description The community's whole roster (replaces the one before).
+         */
+        RosterIn: {
+            /** Lines */
+            lines: components["schemas"]["RosterLineIn"][];
+        };
+        /** RosterLineIn */
+        RosterLineIn: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+        };
+        /** RosterLineOut */
+        RosterLineOut: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+            /** Name */
+            name: string;
+        };
+        /** RosterOut */
+        RosterOut: {
+            /** Site Id */
+            site_id: string;
+            /** Lines */
+            lines: components["schemas"]["RosterLineOut"][];
+        };
         /** RowErrorOut */
         RowErrorOut: {
             /** Line */
@@ -2201,6 +2593,23 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /** ShiftOut */
+        ShiftOut: {
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Day Kind
+             * @enum {string}
+             */
+            day_kind: "workday" | "holiday";
+            /** Starts At */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -2464,6 +2873,14 @@ export interface components {
          * @enum {string}
          */
         UnitKind: "residential" | "commercial" | "parking";
+        /**
+         * UnitLeave
+         * @description A resident leaves one of their units.
+         */
+        UnitLeave: {
+            /** @default move_out */
+            reason?: components["schemas"]["EndReason"];
+        };
         /** UnitLinkCreate */
         UnitLinkCreate: {
             /** Resident Id */
@@ -2562,6 +2979,54 @@ export interface components {
             /** Expires In Seconds */
             expires_in_seconds: number;
         };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "reached_well" | "reached_needs_help" | "no_answer" | "moved_away";
+            /** Note */
+            note?: string | null;
+        };
+        /** VisitListOut */
+        VisitListOut: {
+            /** Month */
+            month: string;
+            /** To Call */
+            to_call: number;
+            /** Done */
+            done: number;
+            /** Items */
+            items: components["schemas"]["VisitOut"][];
+        };
+        /**
+         * VisitOut
+         * @description One flagged resident's return-visit call for the month: to do, or done with its outcome.
+         */
+        VisitOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Month */
+            month: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "to_call" | "done";
+            /** Outcome */
+            outcome?: ("reached_well" | "reached_needs_help" | "no_answer" | "moved_away") | null;
+            /** Note */
+            note?: string | null;
+            /** Recorded At */
+            recorded_at?: string | null;
+            /** Recorded By */
+            recorded_by?: string | null;
+        };
         /** ZoneIn */
         ZoneIn: {
             /** Site Id */
@@ -2654,6 +3119,30 @@ export interface components {
             body: string;
             /** Internal */
             internal: boolean;
+        };
+        /**
+         * EmergencyResponseOut
+         * @description An SOS or critical alarm's work order, filing to first acknowledgment, in one month.
+         */
+        EmergencyResponseOut: {
+            /**
+             * Month
+             * @description YYYY-MM in the tenant's timezone
+             */
+            month: string;
+            /** Emergencies */
+            emergencies: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** P50 Minutes */
+            p50_minutes: number | null;
+            /** P90 Minutes */
+            p90_minutes: number | null;
+            /**
+             * Within 5 Min Pct
+             * @description acknowledged within 5 minutes, 0-100
+             */
+            within_5_min_pct: number | null;
         };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
@@ -2809,6 +3298,11 @@ export interface components {
              * @description reopened at least once, of tickets ever resolved
              */
             reopen_rate_pct: number | null;
+            /**
+             * Emergency Response
+             * @description SOS and critical alarms: time to first acknowledgment per month
+             */
+            emergency_response?: components["schemas"]["EmergencyResponseOut"][];
         };
         /** SlaTargetIn */
         SlaTargetIn: {
@@ -2915,6 +3409,8 @@ export interface components {
             photos?: components["schemas"]["PhotoOut"][] | null;
             return_visit?: components["schemas"]["ReturnVisitOut"] | null;
             quality_check?: components["schemas"]["QualityCheckOut"] | null;
+            /** Reporter Name */
+            reporter_name?: string | null;
         };
         /** TicketPageOut */
         TicketPageOut: {
@@ -3982,15 +4478,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
          * Priority
          * @enum {string}
          */
         NotificationsPriority: "normal" | "urgent";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
         /** BatchOut */
         BatchOut: {
             /** Accepted */
@@ -4194,13 +4690,13 @@ export interface components {
             revoked_at: string | null;
             /**
              * Token
-             * @description the signed pass (compact JWS); the QR code encodes exactly this
+             * @description the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in
              */
-            token: string;
+            token: string | null;
             /** Share Url */
             share_url?: string | null;
             /** Qr Url */
-            qr_url: string;
+            qr_url: string | null;
         };
         /** PassPageOut */
         PassPageOut: {
@@ -4307,6 +4803,32 @@ export interface components {
             start: string;
             /** End */
             end: string;
+        };
+        /**
+         * RevocationListOut
+         * @description The answer of ``GET /gate/revocations``: ``token`` is the signed document described above.
+         */
+        RevocationListOut: {
+            /**
+             * Token
+             * @description compact JWS, typ vrevoke+jwt, verified with GET /passes/keys
+             */
+            token: string;
+            /**
+             * Issued At
+             * @description epoch seconds
+             */
+            issued_at: number;
+            /**
+             * Expires At
+             * @description epoch seconds; refresh before, go online after
+             */
+            expires_at: number;
+            /**
+             * Pass Ids
+             * @description the revoked passes still in their window (also in the token)
+             */
+            pass_ids: string[];
         };
         /** ScanBatch */
         ScanBatch: {
@@ -4893,6 +5415,283 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    set_care_residents__resident_id__care_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_care_visit_care_visits__month___resident_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_roster_sites__site_id__duty_roster_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_roster_sites__site_id__duty_roster_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_import_imports__import_id__get: {
         parameters: {
             query?: never;
@@ -5094,10 +5893,7 @@ export interface operations {
     accept_invite_invites__code__accept_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path: {
                 code: string;
             };
@@ -5236,6 +6032,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 resident_id: string;
@@ -6072,6 +6870,213 @@ export interface operations {
             };
         };
     };
+    end_residency_units__unit_id__residents__resident_id__end_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidencyEnd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leave_unit_me_units__unit_id__leave_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitLeave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    residence_history_residents__resident_id__residences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"][];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_staff_staff__staff_id__get: {
         parameters: {
             query?: never;
@@ -6410,6 +7415,334 @@ export interface operations {
             };
         };
     };
+    care_list_care_list_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    care_visits_care_visits_get: {
+        parameters: {
+            query?: {
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_calendar_duty_calendar_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_calendar_duty_calendar_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DutyCalendarIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    duty_now_duty_now_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyNowOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_import_imports_post: {
         parameters: {
             query?: never;
@@ -6681,10 +8014,7 @@ export interface operations {
     export_me_me_export_get: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -6748,10 +8078,7 @@ export interface operations {
     erase_me_me_erase_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -8217,6 +9544,8 @@ export interface operations {
                 priority?: components["schemas"]["Priority"] | null;
                 /** @description only open tickets past their resolve-by time (not resolved yet) */
                 overdue?: boolean;
+                /** @description only one unit's tickets (a filter: pages may be short) */
+                unit_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -8287,6 +9616,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8635,6 +9966,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 bill_id: string;
@@ -8709,6 +10042,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 unit_id: string;
@@ -9335,6 +10670,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9568,6 +10905,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11371,6 +12710,8 @@ export interface operations {
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
                 site_id?: string | null;
+                /** @description only one unit's passes (a filter: pages may be short) */
+                unit_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -11441,6 +12782,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -11535,6 +12878,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScanOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revocation_list_gate_revocations_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevocationListOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

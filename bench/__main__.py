@@ -20,6 +20,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
 FEATURE_BENCHES: tuple[str, ...] = (
     "payments",
+    "statements",
     "notifications",
     "visitors",
     "sensors",

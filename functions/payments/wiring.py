@@ -20,8 +20,12 @@ if TYPE_CHECKING:
     from payments.providers import ProviderRegistry
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
+    from payments.services.counter import CounterService
     from payments.services.jobs import PaymentJobs
+    from payments.services.opening import OpeningBalanceService
+    from payments.services.prices import FeePriceService
     from payments.services.queries import PaymentQueries
+    from payments.services.statements import BankStatementService
 
 # Each function imports a use case, a provider and its adapter when it first builds them: the billing worker
 # never loads checkout or a payment provider, the jobs never load billing, and no function loads a provider
@@ -168,3 +172,49 @@ def _jobs() -> PaymentJobs:
 
 
 jobs = wiring.factory(_jobs)
+
+
+def _counter() -> CounterService:
+    from payments.services.counter import CounterService
+
+    return CounterService(
+        repository(),
+        wiring.reader(),
+        wiring.audit(),
+        wiring.events(),
+        wiring.clock,
+        config().idempotency_hours,
+    )
+
+
+counter = wiring.factory(_counter)
+
+
+def _prices() -> FeePriceService:
+    from payments.services.prices import FeePriceService
+
+    return FeePriceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+prices = wiring.factory(_prices)
+
+
+def _statements() -> BankStatementService:
+    from payments.services.statements import BankStatementService
+    from payments.statement_repository import StatementLines
+
+    return BankStatementService(
+        repository(), StatementLines(table()), counter(), wiring.reader(), wiring.audit(), wiring.clock
+    )
+
+
+statements = wiring.factory(_statements)
+
+
+def _opening() -> OpeningBalanceService:
+    from payments.services.opening import OpeningBalanceService
+
+    return OpeningBalanceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+opening = wiring.factory(_opening)

@@ -19,6 +19,7 @@ from directory.invites.models import (
 )
 from directory.invites.service import Claimant
 from directory.pages import PageOut
+from directory.settings import settings
 from directory.wiring import invites as service
 
 router = CourtyardRouter()
@@ -31,7 +32,7 @@ router = CourtyardRouter()
 )
 def create_invite(body: InviteCreate) -> tuple[InviteOut, int]:
     issued = service().issue(router.tenant(), body)
-    return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at)), 201
+    return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at), settings().app_base_url), 201
 
 
 @router.get(

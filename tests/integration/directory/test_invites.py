@@ -133,7 +133,9 @@ def test_manager_issues_a_code_shown_once_and_stored_only_as_a_digest(call, stac
     match = CODE.match(body["code"])
     assert match
     assert match["tenant"] == tenant
-    assert body["share_link"] == f"courtyard://invite/{body['code']}"
+    # An https link into the mobile app from the template's PassShareBaseUrl (its default here), code in the
+    # fragment.
+    assert body["share_link"] == f"https://courtyard.example/m/join#{body['code']}"
     assert (body["unit_id"], body["relation"], body["primary"]) == (unit, "owner", True)
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert timedelta(hours=71, minutes=59) < expires - started < timedelta(hours=72, minutes=1)

@@ -9,10 +9,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
 from notifications import wiring
 from schemas.events import ResidentErased, parse_event
@@ -21,10 +20,10 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 # Report every failure as an item failure (even a whole batch): SQS then retries exactly those records.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+RAISE_ON_ENTIRE_BATCH_FAILURE = False
 
 
-def handle(record: SQSRecord) -> None:
+def handle(record: SqsRecord) -> None:
     _, event = parse_event(record.body)
     if isinstance(event, ResidentErased):
         deleted = wiring.erasure().forget(event)
@@ -48,7 +47,5 @@ def handle(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
-    )
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    return process_sqs_batch(event, handle, raise_on_entire_batch_failure=RAISE_ON_ENTIRE_BATCH_FAILURE)

@@ -8,10 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
 from notifications import wiring
 from notifications.adapters.inbound_sms import parse_inbound
@@ -19,10 +18,10 @@ from notifications.adapters.inbound_sms import parse_inbound
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+RAISE_ON_ENTIRE_BATCH_FAILURE = False
 
 
-def handle(record: SQSRecord) -> None:
+def handle(record: SqsRecord) -> None:
     sms = parse_inbound(record.body)
     outcome = wiring.replies().handle(sms)
     # Never the number or the text: the provider's id says which message it was.
@@ -35,7 +34,5 @@ def handle(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
-    )
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    return process_sqs_batch(event, handle, raise_on_entire_batch_failure=RAISE_ON_ENTIRE_BATCH_FAILURE)

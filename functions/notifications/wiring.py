@@ -5,31 +5,32 @@ Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(sender
 
 from __future__ import annotations
 
-from courtyard.crypto import FieldCipher
-from courtyard.outbox import Outbox
+from typing import TYPE_CHECKING
+
 from courtyard.table import Table
 from courtyard.wiring import Wiring
-from notifications.adapters.ses_email import EmailSender
-from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
 from notifications.adapters.sqs_jobs import JobQueue
-from notifications.erasure_repository import PersonItems
-from notifications.ladder_repository import LadderRepository
-from notifications.links_repository import LinksRepository
-from notifications.preferences import QuietHours
-from notifications.repository import NotificationsRepository
-from notifications.routing import Lanes
-from notifications.services.delivery import DeliveryService
-from notifications.services.emergency_ladder import EmergencyLadders
-from notifications.services.erasure import PersonErasure
-from notifications.services.fanout import FanoutService
-from notifications.services.inbox import InboxService
-from notifications.services.intake import EventIntake
-from notifications.services.jobs import DueJobs
-from notifications.services.links import LinkResolver
-from notifications.services.me import MeService
-from notifications.services.notices import NoticeService
-from notifications.services.replies import ReplyService
 from notifications.settings import NotificationsSettings, settings
+
+if TYPE_CHECKING:
+    from courtyard.outbox import Outbox
+    from notifications.preferences import QuietHours
+    from notifications.routing import Lanes
+    from notifications.services.delivery import DeliveryService
+    from notifications.services.emergency_ladder import EmergencyLadders
+    from notifications.services.erasure import PersonErasure
+    from notifications.services.fanout import FanoutService
+    from notifications.services.inbox import InboxService
+    from notifications.services.intake import EventIntake
+    from notifications.services.jobs import DueJobs
+    from notifications.services.links import LinkResolver
+    from notifications.services.me import MeService
+    from notifications.services.notices import NoticeService
+    from notifications.services.replies import ReplyService
+
+# Each function imports the use case it runs (and its adapters) when it first builds it: the event intake
+# never loads the sender's channels, the sender never loads notices, the API loads a route's service on its
+# first request to it.
 
 wiring = Wiring(settings, source="courtyard.notifications")
 
@@ -53,6 +54,8 @@ priority_queue = wiring.factory(lambda: JobQueue(config().priority_queue_url))
 
 
 def lanes() -> Lanes:
+    from notifications.routing import Lanes
+
     return Lanes(delivery_queue(), priority_queue())
 
 
@@ -65,8 +68,12 @@ def queue_of(source_arn: str) -> JobQueue:
     return delivery_queue()
 
 
-notices = wiring.factory(
-    lambda: NoticeService(
+def _notices() -> NoticeService:
+    from courtyard.outbox import Outbox
+    from notifications.repository import NotificationsRepository
+    from notifications.services.notices import NoticeService
+
+    return NoticeService(
         NotificationsRepository(api_table()),
         wiring.reader(),
         config().fanout_queue_url,
@@ -75,17 +82,46 @@ notices = wiring.factory(
         # The fan-out command commits with the notice; the outbox only sends it (no events).
         Outbox(api_table(), wiring.clock),
     )
-)
+
+
+notices = wiring.factory(_notices)
+
+
+def _outbox_sweeper() -> Outbox:
+    from courtyard.outbox import Outbox
+
+    return Outbox(worker_table(), wiring.clock)
+
 
 # The jobs' view of the pending fan-out commands (``courtyard.outbox``).
-outbox_sweeper = wiring.factory(lambda: Outbox(worker_table(), wiring.clock))
+outbox_sweeper = wiring.factory(_outbox_sweeper)
 
-link_resolver = wiring.factory(lambda: LinkResolver(LinksRepository(api_table())))
 
-inbox = wiring.factory(lambda: InboxService(NotificationsRepository(api_table()), wiring.clock))
+def _link_resolver() -> LinkResolver:
+    from notifications.links_repository import LinksRepository
+    from notifications.services.links import LinkResolver
+
+    return LinkResolver(LinksRepository(api_table()))
+
+
+link_resolver = wiring.factory(_link_resolver)
+
+
+def _inbox() -> InboxService:
+    from notifications.repository import NotificationsRepository
+    from notifications.services.inbox import InboxService
+
+    return InboxService(NotificationsRepository(api_table()), wiring.clock)
+
+
+inbox = wiring.factory(_inbox)
 
 
 def _me() -> MeService:
+    from notifications.adapters.sns_push import PushRegistry
+    from notifications.repository import NotificationsRepository
+    from notifications.services.me import MeService
+
     registry = PushRegistry(
         {"fcm": config().push_fcm_application_arn, "apns": config().push_apns_application_arn}
     )
@@ -96,20 +132,41 @@ def _me() -> MeService:
 
 me = wiring.factory(_me)
 
-fanout = wiring.factory(
-    lambda: FanoutService(
+
+def _fanout() -> FanoutService:
+    from notifications.repository import NotificationsRepository
+    from notifications.services.fanout import FanoutService
+
+    return FanoutService(
         NotificationsRepository(worker_table()),
         wiring.reader(),
         delivery_queue(),
         wiring.events(),
         wiring.clock,
     )
-)
 
-intake = wiring.factory(lambda: EventIntake(wiring.reader(), lanes()))
 
-sender = wiring.factory(
-    lambda: DeliveryService(
+fanout = wiring.factory(_fanout)
+
+
+def _intake() -> EventIntake:
+    from notifications.services.intake import EventIntake
+
+    return EventIntake(wiring.reader(), lanes())
+
+
+intake = wiring.factory(_intake)
+
+
+def _sender() -> DeliveryService:
+    from courtyard.crypto import FieldCipher
+    from notifications.adapters.ses_email import EmailSender
+    from notifications.adapters.sns_push import PushSender, SmsSender
+    from notifications.links_repository import LinksRepository
+    from notifications.repository import NotificationsRepository
+    from notifications.services.delivery import DeliveryService
+
+    return DeliveryService(
         NotificationsRepository(worker_table()),
         wiring.reader(),
         FieldCipher(config().pii_key_id),
@@ -124,10 +181,14 @@ sender = wiring.factory(
         app_base_url=config().app_base_url,
         firm_quiet_hours=firm_quiet_hours(),
     )
-)
+
+
+sender = wiring.factory(_sender)
 
 
 def firm_quiet_hours() -> QuietHours | None:
+    from notifications.preferences import QuietHours
+
     window = config().sms_quiet_hours
     if not window:
         return None
@@ -135,16 +196,32 @@ def firm_quiet_hours() -> QuietHours | None:
     return QuietHours(start=start, end=end)
 
 
-due_jobs = wiring.factory(
-    lambda: DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
-)
+def _due_jobs() -> DueJobs:
+    from notifications.repository import NotificationsRepository
+    from notifications.services.jobs import DueJobs
 
-ladders = wiring.factory(
-    lambda: EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
-)
+    return DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
 
-replies = wiring.factory(
-    lambda: ReplyService(
+
+due_jobs = wiring.factory(_due_jobs)
+
+
+def _ladders() -> EmergencyLadders:
+    from notifications.ladder_repository import LadderRepository
+    from notifications.services.emergency_ladder import EmergencyLadders
+
+    return EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
+
+
+ladders = wiring.factory(_ladders)
+
+
+def _replies() -> ReplyService:
+    from courtyard.crypto import FieldCipher
+    from notifications.links_repository import LinksRepository
+    from notifications.services.replies import ReplyService
+
+    return ReplyService(
         LinksRepository(worker_table()),
         wiring.reader(),
         FieldCipher(config().pii_key_id),
@@ -153,10 +230,16 @@ replies = wiring.factory(
         wiring.audit(),
         wiring.clock,
     )
-)
+
+
+replies = wiring.factory(_replies)
 
 
 def _erasure() -> PersonErasure:
+    from notifications.adapters.sns_push import PushRegistry
+    from notifications.erasure_repository import PersonItems
+    from notifications.services.erasure import PersonErasure
+
     registry = PushRegistry(
         {"fcm": config().push_fcm_application_arn, "apns": config().push_apns_application_arn}
     )

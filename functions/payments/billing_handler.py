@@ -11,10 +11,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
 from payments import wiring
 from payments.services.billing import Chunk
@@ -22,10 +21,9 @@ from payments.services.billing import Chunk
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def handle(record: SQSRecord) -> None:
+def handle(record: SqsRecord) -> None:
     chunk = Chunk.from_message(json.loads(record.body))
     result = wiring.billing_worker().bill_chunk(chunk)
     logger.info(
@@ -42,7 +40,5 @@ def handle(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
-    )
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    return process_sqs_batch(event, handle)

@@ -7,29 +7,29 @@ SDK a fake HTTP client that answers like Stripe's API.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from courtyard.outbox import Outbox
 from courtyard.table import Table
 from courtyard.wiring import Wiring
-from payments.adapters import alipay, wechatpay
-from payments.adapters.merchant_accounts import MerchantAccounts
-from payments.adapters.provider_secrets import load_provider_secrets
-from payments.adapters.sqs_billing import BillingQueueRepository
-from payments.providers import PaymentProvider, ProviderRegistry
 from payments.repository import PaymentsRepository
-from payments.sandbox_provider import SandboxProvider
-from payments.services.billing import BillingService
-from payments.services.checkout import PaymentService
-from payments.services.counter import CounterService
-from payments.services.jobs import PaymentJobs
-from payments.services.opening import OpeningBalanceService
-from payments.services.prices import FeePriceService
-from payments.services.queries import PaymentQueries
-from payments.services.statements import BankStatementService
 from payments.settings import PaymentsSettings, settings
-from payments.statement_repository import StatementLines
-from payments.stripe_provider import StripeProvider
+
+if TYPE_CHECKING:
+    from courtyard.outbox import Outbox
+    from payments.adapters.merchant_accounts import MerchantAccounts
+    from payments.providers import ProviderRegistry
+    from payments.services.billing import BillingService
+    from payments.services.checkout import PaymentService
+    from payments.services.counter import CounterService
+    from payments.services.jobs import PaymentJobs
+    from payments.services.opening import OpeningBalanceService
+    from payments.services.prices import FeePriceService
+    from payments.services.queries import PaymentQueries
+    from payments.services.statements import BankStatementService
+
+# Each function imports a use case, a provider and its adapter when it first builds them: the billing worker
+# never loads checkout or a payment provider, the jobs never load billing, and no function loads a provider
+# this deployment does not offer.
 
 wiring = Wiring(settings, source="courtyard.payments")
 
@@ -61,7 +61,13 @@ stripe_http: Any = wiring.factory(lambda: None)
 
 
 # Each firm's WeChat Pay and Alipay keys (Secrets Manager, cached a few minutes); tests may override it.
-merchants = wiring.factory(lambda: MerchantAccounts(config().merchant_secret_prefix))
+def _merchants() -> MerchantAccounts:
+    from payments.adapters.merchant_accounts import MerchantAccounts
+
+    return MerchantAccounts(config().merchant_secret_prefix)
+
+
+merchants = wiring.factory(_merchants)
 
 
 def _providers() -> ProviderRegistry:
@@ -69,15 +75,24 @@ def _providers() -> ProviderRegistry:
     is set (the local cloud), WeChat Pay (Native, JSAPI) and Alipay (page, wap) when firms' merchant keys
     have a home and notifications an address (a firm without keys is refused at checkout). Where the sandbox
     runs, WeChat Pay's and Alipay's APIs are its personas: no real provider is reachable from there."""
+    from payments.adapters.provider_secrets import load_provider_secrets
+    from payments.providers import PaymentProvider, ProviderRegistry
+
     cfg = config()
     secrets = load_provider_secrets(cfg.provider_secret_arn)
     found: dict[str, PaymentProvider] = {}
     if secrets.stripe_api_key and secrets.stripe_webhook_secret:
+        from payments.stripe_provider import StripeProvider
+
         found["stripe"] = StripeProvider(secrets.stripe_api_key, secrets.stripe_webhook_secret, stripe_http())
     sandbox = cfg.payment_sandbox_url.rstrip("/")
     if sandbox and secrets.sandbox_secret:
+        from payments.sandbox_provider import SandboxProvider
+
         found["sandbox"] = SandboxProvider(sandbox, secrets.sandbox_secret, time.time)
     if cfg.merchant_secret_prefix and cfg.payment_notify_base_url:
+        from payments.adapters import alipay, wechatpay
+
         notify = cfg.payment_notify_base_url
         for scene in wechatpay.SCENES:
             provider = wechatpay.WeChatPayProvider(
@@ -99,6 +114,9 @@ providers = wiring.factory(_providers)
 
 
 def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
+    from payments.adapters.sqs_billing import BillingQueueRepository
+    from payments.services.billing import BillingService
+
     cfg = config()
     return BillingService(
         repo,
@@ -117,8 +135,11 @@ def _billing(repo: PaymentsRepository, outbox: Outbox) -> BillingService:
 billing = wiring.factory(lambda: _billing(repository(), outbox()))
 billing_worker = wiring.factory(lambda: _billing(worker_repository(), worker_outbox()))
 
-payments = wiring.factory(
-    lambda: PaymentService(
+
+def _payments() -> PaymentService:
+    from payments.services.checkout import PaymentService
+
+    return PaymentService(
         repository(),
         wiring.reader(),
         providers,
@@ -128,18 +149,35 @@ payments = wiring.factory(
         config().idempotency_hours,
         config().checkout_hold_minutes,
     )
-)
 
-queries = wiring.factory(lambda: PaymentQueries(repository(), wiring.reader(), wiring.audit(), wiring.clock))
 
-jobs = wiring.factory(
-    lambda: PaymentJobs(
+payments = wiring.factory(_payments)
+
+
+def _queries() -> PaymentQueries:
+    from payments.services.queries import PaymentQueries
+
+    return PaymentQueries(repository(), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+queries = wiring.factory(_queries)
+
+
+def _jobs() -> PaymentJobs:
+    from payments.services.jobs import PaymentJobs
+
+    return PaymentJobs(
         worker_repository(), wiring.reader(), providers, wiring.audit(), wiring.events(), wiring.clock
     )
-)
 
-counter = wiring.factory(
-    lambda: CounterService(
+
+jobs = wiring.factory(_jobs)
+
+
+def _counter() -> CounterService:
+    from payments.services.counter import CounterService
+
+    return CounterService(
         repository(),
         wiring.reader(),
         wiring.audit(),
@@ -147,16 +185,36 @@ counter = wiring.factory(
         wiring.clock,
         config().idempotency_hours,
     )
-)
 
-prices = wiring.factory(lambda: FeePriceService(repository(), wiring.reader(), wiring.audit(), wiring.clock))
 
-statements = wiring.factory(
-    lambda: BankStatementService(
+counter = wiring.factory(_counter)
+
+
+def _prices() -> FeePriceService:
+    from payments.services.prices import FeePriceService
+
+    return FeePriceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+prices = wiring.factory(_prices)
+
+
+def _statements() -> BankStatementService:
+    from payments.services.statements import BankStatementService
+    from payments.statement_repository import StatementLines
+
+    return BankStatementService(
         repository(), StatementLines(table()), counter(), wiring.reader(), wiring.audit(), wiring.clock
     )
-)
 
-opening = wiring.factory(
-    lambda: OpeningBalanceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
-)
+
+statements = wiring.factory(_statements)
+
+
+def _opening() -> OpeningBalanceService:
+    from payments.services.opening import OpeningBalanceService
+
+    return OpeningBalanceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+opening = wiring.factory(_opening)

@@ -18,8 +18,8 @@ from courtyard.models import Model
 class PreTokenEvent(Model):
     """What the trigger reads of Cognito's event (the rest is handed back untouched)."""
 
-    # Built on first use, not at import: the trigger runs on every sign-in and its cold start counts.
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+    # Built on first use (the kernel's Model defers the build): the trigger runs on every sign-in.
+    model_config = ConfigDict(extra="ignore")
 
     user_pool_id: str = Field(alias="userPoolId", min_length=1, max_length=64)
     user_name: str = Field(alias="userName", min_length=1, max_length=128)

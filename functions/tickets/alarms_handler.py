@@ -10,10 +10,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
 from tickets.services.alarms import Outcome, parse
 from tickets.wiring import alarm_intake
@@ -21,10 +20,9 @@ from tickets.wiring import alarm_intake
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def handle(record: SQSRecord) -> None:
+def handle(record: SqsRecord) -> None:
     alarm = parse(record.body)
     logger.append_keys(tenant_id=alarm.tenant_id, alarm_id=alarm.alarm_id, event_id=alarm.event_id)
     try:
@@ -39,7 +37,5 @@ def handle(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
-    )
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    return process_sqs_batch(event, handle)

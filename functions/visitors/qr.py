@@ -7,14 +7,19 @@ and gate scanners read at arm's length; the four-module quiet zone is the standa
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 _SCALE = 4
 _BORDER = 4
 
 
 def _code(token: str) -> segno.QRCode:
+    # Imported on the first pass rendered: the visitors API's other routes never pay for the QR library.
+    import segno
+
     return segno.make_qr(token, error="m", mode="byte")
 
 

@@ -5,18 +5,23 @@ Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(reposi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from courtyard.wiring import Wiring
-from visitors.adapters.kms_keys import KmsPassKeys
-from visitors.erasure_repository import PassScrubber
 from visitors.repository import VisitorsRepository
-from visitors.revocations import RevocationService
-from visitors.revocations_repository import RevocationsRepository
-from visitors.services.blocklist import BlocklistService
-from visitors.services.erasure import HostErasure
-from visitors.services.gate import GateService
-from visitors.services.moveout import MoveOutRevocation
-from visitors.services.passes import PassService
 from visitors.settings import settings
+
+if TYPE_CHECKING:
+    from visitors.adapters.kms_keys import KmsPassKeys
+    from visitors.revocations import RevocationService
+    from visitors.services.blocklist import BlocklistService
+    from visitors.services.erasure import HostErasure
+    from visitors.services.gate import GateService
+    from visitors.services.moveout import MoveOutRevocation
+    from visitors.services.passes import PassService
+
+# Each function imports a use case (and its adapters) when it first builds it: the residency consumer never
+# loads passes, the gate or the QR code; the API loads a route's service on its first request to it.
 
 wiring = Wiring(settings, source="courtyard.visitors")
 
@@ -27,6 +32,8 @@ repository = wiring.factory(
 
 def _pass_keys() -> KmsPassKeys:
     """Public keys are fetched on first use and kept for the life of the sandbox: no KMS call per scan."""
+    from visitors.adapters.kms_keys import KmsPassKeys
+
     return KmsPassKeys(wiring.config.pass_signing_key_id, wiring.config.retired_key_ids)
 
 
@@ -40,8 +47,11 @@ sweep_outbox = wiring.factory(
     lambda: wiring.outbox(wiring.table(wiring.config.visitors_table, cursors=False))
 )
 
-service = wiring.factory(
-    lambda: PassService(
+
+def _service() -> PassService:
+    from visitors.services.passes import PassService
+
+    return PassService(
         repo=repository(),
         directory=wiring.reader(),
         audit=wiring.audit(),
@@ -53,10 +63,15 @@ service = wiring.factory(
         share_base_url=wiring.config.pass_share_base_url,
         outbox=outbox(),
     )
-)
 
-gate = wiring.factory(
-    lambda: GateService(
+
+service = wiring.factory(_service)
+
+
+def _gate() -> GateService:
+    from visitors.services.gate import GateService
+
+    return GateService(
         repo=repository(),
         directory=wiring.reader(),
         audit=wiring.audit(),
@@ -66,27 +81,43 @@ gate = wiring.factory(
         keys=pass_keys(),
         passes=service(),
     )
-)
 
-revocations = wiring.factory(
-    lambda: RevocationService(
+
+gate = wiring.factory(_gate)
+
+
+def _revocations() -> RevocationService:
+    from visitors.revocations import RevocationService
+    from visitors.revocations_repository import RevocationsRepository
+
+    return RevocationService(
         RevocationsRepository(wiring.table(wiring.config.visitors_table)),
         wiring.reader(),
         pass_keys(),
         wiring.clock,
     )
-)
 
-blocklist = wiring.factory(
-    lambda: BlocklistService(
+
+revocations = wiring.factory(_revocations)
+
+
+def _blocklist() -> BlocklistService:
+    from visitors.services.blocklist import BlocklistService
+
+    return BlocklistService(
         repository(), wiring.reader(), wiring.audit(), wiring.clock, wiring.cipher(), wiring.blind_index()
     )
-)
+
+
+blocklist = wiring.factory(_blocklist)
+
 
 # The residency consumer: a moved-out resident's live passes for the unit are revoked.
 # It pages through a host's passes internally (no cursor leaves it): a per-process cursor key, no secret.
-moveout = wiring.factory(
-    lambda: MoveOutRevocation(
+def _moveout() -> MoveOutRevocation:
+    from visitors.services.moveout import MoveOutRevocation
+
+    return MoveOutRevocation(
         VisitorsRepository(
             wiring.table(wiring.config.visitors_table, cursors=False), wiring.config.idempotency_hours
         ),
@@ -94,9 +125,17 @@ moveout = wiring.factory(
         wiring.events(),
         wiring.clock,
     )
-)
+
+
+moveout = wiring.factory(_moveout)
+
 
 # ResidentErased: the host's live passes are revoked and every pass they host loses its personal fields.
-erasure = wiring.factory(
-    lambda: HostErasure(moveout(), PassScrubber(wiring.table(wiring.config.visitors_table, cursors=False)))
-)
+def _erasure() -> HostErasure:
+    from visitors.erasure_repository import PassScrubber
+    from visitors.services.erasure import HostErasure
+
+    return HostErasure(moveout(), PassScrubber(wiring.table(wiring.config.visitors_table, cursors=False)))
+
+
+erasure = wiring.factory(_erasure)

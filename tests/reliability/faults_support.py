@@ -375,18 +375,17 @@ def sweep_consumer(
 def deliver_via(handler_module: Any) -> Callable[[str], dict[str, Any]]:
     """``deliver(body)``: one single-record SQS batch through a consumer's real ``lambda_handler``.
 
-    Powertools raises ``BatchProcessingError`` when *every* record of a batch failed (so Lambda retries the
+    The consumers raise ``EntireBatchFailed`` when *every* record of a batch failed (so Lambda retries the
     whole invocation); for a one-record batch that is the same as reporting the record as failed.
     """
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-
+    from courtyard.batch import EntireBatchFailed
     from tests.factories import lambda_context
 
     def deliver(body: str) -> dict[str, Any]:
         event = sqs_records(body)
         try:
             result: dict[str, Any] = handler_module.lambda_handler(event, lambda_context())
-        except BatchProcessingError:
+        except EntireBatchFailed:
             return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
         return result
 

@@ -187,9 +187,9 @@ def billing_records(max_messages: int = 10) -> list[dict[str, Any]]:
 def drain_billing_queue() -> int:
     """Deliver the billing queue to its worker until it is empty, as the event source mapping would;
     answers how many records failed (they are left on the queue)."""
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
     from payments import billing_handler, wiring
 
+    from courtyard.batch import EntireBatchFailed
     from tests.factories import lambda_context
 
     sqs = boto3.client("sqs")
@@ -198,7 +198,7 @@ def drain_billing_queue() -> int:
         try:
             result = billing_handler.lambda_handler({"Records": records}, lambda_context())
             failures = {f["itemIdentifier"] for f in result["batchItemFailures"]}
-        except BatchProcessingError:
+        except EntireBatchFailed:
             # Every record failed: Lambda fails the invocation and the queue delivers them all again.
             failures = {r["messageId"] for r in records}
         failed += len(failures)

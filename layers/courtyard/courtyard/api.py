@@ -30,7 +30,7 @@ from courtyard.errors import DomainError, Forbidden, InvalidJson, Unavailable, e
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
 from courtyard.settings import FunctionSettings
-from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
+from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext, verified_claims
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-On-Behalf-Of"]
 ON_BEHALF_OF_HEADER = "X-On-Behalf-Of"
@@ -80,7 +80,7 @@ class CourtyardResolver(APIGatewayRestResolver):
         if isinstance(ctx, TenantContext):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
-        ctx = TenantContext.from_claims(self.current_event.request_context.authorizer.claims)
+        ctx = TenantContext.from_claims(verified_claims(self.current_event.raw_event))
         self._check_tenant(ctx)
         on_behalf_of = self.header(ON_BEHALF_OF_HEADER)
         if on_behalf_of:
@@ -135,7 +135,7 @@ class CourtyardRouter(Router):
 
     def claims(self) -> dict[str, Any]:
         """The verified token's claims as they are (a route for accounts that have no tenant yet)."""
-        return dict(self._resolver().current_event.request_context.authorizer.claims or {})
+        return verified_claims(self._resolver().current_event.raw_event)
 
     def header(self, name: str) -> str | None:
         return self._resolver().header(name)
@@ -221,7 +221,7 @@ def _tenant_middleware(
 ) -> Callable[[CourtyardResolver, NextMiddleware], Response[Any]]:
     def middleware(app: CourtyardResolver, next_middleware: NextMiddleware) -> Response[Any]:
         keys = {"correlation_id": app.current_event.request_context.request_id}
-        claims = app.current_event.request_context.authorizer.claims
+        claims = verified_claims(app.current_event.raw_event)
         # A self-registered account has no tenant yet; routes that need one still answer 401 themselves.
         if claims and claims.get(TENANT_CLAIM):
             ctx = app.tenant()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import pytest
@@ -14,6 +14,9 @@ import pytest
 from courtyard.clock import FixedClock
 from tests.factories import api_event, lambda_context
 from tests.fakes.identity import SmsOutbox
+
+if TYPE_CHECKING:
+    from identity.service import SmsSender
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 PHONE = "+8613800138000"
@@ -33,7 +36,8 @@ def identity(function_env: Callable[[str], dict[str, str]], sms: SmsOutbox) -> I
     from courtyard.wiring import use_clock
 
     use_clock(FixedClock(NOW))
-    wiring.wiring.override(wiring.sms, sms)
+    sender: SmsSender = sms
+    wiring.wiring.override(wiring.sms, sender)
     yield handler
     wiring.wiring.override(wiring.sms, None)
     use_clock(None)

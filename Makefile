@@ -65,7 +65,7 @@ web-build: $(WEB_BUILT)
 # Type checks of the apps, the shared package's tests, and the generated API schema against openapi.json.
 web-lint: $(WEB_STAMP)
 	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console && npx vue-tsc --noEmit -p mobile
-	cd web && npx vitest run --root shared && npx vitest run --root mobile
+	cd web && npx vitest run --root shared && npx vitest run --root console && npx vitest run --root mobile
 	cd web && npx openapi-typescript ../schemas/openapi.json --default-non-nullable=false \
 		-o node_modules/.schema-check.d.ts >/dev/null 2>&1
 	@cmp -s web/node_modules/.schema-check.d.ts web/shared/src/api/schema.d.ts || \
@@ -84,8 +84,9 @@ ui-screenshots: $(STAMP) web-build browser
 	COURTYARD_UI_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/ui \
 		--screenshot only-on-failure --output $(UI_ARTIFACTS)
 
+# Unit tests spread over every core too (no moto stack to share: plain load balancing per test).
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -n auto tests/unit
 
 # One worker per core (pytest-xdist), a test file per worker at a time: each file provisions its own
 # in-process moto stack once (module scope), so files, not single tests, are what workers share out.

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Currency = Annotated[str, Field(pattern="^[A-Z]{3}$")]
@@ -187,7 +188,7 @@ class VisitorArrived(Event):
 # ------------------------------------------------------------------ sensors (source courtyard.sensors)
 
 
-class AlarmAction(BaseModel):
+class AlarmAction(Model):
     """The work order an alarm opens (tickets consumes it); absent when the rule only notifies."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
@@ -286,7 +287,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
 """detail type -> (source, model): what ``make schemas`` publishes and consumers look up."""
 
 
-class Envelope(BaseModel):
+class Envelope(Model):
     """An EventBridge event as an SQS target receives it in the message body."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)

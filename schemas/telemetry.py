@@ -23,7 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, model_validator
+
+from courtyard.models import Model
 
 MAX_MESSAGE_BYTES: Final = 8 * 1024
 """Larger messages are refused before parsing (AWS IoT allows 128 KB; a sensor reading never needs 8)."""
@@ -43,7 +45,7 @@ MetricValue = StrictBool | Number | ShortText
 """A boolean (leak, smoke), a finite bounded number, or a short state word; bool first so true stays true."""
 
 
-class DeviceEvent(BaseModel):
+class DeviceEvent(Model):
     """A discrete event: ``smoke`` ``{"state": "alarm"}``, ``high_altitude_throw``, ``fire_lane_blocked``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -54,7 +56,7 @@ class DeviceEvent(BaseModel):
     )
 
 
-class Sample(BaseModel):
+class Sample(Model):
     """One reading of a batch: the measurements taken at ``ts``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -71,7 +73,7 @@ class Sample(BaseModel):
         return self
 
 
-class Telemetry(BaseModel):
+class Telemetry(Model):
     """One device message: ``metrics``, ``samples`` or ``event`` (exactly one)."""
 
     model_config = ConfigDict(

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
+from courtyard.models import Model
 from directory.app import app, logger, metrics, tracer
 from directory.imports import routes as imports
 from directory.invites import routes as invites
@@ -21,7 +21,7 @@ for routes in (imports, invites, people, places, proxies, staff, tenants):
     app.include_router(routes.router)
 
 
-class HealthOut(BaseModel):
+class HealthOut(Model):
     status: str
     service: str
 

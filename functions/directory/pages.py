@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel
+from courtyard.models import Model
 
 T = TypeVar("T")
 
 
-class PageOut(BaseModel, Generic[T]):
+class PageOut(Model, Generic[T]):
     items: list[T]
     next_cursor: str | None = None

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from ulid import ULID
+
+from courtyard.models import Model
 
 # How long a notice to send now may wait before the scheduled job re-sends the fan-out command.
 SAFETY_NET = timedelta(minutes=2)
@@ -65,14 +67,14 @@ class NoticeStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Text(BaseModel):
+class Text(Model):
     model_config = ConfigDict(frozen=True)
 
     title: str
     body: str
 
 
-class Recipient(BaseModel):
+class Recipient(Model):
     """Who gets the message: a directory person, a bare login (no directory record) or a visitor."""
 
     model_config = ConfigDict(frozen=True)
@@ -94,7 +96,7 @@ class Recipient(BaseModel):
         return f"visitor:{self.person_id}"
 
 
-class Content(BaseModel):
+class Content(Model):
     """Either literal locale variants (a notice) or a template and its parameters (an event)."""
 
     model_config = ConfigDict(frozen=True)
@@ -104,7 +106,7 @@ class Content(BaseModel):
     params: dict[str, str] = Field(default_factory=dict)
 
 
-class DeliveryJob(BaseModel):
+class DeliveryJob(Model):
     """One SQS message of the delivery queue."""
 
     model_config = ConfigDict(frozen=True)

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from courtyard.clock import to_iso
+from courtyard.models import Model
 from courtyard.tenancy import Role
 from notifications.domain import Category, Channel, DeliveryStatus, Locale, NoticeStatus, Priority, Text
 from notifications.preferences import CategoryPreferences, Preferences, QuietHours
@@ -20,7 +21,7 @@ MAX_TARGETS = 500
 STAFF_AUDIENCE_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.TECHNICIAN, Role.FINANCE, Role.GUARD)
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -155,7 +156,7 @@ class PushEndpoint:
 # ------------------------------------------------------------------ responses
 
 
-class AudienceCountOut(BaseModel):
+class AudienceCountOut(Model):
     """Who a notice with this audience would reach if it were sent now (nothing is sent)."""
 
     recipients: int = Field(description="distinct people: residents and staff, each once")
@@ -163,7 +164,7 @@ class AudienceCountOut(BaseModel):
     staff: int
 
 
-class StatisticsOut(BaseModel):
+class StatisticsOut(Model):
     recipients: int
     sent: dict[str, int]
     failed: dict[str, int]
@@ -174,7 +175,7 @@ class StatisticsOut(BaseModel):
     time_to_90_percent_seconds: float | None
 
 
-class NoticeOut(BaseModel):
+class NoticeOut(Model):
     notice_id: str
     status: NoticeStatus
     content: dict[str, Text]
@@ -210,12 +211,12 @@ class NoticeOut(BaseModel):
         )
 
 
-class NoticePageOut(BaseModel):
+class NoticePageOut(Model):
     items: list[NoticeOut]
     next_cursor: str | None
 
 
-class InboxMessageOut(BaseModel):
+class InboxMessageOut(Model):
     message_id: str
     title: str
     body: str
@@ -231,22 +232,22 @@ class InboxMessageOut(BaseModel):
         return cls(**entry.__dict__)
 
 
-class InboxPageOut(BaseModel):
+class InboxPageOut(Model):
     items: list[InboxMessageOut]
     next_cursor: str | None
 
 
-class UnreadOut(BaseModel):
+class UnreadOut(Model):
     unread: int
 
 
-class PreferencesOut(BaseModel):
+class PreferencesOut(Model):
     language: Locale
     quiet_hours: QuietHours | None
     categories: dict[Category, CategoryPreferences]
 
 
-class PushEndpointOut(BaseModel):
+class PushEndpointOut(Model):
     endpoint_id: str
     platform: str
     created_at: str
@@ -258,7 +259,7 @@ class PushEndpointOut(BaseModel):
         )
 
 
-class LinkOut(BaseModel):
+class LinkOut(Model):
     """Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
     visitor's pass, the pass link itself (``url``)."""
 
@@ -268,7 +269,7 @@ class LinkOut(BaseModel):
     url: str | None = None
 
 
-class DeliveryRecord(BaseModel):
+class DeliveryRecord(Model):
     """One delivery record (recipient x channel), as the repository stores it."""
 
     channel: Channel

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from courtyard.models import Model
 from notifications.domain import Category, Channel, Locale, Priority
 
 # The categories whose messages people wait for: they follow the person to SMS when push cannot reach them.
@@ -29,7 +30,7 @@ SMS_FALLBACK_CATEGORIES = frozenset({Category.BILLING, Category.TICKET, Category
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class QuietHours(BaseModel):
+class QuietHours(Model):
     """A daily window in local time, e.g. 22:00-07:00 (may cross midnight); start == end is invalid."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,7 +56,7 @@ class QuietHours(BaseModel):
         return time.fromisoformat(self.start), time.fromisoformat(self.end)
 
 
-class CategoryPreferences(BaseModel):
+class CategoryPreferences(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     push: bool = True
@@ -70,7 +71,7 @@ class CategoryPreferences(BaseModel):
         return bool(getattr(self, channel.value))
 
 
-class Preferences(BaseModel):
+class Preferences(Model):
     """Stored per login (``user_id``); people without a login get the defaults."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from courtyard.models import Model
 from payments.domain import (
     Bill,
     BillingRun,
@@ -39,7 +40,7 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Minor = Annotated[int, Field(ge=0, le=10**11, description="integer minor units (fen, cents)")]
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -141,14 +142,14 @@ class PaymentSettingsIn(_Request):
 # ------------------------------------------------------------------ responses
 
 
-class LateFeeOut(BaseModel):
+class LateFeeOut(Model):
     kind: str
     grace_days: int
     value: int
     cap_minor: int | None
 
 
-class FeeItemOut(BaseModel):
+class FeeItemOut(Model):
     fee_id: str
     site_id: str
     name: str
@@ -181,17 +182,17 @@ class FeeItemOut(BaseModel):
         )
 
 
-class FeeItemListOut(BaseModel):
+class FeeItemListOut(Model):
     items: list[FeeItemOut]
 
 
-class ReadingsOut(BaseModel):
+class ReadingsOut(Model):
     fee_id: str
     period: str
     recorded: int
 
 
-class BillingRunOut(BaseModel):
+class BillingRunOut(Model):
     run_id: str
     site_id: str
     period: str
@@ -235,12 +236,12 @@ class BillingRunOut(BaseModel):
         )
 
 
-class BillingRunPageOut(BaseModel):
+class BillingRunPageOut(Model):
     items: list[BillingRunOut]
     next_cursor: str | None
 
 
-class BillLineOut(BaseModel):
+class BillLineOut(Model):
     fee_id: str
     name: str
     kind: str
@@ -248,7 +249,7 @@ class BillLineOut(BaseModel):
     amount: int
 
 
-class BillOut(BaseModel):
+class BillOut(Model):
     bill_id: str
     site_id: str
     unit_id: str
@@ -301,12 +302,12 @@ class BillOut(BaseModel):
         )
 
 
-class BillPageOut(BaseModel):
+class BillPageOut(Model):
     items: list[BillOut]
     next_cursor: str | None
 
 
-class AllocationOut(BaseModel):
+class AllocationOut(Model):
     bill_id: str
     unit_id: str
     amount_due: int
@@ -315,7 +316,7 @@ class AllocationOut(BaseModel):
     refunded: int
 
 
-class RefundOut(BaseModel):
+class RefundOut(Model):
     refund_id: str
     payment_id: str
     amount: int
@@ -339,7 +340,7 @@ class RefundOut(BaseModel):
         )
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(Model):
     payment_id: str
     provider: str
     status: str
@@ -387,12 +388,12 @@ class PaymentOut(BaseModel):
         )
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Model):
     received: bool
     outcome: str
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Model):
     entry_id: str
     kind: str
     amount: int
@@ -418,7 +419,7 @@ class LedgerEntryOut(BaseModel):
         )
 
 
-class LedgerOut(BaseModel):
+class LedgerOut(Model):
     unit_id: str
     currency: str
     balance: int = Field(description="what the unit owes; negative is credit for its next bills")
@@ -427,12 +428,12 @@ class LedgerOut(BaseModel):
     next_cursor: str | None
 
 
-class ReminderSentOut(BaseModel):
+class ReminderSentOut(Model):
     period: str = Field(description="the overdue bill's period")
     step: str = Field(description="the reminder ladder's step sent for it (due_soon, overdue_3, ...)")
 
 
-class UnitArrearsOut(BaseModel):
+class UnitArrearsOut(Model):
     unit_id: str
     unit_label: str
     site_id: str
@@ -445,7 +446,7 @@ class UnitArrearsOut(BaseModel):
     reminders: list[ReminderSentOut] = Field(description="reminders its overdue bills have had, oldest first")
 
 
-class ArrearsOut(BaseModel):
+class ArrearsOut(Model):
     site_id: str
     as_of: str
     currency: str
@@ -453,7 +454,7 @@ class ArrearsOut(BaseModel):
     units: list[UnitArrearsOut]
 
 
-class CollectionOut(BaseModel):
+class CollectionOut(Model):
     period: str
     bills: int
     billed: int
@@ -463,7 +464,7 @@ class CollectionOut(BaseModel):
     on_target: bool | None
 
 
-class PaymentStatsOut(BaseModel):
+class PaymentStatsOut(Model):
     site_id: str
     currency: str
     target_pct: float
@@ -473,7 +474,7 @@ class PaymentStatsOut(BaseModel):
     risk_units: int
 
 
-class ReconciliationOut(BaseModel):
+class ReconciliationOut(Model):
     date: str
     generated_at: str
     providers: list[str]
@@ -485,7 +486,7 @@ class ReconciliationOut(BaseModel):
     amount_mismatch: list[dict[str, Any]]
 
 
-class PaymentSettingsOut(BaseModel):
+class PaymentSettingsOut(Model):
     ladder: list[dict[str, Any]]
     quiet_start: str
     quiet_end: str

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
+from courtyard.models import Model
 from schemas.telemetry import DeviceEvent, MetricName, MetricValue
 from sensors.domain import Device, DeviceKind
 from sensors.lifecycle import Alarm
@@ -17,7 +18,7 @@ RefId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
 Text = Annotated[str, Field(min_length=1, max_length=120)]
 
 
-class _In(BaseModel):
+class _In(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -47,7 +48,7 @@ class DeviceUpdate(_In):
         return self
 
 
-class DeviceOut(BaseModel):
+class DeviceOut(Model):
     device_id: str
     site_id: str
     kind: str
@@ -83,7 +84,7 @@ class DeviceOut(BaseModel):
         )
 
 
-class CredentialsOut(BaseModel):
+class CredentialsOut(Model):
     """Shown once: the private key is not kept anywhere by Courtyard."""
 
     thing_name: str
@@ -98,12 +99,12 @@ class CredentialsOut(BaseModel):
     events_ingest_topic: str
 
 
-class DeviceCreatedOut(BaseModel):
+class DeviceCreatedOut(Model):
     device: DeviceOut
     credentials: CredentialsOut | None = None
 
 
-class MaintenanceOut(BaseModel):
+class MaintenanceOut(Model):
     occurred_at: str
     ticket_id: str
     what: str
@@ -122,19 +123,19 @@ class DeviceDetailOut(DeviceOut):
     maintenance: list[MaintenanceOut] = Field(default_factory=list)
 
 
-class DevicePageOut(BaseModel):
+class DevicePageOut(Model):
     items: list[DeviceOut]
     next_cursor: str | None = None
 
 
-class MetricHourOut(BaseModel):
+class MetricHourOut(Model):
     min: float
     max: float
     avg: float
     count: int
 
 
-class TelemetryHourOut(BaseModel):
+class TelemetryHourOut(Model):
     hour: str
     metrics: dict[str, MetricHourOut]
 
@@ -152,12 +153,12 @@ class TelemetryHourOut(BaseModel):
         )
 
 
-class TelemetryOut(BaseModel):
+class TelemetryOut(Model):
     device_id: str
     hours: list[TelemetryHourOut]
 
 
-class RuleOut(BaseModel):
+class RuleOut(Model):
     rule_id: str
     name: str
     enabled: bool
@@ -190,7 +191,7 @@ class RuleOut(BaseModel):
         )
 
 
-class RulePageOut(BaseModel):
+class RulePageOut(Model):
     items: list[RuleOut]
 
 
@@ -216,19 +217,19 @@ class RuleTestRequest(_In):
         return self
 
 
-class RuleTestHit(BaseModel):
+class RuleTestHit(Model):
     at: str
     signal: str
     value: Any = None
 
 
-class RuleTestOut(BaseModel):
+class RuleTestOut(Model):
     evaluated: int
     alarms: int
     signals: list[RuleTestHit]
 
 
-class AlarmOut(BaseModel):
+class AlarmOut(Model):
     alarm_id: str
     rule_id: str
     rule_name: str
@@ -276,6 +277,6 @@ class AlarmOut(BaseModel):
         )
 
 
-class AlarmPageOut(BaseModel):
+class AlarmPageOut(Model):
     items: list[AlarmOut]
     next_cursor: str | None = None

@@ -17,8 +17,9 @@ import re
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from courtyard.models import Model
 from sensors.domain import (
     DeviceKind,
     NotifiableRole,
@@ -38,7 +39,7 @@ ORDERING = frozenset({Operator.GT, Operator.GE, Operator.LT, Operator.LE})
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class _Model(BaseModel):
+class _Model(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

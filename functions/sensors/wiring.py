@@ -5,14 +5,18 @@ Tests: ``courtyard.wiring.use_clock(FixedClock(...))``, ``wiring.override(reposi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from courtyard.wiring import Wiring
-from sensors.adapters.iot_registry import ThingRegistry
 from sensors.repository import SensorsRepository
 from sensors.services.alarm_book import AlarmBook
-from sensors.services.heartbeat import HeartbeatJob
-from sensors.services.ingest import Ingest, IngestSettings
-from sensors.services.sensors import SensorsService
 from sensors.settings import SensorsSettings, settings
+
+if TYPE_CHECKING:
+    from sensors.adapters.iot_registry import ThingRegistry
+    from sensors.services.heartbeat import HeartbeatJob
+    from sensors.services.ingest import Ingest
+    from sensors.services.sensors import SensorsService
 
 wiring = Wiring(settings, source="courtyard.sensors")
 
@@ -33,7 +37,13 @@ internal_repository = wiring.factory(
 )
 
 
+# Each function imports only the use case it runs, when it first builds it: the API never loads the ingest
+# or the heartbeat job, the ingest never loads the API's service or the IoT registry.
+
+
 def _registry() -> ThingRegistry:
+    from sensors.adapters.iot_registry import ThingRegistry
+
     c = config()
     return ThingRegistry(
         f"{c.iot_policy_prefix}-{c.stage}", c.aws_region, c.iot_account_id, c.iot_partition, stage=c.stage
@@ -44,6 +54,8 @@ registry = wiring.factory(_registry)
 
 
 def _service() -> SensorsService:
+    from sensors.services.sensors import SensorsService
+
     book = AlarmBook(repository(), wiring.events(), wiring.clock)
     return SensorsService(repository(), book, registry(), wiring.reader(), wiring.audit(), wiring.clock)
 
@@ -52,6 +64,8 @@ service = wiring.factory(_service)
 
 
 def _ingest() -> Ingest:
+    from sensors.services.ingest import Ingest, IngestSettings
+
     book = AlarmBook(internal_repository(), wiring.events(), wiring.clock)
     tuning = IngestSettings(
         refresh_s=config().heartbeat_refresh_seconds, flush_s=config().aggregate_flush_seconds
@@ -63,6 +77,8 @@ ingest = wiring.factory(_ingest)
 
 
 def _heartbeat() -> HeartbeatJob:
+    from sensors.services.heartbeat import HeartbeatJob
+
     book = AlarmBook(internal_repository(), wiring.events(), wiring.clock)
     return HeartbeatJob(internal_repository(), book, wiring.clock, config().heartbeat_refresh_seconds)
 

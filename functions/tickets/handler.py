@@ -29,6 +29,7 @@ from tickets.models import (
     TimelineOut,
 )
 from tickets.services.followup import resident_timeline
+from tickets.services.reporter import reporter_name
 
 # Follow-up, photo and statistics routes are Routers of their own (Powertools' split routes).
 for routes in (followup_routes, photo_routes, stats_routes):
@@ -69,6 +70,9 @@ def list_tickets(
     overdue: Annotated[
         bool, Query(description="only open tickets past their resolve-by time (not resolved yet)")
     ] = False,
+    unit_id: Annotated[
+        str | None, Query(max_length=64, description="only one unit's tickets (a filter: pages may be short)")
+    ] = None,
 ) -> TicketPageOut:
     page = wiring.service().tickets(
         app.tenant(),
@@ -81,18 +85,24 @@ def list_tickets(
         cursor=cursor,
         priority=priority,
         overdue=overdue,
+        unit_id=unit_id,
     )
     return TicketPageOut(items=[TicketOut.from_domain(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @app.get(
     "/tickets/<ticket_id>",
-    summary="One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read)",
+    summary=(
+        "One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read; for staff also "
+        "the reporter's name from the directory)"
+    ),
 )
 def get_ticket(ticket_id: str) -> TicketOut:
     ctx = app.tenant()
     ticket = wiring.service().get(ctx, ticket_id)
-    return TicketOut.from_domain(ticket, photos=wiring.photos().links(ticket), internal=ctx.is_staff)
+    out = TicketOut.from_domain(ticket, photos=wiring.photos().links(ticket), internal=ctx.is_staff)
+    out.reporter_name = reporter_name(wiring.people(), ctx, ticket)
+    return out
 
 
 @app.post("/tickets/<ticket_id>/actions", summary="Move a ticket: assign, accept, start, resolve, close, ...")

@@ -7,10 +7,11 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from courtyard.clock import to_iso
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 from tickets.dispatch import DEFAULT_ACCEPTANCE_WINDOWS
 from tickets.domain import Action, Category, Priority, Skill, TicketKind, TicketStatus
 from tickets.lifecycle import NOTE_MAX_LENGTH, TicketState
@@ -23,7 +24,7 @@ FOLLOW_UP_NOTE_MAX_LENGTH = 1000
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -256,13 +257,13 @@ def _iso(at: datetime | None) -> str | None:
     return to_iso(at) if at is not None else None
 
 
-class PhotoOut(BaseModel):
+class PhotoOut(Model):
     photo_id: str
     url: str = Field(description="presigned GET, valid for a few minutes")
     content_type: str
 
 
-class ReturnVisitOut(BaseModel):
+class ReturnVisitOut(Model):
     by: str
     at: str
     note: str
@@ -273,7 +274,7 @@ class ReturnVisitOut(BaseModel):
         return cls(by=visit.by, at=to_iso(visit.at), note=visit.note, satisfied=visit.satisfied)
 
 
-class QualityCheckOut(BaseModel):
+class QualityCheckOut(Model):
     by: str
     at: str
     passed: bool
@@ -284,7 +285,7 @@ class QualityCheckOut(BaseModel):
         return cls(by=check.by, at=to_iso(check.at), passed=check.passed, note=check.note)
 
 
-class TicketOut(BaseModel):
+class TicketOut(Model):
     ticket_id: str
     kind: TicketKind
     category: Category
@@ -316,6 +317,8 @@ class TicketOut(BaseModel):
     return_visit: ReturnVisitOut | None = None
     # Staff only: filled by GET /tickets/{ticket_id} and the follow-up routes for staff; never for residents.
     quality_check: QualityCheckOut | None = None
+    # Staff only, GET /tickets/{ticket_id}: the reporter's name from the directory (services/reporter.py).
+    reporter_name: str | None = None
 
     @classmethod
     def from_domain(
@@ -357,12 +360,12 @@ class TicketOut(BaseModel):
         )
 
 
-class TicketPageOut(BaseModel):
+class TicketPageOut(Model):
     items: list[TicketOut]
     next_cursor: str | None = None
 
 
-class TimelineEntryOut(BaseModel):
+class TimelineEntryOut(Model):
     at: str
     actor: str
     action: str
@@ -384,7 +387,7 @@ class TimelineEntryOut(BaseModel):
         )
 
 
-class CommentOut(BaseModel):
+class CommentOut(Model):
     comment_id: str
     at: str
     author_user_id: str
@@ -404,7 +407,7 @@ class CommentOut(BaseModel):
         )
 
 
-class TimelineOut(BaseModel):
+class TimelineOut(Model):
     ticket_id: str
     status: TicketStatus
     timeline: list[TimelineEntryOut]

@@ -9,35 +9,36 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from courtyard.api import CourtyardRouter
+from courtyard.models import Model
 from tickets import wiring
 from tickets.services.photos import PhotoType
 
 router = CourtyardRouter()
 
 
-class PhotoUploadRequest(BaseModel):
+class PhotoUploadRequest(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     content_type: PhotoType
     filename: str | None = Field(default=None, min_length=1, max_length=255, examples=["leak.jpg"])
 
 
-class UploadFormOut(BaseModel):
+class UploadFormOut(Model):
     url: str
     fields: dict[str, str] = Field(description="post these form fields first, then the file as 'file'")
     max_bytes: int
     expires_in_seconds: int
 
 
-class PhotoUploadOut(BaseModel):
+class PhotoUploadOut(Model):
     photo_id: str
     upload: UploadFormOut
 
 
-class PhotoConfirmOut(BaseModel):
+class PhotoConfirmOut(Model):
     photo_id: str
     status: Literal["attached"] = "attached"
     content_type: str

@@ -10,17 +10,18 @@ from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from courtyard.api import CourtyardRouter
 from courtyard.clock import to_iso
+from courtyard.models import Model
 from tickets import wiring
 from tickets.kpis import Kpis
 
 router = CourtyardRouter()
 
 
-class SiteStatsOut(BaseModel):
+class SiteStatsOut(Model):
     site_id: str
     tickets: int = Field(description="filed in the period, cancelled included")
     by_category: dict[str, int]
@@ -58,7 +59,7 @@ class SiteStatsOut(BaseModel):
         )
 
 
-class TicketStatsOut(BaseModel):
+class TicketStatsOut(Model):
     from_: date = Field(alias="from", serialization_alias="from")
     to: date
     timezone: str

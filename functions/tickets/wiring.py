@@ -49,18 +49,35 @@ service = wiring.factory(
     )
 )
 
-photos = wiring.factory(
-    lambda: PhotoService(
-        repository(),
-        PhotoRecords(table()),
-        PhotoStorage(wiring.config.photo_bucket),
-        wiring.audit(),
-        wiring.clock,
-    )
-)
+# Photos, follow-ups and statistics are built (and their modules imported) by the first request that uses
+# them: the jobs and the alarm consumer never load them.
 
-follow_ups = wiring.factory(lambda: FollowUpService(repository(), wiring.audit(), wiring.clock))
-stats = wiring.factory(lambda: StatsService(repository(), wiring.reader(), wiring.clock))
+# Who is who, for the reporter's name on a ticket (the kernel's directory view; tests override it).
+people = wiring.factory(lambda: wiring.reader())
+
+
+def _photos() -> PhotoService:
+    from tickets.services.photos import PhotoService
+
+    storage = PhotoStorage(wiring.config.photo_bucket)
+    return PhotoService(repository(), PhotoRecords(table()), storage, wiring.audit(), wiring.clock)
+
+
+def _follow_ups() -> FollowUpService:
+    from tickets.services.followup import FollowUpService
+
+    return FollowUpService(repository(), wiring.audit(), wiring.clock)
+
+
+def _stats() -> StatsService:
+    from tickets.services.stats import StatsService
+
+    return StatsService(repository(), wiring.reader(), wiring.clock)
+
+
+photos = wiring.factory(_photos)
+follow_ups = wiring.factory(_follow_ups)
+stats = wiring.factory(_stats)
 
 # The job and the alarm consumer import their modules when built, so the API function never loads them.
 

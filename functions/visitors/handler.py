@@ -93,8 +93,11 @@ def list_passes(
     limit: Limit = 50,
     cursor: Cursor = None,
     site_id: Annotated[str | None, Query(max_length=64)] = None,
+    unit_id: Annotated[
+        str | None, Query(max_length=64, description="only one unit's passes (a filter: pages may be short)")
+    ] = None,
 ) -> PassPageOut:
-    page = wiring.service().passes(app.tenant(), site_id, limit, cursor)
+    page = wiring.service().passes(app.tenant(), site_id, limit, cursor, unit_id)
     return PassPageOut(items=[_pass_out(p) for p in page.items], next_cursor=page.next_cursor)
 
 

@@ -11,9 +11,10 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from courtyard.clock import to_iso
+from courtyard.models import Model
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 GateId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
@@ -71,7 +72,7 @@ class BlockKind(StrEnum):
 # ------------------------------------------------------------------ requests
 
 
-class Recurrence(BaseModel):
+class Recurrence(Model):
     """A recurring pass admits only on these ISO weekdays (1 = Monday) between these local times."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -87,7 +88,7 @@ class Recurrence(BaseModel):
         return self
 
 
-class PassCreate(BaseModel):
+class PassCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     visitor_name: str = Field(min_length=1, max_length=100)
@@ -104,7 +105,7 @@ class PassCreate(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class ScanRequest(BaseModel):
+class ScanRequest(Model):
     """One scan at a gate: a QR token, or a plate read by a licence-plate camera."""
 
     model_config = ConfigDict(extra="forbid")
@@ -122,7 +123,7 @@ class ScanRequest(BaseModel):
         return self
 
 
-class OfflineScan(BaseModel):
+class OfflineScan(Model):
     """A scan a gate verified offline (with the JWKS) and uploads later."""
 
     model_config = ConfigDict(extra="forbid")
@@ -134,7 +135,7 @@ class OfflineScan(BaseModel):
     verdict: Verdict = Field(description="what the gate decided offline")
 
 
-class ScanBatch(BaseModel):
+class ScanBatch(Model):
     model_config = ConfigDict(extra="forbid")
 
     site_id: Id
@@ -143,7 +144,7 @@ class ScanBatch(BaseModel):
     scans: list[OfflineScan] = Field(min_length=1, max_length=100)
 
 
-class PassViewRequest(BaseModel):
+class PassViewRequest(Model):
     """The visitor's page: the token from its link's fragment (in a body, so it stays out of access logs)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -151,7 +152,7 @@ class PassViewRequest(BaseModel):
     token: Token
 
 
-class BlockCreate(BaseModel):
+class BlockCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     kind: BlockKind
@@ -159,7 +160,7 @@ class BlockCreate(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class VisitorSettingsIn(BaseModel):
+class VisitorSettingsIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     default_window_hours: int = Field(default=24, ge=1, le=24 * 31)
@@ -273,13 +274,13 @@ class ReconciledScan:
 # ------------------------------------------------------------------ responses
 
 
-class RecurrenceOut(BaseModel):
+class RecurrenceOut(Model):
     days: list[int]
     start: str
     end: str
 
 
-class PassOut(BaseModel):
+class PassOut(Model):
     pass_id: str
     site_id: str
     unit_id: str | None
@@ -337,7 +338,7 @@ class PassOut(BaseModel):
         )
 
 
-class PassPageOut(BaseModel):
+class PassPageOut(Model):
     items: list[PassOut]
     next_cursor: str | None
 
@@ -350,7 +351,7 @@ class PassViewState(StrEnum):
     USED_UP = "used_up"
 
 
-class PassViewOut(BaseModel):
+class PassViewOut(Model):
     """What the holder of a pass's token may read without an account: no host, no contact data."""
 
     state: PassViewState
@@ -363,7 +364,7 @@ class PassViewOut(BaseModel):
     entries_left: int
 
 
-class ScanOut(BaseModel):
+class ScanOut(Model):
     verdict: Verdict
     reason: Reason | None
     direction: Direction
@@ -397,7 +398,7 @@ class ScanOut(BaseModel):
         )
 
 
-class ReconciledScanOut(BaseModel):
+class ReconciledScanOut(Model):
     scan_id: str
     gate_verdict: Verdict
     verdict: Verdict = Field(description="what the server decides for that scan time")
@@ -409,13 +410,13 @@ class ReconciledScanOut(BaseModel):
     duplicate: bool = Field(description="this scan was uploaded before; nothing changed")
 
 
-class BatchOut(BaseModel):
+class BatchOut(Model):
     accepted: int
     flagged: int
     results: list[ReconciledScanOut]
 
 
-class EntryOut(BaseModel):
+class EntryOut(Model):
     scan_id: str
     scanned_at: str
     site_id: str
@@ -453,7 +454,7 @@ class EntryOut(BaseModel):
         )
 
 
-class EntryPageOut(BaseModel):
+class EntryPageOut(Model):
     items: list[EntryOut]
     next_cursor: str | None
 
@@ -464,7 +465,7 @@ class VisitLogOut(EntryPageOut):
     date: str
 
 
-class BlockOut(BaseModel):
+class BlockOut(Model):
     entry_id: str
     site_id: str
     kind: BlockKind
@@ -473,11 +474,11 @@ class BlockOut(BaseModel):
     created_at: str
 
 
-class BlockListOut(BaseModel):
+class BlockListOut(Model):
     items: list[BlockOut]
 
 
-class Jwk(BaseModel):
+class Jwk(Model):
     kty: Literal["EC"]
     crv: Literal["P-256"]
     x: str
@@ -487,5 +488,5 @@ class Jwk(BaseModel):
     alg: str
 
 
-class JwksOut(BaseModel):
+class JwksOut(Model):
     keys: list[Jwk]

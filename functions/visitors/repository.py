@@ -109,29 +109,36 @@ class VisitorsRepository:
         )
         return pass_from_item(tenant_id, item)
 
-    def host_page(self, tenant_id: str, user_id: str, limit: int, cursor: str | None) -> Page[VisitorPass]:
-        page = self._table.query_page(
-            tenant_id,
-            partition=keys.host_index(tenant_id, user_id),
-            index="gsi1",
-            limit=limit,
-            cursor=cursor,
-            scope=f"passes:host:{user_id}",
-            forward=False,
-        )
-        return Page([pass_from_item(tenant_id, i) for i in page.items], page.next_cursor)
+    def host_page(
+        self, tenant_id: str, user_id: str, limit: int, cursor: str | None, unit_id: str | None = None
+    ) -> Page[VisitorPass]:
+        host = keys.host_index(tenant_id, user_id)
+        return self._newest(tenant_id, ("gsi1", host, f"passes:host:{user_id}"), limit, cursor, unit_id)
 
-    def site_page(self, tenant_id: str, site_id: str, limit: int, cursor: str | None) -> Page[VisitorPass]:
+    def site_page(
+        self, tenant_id: str, site_id: str, limit: int, cursor: str | None, unit_id: str | None = None
+    ) -> Page[VisitorPass]:
         """A community's passes, newest first (gsi2; the kernel's pages cover the table and gsi1 only)."""
-        scope = f"passes:site:{site_id}"
+        site = keys.site_passes_index(tenant_id, site_id)
+        return self._newest(tenant_id, ("gsi2", site, f"passes:site:{site_id}"), limit, cursor, unit_id)
+
+    def _newest(
+        self, tenant_id: str, where: tuple[str, str, str], limit: int, cursor: str | None, unit_id: str | None
+    ) -> Page[VisitorPass]:
+        """One page of (index, partition, cursor scope), newest first; ``unit_id`` filters (short pages)."""
+        index, partition, scope = where
+        values = {":pk": partition} | ({":unit": unit_id} if unit_id is not None else {})
         params: dict[str, Any] = {
             "TableName": self._table.name,
-            "IndexName": "gsi2",
-            "KeyConditionExpression": "gsi2pk = :pk",
-            "ExpressionAttributeValues": serialize({":pk": keys.site_passes_index(tenant_id, site_id)}),
+            "IndexName": index,
+            "KeyConditionExpression": f"{index}pk = :pk",
+            "ExpressionAttributeValues": serialize(values),
             "ScanIndexForward": False,
             "Limit": max(1, min(limit, 100)),
         }
+        if unit_id is not None:
+            params["FilterExpression"] = "unit_id = :unit"
+            scope += f":unit:{unit_id}"
         start = self._table.cursors.decode(tenant_id, cursor, scope=scope)
         if start:
             params["ExclusiveStartKey"] = serialize(start)

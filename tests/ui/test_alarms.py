@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from infra.local.cloud import LocalCloud, wait_for
 from infra.seed import DemoData
-from iot.simulator import LocalBroker, connected, publish_event
+from iot.simulator import LocalBroker, connected, publish_event, publish_readings
 from tests.ui.console import Console, call
 
 
@@ -157,3 +158,83 @@ def test_a_technician_reads_the_rules_but_cannot_enable_them(
     expect(table).to_contain_text("烟感报警")
     expect(console.page.get_by_role("button", name="试算并启用")).to_have_count(0)
     expect(console.page.get_by_role("button", name="登记设备")).to_have_count(0)
+
+
+def test_manager_trials_a_rule_on_stored_data_then_enables_it(
+    console: Console,
+    cloud: LocalCloud,
+    web: str,
+    demo: DemoData,
+    tokens: dict[str, str],
+    screenshots: Path | None,
+) -> None:
+    """试算并启用: a new rule waits disabled until the manager has seen what it would have raised on the
+    device's stored history; the figures on screen are the API's own, and enabling it is one click more."""
+    assert cloud.info is not None
+    manager = tokens["greenfield-manager"]
+    tenant_id, site_id = demo.tenants["greenfield"], demo.sites["greenfield"]
+    tag = uuid.uuid4().hex[:4]
+    gauge = _register(web, manager, site_id, "water_pressure", f"9栋水压 {tag}", "9栋水泵房")
+    # History: four readings two hours ago, then one now. Ingest keeps the hour's aggregate in memory and
+    # stores it when the hour rolls, so the reading of this hour stores the earlier hour's.
+    now = datetime.now(UTC)
+    times = iter([now - timedelta(hours=2, seconds=-n) for n in range(4)] + [now])
+    with connected(LocalBroker(cloud.info.mqtt_url), gauge["device_id"]) as connection:
+        publish_readings(
+            connection,
+            tenant_id=tenant_id,
+            site_id=site_id,
+            device_id=gauge["device_id"],
+            kind="water_pressure",
+            count=5,
+            interval_s=0,
+            clock=lambda: next(times),
+        )
+    rule_name = f"9栋水压复核 {tag}"
+    # Any pressure at all: the trial must find the readings just published (hourly aggregates).
+    spec = {
+        "name": rule_name,
+        "enabled": False,
+        "scope": {"device_id": gauge["device_id"]},
+        "condition": {"type": "threshold", "metric": "pressure_mpa", "op": ">", "value": 0},
+        "severity": "major",
+    }
+    created = call(web, "POST", "/alarm-rules", manager, spec)
+    assert created.status == 201, created.text
+    rule_id = created.json()["rule_id"]
+
+    def api_trial() -> dict[str, Any]:
+        """The same trial through the API: the last day of the device's stored history."""
+        now = datetime.now(UTC)
+        body = {
+            "device_id": gauge["device_id"],
+            "start": (now - timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+            "end": (now + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),
+            "rule": spec,
+        }
+        answer: dict[str, Any] = call(web, "POST", f"/alarm-rules/{rule_id}/test", manager, body).json()
+        return answer
+
+    assert wait_for(lambda: api_trial()["evaluated"] >= 1, 30)  # the readings are stored
+
+    console.sign_in("greenfield-manager")
+    console.open("/devices?tab=rules")
+    page = console.page
+    row = page.get_by_test_id("rules-table").locator("tbody tr", has_text=rule_name)
+    expect(row).to_contain_text("未启用")
+    row.get_by_role("button", name="试算并启用").click()
+    dialog = page.get_by_role("dialog", name="用历史数据试算规则")
+    enable = dialog.get_by_role("button", name="启用此规则")
+    expect(enable).to_be_disabled()  # no trial yet, no enabling
+    dialog.get_by_role("button", name="开始试算").click()
+    result = dialog.get_by_test_id("trial-result")
+    trial = api_trial()
+    assert trial["alarms"] >= 1, trial
+    expect(result).to_contain_text(f"试算了 {trial['evaluated']} 条数据，会触发 {trial['alarms']} 次告警")
+    console.shot(screenshots, "alarm-rule-trial")
+
+    enable.click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_contain_text("已启用")
+    assert call(web, "GET", f"/alarm-rules/{rule_id}", manager).json()["enabled"] is True
+    assert call(web, "DELETE", f"/alarm-rules/{rule_id}", manager).status in (200, 204)

@@ -45,6 +45,19 @@ def test_unit_grid_unit_page_and_resident_search(
     site = demo.sites["greenfield"]
     home = demo.units["greenfield"][0]  # the demo resident lives here
     resident = _resident_of(web, token, home)
+    # The resident files a repair and invites a visitor: both belong to this unit's page, listed by the
+    # API's unit_id filter (not the whole community's lists filtered in the browser).
+    own = tokens["greenfield-resident"]
+    leak = f"阳台漏水 {uuid.uuid4().hex[:6]}"
+    repair = {"kind": "repair", "category": "plumbing", "description": leak}
+    filed = call(web, "POST", "/tickets", own, repair)
+    assert filed.status == 201, filed.text
+    visitor = f"访客{uuid.uuid4().hex[:4]}"
+    issued = call(web, "POST", "/passes", own, {"visitor_name": visitor})
+    assert issued.status == 201, issued.text
+    unit_tickets = call(web, "GET", f"/tickets?unit_id={home}", token).json()["items"]
+    assert filed.json()["ticket_id"] in {t["ticket_id"] for t in unit_tickets}
+    assert {t["unit_id"] for t in unit_tickets} == {home}
 
     console.sign_in("greenfield-manager")
     page = console.page
@@ -70,6 +83,8 @@ def test_unit_grid_unit_page_and_resident_search(
     expect(residents).to_contain_text(resident["name"])
     # The phone exactly as the API shows it to this role (masked unless the role needs it in full).
     expect(residents).to_contain_text(resident["phone"])
+    expect(page.get_by_test_id("unit-tickets")).to_contain_text(leak)
+    expect(page.get_by_test_id("unit-passes")).to_contain_text(visitor)
     # Every section has answered (bills, tickets, passes) before the picture is taken.
     expect(page.locator('[data-state="loading"]')).to_have_count(0)
     console.shot(screenshots, "community-unit")

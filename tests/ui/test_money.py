@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -239,3 +240,48 @@ def test_finance_refunds_part_of_a_payment_after_confirming_the_amount(
     expect(page.get_by_test_id("payment")).to_contain_text(PAYMENT_STATUS_ZH[after["status"]])
     # What is left can still be refunded later.
     expect(page.get_by_role("button", name="退款")).to_be_visible()
+
+
+def test_finance_reads_the_days_reconciliation_after_a_payment(
+    console: Console,
+    cloud: LocalCloud,
+    web: str,
+    demo: DemoData,
+    tokens: dict[str, str],
+    screenshots: Path | None,
+) -> None:
+    """对账: a resident pays through the sandbox, the daily job reconciles the day, and finance reads on
+    screen exactly what the stored report says: balanced or not, how many matched, each exception."""
+    finance, resident = tokens["greenfield-finance"], tokens["greenfield-resident"]
+    site = demo.sites["greenfield"]
+    fee = {"site_id": site, "name": "储藏室管理费", "kind": "fixed", "price_minor": 3000, "cycle": "yearly"}
+    assert call(web, "POST", "/fee-items", finance, fee).status == 201
+    _billed(web, finance, site, "2031")
+    [bill] = call(web, "GET", "/bills?period=2031", resident).json()["items"]
+    payment = call(web, "POST", "/payments", resident, {"bill_ids": [bill["bill_id"]]}).json()
+    assert request("POST", payment["next_action"]["url"], body={"outcome": "succeed"}).status == 200
+    assert wait_for(
+        lambda: call(web, "GET", f"/bills/{bill['bill_id']}", resident).json()["status"] == "paid",
+        timeout_s=60,
+        interval_s=0.2,
+    )
+    day = datetime.now(UTC).date().isoformat()
+    cloud.invoke("PaymentsJobsFunction", {"job": "reconciliation", "date": day})
+    report = call(web, "GET", f"/reconciliations/{day}", finance).json()
+    assert payment["payment_id"] in json.dumps(report["matched"])
+
+    console.sign_in("greenfield-finance")
+    console.open(f"/money?tab=reconciliation&site={site}")
+    page = console.page
+    page.get_by_label("对账日期").fill(day)
+    page.get_by_label("对账日期").dispatch_event("change")
+    verdict = "账平：支付渠道与账本一致" if report["balanced"] else "账不平：请处理下面的异常"
+    expect(page.get_by_role("alert").filter(has_text=verdict)).to_be_visible()
+    expect(page.get_by_text(f"一致 {len(report['matched'])} 笔")).to_be_visible()
+    for kind, words in (
+        ("missing_in_ledger", "渠道已收、账本没有"),
+        ("missing_at_provider", "账本有、渠道没有"),
+        ("amount_mismatch", "金额不一致"),
+    ):
+        expect(page.get_by_text(f"{words} ({len(report[kind])})")).to_be_visible()
+    console.shot(screenshots, "money-reconciliation")

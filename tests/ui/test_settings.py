@@ -43,7 +43,8 @@ def test_settings_save_per_section_and_refusals_stand_next_to_the_field(
     visitors.get_by_label("到期后记录保留天数").fill("3")
     visitors.get_by_role("button", name="保存访客设置").click()
     retention = visitors.locator(".el-form-item").filter(has=page.get_by_label("到期后记录保留天数"))
-    expect(retention.locator(".el-form-item__error")).to_be_visible()
+    # In plain Chinese (the API's 422 says greater_than_equal, ge=7), not pydantic's English.
+    expect(retention.locator(".el-form-item__error")).to_have_text("不能小于 7")
     assert call(web, "GET", "/visitor-settings", token).json() == before
 
     try:

@@ -98,6 +98,7 @@ def test_desk_files_a_repair_for_an_elderly_resident_found_by_unit_and_dispatche
     expect(page).to_have_url(re.compile(r"/console/tickets/[0-9A-Z]{26}$"))
     ticket_id = page.url.rsplit("/", 1)[-1]
     expect(page.get_by_test_id("ticket-status")).to_have_text("待派单")
+    expect(page.get_by_test_id("reporter")).to_have_text("孙秀英")  # by name, from the directory
 
     # Dispatch: the technician's duty, skills and load are on screen.
     page.get_by_role("button", name="派单").click()
@@ -112,6 +113,7 @@ def test_desk_files_a_repair_for_an_elderly_resident_found_by_unit_and_dispatche
     expect(page.get_by_test_id("ticket-status")).to_have_text("已派单")
     expect(page.get_by_test_id("ticket-assignee")).to_have_text(technician.name)
     expect(page.get_by_test_id("timeline")).to_contain_text("派给 " + technician.name)
+    expect(page.get_by_test_id("reporter")).to_have_text("孙秀英")  # still by name after the action
 
     # And through the API: assigned to him, reported by her, filed in assisted mode and audited so.
     token = tokens["greenfield-service-desk"]
@@ -121,6 +123,7 @@ def test_desk_files_a_repair_for_an_elderly_resident_found_by_unit_and_dispatche
     assert ticket["category"] == "elevator"
     assert ticket["unit_id"] == elderly["unit"]["unit_id"]
     assert ticket["reporter_user_id"] == f"resident-{elderly['resident_id']}"
+    assert ticket["reporter_name"] == "孙秀英"
     audit = _audit_of(cloud, demo.tenants["greenfield"], ticket_id, ticket["created_at"])
     created = next(r for r in audit if r["action"]["S"] == "ticket.create")
     assert created["on_behalf_of"]["S"] == elderly["resident_id"]
@@ -143,7 +146,7 @@ def test_desk_finds_a_resident_by_phone_and_a_wrong_number_is_said_next_to_the_f
     # The API's validation message stands under the phone field, and nobody is offered.
     # (A has= locator is matched inside the outer one, so it starts from the page, not the dialog.)
     field = dialog.locator(".el-form-item").filter(has=page.get_by_role("textbox", name="手机号"))
-    expect(field.get_by_role("alert")).to_contain_text("mobile number")
+    expect(field.get_by_role("alert")).to_have_text("请输入正确的手机号（11 位，以 1 开头）")
     expect(dialog.get_by_test_id("resident-choices")).to_have_count(0)
     phone.fill(elderly["phone"])
     dialog.get_by_role("button", name="查找").click()

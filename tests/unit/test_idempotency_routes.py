@@ -22,6 +22,9 @@ WITHOUT_KEY = {
     # The code is shown once; a retry after a lost answer must get a fresh code, which it does. The lost
     # one was never seen, and it expires.
     ("/invites", "post"): "a lost code was never seen: a retry is a new invitation",
+    # The same for a family proxy's code: the pending link of a lost answer was never shown and expires
+    # (72 hours) without ever becoming active.
+    ("/units/{unit_id}/proxies", "post"): "a lost code was never seen: a retry is a new pending link",
     # A retry opens another upload form for a job that was never uploaded to, and nothing else.
     ("/imports", "post"): "a job without an upload writes nothing else",
     ("/tickets/{ticket_id}/photos", "post"): "an upload form; only its confirmation adds the photo",

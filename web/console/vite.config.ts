@@ -5,20 +5,16 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "/console/",
   plugins: [vue()],
+  // vue-i18n's feature flags: the console uses the Composition API only and no <i18n-t> component, so the
+  // legacy API and the global components stay out of the first load.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: false,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   build: {
     target: "es2022",
     chunkSizeWarningLimit: 900,
-    rollupOptions: {
-      output: {
-        // Element Plus and ECharts change rarely: their own chunks stay cached across console releases.
-        manualChunks(id: string) {
-          if (id.includes("node_modules/echarts") || id.includes("node_modules/zrender")) return "echarts";
-          if (id.includes("node_modules/element-plus") || id.includes("node_modules/@element-plus")) return "element";
-          if (id.includes("node_modules")) return "vendor";
-          return undefined;
-        },
-      },
-    },
   },
   server: { proxy: { "/api": "http://127.0.0.1:8080", "/_cognito": "http://127.0.0.1:8080", "/config.json": "http://127.0.0.1:8080" } },
 });

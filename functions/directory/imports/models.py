@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from courtyard.models import Model
 
 CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", "text/plain"})
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,27 +63,27 @@ class ImportJob:
     committed_at: str | None = None
 
 
-class ImportCreate(BaseModel):
+class ImportCreate(Model):
     site_id: str = Field(min_length=1, max_length=64)
     filename: str = Field(min_length=1, max_length=200)
     content_type: str = Field(min_length=1, max_length=200)
 
 
-class UploadOut(BaseModel):
+class UploadOut(Model):
     url: str
     fields: dict[str, str]
     max_bytes: int
     expires_in_seconds: int
 
 
-class RowErrorOut(BaseModel):
+class RowErrorOut(Model):
     line: int
     field: str
     code: str
     message: str
 
 
-class ImportOut(BaseModel):
+class ImportOut(Model):
     import_id: str
     site_id: str
     filename: str

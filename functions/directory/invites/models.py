@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from courtyard.clock import to_iso
 from courtyard.crypto import mask_phone
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 from directory.people.models import Email, EntityId, MobilePhone, PersonName, Relation
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -106,7 +107,7 @@ class IdentityMismatch(Conflict):
 # ---------------------------------------------------------------- requests
 
 
-class InviteCreate(BaseModel):
+class InviteCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: EntityId
@@ -119,7 +120,7 @@ class InviteCreate(BaseModel):
     )
 
 
-class InviteAccept(BaseModel):
+class InviteAccept(Model):
     """Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of."""
 
     model_config = ConfigDict(extra="forbid")
@@ -184,7 +185,7 @@ class ResidentRegistered(DomainEvent):
 # ---------------------------------------------------------------- responses
 
 
-class InviteOut(BaseModel):
+class InviteOut(Model):
     code: str = Field(description="Shown once: only a digest is stored")
     share_link: str
     tenant_id: str
@@ -207,7 +208,7 @@ class InviteOut(BaseModel):
         )
 
 
-class InviteListItemOut(BaseModel):
+class InviteListItemOut(Model):
     """An invitation as the desk sees it later: who it was for and whether they joined; never its code."""
 
     unit_id: str
@@ -237,12 +238,12 @@ class InviteListItemOut(BaseModel):
         )
 
 
-class AccountOut(BaseModel):
+class AccountOut(Model):
     username: str
     temporary_password: str = Field(description="Shown once; must be changed at first sign-in")
 
 
-class InviteAcceptedOut(BaseModel):
+class InviteAcceptedOut(Model):
     tenant_id: str
     resident_id: str
     unit_id: str

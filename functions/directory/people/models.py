@@ -9,9 +9,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 
 ERASED_NAME = "已注销用户"
 MAX_UNITS_PER_REQUEST = 10
@@ -119,7 +120,7 @@ EntityId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za
 # ---------------------------------------------------------------- requests
 
 
-class UnitLinkIn(BaseModel):
+class UnitLinkIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: EntityId
@@ -127,7 +128,7 @@ class UnitLinkIn(BaseModel):
     primary: bool = Field(default=False, description="Make this resident the unit's primary contact")
 
 
-class ResidentCreate(BaseModel):
+class ResidentCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: PersonName
@@ -144,7 +145,7 @@ class ResidentCreate(BaseModel):
         return self
 
 
-class ResidentUpdate(BaseModel):
+class ResidentUpdate(Model):
     """Fields left out stay as they are; ``email`` and ``id_number`` may be set to null to remove them."""
 
     model_config = ConfigDict(extra="forbid")
@@ -164,7 +165,7 @@ class ResidentUpdate(BaseModel):
         return self
 
 
-class UnitLinkCreate(BaseModel):
+class UnitLinkCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     resident_id: EntityId
@@ -309,7 +310,7 @@ class ResidentErased(DomainEvent):
 # ---------------------------------------------------------------- responses
 
 
-class ResidentUnitOut(BaseModel):
+class ResidentUnitOut(Model):
     unit_id: str
     site_id: str
     room: str = Field(description="The unit's canonical room label, e.g. 1-1-101")
@@ -329,7 +330,7 @@ class ResidentUnitOut(BaseModel):
         )
 
 
-class ResidentOut(BaseModel):
+class ResidentOut(Model):
     resident_id: str
     name: str
     phone: str | None = Field(description="Masked (138****5678) unless the caller's role needs it in full")
@@ -360,7 +361,7 @@ class ResidentOut(BaseModel):
         )
 
 
-class UnitResidentOut(BaseModel):
+class UnitResidentOut(Model):
     unit_id: str
     resident_id: str
     relation: Relation
@@ -378,7 +379,7 @@ class UnitResidentOut(BaseModel):
         )
 
 
-class TenantOut(BaseModel):
+class TenantOut(Model):
     tenant_id: str
     name: str
     status: str
@@ -398,7 +399,7 @@ class TenantOut(BaseModel):
         )
 
 
-class PersonOut(BaseModel):
+class PersonOut(Model):
     kind: PersonKind
     person_id: str
     name: str
@@ -440,7 +441,7 @@ class PersonOut(BaseModel):
         return None
 
 
-class MeOut(BaseModel):
+class MeOut(Model):
     tenant_id: str
     user_id: str
     username: str | None
@@ -462,7 +463,7 @@ class MeOut(BaseModel):
         )
 
 
-class ExportUnitOut(BaseModel):
+class ExportUnitOut(Model):
     unit_id: str
     site_id: str
     room: str
@@ -473,13 +474,13 @@ class ExportUnitOut(BaseModel):
     erased: bool
 
 
-class ExportInviteOut(BaseModel):
+class ExportInviteOut(Model):
     unit_id: str
     relation: Relation
     accepted_at: str
 
 
-class ExportPersonOut(BaseModel):
+class ExportPersonOut(Model):
     kind: PersonKind
     person_id: str
     name: str
@@ -495,7 +496,7 @@ class ExportPersonOut(BaseModel):
     on_duty: bool | None = None
 
 
-class ExportOut(BaseModel):
+class ExportOut(Model):
     """Everything the directory holds about the caller, unmasked (it is theirs)."""
 
     exported_at: str
@@ -564,7 +565,7 @@ class ExportOut(BaseModel):
         )
 
 
-class EraseOut(BaseModel):
+class EraseOut(Model):
     resident_id: str
     erased_at: str
     account_disabled: bool

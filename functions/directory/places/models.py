@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -22,6 +21,7 @@ from pydantic import (
 )
 
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 
 MAX_AREA_CENTI = 100_000 * 100
 _AREA_UNIT = re.compile(r"(?:㎡|m²|m2|平方米|平米)$")
@@ -113,7 +113,7 @@ def _optional_text(value: Any) -> Any:
 # ------------------------------------------------------------------ requests
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -265,7 +265,7 @@ class UnitFilter:
 # ------------------------------------------------------------------ responses
 
 
-class SiteOut(BaseModel):
+class SiteOut(Model):
     site_id: str
     name: str
     address: str
@@ -289,7 +289,7 @@ class SiteOut(BaseModel):
         )
 
 
-class BuildingOut(BaseModel):
+class BuildingOut(Model):
     building_id: str
     site_id: str
     name: str
@@ -313,7 +313,7 @@ class BuildingOut(BaseModel):
         )
 
 
-class UnitOut(BaseModel):
+class UnitOut(Model):
     unit_id: str
     site_id: str
     building_id: str

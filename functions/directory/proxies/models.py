@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from courtyard.models import Model
 from directory.people.models import PersonName
 
 
@@ -17,7 +18,7 @@ class ProxyStatus(StrEnum):
     REVOKED = "revoked"
 
 
-class ProxyCreate(BaseModel):
+class ProxyCreate(Model):
     """The parent (a resident of the unit) consents in the app; the desk records a consent given in person
     or by phone (``consent_note``: how and when, e.g. "2026-03-10 张阿姨电话确认")."""
 
@@ -29,7 +30,7 @@ class ProxyCreate(BaseModel):
     expires_in_hours: int = Field(default=72, ge=1, le=168, description="how long the code may be used")
 
 
-class ProxyAccept(BaseModel):
+class ProxyAccept(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(min_length=8, max_length=80, description="the code the parent or the desk passed on")
@@ -58,7 +59,7 @@ class Proxy:
     unit_label: str = ""  # the unit as people write it, kept from when the link was made
 
 
-class ProxyOut(BaseModel):
+class ProxyOut(Model):
     proxy_id: str
     unit_id: str
     unit_label: str
@@ -97,5 +98,5 @@ class ProxyOut(BaseModel):
         )
 
 
-class ProxyListOut(BaseModel):
+class ProxyListOut(Model):
     items: list[ProxyOut]

@@ -7,9 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 from courtyard.tenancy import Role
 from directory.staff.rules import Skill, Zone, role_problems, skill_problems, zone_problems
 
@@ -90,7 +91,7 @@ Username = Annotated[str, StringConstraints(max_length=128), AfterValidator(norm
 EntityId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
-class ZoneIn(BaseModel):
+class ZoneIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     site_id: EntityId
@@ -104,7 +105,7 @@ StaffSkills = Annotated[list[Skill], Field(max_length=6), AfterValidator(_skills
 StaffZones = Annotated[list[ZoneIn], Field(max_length=100), AfterValidator(_zones)]
 
 
-class StaffCreate(BaseModel):
+class StaffCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: PersonName
@@ -117,7 +118,7 @@ class StaffCreate(BaseModel):
     on_duty: bool = False
 
 
-class StaffUpdate(BaseModel):
+class StaffUpdate(Model):
     """A partial change; a staff member editing their own record may send only ``on_duty``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -173,7 +174,7 @@ class NewStaff:
     temporary_password: str | None
 
 
-class ZoneOut(BaseModel):
+class ZoneOut(Model):
     site_id: str
     building_ids: list[str]
 
@@ -182,7 +183,7 @@ class ZoneOut(BaseModel):
         return cls(site_id=zone.site_id, building_ids=list(zone.building_ids))
 
 
-class StaffOut(BaseModel):
+class StaffOut(Model):
     staff_id: str
     name: str
     phone: str | None = Field(description="Masked (138****1234) unless the caller may see the full number")

@@ -8,9 +8,10 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from courtyard.events import DomainEvent
+from courtyard.models import Model
 from directory.staff.models import EmailAddress, PersonName, PhoneNumber, Username
 
 # ISO 4217 active codes (2024), fund and precious-metal codes left out: a firm bills in money people hold.
@@ -66,7 +67,7 @@ Locale = Literal["zh-CN", "en"]
 FirmName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class TenantLimits(BaseModel):
+class TenantLimits(Model):
     """The plan's limits; other features refuse to grow past them."""
 
     model_config = ConfigDict(extra="forbid")
@@ -75,7 +76,7 @@ class TenantLimits(BaseModel):
     devices: int = Field(ge=0, le=10_000_000)
 
 
-class ManagerIn(BaseModel):
+class ManagerIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: PersonName
@@ -84,7 +85,7 @@ class ManagerIn(BaseModel):
     phone: PhoneNumber | None = None
 
 
-class TenantCreate(BaseModel):
+class TenantCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: FirmName
@@ -95,7 +96,7 @@ class TenantCreate(BaseModel):
     manager: ManagerIn
 
 
-class TenantSuspend(BaseModel):
+class TenantSuspend(Model):
     model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=500, description="Kept on the record, not audited")
@@ -137,12 +138,12 @@ class Onboarded:
     replayed: bool
 
 
-class LimitsOut(BaseModel):
+class LimitsOut(Model):
     households: int
     devices: int
 
 
-class TenantOut(BaseModel):
+class TenantOut(Model):
     tenant_id: str
     name: str
     status: TenantStatus
@@ -161,7 +162,7 @@ class TenantOut(BaseModel):
         return cls(**_tenant_fields(tenant))
 
 
-class ManagerOut(BaseModel):
+class ManagerOut(Model):
     staff_id: str
     user_id: str | None
     username: str

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from courtyard.models import Model
 
 
-class InboundSms(BaseModel):
+class InboundSms(Model):
     """One reply as the provider reports it (field names are the provider's)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)

@@ -25,7 +25,17 @@ from sensors.lifecycle import (
     repeat_due,
     retriggered,
 )
-from sensors.repository import SensorsRepository
+
+
+class AlarmStore(Protocol):
+    """The alarms' part of the sensors table (``sensors.repository.SensorsRepository``): one open alarm per
+    (device, rule), versioned writes."""
+
+    def open_alarm(self, alarm: Alarm) -> bool: ...
+    def current_alarm(self, tenant_id: str, device_id: str, rule_id: str) -> Alarm | None: ...
+    def alarm(self, tenant_id: str, alarm_id: str, *, consistent: bool = False) -> Alarm | None: ...
+    def update_alarm(self, alarm: Alarm, expected_version: int) -> None: ...
+    def close_alarm(self, alarm: Alarm, expected_version: int) -> None: ...
 
 
 class Events(Protocol):
@@ -33,7 +43,7 @@ class Events(Protocol):
 
 
 class AlarmBook:
-    def __init__(self, repo: SensorsRepository, events: Events, clock: Clock) -> None:
+    def __init__(self, repo: AlarmStore, events: Events, clock: Clock) -> None:
         self._repo = repo
         self._events = events
         self._clock = clock

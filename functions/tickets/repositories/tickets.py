@@ -69,6 +69,7 @@ class TicketQuery:
     # Overdue: still open (one of these statuses) with its resolve-by time before this instant.
     open_statuses: tuple[str, ...] = ()
     resolve_before: str | None = None
+    unit_id: str | None = None
 
 
 class TicketRepository:
@@ -99,7 +100,7 @@ class TicketRepository:
         # The cursor is bound to the filters (not to the overdue instant, which moves between pages).
         scope = (
             f"tickets:{query.index}:{query.partition}:{query.status}:{query.category}:{query.site_id}"
-            f":{query.priority}:{bool(query.resolve_before)}"
+            f":{query.priority}:{bool(query.resolve_before)}:{query.unit_id}"
         )
         params: dict[str, Any] = {
             "TableName": self._table.name,
@@ -116,6 +117,7 @@ class TicketRepository:
             ("category", query.category),
             ("site_id", query.site_id),
             ("priority", query.priority),
+            ("unit_id", query.unit_id),
         ):
             if value is not None:
                 names[f"#{attribute}"] = attribute

@@ -27,12 +27,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from courtyard.clock import Clock
 from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.errors import Conflict
 from courtyard.ids import new_id
+from courtyard.models import Model
 from courtyard.outbox import Outbox
 from tickets import keys
 from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind
@@ -55,14 +56,14 @@ class UnknownReference(ValueError):
 # ------------------------------------------------------------------ the event
 
 
-class AlarmAction(BaseModel):
+class AlarmAction(Model):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     category: Category
     priority: Priority
 
 
-class AlarmRaised(BaseModel):
+class AlarmRaised(Model):
     """The detail of ``AlarmRaised`` (source ``courtyard.sensors``)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -90,7 +91,7 @@ class AlarmRaised(BaseModel):
         return value
 
 
-class AlarmEnvelope(BaseModel):
+class AlarmEnvelope(Model):
     """The EventBridge event as the rule's SQS target delivers it in the message body."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)

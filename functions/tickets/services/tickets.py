@@ -320,15 +320,22 @@ class TicketService:
         cursor: str | None,
         priority: Priority | None = None,
         overdue: bool = False,
+        unit_id: str | None = None,
     ) -> Page[Ticket]:
         """One query of the narrowest index: reporter (residents, mine), assignee (me), site, or tenant.
 
         ``overdue``: still open (not resolved, closed or cancelled) past its resolve-by time, now.
+        ``unit_id``: one unit's tickets; staff read its community's index (the unit says which), filtered.
         """
         _require_member(ctx)
         t = ctx.tenant_id
         if site_id is not None and not _ID.fullmatch(site_id):
             return Page([])
+        if unit_id is not None:
+            unit = self._directory.unit(t, unit_id) if _ID.fullmatch(unit_id) else None
+            if unit is None or (site_id is not None and site_id != unit.site_id):
+                return Page([])  # unknown, another firm's, or outside the asked community: nothing
+            site_id = unit.site_id
         status_value = status.value if status else None
         category_value = category.value if category else None
         if not ctx.is_staff or mine:
@@ -352,6 +359,7 @@ class TicketService:
             priority=priority.value if priority else None,
             open_statuses=tuple(sorted(s.value for s in OPEN_STATUSES)) if overdue else (),
             resolve_before=to_iso(self._clock.now()) if overdue else None,
+            unit_id=unit_id,
         )
         return self._repo.page(t, query, limit, cursor)
 

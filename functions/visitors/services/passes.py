@@ -69,10 +69,10 @@ class Repository(Protocol):
     def claim(self, tenant_id: str, user_id: str, key_digest: str) -> Claim | None: ...
     def revoke(self, tenant_id: str, pass_id: str, by: str, at: datetime) -> VisitorPass: ...
     def host_page(
-        self, tenant_id: str, user_id: str, limit: int, cursor: str | None
+        self, tenant_id: str, user_id: str, limit: int, cursor: str | None, unit_id: str | None = None
     ) -> Page[VisitorPass]: ...
     def site_page(
-        self, tenant_id: str, site_id: str, limit: int, cursor: str | None
+        self, tenant_id: str, site_id: str, limit: int, cursor: str | None, unit_id: str | None = None
     ) -> Page[VisitorPass]: ...
     def pass_entries(
         self, tenant_id: str, pass_id: str, limit: int, cursor: str | None
@@ -421,15 +421,16 @@ class PassService:
         return visitor_pass
 
     def passes(
-        self, ctx: TenantContext, site_id: str | None, limit: int, cursor: str | None
+        self, ctx: TenantContext, site_id: str | None, limit: int, cursor: str | None, unit_id: str | None
     ) -> Page[VisitorPass]:
-        """Staff: a community's passes (``site_id`` required); residents: the passes they host."""
+        """Staff: a community's passes (``site_id`` required); residents: the passes they host. ``unit_id``
+        keeps one unit's (the console's unit page)."""
         if ctx.has_role(*PASS_READERS):
             if site_id is None:
                 raise Invalid("site_id is required to list a community's passes")
-            return self._repo.site_page(ctx.tenant_id, _known(site_id, "site"), limit, cursor)
+            return self._repo.site_page(ctx.tenant_id, _known(site_id, "site"), limit, cursor, unit_id)
         ctx.require(Role.RESIDENT)
-        return self._repo.host_page(ctx.tenant_id, ctx.user_id, limit, cursor)
+        return self._repo.host_page(ctx.tenant_id, ctx.user_id, limit, cursor, unit_id)
 
     def entries(self, ctx: TenantContext, pass_id: str, limit: int, cursor: str | None) -> Page[EntryRecord]:
         visitor_pass = self.get(ctx, pass_id)

@@ -14,14 +14,16 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from courtyard import aws
 from courtyard.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    # Loaded by the first key built or unwrapped (``_aead``), not by every function that imports the kernel.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT_VERSION = "v1"
 ENCRYPTION_CONTEXT = {"purpose": "pii"}
@@ -84,6 +86,8 @@ class FieldCipher:
         if len(nonce) != _NONCE_BYTES:
             raise CryptoError("not a field token")
         aead = self._unwrap(wrapped)
+        from cryptography.exceptions import InvalidTag
+
         try:
             return aead.decrypt(nonce, ciphertext, _associated_data(tenant_id)).decode()
         except (InvalidTag, UnicodeDecodeError):
@@ -99,7 +103,7 @@ class FieldCipher:
                 )
                 key = _DataKey(
                     wrapped=bytes(response["CiphertextBlob"]),
-                    aead=AESGCM(bytes(response["Plaintext"])),
+                    aead=_aead(bytes(response["Plaintext"])),
                     created_at=now,
                 )
                 self._current = key
@@ -123,7 +127,7 @@ class FieldCipher:
         plaintext_key = bytes(response["Plaintext"])
         if len(plaintext_key) != _DATA_KEY_BYTES:
             raise CryptoError("field token's data key is not an AES-256 key")
-        aead = AESGCM(plaintext_key)
+        aead = _aead(plaintext_key)
         with self._lock:
             self._remember(wrapped, aead)
         return aead
@@ -194,3 +198,9 @@ def _keep(value: str, head: int, tail: int) -> str:
     if len(value) <= head + tail:
         return "*" * len(value)
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+def _aead(key: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)

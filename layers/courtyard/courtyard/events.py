@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import ConfigDict, Field, field_serializer, field_validator
 
 from courtyard import aws
 from courtyard.clock import to_iso
 from courtyard.ids import new_id
+from courtyard.models import Model
 
 MAX_BATCH_ENTRIES = 10  # PutEvents accepts at most 10 entries per request
 MAX_REQUEST_BYTES = 256 * 1024  # ... whose summed entry sizes must stay under 256 KB
@@ -37,7 +38,7 @@ PAST_WORDS = frozenset(
 _LAST_WORD = re.compile(r"[A-Z][a-z0-9]*$")
 
 
-class DomainEvent(BaseModel):
+class DomainEvent(Model):
     """The detail every domain event carries; feature events subclass it and add the subject's id."""
 
     # Built on first use, not at import: a function imports every event model of schemas.events but

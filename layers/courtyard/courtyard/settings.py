@@ -14,10 +14,12 @@ import os
 from collections.abc import Iterable
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from courtyard.models import Model
 
 
-class FunctionSettings(BaseModel):
+class FunctionSettings(Model):
     """The variables every function gets from the template's Globals.
 
     ``from_environment()`` reads each field from the variable of its name (any case) or of its

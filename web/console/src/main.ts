@@ -4,14 +4,13 @@ import { createPinia } from "pinia";
 import { createApp } from "vue";
 
 import App from "./App.vue";
-import { i18n } from "./i18n";
-import { useElement } from "./plugins/element";
+import { i18n, startLocale } from "./i18n";
 import { router } from "./router";
 import { startServices } from "./services";
 import "./styles.css";
 
 async function boot(): Promise<void> {
-  const config = await loadConfig();
+  const [config] = await Promise.all([loadConfig(), startLocale()]);
   startServices(config, () => {
     // The API refused the token (revoked, expired): back to the sign-in form, keeping the place.
     const here = router.currentRoute.value;
@@ -20,7 +19,6 @@ async function boot(): Promise<void> {
   const app = createApp(App);
   app.use(createPinia());
   app.use(i18n);
-  useElement(app);
   app.use(router);
   app.mount("#app");
 }

@@ -4,11 +4,13 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router"
 
 import ConsoleLayout from "./layout/ConsoleLayout.vue";
 import { allowed, homeFor, MENU } from "./menu";
-import ComingSoon from "./pages/system/ComingSoon.vue";
 import Forbidden from "./pages/system/Forbidden.vue";
-import NotFound from "./pages/system/NotFound.vue";
-import SignIn from "./pages/system/SignIn.vue";
 import { useSession } from "./stores/session";
+
+// Every page is its own chunk (the layout and the 403 page it shows in place are the only ones at start).
+const ComingSoon = () => import("./pages/system/ComingSoon.vue");
+const NotFound = () => import("./pages/system/NotFound.vue");
+const SignIn = () => import("./pages/system/SignIn.vue");
 
 declare module "vue-router" {
   interface RouteMeta {

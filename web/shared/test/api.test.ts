@@ -9,11 +9,11 @@ it("puts the API's validation details next to the fields they name", () => {
       message: "request failed validation",
       details: [
         { loc: ["body", "phone"], type: "string_pattern_mismatch", msg: "bad phone" },
-        { loc: ["query", "limit"], type: "less_than_equal", msg: "at most 100" },
+        { loc: ["query", "limit"], type: "less_than_equal", msg: "Input should be less than or equal to 100" },
       ],
     },
   });
-  expect(problem.fields).toEqual({ phone: "bad phone", limit: "at most 100" });
+  expect(problem.fields).toEqual({ phone: "格式不正确", limit: "不能大于 100" });
   expect(problem.code).toBe("validation_failed");
 });
 

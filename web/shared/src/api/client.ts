@@ -2,7 +2,9 @@
  * no page hand-writes a request or response type. Every call carries the signed-in user's ID token. */
 import createClient, { type Middleware } from "openapi-fetch";
 
+import { savedLocale, type AppLocale } from "../i18n/index";
 import type { components, paths } from "./schema";
+import { validationMessage } from "./validation";
 
 export type { components, paths } from "./schema";
 export type Schemas = components["schemas"];
@@ -18,7 +20,8 @@ export interface ApiErrorBody {
 }
 
 /** What a failed call becomes for a page: the status, the API's code and message, and per-field messages
- * from validation `details` (their `loc`, e.g. ["body", "phone"] -> "phone"). */
+ * from validation `details` (their `loc`, e.g. ["body", "phone"] -> "phone"), in the app's language
+ * (`validationMessage`: "不能为空", not pydantic's English). */
 export interface ApiProblem {
   status: number;
   code: string;
@@ -36,7 +39,7 @@ export function isErrorBody(value: unknown): value is ApiErrorBody {
   );
 }
 
-export function apiProblem(status: number, body: unknown): ApiProblem {
+export function apiProblem(status: number, body: unknown, locale: AppLocale = savedLocale()): ApiProblem {
   if (!isErrorBody(body)) {
     return { status, code: status === 0 ? "network" : `http_${status}`, message: "", fields: {}, details: [] };
   }
@@ -46,7 +49,7 @@ export function apiProblem(status: number, body: unknown): ApiProblem {
     // ["body", "phone"] and ["query", "limit"] name a field; the location part is not the field's name.
     const path = loc.filter((part, i) => !(i === 0 && ["body", "query", "path", "header"].includes(part)));
     const field = path.join(".");
-    if (field && !(field in fields)) fields[field] = String(detail.msg ?? detail.message ?? body.error.message);
+    if (field && !(field in fields)) fields[field] = validationMessage(detail, locale);
   }
   return {
     status,

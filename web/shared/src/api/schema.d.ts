@@ -707,7 +707,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read) */
+        /** One ticket, with 5-minute links to its photos and its follow-up (one DynamoDB read; for staff also the reporter's name from the directory) */
         get: operations["get_ticket_tickets__ticket_id__get"];
         put?: never;
         post?: never;
@@ -3165,6 +3165,8 @@ export interface components {
             photos?: components["schemas"]["PhotoOut"][] | null;
             return_visit?: components["schemas"]["ReturnVisitOut"] | null;
             quality_check?: components["schemas"]["QualityCheckOut"] | null;
+            /** Reporter Name */
+            reporter_name?: string | null;
         };
         /** TicketPageOut */
         TicketPageOut: {
@@ -8891,6 +8893,8 @@ export interface operations {
                 priority?: components["schemas"]["Priority"] | null;
                 /** @description only open tickets past their resolve-by time (not resolved yet) */
                 overdue?: boolean;
+                /** @description only one unit's tickets (a filter: pages may be short) */
+                unit_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -12045,6 +12049,8 @@ export interface operations {
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
                 site_id?: string | null;
+                /** @description only one unit's passes (a filter: pages may be short) */
+                unit_id?: string | null;
             };
             header?: never;
             path?: never;

@@ -1,6 +1,6 @@
 /** A page's data and its state: loading, empty, error, content — plus forbidden and not found, which an API
  * 403/404 becomes, so a page never goes blank. `<PageState>` renders whichever state applies. */
-import { toProblem, type ApiProblem } from "@courtyard/shared";
+import { toProblem, type ApiProblem } from "../api/index";
 import { onMounted, ref, shallowRef, type Ref, type ShallowRef } from "vue";
 
 export type LoadState = "loading" | "empty" | "error" | "content" | "forbidden" | "notFound";

@@ -1,0 +1,2 @@
+export * from "./usePagedList";
+export * from "./useResource";

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from courtyard.models import Model
 
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,15}$", description="mobile number, digits with +country")]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
@@ -18,36 +20,36 @@ Code = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 # ---------------------------------------------------------------- requests
 
 
-class SignUp(BaseModel):
+class SignUp(Model):
     phone: Phone
     password: Password
     device_id: DeviceId
 
 
-class SignIn(BaseModel):
+class SignIn(Model):
     phone: Phone
     password: Password
     device_id: DeviceId
 
 
-class CodeConfirm(BaseModel):
+class CodeConfirm(Model):
     phone: Phone
     code: Code
     device_id: DeviceId
 
 
-class ResetStart(BaseModel):
+class ResetStart(Model):
     phone: Phone
 
 
-class ResetFinish(BaseModel):
+class ResetFinish(Model):
     phone: Phone
     code: Code
     password: Password
     device_id: DeviceId
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Model):
     refresh_token: str = Field(min_length=20, max_length=200)
 
 
@@ -102,7 +104,7 @@ class Tokens:
 # ---------------------------------------------------------------- responses
 
 
-class SignInOut(BaseModel):
+class SignInOut(Model):
     """Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first."""
 
     challenge: Literal["sms_code"] | None = None
@@ -121,7 +123,7 @@ class SignInOut(BaseModel):
         )
 
 
-class JwkOut(BaseModel):
+class JwkOut(Model):
     kty: str
     crv: str
     x: str
@@ -131,5 +133,5 @@ class JwkOut(BaseModel):
     kid: str
 
 
-class JwksOut(BaseModel):
+class JwksOut(Model):
     keys: list[JwkOut]

@@ -4234,15 +4234,15 @@ export interface components {
             unread: number;
         };
         /**
-         * Priority
-         * @enum {string}
-         */
-        NotificationsPriority: "normal" | "urgent";
-        /**
          * Category
          * @enum {string}
          */
         NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
+        /**
+         * Priority
+         * @enum {string}
+         */
+        NotificationsPriority: "normal" | "urgent";
         /** BatchOut */
         BatchOut: {
             /** Accepted */

@@ -302,9 +302,11 @@ class ResidentPage:
 
 
 class ResidentErased(DomainEvent):
-    """A resident's personal data was erased: consumers drop contact data, keep financial records."""
+    """A resident's personal data was erased: consumers drop contact data, keep financial records.
+    ``user_id`` is the account they signed in with (identity ends its sessions), None without one."""
 
     resident_id: str
+    user_id: str | None = None
 
 
 # ---------------------------------------------------------------- responses

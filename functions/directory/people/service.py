@@ -406,7 +406,9 @@ class PeopleService:
         self._repo.erase(ctx.tenant_id, resident, to_iso(now))
         self._events.publish(
             "ResidentErased",
-            ResidentErased(tenant_id=ctx.tenant_id, resident_id=resident_id, occurred_at=now),
+            ResidentErased(
+                tenant_id=ctx.tenant_id, resident_id=resident_id, user_id=resident.user_id, occurred_at=now
+            ),
         )
         self._audit.record(
             ctx,

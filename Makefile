@@ -136,9 +136,10 @@ build: $(STAMP) $(SAM_STAMP)
 deploy: build
 	$(SAM) deploy --guided
 
-# After `make deploy`: the built web apps and config.json to the stack's bucket (STACK=<stack name>).
+# After `make deploy`: the built web apps and config.json to the stack's bucket (STACK=<stack name>;
+# PUSH_CONFIG=<file> adds the mobile app's Firebase web push settings, see infra/deploy_web.py).
 deploy-web: $(STAMP) web-build
-	$(BIN)/python -m infra.deploy_web $(STACK)
+	$(BIN)/python -m infra.deploy_web $(STACK) $(if $(PUSH_CONFIG),--push-config $(PUSH_CONFIG))
 
 clean:
 	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 # Each feature's benchmark module: ``run()`` returns a dataclass of results, ``table(result)`` its lines.
 FEATURE_BENCHES: tuple[str, ...] = (
     "payments",
+    "statements",
     "notifications",
     "visitors",
     "sensors",
@@ -27,6 +28,7 @@ FEATURE_BENCHES: tuple[str, ...] = (
     "local_cloud",
     "console",
     "mobile",
+    "import_limits",
 )
 # moto's backends are global to a process: a benchmark that starts a whole fresh local cloud after others
 # have used moto in this process runs in a process of its own.

@@ -162,7 +162,12 @@ def _targets(stack: Stack, endpoint: str, folder: Path) -> list[_Target]:
     session = boto3.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1")
     demo = seed_stack(stack, lambda service: session.client(service, endpoint_url=endpoint))
     manager = demo.user("greenfield", Role.MANAGER)
-    claims = {"sub": manager.user_id, "custom:tenant_id": manager.tenant_id, "cognito:groups": manager.role}
+    claims = {
+        "sub": manager.user_id,
+        "custom:tenant_id": manager.tenant_id,
+        "cognito:groups": manager.role,
+        "mfa": "totp",
+    }
     floor_event = folder / "floor.json"
     floor_event.write_text(json.dumps(_api_event("/me", claims)), encoding="utf-8")
     targets = [_Target(FLOOR_NAME, FLOOR, [str(ROOT)], {}, floor_event, [], [])]

@@ -30,6 +30,7 @@ from typing import Any
 
 import boto3
 
+from bench.emergency import sos_to_on_duty
 from directory.imports.sample import clean_sample
 from infra.http import HttpResponse, post_form, request
 from infra.local.cloud import FAKE_CREDENTIALS, REGION, CloudInfo, wait_for
@@ -77,6 +78,8 @@ class LocalCloudResult:
     stop_s: float  # SIGTERM until the `up` process exited with every worker gone
     processes_left: int
     failures: list[str]
+    # Issue 19 / issue 16: the resident's SOS request to the first SMS or push to the rostered on-duty staff.
+    sos_to_on_duty_s: float | None = None
 
 
 class RssSampler:
@@ -302,6 +305,11 @@ def run() -> LocalCloudResult:
                 workload = mixed_workload(info, demo, tick=sampler.sample)
                 workload_s = time.perf_counter() - started
                 after_workload = sampler.sample()
+                sos_s: float | None = None
+                try:
+                    sos_s = sos_to_on_duty(info, demo)
+                except RuntimeError as failure:
+                    workload.failures.append(f"SOS to on-duty staff: {failure}")
         finally:
             stop_s, left = stop(up)
     mb = 1024 * 1024
@@ -319,6 +327,7 @@ def run() -> LocalCloudResult:
         stop_s=round(stop_s, 2),
         processes_left=left,
         failures=workload.failures,
+        sos_to_on_duty_s=sos_s,
     )
 
 
@@ -335,7 +344,13 @@ def table(result: LocalCloudResult) -> list[str]:
         f"  {'RSS after the workload':<44} {result.rss_after_workload_mb:>9.1f} MB",
         f"  {'stop (SIGTERM to every process gone)':<44} {result.stop_s:>9.2f} s   "
         f"{result.processes_left} processes left",
+        f"  {'SOS tap to on-duty staff notification':<44} {_seconds(result.sos_to_on_duty_s)} s   "
+        "(SOS request to the first SMS/push to the rostered guard or technician)",
     ]
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:>9.2f}" if value is not None else f"{'-':>9}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,7 +60,12 @@ def run(recipients: int = 10_000, per_unit: int = 4) -> FanoutResult:
         from courtyard.wiring import reset_all
 
         reset_all()
-        claims = {"sub": "bench-manager", "custom:tenant_id": TENANT, "cognito:groups": "manager"}
+        claims = {
+            "sub": "bench-manager",
+            "custom:tenant_id": TENANT,
+            "cognito:groups": "manager",
+            "mfa": "totp",
+        }
         notice = {
             "content": {"zh-CN": {"title": "停水通知", "body": "明天 9:00-12:00 停水检修。"}},
             "audience": {"site_id": SITE, "building_ids": [BUILDING]},

@@ -62,6 +62,7 @@ def run(units: int = UNITS) -> BillingBench:
             "sub": str(uuid.uuid4()),
             "custom:tenant_id": tenant_id,
             "cognito:groups": Role.MANAGER.value,
+            "mfa": "totp",  # what the pre-token trigger adds (courtyard.mfa)
         }
         handler.lambda_handler(
             api_event(

@@ -47,7 +47,12 @@ def run(requests: int = 50) -> list[RouteResult]:
         from directory import handler
 
         user = demo.user("greenfield", Role.RESIDENT)
-        claims = {"sub": user.user_id, "custom:tenant_id": user.tenant_id, "cognito:groups": user.role}
+        claims = {
+            "sub": user.user_id,
+            "custom:tenant_id": user.tenant_id,
+            "cognito:groups": user.role,
+            "mfa": "totp",
+        }
         results = [
             _route(handler.lambda_handler, "GET /me", api_event("GET", "/me", claims=claims), requests),
             _route(handler.lambda_handler, "GET /health", api_event("GET", "/health"), requests),

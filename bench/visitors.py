@@ -107,7 +107,7 @@ def table(result: VisitorsResult) -> list[str]:
 
 
 def _claims(user_id: str, tenant_id: str, role: str) -> dict[str, str]:
-    return {"sub": user_id, "custom:tenant_id": tenant_id, "cognito:groups": role}
+    return {"sub": user_id, "custom:tenant_id": tenant_id, "cognito:groups": role, "mfa": "totp"}
 
 
 def _measure(lambda_handler: Any, event: dict[str, Any], requests: int) -> tuple[list[float], Any, Any]:

@@ -22,9 +22,9 @@ from infra.local.cloud import STATE_DIR, LocalCloud, wait_for
 from infra.local.functions import StartError
 from infra.seed import FIRM_ROLES, PLATFORM, DemoData, seed_stack, sign_in
 
-# The features' own chapters (infra/demo_<feature>.py), in story order: notifications last, because it shows
-# the messages the earlier steps produced.
-CHAPTERS: tuple[str, ...] = ("payments", "wechatpay", "visitors", "sensors", "notifications")
+# The features' own chapters (infra/demo_<feature>.py), in story order: notifications after the others,
+# because it shows the messages the earlier steps produced; then one emergency (issue 19).
+CHAPTERS: tuple[str, ...] = ("payments", "wechatpay", "visitors", "sensors", "notifications", "emergency")
 
 
 class DemoFailed(Exception):

@@ -4,6 +4,11 @@ Reads the stack's outputs (web bucket, distribution, user pool, client), writes 
 (so one build serves every stage), uploads ``web/<app>/dist`` under ``<prefix>/`` with the caching the
 distribution honours (hashed assets immutable, ``index.html`` and ``config.json`` no-cache), then invalidates
 the entry points. `make deploy-web STACK=...` runs it after `sam deploy`.
+
+Push in the mobile app (a technician's new job) needs the Firebase web app whose FCM credentials the SNS
+"GCM" platform application holds: ``--push-config push.json`` (``{"firebase": {apiKey, projectId,
+messagingSenderId, appId}, "vapidKey": ...}``, public identifiers) adds it to config.json as ``push``; without
+it the app asks for no push permission.
 """
 
 from __future__ import annotations
@@ -35,6 +40,16 @@ def web_config(outputs: dict[str, str], region: str, stage: str) -> WebConfig:
     )
 
 
+def config_document(config: WebConfig, push: dict[str, Any] | None = None) -> bytes:
+    """The body of config.json: the stage's settings, and the mobile app's push settings when given."""
+    body = json.loads(config.to_json())
+    if push is not None:
+        if not isinstance(push.get("firebase"), dict) or not push.get("vapidKey"):
+            raise ValueError("push config needs a firebase web app and a vapidKey")
+        body["push"] = {"firebase": push["firebase"], "vapidKey": push["vapidKey"]}
+    return json.dumps(body).encode()
+
+
 def uploads(web_root: Path = WEB_ROOT) -> Iterator[tuple[Path, str, str]]:
     """(file, object key, Cache-Control) of every built app's files."""
     for prefix, folder in APPS.items():
@@ -47,7 +62,7 @@ def uploads(web_root: Path = WEB_ROOT) -> Iterator[tuple[Path, str, str]]:
             yield file, f"{prefix}/{relative.as_posix()}", cache
 
 
-def publish(stack_name: str, session: Any) -> str:
+def publish(stack_name: str, session: Any, push: dict[str, Any] | None = None) -> str:
     cloudformation = session.client("cloudformation")
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -63,7 +78,7 @@ def publish(stack_name: str, session: Any) -> str:
     s3.put_object(
         Bucket=bucket,
         Key="config.json",
-        Body=config.to_json(),
+        Body=config_document(config, push),
         ContentType="application/json",
         CacheControl=NO_CACHE,
     )
@@ -81,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.deploy_web", description=__doc__)
     parser.add_argument("stack")
     parser.add_argument("--region")
+    parser.add_argument("--push-config", type=Path, help="the Firebase web app and VAPID key (JSON)")
     args = parser.parse_args(argv)
-    url = publish(args.stack, boto3.session.Session(region_name=args.region))
+    push = json.loads(args.push_config.read_text(encoding="utf-8")) if args.push_config else None
+    url = publish(args.stack, boto3.session.Session(region_name=args.region), push)
     print(json.dumps({"console": f"{url}/console/"}))
     return 0
 

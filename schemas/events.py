@@ -223,6 +223,19 @@ class AlarmRaised(Event):
     notify_residents: bool = False  # the building's residents (fire, smoke)
 
 
+class AlarmAcknowledged(Event):
+    """Someone on the staff acknowledged an active alarm (``POST /alarms/{id}/ack``): the emergency ladder
+    stops and the response time is measured to this moment."""
+
+    alarm_id: Id
+    device_id: Id
+    site_id: Id
+    severity: str
+    kind: str
+    acknowledged_by: str
+    raised_at: IsoTime | None = None
+
+
 class AlarmCleared(Event):
     alarm_id: Id
     rule_id: Id
@@ -232,6 +245,32 @@ class AlarmCleared(Event):
     severity: str
     kind: str
     cleared_by: str  # "system" or the user who cleared it by hand
+
+
+# ------------------------------------------------------------------ directory (source courtyard.directory)
+
+
+class ResidentMovedOut(Event):
+    """A resident's link to a unit ended (move-out, sale, end of a lease, or they left it themselves).
+
+    Consumers withdraw what the link gave: visitors revokes the live passes the resident hosts for the unit.
+    ``user_id`` is the resident's sign-in (passes are indexed by their host's user), None without an account.
+    """
+
+    resident_id: Id
+    unit_id: Id
+    site_id: Id
+    user_id: str | None = None
+    reason: Literal["move_out", "sale", "lease_end", "other"]
+    by: str  # the user who ended the link (the desk, or the resident themself)
+
+
+class ResidentErased(Event):
+    """A resident's personal data was erased (PIPL). Every feature removes what it holds about them in its
+    own consumer; ``user_id`` is the login they had (None if they never signed in)."""
+
+    resident_id: Id
+    user_id: str | None = None
 
 
 # ------------------------------------------------------------------ notifications
@@ -278,8 +317,9 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
                 PaymentOverdue,
             ),
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
-            "courtyard.sensors": (AlarmRaised, AlarmCleared),
+            "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
             "courtyard.notifications": (NoticePublished, SmsReplyReceived),
+            "courtyard.directory": (ResidentMovedOut, ResidentErased),
         }
     ).items()
     for model in models

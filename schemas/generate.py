@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from courtyard.assisted import ASSISTED_ROUTES as KERNEL_ASSISTED_ROUTES
 from infra.local.template import ApiEvent, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,20 +138,17 @@ ON_BEHALF_OF_HEADER: dict[str, Any] = {
     "description": "Assisted mode: the resident id the service desk or a manager acts for",
     "schema": {"type": "string"},
 }
-# The routes whose service reads ``ctx.on_behalf_of`` (the resolver accepts the header everywhere, but only
-# these act for the resident named in it); tests/unit/test_openapi_document.py keeps the list honest.
-ASSISTED_ROUTES = {
-    ("/tickets", "post"),
-    ("/payments", "post"),
-    ("/bills", "get"),
-    ("/bills/{bill_id}", "get"),
-    ("/units/{unit_id}/ledger", "get"),
-    ("/passes", "post"),
-    ("/invites/{code}/accept", "post"),
-    ("/residents/{resident_id}", "patch"),
-    ("/me/export", "get"),
-    ("/me/erase", "post"),
+ASSIST_REASON_HEADER: dict[str, Any] = {
+    "name": "X-Assist-Reason",
+    "in": "header",
+    "required": False,
+    "description": "Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; "
+    "1 to 200 characters, percent-encoded UTF-8; audited)",
+    "schema": {"type": "string", "maxLength": 800},
 }
+# The routes that accept assisted mode, declared once in the kernel (the resolver refuses the header
+# elsewhere with a 400); tests/unit/test_schemas.py keeps the list honest.
+ASSISTED_ROUTES = set(KERNEL_ASSISTED_ROUTES)
 
 
 def _declare_headers(path: str, method: str, operation: dict[str, Any]) -> None:
@@ -159,8 +157,9 @@ def _declare_headers(path: str, method: str, operation: dict[str, Any]) -> None:
     if (path, method) not in ASSISTED_ROUTES:
         return
     parameters = operation.setdefault("parameters", [])
-    if not any(str(p.get("name", "")).lower() == "x-on-behalf-of" for p in parameters):
-        parameters.append(ON_BEHALF_OF_HEADER)
+    for header in (ON_BEHALF_OF_HEADER, ASSIST_REASON_HEADER):
+        if not any(str(p.get("name", "")).lower() == header["name"].lower() for p in parameters):
+            parameters.append(header)
 
 
 def event_documents() -> dict[str, dict[str, Any]]:

@@ -25,6 +25,8 @@ def claims(
         "cognito:groups": ",".join(r.value for r in roles),
         "cognito:username": "someone",
         "token_use": "id",
+        # What the pre-token trigger adds for an account with TOTP on (courtyard.mfa).
+        "mfa": "totp",
     }
 
 

@@ -9,15 +9,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.models import Model
 from directory.app import app, logger, metrics, tracer
+from directory.care import routes as care
+from directory.duty import routes as duty
 from directory.imports import routes as imports
 from directory.invites import routes as invites
 from directory.people import routes as people
 from directory.places import routes as places
 from directory.proxies import routes as proxies
+from directory.residency import routes as residency
 from directory.staff import routes as staff
 from directory.tenants import routes as tenants
 
-for routes in (imports, invites, people, places, proxies, staff, tenants):
+for routes in (care, duty, imports, invites, people, places, proxies, residency, staff, tenants):
     app.include_router(routes.router)
 
 

@@ -13,6 +13,8 @@ class DirectorySettings(FunctionSettings):
     import_queue_url: str
     # The longest an invitation code may live; managers choose shorter ones.
     invite_max_hours: int = 720
+    # The mobile app on the web origin (the PassShareBaseUrl parameter): invitation links open its join page.
+    app_base_url: str = "https://courtyard.example/m"
 
 
 @lru_cache(maxsize=1)

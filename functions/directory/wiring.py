@@ -16,12 +16,15 @@ from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
 if TYPE_CHECKING:
+    from directory.care.service import CareService
+    from directory.duty.service import DutyService
     from directory.imports.service import ImportService
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
+    from directory.residency.service import ResidencyService
     from directory.staff.repository import StaffRepository
     from directory.staff.service import StaffService
     from directory.tenants.service import TenantService
@@ -88,6 +91,20 @@ def _people() -> PeopleService:
     )
 
 
+def _residency() -> ResidencyService:
+    from directory.residency.repository import ResidencyRepository
+    from directory.residency.service import ResidencyService
+
+    people = _people_repository()
+    return ResidencyService(
+        people=people,
+        residences=ResidencyRepository(table(), people),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+    )
+
+
 def _staff() -> StaffService:
     from directory.staff.service import StaffService
 
@@ -149,10 +166,33 @@ def _imports() -> ImportService:
     )
 
 
+def _duty() -> DutyService:
+    from directory.duty.repository import DutyRepository
+    from directory.duty.service import DutyService
+
+    return DutyService(DutyRepository(table()), wiring.reader(), wiring.audit(), wiring.clock)
+
+
+def _care() -> CareService:
+    from directory.care.repository import CareRepository
+    from directory.care.service import CareService
+
+    reader = wiring.reader()
+
+    def timezone_of(tenant_id: str) -> str:
+        firm = reader.tenant(tenant_id)
+        return firm.timezone if firm else "Asia/Shanghai"
+
+    return CareService(CareRepository(table()), wiring.audit(), wiring.clock, timezone_of)
+
+
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
+residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)
 imports = wiring.factory(_imports)
+duty = wiring.factory(_duty)
+care = wiring.factory(_care)
 proxies = wiring.factory(_proxies)

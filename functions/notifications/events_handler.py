@@ -1,6 +1,7 @@
 """Domain events (tickets, payments, visitors, sensors) from the notifications' event queue: see
-``notifications.services.intake``. A malformed or unknown event fails alone and reaches the DLQ after 3
-receives."""
+``notifications.services.intake``; the directory's ``ResidentErased`` deletes what notifications holds about
+the person (``notifications.services.erasure``). A malformed or unknown event fails alone and reaches the
+DLQ after 3 receives."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.tracing import Tracer
 from notifications import wiring
+from schemas.events import ResidentErased, parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -23,7 +25,16 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def handle(record: SQSRecord) -> None:
+    _, event = parse_event(record.body)
+    if isinstance(event, ResidentErased):
+        deleted = wiring.erasure().forget(event)
+        logger.info("erased person's notifications", tenant_id=event.tenant_id, items=deleted)
+        return
     report = wiring.intake().handle(record.body)
+    # The emergency ladder reads the same events: an SOS, a critical alarm or an escalation starts one,
+    # an acceptance or acknowledgment stops it (idempotent on its own items).
+    steps = wiring.ladders().on_event(parse_event(record.body)[1])
+    metrics.add_metric(name="LadderStepsClimbed", unit=MetricUnit.Count, value=steps)
     logger.info(
         "event turned into messages",
         detail_type=report.detail_type,

@@ -1,5 +1,5 @@
 """The notifications' scheduled job (``rate(1 minute)``): see ``notifications.services.jobs``;
-also the outbox sweep.
+also the outbox sweep and the emergency ladders' next steps (``notifications.services.emergency_ladder``).
 
 The sweep sends the fan-out commands of notices whose request failed after its commit and was never
 retried (``courtyard.outbox``), once they are two minutes old.
@@ -31,7 +31,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     for pk in swept.failed:
         logger.error("pending effects not flushed", pending=pk)
     report = wiring.due_jobs().run()
+    climbed = wiring.ladders().run_due()
+    metrics.add_metric(name="LadderStepsClimbed", unit=MetricUnit.Count, value=climbed)
     metrics.add_metric(name="ScheduledNoticesDue", unit=MetricUnit.Count, value=report.notices)
     metrics.add_metric(name="HeldMessagesReleased", unit=MetricUnit.Count, value=report.released)
-    logger.info("notifications job", notices=report.notices, released=report.released)
-    return {"notices": report.notices, "released": report.released}
+    logger.info("notifications job", notices=report.notices, released=report.released, ladder=climbed)
+    return {"notices": report.notices, "released": report.released, "ladder_steps": climbed}

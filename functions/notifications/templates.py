@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from notifications.domain import Content, Locale, Text
+from notifications.ladder_templates import LADDER_TEMPLATES
 
 MAX_VALUE_CHARS = 120
 MAX_TITLE_CHARS = 120
@@ -139,6 +140,7 @@ TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
         ),
     },
 }
+TEMPLATES.update(LADDER_TEMPLATES)  # the emergency ladder keeps its words in its own module
 
 
 # Links must arrive whole (a pass link carries a signed token); every other value is a short label.

@@ -12,11 +12,15 @@ from courtyard.wiring import Wiring
 from notifications.adapters.ses_email import EmailSender
 from notifications.adapters.sns_push import PushRegistry, PushSender, SmsSender
 from notifications.adapters.sqs_jobs import JobQueue
+from notifications.erasure_repository import PersonItems
+from notifications.ladder_repository import LadderRepository
 from notifications.links_repository import LinksRepository
 from notifications.preferences import QuietHours
 from notifications.repository import NotificationsRepository
 from notifications.routing import Lanes
 from notifications.services.delivery import DeliveryService
+from notifications.services.emergency_ladder import EmergencyLadders
+from notifications.services.erasure import PersonErasure
 from notifications.services.fanout import FanoutService
 from notifications.services.inbox import InboxService
 from notifications.services.intake import EventIntake
@@ -135,6 +139,10 @@ due_jobs = wiring.factory(
     lambda: DueJobs(NotificationsRepository(worker_table()), fanout_queue(), lanes(), wiring.clock)
 )
 
+ladders = wiring.factory(
+    lambda: EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
+)
+
 replies = wiring.factory(
     lambda: ReplyService(
         LinksRepository(worker_table()),
@@ -146,3 +154,14 @@ replies = wiring.factory(
         wiring.clock,
     )
 )
+
+
+def _erasure() -> PersonErasure:
+    registry = PushRegistry(
+        {"fcm": config().push_fcm_application_arn, "apns": config().push_apns_application_arn}
+    )
+    return PersonErasure(PersonItems(worker_table()), registry)
+
+
+# ResidentErased: the person's inbox, preferences and push endpoints go (services/erasure.py).
+erasure = wiring.factory(_erasure)

@@ -5,8 +5,8 @@
   the last ``RISK_PERIODS`` (12) periods it was billed for.
 - Each unit lists the reminders its overdue bills have had (period and ladder step, oldest first), so a
   finance clerk sees who was already sent the formal notice before calling.
-- Collection rate of a period: what was collected on the period's bills (amount due of paid bills) over what
-  they asked for, in percent; the target is 95 %.
+- Collection rate of a period: what was collected on the period's bills (paid bills whole, part-paid ones
+  what was paid of them) over what they were issued for, in percent; the target is 95 %.
 """
 
 from __future__ import annotations
@@ -106,8 +106,9 @@ def collection(bills: list[Bill]) -> list[Collection]:
         Collection(
             period=period,
             bills=len(own),
-            billed=sum(b.amount_due for b in own),
-            collected=sum(b.amount_due for b in own if b.status is BillStatus.PAID),
+            billed=sum(b.total for b in own),
+            # A part-paid bill counts what was paid of it (credit and counter part-payments lower amount_due).
+            collected=sum(b.total if b.status is BillStatus.PAID else b.credit_applied for b in own),
             paid_bills=sum(1 for b in own if b.status is BillStatus.PAID),
         )
         for period, own in sorted(by_period.items(), reverse=True)

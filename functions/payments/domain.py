@@ -56,9 +56,14 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"  # -amount
     REFUND = "refund"  # +amount (money went back to the payer)
     CREDIT_APPLIED = "credit_applied"  # an earlier overpayment used for a bill: moves nothing (delta 0)
+    OPENING_ARREARS = "opening_arrears"  # owed in the old system at go-live: +amount (its opening bill)
+    OPENING_CREDIT = "opening_credit"  # prepaid in the old system at go-live: -amount (the unit's credit)
 
 
 UNIT_KINDS = ("residential", "commercial", "parking")
+
+# Money taken at the counter (``Payment.provider``): no provider settles it, the desk or finance records it.
+COUNTER_CHANNELS = ("cash", "pos", "bank_transfer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,14 @@ class LateFeePolicy:
     grace_days: int = 0
     value: int = 0
     cap_minor: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceVersion:
+    """A fee item's price from a month on (``payments.fee_versions``)."""
+
+    from_period: str  # YYYY-MM
+    price_minor: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +98,11 @@ class FeeItem:
     created_at: str
     created_by: str
     active: bool = True
+    # Later prices, each from a month on (the first price applies until the first of them), and the month
+    # from which the item bills no more; ``revision`` guards their changes against a concurrent one.
+    prices: tuple[PriceVersion, ...] = ()
+    retired_from: str | None = None
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +202,11 @@ class Payment:
     reason: str | None = None
     refunded_amount: int = 0
     refunding_amount: int = 0
+    # Counter payments: the unit the money is for, the firm's receipt number (``R<year>-<n>``) and the
+    # clerk's note.
+    unit_id: str | None = None
+    receipt_no: str | None = None
+    note: str | None = None
 
     @property
     def bill_ids(self) -> list[str]:
@@ -191,7 +214,7 @@ class Payment:
 
     @property
     def unit_ids(self) -> list[str]:
-        return sorted({a.unit_id for a in self.allocations})
+        return sorted({a.unit_id for a in self.allocations} | ({self.unit_id} if self.unit_id else set()))
 
     @property
     def refundable(self) -> int:
@@ -229,9 +252,9 @@ class LedgerEntry:
 
     @property
     def delta(self) -> int:
-        if self.kind in (EntryKind.CHARGE, EntryKind.LATE_FEE, EntryKind.REFUND):
+        if self.kind in (EntryKind.CHARGE, EntryKind.LATE_FEE, EntryKind.REFUND, EntryKind.OPENING_ARREARS):
             return self.amount
-        if self.kind is EntryKind.PAYMENT:
+        if self.kind in (EntryKind.PAYMENT, EntryKind.OPENING_CREDIT):
             return -self.amount
         return 0
 

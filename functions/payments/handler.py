@@ -15,20 +15,38 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from courtyard.errors import NotFound
+from courtyard.errors import NotFound, Unprocessable
 from courtyard.idempotency import IdempotencyKey, checked_key
 from payments import wiring
 from payments.app import app, logger, metrics, tracer
 from payments.arrears import BUCKETS, COLLECTION_TARGET_PCT
 from payments.domain import BillStatus
-from payments.models import (
+from payments.ledger_models import (
     ArrearsOut,
+    CollectionOut,
+    CounterPaymentCreate,
+    LineConfirm,
+    LineDismiss,
+    OpeningProblemOut,
+    OpeningReportOut,
+    OpeningUpload,
+    PaymentStatsOut,
+    PriceChange,
+    ReconciliationOut,
+    ReminderSentOut,
+    Retirement,
+    StatementLineListOut,
+    StatementLineOut,
+    StatementReportOut,
+    StatementUpload,
+    UnitArrearsOut,
+)
+from payments.models import (
     BillingRunCreate,
     BillingRunOut,
     BillingRunPageOut,
     BillOut,
     BillPageOut,
-    CollectionOut,
     FeeItemCreate,
     FeeItemListOut,
     FeeItemOut,
@@ -38,14 +56,10 @@ from payments.models import (
     PaymentOut,
     PaymentSettingsIn,
     PaymentSettingsOut,
-    PaymentStatsOut,
     ReadingsIn,
     ReadingsOut,
-    ReconciliationOut,
     RefundCreate,
     RefundOut,
-    ReminderSentOut,
-    UnitArrearsOut,
     WebhookOut,
 )
 
@@ -110,6 +124,23 @@ def list_fee_items(site_id: Annotated[str | None, Query(max_length=64)] = None) 
 def record_readings(fee_id: str, body: ReadingsIn) -> ReadingsOut:
     count = wiring.billing().record_readings(app.tenant(), fee_id, body)
     return ReadingsOut(fee_id=fee_id, period=body.period, recorded=count)
+
+
+@app.post(
+    "/fee-items/<fee_id>/prices",
+    summary="A new price for a fee item from a month on (manager, finance); issued bills never change",
+)
+def change_fee_price(fee_id: str, body: PriceChange) -> FeeItemOut:
+    item = wiring.prices().change_price(app.tenant(), fee_id, body.from_period, body.price_minor)
+    return FeeItemOut.from_domain(item)
+
+
+@app.post(
+    "/fee-items/<fee_id>/retire",
+    summary="Retire a fee item from a month on: no billing run bills it from then (manager, finance)",
+)
+def retire_fee_item(fee_id: str, body: Retirement) -> FeeItemOut:
+    return FeeItemOut.from_domain(wiring.prices().retire(app.tenant(), fee_id, body.from_period))
 
 
 @app.post(
@@ -276,6 +307,93 @@ def payment_stats(
 def create_payment(body: PaymentCreate, idempotency_key: IdempotencyKey = None) -> tuple[PaymentOut, int]:
     payment, created = wiring.payments().checkout(app.tenant(), body, checked_key(idempotency_key))
     return PaymentOut.from_domain(payment), 201 if created else 200
+
+
+@app.post(
+    "/payments/counter",
+    summary="Record money taken at the counter: cash, POS card or bank transfer (finance, desk, manager)",
+    description="For one unit's bills, settled oldest first (fee, then late fee); less than they ask is a "
+    "part-payment (the rest stays due in its age bucket), more settles the unit's other open bills and then "
+    "waits as its credit. Answers the payment with its receipt number and the clerk who took it. "
+    "An `Idempotency-Key` replays the same payment (200); the same key with another body is 422.",
+    responses=_responses(PaymentOut),
+)
+def record_counter_payment(
+    body: CounterPaymentCreate, idempotency_key: IdempotencyKey = None
+) -> tuple[PaymentOut, int]:
+    payment, created = wiring.counter().record(app.tenant(), body, checked_key(idempotency_key))
+    return PaymentOut.from_domain(payment), 201 if created else 200
+
+
+@app.post(
+    "/bank-statements",
+    summary="Import a bank statement (CSV or XLSX, Chinese bank layouts) and settle the inflows it matches",
+    description="Each inflow is matched by the bill or unit its memo names and its exact amount, then by the "
+    "payer's name among the unit's residents; matched inflows settle their bills as bank-transfer payments, "
+    "once per statement line (importing the same statement again settles nothing twice); the rest are "
+    "exceptions (`GET /bank-statements/exceptions`). Finance, manager.",
+    responses={
+        200: {"description": "Imported", "content": {"application/json": {"model": StatementReportOut}}}
+    },
+)
+def import_bank_statement(body: StatementUpload) -> StatementReportOut:
+    try:
+        content = base64.b64decode(body.content_base64, validate=True)
+    except ValueError as error:
+        raise Unprocessable("content_base64 is not base64") from error
+    report = wiring.statements().import_statement(app.tenant(), body.site_id, body.filename, content)
+    return StatementReportOut(**report.__dict__)
+
+
+@app.get("/bank-statements/exceptions", summary="Statement inflows waiting for finance: confirm or dismiss")
+def list_statement_exceptions(site_id: SiteId) -> StatementLineListOut:
+    lines = wiring.statements().exceptions(app.tenant(), site_id)
+    return StatementLineListOut(items=[StatementLineOut.model_validate(line) for line in lines])
+
+
+@app.post(
+    "/bank-statements/lines/<line_id>/confirm",
+    summary="Confirm an exception: its money pays the named unit's bills (a bank-transfer payment)",
+)
+def confirm_statement_line(line_id: str, body: LineConfirm) -> StatementLineOut:
+    statements = wiring.statements()
+    statements.confirm(app.tenant(), body.site_id, line_id, body.unit_id, body.bill_ids)
+    return StatementLineOut.model_validate(statements.line(app.tenant(), body.site_id, line_id))
+
+
+@app.post(
+    "/bank-statements/lines/<line_id>/dismiss", summary="Dismiss an exception (not a resident's payment)"
+)
+def dismiss_statement_line(line_id: str, body: LineDismiss) -> StatementLineOut:
+    statements = wiring.statements()
+    statements.dismiss(app.tenant(), body.site_id, line_id)
+    return StatementLineOut.model_validate(statements.line(app.tenant(), body.site_id, line_id))
+
+
+@app.post(
+    "/opening-balances",
+    summary="Import each unit's arrears and prepayment at go-live (report first; commit once per unit)",
+    description="Columns 房号, 欠费, 预存 (yuan). `commit` false answers the report and writes nothing; true "
+    "writes the valid rows as opening ledger entries (arrears as an opening bill due at go-live, in the "
+    "ageing from then on; prepayments as credit); importing again changes nothing. Manager, finance.",
+    responses={200: {"description": "Report", "content": {"application/json": {"model": OpeningReportOut}}}},
+)
+def import_opening_balances(body: OpeningUpload) -> OpeningReportOut:
+    try:
+        content = base64.b64decode(body.content_base64, validate=True)
+    except ValueError as error:
+        raise Unprocessable("content_base64 is not base64") from error
+    report = wiring.opening().import_balances(
+        app.tenant(), body.site_id, body.filename, content, body.go_live, body.commit
+    )
+    return OpeningReportOut(
+        rows=report.rows,
+        valid=report.valid,
+        problems=[OpeningProblemOut(row=p.row, code=p.code, value=p.value) for p in report.problems],
+        committed=report.committed,
+        created=report.created,
+        existing=report.existing,
+    )
 
 
 @app.get("/payments/<payment_id>", summary="A payment: status, bills, next action (pay URL), refunds")

@@ -106,6 +106,10 @@ def credit(tenant_id: str, site_id: str, unit_id: str) -> dict[str, str]:
     return {"pk": credits(tenant_id, site_id), "sk": f"UNIT#{unit_id}"}
 
 
+def receipt_counter(tenant_id: str, year: str) -> dict[str, str]:
+    return {"pk": tenant_key(tenant_id, "RECEIPTNO"), "sk": year}
+
+
 def payment(tenant_id: str, payment_id: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "PAY", payment_id), "sk": "PAY"}
 

@@ -161,6 +161,10 @@ class FeeItemOut(Model):
     late_fee: LateFeeOut
     unit_kinds: list[str]
     created_at: str
+    prices: list[dict[str, Any]] = Field(
+        default_factory=list, description="later prices: from_period (YYYY-MM) and price_minor"
+    )
+    retired_from: str | None = None
 
     @classmethod
     def from_domain(cls, item: FeeItem) -> FeeItemOut:
@@ -179,6 +183,8 @@ class FeeItemOut(Model):
             ),
             unit_kinds=list(item.unit_kinds),
             created_at=item.created_at,
+            prices=[{"from_period": v.from_period, "price_minor": v.price_minor} for v in item.prices],
+            retired_from=item.retired_from,
         )
 
 
@@ -356,6 +362,10 @@ class PaymentOut(Model):
     refunded_amount: int
     assisted: bool
     refunds: list[RefundOut] = Field(default_factory=list)
+    unit_id: str | None = None
+    receipt_no: str | None = None
+    taken_by: str | None = Field(default=None, description="counter payments: the staff user who took it")
+    credit: int = Field(default=0, description="counter payments: what settled no bill (the unit's credit)")
 
     @classmethod
     def from_domain(cls, payment: Payment, refunds: list[Refund] | None = None) -> PaymentOut:
@@ -385,6 +395,10 @@ class PaymentOut(Model):
             refunded_amount=payment.refunded_amount,
             assisted=payment.on_behalf_of is not None,
             refunds=[RefundOut.from_domain(r) for r in refunds or []],
+            unit_id=payment.unit_id,
+            receipt_no=payment.receipt_no,
+            taken_by=payment.payer_user_id if payment.receipt_no else None,
+            credit=payment.amount - sum(a.amount for a in payment.allocations) if payment.receipt_no else 0,
         )
 
 
@@ -426,64 +440,6 @@ class LedgerOut(Model):
     credit: int
     entries: list[LedgerEntryOut]
     next_cursor: str | None
-
-
-class ReminderSentOut(Model):
-    period: str = Field(description="the overdue bill's period")
-    step: str = Field(description="the reminder ladder's step sent for it (due_soon, overdue_3, ...)")
-
-
-class UnitArrearsOut(Model):
-    unit_id: str
-    unit_label: str
-    site_id: str
-    overdue: int
-    bills: int
-    oldest_due: str | None
-    buckets: dict[str, int]
-    late_bills: int
-    risk: bool
-    reminders: list[ReminderSentOut] = Field(description="reminders its overdue bills have had, oldest first")
-
-
-class ArrearsOut(Model):
-    site_id: str
-    as_of: str
-    currency: str
-    totals: dict[str, int]
-    units: list[UnitArrearsOut]
-
-
-class CollectionOut(Model):
-    period: str
-    bills: int
-    billed: int
-    collected: int
-    paid_bills: int
-    rate_pct: float | None
-    on_target: bool | None
-
-
-class PaymentStatsOut(Model):
-    site_id: str
-    currency: str
-    target_pct: float
-    collection: list[CollectionOut]
-    overdue_units: int
-    overdue_amount: int
-    risk_units: int
-
-
-class ReconciliationOut(Model):
-    date: str
-    generated_at: str
-    providers: list[str]
-    balanced: bool
-    counts: dict[str, int]
-    matched: list[dict[str, Any]]
-    missing_in_ledger: list[dict[str, Any]]
-    missing_at_provider: list[dict[str, Any]]
-    amount_mismatch: list[dict[str, Any]]
 
 
 class PaymentSettingsOut(Model):

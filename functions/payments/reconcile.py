@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from payments.domain import Payment, PaymentStatus
+from payments.domain import COUNTER_CHANNELS, Payment, PaymentStatus
 from payments.providers import Settlement
 
 LEDGER_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
@@ -18,7 +18,8 @@ LEDGER_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, Pa
 
 def compare(settlements: list[Settlement], payments: list[Payment]) -> dict[str, Any]:
     at_provider = {s.provider_ref: s for s in settlements if s.kind == "payment"}
-    in_ledger = {p.provider_ref or p.payment_id: p for p in payments}
+    # Counter money (cash, POS, bank transfer) has no provider settlement to compare with.
+    in_ledger = {p.provider_ref or p.payment_id: p for p in payments if p.provider not in COUNTER_CHANNELS}
     matched: list[dict[str, Any]] = []
     mismatch: list[dict[str, Any]] = []
     missing_in_ledger: list[dict[str, Any]] = []

@@ -34,6 +34,7 @@ from payments.domain import (
     LedgerEntry,
     Payment,
     PaymentStatus,
+    PriceVersion,
     Reading,
     Refund,
     RefundStatus,
@@ -104,6 +105,9 @@ def fee_item_item(item: FeeItem) -> dict[str, Any]:
         "active": item.active,
         "created_at": item.created_at,
         "created_by": item.created_by,
+        "prices": [{"from_period": v.from_period, "price_minor": v.price_minor} for v in item.prices],
+        "retired_from": item.retired_from,
+        "revision": item.revision,
     }
 
 
@@ -123,6 +127,11 @@ def fee_item_from(tenant_id: str, item: Mapping[str, Any]) -> FeeItem:
         created_at=str(item["created_at"]),
         created_by=str(item["created_by"]),
         active=bool(item.get("active", True)),
+        prices=tuple(
+            PriceVersion(str(v["from_period"]), int(v["price_minor"])) for v in item.get("prices") or []
+        ),
+        retired_from=str(item["retired_from"]) if item.get("retired_from") else None,
+        revision=int(item.get("revision", 0)),
     )
 
 
@@ -282,6 +291,9 @@ def payment_item(payment: Payment) -> dict[str, Any]:
         "reason": payment.reason,
         "refunded_amount": payment.refunded_amount,
         "refunding_amount": payment.refunding_amount,
+        "unit_id": payment.unit_id,
+        "receipt_no": payment.receipt_no,
+        "note": payment.note,
     }
     if payment.settled_at and payment.status is not PaymentStatus.FAILED:
         # Reconciliation reads what settled on a day across tenants (the settlement-day index).
@@ -320,6 +332,9 @@ def payment_from(item: Mapping[str, Any]) -> Payment:
         reason=str(item["reason"]) if item.get("reason") else None,
         refunded_amount=int(item.get("refunded_amount", 0)),
         refunding_amount=int(item.get("refunding_amount", 0)),
+        unit_id=str(item["unit_id"]) if item.get("unit_id") else None,
+        receipt_no=str(item["receipt_no"]) if item.get("receipt_no") else None,
+        note=str(item["note"]) if item.get("note") else None,
     )
 
 
@@ -435,6 +450,16 @@ class PaymentsRepository:
             return
         actions.append(self._claim_action(item.tenant_id, "FEE", claim, item.fee_id, ttl))
         self._table.transact(actions, conflict="this Idempotency-Key was already used")
+
+    def save_fee_item(self, item: FeeItem, expected_revision: int) -> None:
+        """A fee item's new prices or retirement; Conflict if another change landed since it was read."""
+        action = self._table.put_action(fee_item_item(item))
+        action["Put"]["ConditionExpression"] = (
+            "attribute_exists(pk) AND (attribute_not_exists(#rev) OR #rev = :expected)"
+        )
+        action["Put"]["ExpressionAttributeNames"] = {"#rev": "revision"}
+        action["Put"]["ExpressionAttributeValues"] = serialize({":expected": expected_revision})
+        self._table.transact([action], conflict="the fee item changed; read it again")
 
     def fee_items(self, tenant_id: str) -> list[FeeItem]:
         items = self._table.query_all(partition=keys.fee_items(tenant_id), sk_prefix="FEE#")
@@ -651,6 +676,29 @@ class PaymentsRepository:
                 )
             else:
                 self._table.put(bill_item(bill), condition=_NEW)
+        except Conflict:
+            return False
+        return True
+
+    def open_balance(
+        self,
+        tenant_id: str,
+        unit_id: str,
+        bill: Bill | None,
+        entries: Sequence[LedgerEntry],
+        credit: CreditChange | None,
+    ) -> bool:
+        """A unit's opening balance at go-live, once: a marker, its opening bill, entries and credit in one
+        transaction; False when the unit's opening balance was imported before."""
+        marker = {"pk": keys.unit_bills(tenant_id, unit_id), "sk": "OPENING", "entity": "opening_marker"}
+        actions = [self._table.put_action(marker, _NEW)]
+        if bill is not None:
+            actions.append(self._table.put_action(bill_item(bill), _NEW))
+        actions += [self._table.put_action(entry_item(tenant_id, e), _NEW) for e in entries]
+        if credit is not None:
+            actions.append(self._credit_action(tenant_id, credit))
+        try:
+            self._table.transact(actions, conflict="opening balance already imported")
         except Conflict:
             return False
         return True
@@ -963,6 +1011,26 @@ class PaymentsRepository:
         actions += [self._table.put_action(entry_item(tenant_id, e), _NEW) for e in plan.entries]
         actions += [self._credit_action(tenant_id, c) for c in plan.credits]
         self._table.transact(actions, conflict="changed concurrently")
+
+    def record_payment(
+        self, plan: Plan, claim: tuple[str, str, str] | None, ttl: int, versions: Mapping[str, int]
+    ) -> None:
+        """A payment taken at the counter in one transaction: the new payment, its Idempotency-Key claim, the
+        bills it settled (conditioned on the versions read), its ledger entries and the unit's credit."""
+        assert plan.payment is not None
+        payment = plan.payment
+        actions = [self._table.put_action(payment_item(payment), _NEW)]
+        if claim is not None:
+            actions.append(self._claim_action(payment.tenant_id, "COUNTER", claim, payment.payment_id, ttl))
+        actions += [self._versioned(bill_item(b), versions[f"bill:{b.bill_id}"]) for b in plan.bills]
+        actions += [self._table.put_action(entry_item(payment.tenant_id, e), _NEW) for e in plan.entries]
+        actions += [self._credit_action(payment.tenant_id, c) for c in plan.credits]
+        self._table.transact(actions, conflict="this Idempotency-Key was already used or a bill changed")
+
+    def next_receipt_no(self, tenant_id: str, year: str) -> str:
+        """The firm's next receipt number of ``year`` (one atomic counter per firm and year)."""
+        item = self._table.update(keys.receipt_counter(tenant_id, year), "ADD n :one", {":one": 1})
+        return f"R{year}-{int(item['n']):06d}"
 
     def _versioned(self, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
         action = self._table.put_action(item)

@@ -21,9 +21,14 @@ from payments.repository import PaymentsRepository
 from payments.sandbox_provider import SandboxProvider
 from payments.services.billing import BillingService
 from payments.services.checkout import PaymentService
+from payments.services.counter import CounterService
 from payments.services.jobs import PaymentJobs
+from payments.services.opening import OpeningBalanceService
+from payments.services.prices import FeePriceService
 from payments.services.queries import PaymentQueries
+from payments.services.statements import BankStatementService
 from payments.settings import PaymentsSettings, settings
+from payments.statement_repository import StatementLines
 from payments.stripe_provider import StripeProvider
 
 wiring = Wiring(settings, source="courtyard.payments")
@@ -131,4 +136,27 @@ jobs = wiring.factory(
     lambda: PaymentJobs(
         worker_repository(), wiring.reader(), providers, wiring.audit(), wiring.events(), wiring.clock
     )
+)
+
+counter = wiring.factory(
+    lambda: CounterService(
+        repository(),
+        wiring.reader(),
+        wiring.audit(),
+        wiring.events(),
+        wiring.clock,
+        config().idempotency_hours,
+    )
+)
+
+prices = wiring.factory(lambda: FeePriceService(repository(), wiring.reader(), wiring.audit(), wiring.clock))
+
+statements = wiring.factory(
+    lambda: BankStatementService(
+        repository(), StatementLines(table()), counter(), wiring.reader(), wiring.audit(), wiring.clock
+    )
+)
+
+opening = wiring.factory(
+    lambda: OpeningBalanceService(repository(), wiring.reader(), wiring.audit(), wiring.clock)
 )

@@ -18,7 +18,7 @@ from typing import Final
 
 from courtyard.clock import to_iso
 from courtyard.errors import Conflict
-from schemas.events import AlarmAction, AlarmCleared, AlarmRaised
+from schemas.events import AlarmAcknowledged, AlarmAction, AlarmCleared, AlarmRaised
 from sensors.domain import OPEN_ALARM_STATUSES, AlarmStatus, Device, Severity
 from sensors.engine import CompiledRule
 from sensors.rules import EventMatch, Heartbeat, Rate, Threshold
@@ -185,6 +185,20 @@ def raised_event(alarm: Alarm, now: datetime, *, repeat: bool, event_id: str | N
         action=action,
         notify_roles=list(alarm.notify_roles),
         notify_residents=alarm.notify_residents,
+    )
+
+
+def acknowledged_event(alarm: Alarm, now: datetime) -> AlarmAcknowledged:
+    return AlarmAcknowledged(
+        tenant_id=alarm.tenant_id,
+        occurred_at=now,
+        alarm_id=alarm.alarm_id,
+        device_id=alarm.device_id,
+        site_id=alarm.site_id,
+        severity=alarm.severity.value,
+        kind=alarm.kind,
+        acknowledged_by=alarm.acknowledged_by or SYSTEM,
+        raised_at=alarm.raised_at,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tickets.domain import Priority, TicketStatus
+from tickets.emergency_kpis import EmergencyMonth, emergency_months
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class TicketFacts:
     closed_at: datetime | None = None
     rating: int | None = None
     reopen_count: int = 0
+    emergency: bool = False  # an SOS, or a critical alarm's emergency work order (the response-time KPI)
 
     def __post_init__(self) -> None:
         if self.rating is not None and not 1 <= self.rating <= 5:
@@ -68,6 +70,7 @@ class Kpis:
     satisfaction_avg: float | None  # ratings 1-5
     ratings: int
     reopen_rate_pct: float | None  # reopened at least once, over tickets resolved at least once
+    emergency_response: tuple[EmergencyMonth, ...] = ()  # per month: filing to first acknowledgment
 
 
 def nearest_rank(values: Sequence[float], percentile: int) -> float | None:
@@ -82,8 +85,11 @@ def nearest_rank(values: Sequence[float], percentile: int) -> float | None:
     return ordered[rank - 1]
 
 
-def site_kpis(facts: Iterable[TicketFacts], site_id: str, period: Period, now: datetime) -> Kpis:
-    """The KPIs of one site over a period, as of ``now`` (a target neither due nor reached yet is open)."""
+def site_kpis(
+    facts: Iterable[TicketFacts], site_id: str, period: Period, now: datetime, timezone: str = "UTC"
+) -> Kpis:
+    """The KPIs of one site over a period, as of ``now`` (a target neither due nor reached yet is open);
+    ``timezone`` (the firm's) draws the months of the emergency response times."""
     now = _utc(now)
     of_site = [fact for fact in facts if fact.site_id == site_id]
     filed = [fact for fact in of_site if fact.created_at in period]
@@ -119,14 +125,17 @@ def site_kpis(facts: Iterable[TicketFacts], site_id: str, period: Period, now: d
         satisfaction_avg=round(sum(ratings) / len(ratings), 2) if ratings else None,
         ratings=len(ratings),
         reopen_rate_pct=_pct(sum(1 for f in ever_resolved if f.reopen_count > 0), len(ever_resolved)),
+        emergency_response=emergency_months(live, now, timezone),
     )
 
 
-def kpis_by_site(facts: Iterable[TicketFacts], period: Period, now: datetime) -> dict[str, Kpis]:
+def kpis_by_site(
+    facts: Iterable[TicketFacts], period: Period, now: datetime, timezone: str = "UTC"
+) -> dict[str, Kpis]:
     """The KPIs of every site that has a ticket filed or due in the period, by site id."""
     facts = list(facts)
     sites = sorted({f.site_id for f in facts if f.created_at in period or f.resolve_by in period})
-    return {site_id: site_kpis(facts, site_id, period, now) for site_id in sites}
+    return {site_id: site_kpis(facts, site_id, period, now, timezone) for site_id in sites}
 
 
 def _target_met(deadline: datetime | None, reached_at: datetime | None, now: datetime) -> bool | None:

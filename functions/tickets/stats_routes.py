@@ -21,6 +21,17 @@ from tickets.kpis import Kpis
 router = CourtyardRouter()
 
 
+class EmergencyResponseOut(Model):
+    """An SOS or critical alarm's work order, filing to first acknowledgment, in one month."""
+
+    month: str = Field(description="YYYY-MM in the tenant's timezone")
+    emergencies: int
+    acknowledged: int
+    p50_minutes: float | None
+    p90_minutes: float | None
+    within_5_min_pct: float | None = Field(description="acknowledged within 5 minutes, 0-100")
+
+
 class SiteStatsOut(Model):
     site_id: str
     tickets: int = Field(description="filed in the period, cancelled included")
@@ -38,6 +49,9 @@ class SiteStatsOut(Model):
     satisfaction_avg: float | None = Field(description="ratings 1-5")
     ratings: int
     reopen_rate_pct: float | None = Field(description="reopened at least once, of tickets ever resolved")
+    emergency_response: list[EmergencyResponseOut] = Field(
+        default_factory=list, description="SOS and critical alarms: time to first acknowledgment per month"
+    )
 
     @classmethod
     def from_domain(cls, kpis: Kpis) -> SiteStatsOut:
@@ -56,6 +70,17 @@ class SiteStatsOut(Model):
             satisfaction_avg=kpis.satisfaction_avg,
             ratings=kpis.ratings,
             reopen_rate_pct=kpis.reopen_rate_pct,
+            emergency_response=[
+                EmergencyResponseOut(
+                    month=m.month,
+                    emergencies=m.emergencies,
+                    acknowledged=m.acknowledged,
+                    p50_minutes=m.p50_minutes,
+                    p90_minutes=m.p90_minutes,
+                    within_5_min_pct=m.within_5_min_pct,
+                )
+                for m in kpis.emergency_response
+            ],
         )
 
 

@@ -41,6 +41,8 @@ from visitors.models import (
     VisitLogOut,
     VisitorSettingsIn,
 )
+from visitors.revocations import RevocationListOut
+from visitors.token_access import may_hold_token
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]
@@ -57,7 +59,11 @@ def _created(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
 
 
 def _pass_out(visitor_pass: Any) -> PassOut:
-    return PassOut.from_domain(visitor_pass, share_url=wiring.service().share_url(visitor_pass))
+    return PassOut.from_domain(
+        visitor_pass,
+        share_url=wiring.service().share_url(visitor_pass),
+        with_token=may_hold_token(app.tenant(), visitor_pass),
+    )
 
 
 # ------------------------------------------------------------------ passes
@@ -138,6 +144,14 @@ def scan(body: ScanRequest) -> ScanOut:
     result = wiring.gate().scan(app.tenant(), body)
     metrics.add_metric(name=f"Scan{result.verdict.value.title()}", unit=MetricUnit.Count, value=1)
     return ScanOut.from_domain(result)
+
+
+@app.get("/gate/revocations", summary="A community's signed revocation list for offline gates (guards)")
+def revocation_list(site_id: Annotated[str, Query(min_length=1, max_length=64)]) -> RevocationListOut:
+    signed = wiring.revocations().signed_list(app.tenant(), site_id)
+    return RevocationListOut(
+        token=signed.token, issued_at=signed.issued_at, expires_at=signed.expires_at, pass_ids=signed.pass_ids
+    )
 
 
 @app.post("/gate/scans/batch", summary="Upload scans an offline gate verified; reconciled, over-use flagged")

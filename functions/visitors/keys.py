@@ -8,6 +8,9 @@ claim (``CLAIM#{user}#{key digest}``) and the tenant's visitor settings (``SETTI
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from courtyard.clock import epoch, to_iso
 from courtyard.dynamo import tenant_key
 
 
@@ -50,6 +53,23 @@ def block_entry(tenant_id: str, site_id: str, kind: str, digest: str) -> dict[st
 
 def claim(tenant_id: str, user_id: str, key_digest: str) -> dict[str, str]:
     return {"pk": tenant_key(tenant_id, "CLAIM", user_id, key_digest), "sk": "CLAIM"}
+
+
+def revocations(tenant_id: str, site_id: str) -> str:
+    """A community's revoked passes in their window (sk ``{valid_until}#{pass_id}``, TTL at its end)."""
+    return tenant_key(tenant_id, "REVOKED", site_id)
+
+
+def revocation_entry(tenant_id: str, site_id: str, pass_id: str, valid_until: datetime) -> dict[str, object]:
+    """The revocation list's item for one pass; DynamoDB's TTL removes it when the pass's window ends."""
+    until = to_iso(valid_until)
+    return {
+        "pk": revocations(tenant_id, site_id),
+        "sk": f"{until}#{pass_id}",
+        "pass_id": pass_id,
+        "valid_until": until,
+        "ttl": epoch(valid_until),
+    }
 
 
 def settings(tenant_id: str) -> dict[str, str]:

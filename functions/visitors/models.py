@@ -300,12 +300,17 @@ class PassOut(Model):
     note: str | None
     created_at: str
     revoked_at: str | None
-    token: str = Field(description="the signed pass (compact JWS); the QR code encodes exactly this")
+    token: str | None = Field(
+        description=(
+            "the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only "
+            "verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in"
+        )
+    )
     share_url: str | None = None
-    qr_url: str
+    qr_url: str | None
 
     @classmethod
-    def from_domain(cls, p: VisitorPass, *, share_url: str | None = None) -> PassOut:
+    def from_domain(cls, p: VisitorPass, *, share_url: str | None = None, with_token: bool = True) -> PassOut:
         return cls(
             pass_id=p.pass_id,
             site_id=p.site_id,
@@ -332,9 +337,9 @@ class PassOut(Model):
             note=p.note,
             created_at=to_iso(p.created_at),
             revoked_at=to_iso(p.revoked_at) if p.revoked_at else None,
-            token=p.token,
-            share_url=share_url,
-            qr_url=f"/passes/{p.pass_id}/qr",
+            token=p.token if with_token else None,
+            share_url=share_url if with_token else None,
+            qr_url=f"/passes/{p.pass_id}/qr" if with_token else None,
         )
 
 

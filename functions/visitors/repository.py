@@ -93,8 +93,12 @@ class VisitorsRepository:
         return Claim(str(item["pass_id"]), str(item["request_digest"])) if item else None
 
     def revoke(self, tenant_id: str, pass_id: str, by: str, at: datetime) -> VisitorPass:
-        """Mark the pass revoked; a pass already revoked is a Conflict."""
-        item = self._table.update(
+        """Mark the pass revoked and list it in its community's revocations, in one transaction (offline
+        gates read that list); a pass already revoked is a Conflict."""
+        current = self.get(tenant_id, pass_id, consistent=True)
+        if current is None:
+            raise Conflict("the pass is already revoked")
+        update = self._table.update_action(
             keys.visitor_pass(tenant_id, pass_id),
             "SET #status = :revoked, revoked_at = :at, revoked_by = :by",
             {
@@ -103,11 +107,16 @@ class VisitorsRepository:
                 ":at": to_iso(at),
                 ":by": by,
             },
-            names={"#status": "status"},
             condition="#status = :active",
-            conflict="the pass is already revoked",
+            names={"#status": "status"},
         )
-        return pass_from_item(tenant_id, item)
+        listed = self._table.put_action(
+            keys.revocation_entry(tenant_id, current.site_id, pass_id, current.valid_until)
+        )
+        self._table.transact([update, listed], conflict="the pass is already revoked")
+        revoked = self.get(tenant_id, pass_id, consistent=True)
+        assert revoked is not None
+        return revoked
 
     def host_page(
         self, tenant_id: str, user_id: str, limit: int, cursor: str | None, unit_id: str | None = None

@@ -3,7 +3,9 @@
 A token is ``base64url(header).base64url(payload).base64url(signature)``. The header is
 ``{"alg": "ES256", "kid": <key thumbprint>, "typ": "vpass+jwt"}``; the payload names the pass and
 nothing personal: ``{"pid", "tid", "sid", "nbf", "exp", "v"}`` plus ``"gates"`` when the pass is limited to
-some gates. The signature is the raw ``r || s`` pair (64 bytes) JOSE requires, not the DER form KMS returns.
+some gates, and ``"ol"`` (offline validity, seconds) on single-use passes. The signature is the raw
+``r || s`` pair (64 bytes) JOSE requires, not the DER form KMS returns, with ``s`` in the low half of the
+curve order (low-S): the high-S twin of a valid token is refused.
 The ``kid`` is the RFC 7638 thumbprint of the public key: it says nothing about the account and changes with
 the key.
 
@@ -30,7 +32,14 @@ ALGORITHM = "ES256"
 TOKEN_TYPE = "vpass+jwt"  # noqa: S105 - a media type, not a secret
 TOKEN_VERSION = 1
 _COORDINATE_BYTES = 32  # P-256
+# The order of P-256's base point. ECDSA's (r, s) and (r, n - s) both verify; only the low half is accepted
+# (s <= n/2), so a token has one spelling and a "new" token cannot be minted by flipping s (malleability).
+CURVE_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = CURVE_ORDER // 2
 _MAX_TOKEN_CHARS = 2048
+# A single-use pass cannot be counted by a gate that is offline: its token says how long (``ol``, seconds) a
+# gate may still admit it on its own after its last sync of the revocation list (visitors/revocations.py).
+SINGLE_USE_OFFLINE_SECONDS = 900
 
 
 class TokenError(ValueError):
@@ -45,6 +54,7 @@ class PassClaims:
     not_before: int  # epoch seconds
     expires: int  # epoch seconds
     gates: tuple[str, ...] = ()
+    offline_seconds: int | None = None
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -57,6 +67,8 @@ class PassClaims:
         }
         if self.gates:
             body["gates"] = list(self.gates)
+        if self.offline_seconds is not None:
+            body["ol"] = self.offline_seconds
         return body
 
     @classmethod
@@ -72,6 +84,7 @@ class PassClaims:
                 not_before=_int(body["nbf"]),
                 expires=_int(body["exp"]),
                 gates=tuple(str(g) for g in gates),
+                offline_seconds=_int(body["ol"]) if "ol" in body else None,
             )
         except (KeyError, TypeError) as err:
             raise TokenError("token payload is incomplete") from err
@@ -115,15 +128,31 @@ def _int(value: Any) -> int:
 def der_to_raw(signature: bytes) -> bytes:
     """KMS's DER ECDSA signature -> JOSE's fixed-width ``r || s``."""
     r, s = decode_dss_signature(signature)
+    if s > _HALF_ORDER:
+        # KMS returns either half; the token always carries the low one.
+        s = CURVE_ORDER - s
     return r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
 
 
 def raw_to_der(signature: bytes) -> bytes:
+    """JOSE's ``r || s`` -> DER, refusing anything but the one low-S spelling."""
+    r, s = _split(signature)
+    if not 0 < r < CURVE_ORDER or not 0 < s <= _HALF_ORDER:
+        raise TokenError("signature is not in low-S form")
+    return encode_dss_signature(r, s)
+
+
+def raw_to_der_unchecked(signature: bytes) -> bytes:
+    """JOSE's ``r || s`` -> DER as is (tests show that a high-S twin is a valid ECDSA signature)."""
+    return encode_dss_signature(*_split(signature))
+
+
+def _split(signature: bytes) -> tuple[int, int]:
     if len(signature) != 2 * _COORDINATE_BYTES:
         raise TokenError("ES256 signatures are 64 bytes")
-    r = int.from_bytes(signature[:_COORDINATE_BYTES], "big")
-    s = int.from_bytes(signature[_COORDINATE_BYTES:], "big")
-    return encode_dss_signature(r, s)
+    return int.from_bytes(signature[:_COORDINATE_BYTES], "big"), int.from_bytes(
+        signature[_COORDINATE_BYTES:], "big"
+    )
 
 
 def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
@@ -146,8 +175,13 @@ def key_id(key: ec.EllipticCurvePublicKey) -> str:
 
 
 def sign(claims: PassClaims, signer: Signer) -> str:
-    header = {"alg": ALGORITHM, "kid": signer.key_id, "typ": TOKEN_TYPE}
-    signing_input = f"{b64url(_json(header))}.{b64url(_json(claims.payload()))}"
+    return sign_payload(claims.payload(), signer, TOKEN_TYPE)
+
+
+def sign_payload(payload: Mapping[str, Any], signer: Signer, token_type: str) -> str:
+    """A compact JWS of ``payload`` with the pass key; ``typ`` tells a pass from a revocation list."""
+    header = {"alg": ALGORITHM, "kid": signer.key_id, "typ": token_type}
+    signing_input = f"{b64url(_json(header))}.{b64url(_json(payload))}"
     signature = der_to_raw(signer.sign_der(signing_input.encode("ascii")))
     return f"{signing_input}.{b64url(signature)}"
 
@@ -174,6 +208,9 @@ def verify(token: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> PassCla
     # The algorithm is fixed, never taken from the token ("alg": "none" and HMAC confusion stay impossible).
     if header.get("alg") != ALGORITHM:
         raise TokenError("unsupported algorithm")
+    # A revocation list is signed with the same key: its type keeps it from passing for a pass.
+    if header.get("typ", TOKEN_TYPE) != TOKEN_TYPE:
+        raise TokenError("not a pass token")
     key = keys.get(str(header.get("kid", "")))
     if key is None:
         raise TokenError("unknown signing key")

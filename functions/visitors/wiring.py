@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from courtyard.wiring import Wiring
 from visitors.adapters.kms_keys import KmsPassKeys
+from visitors.erasure_repository import PassScrubber
 from visitors.repository import VisitorsRepository
+from visitors.revocations import RevocationService
+from visitors.revocations_repository import RevocationsRepository
 from visitors.services.blocklist import BlocklistService
+from visitors.services.erasure import HostErasure
 from visitors.services.gate import GateService
+from visitors.services.moveout import MoveOutRevocation
 from visitors.services.passes import PassService
 from visitors.settings import settings
 
@@ -63,8 +68,35 @@ gate = wiring.factory(
     )
 )
 
+revocations = wiring.factory(
+    lambda: RevocationService(
+        RevocationsRepository(wiring.table(wiring.config.visitors_table)),
+        wiring.reader(),
+        pass_keys(),
+        wiring.clock,
+    )
+)
+
 blocklist = wiring.factory(
     lambda: BlocklistService(
         repository(), wiring.reader(), wiring.audit(), wiring.clock, wiring.cipher(), wiring.blind_index()
     )
+)
+
+# The residency consumer: a moved-out resident's live passes for the unit are revoked.
+# It pages through a host's passes internally (no cursor leaves it): a per-process cursor key, no secret.
+moveout = wiring.factory(
+    lambda: MoveOutRevocation(
+        VisitorsRepository(
+            wiring.table(wiring.config.visitors_table, cursors=False), wiring.config.idempotency_hours
+        ),
+        wiring.audit(),
+        wiring.events(),
+        wiring.clock,
+    )
+)
+
+# ResidentErased: the host's live passes are revoked and every pass they host loses its personal fields.
+erasure = wiring.factory(
+    lambda: HostErasure(moveout(), PassScrubber(wiring.table(wiring.config.visitors_table, cursors=False)))
 )

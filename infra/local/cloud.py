@@ -160,6 +160,8 @@ class LocalCloud:
             parameters={
                 "PaymentSandboxUrl": sandbox_url,
                 "PassShareBaseUrl": f"http://{edge_host}:{edge_port}/m",
+                # moto runs no Cognito trigger, so no local token carries the TOTP mark (courtyard.mfa).
+                "RequireMfa": "false",
                 # WeChat Pay's and Alipay's personas notify through the web edge, as CloudFront's /api/*.
                 "PaymentNotifyBaseUrl": f"http://{edge_host}:{edge_port}/api",
             },

@@ -34,6 +34,7 @@ API_REQUEST_HEADERS = (
     "Accept",
     "Idempotency-Key",
     "X-On-Behalf-Of",
+    "X-Assist-Reason",
     # WeChat Pay's notification signature (CloudFront's AllViewerExceptHostHeader forwards them too).
     "Wechatpay-Serial",
     "Wechatpay-Signature",

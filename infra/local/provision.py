@@ -71,6 +71,9 @@ _QUIET_SKIPS: Final = {
     "AWS::CloudFront::Distribution": "the local web edge (infra/local/edge.py) plays CloudFront",
     "AWS::CloudFront::OriginAccessControl": "the local web edge (infra/local/edge.py) plays CloudFront",
     "AWS::CloudFront::Function": "the local web edge (infra/local/edge.py) plays CloudFront",
+    "AWS::WAFv2::WebACL": "no WAF locally; tests/integration/test_template_security.py checks the rules",
+    "AWS::WAFv2::WebACLAssociation": "no WAF locally; tests/integration/test_template_security.py checks it",
+    "AWS::ApiGateway::UsagePlan": "the local gateway does not throttle; the template test checks the plan",
 }
 
 # Types that are only recorded (moto runs no Lambda and no API Gateway here), with their name property.
@@ -569,7 +572,14 @@ class _Provisioner:
                 TableName=name,
                 TimeToLiveSpecification={"AttributeName": str(ttl["AttributeName"]), "Enabled": True},
             )
-        # PointInTimeRecovery and ContributorInsights change nothing locally: not worth a call each.
+        # Point-in-time recovery matters locally too: the audit archive's export needs it.
+        # ContributorInsights changes nothing locally: not worth a call.
+        pitr = props.get("PointInTimeRecoverySpecification")
+        if pitr and _flag(pitr.get("PointInTimeRecoveryEnabled")):
+            self.dynamodb.update_continuous_backups(
+                TableName=name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
         attributes = {"Arn": table.get("TableArn") or self._arn("dynamodb", f"table/{name}")}
         if "LatestStreamArn" in table:
             attributes["StreamArn"] = table["LatestStreamArn"]
@@ -598,12 +608,35 @@ class _Provisioner:
     def _bucket(self, lid: str, props: dict[str, Any]) -> PhysicalResource:
         name = str(props.get("BucketName") or self._bucket_name(lid))
         s3 = self.s3
+        # Object Lock can only be turned on when the bucket is created (the audit archive).
+        locked = bool(props.get("ObjectLockEnabled"))
         if self.region == "us-east-1":
-            s3.create_bucket(Bucket=name)
+            s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=locked)
         else:
             s3.create_bucket(
                 Bucket=name,
                 CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
+                ObjectLockEnabledForBucket=locked,
+            )
+        lock = props.get("ObjectLockConfiguration")
+        if locked and lock and lock.get("Rule"):
+            default = lock["Rule"]["DefaultRetention"]
+            retention: dict[str, Any] = {"Mode": str(default["Mode"])}
+            for unit in ("Days", "Years"):
+                if unit in default:
+                    retention[unit] = int(default[unit])  # a parameter resolves to text
+            s3.put_object_lock_configuration(
+                **_fit_params(
+                    s3,
+                    "PutObjectLockConfiguration",
+                    {
+                        "Bucket": name,
+                        "ObjectLockConfiguration": {
+                            "ObjectLockEnabled": "Enabled",
+                            "Rule": {"DefaultRetention": retention},
+                        },
+                    },
+                )
             )
         if "BucketEncryption" in props:
             # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault.

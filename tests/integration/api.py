@@ -32,6 +32,8 @@ class Caller:
             "cognito:groups": ",".join(r.value for r in self.roles),
             "cognito:username": self.username or f"user-{self.user_id[:8]}",
             "token_use": "id",
+            # What the pre-token trigger adds for an account with TOTP on (courtyard.mfa).
+            "mfa": "totp",
         }
 
 

@@ -6,6 +6,7 @@ story starts signed out with empty storage, as a phone that just opened the link
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageFilter
 from playwright.sync_api import Browser, Page, expect
 
 from infra.local.cloud import LocalCloud
@@ -38,6 +40,31 @@ _TEXT_SIZES = """() => {
   }
   return out;
 }"""
+
+
+# What Chromium's fake camera films: a 960x720 picture, as a phone's camera would at the gate.
+CAMERA = (960, 720)
+
+
+def fake_camera_feed(picture_png: bytes, path: Path) -> Path:
+    """A Y4M video (4:2:0, the format of ``--use-file-for-fake-video-capture``) of ``picture_png`` centred on
+    white: what the guard's camera sees when the visitor holds up the phone. Chromium loops the frames.
+
+    A lens never renders a screen's pixels razor-sharp: the frame is softened a little (Gaussian, 1.5 px),
+    as the gate's camera would see it."""
+    width, height = CAMERA
+    picture = Image.open(io.BytesIO(picture_png)).convert("L")
+    room = height - 80  # a quiet zone around the code, as on the visitor's screen
+    if max(picture.size) > room:
+        picture.thumbnail((room, room), Image.Resampling.LANCZOS)
+    frame = Image.new("L", CAMERA, 255)
+    frame.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    luma = frame.filter(ImageFilter.GaussianBlur(1.5)).tobytes()
+    # Grey: both chroma planes are neutral (128), each a quarter of the luma plane.
+    chroma = bytes([128]) * ((width // 2) * (height // 2))
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + (b"FRAME\n" + luma + chroma + chroma) * 3)
+    return path
 
 
 @dataclass

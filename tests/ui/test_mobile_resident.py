@@ -1,7 +1,8 @@
 """The residents' app on a phone (390x844, touch, zh-CN), signing in through the form, on the local cloud:
-joining by invitation, a repair with a photo in three steps, 老人模式 (every text at least 20 px, SOS in one
-tap with an undo), paying a bill through the sandbox's page back to the receipt, and an axe-core check of
-every resident page in 老人模式. `make ui-screenshots` keeps one picture per page, normal and elderly."""
+joining by the invitation's share link, a repair with a photo in three steps, the home's way to visitor
+passes, 老人模式 (four tiles, every text at least 20 px, SOS in one tap with an undo), paying a bill through
+the sandbox's page back to the receipt, and an axe-core check of every resident page in 老人模式.
+`make ui-screenshots` keeps one picture per page, normal and elderly."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from courtyard.tenancy import Role
+from infra.http import request
 from infra.local.cloud import wait_for
 from infra.seed import DemoData
 from tests.ui.console import call
@@ -92,13 +94,17 @@ def test_a_newcomer_signs_up_from_an_invitation_link_and_sees_the_unit_and_house
     code = invite.json()["code"]
     label = call(web, "GET", f"/units/{unit_id}", manager).json()["label"]
 
-    mobile.open(f"/invite/{code}")
+    # The share link the SMS and the console carry: https into this app (PassShareBaseUrl, the edge's /m
+    # locally), the code in the fragment.
+    link = invite.json()["share_link"]
+    assert link == f"{web}/m/join#{code}"
+    mobile.page.goto(link)
     expect(mobile.page.get_by_text("请先登录或注册，然后加入您的房屋")).to_be_visible()
     mobile.shot(screenshots, "signin")
     username = f"wu-{uuid.uuid4().hex[:8]}"
     mobile.sign_up(username, "Newcomer-2026-pass", f"{username}@example.com", "吴小姐")
 
-    expect(mobile.page).to_have_url(re.compile(f"/m/invite/{re.escape(code)}$"))
+    expect(mobile.page).to_have_url(re.compile(f"/m/join#{re.escape(code)}$"))
     # Accepting, renewing the token and reading the unit and household: a few calls on a busy machine.
     expect(mobile.page.get_by_test_id("invite-unit")).to_have_text(label, timeout=30_000)
     household = mobile.page.get_by_test_id("invite-household")
@@ -111,6 +117,13 @@ def test_a_newcomer_signs_up_from_an_invitation_link_and_sees_the_unit_and_house
 
     mobile.page.get_by_role("button", name="进入首页").click()
     expect(mobile.page.get_by_test_id("home-unit")).to_contain_text(label.split()[-1])
+
+    # The link opened again, in 老人模式: the same answer (the account is already in the unit), readable.
+    mobile.set_elderly(True)
+    mobile.page.goto(link)
+    expect(mobile.page.get_by_test_id("invite-unit")).to_have_text(label, timeout=30_000)
+    mobile.shot(screenshots, "invite-elderly")
+    assert mobile.axe_violations() == []
 
 
 def test_a_resident_files_a_repair_with_a_photo_in_three_steps(
@@ -131,7 +144,8 @@ def test_a_resident_files_a_repair_with_a_photo_in_three_steps(
     expect(page.locator(".van-uploader__preview")).to_have_count(1)
     page.get_by_role("button", name="提交报修").click()
 
-    expect(page).to_have_url(re.compile(r"/m/repairs/[0-9A-Z]+$"))
+    # The photo's presigned POST, the ticket and its photo record: a few calls on a busy machine.
+    expect(page).to_have_url(re.compile(r"/m/repairs/[0-9A-Z]+$"), timeout=30_000)
     ticket_id = page.url.rsplit("/", 1)[-1]
     expect(page.get_by_test_id("repair-photo")).to_have_count(1)
     mobile.shot(screenshots, "repair")
@@ -150,9 +164,17 @@ def test_elderly_mode_makes_every_home_text_20px_and_sos_files_in_one_tap(
     mobile.sign_in(RESIDENT)
     expect(mobile.page.get_by_test_id("home-unit")).to_be_visible()
     mobile.shot(screenshots, "home")
+    # The ordinary home leads to visitor passes (off the four tabs): one tap.
+    mobile.page.get_by_role("button", name="访客通行").click()
+    expect(mobile.page).to_have_url(re.compile(r"/m/visitors$"))
+    expect(mobile.page.get_by_test_id("new-pass")).to_be_visible()
     mobile.set_elderly(True)
     mobile.tab("首页")
-    expect(mobile.page.get_by_test_id("elderly-tiles")).to_be_visible()
+    tiles = mobile.page.get_by_test_id("elderly-tiles")
+    expect(tiles).to_be_visible()
+    # 老人模式 keeps its four tiles and nothing else.
+    expect(tiles.locator(":scope > .tile")).to_have_count(4)
+    expect(mobile.page.get_by_role("button", name="访客通行")).to_have_count(0)
     mobile.shot(screenshots, "home-elderly")
 
     sizes = mobile.text_sizes()
@@ -223,10 +245,14 @@ PAGES = [
     ("repairs", "/repairs"),
     ("repair-new", "/repairs/new"),
     ("bills", "/bills"),
+    ("visitors", "/visitors"),
+    ("pass-new", "/visitors/new"),
     ("me", "/me"),
     ("messages", "/messages"),
     ("preferences", "/preferences"),
 ]
+# Pages whose normal-mode picture no other story takes.
+NORMAL_SHOTS = ("me", "messages", "preferences", "repair", "visitors", "pass-new", "pass")
 
 
 @pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
@@ -238,7 +264,19 @@ def test_every_resident_page_in_elderly_mode_has_no_serious_accessibility_violat
         mobile.web_url, "POST", "/tickets", token, {"category": "electrical", "description": "客厅插座没电"}
     )
     assert filed.status == 201, filed.text
-    pages = [*PAGES, ("repair", f"/repairs/{filed.json()['ticket_id']}")]
+    visitor_pass = request(
+        "POST",
+        f"{mobile.web_url}/api/passes",
+        token=token,
+        body={"visitor_name": "孙师傅", "entries_allowed": 2},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert visitor_pass.status == 201, visitor_pass.text
+    pages = [
+        *PAGES,
+        ("repair", f"/repairs/{filed.json()['ticket_id']}"),
+        ("pass", f"/visitors/{visitor_pass.json()['pass_id']}"),
+    ]
     paid = [
         b for b in call(mobile.web_url, "GET", "/bills?limit=100", token).json()["items"] if b["payment_id"]
     ]
@@ -255,7 +293,7 @@ def test_every_resident_page_in_elderly_mode_has_no_serious_accessibility_violat
         if elderly:
             found[name] = mobile.axe_violations()
             mobile.shot(screenshots, f"{name}-elderly")
-        elif name in ("me", "messages", "preferences", "repair"):
+        elif name in NORMAL_SHOTS:
             mobile.shot(screenshots, name)
     failing = {name: v for name, v in found.items() if v}
     assert not failing, json.dumps(failing, ensure_ascii=False, indent=1)

@@ -27,6 +27,8 @@ export default defineConfig({
         // The API, the console, sign-in and the run-time settings are never answered from the app's cache.
         navigateFallbackDenylist: [/^\/api\//, /^\/console\//, /^\/_cognito\//, /^\/config\.json/],
         globPatterns: ["**/*.{js,css,html,svg}"],
+        // Push (a technician's new job): shown by the worker, and the open pages are told (public/push-sw.js).
+        importScripts: ["push-sw.js"],
         // The run-time settings from the network when there is one, else the last copy: a visitor's pass page or
         // a gate opened once must start again without network (the app cannot boot without config.json).
         runtimeCaching: [

@@ -111,6 +111,15 @@ class IdentityRepository:
             if error.response["Error"]["Code"] != "UserNotFoundException":
                 raise
 
+    def sign_out(self, username: str) -> None:
+        """Revoke every refresh token of the account (AdminUserGlobalSignOut): after a change of roles its
+        next sign-in carries the new groups."""
+        try:
+            self.client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "UserNotFoundException":
+                raise
+
     def enable(self, username: str) -> None:
         self.client.admin_enable_user(UserPoolId=self._pool, Username=username)
 

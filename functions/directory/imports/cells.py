@@ -12,6 +12,8 @@ from typing import Final
 _AREA_UNIT = re.compile(r"(?:m2|sqm|平方米|平米|平方|平)$")
 _MAX_AREA_CENTI: Final = 100_000 * 100
 _CENTI: Final = Decimal(100)
+_MAX_AREA_DIGITS: Final = 6  # 100,000 has adjusted exponent 5
+_MAX_AREA_CHARS: Final = 32
 # Excel floats such as 89.55000000000001 are still two decimals; anything coarser is a third decimal.
 _FLOAT_NOISE: Final = Decimal("0.0001")
 
@@ -20,12 +22,17 @@ def parse_area_centi(text: str) -> int:
     """Area in hundredths of m² from `89.5`, `89.50㎡`, `89.5m2`, `1,089.5 平方米`; ValueError if invalid."""
     cleaned = unicodedata.normalize("NFKC", text).lower().replace(",", "").replace(" ", "")
     cleaned = _AREA_UNIT.sub("", cleaned)
+    if len(cleaned) > _MAX_AREA_CHARS:
+        raise ValueError("area is not a number of square metres")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError("area is not a number of square metres") from None
     if not value.is_finite() or value < 0:
         raise ValueError("area is not a positive number of square metres")
+    # Bounded before any arithmetic: "1e999999" would overflow the decimal context (a crash, not an error).
+    if value.adjusted() > _MAX_AREA_DIGITS:
+        raise ValueError("area is larger than 100,000 m²")
     centi = value * _CENTI
     rounded = centi.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if abs(centi - rounded) > _FLOAT_NOISE:

@@ -17,7 +17,11 @@ from typing import Final, Literal
 __all__ = [
     "FIELDS",
     "MAX_BYTES",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
     "MAX_ROWS",
+    "MAX_SHARED_STRINGS",
+    "MAX_UNCOMPRESSED_BYTES",
     "ImportFileError",
     "ParsedFile",
     "SourceRow",
@@ -28,6 +32,20 @@ __all__ = [
 
 MAX_BYTES: Final = 10 * 1024 * 1024
 MAX_ROWS: Final = 20_000
+# A file cannot hurt the worker: every dimension that costs CPU or memory has a ceiling, checked before the
+# cost is paid. A real roster has a dozen columns and cells of a few dozen characters.
+MAX_COLUMNS: Final = 64
+MAX_CELL_CHARS: Final = 500
+# An XLSX is a zip: what it inflates to is bounded by the sizes its directory declares (Python's zipfile
+# stops at the declared size and fails the CRC beyond it), so the declared sizes are checked before opening.
+MAX_UNCOMPRESSED_BYTES: Final = 64 * 1024 * 1024
+MAX_ZIP_MEMBERS: Final = 200
+MAX_COMPRESSION_RATIO: Final = 200
+# openpyxl holds every shared string in memory; the table is bounded by its declared count and by its size.
+MAX_SHARED_STRINGS: Final = 200_000
+MAX_SHARED_STRINGS_BYTES: Final = 16 * 1024 * 1024
+# Excel's numbers are at most 15 significant digits; an exponent beyond this is text, never expanded.
+_MAX_EXPONENT: Final = 20
 # Exports often start with a title row ("XX小区业主信息表") or two before the header.
 HEADER_SCAN_ROWS: Final = 10
 
@@ -58,6 +76,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "relation": ("关系", "身份", "住户身份", "与业主关系", "relation"),
     "id_number": ("身份证", "身份证号", "身份证号码", "证件号码", "id_number", "id_no"),
     "primary": ("主要联系人", "是否主要联系人", "primary", "primary_contact"),
+    # Free text; only the care list's words are kept from it (directory/care/rules.py).
+    "remarks": ("备注", "备注信息", "说明", "特殊情况", "remarks", "remark", "notes", "note"),
 }
 FIELDS: Final = tuple(SYNONYMS)
 
@@ -119,6 +139,9 @@ def _number_text(text: str) -> str:
     try:
         value = Decimal(text)
     except InvalidOperation:
+        return text
+    # "1e999999" would expand into a million digits (and str() of it raises): it stays the text it is.
+    if not value.is_finite() or abs(value.adjusted()) > _MAX_EXPONENT:
         return text
     if value != value.to_integral_value():
         return text
@@ -208,14 +231,44 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[object]]:
         raise ImportFileError("invalid_file", f"the CSV file is malformed ({exc})") from None
 
 
+_SHARED_COUNT = re.compile(rb'uniqueCount="(\d{1,12})"')
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip bomb, or a workbook too big to read, from its directory alone (nothing is inflated)."""
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ImportFileError("too_large", f"the workbook has more than {MAX_ZIP_MEMBERS} parts")
+    if "xl/workbook.xml" not in {m.filename for m in members}:
+        raise ImportFileError("unsupported_type", "the archive is not an XLSX workbook")
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1024):
+            raise ImportFileError("too_large", "the workbook is compressed beyond what a spreadsheet can be")
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(
+            "too_large", f"the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB"
+        )
+    shared = next((m for m in members if m.filename == "xl/sharedStrings.xml"), None)
+    if shared is not None:
+        if shared.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise ImportFileError("too_large", "the workbook's text table is too large")
+        with archive.open(shared) as stream:
+            match = _SHARED_COUNT.search(stream.read(1024))
+        if match is not None and int(match.group(1)) > MAX_SHARED_STRINGS:
+            raise ImportFileError(
+                "too_large", f"the workbook has more than {MAX_SHARED_STRINGS} distinct texts"
+            )
+
+
 def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
     # openpyxl is imported here so a CSV-only cold start does not pay for it.
     from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs in the dev dependencies
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                raise ImportFileError("unsupported_type", "the archive is not an XLSX workbook")
+            _check_archive(archive)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportFileError:
         raise
@@ -224,9 +277,25 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
     try:
         if not workbook.worksheets:
             raise ImportFileError("empty_file", "the workbook has no sheets")
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
+        # One column past the limit is read, so that a wider sheet is refused rather than cut silently; a
+        # sheet whose dimension claims 16,384 columns is not expanded into rows of empty cells.
+        yield from workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     finally:
         workbook.close()
+
+
+def _bounded_cells(raw: Sequence[object], line: int) -> list[str]:
+    """A row's cells as text, refusing a row wider or a cell longer than any roster has."""
+    if len(raw) > MAX_COLUMNS and any(value not in (None, "") for value in raw[MAX_COLUMNS:]):
+        raise ImportFileError("too_many_columns", f"row {line} has more than {MAX_COLUMNS} columns")
+    cells = []
+    for value in raw[:MAX_COLUMNS]:
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise ImportFileError(
+                "cell_too_long", f"a cell in row {line} is longer than {MAX_CELL_CHARS} characters"
+            )
+        cells.append(cell_text(value))
+    return cells
 
 
 def _is_blank(cells: Sequence[str]) -> bool:
@@ -262,7 +331,7 @@ def _rows(raw_rows: Iterable[Sequence[object]], fmt: FileFormat) -> ParsedFile:
     scanned = 0
     rows: list[SourceRow] = []
     for line, raw in enumerate(raw_rows, start=1):
-        cells = [cell_text(value) for value in raw]
+        cells = _bounded_cells(raw, line)
         if _is_blank(cells):
             continue
         if header is None:

@@ -187,12 +187,40 @@ class ImportService:
 
     # ------------------------------------------------------------------ worker side
     def run(self, action: str, tenant_id: str, import_id: str) -> None:
-        if action == "validate":
-            self.run_validation(tenant_id, import_id)
-        elif action == "commit":
-            self.run_commit(tenant_id, import_id)
-        else:
+        """Run one job; if the worker fails on it, the job says so (``failed`` with the reason) instead of
+        staying ``validating`` or ``committing`` for ever. Only when even that cannot be recorded does the
+        error propagate, so the message is retried."""
+        if action not in ("validate", "commit"):
             raise ValueError(f"unknown import action {action!r}")
+        try:
+            if action == "validate":
+                self.run_validation(tenant_id, import_id)
+            else:
+                self.run_commit(tenant_id, import_id)
+        except Exception as error:
+            if not self._fail_stuck_job(tenant_id, import_id, error):
+                raise
+
+    def _fail_stuck_job(self, tenant_id: str, import_id: str, error: Exception) -> bool:
+        job = self._jobs.get(tenant_id, import_id)
+        if job is None or job.status not in (ImportStatus.VALIDATING, ImportStatus.COMMITTING):
+            return False
+        expected = job.status
+        job.status, job.failure = ImportStatus.FAILED, worker_failure(error)
+        try:
+            self._jobs.move(job, expected, "import changed while its worker failed")
+        except Conflict:
+            return False
+        self._audit.record(
+            None,
+            "failed",
+            "import",
+            import_id,
+            {"error": type(error).__name__},
+            "system",
+            tenant_id=tenant_id,
+        )
+        return True
 
     def run_validation(self, tenant_id: str, import_id: str) -> ImportJob | None:
         job = self._jobs.get(tenant_id, import_id)
@@ -278,3 +306,11 @@ class ImportService:
         return validate_rows(
             parsed.rows, known, lambda phones: self._people.names_by_phone(job.tenant_id, phones)
         )
+
+
+def worker_failure(error: Exception) -> str:
+    """The reason a job failed, for the people who started it: plain words, no internals."""
+    if isinstance(error, MemoryError):
+        return "the file needs more memory than an import may use; split it into smaller files"
+    # Commits are idempotent, so starting again never doubles a unit or a person.
+    return f"the import stopped on an internal error ({type(error).__name__}); validate the file again"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, NamedTuple
 
+from directory.care.rules import flags_from_remarks
 from directory.imports.cells import (
     id_check_char,
     normalise_id_number,
@@ -102,6 +103,7 @@ class PersonRow:
     relation: Relation
     id_number: str | None
     primary: bool
+    care: tuple[str, ...] = ()  # care-list flags read from the remarks column (sorted)
 
 
 class PlannedPerson(NamedTuple):
@@ -198,6 +200,7 @@ class _Row:
     relation: Relation = Relation.OWNER
     id_number: str | None = None
     primary: bool = False
+    care: tuple[str, ...] = ()
 
     def fail(self, fld: str, code: ErrorCode, message: str) -> None:
         self.errors.append(RowError(self.line, fld, code, message))
@@ -270,6 +273,7 @@ def _check_person(row: _Row, values: dict[str, str]) -> None:
                 ErrorCode.INVALID_ID_NUMBER,
                 "ID number is not a valid 18-character resident ID (length, birth date or check digit)",
             )
+    row.care = tuple(sorted(flags_from_remarks(values.get("remarks", ""))))
     primary_text = values.get("primary", "").lower()
     if primary_text in _YES:
         row.primary = True
@@ -383,6 +387,7 @@ def _fingerprint(units: dict[str, UnitRow], people: list[PlannedPerson]) -> str:
                 str(p.person.relation),
                 p.person.id_number or "",
                 p.person.primary,
+                *p.person.care,
             ]
             for p in people
         ),
@@ -434,7 +439,7 @@ def validate_rows(
             row.fail("area", ErrorCode.MISSING_AREA, f"area is missing for unit {key}")
         if row.has_person and not row.errors:
             assert row.phone is not None
-            person = PersonRow(row.name, row.phone, row.relation, row.id_number, row.primary)
+            person = PersonRow(row.name, row.phone, row.relation, row.id_number, row.primary, row.care)
             people.append(PlannedPerson(key, person, row.line))
 
     units = {

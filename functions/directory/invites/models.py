@@ -22,12 +22,11 @@ from courtyard.crypto import mask_phone
 from courtyard.errors import Conflict
 from courtyard.events import DomainEvent
 from courtyard.models import Model
-from directory.people.models import Email, EntityId, MobilePhone, PersonName, Relation
+from directory.people.models import EntityId, MobilePhone, PersonName, Relation
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SECRET_LENGTH = 10
 DEFAULT_EXPIRY_HOURS = 72
-SHARE_LINK_PREFIX = "courtyard://invite/"
 # Crockford decoding is forgiving about look-alikes people mistype when reading a code aloud.
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _TENANT_PART = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -78,6 +77,12 @@ def parse_code(code: str) -> tuple[str, str]:
     return tenant_id, canonical_secret(secret)
 
 
+def share_link(app_base_url: str, code: str) -> str:
+    """The invitation's https link into the mobile app: ``{app}/join#{code}``. The code rides in the fragment,
+    which browsers never send, so it stays out of the web edge's and CloudFront's logs."""
+    return f"{app_base_url.rstrip('/')}/join#{code}"
+
+
 def secret_digest(tenant_id: str, secret: str) -> str:
     """SHA-256 of tenant and canonical secret: the invite's key part; the secret itself is never kept."""
     return hashlib.sha256(f"{tenant_id}.{canonical_secret(secret)}".encode()).hexdigest()
@@ -121,12 +126,10 @@ class InviteCreate(Model):
 
 
 class InviteAccept(Model):
-    """Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of."""
+    """Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
+    mode never opens an account for someone else (issue 17)."""
 
     model_config = ConfigDict(extra="forbid")
-
-    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]+$")
-    email: Email | None = None
 
 
 # ---------------------------------------------------------------- domain
@@ -187,7 +190,7 @@ class ResidentRegistered(DomainEvent):
 
 class InviteOut(Model):
     code: str = Field(description="Shown once: only a digest is stored")
-    share_link: str
+    share_link: str = Field(description="https link into the mobile app (`{app}/join#{code}`) for SMS and QR")
     tenant_id: str
     unit_id: str
     relation: Relation
@@ -195,11 +198,11 @@ class InviteOut(Model):
     expires_at: str
 
     @classmethod
-    def from_domain(cls, issued: IssuedInvite, expires_at: str) -> InviteOut:
+    def from_domain(cls, issued: IssuedInvite, expires_at: str, app_base_url: str) -> InviteOut:
         invite = issued.invite
         return cls(
             code=issued.code,
-            share_link=SHARE_LINK_PREFIX + issued.code,
+            share_link=share_link(app_base_url, issued.code),
             tenant_id=invite.tenant_id,
             unit_id=invite.unit_id,
             relation=invite.relation,

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from courtyard.api import ON_BEHALF_OF_HEADER, CourtyardRouter
+from courtyard.api import CourtyardRouter
+from courtyard.assisted import ON_BEHALF_OF_HEADER
 from courtyard.clock import to_iso
+from courtyard.errors import Invalid
 from directory.invites.models import (
     InviteAccept,
     InviteAcceptedOut,
@@ -17,6 +19,7 @@ from directory.invites.models import (
 )
 from directory.invites.service import Claimant
 from directory.pages import PageOut
+from directory.settings import settings
 from directory.wiring import invites as service
 
 router = CourtyardRouter()
@@ -29,7 +32,7 @@ router = CourtyardRouter()
 )
 def create_invite(body: InviteCreate) -> tuple[InviteOut, int]:
     issued = service().issue(router.tenant(), body)
-    return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at)), 201
+    return InviteOut.from_domain(issued, to_iso(issued.invite.expires_at), settings().app_base_url), 201
 
 
 @router.get(
@@ -52,12 +55,11 @@ def list_invites(
     summary="Accept an invitation: become a resident of its unit (then refresh the session's token)",
 )
 def accept_invite(code: str, body: InviteAccept | None = None) -> InviteAcceptedOut:
+    del body  # accepted for the apps' sake; it carries nothing
     if router.header(ON_BEHALF_OF_HEADER):
-        # Assisted mode: the resolver checks the agent's tenant and role and names the resident.
-        acceptance = service().accept_for(router.tenant(), code, body or InviteAccept())
-    else:
-        # A self-registered account has no tenant claim yet, so router.tenant() would refuse it: the code
-        # names the tenant and its secret proves it; the verified claims give the account.
-        claims = router.claims()
-        acceptance = service().accept(code, Claimant.from_claims(claims))
+        # Assisted mode never creates sign-ins (issue 17): the resident accepts with their own account.
+        raise Invalid(f"{ON_BEHALF_OF_HEADER} is not accepted on this route")
+    # A self-registered account has no tenant claim yet, so router.tenant() would refuse it: the code
+    # names the tenant and its secret proves it; the verified claims give the account.
+    acceptance = service().accept(code, Claimant.from_claims(router.claims()))
     return InviteAcceptedOut.from_domain(acceptance)

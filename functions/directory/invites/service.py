@@ -15,7 +15,7 @@ link the right person in assisted mode, where it chooses the resident itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +31,6 @@ from directory.invites.models import (
     Acceptance,
     IdentityMismatch,
     Invite,
-    InviteAccept,
     InviteCreate,
     InviteExpired,
     InviteState,
@@ -254,81 +253,6 @@ class InviteService:
             tenant_id=tenant_id,
         )
         return Acceptance(tenant_id, resident.resident_id, invite, claimant.username)
-
-    def accept_for(self, ctx: TenantContext, code: str, request: InviteAccept) -> Acceptance:
-        """Assisted mode: the service desk accepts for the resident in X-On-Behalf-Of and opens their account.
-
-        A resident who already has an account is just linked. The temporary password is shown once.
-        """
-        if ctx.on_behalf_of is None:  # pragma: no cover - the route calls this only in assisted mode
-            raise Forbidden("assisted mode needs X-On-Behalf-Of")
-        tenant_id, invite = self._open_invite(code)
-        if tenant_id != ctx.tenant_id:
-            raise NotFound("invitation")
-        resident = self._people.resident(ctx.tenant_id, ctx.on_behalf_of)
-        if resident is None:
-            raise NotFound("resident")
-        if resident.erased:
-            raise Conflict("this resident's data was erased")
-        if invite.status is InviteStatus.USED:
-            raise InviteUsed("this invitation has already been used")
-        self._refuse_expired(invite)
-        slot = self._unit(ctx.tenant_id, invite.unit_id)
-        now = self._clock.now()
-        at = to_iso(now)
-        tx = self._people.tx()
-        created = None
-        if resident.user_id is None:
-            email = request.email or resident.email
-            if email is None:
-                raise Unprocessable(
-                    "an account needs an email address for password recovery",
-                    [{"loc": ["body", "email"], "type": "missing", "msg": "required for a new account"}],
-                )
-            username = request.username or f"r-{resident.resident_id.lower()}"
-            created = self._identity.create_user(
-                username=username,
-                email=email,
-                name=resident.name,
-                tenant_id=ctx.tenant_id,
-                groups=[RESIDENT_GROUP],
-            )
-            self._people.add_account(tx, ctx.tenant_id, resident.resident_id, created.user_id, username, at)
-            self._people.add_user_link(
-                tx,
-                ctx.tenant_id,
-                UserLinkRecord(created.user_id, PersonKind.RESIDENT, resident.resident_id, username),
-                at,
-            )
-            resident = replace(resident, user_id=created.user_id, username=username)
-        self._people.add_link(tx, ctx.tenant_id, self._link(invite, slot, resident, at), slot)
-        self._invites.add_use(tx, invite, resident.user_id or ctx.user_id, resident.resident_id, now)
-        try:
-            self._run(tx, invite, None)
-        except Exception:
-            if created is not None:
-                # No half-registered account may sign in; the desk retries with the same invitation.
-                self._identity.disable(created.username)
-            raise
-        self._registered(ctx.tenant_id, resident.resident_id, invite, now, resident.user_id)
-        self._audit.record(
-            ctx,
-            "accept_invite",
-            "invite",
-            invite.digest[:16],
-            {
-                "unit_id": invite.unit_id,
-                "resident_id": resident.resident_id,
-                "account_created": created is not None,
-            },
-        )
-        return Acceptance(
-            ctx.tenant_id,
-            resident.resident_id,
-            invite,
-            resident.username or "",
-            created.temporary_password if created else None,
-        )
 
     # ------------------------------------------------------------ helpers
 

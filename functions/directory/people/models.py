@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from courtyard.events import DomainEvent
 from courtyard.models import Model
 
 ERASED_NAME = "已注销用户"
@@ -299,14 +298,6 @@ class ResidentPage:
 
 
 # ---------------------------------------------------------------- events
-
-
-class ResidentErased(DomainEvent):
-    """A resident's personal data was erased: consumers drop contact data, keep financial records.
-    ``user_id`` is the account they signed in with (identity ends its sessions), None without one."""
-
-    resident_id: str
-    user_id: str | None = None
 
 
 # ---------------------------------------------------------------- responses

@@ -8,8 +8,8 @@ Who may do what (documented choices where the issue is silent):
   up (``phone=``) needs a role that sees full numbers (manager, service desk), or it would reveal owners.
 - a resident lists and reads only themself and the current people of their own units.
 - write responses carry masked values (the writer just sent them); reading full values is a GET, audited.
-- assisted mode (``X-On-Behalf-Of``) acts for a resident on PATCH /residents/{id}, GET /me/export,
-  POST /me/erase and POST /invites/{code}/accept; elsewhere it only tags the audit trail.
+- assisted mode (``X-On-Behalf-Of``) acts for a resident on PATCH /residents/{id} only here; it never
+  exports or erases a person nor opens an account for them (courtyard.assisted; the resolver refuses it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, idempotency
 from courtyard.events import EventPublisher
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
-from directory.access import sees_full_id_number, sees_full_phone, shown_id_number, shown_phone
+from directory.access import (
+    sees_contact_details,
+    sees_full_id_number,
+    sees_full_phone,
+    shown_id_number,
+    shown_phone,
+)
 from directory.adapters.cognito_identity import IdentityRepository
 from directory.people.models import (
     Export,
@@ -35,7 +41,6 @@ from directory.people.models import (
     Resident,
     ResidentChanges,
     ResidentCreate,
-    ResidentErased,
     ResidentLink,
     ResidentPage,
     ResidentUpdate,
@@ -44,6 +49,7 @@ from directory.people.models import (
     UnitSlot,
 )
 from directory.people.repository import PeopleRepository
+from schemas.events import ResidentErased
 
 EDIT_ROLES = (Role.MANAGER, Role.SERVICE_DESK)
 DIRECTORY_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.FINANCE)
@@ -349,13 +355,11 @@ class PeopleService:
             else None
         )
         now = to_iso(self._clock.now())
-        if ctx.on_behalf_of is None:
-            link = self._repo.user_link(ctx.tenant_id, ctx.user_id)
-            if link is None:
-                raise NotFound("person record")
-            kind, person_id = link.kind, link.person_id
-        else:
-            kind, person_id = PersonKind.RESIDENT, ctx.on_behalf_of
+        _not_assisted(ctx, "exports")
+        link = self._repo.user_link(ctx.tenant_id, ctx.user_id)
+        if link is None:
+            raise NotFound("person record")
+        kind, person_id = link.kind, link.person_id
         if kind is PersonKind.STAFF:
             staff = self._repo.staff(ctx.tenant_id, person_id)
             if staff is None:
@@ -365,7 +369,7 @@ class PeopleService:
             return Export(now, tenant, ctx.user_id, ctx.username, PersonKind.STAFF, staff=staff)
         resident = self._repo.resident(ctx.tenant_id, person_id)
         if resident is None:
-            raise NotFound("resident" if ctx.on_behalf_of else "person record")
+            raise NotFound("person record")
         fields = [f for f in ("email", "id_number", "name", "phone") if getattr(resident, f)]
         self._audit.record(ctx, "export_personal_data", "resident", person_id, {"fields": fields})
         return Export(
@@ -383,31 +387,35 @@ class PeopleService:
 
         Staff records are not erased here (employment records have their own retention): 403 for staff.
         """
-        if ctx.on_behalf_of is not None:
-            resident_id = ctx.on_behalf_of
-        else:
-            if ctx.is_staff or not ctx.has_role(Role.RESIDENT):
-                raise Forbidden("staff accounts are closed by the property firm, not erased here")
-            link = self._repo.user_link(ctx.tenant_id, ctx.user_id)
-            if link is None:
-                raise NotFound("person record")
-            if link.kind is not PersonKind.RESIDENT:
-                raise Conflict("staff records are not erased here; ask the property firm's manager")
-            resident_id = link.person_id
+        _not_assisted(ctx, "erases")
+        if ctx.is_staff or not ctx.has_role(Role.RESIDENT):
+            raise Forbidden("staff accounts are closed by the property firm, not erased here")
+        link = self._repo.user_link(ctx.tenant_id, ctx.user_id)
+        if link is None:
+            raise NotFound("person record")
+        if link.kind is not PersonKind.RESIDENT:
+            raise Conflict("staff records are not erased here; ask the property firm's manager")
+        resident_id = link.person_id
         resident = self._repo.resident(ctx.tenant_id, resident_id)
         if resident is None:
-            raise NotFound("resident" if ctx.on_behalf_of else "person record")
+            raise NotFound("person record")
         if resident.erased:
             return resident, resident.user_id is not None
-        # Sign-in is refused before the data goes, so a failure part-way leaves a retryable, locked state.
+        # Sign-in is refused and the sessions revoked before the data goes, then the account itself (and with
+        # it the name, email and phone Cognito holds) is deleted: a failure part-way leaves a locked state
+        # that a retry finishes, since the record still names the account until the erasure below.
         if resident.username:
             self._identity.disable(resident.username)
+            self._identity.delete(resident.username)
         now = self._clock.now()
         self._repo.erase(ctx.tenant_id, resident, to_iso(now))
         self._events.publish(
             "ResidentErased",
             ResidentErased(
-                tenant_id=ctx.tenant_id, resident_id=resident_id, user_id=resident.user_id, occurred_at=now
+                tenant_id=ctx.tenant_id,
+                resident_id=resident_id,
+                user_id=resident.user_id,
+                occurred_at=now,
             ),
         )
         self._audit.record(
@@ -502,11 +510,13 @@ class PeopleService:
         for resident in residents:
             full_phone = sees_full_phone(ctx, resident.user_id) and resident.phone is not None
             full_id = sees_full_id_number(ctx, resident.user_id) and resident.id_number is not None
+            contact = sees_contact_details(ctx, resident.user_id)
             shown.append(
                 replace(
                     resident,
                     phone=shown_phone(resident.phone, full_phone),
-                    id_number=shown_id_number(resident.id_number, full_id),
+                    id_number=shown_id_number(resident.id_number, full_id) if contact else None,
+                    email=resident.email if contact else None,
                 )
             )
             if full_phone or full_id:
@@ -532,6 +542,13 @@ class _Household:
         self.self_id = self_id
         self.units = units
         self.people = people
+
+
+def _not_assisted(ctx: TenantContext, what: str) -> None:
+    """Assisted mode never exports or erases a person (the resolver refuses the header on these routes
+    already; this keeps the rule true if a route is ever added to courtyard.assisted by mistake)."""
+    if ctx.on_behalf_of is not None:
+        raise Forbidden(f"assisted mode never {what} a person's data; the person does it themself")
 
 
 def _masked(resident: Resident) -> Resident:

@@ -56,6 +56,7 @@ class Accounts(Protocol):
     ) -> CreatedUser: ...
     def set_groups(self, username: str, groups: list[str], previous: list[str]) -> None: ...
     def disable(self, username: str) -> None: ...
+    def sign_out(self, username: str) -> None: ...
     def enable(self, username: str) -> None: ...
     def delete(self, username: str) -> None: ...
 
@@ -292,12 +293,16 @@ class StaffService:
         raise Unprocessable("a zone names a site or building that does not exist", details)
 
     def _sync_account(self, before: Staff, after: Staff) -> None:
-        if after.roles != before.roles:
+        if set(after.roles) != set(before.roles):
             self._accounts.set_groups(
                 before.username, [r.value for r in after.roles], [r.value for r in before.roles]
             )
         if before.active and not after.active:
-            self._accounts.disable(before.username)
+            self._accounts.disable(before.username)  # refuses sign-in and revokes the sessions
+        elif set(after.roles) != set(before.roles):
+            # Refresh tokens would mint new tokens with the old groups' claims until they expire; the
+            # resolver's standing check covers the tokens already issued.
+            self._accounts.sign_out(before.username)
         elif after.active and not before.active:
             self._accounts.enable(before.username)
 

@@ -29,7 +29,7 @@ from courtyard.events import DomainEvent
 from courtyard.ids import new_id
 from courtyard.outbox import Outbox, outbox_key
 from courtyard.tenancy import TenantContext
-from payments import credit, due_dates, fees, keys, reminders, run_policy
+from payments import credit, due_dates, fee_versions, fees, keys, reminders, run_policy
 from payments.access import BILL_READERS, MANAGERS
 from payments.credit import CreditSettlement
 from payments.domain import (
@@ -314,10 +314,12 @@ class BillingService:
         """Bill one slice of a run; safe to repeat (existing bills are skipped, the chunk is counted once)."""
         tenant_id, period = chunk.tenant_id, chunk.period
         cycle = fees.cycle_of(period)
+        # Each item at the price in force for the period; retired ones bill nothing (payments.fee_versions).
         items = [
-            i
+            priced
             for i in self._repo.fee_items(tenant_id)
             if i.site_id == chunk.site_id and i.cycle is cycle and i.active
+            if (priced := fee_versions.in_force(i, period)) is not None
         ]
         readings = {
             i.fee_id: self._repo.readings(tenant_id, i.fee_id, period)

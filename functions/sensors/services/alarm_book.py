@@ -18,6 +18,7 @@ from sensors.lifecycle import (
     SYSTEM,
     Alarm,
     acknowledged,
+    acknowledged_event,
     cleared,
     cleared_event,
     new_alarm,
@@ -105,8 +106,11 @@ class AlarmBook:
 
     def acknowledge(self, tenant_id: str, alarm_id: str, user_id: str) -> Alarm:
         alarm = self.get(tenant_id, alarm_id)
-        updated = replace(acknowledged(alarm, user_id, self._clock.now()), version=alarm.version + 1)
+        now = self._clock.now()
+        updated = replace(acknowledged(alarm, user_id, now), version=alarm.version + 1)
         self._repo.update_alarm(updated, alarm.version)
+        # The emergency ladder (notifications) stops on it and the response time is measured to it.
+        self._events.publish_many([("AlarmAcknowledged", acknowledged_event(updated, now))])
         return updated
 
     def clear_by_hand(self, tenant_id: str, alarm_id: str, user_id: str) -> Alarm:

@@ -46,7 +46,7 @@ FOLLOW_UPS = ("return_visit", "quality_check")
 _FACT_NAMES = {"#status": "status"}
 _FACT_ATTRIBUTES = (
     "site_id, category, priority, #status, created_at, respond_by, resolve_by, accepted_at, resolved_at, "
-    "closed_at, rating, reopen_count"
+    "closed_at, rating, reopen_count, kind, alarm_id"
 )
 
 
@@ -543,6 +543,9 @@ def _facts(item: Mapping[str, Any]) -> TicketFacts:
         closed_at=_time(item.get("closed_at")),
         rating=int(rating) if rating is not None else None,
         reopen_count=int(item.get("reopen_count") or 0),
+        # An SOS, or the emergency work order of an alarm: the emergency response-time KPI.
+        emergency=item.get("kind") == "sos"
+        or (bool(item.get("alarm_id")) and item.get("priority") == "emergency"),
     )
 
 

@@ -88,7 +88,7 @@ class StatsService:
             facts = self._repo.facts_filed_between(
                 ctx.tenant_id, period.start - DUE_LOOKBACK, period.end, site_id
             )
-        sites = list(kpis_by_site(facts, period, now).values())
+        sites = list(kpis_by_site(facts, period, now, timezone).values())
         return StatsReport(first_day, last_day, timezone, period, now, sites)
 
 

@@ -38,6 +38,7 @@ from visitors.models import (
     VisitorPass,
     VisitorSettingsIn,
 )
+from visitors.token_access import may_hold_token
 from visitors.tokens import PassClaims
 
 ISSUERS = (Role.RESIDENT, Role.SERVICE_DESK, Role.MANAGER)
@@ -265,6 +266,7 @@ class PassService:
             not_before=epoch(valid_from),
             expires=epoch(valid_until),
             gates=tuple(request.gates),
+            offline_seconds=tokens.SINGLE_USE_OFFLINE_SECONDS if request.entries_allowed == 1 else None,
         )
         token = tokens.sign(claims, self._keys)
         phone, plate = request.visitor_phone, request.visitor_plate
@@ -438,6 +440,8 @@ class PassService:
 
     def qr_code(self, ctx: TenantContext, pass_id: str, image_format: str) -> tuple[bytes, str]:
         visitor_pass = self.get(ctx, pass_id)
+        if not may_hold_token(ctx, visitor_pass):
+            raise Forbidden("guards and gate accounts verify passes; they do not read their QR codes")
         if image_format == "png":
             return qr.png(visitor_pass.token), "image/png"
         return qr.svg(visitor_pass.token), "image/svg+xml"

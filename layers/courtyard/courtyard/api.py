@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
@@ -24,16 +27,28 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from courtyard.assisted import ASSIST_REASON_HEADER, ON_BEHALF_OF_HEADER, accepts_assistance, assist_reason
+from courtyard.audit import AuditWriter
 from courtyard.directory import DirectoryReader
 from courtyard.dynamo import error_code
-from courtyard.errors import DomainError, Forbidden, InvalidJson, Unavailable, error_body
+from courtyard.errors import (
+    DomainError,
+    Forbidden,
+    Invalid,
+    InvalidJson,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    error_body,
+)
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
-from courtyard.settings import FunctionSettings
+from courtyard.mfa import require_mfa
+from courtyard.settings import FunctionSettings, mfa_enforced
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext, verified_claims
+from courtyard.wiring import clock_override
 
-CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-On-Behalf-Of"]
-ON_BEHALF_OF_HEADER = "X-On-Behalf-Of"
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", ON_BEHALF_OF_HEADER, ASSIST_REASON_HEADER]
 _TENANT_KEY = "tenant"
 # Deeper than any request the API defines (its deepest bodies nest four or five levels), and far below the
 # depth where parsing or validating recurses past Python's limit (a RecursionError would be a 500).
@@ -46,18 +61,40 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
 
 TenantLookup = Callable[[], DirectoryReader | None]
+AuditLookup = Callable[[], AuditWriter | None]
 
 
 @lru_cache(maxsize=1)
 def directory_from_settings() -> DirectoryReader | None:
     """The default tenant lookup: the directory table every function gets from the template's Globals."""
-    return DirectoryReader(FunctionSettings.from_environment().directory_table)
+    return DirectoryReader(FunctionSettings.from_environment().directory_table, monotonic=_cache_seconds)
+
+
+def audit_from_settings() -> AuditWriter:
+    """The audit writer of assisted requests: built per assisted request (rare), from the Globals' table."""
+    settings = FunctionSettings.from_environment()
+    return AuditWriter(settings.audit_table, settings.audit_retention_days, _KernelClock())
+
+
+class _KernelClock:
+    """The wall clock, or the tests' clock when they drive one (courtyard.wiring.use_clock)."""
+
+    def now(self) -> datetime:
+        clock = clock_override()
+        return clock.now() if clock is not None else datetime.now(UTC)
+
+
+def _cache_seconds() -> float:
+    """The resolver cache's time: monotonic in production, the tests' clock when they drive one."""
+    clock = clock_override()
+    return clock.now().timestamp() if clock is not None else time.monotonic()
 
 
 class CourtyardResolver(APIGatewayRestResolver):
     """A REST resolver that also knows who is calling, and refuses suspended tenants."""
 
     tenant_lookup: TenantLookup | None = None
+    assist_audit: AuditLookup | None = None
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Route ``event``; a body declared as anything but JSON or a form is read as JSON.
@@ -80,11 +117,15 @@ class CourtyardResolver(APIGatewayRestResolver):
         if isinstance(ctx, TenantContext):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
-        ctx = TenantContext.from_claims(verified_claims(self.current_event.raw_event))
+        claims = verified_claims(self.current_event.raw_event)
+        ctx = TenantContext.from_claims(claims)
+        if mfa_enforced():
+            require_mfa(ctx.roles, claims)
         self._check_tenant(ctx)
+        ctx = self._standing(ctx)
         on_behalf_of = self.header(ON_BEHALF_OF_HEADER)
         if on_behalf_of:
-            ctx = ctx.acting_for(on_behalf_of.strip())
+            ctx = self._assisted(ctx, on_behalf_of.strip())
         self.append_context(**{_TENANT_KEY: ctx})  # type: ignore[no-untyped-call]
         return ctx
 
@@ -99,6 +140,48 @@ class CourtyardResolver(APIGatewayRestResolver):
             raise Forbidden("this account's property firm is not registered")
         if not view.active:
             raise TenantSuspended("this property firm's subscription is suspended")
+
+    def _assisted(self, ctx: TenantContext, resident_id: str) -> TenantContext:
+        """Assisted mode, bounded (courtyard.assisted): a declared route, an assisting role, a resident of
+        the caller's firm and a reason; the request is audited with both identities and the reason."""
+        route = self.context.get("_route")
+        if route is None or not accepts_assistance(route.openapi_path, route.method):
+            raise Invalid(f"{ON_BEHALF_OF_HEADER} is not accepted on this route")
+        acting = ctx.acting_for(resident_id)  # the assisting roles, and an id that cannot reach into a key
+        acting = replace(acting, assist_reason=assist_reason(self.header(ASSIST_REASON_HEADER)))
+        directory = self.tenant_lookup() if self.tenant_lookup is not None else None
+        if directory is not None:
+            resident = directory.resident(ctx.tenant_id, resident_id)
+            if resident is None or resident.erased:
+                raise NotFound("resident")
+        audit = self.assist_audit() if self.assist_audit is not None else None
+        if audit is not None:
+            audit.record(
+                acting,
+                "assisted_request",
+                "route",
+                f"{route.method.upper()} {route.openapi_path}",
+                {"path": self.current_event.path},
+            )
+        return acting
+
+    def _standing(self, ctx: TenantContext) -> TenantContext:
+        """``ctx`` with the roles the directory still grants: a leaver's or a demoted manager's token is
+        refused or narrowed within a minute (DirectoryReader.STANDING_TTL_SECONDS), not when it expires."""
+        if self.tenant_lookup is None or ctx.has_role(Role.PLATFORM_ADMIN) or not ctx.is_staff:
+            return ctx
+        directory = self.tenant_lookup()
+        standing = directory.standing(ctx.tenant_id, ctx.user_id) if directory is not None else None
+        if standing is None:
+            return ctx
+        if not standing.active:
+            raise AccountDeactivated("this staff account was deactivated; ask your manager")
+        roles = frozenset(role for role in ctx.roles if role.value in standing.roles)
+        if not roles:
+            raise Forbidden("this account no longer holds the roles its sign-in carries; sign in again")
+        if roles == ctx.roles:
+            return ctx
+        return TenantContext(ctx.tenant_id, ctx.user_id, roles, ctx.username)
 
     def header(self, name: str) -> str | None:
         value = self.current_event.headers.get(name)
@@ -151,12 +234,18 @@ class TenantSuspended(Forbidden):
     code = "tenant_suspended"
 
 
+class AccountDeactivated(Unauthorized):
+    code = "account_deactivated"
+
+
 def build_resolver(
     service_name: str,
     logger: Logger | None = None,
     tenant_lookup: TenantLookup | None = directory_from_settings,
+    assist_audit: AuditLookup | None = audit_from_settings,
 ) -> CourtyardResolver:
-    """The resolver for one API function; ``tenant_lookup=None`` skips the tenant-status check (probes)."""
+    """The resolver for one API function; ``tenant_lookup=None`` skips the tenant-status check (probes),
+    ``assist_audit=None`` the audit record of assisted requests."""
     log = logger or Logger(service=service_name)
     app = CourtyardResolver(
         enable_validation=True,
@@ -164,6 +253,7 @@ def build_resolver(
         cors=CORSConfig(allow_origin="*", allow_headers=CORS_HEADERS, max_age=600),
     )
     app.tenant_lookup = tenant_lookup
+    app.assist_audit = assist_audit
     app.use(middlewares=[_tenant_middleware(log)])
     _register_error_handlers(app, log)
     return app
@@ -187,7 +277,13 @@ def parse_json_body(text: str) -> Any:
             raise InvalidJson(
                 f"request body is nested too deep (more than {MAX_JSON_DEPTH} levels of objects and arrays)"
             )
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        # An integer of more than 4,300 digits: Python refuses to convert it (a ValueError, not a JSON error).
+        raise InvalidJson("request body holds a number too long to read") from error
 
 
 def _declared_json(event: Mapping[str, Any]) -> Mapping[str, Any]:

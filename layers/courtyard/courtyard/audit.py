@@ -72,7 +72,10 @@ class AuditWriter:
         or leave both out for a platform-level action. ``actor`` defaults to the caller's user id.
         """
         record, item = self._build(ctx, action, resource, resource_id, details, actor, tenant_id)
-        self.client.put_item(TableName=self.table_name, Item=item)
+        # Append-only: a record is never replaced (the functions' IAM policy allows nothing but PutItem).
+        self.client.put_item(
+            TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        )
         return record
 
     def put_action(
@@ -143,6 +146,8 @@ class AuditWriter:
             item["resource_id"] = {"S": resource_id}
         if ctx is not None and ctx.on_behalf_of:
             item["on_behalf_of"] = {"S": ctx.on_behalf_of}
+            if ctx.assist_reason:
+                item["assist_reason"] = {"S": ctx.assist_reason}
         if details:
             # JSON text rather than a map: any JSON-able shape is accepted and no float conversion can fail.
             item["details"] = {"S": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)}

@@ -18,6 +18,8 @@ from courtyard import aws
 
 # The key scheme lives in its own module; features import it from here as before.
 from courtyard.directory_keys import Keys as Keys
+from courtyard.duty import DutyCalendar, RosterLine, calendar_of, roster_lines
+from courtyard.standing import AccountStanding, standing_of
 
 _deserializer = TypeDeserializer()
 
@@ -117,6 +119,7 @@ class ResidentView:
 
     resident_id: str
     user_id: str | None
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,8 @@ class DirectoryReader:
     """Read-only access to the directory table, with a short cache for the per-request tenant check."""
 
     TENANT_TTL_SECONDS = 60.0
+    # A deactivated or demoted staff account loses access within this time (issue 17).
+    STANDING_TTL_SECONDS = 60.0
 
     def __init__(
         self, table_name: str, client: Any | None = None, monotonic: Callable[[], float] = time.monotonic
@@ -144,6 +149,7 @@ class DirectoryReader:
         self._client = client
         self._monotonic = monotonic
         self._tenants: dict[str, tuple[float, TenantView | None]] = {}
+        self._standings: dict[tuple[str, str], tuple[float, AccountStanding | None]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -157,7 +163,7 @@ class DirectoryReader:
         now = self._monotonic()
         with self._lock:
             cached = self._tenants.get(tenant_id)
-        if cached is not None and now - cached[0] < self.TENANT_TTL_SECONDS:
+        if cached is not None and 0 <= now - cached[0] < self.TENANT_TTL_SECONDS:
             return cached[1]
         item = self._get(Keys.tenant(tenant_id))
         view = (
@@ -175,6 +181,24 @@ class DirectoryReader:
         with self._lock:
             self._tenants[tenant_id] = (now, view)
         return view
+
+    def standing(self, tenant_id: str, user_id: str) -> AccountStanding | None:
+        """The account's standing, cached for a minute; None when the directory has no record of the user.
+
+        See courtyard.standing: staff stand as their record says, residents hold the resident role only.
+        """
+        now = self._monotonic()
+        key = (tenant_id, user_id)
+        with self._lock:
+            cached = self._standings.get(key)
+        if cached is not None and 0 <= now - cached[0] < self.STANDING_TTL_SECONDS:
+            return cached[1]
+        standing = standing_of(
+            self._get, Keys.user(tenant_id, user_id), lambda staff_id: Keys.staff(tenant_id, staff_id)
+        )
+        with self._lock:
+            self._standings[key] = (now, standing)
+        return standing
 
     def unit(self, tenant_id: str, unit_id: str) -> UnitView | None:
         item = self._get(Keys.unit(tenant_id, unit_id))
@@ -280,7 +304,11 @@ class DirectoryReader:
         if not item:
             return None
         user_id = item.get("user_id")
-        return ResidentView(resident_id=resident_id, user_id=str(user_id) if user_id else None)
+        return ResidentView(
+            resident_id=resident_id,
+            user_id=str(user_id) if user_id else None,
+            erased=bool(item.get("erased_at")),
+        )
 
     def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The resident's unit links (the ``UNIT#`` items of their partition), primary first."""
@@ -368,6 +396,23 @@ class DirectoryReader:
             phone_enc=str(item["phone_enc"]) if item.get("phone_enc") else None,
             locale=str(item["locale"]) if item.get("locale") else None,
         )
+
+    def unit_in_care(self, tenant_id: str, unit_id: str) -> bool:
+        """Whether someone living in the unit is on the care list (关爱名单): its emergencies are critical."""
+        members = self.unit_members(tenant_id, unit_id)
+        profiles = [self._get(Keys.resident(tenant_id, m.resident_id)) for m in members]
+        return any(profile and profile.get("care") for profile in profiles)
+
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar:
+        """The firm's duty calendar (defaults when the firm has entered none), in the firm's time zone."""
+        firm = self.tenant(tenant_id)
+        timezone = firm.timezone if firm else "Asia/Shanghai"
+        item = self._get(Keys.duty_calendar(tenant_id))
+        return calendar_of(item or {}, timezone)
+
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]:
+        item = self._get(Keys.duty_roster(tenant_id, site_id))
+        return roster_lines(item or {})
 
     def _query_all(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

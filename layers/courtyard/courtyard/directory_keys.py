@@ -119,5 +119,15 @@ class Keys:
         return {"pk": tenant_key(tenant_id, "PROXYCODE", secret_digest), "sk": "PROXYCODE"}
 
     @staticmethod
+    def duty_calendar(tenant_id: str) -> dict[str, str]:
+        """The firm's duty calendar: holidays, make-up workdays, shift changes, the ladder's step time."""
+        return {"pk": tenant_key(tenant_id, "DUTY"), "sk": "CALENDAR"}
+
+    @staticmethod
+    def duty_roster(tenant_id: str, site_id: str) -> dict[str, str]:
+        """A community's roster: one item holding its lines (tens of staff, replaced whole)."""
+        return {"pk": tenant_key(tenant_id, "DUTY", site_id), "sk": "ROSTER"}
+
+    @staticmethod
     def import_job(tenant_id: str, import_id: str) -> dict[str, str]:
         return {"pk": tenant_key(tenant_id, "IMPORT", import_id), "sk": "IMPORT"}

@@ -36,6 +36,8 @@ PAST_WORDS = frozenset(
      "Run", "Put", "Cut", "Shut", "Won", "Begun", "Withdrawn", "Undone", "Rebuilt", "Resent", "Bound"}
 )  # fmt: skip
 _LAST_WORD = re.compile(r"[A-Z][a-z0-9]*$")
+# A phrasal verb's particle ends the name after its verb: ResidentMovedOut, DeviceSignedIn.
+_PARTICLE = re.compile(r"[A-Z][a-z0-9]*(?=(?:Out|In|Up|Off|Down|Back|Over)$)")
 
 
 class DomainEvent(Model):
@@ -67,6 +69,8 @@ def validate_detail_type(detail_type: str) -> str:
     if len(detail_type) > 128 or not DETAIL_TYPE_PATTERN.match(detail_type):
         raise ValueError(f"detail type {detail_type!r} is not PascalCase <Noun><PastVerb>")
     last = _LAST_WORD.search(detail_type)
+    if last is not None and last.group() not in PAST_WORDS:
+        last = _PARTICLE.search(detail_type) or last
     if last is None or not (last.group().endswith("ed") or last.group() in PAST_WORDS):
         raise ValueError(f"detail type {detail_type!r} must end with a past verb (TicketCreated)")
     return detail_type

@@ -56,6 +56,15 @@ def _environment_of(settings: type[FunctionSettings], given: Iterable[str]) -> d
     return found
 
 
+def mfa_enforced() -> bool:
+    """Whether tokens of managers, finance and platform operators must carry the TOTP mark (courtyard.mfa).
+
+    On in every deployed stage (the template's RequireMfa); the local cloud turns it off because moto runs no
+    Cognito trigger, so no local token can carry the mark. Read per request: tests switch it.
+    """
+    return os.environ.get("REQUIRE_MFA", "true").strip().lower() != "false"
+
+
 def trace_sampled() -> bool:
     """Whether this invocation is traced: the Lambda runtime sets the X-Ray header per invocation."""
     header = os.environ.get("_X_AMZN_TRACE_ID", "")

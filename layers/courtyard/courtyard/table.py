@@ -129,6 +129,7 @@ class Table:
         expression: str,
         values: Mapping[str, Any],
         condition: str | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         action: dict[str, Any] = {
             "TableName": self.name,
@@ -136,6 +137,8 @@ class Table:
             "UpdateExpression": expression,
             "ExpressionAttributeValues": serialize(values),
         }
+        if names:
+            action["ExpressionAttributeNames"] = dict(names)
         if condition:
             action["ConditionExpression"] = condition
         return {"Update": action}

@@ -43,6 +43,8 @@ class TenantContext:
     username: str | None = None
     # Assisted mode: the resident a service desk agent is acting for (audited with both identities).
     on_behalf_of: str | None = None
+    # ... and the reason the agent gave (courtyard.assisted); set whenever ``on_behalf_of`` is.
+    assist_reason: str | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -61,7 +63,7 @@ class TenantContext:
     def is_resident(self) -> bool:
         return Role.RESIDENT in self.roles
 
-    def acting_for(self, resident_id: str) -> TenantContext:
+    def acting_for(self, resident_id: str, reason: str | None = None) -> TenantContext:
         """The same caller acting on behalf of a resident; only service desk and managers may."""
         self.require(Role.SERVICE_DESK, Role.MANAGER)
         # A resident id is a ULID-like token; anything else (a '#' would reach into a key) is refused here,
@@ -69,7 +71,12 @@ class TenantContext:
         if not _RESIDENT_ID.fullmatch(resident_id):
             raise Invalid("X-On-Behalf-Of must be a resident id")
         return TenantContext(
-            self.tenant_id, self.user_id, self.roles, self.username, on_behalf_of=resident_id
+            self.tenant_id,
+            self.user_id,
+            self.roles,
+            self.username,
+            on_behalf_of=resident_id,
+            assist_reason=reason,
         )
 
     @classmethod

@@ -144,6 +144,11 @@ class Wiring(Generic[S]):
         return self._cached(("outbox", id(table)), lambda: Outbox(table, self.clock, self.events()))
 
 
+def clock_override() -> Clock | None:
+    """The clock tests set with ``use_clock`` (None in production): caches outside a wiring follow it too."""
+    return _clock_override[0] if _clock_override else None
+
+
 def use_clock(clock: Clock | None) -> None:
     """Tests inject a FixedClock for every feature; None returns to the wall clock. All is rebuilt with it."""
     _clock_override.clear()

@@ -379,3 +379,34 @@ def test_a_phone_registered_under_another_name_after_validation_fails_the_commit
     assert "residents on record changed" in failed["failure"]
     (wang,) = residents_of(call, manager, SHARED_PHONE)
     assert (wang["name"], wang["units"]) == ("王五", [])
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"), [(MemoryError, "more memory"), (RuntimeError, "internal error (RuntimeError)")]
+)
+def test_a_job_whose_worker_fails_becomes_failed_with_the_reason(
+    call, caller, stack, site, monkeypatch, failure, reason
+):
+    tenant_id, site_id = site
+    manager = caller(tenant_id, Role.MANAGER)
+    created = start(call, manager, site_id)
+    upload(stack, created, b"\xef\xbb\xbf" + "楼栋,房号\n1,101\n".encode())
+    import_id = created.body["import_id"]
+    call("POST", f"/imports/{import_id}/validate", manager)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise failure("injected worker failure")
+
+    from directory.imports import service as import_service
+
+    monkeypatch.setattr(import_service, "parse_file", crash)
+    run_worker(stack)  # the batch succeeds: the failure is recorded on the job, not retried for ever
+    job = call("GET", f"/imports/{import_id}", manager).body
+
+    assert job["status"] == "failed"
+    assert reason in job["failure"]
+    monkeypatch.undo()
+    again = call("POST", f"/imports/{import_id}/validate", manager)
+    run_worker(stack)
+    assert again.status == 202
+    assert call("GET", f"/imports/{import_id}", manager).body["status"] == "validated"

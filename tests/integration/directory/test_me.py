@@ -99,6 +99,11 @@ def cognito_enabled(stack: Stack, username: str) -> bool:
     return bool(user["Enabled"])
 
 
+def cognito_account_exists(stack: Stack, username: str) -> bool:
+    users = boto3.client("cognito-idp").list_users(UserPoolId=stack.ref("UserPool"))["Users"]
+    return any(user["Username"] == username for user in users)
+
+
 def audit_items(stack: Stack) -> list[dict[str, Any]]:
     return list(boto3.client("dynamodb").scan(TableName=stack.ref("AuditTable"))["Items"])
 
@@ -340,14 +345,15 @@ def test_export_without_a_person_record_is_404(call, caller, tenant):
     assert call("GET", "/me/export", as_=caller(tenant, Role.RESIDENT)).status == 404
 
 
-def test_service_desk_exports_for_an_assisted_resident(call, caller, stack, tenant, resident):
+def test_assisted_mode_never_exports_a_person(call, caller, stack, tenant, resident):
+    """Issue 17: the desk cannot export a resident's data by acting for them (400, nothing read)."""
     desk = caller(tenant, Role.SERVICE_DESK)
-    reply = call("GET", "/me/export", as_=desk, headers={"X-On-Behalf-Of": resident["resident_id"]})
-    assert reply.status == 200
-    assert reply.body["person"]["person_id"] == resident["resident_id"]
-    record = next(i for i in audit_items(stack) if i["action"]["S"] == "export_personal_data")
-    assert (record["actor"]["S"], record["on_behalf_of"]["S"]) == (desk.user_id, resident["resident_id"])
-    assert call("GET", "/me/export", as_=desk, headers={"X-On-Behalf-Of": new_id()}).status == 404
+    headers = {"X-On-Behalf-Of": resident["resident_id"], "X-Assist-Reason": "asked by phone"}
+
+    reply = call("GET", "/me/export", as_=desk, headers=headers)
+
+    assert reply.status == 400
+    assert not [i for i in audit_items(stack) if i["action"]["S"] == "export_personal_data"]
 
 
 # ---------------------------------------------------------------- POST /me/erase
@@ -373,9 +379,10 @@ def test_erasure_anonymises_frees_the_number_disables_the_account_and_tells_bill
     stored = json.dumps(table_items(stack), ensure_ascii=False)
     assert "陈业主" not in stored
     assert "chen@example.com" not in stored
-    assert not cognito_enabled(stack, me.username)
-    assert [(kind, detail.resident_id) for kind, detail in published] == [
-        ("ResidentErased", resident["resident_id"])
+    # The account goes with the data: Cognito keeps no name, email or phone of the person (issue 17).
+    assert not cognito_account_exists(stack, me.username)
+    assert [(kind, detail.resident_id, detail.user_id) for kind, detail in published] == [
+        ("ResidentErased", resident["resident_id"], me.user_id)
     ]
     # The event names the account, so identity ends its sessions.
     assert published[0][1].user_id == me.user_id
@@ -411,10 +418,15 @@ def test_erase_without_a_person_record_is_404(call, caller, tenant):
     assert call("POST", "/me/erase", as_=caller(tenant, Role.RESIDENT)).status == 404
 
 
-def test_service_desk_erases_for_an_assisted_resident(call, caller, stack, tenant, resident, published):
+def test_assisted_mode_never_erases_a_person(call, caller, stack, tenant, resident, published):
+    """Issue 17: the desk cannot erase a resident by acting for them (400, nothing changed)."""
     desk = caller(tenant, Role.SERVICE_DESK)
-    reply = call("POST", "/me/erase", as_=desk, headers={"X-On-Behalf-Of": resident["resident_id"]})
-    assert reply.status == 200
-    record = next(i for i in audit_items(stack) if i["action"]["S"] == "erase_personal_data")
-    assert (record["actor"]["S"], record["on_behalf_of"]["S"]) == (desk.user_id, resident["resident_id"])
-    assert not cognito_enabled(stack, resident["caller"].username)
+    before = table_items(stack)
+    headers = {"X-On-Behalf-Of": resident["resident_id"], "X-Assist-Reason": "asked by phone"}
+
+    reply = call("POST", "/me/erase", as_=desk, headers=headers)
+
+    assert reply.status == 400
+    assert table_items(stack) == before
+    assert published == []
+    assert cognito_enabled(stack, resident["caller"].username)

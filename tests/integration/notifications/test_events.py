@@ -334,11 +334,15 @@ def test_malformed_and_unknown_events_fail_alone(pump: Pump, world: Community, s
 
 
 def test_the_event_rule_matches_exactly_the_consumed_types(template: Any) -> None:
+    from notifications import emergency_ladder
     from notifications.event_messages import CONSUMED
 
+    # Messages for CONSUMED, the emergency ladder's events; ResidentErased deletes the person's notifications
+    # (services/erasure.py).
+    consumed = set(CONSUMED) | set(emergency_ladder.CONSUMED) | {"ResidentErased"}
     rule = template.resources["NotificationsEventRule"]["Properties"]["EventPattern"]
-    assert sorted(rule["detail-type"]) == sorted(CONSUMED)
-    assert sorted(rule["source"]) == sorted({contracts.EVENTS[name][0] for name in CONSUMED})
+    assert sorted(rule["detail-type"]) == sorted(consumed)
+    assert sorted(rule["source"]) == sorted({contracts.EVENTS[name][0] for name in consumed})
 
 
 def test_an_escalated_work_order_tells_the_communitys_managers(

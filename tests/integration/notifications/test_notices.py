@@ -232,12 +232,20 @@ def test_a_scheduled_notice_waits_for_its_time_and_can_be_cancelled_before(
     assert inbox_titles(call, world.people["li"]) == []
 
     clock.set(clock.now().replace(hour=6))
-    assert jobs_handler.lambda_handler({}, lambda_context()) == {"notices": 1, "released": 0}
+    assert jobs_handler.lambda_handler({}, lambda_context()) == {
+        "notices": 1,
+        "released": 0,
+        "ladder_steps": 0,
+    }
     pump()
 
     assert inbox_titles(call, world.people["li"]) == ["明日停电"]
     assert call("POST", f"/notices/{scheduled.body['notice_id']}/cancel", as_=manager).status == 409
-    assert jobs_handler.lambda_handler({}, lambda_context()) == {"notices": 0, "released": 0}
+    assert jobs_handler.lambda_handler({}, lambda_context()) == {
+        "notices": 0,
+        "released": 0,
+        "ladder_steps": 0,
+    }
 
 
 def test_the_same_idempotency_key_creates_one_notice(call: Call, pump: Pump, world: Community) -> None:

@@ -89,11 +89,15 @@ def handler(
 
 _ID_ROUTES = [
     (r"^/fee-items/([^/]+)/readings$", "/fee-items/{fee_id}/readings", "fee_id"),
+    (r"^/fee-items/([^/]+)/prices$", "/fee-items/{fee_id}/prices", "fee_id"),
+    (r"^/fee-items/([^/]+)/retire$", "/fee-items/{fee_id}/retire", "fee_id"),
+    (r"^/bank-statements/lines/([^/]+)/confirm$", "/bank-statements/lines/{line_id}/confirm", "line_id"),
+    (r"^/bank-statements/lines/([^/]+)/dismiss$", "/bank-statements/lines/{line_id}/dismiss", "line_id"),
     (r"^/billing-runs/([^/]+)$", "/billing-runs/{run_id}", "run_id"),
     (r"^/bills/([^/]+)$", "/bills/{bill_id}", "bill_id"),
     (r"^/units/([^/]+)/ledger$", "/units/{unit_id}/ledger", "unit_id"),
     (r"^/payments/(?!webhooks/|stats$)([^/]+)/refunds$", "/payments/{payment_id}/refunds", "payment_id"),
-    (r"^/payments/(?!webhooks/|stats$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
+    (r"^/payments/(?!webhooks/|stats$|counter$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
     (r"^/reconciliations/([^/]+)$", "/reconciliations/{day}", "day"),
 ]
 

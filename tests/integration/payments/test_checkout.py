@@ -223,9 +223,19 @@ def test_service_desk_pays_on_a_residents_behalf(
     bill_id = bills_of(call, desk, unit_id=community.units["a101"])[0]["bill_id"]
     other_bill = bills_of(call, desk, unit_id=community.units["a102"])[0]["bill_id"]
 
-    assisted = _pay(call, desk, [bill_id], **{"X-On-Behalf-Of": community.residents["Chen"]})
+    assisted = _pay(
+        call,
+        desk,
+        [bill_id],
+        **{"X-On-Behalf-Of": community.residents["Chen"], "X-Assist-Reason": "by phone"},
+    )
     alone = _pay(call, desk, [bill_id])
-    wrong_unit = _pay(call, desk, [other_bill], **{"X-On-Behalf-Of": community.residents["Chen"]})
+    wrong_unit = _pay(
+        call,
+        desk,
+        [other_bill],
+        **{"X-On-Behalf-Of": community.residents["Chen"], "X-Assist-Reason": "by phone"},
+    )
 
     assert assisted.status == 201, assisted.body
     assert assisted.body["assisted"] is True

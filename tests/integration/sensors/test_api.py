@@ -394,3 +394,21 @@ def test_telemetry_history_is_hourly_aggregates(manager, register, call, sensors
     assert history.status == 200
     assert history.body["evaluated"] == 1
     assert history.body["alarms"] == 0
+
+
+def test_acknowledging_an_alarm_publishes_alarm_acknowledged_once(
+    manager, register, call, staff, published
+) -> None:
+    community, wang = manager
+    elevator = register(community, wang)
+    guard = staff(community, "Zhao", Role.GUARD)
+    elevator.stream([HIGH] * 11)
+    alarm_id = alarms_of(call, guard)[0]["alarm_id"]
+
+    assert call("POST", f"/alarms/{alarm_id}/ack", as_=guard).status == 200
+    assert call("POST", f"/alarms/{alarm_id}/ack", as_=guard).status == 409
+
+    acks = [detail for name, detail in published if name == "AlarmAcknowledged"]
+    assert len(acks) == 1
+    assert (acks[0]["alarm_id"], acks[0]["acknowledged_by"]) == (alarm_id, guard.user_id)
+    assert acks[0]["raised_at"]

@@ -213,3 +213,32 @@ def test_a_full_leap_year_is_allowed(stats: Stats, world: Community) -> None:
 
     assert reply.status == 200, reply.body
     assert reply.body["sites"] == []
+
+
+def test_emergency_response_times_per_month_are_in_the_stats(
+    call: Call, stats: Stats, world: Community, clock: FixedClock, staff: Callable[..., Caller]
+) -> None:
+    responder = staff(world, "responder", Role.TECHNICIAN, skills=("security",))
+    li, zhao = world.people["li"], world.people["zhao"]
+    _at(clock, 0)
+    first = call("POST", "/tickets", as_=li, body={"kind": "sos", "description": "救命"})
+    _at(clock, 1)
+    second = call("POST", "/tickets", as_=zhao, body={"kind": "sos", "description": "摔倒了"})
+    assert (first.status, second.status) == (201, 201), (first.body, second.body)
+    _at(clock, 3)
+    _act(call, responder, first.body["ticket_id"], "accept")  # 3 minutes: within the promise
+    _at(clock, 9)
+    _act(call, responder, second.body["ticket_id"], "accept")  # 8 minutes: too late
+
+    site = stats(world.people["manager"], **{"from": "2026-03-01", "to": "2026-03-31"}).body["sites"][0]
+
+    assert site["emergency_response"] == [
+        {
+            "month": "2026-03",
+            "emergencies": 2,
+            "acknowledged": 2,
+            "p50_minutes": 3.0,
+            "p90_minutes": 8.0,
+            "within_5_min_pct": 50.0,
+        }
+    ]

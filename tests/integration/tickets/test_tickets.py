@@ -133,7 +133,7 @@ def test_desk_files_on_behalf_of_a_resident_who_then_sees_it(call: Call, world: 
         "/tickets",
         as_=world.people["desk"],
         body={"kind": "complaint", "category": "noise", "description": "楼上装修噪音"},
-        headers={"X-On-Behalf-Of": world.residents["zhao"]},
+        headers={"X-On-Behalf-Of": world.residents["zhao"], "X-Assist-Reason": "by phone"},
     )
 
     assert reply.status == 201, reply.body
@@ -149,7 +149,7 @@ def test_a_resident_only_on_behalf_of_is_forbidden(call: Call, world: Community)
         "/tickets",
         as_=world.people["li"],
         body={"kind": "sos"},
-        headers={"X-On-Behalf-Of": world.residents["zhao"]},
+        headers={"X-On-Behalf-Of": world.residents["zhao"], "X-Assist-Reason": "by phone"},
     )
     assert reply.status == 403
 

@@ -44,7 +44,9 @@ def test_the_token_is_es256_with_a_key_id_and_carries_nothing_personal(issue, pl
 
     assert header["alg"] == "ES256"
     assert header["kid"]
-    assert set(payload) == {"pid", "tid", "sid", "nbf", "exp", "v"}
+    # "ol": a single-use pass's offline validity (seconds), nothing personal.
+    assert set(payload) == {"pid", "tid", "sid", "nbf", "exp", "v", "ol"}
+    assert visitor_pass["entries_allowed"] == 1
     assert payload["pid"] == visitor_pass["pass_id"]
     assert payload["tid"] == place.community.tenant_id
     assert payload["sid"] == place.site_id
@@ -230,6 +232,28 @@ def test_staff_list_a_communitys_passes(call, issue, place: Place):
     assert without_site.status == 400
 
 
+def test_a_guard_verifies_and_scans_but_never_reads_a_pass_token_or_its_qr(call, issue, scan, place: Place):
+    visitor_pass = issue()
+
+    listed = call("GET", "/passes", as_=place.guard, query={"site_id": place.site_id})
+    one = call("GET", f"/passes/{visitor_pass['pass_id']}", as_=place.guard)
+    svg = call("GET", f"/passes/{visitor_pass['pass_id']}/qr", as_=place.guard)
+    png = call("GET", f"/passes/{visitor_pass['pass_id']}/qr", as_=place.guard, query={"format": "png"})
+    scanned = scan(visitor_pass["token"])
+    by_desk = call("GET", f"/passes/{visitor_pass['pass_id']}", as_=place.desk)
+
+    assert [(p["token"], p["share_url"], p["qr_url"]) for p in listed.body["items"]] == [(None, None, None)]
+    assert (one.status, one.body["token"], one.body["visitor_name"]) == (
+        200,
+        None,
+        visitor_pass["visitor_name"],
+    )
+    assert visitor_pass["token"] not in str(listed.body) + str(one.body)
+    assert (svg.status, png.status) == (403, 403)
+    assert (scanned.status, scanned.body["verdict"]) == (200, "allow")
+    assert by_desk.body["token"] == visitor_pass["token"]
+
+
 def test_another_firms_pass_is_404_exactly_like_a_missing_one(call, issue, seed, staff, place: Place):
     visitor_pass = issue()
     other = seed("Harbour")
@@ -287,7 +311,7 @@ def test_the_service_desk_issues_for_a_resident_in_assisted_mode(call, place: Pl
         "/passes",
         as_=place.desk,
         body={"visitor_name": "Sun"},
-        headers={"X-On-Behalf-Of": resident_id},
+        headers={"X-On-Behalf-Of": resident_id, "X-Assist-Reason": "by phone"},
     )
     listed = call("GET", "/passes", as_=place.host)
 

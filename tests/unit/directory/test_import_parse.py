@@ -141,7 +141,8 @@ def test_only_the_first_sheet_is_read() -> None:
         ("主要联系人", "primary"),
         ("*主要联系人", "primary"),
         ("primary", "primary"),
-        ("备注", None),
+        ("备注", "remarks"),  # the care list's words are read from it (issue 19)
+        ("颜色", None),
         ("", None),
     ],
 )
@@ -150,14 +151,12 @@ def test_headers_are_recognised_by_their_synonyms(header: str, field: str | None
 
 
 def test_unknown_columns_are_kept_aside_and_reported_as_ignored() -> None:
-    parsed = parse_file(
-        _csv("房号,备注,面积,电话,手机", "1-1-101,已入住,90,13812345678,13900000000"), "a.csv"
-    )
+    parsed = parse_file(_csv("房号,颜色,面积,电话,手机", "1-1-101,白色,90,13812345678,13900000000"), "a.csv")
 
-    assert parsed.ignored_columns == ["备注", "手机"]
+    assert parsed.ignored_columns == ["颜色", "手机"]
     assert parsed.columns == {"room": "房号", "area": "面积", "phone": "电话"}
     assert parsed.rows[0].values == {"room": "1-1-101", "area": "90", "phone": "13812345678"}
-    assert parsed.rows[0].extra == {"备注": "已入住", "手机": "13900000000"}
+    assert parsed.rows[0].extra == {"颜色": "白色", "手机": "13900000000"}
 
 
 def test_title_rows_above_the_header_are_skipped_and_lines_are_spreadsheet_rows() -> None:
@@ -310,3 +309,20 @@ def test_csv_is_accepted_by_name_or_content_type(filename: str | None, content_t
 
 def test_import_file_error_is_a_value_error() -> None:
     assert issubclass(ImportFileError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("remarks", "flags"),
+    [
+        ("老人独居", {"elderly_alone"}),
+        ("独居老人，行动不便", {"elderly_alone", "needs_assistance"}),
+        ("残疾人（轮椅）", {"disabled"}),
+        ("需 协助", {"needs_assistance"}),
+        ("已入住", set()),
+        ("", set()),
+    ],
+)
+def test_the_remarks_column_names_care_flags(remarks: str, flags: set[str]) -> None:
+    from directory.care.rules import flags_from_remarks
+
+    assert {f.value for f in flags_from_remarks(remarks)} == flags

@@ -256,6 +256,25 @@ def test_json_nested_deep_as_text_plain_is_400_not_500():
     assert body_of(response)["error"]["code"] == "invalid_json"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "a", "count": 1, "extra": [' + ",".join(["0"] * 500_000) + "]}",  # a 1 MB array
+        "{" + ",".join(f'"k{i}": 1' for i in range(100_000)) + "}",  # 100,000 keys
+        '{"name": "' + "x" * 3_000_000 + '", "count": 1}',  # a 3 MB string
+        '{"name": "a", "count": 1' + "9" * 5_000 + "}",  # an integer beyond Python's str/int limit
+        '{"name": "a", "count": 1e999999}',
+    ],
+    ids=["long-array", "many-keys", "long-string", "huge-integer", "huge-exponent"],
+)
+def test_oversized_json_never_answers_500(body: str):
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="{}")
+    event["body"] = body
+    response = call(event)
+    # The route's own model may accept a long value (this one has no limits): the promise is no 500.
+    assert response["statusCode"] < 500, body_of(response)
+
+
 def test_brackets_inside_strings_do_not_count_towards_the_depth():
     name = "[" * 100 + '\\"{' * 100
     event = api_event(
@@ -287,3 +306,11 @@ def test_a_router_not_yet_included_has_no_request_to_answer_for():
     loose = CourtyardRouter()
     with pytest.raises(RuntimeError):
         loose.tenant()
+
+
+def test_an_integer_too_long_for_python_is_400_invalid_json():
+    event = api_event("POST", "/things", claims=claims(roles=(Role.MANAGER,)), body="{}")
+    event["body"] = '{"name": "a", "count": 1' + "9" * 5_000 + "}"
+    response = call(event)
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_json"

@@ -77,7 +77,15 @@ def test_domain_event_refuses_naive_time_and_empty_tenant():
 
 @pytest.mark.parametrize(
     "name",
-    ["TicketCreated", "TicketStatusChanged", "PaymentOverdue", "NoticeSent", "BillPaid", "Sensor2Reset"],
+    [
+        "TicketCreated",
+        "TicketStatusChanged",
+        "PaymentOverdue",
+        "NoticeSent",
+        "BillPaid",
+        "Sensor2Reset",
+        "ResidentMovedOut",  # a phrasal verb: the particle follows the past verb
+    ],
 )
 def test_noun_past_verb_detail_types_are_accepted(name: str):
     assert validate_detail_type(name) == name
@@ -85,7 +93,17 @@ def test_noun_past_verb_detail_types_are_accepted(name: str):
 
 @pytest.mark.parametrize(
     "name",
-    ["ticketCreated", "Created", "TicketCreate", "ticket_created", "Ticket-Created", "TICKETCREATED", ""],
+    [
+        "ticketCreated",
+        "Created",
+        "TicketCreate",
+        "ticket_created",
+        "Ticket-Created",
+        "TICKETCREATED",
+        "",
+        "ResidentMoveOut",
+        "ResidentOut",
+    ],
 )
 def test_other_detail_types_are_refused(name: str):
     with pytest.raises(ValueError, match="detail type"):

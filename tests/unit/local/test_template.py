@@ -472,6 +472,7 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
         "PII_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab",
         "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:c-AbCdEf",
         "BLIND_INDEX_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
+        "REQUIRE_MFA": "true",
         "USER_POOL_ID": "courtyard-local-UserPool",
         "IMPORT_BUCKET": "courtyard-local-ImportBucket",
         "IMPORT_QUEUE_URL": "http://sqs.us-east-1.localhost/123456789012/q",

@@ -9,8 +9,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from visitors import tokens
-from visitors.tokens import PassClaims, TokenError
+from visitors.tokens import CURVE_ORDER, PassClaims, TokenError
 
 
 class LocalSigner:
@@ -66,10 +67,45 @@ def test_the_signature_is_jose_raw_r_s_and_pyjwt_verifies_it(signer: LocalSigner
     assert decoded["pid"] == CLAIMS.pass_id
 
 
-def test_der_and_raw_signatures_round_trip(signer: LocalSigner):
-    der = signer.sign_der(b"message")
+def test_der_and_raw_signatures_round_trip_through_the_low_s_form(signer: LocalSigner):
+    for _ in range(8):  # KMS returns either half of s; both land on the one low-S spelling
+        der = signer.sign_der(b"message")
+        r, s = decode_dss_signature(der)
 
-    assert tokens.raw_to_der(tokens.der_to_raw(der)) == der
+        assert tokens.raw_to_der(tokens.der_to_raw(der)) == encode_dss_signature(r, min(s, CURVE_ORDER - s))
+
+
+def _high_s_twin(token: str) -> str:
+    """The same pass with s replaced by n - s: a signature ECDSA alone still accepts."""
+    header, payload, signature = token.split(".")
+    raw = base64.urlsafe_b64decode(signature + "==")
+    s = int.from_bytes(raw[32:], "big")
+    twin = raw[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
+    return f"{header}.{payload}.{tokens.b64url(twin)}"
+
+
+def test_the_high_s_twin_of_a_valid_token_is_refused(signer: LocalSigner):
+    token = tokens.sign(CLAIMS, signer)
+    twin = _high_s_twin(token)
+    public = signer.private.public_key()
+    header, payload, _ = twin.split(".")
+    # The twin is a mathematically valid ECDSA signature: only the low-S rule tells it apart.
+    public.verify(
+        tokens.raw_to_der_unchecked(base64.urlsafe_b64decode(twin.split(".")[2] + "==")),
+        f"{header}.{payload}".encode(),
+        ec.ECDSA(hashes.SHA256()),
+    )
+
+    assert tokens.verify(token, {signer.key_id: public}) == CLAIMS
+    with pytest.raises(TokenError, match="low-S"):
+        tokens.verify(twin, {signer.key_id: public})
+
+
+def test_signed_tokens_always_carry_the_low_s(signer: LocalSigner):
+    for _ in range(16):
+        raw = base64.urlsafe_b64decode(tokens.sign(CLAIMS, signer).split(".")[2] + "==")
+
+        assert int.from_bytes(raw[32:], "big") <= CURVE_ORDER // 2
 
 
 @pytest.mark.parametrize(

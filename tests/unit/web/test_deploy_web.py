@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from infra.deploy_web import uploads, web_config
+import pytest
+
+from infra.deploy_web import config_document, uploads, web_config
 from infra.local.edge import IMMUTABLE, NO_CACHE
 
 
@@ -15,6 +18,17 @@ def test_config_json_comes_from_the_stacks_outputs_and_calls_cognito_directly() 
     assert config.apiBase == "/api"
     assert config.cognitoEndpoint == "https://cognito-idp.eu-west-1.amazonaws.com/"
     assert config.stage == "prod"
+
+
+def test_push_settings_reach_config_json_only_when_given_and_whole() -> None:
+    config = web_config({"UserPoolId": "eu-west-1_abc", "UserPoolClientId": "client"}, "eu-west-1", "prod")
+    assert "push" not in json.loads(config_document(config))
+    firebase = {"apiKey": "k", "projectId": "p", "messagingSenderId": "1", "appId": "1:1:web:a"}
+    body = json.loads(config_document(config, {"firebase": firebase, "vapidKey": "BKey", "secret": "no"}))
+    assert body["push"] == {"firebase": firebase, "vapidKey": "BKey"}
+    assert body["userPoolId"] == "eu-west-1_abc"
+    with pytest.raises(ValueError, match="vapidKey"):
+        config_document(config, {"firebase": firebase})
 
 
 def test_hashed_assets_are_immutable_and_entry_points_revalidate(tmp_path: Path) -> None:

@@ -77,3 +77,10 @@ def test_the_visitors_share_link_points_at_the_mobile_app_through_a_parameter(te
     assert parameter["Default"].endswith("/m")
     env = template.resources["VisitorsFunction"]["Properties"]["Environment"]["Variables"]
     assert env["PASS_SHARE_BASE_URL"] == {"Ref": "PassShareBaseUrl"}
+
+
+def test_the_invitations_share_link_points_at_the_mobile_app_through_the_same_parameter(
+    template: Template,
+) -> None:
+    env = template.resources["DirectoryFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["APP_BASE_URL"] == {"Ref": "PassShareBaseUrl"}

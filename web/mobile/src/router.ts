@@ -20,6 +20,13 @@ export const router = createRouter({
   routes: [
     { path: "/signin", name: "signin", component: () => import("./pages/SignIn.vue"), meta: { public: true } },
     { path: "/invite/:code", name: "invite", component: () => import("./pages/InvitePage.vue"), props: true },
+    // The invitation's share link (`{app}/join#{code}`): the code rides in the fragment, out of every server log.
+    {
+      path: "/join",
+      name: "join",
+      component: () => import("./pages/InvitePage.vue"),
+      props: (route) => ({ code: decodeURIComponent(route.hash.slice(1)) }),
+    },
     // The visitor's pass (no account; the token is in the fragment) and the field staff's screens (no tabs).
     // An SMS's short link (public: the code is the credential) goes on to the page it names.
     { path: "/s/:code", name: "shortLink", component: () => import("./pages/ShortLink.vue"), props: true, meta: { public: true } },

@@ -19,6 +19,7 @@ from courtyard.crypto import FieldCipher
 from courtyard.directory import DirectoryReader, Keys
 from courtyard.errors import Conflict, Unprocessable
 from courtyard.ids import new_id
+from directory.care.repository import CareRepository
 from directory.imports.models import ImportSummary
 from directory.imports.validate import ImportPlan, PersonRow, UnitRow
 from directory.people.models import LinkSource, Relation, Resident, ResidentLink
@@ -66,6 +67,8 @@ class ImportWriter:
         progress(len(plan.units))
         residents = self._residents(tenant_id, [p.person for p in plan.people], now, summary)
         self._links(tenant_id, site_id, plan, unit_ids, residents, now, summary)
+        self._care(tenant_id, plan, residents)
+        self._occupancy(tenant_id, plan, unit_ids)
         progress(plan.rows_valid)
         return summary
 
@@ -287,6 +290,41 @@ class ImportWriter:
         item, claim = self._people.new_resident_items(tenant_id, resident)
         assert claim is not None  # imported residents always have a phone
         return item, claim
+
+    # ------------------------------------------------------------------ care list and occupancy
+    def _care(self, tenant_id: str, plan: ImportPlan, residents: dict[str, str]) -> None:
+        """The care flags the remarks column named, added to the residents' (a re-import adds nothing)."""
+        flags: dict[str, set[str]] = {}
+        for planned in plan.people:
+            resident_id = residents.get(planned.person.phone)
+            if resident_id and planned.person.care:
+                flags.setdefault(resident_id, set()).update(planned.person.care)
+        care = CareRepository(self._table)
+        for resident_id, named in flags.items():
+            care.add_flags(tenant_id, resident_id, sorted(named))
+
+    def _occupancy(self, tenant_id: str, plan: ImportPlan, unit_ids: dict[str, str]) -> None:
+        """A unit someone lives in is occupied: rented when a renter (租户) lives there, else self-occupied.
+        Only a vacant unit changes: what the desk set (decorating, ...) stands."""
+        occupied: dict[str, Occupancy] = {}
+        for planned in plan.people:
+            unit_id = unit_ids.get(planned.room_key)
+            if unit_id is None:
+                continue
+            rented = planned.person.relation.value == Relation.RENTER.value
+            if rented or unit_id not in occupied:
+                occupied[unit_id] = Occupancy.RENTED if rented else Occupancy.SELF_OCCUPIED
+        for unit_id, occupancy in occupied.items():
+            try:
+                self._table.update(
+                    Keys.unit(tenant_id, unit_id),
+                    "SET occupancy = :occupancy",
+                    {":occupancy": occupancy.value, ":vacant": Occupancy.VACANT.value},
+                    condition="attribute_exists(pk) AND "
+                    "(attribute_not_exists(occupancy) OR occupancy = :vacant)",
+                )
+            except Conflict:
+                continue  # not vacant (or gone): left as it is
 
     # ------------------------------------------------------------------ links
     def _links(

@@ -140,6 +140,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/residents/{resident_id}/care": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a resident's care flags (service desk, manager) */
+        put: operations["set_care_residents__resident_id__care_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits/{month}/{resident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the outcome of a flagged resident's return-visit call for the month, once (desk) */
+        post: operations["record_care_visit_care_visits__month___resident_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site_id}/duty-roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's duty roster (staff) */
+        get: operations["get_duty_roster_sites__site_id__duty_roster_get"];
+        /** Replace a community's duty roster (manager) */
+        put: operations["set_duty_roster_sites__site_id__duty_roster_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/imports/{import_id}": {
         parameters: {
             query?: never;
@@ -349,6 +401,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/units/{unit_id}/residents/{resident_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a resident's link to a unit: move-out, sale, end of a lease (manager, service desk)
+         * @description From then on the person cannot issue passes for the unit nor see its bills, tickets, notices or residents; their live passes for it are revoked (`ResidentMovedOut`). When the primary contact leaves, the one other owner or renter is promoted; otherwise 409 `choose_primary_contact` lists the candidates for `promote_resident_id`. Repeating an ended link answers the same end.
+         */
+        post: operations["end_residency_units__unit_id__residents__resident_id__end_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/units/{unit_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The signed-in resident leaves one of their units */
+        post: operations["leave_unit_me_units__unit_id__leave_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/residents/{resident_id}/residences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A resident's ended unit links, oldest first (manager, service desk, or the resident) */
+        get: operations["residence_history_residents__resident_id__residences_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/staff/{staff_id}": {
         parameters: {
             query?: never;
@@ -412,6 +518,75 @@ export interface paths {
         put?: never;
         /** Reactivate a suspended firm (platform admin) */
         post: operations["reactivate_tenant_tenants__tenant_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The care list: residents flagged for care (service desk, manager) */
+        get: operations["care_list_care_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/care-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's return-visit calls, one per flagged resident (desk) */
+        get: operations["care_visits_care_visits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The firm's duty calendar: holidays, make-up workdays, shift times (staff) */
+        get: operations["get_duty_calendar_duty_calendar_get"];
+        /** Set the firm's duty calendar (manager) */
+        put: operations["set_duty_calendar_duty_calendar_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duty/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is on duty at a community now: the roster's shift and manual flags */
+        get: operations["duty_now_duty_now_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -855,6 +1030,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fee-items/{fee_id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new price for a fee item from a month on (manager, finance); issued bills never change */
+        post: operations["change_fee_price_fee_items__fee_id__prices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fee-items/{fee_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a fee item from a month on: no billing run bills it from then (manager, finance) */
+        post: operations["retire_fee_item_fee_items__fee_id__retire_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/billing-runs/{run_id}": {
         parameters: {
             query?: never;
@@ -920,6 +1129,40 @@ export interface paths {
          * @description `provider`: wechatpay_native, wechatpay_jsapi, alipay_page or alipay_wap; `account`: the firm named in the notify URL. WeChat Pay's are RSA-signed and AES-GCM encrypted, Alipay's RSA2-signed forms; Alipay is answered `success` as text, as it requires.
          */
         post: operations["merchant_webhook_payments_webhooks__provider___account__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements/lines/{line_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an exception: its money pays the named unit's bills (a bank-transfer payment) */
+        post: operations["confirm_statement_line_bank_statements_lines__line_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements/lines/{line_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss an exception (not a resident's payment) */
+        post: operations["dismiss_statement_line_bank_statements_lines__line_id__dismiss_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1098,6 +1341,83 @@ export interface paths {
         put?: never;
         /** Pay one or several of your bills through a provider (Idempotency-Key replays the same payment) */
         post: operations["create_payment_payments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record money taken at the counter: cash, POS card or bank transfer (finance, desk, manager)
+         * @description For one unit's bills, settled oldest first (fee, then late fee); less than they ask is a part-payment (the rest stays due in its age bucket), more settles the unit's other open bills and then waits as its credit. Answers the payment with its receipt number and the clerk who took it. An `Idempotency-Key` replays the same payment (200); the same key with another body is 422.
+         */
+        post: operations["record_counter_payment_payments_counter_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a bank statement (CSV or XLSX, Chinese bank layouts) and settle the inflows it matches
+         * @description Each inflow is matched by the bill or unit its memo names and its exact amount, then by the payer's name among the unit's residents; matched inflows settle their bills as bank-transfer payments, once per statement line (importing the same statement again settles nothing twice); the rest are exceptions (`GET /bank-statements/exceptions`). Finance, manager.
+         */
+        post: operations["import_bank_statement_bank_statements_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bank-statements/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statement inflows waiting for finance: confirm or dismiss */
+        get: operations["list_statement_exceptions_bank_statements_exceptions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/opening-balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import each unit's arrears and prepayment at go-live (report first; commit once per unit)
+         * @description Columns 房号, 欠费, 预存 (yuan). `commit` false answers the report and writes nothing; true writes the valid rows as opening ledger entries (arrears as an opening bill due at go-live, in the ageing from then on; prepayments as credit); importing again changes nothing. Manager, finance.
+         */
+        post: operations["import_opening_balances_opening_balances_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1479,6 +1799,23 @@ export interface paths {
         put?: never;
         /** Verify a pass at a gate (QR token or licence plate): allow or deny */
         post: operations["scan_gate_scans_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gate/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A community's signed revocation list for offline gates (guards) */
+        get: operations["revocation_list_gate_revocations_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1873,6 +2210,134 @@ export interface components {
             /** Created At */
             created_at: string;
         };
+        /**
+         * CareFlag
+         * @enum {string}
+         */
+        CareFlag: "elderly_alone" | "disabled" | "needs_assistance";
+        /**
+         * CareIn
+         * @description The resident's care flags, exactly (an empty list takes them off the care list).
+         */
+        CareIn: {
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /** CareListOut */
+        CareListOut: {
+            /** Items */
+            items: components["schemas"]["CareOut"][];
+        };
+        /** CareOut */
+        CareOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * DutyCalendarIn
+         * @description The firm's holidays and make-up workdays (China's official ones are entered by the firm each year).
+         */
+        DutyCalendarIn: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyCalendarOut */
+        DutyCalendarOut: {
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Workdays
+             * @description make-up workdays (调休)
+             */
+            workdays?: string[];
+            /**
+             * Day Starts
+             * @default 08:00
+             * @example 08:00
+             */
+            day_starts?: string;
+            /**
+             * Night Starts
+             * @default 20:00
+             * @example 08:00
+             */
+            night_starts?: string;
+            /**
+             * Ladder Step Minutes
+             * @description the emergency ladder's step time
+             * @default 2
+             */
+            ladder_step_minutes?: number;
+        };
+        /** DutyNowOut */
+        DutyNowOut: {
+            /** Site Id */
+            site_id: string;
+            /** At */
+            at: string;
+            shift: components["schemas"]["ShiftOut"];
+            /** Staff */
+            staff: components["schemas"]["OnDutyStaffOut"][];
+        };
+        /**
+         * EndReason
+         * @enum {string}
+         */
+        EndReason: "move_out" | "sale" | "lease_end" | "other";
+        /** EndedResidenceOut */
+        EndedResidenceOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Relation */
+            relation: string;
+            /** Was Primary */
+            was_primary: boolean;
+            /** Since */
+            since: string;
+            /** Until */
+            until: string;
+            reason: components["schemas"]["EndReason"];
+            /**
+             * Promoted Resident Id
+             * @description The unit's new primary contact, when the leaving resident was it
+             */
+            promoted_resident_id?: string | null;
+        };
         /** EraseOut */
         EraseOut: {
             /** Resident Id */
@@ -2011,14 +2476,10 @@ export interface components {
         ImportStatus: "awaiting_upload" | "validating" | "validated" | "committing" | "committed" | "failed";
         /**
          * InviteAccept
-         * @description Assisted mode only: the account the service desk opens for the resident named in X-On-Behalf-Of.
+         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
+         *     mode never opens an account for someone else (issue 17).
          */
-        InviteAccept: {
-            /** Username */
-            username?: string | null;
-            /** Email */
-            email?: string | null;
-        };
+        InviteAccept: Record<string, never>;
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */
@@ -2101,7 +2562,10 @@ export interface components {
              * @description Shown once: only a digest is stored
              */
             code: string;
-            /** Share Link */
+            /**
+             * Share Link
+             * @description https link into the mobile app (`{app}/join#{code}`) for SMS and QR
+             */
             share_link: string;
             /** Tenant Id */
             tenant_id: string;
@@ -2183,6 +2647,22 @@ export interface components {
          * @enum {string}
          */
         Occupancy: "vacant" | "self_occupied" | "rented" | "decorating";
+        /** OnDutyStaffOut */
+        OnDutyStaffOut: {
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "roster" | "manual";
+            /** Shift */
+            shift?: ("day" | "night") | null;
+        };
         /** PageOut[BuildingOut] */
         PageOut_BuildingOut_: {
             /** Items */
@@ -2356,6 +2836,17 @@ export interface components {
          * @enum {string}
          */
         Relation: "owner" | "renter" | "family";
+        /**
+         * ResidencyEnd
+         * @description The desk ends a resident's link to a unit.
+         */
+        ResidencyEnd: {
+            reason: components["schemas"]["EndReason"];
+            /** Promote Resident Id */
+            promote_resident_id?: string | null;
+            /** Note */
+            note?: string | null;
+        };
         /** ResidentCreate */
         ResidentCreate: {
             /** Name */
@@ -2441,6 +2932,55 @@ export interface components {
          * @enum {string}
          */
         Role: "platform_admin" | "manager" | "service_desk" | "technician" | "finance" | "guard" | "resident";
+        /**
+         * RosterIn
+         * @description The community's whole roster (replaces the one before).
+         */
+        RosterIn: {
+            /** Lines */
+            lines: components["schemas"]["RosterLineIn"][];
+        };
+        /** RosterLineIn */
+        RosterLineIn: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+        };
+        /** RosterLineOut */
+        RosterLineOut: {
+            /** Staff Id */
+            staff_id: string;
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Days
+             * @default every
+             * @enum {string}
+             */
+            days?: "workday" | "holiday" | "every";
+            /** Name */
+            name: string;
+        };
+        /** RosterOut */
+        RosterOut: {
+            /** Site Id */
+            site_id: string;
+            /** Lines */
+            lines: components["schemas"]["RosterLineOut"][];
+        };
         /** RowErrorOut */
         RowErrorOut: {
             /** Line */
@@ -2451,6 +2991,23 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /** ShiftOut */
+        ShiftOut: {
+            /**
+             * Shift
+             * @enum {string}
+             */
+            shift: "day" | "night";
+            /**
+             * Day Kind
+             * @enum {string}
+             */
+            day_kind: "workday" | "holiday";
+            /** Starts At */
+            starts_at: string;
+            /** Ends At */
+            ends_at: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -2714,6 +3271,14 @@ export interface components {
          * @enum {string}
          */
         UnitKind: "residential" | "commercial" | "parking";
+        /**
+         * UnitLeave
+         * @description A resident leaves one of their units.
+         */
+        UnitLeave: {
+            /** @default move_out */
+            reason?: components["schemas"]["EndReason"];
+        };
         /** UnitLinkCreate */
         UnitLinkCreate: {
             /** Resident Id */
@@ -2812,6 +3377,54 @@ export interface components {
             /** Expires In Seconds */
             expires_in_seconds: number;
         };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "reached_well" | "reached_needs_help" | "no_answer" | "moved_away";
+            /** Note */
+            note?: string | null;
+        };
+        /** VisitListOut */
+        VisitListOut: {
+            /** Month */
+            month: string;
+            /** To Call */
+            to_call: number;
+            /** Done */
+            done: number;
+            /** Items */
+            items: components["schemas"]["VisitOut"][];
+        };
+        /**
+         * VisitOut
+         * @description One flagged resident's return-visit call for the month: to do, or done with its outcome.
+         */
+        VisitOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Month */
+            month: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "to_call" | "done";
+            /** Outcome */
+            outcome?: ("reached_well" | "reached_needs_help" | "no_answer" | "moved_away") | null;
+            /** Note */
+            note?: string | null;
+            /** Recorded At */
+            recorded_at?: string | null;
+            /** Recorded By */
+            recorded_by?: string | null;
+        };
         /** ZoneIn */
         ZoneIn: {
             /** Site Id */
@@ -2904,6 +3517,30 @@ export interface components {
             body: string;
             /** Internal */
             internal: boolean;
+        };
+        /**
+         * EmergencyResponseOut
+         * @description An SOS or critical alarm's work order, filing to first acknowledgment, in one month.
+         */
+        EmergencyResponseOut: {
+            /**
+             * Month
+             * @description YYYY-MM in the tenant's timezone
+             */
+            month: string;
+            /** Emergencies */
+            emergencies: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** P50 Minutes */
+            p50_minutes: number | null;
+            /** P90 Minutes */
+            p90_minutes: number | null;
+            /**
+             * Within 5 Min Pct
+             * @description acknowledged within 5 minutes, 0-100
+             */
+            within_5_min_pct: number | null;
         };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
@@ -3059,6 +3696,11 @@ export interface components {
              * @description reopened at least once, of tickets ever resolved
              */
             reopen_rate_pct: number | null;
+            /**
+             * Emergency Response
+             * @description SOS and critical alarms: time to first acknowledgment per month
+             */
+            emergency_response?: components["schemas"]["EmergencyResponseOut"][];
         };
         /** SlaTargetIn */
         SlaTargetIn: {
@@ -3534,6 +4176,31 @@ export interface components {
             /** On Target */
             on_target: boolean | null;
         };
+        /** CounterPaymentCreate */
+        CounterPaymentCreate: {
+            /** Unit Id */
+            unit_id: string;
+            /**
+             * Bill Ids
+             * @description the bills the money is for, settled oldest first; empty: the unit's open bills, oldest first, and the rest as credit
+             */
+            bill_ids?: string[];
+            /**
+             * Amount
+             * @description what was handed over, in fen; less than the bills: a part-payment
+             */
+            amount: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "cash" | "pos" | "bank_transfer";
+            /**
+             * Note
+             * @description e.g. the POS slip or transfer reference
+             */
+            note?: string | null;
+        };
         /**
          * Cycle
          * @enum {string}
@@ -3602,6 +4269,15 @@ export interface components {
             unit_kinds: string[];
             /** Created At */
             created_at: string;
+            /**
+             * Prices
+             * @description later prices: from_period (YYYY-MM) and price_minor
+             */
+            prices?: {
+                [key: string]: unknown;
+            }[];
+            /** Retired From */
+            retired_from?: string | null;
         };
         /**
          * FeeKind
@@ -3681,6 +4357,80 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** LineConfirm */
+        LineConfirm: {
+            /** Site Id */
+            site_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Bill Ids */
+            bill_ids?: string[];
+        };
+        /** LineDismiss */
+        LineDismiss: {
+            /** Site Id */
+            site_id: string;
+        };
+        /** OpeningProblemOut */
+        OpeningProblemOut: {
+            /** Row */
+            row: number;
+            /**
+             * Code
+             * @description unknown_unit | bad_amount | duplicate_unit
+             */
+            code: string;
+            /** Value */
+            value: string;
+        };
+        /** OpeningReportOut */
+        OpeningReportOut: {
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Problems */
+            problems: components["schemas"]["OpeningProblemOut"][];
+            /** Committed */
+            committed: boolean;
+            /**
+             * Created
+             * @description units whose opening balance this import wrote
+             */
+            created: number;
+            /**
+             * Existing
+             * @description units whose opening balance an earlier import wrote: left as they are
+             */
+            existing: number;
+        };
+        /** OpeningUpload */
+        OpeningUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example old-system.xlsx
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the spreadsheet, base64
+             */
+            content_base64: string;
+            /**
+             * Go Live
+             * Format: date
+             * @description the go-live date: opening arrears are due from it
+             */
+            go_live: string;
+            /**
+             * Commit
+             * @description false: only the report; true: write the valid rows
+             * @default false
+             */
+            commit?: boolean;
+        };
         /** PaymentCreate */
         PaymentCreate: {
             /** Bill Ids */
@@ -3734,6 +4484,21 @@ export interface components {
             assisted: boolean;
             /** Refunds */
             refunds?: components["schemas"]["RefundOut"][];
+            /** Unit Id */
+            unit_id?: string | null;
+            /** Receipt No */
+            receipt_no?: string | null;
+            /**
+             * Taken By
+             * @description counter payments: the staff user who took it
+             */
+            taken_by?: string | null;
+            /**
+             * Credit
+             * @description counter payments: what settled no bill (the unit's credit)
+             * @default 0
+             */
+            credit?: number;
         };
         /** PaymentSettingsIn */
         PaymentSettingsIn: {
@@ -3785,6 +4550,20 @@ export interface components {
             overdue_amount: number;
             /** Risk Units */
             risk_units: number;
+        };
+        /** PriceChange */
+        PriceChange: {
+            /**
+             * From Period
+             * @description the first month billed at the new price (this month or later)
+             * @example 2026-05
+             */
+            from_period: string;
+            /**
+             * Price Minor
+             * @description integer minor units (fen, cents)
+             */
+            price_minor: number;
         };
         /** ReadingIn */
         ReadingIn: {
@@ -3889,11 +4668,95 @@ export interface components {
              */
             step: string;
         };
+        /** Retirement */
+        Retirement: {
+            /**
+             * From Period
+             * @description the first month the item no longer bills (this month or later)
+             * @example 2026-05
+             */
+            from_period: string;
+        };
         /**
          * RunStatus
          * @enum {string}
          */
         RunStatus: "running" | "completed" | "failed";
+        /** StatementLineListOut */
+        StatementLineListOut: {
+            /** Items */
+            items: components["schemas"]["StatementLineOut"][];
+        };
+        /** StatementLineOut */
+        StatementLineOut: {
+            /** Line Id */
+            line_id: string;
+            /**
+             * State
+             * @description exception | matched | confirmed | dismissed
+             */
+            state: string;
+            /**
+             * Outcome
+             * @description reference | payer | ambiguous | unknown
+             */
+            outcome: string;
+            /** Row */
+            row: number;
+            /** On */
+            on: string;
+            /** Amount */
+            amount: number;
+            /** Name */
+            name: string;
+            /** Memo */
+            memo: string;
+            /** Payment Id */
+            payment_id?: string | null;
+            /** Candidates */
+            candidates?: {
+                [key: string]: string;
+            }[];
+        };
+        /** StatementReportOut */
+        StatementReportOut: {
+            /**
+             * Lines
+             * @description distinct inflows in the file
+             */
+            lines: number;
+            /**
+             * Duplicates
+             * @description lines the file repeats (counted once)
+             */
+            duplicates: number;
+            /**
+             * Already Imported
+             * @description inflows an earlier import recorded: nothing is settled again
+             */
+            already_imported: number;
+            /** Matched */
+            matched: number;
+            /** Exceptions */
+            exceptions: number;
+            /** Settled Amount */
+            settled_amount: number;
+        };
+        /** StatementUpload */
+        StatementUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example icbc-2026-04.csv
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the file, base64
+             */
+            content_base64: string;
+        };
         /** StepIn */
         StepIn: {
             /** Name */
@@ -4446,13 +5309,13 @@ export interface components {
             revoked_at: string | null;
             /**
              * Token
-             * @description the signed pass (compact JWS); the QR code encodes exactly this
+             * @description the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in
              */
-            token: string;
+            token: string | null;
             /** Share Url */
             share_url?: string | null;
             /** Qr Url */
-            qr_url: string;
+            qr_url: string | null;
         };
         /** PassPageOut */
         PassPageOut: {
@@ -4559,6 +5422,32 @@ export interface components {
             start: string;
             /** End */
             end: string;
+        };
+        /**
+         * RevocationListOut
+         * @description The answer of ``GET /gate/revocations``: ``token`` is the signed document described above.
+         */
+        RevocationListOut: {
+            /**
+             * Token
+             * @description compact JWS, typ vrevoke+jwt, verified with GET /passes/keys
+             */
+            token: string;
+            /**
+             * Issued At
+             * @description epoch seconds
+             */
+            issued_at: number;
+            /**
+             * Expires At
+             * @description epoch seconds; refresh before, go online after
+             */
+            expires_at: number;
+            /**
+             * Pass Ids
+             * @description the revoked passes still in their window (also in the token)
+             */
+            pass_ids: string[];
         };
         /** ScanBatch */
         ScanBatch: {
@@ -5569,6 +6458,283 @@ export interface operations {
             };
         };
     };
+    set_care_residents__resident_id__care_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_care_visit_care_visits__month___resident_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_roster_sites__site_id__duty_roster_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_roster_sites__site_id__duty_roster_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_import_imports__import_id__get: {
         parameters: {
             query?: never;
@@ -5770,10 +6936,7 @@ export interface operations {
     accept_invite_invites__code__accept_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path: {
                 code: string;
             };
@@ -5912,6 +7075,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 resident_id: string;
@@ -6748,6 +7913,213 @@ export interface operations {
             };
         };
     };
+    end_residency_units__unit_id__residents__resident_id__end_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidencyEnd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leave_unit_me_units__unit_id__leave_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitLeave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    residence_history_residents__resident_id__residences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndedResidenceOut"][];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_staff_staff__staff_id__get: {
         parameters: {
             query?: never;
@@ -7086,6 +8458,334 @@ export interface operations {
             };
         };
     };
+    care_list_care_list_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    care_visits_care_visits_get: {
+        parameters: {
+            query?: {
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_duty_calendar_duty_calendar_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_duty_calendar_duty_calendar_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DutyCalendarIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyCalendarOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    duty_now_duty_now_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DutyNowOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_import_imports_post: {
         parameters: {
             query?: never;
@@ -7357,10 +9057,7 @@ export interface operations {
     export_me_me_export_get: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -7424,10 +9121,7 @@ export interface operations {
     erase_me_me_erase_post: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Assisted mode: the resident id the service desk or a manager acts for */
-                "X-On-Behalf-Of"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -8965,6 +10659,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -9241,6 +10937,146 @@ export interface operations {
             };
         };
     };
+    change_fee_price_fee_items__fee_id__prices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeItemOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retire_fee_item_fee_items__fee_id__retire_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Retirement"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeItemOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_billing_run_billing_runs__run_id__get: {
         parameters: {
             query?: never;
@@ -9313,6 +11149,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 bill_id: string;
@@ -9387,6 +11225,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path: {
                 unit_id: string;
@@ -9469,6 +11309,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_statement_line_bank_statements_lines__line_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementLineOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dismiss_statement_line_bank_statements_lines__line_id__dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineDismiss"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementLineOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation failed */
@@ -10013,6 +11993,8 @@ export interface operations {
             header?: {
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10246,6 +12228,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -10272,6 +12256,288 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_counter_payment_payments_counter_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterPaymentCreate"];
+            };
+        };
+        responses: {
+            /** @description Replayed or done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_bank_statement_bank_statements_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementUpload"];
+            };
+        };
+        responses: {
+            /** @description Imported */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementReportOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_statement_exceptions_bank_statements_exceptions_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementLineListOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_opening_balances_opening_balances_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpeningUpload"];
+            };
+        };
+        responses: {
+            /** @description Report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpeningReportOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */
@@ -12121,6 +14387,8 @@ export interface operations {
                 "idempotency-key"?: string | null;
                 /** @description Assisted mode: the resident id the service desk or a manager acts for */
                 "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
             };
             path?: never;
             cookie?: never;
@@ -12215,6 +14483,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScanOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revocation_list_gate_revocations_get: {
+        parameters: {
+            query: {
+                site_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevocationListOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -54,6 +54,9 @@ def openapi_document(template_path: Path = ROOT / "template.yaml") -> dict[str, 
             {name: body for name, body in components.items() if name not in _POWERTOOLS_ERROR_SCHEMAS}
         )
     document["components"]["schemas"]["ErrorBody"] = ERROR_BODY
+    # Sorted by name: Powertools emits some components in a different order from run to run, and a
+    # reordered file is a merge conflict without a change.
+    document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
     return document
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from courtyard.mfa import MFA_CLAIM, MFA_TOTP
+from courtyard.models import Model
 
 
-class PreTokenEvent(BaseModel):
+class PreTokenEvent(Model):
     """What the trigger reads of Cognito's event (the rest is handed back untouched)."""
 
     # Built on first use, not at import: the trigger runs on every sign-in and its cold start counts.

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from courtyard.clock import Clock, epoch, parse_iso
 from courtyard.errors import NotFound
+from courtyard.models import Model
 from courtyard.tenancy import Role, TenantContext
 from visitors.tokens import Signer, sign_payload
 
@@ -25,7 +26,7 @@ LIST_TTL_SECONDS = 900
 LIST_READERS = (Role.GUARD, Role.SERVICE_DESK, Role.MANAGER)
 
 
-class RevocationListOut(BaseModel):
+class RevocationListOut(Model):
     """The answer of ``GET /gate/revocations``: ``token`` is the signed document described above."""
 
     token: str = Field(description="compact JWS, typ vrevoke+jwt, verified with GET /passes/keys")

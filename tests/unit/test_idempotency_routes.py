@@ -19,6 +19,8 @@ WITHOUT_KEY = {
     # endpoint per device token.
     ("/units/{unit_id}/residents", "post"): "natural key: the unit and the resident",
     ("/me/push-endpoints", "post"): "natural key: the device token",
+    # One outcome per flagged resident and month: a retry cannot record a second (409 names the first).
+    ("/care-visits/{month}/{resident_id}", "post"): "natural key: the resident and the month",
     # The code is shown once; a retry after a lost answer must get a fresh code, which it does. The lost
     # one was never seen, and it expires.
     ("/invites", "post"): "a lost code was never seen: a retry is a new invitation",

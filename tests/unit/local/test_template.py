@@ -476,4 +476,5 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
         "USER_POOL_ID": "courtyard-local-UserPool",
         "IMPORT_BUCKET": "courtyard-local-ImportBucket",
         "IMPORT_QUEUE_URL": "http://sqs.us-east-1.localhost/123456789012/q",
+        "APP_BASE_URL": "https://courtyard.example/m",
     }

@@ -2040,120 +2040,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** CodeConfirm */
-        CodeConfirm: {
-            /**
-             * Phone
-             * @description mobile number, digits with +country
-             */
-            phone: string;
-            /** Code */
-            code: string;
-            /**
-             * Device Id
-             * @description a random id the app keeps per install
-             */
-            device_id: string;
-        };
-        /** JwkOut */
-        JwkOut: {
-            /** Kty */
-            kty: string;
-            /** Crv */
-            crv: string;
-            /** X */
-            x: string;
-            /** Y */
-            y: string;
-            /** Use */
-            use: string;
-            /** Alg */
-            alg: string;
-            /** Kid */
-            kid: string;
-        };
-        /** JwksOut */
-        JwksOut: {
-            /** Keys */
-            keys: components["schemas"]["JwkOut"][];
-        };
-        /** RefreshRequest */
-        RefreshRequest: {
-            /** Refresh Token */
-            refresh_token: string;
-        };
-        /** ResetFinish */
-        ResetFinish: {
-            /**
-             * Phone
-             * @description mobile number, digits with +country
-             */
-            phone: string;
-            /** Code */
-            code: string;
-            /** Password */
-            password: string;
-            /**
-             * Device Id
-             * @description a random id the app keeps per install
-             */
-            device_id: string;
-        };
-        /** ResetStart */
-        ResetStart: {
-            /**
-             * Phone
-             * @description mobile number, digits with +country
-             */
-            phone: string;
-        };
-        /** SignIn */
-        SignIn: {
-            /**
-             * Phone
-             * @description mobile number, digits with +country
-             */
-            phone: string;
-            /** Password */
-            password: string;
-            /**
-             * Device Id
-             * @description a random id the app keeps per install
-             */
-            device_id: string;
-        };
-        /**
-         * SignInOut
-         * @description Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first.
-         */
-        SignInOut: {
-            /** Challenge */
-            challenge?: "sms_code" | null;
-            /** Access Token */
-            access_token?: string | null;
-            /** Refresh Token */
-            refresh_token?: string | null;
-            /**
-             * Expires In
-             * @description seconds the access token lives
-             */
-            expires_in?: number | null;
-        };
-        /** SignUp */
-        SignUp: {
-            /**
-             * Phone
-             * @description mobile number, digits with +country
-             */
-            phone: string;
-            /** Password */
-            password: string;
-            /**
-             * Device Id
-             * @description a random id the app keeps per install
-             */
-            device_id: string;
-        };
         /** AccountOut */
         AccountOut: {
             /** Username */
@@ -2163,6 +2049,344 @@ export interface components {
              * @description Shown once; must be changed at first sign-in
              */
             temporary_password: string;
+        };
+        /**
+         * Action
+         * @enum {string}
+         */
+        Action: "assign" | "accept" | "start" | "resolve" | "close" | "reopen" | "cancel";
+        /** Actions */
+        Actions: {
+            work_order?: components["schemas"]["WorkOrder"] | null;
+            /** Notify Roles */
+            notify_roles?: ("manager" | "service_desk" | "technician" | "guard" | "finance")[];
+            /**
+             * Notify Residents
+             * @default false
+             */
+            notify_residents?: boolean;
+        };
+        /**
+         * ActiveHours
+         * @description When the rule may raise, in the tenant's time zone; ``start`` > ``end`` spans midnight.
+         */
+        ActiveHours: {
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Weekdays */
+            weekdays?: number[];
+        };
+        /** AlarmOut */
+        AlarmOut: {
+            /** Alarm Id */
+            alarm_id: string;
+            /** Rule Id */
+            rule_id: string;
+            /** Rule Name */
+            rule_name: string;
+            /** Device Id */
+            device_id: string;
+            /** Device Kind */
+            device_kind: string;
+            /** Site Id */
+            site_id: string;
+            /** Building Id */
+            building_id: string | null;
+            /** Severity */
+            severity: string;
+            /** Kind */
+            kind: string;
+            /** Status */
+            status: string;
+            /** Metric */
+            metric: string | null;
+            /** Value */
+            value: number | string | null;
+            /** Threshold */
+            threshold: number | null;
+            /** Count */
+            count: number;
+            /** Raised At */
+            raised_at: string;
+            /** Last At */
+            last_at: string;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Cleared At */
+            cleared_at: string | null;
+            /** Cleared By */
+            cleared_by: string | null;
+        };
+        /** AlarmPageOut */
+        AlarmPageOut: {
+            /** Items */
+            items: components["schemas"]["AlarmOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
+         * AlarmStatus
+         * @description An alarm's life after it is raised (``pending`` lives only in the evaluation state, see engine).
+         * @enum {string}
+         */
+        AlarmStatus: "active" | "acknowledged" | "cleared";
+        /** AllocationOut */
+        AllocationOut: {
+            /** Bill Id */
+            bill_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Amount Due */
+            amount_due: number;
+            /** Late Fee */
+            late_fee: number;
+            /** Outcome */
+            outcome: string;
+            /** Refunded */
+            refunded: number;
+        };
+        /** ArrearsOut */
+        ArrearsOut: {
+            /** Site Id */
+            site_id: string;
+            /** As Of */
+            as_of: string;
+            /** Currency */
+            currency: string;
+            /** Totals */
+            totals: {
+                [key: string]: number;
+            };
+            /** Units */
+            units: components["schemas"]["UnitArrearsOut"][];
+        };
+        /**
+         * Audience
+         * @description Who a notice reaches, within one community: the union of the selectors given.
+         *
+         *     ``everyone``: every resident of the community; ``building_ids``/``unit_ids``: the residents of those;
+         *     ``roles``: staff holding one of the roles and serving the community; ``resident_ids``: named residents.
+         */
+        Audience: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Everyone
+             * @default false
+             */
+            everyone?: boolean;
+            /** Building Ids */
+            building_ids?: string[];
+            /** Unit Ids */
+            unit_ids?: string[];
+            /** Roles */
+            roles?: ("manager" | "service_desk" | "technician" | "finance" | "guard")[];
+            /** Resident Ids */
+            resident_ids?: string[];
+        };
+        /**
+         * AudienceCountOut
+         * @description Who a notice with this audience would reach if it were sent now (nothing is sent).
+         */
+        AudienceCountOut: {
+            /**
+             * Recipients
+             * @description distinct people: residents and staff, each once
+             */
+            recipients: number;
+            /** Residents */
+            residents: number;
+            /** Staff */
+            staff: number;
+        };
+        /** BatchOut */
+        BatchOut: {
+            /** Accepted */
+            accepted: number;
+            /** Flagged */
+            flagged: number;
+            /** Results */
+            results: components["schemas"]["ReconciledScanOut"][];
+        };
+        /** BillLineOut */
+        BillLineOut: {
+            /** Fee Id */
+            fee_id: string;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Quantity */
+            quantity: string;
+            /** Amount */
+            amount: number;
+        };
+        /** BillOut */
+        BillOut: {
+            /** Bill Id */
+            bill_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Unit Label */
+            unit_label: string;
+            /** Period */
+            period: string;
+            /** Currency */
+            currency: string;
+            /** Lines */
+            lines: components["schemas"]["BillLineOut"][];
+            /** Total */
+            total: number;
+            /** Credit Applied */
+            credit_applied: number;
+            /** Amount Due */
+            amount_due: number;
+            /**
+             * Late Fee
+             * @description accrued as of now while unpaid; what was paid once paid
+             */
+            late_fee: number;
+            /**
+             * Amount Payable
+             * @description amount_due + late_fee while unpaid; 0 once paid
+             */
+            amount_payable: number;
+            /** Due Date */
+            due_date: string;
+            status: components["schemas"]["BillStatus"];
+            /** Issued At */
+            issued_at: string;
+            /** Payment Id */
+            payment_id: string | null;
+            /** Paid At */
+            paid_at: string | null;
+            /** Paid Late */
+            paid_late: boolean;
+            /** Reminders */
+            reminders: string[];
+        };
+        /** BillPageOut */
+        BillPageOut: {
+            /** Items */
+            items: components["schemas"]["BillOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * BillStatus
+         * @enum {string}
+         */
+        BillStatus: "issued" | "paid";
+        /** BillingRunCreate */
+        BillingRunCreate: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Period
+             * @example 2026-03
+             * @example 2026-Q1
+             * @example 2026
+             */
+            period: string;
+        };
+        /** BillingRunOut */
+        BillingRunOut: {
+            /** Run Id */
+            run_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Period */
+            period: string;
+            /** Cycle */
+            cycle: string;
+            /** @description running (queued or billing), completed, or failed (missed_units) */
+            status: components["schemas"]["RunStatus"];
+            /**
+             * Units
+             * @description units of the community when the run started
+             */
+            units: number;
+            /**
+             * Units Done
+             * @description units billed so far: bills created + bills existing + without fees
+             */
+            units_done: number;
+            /** Chunks */
+            chunks: number;
+            /** Chunks Done */
+            chunks_done: number;
+            /** Bills Created */
+            bills_created: number;
+            /** Bills Existing */
+            bills_existing: number;
+            /** Units Without Fees */
+            units_without_fees: number;
+            /**
+             * Resumes
+             * @description times the sweep queued the run's missing chunks again
+             */
+            resumes: number;
+            /** Failed Reason */
+            failed_reason: string | null;
+            /**
+             * Missed Units
+             * @description a failed run's units that were not billed
+             */
+            missed_units: string[];
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+        };
+        /** BillingRunPageOut */
+        BillingRunPageOut: {
+            /** Items */
+            items: components["schemas"]["BillingRunOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** BlockCreate */
+        BlockCreate: {
+            kind: components["schemas"]["BlockKind"];
+            /** Value */
+            value: string;
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
+         * BlockKind
+         * @enum {string}
+         */
+        BlockKind: "phone" | "plate";
+        /** BlockListOut */
+        BlockListOut: {
+            /** Items */
+            items: components["schemas"]["BlockOut"][];
+        };
+        /** BlockOut */
+        BlockOut: {
+            /** Entry Id */
+            entry_id: string;
+            /** Site Id */
+            site_id: string;
+            kind: components["schemas"]["BlockKind"];
+            /**
+             * Value
+             * @description masked
+             */
+            value: string;
+            /** Reason */
+            reason: string | null;
+            /** Created At */
+            created_at: string;
         };
         /** BuildingCreate */
         BuildingCreate: {
@@ -2242,6 +2466,294 @@ export interface components {
             note?: string | null;
         };
         /**
+         * Category
+         * @description What a ticket is about, in the words a Chinese community's service desk files it under.
+         * @enum {string}
+         */
+        Category: "plumbing" | "electrical" | "elevator" | "door_access" | "fire_safety" | "public_facility" | "cleaning" | "pest_control" | "greening" | "security" | "noise" | "parking" | "renovation" | "other";
+        /** CategoryPreferences */
+        CategoryPreferences: {
+            /**
+             * Push
+             * @default true
+             */
+            push?: boolean;
+            /**
+             * Sms
+             * @default true
+             */
+            sms?: boolean;
+            /**
+             * Email
+             * @default true
+             */
+            email?: boolean;
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
+        };
+        /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "inbox" | "push" | "sms" | "email";
+        /** Clear */
+        Clear: {
+            op: components["schemas"]["Operator"];
+            /** Value */
+            value: boolean | number | string;
+            /**
+             * For S
+             * @default 0
+             */
+            for_s?: number;
+        };
+        /** CodeConfirm */
+        CodeConfirm: {
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+            /** Code */
+            code: string;
+            /**
+             * Device Id
+             * @description a random id the app keeps per install
+             */
+            device_id: string;
+        };
+        /** CollectionOut */
+        CollectionOut: {
+            /** Period */
+            period: string;
+            /** Bills */
+            bills: number;
+            /** Billed */
+            billed: number;
+            /** Collected */
+            collected: number;
+            /** Paid Bills */
+            paid_bills: number;
+            /** Rate Pct */
+            rate_pct: number | null;
+            /** On Target */
+            on_target: boolean | null;
+        };
+        /** CommentCreate */
+        CommentCreate: {
+            /** Body */
+            body: string;
+            /**
+             * Internal
+             * @default false
+             */
+            internal?: boolean;
+        };
+        /** CommentOut */
+        CommentOut: {
+            /** Comment Id */
+            comment_id: string;
+            /** At */
+            at: string;
+            /** Author User Id */
+            author_user_id: string;
+            /** By Staff */
+            by_staff: boolean;
+            /** Body */
+            body: string;
+            /** Internal */
+            internal: boolean;
+        };
+        /** CounterPaymentCreate */
+        CounterPaymentCreate: {
+            /** Unit Id */
+            unit_id: string;
+            /**
+             * Bill Ids
+             * @description the bills the money is for, settled oldest first; empty: the unit's open bills, oldest first, and the rest as credit
+             */
+            bill_ids?: string[];
+            /**
+             * Amount
+             * @description what was handed over, in fen; less than the bills: a part-payment
+             */
+            amount: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "cash" | "pos" | "bank_transfer";
+            /**
+             * Note
+             * @description e.g. the POS slip or transfer reference
+             */
+            note?: string | null;
+        };
+        /**
+         * CredentialsOut
+         * @description Shown once: the private key is not kept anywhere by Courtyard.
+         */
+        CredentialsOut: {
+            /** Thing Name */
+            thing_name: string;
+            /** Certificate Pem */
+            certificate_pem: string;
+            /** Private Key */
+            private_key: string;
+            /** Endpoint */
+            endpoint: string;
+            /** Telemetry Topic */
+            telemetry_topic: string;
+            /** Events Topic */
+            events_topic: string;
+            /** Telemetry Ingest Topic */
+            telemetry_ingest_topic: string;
+            /** Events Ingest Topic */
+            events_ingest_topic: string;
+        };
+        /**
+         * Cycle
+         * @enum {string}
+         */
+        Cycle: "monthly" | "quarterly" | "yearly";
+        /** DeviceCreate */
+        DeviceCreate: {
+            /** Site Id */
+            site_id: string;
+            kind: components["schemas"]["DeviceKind"];
+            /** Name */
+            name: string;
+            /** Building Id */
+            building_id?: string | null;
+            /** Unit Id */
+            unit_id?: string | null;
+            /** Location */
+            location?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Install Date */
+            install_date?: string | null;
+            /**
+             * Provision
+             * @description create the IoT thing, certificate and policy now
+             * @default true
+             */
+            provision?: boolean;
+        };
+        /** DeviceCreatedOut */
+        DeviceCreatedOut: {
+            device: components["schemas"]["DeviceOut"];
+            credentials?: components["schemas"]["CredentialsOut"] | null;
+        };
+        /**
+         * DeviceDetailOut
+         * @description The device ledger (设备台账): the record, and its maintenance history from tickets.
+         */
+        DeviceDetailOut: {
+            /** Device Id */
+            device_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Building Id */
+            building_id: string | null;
+            /** Unit Id */
+            unit_id: string | null;
+            /** Location */
+            location: string | null;
+            /** Model */
+            model: string | null;
+            /** Install Date */
+            install_date: string | null;
+            /** Thing Name */
+            thing_name: string | null;
+            /** Provisioned */
+            provisioned: boolean;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /** Maintenance */
+            maintenance?: components["schemas"]["MaintenanceOut"][];
+        };
+        /**
+         * DeviceEvent
+         * @description A discrete event: ``smoke`` ``{"state": "alarm"}``, ``high_altitude_throw``, ``fire_lane_blocked``.
+         */
+        DeviceEvent: {
+            /** Name */
+            name: string;
+            /** Attributes */
+            attributes?: {
+                [key: string]: boolean | number | string;
+            };
+        };
+        /**
+         * DeviceKind
+         * @enum {string}
+         */
+        DeviceKind: "elevator" | "water_pressure" | "smoke" | "heat" | "leak" | "pump" | "power_meter" | "camera" | "gate";
+        /** DeviceOut */
+        DeviceOut: {
+            /** Device Id */
+            device_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Building Id */
+            building_id: string | null;
+            /** Unit Id */
+            unit_id: string | null;
+            /** Location */
+            location: string | null;
+            /** Model */
+            model: string | null;
+            /** Install Date */
+            install_date: string | null;
+            /** Thing Name */
+            thing_name: string | null;
+            /** Provisioned */
+            provisioned: boolean;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** DevicePageOut */
+        DevicePageOut: {
+            /** Items */
+            items: components["schemas"]["DeviceOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** DeviceUpdate */
+        DeviceUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Building Id */
+            building_id?: string | null;
+            /** Location */
+            location?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Install Date */
+            install_date?: string | null;
+        };
+        /**
+         * Direction
+         * @enum {string}
+         */
+        Direction: "in" | "out";
+        /**
          * DutyCalendarIn
          * @description The firm's holidays and make-up workdays (China's official ones are entered by the firm each year).
          */
@@ -2311,6 +2823,30 @@ export interface components {
             staff: components["schemas"]["OnDutyStaffOut"][];
         };
         /**
+         * EmergencyResponseOut
+         * @description An SOS or critical alarm's work order, filing to first acknowledgment, in one month.
+         */
+        EmergencyResponseOut: {
+            /**
+             * Month
+             * @description YYYY-MM in the tenant's timezone
+             */
+            month: string;
+            /** Emergencies */
+            emergencies: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** P50 Minutes */
+            p50_minutes: number | null;
+            /** P90 Minutes */
+            p90_minutes: number | null;
+            /**
+             * Within 5 Min Pct
+             * @description acknowledged within 5 minutes, 0-100
+             */
+            within_5_min_pct: number | null;
+        };
+        /**
          * EndReason
          * @enum {string}
          */
@@ -2338,6 +2874,46 @@ export interface components {
              */
             promoted_resident_id?: string | null;
         };
+        /** EntryOut */
+        EntryOut: {
+            /** Scan Id */
+            scan_id: string;
+            /** Scanned At */
+            scanned_at: string;
+            /** Site Id */
+            site_id: string;
+            /** Gate Id */
+            gate_id: string;
+            direction: components["schemas"]["Direction"];
+            verdict: components["schemas"]["Verdict"];
+            reason: components["schemas"]["Reason"] | null;
+            /** Pass Id */
+            pass_id: string | null;
+            /** Visitor Name */
+            visitor_name: string | null;
+            /** Unit Label */
+            unit_label: string | null;
+            /** Entry Number */
+            entry_number: number | null;
+            /**
+             * Plate
+             * @description masked
+             */
+            plate: string | null;
+            /** Offline */
+            offline: boolean;
+            /** Overuse */
+            overuse: boolean;
+            /** Flags */
+            flags: string[];
+        };
+        /** EntryPageOut */
+        EntryPageOut: {
+            /** Items */
+            items: components["schemas"]["EntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** EraseOut */
         EraseOut: {
             /** Resident Id */
@@ -2346,6 +2922,33 @@ export interface components {
             erased_at: string;
             /** Account Disabled */
             account_disabled: boolean;
+        };
+        ErrorBody: {
+            error: {
+                code: string;
+                message: string;
+                details: Record<string, never>[];
+                request_id?: string;
+            };
+        };
+        /** EventMatch */
+        EventMatch: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "event";
+            /** Event */
+            event: string;
+            /** Attributes */
+            attributes?: {
+                [key: string]: boolean | number | string;
+            };
+            /**
+             * Clear After S
+             * @default 600
+             */
+            clear_after_s?: number;
         };
         /** ExportInviteOut */
         ExportInviteOut: {
@@ -2418,12 +3021,103 @@ export interface components {
             /** Erased */
             erased: boolean;
         };
+        /** FeeItemCreate */
+        FeeItemCreate: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Name
+             * @example 物业费 Property fee
+             */
+            name: string;
+            kind: components["schemas"]["FeeKind"];
+            /** @default monthly */
+            cycle?: components["schemas"]["Cycle"];
+            /**
+             * Price Minor
+             * @description area: per m² per month; fixed/parking: per unit and cycle; metered: per unit of usage
+             */
+            price_minor: number;
+            /**
+             * Currency
+             * @description defaults to the firm's currency
+             */
+            currency?: string | null;
+            /**
+             * Due Day
+             * @description day of the period's first month
+             * @default 15
+             */
+            due_day?: number;
+            late_fee?: components["schemas"]["LateFeeIn"];
+            /**
+             * Unit Kinds
+             * @description override which unit kinds it bills
+             */
+            unit_kinds?: string[];
+        };
+        /** FeeItemListOut */
+        FeeItemListOut: {
+            /** Items */
+            items: components["schemas"]["FeeItemOut"][];
+        };
+        /** FeeItemOut */
+        FeeItemOut: {
+            /** Fee Id */
+            fee_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Cycle */
+            cycle: string;
+            /** Price Minor */
+            price_minor: number;
+            /** Currency */
+            currency: string;
+            /** Due Day */
+            due_day: number;
+            late_fee: components["schemas"]["LateFeeOut"];
+            /** Unit Kinds */
+            unit_kinds: string[];
+            /** Created At */
+            created_at: string;
+            /**
+             * Prices
+             * @description later prices: from_period (YYYY-MM) and price_minor
+             */
+            prices?: {
+                [key: string]: unknown;
+            }[];
+            /** Retired From */
+            retired_from?: string | null;
+        };
+        /**
+         * FeeKind
+         * @enum {string}
+         */
+        FeeKind: "area" | "fixed" | "parking" | "metered";
         /** HealthOut */
         HealthOut: {
             /** Status */
             status: string;
             /** Service */
             service: string;
+        };
+        /** Heartbeat */
+        Heartbeat: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "heartbeat";
+            /**
+             * Timeout S
+             * @default 300
+             */
+            timeout_s?: number;
         };
         /** ImportCreate */
         ImportCreate: {
@@ -2474,6 +3168,34 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "awaiting_upload" | "validating" | "validated" | "committing" | "committed" | "failed";
+        /** InboxMessageOut */
+        InboxMessageOut: {
+            /** Message Id */
+            message_id: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            category: components["schemas"]["NotificationsCategory"];
+            priority: components["schemas"]["NotificationsPriority"];
+            /** Created At */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
+            /** Notice Id */
+            notice_id: string | null;
+            /** Data */
+            data: {
+                [key: string]: string;
+            };
+        };
+        /** InboxPageOut */
+        InboxPageOut: {
+            /** Items */
+            items: components["schemas"]["InboxMessageOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /**
          * InviteAccept
          * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
@@ -2583,6 +3305,101 @@ export interface components {
          * @enum {string}
          */
         InviteState: "open" | "used" | "expired";
+        /** JwkOut */
+        JwkOut: {
+            /** Kty */
+            kty: string;
+            /** Crv */
+            crv: string;
+            /** X */
+            x: string;
+            /** Y */
+            y: string;
+            /** Use */
+            use: string;
+            /** Alg */
+            alg: string;
+            /** Kid */
+            kid: string;
+        };
+        /** JwksOut */
+        JwksOut: {
+            /** Keys */
+            keys: components["schemas"]["JwkOut"][];
+        };
+        /** LateFeeIn */
+        LateFeeIn: {
+            /** @default none */
+            kind?: components["schemas"]["LateFeeKind"];
+            /**
+             * Grace Days
+             * @default 0
+             */
+            grace_days?: number;
+            /**
+             * Value
+             * @description fixed: minor units; percentage: basis points; daily: bp per day
+             * @default 0
+             */
+            value?: number;
+            /** Cap Minor */
+            cap_minor?: number | null;
+        };
+        /**
+         * LateFeeKind
+         * @enum {string}
+         */
+        LateFeeKind: "none" | "fixed" | "percentage" | "daily";
+        /** LateFeeOut */
+        LateFeeOut: {
+            /** Kind */
+            kind: string;
+            /** Grace Days */
+            grace_days: number;
+            /** Value */
+            value: number;
+            /** Cap Minor */
+            cap_minor: number | null;
+        };
+        /** LedgerEntryOut */
+        LedgerEntryOut: {
+            /** Entry Id */
+            entry_id: string;
+            /** Kind */
+            kind: string;
+            /** Amount */
+            amount: number;
+            /** Delta */
+            delta: number;
+            /** Currency */
+            currency: string;
+            /** At */
+            at: string;
+            /** Bill Id */
+            bill_id: string | null;
+            /** Payment Id */
+            payment_id: string | null;
+            /** Refund Id */
+            refund_id: string | null;
+        };
+        /** LedgerOut */
+        LedgerOut: {
+            /** Unit Id */
+            unit_id: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Balance
+             * @description what the unit owes; negative is credit for its next bills
+             */
+            balance: number;
+            /** Credit */
+            credit: number;
+            /** Entries */
+            entries: components["schemas"]["LedgerEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** LimitsOut */
         LimitsOut: {
             /** Households */
@@ -2590,12 +3407,64 @@ export interface components {
             /** Devices */
             devices: number;
         };
+        /** LineConfirm */
+        LineConfirm: {
+            /** Site Id */
+            site_id: string;
+            /** Unit Id */
+            unit_id: string;
+            /** Bill Ids */
+            bill_ids?: string[];
+        };
+        /** LineDismiss */
+        LineDismiss: {
+            /** Site Id */
+            site_id: string;
+        };
+        /**
+         * LinkOut
+         * @description Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
+         *     visitor's pass, the pass link itself (``url``).
+         */
+        LinkOut: {
+            /**
+             * Kind
+             * @description bill | ticket | pass | visitor_pass | alarm | notice
+             * @example ticket
+             */
+            kind: string;
+            /** Target Id */
+            target_id: string;
+            /**
+             * Path
+             * @example /repairs/01J...
+             */
+            path: string;
+            /** Url */
+            url?: string | null;
+        };
         /**
          * LinkSource
          * @description How a resident came to be linked to a unit (the export lists invitations accepted).
          * @enum {string}
          */
         LinkSource: "staff" | "invite" | "import";
+        /**
+         * Locale
+         * @enum {string}
+         */
+        Locale: "zh-CN" | "en";
+        /** MaintenanceOut */
+        MaintenanceOut: {
+            /** Occurred At */
+            occurred_at: string;
+            /** Ticket Id */
+            ticket_id: string;
+            /** What */
+            what: string;
+            /** Status */
+            status: string | null;
+        };
         /** ManagerIn */
         ManagerIn: {
             /** Name */
@@ -2642,11 +3511,124 @@ export interface components {
             /** @description Null until the account is linked (invitation, staff record) */
             person: components["schemas"]["PersonOut"] | null;
         };
+        /** MetricHourOut */
+        MetricHourOut: {
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+            /** Avg */
+            avg: number;
+            /** Count */
+            count: number;
+        };
+        /** NoticeCreate */
+        NoticeCreate: {
+            /**
+             * Content
+             * @description title and body per locale
+             */
+            content: {
+                [key: string]: components["schemas"]["TextIn"];
+            };
+            audience: components["schemas"]["Audience"];
+            /** Channels */
+            channels?: components["schemas"]["Channel"][];
+            /** @default normal */
+            priority?: components["schemas"]["NotificationsPriority"];
+            /**
+             * Send At
+             * @description UTC ISO-8601; absent: send now
+             */
+            send_at?: string | null;
+            /**
+             * Marketing
+             * @description a marketing notice (offers, events for sale): never sent by SMS, never urgent
+             * @default false
+             */
+            marketing?: boolean;
+        };
+        /** NoticeOut */
+        NoticeOut: {
+            /** Notice Id */
+            notice_id: string;
+            status: components["schemas"]["NoticeStatus"];
+            /** Content */
+            content: {
+                [key: string]: components["schemas"]["Text"];
+            };
+            /** Audience */
+            audience: {
+                [key: string]: unknown;
+            };
+            /** Channels */
+            channels: components["schemas"]["Channel"][];
+            priority: components["schemas"]["NotificationsPriority"];
+            /** Send At */
+            send_at: string;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Sending At */
+            sending_at: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            statistics?: components["schemas"]["StatisticsOut"] | null;
+            /**
+             * Marketing
+             * @default false
+             */
+            marketing?: boolean;
+        };
+        /** NoticePageOut */
+        NoticePageOut: {
+            /** Items */
+            items: components["schemas"]["NoticeOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * NoticeStatus
+         * @enum {string}
+         */
+        NoticeStatus: "scheduled" | "queued" | "sending" | "sent" | "cancelled";
+        /**
+         * Category
+         * @enum {string}
+         */
+        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
+        /**
+         * Priority
+         * @enum {string}
+         */
+        NotificationsPriority: "normal" | "urgent";
         /**
          * Occupancy
          * @enum {string}
          */
         Occupancy: "vacant" | "self_occupied" | "rented" | "decorating";
+        /**
+         * OfflineScan
+         * @description A scan a gate verified offline (with the JWKS) and uploads later.
+         */
+        OfflineScan: {
+            /** Scan Id */
+            scan_id: string;
+            /** Token */
+            token: string;
+            /** @default in */
+            direction?: components["schemas"]["Direction"];
+            /**
+             * Scanned At
+             * Format: date-time
+             */
+            scanned_at: string;
+            /** @description what the gate decided offline */
+            verdict: components["schemas"]["Verdict"];
+        };
         /** OnDutyStaffOut */
         OnDutyStaffOut: {
             /** Staff Id */
@@ -2663,6 +3645,71 @@ export interface components {
             /** Shift */
             shift?: ("day" | "night") | null;
         };
+        /** OpeningProblemOut */
+        OpeningProblemOut: {
+            /** Row */
+            row: number;
+            /**
+             * Code
+             * @description unknown_unit | bad_amount | duplicate_unit
+             */
+            code: string;
+            /** Value */
+            value: string;
+        };
+        /** OpeningReportOut */
+        OpeningReportOut: {
+            /** Rows */
+            rows: number;
+            /** Valid */
+            valid: number;
+            /** Problems */
+            problems: components["schemas"]["OpeningProblemOut"][];
+            /** Committed */
+            committed: boolean;
+            /**
+             * Created
+             * @description units whose opening balance this import wrote
+             */
+            created: number;
+            /**
+             * Existing
+             * @description units whose opening balance an earlier import wrote: left as they are
+             */
+            existing: number;
+        };
+        /** OpeningUpload */
+        OpeningUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example old-system.xlsx
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the spreadsheet, base64
+             */
+            content_base64: string;
+            /**
+             * Go Live
+             * Format: date
+             * @description the go-live date: opening arrears are due from it
+             */
+            go_live: string;
+            /**
+             * Commit
+             * @description false: only the report; true: write the valid rows
+             * @default false
+             */
+            commit?: boolean;
+        };
+        /**
+         * Operator
+         * @enum {string}
+         */
+        Operator: ">" | ">=" | "<" | "<=" | "==" | "!=";
         /** PageOut[BuildingOut] */
         PageOut_BuildingOut_: {
             /** Items */
@@ -2704,6 +3751,281 @@ export interface components {
             items: components["schemas"]["UnitOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** PassCreate */
+        PassCreate: {
+            /** Visitor Name */
+            visitor_name: string;
+            /** Visitor Phone */
+            visitor_phone?: string | null;
+            /** Visitor Plate */
+            visitor_plate?: string | null;
+            /** @default guest */
+            kind?: components["schemas"]["PassKind"];
+            /**
+             * Site Id
+             * @description required for staff; a resident's unit decides it
+             */
+            site_id?: string | null;
+            /**
+             * Unit Id
+             * @description residents: one of theirs (default: primary)
+             */
+            unit_id?: string | null;
+            /**
+             * Gates
+             * @description empty: every gate
+             */
+            gates?: string[];
+            /**
+             * Valid From
+             * @description default: now
+             */
+            valid_from?: string | null;
+            /**
+             * Valid Until
+             * @description default: the tenant's default window
+             */
+            valid_until?: string | null;
+            /**
+             * Entries Allowed
+             * @description 1 = single use
+             * @default 1
+             */
+            entries_allowed?: number;
+            recurrence?: components["schemas"]["Recurrence"] | null;
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * PassKind
+         * @enum {string}
+         */
+        PassKind: "guest" | "contractor" | "delivery";
+        /** PassOut */
+        PassOut: {
+            /** Pass Id */
+            pass_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Unit Id */
+            unit_id: string | null;
+            /** Unit Label */
+            unit_label: string | null;
+            /** Host User Id */
+            host_user_id: string;
+            kind: components["schemas"]["PassKind"];
+            /** Visitor Name */
+            visitor_name: string;
+            /**
+             * Visitor Phone
+             * @description masked
+             */
+            visitor_phone: string | null;
+            /**
+             * Visitor Plate
+             * @description masked
+             */
+            visitor_plate: string | null;
+            /** Gates */
+            gates: string[];
+            /** Valid From */
+            valid_from: string;
+            /** Valid Until */
+            valid_until: string;
+            /** Entries Allowed */
+            entries_allowed: number;
+            /** Entries Used */
+            entries_used: number;
+            status: components["schemas"]["PassStatus"];
+            recurrence: components["schemas"]["RecurrenceOut"] | null;
+            /** Note */
+            note: string | null;
+            /** Created At */
+            created_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /**
+             * Token
+             * @description the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in
+             */
+            token: string | null;
+            /** Share Url */
+            share_url?: string | null;
+            /** Qr Url */
+            qr_url: string | null;
+        };
+        /** PassPageOut */
+        PassPageOut: {
+            /** Items */
+            items: components["schemas"]["PassOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * PassStatus
+         * @enum {string}
+         */
+        PassStatus: "active" | "revoked";
+        /**
+         * PassViewOut
+         * @description What the holder of a pass's token may read without an account: no host, no contact data.
+         */
+        PassViewOut: {
+            state: components["schemas"]["PassViewState"];
+            /** Visitor Name */
+            visitor_name: string;
+            /**
+             * Firm
+             * @description the property firm's name
+             */
+            firm: string;
+            /**
+             * Unit Label
+             * @description the unit visited, as the gate will say it
+             */
+            unit_label: string | null;
+            /** Valid From */
+            valid_from: string;
+            /** Valid Until */
+            valid_until: string;
+            /** Entries Allowed */
+            entries_allowed: number;
+            /** Entries Left */
+            entries_left: number;
+        };
+        /**
+         * PassViewRequest
+         * @description The visitor's page: the token from its link's fragment (in a body, so it stays out of access logs).
+         */
+        PassViewRequest: {
+            /** Token */
+            token: string;
+        };
+        /**
+         * PassViewState
+         * @enum {string}
+         */
+        PassViewState: "valid" | "not_yet_valid" | "expired" | "revoked" | "used_up";
+        /** PaymentCreate */
+        PaymentCreate: {
+            /** Bill Ids */
+            bill_ids: string[];
+            /**
+             * Provider
+             * @description wechatpay_native answers a QR code (`next_action.code_url`, `qr_svg`), wechatpay_jsapi WeixinJSBridge's parameters (needs `wechat_openid`), the others a pay URL
+             * @default sandbox
+             * @example sandbox
+             * @example stripe
+             * @example wechatpay_native
+             * @example wechatpay_jsapi
+             * @example alipay_wap
+             * @example alipay_page
+             */
+            provider?: string;
+            /** Wechat Openid */
+            wechat_openid?: string | null;
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Payment Id */
+            payment_id: string;
+            /** Provider */
+            provider: string;
+            /** Status */
+            status: string;
+            /** Amount */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /** Site Id */
+            site_id: string;
+            /** Bill Ids */
+            bill_ids: string[];
+            /** Allocations */
+            allocations: components["schemas"]["AllocationOut"][];
+            /** Next Action */
+            next_action: {
+                [key: string]: string;
+            };
+            /** Created At */
+            created_at: string;
+            /** Settled At */
+            settled_at: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Refunded Amount */
+            refunded_amount: number;
+            /** Assisted */
+            assisted: boolean;
+            /** Refunds */
+            refunds?: components["schemas"]["RefundOut"][];
+            /** Unit Id */
+            unit_id?: string | null;
+            /** Receipt No */
+            receipt_no?: string | null;
+            /**
+             * Taken By
+             * @description counter payments: the staff user who took it
+             */
+            taken_by?: string | null;
+            /**
+             * Credit
+             * @description counter payments: what settled no bill (the unit's credit)
+             * @default 0
+             */
+            credit?: number;
+        };
+        /** PaymentSettingsIn */
+        PaymentSettingsIn: {
+            /** Ladder */
+            ladder: components["schemas"]["StepIn"][];
+            /**
+             * Quiet Start
+             * @default 21:00
+             */
+            quiet_start?: string;
+            /**
+             * Quiet End
+             * @default 08:00
+             */
+            quiet_end?: string;
+            /**
+             * Late Issue Grace Days
+             * @description a bill issued after its period's due day is due this many days after its issue date
+             * @default 15
+             */
+            late_issue_grace_days?: number;
+        };
+        /** PaymentSettingsOut */
+        PaymentSettingsOut: {
+            /** Ladder */
+            ladder: {
+                [key: string]: unknown;
+            }[];
+            /** Quiet Start */
+            quiet_start: string;
+            /** Quiet End */
+            quiet_end: string;
+            /** Late Issue Grace Days */
+            late_issue_grace_days: number;
+        };
+        /** PaymentStatsOut */
+        PaymentStatsOut: {
+            /** Site Id */
+            site_id: string;
+            /** Currency */
+            currency: string;
+            /** Target Pct */
+            target_pct: number;
+            /** Collection */
+            collection: components["schemas"]["CollectionOut"][];
+            /** Overdue Units */
+            overdue_units: number;
+            /** Overdue Amount */
+            overdue_amount: number;
+            /** Risk Units */
+            risk_units: number;
         };
         /**
          * PersonKind
@@ -2755,6 +4077,93 @@ export interface components {
              */
             on_duty?: boolean | null;
         };
+        /** PhotoConfirmOut */
+        PhotoConfirmOut: {
+            /** Photo Id */
+            photo_id: string;
+            /**
+             * Status
+             * @default attached
+             * @constant
+             */
+            status?: "attached";
+            /** Content Type */
+            content_type: string;
+            /**
+             * Url
+             * @description presigned GET, valid for a few minutes
+             */
+            url: string;
+        };
+        /** PhotoOut */
+        PhotoOut: {
+            /** Photo Id */
+            photo_id: string;
+            /**
+             * Url
+             * @description presigned GET, valid for a few minutes
+             */
+            url: string;
+            /** Content Type */
+            content_type: string;
+        };
+        /**
+         * PhotoType
+         * @enum {string}
+         */
+        PhotoType: "image/jpeg" | "image/png" | "image/webp" | "image/heic";
+        /** PhotoUploadOut */
+        PhotoUploadOut: {
+            /** Photo Id */
+            photo_id: string;
+            upload: components["schemas"]["UploadFormOut"];
+        };
+        /** PhotoUploadRequest */
+        PhotoUploadRequest: {
+            content_type: components["schemas"]["PhotoType"];
+            /**
+             * Filename
+             * @example leak.jpg
+             */
+            filename?: string | null;
+        };
+        /** PreferencesIn */
+        PreferencesIn: {
+            language?: components["schemas"]["Locale"] | null;
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
+            /** Categories */
+            categories?: {
+                [key: string]: components["schemas"]["CategoryPreferences"];
+            };
+        };
+        /** PreferencesOut */
+        PreferencesOut: {
+            language: components["schemas"]["Locale"];
+            quiet_hours: components["schemas"]["QuietHours"] | null;
+            /** Categories */
+            categories: {
+                [key: string]: components["schemas"]["CategoryPreferences"];
+            };
+        };
+        /** PriceChange */
+        PriceChange: {
+            /**
+             * From Period
+             * @description the first month billed at the new price (this month or later)
+             * @example 2026-05
+             */
+            from_period: string;
+            /**
+             * Price Minor
+             * @description integer minor units (fen, cents)
+             */
+            price_minor: number;
+        };
+        /**
+         * Priority
+         * @enum {string}
+         */
+        Priority: "normal" | "urgent" | "emergency";
         /** ProxyAccept */
         ProxyAccept: {
             /**
@@ -2831,11 +4240,279 @@ export interface components {
          * @enum {string}
          */
         ProxyStatus: "invited" | "active" | "revoked";
+        /** PushEndpointIn */
+        PushEndpointIn: {
+            /**
+             * Platform
+             * @enum {string}
+             */
+            platform: "fcm" | "apns";
+            /**
+             * Token
+             * @description the device token the OS gave the app
+             */
+            token: string;
+        };
+        /** PushEndpointOut */
+        PushEndpointOut: {
+            /** Endpoint Id */
+            endpoint_id: string;
+            /** Platform */
+            platform: string;
+            /** Created At */
+            created_at: string;
+        };
+        /** QualityCheckCreate */
+        QualityCheckCreate: {
+            /** Passed */
+            passed: boolean;
+            /** Note */
+            note?: string | null;
+        };
+        /** QualityCheckOut */
+        QualityCheckOut: {
+            /** By */
+            by: string;
+            /** At */
+            at: string;
+            /** Passed */
+            passed: boolean;
+            /** Note */
+            note: string | null;
+        };
+        /**
+         * QuietHours
+         * @description A daily window in local time, e.g. 22:00-07:00 (may cross midnight); start == end is invalid.
+         */
+        QuietHours: {
+            /**
+             * Start
+             * @example 22:00
+             */
+            start: string;
+            /**
+             * End
+             * @example 07:00
+             */
+            end: string;
+        };
+        /** Rate */
+        Rate: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "rate";
+            /** Metric */
+            metric: string;
+            op: components["schemas"]["Operator"];
+            /** Per Minute */
+            per_minute: number;
+            /**
+             * For S
+             * @default 0
+             */
+            for_s?: number;
+        };
+        /** RatingCreate */
+        RatingCreate: {
+            /** Score */
+            score: number;
+            /** Comment */
+            comment?: string | null;
+        };
+        /** ReadingIn */
+        ReadingIn: {
+            /** Unit Id */
+            unit_id: string;
+            /** Previous */
+            previous: number;
+            /** Current */
+            current: number;
+        };
+        /** ReadingsIn */
+        ReadingsIn: {
+            /**
+             * Period
+             * @example 2026-03
+             * @example 2026-Q1
+             * @example 2026
+             */
+            period: string;
+            /** Readings */
+            readings: components["schemas"]["ReadingIn"][];
+        };
+        /** ReadingsOut */
+        ReadingsOut: {
+            /** Fee Id */
+            fee_id: string;
+            /** Period */
+            period: string;
+            /** Recorded */
+            recorded: number;
+        };
+        /**
+         * Reason
+         * @enum {string}
+         */
+        Reason: "bad_signature" | "expired" | "not_yet_valid" | "revoked" | "wrong_site" | "exhausted" | "blocked" | "unknown";
+        /** ReconciledScanOut */
+        ReconciledScanOut: {
+            /** Scan Id */
+            scan_id: string;
+            gate_verdict: components["schemas"]["Verdict"];
+            /** @description what the server decides for that scan time */
+            verdict: components["schemas"]["Verdict"];
+            reason: components["schemas"]["Reason"] | null;
+            /**
+             * Counted
+             * @description an entry was counted against the pass's limit
+             */
+            counted: boolean;
+            /** Entry Number */
+            entry_number: number | null;
+            /**
+             * Flagged
+             * @description the gate admitted someone the server would not have
+             */
+            flagged: boolean;
+            /** Flags */
+            flags: string[];
+            /**
+             * Duplicate
+             * @description this scan was uploaded before; nothing changed
+             */
+            duplicate: boolean;
+        };
+        /** ReconciliationOut */
+        ReconciliationOut: {
+            /** Date */
+            date: string;
+            /** Generated At */
+            generated_at: string;
+            /** Providers */
+            providers: string[];
+            /** Balanced */
+            balanced: boolean;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Matched */
+            matched: {
+                [key: string]: unknown;
+            }[];
+            /** Missing In Ledger */
+            missing_in_ledger: {
+                [key: string]: unknown;
+            }[];
+            /** Missing At Provider */
+            missing_at_provider: {
+                [key: string]: unknown;
+            }[];
+            /** Amount Mismatch */
+            amount_mismatch: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * Recurrence
+         * @description A recurring pass admits only on these ISO weekdays (1 = Monday) between these local times.
+         */
+        Recurrence: {
+            /** Days */
+            days: number[];
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+        };
+        /** RecurrenceOut */
+        RecurrenceOut: {
+            /** Days */
+            days: number[];
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+        };
+        /** RefreshRequest */
+        RefreshRequest: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /** RefundCreate */
+        RefundCreate: {
+            /**
+             * Amount
+             * @description omit to refund what is left of the payment
+             */
+            amount?: number | null;
+            /** Reason */
+            reason: string;
+        };
+        /** RefundOut */
+        RefundOut: {
+            /** Refund Id */
+            refund_id: string;
+            /** Payment Id */
+            payment_id: string;
+            /** Amount */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /** Status */
+            status: string;
+            /** Reason */
+            reason: string;
+            /** Created At */
+            created_at: string;
+            /** Settled At */
+            settled_at: string | null;
+        };
         /**
          * Relation
          * @enum {string}
          */
         Relation: "owner" | "renter" | "family";
+        /** ReminderSentOut */
+        ReminderSentOut: {
+            /**
+             * Period
+             * @description the overdue bill's period
+             */
+            period: string;
+            /**
+             * Step
+             * @description the reminder ladder's step sent for it (due_soon, overdue_3, ...)
+             */
+            step: string;
+        };
+        /** ResetFinish */
+        ResetFinish: {
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+            /** Code */
+            code: string;
+            /** Password */
+            password: string;
+            /**
+             * Device Id
+             * @description a random id the app keeps per install
+             */
+            device_id: string;
+        };
+        /** ResetStart */
+        ResetStart: {
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+        };
         /**
          * ResidencyEnd
          * @description The desk ends a resident's link to a unit.
@@ -2927,6 +4604,62 @@ export interface components {
             /** Email */
             email?: string | null;
         };
+        /** Retirement */
+        Retirement: {
+            /**
+             * From Period
+             * @description the first month the item no longer bills (this month or later)
+             * @example 2026-05
+             */
+            from_period: string;
+        };
+        /** ReturnVisitCreate */
+        ReturnVisitCreate: {
+            /** Note */
+            note: string;
+            /**
+             * Satisfied
+             * @description the reporter's answer, if asked
+             */
+            satisfied?: boolean | null;
+        };
+        /** ReturnVisitOut */
+        ReturnVisitOut: {
+            /** By */
+            by: string;
+            /** At */
+            at: string;
+            /** Note */
+            note: string;
+            /** Satisfied */
+            satisfied: boolean | null;
+        };
+        /**
+         * RevocationListOut
+         * @description The answer of ``GET /gate/revocations``: ``token`` is the signed document described above.
+         */
+        RevocationListOut: {
+            /**
+             * Token
+             * @description compact JWS, typ vrevoke+jwt, verified with GET /passes/keys
+             */
+            token: string;
+            /**
+             * Issued At
+             * @description epoch seconds
+             */
+            issued_at: number;
+            /**
+             * Expires At
+             * @description epoch seconds; refresh before, go online after
+             */
+            expires_at: number;
+            /**
+             * Pass Ids
+             * @description the revoked passes still in their window (also in the token)
+             */
+            pass_ids: string[];
+        };
         /**
          * Role
          * @enum {string}
@@ -2992,6 +4725,159 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** RuleOut */
+        RuleOut: {
+            /** Rule Id */
+            rule_id: string;
+            /** Name */
+            name: string;
+            /** Enabled */
+            enabled: boolean;
+            scope: components["schemas"]["Scope"];
+            /** Condition */
+            condition: components["schemas"]["Threshold"] | components["schemas"]["Rate"] | components["schemas"]["EventMatch"] | components["schemas"]["Heartbeat"];
+            /** Severity */
+            severity: string;
+            active_hours: components["schemas"]["ActiveHours"] | null;
+            actions: components["schemas"]["Actions"];
+            /** Default */
+            default: boolean;
+            /** Version */
+            version: number;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** RulePageOut */
+        RulePageOut: {
+            /** Items */
+            items: components["schemas"]["RuleOut"][];
+        };
+        /**
+         * RuleSpec
+         * @description A rule's definition: the body of ``POST /alarm-rules`` and ``PUT /alarm-rules/{id}``.
+         */
+        RuleSpec: {
+            /** Name */
+            name: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            scope: components["schemas"]["Scope"];
+            /** Condition */
+            condition: components["schemas"]["Threshold"] | components["schemas"]["Rate"] | components["schemas"]["EventMatch"] | components["schemas"]["Heartbeat"];
+            /** @default major */
+            severity?: components["schemas"]["Severity"];
+            active_hours?: components["schemas"]["ActiveHours"] | null;
+            actions?: components["schemas"]["Actions"];
+        };
+        /** RuleTestHit */
+        RuleTestHit: {
+            /** At */
+            at: string;
+            /** Signal */
+            signal: string;
+            /** Value */
+            value?: unknown;
+        };
+        /** RuleTestOut */
+        RuleTestOut: {
+            /** Evaluated */
+            evaluated: number;
+            /** Alarms */
+            alarms: number;
+            /** Signals */
+            signals: components["schemas"]["RuleTestHit"][];
+        };
+        /**
+         * RuleTestRequest
+         * @description Either ``readings`` (a list of what a device would publish) or a device's stored hourly aggregates.
+         */
+        RuleTestRequest: {
+            /** Readings */
+            readings?: components["schemas"]["TestReading"][] | null;
+            /** Device Id */
+            device_id?: string | null;
+            /** Start */
+            start?: string | null;
+            /** End */
+            end?: string | null;
+            /** @description test this definition instead of the stored one */
+            rule?: components["schemas"]["RuleSpec"] | null;
+        };
+        /**
+         * RunStatus
+         * @enum {string}
+         */
+        RunStatus: "running" | "completed" | "failed";
+        /** ScanBatch */
+        ScanBatch: {
+            /** Site Id */
+            site_id: string;
+            /** Gate Id */
+            gate_id: string;
+            /** Scans */
+            scans: components["schemas"]["OfflineScan"][];
+        };
+        /** ScanOut */
+        ScanOut: {
+            verdict: components["schemas"]["Verdict"];
+            reason: components["schemas"]["Reason"] | null;
+            direction: components["schemas"]["Direction"];
+            /** Scanned At */
+            scanned_at: string;
+            /** Pass Id */
+            pass_id?: string | null;
+            /**
+             * Visitor Name
+             * @description on allow
+             */
+            visitor_name?: string | null;
+            /**
+             * Host Unit
+             * @description on allow: the host unit's label
+             */
+            host_unit?: string | null;
+            /** Entry Number */
+            entry_number?: number | null;
+            /** Entries Left */
+            entries_left?: number | null;
+        };
+        /**
+         * ScanRequest
+         * @description One scan at a gate: a QR token, or a plate read by a licence-plate camera.
+         */
+        ScanRequest: {
+            /** Site Id */
+            site_id: string;
+            /** Gate Id */
+            gate_id: string;
+            /** @default in */
+            direction?: components["schemas"]["Direction"];
+            /** Token */
+            token?: string | null;
+            /** Plate */
+            plate?: string | null;
+        };
+        /**
+         * Scope
+         * @description Which devices the rule watches: every given field must match (at least one is required).
+         */
+        Scope: {
+            device_kind?: components["schemas"]["DeviceKind"] | null;
+            /** Site Id */
+            site_id?: string | null;
+            /** Device Id */
+            device_id?: string | null;
+        };
+        /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "critical" | "major" | "minor" | "warning";
         /** ShiftOut */
         ShiftOut: {
             /**
@@ -3008,6 +4894,53 @@ export interface components {
             starts_at: string;
             /** Ends At */
             ends_at: string;
+        };
+        /** SignIn */
+        SignIn: {
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+            /** Password */
+            password: string;
+            /**
+             * Device Id
+             * @description a random id the app keeps per install
+             */
+            device_id: string;
+        };
+        /**
+         * SignInOut
+         * @description Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first.
+         */
+        SignInOut: {
+            /** Challenge */
+            challenge?: "sms_code" | null;
+            /** Access Token */
+            access_token?: string | null;
+            /** Refresh Token */
+            refresh_token?: string | null;
+            /**
+             * Expires In
+             * @description seconds the access token lives
+             */
+            expires_in?: number | null;
+        };
+        /** SignUp */
+        SignUp: {
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+            /** Password */
+            password: string;
+            /**
+             * Device Id
+             * @description a random id the app keeps per install
+             */
+            device_id: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -3046,11 +4979,86 @@ export interface components {
             /** Created At */
             created_at: string;
         };
+        /** SiteStatsOut */
+        SiteStatsOut: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Tickets
+             * @description filed in the period, cancelled included
+             */
+            tickets: number;
+            /** By Category */
+            by_category: {
+                [key: string]: number;
+            };
+            /**
+             * Response P50 Minutes
+             * @description filing to acceptance
+             */
+            response_p50_minutes: number | null;
+            /** Response P90 Minutes */
+            response_p90_minutes: number | null;
+            /**
+             * Resolution P50 Minutes
+             * @description filing to the latest resolution
+             */
+            resolution_p50_minutes: number | null;
+            /** Resolution P90 Minutes */
+            resolution_p90_minutes: number | null;
+            /** Response Met Pct */
+            response_met_pct: number | null;
+            /** Resolution Met Pct */
+            resolution_met_pct: number | null;
+            /**
+             * Sla Met Pct
+             * @description response and resolution targets pooled, 0-100
+             */
+            sla_met_pct: number | null;
+            /**
+             * Timeliness Pct
+             * @description resolved by their deadline, of tickets due in the period
+             */
+            timeliness_pct: number | null;
+            /**
+             * Satisfaction Avg
+             * @description ratings 1-5
+             */
+            satisfaction_avg: number | null;
+            /** Ratings */
+            ratings: number;
+            /**
+             * Reopen Rate Pct
+             * @description reopened at least once, of tickets ever resolved
+             */
+            reopen_rate_pct: number | null;
+            /**
+             * Emergency Response
+             * @description SOS and critical alarms: time to first acknowledgment per month
+             */
+            emergency_response?: components["schemas"]["EmergencyResponseOut"][];
+        };
         /**
          * Skill
          * @enum {string}
          */
         Skill: "plumbing" | "electrical" | "elevator" | "cleaning" | "security" | "general";
+        /** SlaTargetIn */
+        SlaTargetIn: {
+            respond: components["schemas"]["SpanIn"];
+            resolve: components["schemas"]["SpanIn"];
+        };
+        /** SpanIn */
+        SpanIn: {
+            /** Amount */
+            amount: number;
+            unit: components["schemas"]["SpanUnit"];
+        };
+        /**
+         * SpanUnit
+         * @enum {string}
+         */
+        SpanUnit: "minutes" | "business_minutes" | "business_days";
         /** StaffCreate */
         StaffCreate: {
             /** Name */
@@ -3165,6 +5173,135 @@ export interface components {
             /** Active */
             active?: boolean | null;
         };
+        /** StatementLineListOut */
+        StatementLineListOut: {
+            /** Items */
+            items: components["schemas"]["StatementLineOut"][];
+        };
+        /** StatementLineOut */
+        StatementLineOut: {
+            /** Line Id */
+            line_id: string;
+            /**
+             * State
+             * @description exception | matched | confirmed | dismissed
+             */
+            state: string;
+            /**
+             * Outcome
+             * @description reference | payer | ambiguous | unknown
+             */
+            outcome: string;
+            /** Row */
+            row: number;
+            /** On */
+            on: string;
+            /** Amount */
+            amount: number;
+            /** Name */
+            name: string;
+            /** Memo */
+            memo: string;
+            /** Payment Id */
+            payment_id?: string | null;
+            /** Candidates */
+            candidates?: {
+                [key: string]: string;
+            }[];
+        };
+        /** StatementReportOut */
+        StatementReportOut: {
+            /**
+             * Lines
+             * @description distinct inflows in the file
+             */
+            lines: number;
+            /**
+             * Duplicates
+             * @description lines the file repeats (counted once)
+             */
+            duplicates: number;
+            /**
+             * Already Imported
+             * @description inflows an earlier import recorded: nothing is settled again
+             */
+            already_imported: number;
+            /** Matched */
+            matched: number;
+            /** Exceptions */
+            exceptions: number;
+            /** Settled Amount */
+            settled_amount: number;
+        };
+        /** StatementUpload */
+        StatementUpload: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Filename
+             * @example icbc-2026-04.csv
+             */
+            filename: string;
+            /**
+             * Content Base64
+             * @description the file, base64
+             */
+            content_base64: string;
+        };
+        /** StatisticsOut */
+        StatisticsOut: {
+            /** Recipients */
+            recipients: number;
+            /** Sent */
+            sent: {
+                [key: string]: number;
+            };
+            /** Failed */
+            failed: {
+                [key: string]: number;
+            };
+            /** Held */
+            held: number;
+            /** Read */
+            read: number;
+            /**
+             * Reached
+             * @description recipients reached on any channel (sent to a device, or read)
+             */
+            reached: number;
+            /** Reached 90 Percent At */
+            reached_90_percent_at: string | null;
+            /** Time To 90 Percent Seconds */
+            time_to_90_percent_seconds: number | null;
+        };
+        /** StepIn */
+        StepIn: {
+            /** Name */
+            name: string;
+            /** Offset Days */
+            offset_days: number;
+            /**
+             * Formal
+             * @default false
+             */
+            formal?: boolean;
+        };
+        /** TelemetryHourOut */
+        TelemetryHourOut: {
+            /** Hour */
+            hour: string;
+            /** Metrics */
+            metrics: {
+                [key: string]: components["schemas"]["MetricHourOut"];
+            };
+        };
+        /** TelemetryOut */
+        TelemetryOut: {
+            /** Device Id */
+            device_id: string;
+            /** Hours */
+            hours: components["schemas"]["TelemetryHourOut"][];
+        };
         /** TenantCreate */
         TenantCreate: {
             /** Name */
@@ -3237,487 +5374,52 @@ export interface components {
              */
             reason?: string | null;
         };
-        /** UnitCreate */
-        UnitCreate: {
-            /** Building Id */
-            building_id?: string | null;
+        /** TestReading */
+        TestReading: {
             /**
-             * Building Code
-             * @description instead of building_id
+             * Ts
+             * Format: date-time
              */
-            building_code?: string | null;
-            /** Entrance */
-            entrance?: string | null;
-            /**
-             * Room
-             * @example 1-1-101
-             * @example 1栋1单元101室
-             * @example 0101
-             */
-            room: string;
-            /**
-             * Area M2
-             * @description square metres, at most two decimals
-             * @example 89.50
-             */
-            area_m2: string | number;
-            /** @default residential */
-            kind?: components["schemas"]["UnitKind"];
-            /** @default vacant */
-            occupancy?: components["schemas"]["Occupancy"];
+            ts: string;
+            /** Metrics */
+            metrics?: {
+                [key: string]: boolean | number | string;
+            } | null;
+            event?: components["schemas"]["DeviceEvent"] | null;
         };
-        /**
-         * UnitKind
-         * @enum {string}
-         */
-        UnitKind: "residential" | "commercial" | "parking";
-        /**
-         * UnitLeave
-         * @description A resident leaves one of their units.
-         */
-        UnitLeave: {
-            /** @default move_out */
-            reason?: components["schemas"]["EndReason"];
-        };
-        /** UnitLinkCreate */
-        UnitLinkCreate: {
-            /** Resident Id */
-            resident_id: string;
-            relation: components["schemas"]["Relation"];
-            /**
-             * Primary
-             * @default false
-             */
-            primary?: boolean;
-        };
-        /** UnitLinkIn */
-        UnitLinkIn: {
-            /** Unit Id */
-            unit_id: string;
-            relation: components["schemas"]["Relation"];
-            /**
-             * Primary
-             * @description Make this resident the unit's primary contact
-             * @default false
-             */
-            primary?: boolean;
-        };
-        /** UnitOut */
-        UnitOut: {
-            /** Unit Id */
-            unit_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Building Id */
-            building_id: string;
-            /** Building Code */
-            building_code: string;
-            /** Building Name */
-            building_name?: string | null;
-            /** Entrance */
-            entrance: string | null;
-            /** Floor */
-            floor: number | null;
-            /** Room */
-            room: string;
-            /**
-             * Room Key
-             * @example 1-1-101
-             */
-            room_key: string;
-            /**
-             * Label
-             * @example 1栋1单元101室
-             */
-            label: string;
-            /**
-             * Area M2
-             * @example 89.50
-             */
-            area_m2: string;
-            kind: components["schemas"]["UnitKind"];
-            occupancy: components["schemas"]["Occupancy"];
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
-        };
-        /** UnitResidentOut */
-        UnitResidentOut: {
-            /** Unit Id */
-            unit_id: string;
-            /** Resident Id */
-            resident_id: string;
-            relation: components["schemas"]["Relation"];
-            /** Primary */
-            primary: boolean;
-            /** Since */
-            since: string;
-        };
-        /**
-         * UnitUpdate
-         * @description The mutable facts of a unit; its room and building are its identity and never change.
-         */
-        UnitUpdate: {
-            /** Area M2 */
-            area_m2?: (string | number) | null;
-            kind?: components["schemas"]["UnitKind"] | null;
-            occupancy?: components["schemas"]["Occupancy"] | null;
-        };
-        /** UploadOut */
-        UploadOut: {
-            /** Url */
-            url: string;
-            /** Fields */
-            fields: {
-                [key: string]: string;
-            };
-            /** Max Bytes */
-            max_bytes: number;
-            /** Expires In Seconds */
-            expires_in_seconds: number;
-        };
-        /** VisitIn */
-        VisitIn: {
-            /**
-             * Outcome
-             * @enum {string}
-             */
-            outcome: "reached_well" | "reached_needs_help" | "no_answer" | "moved_away";
-            /** Note */
-            note?: string | null;
-        };
-        /** VisitListOut */
-        VisitListOut: {
-            /** Month */
-            month: string;
-            /** To Call */
-            to_call: number;
-            /** Done */
-            done: number;
-            /** Items */
-            items: components["schemas"]["VisitOut"][];
-        };
-        /**
-         * VisitOut
-         * @description One flagged resident's return-visit call for the month: to do, or done with its outcome.
-         */
-        VisitOut: {
-            /** Resident Id */
-            resident_id: string;
-            /** Name */
-            name: string;
-            /** Flags */
-            flags: components["schemas"]["CareFlag"][];
-            /** Month */
-            month: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "to_call" | "done";
-            /** Outcome */
-            outcome?: ("reached_well" | "reached_needs_help" | "no_answer" | "moved_away") | null;
-            /** Note */
-            note?: string | null;
-            /** Recorded At */
-            recorded_at?: string | null;
-            /** Recorded By */
-            recorded_by?: string | null;
-        };
-        /** ZoneIn */
-        ZoneIn: {
-            /** Site Id */
-            site_id: string;
-            /**
-             * Building Ids
-             * @description Buildings served; empty means the whole site
-             */
-            building_ids?: string[];
-        };
-        /** ZoneOut */
-        ZoneOut: {
-            /** Site Id */
-            site_id: string;
-            /** Building Ids */
-            building_ids: string[];
-        };
-        /** TenantOut */
-        directory__people__models__TenantOut: {
-            /** Tenant Id */
-            tenant_id: string;
-            /** Name */
-            name: string;
-            /** Status */
-            status: string;
-            /** Timezone */
-            timezone: string;
-            /** Currency */
-            currency: string;
-            /** Locale */
-            locale: string;
-        };
-        /** TenantOut */
-        directory__tenants__models__TenantOut: {
-            /** Tenant Id */
-            tenant_id: string;
-            /** Name */
-            name: string;
-            status: components["schemas"]["TenantStatus"];
-            /** Currency */
-            currency: string;
-            /** Locale */
-            locale: string;
-            /** Timezone */
-            timezone: string;
-            limits: components["schemas"]["LimitsOut"];
-            /** Created At */
-            created_at: string;
-            /** Created By */
-            created_by: string;
-            /** Updated At */
-            updated_at: string;
-            /** Suspended At */
-            suspended_at?: string | null;
-            /** Suspension Reason */
-            suspension_reason?: string | null;
-        };
-        /**
-         * Action
-         * @enum {string}
-         */
-        Action: "assign" | "accept" | "start" | "resolve" | "close" | "reopen" | "cancel";
-        /**
-         * Category
-         * @description What a ticket is about, in the words a Chinese community's service desk files it under.
-         * @enum {string}
-         */
-        Category: "plumbing" | "electrical" | "elevator" | "door_access" | "fire_safety" | "public_facility" | "cleaning" | "pest_control" | "greening" | "security" | "noise" | "parking" | "renovation" | "other";
-        /** CommentCreate */
-        CommentCreate: {
+        /** Text */
+        Text: {
+            /** Title */
+            title: string;
             /** Body */
             body: string;
-            /**
-             * Internal
-             * @default false
-             */
-            internal?: boolean;
         };
-        /** CommentOut */
-        CommentOut: {
-            /** Comment Id */
-            comment_id: string;
-            /** At */
-            at: string;
-            /** Author User Id */
-            author_user_id: string;
-            /** By Staff */
-            by_staff: boolean;
+        /** TextIn */
+        TextIn: {
+            /** Title */
+            title: string;
             /** Body */
             body: string;
-            /** Internal */
-            internal: boolean;
         };
-        /**
-         * EmergencyResponseOut
-         * @description An SOS or critical alarm's work order, filing to first acknowledgment, in one month.
-         */
-        EmergencyResponseOut: {
+        /** Threshold */
+        Threshold: {
             /**
-             * Month
-             * @description YYYY-MM in the tenant's timezone
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
-            month: string;
-            /** Emergencies */
-            emergencies: number;
-            /** Acknowledged */
-            acknowledged: number;
-            /** P50 Minutes */
-            p50_minutes: number | null;
-            /** P90 Minutes */
-            p90_minutes: number | null;
+            type: "threshold";
+            /** Metric */
+            metric: string;
+            op: components["schemas"]["Operator"];
+            /** Value */
+            value: boolean | number | string;
             /**
-             * Within 5 Min Pct
-             * @description acknowledged within 5 minutes, 0-100
+             * For S
+             * @default 0
              */
-            within_5_min_pct: number | null;
+            for_s?: number;
+            clear?: components["schemas"]["Clear"] | null;
         };
-        /** PhotoConfirmOut */
-        PhotoConfirmOut: {
-            /** Photo Id */
-            photo_id: string;
-            /**
-             * Status
-             * @default attached
-             * @constant
-             */
-            status?: "attached";
-            /** Content Type */
-            content_type: string;
-            /**
-             * Url
-             * @description presigned GET, valid for a few minutes
-             */
-            url: string;
-        };
-        /** PhotoOut */
-        PhotoOut: {
-            /** Photo Id */
-            photo_id: string;
-            /**
-             * Url
-             * @description presigned GET, valid for a few minutes
-             */
-            url: string;
-            /** Content Type */
-            content_type: string;
-        };
-        /**
-         * PhotoType
-         * @enum {string}
-         */
-        PhotoType: "image/jpeg" | "image/png" | "image/webp" | "image/heic";
-        /** PhotoUploadOut */
-        PhotoUploadOut: {
-            /** Photo Id */
-            photo_id: string;
-            upload: components["schemas"]["UploadFormOut"];
-        };
-        /** PhotoUploadRequest */
-        PhotoUploadRequest: {
-            content_type: components["schemas"]["PhotoType"];
-            /**
-             * Filename
-             * @example leak.jpg
-             */
-            filename?: string | null;
-        };
-        /**
-         * Priority
-         * @enum {string}
-         */
-        Priority: "normal" | "urgent" | "emergency";
-        /** QualityCheckCreate */
-        QualityCheckCreate: {
-            /** Passed */
-            passed: boolean;
-            /** Note */
-            note?: string | null;
-        };
-        /** QualityCheckOut */
-        QualityCheckOut: {
-            /** By */
-            by: string;
-            /** At */
-            at: string;
-            /** Passed */
-            passed: boolean;
-            /** Note */
-            note: string | null;
-        };
-        /** RatingCreate */
-        RatingCreate: {
-            /** Score */
-            score: number;
-            /** Comment */
-            comment?: string | null;
-        };
-        /** ReturnVisitCreate */
-        ReturnVisitCreate: {
-            /** Note */
-            note: string;
-            /**
-             * Satisfied
-             * @description the reporter's answer, if asked
-             */
-            satisfied?: boolean | null;
-        };
-        /** ReturnVisitOut */
-        ReturnVisitOut: {
-            /** By */
-            by: string;
-            /** At */
-            at: string;
-            /** Note */
-            note: string;
-            /** Satisfied */
-            satisfied: boolean | null;
-        };
-        /** SiteStatsOut */
-        SiteStatsOut: {
-            /** Site Id */
-            site_id: string;
-            /**
-             * Tickets
-             * @description filed in the period, cancelled included
-             */
-            tickets: number;
-            /** By Category */
-            by_category: {
-                [key: string]: number;
-            };
-            /**
-             * Response P50 Minutes
-             * @description filing to acceptance
-             */
-            response_p50_minutes: number | null;
-            /** Response P90 Minutes */
-            response_p90_minutes: number | null;
-            /**
-             * Resolution P50 Minutes
-             * @description filing to the latest resolution
-             */
-            resolution_p50_minutes: number | null;
-            /** Resolution P90 Minutes */
-            resolution_p90_minutes: number | null;
-            /** Response Met Pct */
-            response_met_pct: number | null;
-            /** Resolution Met Pct */
-            resolution_met_pct: number | null;
-            /**
-             * Sla Met Pct
-             * @description response and resolution targets pooled, 0-100
-             */
-            sla_met_pct: number | null;
-            /**
-             * Timeliness Pct
-             * @description resolved by their deadline, of tickets due in the period
-             */
-            timeliness_pct: number | null;
-            /**
-             * Satisfaction Avg
-             * @description ratings 1-5
-             */
-            satisfaction_avg: number | null;
-            /** Ratings */
-            ratings: number;
-            /**
-             * Reopen Rate Pct
-             * @description reopened at least once, of tickets ever resolved
-             */
-            reopen_rate_pct: number | null;
-            /**
-             * Emergency Response
-             * @description SOS and critical alarms: time to first acknowledgment per month
-             */
-            emergency_response?: components["schemas"]["EmergencyResponseOut"][];
-        };
-        /** SlaTargetIn */
-        SlaTargetIn: {
-            respond: components["schemas"]["SpanIn"];
-            resolve: components["schemas"]["SpanIn"];
-        };
-        /** SpanIn */
-        SpanIn: {
-            /** Amount */
-            amount: number;
-            unit: components["schemas"]["SpanUnit"];
-        };
-        /**
-         * SpanUnit
-         * @enum {string}
-         */
-        SpanUnit: "minutes" | "business_minutes" | "business_days";
         /** TicketActionRequest */
         TicketActionRequest: {
             action: components["schemas"]["Action"];
@@ -3938,6 +5640,13 @@ export interface components {
          * @enum {string}
          */
         TicketStatus: "submitted" | "assigned" | "accepted" | "in_progress" | "resolved" | "closed" | "cancelled";
+        /**
+         * Skill
+         * @description The directory's staff skills (directory.staff.rules.Skill); mirrored because features never import
+         *     each other. The values are the contract.
+         * @enum {string}
+         */
+        TicketsSkill: "plumbing" | "electrical" | "elevator" | "cleaning" | "security" | "general";
         /** TimelineEntryOut */
         TimelineEntryOut: {
             /** At */
@@ -3964,810 +5673,6 @@ export interface components {
             timeline: components["schemas"]["TimelineEntryOut"][];
             /** Comments */
             comments: components["schemas"]["CommentOut"][];
-        };
-        /** UploadFormOut */
-        UploadFormOut: {
-            /** Url */
-            url: string;
-            /**
-             * Fields
-             * @description post these form fields first, then the file as 'file'
-             */
-            fields: {
-                [key: string]: string;
-            };
-            /** Max Bytes */
-            max_bytes: number;
-            /** Expires In Seconds */
-            expires_in_seconds: number;
-        };
-        /**
-         * Skill
-         * @description The directory's staff skills (directory.staff.rules.Skill); mirrored because features never import
-         *     each other. The values are the contract.
-         * @enum {string}
-         */
-        TicketsSkill: "plumbing" | "electrical" | "elevator" | "cleaning" | "security" | "general";
-        /** AllocationOut */
-        AllocationOut: {
-            /** Bill Id */
-            bill_id: string;
-            /** Unit Id */
-            unit_id: string;
-            /** Amount Due */
-            amount_due: number;
-            /** Late Fee */
-            late_fee: number;
-            /** Outcome */
-            outcome: string;
-            /** Refunded */
-            refunded: number;
-        };
-        /** ArrearsOut */
-        ArrearsOut: {
-            /** Site Id */
-            site_id: string;
-            /** As Of */
-            as_of: string;
-            /** Currency */
-            currency: string;
-            /** Totals */
-            totals: {
-                [key: string]: number;
-            };
-            /** Units */
-            units: components["schemas"]["UnitArrearsOut"][];
-        };
-        /** BillLineOut */
-        BillLineOut: {
-            /** Fee Id */
-            fee_id: string;
-            /** Name */
-            name: string;
-            /** Kind */
-            kind: string;
-            /** Quantity */
-            quantity: string;
-            /** Amount */
-            amount: number;
-        };
-        /** BillOut */
-        BillOut: {
-            /** Bill Id */
-            bill_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Unit Id */
-            unit_id: string;
-            /** Unit Label */
-            unit_label: string;
-            /** Period */
-            period: string;
-            /** Currency */
-            currency: string;
-            /** Lines */
-            lines: components["schemas"]["BillLineOut"][];
-            /** Total */
-            total: number;
-            /** Credit Applied */
-            credit_applied: number;
-            /** Amount Due */
-            amount_due: number;
-            /**
-             * Late Fee
-             * @description accrued as of now while unpaid; what was paid once paid
-             */
-            late_fee: number;
-            /**
-             * Amount Payable
-             * @description amount_due + late_fee while unpaid; 0 once paid
-             */
-            amount_payable: number;
-            /** Due Date */
-            due_date: string;
-            status: components["schemas"]["BillStatus"];
-            /** Issued At */
-            issued_at: string;
-            /** Payment Id */
-            payment_id: string | null;
-            /** Paid At */
-            paid_at: string | null;
-            /** Paid Late */
-            paid_late: boolean;
-            /** Reminders */
-            reminders: string[];
-        };
-        /** BillPageOut */
-        BillPageOut: {
-            /** Items */
-            items: components["schemas"]["BillOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /**
-         * BillStatus
-         * @enum {string}
-         */
-        BillStatus: "issued" | "paid";
-        /** BillingRunCreate */
-        BillingRunCreate: {
-            /** Site Id */
-            site_id: string;
-            /**
-             * Period
-             * @example 2026-03
-             * @example 2026-Q1
-             * @example 2026
-             */
-            period: string;
-        };
-        /** BillingRunOut */
-        BillingRunOut: {
-            /** Run Id */
-            run_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Period */
-            period: string;
-            /** Cycle */
-            cycle: string;
-            /** @description running (queued or billing), completed, or failed (missed_units) */
-            status: components["schemas"]["RunStatus"];
-            /**
-             * Units
-             * @description units of the community when the run started
-             */
-            units: number;
-            /**
-             * Units Done
-             * @description units billed so far: bills created + bills existing + without fees
-             */
-            units_done: number;
-            /** Chunks */
-            chunks: number;
-            /** Chunks Done */
-            chunks_done: number;
-            /** Bills Created */
-            bills_created: number;
-            /** Bills Existing */
-            bills_existing: number;
-            /** Units Without Fees */
-            units_without_fees: number;
-            /**
-             * Resumes
-             * @description times the sweep queued the run's missing chunks again
-             */
-            resumes: number;
-            /** Failed Reason */
-            failed_reason: string | null;
-            /**
-             * Missed Units
-             * @description a failed run's units that were not billed
-             */
-            missed_units: string[];
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string | null;
-            /** Completed At */
-            completed_at: string | null;
-        };
-        /** BillingRunPageOut */
-        BillingRunPageOut: {
-            /** Items */
-            items: components["schemas"]["BillingRunOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /** CollectionOut */
-        CollectionOut: {
-            /** Period */
-            period: string;
-            /** Bills */
-            bills: number;
-            /** Billed */
-            billed: number;
-            /** Collected */
-            collected: number;
-            /** Paid Bills */
-            paid_bills: number;
-            /** Rate Pct */
-            rate_pct: number | null;
-            /** On Target */
-            on_target: boolean | null;
-        };
-        /** CounterPaymentCreate */
-        CounterPaymentCreate: {
-            /** Unit Id */
-            unit_id: string;
-            /**
-             * Bill Ids
-             * @description the bills the money is for, settled oldest first; empty: the unit's open bills, oldest first, and the rest as credit
-             */
-            bill_ids?: string[];
-            /**
-             * Amount
-             * @description what was handed over, in fen; less than the bills: a part-payment
-             */
-            amount: number;
-            /**
-             * Channel
-             * @enum {string}
-             */
-            channel: "cash" | "pos" | "bank_transfer";
-            /**
-             * Note
-             * @description e.g. the POS slip or transfer reference
-             */
-            note?: string | null;
-        };
-        /**
-         * Cycle
-         * @enum {string}
-         */
-        Cycle: "monthly" | "quarterly" | "yearly";
-        /** FeeItemCreate */
-        FeeItemCreate: {
-            /** Site Id */
-            site_id: string;
-            /**
-             * Name
-             * @example 物业费 Property fee
-             */
-            name: string;
-            kind: components["schemas"]["FeeKind"];
-            /** @default monthly */
-            cycle?: components["schemas"]["Cycle"];
-            /**
-             * Price Minor
-             * @description area: per m² per month; fixed/parking: per unit and cycle; metered: per unit of usage
-             */
-            price_minor: number;
-            /**
-             * Currency
-             * @description defaults to the firm's currency
-             */
-            currency?: string | null;
-            /**
-             * Due Day
-             * @description day of the period's first month
-             * @default 15
-             */
-            due_day?: number;
-            late_fee?: components["schemas"]["LateFeeIn"];
-            /**
-             * Unit Kinds
-             * @description override which unit kinds it bills
-             */
-            unit_kinds?: string[];
-        };
-        /** FeeItemListOut */
-        FeeItemListOut: {
-            /** Items */
-            items: components["schemas"]["FeeItemOut"][];
-        };
-        /** FeeItemOut */
-        FeeItemOut: {
-            /** Fee Id */
-            fee_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Name */
-            name: string;
-            /** Kind */
-            kind: string;
-            /** Cycle */
-            cycle: string;
-            /** Price Minor */
-            price_minor: number;
-            /** Currency */
-            currency: string;
-            /** Due Day */
-            due_day: number;
-            late_fee: components["schemas"]["LateFeeOut"];
-            /** Unit Kinds */
-            unit_kinds: string[];
-            /** Created At */
-            created_at: string;
-            /**
-             * Prices
-             * @description later prices: from_period (YYYY-MM) and price_minor
-             */
-            prices?: {
-                [key: string]: unknown;
-            }[];
-            /** Retired From */
-            retired_from?: string | null;
-        };
-        /**
-         * FeeKind
-         * @enum {string}
-         */
-        FeeKind: "area" | "fixed" | "parking" | "metered";
-        /** LateFeeIn */
-        LateFeeIn: {
-            /** @default none */
-            kind?: components["schemas"]["LateFeeKind"];
-            /**
-             * Grace Days
-             * @default 0
-             */
-            grace_days?: number;
-            /**
-             * Value
-             * @description fixed: minor units; percentage: basis points; daily: bp per day
-             * @default 0
-             */
-            value?: number;
-            /** Cap Minor */
-            cap_minor?: number | null;
-        };
-        /**
-         * LateFeeKind
-         * @enum {string}
-         */
-        LateFeeKind: "none" | "fixed" | "percentage" | "daily";
-        /** LateFeeOut */
-        LateFeeOut: {
-            /** Kind */
-            kind: string;
-            /** Grace Days */
-            grace_days: number;
-            /** Value */
-            value: number;
-            /** Cap Minor */
-            cap_minor: number | null;
-        };
-        /** LedgerEntryOut */
-        LedgerEntryOut: {
-            /** Entry Id */
-            entry_id: string;
-            /** Kind */
-            kind: string;
-            /** Amount */
-            amount: number;
-            /** Delta */
-            delta: number;
-            /** Currency */
-            currency: string;
-            /** At */
-            at: string;
-            /** Bill Id */
-            bill_id: string | null;
-            /** Payment Id */
-            payment_id: string | null;
-            /** Refund Id */
-            refund_id: string | null;
-        };
-        /** LedgerOut */
-        LedgerOut: {
-            /** Unit Id */
-            unit_id: string;
-            /** Currency */
-            currency: string;
-            /**
-             * Balance
-             * @description what the unit owes; negative is credit for its next bills
-             */
-            balance: number;
-            /** Credit */
-            credit: number;
-            /** Entries */
-            entries: components["schemas"]["LedgerEntryOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /** LineConfirm */
-        LineConfirm: {
-            /** Site Id */
-            site_id: string;
-            /** Unit Id */
-            unit_id: string;
-            /** Bill Ids */
-            bill_ids?: string[];
-        };
-        /** LineDismiss */
-        LineDismiss: {
-            /** Site Id */
-            site_id: string;
-        };
-        /** OpeningProblemOut */
-        OpeningProblemOut: {
-            /** Row */
-            row: number;
-            /**
-             * Code
-             * @description unknown_unit | bad_amount | duplicate_unit
-             */
-            code: string;
-            /** Value */
-            value: string;
-        };
-        /** OpeningReportOut */
-        OpeningReportOut: {
-            /** Rows */
-            rows: number;
-            /** Valid */
-            valid: number;
-            /** Problems */
-            problems: components["schemas"]["OpeningProblemOut"][];
-            /** Committed */
-            committed: boolean;
-            /**
-             * Created
-             * @description units whose opening balance this import wrote
-             */
-            created: number;
-            /**
-             * Existing
-             * @description units whose opening balance an earlier import wrote: left as they are
-             */
-            existing: number;
-        };
-        /** OpeningUpload */
-        OpeningUpload: {
-            /** Site Id */
-            site_id: string;
-            /**
-             * Filename
-             * @example old-system.xlsx
-             */
-            filename: string;
-            /**
-             * Content Base64
-             * @description the spreadsheet, base64
-             */
-            content_base64: string;
-            /**
-             * Go Live
-             * Format: date
-             * @description the go-live date: opening arrears are due from it
-             */
-            go_live: string;
-            /**
-             * Commit
-             * @description false: only the report; true: write the valid rows
-             * @default false
-             */
-            commit?: boolean;
-        };
-        /** PaymentCreate */
-        PaymentCreate: {
-            /** Bill Ids */
-            bill_ids: string[];
-            /**
-             * Provider
-             * @description wechatpay_native answers a QR code (`next_action.code_url`, `qr_svg`), wechatpay_jsapi WeixinJSBridge's parameters (needs `wechat_openid`), the others a pay URL
-             * @default sandbox
-             * @example sandbox
-             * @example stripe
-             * @example wechatpay_native
-             * @example wechatpay_jsapi
-             * @example alipay_wap
-             * @example alipay_page
-             */
-            provider?: string;
-            /** Wechat Openid */
-            wechat_openid?: string | null;
-        };
-        /** PaymentOut */
-        PaymentOut: {
-            /** Payment Id */
-            payment_id: string;
-            /** Provider */
-            provider: string;
-            /** Status */
-            status: string;
-            /** Amount */
-            amount: number;
-            /** Currency */
-            currency: string;
-            /** Site Id */
-            site_id: string;
-            /** Bill Ids */
-            bill_ids: string[];
-            /** Allocations */
-            allocations: components["schemas"]["AllocationOut"][];
-            /** Next Action */
-            next_action: {
-                [key: string]: string;
-            };
-            /** Created At */
-            created_at: string;
-            /** Settled At */
-            settled_at: string | null;
-            /** Reason */
-            reason: string | null;
-            /** Refunded Amount */
-            refunded_amount: number;
-            /** Assisted */
-            assisted: boolean;
-            /** Refunds */
-            refunds?: components["schemas"]["RefundOut"][];
-            /** Unit Id */
-            unit_id?: string | null;
-            /** Receipt No */
-            receipt_no?: string | null;
-            /**
-             * Taken By
-             * @description counter payments: the staff user who took it
-             */
-            taken_by?: string | null;
-            /**
-             * Credit
-             * @description counter payments: what settled no bill (the unit's credit)
-             * @default 0
-             */
-            credit?: number;
-        };
-        /** PaymentSettingsIn */
-        PaymentSettingsIn: {
-            /** Ladder */
-            ladder: components["schemas"]["StepIn"][];
-            /**
-             * Quiet Start
-             * @default 21:00
-             */
-            quiet_start?: string;
-            /**
-             * Quiet End
-             * @default 08:00
-             */
-            quiet_end?: string;
-            /**
-             * Late Issue Grace Days
-             * @description a bill issued after its period's due day is due this many days after its issue date
-             * @default 15
-             */
-            late_issue_grace_days?: number;
-        };
-        /** PaymentSettingsOut */
-        PaymentSettingsOut: {
-            /** Ladder */
-            ladder: {
-                [key: string]: unknown;
-            }[];
-            /** Quiet Start */
-            quiet_start: string;
-            /** Quiet End */
-            quiet_end: string;
-            /** Late Issue Grace Days */
-            late_issue_grace_days: number;
-        };
-        /** PaymentStatsOut */
-        PaymentStatsOut: {
-            /** Site Id */
-            site_id: string;
-            /** Currency */
-            currency: string;
-            /** Target Pct */
-            target_pct: number;
-            /** Collection */
-            collection: components["schemas"]["CollectionOut"][];
-            /** Overdue Units */
-            overdue_units: number;
-            /** Overdue Amount */
-            overdue_amount: number;
-            /** Risk Units */
-            risk_units: number;
-        };
-        /** PriceChange */
-        PriceChange: {
-            /**
-             * From Period
-             * @description the first month billed at the new price (this month or later)
-             * @example 2026-05
-             */
-            from_period: string;
-            /**
-             * Price Minor
-             * @description integer minor units (fen, cents)
-             */
-            price_minor: number;
-        };
-        /** ReadingIn */
-        ReadingIn: {
-            /** Unit Id */
-            unit_id: string;
-            /** Previous */
-            previous: number;
-            /** Current */
-            current: number;
-        };
-        /** ReadingsIn */
-        ReadingsIn: {
-            /**
-             * Period
-             * @example 2026-03
-             * @example 2026-Q1
-             * @example 2026
-             */
-            period: string;
-            /** Readings */
-            readings: components["schemas"]["ReadingIn"][];
-        };
-        /** ReadingsOut */
-        ReadingsOut: {
-            /** Fee Id */
-            fee_id: string;
-            /** Period */
-            period: string;
-            /** Recorded */
-            recorded: number;
-        };
-        /** ReconciliationOut */
-        ReconciliationOut: {
-            /** Date */
-            date: string;
-            /** Generated At */
-            generated_at: string;
-            /** Providers */
-            providers: string[];
-            /** Balanced */
-            balanced: boolean;
-            /** Counts */
-            counts: {
-                [key: string]: number;
-            };
-            /** Matched */
-            matched: {
-                [key: string]: unknown;
-            }[];
-            /** Missing In Ledger */
-            missing_in_ledger: {
-                [key: string]: unknown;
-            }[];
-            /** Missing At Provider */
-            missing_at_provider: {
-                [key: string]: unknown;
-            }[];
-            /** Amount Mismatch */
-            amount_mismatch: {
-                [key: string]: unknown;
-            }[];
-        };
-        /** RefundCreate */
-        RefundCreate: {
-            /**
-             * Amount
-             * @description omit to refund what is left of the payment
-             */
-            amount?: number | null;
-            /** Reason */
-            reason: string;
-        };
-        /** RefundOut */
-        RefundOut: {
-            /** Refund Id */
-            refund_id: string;
-            /** Payment Id */
-            payment_id: string;
-            /** Amount */
-            amount: number;
-            /** Currency */
-            currency: string;
-            /** Status */
-            status: string;
-            /** Reason */
-            reason: string;
-            /** Created At */
-            created_at: string;
-            /** Settled At */
-            settled_at: string | null;
-        };
-        /** ReminderSentOut */
-        ReminderSentOut: {
-            /**
-             * Period
-             * @description the overdue bill's period
-             */
-            period: string;
-            /**
-             * Step
-             * @description the reminder ladder's step sent for it (due_soon, overdue_3, ...)
-             */
-            step: string;
-        };
-        /** Retirement */
-        Retirement: {
-            /**
-             * From Period
-             * @description the first month the item no longer bills (this month or later)
-             * @example 2026-05
-             */
-            from_period: string;
-        };
-        /**
-         * RunStatus
-         * @enum {string}
-         */
-        RunStatus: "running" | "completed" | "failed";
-        /** StatementLineListOut */
-        StatementLineListOut: {
-            /** Items */
-            items: components["schemas"]["StatementLineOut"][];
-        };
-        /** StatementLineOut */
-        StatementLineOut: {
-            /** Line Id */
-            line_id: string;
-            /**
-             * State
-             * @description exception | matched | confirmed | dismissed
-             */
-            state: string;
-            /**
-             * Outcome
-             * @description reference | payer | ambiguous | unknown
-             */
-            outcome: string;
-            /** Row */
-            row: number;
-            /** On */
-            on: string;
-            /** Amount */
-            amount: number;
-            /** Name */
-            name: string;
-            /** Memo */
-            memo: string;
-            /** Payment Id */
-            payment_id?: string | null;
-            /** Candidates */
-            candidates?: {
-                [key: string]: string;
-            }[];
-        };
-        /** StatementReportOut */
-        StatementReportOut: {
-            /**
-             * Lines
-             * @description distinct inflows in the file
-             */
-            lines: number;
-            /**
-             * Duplicates
-             * @description lines the file repeats (counted once)
-             */
-            duplicates: number;
-            /**
-             * Already Imported
-             * @description inflows an earlier import recorded: nothing is settled again
-             */
-            already_imported: number;
-            /** Matched */
-            matched: number;
-            /** Exceptions */
-            exceptions: number;
-            /** Settled Amount */
-            settled_amount: number;
-        };
-        /** StatementUpload */
-        StatementUpload: {
-            /** Site Id */
-            site_id: string;
-            /**
-             * Filename
-             * @example icbc-2026-04.csv
-             */
-            filename: string;
-            /**
-             * Content Base64
-             * @description the file, base64
-             */
-            content_base64: string;
-        };
-        /** StepIn */
-        StepIn: {
-            /** Name */
-            name: string;
-            /** Offset Days */
-            offset_days: number;
-            /**
-             * Formal
-             * @default false
-             */
-            formal?: boolean;
         };
         /** UnitArrearsOut */
         UnitArrearsOut: {
@@ -4797,712 +5702,193 @@ export interface components {
              */
             reminders: components["schemas"]["ReminderSentOut"][];
         };
-        /** WebhookOut */
-        WebhookOut: {
-            /** Received */
-            received: boolean;
-            /** Outcome */
-            outcome: string;
+        /** UnitCreate */
+        UnitCreate: {
+            /** Building Id */
+            building_id?: string | null;
+            /**
+             * Building Code
+             * @description instead of building_id
+             */
+            building_code?: string | null;
+            /** Entrance */
+            entrance?: string | null;
+            /**
+             * Room
+             * @example 1-1-101
+             * @example 1栋1单元101室
+             * @example 0101
+             */
+            room: string;
+            /**
+             * Area M2
+             * @description square metres, at most two decimals
+             * @example 89.50
+             */
+            area_m2: string | number;
+            /** @default residential */
+            kind?: components["schemas"]["UnitKind"];
+            /** @default vacant */
+            occupancy?: components["schemas"]["Occupancy"];
         };
         /**
-         * Audience
-         * @description Who a notice reaches, within one community: the union of the selectors given.
-         *
-         *     ``everyone``: every resident of the community; ``building_ids``/``unit_ids``: the residents of those;
-         *     ``roles``: staff holding one of the roles and serving the community; ``resident_ids``: named residents.
+         * UnitKind
+         * @enum {string}
          */
-        Audience: {
+        UnitKind: "residential" | "commercial" | "parking";
+        /**
+         * UnitLeave
+         * @description A resident leaves one of their units.
+         */
+        UnitLeave: {
+            /** @default move_out */
+            reason?: components["schemas"]["EndReason"];
+        };
+        /** UnitLinkCreate */
+        UnitLinkCreate: {
+            /** Resident Id */
+            resident_id: string;
+            relation: components["schemas"]["Relation"];
+            /**
+             * Primary
+             * @default false
+             */
+            primary?: boolean;
+        };
+        /** UnitLinkIn */
+        UnitLinkIn: {
+            /** Unit Id */
+            unit_id: string;
+            relation: components["schemas"]["Relation"];
+            /**
+             * Primary
+             * @description Make this resident the unit's primary contact
+             * @default false
+             */
+            primary?: boolean;
+        };
+        /** UnitOut */
+        UnitOut: {
+            /** Unit Id */
+            unit_id: string;
             /** Site Id */
             site_id: string;
+            /** Building Id */
+            building_id: string;
+            /** Building Code */
+            building_code: string;
+            /** Building Name */
+            building_name?: string | null;
+            /** Entrance */
+            entrance: string | null;
+            /** Floor */
+            floor: number | null;
+            /** Room */
+            room: string;
             /**
-             * Everyone
-             * @default false
+             * Room Key
+             * @example 1-1-101
              */
-            everyone?: boolean;
-            /** Building Ids */
-            building_ids?: string[];
-            /** Unit Ids */
-            unit_ids?: string[];
-            /** Roles */
-            roles?: ("manager" | "service_desk" | "technician" | "finance" | "guard")[];
-            /** Resident Ids */
-            resident_ids?: string[];
-        };
-        /**
-         * AudienceCountOut
-         * @description Who a notice with this audience would reach if it were sent now (nothing is sent).
-         */
-        AudienceCountOut: {
+            room_key: string;
             /**
-             * Recipients
-             * @description distinct people: residents and staff, each once
+             * Label
+             * @example 1栋1单元101室
              */
-            recipients: number;
-            /** Residents */
-            residents: number;
-            /** Staff */
-            staff: number;
-        };
-        /** CategoryPreferences */
-        CategoryPreferences: {
+            label: string;
             /**
-             * Push
-             * @default true
+             * Area M2
+             * @example 89.50
              */
-            push?: boolean;
-            /**
-             * Sms
-             * @default true
-             */
-            sms?: boolean;
-            /**
-             * Email
-             * @default true
-             */
-            email?: boolean;
-            quiet_hours?: components["schemas"]["QuietHours"] | null;
-        };
-        /**
-         * Channel
-         * @enum {string}
-         */
-        Channel: "inbox" | "push" | "sms" | "email";
-        /** InboxMessageOut */
-        InboxMessageOut: {
-            /** Message Id */
-            message_id: string;
-            /** Title */
-            title: string;
-            /** Body */
-            body: string;
-            category: components["schemas"]["NotificationsCategory"];
-            priority: components["schemas"]["NotificationsPriority"];
+            area_m2: string;
+            kind: components["schemas"]["UnitKind"];
+            occupancy: components["schemas"]["Occupancy"];
             /** Created At */
             created_at: string;
-            /** Read At */
-            read_at: string | null;
-            /** Notice Id */
-            notice_id: string | null;
-            /** Data */
-            data: {
-                [key: string]: string;
-            };
+            /** Updated At */
+            updated_at: string;
         };
-        /** InboxPageOut */
-        InboxPageOut: {
-            /** Items */
-            items: components["schemas"]["InboxMessageOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /**
-         * LinkOut
-         * @description Where an SMS's short link leads: a page of the mobile app (``path``, under ``/m``) or, for a
-         *     visitor's pass, the pass link itself (``url``).
-         */
-        LinkOut: {
-            /**
-             * Kind
-             * @description bill | ticket | pass | visitor_pass | alarm | notice
-             * @example ticket
-             */
-            kind: string;
-            /** Target Id */
-            target_id: string;
-            /**
-             * Path
-             * @example /repairs/01J...
-             */
-            path: string;
-            /** Url */
-            url?: string | null;
+        /** UnitResidentOut */
+        UnitResidentOut: {
+            /** Unit Id */
+            unit_id: string;
+            /** Resident Id */
+            resident_id: string;
+            relation: components["schemas"]["Relation"];
+            /** Primary */
+            primary: boolean;
+            /** Since */
+            since: string;
         };
         /**
-         * Locale
-         * @enum {string}
+         * UnitUpdate
+         * @description The mutable facts of a unit; its room and building are its identity and never change.
          */
-        Locale: "zh-CN" | "en";
-        /** NoticeCreate */
-        NoticeCreate: {
-            /**
-             * Content
-             * @description title and body per locale
-             */
-            content: {
-                [key: string]: components["schemas"]["TextIn"];
-            };
-            audience: components["schemas"]["Audience"];
-            /** Channels */
-            channels?: components["schemas"]["Channel"][];
-            /** @default normal */
-            priority?: components["schemas"]["NotificationsPriority"];
-            /**
-             * Send At
-             * @description UTC ISO-8601; absent: send now
-             */
-            send_at?: string | null;
-            /**
-             * Marketing
-             * @description a marketing notice (offers, events for sale): never sent by SMS, never urgent
-             * @default false
-             */
-            marketing?: boolean;
-        };
-        /** NoticeOut */
-        NoticeOut: {
-            /** Notice Id */
-            notice_id: string;
-            status: components["schemas"]["NoticeStatus"];
-            /** Content */
-            content: {
-                [key: string]: components["schemas"]["Text"];
-            };
-            /** Audience */
-            audience: {
-                [key: string]: unknown;
-            };
-            /** Channels */
-            channels: components["schemas"]["Channel"][];
-            priority: components["schemas"]["NotificationsPriority"];
-            /** Send At */
-            send_at: string;
-            /** Created At */
-            created_at: string;
-            /** Created By */
-            created_by: string;
-            /** Sending At */
-            sending_at: string | null;
-            /** Sent At */
-            sent_at: string | null;
-            /** Cancelled At */
-            cancelled_at: string | null;
-            statistics?: components["schemas"]["StatisticsOut"] | null;
-            /**
-             * Marketing
-             * @default false
-             */
-            marketing?: boolean;
-        };
-        /** NoticePageOut */
-        NoticePageOut: {
-            /** Items */
-            items: components["schemas"]["NoticeOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /**
-         * NoticeStatus
-         * @enum {string}
-         */
-        NoticeStatus: "scheduled" | "queued" | "sending" | "sent" | "cancelled";
-        /** PreferencesIn */
-        PreferencesIn: {
-            language?: components["schemas"]["Locale"] | null;
-            quiet_hours?: components["schemas"]["QuietHours"] | null;
-            /** Categories */
-            categories?: {
-                [key: string]: components["schemas"]["CategoryPreferences"];
-            };
-        };
-        /** PreferencesOut */
-        PreferencesOut: {
-            language: components["schemas"]["Locale"];
-            quiet_hours: components["schemas"]["QuietHours"] | null;
-            /** Categories */
-            categories: {
-                [key: string]: components["schemas"]["CategoryPreferences"];
-            };
-        };
-        /** PushEndpointIn */
-        PushEndpointIn: {
-            /**
-             * Platform
-             * @enum {string}
-             */
-            platform: "fcm" | "apns";
-            /**
-             * Token
-             * @description the device token the OS gave the app
-             */
-            token: string;
-        };
-        /** PushEndpointOut */
-        PushEndpointOut: {
-            /** Endpoint Id */
-            endpoint_id: string;
-            /** Platform */
-            platform: string;
-            /** Created At */
-            created_at: string;
-        };
-        /**
-         * QuietHours
-         * @description A daily window in local time, e.g. 22:00-07:00 (may cross midnight); start == end is invalid.
-         */
-        QuietHours: {
-            /**
-             * Start
-             * @example 22:00
-             */
-            start: string;
-            /**
-             * End
-             * @example 07:00
-             */
-            end: string;
-        };
-        /** StatisticsOut */
-        StatisticsOut: {
-            /** Recipients */
-            recipients: number;
-            /** Sent */
-            sent: {
-                [key: string]: number;
-            };
-            /** Failed */
-            failed: {
-                [key: string]: number;
-            };
-            /** Held */
-            held: number;
-            /** Read */
-            read: number;
-            /**
-             * Reached
-             * @description recipients reached on any channel (sent to a device, or read)
-             */
-            reached: number;
-            /** Reached 90 Percent At */
-            reached_90_percent_at: string | null;
-            /** Time To 90 Percent Seconds */
-            time_to_90_percent_seconds: number | null;
-        };
-        /** Text */
-        Text: {
-            /** Title */
-            title: string;
-            /** Body */
-            body: string;
-        };
-        /** TextIn */
-        TextIn: {
-            /** Title */
-            title: string;
-            /** Body */
-            body: string;
+        UnitUpdate: {
+            /** Area M2 */
+            area_m2?: (string | number) | null;
+            kind?: components["schemas"]["UnitKind"] | null;
+            occupancy?: components["schemas"]["Occupancy"] | null;
         };
         /** UnreadOut */
         UnreadOut: {
             /** Unread */
             unread: number;
         };
-        /**
-         * Category
-         * @enum {string}
-         */
-        NotificationsCategory: "notice" | "ticket" | "billing" | "visitor" | "alarm";
-        /**
-         * Priority
-         * @enum {string}
-         */
-        NotificationsPriority: "normal" | "urgent";
-        /** BatchOut */
-        BatchOut: {
-            /** Accepted */
-            accepted: number;
-            /** Flagged */
-            flagged: number;
-            /** Results */
-            results: components["schemas"]["ReconciledScanOut"][];
+        /** UploadFormOut */
+        UploadFormOut: {
+            /** Url */
+            url: string;
+            /**
+             * Fields
+             * @description post these form fields first, then the file as 'file'
+             */
+            fields: {
+                [key: string]: string;
+            };
+            /** Max Bytes */
+            max_bytes: number;
+            /** Expires In Seconds */
+            expires_in_seconds: number;
         };
-        /** BlockCreate */
-        BlockCreate: {
-            kind: components["schemas"]["BlockKind"];
-            /** Value */
-            value: string;
-            /** Reason */
-            reason?: string | null;
-        };
-        /**
-         * BlockKind
-         * @enum {string}
-         */
-        BlockKind: "phone" | "plate";
-        /** BlockListOut */
-        BlockListOut: {
-            /** Items */
-            items: components["schemas"]["BlockOut"][];
-        };
-        /** BlockOut */
-        BlockOut: {
-            /** Entry Id */
-            entry_id: string;
-            /** Site Id */
-            site_id: string;
-            kind: components["schemas"]["BlockKind"];
-            /**
-             * Value
-             * @description masked
-             */
-            value: string;
-            /** Reason */
-            reason: string | null;
-            /** Created At */
-            created_at: string;
-        };
-        /**
-         * Direction
-         * @enum {string}
-         */
-        Direction: "in" | "out";
-        /** EntryOut */
-        EntryOut: {
-            /** Scan Id */
-            scan_id: string;
-            /** Scanned At */
-            scanned_at: string;
-            /** Site Id */
-            site_id: string;
-            /** Gate Id */
-            gate_id: string;
-            direction: components["schemas"]["Direction"];
-            verdict: components["schemas"]["Verdict"];
-            reason: components["schemas"]["Reason"] | null;
-            /** Pass Id */
-            pass_id: string | null;
-            /** Visitor Name */
-            visitor_name: string | null;
-            /** Unit Label */
-            unit_label: string | null;
-            /** Entry Number */
-            entry_number: number | null;
-            /**
-             * Plate
-             * @description masked
-             */
-            plate: string | null;
-            /** Offline */
-            offline: boolean;
-            /** Overuse */
-            overuse: boolean;
-            /** Flags */
-            flags: string[];
-        };
-        /** EntryPageOut */
-        EntryPageOut: {
-            /** Items */
-            items: components["schemas"]["EntryOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /**
-         * OfflineScan
-         * @description A scan a gate verified offline (with the JWKS) and uploads later.
-         */
-        OfflineScan: {
-            /** Scan Id */
-            scan_id: string;
-            /** Token */
-            token: string;
-            /** @default in */
-            direction?: components["schemas"]["Direction"];
-            /**
-             * Scanned At
-             * Format: date-time
-             */
-            scanned_at: string;
-            /** @description what the gate decided offline */
-            verdict: components["schemas"]["Verdict"];
-        };
-        /** PassCreate */
-        PassCreate: {
-            /** Visitor Name */
-            visitor_name: string;
-            /** Visitor Phone */
-            visitor_phone?: string | null;
-            /** Visitor Plate */
-            visitor_plate?: string | null;
-            /** @default guest */
-            kind?: components["schemas"]["PassKind"];
-            /**
-             * Site Id
-             * @description required for staff; a resident's unit decides it
-             */
-            site_id?: string | null;
-            /**
-             * Unit Id
-             * @description residents: one of theirs (default: primary)
-             */
-            unit_id?: string | null;
-            /**
-             * Gates
-             * @description empty: every gate
-             */
-            gates?: string[];
-            /**
-             * Valid From
-             * @description default: now
-             */
-            valid_from?: string | null;
-            /**
-             * Valid Until
-             * @description default: the tenant's default window
-             */
-            valid_until?: string | null;
-            /**
-             * Entries Allowed
-             * @description 1 = single use
-             * @default 1
-             */
-            entries_allowed?: number;
-            recurrence?: components["schemas"]["Recurrence"] | null;
-            /** Note */
-            note?: string | null;
-        };
-        /**
-         * PassKind
-         * @enum {string}
-         */
-        PassKind: "guest" | "contractor" | "delivery";
-        /** PassOut */
-        PassOut: {
-            /** Pass Id */
-            pass_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Unit Id */
-            unit_id: string | null;
-            /** Unit Label */
-            unit_label: string | null;
-            /** Host User Id */
-            host_user_id: string;
-            kind: components["schemas"]["PassKind"];
-            /** Visitor Name */
-            visitor_name: string;
-            /**
-             * Visitor Phone
-             * @description masked
-             */
-            visitor_phone: string | null;
-            /**
-             * Visitor Plate
-             * @description masked
-             */
-            visitor_plate: string | null;
-            /** Gates */
-            gates: string[];
-            /** Valid From */
-            valid_from: string;
-            /** Valid Until */
-            valid_until: string;
-            /** Entries Allowed */
-            entries_allowed: number;
-            /** Entries Used */
-            entries_used: number;
-            status: components["schemas"]["PassStatus"];
-            recurrence: components["schemas"]["RecurrenceOut"] | null;
-            /** Note */
-            note: string | null;
-            /** Created At */
-            created_at: string;
-            /** Revoked At */
-            revoked_at: string | null;
-            /**
-             * Token
-             * @description the signed pass (compact JWS); the QR code encodes exactly this. Null for roles that only verify passes (guards, gate accounts): a gate never needs a pass's token to let its holder in
-             */
-            token: string | null;
-            /** Share Url */
-            share_url?: string | null;
-            /** Qr Url */
-            qr_url: string | null;
-        };
-        /** PassPageOut */
-        PassPageOut: {
-            /** Items */
-            items: components["schemas"]["PassOut"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /**
-         * PassStatus
-         * @enum {string}
-         */
-        PassStatus: "active" | "revoked";
-        /**
-         * PassViewOut
-         * @description What the holder of a pass's token may read without an account: no host, no contact data.
-         */
-        PassViewOut: {
-            state: components["schemas"]["PassViewState"];
-            /** Visitor Name */
-            visitor_name: string;
-            /**
-             * Firm
-             * @description the property firm's name
-             */
-            firm: string;
-            /**
-             * Unit Label
-             * @description the unit visited, as the gate will say it
-             */
-            unit_label: string | null;
-            /** Valid From */
-            valid_from: string;
-            /** Valid Until */
-            valid_until: string;
-            /** Entries Allowed */
-            entries_allowed: number;
-            /** Entries Left */
-            entries_left: number;
-        };
-        /**
-         * PassViewRequest
-         * @description The visitor's page: the token from its link's fragment (in a body, so it stays out of access logs).
-         */
-        PassViewRequest: {
-            /** Token */
-            token: string;
-        };
-        /**
-         * PassViewState
-         * @enum {string}
-         */
-        PassViewState: "valid" | "not_yet_valid" | "expired" | "revoked" | "used_up";
-        /**
-         * Reason
-         * @enum {string}
-         */
-        Reason: "bad_signature" | "expired" | "not_yet_valid" | "revoked" | "wrong_site" | "exhausted" | "blocked" | "unknown";
-        /** ReconciledScanOut */
-        ReconciledScanOut: {
-            /** Scan Id */
-            scan_id: string;
-            gate_verdict: components["schemas"]["Verdict"];
-            /** @description what the server decides for that scan time */
-            verdict: components["schemas"]["Verdict"];
-            reason: components["schemas"]["Reason"] | null;
-            /**
-             * Counted
-             * @description an entry was counted against the pass's limit
-             */
-            counted: boolean;
-            /** Entry Number */
-            entry_number: number | null;
-            /**
-             * Flagged
-             * @description the gate admitted someone the server would not have
-             */
-            flagged: boolean;
-            /** Flags */
-            flags: string[];
-            /**
-             * Duplicate
-             * @description this scan was uploaded before; nothing changed
-             */
-            duplicate: boolean;
-        };
-        /**
-         * Recurrence
-         * @description A recurring pass admits only on these ISO weekdays (1 = Monday) between these local times.
-         */
-        Recurrence: {
-            /** Days */
-            days: number[];
-            /** Start */
-            start: string;
-            /** End */
-            end: string;
-        };
-        /** RecurrenceOut */
-        RecurrenceOut: {
-            /** Days */
-            days: number[];
-            /** Start */
-            start: string;
-            /** End */
-            end: string;
-        };
-        /**
-         * RevocationListOut
-         * @description The answer of ``GET /gate/revocations``: ``token`` is the signed document described above.
-         */
-        RevocationListOut: {
-            /**
-             * Token
-             * @description compact JWS, typ vrevoke+jwt, verified with GET /passes/keys
-             */
-            token: string;
-            /**
-             * Issued At
-             * @description epoch seconds
-             */
-            issued_at: number;
-            /**
-             * Expires At
-             * @description epoch seconds; refresh before, go online after
-             */
-            expires_at: number;
-            /**
-             * Pass Ids
-             * @description the revoked passes still in their window (also in the token)
-             */
-            pass_ids: string[];
-        };
-        /** ScanBatch */
-        ScanBatch: {
-            /** Site Id */
-            site_id: string;
-            /** Gate Id */
-            gate_id: string;
-            /** Scans */
-            scans: components["schemas"]["OfflineScan"][];
-        };
-        /** ScanOut */
-        ScanOut: {
-            verdict: components["schemas"]["Verdict"];
-            reason: components["schemas"]["Reason"] | null;
-            direction: components["schemas"]["Direction"];
-            /** Scanned At */
-            scanned_at: string;
-            /** Pass Id */
-            pass_id?: string | null;
-            /**
-             * Visitor Name
-             * @description on allow
-             */
-            visitor_name?: string | null;
-            /**
-             * Host Unit
-             * @description on allow: the host unit's label
-             */
-            host_unit?: string | null;
-            /** Entry Number */
-            entry_number?: number | null;
-            /** Entries Left */
-            entries_left?: number | null;
-        };
-        /**
-         * ScanRequest
-         * @description One scan at a gate: a QR token, or a plate read by a licence-plate camera.
-         */
-        ScanRequest: {
-            /** Site Id */
-            site_id: string;
-            /** Gate Id */
-            gate_id: string;
-            /** @default in */
-            direction?: components["schemas"]["Direction"];
-            /** Token */
-            token?: string | null;
-            /** Plate */
-            plate?: string | null;
+        /** UploadOut */
+        UploadOut: {
+            /** Url */
+            url: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Max Bytes */
+            max_bytes: number;
+            /** Expires In Seconds */
+            expires_in_seconds: number;
         };
         /**
          * Verdict
          * @enum {string}
          */
         Verdict: "allow" | "deny";
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "reached_well" | "reached_needs_help" | "no_answer" | "moved_away";
+            /** Note */
+            note?: string | null;
+        };
+        /** VisitListOut */
+        VisitListOut: {
+            /** Month */
+            month: string;
+            /** To Call */
+            to_call: number;
+            /** Done */
+            done: number;
+            /** Items */
+            items: components["schemas"]["VisitOut"][];
+        };
         /**
          * VisitLogOut
          * @description A page of a community's visit log, with the local day it is of (the firm's day when none was asked).
@@ -5514,6 +5900,33 @@ export interface components {
             next_cursor: string | null;
             /** Date */
             date: string;
+        };
+        /**
+         * VisitOut
+         * @description One flagged resident's return-visit call for the month: to do, or done with its outcome.
+         */
+        VisitOut: {
+            /** Resident Id */
+            resident_id: string;
+            /** Name */
+            name: string;
+            /** Flags */
+            flags: components["schemas"]["CareFlag"][];
+            /** Month */
+            month: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "to_call" | "done";
+            /** Outcome */
+            outcome?: ("reached_well" | "reached_needs_help" | "no_answer" | "moved_away") | null;
+            /** Note */
+            note?: string | null;
+            /** Recorded At */
+            recorded_at?: string | null;
+            /** Recorded By */
+            recorded_by?: string | null;
         };
         /** VisitorSettingsIn */
         VisitorSettingsIn: {
@@ -5534,474 +5947,12 @@ export interface components {
              */
             retention_days?: number;
         };
-        /** Actions */
-        Actions: {
-            work_order?: components["schemas"]["WorkOrder"] | null;
-            /** Notify Roles */
-            notify_roles?: ("manager" | "service_desk" | "technician" | "guard" | "finance")[];
-            /**
-             * Notify Residents
-             * @default false
-             */
-            notify_residents?: boolean;
-        };
-        /**
-         * ActiveHours
-         * @description When the rule may raise, in the tenant's time zone; ``start`` > ``end`` spans midnight.
-         */
-        ActiveHours: {
-            /** Start */
-            start: string;
-            /** End */
-            end: string;
-            /** Weekdays */
-            weekdays?: number[];
-        };
-        /** AlarmOut */
-        AlarmOut: {
-            /** Alarm Id */
-            alarm_id: string;
-            /** Rule Id */
-            rule_id: string;
-            /** Rule Name */
-            rule_name: string;
-            /** Device Id */
-            device_id: string;
-            /** Device Kind */
-            device_kind: string;
-            /** Site Id */
-            site_id: string;
-            /** Building Id */
-            building_id: string | null;
-            /** Severity */
-            severity: string;
-            /** Kind */
-            kind: string;
-            /** Status */
-            status: string;
-            /** Metric */
-            metric: string | null;
-            /** Value */
-            value: number | string | null;
-            /** Threshold */
-            threshold: number | null;
-            /** Count */
-            count: number;
-            /** Raised At */
-            raised_at: string;
-            /** Last At */
-            last_at: string;
-            /** Acknowledged At */
-            acknowledged_at: string | null;
-            /** Acknowledged By */
-            acknowledged_by: string | null;
-            /** Cleared At */
-            cleared_at: string | null;
-            /** Cleared By */
-            cleared_by: string | null;
-        };
-        /** AlarmPageOut */
-        AlarmPageOut: {
-            /** Items */
-            items: components["schemas"]["AlarmOut"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /**
-         * AlarmStatus
-         * @description An alarm's life after it is raised (``pending`` lives only in the evaluation state, see engine).
-         * @enum {string}
-         */
-        AlarmStatus: "active" | "acknowledged" | "cleared";
-        /** Clear */
-        Clear: {
-            op: components["schemas"]["Operator"];
-            /** Value */
-            value: boolean | number | string;
-            /**
-             * For S
-             * @default 0
-             */
-            for_s?: number;
-        };
-        /**
-         * CredentialsOut
-         * @description Shown once: the private key is not kept anywhere by Courtyard.
-         */
-        CredentialsOut: {
-            /** Thing Name */
-            thing_name: string;
-            /** Certificate Pem */
-            certificate_pem: string;
-            /** Private Key */
-            private_key: string;
-            /** Endpoint */
-            endpoint: string;
-            /** Telemetry Topic */
-            telemetry_topic: string;
-            /** Events Topic */
-            events_topic: string;
-            /** Telemetry Ingest Topic */
-            telemetry_ingest_topic: string;
-            /** Events Ingest Topic */
-            events_ingest_topic: string;
-        };
-        /** DeviceCreate */
-        DeviceCreate: {
-            /** Site Id */
-            site_id: string;
-            kind: components["schemas"]["DeviceKind"];
-            /** Name */
-            name: string;
-            /** Building Id */
-            building_id?: string | null;
-            /** Unit Id */
-            unit_id?: string | null;
-            /** Location */
-            location?: string | null;
-            /** Model */
-            model?: string | null;
-            /** Install Date */
-            install_date?: string | null;
-            /**
-             * Provision
-             * @description create the IoT thing, certificate and policy now
-             * @default true
-             */
-            provision?: boolean;
-        };
-        /** DeviceCreatedOut */
-        DeviceCreatedOut: {
-            device: components["schemas"]["DeviceOut"];
-            credentials?: components["schemas"]["CredentialsOut"] | null;
-        };
-        /**
-         * DeviceDetailOut
-         * @description The device ledger (设备台账): the record, and its maintenance history from tickets.
-         */
-        DeviceDetailOut: {
-            /** Device Id */
-            device_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Kind */
-            kind: string;
-            /** Name */
-            name: string;
-            /** Status */
-            status: string;
-            /** Building Id */
-            building_id: string | null;
-            /** Unit Id */
-            unit_id: string | null;
-            /** Location */
-            location: string | null;
-            /** Model */
-            model: string | null;
-            /** Install Date */
-            install_date: string | null;
-            /** Thing Name */
-            thing_name: string | null;
-            /** Provisioned */
-            provisioned: boolean;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
-            /** Maintenance */
-            maintenance?: components["schemas"]["MaintenanceOut"][];
-        };
-        /**
-         * DeviceEvent
-         * @description A discrete event: ``smoke`` ``{"state": "alarm"}``, ``high_altitude_throw``, ``fire_lane_blocked``.
-         */
-        DeviceEvent: {
-            /** Name */
-            name: string;
-            /** Attributes */
-            attributes?: {
-                [key: string]: boolean | number | string;
-            };
-        };
-        /**
-         * DeviceKind
-         * @enum {string}
-         */
-        DeviceKind: "elevator" | "water_pressure" | "smoke" | "heat" | "leak" | "pump" | "power_meter" | "camera" | "gate";
-        /** DeviceOut */
-        DeviceOut: {
-            /** Device Id */
-            device_id: string;
-            /** Site Id */
-            site_id: string;
-            /** Kind */
-            kind: string;
-            /** Name */
-            name: string;
-            /** Status */
-            status: string;
-            /** Building Id */
-            building_id: string | null;
-            /** Unit Id */
-            unit_id: string | null;
-            /** Location */
-            location: string | null;
-            /** Model */
-            model: string | null;
-            /** Install Date */
-            install_date: string | null;
-            /** Thing Name */
-            thing_name: string | null;
-            /** Provisioned */
-            provisioned: boolean;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
-        };
-        /** DevicePageOut */
-        DevicePageOut: {
-            /** Items */
-            items: components["schemas"]["DeviceOut"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /** DeviceUpdate */
-        DeviceUpdate: {
-            /** Name */
-            name?: string | null;
-            /** Building Id */
-            building_id?: string | null;
-            /** Location */
-            location?: string | null;
-            /** Model */
-            model?: string | null;
-            /** Install Date */
-            install_date?: string | null;
-        };
-        /** EventMatch */
-        EventMatch: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "event";
-            /** Event */
-            event: string;
-            /** Attributes */
-            attributes?: {
-                [key: string]: boolean | number | string;
-            };
-            /**
-             * Clear After S
-             * @default 600
-             */
-            clear_after_s?: number;
-        };
-        /** Heartbeat */
-        Heartbeat: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "heartbeat";
-            /**
-             * Timeout S
-             * @default 300
-             */
-            timeout_s?: number;
-        };
-        /** MaintenanceOut */
-        MaintenanceOut: {
-            /** Occurred At */
-            occurred_at: string;
-            /** Ticket Id */
-            ticket_id: string;
-            /** What */
-            what: string;
-            /** Status */
-            status: string | null;
-        };
-        /** MetricHourOut */
-        MetricHourOut: {
-            /** Min */
-            min: number;
-            /** Max */
-            max: number;
-            /** Avg */
-            avg: number;
-            /** Count */
-            count: number;
-        };
-        /**
-         * Operator
-         * @enum {string}
-         */
-        Operator: ">" | ">=" | "<" | "<=" | "==" | "!=";
-        /** Rate */
-        Rate: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "rate";
-            /** Metric */
-            metric: string;
-            op: components["schemas"]["Operator"];
-            /** Per Minute */
-            per_minute: number;
-            /**
-             * For S
-             * @default 0
-             */
-            for_s?: number;
-        };
-        /** RuleOut */
-        RuleOut: {
-            /** Rule Id */
-            rule_id: string;
-            /** Name */
-            name: string;
-            /** Enabled */
-            enabled: boolean;
-            scope: components["schemas"]["Scope"];
-            /** Condition */
-            condition: components["schemas"]["Threshold"] | components["schemas"]["Rate"] | components["schemas"]["EventMatch"] | components["schemas"]["Heartbeat"];
-            /** Severity */
-            severity: string;
-            active_hours: components["schemas"]["ActiveHours"] | null;
-            actions: components["schemas"]["Actions"];
-            /** Default */
-            default: boolean;
-            /** Version */
-            version: number;
-            /** Created At */
-            created_at: string;
-            /** Updated At */
-            updated_at: string;
-        };
-        /** RulePageOut */
-        RulePageOut: {
-            /** Items */
-            items: components["schemas"]["RuleOut"][];
-        };
-        /**
-         * RuleSpec
-         * @description A rule's definition: the body of ``POST /alarm-rules`` and ``PUT /alarm-rules/{id}``.
-         */
-        RuleSpec: {
-            /** Name */
-            name: string;
-            /**
-             * Enabled
-             * @default true
-             */
-            enabled?: boolean;
-            scope: components["schemas"]["Scope"];
-            /** Condition */
-            condition: components["schemas"]["Threshold"] | components["schemas"]["Rate"] | components["schemas"]["EventMatch"] | components["schemas"]["Heartbeat"];
-            /** @default major */
-            severity?: components["schemas"]["Severity"];
-            active_hours?: components["schemas"]["ActiveHours"] | null;
-            actions?: components["schemas"]["Actions"];
-        };
-        /** RuleTestHit */
-        RuleTestHit: {
-            /** At */
-            at: string;
-            /** Signal */
-            signal: string;
-            /** Value */
-            value?: unknown;
-        };
-        /** RuleTestOut */
-        RuleTestOut: {
-            /** Evaluated */
-            evaluated: number;
-            /** Alarms */
-            alarms: number;
-            /** Signals */
-            signals: components["schemas"]["RuleTestHit"][];
-        };
-        /**
-         * RuleTestRequest
-         * @description Either ``readings`` (a list of what a device would publish) or a device's stored hourly aggregates.
-         */
-        RuleTestRequest: {
-            /** Readings */
-            readings?: components["schemas"]["TestReading"][] | null;
-            /** Device Id */
-            device_id?: string | null;
-            /** Start */
-            start?: string | null;
-            /** End */
-            end?: string | null;
-            /** @description test this definition instead of the stored one */
-            rule?: components["schemas"]["RuleSpec"] | null;
-        };
-        /**
-         * Scope
-         * @description Which devices the rule watches: every given field must match (at least one is required).
-         */
-        Scope: {
-            device_kind?: components["schemas"]["DeviceKind"] | null;
-            /** Site Id */
-            site_id?: string | null;
-            /** Device Id */
-            device_id?: string | null;
-        };
-        /**
-         * Severity
-         * @enum {string}
-         */
-        Severity: "critical" | "major" | "minor" | "warning";
-        /** TelemetryHourOut */
-        TelemetryHourOut: {
-            /** Hour */
-            hour: string;
-            /** Metrics */
-            metrics: {
-                [key: string]: components["schemas"]["MetricHourOut"];
-            };
-        };
-        /** TelemetryOut */
-        TelemetryOut: {
-            /** Device Id */
-            device_id: string;
-            /** Hours */
-            hours: components["schemas"]["TelemetryHourOut"][];
-        };
-        /** TestReading */
-        TestReading: {
-            /**
-             * Ts
-             * Format: date-time
-             */
-            ts: string;
-            /** Metrics */
-            metrics?: {
-                [key: string]: boolean | number | string;
-            } | null;
-            event?: components["schemas"]["DeviceEvent"] | null;
-        };
-        /** Threshold */
-        Threshold: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "threshold";
-            /** Metric */
-            metric: string;
-            op: components["schemas"]["Operator"];
-            /** Value */
-            value: boolean | number | string;
-            /**
-             * For S
-             * @default 0
-             */
-            for_s?: number;
-            clear?: components["schemas"]["Clear"] | null;
+        /** WebhookOut */
+        WebhookOut: {
+            /** Received */
+            received: boolean;
+            /** Outcome */
+            outcome: string;
         };
         /** WorkOrder */
         WorkOrder: {
@@ -6017,13 +5968,62 @@ export interface components {
              */
             priority?: "normal" | "urgent" | "emergency";
         };
-        ErrorBody: {
-            error: {
-                code: string;
-                message: string;
-                details: Record<string, never>[];
-                request_id?: string;
-            };
+        /** ZoneIn */
+        ZoneIn: {
+            /** Site Id */
+            site_id: string;
+            /**
+             * Building Ids
+             * @description Buildings served; empty means the whole site
+             */
+            building_ids?: string[];
+        };
+        /** ZoneOut */
+        ZoneOut: {
+            /** Site Id */
+            site_id: string;
+            /** Building Ids */
+            building_ids: string[];
+        };
+        /** TenantOut */
+        directory__people__models__TenantOut: {
+            /** Tenant Id */
+            tenant_id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Timezone */
+            timezone: string;
+            /** Currency */
+            currency: string;
+            /** Locale */
+            locale: string;
+        };
+        /** TenantOut */
+        directory__tenants__models__TenantOut: {
+            /** Tenant Id */
+            tenant_id: string;
+            /** Name */
+            name: string;
+            status: components["schemas"]["TenantStatus"];
+            /** Currency */
+            currency: string;
+            /** Locale */
+            locale: string;
+            /** Timezone */
+            timezone: string;
+            limits: components["schemas"]["LimitsOut"];
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Updated At */
+            updated_at: string;
+            /** Suspended At */
+            suspended_at?: string | null;
+            /** Suspension Reason */
+            suspension_reason?: string | null;
         };
     };
     responses: never;

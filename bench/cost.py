@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench import prices
+from bench.identity_cost import identity_month
 
 if TYPE_CHECKING:
     from infra.local.cloud import CloudInfo, LocalCloud
@@ -113,6 +114,10 @@ class CostResult:
     target_usd: float
     cognito_usd: float
     run_s: float
+    # Identity priced (bench/identity_cost.py): residents on Courtyard identity, staff on the template's tier.
+    identity_usd: float = 0.0
+    identity_lines: list[tuple[str, float]] = field(default_factory=list)
+    user_pool_tier: str = "ESSENTIALS"
     aws_calls_month: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     levers: dict[str, float] = field(default_factory=dict)  # what a design change would save, USD/month
@@ -274,6 +279,7 @@ def summarise(
     communities: int = COMMUNITIES_PER_DEPLOYMENT,
     failures: list[str] | None = None,
     api_trace_rate: float = 0.0,
+    user_pool_tier: str = "ESSENTIALS",
 ) -> CostResult:
     usage = month_usage(activities)
     lines = lines_of(usage, functions, api_trace_rate=api_trace_rate) + fixed_lines(kms_keys, secrets)
@@ -306,6 +312,7 @@ def summarise(
         levers["what still goes through the message broker, through Basic Ingest instead"] = broker
     community_usd = sum(line.usd for line in lines if not line.shared)
     deployment_usd = sum(line.usd for line in lines if line.shared)
+    identity = identity_month(max(0.0, monthly_active_users - 12.0), communities, user_pool_tier)
     return CostResult(
         households=HOUSEHOLDS,
         prices_date=prices.PRICES_DATE,
@@ -333,6 +340,9 @@ def summarise(
         target_usd=TARGET_USD,
         cognito_usd=prices.PRICES["cognito.mau_essentials"].cost(monthly_active_users),
         run_s=run_s,
+        identity_usd=identity.usd,
+        identity_lines=[*identity.lines, (f"Cognito {user_pool_tier} for staff", identity.staff_usd)],
+        user_pool_tier=user_pool_tier,
         aws_calls_month={k[4:]: round(v) for k, v in sorted(usage.items()) if k.startswith("aws:")},
         failures=list(failures or []),
         levers=levers,
@@ -938,7 +948,14 @@ def run(plan: Plan | None = None) -> CostResult:
         run_s=time.perf_counter() - started,
         failures=failures,
         api_trace_rate=trace_rate,
+        user_pool_tier=user_pool_tier(cloud.template),
     )
+
+
+def user_pool_tier(template: Any) -> str:
+    """The tier template.yaml declares for the staff user pool (Cognito's default is Essentials)."""
+    pool = template.resources.get("UserPool") or {}
+    return str((pool.get("Properties") or {}).get("UserPoolTier") or "ESSENTIALS")
 
 
 def table(result: CostResult) -> list[str]:
@@ -980,9 +997,20 @@ def table(result: CostResult) -> list[str]:
         f"alone on a deployment: {result.alone_usd:.2f}"
     )
     out.append(
-        f"  not in the total: Cognito {result.cognito_usd:.2f} USD for "
-        f"{result.households * 1.5 + 12:,.0f} MAU at Essentials rates, "
-        "or 0 while the user pool stays within 10,000 MAU (free tier)"
+        f"  identity (~ modelled, bench/identity_cost.py): residents on Courtyard identity, staff on Cognito "
+        f"{result.user_pool_tier} (template UserPoolTier)"
+    )
+    for what, usd in result.identity_lines:
+        out.append(f"   ~{usd:>8.2f}  {what}")
+    with_identity = result.total_usd + result.identity_usd
+    verdict_identity = "under" if with_identity < result.target_usd else "OVER"
+    out.append(
+        f"  {'TOTAL WITH IDENTITY':<18} {with_identity:>10.2f}          per {result.households:,} "
+        f"households per month: {verdict_identity} the {result.target_usd:.2f} USD target"
+    )
+    out.append(
+        f"  before (residents in Cognito, Essentials beyond the free tier): "
+        f"{result.total_usd + result.cognito_usd:.2f}"
     )
     out.append("  largest lines (~ = modelled or approximate):")
     for line in sorted(result.lines, key=lambda line: -float(line["usd"]))[:8]:

@@ -21,7 +21,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from infra.local import moto_memory
-from infra.local.auth import CognitoVerifier
+from infra.local.auth import CognitoVerifier, CourtyardVerifier, EitherVerifier
 from infra.local.control import ControlServer
 from infra.local.edge import WebConfig, WebEdge
 from infra.local.functions import FunctionPool, WorkerSpec
@@ -177,15 +177,20 @@ class LocalCloud:
             for f in functions
             for e in f.events_of(ApiEvent)
         ]
+        verifier = EitherVerifier(CognitoVerifier(endpoint, pool_id, client_id, REGION))
         self.gateway = LocalApiGateway(
             routes,
             self.pool.invoke,
-            CognitoVerifier(endpoint, pool_id, client_id, REGION),
+            verifier,
             stage=self.stage,
             host=self.host,
             port=api_port,
         )
         api_url = self.gateway.start()
+        identity = next((f for f in functions if f.logical_id == "IdentityFunction"), None)
+        if identity is not None:
+            issuer = self.stack.function_environment(identity)["IDENTITY_ISSUER"]
+            verifier.attach(CourtyardVerifier(f"{api_url}/identity/jwks", issuer))
         self._connect_pay_sandbox(api_url)
 
         rules = [(f.logical_id, parse_rule(e.sql)) for f in functions for e in f.events_of(IoTRuleEvent)]

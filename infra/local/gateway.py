@@ -22,7 +22,7 @@ from chalice.app import Chalice, Response
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
-from infra.local.auth import CognitoVerifier, TokenRejected, api_gateway_claims
+from infra.local.auth import CognitoVerifier, EitherVerifier, TokenRejected, api_gateway_claims
 
 log = logging.getLogger("courtyard.local.gateway")
 
@@ -54,7 +54,7 @@ class LocalApiGateway:
         self,
         routes: list[Route],
         invoke: Invoke,
-        verifier: CognitoVerifier,
+        verifier: CognitoVerifier | EitherVerifier,
         stage: str = "dev",
         host: str = "127.0.0.1",
         port: int = 0,

@@ -50,6 +50,15 @@ PUBLIC_ROUTES = {
     ("/payments/webhooks/sandbox", "POST"),
     # WeChat Pay / Alipay notifications: verified with the firm's keys the path names.
     ("/payments/webhooks/{provider}/{account}", "POST"),
+    # Residents' identity: the caller has no token yet (the password, the texted code or the refresh token
+    # is the credential, each rate-limited); the JWKS is public by design.
+    ("/identity/sign-up", "POST"),
+    ("/identity/sign-in", "POST"),
+    ("/identity/confirm", "POST"),
+    ("/identity/reset", "POST"),
+    ("/identity/reset/finish", "POST"),
+    ("/identity/refresh", "POST"),
+    ("/identity/jwks", "GET"),
 }
 
 

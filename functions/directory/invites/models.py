@@ -177,10 +177,12 @@ class Acceptance:
 
 
 class ResidentRegistered(DomainEvent):
-    """A person accepted an invitation and became a resident of a unit."""
+    """A person accepted an invitation and became a resident of a unit; ``user_id`` is the account that
+    accepted (identity binds a Courtyard account to the firm and the person on it)."""
 
     resident_id: str
     unit_id: str
+    user_id: str | None = None
 
 
 # ---------------------------------------------------------------- responses

@@ -62,6 +62,9 @@ class Claimant:
     tenant_id: str | None
     name: str | None
     email: str | None
+    # Signed in through Courtyard's own identity (residents): the account is not in the user pool, and the
+    # identity feature binds it to the firm on ResidentRegistered instead.
+    courtyard_identity: bool = False
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any] | None) -> Claimant:
@@ -76,6 +79,7 @@ class Claimant:
             tenant_id=str(claims.get(TENANT_CLAIM) or "").strip() or None,
             name=str(claims.get("name") or "").strip() or None,
             email=str(claims.get("email") or "").strip() or None,
+            courtyard_identity=claims.get("identity") == "courtyard",
         )
 
 
@@ -176,7 +180,7 @@ class InviteService:
         if invite.status is InviteStatus.USED:
             if invite.used_by == claimant.user_id and invite.resident_id:
                 # The same account again: the first answer was lost; finish the Cognito part and repeat it.
-                self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
+                self._join(claimant, tenant_id)
                 return Acceptance(tenant_id, invite.resident_id, invite, claimant.username)
             raise InviteUsed("this invitation has already been used")
         self._refuse_expired(invite)
@@ -237,8 +241,8 @@ class InviteService:
         self._invites.add_use(tx, invite, claimant.user_id, resident.resident_id, now)
         self._run(tx, invite, resident.phone, used_by=(claimant.user_id, resident.resident_id))
 
-        self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
-        self._registered(tenant_id, resident.resident_id, invite, now)
+        self._join(claimant, tenant_id)
+        self._registered(tenant_id, resident.resident_id, invite, now, claimant.user_id)
         self._audit.record(
             None,
             "accept_invite",
@@ -306,11 +310,21 @@ class InviteService:
                 ) from refused
             raise self._people.explain(invite.tenant_id, refused, phone) from refused
 
-    def _registered(self, tenant_id: str, resident_id: str, invite: Invite, now: Any) -> None:
+    def _join(self, claimant: Claimant, tenant_id: str) -> None:
+        if not claimant.courtyard_identity:
+            self._identity.join_tenant(claimant.username, tenant_id, RESIDENT_GROUP)
+
+    def _registered(
+        self, tenant_id: str, resident_id: str, invite: Invite, now: Any, user_id: str | None = None
+    ) -> None:
         self._events.publish(
             "ResidentRegistered",
             ResidentRegistered(
-                tenant_id=tenant_id, resident_id=resident_id, unit_id=invite.unit_id, occurred_at=now
+                tenant_id=tenant_id,
+                resident_id=resident_id,
+                unit_id=invite.unit_id,
+                occurred_at=now,
+                user_id=user_id,
             ),
         )
 

@@ -45,7 +45,7 @@ from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
 from courtyard.mfa import require_mfa
 from courtyard.settings import FunctionSettings, mfa_enforced
-from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext
+from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext, verified_claims
 from courtyard.wiring import clock_override
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", ON_BEHALF_OF_HEADER, ASSIST_REASON_HEADER]
@@ -117,7 +117,7 @@ class CourtyardResolver(APIGatewayRestResolver):
         if isinstance(ctx, TenantContext):
             return ctx
         # Built lazily so public routes (no authorizer) never need claims.
-        claims = self.current_event.request_context.authorizer.claims
+        claims = verified_claims(self.current_event.raw_event)
         ctx = TenantContext.from_claims(claims)
         if mfa_enforced():
             require_mfa(ctx.roles, claims)
@@ -218,7 +218,7 @@ class CourtyardRouter(Router):
 
     def claims(self) -> dict[str, Any]:
         """The verified token's claims as they are (a route for accounts that have no tenant yet)."""
-        return dict(self._resolver().current_event.request_context.authorizer.claims or {})
+        return verified_claims(self._resolver().current_event.raw_event)
 
     def header(self, name: str) -> str | None:
         return self._resolver().header(name)
@@ -317,7 +317,7 @@ def _tenant_middleware(
 ) -> Callable[[CourtyardResolver, NextMiddleware], Response[Any]]:
     def middleware(app: CourtyardResolver, next_middleware: NextMiddleware) -> Response[Any]:
         keys = {"correlation_id": app.current_event.request_context.request_id}
-        claims = app.current_event.request_context.authorizer.claims
+        claims = verified_claims(app.current_event.raw_event)
         # A self-registered account has no tenant yet; routes that need one still answer 401 themselves.
         if claims and claims.get(TENANT_CLAIM):
             ctx = app.tenant()

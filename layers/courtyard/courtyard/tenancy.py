@@ -96,6 +96,21 @@ class TenantContext:
         )
 
 
+# Keys API Gateway adds to a Lambda authorizer's context that are not claims.
+_GATEWAY_KEYS = frozenset({"principalId", "integrationLatency", "claims"})
+
+
+def verified_claims(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The verified claims a REST API event carries, whichever authorizer verified them: a Cognito user
+    pool authorizer nests them in ``requestContext.authorizer.claims``; a Lambda authorizer's context is
+    flat in ``requestContext.authorizer`` (string values only; groups comma-joined)."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    nested = authorizer.get("claims")
+    if isinstance(nested, Mapping):
+        return dict(nested)
+    return {k: v for k, v in authorizer.items() if k not in _GATEWAY_KEYS and v is not None}
+
+
 def _groups(raw: Any) -> list[str]:
     """API Gateway flattens list claims into strings ("[a, b]" or "a,b"); accept every shape it produces."""
     if raw is None:

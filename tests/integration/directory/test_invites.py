@@ -309,6 +309,19 @@ def test_an_account_without_a_tenant_accepts_and_becomes_a_resident(
     assert [i["unit_id"] for i in export["invites_accepted"]] == [unit]
 
 
+def test_a_courtyard_identity_account_accepts_without_the_user_pool_and_the_event_names_it(
+    call, handler, stack, tenant, manager, unit, published
+):
+    code = issue(call, manager, unit)["code"]
+    # A resident signed in through Courtyard's identity service: flat claims, no user-pool account.
+    claims = {"sub": "acct-01", "cognito:username": "cy_acct-01", "identity": "courtyard", "token_use": "id"}
+    reply = accept(handler, code, claims)
+    assert reply.status == 200, reply.body
+    [(kind, detail)] = published
+    assert kind == "ResidentRegistered"
+    assert (detail.user_id, detail.resident_id) == ("acct-01", reply.body["resident_id"])
+
+
 def test_an_invitation_with_the_invitees_phone_reuses_their_resident_record(
     call, handler, stack, manager, unit
 ):

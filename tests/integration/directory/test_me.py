@@ -384,6 +384,8 @@ def test_erasure_anonymises_frees_the_number_disables_the_account_and_tells_bill
     assert [(kind, detail.resident_id, detail.user_id) for kind, detail in published] == [
         ("ResidentErased", resident["resident_id"], me.user_id)
     ]
+    # The event names the account, so identity ends its sessions.
+    assert published[0][1].user_id == me.user_id
     # The unit keeps the link's history, marked erased; it no longer lists the person or their primary role.
     assert call("GET", "/residents", as_=manager, query={"unit_id": resident["unit_id"]}).body["items"] == []
     assert call("GET", "/residents", as_=manager).body["items"] == []

@@ -1,0 +1,78 @@
+"""Identity's month, priced explicitly (issue 18): residents on Courtyard's own identity service, staff on
+Cognito at the tier template.yaml declares (``UserPoolTier``).
+
+The local cloud's sample does not sign residents in (the demo's tokens are minted once), so identity is a
+model, every line of it marked as an estimate: its Lambda (refresh, authorizer, scrypt sign-ins), DynamoDB
+(keys per call from ``functions/identity/repository.py``), API Gateway requests of the refresh route, and
+the SMS of new-device and reset codes at a stated rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench import prices
+
+# A resident opens the app 20 times a month (bench/workload.md); the access token (15 min) has expired by
+# the next open, so each open spends one refresh, and the new token is one authorizer call (cached 5 min).
+OPENS_PER_RESIDENT = 20.0
+# SMS codes per resident and month: a new phone every two years (1/24), move-ins signing up (2 % a month),
+# password resets (0.5 %). Refresh tokens live 90 days and devices stay known a year, so a code is rare.
+SMS_PER_RESIDENT = 1 / 24 + 0.02 + 0.005
+# Stated rate of one SMS to a mainland number: a domestic provider's list price, 0.045 yuan (about 0.0063
+# USD; e.g. Alibaba Cloud SMS). AWS End User Messaging's China rate is several times that: check before
+# quoting, and send codes through the cheaper provider.
+SMS_USD = 0.0063
+# Per refresh (identity/service.py): reads of the token, the account pointer, the account and the family
+# (strongly consistent: 1 RRU each), writes of the spent mark and the new token (1 WRU each).
+REFRESH_RRU, REFRESH_WRU = 4.0, 2.0
+# Per sign-in with a code: limits (2), code (2), device (1), account (1), token (1) writes; 4 reads.
+SIGN_IN_RRU, SIGN_IN_WRU = 4.0, 7.0
+# Lambda at the template's 512 MB: refresh and authorizer about 30 ms warm; a sign-in's scrypt about 150 ms.
+MEMORY_GB = 0.5
+REFRESH_S, AUTHORIZER_S, SIGN_IN_S = 0.030, 0.010, 0.150
+STAFF_PER_COMMUNITY = 12.0
+COGNITO_FREE_MAU = 10_000.0
+
+
+@dataclass(frozen=True)
+class IdentityMonth:
+    lines: list[tuple[str, float]]  # (what, USD per 1,000 households per month), every one an estimate
+    residents_usd: float
+    staff_usd: float
+    tier: str
+    staff_mau: float
+
+    @property
+    def usd(self) -> float:
+        return self.residents_usd + self.staff_usd
+
+
+def identity_month(residents: float, communities: int, tier: str) -> IdentityMonth:
+    """``residents``: one community's monthly active residents; staff MAU are the deployment's."""
+    price = prices.PRICES
+    refreshes = residents * OPENS_PER_RESIDENT
+    sms = residents * SMS_PER_RESIDENT
+    invocations = 2 * refreshes + sms
+    gb_s = MEMORY_GB * (refreshes * (REFRESH_S + AUTHORIZER_S) + sms * SIGN_IN_S)
+    lines = [
+        (f"SMS codes: {sms:,.0f} at {SMS_USD} USD (new devices, sign-ups, resets)", sms * SMS_USD),
+        (
+            f"Lambda: {invocations:,.0f} invocations (refresh, authorizer, sign-in), {gb_s:,.0f} GB-s",
+            price["lambda.requests"].cost(invocations) + price["lambda.gb_s_arm64"].cost(gb_s),
+        ),
+        (
+            "DynamoDB: identity table (refresh rotation, sign-ins, limits)",
+            price["dynamodb.rru"].cost(refreshes * REFRESH_RRU + sms * SIGN_IN_RRU)
+            + price["dynamodb.wru"].cost(refreshes * REFRESH_WRU + sms * SIGN_IN_WRU),
+        ),
+        (
+            f"API Gateway: {refreshes + sms:,.0f} identity requests",
+            price["apigw.rest_requests"].cost(refreshes + sms),
+        ),
+    ]
+    staff_mau = STAFF_PER_COMMUNITY * communities
+    key = "cognito.mau_lite" if tier.upper() == "LITE" else "cognito.mau_essentials"
+    # The deployment's staff MAU above the free tier, shared by its communities.
+    staff_usd = price[key].cost(max(0.0, staff_mau - COGNITO_FREE_MAU)) / communities
+    return IdentityMonth(lines, sum(usd for _, usd in lines), staff_usd, tier, staff_mau)

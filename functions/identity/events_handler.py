@@ -1,0 +1,55 @@
+"""The directory's events that change who may hold a resident session, from identity's event queue.
+
+``ResidentRegistered`` (an invitation accepted by a Courtyard account) binds the account to the firm and the
+person: its next tokens carry ``custom:tenant_id``, ``cognito:groups`` = resident and ``person_id``.
+``ResidentMovedOut`` ends the account's sessions (its next sign-in carries what is left); ``ResidentErased``
+ends them and unbinds the account. Refresh tokens die at once; an access token lives out its 15 minutes (the
+stated revocation delay). Events for Cognito users (staff-made accounts) find no account and do nothing.
+Each is idempotent: applying one twice leaves the same state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from identity import wiring
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def apply(detail_type: str, detail: dict[str, Any]) -> str:
+    """What the event did to the account: ``bound``, ``ended``, ``erased`` or ``ignored``."""
+    user_id = str(detail.get("user_id") or "")
+    if not user_id:
+        return "ignored"
+    service = wiring.service()
+    if detail_type == "ResidentRegistered":
+        bound = service.bind(user_id, str(detail["tenant_id"]), str(detail["resident_id"]))
+        return "bound" if bound else "ignored"
+    if detail_type == "ResidentMovedOut":
+        service.end_sessions(user_id)
+        return "ended"
+    if detail_type == "ResidentErased":
+        service.end_sessions(user_id, unbind=True)
+        return "erased"
+    return "ignored"
+
+
+def handle(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)
+    outcome = apply(str(envelope["detail-type"]), dict(envelope["detail"]))
+    logger.info("directory event applied", detail_type=envelope["detail-type"], outcome=outcome)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    )

@@ -1,0 +1,93 @@
+"""Identity API: residents' sign-up, sign-in, SMS code, password reset, token refresh, sign-out everywhere,
+and the JWKS that verifies the access tokens. Every route but sign-out is public (the caller has no token
+yet); their rules and limits live in ``service.py`` and ``limits.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from courtyard.errors import Unauthorized
+from courtyard.tenancy import verified_claims
+from identity import wiring
+from identity.app import app, logger, metrics, tracer
+from identity.models import (
+    CodeConfirm,
+    JwksOut,
+    RefreshRequest,
+    ResetFinish,
+    ResetStart,
+    SignIn,
+    SignInOut,
+    SignUp,
+)
+
+
+def _ip() -> str:
+    return app.current_event.request_context.identity.source_ip or "unknown"
+
+
+def _accepted() -> Response[Any]:
+    return Response(
+        status_code=202, content_type=content_types.APPLICATION_JSON, body='{"challenge":"sms_code"}'
+    )
+
+
+@app.post("/identity/sign-up", summary="Open an account with a phone number and a password (texts a code)")
+def sign_up(body: SignUp) -> Response[Any]:
+    wiring.service().sign_up(body.phone, body.password, body.device_id, _ip())
+    return _accepted()
+
+
+@app.post("/identity/sign-in", summary="Sign in; a new device gets challenge sms_code instead of tokens")
+def sign_in(body: SignIn) -> SignInOut:
+    return SignInOut.from_tokens(wiring.service().sign_in(body.phone, body.password, body.device_id, _ip()))
+
+
+@app.post("/identity/confirm", summary="The texted code confirms this device (and a new account)")
+def confirm(body: CodeConfirm) -> SignInOut:
+    return SignInOut.from_tokens(wiring.service().confirm_device(body.phone, body.code, body.device_id))
+
+
+@app.post("/identity/reset", summary="Text a reset code to the number (same answer for unknown numbers)")
+def start_reset(body: ResetStart) -> Response[Any]:
+    device = app.current_event.headers.get("x-device-id") or "reset-without-device-id"
+    wiring.service().start_reset(body.phone, device, _ip())
+    return _accepted()
+
+
+@app.post("/identity/reset/finish", summary="The texted code sets a new password and ends other sessions")
+def finish_reset(body: ResetFinish) -> SignInOut:
+    return SignInOut.from_tokens(
+        wiring.service().finish_reset(body.phone, body.code, body.password, body.device_id)
+    )
+
+
+@app.post("/identity/refresh", summary="Spend a refresh token for new tokens (a reused one ends the session)")
+def refresh(body: RefreshRequest) -> SignInOut:
+    return SignInOut.from_tokens(wiring.service().refresh(body.refresh_token))
+
+
+@app.post("/identity/sign-out-everywhere", summary="End every session of the caller's resident account")
+def sign_out_everywhere() -> Response[Any]:
+    claims = verified_claims(app.current_event.raw_event)
+    if claims.get("identity") != "courtyard":
+        raise Unauthorized("only resident accounts of Courtyard identity sign out here")
+    wiring.service().sign_out_everywhere(str(claims["sub"]))
+    return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
+
+
+@app.get("/identity/jwks", summary="The public keys that verify resident access tokens (JWKS)")
+def jwks() -> JwksOut:
+    return JwksOut.model_validate(wiring.signing_keys().jwks())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+# Requests carry phone numbers and passwords: X-Ray must not record them.
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,38 @@
+"""Keys of the identity table. Sign-in starts from a phone number, before any firm is known, so these keys
+have no tenant prefix (DESIGN.md's departures): each item holds digests and ids only, never a number.
+
+``PHONE#{digest}``/``ACCOUNT`` the account (one per number); ``ACCOUNT#{id}``/``ACCOUNT`` a pointer to it;
+``ACCOUNT#{id}``/``DEVICE#{digest}`` a confirmed device; ``ACCOUNT#{id}``/``FAMILY#{id}`` a revoked refresh
+family; ``CODE#{digest}``/``CODE`` the pending SMS code; ``REFRESH#{digest}``/``REFRESH`` a refresh token;
+``LIMIT#{name}#{subject}#{window}``/``LIMIT`` a rate counter. No index: every read is by key.
+"""
+
+from __future__ import annotations
+
+
+def phone(phone_digest: str) -> dict[str, str]:
+    return {"pk": f"PHONE#{phone_digest}", "sk": "ACCOUNT"}
+
+
+def account(account_id: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": "ACCOUNT"}
+
+
+def device(account_id: str, device_digest: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"DEVICE#{device_digest}"}
+
+
+def family(account_id: str, family_id: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"FAMILY#{family_id}"}
+
+
+def code(phone_digest: str) -> dict[str, str]:
+    return {"pk": f"CODE#{phone_digest}", "sk": "CODE"}
+
+
+def refresh(token_digest: str) -> dict[str, str]:
+    return {"pk": f"REFRESH#{token_digest}", "sk": "REFRESH"}
+
+
+def limit(name: str, subject: str, window: int) -> dict[str, str]:
+    return {"pk": f"LIMIT#{name}#{subject}#{window}", "sk": "LIMIT"}

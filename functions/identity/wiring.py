@@ -1,0 +1,38 @@
+"""The identity functions' collaborators, built once per cold start by the kernel's wiring."""
+
+from __future__ import annotations
+
+from courtyard.blind_index import normalise_phone
+from courtyard.wiring import Wiring
+from identity.adapters.signing_keys import SecretSigningKeys
+from identity.adapters.sms import SnsCodeSender
+from identity.repository import IdentityRepository
+from identity.service import IdentityService, SmsSender
+from identity.settings import settings
+
+wiring = Wiring(settings, source="courtyard.identity")
+
+# The identity table is read by key only: it writes no list cursors, so it needs no cursor secret.
+repository = wiring.factory(
+    lambda: IdentityRepository(wiring.table(wiring.config.identity_table, cursors=False))
+)
+signing_keys = wiring.factory(lambda: SecretSigningKeys(wiring.config.identity_signing_secret_arn))
+
+
+def _sms() -> SmsSender:
+    return SnsCodeSender(wiring.config.sms_sender_id)
+
+
+sms = wiring.factory(_sms)
+
+
+def _phone_digest(phone: str) -> str:
+    # Keyed (the deployment's blind-index secret): a leaked table does not give the numbers back.
+    return wiring.blind_index().digest("identity", "phone", normalise_phone(phone))
+
+
+service = wiring.factory(
+    lambda: IdentityService(
+        repository(), sms(), signing_keys(), _phone_digest, wiring.clock, wiring.config.identity_issuer
+    )
+)

@@ -1,0 +1,110 @@
+"""Identity's store in memory (``identity.service.IdentityStore``), an SMS outbox and static signing keys."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+from identity.limits import Limit
+from identity.models import Account, RefreshRecord, SmsCode
+from identity.tokens import SigningKey, signing_key
+
+from courtyard.errors import Conflict
+
+
+@dataclass
+class InMemoryIdentity:
+    accounts: dict[str, Account] = field(default_factory=dict)  # by phone digest
+    devices: set[tuple[str, str]] = field(default_factory=set)
+    codes: dict[str, SmsCode] = field(default_factory=dict)
+    refreshes: dict[str, RefreshRecord] = field(default_factory=dict)
+    families: set[tuple[str, str]] = field(default_factory=set)
+    counters: dict[tuple[str, str, int], int] = field(default_factory=dict)
+
+    def account_by_phone(self, phone_digest: str) -> Account | None:
+        return self.accounts.get(phone_digest)
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts.values() if a.account_id == account_id), None)
+
+    def create_account(self, account: Account) -> None:
+        if account.phone_digest in self.accounts:
+            raise Conflict("this phone number already has an account")
+        self.accounts[account.phone_digest] = account
+
+    def save_account(self, account: Account) -> None:
+        self.accounts[account.phone_digest] = account
+
+    def device_known(self, account_id: str, device_digest: str) -> bool:
+        return (account_id, device_digest) in self.devices
+
+    def add_device(self, account_id: str, device_digest: str, at: int) -> None:
+        self.devices.add((account_id, device_digest))
+
+    def put_code(self, code: SmsCode) -> None:
+        self.codes[code.phone_digest] = code
+
+    def code(self, phone_digest: str) -> SmsCode | None:
+        return self.codes.get(phone_digest)
+
+    def count_attempt(self, phone_digest: str) -> int:
+        code = self.codes.get(phone_digest)
+        if code is None:
+            return 0
+        self.codes[phone_digest] = replace(code, attempts=code.attempts + 1)
+        return code.attempts + 1
+
+    def delete_code(self, phone_digest: str) -> None:
+        self.codes.pop(phone_digest, None)
+
+    def hit(self, limit: Limit, subject: str, now: int) -> bool:
+        key = (limit.name, subject, limit.window(now))
+        if self.counters.get(key, 0) >= limit.most:
+            return False
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return True
+
+    def limited(self, limit: Limit, subject: str, now: int) -> bool:
+        return self.counters.get((limit.name, subject, limit.window(now)), 0) >= limit.most
+
+    def put_refresh(self, record: RefreshRecord) -> None:
+        self.refreshes[record.token_digest] = record
+
+    def refresh(self, token_digest: str) -> RefreshRecord | None:
+        return self.refreshes.get(token_digest)
+
+    def use_refresh(self, token_digest: str) -> bool:
+        record = self.refreshes[token_digest]
+        if record.used:
+            return False
+        self.refreshes[token_digest] = replace(record, used=True)
+        return True
+
+    def revoke_family(self, account_id: str, family_id: str) -> None:
+        self.families.add((account_id, family_id))
+
+    def family_revoked(self, account_id: str, family_id: str) -> bool:
+        return (account_id, family_id) in self.families
+
+
+@dataclass
+class SmsOutbox:
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def send_code(self, phone: str, code: str) -> None:
+        self.sent.append((phone, code))
+
+    def last_code(self) -> str:
+        return self.sent[-1][1]
+
+
+@dataclass
+class StaticKeys:
+    key: SigningKey = field(default_factory=lambda: signing_key("test-seed"))
+
+    def current(self) -> SigningKey:
+        return self.key
+
+
+def phone_digest(phone: str) -> str:
+    return hashlib.sha256(f"test:{phone}".encode()).hexdigest()

@@ -14,14 +14,12 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.batch import SqsRecord, process_sqs_batch
 from identity import wiring
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def apply(detail_type: str, detail: dict[str, Any]) -> str:
@@ -42,14 +40,12 @@ def apply(detail_type: str, detail: dict[str, Any]) -> str:
     return "ignored"
 
 
-def handle(record: SQSRecord) -> None:
+def handle(record: SqsRecord) -> None:
     envelope = json.loads(record.body)
     outcome = apply(str(envelope["detail-type"]), dict(envelope["detail"]))
     logger.info("directory event applied", detail_type=envelope["detail-type"], outcome=outcome)
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
-    )
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    return process_sqs_batch(event, handle, raise_on_entire_batch_failure=False)

@@ -13,14 +13,17 @@ if TYPE_CHECKING:
     from infra.demo import Story
 
 
+# Who opens the phone app: residents, and the field staff (technicians' jobs, guards' gate).
+APP_ROLES = ("resident", "technician", "guard")
+
+
 def console_lines(web_url: str, demo: DemoData) -> list[str]:
-    """What `make demo` and `make up` print: where the console is and who can sign in to it."""
+    """What `make demo` and `make up` print: where the console and the phone app are, and who signs in."""
+    firm_users = [user for user in demo.users if user.firm != PLATFORM]
     lines = [f"   the staff console: {web_url}/console/  (password {DEMO_PASSWORD} for every demo user)"]
-    lines += [
-        f"     {user.username:<26} {user.role}"
-        for user in demo.users
-        if user.firm != PLATFORM and user.role != "resident"
-    ]
+    lines += [f"     {user.username:<26} {user.role}" for user in firm_users if user.role != "resident"]
+    lines += [f"   the phone app (open it at a phone's width): {web_url}/m/  (same password)"]
+    lines += [f"     {user.username:<26} {user.role}" for user in firm_users if user.role in APP_ROLES]
     return lines
 
 

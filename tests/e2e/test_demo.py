@@ -21,11 +21,13 @@ def test_the_demo_story_passes(tmp_path: Path):
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Demo passed" in completed.stdout
-    # It ends with where the console is and who signs in there (`make demo` builds the console first).
+    # It ends with where the console and the phone app are and who signs in there (`make demo` builds both).
     ending = completed.stdout.rpartition("the staff console: http://127.0.0.1:")[2]
     assert "greenfield-manager" in ending
     assert "greenfield-technician" in ending
-    assert ending.count("\n") < 20
+    app = ending.partition("the phone app (open it at a phone's width): http://127.0.0.1:")[2]
+    assert "/m/" in app and "greenfield-resident" in app
+    assert ending.count("\n") < 30
     assert "the same file again: 0 units, 0 residents created" in completed.stdout
     # Every function's log of the whole story: phones, ID numbers and plates went through it, none came out.
     lines, findings = personal_data_in_logs(tmp_path / "logs")

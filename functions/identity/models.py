@@ -12,7 +12,14 @@ from courtyard.models import Model
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9]{6,15}$", description="mobile number, digits with +country")]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 DeviceId = Annotated[
-    str, Field(min_length=16, max_length=128, description="a random id the app keeps per install")
+    str,
+    # Printable ASCII only (the app sends a UUID): the id is hashed and stored, never a lone surrogate.
+    Field(
+        min_length=16,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="a random id the app keeps per install",
+    ),
 ]
 Code = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 

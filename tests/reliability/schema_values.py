@@ -39,6 +39,8 @@ PATTERNS: dict[str, Callable[[random.Random], str]] = {
     r"^\d+(\.\d{1,2})?\s*(㎡|m²|m2|平方米|平米)?$": lambda r: f"{r.randint(40, 200)}.{r.randint(0, 99):02d}",
     r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$": lambda r: f"2026-{r.randint(1, 12):02d}",
     r"^\d{4}-\d{2}-\d{2}$": lambda r: f"2026-03-{r.randint(1, 28):02d}",
+    # A month from which a price applies: a future one (a past month is refused before any lookup).
+    r"^\d{4}-(0[1-9]|1[0-2])$": lambda r: f"2031-{r.randint(1, 12):02d}",
     r"^me$": lambda r: "me",
 }
 

@@ -10,6 +10,7 @@ Every id is recorded under the path-parameter name schemas/openapi.json uses (ti
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import re
@@ -63,6 +64,10 @@ SECRETS = {
 
 # Tenant A's firm and community names as the seed writes them (B's differ; the people's names do not).
 FIRM_A_NAMES = next(tuple(names) for slug, *names in DEMO_FIRMS if slug == "greenfield")
+
+
+# Path parameters that name no object of a firm's (a calendar month): every firm's answers carry them.
+PUBLIC_PARAMS = frozenset({"month"})
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ class World:
 
     def secrets(self) -> set[str]:
         """Every id and distinctive value of tenant A (never the seeded names: B's seed has the same)."""
-        values = {v for values in self.ids.values() for v in values}
+        values = {v for name, values in self.ids.items() if name not in PUBLIC_PARAMS for v in values}
         values |= set(SECRETS.values())
         values |= {self.pass_token, "33010619900101123X", *FIRM_A_NAMES}
         for user in self.demo.firm_users("greenfield"):
@@ -326,6 +331,20 @@ def _directory(w: World, manager: Caller, site: str, units: list[str]) -> None:
     assert raw["statusCode"] == 200, raw
     body = json.loads(raw["body"])
     w.add("resident_id", body["resident_id"])
+    # A family proxy the desk records for the resident's unit (the parent consented by phone).
+    proxy = _ok(
+        w.call(
+            "POST",
+            "/units/{unit_id}/proxies",
+            manager,
+            {"unit_id": units[0]},
+            body={"proxy_name": "张小明", "consent_note": "2026-03-10 电话确认"},
+        ),
+        "proxy",
+    )
+    w.add("proxy_id", proxy["proxy_id"])
+    # The month of the care list's return-visit calls (a path parameter, not an object of the firm's).
+    w.add("month", "2026-03")
     w.neighbour = Caller(w.demo.tenants["greenfield"], claims["sub"], (Role.RESIDENT,), "gf-neighbour")
 
 
@@ -409,6 +428,19 @@ def _payments(w: World, manager: Caller, resident: Caller, site: str, unit: str)
         w.call("POST", "/payments", resident, body={"bill_ids": [bill], "provider": "sandbox"}), "payment"
     )
     w.add("payment_id", payment["payment_id"], resident=True)
+    # A bank statement inflow nobody can be matched to: an exception line finance confirms or dismisses.
+    statement = "交易日期,贷方金额,对方户名,对方账号,摘要\n2026-03-05,123.45,无名氏,6222000011112222,转账\n"
+    upload = {
+        "site_id": site,
+        "filename": "statement.csv",
+        "content_base64": base64.b64encode(statement.encode("utf-8")).decode("ascii"),
+    }
+    _ok(w.call("POST", "/bank-statements", manager, body=upload), "statement")
+    lines = _ok(w.call("GET", "/bank-statements/exceptions", manager, query={"site_id": site}), "lines")[
+        "items"
+    ]
+    assert lines, "the statement's unknown payer is no exception"
+    w.add("line_id", lines[0]["line_id"])
 
 
 def _notifications(w: World, manager: Caller, resident: Caller, site: str) -> None:

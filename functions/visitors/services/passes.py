@@ -425,11 +425,16 @@ class PassService:
     def passes(
         self, ctx: TenantContext, site_id: str | None, limit: int, cursor: str | None, unit_id: str | None
     ) -> Page[VisitorPass]:
-        """Staff: a community's passes (``site_id`` required); residents: the passes they host. ``unit_id``
-        keeps one unit's (the console's unit page)."""
+        """Staff: a community's passes (``site_id``, or the community of ``unit_id``); residents: the passes
+        they host. ``unit_id`` keeps one unit's (the console's unit page)."""
         if ctx.has_role(*PASS_READERS):
-            if site_id is None:
+            if site_id is None and unit_id is None:
                 raise Invalid("site_id is required to list a community's passes")
+            if site_id is None:
+                unit = self._directory.unit(ctx.tenant_id, _known(str(unit_id), "unit"))
+                if unit is None:  # another firm's unit, or none: nothing to list, and nothing said
+                    raise NotFound("unit")
+                site_id = unit.site_id
             return self._repo.site_page(ctx.tenant_id, _known(site_id, "site"), limit, cursor, unit_id)
         ctx.require(Role.RESIDENT)
         return self._repo.host_page(ctx.tenant_id, ctx.user_id, limit, cursor, unit_id)

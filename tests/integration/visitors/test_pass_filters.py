@@ -74,3 +74,16 @@ def test_another_firms_unit_lists_nothing_and_a_bad_id_is_422(call, issue, seed,
     assert _ids(call("GET", "/passes", as_=place.desk, query=foreign)) == []
     assert too_long.status == 422
     assert too_long.body["error"]["details"][0]["loc"] == ["query", "unit_id"]
+
+
+def test_staff_may_name_the_unit_alone_and_an_unknown_unit_is_not_found(call, issue, place: Place):
+    first = issue()
+    issue(as_=place.neighbour)
+
+    listed = call("GET", "/passes", as_=place.desk, query={"unit_id": place.community.units["a101"]})
+    unknown = call("GET", "/passes", as_=place.desk, query={"unit_id": "NOSUCHUNIT"})
+    neither = call("GET", "/passes", as_=place.desk)
+
+    assert _ids(listed) == [first["pass_id"]]
+    assert unknown.status == 404
+    assert neither.status == 400

@@ -26,7 +26,8 @@ def test_the_demo_story_passes(tmp_path: Path):
     assert "greenfield-manager" in ending
     assert "greenfield-technician" in ending
     app = ending.partition("the phone app (open it at a phone's width): http://127.0.0.1:")[2]
-    assert "/m/" in app and "greenfield-resident" in app
+    assert "/m/" in app
+    assert "greenfield-resident" in app
     assert ending.count("\n") < 30
     assert "the same file again: 0 units, 0 residents created" in completed.stdout
     # Every function's log of the whole story: phones, ID numbers and plates went through it, none came out.

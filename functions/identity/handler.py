@@ -1,6 +1,7 @@
 """Identity API: residents' sign-up, sign-in, SMS code, password reset, token refresh, sign-out everywhere,
-and the JWKS that verifies the access tokens. Every route but sign-out is public (the caller has no token
-yet); their rules and limits live in ``service.py`` and ``limits.py``."""
+WeChat login (link, sign in), and the JWKS that verifies the access tokens. Every route but sign-out and the
+WeChat link is public (the caller has no token yet); their rules and limits live in ``service.py``,
+``wechat.py`` and ``limits.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from courtyard.errors import Unauthorized
+from courtyard.errors import Forbidden, Unauthorized
 from courtyard.tenancy import verified_claims
 from identity import wiring
 from identity.app import app, logger, metrics, tracer
@@ -23,6 +24,7 @@ from identity.models import (
     SignIn,
     SignInOut,
     SignUp,
+    WeChatCode,
 )
 
 
@@ -78,6 +80,26 @@ def sign_out_everywhere() -> Response[Any]:
         raise Unauthorized("only resident accounts of Courtyard identity sign out here")
     wiring.service().sign_out_everywhere(str(claims["sub"]))
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
+
+
+@app.post(
+    "/identity/wechat/bind", summary="Link the WeChat of this login code to the caller's resident account"
+)
+def link_wechat(body: WeChatCode) -> Response[Any]:
+    claims = verified_claims(app.current_event.raw_event)
+    if not claims.get("sub"):
+        raise Unauthorized("sign in first, then link WeChat")
+    if claims.get("identity") != "courtyard":
+        raise Forbidden("only residents' Courtyard accounts link WeChat")
+    wiring.wechat().link(str(claims["sub"]), body.code)
+    return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
+
+
+@app.post(
+    "/identity/wechat/sign-in", summary="Sign in with a WeChat login code (a linked WeChat, no SMS code)"
+)
+def wechat_sign_in(body: WeChatCode) -> SignInOut:
+    return SignInOut.from_tokens(wiring.wechat().sign_in(body.code, _ip()))
 
 
 @app.get("/identity/jwks", summary="The public keys that verify resident access tokens (JWKS)")

@@ -4,7 +4,8 @@ have no tenant prefix (DESIGN.md's departures): each item holds digests and ids 
 ``PHONE#{digest}``/``ACCOUNT`` the account (one per number); ``ACCOUNT#{id}``/``ACCOUNT`` a pointer to it;
 ``ACCOUNT#{id}``/``DEVICE#{digest}`` a confirmed device; ``ACCOUNT#{id}``/``FAMILY#{id}`` a revoked refresh
 family; ``CODE#{digest}``/``CODE`` the pending SMS code; ``REFRESH#{digest}``/``REFRESH`` a refresh token;
-``LIMIT#{name}#{subject}#{window}``/``LIMIT`` a rate counter. No index: every read is by key.
+``LIMIT#{name}#{subject}#{window}``/``LIMIT`` a rate counter; ``WECHAT#{digest}``/``LINK`` the account a
+WeChat user (its keyed ``unionid`` or ``openid`` digest) signs in to. No index: every read is by key.
 """
 
 from __future__ import annotations
@@ -36,3 +37,7 @@ def refresh(token_digest: str) -> dict[str, str]:
 
 def limit(name: str, subject: str, window: int) -> dict[str, str]:
     return {"pk": f"LIMIT#{name}#{subject}#{window}", "sk": "LIMIT"}
+
+
+def wechat(subject_digest: str) -> dict[str, str]:
+    return {"pk": f"WECHAT#{subject_digest}", "sk": "LINK"}

@@ -56,6 +56,12 @@ class ResetFinish(Model):
     device_id: DeviceId
 
 
+class WeChatCode(Model):
+    """The one-time code WeChat gave the app (``wx.login`` in a mini-program, or the OAuth redirect)."""
+
+    code: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+
+
 class RefreshRequest(Model):
     refresh_token: str = Field(min_length=20, max_length=200)
 

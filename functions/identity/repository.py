@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from courtyard.dynamo import is_conditional_failure
 from courtyard.errors import Conflict
 from courtyard.table import Table, serialize
 from identity import keys
@@ -120,6 +123,27 @@ class IdentityRepository:
     def limited(self, limit: Limit, subject: str, now: int) -> bool:
         item = self._table.get(keys.limit(limit.name, subject, limit.window(now)))
         return item is not None and int(item.get("hits", 0)) >= limit.most
+
+    # ---------------------------------------------------------------- WeChat links
+
+    def wechat_account(self, subject_digest: str) -> str | None:
+        item = self._table.get(keys.wechat(subject_digest), consistent=True)
+        return str(item["account_id"]) if item else None
+
+    def link_wechat(self, subject_digest: str, account_id: str, at: int) -> str:
+        """Link the WeChat user to the account unless it is linked to another; the account it is linked to."""
+        try:
+            self._table.client.put_item(
+                TableName=self._table.name,
+                Item=serialize({**keys.wechat(subject_digest), "account_id": account_id, "linked_at": at}),
+                ConditionExpression="attribute_not_exists(pk) OR account_id = :a",
+                ExpressionAttributeValues=serialize({":a": account_id}),
+            )
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+            return self.wechat_account(subject_digest) or account_id
+        return account_id
 
     # ---------------------------------------------------------------- refresh tokens
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from courtyard.settings import FunctionSettings
 
@@ -14,6 +15,11 @@ class IdentitySettings(FunctionSettings):
     # The issuer the access tokens name and the gateway's authorizer expects.
     identity_issuer: str = "https://identity.courtyard.example"
     sms_sender_id: str = "Courtyard"
+    # WeChat login: the app's id and secret (a Secrets Manager secret), which door, and WeChat's API (the
+    # local cloud's persona in tests and `make up`).
+    wechat_login_secret_arn: str = ""
+    wechat_login_kind: Literal["miniprogram", "oauth"] = "miniprogram"
+    wechat_api_base: str = "https://api.weixin.qq.com"
     # The staff user pool, for the gateway's authorizer: issuer, JWKS and the app clients it accepts.
     cognito_issuer: str = ""
     cognito_jwks_url: str = ""

@@ -6,9 +6,11 @@ from courtyard.blind_index import normalise_phone
 from courtyard.wiring import Wiring
 from identity.adapters.signing_keys import SecretSigningKeys
 from identity.adapters.sms import SnsCodeSender
+from identity.adapters.wechat_login import CodeExchange, SecretCredentials, WeChatLogin
 from identity.repository import IdentityRepository
 from identity.service import IdentityService, SmsSender
 from identity.settings import settings
+from identity.wechat import WeChatSignIn
 
 wiring = Wiring(settings, source="courtyard.identity")
 
@@ -35,4 +37,23 @@ service = wiring.factory(
     lambda: IdentityService(
         repository(), sms(), signing_keys(), _phone_digest, wiring.clock, wiring.config.identity_issuer
     )
+)
+
+
+def _wechat_login() -> WeChatLogin:
+    config = wiring.config
+    credentials = SecretCredentials(config.wechat_login_secret_arn)
+    return CodeExchange(credentials, config.wechat_login_kind, config.wechat_api_base)
+
+
+wechat_login = wiring.factory(_wechat_login)
+
+
+def _wechat_digest(subject: str) -> str:
+    # Keyed like the phone numbers: a leaked table does not name anyone's WeChat.
+    return wiring.blind_index().digest("identity", "wechat", subject)
+
+
+wechat = wiring.factory(
+    lambda: WeChatSignIn(wechat_login(), repository(), service(), _wechat_digest, wiring.clock)
 )

@@ -38,10 +38,12 @@ def worker_table() -> Table:
 repository = wiring.factory(lambda: TicketRepository(table(), wiring.config.idempotency_hours))
 worker_repository = wiring.factory(lambda: TicketRepository(worker_table(), wiring.config.idempotency_hours))
 
+# Filing reads the caller's units, the unit and the staff list on every request: kept a minute per
+# container (courtyard.directory_cache), within the delay a directory change may take (issue 18).
 service = wiring.factory(
     lambda: TicketService(
         repo=repository(),
-        directory=wiring.reader(),
+        directory=wiring.recent(),
         audit=wiring.audit(),
         events=wiring.events(),
         clock=wiring.clock,

@@ -237,6 +237,8 @@ class ScanResult:
     scanned_at: datetime
     visitor_pass: VisitorPass | None = None
     entry_number: int | None = None
+    # Its visit-log line was written with the entry it took (one transaction); otherwise it is still to do.
+    logged: bool = False
 
 
 @dataclass(frozen=True, slots=True)

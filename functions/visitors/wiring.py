@@ -51,9 +51,11 @@ sweep_outbox = wiring.factory(
 def _service() -> PassService:
     from visitors.services.passes import PassService
 
+    # Issuing reads the host's units and the unit on every request: kept a minute per container
+    # (courtyard.directory_cache), within the delay a directory change may take (issue 18).
     return PassService(
         repo=repository(),
-        directory=wiring.reader(),
+        directory=wiring.recent(),
         audit=wiring.audit(),
         events=wiring.events(),
         clock=wiring.clock,
@@ -73,7 +75,7 @@ def _gate() -> GateService:
 
     return GateService(
         repo=repository(),
-        directory=wiring.reader(),
+        directory=wiring.recent(),
         audit=wiring.audit(),
         events=wiring.events(),
         clock=wiring.clock,

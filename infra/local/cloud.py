@@ -42,6 +42,7 @@ from infra.local.template import (
     Template,
     load_template,
 )
+from infra.local.wechat_login_persona import register_provisioned_app
 
 log = logging.getLogger("courtyard.local")
 # moto's server logs every AWS request; the local cloud's own log says what matters.
@@ -164,6 +165,8 @@ class LocalCloud:
                 "RequireMfa": "false",
                 # WeChat Pay's and Alipay's personas notify through the web edge, as CloudFront's /api/*.
                 "PaymentNotifyBaseUrl": f"http://{edge_host}:{edge_port}/api",
+                # Residents' WeChat login exchanges its codes with the sandbox's WeChat persona.
+                "WeChatApiBase": f"{sandbox_url}/wechat-api",
             },
         )
         functions = self.template.functions()
@@ -356,6 +359,12 @@ class LocalCloud:
 
     def _connect_pay_sandbox(self, api_url: str) -> None:
         assert self.stack is not None
+        if "WeChatLoginSecret" in self.template.resources:
+            # The persona knows the app the identity function signs residents in with (WeChat login).
+            secrets = self.client("secretsmanager")
+            register_provisioned_app(
+                self.pay_sandbox.wechat_login, secrets, self.stack.ref("WeChatLoginSecret")
+            )
         if "PaymentsProviderSecret" not in self.template.resources:
             return
         raw = self.client("secretsmanager").get_secret_value(

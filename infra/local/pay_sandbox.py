@@ -10,7 +10,8 @@
 - ``POST /v1/events/{id}/deliver`` sends a stored event again (duplicates, late or out-of-order deliveries);
 - ``GET /settlements?date=YYYY-MM-DD`` lists what settled on that day (UTC), for reconciliation;
 - ``/wechatpay/...`` and ``/alipay/...`` are WeChat Pay API v3 and Alipay as their own APIs
-  (``wechat_persona.py``, ``alipay_persona.py``): their keys, signatures and notifications are the real ones.
+  (``wechat_persona.py``, ``alipay_persona.py``): their keys, signatures and notifications are the real ones;
+  ``/wechat-api/...`` is WeChat's login code exchange (``wechat_login_persona.py``).
 
 Webhooks go to ``webhook_url`` as JSON ``{id, type, created, data}`` with a ``Sandbox-Signature: t=..,v1=..``
 header: HMAC-SHA256 of ``f"{t}.{body}"`` with the shared secret (Stripe's scheme). A non-2xx answer is retried
@@ -38,6 +39,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from infra.local.alipay_persona import AlipayPersona
+from infra.local.wechat_login_persona import WeChatLoginPersona
 from infra.local.wechat_persona import WeChatPersona
 
 log = logging.getLogger("courtyard.pay_sandbox")
@@ -85,6 +87,8 @@ class PaySandbox:
         # WeChat Pay and Alipay as their own APIs, under /wechatpay and /alipay (keys generated here).
         self.wechat = WeChatPersona()
         self.alipay = AlipayPersona()
+        # WeChat's login API (residents' WeChat sign-in), under /wechat-api.
+        self.wechat_login = WeChatLoginPersona()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> str:
@@ -324,11 +328,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _persona(self, method: str) -> bool:
         """A request for the WeChat Pay or Alipay persona, answered by it."""
-        if not self.path.startswith(("/wechatpay/", "/alipay/")):
+        if not self.path.startswith(("/wechatpay/", "/alipay/", "/wechat-api/")):
             return False
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        for persona in (self.owner.wechat, self.owner.alipay):
+        for persona in (self.owner.wechat, self.owner.alipay, self.owner.wechat_login):
             reply = persona.route(method, self.path, dict(self.headers.items()), raw)
             if reply is not None:
                 data = reply.body.encode()

@@ -46,6 +46,21 @@ class InMemoryVisitors:
         self.passes[(tenant_id, pass_id)] = counted
         return CountOutcome(True, counted, counted.entries_used)
 
+    def take_entry_logged(
+        self, seen: VisitorPass, at: datetime, entry: EntryRecord, day: str, retention: timedelta
+    ) -> bool:
+        current = self.passes.get((seen.tenant_id, seen.pass_id))
+        if (
+            current is None
+            or current.entries_used != seen.entries_used
+            or current.status is not PassStatus.ACTIVE
+            or current.entries_used >= current.entries_allowed
+        ):
+            return False
+        self.passes[(seen.tenant_id, seen.pass_id)] = replace(current, entries_used=current.entries_used + 1)
+        self.visits.append((day, entry))
+        return True
+
     def take_offline_entry(self, tenant_id: str, pass_id: str, scan_id: str, at: datetime) -> CountOutcome:
         seen = self.offline_scans.setdefault((tenant_id, pass_id), set())
         current = self.passes.get((tenant_id, pass_id))

@@ -24,9 +24,14 @@ class Caller:
     user_id: str
     roles: tuple[Role, ...]
     username: str = ""
+    # The directory record the token names (Courtyard identity's tokens, the Cognito pre-token trigger);
+    # empty: a token without it, the resolver reads the user link instead.
+    person_id: str = ""
 
     def claims(self) -> dict[str, str]:
+        person = {"person_id": self.person_id} if self.person_id else {}
         return {
+            **person,
             "sub": self.user_id,
             "custom:tenant_id": self.tenant_id,
             "cognito:groups": ",".join(r.value for r in self.roles),

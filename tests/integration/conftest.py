@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from courtyard import aws
 from courtyard.api import directory_from_settings
+from courtyard.directory_cache import shared_reader
 from infra.local.provision import Stack, provision
 from infra.local.template import Template, load_template
 from infra.seed import DemoData, seed_stack
@@ -96,6 +97,7 @@ def function_env(
             monkeypatch.setenv(name, value)
         aws.reset_clients()
         directory_from_settings.cache_clear()
+        shared_reader.cache_clear()  # a fresh sandbox: no tenant, standing or person cached
         return environment
 
     return apply

@@ -54,3 +54,30 @@ def test_only_an_account_with_totp_on_gets_the_mark(stack: Stack, function_env):
 
     assert with_totp["response"]["claimsOverrideDetails"] == {"claimsToAddOrOverride": {"mfa": "totp"}}
     assert without["response"]["claimsOverrideDetails"] is None
+
+
+def test_a_user_the_directory_links_gets_person_id_in_the_token(stack: Stack, function_env):
+    """Issue 18: the token names the caller's record, so requests skip reading the user link."""
+    from courtyard.directory import Keys
+
+    function_env("SigninMfaClaimFunction")
+    pool, client_id = stack.ref("UserPool"), stack.ref("UserPoolClient")
+    name = _account(pool, client_id, "resident-chen", totp=False)
+    boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(
+        Item={**Keys.user("T1", "sub-chen"), "user_id": "sub-chen", "kind": "resident", "person_id": "RES1"}
+    )
+    from signin import handler
+
+    def trigger(sub: str) -> Any:
+        event = {
+            "version": "1",
+            "triggerSource": "TokenGeneration_Authentication",
+            "userPoolId": pool,
+            "userName": name,
+            "request": {"userAttributes": {"sub": sub, "custom:tenant_id": "T1"}, "groupConfiguration": {}},
+            "response": {"claimsOverrideDetails": None},
+        }
+        return handler.lambda_handler(event, lambda_context())["response"]["claimsOverrideDetails"]
+
+    assert trigger("sub-chen") == {"claimsToAddOrOverride": {"person_id": "RES1"}}
+    assert trigger("sub-nobody") is None

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, epoch, to_iso
+from courtyard.crypto import mask_phone
 from courtyard.directory import DirectoryReader
 from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, idempotency_key_reused
 from courtyard.events import EventPublisher
@@ -306,7 +307,11 @@ class PeopleService:
     # ------------------------------------------------------------ the signed-in person
 
     def me(self, ctx: TenantContext) -> Me:
-        """Identity, tenant and person; the own phone is shown in full and that read is audited."""
+        """Identity, tenant and person, in one read when the token names the person (``person_id``).
+
+        The own phone is shown masked, so an ordinary ``GET /me`` reads no personal data and writes no
+        audit record (issue 18: one call); the full number is in ``GET /me/export``, which is audited.
+        """
         view = self._reader.tenant(ctx.tenant_id)
         tenant = (
             TenantInfo(view.tenant_id, view.name, view.status, view.timezone, view.currency, view.locale)
@@ -320,24 +325,28 @@ class PeopleService:
             roles=tuple(sorted(r.value for r in ctx.roles)),
             tenant=tenant,
         )
-        link = self._repo.user_link(ctx.tenant_id, ctx.user_id)
-        if link is None:
+        who = self._caller(ctx)
+        if who is None:
             return me
-        if link.kind is PersonKind.RESIDENT:
-            resident = self._repo.resident(ctx.tenant_id, link.person_id)
-            if resident is None:
+        kind, person_id = who
+        if kind is PersonKind.RESIDENT:
+            resident = self._repo.resident(ctx.tenant_id, person_id)
+            if resident is None or (resident.user_id is not None and resident.user_id != ctx.user_id):
                 return me
-            if resident.phone:
-                self._audit.record(
-                    ctx, "read_personal_data", "resident", resident.resident_id, {"fields": ["phone"]}
-                )
-            return replace(me, kind=PersonKind.RESIDENT, resident=replace(resident, id_number=None))
-        staff = self._repo.staff(ctx.tenant_id, link.person_id)
+            shown = replace(resident, id_number=None, phone=_masked_phone(resident.phone))
+            return replace(me, kind=PersonKind.RESIDENT, resident=shown)
+        staff = self._repo.staff(ctx.tenant_id, person_id)
         if staff is None:
             return me
-        if staff.phone:
-            self._audit.record(ctx, "read_personal_data", "staff", staff.staff_id, {"fields": ["phone"]})
-        return replace(me, kind=PersonKind.STAFF, staff=staff)
+        return replace(me, kind=PersonKind.STAFF, staff=replace(staff, phone=_masked_phone(staff.phone)))
+
+    def _caller(self, ctx: TenantContext) -> tuple[PersonKind, str] | None:
+        """Who the caller is in the directory: from the token's ``person_id`` (staff roles name a staff
+        record, the resident role a resident), else from the user link."""
+        if ctx.person_id is not None:
+            return (PersonKind.STAFF if ctx.is_staff else PersonKind.RESIDENT), ctx.person_id
+        link = self._repo.user_link(ctx.tenant_id, ctx.user_id)
+        return (link.kind, link.person_id) if link is not None else None
 
     def export(self, ctx: TenantContext) -> Export:
         """Everything the directory holds about the caller (or assisted resident), unmasked and audited."""
@@ -557,3 +566,7 @@ def _masked(resident: Resident) -> Resident:
         phone=shown_phone(resident.phone, False),
         id_number=shown_id_number(resident.id_number, False),
     )
+
+
+def _masked_phone(phone: str | None) -> str | None:
+    return mask_phone(phone) if phone else None

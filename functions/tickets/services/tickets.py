@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
+from courtyard.directory_cache import Recent
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
@@ -200,6 +201,7 @@ class TicketService:
         self._events = events
         self._clock = clock
         self._outbox = outbox
+        self._settings: Recent[str, TicketSettingsIn] = Recent()
 
     # -------------------------------------------------------------- settings
 
@@ -215,6 +217,7 @@ class TicketService:
         self._repo.put_settings(
             ctx.tenant_id, document.model_dump(mode="json"), ctx.user_id, to_iso(self._clock.now())
         )
+        self._settings.forget(ctx.tenant_id)
         self._audit.record(
             ctx,
             "ticket_settings.update",
@@ -486,6 +489,8 @@ class TicketService:
             # A resident without a login yet is reported as themselves by id, so the desk can follow up.
             return resident.user_id or f"resident-{resident.resident_id}", resident.resident_id
         if ctx.is_resident and not ctx.is_staff:
+            if ctx.person_id is not None:  # the token names the resident: no user link to read
+                return ctx.user_id, ctx.person_id
             link = self._directory.user(ctx.tenant_id, ctx.user_id)
             if link is None or link.kind != "resident":
                 raise Forbidden("this account is not linked to a resident of this property firm")
@@ -549,6 +554,11 @@ class TicketService:
         return tenant.timezone if tenant else "Asia/Shanghai"
 
     def _settings_document(self, tenant_id: str) -> TicketSettingsIn:
+        """The firm's settings, kept a minute per container (every filing reads them); this container's
+        own change is seen at once (``put_settings`` forgets them)."""
+        return self._settings.get(tenant_id, lambda: self._stored_settings(tenant_id))
+
+    def _stored_settings(self, tenant_id: str) -> TicketSettingsIn:
         stored = self._repo.settings(tenant_id)
         if stored is None:
             return TicketSettingsIn()

@@ -12,20 +12,16 @@ in the log (``overuse``), never silently dropped.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from calendar import month_name, monthrange
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from courtyard.clock import Clock, to_iso
 from courtyard.crypto import mask_plate
 from courtyard.dynamo import Page
-from courtyard.errors import Invalid, NotFound
+from courtyard.errors import NotFound
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from schemas.events import VisitorArrived
@@ -49,20 +45,18 @@ from visitors.models import (
 )
 from visitors.repository import CountOutcome
 from visitors.services.passes import Audit, Directory, Events, Index, Keys, normalise_plate
+from visitors.visit_log import calendar_day, visits_csv
 
 SCANNERS = (Role.GUARD, Role.MANAGER)
-# Strictly four, two and two ASCII digits (\d would also take full-width and other scripts' digits).
-_DAY_SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 LOG_READERS = (Role.GUARD, Role.MANAGER)
-CSV_COLUMNS = (
-    "scanned_at", "gate_id", "direction", "verdict", "reason", "pass_id", "visitor_name", "unit",
-    "entry_number", "plate", "offline", "overuse", "flags",
-)  # fmt: skip
 
 
 class Repository(Protocol):
     def get(self, tenant_id: str, pass_id: str, *, consistent: bool = False) -> VisitorPass | None: ...
     def take_entry(self, tenant_id: str, pass_id: str, at: datetime) -> CountOutcome: ...
+    def take_entry_logged(
+        self, seen: VisitorPass, at: datetime, entry: EntryRecord, day: str, retention: timedelta
+    ) -> bool: ...
     def take_offline_entry(
         self, tenant_id: str, pass_id: str, scan_id: str, at: datetime
     ) -> CountOutcome: ...
@@ -75,6 +69,16 @@ class Repository(Protocol):
         self, tenant_id: str, site_id: str, day: str, limit: int, cursor: str | None
     ) -> Page[EntryRecord]: ...
     def visits_all(self, tenant_id: str, site_id: str, day: str) -> list[EntryRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """Where an online scan happens: what its visit-log line needs besides the verdict."""
+
+    ctx: TenantContext
+    site_id: str
+    gate_id: str
+    plate_masked: str | None
 
 
 class PassSettings(Protocol):
@@ -159,6 +163,10 @@ class GateService:
         self._record(ctx, request.site_id, request.gate_id, result, plate_masked=plate_masked)
         return result
 
+    def _scan_context(self, ctx: TenantContext, request: ScanRequest) -> _Scan:
+        plate = mask_plate(normalise_plate(request.plate)) if request.plate is not None else None
+        return _Scan(ctx, request.site_id, request.gate_id, plate)
+
     def _scan_token(self, ctx: TenantContext, request: ScanRequest, token: str, now: datetime) -> ScanResult:
         deny = _denial(request.direction, now)
         try:
@@ -179,7 +187,7 @@ class GateService:
         visitor_pass = self._repo.get(ctx.tenant_id, claims.pass_id, consistent=True)
         if visitor_pass is None or visitor_pass.site_id != request.site_id:
             return deny(Reason.UNKNOWN, None)
-        return self._admit(ctx, visitor_pass, request.direction, now)
+        return self._admit(ctx, visitor_pass, request.direction, now, self._scan_context(ctx, request))
 
     def _scan_plate(self, ctx: TenantContext, request: ScanRequest, plate: str, now: datetime) -> ScanResult:
         deny = _denial(request.direction, now)
@@ -194,14 +202,19 @@ class GateService:
         for candidate in sorted(candidates, key=lambda p: p.valid_from):
             if candidate.gates and request.gate_id not in candidate.gates:
                 continue
-            result = self._admit(ctx, candidate, request.direction, now)
+            result = self._admit(ctx, candidate, request.direction, now, self._scan_context(ctx, request))
             if result.verdict is Verdict.ALLOW:
                 return result
             first_denial = first_denial or result
         return first_denial or deny(Reason.UNKNOWN, None)
 
     def _admit(
-        self, ctx: TenantContext, visitor_pass: VisitorPass, direction: Direction, now: datetime
+        self,
+        ctx: TenantContext,
+        visitor_pass: VisitorPass,
+        direction: Direction,
+        now: datetime,
+        scan: _Scan | None = None,
     ) -> ScanResult:
         """The stored pass's verdict; an ``in`` that passes every rule takes an entry atomically."""
         deny = _denial(direction, now)
@@ -216,11 +229,29 @@ class GateService:
             return deny(reason, visitor_pass)
         if direction is Direction.OUT:
             return ScanResult(Verdict.ALLOW, None, direction, now, visitor_pass)
+        if scan is not None:
+            taken = self._take_and_log(visitor_pass, now, scan)
+            if taken is not None:
+                return taken
         # The entry limit (a single-use pass: one entry) is taken atomically: rules.entry_left.
         outcome = self._repo.take_entry(t, visitor_pass.pass_id, now)
         if not outcome.counted:
             return deny(rules.refused_entry(outcome.visitor_pass), outcome.visitor_pass)
         return ScanResult(Verdict.ALLOW, None, direction, now, outcome.visitor_pass, outcome.entry_number)
+
+    def _take_and_log(self, seen: VisitorPass, now: datetime, scan: _Scan) -> ScanResult | None:
+        """The entry taken on the pass as read and the log line written in one transaction (issue 18); None
+        when the pass moved since it was read (a race with another gate): then the atomic way decides."""
+        counted = replace(seen, entries_used=seen.entries_used + 1)
+        result = ScanResult(
+            Verdict.ALLOW, None, Direction.IN, now, counted, counted.entries_used, logged=True
+        )
+        entry = self._entry(scan.ctx, scan.site_id, scan.gate_id, result, plate_masked=scan.plate_masked)
+        settings = self._passes.effective_settings(seen.tenant_id)
+        day = self._local_day(seen.tenant_id, entry.scanned_at)
+        if self._repo.take_entry_logged(seen, now, entry, day, timedelta(days=settings.retention_days)):
+            return result
+        return None
 
     def _record(
         self,
@@ -232,8 +263,23 @@ class GateService:
         plate_masked: str | None,
     ) -> None:
         visitor_pass = result.visitor_pass
+        if not result.logged:
+            self._log(ctx.tenant_id, self._entry(ctx, site_id, gate_id, result, plate_masked=plate_masked))
+        if result.verdict is Verdict.ALLOW and result.direction is Direction.IN and visitor_pass is not None:
+            self._arrived(visitor_pass, gate_id, result.entry_number or 0, result.scanned_at, offline=False)
+
+    def _entry(
+        self,
+        ctx: TenantContext,
+        site_id: str,
+        gate_id: str,
+        result: ScanResult,
+        *,
+        plate_masked: str | None,
+    ) -> EntryRecord:
+        visitor_pass = result.visitor_pass
         named = visitor_pass is not None and result.reason not in {Reason.WRONG_SITE, Reason.UNKNOWN}
-        entry = EntryRecord(
+        return EntryRecord(
             tenant_id=ctx.tenant_id,
             site_id=site_id,
             scan_id=new_id(),
@@ -250,9 +296,6 @@ class GateService:
             entry_number=result.entry_number,
             plate_masked=plate_masked,
         )
-        self._log(ctx.tenant_id, entry)
-        if result.verdict is Verdict.ALLOW and result.direction is Direction.IN and visitor_pass is not None:
-            self._arrived(visitor_pass, gate_id, result.entry_number or 0, result.scanned_at, offline=False)
 
     def _log(self, tenant_id: str, entry: EntryRecord, *, only_new: bool = False) -> bool:
         settings = self._passes.effective_settings(tenant_id)
@@ -411,44 +454,6 @@ class GateService:
 
     def _local_day(self, tenant_id: str, at: datetime) -> str:
         return at.astimezone(ZoneInfo(self._passes.timezone(tenant_id))).date().isoformat()
-
-
-def calendar_day(day: str) -> str:
-    """``day`` as an ISO date; a well-formed day the calendar does not have (2026-02-30) is told apart from
-    a malformed one, so the caller fixes the day rather than the format."""
-    shape = _DAY_SHAPE.fullmatch(day)
-    if shape is None:
-        raise Invalid("date must be YYYY-MM-DD")
-    year, month, day_of_month = (int(part) for part in shape.groups())
-    if not 1 <= month <= 12:
-        raise Invalid(f"date {day} does not exist: there is no month {month}")
-    if year < 1:
-        raise Invalid(f"date {day} does not exist: there is no year 0")
-    days_in_month = monthrange(year, month)[1]
-    if not 1 <= day_of_month <= days_in_month:
-        raise Invalid(f"date {day} does not exist: {month_name[month]} {year} has {days_in_month} days")
-    return date(year, month, day_of_month).isoformat()
-
-
-def visits_csv(entries: Sequence[EntryRecord]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in entries:
-        row: list[Any] = [
-            to_iso(e.scanned_at), e.gate_id, e.direction.value, e.verdict.value,
-            e.reason.value if e.reason else "", e.pass_id or "", e.visitor_name or "", e.unit_label or "",
-            e.entry_number or "", e.plate_masked or "", "yes" if e.offline else "",
-            "yes" if e.overuse else "", " ".join(e.flags),
-        ]  # fmt: skip
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = str(value)
-    # A visitor name typed as "=HYPERLINK(...)" must stay text when a manager opens the file in a spreadsheet.
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
 def _denial(direction: Direction, now: datetime) -> Callable[[Reason, VisitorPass | None], ScanResult]:

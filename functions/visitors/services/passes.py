@@ -364,6 +364,8 @@ class PassService:
         t = ctx.tenant_id
         resident_id: str | None = ctx.on_behalf_of
         host_user_id = ctx.user_id
+        if resident_id is None and not ctx.has_role(*STAFF_ISSUERS) and not ctx.is_staff and ctx.person_id:
+            resident_id = ctx.person_id  # the token names the resident: no user link to read
         if resident_id is None and not ctx.has_role(*STAFF_ISSUERS):
             link = self._directory.user(t, ctx.user_id)
             if link is None or link.kind != "resident":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from botocore.exceptions import ClientError
 from courtyard.assisted import ASSIST_REASON_HEADER, ON_BEHALF_OF_HEADER, accepts_assistance, assist_reason
 from courtyard.audit import AuditWriter
 from courtyard.directory import DirectoryReader
+from courtyard.directory_cache import shared_reader
 from courtyard.dynamo import error_code
 from courtyard.errors import (
     DomainError,
@@ -67,7 +67,7 @@ AuditLookup = Callable[[], AuditWriter | None]
 @lru_cache(maxsize=1)
 def directory_from_settings() -> DirectoryReader | None:
     """The default tenant lookup: the directory table every function gets from the template's Globals."""
-    return DirectoryReader(FunctionSettings.from_environment().directory_table, monotonic=_cache_seconds)
+    return shared_reader(FunctionSettings.from_environment().directory_table)
 
 
 def audit_from_settings() -> AuditWriter:
@@ -82,12 +82,6 @@ class _KernelClock:
     def now(self) -> datetime:
         clock = clock_override()
         return clock.now() if clock is not None else datetime.now(UTC)
-
-
-def _cache_seconds() -> float:
-    """The resolver cache's time: monotonic in production, the tests' clock when they drive one."""
-    clock = clock_override()
-    return clock.now().timestamp() if clock is not None else time.monotonic()
 
 
 class CourtyardResolver(APIGatewayRestResolver):
@@ -181,7 +175,7 @@ class CourtyardResolver(APIGatewayRestResolver):
             raise Forbidden("this account no longer holds the roles its sign-in carries; sign in again")
         if roles == ctx.roles:
             return ctx
-        return TenantContext(ctx.tenant_id, ctx.user_id, roles, ctx.username)
+        return replace(ctx, roles=roles)
 
     def header(self, name: str) -> str | None:
         value = self.current_event.headers.get(name)

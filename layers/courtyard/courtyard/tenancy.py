@@ -17,6 +17,7 @@ from courtyard.errors import Forbidden, Invalid, Unauthorized
 
 TENANT_CLAIM = "custom:tenant_id"
 GROUPS_CLAIM = "cognito:groups"
+PERSON_CLAIM = "person_id"
 
 
 class Role(StrEnum):
@@ -45,6 +46,9 @@ class TenantContext:
     on_behalf_of: str | None = None
     # ... and the reason the agent gave (courtyard.assisted); set whenever ``on_behalf_of`` is.
     assist_reason: str | None = None
+    # The caller's own directory record (resident or staff id) when the token carries it (``person_id``:
+    # Courtyard identity's tokens and the Cognito pre-token trigger): spares a read of the user link.
+    person_id: str | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -77,6 +81,7 @@ class TenantContext:
             self.username,
             on_behalf_of=resident_id,
             assist_reason=reason,
+            person_id=self.person_id,
         )
 
     @classmethod
@@ -93,6 +98,7 @@ class TenantContext:
             user_id=user_id,
             roles=frozenset(_known_roles(_groups(claims.get(GROUPS_CLAIM)))),
             username=claims.get("cognito:username") or None,
+            person_id=_person_id(claims.get(PERSON_CLAIM)),
         )
 
 
@@ -109,6 +115,12 @@ def verified_claims(event: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(nested, Mapping):
         return dict(nested)
     return {k: v for k, v in authorizer.items() if k not in _GATEWAY_KEYS and v is not None}
+
+
+def _person_id(raw: Any) -> str | None:
+    """The claim as an id, or None: a value that could reach into a key (``#``) is not an id."""
+    text = str(raw or "").strip()
+    return text if _RESIDENT_ID.fullmatch(text) else None
 
 
 def _groups(raw: Any) -> list[str]:

@@ -18,6 +18,7 @@ pays the import cost of what it uses.
 from __future__ import annotations
 
 import secrets
+import time
 import weakref
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from courtyard.blind_index import BlindIndex
     from courtyard.crypto import FieldCipher
     from courtyard.directory import DirectoryReader
+    from courtyard.directory_cache import RecentDirectory
     from courtyard.events import EventPublisher
     from courtyard.outbox import Outbox
     from courtyard.table import Table
@@ -111,9 +113,16 @@ class Wiring(Generic[S]):
         return self._cached("events", lambda: EventPublisher(self.config.event_bus_name, self.source))
 
     def reader(self) -> DirectoryReader:
-        from courtyard.directory import DirectoryReader
+        """The process's one directory reader (the resolver's tenant and standing checks share it)."""
+        from courtyard.directory_cache import shared_reader
 
-        return self._cached("reader", lambda: DirectoryReader(self.config.directory_table))
+        return shared_reader(self.config.directory_table)
+
+    def recent(self) -> RecentDirectory:
+        """The reader with a request path's repeated reads kept for a minute (courtyard.directory_cache)."""
+        from courtyard.directory_cache import RecentDirectory
+
+        return self._cached("recent", lambda: RecentDirectory(self.reader()))
 
     def cipher(self) -> FieldCipher:
         from courtyard.crypto import FieldCipher
@@ -149,6 +158,12 @@ def clock_override() -> Clock | None:
     return _clock_override[0] if _clock_override else None
 
 
+def cache_seconds() -> float:
+    """The time of per-container caches: monotonic in production, the tests' clock when they drive one."""
+    clock = clock_override()
+    return clock.now().timestamp() if clock is not None else time.monotonic()
+
+
 def use_clock(clock: Clock | None) -> None:
     """Tests inject a FixedClock for every feature; None returns to the wall clock. All is rebuilt with it."""
     _clock_override.clear()
@@ -159,8 +174,12 @@ def use_clock(clock: Clock | None) -> None:
 
 
 def reset_all() -> None:
-    """Every feature's wiring back to its cold state: the wall clock, no fake, nothing built."""
+    """Every feature's wiring back to its cold state: the wall clock, no fake, nothing built, and the
+    process's directory reader forgotten with its caches."""
+    from courtyard.directory_cache import shared_reader
+
     _clock_override.clear()
+    shared_reader.cache_clear()
     for wiring in list(_EVERY_WIRING):
         wiring._overrides.clear()
         wiring.reset()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -184,7 +185,7 @@ def test_every_staff_role_reads_its_own_identity_and_staff_record(call, caller, 
         "staff",
         staff_id,
         "张师傅",
-        STAFF_PHONE,
+        "136****1111",  # masked: an ordinary GET /me reads no personal data (issue 18)
     )
     assert (person["roles"], person["zones"], person["skills"], person["on_duty"]) == (
         [role.value],
@@ -202,7 +203,7 @@ def test_a_resident_reads_their_identity_person_and_units(call, resident):
         "resident",
         resident["resident_id"],
         "陈业主",
-        PHONE,
+        "138****5678",
     )
     assert person["units"] == [
         {
@@ -256,17 +257,26 @@ def test_without_claims_me_is_401(call):
     assert reply.body["error"]["code"] == "unauthorized"
 
 
-def test_reading_the_own_phone_leaves_an_audit_record_without_the_number(call, stack, resident):
+def test_an_ordinary_get_me_shows_the_phone_masked_and_writes_no_audit_record(call, stack, resident):
+    """Issue 18: GET /me (every app start) reads no personal data, so it leaves no audit write; the full
+    number is in GET /me/export, which is audited (test below)."""
     before = len(audit_items(stack))
-    call("GET", "/me", as_=resident["caller"])
-    items = audit_items(stack)
-    assert len(items) == before + 1
-    record = next(i for i in items if i["actor"]["S"] == resident["caller"].user_id)
-    assert record["action"]["S"] == "read_personal_data"
-    assert json.loads(record["details"]["S"]) == {"fields": ["phone"]}
-    assert record["pk"]["S"].startswith(f"T#{resident['caller'].tenant_id}#")
-    assert PHONE not in str(record)
-    assert int(record["expires_at"]["N"]) > 0
+    reply = call("GET", "/me", as_=resident["caller"])
+    assert reply.body["person"]["phone"] == "138****5678"
+    assert PHONE not in json.dumps(reply.body)
+    assert len(audit_items(stack)) == before
+
+
+def test_the_token_s_person_id_spares_the_user_link_and_a_foreign_one_shows_nothing(
+    call, stack, resident, caller, tenant
+):
+    named = replace(resident["caller"], person_id=resident["resident_id"])
+    assert call("GET", "/me", as_=named).body["person"]["person_id"] == resident["resident_id"]
+    # A token naming a record that belongs to another account (a stale or stolen claim) is no one.
+    other = replace(caller(tenant, Role.RESIDENT), person_id=resident["resident_id"])
+    reply = call("GET", "/me", as_=other)
+    assert reply.status == 200
+    assert reply.body["person"] is None
 
 
 def test_suspended_tenant_is_forbidden(call, stack, tenant, manager):
@@ -282,13 +292,14 @@ def test_suspended_tenant_is_forbidden(call, stack, tenant, manager):
     assert reply.body["error"]["code"] == "tenant_suspended"
 
 
-def test_me_stays_within_its_aws_call_budget(call, resident):
+def test_me_without_person_id_in_the_token_reads_the_user_link_too(call, resident):
     call("GET", "/me", as_=resident["caller"])  # warm: tenant cached, data key unwrapped once per process
     with count_aws_calls() as calls:
         reply = call("GET", "/me", as_=resident["caller"])
     assert reply.status == 200
-    # GetItem of the user link, one Query of the resident's partition (profile + units), the audit PutItem.
-    assert calls.total <= 3, calls.by_operation()
+    # GetItem of the user link and one Query of the resident's partition (profile + units); with the
+    # token's person_id it is the Query alone (tests/integration/directory/test_calls_per_request.py).
+    assert calls.total <= 2, calls.by_operation()
 
 
 def test_unexpected_failure_is_500_with_request_id(handler, resident, monkeypatch):

@@ -50,13 +50,13 @@ def _call(
     return answer["statusCode"], json.loads(answer["body"]) if answer.get("body") else None
 
 
-def _signed_up(handler: Any, sms: SmsOutbox) -> dict[str, Any]:
+def _signed_up(handler: Any, sms: SmsOutbox, phone: str = PHONE) -> dict[str, Any]:
     status, body = _call(
-        handler, "POST", "/identity/sign-up", {"phone": PHONE, "password": "pass word 1", "device_id": DEVICE}
+        handler, "POST", "/identity/sign-up", {"phone": phone, "password": "pass word 1", "device_id": DEVICE}
     )
     assert (status, body) == (202, {"challenge": "sms_code"})
     status, tokens = _call(
-        handler, "POST", "/identity/confirm", {"phone": PHONE, "code": sms.last_code(), "device_id": DEVICE}
+        handler, "POST", "/identity/confirm", {"phone": phone, "code": sms.last_code(), "device_id": DEVICE}
     )
     assert status == 200
     return dict(tokens)

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime
 
 from visitors.models import Direction, EntryRecord, Reason, Verdict
-from visitors.services.gate import visits_csv
+from visitors.visit_log import visits_csv
 
 
 def _entry(name: str, verdict: Verdict = Verdict.ALLOW, reason: Reason | None = None) -> EntryRecord:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from payments.services.opening import OpeningBalanceService
     from payments.services.prices import FeePriceService
     from payments.services.queries import PaymentQueries
+    from payments.services.receipts import ReceiptService
     from payments.services.statements import BankStatementService
 
 # Each function imports a use case, a provider and its adapter when it first builds them: the billing worker
@@ -218,3 +219,20 @@ def _opening() -> OpeningBalanceService:
 
 
 opening = wiring.factory(_opening)
+
+
+def _receipts() -> ReceiptService:
+    from payments.adapters.s3_receipts import ReceiptStorage
+    from payments.receipt_repository import ReceiptRecords
+    from payments.services.receipts import ReceiptService
+
+    return ReceiptService(
+        repository(),
+        ReceiptRecords(table()),
+        ReceiptStorage(config().receipt_bucket),
+        wiring.reader(),
+        wiring.clock,
+    )
+
+
+receipts = wiring.factory(_receipts)

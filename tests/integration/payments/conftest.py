@@ -97,6 +97,7 @@ _ID_ROUTES = [
     (r"^/bills/([^/]+)$", "/bills/{bill_id}", "bill_id"),
     (r"^/units/([^/]+)/ledger$", "/units/{unit_id}/ledger", "unit_id"),
     (r"^/payments/(?!webhooks/|stats$)([^/]+)/refunds$", "/payments/{payment_id}/refunds", "payment_id"),
+    (r"^/payments/(?!webhooks/|stats$)([^/]+)/receipt$", "/payments/{payment_id}/receipt", "payment_id"),
     (r"^/payments/(?!webhooks/|stats$|counter$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
     (r"^/reconciliations/([^/]+)$", "/reconciliations/{day}", "day"),
 ]

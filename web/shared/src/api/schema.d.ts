@@ -1013,6 +1013,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/{payment_id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payment's receipt (PDF): a link valid for 5 minutes (payer, the unit's residents, staff)
+         * @description The receipt (收款收据) names the firm, the unit, the items, the amount in yuan and in capital numerals, the channel, the receipt number, the clerk for counter payments and the date in the firm's time zone. Made on the first download and stored once; 404 for anyone who may not see the payment, 409 while the payment has taken no money.
+         */
+        get: operations["get_receipt_payments__payment_id__receipt_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fee-items/{fee_id}/readings": {
         parameters: {
             query?: never;
@@ -4356,6 +4376,25 @@ export interface components {
          * @enum {string}
          */
         Reason: "bad_signature" | "expired" | "not_yet_valid" | "revoked" | "wrong_site" | "exhausted" | "blocked" | "unknown";
+        /** ReceiptOut */
+        ReceiptOut: {
+            /** Payment Id */
+            payment_id: string;
+            /**
+             * Receipt No
+             * @description the firm's receipt number (R<year>-<n>)
+             */
+            receipt_no: string;
+            /**
+             * Url
+             * @description a presigned link to the PDF; it expires at expires_at
+             */
+            url: string;
+            /** Filename */
+            filename: string;
+            /** Expires At */
+            expires_at: string;
+        };
         /** ReconciledScanOut */
         ReconciledScanOut: {
             /** Scan Id */
@@ -10819,6 +10858,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketSettingsOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_receipt_payments__payment_id__receipt_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

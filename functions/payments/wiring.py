@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
+    from payments.services.invoices import InvoiceService
     from payments.services.jobs import PaymentJobs
     from payments.services.opening import OpeningBalanceService
     from payments.services.prices import FeePriceService
@@ -236,3 +237,15 @@ def _receipts() -> ReceiptService:
 
 
 receipts = wiring.factory(_receipts)
+
+
+def _invoices() -> InvoiceService:
+    from payments.invoice_repository import InvoiceRequests
+    from payments.services.invoices import InvoiceService
+
+    return InvoiceService(
+        repository(), InvoiceRequests(table()), wiring.reader(), wiring.audit(), wiring.clock
+    )
+
+
+invoices = wiring.factory(_invoices)

@@ -1033,6 +1033,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/{payment_id}/invoice-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for an invoice (发票) for a payment: a company with its tax number, or a person
+         * @description By whoever may see the payment (resident, family proxy, desk, finance, manager), once it took money. One live request per payment (409 naming it while one is pending or issued; a rejected one may be asked again). An `Idempotency-Key` replays the same request (200); another body under it is 422.
+         */
+        post: operations["request_invoice_payments__payment_id__invoice_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoice-requests/{request_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a pending invoice request issued, with the invoice's number (finance, manager) */
+        post: operations["issue_invoice_invoice_requests__request_id__issue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoice-requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending invoice request with the reason the resident reads (finance, manager) */
+        post: operations["reject_invoice_request_invoice_requests__request_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fee-items/{fee_id}/readings": {
         parameters: {
             query?: never;
@@ -1232,6 +1286,26 @@ export interface paths {
         };
         /** The reconciliation report of a day (UTC), stored by the daily job */
         get: operations["get_reconciliation_reconciliations__day__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoice-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoice requests: finance's queue by status (oldest first), or one payment's live request
+         * @description Without `payment_id`: the firm's requests of `status` (default pending), finance and managers. With `payment_id`: that payment's pending or issued request (none: an empty list), for whoever may see the payment.
+         */
+        get: operations["list_invoice_requests_invoice_requests_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3325,6 +3399,91 @@ export interface components {
          * @enum {string}
          */
         InviteState: "open" | "used" | "expired";
+        /** InvoiceIssue */
+        InvoiceIssue: {
+            /**
+             * Invoice No
+             * @description the invoice's number: 8 digits (paper) or 20 (fully digital e-invoice, 数电票)
+             * @example 26442000000123456789
+             */
+            invoice_no: string;
+        };
+        /** InvoiceReject */
+        InvoiceReject: {
+            /**
+             * Reason
+             * @description what the resident should correct
+             */
+            reason: string;
+        };
+        /** InvoiceRequestCreate */
+        InvoiceRequestCreate: {
+            /**
+             * Title Type
+             * @description company: a firm's title with its tax number; personal: a person's name, no tax number
+             * @enum {string}
+             */
+            title_type: "company" | "personal";
+            /**
+             * Title
+             * @description 抬头: the company's or the person's name
+             */
+            title: string;
+            /**
+             * Tax Number
+             * @description 纳税人识别号 (company titles only): the 18-character unified social credit code with its check character, or an older 15- or 20-character tax number
+             * @example 91350100M000100Y43
+             */
+            tax_number?: string | null;
+        };
+        /** InvoiceRequestOut */
+        InvoiceRequestOut: {
+            /** Request Id */
+            request_id: string;
+            /** Payment Id */
+            payment_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Unit Ids */
+            unit_ids: string[];
+            /**
+             * Amount
+             * @description what the invoice is for: the payment less its refunds, in minor units
+             */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /** Title Type */
+            title_type: string;
+            /** Title */
+            title: string;
+            /** Tax Number */
+            tax_number: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "issued" | "rejected";
+            /** Requested By */
+            requested_by: string;
+            /** Requested At */
+            requested_at: string;
+            /** Invoice No */
+            invoice_no?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Decided By */
+            decided_by?: string | null;
+            /** Decided At */
+            decided_at?: string | null;
+        };
+        /** InvoiceRequestPageOut */
+        InvoiceRequestPageOut: {
+            /** Items */
+            items: components["schemas"]["InvoiceRequestOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** JwkOut */
         JwkOut: {
             /** Kty */
@@ -10972,6 +11131,228 @@ export interface operations {
             };
         };
     };
+    request_invoice_payments__payment_id__invoice_requests_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Replayed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    issue_invoice_invoice_requests__request_id__issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceIssue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_invoice_request_invoice_requests__request_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceReject"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     record_readings_fee_items__fee_id__readings_post: {
         parameters: {
             query?: never;
@@ -11752,6 +12133,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_invoice_requests_invoice_requests_get: {
+        parameters: {
+            query?: {
+                status?: "pending" | "issued" | "rejected";
+                payment_id?: string | null;
+                /** @description page size */
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestPageOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
+    from payments.services.figures import FiguresService
     from payments.services.invoices import InvoiceService
     from payments.services.jobs import PaymentJobs
     from payments.services.opening import OpeningBalanceService
@@ -249,3 +250,13 @@ def _invoices() -> InvoiceService:
 
 
 invoices = wiring.factory(_invoices)
+
+
+def _figures() -> FiguresService:
+    from payments.figures_repository import SettledPayments
+    from payments.services.figures import FiguresService
+
+    return FiguresService(repository(), SettledPayments(table()), wiring.reader(), wiring.clock)
+
+
+figures = wiring.factory(_figures)

@@ -105,7 +105,7 @@ _ID_ROUTES = [
     ),
     (r"^/invoice-requests/([^/]+)/issue$", "/invoice-requests/{request_id}/issue", "request_id"),
     (r"^/invoice-requests/([^/]+)/reject$", "/invoice-requests/{request_id}/reject", "request_id"),
-    (r"^/payments/(?!webhooks/|stats$|counter$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
+    (r"^/payments/(?!webhooks/|stats$|counter$|figures$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
     (r"^/reconciliations/([^/]+)$", "/reconciliations/{day}", "day"),
 ]
 

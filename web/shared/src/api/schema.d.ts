@@ -1294,6 +1294,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A month's finance figures: collected by channel, arrears by age, collection rate vs 95 %
+         * @description Per community and for the firm (or one community with `site_id`); manager, finance. The month is the firm's calendar month; a month not begun yet is 422.
+         */
+        get: operations["payment_figures_payments_figures_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/invoice-requests": {
         parameters: {
             query?: never;
@@ -3193,6 +3213,68 @@ export interface components {
          * @enum {string}
          */
         FeeKind: "area" | "fixed" | "parking" | "metered";
+        /** FiguresOut */
+        FiguresOut: {
+            /**
+             * Site Id
+             * @description the community; null for the whole firm
+             */
+            site_id: string | null;
+            /**
+             * Name
+             * @description the community's name; empty for the firm
+             */
+            name: string;
+            /**
+             * Collected
+             * @description money taken in the month, in minor units
+             */
+            collected: number;
+            /**
+             * Collected By Channel
+             * @description wechat, alipay, cash, pos, bank_transfer, stripe, sandbox (each present, 0 if none)
+             */
+            collected_by_channel: {
+                [key: string]: number;
+            };
+            /** Payments */
+            payments: number;
+            /**
+             * Arrears
+             * @description owed at the month's end (or today): bills due before then, unpaid then
+             */
+            arrears: number;
+            /**
+             * Arrears By Age
+             * @description by days overdue: 0-30, 31-90, 90+
+             */
+            arrears_by_age: {
+                [key: string]: number;
+            };
+            /** Overdue Bills */
+            overdue_bills: number;
+            /**
+             * Bills
+             * @description bills of the month's period
+             */
+            bills: number;
+            /** Billed */
+            billed: number;
+            /**
+             * Collected On Bills
+             * @description what was collected of those bills so far
+             */
+            collected_on_bills: number;
+            /** Paid Bills */
+            paid_bills: number;
+            /**
+             * Rate Pct
+             * @description collection rate of the month's bills, percent (null: none)
+             */
+            rate_pct: number | null;
+            /** On Target */
+            on_target: boolean | null;
+        };
         /** HealthOut */
         HealthOut: {
             /** Status */
@@ -4104,6 +4186,23 @@ export interface components {
             provider?: string;
             /** Wechat Openid */
             wechat_openid?: string | null;
+        };
+        /** PaymentFiguresOut */
+        PaymentFiguresOut: {
+            /** Month */
+            month: string;
+            /**
+             * As Of
+             * @description the day the arrears are counted at: the month's last day, or today
+             */
+            as_of: string;
+            /** Currency */
+            currency: string;
+            /** Target Pct */
+            target_pct: number;
+            firm: components["schemas"]["FiguresOut"];
+            /** Communities */
+            communities: components["schemas"]["FiguresOut"][];
         };
         /** PaymentOut */
         PaymentOut: {
@@ -12133,6 +12232,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    payment_figures_payments_figures_get: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                site_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentFiguresOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

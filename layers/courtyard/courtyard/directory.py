@@ -295,6 +295,17 @@ class DirectoryReader:
     def site_exists(self, tenant_id: str, site_id: str) -> bool:
         return self._get(Keys.site(tenant_id, site_id)) is not None
 
+    def site_names(self, tenant_id: str) -> dict[str, str]:
+        """The firm's communities: site id -> name (one partition; a firm has one to twenty)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :site)",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.sites(tenant_id)}, ":site": {"S": "SITE#"}},
+            }
+        )
+        return {str(i["sk"]).removeprefix("SITE#"): str(i.get("name", "")) for i in items}
+
     def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None:
         item = self._get(Keys.staff(tenant_id, staff_id))
         return _staff_view(item) if item else None

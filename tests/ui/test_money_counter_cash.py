@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import APIResponse, Route, expect
 
 from infra.seed import DemoData
 from tests.ui.console import Console, call
@@ -19,6 +19,11 @@ PERIOD = "2027-02"
 
 def _yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def _payment_entries(web: str, token: str, unit_id: str) -> set[str]:
+    ledger = call(web, "GET", f"/units/{unit_id}/ledger?limit=100", token).json()
+    return {e["entry_id"] for e in ledger["entries"] if e["kind"] == "payment"}
 
 
 def test_half_a_bill_paid_in_cash_leaves_half_due_and_the_desk_takes_the_rest(
@@ -101,6 +106,22 @@ def test_half_a_bill_paid_in_cash_leaves_half_due_and_the_desk_takes_the_rest(
     dialog.get_by_role("radio", name="POS刷卡").check(force=True)
     dialog.get_by_label("备注").fill("POS 000123")
     expect(dialog.get_by_test_id("counter-rest")).to_have_text("收完后这些账单全部结清")
+    before = _payment_entries(web, token, unit["unit_id"])
+    # The first answer is lost on the way back (the API recorded the money); the clerk presses again and the
+    # dialog's one Idempotency-Key makes it the same payment, not a second one.
+    lost: list[APIResponse] = []
+
+    def lose_the_answer(route: Route) -> None:
+        if lost:
+            route.continue_()
+            return
+        lost.append(route.fetch())
+        route.abort()
+
+    page.route("**/api/payments/counter", lose_the_answer)
+    dialog.get_by_role("button", name="确认收款").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("系统只会记一次")
+    assert lost[0].status == 201
     dialog.get_by_role("button", name="确认收款").click()
     expect(dialog.get_by_test_id("counter-bills").locator("tbody tr").first).to_contain_text("已结清")
     second = dialog.get_by_test_id("receipt-no").inner_text()
@@ -111,3 +132,10 @@ def test_half_a_bill_paid_in_cash_leaves_half_due_and_the_desk_takes_the_rest(
     assert (paid["status"], paid["amount_payable"]) == ("paid", 0)
     payment = call(web, "GET", f"/payments/{paid['payment_id']}", token).json()
     assert (payment["provider"], payment["receipt_no"], payment["amount"]) == ("pos", second, whole - half)
+    assert lost[0].json()["payment_id"] == payment["payment_id"]
+    # One new payment entry, the POS money's: the retry took nothing twice.
+    ledger = call(web, "GET", f"/units/{unit['unit_id']}/ledger?limit=100", token).json()
+    new = [
+        e["payment_id"] for e in ledger["entries"] if e["kind"] == "payment" and e["entry_id"] not in before
+    ]
+    assert new == [payment["payment_id"]]

@@ -16,12 +16,14 @@ from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
 if TYPE_CHECKING:
+    from directory.adapters.sms_codes import SnsCodeTexter
     from directory.care.service import CareService
     from directory.duty.service import DutyService
     from directory.imports.service import ImportService
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
+    from directory.phones.service import PhoneChangeService
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
     from directory.residency.service import ResidencyService
@@ -42,12 +44,28 @@ table = wiring.factory(
     )
 )
 identity = wiring.factory(lambda: IdentityRepository(config().user_pool_id))
+# The SMS of codes that prove a phone number (tests override it with a recorder).
+texter = wiring.factory(lambda: _texter())
+
+
+def _texter() -> SnsCodeTexter:
+    from directory.adapters.sms_codes import SnsCodeTexter
+
+    return SnsCodeTexter(config().sms_sender_id)
 
 
 def _people_repository() -> PeopleRepository:
     from directory.people.repository import PeopleRepository
 
     return PeopleRepository(table(), wiring.cipher(), wiring.blind_index())
+
+
+def _phone_change() -> PhoneChangeService:
+    from directory.phones.repository import PhoneProofs
+    from directory.phones.service import PhoneChangeService
+
+    proofs = PhoneProofs(table(), wiring.cipher())
+    return PhoneChangeService(_people_repository(), proofs, texter(), wiring.audit(), wiring.clock)
 
 
 def _staff_repository() -> StaffRepository:
@@ -189,6 +207,7 @@ def _care() -> CareService:
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
+phone_change = wiring.factory(_phone_change)
 residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)

@@ -16,14 +16,13 @@ from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
 if TYPE_CHECKING:
-    from directory.adapters.sms_codes import SnsCodeTexter
     from directory.care.service import CareService
     from directory.duty.service import DutyService
     from directory.imports.service import ImportService
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
-    from directory.phones.service import PhoneChangeService
+    from directory.phones.service import PhoneChangeService, Texter
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
     from directory.residency.service import ResidencyService
@@ -48,7 +47,7 @@ identity = wiring.factory(lambda: IdentityRepository(config().user_pool_id))
 texter = wiring.factory(lambda: _texter())
 
 
-def _texter() -> SnsCodeTexter:
+def _texter() -> Texter:
     from directory.adapters.sms_codes import SnsCodeTexter
 
     return SnsCodeTexter(config().sms_sender_id)

@@ -38,9 +38,11 @@ class Texts:
 @pytest.fixture
 def texts(handler: Any) -> Iterator[Texts]:
     from directory import wiring
+    from directory.phones.service import Texter
 
     recorder = Texts()
-    wiring.wiring.override(wiring.texter, recorder)
+    texter: Texter = recorder
+    wiring.wiring.override(wiring.texter, texter)
     yield recorder
     wiring.wiring.override(wiring.texter, None)
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
-    from directory.phones.service import PhoneChangeService, Texter
+    from directory.phones.prover import PhoneProver, Texter
+    from directory.phones.service import PhoneChangeService
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
     from directory.residency.service import ResidencyService
@@ -60,11 +61,16 @@ def _people_repository() -> PeopleRepository:
 
 
 def _phone_change() -> PhoneChangeService:
-    from directory.phones.repository import PhoneProofs
     from directory.phones.service import PhoneChangeService
 
-    proofs = PhoneProofs(table(), wiring.cipher())
-    return PhoneChangeService(_people_repository(), proofs, texter(), wiring.audit(), wiring.clock)
+    return PhoneChangeService(_people_repository(), prover(), wiring.audit(), wiring.clock)
+
+
+def _prover() -> PhoneProver:
+    from directory.phones.prover import PhoneProver
+    from directory.phones.repository import PhoneProofs
+
+    return PhoneProver(PhoneProofs(table(), wiring.cipher()), texter(), wiring.clock)
 
 
 def _staff_repository() -> StaffRepository:
@@ -147,6 +153,7 @@ def _invites() -> InviteService:
         clock=wiring.clock,
         identity=identity(),
         max_hours=config().invite_max_hours,
+        prover=prover(),
     )
 
 
@@ -206,6 +213,7 @@ def _care() -> CareService:
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
+prover = wiring.factory(_prover)
 phone_change = wiring.factory(_phone_change)
 residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)

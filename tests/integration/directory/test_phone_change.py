@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,35 +15,12 @@ import pytest
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
-from tests.integration.directory.conftest import Caller, Reply, table_items
+from tests.integration.directory.conftest import Caller, Reply, Texts, table_items
 from tests.integration.directory.test_people import PHONE, PHONE_2, link_account, new_resident
 
 Call = Callable[..., Reply]
 FREE = "18600001111"
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-
-
-@dataclass
-class Texts:
-    sent: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def text_code(self, phone: str, code: str, purpose: str) -> None:
-        self.sent.append((phone, code, purpose))
-
-    def last_code(self) -> str:
-        return self.sent[-1][1]
-
-
-@pytest.fixture
-def texts(handler: Any) -> Iterator[Texts]:
-    from directory import wiring
-    from directory.phones.service import Texter
-
-    recorder = Texts()
-    texter: Texter = recorder
-    wiring.wiring.override(wiring.texter, texter)
-    yield recorder
-    wiring.wiring.override(wiring.texter, None)
 
 
 @pytest.fixture

@@ -252,7 +252,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept an invitation: become a resident of its unit (then refresh the session's token) */
+        /**
+         * Accept an invitation: become a resident of its unit (then refresh the session's token)
+         * @description Binding the account to a person already on record needs their phone: the first call answers 409 `phone_code_required` (details: the masked number, the expiry) and texts a six-digit code to the number on record; call again with `{"phone_code": "123456"}`. A wrong code is 422 `code_wrong`, an expired one 422 `code_expired`; after five wrong codes 429 until the code expires.
+         */
         post: operations["accept_invite_invites__code__accept_post"];
         delete?: never;
         options?: never;
@@ -3232,10 +3235,17 @@ export interface components {
         };
         /**
          * InviteAccept
-         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
-         *     mode never opens an account for someone else (issue 17).
+         * @description The signed-in account accepts for itself (assisted mode never opens an account for someone else).
+         *     When the invitation binds the account to a person already on record, the first call answers 409
+         *     ``phone_code_required`` and texts a code to that person's number; call again with it as ``phone_code``.
          */
-        InviteAccept: Record<string, never>;
+        InviteAccept: {
+            /**
+             * Phone Code
+             * @description The code texted to the number on record
+             */
+            phone_code?: string | null;
+        };
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */

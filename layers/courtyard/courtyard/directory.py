@@ -343,6 +343,21 @@ class DirectoryReader:
         ]
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
 
+    def every_unit_link(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        """Every unit the resident is or was linked to: current links and ended ones (``PAST#`` items), one
+        per unit; what an erasure must reach in every feature."""
+        pk, past = Keys.resident_partition(tenant_id, resident_id), {"S": "PAST#"}
+        ended = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :past)",
+                "ExpressionAttributeValues": {":pk": {"S": pk}, ":past": past},
+            }
+        )
+        links = {i["unit_id"]: ResidentUnitView(i["unit_id"], i.get("site_id", ""), False) for i in ended}
+        links |= {link.unit_id: link for link in self.resident_links(tenant_id, resident_id)}
+        return sorted(links.values(), key=lambda link: link.unit_id)
+
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The units a resident acts for as an active family proxy (``primary`` is always False)."""
         items = self._query_all(

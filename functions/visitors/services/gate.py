@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.crypto import mask_plate
 from courtyard.dynamo import Page
@@ -44,7 +45,7 @@ from visitors.models import (
     VisitorSettingsIn,
 )
 from visitors.repository import CountOutcome
-from visitors.services.passes import Audit, Directory, Events, Index, Keys, normalise_plate
+from visitors.services.passes import Directory, Events, Index, Keys, normalise_plate
 from visitors.visit_log import calendar_day, visits_csv
 
 SCANNERS = (Role.GUARD, Role.MANAGER)
@@ -93,7 +94,7 @@ class GateService:
         self,
         repo: Repository,
         directory: Directory,
-        audit: Audit,
+        audit: AuditLog,
         events: Events,
         clock: Clock,
         index: Index,

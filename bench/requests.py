@@ -52,6 +52,8 @@ def run(requests: int = 50) -> list[RouteResult]:
             "custom:tenant_id": user.tenant_id,
             "cognito:groups": user.role,
             "mfa": "totp",
+            # What the pre-token trigger and Courtyard identity put in the token (issue 18).
+            "person_id": user.person_id,
         }
         results = [
             _route(handler.lambda_handler, "GET /me", api_event("GET", "/me", claims=claims), requests),

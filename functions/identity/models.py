@@ -59,7 +59,7 @@ class ResetFinish(Model):
 class WeChatCode(Model):
     """The one-time code WeChat gave the app (``wx.login`` in a mini-program, or the OAuth redirect)."""
 
-    code: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+    code: str = Field(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_-]+$")
 
 
 class RefreshRequest(Model):

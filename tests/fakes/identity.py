@@ -20,6 +20,7 @@ class InMemoryIdentity:
     refreshes: dict[str, RefreshRecord] = field(default_factory=dict)
     families: set[tuple[str, str]] = field(default_factory=set)
     counters: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    wechat_links: dict[str, str] = field(default_factory=dict)
 
     def account_by_phone(self, phone_digest: str) -> Account | None:
         return self.accounts.get(phone_digest)
@@ -85,6 +86,13 @@ class InMemoryIdentity:
 
     def family_revoked(self, account_id: str, family_id: str) -> bool:
         return (account_id, family_id) in self.families
+
+    # WeChat links (identity.wechat.Store)
+    def wechat_account(self, subject_digest: str) -> str | None:
+        return self.wechat_links.get(subject_digest)
+
+    def link_wechat(self, subject_digest: str, account_id: str, at: int) -> str:
+        return self.wechat_links.setdefault(subject_digest, account_id)
 
 
 @dataclass

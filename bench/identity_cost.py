@@ -22,7 +22,7 @@ SMS_PER_RESIDENT = 1 / 24 + 0.02 + 0.005
 # Stated rate of one SMS to a mainland number: a domestic provider's list price, 0.045 yuan (about 0.0063
 # USD; e.g. Alibaba Cloud SMS). AWS End User Messaging's China rate is several times that: check before
 # quoting, and send codes through the cheaper provider.
-SMS_USD = 0.0063
+SMS_USD = prices.PRICES["sms.cn"].usd
 # Per refresh (identity/service.py): reads of the token, the account pointer, the account and the family
 # (strongly consistent: 1 RRU each), writes of the spent mark and the new token (1 WRU each).
 REFRESH_RRU, REFRESH_WRU = 4.0, 2.0

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from courtyard.drain import Page as DuePage
+from courtyard.drain import shard_pages
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict
 from courtyard.table import Table, deserialize, serialize
@@ -1041,26 +1043,29 @@ class PaymentsRepository:
 
     # -------------------------------------------------------------- reminders
 
-    def due_bills(self, shard: int, until: str, limit: int = 500) -> list[tuple[str, str]]:
-        """(tenant, bill) of unpaid bills whose next reminder is on or before ``until`` (ISO date)."""
-        params: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": "due",
-            "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
-            "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": f"{until}$"}),
-        }
-        found: list[tuple[str, str]] = []
-        while len(found) < limit:
+    def due_bills(self, until: str, page_size: int = 500) -> Iterator[tuple[str, str]]:
+        """(tenant, bill) of every unpaid bill whose next reminder is on or before ``until`` (ISO date):
+        pages round-robin over the shards, taken as the caller goes on (``courtyard.drain``)."""
+
+        def page(shard: int, start: Mapping[str, Any] | None) -> DuePage[tuple[str, str]]:
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": "due",
+                "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
+                "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": f"{until}$"}),
+                "Limit": page_size,
+            }
+            if start:
+                params["ExclusiveStartKey"] = dict(start)
             response = self._table.client.query(**params)
+            found = []
             # The index projects keys only: the sort key names the tenant and the bill.
             for item in map(deserialize, response.get("Items", [])):
                 _, tenant_id, bill_id = str(item["due_sk"]).split("#", 2)
                 found.append((tenant_id, bill_id))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                break
-            params["ExclusiveStartKey"] = last
-        return found
+            return found, response.get("LastEvaluatedKey")
+
+        return shard_pages(page, keys.DUE_SHARDS)
 
     def save_bill(self, bill: Bill, expected_version: int) -> None:
         """A bill's reminder bookkeeping; Conflict if it changed (e.g. was paid) since it was read."""

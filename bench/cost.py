@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import cost_model, prices
+from bench import cost_levers, cost_model, prices
 from bench.identity_cost import identity_month
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class FunctionMeta:
     traced: bool = True  # Tracing: Active (its own or the Globals'); PassThrough records no traces of its own
     platform_logs: bool = True  # SystemLogLevel INFO or DEBUG: Lambda writes START/END/REPORT lines
     init_ms: float = 0.0  # measured cold import (the local worker's), billed as INIT per cold start
+    rss_mb: float = 0.0  # the worker's resident memory at the end of the run (the memory lever's floor)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,11 @@ class CostResult:
     aws_calls_month: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     levers: dict[str, float] = field(default_factory=dict)  # what a design change would save, USD/month
+    # Issue 18's levers, before -> after (bench/cost_levers.py), and the totals with all of them.
+    lever_lines: list[dict[str, Any]] = field(default_factory=list)
+    total_with_identity_usd: float = 0.0
+    levers_total_usd: float = 0.0  # with identity, every lever, at ``communities``
+    levers_alone_usd: float = 0.0  # with identity, every lever, one community alone on its deployment
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic
@@ -191,10 +197,10 @@ def lines_of(
             False,
             True,
         )
-        ms = usage.get(f"ms:{function_id}", 0.0)
+        ms = cost_model.duration_ms(usage, function_id, meta.memory_mb)
         add(
             "lambda.gb_s_arm64",
-            "GB-s (local duration x template memory)",
+            "GB-s (measured CPU at the memory's CPU share + AWS calls at in-region latency, x memory)",
             prices.gb_seconds(ms, meta.memory_mb),
             True,
         )
@@ -340,7 +346,32 @@ def summarise(
         levers["what still goes through the message broker, through Basic Ingest instead"] = broker
     community_usd = sum(line.usd for line in lines if not line.shared)
     deployment_usd = sum(line.usd for line in lines if line.shared)
-    identity = identity_month(max(0.0, monthly_active_users - 12.0), communities, user_pool_tier)
+    residents = max(0.0, monthly_active_users - 12.0)
+    identity = identity_month(residents, communities, user_pool_tier)
+    alone_identity = identity_month(residents, 1, user_pool_tier).usd
+
+    def usd_of(match: str, shared: bool) -> float:
+        return sum(line.usd for line in lines if line.shared == shared and match in line.what)
+
+    found = cost_levers.levers(
+        usage,
+        functions,
+        residents=residents,
+        communities=communities,
+        tier=user_pool_tier,
+        devices=DEVICES,
+        uploads=DEVICES * MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH),
+        minutes=MINUTES_PER_MONTH,
+        index_copies_usd=usd_of("index ", False),
+        fixed={
+            "kms": prices.PRICES["kms.key_month"].cost(kms_keys),
+            "secrets": prices.PRICES["secretsmanager.secret_month"].cost(secrets),
+            "idle": usd_of("idle long polls", True),
+        },
+    )
+    own = sum(lever.saves for lever in found if lever.scope == "per community")
+    fixed_saves = sum(lever.saves for lever in found if lever.scope != "per community")
+    total_usd = community_usd + deployment_usd / communities
     return CostResult(
         households=HOUSEHOLDS,
         prices_date=prices.PRICES_DATE,
@@ -365,11 +396,15 @@ def summarise(
         communities=communities,
         total_usd=community_usd + deployment_usd / communities,
         alone_usd=alone_usd,
+        lever_lines=cost_levers.as_dicts(found),
+        total_with_identity_usd=total_usd + identity.usd,
+        levers_total_usd=total_usd + identity.usd - own - fixed_saves / communities,
+        levers_alone_usd=alone_usd + alone_identity - own - fixed_saves,
         target_usd=TARGET_USD,
         cognito_usd=prices.PRICES["cognito.mau_essentials"].cost(monthly_active_users),
         run_s=run_s,
         identity_usd=identity.usd,
-        alone_identity_usd=identity_month(max(0.0, monthly_active_users - 12.0), 1, user_pool_tier).usd,
+        alone_identity_usd=alone_identity,
         identity_lines=[*identity.lines, (f"Cognito {user_pool_tier} for staff", identity.staff_usd)],
         user_pool_tier=user_pool_tier,
         aws_calls_month={k[4:]: round(v) for k, v in sorted(usage.items()) if k.startswith("aws:")},
@@ -399,6 +434,7 @@ class Meter:
         for function_id, stats in cloud.pool.metering().items():
             bump(f"fn:{function_id}", stats.invocations)
             bump(f"ms:{function_id}", stats.duration_ms)
+            bump(f"cpu:{function_id}", stats.cpu_ms)
             for call, n in stats.aws_calls.items():
                 bump(f"aws:{call}", n)
                 bump(f"by:{function_id}:{call}", n)  # who made it (not priced twice: lines_of skips "by:")
@@ -860,7 +896,13 @@ def _schedules(run: _Run) -> None:
         fid = job.function_id
         usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
         # ... and so are the units its due-index queries read (sized by the workers).
-        own = {f"ms:{fid}", f"log:{fid}", f"units:{fid}:rru:Query"}
+        own = {
+            f"ms:{fid}",
+            f"cpu:{fid}",
+            f"log:{fid}",
+            f"units:{fid}:rru:Query",
+            f"by:{fid}:dynamodb.Query",  # its due-index queries' latency is the sweep's duration
+        }
         work, queries = split_calls(
             {k: v for k, v in usage.items() if k not in own}, fid, ("dynamodb.Query",)
         )
@@ -901,6 +943,7 @@ def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
+    from infra.local.processes import rss_bytes
     from infra.local.template import IoTRuleEvent, Resolver, SqsEvent
 
     template = cloud.template
@@ -929,6 +972,8 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
     for function in template.functions():
         stats = metering.get(function.logical_id)
         imports = stats.import_ms if stats else []
+        worker = cloud.pool.workers.get(function.logical_id) if cloud.pool else None
+        pid = worker.pid if worker else None
         queues = [e.queue for e in function.events_of(SqsEvent) if e.enabled]
         queue_ids = {str(q["Fn::GetAtt"][0]) for q in queues if isinstance(q, dict) and "Fn::GetAtt" in q}
         out[function.logical_id] = FunctionMeta(
@@ -940,6 +985,7 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
             traced=str(function.properties.get("Tracing", global_tracing)) == "Active",
             platform_logs=platform_logs(template.function_properties(function.logical_id)),
             init_ms=sum(imports) / len(imports) if imports else 0.0,
+            rss_mb=rss_bytes(pid) / 2**20 if pid else 0.0,
         )
     return out
 
@@ -1068,10 +1114,7 @@ def table(result: CostResult) -> list[str]:
             f"   {flag}{line['service']:<16} {float(line['usd']):>8.2f} {float(line['quantity']):>14,.1f} "
             f"{line['unit']}: {line['what']}{shared}"
         )
-    out.append("  levers (USD/month saved):")
-    for lever, usd in result.levers.items():
-        out.append(f"    -{usd:>6.2f}  {lever}: total {result.total_usd - usd:.2f}")
-    out.append(f"    together: total {result.total_usd - sum(result.levers.values()):.2f}")
+    out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")
     out.append(f"  (sample run on the local cloud: {result.run_s:.0f} s)")

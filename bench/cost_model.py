@@ -34,6 +34,61 @@ INGEST_CONTAINERS = 2  # warm ingest containers at 100 communities x 100 devices
 Add = Callable[..., None]
 
 
+FULL_VCPU_MB = 1769  # Lambda gives one vCPU at 1,769 MB and a proportional share below it
+
+
+def cpu_stretch(memory_mb: int) -> float:
+    """How much longer CPU-bound work takes at ``memory_mb`` than on one full core (the local worker's)."""
+    return max(1.0, FULL_VCPU_MB / memory_mb)
+
+
+# Typical in-region latency of one AWS call from Lambda (ms, p50 of published figures and common
+# measurements): the waiting part of a duration. The local cloud's wall clock measures moto over HTTP on a
+# shared 2-core machine instead (3-10x slower, and load-dependent), so it is not what Lambda would bill.
+CALL_MS: dict[str, float] = {
+    "dynamodb": 6.0,
+    "events": 15.0,
+    "sqs": 12.0,
+    "sns": 20.0,
+    "s3": 20.0,
+    "kms": 10.0,
+    "secretsmanager": 20.0,
+    "ses": 50.0,
+    "sesv2": 50.0,
+    "cognito-idp": 30.0,
+    "iot": 20.0,
+    "iot-data": 20.0,
+}
+DEFAULT_CALL_MS = 20.0
+RUNTIME_MS = 1.0  # the runtime's own work per invocation (the Lambda API round trip), besides the handler
+
+
+def lambda_ms(wall_ms: float, cpu_ms: float, memory_mb: int) -> float:
+    """Lambda's billed duration for work measured locally on a full core: the waiting part as given, the CPU
+    part stretched to the memory's CPU share (at 512 MB, 0.29 vCPU: 3.5x)."""
+    cpu = min(max(cpu_ms, 0.0), wall_ms)
+    return wall_ms - cpu + cpu * cpu_stretch(memory_mb)
+
+
+def waiting_ms(usage: Mapping[str, float], function_id: str) -> float:
+    """The time ``function_id`` waits on AWS calls: its calls (by service) x their in-region latency."""
+    prefix = f"by:{function_id}:"
+    return sum(
+        calls * CALL_MS.get(key[len(prefix) :].partition(".")[0], DEFAULT_CALL_MS)
+        for key, calls in usage.items()
+        if key.startswith(prefix)
+    )
+
+
+def duration_ms(usage: Mapping[str, float], function_id: str, memory_mb: int) -> float:
+    """Modelled billed duration of ``function_id``'s invocations in ``usage``: measured CPU time at the
+    memory's CPU share + its AWS calls at in-region latency + the runtime's per-invocation overhead."""
+    cpu = usage.get(f"cpu:{function_id}", 0.0)
+    invocations = usage.get(f"fn:{function_id}", 0.0)
+    waiting = waiting_ms(usage, function_id) + RUNTIME_MS * invocations
+    return waiting + cpu * cpu_stretch(memory_mb)
+
+
 def cold_starts(invocations: float, seconds: float = SECONDS_PER_MONTH) -> float:
     """Cold starts of one function invoked ``invocations`` times a month (Poisson arrivals)."""
     if invocations <= 0:
@@ -105,7 +160,9 @@ def add_init(
     if not init_ms:
         return
     share = init_share(invoked, scheduled, communities)
-    what = "INIT GB-s of modelled cold starts (measured import time x template memory)"
+    # An import is CPU work: stretched to the memory's CPU share like the invocations' CPU part.
+    init_ms = init_ms * cpu_stretch(memory_mb)
+    what = "INIT GB-s of modelled cold starts (measured import time at the memory's CPU share)"
     add("lambda.gb_s_arm64", what, prices.gb_seconds(share.community * init_ms, memory_mb), True)
     add("lambda.gb_s_arm64", what, prices.gb_seconds(share.deployment * init_ms, memory_mb), True, True)
 

@@ -299,7 +299,7 @@ def payment_item(payment: Payment) -> dict[str, Any]:
     }
     if payment.settled_at and payment.status is not PaymentStatus.FAILED:
         # Reconciliation reads what settled on a day across tenants (the settlement-day index).
-        item["day_pk"] = keys.settlement_day(payment.settled_at[:10])
+        item["day_pk"] = keys.settlement_day(payment.settled_at[:10], payment.payment_id)
         item["day_sk"] = f"{payment.tenant_id}#{payment.payment_id}"
     return item
 
@@ -1084,20 +1084,24 @@ class PaymentsRepository:
         self._table.put({**keys.settings(tenant_id), **values})
 
     def settled_on(self, day: str) -> list[Payment]:
-        params: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": "day",
-            "KeyConditionExpression": "day_pk = :pk",
-            "ExpressionAttributeValues": serialize({":pk": keys.settlement_day(day)}),
-        }
+        """Every payment settled on ``day``, across tenants: each shard of the day, and the partition payments
+        settled before the index was sharded were written to."""
         payments: list[Payment] = []
-        while True:
-            response = self._table.client.query(**params)
-            payments += [payment_from(deserialize(i)) for i in response.get("Items", [])]
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return payments
-            params["ExclusiveStartKey"] = last
+        for partition in keys.settlement_days(day):
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": "day",
+                "KeyConditionExpression": "day_pk = :pk",
+                "ExpressionAttributeValues": serialize({":pk": partition}),
+            }
+            while True:
+                response = self._table.client.query(**params)
+                payments += [payment_from(deserialize(i)) for i in response.get("Items", [])]
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                params["ExclusiveStartKey"] = last
+        return payments
 
     def put_reconciliation(self, tenant_id: str, day: str, report: dict[str, Any]) -> None:
         self._table.put(

@@ -102,7 +102,9 @@ def test_measured_usage_becomes_priced_lines() -> None:
     usage = {
         "apigw": 1_000_000.0,
         "fn:Api": 1_000_000.0,
-        "ms:Api": 100_000_000.0,  # 100 ms each
+        "ms:Api": 100_000_000.0,  # 100 ms each on the local wall clock (not billed: modelled instead)
+        "cpu:Api": 10_000_000.0,  # 10 ms of CPU each on a full core: 34.5 ms at 512 MB
+        "by:Api:dynamodb.Query": 10_000_000.0,  # 10 queries each, 6 ms: 60 ms
         "fn:Consumer": 10_000.0,
         "aws:dynamodb.PutItem": 2_000_000.0,
         "aws:dynamodb.Query": 4_000_000.0,
@@ -112,8 +114,11 @@ def test_measured_usage_becomes_priced_lines() -> None:
     lines = {(line.service, line.what): line for line in cost.lines_of(usage, _meta(), modelled=False)}
     assert lines[("API Gateway", "requests through the gateway")].usd == pytest.approx(3.50)
     assert lines[("Lambda", "invocations")].usd == pytest.approx(0.202)
-    gb_s = lines[("Lambda", "GB-s (local duration x template memory)")]
-    assert gb_s.quantity == pytest.approx(50_000)
+    gb_s = lines[
+        ("Lambda", "GB-s (measured CPU at the memory's CPU share + AWS calls at in-region latency, x memory)")
+    ]
+    # Api: 1 M x (60 + 1 + 10 x 1769 / 512 ms) x 0.5 GB; Consumer: 10,000 x the runtime's 1 ms x 1 GB
+    assert gb_s.quantity == pytest.approx(1_000_000 * (61 + 10 * 1769 / 512) / 1000 * 0.5 + 10)
     assert gb_s.estimate
     assert lines[("DynamoDB", "PutItem (approximate units per call)")].usd == pytest.approx(1.25)
     assert lines[("DynamoDB", "Query (approximate units per call)")].usd == pytest.approx(0.50)

@@ -295,6 +295,17 @@ class DirectoryReader:
     def site_exists(self, tenant_id: str, site_id: str) -> bool:
         return self._get(Keys.site(tenant_id, site_id)) is not None
 
+    def site_names(self, tenant_id: str) -> dict[str, str]:
+        """The firm's communities: site id -> name (one partition; a firm has one to twenty)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :site)",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.sites(tenant_id)}, ":site": {"S": "SITE#"}},
+            }
+        )
+        return {str(i["sk"]).removeprefix("SITE#"): str(i.get("name", "")) for i in items}
+
     def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None:
         item = self._get(Keys.staff(tenant_id, staff_id))
         return _staff_view(item) if item else None
@@ -331,6 +342,21 @@ class DirectoryReader:
             for item in items
         ]
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
+
+    def every_unit_link(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        """Every unit the resident is or was linked to: current links and ended ones (``PAST#`` items), one
+        per unit; what an erasure must reach in every feature."""
+        pk, past = Keys.resident_partition(tenant_id, resident_id), {"S": "PAST#"}
+        ended = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :past)",
+                "ExpressionAttributeValues": {":pk": {"S": pk}, ":past": past},
+            }
+        )
+        links = {i["unit_id"]: ResidentUnitView(i["unit_id"], i.get("site_id", ""), False) for i in ended}
+        links |= {link.unit_id: link for link in self.resident_links(tenant_id, resident_id)}
+        return sorted(links.values(), key=lambda link: link.unit_id)
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The units a resident acts for as an active family proxy (``primary`` is always False)."""

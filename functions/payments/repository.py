@@ -299,7 +299,7 @@ def payment_item(payment: Payment) -> dict[str, Any]:
     }
     if payment.settled_at and payment.status is not PaymentStatus.FAILED:
         # Reconciliation reads what settled on a day across tenants (the settlement-day index).
-        item["day_pk"] = keys.settlement_day(payment.settled_at[:10], payment.payment_id)
+        item["day_pk"] = keys.settlement_day(payment.settled_at[:10], payment.tenant_id)
         item["day_sk"] = f"{payment.tenant_id}#{payment.payment_id}"
     return item
 

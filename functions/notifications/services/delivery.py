@@ -24,6 +24,7 @@ from notifications.domain import Channel, DeliveryJob, DeliveryStatus, Locale, S
 from notifications.links_repository import LinksRepository, ShortLink
 from notifications.models import DeliveryRecord, PushEndpoint
 from notifications.preferences import Preferences, QuietHours, Reach, plan
+from notifications.release_spread import release_time
 from notifications.repository import NotificationsRepository, ttl_after
 from notifications.short_links import link_code, sms_suffix, target_of
 from notifications.templates import text_for
@@ -195,7 +196,8 @@ class DeliveryService:
         if not pending:
             return Outcome(statuses, duplicate=duplicate)
         if decision.hold_until is not None:
-            release_at = to_iso(decision.hold_until)
+            # Spread after the window's end (release_spread): a city's 07:00 is not one burst.
+            release_at = to_iso(release_time(decision.hold_until, job.message_id))
             held_job = job.model_copy(update={"released": True}).model_dump_json()
             self._repo.hold(t, job.message_id, job.notice_id, pending, release_at, held_job, now)
             return Outcome({**statuses, **{c.value: "held" for c in pending}}, held_until=release_at)

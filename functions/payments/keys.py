@@ -151,5 +151,14 @@ def due_sort(next_reminder_on: str, tenant_id: str, bill_id: str) -> str:
     return f"{next_reminder_on}#{tenant_id}#{bill_id}"
 
 
+# The ``due`` index's partition of WeChat Pay / Alipay orders still open (created, not settled or closed),
+# across tenants, by creation time: the close job's. An order leaves it when its payment is saved again.
+OPEN_ORDERS = "PAYOPEN"
+
+
+def open_order_sort(created_at: str, tenant_id: str, payment_id: str) -> str:
+    return f"{created_at}#{tenant_id}#{payment_id}"
+
+
 def settlement_day(day: str) -> str:
     return f"PAYDAY#{day}"

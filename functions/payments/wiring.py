@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from courtyard.outbox import Outbox
     from payments.adapters.merchant_accounts import MerchantAccounts
     from payments.providers import ProviderRegistry
+    from payments.services.abandoned import AbandonedOrders
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
@@ -260,3 +261,20 @@ def _figures() -> FiguresService:
 
 
 figures = wiring.factory(_figures)
+
+
+def _abandoned() -> AbandonedOrders:
+    from payments.open_order_repository import OpenOrders
+    from payments.services.abandoned import AbandonedOrders
+
+    return AbandonedOrders(
+        worker_repository(),
+        OpenOrders(worker_table()),
+        providers,
+        wiring.audit(),
+        wiring.clock,
+        config().checkout_hold_minutes,
+    )
+
+
+abandoned = wiring.factory(_abandoned)

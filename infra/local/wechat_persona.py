@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -170,6 +170,10 @@ class WeChatPersona:
                 return {"error": "no such order", "status": 404}
             if order["trade_state"] != "NOTPAY":
                 return {"error": f"order is {order['trade_state']}", "status": 409}
+            expires = order.get("_time_expire")
+            if expires and datetime.now(UTC) > datetime.fromisoformat(str(expires)):
+                order.update(trade_state="CLOSED", trade_state_desc="已关闭")  # unpaid at its time_expire
+                return {"error": "order expired", "status": 409}
             total = int(order["amount"]["total"]) + (1 if outcome == "mismatch" else 0)
             order.update(
                 trade_state="SUCCESS",
@@ -361,6 +365,7 @@ class WeChatPersona:
             "_serial": self.serial_for(merchant),
             "_answer": answer,
             "_token": token,
+            "_time_expire": str(data.get("time_expire") or ""),
         }
         self.state.tokens[token] = key
         self.state.tokens[f"wx{token}"] = key

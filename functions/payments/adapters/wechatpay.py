@@ -19,7 +19,7 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from payments.providers import (
 )
 
 TOLERANCE_SECONDS = 300
+CST = timezone(timedelta(hours=8), "CST")
 SCENES = ("native", "jsapi")
 _REFUND_KINDS = {
     "REFUND.SUCCESS": EventKind.REFUND_SUCCEEDED,
@@ -45,6 +46,11 @@ _REFUND_KINDS = {
     "REFUND.CLOSED": EventKind.REFUND_FAILED,
 }
 _REFUND_STATUS = {"SUCCESS": "succeeded", "PROCESSING": "pending", "ABNORMAL": "failed", "CLOSED": "failed"}
+
+
+def _rfc3339_cst(epoch_seconds: float) -> str:
+    """WeChat Pay's ``time_expire``: RFC 3339 in Beijing time (``2026-03-02T10:30:00+08:00``)."""
+    return datetime.fromtimestamp(epoch_seconds, CST).isoformat(timespec="seconds")
 
 
 def qr_data_uri(code_url: str) -> str:
@@ -164,6 +170,7 @@ class WeChatPayProvider:
                 out_trade_no=request.payment_id,
                 amount={"total": request.amount, "currency": "CNY"},
                 payer=payer,
+                time_expire=_rfc3339_cst(self._now() + request.expires_in) if request.expires_in else None,
                 attach=request.tenant_id,
                 sub_mchid=merchant.sub_mchid or None,
                 sub_appid=merchant.sub_appid or None,
@@ -269,14 +276,17 @@ class WeChatPayProvider:
         return answer
 
     def close(self, tenant_id: str, payment_id: str) -> bool:
-        """Close an unpaid order (an abandoned checkout), so it can no longer be paid."""
+        """Close an unpaid order (an abandoned checkout), so it can no longer be paid. False: it was paid
+        meanwhile (its notification settles it); an order WeChat Pay never saw is as good as closed."""
         client, merchant = self._client(tenant_id)
         code, answer = self._call(
             "close", lambda: client.close(out_trade_no=payment_id, sub_mchid=merchant.sub_mchid or None)
         )
-        if code not in (200, 204):
-            raise Invalid(f"WeChat Pay did not close the order: {answer.get('code', code)}")
-        return True
+        if code in (200, 204) or answer.get("code") == "ORDER_NOT_EXIST":
+            return True
+        if answer.get("code") == "ORDERPAID":
+            return False
+        raise ProviderUnavailable(f"WeChat Pay did not close the order: {answer.get('code', code)}")
 
     def refund(self, request: RefundRequest) -> RefundResult:
         client, merchant = self._client(request.tenant_id)

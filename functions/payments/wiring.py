@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
+    from payments.services.erasure import PayerErasure
     from payments.services.figures import FiguresService
     from payments.services.invoices import InvoiceService
     from payments.services.jobs import PaymentJobs
@@ -278,3 +279,14 @@ def _abandoned() -> AbandonedOrders:
 
 
 abandoned = wiring.factory(_abandoned)
+
+
+def _erasure() -> PayerErasure:
+    from payments.erasure_repository import PayerScrubber
+    from payments.services.erasure import PayerErasure
+
+    return PayerErasure(PayerScrubber(worker_table()), wiring.reader())
+
+
+# The people consumer (ResidentErased): payments and statement lines forget an erased payer.
+erasure = wiring.factory(_erasure)

@@ -18,6 +18,11 @@ from courtyard import aws
 
 # The key scheme lives in its own module; features import it from here as before.
 from courtyard.directory_keys import Keys as Keys
+
+# People's views live in their own module (size); features import them from here as before.
+from courtyard.directory_views import ContactView as ContactView
+from courtyard.directory_views import ProxyView as ProxyView
+from courtyard.directory_views import ResidentView as ResidentView
 from courtyard.duty import DutyCalendar, RosterLine, calendar_of, roster_lines
 from courtyard.standing import AccountStanding, standing_of
 
@@ -100,39 +105,6 @@ class ResidentUnitView:
     site_id: str
     primary: bool
     resident_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyView:
-    """An active family proxy of a unit: the proxy's resident record and login."""
-
-    unit_id: str
-    site_id: str
-    proxy_id: str
-    resident_id: str
-    user_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ResidentView:
-    """A resident's identity for other features: who they are and the login (``sub``) they sign in with."""
-
-    resident_id: str
-    user_id: str | None
-    erased: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ContactView:
-    """How to reach a person (resident or staff) for notifications; the phone stays a FieldCipher token."""
-
-    kind: str  # "resident" or "staff"
-    person_id: str
-    name: str
-    user_id: str | None
-    email: str | None
-    phone_enc: str | None
-    locale: str | None = None
 
 
 class DirectoryReader:
@@ -342,6 +314,21 @@ class DirectoryReader:
             for item in items
         ]
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
+
+    def every_unit_link(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        """Every unit the resident is or was linked to: current links and ended ones (``PAST#`` items), one
+        per unit; what an erasure must reach in every feature."""
+        pk, past = Keys.resident_partition(tenant_id, resident_id), {"S": "PAST#"}
+        ended = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :past)",
+                "ExpressionAttributeValues": {":pk": {"S": pk}, ":past": past},
+            }
+        )
+        links = {i["unit_id"]: ResidentUnitView(i["unit_id"], i.get("site_id", ""), False) for i in ended}
+        links |= {link.unit_id: link for link in self.resident_links(tenant_id, resident_id)}
+        return sorted(links.values(), key=lambda link: link.unit_id)
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The units a resident acts for as an active family proxy (``primary`` is always False)."""

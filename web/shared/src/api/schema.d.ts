@@ -252,7 +252,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept an invitation: become a resident of its unit (then refresh the session's token) */
+        /**
+         * Accept an invitation: become a resident of its unit (then refresh the session's token)
+         * @description Binding the account to a person already on record needs their phone: the first call answers 409 `phone_code_required` (details: the masked number, the expiry) and texts a six-digit code to the number on record; call again with `{"phone_code": "123456"}`. A wrong code is 422 `code_wrong`, an expired one 422 `code_expired`; after five wrong codes 429 until the code expires.
+         */
         post: operations["accept_invite_invites__code__accept_post"];
         delete?: never;
         options?: never;
@@ -694,6 +697,40 @@ export interface paths {
          * @description With an `Idempotency-Key` header (8 to 255 printable characters, the caller's own within the firm), a retry answers 200 with the same resident (masked) instead of 409; the same key with a different body is 422 `key_reused`.
          */
         post: operations["create_resident_residents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Text a code to the resident's new number (the same answer whether or not it is registered) */
+        post: operations["request_phone_change_me_phone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/phone/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The texted code makes the new number the resident's (409 neutral if it cannot be used) */
+        post: operations["confirm_phone_change_me_phone_confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3374,10 +3411,17 @@ export interface components {
         };
         /**
          * InviteAccept
-         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
-         *     mode never opens an account for someone else (issue 17).
+         * @description The signed-in account accepts for itself (assisted mode never opens an account for someone else).
+         *     When the invitation binds the account to a person already on record, the first call answers 409
+         *     ``phone_code_required`` and texts a code to that person's number; call again with it as ``phone_code``.
          */
-        InviteAccept: Record<string, never>;
+        InviteAccept: {
+            /**
+             * Phone Code
+             * @description The code texted to the number on record
+             */
+            phone_code?: string | null;
+        };
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */
@@ -4354,6 +4398,42 @@ export interface components {
              * @description Staff: on duty now
              */
             on_duty?: boolean | null;
+        };
+        /** PhoneChangeRequest */
+        PhoneChangeRequest: {
+            /**
+             * Phone
+             * @description The new mainland mobile number; a code is texted to it
+             */
+            phone: string;
+        };
+        /** PhoneChangedOut */
+        PhoneChangedOut: {
+            /** Resident Id */
+            resident_id: string;
+            /**
+             * Phone
+             * @description The new number, masked (138****5678)
+             */
+            phone: string;
+        };
+        /** PhoneCodeSentOut */
+        PhoneCodeSentOut: {
+            /**
+             * Status
+             * @description always code_sent, whether or not the number is registered
+             */
+            status: string;
+            /** Expires At */
+            expires_at: string;
+        };
+        /** PhoneConfirm */
+        PhoneConfirm: {
+            /**
+             * Code
+             * @description the six digits texted to the number
+             */
+            code: string;
         };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
@@ -9581,6 +9661,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResidentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request_phone_change_me_phone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCodeSentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_phone_change_me_phone_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneChangedOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

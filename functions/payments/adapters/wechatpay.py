@@ -14,12 +14,13 @@ persona (``api_base``).
 
 from __future__ import annotations
 
+import gzip
 import json
 import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +314,40 @@ class WeChatPayProvider:
         )
 
     def settlements(self, day: date) -> list[Settlement]:
-        # The daily trade bill is per merchant (one download per firm) and not read yet: reconciliation
-        # lists WeChat Pay payments as not seen at the provider until it is.
+        # The trade bill is per merchant: reconciliation asks each firm's (``settlements_of``).
         del day
         return []
+
+    def settlements_of(self, tenant_id: str, day: date) -> list[Settlement]:
+        """What WeChat Pay moved for the firm on the UTC ``day``, from its daily trade bills (交易账单): the
+        bills are by Beijing day, so the two that cover the UTC day are read (a bill not out yet, before
+        10:00 the next Beijing day, reads as empty: a later run sees it)."""
+        from payments import wechat_bill
+
+        if not self.offers(tenant_id):
+            return []
+        client, merchant = self._client(tenant_id)
+        found: list[wechat_bill.BillRow] = []
+        for bill_date in (day.isoformat(), (day + timedelta(days=1)).isoformat()):
+
+            def ask(bill_date: str = bill_date) -> tuple[int, Any]:
+                return client.trade_bill(  # type: ignore[no-any-return]
+                    bill_date=bill_date, bill_type="ALL", sub_mchid=merchant.sub_mchid or None
+                )
+
+            code, answer = self._call("trade bill", ask)
+            if code != 200 or not answer.get("download_url"):
+                continue  # NO_STATEMENT_EXIST: not generated yet (or nothing that day)
+            url = str(answer["download_url"])
+            try:
+                status, content = client.download_bill(url)
+            except Exception as error:  # network errors
+                raise ProviderUnavailable("WeChat Pay did not hand over the trade bill") from error
+            if status != 200:
+                raise ProviderUnavailable(f"WeChat Pay refused the bill download: {status}")
+            raw = content if isinstance(content, bytes) else str(content).encode()
+            if raw[:2] == b"\x1f\x8b":  # tar_type GZIP
+                raw = gzip.decompress(raw)
+            found += wechat_bill.rows(raw.decode("utf-8"))
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return [s for s in wechat_bill.on_utc_day(found, start) if s.tenant_id == tenant_id]

@@ -237,8 +237,8 @@ class AlipayProvider:
         return RefundResult(str(answer.get("trade_no", request.refund_id)), "succeeded")
 
     def settlements(self, day: date) -> list[Settlement]:
-        # Not read: Alipay's daily bill comes from ``alipay.data.dataservice.bill.downloadurl.query``, which the
-        # maintained SDK (python-alipay-sdk 3.x) does not offer (its API list stops at trades, refunds,
+        # Not read: Alipay's daily bill comes from ``alipay.data.dataservice.bill.downloadurl.query``, which
+        # the maintained SDK (python-alipay-sdk 3.x) does not offer (its API list stops at trades, refunds,
         # transfers and certificates), and the file is a zip of GBK CSVs in Alipay's own layout. Signing that
         # call by hand would bypass the SDK the issue asks for; until the SDK has it, Alipay payments show as
         # missing at the provider in the daily reconciliation (the README says so).

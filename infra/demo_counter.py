@@ -46,9 +46,12 @@ def chapter(story: Story, demo: DemoData) -> None:
     )
     story.check(left["status"] == "issued" and left["amount_due"] > 0, "half a bill leaves the rest due")
 
-    receipt = story.call("GET", f"/payments/{payment['payment_id']}/receipt", resident)
-    story.check(receipt.status == 200, f"the unit's resident gets the receipt: {receipt.text}")
+    receipt = story.call("GET", f"/payments/{payment['payment_id']}/receipt", finance)
+    story.check(receipt.status == 200, f"finance gets the receipt: {receipt.text}")
     link = receipt.json()
+    # The demo resident lives in another unit: a neighbour's receipt is as missing as an unknown one.
+    neighbour = story.call("GET", f"/payments/{payment['payment_id']}/receipt", resident)
+    story.check(neighbour.status == 404, f"a neighbour gets 404: {neighbour.status}")
     with urllib.request.urlopen(link["url"], timeout=30) as answer:
         pdf = answer.read()
     story.check(pdf.startswith(b"%PDF"), "the receipt link answers a PDF")

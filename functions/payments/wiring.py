@@ -283,9 +283,10 @@ abandoned = wiring.factory(_abandoned)
 
 def _erasure() -> PayerErasure:
     from payments.erasure_repository import PayerScrubber
+    from payments.invoice_repository import InvoiceRequests
     from payments.services.erasure import PayerErasure
 
-    return PayerErasure(PayerScrubber(worker_table()), wiring.reader())
+    return PayerErasure(PayerScrubber(worker_table()), wiring.reader(), InvoiceRequests(worker_table()))
 
 
 # The people consumer (ResidentErased): payments and statement lines forget an erased payer.

@@ -45,6 +45,8 @@ from payments.domain import (
 from payments.settle import CreditChange, Plan
 
 _NEW = "attribute_not_exists(pk)"
+# WeChat Pay and Alipay orders can be closed at the provider: open ones are indexed for the close job.
+PER_FIRM_PROVIDERS = ("wechatpay_", "alipay_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +299,10 @@ def payment_item(payment: Payment) -> dict[str, Any]:
         "receipt_no": payment.receipt_no,
         "note": payment.note,
     }
+    if payment.status is PaymentStatus.CREATED and payment.provider.startswith(PER_FIRM_PROVIDERS):
+        # An open WeChat Pay / Alipay order: the close job finds it here until the payment is saved again.
+        item["due_pk"] = keys.open_orders(payment.tenant_id)
+        item["due_sk"] = keys.open_order_sort(payment.created_at, payment.tenant_id, payment.payment_id)
     if payment.settled_at and payment.status is not PaymentStatus.FAILED:
         # Reconciliation reads what settled on a day across tenants (the settlement-day index).
         item["day_pk"] = keys.settlement_day(payment.settled_at[:10], payment.tenant_id)

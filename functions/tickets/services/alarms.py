@@ -29,6 +29,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict, Field, field_validator
 
+from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock
 from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.errors import Conflict
@@ -229,37 +230,12 @@ class Directory(Protocol):
     def staff_members(self, tenant_id: str) -> list[StaffView]: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
-    def put_action(
-        self,
-        ctx: None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> dict[str, Any]: ...
-
-
 class AlarmIntake:
     def __init__(
         self,
         store: AlarmStore,
         directory: Directory,
-        audit: Audit,
+        audit: TransactionalAuditLog,
         clock: Clock,
         outbox: Outbox,
     ) -> None:

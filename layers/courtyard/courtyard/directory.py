@@ -295,6 +295,17 @@ class DirectoryReader:
     def site_exists(self, tenant_id: str, site_id: str) -> bool:
         return self._get(Keys.site(tenant_id, site_id)) is not None
 
+    def site_names(self, tenant_id: str) -> dict[str, str]:
+        """The firm's communities: site id -> name (one partition; a firm has one to twenty)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :site)",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.sites(tenant_id)}, ":site": {"S": "SITE#"}},
+            }
+        )
+        return {str(i["sk"]).removeprefix("SITE#"): str(i.get("name", "")) for i in items}
+
     def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None:
         item = self._get(Keys.staff(tenant_id, staff_id))
         return _staff_view(item) if item else None
@@ -310,15 +321,16 @@ class DirectoryReader:
             erased=bool(item.get("erased_at")),
         )
 
-    def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
-        """The resident's unit links (the ``UNIT#`` items of their partition), primary first."""
+    def resident_links(self, tenant_id: str, resident_id: str, sk: str = "UNIT#") -> list[ResidentUnitView]:
+        """The resident's unit links (the ``UNIT#`` items of their partition; ``PAST#``: the ended ones),
+        primary first."""
         items = self._query_all(
             {
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :unit)",
                 "ExpressionAttributeValues": {
                     ":pk": {"S": Keys.resident_partition(tenant_id, resident_id)},
-                    ":unit": {"S": "UNIT#"},
+                    ":unit": {"S": sk},
                 },
             }
         )
@@ -333,19 +345,9 @@ class DirectoryReader:
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
 
     def every_unit_link(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
-        """Every unit the resident is or was linked to: current links and ended ones (``PAST#`` items), one
-        per unit; what an erasure must reach in every feature."""
-        pk, past = Keys.resident_partition(tenant_id, resident_id), {"S": "PAST#"}
-        ended = self._query_all(
-            {
-                "TableName": self._table,
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :past)",
-                "ExpressionAttributeValues": {":pk": {"S": pk}, ":past": past},
-            }
-        )
-        links = {i["unit_id"]: ResidentUnitView(i["unit_id"], i.get("site_id", ""), False) for i in ended}
-        links |= {link.unit_id: link for link in self.resident_links(tenant_id, resident_id)}
-        return sorted(links.values(), key=lambda link: link.unit_id)
+        """Current and ended unit links, one per unit: what an erasure must reach in every feature."""
+        ended, current = (self.resident_links(tenant_id, resident_id, p) for p in ("PAST#", "UNIT#"))
+        return sorted({link.unit_id: link for link in [*ended, *current]}.values(), key=lambda x: x.unit_id)
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The units a resident acts for as an active family proxy (``primary`` is always False)."""

@@ -2,10 +2,11 @@
 
 Payments keep their amounts, allocations, times and receipts (the ledger and the firm's accounts need them);
 what goes is who paid: the payer's account id and an assisted payment's resident become ``erased``, and a
-payment's note (a bank transfer's note carries the counterparty's name) is removed. A bank statement line
-that named the person (``resident_ids``, recorded when the line was matched or confirmed) loses the
-counterparty's name, account tail and memo. Every update moves a payment's version, so an action saved from
-an older read fails its check instead of writing a field back. Each step is idempotent.
+payment's note (a bank transfer's note carries the counterparty's name) is removed; the payment's live
+invoice request they made forgets its requester and, when personal, its title (their name). A bank
+statement line that named the person (``resident_ids``, recorded when the line was matched or confirmed)
+loses the counterparty's name, account tail and memo. Every update moves a payment's version, so an action
+saved from an older read fails its check instead of writing a field back. Each step is idempotent.
 """
 
 from __future__ import annotations
@@ -60,6 +61,27 @@ class PayerScrubber:
             if hit
         ]
         self._forget(tenant_id, payment_id, "SET " + ", ".join(sets) + " REMOVE note ADD version :one")
+        return True
+
+    def scrub_invoice(self, tenant_id: str, payment_id: str, user_id: str | None) -> bool:
+        """A payment's live invoice request the person made forgets them: the requester becomes ``erased``
+        and a personal title (their name) goes; a company's title stays. True if it was theirs."""
+        claim = self._table.get({"pk": keys.payment_partition(tenant_id, payment_id), "sk": "INVOICE"})
+        if not user_id or claim is None or not claim.get("request_id"):
+            return False
+        key = {"pk": tenant_key(tenant_id, "INVOICE", str(claim["request_id"])), "sk": "INVOICE"}
+        request = self._table.get(key, consistent=True)
+        if request is None or request.get("requested_by") != user_id:
+            return False
+        personal = request.get("title_type") == "personal"
+        self._table.update(
+            key,
+            "SET requested_by = :erased" + (", #title = :name" if personal else ""),
+            {":erased": ERASED, **({":name": ERASED_NAME} if personal else {})},
+            names={"#title": "title"} if personal else None,
+            condition="attribute_exists(pk)",
+            conflict="the invoice request is gone",
+        )
         return True
 
     def lines_naming(self, tenant_id: str, site_id: str, resident_id: str) -> list[dict[str, Any]]:

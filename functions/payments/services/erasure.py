@@ -28,4 +28,6 @@ class PayerErasure:
         for payment_id in sorted(payment_ids):
             if self._scrubber.scrub_payment(t, payment_id, erased.user_id, erased.resident_id):
                 changed += 1
+            if self._scrubber.scrub_invoice(t, payment_id, erased.user_id):
+                changed += 1
         return changed

@@ -10,7 +10,7 @@ put of the ticket item.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -319,8 +319,11 @@ def effective_settings(document: Mapping[str, Any] | None, tenant: TenantView | 
     return EffectiveSettings(parsed, timezone)
 
 
-def technicians(staff: Iterable[StaffView], counts: Mapping[str, int]) -> list[dispatch.Technician]:
-    """The tenant's technicians with their open-ticket counts (the dispatch candidates)."""
+def technicians(
+    staff: Iterable[StaffView], counts: Mapping[str, int], rostered: Collection[str] = frozenset()
+) -> list[dispatch.Technician]:
+    """The tenant's technicians with their open-ticket counts (the dispatch candidates); ``rostered``: the
+    staff on the roster of the ticket's community for the running shift (``on_duty.rostered_ids``)."""
     return [
         dispatch.Technician(
             staff_id=member.staff_id,
@@ -330,6 +333,7 @@ def technicians(staff: Iterable[StaffView], counts: Mapping[str, int]) -> list[d
             on_duty=member.on_duty,
             active=member.active,
             open_tickets=counts.get(member.staff_id, 0),
+            rostered=member.staff_id in rostered,
         )
         for member in staff
         if DISPATCHABLE_ROLE in member.roles

@@ -15,6 +15,9 @@ from courtyard.directory import Keys
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from tests.integration.tickets.conftest import Caller, Community, Reply
+from tests.integration.tickets.test_jobs import run_job
+
+__all__ = ["run_job"]
 
 Call = Callable[..., Reply]
 # 03:00 in Shanghai on 3 October 2026, a National Day holiday.
@@ -96,3 +99,27 @@ def test_the_guard_on_duty_accepts_the_sos_and_a_repair_stays_the_technicians(
     ).body
     refused = call("POST", f"/tickets/{repair['ticket_id']}/actions", as_=guard, body={"action": "accept"})
     assert refused.status == 403
+
+
+def test_an_sos_not_accepted_in_time_goes_to_the_next_technician_on_the_roster(
+    call: Call,
+    world: Community,
+    staff: Callable[..., Caller],
+    stack: Stack,
+    clock: FixedClock,
+    run_job: Callable[[], dict[str, int]],
+) -> None:
+    staff(world, "night_tech_2", Role.TECHNICIAN, skills=("general",), on_duty=False, staff_id="N-NIGHT-2")
+    lines = [
+        {"staff_id": "N-NIGHT", "shift": "night", "days": "holiday"},
+        {"staff_id": "N-NIGHT-2", "shift": "night", "days": "holiday"},
+    ]
+    _put(stack, {**Keys.duty_roster(world.tenant_id, world.site_id), "lines": lines})
+    sos = call("POST", "/tickets", as_=world.people["elder"], body={"kind": "sos"}).body
+    assert sos["assignee_staff_id"] == "N-NIGHT"
+
+    clock.advance(minutes=2)  # an emergency's acceptance window
+    run_job()
+
+    moved = call("GET", f"/tickets/{sos['ticket_id']}", as_=world.people["night_guard"]).body
+    assert moved["assignee_staff_id"] == "N-NIGHT-2"  # the roster's other technician, not the flagged one

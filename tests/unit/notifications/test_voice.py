@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from notifications.adapters.aliyun_voice import AliyunVoiceCaller, signature, string_to_sign
 from notifications.adapters.voice_account import VoiceAccount
-from notifications.domain import Category, Channel, Priority, SendFailed, VoiceCall
+from notifications.domain import Category, Channel, Locale, Priority, SendFailed, VoiceCall
 from notifications.emergency_ladder import (
     STEPS,
     WITH_VOICE,
@@ -23,6 +23,7 @@ from notifications.emergency_ladder import (
 )
 from notifications.models import NoticeCreate
 from notifications.preferences import Preferences, Reach, plan
+from notifications.templates import render
 from notifications.voice_reports import parse_reports, sign, verify
 from pydantic import ValidationError
 
@@ -181,3 +182,12 @@ def test_a_notice_never_phones_anyone() -> None:
                 "channels": ["inbox", "voice"],
             }
         )
+
+
+def test_the_call_says_who_where_what_and_to_press_1_in_short_chinese() -> None:
+    spoken = render(
+        "emergency_voice", Locale.ZH_CN, {"who": "关爱对象", "place": "3栋2单元501室", "what": "紧急告警"}
+    )
+
+    assert spoken.body == "物业紧急通知：关爱对象3栋2单元501室紧急告警，请立即处理。确认请按1。"
+    assert len(spoken.body) <= 40

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from courtyard.clock import to_iso
+from courtyard.events import DomainEvent
 from schemas.events import TicketAssigned, TicketCreated, TicketSlaBreached, TicketStatusChanged
 from tickets.domain import Action
 from tickets.lifecycle import SYSTEM_USER_ID
@@ -13,12 +14,22 @@ from tickets.models import Ticket
 __all__ = [
     "TicketAssigned",
     "TicketCreated",
+    "TicketRated",
     "TicketSlaBreached",
     "TicketStatusChanged",
     "assigned_event",
     "created_event",
     "status_changed_event",
 ]
+
+
+class TicketRated(DomainEvent):
+    """A reporter rated the work (published by ``services/tickets.py``; no consumer contract in schemas/)."""
+
+    ticket_id: str
+    site_id: str
+    score: int
+    assignee_staff_id: str | None
 
 
 def _reporter(ticket: Ticket) -> str | None:

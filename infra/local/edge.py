@@ -14,6 +14,7 @@ import json
 import mimetypes
 import re
 import socket
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +63,9 @@ class WebConfig:
     cognitoEndpoint: str
     stage: str
     timeZone: str = "Asia/Shanghai"
+    # The console asks managers, finance and platform operators for TOTP when the stage requires it
+    # (template parameter RequireMfa, enforced by the API); the local cloud turns it off.
+    requireMfa: bool = True
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -81,10 +85,10 @@ class WebEdge:
     ) -> None:
         handler = _handler(api_url, aws_endpoint, config, web_root)
         if listening is None:
-            self._server = ThreadingHTTPServer((host, port), handler)
+            self._server = _EdgeServer((host, port), handler)
         else:
             # A socket bound before the stack existed: its URL went into the template's parameters.
-            self._server = ThreadingHTTPServer(listening.getsockname()[:2], handler, bind_and_activate=False)
+            self._server = _EdgeServer(listening.getsockname()[:2], handler, bind_and_activate=False)
             self._server.socket.close()
             self._server.socket = listening
             self._server.server_address = listening.getsockname()[:2]
@@ -131,6 +135,15 @@ def _handler(api_url: str, aws_endpoint: str, config: WebConfig, web_root: Path)
         "web_root": web_root,
     }
     return type("EdgeHandler", (_EdgeHandler,), settings)
+
+
+class _EdgeServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that closed the page (or a test that closed its phone) before the answer was written: what
+        # CloudFront logs as a client disconnect, not an edge failure worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _EdgeHandler(BaseHTTPRequestHandler):

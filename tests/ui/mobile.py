@@ -50,21 +50,30 @@ def fake_camera_feed(picture_png: bytes, path: Path) -> Path:
     """A Y4M video (4:2:0, the format of ``--use-file-for-fake-video-capture``) of ``picture_png`` centred on
     white: what the guard's camera sees when the visitor holds up the phone. Chromium loops the frames.
 
-    A lens never renders a screen's pixels razor-sharp: the frame is softened a little (Gaussian, 1.5 px),
-    as the gate's camera would see it."""
+    A hand-held camera never films the same picture twice: the screen moves a few pixels and the focus
+    breathes. The frames do too (a shift and a Gaussian softening of 1 to 2 px each), so the scanner is shown
+    what a gate's camera shows rather than one still image that one reader might find hard. The frame count is
+    prime to the scanner's stride, so it sees every variant in turn."""
     width, height = CAMERA
     picture = Image.open(io.BytesIO(picture_png)).convert("L")
     room = height - 80  # a quiet zone around the code, as on the visitor's screen
     if max(picture.size) > room:
         picture.thumbnail((room, room), Image.Resampling.LANCZOS)
-    frame = Image.new("L", CAMERA, 255)
-    frame.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
-    luma = frame.filter(ImageFilter.GaussianBlur(1.5)).tobytes()
     # Grey: both chroma planes are neutral (128), each a quarter of the luma plane.
     chroma = bytes([128]) * ((width // 2) * (height // 2))
     header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
-    path.write_bytes(header + (b"FRAME\n" + luma + chroma + chroma) * 3)
+    frames = []
+    for (dx, dy), blur in zip(HAND_SHAKE, FOCUS, strict=True):
+        frame = Image.new("L", CAMERA, 255)
+        frame.paste(picture, ((width - picture.width) // 2 + dx, (height - picture.height) // 2 + dy))
+        frames.append(b"FRAME\n" + frame.filter(ImageFilter.GaussianBlur(blur)).tobytes() + chroma + chroma)
+    path.write_bytes(header + b"".join(frames))
     return path
+
+
+# One entry per frame: where the hand moved the screen (px) and how soft the focus is (Gaussian radius, px).
+HAND_SHAKE = [(0, 0), (3, -2), (-2, 3), (5, 1), (-4, -3), (1, 4), (-1, -5), (4, 2)]
+FOCUS = [1.5, 1.0, 2.0, 1.25, 1.75, 1.0, 1.5, 2.0]
 
 
 @dataclass

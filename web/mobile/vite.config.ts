@@ -26,7 +26,8 @@ export default defineConfig({
         navigateFallback: "/m/index.html",
         // The API, the console, sign-in and the run-time settings are never answered from the app's cache.
         navigateFallbackDenylist: [/^\/api\//, /^\/console\//, /^\/_cognito\//, /^\/config\.json/],
-        globPatterns: ["**/*.{js,css,html,svg}"],
+        // The QR reader's WebAssembly (about 0.9 MB) too: a gate that lost its network still scans.
+        globPatterns: ["**/*.{js,css,html,svg,wasm}"],
         // Push (a technician's new job): shown by the worker, and the open pages are told (public/push-sw.js).
         importScripts: ["push-sw.js"],
         // The run-time settings from the network when there is one, else the last copy: a visitor's pass page or

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.errors import Conflict, NotFound, Unprocessable
 from courtyard.events import DomainEvent
@@ -72,20 +73,6 @@ class Writer(Protocol):
     ) -> ImportSummary: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
-
-
 class Events(Protocol):
     def publish(self, detail_type: str, detail: DomainEvent) -> object: ...
 
@@ -97,7 +84,7 @@ class ImportService:
         storage: Storage,
         sites: Sites,
         writer: Writer,
-        audit: Audit,
+        audit: AuditLog,
         events: Events,
         clock: Clock,
         people: People,

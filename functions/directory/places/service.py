@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.dynamo import Page
 from courtyard.errors import NotFound, Unprocessable
@@ -144,17 +145,6 @@ class Places(Protocol):
     def resident_unit_ids(self, tenant_id: str, user_id: str) -> list[str]: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> object: ...
-
-
 class Events(Protocol):
     def publish(self, detail_type: str, detail: DomainEvent) -> object: ...
 
@@ -163,7 +153,7 @@ class Events(Protocol):
 
 
 class PlacesService:
-    def __init__(self, repo: Places, audit: Audit, events: Events, clock: Clock) -> None:
+    def __init__(self, repo: Places, audit: AuditLog, events: Events, clock: Clock) -> None:
         self._repo = repo
         self._audit = audit
         self._events = events

@@ -8,8 +8,9 @@ link stays in their own history; ``ResidentMovedOut`` tells the features that ho
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.errors import Forbidden, NotFound
 from courtyard.events import DomainEvent
@@ -33,20 +34,6 @@ class Residences(Protocol):
         self, tenant_id: str, leaving: ResidentLink, ended: EndedResidence, successor: ResidentLink | None
     ) -> None: ...
     def past(self, tenant_id: str, resident_id: str) -> list[EndedResidence]: ...
-
-
-class AuditLog(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
 
 
 class Publisher(Protocol):

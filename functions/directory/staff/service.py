@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, epoch, to_iso
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.events import DomainEvent
@@ -59,20 +60,6 @@ class Accounts(Protocol):
     def sign_out(self, username: str) -> None: ...
     def enable(self, username: str) -> None: ...
     def delete(self, username: str) -> None: ...
-
-
-class AuditLog(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
 
 
 class Publisher(Protocol):

@@ -13,13 +13,14 @@ import hashlib
 import json
 from typing import Any, Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, parse_iso, to_iso
 from courtyard.errors import Conflict, NotFound, Unprocessable
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from directory.adapters.cognito_identity import Account
 from directory.staff.models import Staff, is_entity_id, username_from_email
-from directory.staff.service import Accounts, AuditLog, Publisher, StaffStore
+from directory.staff.service import Accounts, Publisher, StaffStore
 from directory.tenants.models import (
     Onboarded,
     Tenant,

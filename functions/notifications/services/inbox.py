@@ -3,16 +3,27 @@ notice's statistics). Every inbox is the caller's own: the user id comes from th
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from courtyard.clock import Clock
 from courtyard.dynamo import Page
 from courtyard.errors import NotFound
 from courtyard.tenancy import TenantContext
 from notifications.models import InboxEntry
-from notifications.repository import NotificationsRepository
+
+
+class Inbox(Protocol):
+    """The inbox part of ``NotificationsRepository`` (in memory: tests/fakes/notifications.py)."""
+
+    def inbox(self, tenant_id: str, user_id: str, limit: int, cursor: str | None) -> Page[InboxEntry]: ...
+    def inbox_entry(self, tenant_id: str, user_id: str, message_id: str) -> InboxEntry | None: ...
+    def unread(self, tenant_id: str, user_id: str) -> int: ...
+    def mark_read(self, tenant_id: str, user_id: str, entry: InboxEntry, now: datetime) -> bool: ...
 
 
 class InboxService:
-    def __init__(self, repo: NotificationsRepository, clock: Clock) -> None:
+    def __init__(self, repo: Inbox, clock: Clock) -> None:
         self._repo = repo
         self._clock = clock
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import TenantView, UnitView
 from courtyard.dynamo import Page
@@ -78,19 +79,8 @@ class Directory(People, Protocol):
     def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> object: ...
-
-
 class PaymentQueries:
-    def __init__(self, repo: Repository, directory: Directory, audit: Audit, clock: Clock) -> None:
+    def __init__(self, repo: Repository, directory: Directory, audit: AuditLog, clock: Clock) -> None:
         self._repo = repo
         self._directory = directory
         self._audit = audit

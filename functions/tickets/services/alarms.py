@@ -29,6 +29,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict, Field, field_validator
 
+from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock
 from courtyard.directory import StaffView, TenantView, UnitView
 from courtyard.duty import DutyCalendar, RosterLine
@@ -233,37 +234,12 @@ class Directory(Protocol):
     def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
-    def put_action(
-        self,
-        ctx: None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> dict[str, Any]: ...
-
-
 class AlarmIntake:
     def __init__(
         self,
         store: AlarmStore,
         directory: Directory,
-        audit: Audit,
+        audit: TransactionalAuditLog,
         clock: Clock,
         outbox: Outbox,
     ) -> None:

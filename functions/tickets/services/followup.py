@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock
 from courtyard.errors import Conflict, NotFound
 from courtyard.tenancy import Role, TenantContext
@@ -38,19 +39,8 @@ class Repository(Protocol):
     ) -> None: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> object: ...
-
-
 class FollowUpService:
-    def __init__(self, repo: Repository, audit: Audit, clock: Clock) -> None:
+    def __init__(self, repo: Repository, audit: AuditLog, clock: Clock) -> None:
         self._repo = repo
         self._audit = audit
         self._clock = clock

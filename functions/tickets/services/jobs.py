@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import StaffView, TenantView
 from courtyard.errors import Conflict, DomainError
@@ -373,20 +374,6 @@ class Directory(RosterDirectory, Protocol):
     def staff_members(self, tenant_id: str) -> list[StaffView]: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
-
-
 class Events(Protocol):
     def publish_many(self, events: Sequence[tuple[str, DomainEvent]]) -> None: ...
 
@@ -417,7 +404,7 @@ class TicketJobs:
         self,
         store: JobsStore,
         directory: Directory,
-        audit: Audit,
+        audit: AuditLog,
         events: Events,
         clock: Clock,
         *,

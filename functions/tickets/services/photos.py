@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable
 from courtyard.ids import new_id
@@ -65,17 +66,6 @@ class Storage(Protocol):
     def view_url(self, key: str, expires_in: int, version_id: str | None = None) -> str: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, object] | None = None,
-    ) -> object: ...
-
-
 @dataclass(frozen=True, slots=True)
 class PhotoUpload:
     photo_id: str
@@ -96,7 +86,7 @@ class ConfirmedPhoto:
 
 class PhotoService:
     def __init__(
-        self, tickets: Tickets, records: Records, storage: Storage, audit: Audit, clock: Clock
+        self, tickets: Tickets, records: Records, storage: Storage, audit: AuditLog, clock: Clock
     ) -> None:
         self._tickets = tickets
         self._records = records

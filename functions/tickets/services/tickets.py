@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
 from courtyard.duty import DutyCalendar, RosterLine
@@ -39,7 +40,7 @@ from tickets.domain import (
     default_category,
     effective_priority,
 )
-from tickets.events import assigned_event, created_event, status_changed_event
+from tickets.events import TicketRated, assigned_event, created_event, status_changed_event
 from tickets.lifecycle import Actor, Assignee, TicketState
 from tickets.models import (
     Comment,
@@ -50,7 +51,6 @@ from tickets.models import (
     TicketActionRequest,
     TicketCreate,
     TicketHistory,
-    TicketRated,
     TicketSettingsIn,
     TimelineRecord,
 )
@@ -101,25 +101,6 @@ class Directory(Protocol):
     def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
     def duty_calendar(self, tenant_id: str) -> DutyCalendar: ...
     def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]: ...
-
-
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> object: ...
-    def put_action(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
 
 
 class Events(Protocol):
@@ -193,7 +174,7 @@ class TicketService:
         self,
         repo: Repository,
         directory: Directory,
-        audit: Audit,
+        audit: TransactionalAuditLog,
         events: Events,
         clock: Clock,
         outbox: Effects,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock
 from courtyard.crypto import mask_phone, mask_plate
 from courtyard.errors import NotFound
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from visitors.models import BlockCreate, BlockEntry, BlockKind
-from visitors.services.passes import Audit, Cipher, Directory, Index, normalise_plate
+from visitors.services.passes import Cipher, Directory, Index, normalise_plate
 
 EDITORS = (Role.MANAGER, Role.SERVICE_DESK, Role.GUARD)
 READERS = EDITORS
@@ -29,7 +30,13 @@ class Repository(Protocol):
 
 class BlocklistService:
     def __init__(
-        self, repo: Repository, directory: Directory, audit: Audit, clock: Clock, cipher: Cipher, index: Index
+        self,
+        repo: Repository,
+        directory: Directory,
+        audit: AuditLog,
+        clock: Clock,
+        cipher: Cipher,
+        index: Index,
     ) -> None:
         self._repo = repo
         self._directory = directory

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.crypto import mask_plate
 from courtyard.dynamo import Page
@@ -48,7 +49,7 @@ from visitors.models import (
     VisitorSettingsIn,
 )
 from visitors.repository import CountOutcome
-from visitors.services.passes import Audit, Directory, Events, Index, Keys, normalise_plate
+from visitors.services.passes import Directory, Events, Index, Keys, normalise_plate
 
 SCANNERS = (Role.GUARD, Role.MANAGER)
 # Strictly four, two and two ASCII digits (\d would also take full-width and other scripts' digits).
@@ -89,7 +90,7 @@ class GateService:
         self,
         repo: Repository,
         directory: Directory,
-        audit: Audit,
+        audit: AuditLog,
         events: Events,
         clock: Clock,
         index: Index,

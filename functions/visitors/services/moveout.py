@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict
@@ -30,26 +31,12 @@ class Passes(Protocol):
     def revoke(self, tenant_id: str, pass_id: str, by: str, at: datetime) -> VisitorPass: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: Any,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-        actor: str | None = None,
-        *,
-        tenant_id: str | None = None,
-    ) -> object: ...
-
-
 class Events(Protocol):
     def publish_many(self, events: Sequence[tuple[str, DomainEvent]]) -> None: ...
 
 
 class MoveOutRevocation:
-    def __init__(self, passes: Passes, audit: Audit, events: Events, clock: Clock) -> None:
+    def __init__(self, passes: Passes, audit: AuditLog, events: Events, clock: Clock) -> None:
         self._passes = passes
         self._audit = audit
         self._events = events

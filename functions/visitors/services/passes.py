@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock, epoch, to_iso
 from courtyard.crypto import mask_phone, mask_plate
 from courtyard.directory import ResidentUnitView, ResidentView, TenantView, UnitView, UserLink
@@ -93,25 +94,6 @@ class Directory(Protocol):
     def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
 
 
-class Audit(Protocol):
-    def record(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> object: ...
-    def put_action(
-        self,
-        ctx: TenantContext | None,
-        action: str,
-        resource: str,
-        resource_id: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
-
-
 class Events(Protocol):
     def publish_many(self, events: Sequence[tuple[str, DomainEvent]]) -> None: ...
 
@@ -161,7 +143,7 @@ class PassService:
         self,
         repo: Repository,
         directory: Directory,
-        audit: Audit,
+        audit: TransactionalAuditLog,
         events: Events,
         clock: Clock,
         cipher: Cipher,

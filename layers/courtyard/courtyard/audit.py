@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from courtyard import aws
 from courtyard.clock import Clock, epoch, to_iso
@@ -31,6 +31,39 @@ PERSONAL_DATA_PATTERNS = (
     re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"),  # resident ID number
     re.compile(r"[\u4e00-\u9fff][A-Z][·\s-]?[A-Z0-9]{5,6}(?![A-Za-z0-9])"),  # licence plate
 )
+
+
+class AuditLog(Protocol):
+    """The audit trail as a service takes it: ``AuditWriter`` in a function, ``RecordedAudit``
+    (tests/fakes/kernel.py) in the unit tests; one Protocol for every feature's services."""
+
+    def record(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> object: ...
+
+
+class TransactionalAuditLog(AuditLog, Protocol):
+    """An audit trail that can also hand its record to a transaction (``AuditWriter.put_action``)."""
+
+    def put_action(
+        self,
+        ctx: TenantContext | None,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+        *,
+        tenant_id: str | None = None,
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)

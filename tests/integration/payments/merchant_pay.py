@@ -1,17 +1,21 @@
 """Shared by the WeChat Pay and Alipay tests: a billed resident of a firm that has merchant accounts at the
-pay sandbox's personas, and notifications delivered through the real handler."""
+pay sandbox's personas, notifications delivered through the real handler (one at a time, or all at once to
+the service), and the check that a refused notification changed nothing."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import boto3
+import pytest
 
 from infra.local.pay_sandbox import PaySandbox
+from infra.local.provision import Stack
 from tests.factories import api_event, lambda_context
-from tests.integration.payments.conftest import Caller, Community, Reply, fee, run
+from tests.integration.payments.conftest import Caller, Community, Reply, bills_of, fee, ledger_items, run
 
 Call = Callable[..., Reply]
 
@@ -43,6 +47,14 @@ def billed_firm(
     return community, residents(community, "Chen", "a101")
 
 
+@pytest.fixture
+def billed(
+    call: Call, manager: tuple[Community, Caller], residents: Callable[..., Caller], sandbox: PaySandbox
+) -> tuple[Community, Caller]:
+    """A firm with merchant accounts at the personas and its resident Chen with one issued bill."""
+    return billed_firm(call, manager, residents, sandbox)
+
+
 def notify(
     handler: Any, provider: str, tenant_id: str, headers: dict[str, str], body: str
 ) -> tuple[int, Any]:
@@ -69,3 +81,37 @@ def ledger(call: Call, who: Caller, unit_id: str) -> dict[str, Any]:
     assert reply.status == 200, reply.body
     body: dict[str, Any] = reply.body
     return body
+
+
+def deliver_at_once(
+    provider: str, tenant_id: str, deliveries: Sequence[tuple[dict[str, str], str]]
+) -> list[str]:
+    """Every (headers, body) given to the payments service in a thread of its own, released together by a
+    barrier (the provider's concurrent retries): the outcomes in any order; a delivery that raised fails."""
+    from payments import wiring
+
+    service = wiring.payments()
+    barrier = threading.Barrier(len(deliveries), timeout=30)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def deliver(headers: dict[str, str], body: str) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(service.webhook(provider, headers, body, tenant_id))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver, args=delivery) for delivery in deliveries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return outcomes
+
+
+def unchanged(call: Call, who: Caller, stack: Stack, before: int) -> None:
+    """A refused or ignored notification wrote no ledger entry and left the resident's bill issued."""
+    assert len(ledger_items(stack)) == before
+    assert [b["status"] for b in bills_of(call, who)] == ["issued"]

@@ -5,7 +5,6 @@ SDK and the refund through the ledger."""
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -17,19 +16,12 @@ from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
 from tests.integration.payments.conftest import Caller, Community, bills_of, ledger_items
-from tests.integration.payments.merchant_pay import Call, billed_firm, ledger, notify
+from tests.integration.payments.merchant_pay import Call, billed, deliver_at_once, ledger, notify, unchanged
 from tests.integration.visitors.conftest import atomic_item_writes
 
-__all__ = ["atomic_item_writes"]
+__all__ = ["atomic_item_writes", "billed"]
 WAP = "alipay_wap"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def billed(
-    call: Call, manager: tuple[Community, Caller], residents: Callable[..., Caller], sandbox: PaySandbox
-) -> tuple[Community, Caller]:
-    return billed_firm(call, manager, residents, sandbox)
 
 
 def _checkout(call: Call, who: Caller, provider: str = WAP) -> Any:
@@ -95,34 +87,11 @@ def test_twenty_concurrent_deliveries_settle_exactly_once(
     _, notify_id = _paid(call, chen, sandbox)
     body = sandbox.alipay.signed(notify_id)
     before = len(ledger_items(stack))
-    from payments import wiring
 
-    service = wiring.payments()
-    barrier = threading.Barrier(20, timeout=30)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
+    outcomes = deliver_at_once(WAP, community.tenant_id, [(FORM, body)] * 20)
 
-    def deliver() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(service.webhook(WAP, FORM, body, community.tenant_id))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=deliver) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
     assert sorted(outcomes) == ["applied"] + ["duplicate"] * 19
     assert len(ledger_items(stack)) == before + 1
-
-
-def _unchanged(call: Call, who: Caller, stack: Stack, before: int) -> None:
-    assert len(ledger_items(stack)) == before
-    assert [b["status"] for b in bills_of(call, who)] == ["issued"]
 
 
 def test_a_forged_notification_is_refused_and_changes_nothing(
@@ -139,7 +108,7 @@ def test_a_forged_notification_is_refused_and_changes_nothing(
     assert raised[0] == 400
     assert raised[1]["error"]["code"] == "bad_signature"
     assert unsigned[0] == 400
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 @pytest.mark.parametrize("pay", [{"outcome": "mismatch"}, {"currency": "USD"}])
@@ -159,7 +128,7 @@ def test_an_amount_or_currency_mismatch_holds_the_payment_for_review_and_pays_no
 
     assert answer == (200, "success")
     assert call("GET", f"/payments/{payment['payment_id']}", as_=chen).body["status"] == "review"
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 def test_a_notification_for_an_unknown_trade_changes_nothing(
@@ -181,7 +150,7 @@ def test_a_notification_for_an_unknown_trade_changes_nothing(
     answer = notify(handler, WAP, community.tenant_id, FORM, sandbox.alipay.signed(notify_id))
 
     assert answer == (200, "success")
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 def test_refund_and_query_go_through_the_sdk_and_the_refund_through_the_ledger(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,18 +19,19 @@ from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
 from tests.integration.payments.conftest import Caller, Community, bills_of, ledger_items
-from tests.integration.payments.merchant_pay import Call, billed_firm, ledger, notify
+from tests.integration.payments.merchant_pay import (
+    Call,
+    billed,
+    billed_firm,
+    deliver_at_once,
+    ledger,
+    notify,
+    unchanged,
+)
 from tests.integration.visitors.conftest import atomic_item_writes
 
-__all__ = ["atomic_item_writes"]
+__all__ = ["atomic_item_writes", "billed"]
 NATIVE = "wechatpay_native"
-
-
-@pytest.fixture
-def billed(
-    call: Call, manager: tuple[Community, Caller], residents: Callable[..., Caller], sandbox: PaySandbox
-) -> tuple[Community, Caller]:
-    return billed_firm(call, manager, residents, sandbox)
 
 
 def _checkout(call: Call, who: Caller, bill_ids: list[str], provider: str = NATIVE, **extra: Any) -> Any:
@@ -99,35 +99,12 @@ def test_twenty_concurrent_deliveries_settle_exactly_once(
     _, notice_id = _paid_notice(call, chen, sandbox)
     deliveries = [sandbox.wechat.signed(notice_id) for _ in range(20)]
     before = len(ledger_items(stack))
-    from payments import wiring
 
-    service = wiring.payments()
-    barrier = threading.Barrier(20, timeout=30)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
+    outcomes = deliver_at_once(NATIVE, community.tenant_id, deliveries)
 
-    def deliver(headers: dict[str, str], body: str) -> None:
-        try:
-            barrier.wait()
-            outcomes.append(service.webhook(NATIVE, headers, body, community.tenant_id))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=deliver, args=d) for d in deliveries]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
     assert sorted(outcomes) == ["applied"] + ["duplicate"] * 19
     assert len(ledger_items(stack)) == before + 1
     assert ledger(call, chen, community.units["a101"])["balance"] == 0
-
-
-def _unchanged(call: Call, who: Caller, stack: Stack, before: int) -> None:
-    assert len(ledger_items(stack)) == before
-    assert [b["status"] for b in bills_of(call, who)] == ["issued"]
 
 
 def test_a_forged_notification_is_refused_and_changes_nothing(
@@ -147,7 +124,7 @@ def test_a_forged_notification_is_refused_and_changes_nothing(
     assert altered[0] == 400
     assert altered[1]["error"]["code"] == "bad_signature"
     assert unsigned[0] == 400
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 def test_a_replayed_notification_with_an_old_signature_is_refused(
@@ -162,7 +139,7 @@ def test_a_replayed_notification_with_an_old_signature_is_refused(
 
     assert status == 400
     assert answer["error"]["code"] == "bad_signature"
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 def test_a_notification_sent_to_another_firms_url_is_refused(
@@ -188,7 +165,7 @@ def test_a_notification_sent_to_another_firms_url_is_refused(
 
     assert elsewhere[0] == 400
     assert nowhere[0] == 400
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +188,7 @@ def test_an_amount_or_currency_mismatch_holds_the_payment_for_review_and_pays_no
 
     assert (status, answer["outcome"]) == (200, "review"), why
     assert call("GET", f"/payments/{payment['payment_id']}", as_=chen).body["status"] == "review"
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 def test_a_notification_for_an_unknown_order_changes_nothing(
@@ -233,7 +210,7 @@ def test_a_notification_for_an_unknown_order_changes_nothing(
     status, answer = notify(handler, NATIVE, community.tenant_id, *sandbox.wechat.signed(notice_id))
 
     assert (status, answer["outcome"]) == (200, "ignored")
-    _unchanged(call, chen, stack, before)
+    unchanged(call, chen, stack, before)
 
 
 def test_refund_goes_through_the_sdk_and_its_notification_reaches_the_ledger(

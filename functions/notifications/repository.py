@@ -678,9 +678,15 @@ def _notice(item: Mapping[str, Any]) -> Notice:
     )
 
 
+# A notice never phones anyone (voice is the emergency ladder's): its statistics leave the channel out.
+_NOTICE_CHANNELS = tuple(c for c in Channel if c is not Channel.VOICE)
+
+
 def _stats(item: Mapping[str, Any]) -> NoticeStats:
-    sent = {c.value: int(item.get(f"sent_{c.value}", 0)) for c in Channel}
-    failed = {c.value: int(item.get(f"failed_{c.value}", 0)) for c in Channel if c is not Channel.INBOX}
+    sent = {c.value: int(item.get(f"sent_{c.value}", 0)) for c in _NOTICE_CHANNELS}
+    failed = {
+        c.value: int(item.get(f"failed_{c.value}", 0)) for c in _NOTICE_CHANNELS if c is not Channel.INBOX
+    }
     return NoticeStats(
         recipients=int(item.get("recipients", 0)),
         sent=sent,

@@ -33,6 +33,7 @@ from courtyard.directory import (
     UnitView,
     UserLink,
 )
+from courtyard.duty import DutyCalendar, RosterLine
 from courtyard.wiring import cache_seconds
 
 K = TypeVar("K", bound=Hashable)
@@ -140,3 +141,18 @@ class RecentDirectory:
     def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None:
         # Read through: an assignment names one person and must see them as they are now.
         return self.reader.staff_member(tenant_id, staff_id)
+
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar:
+        """The firm's holidays and working days (dispatch reads them on every filing)."""
+        calendar: DutyCalendar = self._found(
+            ("calendar", tenant_id), lambda: self.reader.duty_calendar(tenant_id)
+        )
+        return calendar
+
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]:
+        """Who is on duty at a site, by shift: a change reaches dispatch within the minute (an empty roster
+        is kept too: it grants nothing, dispatch then goes by the staff list's on-duty flags)."""
+        roster: tuple[RosterLine, ...] = self._seen.get(
+            ("roster", tenant_id, site_id), lambda: self.reader.duty_roster(tenant_id, site_id)
+        )
+        return roster

@@ -180,7 +180,7 @@ class InviteService:
         tenant_id, invite = self._open_invite(code)
         if claimant.tenant_id is not None and claimant.tenant_id != tenant_id:
             raise OtherTenant("this account belongs to another property firm")
-        tenant = self._reader.tenant(tenant_id)
+        tenant = self._reader.tenant(tenant_id, fresh=True)  # joining a suspended firm is refused at once
         if tenant is None:
             raise NotFound("invitation")
         if not tenant.active:

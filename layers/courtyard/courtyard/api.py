@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -64,10 +63,25 @@ TenantLookup = Callable[[], DirectoryReader | None]
 AuditLookup = Callable[[], AuditWriter | None]
 
 
-@lru_cache(maxsize=1)
-def directory_from_settings() -> DirectoryReader | None:
-    """The default tenant lookup: the directory table every function gets from the template's Globals."""
-    return shared_reader(FunctionSettings.from_environment().directory_table)
+class _ProcessDirectory:
+    """The default tenant lookup: the process's one reader of the directory table every function gets from
+    the template's Globals (courtyard.directory_cache.shared_reader). ``cache_clear()`` forgets it with its
+    cached tenants and standings, as a new Lambda process starts without them (tests)."""
+
+    def __init__(self) -> None:
+        self._reader: DirectoryReader | None = None
+
+    def __call__(self) -> DirectoryReader | None:
+        if self._reader is None:  # the environment is read once per process
+            self._reader = shared_reader(FunctionSettings.from_environment().directory_table)
+        return self._reader
+
+    def cache_clear(self) -> None:
+        self._reader = None
+        shared_reader.cache_clear()
+
+
+directory_from_settings = _ProcessDirectory()
 
 
 def audit_from_settings() -> AuditWriter:

@@ -78,12 +78,13 @@ class DirectoryReader:
             self._client = aws.client("dynamodb")
         return self._client
 
-    def tenant(self, tenant_id: str) -> TenantView | None:
-        """The tenant record, cached for a minute: a suspension takes effect within that time."""
+    def tenant(self, tenant_id: str, *, fresh: bool = False) -> TenantView | None:
+        """The tenant record, cached for a minute: a suspension takes effect within that time. ``fresh``
+        reads it now (a decision that binds someone to the firm, such as accepting an invitation)."""
         now = self._monotonic()
         with self._lock:
             cached = self._tenants.get(tenant_id)
-        if cached is not None and 0 <= now - cached[0] < self.TENANT_TTL_SECONDS:
+        if not fresh and cached is not None and 0 <= now - cached[0] < self.TENANT_TTL_SECONDS:
             return cached[1]
         item = self._get(Keys.tenant(tenant_id))
         view = (

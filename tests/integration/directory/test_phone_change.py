@@ -46,7 +46,8 @@ def chen(call: Call, caller: Callable[..., Caller], stack: Stack, make_tenant: C
 
 
 def my_phone(call: Call, me: Caller) -> str:
-    return str(call("GET", "/me", as_=me).body["person"]["phone"])
+    # The full number is in the export (GET /me shows it masked: issue 18).
+    return str(call("GET", "/me/export", as_=me).body["person"]["phone"])
 
 
 def test_asking_for_a_free_or_a_taken_number_answers_the_same_and_texts_a_code_either_way(

@@ -63,27 +63,6 @@ class PayerScrubber:
         self._forget(tenant_id, payment_id, "SET " + ", ".join(sets) + " REMOVE note ADD version :one")
         return True
 
-    def scrub_invoice(self, tenant_id: str, payment_id: str, user_id: str | None) -> bool:
-        """A payment's live invoice request the person made forgets them: the requester becomes ``erased``
-        and a personal title (their name) goes; a company's title stays. True if it was theirs."""
-        claim = self._table.get({"pk": keys.payment_partition(tenant_id, payment_id), "sk": "INVOICE"})
-        if not user_id or claim is None or not claim.get("request_id"):
-            return False
-        key = {"pk": tenant_key(tenant_id, "INVOICE", str(claim["request_id"])), "sk": "INVOICE"}
-        request = self._table.get(key, consistent=True)
-        if request is None or request.get("requested_by") != user_id:
-            return False
-        personal = request.get("title_type") == "personal"
-        self._table.update(
-            key,
-            "SET requested_by = :erased" + (", #title = :name" if personal else ""),
-            {":erased": ERASED, **({":name": ERASED_NAME} if personal else {})},
-            names={"#title": "title"} if personal else None,
-            condition="attribute_exists(pk)",
-            conflict="the invoice request is gone",
-        )
-        return True
-
     def lines_naming(self, tenant_id: str, site_id: str, resident_id: str) -> list[dict[str, Any]]:
         """A community's statement lines whose counterparty was the person."""
         lines = self._table.query_all(partition=_lines(tenant_id, site_id), sk_prefix="LINE#")

@@ -44,6 +44,7 @@ PATTERNS: dict[str, Callable[[random.Random], str]] = {
     r"^me$": lambda r: "me",
     # An invoice's number: 20 digits (a fully digital e-invoice).
     r"^[0-9]{8,20}$": lambda r: _word(r, string.digits, 20, 20),
+    # A texted code (a change of phone number, an invitation's binding): six digits.
     r"^[0-9]{6}$": lambda r: _word(r, string.digits, 6, 6),
 }
 

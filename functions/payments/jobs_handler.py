@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.drain import out_of_time
 from courtyard.tracing import Tracer
 from payments.wiring import abandoned, billing_worker, jobs, wiring, worker_outbox
 
@@ -28,7 +29,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = str(event.get("job", "reminders"))
     if job == "close_abandoned":
         closing = abandoned().close()
@@ -63,7 +64,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     runs = billing_worker().sweep_runs()
     for run_id in runs.failed:
         logger.error("billing run failed", run_id=run_id)
-    report = due.remind()
+    report = due.remind(out_of_time(context))
     metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=sum(report.sent.values()))
     logger.info(
         "reminders", looked_at=report.looked_at, sent=report.sent, deferred=len(report.deferred_tenants)

@@ -21,7 +21,7 @@ from courtyard.clock import Clock, to_iso
 from courtyard.directory import DirectoryReader
 from courtyard.errors import Conflict, DomainError
 from courtyard.events import EventPublisher
-from payments import keys, reconcile, reminders
+from payments import reconcile, reminders
 from payments.domain import Bill, BillStatus, Payment
 from payments.providers import ProviderRegistry, Settlement
 from payments.repository import PaymentsRepository
@@ -56,32 +56,43 @@ class PaymentJobs:
 
     # -------------------------------------------------------------- reminders
 
-    def remind(self) -> ReminderReport:
+    def remind(self, out_of_time: Callable[[], bool] = lambda: False) -> ReminderReport:
+        """Drains every bill whose reminder is due (no cap per run), until none is left or ``out_of_time``:
+        the bills it did not reach stay due for the next hour (courtyard.drain)."""
         now = self._clock.now()
         # Tenants' days start up to 14 hours ahead of UTC: look one day further and check each locally.
         until = (now.date() + timedelta(days=1)).isoformat()
-        by_tenant: dict[str, list[str]] = defaultdict(list)
-        for shard in range(keys.DUE_SHARDS):
-            for tenant_id, bill_id in self._repo.due_bills(shard, until):
-                by_tenant[tenant_id].append(bill_id)
         report = ReminderReport()
-        for tenant_id, bill_ids in sorted(by_tenant.items()):
-            tenant = self._directory.tenant(tenant_id)
-            if tenant is None or not tenant.active:
-                report.skipped += len(bill_ids)
-                continue
-            local = now.astimezone(ZoneInfo(tenant.timezone))
-            stored = self._repo.settings(tenant_id)
-            if reminders.in_quiet_hours(local.time(), quiet_of(stored)):
-                report.deferred_tenants.append(tenant_id)
-                continue
-            ladder = ladder_of(stored)
-            for bill_id in bill_ids:
+        tenants: dict[str, tuple[tuple[reminders.Step, ...], date] | str] = {}
+        for tenant_id, bill_id in self._repo.due_bills(until):
+            if out_of_time():
+                break
+            if tenant_id not in tenants:
+                tenants[tenant_id] = self._tenant_today(tenant_id, now)
+            plan = tenants[tenant_id]
+            if plan == "inactive":
+                report.skipped += 1
+            elif plan == "quiet":
+                if tenant_id not in report.deferred_tenants:
+                    report.deferred_tenants.append(tenant_id)
+            elif isinstance(plan, tuple):
+                ladder, today = plan
                 report.looked_at += 1
-                step = self._remind_bill(tenant_id, bill_id, ladder, local.date(), now)
+                step = self._remind_bill(tenant_id, bill_id, ladder, today, now)
                 if step is not None:
                     report.sent[step] = report.sent.get(step, 0) + 1
         return report
+
+    def _tenant_today(self, tenant_id: str, now: datetime) -> tuple[tuple[reminders.Step, ...], date] | str:
+        """The tenant's ladder and local date, or why its bills wait: "inactive" or "quiet" (hours)."""
+        tenant = self._directory.tenant(tenant_id)
+        if tenant is None or not tenant.active:
+            return "inactive"
+        local = now.astimezone(ZoneInfo(tenant.timezone))
+        stored = self._repo.settings(tenant_id)
+        if reminders.in_quiet_hours(local.time(), quiet_of(stored)):
+            return "quiet"
+        return ladder_of(stored), local.date()
 
     def _remind_bill(
         self, tenant_id: str, bill_id: str, ladder: tuple[reminders.Step, ...], today: date, now: datetime

@@ -34,6 +34,7 @@ from notifications.emergency_ladder import key_of_source
 from notifications.links_repository import LinksRepository, PlacedCall, ShortLink
 from notifications.models import DeliveryRecord, PushEndpoint
 from notifications.preferences import Preferences, QuietHours, Reach, plan
+from notifications.release_spread import release_time
 from notifications.repository import NotificationsRepository, ttl_after
 from notifications.short_links import link_code, sms_suffix, target_of
 from notifications.templates import text_for
@@ -220,7 +221,8 @@ class DeliveryService:
         if not pending:
             return Outcome(statuses, duplicate=duplicate)
         if decision.hold_until is not None:
-            release_at = to_iso(decision.hold_until)
+            # Spread after the window's end (release_spread): a city's 07:00 is not one burst.
+            release_at = to_iso(release_time(decision.hold_until, job.message_id))
             held_job = job.model_copy(update={"released": True}).model_dump_json()
             self._repo.hold(t, job.message_id, job.notice_id, pending, release_at, held_job, now)
             return Outcome({**statuses, **{c.value: "held" for c in pending}}, held_until=release_at)

@@ -362,7 +362,7 @@ class DueRef:
 
 
 class JobsStore(Protocol):
-    def due(self, now: datetime, per_shard: int) -> list[DueRef]: ...
+    def due(self, now: datetime, per_shard: int) -> Iterable[DueRef]: ...
     def load(self, tenant_id: str, ticket_id: str) -> DueTicket | None: ...
     def apply(self, plan: Plan) -> None: ...
     def settings(self, tenant_id: str) -> dict[str, Any] | None: ...
@@ -397,7 +397,8 @@ class _Lazy:
 
 
 class TicketJobs:
-    # 8 shards x 25: at most 200 tickets per run; the rest stay due for the next minute.
+    # The due index's page size: a run takes page after page until nothing is due or its time is short
+    # (``out_of_time``); what it did not reach stays due for the next minute (courtyard.drain).
     PER_SHARD = 25
 
     def __init__(

@@ -1911,7 +1911,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys that verify pass tokens (JWKS; no authentication) */
+        /**
+         * The public keys that verify pass tokens (JWKS; no authentication)
+         * @description With `tenant_id` (a token's `tid`): that firm's keys only, each firm signing with its own key; without it, the stage's keys (passes signed before firms had keys of their own).
+         */
         get: operations["pass_keys_passes_keys_get"];
         put?: never;
         post?: never;
@@ -15240,7 +15243,9 @@ export interface operations {
     };
     pass_keys_passes_keys_get: {
         parameters: {
-            query?: never;
+            query?: {
+                tenant_id?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;

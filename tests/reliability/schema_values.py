@@ -42,8 +42,6 @@ PATTERNS: dict[str, Callable[[random.Random], str]] = {
     # A month from which a price applies: a future one (a past month is refused before any lookup).
     r"^\d{4}-(0[1-9]|1[0-2])$": lambda r: f"2031-{r.randint(1, 12):02d}",
     r"^me$": lambda r: "me",
-    # A six-digit SMS code (phone proof).
-    r"^[0-9]{6}$": lambda r: _word(r, string.digits, 6, 6),
     # An invoice's number: 20 digits (a fully digital e-invoice).
     r"^[0-9]{8,20}$": lambda r: _word(r, string.digits, 20, 20),
     # A texted code (a change of phone number, an invitation's binding): six digits.

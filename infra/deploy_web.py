@@ -37,6 +37,8 @@ def web_config(outputs: dict[str, str], region: str, stage: str) -> WebConfig:
         userPoolClientId=outputs["UserPoolClientId"],
         cognitoEndpoint=f"https://cognito-idp.{region}.amazonaws.com/",
         stage=stage,
+        # The stack's RequireMfa (an output); a stack without the output requires it, the safe side.
+        requireMfa=outputs.get("RequireMfa", "true") == "true",
     )
 
 

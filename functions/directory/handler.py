@@ -14,13 +14,14 @@ from directory.duty import routes as duty
 from directory.imports import routes as imports
 from directory.invites import routes as invites
 from directory.people import routes as people
+from directory.phones import routes as phones
 from directory.places import routes as places
 from directory.proxies import routes as proxies
 from directory.residency import routes as residency
 from directory.staff import routes as staff
 from directory.tenants import routes as tenants
 
-for routes in (care, duty, imports, invites, people, places, proxies, residency, staff, tenants):
+for routes in (care, duty, imports, invites, people, phones, places, proxies, residency, staff, tenants):
     app.include_router(routes.router)
 
 

@@ -15,6 +15,8 @@ class DirectorySettings(FunctionSettings):
     invite_max_hours: int = 720
     # The mobile app on the web origin (the PassShareBaseUrl parameter): invitation links open its join page.
     app_base_url: str = "https://courtyard.example/m"
+    # The sender name the texted codes carry (【Courtyard】...).
+    sms_sender_id: str = "Courtyard"
 
 
 @lru_cache(maxsize=1)

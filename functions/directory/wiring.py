@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
+    from directory.phones.prover import PhoneProver, Texter
+    from directory.phones.service import PhoneChangeService
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
     from directory.residency.service import ResidencyService
@@ -42,12 +44,33 @@ table = wiring.factory(
     )
 )
 identity = wiring.factory(lambda: IdentityRepository(config().user_pool_id))
+# The SMS of codes that prove a phone number (tests override it with a recorder).
+texter = wiring.factory(lambda: _texter())
+
+
+def _texter() -> Texter:
+    from directory.adapters.sms_codes import SnsCodeTexter
+
+    return SnsCodeTexter(config().sms_sender_id)
 
 
 def _people_repository() -> PeopleRepository:
     from directory.people.repository import PeopleRepository
 
     return PeopleRepository(table(), wiring.cipher(), wiring.blind_index())
+
+
+def _phone_change() -> PhoneChangeService:
+    from directory.phones.service import PhoneChangeService
+
+    return PhoneChangeService(_people_repository(), prover(), wiring.audit(), wiring.clock)
+
+
+def _prover() -> PhoneProver:
+    from directory.phones.prover import PhoneProver
+    from directory.phones.repository import PhoneProofs
+
+    return PhoneProver(PhoneProofs(table(), wiring.cipher()), texter(), wiring.clock)
 
 
 def _staff_repository() -> StaffRepository:
@@ -130,6 +153,7 @@ def _invites() -> InviteService:
         clock=wiring.clock,
         identity=identity(),
         max_hours=config().invite_max_hours,
+        prover=prover(),
     )
 
 
@@ -189,6 +213,8 @@ def _care() -> CareService:
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
+prover = wiring.factory(_prover)
+phone_change = wiring.factory(_phone_change)
 residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)

@@ -9,6 +9,7 @@ from typing import Protocol
 from courtyard.directory import ResidentUnitView, ResidentView, UserLink
 from courtyard.errors import Forbidden, NotFound
 from courtyard.tenancy import Role, TenantContext
+from payments.domain import Payment
 
 BILL_READERS = (Role.MANAGER, Role.FINANCE, Role.SERVICE_DESK)
 MANAGERS = (Role.MANAGER, Role.FINANCE)
@@ -51,3 +52,19 @@ def visible_units(directory: People, ctx: TenantContext) -> set[str] | None:
     if ctx.has_role(*BILL_READERS):
         return None
     raise Forbidden("bills are for residents and for manager, finance and service desk staff")
+
+
+def sees_payment(directory: People, ctx: TenantContext, payment: Payment) -> bool:
+    """Whether the caller may see a payment's papers (receipt, invoice request): the firm's bill readers,
+    whoever paid it or was paid for, and the residents (and active family proxies) of the units it paid for;
+    a neighbour may not."""
+    if ctx.has_role(*BILL_READERS) and not ctx.on_behalf_of:
+        return True
+    if payment.payer_user_id == ctx.user_id:
+        return True
+    resident_id = resident_of(directory, ctx) if (ctx.is_resident or ctx.on_behalf_of) else None
+    if resident_id is None:
+        return False
+    if payment.on_behalf_of == resident_id:
+        return True
+    return bool(set(payment.unit_ids) & units_of(directory, ctx.tenant_id, resident_id))

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from courtyard.errors import NotFound, Unprocessable
 from courtyard.idempotency import IdempotencyKey, checked_key
-from payments import wiring
+from payments import figures_routes, receipt_routes, wiring
 from payments.app import app, logger, metrics, tracer
 from payments.arrears import BUCKETS, COLLECTION_TARGET_PCT
 from payments.domain import BillStatus
@@ -62,6 +62,11 @@ from payments.models import (
     RefundOut,
     WebhookOut,
 )
+
+# Receipts and invoice requests, and the month's figures, are Routers of their own (Powertools' split
+# routes), included first so their static paths come before ``/payments/<payment_id>``.
+for routes in (figures_routes, receipt_routes):
+    app.include_router(routes.router)
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]

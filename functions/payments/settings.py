@@ -23,6 +23,8 @@ class PaymentsSettings(FunctionSettings):
     # The mobile app (`https://<web domain>/m`): Alipay's cashier sends the payer back to the receipt there.
     mobile_app_url: str = ""
     billing_queue_url: str = ""
+    # Receipt PDFs, one per payment (``receipts/{tenant_id}/{payment_id}.pdf``).
+    receipt_bucket: str = ""
     # Every billing run goes through the queue in chunks of this many units.
     billing_chunk_units: int = 250
     # The hourly sweep re-queues the missing chunks of a run that has not moved for this long (more than a

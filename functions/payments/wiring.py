@@ -21,10 +21,14 @@ if TYPE_CHECKING:
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
+    from payments.services.erasure import PayerErasure
+    from payments.services.figures import FiguresService
+    from payments.services.invoices import InvoiceService
     from payments.services.jobs import PaymentJobs
     from payments.services.opening import OpeningBalanceService
     from payments.services.prices import FeePriceService
     from payments.services.queries import PaymentQueries
+    from payments.services.receipts import ReceiptService
     from payments.services.statements import BankStatementService
 
 # Each function imports a use case, a provider and its adapter when it first builds them: the billing worker
@@ -218,3 +222,53 @@ def _opening() -> OpeningBalanceService:
 
 
 opening = wiring.factory(_opening)
+
+
+def _receipts() -> ReceiptService:
+    from payments.adapters.s3_receipts import ReceiptStorage
+    from payments.receipt_repository import ReceiptRecords
+    from payments.services.receipts import ReceiptService
+
+    return ReceiptService(
+        repository(),
+        ReceiptRecords(table()),
+        ReceiptStorage(config().receipt_bucket),
+        wiring.reader(),
+        wiring.clock,
+    )
+
+
+receipts = wiring.factory(_receipts)
+
+
+def _invoices() -> InvoiceService:
+    from payments.invoice_repository import InvoiceRequests
+    from payments.services.invoices import InvoiceService
+
+    return InvoiceService(
+        repository(), InvoiceRequests(table()), wiring.reader(), wiring.audit(), wiring.clock
+    )
+
+
+invoices = wiring.factory(_invoices)
+
+
+def _figures() -> FiguresService:
+    from payments.figures_repository import SettledPayments
+    from payments.services.figures import FiguresService
+
+    return FiguresService(repository(), SettledPayments(table()), wiring.reader(), wiring.clock)
+
+
+figures = wiring.factory(_figures)
+
+
+def _erasure() -> PayerErasure:
+    from payments.erasure_repository import PayerScrubber
+    from payments.services.erasure import PayerErasure
+
+    return PayerErasure(PayerScrubber(worker_table()), wiring.reader())
+
+
+# The people consumer (ResidentErased): payments and statement lines forget an erased payer.
+erasure = wiring.factory(_erasure)

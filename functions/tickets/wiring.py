@@ -20,6 +20,7 @@ from tickets.settings import settings
 
 if TYPE_CHECKING:
     from tickets.services.alarms import AlarmIntake
+    from tickets.services.erasure import ReporterErasure
     from tickets.services.jobs import TicketJobs
     from tickets.services.replies import ReplyIntake
 
@@ -118,3 +119,14 @@ jobs = wiring.factory(_jobs)
 reply_intake = wiring.factory(_reply_intake)
 alarm_intake = wiring.factory(_alarm_intake)
 sweep_outbox = wiring.factory(lambda: wiring.outbox(worker_table()))
+
+
+def _erasure() -> ReporterErasure:
+    from tickets.repositories.erasure import ReporterScrubber
+    from tickets.services.erasure import ReporterErasure
+
+    return ReporterErasure(ReporterScrubber(worker_table()))
+
+
+# The people consumer (ResidentErased): anonymises an erased person's tickets.
+erasure = wiring.factory(_erasure)

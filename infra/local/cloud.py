@@ -12,6 +12,7 @@ import logging
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from infra.local import moto_memory
 from infra.local.auth import CognitoVerifier, CourtyardVerifier, EitherVerifier
+from infra.local.cognito_triggers import cognito_triggers, pre_token_function
 from infra.local.control import ControlServer
 from infra.local.edge import WebConfig, WebEdge
 from infra.local.functions import FunctionPool, WorkerSpec
@@ -121,6 +123,7 @@ class LocalCloud:
         self.edge: WebEdge | None = None
         self.pay_sandbox = PaySandbox(host=host)
         self._edge_socket: socket.socket | None = None
+        self._hooks = ExitStack()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> CloudInfo:
@@ -170,6 +173,7 @@ class LocalCloud:
         operator_setup((self.stack.function_environment(f) for f in functions), self.client)
         self.pool = FunctionPool([self._worker_spec(f, endpoint) for f in functions], self.state_dir / "logs")
         self.pool.start()
+        self._hooks.enter_context(cognito_triggers(self._pre_token_trigger()))
 
         pool_id, client_id = self._user_pool()
         routes = [
@@ -265,9 +269,20 @@ class LocalCloud:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        self._hooks.close()
         state = self.state_dir / "cloud.json"
         if state.exists():
             state.unlink()
+
+    def _pre_token_trigger(self) -> Any:
+        """The user pool's pre-token trigger as a call into its function's worker (moto runs none itself)."""
+        pools = self.template.resources_of_type("AWS::Cognito::UserPool")
+        names = [pre_token_function(r.get("Properties") or {}) for r in pools.values()]
+        function_id = next((n for n in names if n), None)
+        pool = self.pool
+        if function_id is None or pool is None:
+            return None
+        return lambda event: pool.invoke(function_id, event)
 
     def pids(self) -> list[int]:
         """The process ids of the cloud's worker processes running now (moto, the gateway, the broker and the
@@ -350,6 +365,7 @@ class LocalCloud:
             userPoolClientId=client_id,
             cognitoEndpoint="/_cognito/",
             stage=self.stage,
+            requireMfa=self.stack.parameters.get("RequireMfa", "true") == "true" if self.stack else True,
         )
         self.edge = WebEdge(api_url, endpoint, config, listening=self._edge_socket)
         return self.edge.start()

@@ -63,6 +63,9 @@ class WebConfig:
     cognitoEndpoint: str
     stage: str
     timeZone: str = "Asia/Shanghai"
+    # The console asks managers, finance and platform operators for TOTP when the stage requires it
+    # (template parameter RequireMfa, enforced by the API); the local cloud turns it off.
+    requireMfa: bool = True
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()

@@ -42,6 +42,8 @@ PATTERNS: dict[str, Callable[[random.Random], str]] = {
     # A month from which a price applies: a future one (a past month is refused before any lookup).
     r"^\d{4}-(0[1-9]|1[0-2])$": lambda r: f"2031-{r.randint(1, 12):02d}",
     r"^me$": lambda r: "me",
+    # An invoice's number: 20 digits (a fully digital e-invoice).
+    r"^[0-9]{8,20}$": lambda r: _word(r, string.digits, 20, 20),
 }
 
 

@@ -190,6 +190,8 @@ def test_erasure_removes_the_account_devices_inbox_preferences_and_passes_person
 ):
     """Runs last: the first resident erases themself; each feature's consumer removes what it holds."""
     from notifications import events_handler
+    from payments import people_handler as payments_people
+    from tickets import people_handler as tickets_people
     from visitors import residency_handler
 
     resident: Caller = world.a["resident"]
@@ -201,6 +203,8 @@ def test_erasure_removes_the_account_devices_inbox_preferences_and_passes_person
     erased = world.call("POST", "/me/erase", resident)
     _pump(world.stack, "NotificationsEventQueue", events_handler)
     _pump(world.stack, "VisitorsResidencyQueue", residency_handler)
+    _pump(world.stack, "TicketsPeopleQueue", tickets_people)
+    _pump(world.stack, "PaymentsPeopleQueue", payments_people)
 
     assert erased.status == 200, erased.body
     users = boto3.client("cognito-idp").list_users(UserPoolId=world.stack.ref("UserPool"))["Users"]
@@ -225,6 +229,14 @@ def test_erasure_removes_the_account_devices_inbox_preferences_and_passes_person
     assert SECRETS["visitor_name"] not in json.dumps(seen, ensure_ascii=False)
     assert SECRETS["visitor_name"] not in world.tenant_items(world.demo.tenants["greenfield"])
     assert SECRETS["visitor_plate"] not in json.dumps(seen, ensure_ascii=False)
+    # Tickets keep the repair, not the reporter; payments keep the money, not the payer.
+    assert SECRETS["ticket_description"] not in everything
+    ticket = world.call(
+        "GET", "/tickets/{ticket_id}", world.a["manager"], {"ticket_id": world.own["ticket_id"][0]}
+    )
+    assert ticket.status == 200, ticket.body
+    payments = boto3.client("dynamodb").scan(TableName=world.stack.ref("PaymentsTable"))["Items"]
+    assert resident.user_id not in json.dumps(payments)
 
 
 def _fcm_application(world: World) -> str:

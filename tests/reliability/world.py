@@ -441,6 +441,28 @@ def _payments(w: World, manager: Caller, resident: Caller, site: str, unit: str)
     ]
     assert lines, "the statement's unknown payer is no exception"
     w.add("line_id", lines[0]["line_id"])
+    # Money taken at the counter for the resident's unit, and the resident's invoice request for it.
+    counter = _ok(
+        w.call(
+            "POST",
+            "/payments/counter",
+            manager,
+            body={"unit_id": unit, "amount": 100, "channel": "cash"},
+            headers={"Idempotency-Key": "world-counter-1"},
+        ),
+        "counter payment",
+    )
+    invoice = _ok(
+        w.call(
+            "POST",
+            "/payments/{payment_id}/invoice-requests",
+            resident,
+            {"payment_id": counter["payment_id"]},
+            body={"title_type": "personal", "title": SECRETS["fee_name"]},
+        ),
+        "invoice request",
+    )
+    w.add("request_id", invoice["request_id"], resident=True)
 
 
 def _notifications(w: World, manager: Caller, resident: Caller, site: str) -> None:

@@ -109,6 +109,19 @@ class IdentityMismatch(Conflict):
     code = "identity_mismatch"
 
 
+class PhoneCodeRequired(Conflict):
+    """The invitation binds the account to a person on record: a code was texted to their number; accept
+    again with it (``phone_code``). The details say where it went (masked) and until when it works."""
+
+    code = "phone_code_required"
+
+    def __init__(self, phone_masked: str, expires_at: str) -> None:
+        super().__init__(
+            "a code was texted to the phone number on record: enter it to join",
+            [{"type": "phone_code_required", "phone": phone_masked, "expires_at": expires_at}],
+        )
+
+
 # ---------------------------------------------------------------- requests
 
 
@@ -126,10 +139,15 @@ class InviteCreate(Model):
 
 
 class InviteAccept(Model):
-    """Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
-    mode never opens an account for someone else (issue 17)."""
+    """The signed-in account accepts for itself (assisted mode never opens an account for someone else).
+    When the invitation binds the account to a person already on record, the first call answers 409
+    ``phone_code_required`` and texts a code to that person's number; call again with it as ``phone_code``."""
 
     model_config = ConfigDict(extra="forbid")
+
+    phone_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="The code texted to the number on record"
+    )
 
 
 # ---------------------------------------------------------------- domain

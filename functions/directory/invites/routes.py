@@ -53,13 +53,17 @@ def list_invites(
 @router.post(
     "/invites/<code>/accept",
     summary="Accept an invitation: become a resident of its unit (then refresh the session's token)",
+    description="Binding the account to a person already on record needs their phone: the first call answers "
+    "409 `phone_code_required` (details: the masked number, the expiry) and texts a six-digit code to the "
+    'number on record; call again with `{"phone_code": "123456"}`. A wrong code is 422 `code_wrong`, an '
+    "expired one 422 `code_expired`; after five wrong codes 429 until the code expires.",
 )
 def accept_invite(code: str, body: InviteAccept | None = None) -> InviteAcceptedOut:
-    del body  # accepted for the apps' sake; it carries nothing
     if router.header(ON_BEHALF_OF_HEADER):
         # Assisted mode never creates sign-ins (issue 17): the resident accepts with their own account.
         raise Invalid(f"{ON_BEHALF_OF_HEADER} is not accepted on this route")
     # A self-registered account has no tenant claim yet, so router.tenant() would refuse it: the code
     # names the tenant and its secret proves it; the verified claims give the account.
-    acceptance = service().accept(code, Claimant.from_claims(router.claims()))
+    phone_code = body.phone_code if body is not None else None
+    acceptance = service().accept(code, Claimant.from_claims(router.claims()), phone_code)
     return InviteAcceptedOut.from_domain(acceptance)

@@ -21,6 +21,7 @@ from typing import Any
 
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
+from courtyard.crypto import mask_phone
 from courtyard.directory import DirectoryReader
 from courtyard.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from courtyard.events import EventPublisher
@@ -38,6 +39,7 @@ from directory.invites.models import (
     InviteUsed,
     IssuedInvite,
     OtherTenant,
+    PhoneCodeRequired,
     ResidentRegistered,
     format_code,
     new_secret,
@@ -48,8 +50,11 @@ from directory.invites.repository import InviteRepository
 from directory.people.identity import same_person_name
 from directory.people.models import LinkSource, PersonKind, Resident, ResidentLink, UnitSlot, UserLinkRecord
 from directory.people.repository import PeopleRepository, TransactionRefused
+from directory.phones.codes import Verdict
+from directory.phones.prover import PhoneProver, refused_code
 
 ISSUER_ROLES = (Role.MANAGER, Role.SERVICE_DESK)
+INVITE_PROOF = "invite"
 RESIDENT_GROUP = Role.RESIDENT.value
 
 
@@ -94,6 +99,7 @@ class InviteService:
         clock: Clock,
         identity: IdentityRepository,
         max_hours: int,
+        prover: PhoneProver,
     ) -> None:
         self._invites = invites
         self._people = people
@@ -103,6 +109,7 @@ class InviteService:
         self._clock = clock
         self._identity = identity
         self._max_hours = max_hours
+        self._prover = prover
 
     def issue(self, ctx: TenantContext, request: InviteCreate) -> IssuedInvite:
         ctx.require(*ISSUER_ROLES)
@@ -167,8 +174,9 @@ class InviteService:
         now = self._clock.now()
         return [(invite, invite.state_at(now)) for invite in invites], cursor
 
-    def accept(self, code: str, claimant: Claimant) -> Acceptance:
-        """A signed-in account (with or without a tenant yet) accepts; the code names and proves it."""
+    def accept(self, code: str, claimant: Claimant, phone_code: str | None = None) -> Acceptance:
+        """A signed-in account (with or without a tenant yet) accepts; the code names and proves it. Binding
+        the account to a person already on record also needs ``phone_code``, texted to their number."""
         tenant_id, invite = self._open_invite(code)
         if claimant.tenant_id is not None and claimant.tenant_id != tenant_id:
             raise OtherTenant("this account belongs to another property firm")
@@ -212,6 +220,7 @@ class InviteService:
                 _refuse_other_name(invite, resident)
                 if resident.user_id is not None and resident.user_id != claimant.user_id:
                     raise Conflict("this person already has an account with the property firm")
+                self._prove_phone(tenant_id, invite, claimant, resident, phone_code)
                 self._people.add_account(
                     tx, tenant_id, resident.resident_id, claimant.user_id, claimant.username, at
                 )
@@ -255,6 +264,21 @@ class InviteService:
         return Acceptance(tenant_id, resident.resident_id, invite, claimant.username)
 
     # ------------------------------------------------------------ helpers
+
+    def _prove_phone(
+        self, tenant_id: str, invite: Invite, claimant: Claimant, resident: Resident, code: str | None
+    ) -> None:
+        """An invitation binds an account to a person on record only once the account proves the person's
+        number on record (issue 17): without ``code`` one is texted to it and the answer asks for it."""
+        subject = f"{invite.digest[:32]}.{claimant.user_id}"
+        phone = resident.phone or ""
+        if code is None:
+            expires_at = self._prover.send(tenant_id, INVITE_PROOF, subject, phone, resident.resident_id)
+            raise PhoneCodeRequired(mask_phone(phone), to_iso(expires_at))
+        proof = self._prover.check(tenant_id, INVITE_PROOF, subject, code)
+        if (proof.phone, proof.detail) != (phone, resident.resident_id):
+            # The record changed since the code was sent: the code proves another number.
+            raise refused_code(Verdict.EXPIRED)
 
     def _open_invite(self, code: str) -> tuple[str, Invite]:
         """The invitation a code names; a malformed code, an unknown tenant or a wrong secret are all 404."""

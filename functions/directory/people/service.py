@@ -56,7 +56,9 @@ DIRECTORY_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.FINANCE)
 UNIT_SCOPED_ROLES = (Role.TECHNICIAN, Role.GUARD)
 PHONE_LOOKUP_ROLES = (Role.MANAGER, Role.SERVICE_DESK)
 STAFF_READERS = (*DIRECTORY_ROLES, *UNIT_SCOPED_ROLES)
-RESIDENT_EDITABLE = frozenset({"name", "email", "phone"})
+# Not the phone: a resident changes it by proving the new number (directory.phones), so no answer here
+# can tell whether a number is registered.
+RESIDENT_EDITABLE = frozenset({"name", "email"})
 
 
 class PeopleService:
@@ -235,7 +237,10 @@ class PeopleService:
             if resident_id != household.self_id:
                 raise Forbidden("residents change only their own details")
             if not request.model_fields_set <= RESIDENT_EDITABLE:
-                raise Forbidden("the ID number is changed by the property office, against a document")
+                raise Forbidden(
+                    "the ID number is changed by the property office, against a document; a new phone "
+                    "number is confirmed by a texted code (POST /me/phone)"
+                )
             current = self._repo.resident(ctx.tenant_id, resident_id)
             if current is None:
                 raise NotFound("resident")

@@ -68,19 +68,23 @@ class BankStatementService:
                 str(error), [{"loc": ["body", "content_base64"], "type": "statement"}]
             ) from error
         fresh = [i for i in inflows if self._lines.get(ctx.tenant_id, site_id, i.line_id) is None]
-        results = match(fresh, self._open_bills(ctx.tenant_id, site_id), self._units(ctx.tenant_id, site_id))
+        payers = self._payers(ctx.tenant_id, site_id)
+        results = match(
+            fresh, self._open_bills(ctx.tenant_id, site_id), self._units(ctx.tenant_id, site_id, payers)
+        )
         matched = exceptions = settled = 0
         for result in results:
             if result.matched and result.unit_id:
                 payment_id = self._settle(ctx.tenant_id, result.inflow, result.unit_id, list(result.bill_ids))
                 if payment_id is not None:
-                    self._lines.add(
-                        ctx.tenant_id, site_id, result.inflow.line_id, _record(result, "matched", payment_id)
-                    )
+                    record = _record(result, "matched", payers, payment_id)
+                    self._lines.add(ctx.tenant_id, site_id, result.inflow.line_id, record)
                     matched += 1
                     settled += result.inflow.amount
                     continue
-            self._lines.add(ctx.tenant_id, site_id, result.inflow.line_id, _record(result, "exception"))
+            self._lines.add(
+                ctx.tenant_id, site_id, result.inflow.line_id, _record(result, "exception", payers)
+            )
             exceptions += 1
         report = ImportReport(
             len(inflows), duplicates, len(inflows) - len(fresh), matched, exceptions, settled
@@ -116,7 +120,12 @@ class BankStatementService:
             ctx.tenant_id,
             site_id,
             line_id,
-            {"state": "confirmed", "payment_id": payment_id, "resolved_by": ctx.user_id},
+            {
+                "state": "confirmed",
+                "payment_id": payment_id,
+                "resolved_by": ctx.user_id,
+                "resident_ids": _named(inflow.name, [unit_id], self._payers(ctx.tenant_id, site_id)),
+            },
         )
         self._audit.record(ctx, "confirm", "bank_line", line_id, {"payment_id": payment_id})
         return payment_id
@@ -172,26 +181,45 @@ class BankStatementService:
             if b.status.value == "issued" and b.amount_due > 0
         ]
 
-    def _units(self, tenant_id: str, site_id: str) -> list[UnitFacts]:
-        payers: dict[str, list[str]] = {}
+    def _payers(self, tenant_id: str, site_id: str) -> dict[str, list[tuple[str, str]]]:
+        """unit id -> its residents as (resident id, name)."""
+        payers: dict[str, list[tuple[str, str]]] = {}
         names: dict[str, str] = {}
         for link in self._directory.site_resident_links(tenant_id, site_id):
             if link.resident_id not in names:
                 contact = self._directory.contact(tenant_id, "resident", link.resident_id)
                 names[link.resident_id] = contact.name if contact else ""
             if names[link.resident_id]:
-                payers.setdefault(link.unit_id, []).append(names[link.resident_id])
+                payers.setdefault(link.unit_id, []).append((link.resident_id, names[link.resident_id]))
+        return payers
+
+    def _units(
+        self, tenant_id: str, site_id: str, payers: dict[str, list[tuple[str, str]]]
+    ) -> list[UnitFacts]:
         return [
             UnitFacts(
-                u.unit_id, tuple(c for c in (u.label, u.room_key) if c), tuple(payers.get(u.unit_id, ()))
+                u.unit_id,
+                tuple(c for c in (u.label, u.room_key) if c),
+                tuple(name for _, name in payers.get(u.unit_id, ())),
             )
             for u in self._directory.site_units(tenant_id, site_id)
         ]
 
 
-def _record(result: Match, state: str, payment_id: str | None = None) -> dict[str, Any]:
+def _named(name: str, unit_ids: list[str], payers: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """The residents of these units whose name is the counterparty's: whom the line names, so that their
+    erasure finds it (payments.erasure_repository)."""
+    wanted = name.strip()
+    return sorted({rid for u in unit_ids for rid, known in payers.get(u, ()) if known.strip() == wanted})
+
+
+def _record(
+    result: Match, state: str, payers: dict[str, list[tuple[str, str]]], payment_id: str | None = None
+) -> dict[str, Any]:
     inflow = result.inflow
+    units = [result.unit_id] if result.unit_id else sorted({u for u, _ in result.candidates})
     return {
+        "resident_ids": _named(inflow.name, units, payers),
         "entity": "bank_line",
         "state": state,
         "outcome": result.outcome,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -18,121 +17,42 @@ from courtyard import aws
 
 # The key scheme lives in its own module; features import it from here as before.
 from courtyard.directory_keys import Keys as Keys
+from courtyard.directory_views import (
+    ContactView as ContactView,
+)
+from courtyard.directory_views import (
+    ProxyView as ProxyView,
+)
+from courtyard.directory_views import (
+    ResidentUnitView as ResidentUnitView,
+)
+from courtyard.directory_views import (
+    ResidentView as ResidentView,
+)
+from courtyard.directory_views import (
+    StaffView as StaffView,
+)
+from courtyard.directory_views import (
+    StaffZoneView as StaffZoneView,
+)
+
+# The views the reader returns live in their own module; features import them from here as before.
+from courtyard.directory_views import (
+    TenantView as TenantView,
+)
+from courtyard.directory_views import (
+    UnitMemberView as UnitMemberView,
+)
+from courtyard.directory_views import (
+    UnitView as UnitView,
+)
+from courtyard.directory_views import (
+    UserLink as UserLink,
+)
 from courtyard.duty import DutyCalendar, RosterLine, calendar_of, roster_lines
 from courtyard.standing import AccountStanding, standing_of
 
 _deserializer = TypeDeserializer()
-
-
-@dataclass(frozen=True, slots=True)
-class TenantView:
-    tenant_id: str
-    name: str
-    status: str
-    timezone: str
-    currency: str
-    locale: str
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
-
-
-@dataclass(frozen=True, slots=True)
-class UnitView:
-    tenant_id: str
-    unit_id: str
-    site_id: str
-    building_id: str
-    room_key: str
-    kind: str  # residential | commercial | parking
-    label: str = ""
-    # Hundredths of a square metre (area-based fees multiply by it; never a float).
-    area_centi_m2: int = 0
-    occupancy: str = "vacant"
-
-
-@dataclass(frozen=True, slots=True)
-class UnitMemberView:
-    """Who lives in a unit, seen from the unit: one resident link."""
-
-    unit_id: str
-    resident_id: str
-    relation: str
-    primary: bool
-
-
-@dataclass(frozen=True, slots=True)
-class UserLink:
-    """Who a signed-in user is in the directory."""
-
-    kind: str  # "resident" or "staff"
-    person_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class StaffZoneView:
-    """A site a staff member serves: every building of it (``building_ids`` empty) or only the listed ones."""
-
-    site_id: str
-    building_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class StaffView:
-    """A staff member as other features see them (no contact data): roles, skills, zones, duty."""
-
-    staff_id: str
-    user_id: str | None
-    name: str
-    roles: frozenset[str]
-    skills: frozenset[str]
-    zones: tuple[StaffZoneView, ...]
-    on_duty: bool
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ResidentUnitView:
-    """One of a resident's units, seen from the resident; ``primary`` marks the one they file from."""
-
-    unit_id: str
-    site_id: str
-    primary: bool
-    resident_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyView:
-    """An active family proxy of a unit: the proxy's resident record and login."""
-
-    unit_id: str
-    site_id: str
-    proxy_id: str
-    resident_id: str
-    user_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ResidentView:
-    """A resident's identity for other features: who they are and the login (``sub``) they sign in with."""
-
-    resident_id: str
-    user_id: str | None
-    erased: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ContactView:
-    """How to reach a person (resident or staff) for notifications; the phone stays a FieldCipher token."""
-
-    kind: str  # "resident" or "staff"
-    person_id: str
-    name: str
-    user_id: str | None
-    email: str | None
-    phone_enc: str | None
-    locale: str | None = None
 
 
 class DirectoryReader:
@@ -295,6 +215,17 @@ class DirectoryReader:
     def site_exists(self, tenant_id: str, site_id: str) -> bool:
         return self._get(Keys.site(tenant_id, site_id)) is not None
 
+    def site_names(self, tenant_id: str) -> dict[str, str]:
+        """The firm's communities: site id -> name (one partition; a firm has one to twenty)."""
+        items = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :site)",
+                "ExpressionAttributeValues": {":pk": {"S": Keys.sites(tenant_id)}, ":site": {"S": "SITE#"}},
+            }
+        )
+        return {str(i["sk"]).removeprefix("SITE#"): str(i.get("name", "")) for i in items}
+
     def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None:
         item = self._get(Keys.staff(tenant_id, staff_id))
         return _staff_view(item) if item else None
@@ -331,6 +262,21 @@ class DirectoryReader:
             for item in items
         ]
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
+
+    def every_unit_link(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
+        """Every unit the resident is or was linked to: current links and ended ones (``PAST#`` items), one
+        per unit; what an erasure must reach in every feature."""
+        pk, past = Keys.resident_partition(tenant_id, resident_id), {"S": "PAST#"}
+        ended = self._query_all(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :past)",
+                "ExpressionAttributeValues": {":pk": {"S": pk}, ":past": past},
+            }
+        )
+        links = {i["unit_id"]: ResidentUnitView(i["unit_id"], i.get("site_id", ""), False) for i in ended}
+        links |= {link.unit_id: link for link in self.resident_links(tenant_id, resident_id)}
+        return sorted(links.values(), key=lambda link: link.unit_id)
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The units a resident acts for as an active family proxy (``primary`` is always False)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -14,7 +15,7 @@ from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from tests.integration.api import Caller, Reply, no_personal_numbers_in_logs, requester
 
-__all__ = ["Caller", "Reply", "no_personal_numbers_in_logs"]
+__all__ = ["Caller", "Reply", "Texts", "no_personal_numbers_in_logs"]
 
 
 @pytest.fixture
@@ -72,3 +73,29 @@ def call(handler: Any) -> Callable[..., Reply]:
 def table_items(stack: Stack) -> list[dict[str, Any]]:
     """Every item of the directory table (tests only: proving that a refused request wrote nothing)."""
     return list(boto3.client("dynamodb").scan(TableName=stack.ref("DirectoryTable"))["Items"])
+
+
+@dataclass
+class Texts:
+    """The codes the directory texted (phone, code, purpose), in order."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def text_code(self, phone: str, code: str, purpose: str) -> None:
+        self.sent.append((phone, code, purpose))
+
+    def last_code(self) -> str:
+        return self.sent[-1][1]
+
+
+@pytest.fixture
+def texts(handler: Any) -> Iterator[Texts]:
+    """Record the texted codes instead of sending SMS."""
+    from directory import wiring
+    from directory.phones.prover import Texter
+
+    recorder = Texts()
+    texter: Texter = recorder
+    wiring.wiring.override(wiring.texter, texter)
+    yield recorder
+    wiring.wiring.override(wiring.texter, None)

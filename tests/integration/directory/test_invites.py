@@ -323,13 +323,16 @@ def test_a_courtyard_identity_account_accepts_without_the_user_pool_and_the_even
 
 
 def test_an_invitation_with_the_invitees_phone_reuses_their_resident_record(
-    call, handler, stack, manager, unit
+    call, handler, stack, manager, unit, texts
 ):
     existing = call("POST", "/residents", as_=manager, body={"name": "王奶奶", "phone": PHONE}).body[
         "resident_id"
     ]
     code = issue(call, manager, unit, invitee_phone="+86 13812345678", relation="family")["code"]
-    reply = accept(handler, code, signed_up(stack, "granny"))
+    granny = signed_up(stack, "granny")
+    asked = accept(handler, code, granny)
+    assert (asked.status, asked.body["error"]["code"]) == (409, "phone_code_required")
+    reply = accept(handler, code, granny, body={"phone_code": texts.last_code()})
     assert reply.status == 200, reply.body
     assert reply.body["resident_id"] == existing
     shown = call("GET", f"/residents/{existing}", as_=manager).body
@@ -543,12 +546,14 @@ def test_the_second_person_of_a_shared_phone_cannot_accept_into_the_first_person
 
 
 def test_an_invitation_naming_the_person_on_record_attaches_the_account_to_them(
-    call, handler, stack, manager, unit
+    call, handler, stack, manager, unit, texts
 ):
     zhang = call("POST", "/residents", as_=manager, body={"name": "张三", "phone": SHARED}).body
     code = issue(call, manager, unit, invitee_name="张 三", invitee_phone=SHARED)["code"]
+    claims = signed_up(stack, "zhangsan")
+    accept(handler, code, claims)
 
-    reply = accept(handler, code, signed_up(stack, "zhangsan"))
+    reply = accept(handler, code, claims, body={"phone_code": texts.last_code()})
 
     assert reply.status == 200, reply.body
     assert reply.body["resident_id"] == zhang["resident_id"]

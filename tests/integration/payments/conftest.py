@@ -97,7 +97,15 @@ _ID_ROUTES = [
     (r"^/bills/([^/]+)$", "/bills/{bill_id}", "bill_id"),
     (r"^/units/([^/]+)/ledger$", "/units/{unit_id}/ledger", "unit_id"),
     (r"^/payments/(?!webhooks/|stats$)([^/]+)/refunds$", "/payments/{payment_id}/refunds", "payment_id"),
-    (r"^/payments/(?!webhooks/|stats$|counter$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
+    (r"^/payments/(?!webhooks/|stats$)([^/]+)/receipt$", "/payments/{payment_id}/receipt", "payment_id"),
+    (
+        r"^/payments/(?!webhooks/|stats$)([^/]+)/invoice-requests$",
+        "/payments/{payment_id}/invoice-requests",
+        "payment_id",
+    ),
+    (r"^/invoice-requests/([^/]+)/issue$", "/invoice-requests/{request_id}/issue", "request_id"),
+    (r"^/invoice-requests/([^/]+)/reject$", "/invoice-requests/{request_id}/reject", "request_id"),
+    (r"^/payments/(?!webhooks/|stats$|counter$|figures$)([^/]+)$", "/payments/{payment_id}", "payment_id"),
     (r"^/reconciliations/([^/]+)$", "/reconciliations/{day}", "day"),
 ]
 

@@ -21,7 +21,8 @@ HANDLERS = sorted({f.handler.rpartition(".")[0] for f in load_template(ROOT / "t
 
 # Loaded by no handler's import: the X-Ray SDK (built by a sampled invocation), pydantic-settings, Powertools'
 # batch utility and parser (24 models built at import; ``courtyard.batch`` answers the partial batch), the QR
-# library (the first pass rendered) and the payment providers' SDKs and adapters (the first checkout).
+# library (the first pass rendered), the PDF library (the first receipt) and the payment providers' SDKs and
+# adapters (the first checkout).
 LAZY = (
     "aws_xray_sdk",
     "pydantic_settings",
@@ -29,6 +30,7 @@ LAZY = (
     "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.parser",
     "segno",
+    "reportlab",
     "stripe",
     "wechatpayv3",
     "alipay",

@@ -122,6 +122,7 @@ def test_config_json_carries_the_clouds_settings_uncached(edge: str) -> None:
             "cognitoEndpoint": "/_cognito/",
             "stage": "dev",
             "timeZone": "Asia/Shanghai",
+            "requireMfa": True,
         }
 
 

@@ -18,6 +18,10 @@ def test_config_json_comes_from_the_stacks_outputs_and_calls_cognito_directly() 
     assert config.apiBase == "/api"
     assert config.cognitoEndpoint == "https://cognito-idp.eu-west-1.amazonaws.com/"
     assert config.stage == "prod"
+    # The console asks for TOTP unless the stack says otherwise.
+    assert config.requireMfa is True
+    outputs = {"UserPoolId": "eu-west-1_abc", "UserPoolClientId": "client", "RequireMfa": "false"}
+    assert web_config(outputs, "eu-west-1", "dev").requireMfa is False
 
 
 def test_push_settings_reach_config_json_only_when_given_and_whole() -> None:

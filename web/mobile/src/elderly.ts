@@ -6,6 +6,9 @@ import { ref, watch } from "vue";
 import { accountKey, claims } from "./identity";
 
 const PREFIX = "courtyard.elderly.";
+// Chosen on the sign-in page, before any account is known (a new phone): kept for this phone, and taken on by
+// the account that signs in unless it has said otherwise.
+const SIGNED_OUT = "courtyard.elderly.signedOut";
 
 export const elderly = ref(false);
 
@@ -16,7 +19,11 @@ function apply(on: boolean): void {
 
 function load(): void {
   const key = accountKey();
-  apply(key !== null && localStorage.getItem(PREFIX + key) === "1");
+  const beforeSignIn = localStorage.getItem(SIGNED_OUT) === "1";
+  if (key === null) return apply(beforeSignIn);
+  const chosen = localStorage.getItem(PREFIX + key);
+  if (chosen === null && beforeSignIn) localStorage.setItem(PREFIX + key, "1");
+  apply(chosen === "1" || (chosen === null && beforeSignIn));
 }
 
 export function startElderlyMode(): void {
@@ -27,9 +34,10 @@ export function startElderlyMode(): void {
 
 export function setElderly(on: boolean): void {
   const key = accountKey();
-  if (key !== null) {
-    if (on) localStorage.setItem(PREFIX + key, "1");
-    else localStorage.removeItem(PREFIX + key);
+  if (key !== null) localStorage.setItem(PREFIX + key, on ? "1" : "0");
+  if (key === null || !on) {
+    if (on) localStorage.setItem(SIGNED_OUT, "1");
+    else localStorage.removeItem(SIGNED_OUT);
   }
   apply(on);
 }

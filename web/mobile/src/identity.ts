@@ -111,7 +111,13 @@ class CourtyardIdentity {
   }
 
   async confirm(phone: string, code: string): Promise<void> {
-    this.keep(await this.post("confirm", { phone, code, device_id: this.device() }));
+    try {
+      this.keep(await this.post("confirm", { phone, code, device_id: this.device() }));
+    } catch (e) {
+      // Refused here means the texted code: wrong, expired, or meant for another phone.
+      if (e instanceof AuthError && e.code === "wrongPassword") throw new AuthError("wrongCode", "the code is wrong or has expired");
+      throw e;
+    }
   }
 
   /** Spend the refresh token for new ones; a refused one (ended, or reused elsewhere) signs out here. */

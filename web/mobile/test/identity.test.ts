@@ -56,6 +56,13 @@ describe("Courtyard identity in the app", () => {
     expect(identity.isResident()).toBe(true);
   });
 
+  it("names a refused texted code as a wrong code (for the field), not a wrong password", async () => {
+    const identity = await fresh();
+    answers = [{ status: 401, body: { error: { code: "unauthorized" } } }];
+    await expect(identity.confirmSignUp("13800138000", "000000")).rejects.toMatchObject({ code: "wrongCode" });
+    expect(identity.claims.value).toBeNull();
+  });
+
   it("refreshes when due with the last refresh token and keeps the rotated one", async () => {
     const identity = await fresh();
     answers = [{ status: 200, body: { access_token: access(RESIDENT), refresh_token: "r1", expires_in: 30 } }];

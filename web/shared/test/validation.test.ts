@@ -42,6 +42,8 @@ describe("validationMessage", () => {
       "请输入正确的手机号（11 位，以 1 开头）",
     );
     expect(zh({ type: "value_error", msg: "Value error, a repair or complaint needs a description" })).toBe("请填写问题描述");
+    // A fee item's new price or retirement from a month already past (payments' fee_versions).
+    expect(zh({ type: "in_the_past", msg: "a change takes effect from this month on at the earliest, not 2020-01" })).toBe("不能早于本月");
     // Only value errors are read by their words: a pattern on a phone field is still a format problem.
     expect(zh({ type: "string_pattern_mismatch", msg: "String should match pattern '^1[3-9]\\d{9}$' (mobile number)" })).toBe(
       "格式不正确",

@@ -252,7 +252,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept an invitation: become a resident of its unit (then refresh the session's token) */
+        /**
+         * Accept an invitation: become a resident of its unit (then refresh the session's token)
+         * @description Binding the account to a person already on record needs their phone: the first call answers 409 `phone_code_required` (details: the masked number, the expiry) and texts a six-digit code to the number on record; call again with `{"phone_code": "123456"}`. A wrong code is 422 `code_wrong`, an expired one 422 `code_expired`; after five wrong codes 429 until the code expires.
+         */
         post: operations["accept_invite_invites__code__accept_post"];
         delete?: never;
         options?: never;
@@ -700,6 +703,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Text a code to the resident's new number (the same answer whether or not it is registered) */
+        post: operations["request_phone_change_me_phone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/phone/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The texted code makes the new number the resident's (409 neutral if it cannot be used) */
+        post: operations["confirm_phone_change_me_phone_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sites": {
         parameters: {
             query?: never;
@@ -1013,6 +1050,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/{payment_id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payment's receipt (PDF): a link valid for 5 minutes (payer, the unit's residents, staff)
+         * @description The receipt (收款收据) names the firm, the unit, the items, the amount in yuan and in capital numerals, the channel, the receipt number, the clerk for counter payments and the date in the firm's time zone. Made on the first download and stored once; 404 for anyone who may not see the payment, 409 while the payment has taken no money.
+         */
+        get: operations["get_receipt_payments__payment_id__receipt_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/{payment_id}/invoice-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for an invoice (发票) for a payment: a company with its tax number, or a person
+         * @description By whoever may see the payment (resident, family proxy, desk, finance, manager), once it took money. One live request per payment (409 naming it while one is pending or issued; a rejected one may be asked again). An `Idempotency-Key` replays the same request (200); another body under it is 422.
+         */
+        post: operations["request_invoice_payments__payment_id__invoice_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoice-requests/{request_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a pending invoice request issued, with the invoice's number (finance, manager) */
+        post: operations["issue_invoice_invoice_requests__request_id__issue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoice-requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending invoice request with the reason the resident reads (finance, manager) */
+        post: operations["reject_invoice_request_invoice_requests__request_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fee-items/{fee_id}/readings": {
         parameters: {
             query?: never;
@@ -1212,6 +1323,46 @@ export interface paths {
         };
         /** The reconciliation report of a day (UTC), stored by the daily job */
         get: operations["get_reconciliation_reconciliations__day__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A month's finance figures: collected by channel, arrears by age, collection rate vs 95 %
+         * @description Per community and for the firm (or one community with `site_id`); manager, finance. The month is the firm's calendar month; a month not begun yet is 422.
+         */
+        get: operations["payment_figures_payments_figures_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoice-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoice requests: finance's queue by status (oldest first), or one payment's live request
+         * @description Without `payment_id`: the firm's requests of `status` (default pending), finance and managers. With `payment_id`: that payment's pending or issued request (none: an empty list), for whoever may see the payment.
+         */
+        get: operations["list_invoice_requests_invoice_requests_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3099,6 +3250,68 @@ export interface components {
          * @enum {string}
          */
         FeeKind: "area" | "fixed" | "parking" | "metered";
+        /** FiguresOut */
+        FiguresOut: {
+            /**
+             * Site Id
+             * @description the community; null for the whole firm
+             */
+            site_id: string | null;
+            /**
+             * Name
+             * @description the community's name; empty for the firm
+             */
+            name: string;
+            /**
+             * Collected
+             * @description money taken in the month, in minor units
+             */
+            collected: number;
+            /**
+             * Collected By Channel
+             * @description wechat, alipay, cash, pos, bank_transfer, stripe, sandbox (each present, 0 if none)
+             */
+            collected_by_channel: {
+                [key: string]: number;
+            };
+            /** Payments */
+            payments: number;
+            /**
+             * Arrears
+             * @description owed at the month's end (or today): bills due before then, unpaid then
+             */
+            arrears: number;
+            /**
+             * Arrears By Age
+             * @description by days overdue: 0-30, 31-90, 90+
+             */
+            arrears_by_age: {
+                [key: string]: number;
+            };
+            /** Overdue Bills */
+            overdue_bills: number;
+            /**
+             * Bills
+             * @description bills of the month's period
+             */
+            bills: number;
+            /** Billed */
+            billed: number;
+            /**
+             * Collected On Bills
+             * @description what was collected of those bills so far
+             */
+            collected_on_bills: number;
+            /** Paid Bills */
+            paid_bills: number;
+            /**
+             * Rate Pct
+             * @description collection rate of the month's bills, percent (null: none)
+             */
+            rate_pct: number | null;
+            /** On Target */
+            on_target: boolean | null;
+        };
         /** HealthOut */
         HealthOut: {
             /** Status */
@@ -3198,10 +3411,17 @@ export interface components {
         };
         /**
          * InviteAccept
-         * @description Nothing to send (an empty object, or no body): the signed-in account accepts for itself. Assisted
-         *     mode never opens an account for someone else (issue 17).
+         * @description The signed-in account accepts for itself (assisted mode never opens an account for someone else).
+         *     When the invitation binds the account to a person already on record, the first call answers 409
+         *     ``phone_code_required`` and texts a code to that person's number; call again with it as ``phone_code``.
          */
-        InviteAccept: Record<string, never>;
+        InviteAccept: {
+            /**
+             * Phone Code
+             * @description The code texted to the number on record
+             */
+            phone_code?: string | null;
+        };
         /** InviteAcceptedOut */
         InviteAcceptedOut: {
             /** Tenant Id */
@@ -3305,6 +3525,91 @@ export interface components {
          * @enum {string}
          */
         InviteState: "open" | "used" | "expired";
+        /** InvoiceIssue */
+        InvoiceIssue: {
+            /**
+             * Invoice No
+             * @description the invoice's number: 8 digits (paper) or 20 (fully digital e-invoice, 数电票)
+             * @example 26442000000123456789
+             */
+            invoice_no: string;
+        };
+        /** InvoiceReject */
+        InvoiceReject: {
+            /**
+             * Reason
+             * @description what the resident should correct
+             */
+            reason: string;
+        };
+        /** InvoiceRequestCreate */
+        InvoiceRequestCreate: {
+            /**
+             * Title Type
+             * @description company: a firm's title with its tax number; personal: a person's name, no tax number
+             * @enum {string}
+             */
+            title_type: "company" | "personal";
+            /**
+             * Title
+             * @description 抬头: the company's or the person's name
+             */
+            title: string;
+            /**
+             * Tax Number
+             * @description 纳税人识别号 (company titles only): the 18-character unified social credit code with its check character, or an older 15- or 20-character tax number
+             * @example 91350100M000100Y43
+             */
+            tax_number?: string | null;
+        };
+        /** InvoiceRequestOut */
+        InvoiceRequestOut: {
+            /** Request Id */
+            request_id: string;
+            /** Payment Id */
+            payment_id: string;
+            /** Site Id */
+            site_id: string;
+            /** Unit Ids */
+            unit_ids: string[];
+            /**
+             * Amount
+             * @description what the invoice is for: the payment less its refunds, in minor units
+             */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /** Title Type */
+            title_type: string;
+            /** Title */
+            title: string;
+            /** Tax Number */
+            tax_number: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "issued" | "rejected";
+            /** Requested By */
+            requested_by: string;
+            /** Requested At */
+            requested_at: string;
+            /** Invoice No */
+            invoice_no?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Decided By */
+            decided_by?: string | null;
+            /** Decided At */
+            decided_at?: string | null;
+        };
+        /** InvoiceRequestPageOut */
+        InvoiceRequestPageOut: {
+            /** Items */
+            items: components["schemas"]["InvoiceRequestOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** JwkOut */
         JwkOut: {
             /** Kty */
@@ -3926,6 +4231,23 @@ export interface components {
             /** Wechat Openid */
             wechat_openid?: string | null;
         };
+        /** PaymentFiguresOut */
+        PaymentFiguresOut: {
+            /** Month */
+            month: string;
+            /**
+             * As Of
+             * @description the day the arrears are counted at: the month's last day, or today
+             */
+            as_of: string;
+            /** Currency */
+            currency: string;
+            /** Target Pct */
+            target_pct: number;
+            firm: components["schemas"]["FiguresOut"];
+            /** Communities */
+            communities: components["schemas"]["FiguresOut"][];
+        };
         /** PaymentOut */
         PaymentOut: {
             /** Payment Id */
@@ -4076,6 +4398,42 @@ export interface components {
              * @description Staff: on duty now
              */
             on_duty?: boolean | null;
+        };
+        /** PhoneChangeRequest */
+        PhoneChangeRequest: {
+            /**
+             * Phone
+             * @description The new mainland mobile number; a code is texted to it
+             */
+            phone: string;
+        };
+        /** PhoneChangedOut */
+        PhoneChangedOut: {
+            /** Resident Id */
+            resident_id: string;
+            /**
+             * Phone
+             * @description The new number, masked (138****5678)
+             */
+            phone: string;
+        };
+        /** PhoneCodeSentOut */
+        PhoneCodeSentOut: {
+            /**
+             * Status
+             * @description always code_sent, whether or not the number is registered
+             */
+            status: string;
+            /** Expires At */
+            expires_at: string;
+        };
+        /** PhoneConfirm */
+        PhoneConfirm: {
+            /**
+             * Code
+             * @description the six digits texted to the number
+             */
+            code: string;
         };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
@@ -4356,6 +4714,25 @@ export interface components {
          * @enum {string}
          */
         Reason: "bad_signature" | "expired" | "not_yet_valid" | "revoked" | "wrong_site" | "exhausted" | "blocked" | "unknown";
+        /** ReceiptOut */
+        ReceiptOut: {
+            /** Payment Id */
+            payment_id: string;
+            /**
+             * Receipt No
+             * @description the firm's receipt number (R<year>-<n>)
+             */
+            receipt_no: string;
+            /**
+             * Url
+             * @description a presigned link to the PDF; it expires at expires_at
+             */
+            url: string;
+            /** Filename */
+            filename: string;
+            /** Expires At */
+            expires_at: string;
+        };
         /** ReconciledScanOut */
         ReconciledScanOut: {
             /** Scan Id */
@@ -9332,6 +9709,142 @@ export interface operations {
             };
         };
     };
+    request_phone_change_me_phone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCodeSentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_phone_change_me_phone_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneChangedOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_sites_sites_get: {
         parameters: {
             query?: {
@@ -10867,6 +11380,294 @@ export interface operations {
             };
         };
     };
+    get_receipt_payments__payment_id__receipt_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request_invoice_payments__payment_id__invoice_requests_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Replayed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    issue_invoice_invoice_requests__request_id__issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceIssue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_invoice_request_invoice_requests__request_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceReject"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     record_readings_fee_items__fee_id__readings_post: {
         parameters: {
             query?: never;
@@ -11647,6 +12448,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    payment_figures_payments_figures_get: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                site_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentFiguresOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_invoice_requests_invoice_requests_get: {
+        parameters: {
+            query?: {
+                status?: "pending" | "issued" | "rejected";
+                payment_id?: string | null;
+                /** @description page size */
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRequestPageOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

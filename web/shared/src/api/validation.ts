@@ -77,6 +77,7 @@ const MESSAGES: Record<string, Entry> = {
   // The API's own rules, reported in the same shape (functions/*/service.py).
   unknown_building: { zh: () => "没有这栋楼", en: () => "No such building" },
   room_format: { zh: () => "房号格式不正确", en: () => "The room number is not in a known format" },
+  in_the_past: { zh: () => "不能早于本月", en: () => "This month or later" },
   room_outside_building: { zh: () => "房号不属于这栋楼", en: () => "The room is not in this building" },
   window: { zh: () => "有效时间不正确", en: () => "The time window is not right" },
   sla_target: { zh: () => "时限目标不正确", en: () => "The time target is not right" },

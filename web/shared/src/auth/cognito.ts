@@ -1,6 +1,7 @@
 /** Sign-in straight against Cognito's JSON API with plain fetch (about 1 kB, no SDK, no hosted UI):
- * USER_PASSWORD_AUTH, the NEW_PASSWORD_REQUIRED challenge, REFRESH_TOKEN_AUTH before the ID token expires,
- * and sign-out (GlobalSignOut + RevokeToken, then the local copy is cleared). The apps send the ID token: it
+ * USER_PASSWORD_AUTH, the NEW_PASSWORD_REQUIRED challenge, TOTP (the SOFTWARE_TOKEN_MFA code at each sign-in,
+ * and enrolment with AssociateSoftwareToken + VerifySoftwareToken, for a role that must have it),
+ * REFRESH_TOKEN_AUTH before the ID token expires, and sign-out (GlobalSignOut + RevokeToken, then the local copy is cleared). The apps send the ID token: it
  * carries custom:tenant_id and cognito:groups, which is what the API's authorizer reads.
  *
  * Everything about who signed in lives in this folder, so residents' identity can move to another issuer
@@ -21,11 +22,22 @@ export interface Claims {
   tenantId?: string;
   roles: string[];
   exp: number;
+  /** "totp" when this sign-in passed an authenticator code (added by the pool's pre-token trigger) */
+  mfa?: string;
 }
+
+/** What authorises a TOTP enrolment: the session of Cognito's MFA_SETUP challenge (a pool that requires MFA),
+ * or the access token of a sign-in the app did not accept because the role needs TOTP (MFA optional in the
+ * pool, required for the role by the API: the ID token lacks `mfa`). */
+export type TotpEnrolment = { session: string } | { accessToken: string };
 
 export type SignInResult =
   | { kind: "signedIn"; claims: Claims }
-  | { kind: "newPasswordRequired"; username: string; session: string };
+  | { kind: "newPasswordRequired"; username: string; session: string }
+  /** the 6-digit code of the authenticator app (SOFTWARE_TOKEN_MFA) */
+  | { kind: "totpRequired"; username: string; session: string }
+  /** the account must add an authenticator app first (startTotpSetup, then finishTotpSetup) */
+  | { kind: "totpSetupRequired"; username: string; enrolment: TotpEnrolment };
 
 /** Why sign-in failed, in words a page can translate (auth.errors.<code>). */
 export type AuthErrorCode =
@@ -36,6 +48,7 @@ export type AuthErrorCode =
   | "passwordPolicy"
   | "tooManyAttempts"
   | "sessionExpired"
+  | "wrongCode"
   | "network"
   | "unknown";
 
@@ -58,6 +71,9 @@ export interface AuthOptions {
   now?: () => number;
   /** refresh this long before the ID token expires */
   refreshMarginMs?: number;
+  /** Whether these claims must carry a second factor (`mfa: "totp"`): such a sign-in without it is not kept,
+   * and the answer is the enrolment step instead. */
+  mfaRequired?: (claims: Claims) => boolean;
 }
 
 const STORAGE_KEY = "courtyard.auth";
@@ -74,6 +90,7 @@ export function decodeClaims(idToken: string): Claims {
     tenantId: raw["custom:tenant_id"] === undefined ? undefined : String(raw["custom:tenant_id"]),
     roles: Array.isArray(raw["cognito:groups"]) ? (raw["cognito:groups"] as unknown[]).map(String) : [],
     exp: Number(raw.exp ?? 0),
+    mfa: raw.mfa === undefined ? undefined : String(raw.mfa),
   };
 }
 
@@ -92,9 +109,11 @@ function errorCode(type: string): AuthErrorCode {
     case "TooManyRequestsException":
     case "LimitExceededException":
       return "tooManyAttempts";
+    // A wrong or used code: the mailed one, or an authenticator's (VerifySoftwareToken answers the last).
     case "CodeMismatchException":
     case "ExpiredCodeException":
-      return "sessionExpired";
+    case "EnableSoftwareTokenMFAException":
+      return "wrongCode";
     default:
       return "unknown";
   }
@@ -146,6 +165,54 @@ export class CognitoAuth {
       ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
     });
     return this.outcome(answer, username);
+  }
+
+  /** The authenticator app's code for the SOFTWARE_TOKEN_MFA challenge. */
+  async answerTotp(username: string, session: string, code: string): Promise<SignInResult> {
+    const answer = await this.call("RespondToAuthChallenge", {
+      ChallengeName: "SOFTWARE_TOKEN_MFA",
+      ClientId: this.options.clientId,
+      Session: session,
+      ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+    });
+    return this.outcome(answer, username);
+  }
+
+  /** A new authenticator secret for the account (the page shows it as an otpauth:// QR code). */
+  async startTotpSetup(enrolment: TotpEnrolment): Promise<{ secret: string; enrolment: TotpEnrolment }> {
+    const answer = await this.call(
+      "AssociateSoftwareToken",
+      "session" in enrolment ? { Session: enrolment.session } : { AccessToken: enrolment.accessToken },
+    );
+    const next = "session" in enrolment && answer.Session ? { session: String(answer.Session) } : enrolment;
+    return { secret: String(answer.SecretCode ?? ""), enrolment: next };
+  }
+
+  /** The first code from the authenticator proves it was added. Under MFA_SETUP that finishes the sign-in;
+   * otherwise TOTP becomes the account's preferred factor and the caller signs in again (answer `enrolled`):
+   * Cognito asks for the code from then on and the new ID token carries `mfa`. */
+  async finishTotpSetup(
+    username: string,
+    enrolment: TotpEnrolment,
+    code: string,
+  ): Promise<SignInResult | { kind: "enrolled" }> {
+    const proof = { UserCode: code, FriendlyDeviceName: "Courtyard" };
+    if ("session" in enrolment) {
+      const verified = await this.call("VerifySoftwareToken", { ...proof, Session: enrolment.session });
+      const answer = await this.call("RespondToAuthChallenge", {
+        ChallengeName: "MFA_SETUP",
+        ClientId: this.options.clientId,
+        Session: String(verified.Session ?? enrolment.session),
+        ChallengeResponses: { USERNAME: username },
+      });
+      return this.outcome(answer, username);
+    }
+    await this.call("VerifySoftwareToken", { ...proof, AccessToken: enrolment.accessToken });
+    await this.call("SetUserMFAPreference", {
+      AccessToken: enrolment.accessToken,
+      SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    });
+    return { kind: "enrolled" };
   }
 
   /** Self sign-up (residents; staff accounts are made by the firm): Cognito mails a code to confirm the address.
@@ -219,10 +286,22 @@ export class CognitoAuth {
     if (answer.ChallengeName === "NEW_PASSWORD_REQUIRED") {
       return { kind: "newPasswordRequired", username, session: String(answer.Session) };
     }
+    if (answer.ChallengeName === "SOFTWARE_TOKEN_MFA") {
+      return { kind: "totpRequired", username, session: String(answer.Session) };
+    }
+    if (answer.ChallengeName === "MFA_SETUP") {
+      return { kind: "totpSetupRequired", username, enrolment: { session: String(answer.Session) } };
+    }
     const result = answer.AuthenticationResult as Record<string, unknown> | undefined;
     if (!result) throw new AuthError("unknown", `unsupported sign-in step ${String(answer.ChallengeName)}`);
+    const claims = decodeClaims(String(result.IdToken));
+    // A role that must have TOTP signed in without it: the API would refuse every call (403 mfa_required), so
+    // these tokens are not kept; they only authorise adding the authenticator.
+    if (this.options.mfaRequired?.(claims) && claims.mfa !== "totp") {
+      return { kind: "totpSetupRequired", username, enrolment: { accessToken: String(result.AccessToken) } };
+    }
     this.store(this.tokensFrom(result));
-    return { kind: "signedIn", claims: decodeClaims(String(result.IdToken)) };
+    return { kind: "signedIn", claims };
   }
 
   private tokensFrom(result: Record<string, unknown>, refreshToken?: string): Tokens {

@@ -1,1 +1,2 @@
 export * from "./cognito";
+export * from "./totp";

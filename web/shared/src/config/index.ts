@@ -11,6 +11,9 @@ export interface RuntimeConfig {
   stage: string;
   /** The time zone times are shown in until the firm's own is known (GET /me). */
   timeZone: string;
+  /** Managers, finance and platform operators must sign in with TOTP (the stack's RequireMfa, off in the
+   * local cloud; absent: required). */
+  requireMfa?: boolean;
 }
 
 export const DEFAULT_TIME_ZONE = "Asia/Shanghai";

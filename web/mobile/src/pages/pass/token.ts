@@ -11,6 +11,8 @@ export interface PassClaims {
   nbf: number;
   exp: number;
   gates?: string[];
+  /** single-use passes: how long (seconds) after its last revocation list a gate may admit it on its own */
+  ol?: number;
 }
 
 export interface Jwk {
@@ -61,27 +63,27 @@ export function readClaims(token: string): PassClaims | null {
   }
 }
 
-/** Verify the signature against the JWKS and the window against `now`; optionally the community. */
-export async function verifyToken(
+const PASS_TYPE = "vpass+jwt";
+
+/** The header and payload of a compact JWS whose ES256 signature verifies with one of `jwks`; null otherwise.
+ * The algorithm is fixed, never taken from the token (as on the server). */
+export async function verifySigned(
   token: string,
   jwks: Jwks,
-  options: { now?: Date; siteId?: string } = {},
-): Promise<TokenVerdict> {
-  const [encodedHeader, encodedPayload, encodedSignature] = token.trim().split(".");
-  const claims = readClaims(token);
-  if (!encodedHeader || !encodedPayload || !encodedSignature || !claims) {
-    return { ok: false, reason: "bad_signature", claims: null };
-  }
+): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> } | null> {
+  const parts = token.trim().split(".");
+  const [encodedHeader, encodedPayload, encodedSignature] = parts;
+  if (parts.length !== 3 || !encodedHeader || !encodedPayload || !encodedSignature) return null;
   let header: Record<string, unknown>;
+  let payload: Record<string, unknown>;
   try {
     header = json(encodedHeader);
+    payload = json(encodedPayload);
   } catch {
-    return { ok: false, reason: "bad_signature", claims: null };
+    return null;
   }
-  // The algorithm is fixed, never taken from the token (as on the server).
   const jwk = jwks.keys.find((k) => k.kid === header.kid);
-  if (header.alg !== "ES256" || !jwk) return { ok: false, reason: "bad_signature", claims: null };
-  let valid = false;
+  if (header.alg !== "ES256" || !jwk) return null;
   try {
     const key = await crypto.subtle.importKey(
       "jwk",
@@ -93,11 +95,25 @@ export async function verifyToken(
     // JOSE's ES256 signature is the raw r || s pair, which is exactly WebCrypto's ECDSA format.
     const signature = unb64url(encodedSignature);
     const input = new TextEncoder().encode(`${encodedHeader}.${encodedPayload}`);
-    valid = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature as BufferSource, input);
+    const valid = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature as BufferSource, input);
+    return valid ? { header, payload } : null;
   } catch {
-    valid = false;
+    return null;
   }
-  if (!valid) return { ok: false, reason: "bad_signature", claims: null };
+}
+
+/** Verify the signature against the JWKS and the window against `now`; optionally the community. */
+export async function verifyToken(
+  token: string,
+  jwks: Jwks,
+  options: { now?: Date; siteId?: string } = {},
+): Promise<TokenVerdict> {
+  const claims = readClaims(token);
+  const signed = claims ? await verifySigned(token, jwks) : null;
+  // A revocation list is signed with the same key: its type keeps it from passing for a pass.
+  if (!claims || !signed || (signed.header.typ ?? PASS_TYPE) !== PASS_TYPE) {
+    return { ok: false, reason: "bad_signature", claims: null };
+  }
   const seconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
   if (options.siteId && claims.sid !== options.siteId) return { ok: false, reason: "wrong_site", claims };
   if (seconds < claims.nbf) return { ok: false, reason: "not_yet_valid", claims };

@@ -1,0 +1,69 @@
+"""A resident changes their own phone number without learning whether a number is registered (issue 17).
+
+``request`` answers the same for every well-formed number: it records a code for the caller and texts it to
+the new number, and never looks the number up. Only ``confirm``, by someone who just proved they hold the
+number, meets a clash, and then hears a neutral refusal (never who holds it). Codes follow
+``directory.phones.codes``: salted digest, ten minutes, five wrong tries lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from courtyard.audit import AuditWriter
+from courtyard.clock import Clock, to_iso
+from courtyard.errors import Conflict, NotFound
+from courtyard.tenancy import Role, TenantContext
+from directory.people.models import PersonKind, Resident, ResidentChanges
+from directory.people.repository import PeopleRepository
+from directory.phones.prover import PhoneProver, Texter
+
+__all__ = ["PHONE_CHANGE", "PhoneChangeService", "Texter"]
+
+PHONE_CHANGE = "phone_change"
+UNAVAILABLE = (
+    "this number cannot be used for your account; if it is yours, ask the property office to change it"
+)
+
+
+class PhoneChangeService:
+    def __init__(
+        self, people: PeopleRepository, prover: PhoneProver, audit: AuditWriter, clock: Clock
+    ) -> None:
+        self._people = people
+        self._prover = prover
+        self._audit = audit
+        self._clock = clock
+
+    def request(self, ctx: TenantContext, phone: str) -> datetime:
+        """Text a code to ``phone`` for the caller; when it expires. The same for a free or a taken number."""
+        me = self._me(ctx)
+        expires_at = self._prover.send(ctx.tenant_id, PHONE_CHANGE, me.resident_id, phone)
+        self._audit.record(ctx, "request_phone_change", "resident", me.resident_id, {})
+        return expires_at
+
+    def confirm(self, ctx: TenantContext, code: str) -> Resident:
+        """The texted code makes the number the caller's; a number held by another person is refused in
+        words that do not say so."""
+        me = self._me(ctx)
+        proof = self._prover.check(ctx.tenant_id, PHONE_CHANGE, me.resident_id, code)
+        at = to_iso(self._clock.now())
+        if proof.phone != me.phone:
+            changes = ResidentChanges(fields=frozenset({"phone"}), phone=proof.phone)
+            try:
+                self._people.update(ctx.tenant_id, me, changes, at)
+            except Conflict:
+                raise Conflict(UNAVAILABLE) from None
+        self._audit.record(ctx, "change_phone", "resident", me.resident_id, {"fields": ["phone"]})
+        return replace(me, phone=proof.phone, updated_at=at)
+
+    def _me(self, ctx: TenantContext) -> Resident:
+        ctx.require(Role.RESIDENT)
+        link = self._people.user_link(ctx.tenant_id, ctx.user_id)
+        if link is None or link.kind is not PersonKind.RESIDENT:
+            raise NotFound("resident")
+        me = self._people.resident(ctx.tenant_id, link.person_id, consistent=True)
+        if me is None or me.erased:
+            raise NotFound("resident")
+        return me

@@ -1,0 +1,36 @@
+"""Payments' consumer of the directory's people events (its own queue): ``ResidentErased`` makes the
+person's payments and bank statement lines forget who paid, keeping the amounts for the ledger
+(services/erasure.py). Other events are ignored; a malformed one fails alone and reaches the dead-letter
+queue after three receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from courtyard.batch import SqsRecord, process_sqs_batch
+from courtyard.tracing import Tracer
+from payments.wiring import erasure
+from schemas.events import ResidentErased, parse_event
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def handle(record: SqsRecord) -> None:
+    _, event = parse_event(record.body)
+    if isinstance(event, ResidentErased):
+        scrubbed = erasure().forget(event)
+        logger.info("erased payer's payments", tenant_id=event.tenant_id, records=scrubbed)
+        metrics.add_metric(name="PaymentsScrubbedOnErasure", unit=MetricUnit.Count, value=scrubbed)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+    return process_sqs_batch(event, handle)

@@ -1,0 +1,31 @@
+"""An erased resident's payments keep their money, not the person (``ResidentErased``, issue 17): the
+payments on the ledgers (and the checkouts in flight) of every unit they are or were linked to forget who
+paid when it was them, and the bank statement lines that named them lose the name (erasure_repository.py).
+Idempotent: a scrubbed payment no longer names them, a scrubbed line no longer lists them."""
+
+from __future__ import annotations
+
+from courtyard.directory import DirectoryReader
+from payments.erasure_repository import PayerScrubber
+from schemas.events import ResidentErased
+
+
+class PayerErasure:
+    def __init__(self, scrubber: PayerScrubber, directory: DirectoryReader) -> None:
+        self._scrubber = scrubber
+        self._directory = directory
+
+    def forget(self, erased: ResidentErased) -> int:
+        """Scrub the person's payments and statement lines; how many records changed."""
+        t = erased.tenant_id
+        links = self._directory.every_unit_link(t, erased.resident_id)
+        changed = 0
+        for site_id in sorted({link.site_id for link in links if link.site_id}):
+            for line in self._scrubber.lines_naming(t, site_id, erased.resident_id):
+                self._scrubber.scrub_line(t, site_id, line)
+                changed += 1
+        payment_ids = set().union(*(self._scrubber.unit_payment_ids(t, link.unit_id) for link in links))
+        for payment_id in sorted(payment_ids):
+            if self._scrubber.scrub_payment(t, payment_id, erased.user_id, erased.resident_id):
+                changed += 1
+        return changed

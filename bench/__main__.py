@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import cold_import, imports, requests, summary
+from bench import cold_import, imports, requests, scale, summary
 from bench.moto_transactions import lean_transaction_backups
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -75,6 +75,9 @@ def _main() -> int:
     for name in FEATURE_BENCHES:
         if name in OWN_PROCESS:
             features[name] = _in_own_process(name)
+            if name == "cost":  # the month at scale, from the cost run's per-firing calls
+                print()
+                print("\n".join(scale.table(features[name])))  # type: ignore[arg-type]
             continue
         module = importlib.import_module(f"bench.{name}")
         with contextlib.redirect_stdout(io.StringIO()):

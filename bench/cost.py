@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import random
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import prices
+from bench import cost_levers, cost_model, prices
 from bench.identity_cost import identity_month
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ READING_INTERVAL_S = 60
 # once when a reading moves beyond its deadband (iot.simulator.Uploader, schemas/telemetry.py).
 UPLOAD_BATCH = 10
 REMINDER_JOB = ("PaymentsJobsFunction", "Reminders")  # template.yaml: the arrears ladder's hourly firing
+TICKETS_JOB = "TicketsJobsFunction"
+TICKET_CHECKS = 4  # due looks per ticket in its life: response and resolution targets, escalation, auto-close
 HEARTBEAT_REFRESH_S = 900  # functions/sensors/settings.py defaults (a unit test keeps them equal)
 AGGREGATE_FLUSH_S = 1800
 
@@ -86,6 +89,8 @@ class FunctionMeta:
     iot_triggered: bool = False  # invoked by an IoT topic rule (the per-reading ingest)
     traced: bool = True  # Tracing: Active (its own or the Globals'); PassThrough records no traces of its own
     platform_logs: bool = True  # SystemLogLevel INFO or DEBUG: Lambda writes START/END/REPORT lines
+    init_ms: float = 0.0  # measured cold import (the local worker's), billed as INIT per cold start
+    rss_mb: float = 0.0  # the worker's resident memory at the end of the run (the memory lever's floor)
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,17 @@ class CostResult:
     run_s: float
     # Identity priced (bench/identity_cost.py): residents on Courtyard identity, staff on the template's tier.
     identity_usd: float = 0.0
+    alone_identity_usd: float = 0.0  # identity's month on a deployment serving this community alone
     identity_lines: list[tuple[str, float]] = field(default_factory=list)
     user_pool_tier: str = "ESSENTIALS"
     aws_calls_month: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     levers: dict[str, float] = field(default_factory=dict)  # what a design change would save, USD/month
+    # Issue 18's levers, before -> after (bench/cost_levers.py), and the totals with all of them.
+    lever_lines: list[dict[str, Any]] = field(default_factory=list)
+    total_with_identity_usd: float = 0.0
+    levers_total_usd: float = 0.0  # with identity, every lever, at ``communities``
+    levers_alone_usd: float = 0.0  # with identity, every lever, one community alone on its deployment
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic
@@ -162,6 +173,8 @@ def lines_of(
     devices: int = DEVICES,
     modelled: bool = True,
     api_trace_rate: float = 0.0,
+    communities: int = COMMUNITIES_PER_DEPLOYMENT,
+    ingest_wru_per_write: float = 1.0,
 ) -> list[Line]:
     """The month's priced lines. ``modelled=False`` leaves out what does not scale with ``usage`` (scheduled
     invocations, idle polling, connection minutes, the ingest's wall-clock writes), to price one activity."""
@@ -186,13 +199,15 @@ def lines_of(
             False,
             True,
         )
-        ms = usage.get(f"ms:{function_id}", 0.0)
+        ms = cost_model.duration_ms(usage, function_id, meta.memory_mb)
         add(
             "lambda.gb_s_arm64",
-            "GB-s (local duration x template memory)",
+            "GB-s (measured CPU at the memory's CPU share + AWS calls at in-region latency, x memory)",
             prices.gb_seconds(ms, meta.memory_mb),
             True,
         )
+        if modelled:  # INIT is billed: cold starts modelled from the deployment's arrival rate
+            cost_model.add_init(add, meta.init_ms, meta.memory_mb, invoked, scheduled, communities)
         if meta.sqs_triggered:
             # Lambda's poller receives and deletes each batch; local batches are mostly of one message.
             add("sqs.requests", "event source mapping Receive + DeleteBatch per batch", 2 * invoked, True)
@@ -212,13 +227,16 @@ def lines_of(
     if api_trace_rate:
         what = f"API requests traced by the sampling rule ({api_trace_rate:.0%}, no reservoir)"
         add("xray.traces", what, api_trace_rate * usage.get("apigw", 0.0), True)
+    sized, sms = cost_model.add_dynamodb_units(usage, add), cost_model.add_sms(usage, add)
     for key, calls in usage.items():
         kind, _, name = key.partition(":")
         if kind not in ("aws", "client"):
             continue
         service, _, operation = name.partition(".")
-        if service == "dynamodb":
-            units = prices.dynamodb_units(operation)
+        if service == "sns" and operation == "Publish" and sms:
+            calls = max(0.0, calls - sms)
+        if service == "dynamodb":  # priced from item sizes and index copies above when the run sized them
+            units = None if sized else prices.dynamodb_units(operation)
             if units is not None:
                 add(units[0], f"{operation} (approximate units per call)", calls * units[1], True)
             continue
@@ -239,8 +257,13 @@ def lines_of(
         # Every FLUSH seconds, and once more when the hour rolls over (the finished hour is written then).
         hours = MINUTES_PER_MONTH / 60
         flushes = hours * (3600 / AGGREGATE_FLUSH_S + 1)
-        what = "ingest heartbeat + aggregate flush writes (wall clock, modelled)"
-        add("dynamodb.wru", what, devices * (heartbeat + flushes), True)
+        what = (
+            "ingest heartbeat + aggregate flush writes (wall clock, modelled; "
+            f"{ingest_wru_per_write:.2f} WRU a write as sized in the sample)"
+        )
+        add("dynamodb.wru", what, devices * (heartbeat + flushes) * ingest_wru_per_write, True)
+        rru, what = cost_model.ingest_cache_misses(devices * uploads, MINUTES_PER_MONTH)
+        add("dynamodb.rru", what, rru, True)
     lines: list[Line] = []
     for (key, what, estimate, shared), quantity in quantities.items():
         if quantity <= 0:
@@ -280,11 +303,24 @@ def summarise(
     failures: list[str] | None = None,
     api_trace_rate: float = 0.0,
     user_pool_tier: str = "ESSENTIALS",
+    ingest_wru_per_write: float = 1.0,
 ) -> CostResult:
     usage = month_usage(activities)
-    lines = lines_of(usage, functions, api_trace_rate=api_trace_rate) + fixed_lines(kms_keys, secrets)
-    deployment = lines_of(month_usage(activities, shared=True), functions, modelled=False)
-    lines += [replace(line, shared=True) for line in deployment]
+
+    def priced(communities: int) -> list[Line]:
+        lines = lines_of(
+            usage,
+            functions,
+            api_trace_rate=api_trace_rate,
+            communities=communities,
+            ingest_wru_per_write=ingest_wru_per_write,
+        ) + fixed_lines(kms_keys, secrets)
+        deployment = lines_of(month_usage(activities, shared=True), functions, modelled=False)
+        return lines + [replace(line, shared=True) for line in deployment]
+
+    lines = priced(communities)
+    # Alone on a deployment: its cold starts are those of one community's traffic, every fixed charge its own.
+    alone_usd = sum(line.usd for line in priced(1))
     services: dict[str, float] = {}
     for line in lines:
         share = line.usd / communities if line.shared else line.usd
@@ -312,7 +348,32 @@ def summarise(
         levers["what still goes through the message broker, through Basic Ingest instead"] = broker
     community_usd = sum(line.usd for line in lines if not line.shared)
     deployment_usd = sum(line.usd for line in lines if line.shared)
-    identity = identity_month(max(0.0, monthly_active_users - 12.0), communities, user_pool_tier)
+    residents = max(0.0, monthly_active_users - 12.0)
+    identity = identity_month(residents, communities, user_pool_tier)
+    alone_identity = identity_month(residents, 1, user_pool_tier).usd
+
+    def usd_of(match: str, shared: bool) -> float:
+        return sum(line.usd for line in lines if line.shared == shared and match in line.what)
+
+    found = cost_levers.levers(
+        usage,
+        functions,
+        residents=residents,
+        communities=communities,
+        tier=user_pool_tier,
+        devices=DEVICES,
+        uploads=DEVICES * MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH),
+        minutes=MINUTES_PER_MONTH,
+        index_copies_usd=usd_of("index ", False),
+        fixed={
+            "kms": prices.PRICES["kms.key_month"].cost(kms_keys),
+            "secrets": prices.PRICES["secretsmanager.secret_month"].cost(secrets),
+            "idle": usd_of("idle long polls", True),
+        },
+    )
+    own = sum(lever.saves for lever in found if lever.scope == "per community")
+    fixed_saves = sum(lever.saves for lever in found if lever.scope != "per community")
+    total_usd = community_usd + deployment_usd / communities
     return CostResult(
         households=HOUSEHOLDS,
         prices_date=prices.PRICES_DATE,
@@ -336,11 +397,16 @@ def summarise(
         deployment_usd=deployment_usd,
         communities=communities,
         total_usd=community_usd + deployment_usd / communities,
-        alone_usd=community_usd + deployment_usd,
+        alone_usd=alone_usd,
+        lever_lines=cost_levers.as_dicts(found),
+        total_with_identity_usd=total_usd + identity.usd,
+        levers_total_usd=total_usd + identity.usd - own - fixed_saves / communities,
+        levers_alone_usd=alone_usd + alone_identity - own - fixed_saves,
         target_usd=TARGET_USD,
         cognito_usd=prices.PRICES["cognito.mau_essentials"].cost(monthly_active_users),
         run_s=run_s,
         identity_usd=identity.usd,
+        alone_identity_usd=alone_identity,
         identity_lines=[*identity.lines, (f"Cognito {user_pool_tier} for staff", identity.staff_usd)],
         user_pool_tier=user_pool_tier,
         aws_calls_month={k[4:]: round(v) for k, v in sorted(usage.items()) if k.startswith("aws:")},
@@ -370,9 +436,12 @@ class Meter:
         for function_id, stats in cloud.pool.metering().items():
             bump(f"fn:{function_id}", stats.invocations)
             bump(f"ms:{function_id}", stats.duration_ms)
+            bump(f"cpu:{function_id}", stats.cpu_ms)
             for call, n in stats.aws_calls.items():
                 bump(f"aws:{call}", n)
                 bump(f"by:{function_id}:{call}", n)  # who made it (not priced twice: lines_of skips "by:")
+            for counter, units in stats.ddb_units.items():  # DynamoDB units by item size, SMS sent
+                bump(f"units:{function_id}:{counter}", units)
             log = cloud.pool.log_dir / f"{function_id}.log"
             bump(f"log:{function_id}", log.stat().st_size if log.exists() else 0)
         out["apigw"] = cloud.gateway.requests
@@ -451,6 +520,9 @@ class _Run:
     used: dict[str, Usage] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    ingest_wru_per_write: float = (
+        1.0  # the ingest's writes as sized in the sample (scales the wall-clock model)
+    )
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -493,19 +565,17 @@ class _Run:
         return post_form(url, fields, filename, data)
 
 
-def drive(cloud: LocalCloud, demo: DemoData, plan: Plan) -> tuple[list[Activity], float, list[str]]:
-    """Run every activity's sample; returns the activities, the monthly active users and what failed."""
+def drive(cloud: LocalCloud, demo: DemoData, plan: Plan) -> _Run:
+    """Run every activity's sample; the run holds the activities, what failed and the ingest's write size."""
     run = _Run(cloud, demo, plan, Meter(cloud))
     # The notice comes last: it adds residents to the community, who would otherwise receive the other
     # activities' messages (bill reminders) and make them look like a larger community's.
     for activity in (_people, _tickets, _money, _passes, _devices, _schedules, _notices):
         activity(run)
-    activities, failures = run.activities, run.failures
-    monthly_active_users = plan.residents + 12.0
     for function_id, stats in cloud.pool.metering().items() if cloud.pool else ():
         if stats.errors:
-            failures.append(f"{function_id}: {stats.errors} failed invocation(s) during the run")
-    return activities, monthly_active_users, failures
+            run.failures.append(f"{function_id}: {stats.errors} failed invocation(s) during the run")
+    return run
 
 
 def _people(run: _Run) -> None:
@@ -679,8 +749,17 @@ def _notices(run: _Run) -> None:
             },
             headers={"Idempotency-Key": f"bench-notice-{uuid.uuid4()}"},
         )
-    notice = call("GET", f"/notices/{created['notice_id']}", "manager")
-    recipients = max(1, int((notice.get("statistics") or {}).get("recipients") or 1))
+    # On a loaded machine the fan-out can outlast the meter's quiet period: wait for its count to settle, so
+    # the sample is divided by the recipients it reached (a count of 1 would scale it 40 times too high).
+    from infra.local.cloud import wait_for
+
+    def counted() -> int:
+        notice = call("GET", f"/notices/{created['notice_id']}", "manager")
+        return int((notice.get("statistics") or {}).get("recipients") or 0)
+
+    with contextlib.suppress(TimeoutError, RuntimeError):
+        wait_for(lambda: counted() > plan.sample_extra_recipients, timeout_s=120, interval_s=0.5)
+    recipients = max(1, counted())
     activities.append(
         Activity(
             f"notices to the community (per recipient; {plan.notices}/month)",
@@ -767,9 +846,12 @@ def _devices(run: _Run) -> None:
     # The sample runs a month's readings in minutes, so its ingest writes are the hour roll-overs of
     # accelerated time, not the wall-clock refreshes and flushes a real month makes: those are modelled
     # (lines_of), so the sample's own ingest writes are left out rather than counted twice.
-    readings_used, _ = split_calls(
-        used["readings"], "SensorsIngestFunction", ("dynamodb.PutItem", "dynamodb.UpdateItem")
-    )
+    ingest = "SensorsIngestFunction"
+    readings_used, writes = split_calls(used["readings"], ingest, ("dynamodb.PutItem", "dynamodb.UpdateItem"))
+    sized = {k: v for k, v in readings_used.items() if k.startswith(f"units:{ingest}:wru:")}
+    readings_used = {k: v for k, v in readings_used.items() if k not in sized}
+    if (count := sum(writes.values())) and sized:
+        run.ingest_wru_per_write = sum(sized.values()) / count
     activities.append(
         Activity(
             f"device readings (steady, 1/min, up to {plan.batch} a message)",
@@ -812,11 +894,15 @@ def _schedules(run: _Run) -> None:
     from infra.local.functions import InvocationError
 
     assert cloud.scheduler is not None
+    # Everything the earlier activities caused must be done first (a loaded machine delivers the fault
+    # episode's alerts late): a late arrival inside a firing's window would be scaled by 43,200 firings.
+    meter.settle(quiet_s=5.0, timeout_s=180.0)
     for job in cloud.scheduler.jobs:
         key = f"schedule:{job.function_id}:{job.name}"
+        fired: Any = None
         with meter.measure(used, key):
             try:
-                cloud.fire(job.function_id, job.name)
+                fired = cloud.fire(job.function_id, job.name)
             except InvocationError as error:  # still metered; the table names it
                 failures.append(f"{job.function_id} {job.name}: {str(error).splitlines()[0][:160]}")
         # The scheduled invocation itself is counted from the template (FunctionMeta), not here. Its sweep
@@ -824,15 +910,29 @@ def _schedules(run: _Run) -> None:
         # communities) is the deployment's; what it does for this community's due items is the community's.
         fid = job.function_id
         usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
-        own = {f"ms:{fid}", f"log:{fid}"}
+        # ... and so are the units its due-index queries read (sized by the workers).
+        own = {f"ms:{fid}", f"cpu:{fid}", f"log:{fid}", f"units:{fid}:rru:Query"}
         work, queries = split_calls(
             {k: v for k, v in usage.items() if k not in own}, fid, ("dynamodb.Query",)
         )
-        sweep = {**{k: v for k, v in usage.items() if k in own}, **queries}
+        # ... and so is the waiting on its due-index queries (the duration model reads it from "by:").
+        by_queries = f"by:{fid}:dynamodb.Query"
+        sweep = {
+            **{k: v for k, v in usage.items() if k in own},
+            **queries,
+            by_queries: work.pop(by_queries, 0.0),
+        }
         name = f"schedule {fid} {job.name}"
         devices = fid.startswith("Sensors")
         firings = firings_per_month(job)
         reminded = work.get("fn:NotificationsEventsFunction", 0.0)
+        handled = int(fired.get("changed") or 0) if isinstance(fired, dict) and fid == TICKETS_JOB else 0
+        if handled:
+            # The firing found tickets of the sample due (an SLA target passed while the run went on): that
+            # work scales with the month's tickets and their checks, not with the job's 43,200 firings.
+            checks = TICKET_CHECKS * (run.plan.tickets + run.plan.fault_episodes)
+            activities.append(Activity(f"{name}: due tickets handled", checks, handled, work))
+            work = {}
         if (fid, job.name) == REMINDER_JOB and reminded:
             # The first firing sends every reminder then due; later ones find each step already sent, so the
             # work scales with the month's reminders, not with the firings.
@@ -865,6 +965,7 @@ def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
+    from infra.local.processes import rss_bytes
     from infra.local.template import IoTRuleEvent, Resolver, SqsEvent
 
     template = cloud.template
@@ -889,7 +990,12 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
         level = resolver.resolve((properties.get("LoggingConfig") or {}).get("SystemLogLevel", "INFO"))
         return str(level) in ("DEBUG", "INFO")
 
+    metering = cloud.pool.metering() if cloud.pool else {}
     for function in template.functions():
+        stats = metering.get(function.logical_id)
+        imports = stats.import_ms if stats else []
+        worker = cloud.pool.workers.get(function.logical_id) if cloud.pool else None
+        pid = worker.pid if worker else None
         queues = [e.queue for e in function.events_of(SqsEvent) if e.enabled]
         queue_ids = {str(q["Fn::GetAtt"][0]) for q in queues if isinstance(q, dict) and "Fn::GetAtt" in q}
         out[function.logical_id] = FunctionMeta(
@@ -900,6 +1006,8 @@ def function_meta(cloud: LocalCloud) -> dict[str, FunctionMeta]:
             iot_triggered=bool(function.events_of(IoTRuleEvent)),
             traced=str(function.properties.get("Tracing", global_tracing)) == "Active",
             platform_logs=platform_logs(template.function_properties(function.logical_id)),
+            init_ms=sum(imports) / len(imports) if imports else 0.0,
+            rss_mb=rss_bytes(pid) / 2**20 if pid else 0.0,
         )
     return out
 
@@ -925,28 +1033,31 @@ def run(plan: Plan | None = None) -> CostResult:
 
     from infra.demo import seed_cloud
     from infra.local.cloud import LocalCloud
+    from infra.local.ddb_units import ENV_FLAG
 
     logging.disable(logging.WARNING)
     plan = plan or Plan()
+    os.environ[ENV_FLAG] = "1"  # the workers size DynamoDB items and count SMS (infra/local/ddb_units.py)
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory() as state,
         LocalCloud(state_dir=Path(state), run_schedules=False) as cloud,
     ):
         demo = seed_cloud(cloud)
-        activities, users, failures = drive(cloud, demo, plan)
+        sample = drive(cloud, demo, plan)
         meta = function_meta(cloud)
         trace_rate = api_trace_rate(cloud.template)
         kms = len(list(cloud.template.resources_of_type("AWS::KMS::Key")))
         secrets = len(list(cloud.template.resources_of_type("AWS::SecretsManager::Secret")))
     return summarise(
-        activities,
+        sample.activities,
         meta,
         kms_keys=kms,
         secrets=secrets,
-        monthly_active_users=users,
+        monthly_active_users=plan.residents + 12.0,
         run_s=time.perf_counter() - started,
-        failures=failures,
+        failures=sample.failures,
+        ingest_wru_per_write=sample.ingest_wru_per_write,
         api_trace_rate=trace_rate,
         user_pool_tier=user_pool_tier(cloud.template),
     )
@@ -1008,6 +1119,11 @@ def table(result: CostResult) -> list[str]:
         f"  {'TOTAL WITH IDENTITY':<18} {with_identity:>10.2f}          per {result.households:,} "
         f"households per month: {verdict_identity} the {result.target_usd:.2f} USD target"
     )
+    alone = result.alone_usd + result.alone_identity_usd
+    out.append(
+        f"  {'TOTAL WITH IDENTITY, 1 community on its deployment':<18} {alone:>10.2f}: "
+        f"{'under' if alone < result.target_usd else 'OVER'} the {result.target_usd:.2f} USD target"
+    )
     out.append(
         f"  before (residents in Cognito, Essentials beyond the free tier): "
         f"{result.total_usd + result.cognito_usd:.2f}"
@@ -1020,10 +1136,7 @@ def table(result: CostResult) -> list[str]:
             f"   {flag}{line['service']:<16} {float(line['usd']):>8.2f} {float(line['quantity']):>14,.1f} "
             f"{line['unit']}: {line['what']}{shared}"
         )
-    out.append("  levers (USD/month saved):")
-    for lever, usd in result.levers.items():
-        out.append(f"    -{usd:>6.2f}  {lever}: total {result.total_usd - usd:.2f}")
-    out.append(f"    together: total {result.total_usd - sum(result.levers.values()):.2f}")
+    out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")
     out.append(f"  (sample run on the local cloud: {result.run_s:.0f} s)")

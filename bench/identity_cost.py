@@ -22,7 +22,7 @@ SMS_PER_RESIDENT = 1 / 24 + 0.02 + 0.005
 # Stated rate of one SMS to a mainland number: a domestic provider's list price, 0.045 yuan (about 0.0063
 # USD; e.g. Alibaba Cloud SMS). AWS End User Messaging's China rate is several times that: check before
 # quoting, and send codes through the cheaper provider.
-SMS_USD = 0.0063
+SMS_USD = prices.PRICES["sms.cn"].usd
 # Per refresh (identity/service.py): reads of the token, the account pointer, the account and the family
 # (strongly consistent: 1 RRU each), writes of the spent mark and the new token (1 WRU each).
 REFRESH_RRU, REFRESH_WRU = 4.0, 2.0
@@ -31,6 +31,11 @@ SIGN_IN_RRU, SIGN_IN_WRU = 4.0, 7.0
 # Lambda at the template's 512 MB: refresh and authorizer about 30 ms warm; a sign-in's scrypt about 150 ms.
 MEMORY_GB = 0.5
 REFRESH_S, AUTHORIZER_S, SIGN_IN_S = 0.030, 0.010, 0.150
+# WeChat sign-in (the lever): wx.login's code-to-session exchange is free and a new phone carries the WeChat
+# account over, so a WeChat resident never needs a code; only binding the phone number at sign-up uses
+# WeChat's phone-number check, 0.03 CNY (about 0.0042 USD) a successful call.
+WECHAT_PHONE_USD = 0.0042
+SIGN_UPS_PER_RESIDENT = 0.02
 STAFF_PER_COMMUNITY = 12.0
 COGNITO_FREE_MAU = 10_000.0
 
@@ -48,11 +53,16 @@ class IdentityMonth:
         return self.residents_usd + self.staff_usd
 
 
-def identity_month(residents: float, communities: int, tier: str) -> IdentityMonth:
-    """``residents``: one community's monthly active residents; staff MAU are the deployment's."""
+def identity_month(
+    residents: float, communities: int, tier: str, *, wechat_share: float = 0.0, http_api: bool = False
+) -> IdentityMonth:
+    """``residents``: one community's monthly active residents; staff MAU are the deployment's.
+    ``wechat_share`` of residents sign in with WeChat (no SMS); ``http_api``: priced as an HTTP API."""
     price = prices.PRICES
     refreshes = residents * OPENS_PER_RESIDENT
-    sms = residents * SMS_PER_RESIDENT
+    sms = residents * (1.0 - wechat_share) * SMS_PER_RESIDENT
+    wechat = residents * wechat_share * SIGN_UPS_PER_RESIDENT
+    gateway = price["apigw.http_requests" if http_api else "apigw.rest_requests"]
     invocations = 2 * refreshes + sms
     gb_s = MEMORY_GB * (refreshes * (REFRESH_S + AUTHORIZER_S) + sms * SIGN_IN_S)
     lines = [
@@ -67,10 +77,12 @@ def identity_month(residents: float, communities: int, tier: str) -> IdentityMon
             + price["dynamodb.wru"].cost(refreshes * REFRESH_WRU + sms * SIGN_IN_WRU),
         ),
         (
-            f"API Gateway: {refreshes + sms:,.0f} identity requests",
-            price["apigw.rest_requests"].cost(refreshes + sms),
+            f"API Gateway: {refreshes + sms + wechat:,.0f} identity requests",
+            gateway.cost(refreshes + sms + wechat),
         ),
     ]
+    if wechat:
+        lines.append((f"WeChat phone-number checks: {wechat:,.0f} sign-ups", wechat * WECHAT_PHONE_USD))
     staff_mau = STAFF_PER_COMMUNITY * communities
     key = "cognito.mau_lite" if tier.upper() == "LITE" else "cognito.mau_essentials"
     # The deployment's staff MAU above the free tier, shared by its communities.

@@ -47,6 +47,7 @@ _XRAY = "https://aws.amazon.com/xray/pricing/"
 _IOT = "https://aws.amazon.com/iot-core/pricing/"
 _S3 = "https://aws.amazon.com/s3/pricing/"
 _COGNITO = "https://aws.amazon.com/cognito/pricing/"
+_SMS_CN = "https://www.alibabacloud.com/product/sms/pricing"
 
 PRICES: dict[str, Price] = {
     p.key: p
@@ -66,6 +67,9 @@ PRICES: dict[str, Price] = {
         Price("sns.requests", "SNS", "publish request", 0.50, 1_000_000, _SNS),
         Price("sns.push", "SNS", "mobile push delivery", 0.50, 1_000_000, _SNS),
         Price("ses.emails", "SES", "outbound email", 0.10, 1_000, _SES),
+        # A sign-in code to a mainland number: a domestic provider's list price, 0.045 CNY (e.g. Alibaba Cloud
+        # SMS; AWS End User Messaging's China rate is several times it). bench/identity_cost.py uses the same.
+        Price("sms.cn", "SMS", "SMS to a mainland China number", 0.0063, 1, _SMS_CN),
         Price("kms.requests", "KMS", "API request", 0.03, 10_000, _KMS),
         Price("secretsmanager.requests", "Secrets Manager", "API call", 0.05, 10_000, _SM),
         Price("logs.ingest_gb", "CloudWatch Logs", "GB ingested (standard class)", 0.50, 1, _CW),

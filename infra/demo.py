@@ -24,7 +24,15 @@ from infra.seed import FIRM_ROLES, PLATFORM, DemoData, seed_stack, sign_in
 
 # The features' own chapters (infra/demo_<feature>.py), in story order: notifications after the others,
 # because it shows the messages the earlier steps produced; then one emergency (issue 19).
-CHAPTERS: tuple[str, ...] = ("payments", "wechatpay", "visitors", "sensors", "notifications", "emergency")
+CHAPTERS: tuple[str, ...] = (
+    "payments",
+    "wechatpay",
+    "counter",
+    "visitors",
+    "sensors",
+    "notifications",
+    "emergency",
+)
 
 
 class DemoFailed(Exception):

@@ -27,9 +27,12 @@ class Channel(StrEnum):
     PUSH = "push"
     SMS = "sms"
     EMAIL = "email"
+    # A text-to-speech phone call (issue 19): the emergency ladder's last step and care-list emergencies
+    # only; notices never call (``NoticeCreate`` refuses it).
+    VOICE = "voice"
 
 
-EXTERNAL_CHANNELS = (Channel.PUSH, Channel.SMS, Channel.EMAIL)
+EXTERNAL_CHANNELS = (Channel.PUSH, Channel.SMS, Channel.EMAIL, Channel.VOICE)
 
 
 class Category(StrEnum):
@@ -127,6 +130,19 @@ class DeliveryJob(Model):
     released: bool = False
     # A marketing notice: never by SMS (issue 19), whatever the channels asked.
     marketing: bool = False
+
+
+class VoiceCall(Model):
+    """One text-to-speech call as the telephony adapter places it: the provider's approved template is
+    filled with ``params``; ``text`` is what the callee hears (kept for the record); ``out_id`` comes back
+    in the provider's call report."""
+
+    model_config = ConfigDict(frozen=True)
+
+    params: dict[str, str]
+    text: str
+    out_id: str = Field(min_length=1, max_length=15)  # Aliyun's OutId: at most 15 bytes
+    play_times: int = Field(default=2, ge=1, le=3)
 
 
 def message_id(source: str, recipient_key: str, at: datetime) -> str:

@@ -8,6 +8,11 @@ or an escalated work order starts a ladder for its community:
 2. the manager on duty, one step time later;
 3. every manager of the firm, one step time later. Then the ladder is done.
 
+Every step calls by push and SMS (urgent: quiet hours never hold them); the last step (every manager) also
+places a voice call to each (the manager on duty, texted a step before, gets the call alone), and so does
+every step of an emergency in a care-list resident's unit (an elderly resident living alone cannot wait for
+someone to read a text). The callee presses 1 to acknowledge.
+
 Each step is climbed at most once (its number moves only forward, by a conditional write), nobody is called
 twice, a step with nobody to call is passed over at once (there is no one to wait for), and the first
 acknowledgment (a staff member accepting the work order, or acknowledging the alarm) stops it.
@@ -70,6 +75,7 @@ class Ladder:
     called: frozenset[str] = field(default_factory=frozenset)  # staff ids already called
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    care: bool = False  # the emergency is in a care-list resident's unit (关爱名单)
 
     @property
     def key(self) -> str:
@@ -86,9 +92,12 @@ def start(
     *,
     unit_id: str | None = None,
     building_id: str | None = None,
+    care: bool = False,
 ) -> Ladder:
     """A new ladder whose first step is due at once."""
-    return Ladder(tenant_id, subject, subject_id, site_id, reason, at, unit_id, building_id, NOT_STARTED, at)
+    return Ladder(
+        tenant_id, subject, subject_id, site_id, reason, at, unit_id, building_id, NOT_STARTED, at, care=care
+    )
 
 
 def is_critical_alarm(severity: str, kind: str, *, care_unit: bool = False) -> bool:
@@ -116,6 +125,17 @@ def callees(
     return sorted(set(chosen) - ladder.called)
 
 
+def recalled(step: int, ladder: Ladder, staff: Iterable[StaffView]) -> list[str]:
+    """The managers the last step phones again by voice only: they were texted at an earlier step (the
+    manager on duty) and did not answer; everyone else the last step calls is new to the ladder."""
+    if STEPS[step] is not Step.EVERY_MANAGER or ladder.care:  # a care ladder phoned them already
+        return []
+    return sorted({s.staff_id for s in staff if s.active and MANAGER in s.roles} & ladder.called)
+
+
+VOICE_ONLY = (Channel.INBOX, Channel.VOICE)
+
+
 def _belongs(step: Step, roles: frozenset[str]) -> bool:
     if step is Step.ON_DUTY_FIRST:
         return bool(roles & FIRST_RESPONDERS)
@@ -125,6 +145,20 @@ def _belongs(step: Step, roles: frozenset[str]) -> bool:
 
 
 CHANNELS = (Channel.INBOX, Channel.PUSH, Channel.SMS)  # every step; urgent, so quiet hours never hold it
+WITH_VOICE = (*CHANNELS, Channel.VOICE)
+
+
+def channels(step: int, ladder: Ladder) -> tuple[Channel, ...]:
+    """How a step calls: push and SMS always; a voice call too at the last step and for a care-list unit."""
+    return WITH_VOICE if ladder.care or STEPS[step] is Step.EVERY_MANAGER else CHANNELS
+
+
+def key_of_source(source: str) -> str | None:
+    """The ladder a step's message belongs to (``ladder:{subject}:{id}:{step}`` -> ``{subject}:{id}``)."""
+    parts = source.split(":")
+    if len(parts) == 4 and parts[0] == "ladder" and parts[1] in ("ticket", "alarm"):
+        return f"{parts[1]}:{parts[2]}"
+    return None
 
 
 def climbed(ladder: Ladder, step: int, called: Iterable[str], now: datetime, step_minutes: int) -> Ladder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -28,6 +29,7 @@ from notifications.models import (
     PushEndpointIn,
     PushEndpointOut,
     UnreadOut,
+    VoiceAckOut,
 )
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
@@ -127,6 +129,21 @@ def delete_push_endpoint(endpoint_id: str) -> Response[None]:
 @app.get("/links/<code>", summary="Where an SMS's short link leads (no authentication: the code is the link)")
 def resolve_link(code: str) -> LinkOut:
     return wiring.link_resolver().resolve(code)
+
+
+@app.post(
+    "/voice/callbacks",
+    summary="The telephony provider's call reports (public; X-Voice-Signature verified, 300 s tolerance): "
+    "a callee pressing 1 acknowledges the emergency the call was about",
+)
+def voice_callback() -> VoiceAckOut:
+    event = app.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        body = base64.b64decode(body).decode("utf-8", errors="replace")
+    outcome = wiring.voice_acks().receive(dict(event.headers or {}), body)
+    logger.info("voice call reports", reports=outcome.reports, acknowledged=outcome.acknowledged)
+    return VoiceAckOut(reports=outcome.reports, acknowledged=outcome.acknowledged, ignored=outcome.ignored)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.drain import out_of_time
 from courtyard.tracing import Tracer
 from notifications import wiring
 
@@ -30,7 +31,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
     for pk in swept.failed:
         logger.error("pending effects not flushed", pending=pk)
-    report = wiring.due_jobs().run()
+    report = wiring.due_jobs().run(out_of_time(context))
     climbed = wiring.ladders().run_due()
     metrics.add_metric(name="LadderStepsClimbed", unit=MetricUnit.Count, value=climbed)
     metrics.add_metric(name="ScheduledNoticesDue", unit=MetricUnit.Count, value=report.notices)

@@ -147,6 +147,8 @@ def _item(ladder: Ladder) -> dict[str, Any]:
     for name, value in (("unit_id", ladder.unit_id), ("building_id", ladder.building_id)):
         if value:
             item[name] = value
+    if ladder.care:
+        item["care"] = True
     if ladder.acknowledged_at is not None:
         item["acknowledged_at"] = to_iso(ladder.acknowledged_at)
         item["acknowledged_by"] = ladder.acknowledged_by or ""
@@ -175,6 +177,7 @@ def _ladder(item: dict[str, Any]) -> Ladder:
         called=frozenset(str(s) for s in item.get("called", ())),
         acknowledged_at=parse_iso(str(item["acknowledged_at"])) if item.get("acknowledged_at") else None,
         acknowledged_by=str(item["acknowledged_by"]) if item.get("acknowledged_by") else None,
+        care=bool(item.get("care", False)),
     )
 
 

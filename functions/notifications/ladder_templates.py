@@ -15,6 +15,12 @@ LADDER_TEMPLATES: dict[str, dict[Locale, tuple[str, str]]] = {
             "${what} at ${place} (since ${since}). Respond now and accept or acknowledge it. ${step}",
         ),
     },
+    # The voice call's words (Aliyun VMS: registered as the TTS template ``VOICE_TTS_CODE``, with the same
+    # variables); short, as the callee hears it twice.
+    "emergency_voice": {
+        Locale.ZH_CN: ("紧急呼叫", "物业紧急通知：${who}${place}${what}，请立即处理。确认请按1。"),
+        Locale.EN: ("Emergency call", "Emergency: ${what} ${who} ${place}. Press 1 to acknowledge."),
+    },
     "emergency_family": {
         Locale.ZH_CN: (
             "家人紧急求助",

@@ -8,6 +8,8 @@ item carries its ``tenant_id``, holds ids and a FieldCipher phone token only, an
                 the recipient and the phone token the SMS went to
 - SMS reference pk SMSREF#{provider message id}, sk SMSREF: the short code of the SMS the provider sent
 - inbound claim pk INBOUND#{provider inbound id}, sk INBOUND: a reply acted on once
+- voice call    pk VOICECALL#{provider call id}, sk VOICECALL: the ladder a call belongs to and who was
+                called, so the provider's call report (a keypress) finds them
 """
 
 from __future__ import annotations
@@ -33,6 +35,23 @@ class ShortLink:
     user_id: str | None = None
     phone_enc: str | None = None
     created_at: str = ""
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    """A voice call the sender placed: what its report acknowledges, and who pressed the key."""
+
+    call_id: str
+    out_id: str
+    tenant_id: str
+    message_id: str
+    ladder_key: str  # "ticket:{id}" | "alarm:{id}"
+    person_id: str | None = None
+    user_id: str | None = None
+
+
+def _call_key(call_id: str) -> dict[str, str]:
+    return {"pk": f"VOICECALL#{call_id}", "sk": "VOICECALL"}
 
 
 def _link_key(code: str) -> dict[str, str]:
@@ -101,6 +120,35 @@ class LinksRepository:
             user_id=str(item["user_id"]) if item.get("user_id") else None,
             phone_enc=str(item["phone_enc"]) if item.get("phone_enc") else None,
             created_at=str(item.get("created_at", "")),
+        )
+
+    def remember_call(self, call: PlacedCall, ttl: int) -> None:
+        item: dict[str, Any] = {
+            **_call_key(call.call_id),
+            "entity": "voice_call",
+            "out_id": call.out_id,
+            "tenant_id": call.tenant_id,
+            "message_id": call.message_id,
+            "ladder_key": call.ladder_key,
+            "ttl": ttl,
+        }
+        for name, value in (("person_id", call.person_id), ("user_id", call.user_id)):
+            if value:
+                item[name] = value
+        self._table.put(item)
+
+    def placed_call(self, call_id: str) -> PlacedCall | None:
+        item = self._table.get(_call_key(call_id))
+        if not item:
+            return None
+        return PlacedCall(
+            call_id=call_id,
+            out_id=str(item.get("out_id", "")),
+            tenant_id=str(item["tenant_id"]),
+            message_id=str(item["message_id"]),
+            ladder_key=str(item["ladder_key"]),
+            person_id=str(item["person_id"]) if item.get("person_id") else None,
+            user_id=str(item["user_id"]) if item.get("user_id") else None,
         )
 
     def code_of_sms(self, provider_id: str) -> str | None:

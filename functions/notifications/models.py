@@ -78,6 +78,8 @@ class NoticeCreate(_Request):
 
     @model_validator(mode="after")
     def _marketing_not_by_sms(self) -> NoticeCreate:
+        if Channel.VOICE in self.channels:
+            raise ValueError("a notice is not sent by voice call: phone calls are for emergencies")
         if self.marketing and Channel.SMS in self.channels:
             raise ValueError("a marketing notice is not sent by SMS: remove sms from channels")
         if self.marketing and self.priority is Priority.URGENT:
@@ -267,6 +269,14 @@ class LinkOut(Model):
     target_id: str
     path: str = Field(examples=["/repairs/01J..."])
     url: str | None = None
+
+
+class VoiceAckOut(Model):
+    """What one call report did: reports read, ladders acknowledged (a keypress of 1), reports ignored."""
+
+    reports: int
+    acknowledged: int
+    ignored: int
 
 
 class DeliveryRecord(Model):

@@ -66,7 +66,8 @@ class CategoryPreferences(Model):
     quiet_hours: QuietHours | None = None
 
     def allows(self, channel: Channel) -> bool:
-        if channel is Channel.INBOX:
+        # The inbox always; a voice call only ever comes from an emergency ladder (staff on duty, no opt-out).
+        if channel in (Channel.INBOX, Channel.VOICE):
             return True
         return bool(getattr(self, channel.value))
 
@@ -197,7 +198,7 @@ def _unavailable(channel: Channel, settings: CategoryPreferences, reach: Reach) 
         return "opted_out"
     if channel is Channel.PUSH and reach.push_endpoints == 0:
         return "no_push_endpoint"
-    if channel is Channel.SMS and not reach.phone:
+    if channel in (Channel.SMS, Channel.VOICE) and not reach.phone:
         return "no_phone"
     if channel is Channel.EMAIL and not reach.email:
         return "no_email"

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from courtyard.clock import epoch, to_iso
+from courtyard.drain import Page as DuePage
+from courtyard.drain import shard_pages
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict
 from courtyard.idempotency import KeyUse
@@ -571,17 +573,23 @@ class NotificationsRepository:
 
     # ------------------------------------------------------------------ due index
 
-    def due(self, now: datetime, per_shard: int = 100) -> list[DueEntry]:
+    def due(self, now: datetime, per_shard: int = 100) -> Iterator[DueEntry]:
+        """Every entry due at or before ``now``: pages of ``per_shard`` round-robin over the shards, taken as
+        the caller goes on (``courtyard.drain``), so a run drains them all unless it stops."""
         upper = to_iso(now) + "~"  # every entry due at or before now, whatever follows the time
-        found: list[DueEntry] = []
-        for shard in range(keys.DUE_SHARDS):
-            response = self._table.client.query(
-                TableName=self._table.name,
-                IndexName=_DUE_INDEX,
-                KeyConditionExpression="due_pk = :pk AND due_sk < :upper",
-                ExpressionAttributeValues=serialize({":pk": keys.due_shard(shard), ":upper": upper}),
-                Limit=per_shard,
-            )
+
+        def page(shard: int, start: Mapping[str, Any] | None) -> DuePage[DueEntry]:
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": _DUE_INDEX,
+                "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
+                "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": upper}),
+                "Limit": per_shard,
+            }
+            if start:
+                params["ExclusiveStartKey"] = dict(start)
+            response = self._table.client.query(**params)
+            found = []
             for raw in response.get("Items", []):
                 item = {k: _plain(v) for k, v in raw.items()}
                 found.append(
@@ -593,7 +601,9 @@ class NotificationsRepository:
                         payload=str(item["payload"]) if item.get("payload") else None,
                     )
                 )
-        return found
+            return found, response.get("LastEvaluatedKey")
+
+        return shard_pages(page, keys.DUE_SHARDS)
 
 
 # ---------------------------------------------------------------------- items <-> models
@@ -668,9 +678,15 @@ def _notice(item: Mapping[str, Any]) -> Notice:
     )
 
 
+# A notice never phones anyone (voice is the emergency ladder's): its statistics leave the channel out.
+_NOTICE_CHANNELS = tuple(c for c in Channel if c is not Channel.VOICE)
+
+
 def _stats(item: Mapping[str, Any]) -> NoticeStats:
-    sent = {c.value: int(item.get(f"sent_{c.value}", 0)) for c in Channel}
-    failed = {c.value: int(item.get(f"failed_{c.value}", 0)) for c in Channel if c is not Channel.INBOX}
+    sent = {c.value: int(item.get(f"sent_{c.value}", 0)) for c in _NOTICE_CHANNELS}
+    failed = {
+        c.value: int(item.get(f"failed_{c.value}", 0)) for c in _NOTICE_CHANNELS if c is not Channel.INBOX
+    }
     return NoticeStats(
         recipients=int(item.get("recipients", 0)),
         sent=sent,

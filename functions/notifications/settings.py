@@ -36,6 +36,12 @@ class NotificationsSettings(FunctionSettings):
     # none of their own waits till they end. Empty: none.
     sms_quiet_hours: str = Field(default="21:00-08:00", pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")
 
+    # The telephony API for voice calls (Aliyun VMS, ``https://dyvmsapi.aliyuncs.com``; locally the voice
+    # persona), the secret holding its keys and the report signing secret, and the approved TTS template.
+    voice_api_url: str = ""
+    voice_secret_arn: str = ""
+    voice_tts_code: str = "TTS_EMERGENCY"
+
 
 @lru_cache(maxsize=1)
 def settings() -> NotificationsSettings:

@@ -14,9 +14,10 @@ from notifications.settings import NotificationsSettings, settings
 
 if TYPE_CHECKING:
     from courtyard.outbox import Outbox
+    from notifications.adapters.voice_account import VoiceAccount
     from notifications.preferences import QuietHours
     from notifications.routing import Lanes
-    from notifications.services.delivery import DeliveryService
+    from notifications.services.delivery import DeliveryService, Voice
     from notifications.services.emergency_ladder import EmergencyLadders
     from notifications.services.erasure import PersonErasure
     from notifications.services.fanout import FanoutService
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from notifications.services.me import MeService
     from notifications.services.notices import NoticeService
     from notifications.services.replies import ReplyService
+    from notifications.services.voice_acks import VoiceAcks
 
 # Each function imports the use case it runs (and its adapters) when it first builds it: the event intake
 # never loads the sender's channels, the sender never loads notices, the API loads a route's service on its
@@ -158,6 +160,25 @@ def _intake() -> EventIntake:
 intake = wiring.factory(_intake)
 
 
+def _voice_account() -> VoiceAccount:
+    from notifications.adapters.voice_account import load_voice_account
+
+    return load_voice_account(config().voice_secret_arn)
+
+
+# The telephony account (keys, the report signing secret), read on first use, then kept.
+voice_account = wiring.factory(_voice_account)
+
+
+def _voice_caller() -> Voice:
+    from notifications.adapters.aliyun_voice import AliyunVoiceCaller
+
+    return AliyunVoiceCaller(config().voice_api_url, voice_account, config().voice_tts_code)
+
+
+voice_caller = wiring.factory(_voice_caller)
+
+
 def _sender() -> DeliveryService:
     from courtyard.crypto import FieldCipher
     from notifications.adapters.ses_email import EmailSender
@@ -180,6 +201,7 @@ def _sender() -> DeliveryService:
         links=LinksRepository(worker_table()),
         app_base_url=config().app_base_url,
         firm_quiet_hours=firm_quiet_hours(),
+        voice=voice_caller(),
     )
 
 
@@ -233,6 +255,24 @@ def _replies() -> ReplyService:
 
 
 replies = wiring.factory(_replies)
+
+
+def _voice_acks() -> VoiceAcks:
+    from notifications.ladder_repository import LadderRepository
+    from notifications.links_repository import LinksRepository
+    from notifications.services.voice_acks import VoiceAcks
+
+    return VoiceAcks(
+        LinksRepository(api_table()),
+        LadderRepository(api_table()),
+        lambda: voice_account().callback_secret,
+        wiring.audit(),
+        wiring.clock,
+    )
+
+
+# POST /voice/callbacks: a keypress on an emergency call acknowledges its ladder.
+voice_acks = wiring.factory(_voice_acks)
 
 
 def _erasure() -> PersonErasure:

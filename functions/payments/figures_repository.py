@@ -1,5 +1,7 @@
-"""The payments a firm settled over some days, read from the settlement-day index (``day_pk`` per UTC day,
-``day_sk`` ``{tenant}#{payment}``): one query per day, narrowed to the firm by the sort key, never a scan."""
+"""The payments a firm settled over some days, read from the settlement-day index (``day_pk`` per UTC day and
+firm shard, ``day_sk`` ``{tenant}#{payment}``): per day the firm's shard and the day's legacy unsharded
+partition (payments settled before the index was sharded), narrowed to the firm by the sort key, never a
+scan."""
 
 from __future__ import annotations
 
@@ -21,20 +23,26 @@ class SettledPayments:
         found: list[Payment] = []
         day = first
         while day <= last:
-            params: dict[str, Any] = {
-                "TableName": self._table.name,
-                "IndexName": "day",
-                "KeyConditionExpression": "day_pk = :pk AND begins_with(day_sk, :firm)",
-                "ExpressionAttributeValues": serialize(
-                    {":pk": keys.settlement_day(day.isoformat()), ":firm": f"{tenant_id}#"}
-                ),
-            }
-            while True:
-                response = self._table.client.query(**params)
-                found += [payment_from(deserialize(i)) for i in response.get("Items", [])]
-                last_key = response.get("LastEvaluatedKey")
-                if not last_key:
-                    break
-                params["ExclusiveStartKey"] = last_key
+            for partition in (
+                keys.settlement_day(day.isoformat(), tenant_id),
+                keys.settlement_day(day.isoformat()),
+            ):
+                found += self._query(partition, tenant_id)
             day += timedelta(days=1)
         return [p for p in found if p.tenant_id == tenant_id]
+
+    def _query(self, partition: str, tenant_id: str) -> list[Payment]:
+        params: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": "day",
+            "KeyConditionExpression": "day_pk = :pk AND begins_with(day_sk, :firm)",
+            "ExpressionAttributeValues": serialize({":pk": partition, ":firm": f"{tenant_id}#"}),
+        }
+        found: list[Payment] = []
+        while True:
+            response = self._table.client.query(**params)
+            found += [payment_from(deserialize(i)) for i in response.get("Items", [])]
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return found
+            params["ExclusiveStartKey"] = last_key

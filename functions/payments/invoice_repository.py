@@ -144,6 +144,28 @@ class InvoiceRequests:
         )
         self._table.transact([{"Put": put}, claim], conflict="this invoice request was already decided")
 
+    def requested_by(self, tenant_id: str, user_id: str) -> list[InvoiceRequest]:
+        """Every request a person made, whatever its status (an erasure's; a firm has hundreds a year)."""
+        found: list[InvoiceRequest] = []
+        for status in (PENDING, ISSUED, REJECTED):
+            items = self._table.query_all(partition=_queue(tenant_id, status), index="gsi1")
+            found += [_request(i) for i in items if i.get("requested_by") == user_id]
+        return found
+
+    def forget_requester(self, request: InvoiceRequest, erased: str, erased_name: str) -> None:
+        """The request no longer names who asked, nor a person's name as its title (the firm's stays)."""
+        expression = "SET requested_by = :erased" + (
+            ", title = :name" if request.title_type == "personal" else ""
+        )
+        values = {":erased": erased, **({":name": erased_name} if request.title_type == "personal" else {})}
+        self._table.update(
+            _request_key(request.tenant_id, request.request_id),
+            expression,
+            values,
+            condition="attribute_exists(pk)",
+            conflict="the invoice request is gone",
+        )
+
     def page(self, tenant_id: str, status: str, limit: int, cursor: str | None) -> Page[InvoiceRequest]:
         found = self._table.query_page(
             tenant_id,

@@ -151,5 +151,39 @@ def due_sort(next_reminder_on: str, tenant_id: str, bill_id: str) -> str:
     return f"{next_reminder_on}#{tenant_id}#{bill_id}"
 
 
-def settlement_day(day: str) -> str:
-    return f"PAYDAY#{day}"
+# The ``due`` index's partitions of WeChat Pay / Alipay orders still open (created, not settled or closed),
+# by creation time: the close job's. An order leaves them when its payment is saved again. Every tenant's
+# checkouts write them, so they are sharded by firm like the settlement day (bench/scale.py).
+OPEN_ORDER_SHARDS = 8
+
+
+def open_orders(tenant_id: str) -> str:
+    return f"PAYOPEN#{sum(tenant_id.encode()) % OPEN_ORDER_SHARDS}"
+
+
+def every_open_orders() -> list[str]:
+    return [f"PAYOPEN#{shard}" for shard in range(OPEN_ORDER_SHARDS)]
+
+
+def open_order_sort(created_at: str, tenant_id: str, payment_id: str) -> str:
+    return f"{created_at}#{tenant_id}#{payment_id}"
+
+
+# The settlement-day index is written by every tenant's payments: on a due day of 10 million households (a
+# few million payments, peaks of thousands a second) one partition would pass DynamoDB's 1,000 writes a
+# second and throttle the table through the index. Sixteen shards per day keep each under it (bench/scale).
+# A firm's payments share one shard (by its tenant id), so its figures still read one partition a day.
+DAY_SHARDS = 16
+
+
+def settlement_day(day: str, tenant_id: str | None = None) -> str:
+    """The settlement-day partition of a firm's payments (its shard, stable), or the day's legacy unsharded
+    one (payments settled before the index was sharded)."""
+    if tenant_id is None:
+        return f"PAYDAY#{day}"
+    return f"PAYDAY#{day}#{sum(tenant_id.encode()) % DAY_SHARDS}"
+
+
+def settlement_days(day: str) -> list[str]:
+    """Every partition reconciliation reads for a day: its shards and the legacy unsharded one."""
+    return [*(f"PAYDAY#{day}#{shard}" for shard in range(DAY_SHARDS)), settlement_day(day)]

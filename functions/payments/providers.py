@@ -41,6 +41,10 @@ class CheckoutRequest:
     description: str
     # WeChat Pay JSAPI (inside WeChat's browser) charges the payer's openid; other providers ignore it.
     payer_openid: str = ""
+    # How long the checkout holds its bills (seconds; 0: no limit): WeChat Pay and Alipay are told to refuse
+    # the order after that (counted on their clock), so a bill paid at the counter once the hold is over is
+    # never also paid by an old code.
+    expires_in: int = 0
 
 
 @dataclass(frozen=True, slots=True)

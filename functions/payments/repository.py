@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from courtyard.drain import Page as DuePage
+from courtyard.drain import shard_pages
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict
 from courtyard.table import Table, deserialize, serialize
@@ -43,6 +45,8 @@ from payments.domain import (
 from payments.settle import CreditChange, Plan
 
 _NEW = "attribute_not_exists(pk)"
+# WeChat Pay and Alipay orders can be closed at the provider: open ones are indexed for the close job.
+PER_FIRM_PROVIDERS = ("wechatpay_", "alipay_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +299,13 @@ def payment_item(payment: Payment) -> dict[str, Any]:
         "receipt_no": payment.receipt_no,
         "note": payment.note,
     }
+    if payment.status is PaymentStatus.CREATED and payment.provider.startswith(PER_FIRM_PROVIDERS):
+        # An open WeChat Pay / Alipay order: the close job finds it here until the payment is saved again.
+        item["due_pk"] = keys.open_orders(payment.tenant_id)
+        item["due_sk"] = keys.open_order_sort(payment.created_at, payment.tenant_id, payment.payment_id)
     if payment.settled_at and payment.status is not PaymentStatus.FAILED:
         # Reconciliation reads what settled on a day across tenants (the settlement-day index).
-        item["day_pk"] = keys.settlement_day(payment.settled_at[:10])
+        item["day_pk"] = keys.settlement_day(payment.settled_at[:10], payment.tenant_id)
         item["day_sk"] = f"{payment.tenant_id}#{payment.payment_id}"
     return item
 
@@ -1041,26 +1049,29 @@ class PaymentsRepository:
 
     # -------------------------------------------------------------- reminders
 
-    def due_bills(self, shard: int, until: str, limit: int = 500) -> list[tuple[str, str]]:
-        """(tenant, bill) of unpaid bills whose next reminder is on or before ``until`` (ISO date)."""
-        params: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": "due",
-            "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
-            "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": f"{until}$"}),
-        }
-        found: list[tuple[str, str]] = []
-        while len(found) < limit:
+    def due_bills(self, until: str, page_size: int = 500) -> Iterator[tuple[str, str]]:
+        """(tenant, bill) of every unpaid bill whose next reminder is on or before ``until`` (ISO date):
+        pages round-robin over the shards, taken as the caller goes on (``courtyard.drain``)."""
+
+        def page(shard: int, start: Mapping[str, Any] | None) -> DuePage[tuple[str, str]]:
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": "due",
+                "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
+                "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": f"{until}$"}),
+                "Limit": page_size,
+            }
+            if start:
+                params["ExclusiveStartKey"] = dict(start)
             response = self._table.client.query(**params)
+            found = []
             # The index projects keys only: the sort key names the tenant and the bill.
             for item in map(deserialize, response.get("Items", [])):
                 _, tenant_id, bill_id = str(item["due_sk"]).split("#", 2)
                 found.append((tenant_id, bill_id))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                break
-            params["ExclusiveStartKey"] = last
-        return found
+            return found, response.get("LastEvaluatedKey")
+
+        return shard_pages(page, keys.DUE_SHARDS)
 
     def save_bill(self, bill: Bill, expected_version: int) -> None:
         """A bill's reminder bookkeeping; Conflict if it changed (e.g. was paid) since it was read."""
@@ -1079,20 +1090,24 @@ class PaymentsRepository:
         self._table.put({**keys.settings(tenant_id), **values})
 
     def settled_on(self, day: str) -> list[Payment]:
-        params: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": "day",
-            "KeyConditionExpression": "day_pk = :pk",
-            "ExpressionAttributeValues": serialize({":pk": keys.settlement_day(day)}),
-        }
+        """Every payment settled on ``day``, across tenants: each shard of the day, and the partition payments
+        settled before the index was sharded were written to."""
         payments: list[Payment] = []
-        while True:
-            response = self._table.client.query(**params)
-            payments += [payment_from(deserialize(i)) for i in response.get("Items", [])]
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return payments
-            params["ExclusiveStartKey"] = last
+        for partition in keys.settlement_days(day):
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": "day",
+                "KeyConditionExpression": "day_pk = :pk",
+                "ExpressionAttributeValues": serialize({":pk": partition}),
+            }
+            while True:
+                response = self._table.client.query(**params)
+                payments += [payment_from(deserialize(i)) for i in response.get("Items", [])]
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                params["ExclusiveStartKey"] = last
+        return payments
 
     def put_reconciliation(self, tenant_id: str, day: str, report: dict[str, Any]) -> None:
         self._table.put(

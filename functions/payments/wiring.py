@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from courtyard.outbox import Outbox
     from payments.adapters.merchant_accounts import MerchantAccounts
     from payments.providers import ProviderRegistry
+    from payments.services.abandoned import AbandonedOrders
     from payments.services.billing import BillingService
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
@@ -263,11 +264,29 @@ def _figures() -> FiguresService:
 figures = wiring.factory(_figures)
 
 
+def _abandoned() -> AbandonedOrders:
+    from payments.open_order_repository import OpenOrders
+    from payments.services.abandoned import AbandonedOrders
+
+    return AbandonedOrders(
+        worker_repository(),
+        OpenOrders(worker_table()),
+        providers,
+        wiring.audit(),
+        wiring.clock,
+        config().checkout_hold_minutes,
+    )
+
+
+abandoned = wiring.factory(_abandoned)
+
+
 def _erasure() -> PayerErasure:
     from payments.erasure_repository import PayerScrubber
+    from payments.invoice_repository import InvoiceRequests
     from payments.services.erasure import PayerErasure
 
-    return PayerErasure(PayerScrubber(worker_table()), wiring.reader())
+    return PayerErasure(PayerScrubber(worker_table()), wiring.reader(), InvoiceRequests(worker_table()))
 
 
 # The people consumer (ResidentErased): payments and statement lines forget an erased payer.

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from courtyard.drain import out_of_time
 from courtyard.tracing import Tracer
 from sensors import wiring
 
@@ -22,7 +23,7 @@ metrics = Metrics()
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
-    run = wiring.heartbeat().run()
+    run = wiring.heartbeat().run(out_of_time(context))
     metrics.add_metric(name="DevicesOffline", unit=MetricUnit.Count, value=run.raised)
     logger.info("heartbeat run", extra=asdict(run))
     return asdict(run)

@@ -7,13 +7,15 @@ evaluation states are JSON text (they are read whole, never queried inside).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from courtyard.clock import epoch, to_iso
+from courtyard.drain import Page as DuePage
+from courtyard.drain import shard_pages
 from courtyard.dynamo import Page, is_conditional_failure
 from courtyard.errors import Conflict
 from courtyard.table import MAX_PAGE, Table, deserialize, serialize
@@ -460,23 +462,29 @@ class SensorsRepository:
             self._table.put(item, condition=condition, conflict="state changed concurrently")
         return expected_version + 1
 
-    def due_devices(self, now: datetime, per_shard: int) -> list[DueDevice]:
+    def due_devices(self, now: datetime, per_shard: int) -> Iterator[DueDevice]:
+        """Every device with a deadline at or before ``now``: pages of ``per_shard`` round-robin over the
+        shards, taken as the caller goes on (``courtyard.drain``)."""
         upper = f"{to_iso(now)}$"
-        found: list[DueDevice] = []
-        for shard in range(keys.DUE_SHARDS):
-            response = self._table.client.query(
-                TableName=self._table.name,
-                IndexName=_DUE_INDEX,
-                KeyConditionExpression="due_pk = :pk AND due_sk < :upper",
-                ExpressionAttributeValues=serialize({":pk": keys.due_shard(shard), ":upper": upper}),
-                ProjectionExpression="tenant_id, device_id",
-                Limit=max(1, per_shard),
+
+        def page(shard: int, start: Mapping[str, Any] | None) -> DuePage[DueDevice]:
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": _DUE_INDEX,
+                "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
+                "ExpressionAttributeValues": serialize({":pk": keys.due_shard(shard), ":upper": upper}),
+                "ProjectionExpression": "tenant_id, device_id",
+                "Limit": max(1, per_shard),
+            }
+            if start:
+                params["ExclusiveStartKey"] = dict(start)
+            response = self._table.client.query(**params)
+            items = (deserialize(raw) for raw in response.get("Items", []))
+            return [DueDevice(str(i["tenant_id"]), str(i["device_id"])) for i in items], response.get(
+                "LastEvaluatedKey"
             )
-            found.extend(
-                DueDevice(str(i["tenant_id"]), str(i["device_id"]))
-                for i in (deserialize(raw) for raw in response.get("Items", []))
-            )
-        return found
+
+        return shard_pages(page, keys.DUE_SHARDS)
 
     # -------------------------------------------------------------- alarms
 

@@ -5,6 +5,12 @@ work needs a certificate (电工证, 电梯作业证), and plumbing, cleaning an
 trades, so no skill stands in for another; a firm that wants a handyman on plumbing gives them that skill.
 Zones mirror the directory's ``covers``: a job without a building (a common area) is covered by any zone of
 its site.
+
+The duty roster comes first (issue 19): a technician on the community's roster for the running shift
+(``rostered``, derived by ``courtyard.duty`` from the firm's calendar) is on duty there whatever their manual
+flag and zones, and is preferred over everyone else; for an emergency (an SOS at 03:00) the rostered
+technician takes it whatever its trade, because at night they are the one person on site. Without a
+rostered technician free, today's rule holds: the manual on-duty flag, the skill and the zone.
 """
 
 from __future__ import annotations
@@ -57,14 +63,24 @@ class Technician:
     on_duty: bool
     active: bool
     open_tickets: int = 0
+    # On the roster of the ticket's community for the shift running now (courtyard.duty).
+    rostered: bool = False
 
 
-def can_take(technician: Technician, skill: str, site_id: str, building_id: str | None) -> bool:
+def can_take(
+    technician: Technician,
+    skill: str,
+    site_id: str,
+    building_id: str | None,
+    *,
+    emergency: bool = False,
+) -> bool:
+    if not technician.active:
+        return False
+    if technician.rostered:
+        return emergency or skill in technician.skills
     return (
-        technician.active
-        and technician.on_duty
-        and skill in technician.skills
-        and covers(technician.zones, site_id, building_id)
+        technician.on_duty and skill in technician.skills and covers(technician.zones, site_id, building_id)
     )
 
 
@@ -74,14 +90,18 @@ def choose(
     site_id: str,
     building_id: str | None,
     exclude: frozenset[str] = frozenset(),
+    *,
+    emergency: bool = False,
 ) -> Technician | None:
-    """The eligible technician with the fewest open tickets (ties: lowest staff id); None: the desk queue."""
+    """The eligible technician, rostered ones first, with the fewest open tickets (ties: lowest staff id);
+    None: the desk queue."""
     eligible = [
         technician
         for technician in technicians
-        if technician.staff_id not in exclude and can_take(technician, skill, site_id, building_id)
+        if technician.staff_id not in exclude
+        and can_take(technician, skill, site_id, building_id, emergency=emergency)
     ]
-    return min(eligible, key=lambda t: (t.open_tickets, t.staff_id), default=None)
+    return min(eligible, key=lambda t: (not t.rostered, t.open_tickets, t.staff_id), default=None)
 
 
 # An emergency must be accepted within its 5-minute response target, so its window leaves room for one
@@ -143,7 +163,7 @@ def first_assignee(
     """Who a new ticket goes to; None leaves it submitted (the desk's queue, or the pool in grab mode)."""
     if rules.pooled(priority):
         return None
-    return choose(technicians, skill, site_id, building_id)
+    return choose(technicians, skill, site_id, building_id, emergency=priority is Priority.EMERGENCY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +216,12 @@ def next_step(
     if history.redispatches >= rules.max_redispatch:
         return Escalate(f"not accepted within {minutes} minutes after {history.redispatches} re-dispatches")
     candidate = choose(
-        technicians, history.skill, history.site_id, history.building_id, exclude=frozenset(history.tried)
+        technicians,
+        history.skill,
+        history.site_id,
+        history.building_id,
+        exclude=frozenset(history.tried),
+        emergency=history.priority is Priority.EMERGENCY,
     )
     if candidate is None:
         return Escalate(f"no other on-duty technician with the skill {history.skill} covers the place")

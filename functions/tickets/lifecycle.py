@@ -13,7 +13,8 @@ action     actors                                                 from
 =========  =====================================================  ============================================
 assign     the desk, the dispatcher (system); in grab mode a      submitted; re-assign from assigned, accepted
            technician claiming it for themself                    (a claim: submitted only)
-accept     the assignee                                           assigned
+accept     the assignee; a guard, for an emergency (an SOS, a     assigned; a guard also submitted (nobody
+           life-safety alarm: the ladder calls guards first)      assigned: the guard becomes the assignee)
 start      the assignee                                           accepted
 resolve    the assignee; the desk                                 assignee: in_progress; the desk also from
                                                                   submitted, assigned, accepted (settled by
@@ -129,13 +130,25 @@ def _is_reporter(state: TicketState, actor: Actor) -> bool:
     return not actor.is_system and actor.user_id == state.reporter_user_id
 
 
+def _guard_responds(state: TicketState, actor: Actor) -> bool:
+    """A guard answering an emergency: the ladder calls the on-duty guard first, so their acceptance counts
+    (issue 19), whoever the ticket went to."""
+    return (
+        not actor.is_system
+        and Role.GUARD in actor.roles
+        and actor.staff_id is not None
+        and state.priority is Priority.EMERGENCY
+        and not _is_assignee(state, actor)
+    )
+
+
 def _may_claim(actor: Actor, grab_mode: bool) -> bool:
     return grab_mode and Role.TECHNICIAN in actor.roles and actor.staff_id is not None and not actor.is_system
 
 
 _DENIED = {
     Action.ASSIGN: "only the service desk, a manager or the dispatcher may assign a ticket",
-    Action.ACCEPT: "only the assigned technician may accept a ticket",
+    Action.ACCEPT: "only the assigned technician (or a guard, for an emergency) may accept a ticket",
     Action.START: "only the assigned technician may start work on a ticket",
     Action.RESOLVE: "only the assigned technician, the service desk or a manager may resolve a ticket",
     Action.CLOSE: "only the reporter, the service desk or a manager may close a ticket",
@@ -151,7 +164,9 @@ def _may(state: TicketState, action: Action, actor: Actor, grab_mode: bool) -> b
     match action:
         case Action.ASSIGN:
             return actor.is_system or actor.is_desk or _may_claim(actor, grab_mode)
-        case Action.ACCEPT | Action.START:
+        case Action.ACCEPT:
+            return _is_assignee(state, actor) or _guard_responds(state, actor)
+        case Action.START:
             return _is_assignee(state, actor)
         case Action.RESOLVE:
             return actor.is_desk or _is_assignee(state, actor)
@@ -161,7 +176,7 @@ def _may(state: TicketState, action: Action, actor: Actor, grab_mode: bool) -> b
             return actor.is_desk or _is_reporter(state, actor)
 
 
-def _sources(action: Action, actor: Actor) -> frozenset[TicketStatus]:
+def _sources(state: TicketState, action: Action, actor: Actor) -> frozenset[TicketStatus]:
     """The statuses this actor may do the action from (the desk's reach is wider than a technician's)."""
     desk = actor.is_system or actor.is_desk
     match action:
@@ -169,6 +184,8 @@ def _sources(action: Action, actor: Actor) -> frozenset[TicketStatus]:
             # Re-assign (re-dispatch) is the desk's and the dispatcher's; a grab-mode claim is from the pool.
             return _BEFORE_WORK if desk else frozenset({_S.SUBMITTED})
         case Action.ACCEPT:
+            if _guard_responds(state, actor):
+                return frozenset({_S.SUBMITTED, _S.ASSIGNED})
             return frozenset({_S.ASSIGNED})
         case Action.START:
             return frozenset({_S.ACCEPTED})
@@ -232,7 +249,7 @@ def _check(
         raise Forbidden(_DENIED[action])
     if _is_claim(action, actor) and assignee is not None and assignee.staff_id != actor.staff_id:
         raise Forbidden("a technician may only claim a ticket for themself")
-    if state.status not in _sources(action, actor):
+    if state.status not in _sources(state, action, actor):
         raise Conflict(f"cannot {action} a ticket that is {state.status}")
 
 
@@ -250,6 +267,16 @@ def _next(
                 assigned_at=at,
             )
         case Action.ACCEPT:
+            if state.assignee_staff_id is None and actor.staff_id is not None:
+                # A guard answering an SOS nobody was dispatched to: they see it through.
+                return replace(
+                    state,
+                    status=_S.ACCEPTED,
+                    assignee_staff_id=actor.staff_id,
+                    assignee_user_id=actor.user_id,
+                    assigned_at=at,
+                    accepted_at=state.accepted_at or at,
+                )
             return replace(state, status=_S.ACCEPTED, accepted_at=state.accepted_at or at)
         case Action.START:
             return replace(state, status=_S.IN_PROGRESS, started_at=state.started_at or at)

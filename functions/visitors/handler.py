@@ -69,9 +69,16 @@ def _pass_out(visitor_pass: Any) -> PassOut:
 # ------------------------------------------------------------------ passes
 
 
-@app.get("/passes/keys", summary="The public keys that verify pass tokens (JWKS; no authentication)")
-def pass_keys() -> Response[Any]:
-    jwks = JwksOut.model_validate(wiring.pass_keys().jwks())
+@app.get(
+    "/passes/keys",
+    summary="The public keys that verify pass tokens (JWKS; no authentication)",
+    description="With `tenant_id` (a token's `tid`): that firm's keys only, each firm signing with its own "
+    "key; without it, the stage's keys (passes signed before firms had keys of their own).",
+)
+def pass_keys(
+    tenant_id: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9A-Za-z_-]+$")] = None,
+) -> Response[Any]:
+    jwks = JwksOut.model_validate(wiring.pass_keys().jwks(tenant_id))
     # Gates refresh the keys now and then; a key only leaves the set long after its last pass expired.
     return Response(
         status_code=200,

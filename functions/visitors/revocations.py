@@ -51,11 +51,15 @@ class RevocationList:
     pass_ids: list[str]
 
 
+class FirmSigners(Protocol):
+    def signer(self, tenant_id: str) -> Signer: ...
+
+
 class RevocationService:
-    def __init__(self, repo: Revoked, sites: Sites, signer: Signer, clock: Clock) -> None:
+    def __init__(self, repo: Revoked, sites: Sites, keys: FirmSigners, clock: Clock) -> None:
         self._repo = repo
         self._sites = sites
-        self._signer = signer
+        self._keys = keys
         self._clock = clock
 
     def signed_list(self, ctx: TenantContext, site_id: str) -> RevocationList:
@@ -78,5 +82,6 @@ class RevocationService:
             "rev": [{"pid": pass_id, "exp": epoch(parse_iso(until))} for pass_id, until in revoked],
             "v": 1,
         }
-        token = sign_payload(payload, self._signer, LIST_TYPE)
+        # The firm's own key: a gate verifies the list with its firm's JWKS only.
+        token = sign_payload(payload, self._keys.signer(ctx.tenant_id), LIST_TYPE)
         return RevocationList(token, issued, issued + LIST_TTL_SECONDS, [pass_id for pass_id, _ in revoked])

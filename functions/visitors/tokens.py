@@ -186,6 +186,19 @@ def sign_payload(payload: Mapping[str, Any], signer: Signer, token_type: str) ->
     return f"{signing_input}.{b64url(signature)}"
 
 
+def claimed_tenant(token: str) -> str:
+    """The firm a token says it is of, unverified: only to choose whose keys verify it (TokenError if
+    unreadable). A token claiming another firm than its signer's fails that firm's keys."""
+    try:
+        payload = json.loads(unb64url(token.split(".")[1]))
+        tenant = payload["tid"]
+    except (IndexError, KeyError, TypeError, ValueError) as err:
+        raise TokenError("not a pass token") from err
+    if not isinstance(tenant, str) or not tenant or len(tenant) > 64:
+        raise TokenError("not a pass token")
+    return tenant
+
+
 def verify(token: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> PassClaims:
     """The claims of a token signed by one of ``keys`` (kid -> public key); TokenError otherwise.
 

@@ -12,6 +12,7 @@ from visitors.repository import VisitorsRepository
 from visitors.settings import settings
 
 if TYPE_CHECKING:
+    from visitors.adapters.firm_keys import FirmKeyring
     from visitors.adapters.kms_keys import KmsPassKeys
     from visitors.revocations import RevocationService
     from visitors.services.blocklist import BlocklistService
@@ -30,11 +31,18 @@ repository = wiring.factory(
 )
 
 
-def _pass_keys() -> KmsPassKeys:
-    """Public keys are fetched on first use and kept for the life of the sandbox: no KMS call per scan."""
+def _pass_keys() -> KmsPassKeys | FirmKeyring:
+    """Public keys are fetched on first use and kept for the life of the sandbox: no KMS call per scan.
+    With ``pass_keys_per_firm`` each firm signs with its own key and the stage's key only verifies."""
+    from visitors.adapters.firm_keys import FirmKeyring
     from visitors.adapters.kms_keys import KmsPassKeys
+    from visitors.firm_keys_repository import FirmKeysRepository
 
-    return KmsPassKeys(wiring.config.pass_signing_key_id, wiring.config.retired_key_ids)
+    stage = KmsPassKeys(wiring.config.pass_signing_key_id, wiring.config.retired_key_ids)
+    if not wiring.config.pass_keys_per_firm:
+        return stage
+    store = FirmKeysRepository(wiring.table(wiring.config.visitors_table))
+    return FirmKeyring(store, wiring.cipher(), stage, wiring.clock)
 
 
 pass_keys = wiring.factory(_pass_keys)

@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     fire = commands.add_parser("fire", help="run a scheduled function now")
     fire.add_argument("function")
     fire.add_argument("--name", help="which of the function's schedules (default: its first)")
-    commands.add_parser("outbox", help="list the emails, SMS and pushes the local cloud captured")
+    commands.add_parser(
+        "outbox", help="list the emails, SMS, pushes and voice calls the local cloud captured"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "up":
@@ -66,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "outbox":
         from infra.local.outbox import read_outbox
 
-        print("\n".join(read_outbox(_state(args.state_dir).aws_endpoint).lines()))
+        state = _state(args.state_dir)
+        print("\n".join(read_outbox(state.aws_endpoint, voice_url=state.voice_url).lines()))
         return 0
     if args.command == "fire":
         suffix = f"?name={args.name}" if args.name else ""

@@ -107,6 +107,12 @@ class AlipayPersona:
                 return {"error": "no such trade", "status": 404}
             if trade["trade_status"] != "WAIT_BUYER_PAY":
                 return {"error": f"trade is {trade['trade_status']}", "status": 409}
+            if (
+                trade.get("time_expire")
+                and datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S") > trade["time_expire"]
+            ):
+                trade["trade_status"] = "TRADE_CLOSED"  # Alipay closes a trade unpaid at its time_expire
+                return {"error": "trade expired", "status": 409}
             paid = _fen(trade["total_amount"]) + (1 if outcome == "mismatch" else 0)
             now = datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")
             trade.update(trade_status="TRADE_SUCCESS", gmt_payment=now)
@@ -191,6 +197,24 @@ class AlipayPersona:
                 return self._answer(response_type, {"code": "10000", "msg": "Success", **self._public(trade)})
             if method_name == "alipay.trade.refund":
                 return self._refund(response_type, trade, biz)
+            if method_name == "alipay.trade.close":
+                if trade["trade_status"] != "WAIT_BUYER_PAY":
+                    failure = {
+                        "code": "40004",
+                        "msg": "Business Failed",
+                        "sub_code": "ACQ.TRADE_STATUS_ERROR",
+                    }
+                    return self._answer(response_type, failure)
+                trade["trade_status"] = "TRADE_CLOSED"
+                return self._answer(
+                    response_type,
+                    {
+                        "code": "10000",
+                        "msg": "Success",
+                        "trade_no": trade["trade_no"],
+                        "out_trade_no": trade["out_trade_no"],
+                    },
+                )
         return self._answer(response_type, {"code": "40004", "msg": "Business Failed", "sub_code": "unknown"})
 
     def _verified(self, app: App, params: dict[str, str]) -> bool:
@@ -217,6 +241,7 @@ class AlipayPersona:
                 "subject": str(biz.get("subject", "")),
                 "passback_params": str(biz.get("passback_params", "")),
                 "trade_status": "WAIT_BUYER_PAY",
+                "time_expire": str(biz.get("time_expire", "")),
                 "gmt_create": datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S"),
                 "notify_url": params.get("notify_url", ""),
                 "return_url": params.get("return_url", ""),

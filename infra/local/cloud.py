@@ -44,6 +44,7 @@ from infra.local.template import (
     Template,
     load_template,
 )
+from infra.local.voice_persona import VoicePersona
 
 log = logging.getLogger("courtyard.local")
 # moto's server logs every AWS request; the local cloud's own log says what matters.
@@ -80,6 +81,7 @@ class CloudInfo:
     stack: dict[str, Any] = field(default_factory=dict)
     demo: dict[str, Any] | None = None
     web_url: str = ""  # the web edge: the console is at {web_url}/console/
+    voice_url: str = ""  # the telephony persona: its placed calls are in the outbox
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -122,6 +124,7 @@ class LocalCloud:
         self._control: ControlServer | None = None
         self.edge: WebEdge | None = None
         self.pay_sandbox = PaySandbox(host=host)
+        self.voice = VoicePersona(host=host)
         self._edge_socket: socket.socket | None = None
         self._hooks = ExitStack()
 
@@ -153,6 +156,8 @@ class LocalCloud:
         self.endpoint = endpoint
         # The payments function reaches the sandbox payment provider through a template parameter.
         sandbox_url = self.pay_sandbox.start()
+        # ... and the notifications senders the telephony persona (Aliyun's voice API as its own API).
+        voice_url = self.voice.start()
         # The web edge's address is known before the stack: visitors' share links point at its /m app.
         self._edge_socket = socket.create_server((self.host, self._web_port))
         edge_host, edge_port = self._edge_socket.getsockname()[:2]
@@ -162,6 +167,7 @@ class LocalCloud:
             session=self.session,
             parameters={
                 "PaymentSandboxUrl": sandbox_url,
+                "VoiceApiUrl": voice_url,
                 "PassShareBaseUrl": f"http://{edge_host}:{edge_port}/m",
                 # moto runs no Cognito trigger, so no local token carries the TOTP mark (courtyard.mfa).
                 "RequireMfa": "false",
@@ -196,6 +202,7 @@ class LocalCloud:
             issuer = self.stack.function_environment(identity)["IDENTITY_ISSUER"]
             verifier.attach(CourtyardVerifier(f"{api_url}/identity/jwks", issuer))
         self._connect_pay_sandbox(api_url)
+        self._connect_voice(api_url)
 
         rules = [(f.logical_id, parse_rule(e.sql)) for f in functions for e in f.events_of(IoTRuleEvent)]
         names: list[str | None] = [None] * len(rules)
@@ -236,6 +243,7 @@ class LocalCloud:
             startup_s=round(time.perf_counter() - started, 2),
             stack=json.loads(self.stack.to_json()),
             web_url=web_url,
+            voice_url=voice_url,
         )
         self.write_state()
         return self.info
@@ -266,6 +274,7 @@ class LocalCloud:
             poller.stop(timeout_s=_JOIN_S)
         self._async.shutdown(wait=False, cancel_futures=True)
         self.pay_sandbox.stop()
+        self.voice.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -379,6 +388,17 @@ class LocalCloud:
         )
         secret = str(json.loads(raw["SecretString"]).get("sandbox_secret", ""))
         self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
+
+    def _connect_voice(self, api_url: str) -> None:
+        """Write the persona's account into the deployment's voice secret, as an operator writes Aliyun's, and
+        point the persona's call reports at the API."""
+        assert self.stack is not None
+        if "VoiceProviderSecret" not in self.template.resources:
+            return
+        secret_id = self.stack.ref("VoiceProviderSecret")
+        document = self.voice.secret_document()
+        self.client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=json.dumps(document))
+        self.voice.callback_url = f"{api_url}/voice/callbacks"
 
     def open_merchant(self, tenant_id: str, partner: bool = False) -> None:
         """Give a firm WeChat Pay and Alipay merchant accounts at the sandbox's personas: their keys go into

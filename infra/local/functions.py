@@ -22,7 +22,7 @@ log = logging.getLogger("courtyard.local.functions")
 
 # Variables every worker gets besides its template environment: the Lambda runtime's own, and the
 # local AWS endpoint. Nothing else of the parent's environment leaks in.
-_PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "HOME")
+_PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "HOME", "COURTYARD_METER_DDB_UNITS")
 
 
 # The knobs of a start on a busy machine, named in the message when a start fails.
@@ -103,6 +103,8 @@ class InvocationStats:
     import_ms: list[float] = field(default_factory=list)
     # AWS API calls the invocations made, by "service.Operation" (what an AWS bill charges per request).
     aws_calls: Counter[str] = field(default_factory=Counter)
+    # DynamoDB request units by item size and index (infra/local/ddb_units.py), when the bench asks for them.
+    ddb_units: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,8 @@ class FunctionWorker:
             self.stats.duration_ms += float(reply.get("duration_ms", 0.0))
             self.stats.cpu_ms += float(reply.get("cpu_ms", 0.0))
             self.stats.aws_calls.update({str(k): int(v) for k, v in (reply.get("aws_calls") or {}).items()})
+            for key, units in (reply.get("ddb_units") or {}).items():
+                self.stats.ddb_units[str(key)] = self.stats.ddb_units.get(str(key), 0.0) + float(units)
             if not reply.get("ok"):
                 self.stats.errors += 1
                 raise InvocationError(self.spec.function_id, reply.get("error") or {})
@@ -337,7 +341,11 @@ class FunctionPool:
     def metering(self) -> dict[str, InvocationStats]:
         """Each function's invocations, duration and AWS calls so far (a copy)."""
         return {
-            function_id: replace(worker.stats, aws_calls=Counter(worker.stats.aws_calls))
+            function_id: replace(
+                worker.stats,
+                aws_calls=Counter(worker.stats.aws_calls),
+                ddb_units=dict(worker.stats.ddb_units),
+            )
             for function_id, worker in self.workers.items()
         }
 

@@ -1,4 +1,5 @@
-"""What the local cloud "sent": the emails, SMS and mobile pushes moto captured instead of delivering.
+"""What the local cloud "sent": the emails, SMS and mobile pushes moto captured instead of delivering, and the
+voice calls the telephony persona (``voice_persona.py``) placed.
 
 moto keeps them as model instances (SES ``Message``, SNS ``SMS``, SNS ``PlatformEndpoint.messages``) and its
 server publishes every instance at ``GET /moto-api/data.json``; this module reads that document. In-process
@@ -41,10 +42,19 @@ class Push:
 
 
 @dataclass(frozen=True)
+class Call:
+    call_id: str
+    called_number: str
+    tts_code: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Outbox:
     emails: list[Email] = field(default_factory=list)
     sms: list[Sms] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """A human-readable listing, one line per captured message."""
@@ -55,6 +65,12 @@ class Outbox:
         out += [f"  {mask_phone(s.phone_number):<16} {s.message}" for s in self.sms]
         out.append(f"pushes ({len(self.pushes)})")
         out += [f"  {p.endpoint_arn.rsplit('/', 1)[-1][:12]:<16} {p.title}: {p.body}" for p in self.pushes]
+        out.append(f"voice calls ({len(self.calls)})")
+        out += [
+            f"  {mask_phone(c.called_number):<16} [{c.tts_code}] {c.params.get('who', '')}"
+            f"{c.params.get('place', '')}{c.params.get('what', '')}，确认请按1"
+            for c in self.calls
+        ]
         return out
 
 
@@ -84,10 +100,28 @@ def outbox_from_model_data(data: dict[str, Any]) -> Outbox:
     return Outbox(emails, sms, pushes)
 
 
-def read_outbox(aws_endpoint: str, timeout_s: float = 30.0) -> Outbox:
-    """The outbox of a running moto server."""
+def read_outbox(aws_endpoint: str, timeout_s: float = 30.0, voice_url: str = "") -> Outbox:
+    """The outbox of a running moto server (and the voice persona's calls, given its address)."""
     with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json", timeout=timeout_s) as response:
-        return outbox_from_model_data(json.loads(response.read()))
+        box = outbox_from_model_data(json.loads(response.read()))
+    if not voice_url:
+        return box
+    with urllib.request.urlopen(f"{voice_url}/calls", timeout=timeout_s) as response:
+        calls = calls_from_persona(json.loads(response.read()))
+    return Outbox(box.emails, box.sms, box.pushes, calls)
+
+
+def calls_from_persona(document: dict[str, Any]) -> list[Call]:
+    """The voice persona's ``GET /calls`` document."""
+    return [
+        Call(
+            str(c.get("call_id", "")),
+            str(c.get("called_number", "")),
+            str(c.get("tts_code", "")),
+            {str(k): str(v) for k, v in dict(c.get("params") or {}).items()},
+        )
+        for c in document.get("calls", [])
+    ]
 
 
 def model_data_document() -> dict[str, Any]:

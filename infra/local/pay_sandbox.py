@@ -331,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
         for persona in (self.owner.wechat, self.owner.alipay):
             reply = persona.route(method, self.path, dict(self.headers.items()), raw)
             if reply is not None:
-                data = reply.body.encode()
+                data = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     if name.lower() != "content-length":

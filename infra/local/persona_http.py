@@ -19,7 +19,7 @@ MAX_ATTEMPTS = 4
 class PersonaReply:
     status: int
     headers: dict[str, str]
-    body: str
+    body: str | bytes
 
 
 def post_once(url: str, body: str, headers: dict[str, str], content_type: str) -> int:

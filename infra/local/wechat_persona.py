@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from infra.local import wechat_bills
 from infra.local.persona_http import PersonaReply, post_with_retries
 from infra.local.persona_keys import pem_private, pem_public, self_signed
 
@@ -90,6 +91,7 @@ class WeChatState:
     tokens: dict[str, str] = field(default_factory=dict)  # scan token -> order key
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     notices: dict[str, Notice] = field(default_factory=dict)
+    bills: dict[str, bytes] = field(default_factory=dict)  # download token -> the gzip'd trade bill
 
 
 class WeChatPersona:
@@ -170,6 +172,10 @@ class WeChatPersona:
                 return {"error": "no such order", "status": 404}
             if order["trade_state"] != "NOTPAY":
                 return {"error": f"order is {order['trade_state']}", "status": 409}
+            expires = order.get("_time_expire")
+            if expires and datetime.now(UTC) > datetime.fromisoformat(str(expires)):
+                order.update(trade_state="CLOSED", trade_state_desc="已关闭")  # unpaid at its time_expire
+                return {"error": "order expired", "status": 409}
             total = int(order["amount"]["total"]) + (1 if outcome == "mismatch" else 0)
             order.update(
                 trade_state="SUCCESS",
@@ -272,8 +278,9 @@ class WeChatPersona:
         if merchant is None:
             return self._answer(401, {"code": "SIGN_ERROR", "message": "签名错误"})
         reply = self._api(method, path, path_and_query, merchant, json.loads(text) if text else {})
-        if 200 <= reply.status < 300:
-            # Every answer is signed with the platform key, under the serial the merchant knows it by.
+        if 200 <= reply.status < 300 and isinstance(reply.body, str):
+            # Every answer is signed with the platform key, under the serial the merchant knows it by (a bill
+            # file is not: WeChat Pay checks it by the hash in the bill's answer instead).
             reply.headers.update(self.sign_body(reply.body, serial=self.serial_for(merchant)))
         return reply
 
@@ -300,6 +307,20 @@ class WeChatPersona:
                 return self._answer(200, {k: v for k, v in order.items() if not k.startswith("_")})
             if method == "POST" and path == "/v3/refund/domestic/refunds":
                 return self._refund(merchant, data)
+            if method == "GET" and path == "/v3/bill/tradebill":
+                found = wechat_bills.trade_bill(self.state.orders, merchant.mchid, path_and_query)
+                if found is None:
+                    return self._answer(400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"})
+                token = secrets.token_urlsafe(12)
+                self.state.bills[token] = found
+                url = f"{self.base_url}{PREFIX}/v3/billdownload/file?token={token}"
+                return self._answer(200, wechat_bills.bill_answer(url, found))
+            if method == "GET" and path == "/v3/billdownload/file":
+                token = parse_qs(urlsplit(path_and_query).query).get("token", [""])[-1]
+                bill_file = self.state.bills.pop(token, None)
+                if bill_file is None:
+                    return self._answer(404, {"code": "NOT_FOUND", "message": "下载链接已失效"})
+                return PersonaReply(200, {"Content-Type": "application/octet-stream"}, bill_file)
         return self._answer(404, {"code": "NOT_FOUND", "message": "no such API"})
 
     def _authenticate(self, method: str, path: str, headers: dict[str, str], body: str) -> Merchant | None:
@@ -361,6 +382,7 @@ class WeChatPersona:
             "_serial": self.serial_for(merchant),
             "_answer": answer,
             "_token": token,
+            "_time_expire": str(data.get("time_expire") or ""),
         }
         self.state.tokens[token] = key
         self.state.tokens[f"wx{token}"] = key

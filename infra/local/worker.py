@@ -21,7 +21,9 @@ from typing import Any, TextIO
 
 import boto3
 
+import courtyard.aws_calls
 from courtyard.aws_calls import count_aws_calls, install_dispatcher
+from infra.local.ddb_units import ENV_FLAG, UnitMeter
 
 
 @dataclass
@@ -69,6 +71,7 @@ def main(argv: list[str]) -> int:
     # Before the handler's import, so that clients it builds at import time from boto3's default session
     # are metered too (a client copies its session's event hooks when it is created).
     install_dispatcher(boto3._get_default_session().events)
+    units = _unit_meter() if os.environ.get(ENV_FLAG) == "1" else None
     started = time.perf_counter()
     try:
         handler = _load(handler_path)
@@ -95,8 +98,25 @@ def main(argv: list[str]) -> int:
             cpu_ms=round((time.process_time() - cpu) * 1000, 3),
             aws_calls={f"{service}.{op}": n for (service, op), n in calls.by_operation().items()},
         )
+        if units is not None:
+            reply["ddb_units"] = units.take()
         _reply(protocol_out, reply)
     return 0
+
+
+def _unit_meter() -> UnitMeter:
+    """DynamoDB units by item size (bench/cost.py): hooked wherever the call counter is, i.e. on boto3's
+    default session and on every session ``courtyard.aws`` builds (it installs the counter by this name)."""
+    meter = UnitMeter()
+    counter_only = courtyard.aws_calls.install_dispatcher
+
+    def both(events: Any) -> None:
+        counter_only(events)
+        meter.install(events)
+
+    courtyard.aws_calls.install_dispatcher = both
+    meter.install(boto3._get_default_session().events)
+    return meter
 
 
 def _error(error: BaseException) -> dict[str, Any]:

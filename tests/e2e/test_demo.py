@@ -30,6 +30,11 @@ def test_the_demo_story_passes(tmp_path: Path):
     assert "greenfield-resident" in app
     assert ending.count("\n") < 30
     assert "the same file again: 0 units, 0 residents created" in completed.stdout
+    # The counter's cash payment and its PDF receipt, kept to open.
+    kept = completed.stdout.partition("   open it: ")[2].partition("\n")[0]
+    assert kept.endswith(".pdf")
+    assert (tmp_path / "receipts").is_dir()
+    assert Path(kept).read_bytes().startswith(b"%PDF")
     # Every function's log of the whole story: phones, ID numbers and plates went through it, none came out.
     lines, findings = personal_data_in_logs(tmp_path / "logs")
     assert lines > 50

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
+from courtyard.duty import DutyCalendar, RosterLine
 from courtyard.events import DomainEvent
 from courtyard.outbox import PendingEffects, QueueMessage, outbox_key
 from courtyard.tenancy import TenantContext
@@ -72,6 +73,8 @@ class InMemoryDirectory:
     residents: dict[tuple[str, str], ResidentView] = field(default_factory=dict)
     links: dict[tuple[str, str], list[ResidentUnitView]] = field(default_factory=dict)
     proxies: dict[tuple[str, str], list[ResidentUnitView]] = field(default_factory=dict)
+    calendars: dict[str, DutyCalendar] = field(default_factory=dict)
+    rosters: dict[tuple[str, str], tuple[RosterLine, ...]] = field(default_factory=dict)
 
     def tenant(self, tenant_id: str) -> TenantView | None:
         return self.tenants.get(tenant_id)
@@ -99,6 +102,12 @@ class InMemoryDirectory:
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         return list(self.proxies.get((tenant_id, resident_id), []))
+
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar:
+        return self.calendars.get(tenant_id, DutyCalendar())
+
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]:
+        return self.rosters.get((tenant_id, site_id), ())
 
 
 @dataclass

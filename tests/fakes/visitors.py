@@ -98,7 +98,10 @@ class LocalKeys:
     def sign_der(self, message: bytes) -> bytes:
         return self._private.sign(message, ec.ECDSA(hashes.SHA256()))
 
-    def public_keys(self) -> dict[str, Any]:
+    def signer(self, tenant_id: str) -> LocalKeys:
+        return self
+
+    def public_keys(self, tenant_id: str | None = None) -> dict[str, Any]:
         return {self.key_id: self._private.public_key()}
 
 

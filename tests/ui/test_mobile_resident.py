@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from payments.capital_numerals import in_capitals
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from courtyard.tenancy import Role
 from infra.http import request
@@ -238,6 +240,16 @@ def test_a_resident_pays_a_bill_through_the_sandbox_and_sees_the_receipt(
     assert (
         call(mobile.web_url, "GET", f"/bills/{bill['bill_id']}", tokens[RESIDENT]).json()["status"] == "paid"
     )
+
+    # 下载收据: the receipt PDF (the API's presigned link) downloads, with the amount in capitals.
+    with mobile.page.expect_download() as download:
+        mobile.page.get_by_role("button", name="下载收据").click()
+    expect(mobile.page.get_by_text("收据已打开")).to_be_visible()
+    pdf = PdfReader(download.value.path())
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert in_capitals(bill["amount_payable"]) in text
+    assert download.value.suggested_filename.startswith("receipt-R")
+    mobile.shot(screenshots, "receipt-downloaded")
 
 
 PAGES = [

@@ -48,6 +48,8 @@ PUBLIC_ROUTES = {
     ("/links/{code}", "GET"),
     ("/payments/webhooks/stripe", "POST"),
     ("/payments/webhooks/sandbox", "POST"),
+    # The telephony provider's call reports: verified by their signature (X-Voice-Signature).
+    ("/voice/callbacks", "POST"),
     # WeChat Pay / Alipay notifications: verified with the firm's keys the path names.
     ("/payments/webhooks/{provider}/{account}", "POST"),
     # Residents' identity: the caller has no token yet (the password, the texted code or the refresh token

@@ -20,10 +20,21 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
 from courtyard.crypto import CryptoError
 from courtyard.directory import ContactView, TenantView
-from notifications.domain import Channel, DeliveryJob, DeliveryStatus, Locale, SendFailed, Text
-from notifications.links_repository import LinksRepository, ShortLink
+from notifications.domain import (
+    Channel,
+    Content,
+    DeliveryJob,
+    DeliveryStatus,
+    Locale,
+    SendFailed,
+    Text,
+    VoiceCall,
+)
+from notifications.emergency_ladder import key_of_source
+from notifications.links_repository import LinksRepository, PlacedCall, ShortLink
 from notifications.models import DeliveryRecord, PushEndpoint
 from notifications.preferences import Preferences, QuietHours, Reach, plan
+from notifications.release_spread import release_time
 from notifications.repository import NotificationsRepository, ttl_after
 from notifications.short_links import link_code, sms_suffix, target_of
 from notifications.templates import text_for
@@ -54,6 +65,19 @@ class Sms(Protocol):
 
 class Push(Protocol):
     def send(self, endpoint_arn: str, text: Text, data: dict[str, str]) -> str: ...
+
+
+class Voice(Protocol):
+    """A telephony API's text-to-speech call (``adapters/aliyun_voice.py``): the provider's call id."""
+
+    def call(self, phone_e164: str, call: VoiceCall) -> str: ...
+
+
+# What a voice call says (``ladder_templates``): the provider's template is filled with these variables.
+VOICE_TEMPLATE = "emergency_voice"
+VOICE_PARAMS = ("who", "place", "what")
+# How long a call's report may still acknowledge (providers report within minutes).
+CALL_DAYS = 2
 
 
 class RetryLater(Exception):
@@ -115,6 +139,7 @@ class DeliveryService:
         links: LinksRepository | None = None,
         app_base_url: str = "",
         firm_quiet_hours: QuietHours | None = None,
+        voice: Voice | None = None,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -129,6 +154,7 @@ class DeliveryService:
         self._links = links
         self._app_base_url = app_base_url.rstrip("/")
         self._firm_quiet = firm_quiet_hours
+        self._voice = voice
 
     def deliver(self, job: DeliveryJob, *, last_attempt: bool) -> Outcome:
         now = self._clock.now()
@@ -195,7 +221,8 @@ class DeliveryService:
         if not pending:
             return Outcome(statuses, duplicate=duplicate)
         if decision.hold_until is not None:
-            release_at = to_iso(decision.hold_until)
+            # Spread after the window's end (release_spread): a city's 07:00 is not one burst.
+            release_at = to_iso(release_time(decision.hold_until, job.message_id))
             held_job = job.model_copy(update={"released": True}).model_dump_json()
             self._repo.hold(t, job.message_id, job.notice_id, pending, release_at, held_job, now)
             return Outcome({**statuses, **{c.value: "held" for c in pending}}, held_until=release_at)
@@ -276,7 +303,35 @@ class DeliveryService:
             return provider_id
         if channel is Channel.PUSH:
             return self._push_all(endpoints, text, job.data)
+        if channel is Channel.VOICE:
+            return self._call(job, person, locale, now)
         raise SendFailed(f"unsupported_channel_{channel.value}", permanent=True)
+
+    def _call(self, job: DeliveryJob, person: _Person, locale: Locale, now: datetime) -> str:
+        """Place the voice call and remember it, so the callee's keypress finds the ladder it answers."""
+        ladder = key_of_source(job.source)
+        if self._voice is None or ladder is None:
+            raise SendFailed(
+                "voice_not_configured" if ladder else "voice_only_for_emergencies", permanent=True
+            )
+        phone = self._phone(job, person)
+        params = {name: job.content.params.get(name, "") for name in VOICE_PARAMS}
+        spoken = text_for(Content(template=VOICE_TEMPLATE, params=params), locale, Locale.ZH_CN)
+        # The message id's last 15 characters (its random part): unique enough, within Aliyun's OutId limit.
+        call = VoiceCall(params=params, text=spoken.body, out_id=job.message_id[-15:])
+        call_id = self._voice.call(phone, call)
+        if self._links is not None:
+            placed = PlacedCall(
+                call_id=call_id,
+                out_id=call.out_id,
+                tenant_id=job.tenant_id,
+                message_id=job.message_id,
+                ladder_key=ladder,
+                person_id=person.person_id,
+                user_id=person.user_id,
+            )
+            self._links.remember_call(placed, ttl_after(now, CALL_DAYS))
+        return call_id
 
     def _short(
         self, job: DeliveryJob, person: _Person, text: Text, locale: Locale, now: datetime

@@ -18,15 +18,18 @@ from courtyard.clock import Clock, to_iso
 from courtyard.directory import StaffView, TenantView, UnitMemberView, UnitView, UserLink
 from courtyard.duty import DutyCalendar, RosterLine
 from courtyard.on_duty import on_duty
-from notifications.domain import Category, Content, DeliveryJob, Priority, Recipient, message_id
+from notifications.domain import Category, Channel, Content, DeliveryJob, Priority, Recipient, message_id
 from notifications.emergency_ladder import (
     CHANNELS,
     STEPS,
+    VOICE_ONLY,
     Ladder,
     callees,
+    channels,
     climbed,
     due_step,
     is_critical_alarm,
+    recalled,
     start,
 )
 from notifications.ladder_repository import LadderRepository
@@ -78,8 +81,16 @@ class EmergencyLadders:
                 return 0
             if event.kind != "sos":
                 return 0
+            care = bool(event.unit_id) and self._directory.unit_in_care(t, str(event.unit_id))
             ladder = start(
-                t, "ticket", event.ticket_id, event.site_id, "sos", event.occurred_at, unit_id=event.unit_id
+                t,
+                "ticket",
+                event.ticket_id,
+                event.site_id,
+                "sos",
+                event.occurred_at,
+                unit_id=event.unit_id,
+                care=care,
             )
             return self._begin(ladder, reporter_user_id=event.reporter_user_id)
         if isinstance(event, TicketEscalated):
@@ -98,6 +109,7 @@ class EmergencyLadders:
                 event.occurred_at,
                 unit_id=event.unit_id,
                 building_id=event.building_id,
+                care=care,
             )
             return self._begin(ladder)
         if isinstance(event, TicketStatusChanged):
@@ -149,14 +161,11 @@ class EmergencyLadders:
         step_minutes = self._directory.duty_calendar(t).ladder_step_minutes
         count = 0
         while (step := due_step(ladder, now)) is not None:
-            who = callees(
-                step,
-                ladder,
-                on_duty(self._directory, t, ladder.site_id, now),
-                self._directory.staff_members(t),
-            )
-            if who:
-                self._call(ladder, step, who)
+            staff = self._directory.staff_members(t)
+            who = callees(step, ladder, on_duty(self._directory, t, ladder.site_id, now), staff)
+            again = recalled(step, ladder, staff)
+            if who or again:
+                self._call(ladder, step, who, again)
             after = climbed(ladder, step, who, now, step_minutes)
             if not who and after.next_at is not None:
                 after = replace(after, next_at=now)  # nobody to wait for: the next step at once
@@ -166,13 +175,27 @@ class EmergencyLadders:
             count += 1
         return count
 
-    def _call(self, ladder: Ladder, step: int, staff_ids: list[str]) -> None:
+    def _call(self, ladder: Ladder, step: int, staff_ids: list[str], by_voice: list[str]) -> None:
         source = f"ladder:{ladder.key}:{step}"
         params = self._params(ladder)
         params["step"] = "" if step == 0 else f"（已升级：{len(STEPS[: step + 1])}级通知，前一级无人响应）"
+        how = channels(step, ladder)
         jobs = [
-            self._job(ladder, source, Recipient(kind="staff", person_id=staff_id), "emergency_call", params)
+            self._job(
+                ladder, source, Recipient(kind="staff", person_id=staff_id), "emergency_call", params, how
+            )
             for staff_id in staff_ids
+        ]
+        jobs += [
+            self._job(
+                ladder,
+                source,
+                Recipient(kind="staff", person_id=staff_id),
+                "emergency_call",
+                params,
+                VOICE_ONLY,
+            )
+            for staff_id in by_voice
         ]
         self._lanes.send(jobs)
 
@@ -208,14 +231,23 @@ class EmergencyLadders:
             "critical_alarm": "紧急告警",
             "escalated": "工单升级无人处理",
         }.get(ladder.reason, "紧急事件")
+        # "who" is said on a voice call: a care-list resident is named as such, so the callee knows.
+        who = "关爱对象" if ladder.care else ("住户" if ladder.subject == "ticket" else "")
         return {
             "what": what,
             "place": unit.label if unit and unit.label else "",
             "since": local_time(ladder.started_at, firm.timezone if firm else None),
+            "who": who,
         }
 
     def _job(
-        self, ladder: Ladder, source: str, recipient: Recipient, template: str, params: dict[str, str]
+        self,
+        ladder: Ladder,
+        source: str,
+        recipient: Recipient,
+        template: str,
+        params: dict[str, str],
+        how: tuple[Channel, ...] = CHANNELS,
     ) -> DeliveryJob:
         return DeliveryJob(
             tenant_id=ladder.tenant_id,
@@ -224,7 +256,7 @@ class EmergencyLadders:
             recipient=recipient,
             category=Category.ALARM,
             priority=Priority.URGENT,
-            channels=CHANNELS,
+            channels=how,
             content=Content(template=template, params=params),
             created_at=to_iso(self._clock.now()),
             data={f"{ladder.subject}_id": ladder.subject_id, "site_id": ladder.site_id},

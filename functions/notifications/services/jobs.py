@@ -3,7 +3,9 @@ hours whose window has ended go back to the delivery queue (marked released)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from courtyard.clock import Clock
 from notifications.domain import DeliveryJob
@@ -28,8 +30,21 @@ class DueJobs:
         self._deliveries = deliveries
         self._clock = clock
 
-    def run(self) -> JobsReport:
-        due = self._repo.due(self._clock.now())
+    # Entries handled per batch of sends; between batches the run checks its time (courtyard.drain).
+    BATCH = 100
+
+    def run(self, out_of_time: Callable[[], bool] = lambda: False) -> JobsReport:
+        """Drains every entry due now, a batch at a time, until none is left or ``out_of_time``: what it
+        did not reach stays due for the next minute."""
+        due = iter(self._repo.due(self._clock.now()))
+        notices = released = 0
+        while not out_of_time() and (batch := list(islice(due, self.BATCH))):
+            report = self._batch(batch)
+            notices, released = notices + report.notices, released + report.released
+        return JobsReport(notices, released)
+
+    def _batch(self, due: Iterable[DueEntry]) -> JobsReport:
+        due = list(due)
         # The fan-out removes a notice's entry when it finishes; until then the command may be resent.
         notices = [fanout_command(e.tenant_id, e.entry_id) for e in due if e.kind == "notice"]
         held: list[DueEntry] = [e for e in due if e.kind == "held" and e.payload]

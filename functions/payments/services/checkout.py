@@ -217,6 +217,7 @@ class PaymentService:
                 payment.currency,
                 f"Courtyard {len(payment.allocations)} bill(s) {payment.payment_id}",
                 payer_openid,
+                expires_in=int(self._hold.total_seconds()),
             )
         )
         opened = replace(

@@ -8,10 +8,12 @@ this module adds only what the job keeps on a ticket: ``sla_breaches`` (the targ
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from courtyard.clock import parse_iso, to_iso
+from courtyard.drain import Page, shard_pages
 from courtyard.table import Table, deserialize, serialize
 from tickets import keys
 from tickets.repositories.tickets import (
@@ -44,25 +46,32 @@ class JobsRepository:
 
     # -------------------------------------------------------------- reads
 
-    def due(self, now: datetime, per_shard: int) -> list[DueRef]:
-        """Tickets whose next look is at or before ``now``, oldest first: one query per shard, at most
-        ``per_shard`` from each. The index is eventually consistent: callers re-read the ticket."""
+    def due(self, now: datetime, per_shard: int) -> Iterator[DueRef]:
+        """Every ticket whose next look is at or before ``now``, oldest first within a shard: pages of
+        ``per_shard`` taken round-robin over the shards as the caller goes on (``courtyard.drain``), so a run
+        drains them all unless it stops. The index is eventually consistent: callers re-read the ticket."""
         # '$' sorts right after '#', so every sort key "{check}#..." with check <= now is below the bound.
         upper = f"{to_iso(now)}$"
-        found: list[DueRef] = []
-        for shard in range(keys.DUE_SHARDS):
-            response = self._table.client.query(
-                TableName=self._table.name,
-                IndexName=_DUE_INDEX,
-                KeyConditionExpression="due_pk = :pk AND due_sk < :upper",
-                ExpressionAttributeValues=serialize({":pk": due_shard(shard), ":upper": upper}),
-                ProjectionExpression="tenant_id, ticket_id",
-                Limit=max(1, per_shard),
-            )
-            for raw in response.get("Items", []):
-                item = deserialize(raw)
-                found.append(DueRef(str(item["tenant_id"]), str(item["ticket_id"])))
-        return found
+
+        def page(shard: int, start: Mapping[str, Any] | None) -> Page[DueRef]:
+            params: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": _DUE_INDEX,
+                "KeyConditionExpression": "due_pk = :pk AND due_sk < :upper",
+                "ExpressionAttributeValues": serialize({":pk": due_shard(shard), ":upper": upper}),
+                "ProjectionExpression": "tenant_id, ticket_id",
+                "Limit": max(1, per_shard),
+            }
+            if start:
+                params["ExclusiveStartKey"] = dict(start)
+            response = self._table.client.query(**params)
+            refs = [
+                DueRef(str(i["tenant_id"]), str(i["ticket_id"]))
+                for i in map(deserialize, response.get("Items", []))
+            ]
+            return refs, response.get("LastEvaluatedKey")
+
+        return shard_pages(page, keys.DUE_SHARDS)
 
     def load(self, tenant_id: str, ticket_id: str) -> DueTicket | None:
         """The ticket and its timeline, read consistently: one query of the ticket's partition from its

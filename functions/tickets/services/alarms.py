@@ -32,9 +32,11 @@ from pydantic import ConfigDict, Field, field_validator
 from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock
 from courtyard.directory import StaffView, TenantView, UnitView
+from courtyard.duty import DutyCalendar, RosterLine
 from courtyard.errors import Conflict
 from courtyard.ids import new_id
 from courtyard.models import Model
+from courtyard.on_duty import rostered_ids
 from courtyard.outbox import Outbox
 from tickets import keys
 from tickets.domain import TERMINAL_STATUSES, Category, Priority, TicketKind
@@ -228,6 +230,8 @@ class Directory(Protocol):
     def unit(self, tenant_id: str, unit_id: str) -> UnitView | None: ...
     def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
     def staff_members(self, tenant_id: str) -> list[StaffView]: ...
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar: ...
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]: ...
 
 
 class AlarmIntake:
@@ -273,7 +277,8 @@ class AlarmIntake:
         place = self._place(alarm)
         settings = effective_settings(self._store.settings(t), tenant)
         now = self._clock.now()
-        candidates = technicians(self._directory.staff_members(t), self._store.open_counts(t))
+        on_roster = rostered_ids(self._directory, t, place.site_id, now)
+        candidates = technicians(self._directory.staff_members(t), self._store.open_counts(t), on_roster)
         new = file_ticket(filing_of(alarm, place), settings, candidates, now, new_id())
         ticket = new.ticket
         audit = self._audit.put_action(

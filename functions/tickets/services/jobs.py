@@ -10,7 +10,7 @@ put of the ticket item.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from courtyard.clock import Clock, to_iso
 from courtyard.directory import StaffView, TenantView
 from courtyard.errors import Conflict, DomainError
 from courtyard.events import DomainEvent
+from courtyard.on_duty import RosterDirectory, rostered_ids
 from schemas.events import TicketEscalated
 from tickets import dispatch, lifecycle, sla
 from tickets.domain import TERMINAL_STATUSES, Action, TicketStatus
@@ -320,8 +321,10 @@ def effective_settings(document: Mapping[str, Any] | None, tenant: TenantView | 
     return EffectiveSettings(parsed, timezone)
 
 
-def technicians(staff: Iterable[StaffView], counts: Mapping[str, int]) -> list[dispatch.Technician]:
-    """The tenant's technicians with their open-ticket counts (the dispatch candidates)."""
+def technicians(
+    staff: Iterable[StaffView], counts: Mapping[str, int], rostered: Collection[str] = frozenset()
+) -> list[dispatch.Technician]:
+    """The technicians with their open-ticket counts; ``rostered``: on the community's running shift."""
     return [
         dispatch.Technician(
             staff_id=member.staff_id,
@@ -331,6 +334,7 @@ def technicians(staff: Iterable[StaffView], counts: Mapping[str, int]) -> list[d
             on_duty=member.on_duty,
             active=member.active,
             open_tickets=counts.get(member.staff_id, 0),
+            rostered=member.staff_id in rostered,
         )
         for member in staff
         if DISPATCHABLE_ROLE in member.roles
@@ -358,14 +362,14 @@ class DueRef:
 
 
 class JobsStore(Protocol):
-    def due(self, now: datetime, per_shard: int) -> list[DueRef]: ...
+    def due(self, now: datetime, per_shard: int) -> Iterable[DueRef]: ...
     def load(self, tenant_id: str, ticket_id: str) -> DueTicket | None: ...
     def apply(self, plan: Plan) -> None: ...
     def settings(self, tenant_id: str) -> dict[str, Any] | None: ...
     def open_counts(self, tenant_id: str) -> dict[str, int]: ...
 
 
-class Directory(Protocol):
+class Directory(RosterDirectory, Protocol):
     def tenant(self, tenant_id: str) -> TenantView | None: ...
     def staff_members(self, tenant_id: str) -> list[StaffView]: ...
 
@@ -393,7 +397,8 @@ class _Lazy:
 
 
 class TicketJobs:
-    # 8 shards x 25: at most 200 tickets per run; the rest stay due for the next minute.
+    # The due index's page size: a run takes page after page until nothing is due or its time is short
+    # (``out_of_time``); what it did not reach stays due for the next minute (courtyard.drain).
     PER_SHARD = 25
 
     def __init__(
@@ -421,7 +426,7 @@ class TicketJobs:
         now = now or self._clock.now()
         report = RunReport()
         settings: dict[str, EffectiveSettings] = {}
-        staff: dict[str, list[dispatch.Technician]] = {}
+        staff: dict[tuple[str, str], list[dispatch.Technician]] = {}
         for ref in self._store.due(now, self._per_shard):
             if out_of_time():
                 break
@@ -442,7 +447,7 @@ class TicketJobs:
         ref: DueRef,
         now: datetime,
         settings: dict[str, EffectiveSettings],
-        staff: dict[str, list[dispatch.Technician]],
+        staff: dict[tuple[str, str], list[dispatch.Technician]],
     ) -> bool:
         due = self._store.load(ref.tenant_id, ref.ticket_id)  # consistent: the index lags the table
         if due is None or (due.next_check_at is not None and due.next_check_at > now):
@@ -453,19 +458,24 @@ class TicketJobs:
                 self._store.settings(tenant_id), self._directory.tenant(tenant_id)
             )
 
+        site_id = due.ticket.place.site_id
+        key = (tenant_id, site_id)  # the candidates of a community: its roster's technicians come first
+
         def load_technicians() -> list[dispatch.Technician]:
-            if tenant_id not in staff:
-                staff[tenant_id] = technicians(
-                    self._directory.staff_members(tenant_id), self._store.open_counts(tenant_id)
+            if key not in staff:
+                on_roster = rostered_ids(self._directory, tenant_id, site_id, now)
+                staff[key] = technicians(
+                    self._directory.staff_members(tenant_id), self._store.open_counts(tenant_id), on_roster
                 )
-            return staff[tenant_id]
+            return staff[key]
 
         decided = plan(due, now, settings[tenant_id], _Lazy(load_technicians))
         if decided is None:
             return False
         self._store.apply(decided)
         if decided.after.state.assignee_staff_id != decided.before.state.assignee_staff_id:
-            staff.pop(tenant_id, None)  # the load counters moved
+            for loaded in [k for k in staff if k[0] == tenant_id]:
+                staff.pop(loaded)  # the load counters moved
         for action, details in decided.audit:
             self._audit.record(
                 None, action, "ticket", ref.ticket_id, details, SYSTEM_USER_ID, tenant_id=tenant_id

@@ -21,10 +21,12 @@ from pydantic import ValidationError
 from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.directory import ResidentUnitView, ResidentView, StaffView, TenantView, UnitView, UserLink
+from courtyard.duty import DutyCalendar, RosterLine
 from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.on_duty import rostered_ids
 from courtyard.outbox import Effects
 from courtyard.tenancy import Role, TenantContext
 from tickets import dispatch, keys, lifecycle, sla
@@ -97,6 +99,8 @@ class Directory(Protocol):
     def staff_members(self, tenant_id: str) -> list[StaffView]: ...
     def staff_member(self, tenant_id: str, staff_id: str) -> StaffView | None: ...
     def site_exists(self, tenant_id: str, site_id: str) -> bool: ...
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar: ...
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]: ...
 
 
 class Events(Protocol):
@@ -235,7 +239,8 @@ class TicketService:
         )
         now = self._clock.now()
         settings = self._effective(ctx.tenant_id)
-        new = file_ticket(filing, settings, self._technicians(ctx.tenant_id), now, new_id())
+        candidates = self._technicians(ctx.tenant_id, filing.place.site_id, now)
+        new = file_ticket(filing, settings, candidates, now, new_id())
         ticket, technician, ticket_id = new.ticket, new.technician, new.ticket.ticket_id
         audit = self._audit.put_action(
             ctx,
@@ -499,8 +504,11 @@ class TicketService:
     def _site_known(self, tenant_id: str, site_id: str) -> bool:
         return self._directory.site_exists(tenant_id, site_id)
 
-    def _technicians(self, tenant_id: str) -> list[dispatch.Technician]:
+    def _technicians(self, tenant_id: str, site_id: str, now: datetime) -> list[dispatch.Technician]:
+        """The dispatch candidates for a ticket of the community: the roster's technicians on the running
+        shift are marked (``dispatch`` prefers them)."""
         counts = self._repo.open_counts(tenant_id)
+        on_roster = rostered_ids(self._directory, tenant_id, site_id, now)
         return [
             dispatch.Technician(
                 staff_id=staff.staff_id,
@@ -510,6 +518,7 @@ class TicketService:
                 on_duty=staff.on_duty,
                 active=staff.active,
                 open_tickets=counts.get(staff.staff_id, 0),
+                rostered=staff.staff_id in on_roster,
             )
             for staff in self._directory.staff_members(tenant_id)
             if DISPATCHABLE_ROLE in staff.roles

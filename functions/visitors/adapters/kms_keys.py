@@ -55,11 +55,15 @@ class KmsPassKeys:
 
     # -------------------------------------------------------------- verification keys
 
-    def public_keys(self) -> dict[str, ec.EllipticCurvePublicKey]:
+    def signer(self, tenant_id: str) -> KmsPassKeys:  # noqa: ARG002 - one key for every firm
+        """Without per-firm keys (``PassKeysPerFirm`` off) the stage's key signs for every firm."""
+        return self
+
+    def public_keys(self, tenant_id: str | None = None) -> dict[str, ec.EllipticCurvePublicKey]:  # noqa: ARG002
         """kid -> public key of every key that may have signed a still-valid pass; fetched once."""
         return self._load()
 
-    def jwks(self) -> dict[str, list[dict[str, str]]]:
+    def jwks(self, tenant_id: str | None = None) -> dict[str, list[dict[str, str]]]:  # noqa: ARG002
         return {"keys": [public_jwk(key) for key in self._load().values()]}
 
     def _load(self) -> dict[str, ec.EllipticCurvePublicKey]:

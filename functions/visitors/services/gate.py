@@ -114,7 +114,7 @@ class GateService:
         A forged, altered or unknown token reads nothing (404), so the route reveals no pass id or firm.
         """
         try:
-            claims = tokens.verify(token, self._keys.public_keys())
+            claims = tokens.verify(token, self._keys.public_keys(tokens.claimed_tenant(token)))
         except tokens.TokenError as err:
             raise NotFound("no such pass") from err
         visitor_pass = self._repo.get(claims.tenant_id, claims.pass_id, consistent=True)
@@ -163,7 +163,7 @@ class GateService:
     def _scan_token(self, ctx: TenantContext, request: ScanRequest, token: str, now: datetime) -> ScanResult:
         deny = _denial(request.direction, now)
         try:
-            claims = tokens.verify(token, self._keys.public_keys())
+            claims = tokens.verify(token, self._keys.public_keys(ctx.tenant_id))
         except tokens.TokenError:
             return deny(Reason.BAD_SIGNATURE, None)
         reason = rules.token_reason(
@@ -309,7 +309,7 @@ class GateService:
         visitor_pass: VisitorPass | None = None
         reason: Reason | None = None
         try:
-            claims = tokens.verify(scan.token, self._keys.public_keys())
+            claims = tokens.verify(scan.token, self._keys.public_keys(t))
         except tokens.TokenError:
             reason = Reason.BAD_SIGNATURE
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -106,8 +106,9 @@ class Index(Protocol):
     def digest(self, tenant_id: str, kind: str, value: str) -> str: ...
 
 
-class Keys(tokens.Signer, Protocol):
-    def public_keys(self) -> dict[str, Any]: ...
+class Keys(Protocol):
+    def signer(self, tenant_id: str) -> tokens.Signer: ...
+    def public_keys(self, tenant_id: str | None = None) -> Mapping[str, Any]: ...
 
 
 def normalise_plate(plate: str) -> str:
@@ -250,7 +251,8 @@ class PassService:
             gates=tuple(request.gates),
             offline_seconds=tokens.SINGLE_USE_OFFLINE_SECONDS if request.entries_allowed == 1 else None,
         )
-        token = tokens.sign(claims, self._keys)
+        signer = self._keys.signer(t)
+        token = tokens.sign(claims, signer)
         phone, plate = request.visitor_phone, request.visitor_plate
         digest_of = dict(digests)
         visitor_pass = VisitorPass(
@@ -270,7 +272,7 @@ class PassService:
             status=PassStatus.ACTIVE,
             created_at=now,
             token=token,
-            kid=self._keys.key_id,
+            kid=signer.key_id,
             gates=tuple(request.gates),
             recurrence=request.recurrence,
             note=request.note,

@@ -33,6 +33,12 @@ ASSISTED_ROUTES = frozenset(
         ("/units/{unit_id}/ledger", "get"),
         ("/passes", "post"),
         ("/residents/{resident_id}", "patch"),
+        # Family proxies (issue 19): the desk records the parent's consent as the parent (the link names
+        # the parent's unit and is audited with both identities), lists the unit's proxies and revokes one
+        # for them. Accepting a code is not here: it signs in another person's own account.
+        ("/units/{unit_id}/proxies", "post"),
+        ("/units/{unit_id}/proxies", "get"),
+        ("/units/{unit_id}/proxies/{proxy_id}/revoke", "post"),
     }
 )
 

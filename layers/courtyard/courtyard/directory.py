@@ -241,15 +241,16 @@ class DirectoryReader:
             erased=bool(item.get("erased_at")),
         )
 
-    def resident_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
-        """The resident's unit links (the ``UNIT#`` items of their partition), primary first."""
+    def resident_links(self, tenant_id: str, resident_id: str, sk: str = "UNIT#") -> list[ResidentUnitView]:
+        """The resident's unit links (the ``UNIT#`` items of their partition; ``PAST#``: the ended ones),
+        primary first."""
         items = self._query_all(
             {
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :unit)",
                 "ExpressionAttributeValues": {
                     ":pk": {"S": Keys.resident_partition(tenant_id, resident_id)},
-                    ":unit": {"S": "UNIT#"},
+                    ":unit": {"S": sk},
                 },
             }
         )
@@ -264,19 +265,9 @@ class DirectoryReader:
         return sorted(links, key=lambda link: (not link.primary, link.unit_id))
 
     def every_unit_link(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
-        """Every unit the resident is or was linked to: current links and ended ones (``PAST#`` items), one
-        per unit; what an erasure must reach in every feature."""
-        pk, past = Keys.resident_partition(tenant_id, resident_id), {"S": "PAST#"}
-        ended = self._query_all(
-            {
-                "TableName": self._table,
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :past)",
-                "ExpressionAttributeValues": {":pk": {"S": pk}, ":past": past},
-            }
-        )
-        links = {i["unit_id"]: ResidentUnitView(i["unit_id"], i.get("site_id", ""), False) for i in ended}
-        links |= {link.unit_id: link for link in self.resident_links(tenant_id, resident_id)}
-        return sorted(links.values(), key=lambda link: link.unit_id)
+        """Current and ended unit links, one per unit: what an erasure must reach in every feature."""
+        ended, current = (self.resident_links(tenant_id, resident_id, p) for p in ("PAST#", "UNIT#"))
+        return sorted({link.unit_id: link for link in [*ended, *current]}.values(), key=lambda x: x.unit_id)
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         """The units a resident acts for as an active family proxy (``primary`` is always False)."""

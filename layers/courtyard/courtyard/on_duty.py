@@ -41,3 +41,18 @@ def on_duty(directory: DutyDirectory, tenant_id: str, site_id: str, at: datetime
         elif member.on_duty and any(zone.site_id == site_id for zone in member.zones):
             found.append(OnDutyView(member, "manual"))
     return sorted(found, key=lambda view: (view.staff.name, view.staff.staff_id))
+
+
+class RosterDirectory(Protocol):
+    def duty_calendar(self, tenant_id: str) -> DutyCalendar: ...
+    def duty_roster(self, tenant_id: str, site_id: str) -> tuple[RosterLine, ...]: ...
+
+
+def rostered_ids(directory: RosterDirectory, tenant_id: str, site_id: str, at: datetime) -> frozenset[str]:
+    """The staff ids on the community's roster for the shift running at ``at`` (without the manual flag).
+
+    The roster is read first: a community without one costs a single read and never the calendar's."""
+    lines = directory.duty_roster(tenant_id, site_id)
+    if not lines:
+        return frozenset()
+    return frozenset(line.staff_id for line in rostered(lines, directory.duty_calendar(tenant_id), at))

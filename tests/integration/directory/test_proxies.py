@@ -119,3 +119,74 @@ def test_nobody_else_sees_or_links_a_units_proxies(
     assert call("GET", f"/units/{unit}/proxies", as_=technician).status == 403
     other_firm = caller(make_tenant(name="别家物业"), Role.SERVICE_DESK)
     assert call("GET", f"/units/{unit}/proxies", as_=other_firm).status == 404
+
+
+# ---------------------------------------------------------------- the desk acts for the parent (assisted)
+
+
+def _assisting(resident_id: str) -> dict[str, str]:
+    return {
+        "X-On-Behalf-Of": resident_id,
+        "X-Assist-Reason": "%E8%80%81%E4%BA%BA%E6%9D%A5%E7%94%B5",
+    }  # 老人来电
+
+
+def _audit(stack: Stack, tenant: str, action: str) -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb").scan(TableName=stack.ref("AuditTable"))["Items"]
+    return [i for i in items if i["action"]["S"] == action and tenant in i["pk"]["S"]]
+
+
+def test_the_desk_links_and_revokes_a_proxy_for_the_parent_in_assisted_mode(
+    call: Call, stack: Stack, tenant: str, unit: str, parent: Caller, desk: Caller
+) -> None:
+    granny = call("GET", "/me", as_=parent).body["person"]["person_id"]
+
+    created = call(
+        "POST",
+        f"/units/{unit}/proxies",
+        as_=desk,
+        body={"proxy_name": "张小明", "relation": "child"},
+        headers=_assisting(granny),
+    )
+
+    # The parent consents on the phone and the desk acts as her: her consent, audited with both identities.
+    assert created.status == 201, created.body
+    assert created.body["consent_by"] == "resident"
+    record = _audit(stack, tenant, "proxy.create")[0]
+    assert (record["actor"]["S"], record["on_behalf_of"]["S"]) == (desk.user_id, granny)
+    assert record["assist_reason"]["S"] == "老人来电"
+    listed = call("GET", f"/units/{unit}/proxies", as_=desk, headers=_assisting(granny))
+    assert [p["proxy_id"] for p in listed.body["items"]] == [created.body["proxy_id"]]
+
+    revoked = call(
+        "POST",
+        f"/units/{unit}/proxies/{created.body['proxy_id']}/revoke",
+        as_=desk,
+        headers=_assisting(granny),
+    )
+    assert revoked.status == 200, revoked.body
+    assert revoked.body["status"] == "revoked"
+    assert _audit(stack, tenant, "proxy.revoke")[0]["on_behalf_of"]["S"] == granny
+
+
+def test_assisted_mode_links_no_unit_the_resident_does_not_live_in_and_accepts_no_code(
+    call: Call, handler: Any, stack: Stack, tenant: str, unit: str, parent: Caller, desk: Caller
+) -> None:
+    granny = call("GET", "/me", as_=parent).body["person"]["person_id"]
+    elsewhere = put_unit(stack, tenant, "1-1-102")
+
+    other_unit = call(
+        "POST",
+        f"/units/{elsewhere}/proxies",
+        as_=desk,
+        body={"proxy_name": "张小明"},
+        headers=_assisting(granny),
+    )
+    assert other_unit.status == 404, other_unit.body
+    # Accepting a code signs another person's own account in: never on someone's behalf.
+    code = call("POST", f"/units/{unit}/proxies", as_=parent, body={"proxy_name": "张小明"}).body["code"]
+    assisted_accept = call(
+        "POST", "/proxies/accept", as_=desk, body={"code": code}, headers=_assisting(granny)
+    )
+    assert assisted_accept.status == 400, assisted_accept.body
+    assert _audit(stack, tenant, "proxy.accept") == []

@@ -154,7 +154,7 @@ def test_the_firms_quiet_hours_hold_a_bill_sms_but_not_an_alarm(
 
     clock.set(clock.now().replace(hour=23, minute=59))  # 07:59
     assert jobs_handler.lambda_handler({}, lambda_context())["released"] == 0
-    clock.set(clock.now().replace(day=11, hour=0, minute=0))  # 08:00
+    clock.set(clock.now().replace(day=11, hour=0, minute=10))  # 08:10: past the release spread
     assert jobs_handler.lambda_handler({}, lambda_context())["released"] == 1
     pump()
     assert len([t for t in texts_to(PHONE) if "物业账单" in t]) == 1

@@ -165,3 +165,25 @@ def test_the_people_rule_takes_only_erasures_from_the_directory(template: Any) -
         "source": ["courtyard.directory"],
         "detail-type": ["ResidentErased"],
     }
+
+
+def test_an_erased_residents_invoice_requests_forget_them_and_a_personal_title(
+    paid: dict[str, Any], erased: Deliver, stack: Stack, call: Call
+) -> None:
+    community, chen = paid["community"], paid["chen"]
+    asked = call(
+        "POST",
+        f"/payments/{paid['payment_id']}/invoice-requests",
+        as_=chen,
+        body={"title_type": "personal", "title": "陈小明"},
+    )
+    assert asked.status == 201, asked.body
+
+    result = erased(erasure_of(community, "Chen"))
+
+    assert result["batchItemFailures"] == []
+    stored = json.dumps(table_items(stack), ensure_ascii=False)
+    assert "陈小明" not in stored
+    assert chen.user_id not in stored
+    requests = [i for i in table_items(stack) if i.get("entity", {}).get("S") == "invoice_request"]
+    assert [(r["status"]["S"], int(r["amount"]["N"])) for r in requests] == [("pending", 22375)]

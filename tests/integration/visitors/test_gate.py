@@ -364,7 +364,7 @@ def test_an_unknown_pass_with_a_valid_signature_is_denied_unknown(handler, place
         not_before=int(NOW.timestamp()),
         expires=int(NOW.timestamp()) + 3600,
     )
-    token = tokens.sign(claims, wiring.pass_keys())
+    token = tokens.sign(claims, wiring.pass_keys().signer(place.community.tenant_id))
 
     reply = scan(token, direction=direction)
 

@@ -8,7 +8,7 @@ RESULTS = {
     ],
     "requests": [{"route": "GET /me", "cpu_ms_median": 6.0, "aws_calls_warm": 3}],
     "sensors": {"evaluations_per_s": 19_000.0, "dynamodb_writes": 11, "steady_readings": 1000},
-    "cost": {"total_usd": 1.25},
+    "cost": {"total_usd": 1.0, "total_with_identity_usd": 1.25},
 }
 
 
@@ -22,7 +22,8 @@ def test_targets_are_judged_and_missing_benchmarks_show_as_dashes():
     assert by_name["rule evaluations, one core"].met is False
     assert by_name["DynamoDB writes per 1,000 steady readings"].value == 11
     assert by_name["DynamoDB writes per 1,000 steady readings"].met is True
-    assert by_name["cost per 1,000 households"].met is True
+    assert by_name["cost per 1,000 households, with identity"].met is True
+    assert by_name["cost per 1,000 households, with identity"].value == 1.25
     assert by_name["billing run, 1,000 units"].value is None
     lines = table(RESULTS)
     assert any("MISSED" in line and "rule evaluations" in line for line in lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from notifications.domain import Category, Channel, Priority
@@ -124,3 +124,13 @@ def test_urgent_messages_fall_back_to_sms_when_there_is_no_push_device(
     )
     assert (Channel.SMS in result.send) is sends_sms
     assert result.fallback is sends_sms
+
+
+def test_quiet_hours_releases_are_spread_over_ten_minutes_the_same_on_every_retry():
+    from notifications.release_spread import SPREAD_S, release_time
+
+    end = utc(23)
+    times = [release_time(end, f"msg-{n}") for n in range(500)]
+    assert all(end <= t < end + timedelta(seconds=SPREAD_S) for t in times)
+    assert len({t.replace(second=0) for t in times}) == SPREAD_S // 60  # every minute of the spread used
+    assert release_time(end, "msg-7") == release_time(end, "msg-7")

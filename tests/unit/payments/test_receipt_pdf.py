@@ -1,10 +1,12 @@
 """The receipt PDF, pure: its text read back (pypdf) holds the firm, the unit, the number and the amount in
 capitals; the same receipt gives the same bytes; a long receipt runs onto a second page; and PDFium draws
-it with Chinese glyphs (the PNG is kept in tests/ui/screenshots/receipt-pdf.png to look at)."""
+it with Chinese glyphs (with COURTYARD_UI_SCREENSHOTS=1, as `make ui-screenshots` sets, the PNG is kept in
+tests/ui/screenshots/receipt-pdf.png to look at; otherwise in the test's temporary folder)."""
 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from payments.capital_numerals import in_capitals
@@ -76,13 +78,13 @@ def test_a_long_receipt_continues_on_a_second_page_with_the_total_on_the_last():
     assert in_capitals(_receipt(lines=12).total) in pages[1].extract_text()
 
 
-def test_pdfium_draws_the_chinese_text_as_ink_and_the_png_is_kept_to_look_at():
+def test_pdfium_draws_the_chinese_text_as_ink_and_the_png_is_kept_to_look_at(tmp_path: Path):
     import pypdfium2 as pdfium
 
     page = pdfium.PdfDocument(render(_receipt()))[0]
     image = page.render(scale=2).to_pil().convert("L")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    image.save(SCREENSHOT)
+    keep = os.environ.get("COURTYARD_UI_SCREENSHOTS") == "1"
+    image.save(SCREENSHOT if keep else tmp_path / SCREENSHOT.name)
 
     # The title row (收 款 收 据, centred about 72 pt below the top) is drawn: dark pixels there.
     width, _ = image.size

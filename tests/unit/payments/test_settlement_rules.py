@@ -241,3 +241,14 @@ def test_reconciliation_sorts_provider_settlements_against_settled_payments():
         "amount_mismatch": 1,
     }
     assert report["balanced"] is False
+
+
+def test_the_settlement_day_is_sharded_so_no_single_partition_takes_every_tenants_payments():
+    from payments import keys
+
+    partitions = {keys.settlement_day("2026-03-28", f"firm-{n}") for n in range(1_000)}
+    assert len(partitions) == keys.DAY_SHARDS
+    # A firm's payments share its shard: its month's figures read one partition a day.
+    assert keys.settlement_day("2026-03-28", "firm-7") == keys.settlement_day("2026-03-28", "firm-7")
+    # Reconciliation reads every shard and the partition written before the index was sharded.
+    assert set(keys.settlement_days("2026-03-28")) == partitions | {"PAYDAY#2026-03-28"}

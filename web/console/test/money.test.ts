@@ -1,9 +1,10 @@
 /** The Money page's pure rules: what a counter payment leaves due or over, which unit ticked bills are for,
- * and a fee item's later prices in month order. */
+ * a fee item's later prices in month order, and the month's figures as charts. */
 import { describe, expect, it } from "vitest";
 
 import { counterSplit, oneUnit } from "../src/pages/money/counter";
 import { laterPrices, nextMonth } from "../src/pages/money/feeVersions";
+import { AGES, barOption, CHANNELS } from "../src/pages/money/figures";
 
 describe("the counter", () => {
   it("says what a part-payment leaves due", () => {
@@ -43,5 +44,22 @@ describe("fee item prices over time", () => {
       { from: "2027-01", price: 250 },
       { from: "2027-06", price: 300 },
     ]);
+  });
+});
+
+describe("the month's figures", () => {
+  it("draws every channel in a fixed order, in fen, with yuan on the axis", () => {
+    const option = barOption(
+      CHANNELS.map((c, i) => ({ name: c, value: i * 100 })),
+      "#000",
+    );
+    expect(option.xAxis.data).toEqual(["wechat", "alipay", "cash", "pos", "bank_transfer", "stripe", "sandbox"]);
+    expect(option.series[0]!.data).toEqual([0, 100, 200, 300, 400, 500, 600]);
+    expect(option.yAxis.axisLabel.formatter(123400)).toBe("¥1234");
+    expect(option.tooltip.valueFormatter(123456)).toBe("¥1,234.56");
+  });
+
+  it("keeps the age buckets of the arrears report", () => {
+    expect([...AGES]).toEqual(["0-30", "31-90", "90+"]);
   });
 });

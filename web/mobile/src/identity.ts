@@ -198,11 +198,16 @@ export async function signOutEverywhere(): Promise<void> {
 }
 /** The bearer token of the next API call (refreshed when due); null when signed out. */
 export const token = (): Promise<string | null> => (courtyard?.claims ? resident().token() : client().idToken());
-/** A new token now: accepting an invitation gives the account its firm and role in the next token. */
-export async function renew(): Promise<void> {
+/** A new token now: accepting an invitation gives the account its firm and role in the next token. A
+ * Courtyard account is bound to the firm when identity consumes the acceptance's event, a moment after the
+ * answer: given the firm, this renews (backing off, about 20 s at most) until the token carries it. */
+export async function renew(tenantId?: string, pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
   if (courtyard?.claims) {
-    await resident().refresh();
-    return;
+    for (let attempt = 1; ; attempt++) {
+      await resident().refresh();
+      if (!tenantId || resident().claims?.tenantId === tenantId || attempt >= 8) return;
+      await pause(500 * attempt);
+    }
   }
   await client().refresh();
 }

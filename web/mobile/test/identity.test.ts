@@ -63,6 +63,22 @@ describe("Courtyard identity in the app", () => {
     expect(identity.claims.value).toBeNull();
   });
 
+  it("after an invitation, renews until the token carries the firm (identity binds on an event)", async () => {
+    const identity = await fresh();
+    const unbound = { ...RESIDENT, "custom:tenant_id": undefined, "cognito:groups": [] };
+    answers = [{ status: 200, body: { access_token: access(unbound), refresh_token: "r1", expires_in: 900 } }];
+    await identity.signIn("13800138000", "pass word 1");
+    answers = [
+      { status: 200, body: { access_token: access(unbound), refresh_token: "r2", expires_in: 900 } },
+      { status: 200, body: { access_token: access(RESIDENT), refresh_token: "r3", expires_in: 900 } },
+    ];
+    const pauses: number[] = [];
+    await identity.renew("t1", async (ms) => void pauses.push(ms));
+    expect(calls.filter((c) => c.path === "refresh").map((c) => c.body.refresh_token)).toEqual(["r1", "r2"]);
+    expect(pauses).toEqual([500]);
+    expect(identity.claims.value?.tenantId).toBe("t1");
+  });
+
   it("refreshes when due with the last refresh token and keeps the rotated one", async () => {
     const identity = await fresh();
     answers = [{ status: 200, body: { access_token: access(RESIDENT), refresh_token: "r1", expires_in: 30 } }];

@@ -1799,6 +1799,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/voice/callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The telephony provider's call reports (public; X-Voice-Signature verified, 300 s tolerance): a callee pressing 1 acknowledges the emergency the call was about */
+        post: operations["voice_callback_voice_callbacks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/passes/{pass_id}": {
         parameters: {
             query?: never;
@@ -1894,7 +1911,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys that verify pass tokens (JWKS; no authentication) */
+        /**
+         * The public keys that verify pass tokens (JWKS; no authentication)
+         * @description With `tenant_id` (a token's `tid`): that firm's keys only, each firm signing with its own key; without it, the stage's keys (passes signed before firms had keys of their own).
+         */
         get: operations["pass_keys_passes_keys_get"];
         put?: never;
         post?: never;
@@ -2645,7 +2665,7 @@ export interface components {
          * Channel
          * @enum {string}
          */
-        Channel: "inbox" | "push" | "sms" | "email";
+        Channel: "inbox" | "push" | "sms" | "email" | "voice";
         /** Clear */
         Clear: {
             op: components["schemas"]["Operator"];
@@ -6324,6 +6344,18 @@ export interface components {
              */
             retention_days?: number;
         };
+        /**
+         * VoiceAckOut
+         * @description What one call report did: reports read, ladders acknowledged (a keypress of 1), reports ignored.
+         */
+        VoiceAckOut: {
+            /** Reports */
+            reports: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** Ignored */
+            ignored: number;
+        };
         /** WebhookOut */
         WebhookOut: {
             /** Received */
@@ -8090,7 +8122,12 @@ export interface operations {
     list_proxies_units__unit_id__proxies_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Assisted mode: the resident id the service desk or a manager acts for */
+                "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
+            };
             path: {
                 unit_id: string;
             };
@@ -8156,7 +8193,12 @@ export interface operations {
     create_proxy_units__unit_id__proxies_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Assisted mode: the resident id the service desk or a manager acts for */
+                "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
+            };
             path: {
                 unit_id: string;
             };
@@ -8226,7 +8268,12 @@ export interface operations {
     revoke_proxy_units__unit_id__proxies__proxy_id__revoke_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Assisted mode: the resident id the service desk or a manager acts for */
+                "X-On-Behalf-Of"?: string;
+                /** @description Assisted mode: why the agent acts for the resident (required with X-On-Behalf-Of; 1 to 200 characters, percent-encoded UTF-8; audited) */
+                "X-Assist-Reason"?: string;
+            };
             path: {
                 unit_id: string;
                 proxy_id: string;
@@ -14596,6 +14643,54 @@ export interface operations {
             };
         };
     };
+    voice_callback_voice_callbacks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceAckOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_pass_passes__pass_id__get: {
         parameters: {
             query?: never;
@@ -15148,7 +15243,9 @@ export interface operations {
     };
     pass_keys_passes_keys_get: {
         parameters: {
-            query?: never;
+            query?: {
+                tenant_id?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -87,12 +87,12 @@ def _providers() -> ProviderRegistry:
     secrets = load_provider_secrets(cfg.provider_secret_arn)
     found: dict[str, PaymentProvider] = {}
     if secrets.stripe_api_key and secrets.stripe_webhook_secret:
-        from payments.stripe_provider import StripeProvider
+        from payments.adapters.stripe import StripeProvider
 
         found["stripe"] = StripeProvider(secrets.stripe_api_key, secrets.stripe_webhook_secret, stripe_http())
     sandbox = cfg.payment_sandbox_url.rstrip("/")
     if sandbox and secrets.sandbox_secret:
-        from payments.sandbox_provider import SandboxProvider
+        from payments.adapters.pay_sandbox import SandboxProvider
 
         found["sandbox"] = SandboxProvider(sandbox, secrets.sandbox_secret, time.time)
     if cfg.merchant_secret_prefix and cfg.payment_notify_base_url:
@@ -205,8 +205,8 @@ prices = wiring.factory(_prices)
 
 
 def _statements() -> BankStatementService:
+    from payments.repositories.statements import StatementLines
     from payments.services.statements import BankStatementService
-    from payments.statement_repository import StatementLines
 
     return BankStatementService(
         repository(), StatementLines(table()), counter(), wiring.reader(), wiring.audit(), wiring.clock
@@ -282,8 +282,8 @@ abandoned = wiring.factory(_abandoned)
 
 
 def _erasure() -> PayerErasure:
-    from payments.erasure_repository import PayerScrubber
     from payments.invoice_repository import InvoiceRequests
+    from payments.repositories.erasure import PayerScrubber
     from payments.services.erasure import PayerErasure
 
     return PayerErasure(PayerScrubber(worker_table()), wiring.reader(), InvoiceRequests(worker_table()))

@@ -227,7 +227,7 @@ opening = wiring.factory(_opening)
 
 def _receipts() -> ReceiptService:
     from payments.adapters.s3_receipts import ReceiptStorage
-    from payments.receipt_repository import ReceiptRecords
+    from payments.repositories.receipts import ReceiptRecords
     from payments.services.receipts import ReceiptService
 
     return ReceiptService(
@@ -243,7 +243,7 @@ receipts = wiring.factory(_receipts)
 
 
 def _invoices() -> InvoiceService:
-    from payments.invoice_repository import InvoiceRequests
+    from payments.repositories.invoices import InvoiceRequests
     from payments.services.invoices import InvoiceService
 
     return InvoiceService(
@@ -255,7 +255,7 @@ invoices = wiring.factory(_invoices)
 
 
 def _figures() -> FiguresService:
-    from payments.figures_repository import SettledPayments
+    from payments.repositories.figures import SettledPayments
     from payments.services.figures import FiguresService
 
     return FiguresService(repository(), SettledPayments(table()), wiring.reader(), wiring.clock)
@@ -265,7 +265,7 @@ figures = wiring.factory(_figures)
 
 
 def _abandoned() -> AbandonedOrders:
-    from payments.open_order_repository import OpenOrders
+    from payments.repositories.open_orders import OpenOrders
     from payments.services.abandoned import AbandonedOrders
 
     return AbandonedOrders(
@@ -282,8 +282,8 @@ abandoned = wiring.factory(_abandoned)
 
 
 def _erasure() -> PayerErasure:
-    from payments.invoice_repository import InvoiceRequests
     from payments.repositories.erasure import PayerScrubber
+    from payments.repositories.invoices import InvoiceRequests
     from payments.services.erasure import PayerErasure
 
     return PayerErasure(PayerScrubber(worker_table()), wiring.reader(), InvoiceRequests(worker_table()))

@@ -19,7 +19,7 @@ from courtyard.tenancy import TenantContext
 from payments import figures
 from payments.access import MANAGERS
 from payments.domain import Bill, Payment, today_in
-from payments.figures_repository import SettledPayments
+from payments.repositories.figures import SettledPayments
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ CHECKOV_VENV  := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROOT      := $(CURDIR)
 
-.PHONY: demo test test-unit test-integration test-e2e test-ui lint bench schemas build up deploy clean venv \
+.PHONY: demo test test-unit test-integration test-e2e test-ui test-cloud lint bench schemas build up deploy clean venv \
 	reliability iac-scan deploy-web web web-build web-lint browser ui-screenshots
 
 # The web apps (web/): npm ci once per lock file change, vite build per app, Debian's chromium for tests/ui.
@@ -48,7 +48,8 @@ demo: $(STAMP) web-build
 up: $(STAMP) web-build
 	$(BIN)/python -m infra.local up
 
-test: lint test-unit test-integration test-e2e test-ui
+# The end-to-end tests and the browser stories run in one session (test-cloud): one local cloud for both.
+test: lint test-unit test-integration test-cloud
 
 $(WEB_STAMP): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -98,6 +99,11 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP) web-build
 	$(BIN)/python -m pytest -q tests/e2e
+
+# The stories first, in their order on a freshly seeded cloud as test-ui runs them, then the end-to-end tests
+# (written for any order) on the same cloud: one start, one seeding, one sign-in of the demo users.
+test-cloud: $(STAMP) web-build browser
+	$(BIN)/python -m pytest -q -p no:randomly tests/ui tests/e2e --screenshot only-on-failure --output $(UI_ARTIFACTS)
 
 lint: $(STAMP) $(SAM_STAMP) web-lint
 	$(BIN)/ruff check .

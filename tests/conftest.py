@@ -34,6 +34,9 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+# The session's local cloud (cloud, demo, api, tokens), one for tests/e2e and tests/ui together.
+pytest_plugins = ["tests.local_cloud"]
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _cold_process_state() -> Iterator[None]:

@@ -100,7 +100,7 @@ outbox_sweeper = wiring.factory(_outbox_sweeper)
 
 
 def _link_resolver() -> LinkResolver:
-    from notifications.links_repository import LinksRepository
+    from notifications.repositories.links import LinksRepository
     from notifications.services.links import LinkResolver
 
     return LinkResolver(LinksRepository(api_table()))
@@ -183,7 +183,7 @@ def _sender() -> DeliveryService:
     from courtyard.crypto import FieldCipher
     from notifications.adapters.ses_email import EmailSender
     from notifications.adapters.sns_push import PushSender, SmsSender
-    from notifications.links_repository import LinksRepository
+    from notifications.repositories.links import LinksRepository
     from notifications.repository import NotificationsRepository
     from notifications.services.delivery import DeliveryService
 
@@ -229,7 +229,7 @@ due_jobs = wiring.factory(_due_jobs)
 
 
 def _ladders() -> EmergencyLadders:
-    from notifications.ladder_repository import LadderRepository
+    from notifications.repositories.ladder import LadderRepository
     from notifications.services.emergency_ladder import EmergencyLadders
 
     return EmergencyLadders(LadderRepository(worker_table()), wiring.reader(), lanes(), wiring.clock)
@@ -240,7 +240,7 @@ ladders = wiring.factory(_ladders)
 
 def _replies() -> ReplyService:
     from courtyard.crypto import FieldCipher
-    from notifications.links_repository import LinksRepository
+    from notifications.repositories.links import LinksRepository
     from notifications.services.replies import ReplyService
 
     return ReplyService(
@@ -258,8 +258,8 @@ replies = wiring.factory(_replies)
 
 
 def _voice_acks() -> VoiceAcks:
-    from notifications.ladder_repository import LadderRepository
-    from notifications.links_repository import LinksRepository
+    from notifications.repositories.ladder import LadderRepository
+    from notifications.repositories.links import LinksRepository
     from notifications.services.voice_acks import VoiceAcks
 
     return VoiceAcks(
@@ -277,7 +277,7 @@ voice_acks = wiring.factory(_voice_acks)
 
 def _erasure() -> PersonErasure:
     from notifications.adapters.sns_push import PushRegistry
-    from notifications.erasure_repository import PersonItems
+    from notifications.repositories.erasure import PersonItems
     from notifications.services.erasure import PersonErasure
 
     registry = PushRegistry(

@@ -8,9 +8,9 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from courtyard.models import Model
-from payments.invoice_repository import InvoiceRequest
 from payments.invoice_titles import tax_number_problem
 from payments.models import _Request
+from payments.repositories.invoices import InvoiceRequest
 
 
 class InvoiceRequestCreate(_Request):

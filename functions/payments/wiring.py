@@ -87,12 +87,12 @@ def _providers() -> ProviderRegistry:
     secrets = load_provider_secrets(cfg.provider_secret_arn)
     found: dict[str, PaymentProvider] = {}
     if secrets.stripe_api_key and secrets.stripe_webhook_secret:
-        from payments.stripe_provider import StripeProvider
+        from payments.adapters.stripe import StripeProvider
 
         found["stripe"] = StripeProvider(secrets.stripe_api_key, secrets.stripe_webhook_secret, stripe_http())
     sandbox = cfg.payment_sandbox_url.rstrip("/")
     if sandbox and secrets.sandbox_secret:
-        from payments.sandbox_provider import SandboxProvider
+        from payments.adapters.pay_sandbox import SandboxProvider
 
         found["sandbox"] = SandboxProvider(sandbox, secrets.sandbox_secret, time.time)
     if cfg.merchant_secret_prefix and cfg.payment_notify_base_url:
@@ -205,8 +205,8 @@ prices = wiring.factory(_prices)
 
 
 def _statements() -> BankStatementService:
+    from payments.repositories.statements import StatementLines
     from payments.services.statements import BankStatementService
-    from payments.statement_repository import StatementLines
 
     return BankStatementService(
         repository(), StatementLines(table()), counter(), wiring.reader(), wiring.audit(), wiring.clock
@@ -227,7 +227,7 @@ opening = wiring.factory(_opening)
 
 def _receipts() -> ReceiptService:
     from payments.adapters.s3_receipts import ReceiptStorage
-    from payments.receipt_repository import ReceiptRecords
+    from payments.repositories.receipts import ReceiptRecords
     from payments.services.receipts import ReceiptService
 
     return ReceiptService(
@@ -243,7 +243,7 @@ receipts = wiring.factory(_receipts)
 
 
 def _invoices() -> InvoiceService:
-    from payments.invoice_repository import InvoiceRequests
+    from payments.repositories.invoices import InvoiceRequests
     from payments.services.invoices import InvoiceService
 
     return InvoiceService(
@@ -255,7 +255,7 @@ invoices = wiring.factory(_invoices)
 
 
 def _figures() -> FiguresService:
-    from payments.figures_repository import SettledPayments
+    from payments.repositories.figures import SettledPayments
     from payments.services.figures import FiguresService
 
     return FiguresService(repository(), SettledPayments(table()), wiring.reader(), wiring.clock)
@@ -265,7 +265,7 @@ figures = wiring.factory(_figures)
 
 
 def _abandoned() -> AbandonedOrders:
-    from payments.open_order_repository import OpenOrders
+    from payments.repositories.open_orders import OpenOrders
     from payments.services.abandoned import AbandonedOrders
 
     return AbandonedOrders(
@@ -282,8 +282,8 @@ abandoned = wiring.factory(_abandoned)
 
 
 def _erasure() -> PayerErasure:
-    from payments.erasure_repository import PayerScrubber
-    from payments.invoice_repository import InvoiceRequests
+    from payments.repositories.erasure import PayerScrubber
+    from payments.repositories.invoices import InvoiceRequests
     from payments.services.erasure import PayerErasure
 
     return PayerErasure(PayerScrubber(worker_table()), wiring.reader(), InvoiceRequests(worker_table()))

@@ -36,7 +36,7 @@ def _pass_keys() -> KmsPassKeys | FirmKeyring:
     With ``pass_keys_per_firm`` each firm signs with its own key and the stage's key only verifies."""
     from visitors.adapters.firm_keys import FirmKeyring
     from visitors.adapters.kms_keys import KmsPassKeys
-    from visitors.firm_keys_repository import FirmKeysRepository
+    from visitors.repositories.firm_keys import FirmKeysRepository
 
     stage = KmsPassKeys(wiring.config.pass_signing_key_id, wiring.config.retired_key_ids)
     if not wiring.config.pass_keys_per_firm:
@@ -97,8 +97,8 @@ gate = wiring.factory(_gate)
 
 
 def _revocations() -> RevocationService:
+    from visitors.repositories.revocations import RevocationsRepository
     from visitors.revocations import RevocationService
-    from visitors.revocations_repository import RevocationsRepository
 
     return RevocationService(
         RevocationsRepository(wiring.table(wiring.config.visitors_table)),
@@ -142,7 +142,7 @@ moveout = wiring.factory(_moveout)
 
 # ResidentErased: the host's live passes are revoked and every pass they host loses its personal fields.
 def _erasure() -> HostErasure:
-    from visitors.erasure_repository import PassScrubber
+    from visitors.repositories.erasure import PassScrubber
     from visitors.services.erasure import HostErasure
 
     return HostErasure(moveout(), PassScrubber(wiring.table(wiring.config.visitors_table, cursors=False)))

@@ -6,10 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from notifications.domain import Category, Priority
 from notifications.models import InboxEntry
 
 from courtyard.clock import to_iso
 from courtyard.dynamo import Page
+
+
+def notice_entry(message_id: str, created_at: str, notice_id: str | None = None) -> InboxEntry:
+    """An unread notice in a person's inbox (the tests' arrange step)."""
+    return InboxEntry(
+        message_id=message_id,
+        title="停水通知",
+        body="3月12日 9:00-12:00 停水",
+        category=Category.NOTICE,
+        priority=Priority.NORMAL,
+        created_at=created_at,
+        read_at=None,
+        notice_id=notice_id,
+        data={},
+    )
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """Handlers on in-process moto, with every resource created from template.yaml.
 
-The stack is provisioned once per test module and emptied before each test (tables truncated, queues
-drained, users deleted): provisioning per test cost most of the suite's time. Module scope, not session
-scope, because moto does not reset state for a nested ``mock_aws`` and other modules start their own.
+The stack is provisioned once per worker and emptied before each test (tables truncated, queues drained,
+users deleted): provisioning cost about a second of CPU per test file, most of the suite's time once per
+test. moto is on only while a module that asked for the stack runs: between modules it is stopped without
+removing its data (``stop(remove_data=False)``) and the next module restarts it without a reset, so the
+stack is still there. A module that starts a ``mock_aws`` of its own (the kernel's adapters, the local
+cloud's provisioner) is then the outermost mock, which resets moto as it always did; the next module that
+asks for the stack finds its tables gone (``_alive``) and provisions it again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.core.model_instances import reset_model_data
 
 from courtyard import aws
 from courtyard.api import directory_from_settings
@@ -31,12 +36,19 @@ def template() -> Template:
     return load_template(ROOT / "template.yaml")
 
 
+# The worker's stack, kept from one test module to the next (see the module's docstring).
+_WORKER: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="module")
 def _moto() -> Iterator[dict[str, Any]]:
     mock = mock_aws()
-    mock.start()
-    yield {}
-    mock.stop()
+    mock.start(reset=False)
+    yield _WORKER
+    mock.stop(remove_data=False)
+    # What moto tracks for its dashboard (the outbox of sent emails, SMS and pushes that tests read) starts
+    # afresh with each module, as it did when each module had a mock of its own.
+    reset_model_data()
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ PATTERNS: dict[str, Callable[[random.Random], str]] = {
     r"^me$": lambda r: "me",
     # An invoice's number: 20 digits (a fully digital e-invoice).
     r"^[0-9]{8,20}$": lambda r: _word(r, string.digits, 20, 20),
+    # A texted code (a change of phone number, an invitation's binding): six digits.
+    r"^[0-9]{6}$": lambda r: _word(r, string.digits, 6, 6),
 }
 
 
@@ -289,7 +291,16 @@ def _test_reading(maker: ValueMaker, rng: random.Random) -> dict[str, Any]:
     return {"ts": at, "metrics": {"vibration_mm_s": rng.randint(0, 100) / 10}}
 
 
+def _invoice_request(maker: ValueMaker, rng: random.Random) -> dict[str, Any]:
+    # The title type decides whether a tax number belongs (a model validator, not the schema's shape); an
+    # 18-character code must carry its check character, so a real one from the standard's examples.
+    if rng.random() < 0.5:
+        return {"title_type": "personal", "title": "王" + _word(rng, "明华丽军", 1, 2)}
+    return {"title_type": "company", "title": "绿城物业服务有限公司", "tax_number": "91350100M000100Y43"}
+
+
 CURATED: dict[str, Callable[[ValueMaker, random.Random], Any]] = {
     "RuleSpec": _rule_spec,
     "TestReading": _test_reading,
+    "InvoiceRequestCreate": _invoice_request,
 }

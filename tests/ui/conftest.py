@@ -1,6 +1,6 @@
-"""Browser stories of the web apps: the local cloud with its web edge (the same session fixtures as the
-end-to-end tests), Debian's chromium driven by pytest-playwright, zh-CN and Asia/Shanghai like the firm's
-staff, signing in through the form.
+"""Browser stories of the web apps: the local cloud with its web edge (the session fixtures of
+tests/local_cloud.py, shared with the end-to-end tests), Debian's chromium driven by pytest-playwright, zh-CN
+and Asia/Shanghai like the firm's staff, signing in through the form.
 
 No `playwright install`: the browser is the system's chromium (the Makefile installs it with the Chinese
 font when missing). Screenshots on failure: `make test-ui` passes `--screenshot only-on-failure --output`.
@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-# The session's local cloud, demo firms and tokens: one definition, shared with the end-to-end tests.
-from tests.e2e.conftest import api, cloud, demo, tokens
+# The session's local cloud, demo firms and tokens (cloud, demo, api, tokens) come from tests/local_cloud.py,
+# shared with the end-to-end tests: one session over both suites starts one cloud.
 from tests.ui.console import ROOT
 from tests.ui.mobile import mobile
 
-__all__ = ["api", "cloud", "demo", "mobile", "tokens"]
+__all__ = ["mobile"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -141,4 +141,4 @@ def test_finance_reads_the_months_figures_as_the_api_counts_them(
     # A month not begun yet is refused next to the month.
     page.get_by_label("月份").fill("2099-01")
     page.get_by_label("月份").dispatch_event("change")
-    expect(page.get_by_text("这个月还没开始")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="这个月还没开始")).to_be_visible()

@@ -10,22 +10,33 @@ job that could miss a month or create a call twice; a resident flagged mid-month
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from courtyard.audit import AuditWriter
+from courtyard.audit import AuditLog
 from courtyard.clock import Clock, to_iso
 from courtyard.errors import NotFound
 from courtyard.tenancy import Role, TenantContext
 from directory.care.models import CareIn, CareListOut, CareOut, VisitIn, VisitListOut, VisitOut
-from directory.care.repository import CareRepository
 from directory.care.rules import CareFlag, visit_month
 
 DESK = (Role.SERVICE_DESK, Role.MANAGER)
 
 
+class CareStore(Protocol):
+    """What the use cases need of ``CareRepository`` (in memory: ``tests.fakes.directory.InMemoryCare``)."""
+
+    def set_care(
+        self, tenant_id: str, resident_id: str, flags: list[str], note: str | None, at: str
+    ) -> None: ...
+    def care_list(self, tenant_id: str) -> list[dict[str, Any]]: ...
+    def visits(self, tenant_id: str, month: str) -> dict[str, dict[str, Any]]: ...
+    def record_visit(self, tenant_id: str, month: str, resident_id: str, outcome: dict[str, Any]) -> None: ...
+    def resident_name(self, tenant_id: str, resident_id: str) -> str | None: ...
+
+
 class CareService:
     def __init__(
-        self, repo: CareRepository, audit: AuditWriter, clock: Clock, timezone_of: Callable[[str], str]
+        self, repo: CareStore, audit: AuditLog, clock: Clock, timezone_of: Callable[[str], str]
     ) -> None:
         self._repo = repo
         self._audit = audit

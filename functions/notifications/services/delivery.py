@@ -31,10 +31,10 @@ from notifications.domain import (
     VoiceCall,
 )
 from notifications.emergency_ladder import key_of_source
-from notifications.links_repository import LinksRepository, PlacedCall, ShortLink
 from notifications.models import DeliveryRecord, PushEndpoint
 from notifications.preferences import Preferences, QuietHours, Reach, plan
 from notifications.release_spread import release_time
+from notifications.repositories.links import LinksRepository, PlacedCall, ShortLink
 from notifications.repository import NotificationsRepository, ttl_after
 from notifications.short_links import link_code, sms_suffix, target_of
 from notifications.templates import text_for

@@ -32,7 +32,7 @@ from notifications.emergency_ladder import (
     recalled,
     start,
 )
-from notifications.ladder_repository import LadderRepository
+from notifications.repositories.ladder import LadderRepository
 from notifications.routing import Lanes
 from notifications.wording import local_time
 from schemas.events import (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from courtyard.errors import NotFound
-from notifications.links_repository import LinksRepository
 from notifications.models import LinkOut
+from notifications.repositories.links import LinksRepository
 from notifications.short_links import CODE_PATTERN
 
 

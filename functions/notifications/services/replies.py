@@ -23,7 +23,7 @@ from courtyard.events import EventPublisher
 from notifications import audience
 from notifications.adapters.inbound_sms import InboundSms
 from notifications.domain import Category, Channel, Content, DeliveryJob, Priority, Recipient, message_id
-from notifications.links_repository import LinksRepository, ShortLink
+from notifications.repositories.links import LinksRepository, ShortLink
 from notifications.repository import ttl_after
 from notifications.short_links import ReplyAction, codes_in, keyword_of
 from schemas.events import SmsReplyReceived

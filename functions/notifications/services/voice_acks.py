@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock
 from courtyard.errors import Invalid, Unauthorized
-from notifications.ladder_repository import LadderRepository
-from notifications.links_repository import LinksRepository
+from notifications.repositories.ladder import LadderRepository
+from notifications.repositories.links import LinksRepository
 from notifications.voice_reports import SIGNATURE_HEADER, parse_reports, verify
 
 

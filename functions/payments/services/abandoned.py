@@ -20,8 +20,8 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
 from courtyard.errors import Conflict, DomainError
 from payments.domain import Payment, PaymentStatus
-from payments.open_order_repository import OpenOrders
 from payments.providers import ProviderRegistry
+from payments.repositories.open_orders import OpenOrders
 
 REASON = "abandoned: closed at the provider after its hold"
 

@@ -1,14 +1,14 @@
 """An erased resident's payments keep their money, not the person (``ResidentErased``, issue 17): the
 payments on the ledgers (and the checkouts in flight) of every unit they are or were linked to forget who
-paid when it was them, the bank statement lines that named them lose the name (erasure_repository.py), and
-their invoice requests forget who asked and a personal title (invoice_repository.py).
+paid when it was them, the bank statement lines that named them lose the name (repositories/erasure.py), and
+their invoice requests forget who asked and a personal title (repositories/invoices.py).
 Idempotent: a scrubbed payment no longer names them, a scrubbed line no longer lists them."""
 
 from __future__ import annotations
 
 from courtyard.directory import DirectoryReader
-from payments.erasure_repository import ERASED, ERASED_NAME, PayerScrubber
-from payments.invoice_repository import InvoiceRequests
+from payments.repositories.erasure import ERASED, ERASED_NAME, PayerScrubber
+from payments.repositories.invoices import InvoiceRequests
 from schemas.events import ResidentErased
 
 

@@ -19,7 +19,7 @@ from courtyard.tenancy import TenantContext
 from payments import figures
 from payments.access import MANAGERS
 from payments.domain import Bill, Payment, today_in
-from payments.figures_repository import SettledPayments
+from payments.repositories.figures import SettledPayments
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,12 @@ class FiguresService:
         tenant = self._directory.tenant(ctx.tenant_id)
         zone = tenant.timezone if tenant else "Asia/Shanghai"
         today = today_in(self._clock.now(), zone)
+        # Whose community first: another firm's site is 404 whatever the month (nothing said about it).
+        names = self._directory.site_names(ctx.tenant_id)
+        if site_id is not None:
+            if site_id not in names:
+                raise NotFound("site")
+            names = {site_id: names[site_id]}
         if month < "2000-01":  # no firm's ledger is older; year 0000 is on no calendar at all
             raise Unprocessable("no figures before 2000", [{"loc": ["query", "month"], "type": "too_old"}])
         first = date(int(month[:4]), int(month[5:7]), 1)
@@ -59,11 +65,6 @@ class FiguresService:
             raise Unprocessable("that month has not begun", [{"loc": ["query", "month"], "type": "future"}])
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         as_of = min(last, today)
-        names = self._directory.site_names(ctx.tenant_id)
-        if site_id is not None:
-            if site_id not in names:
-                raise NotFound("site")
-            names = {site_id: names[site_id]}
         settled = self._settled.between(ctx.tenant_id, first - timedelta(days=1), last + timedelta(days=1))
         local = [(p, _local_day(p, zone)) for p in settled]
         parts = [

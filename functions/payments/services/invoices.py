@@ -26,7 +26,7 @@ from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
 from payments.access import MANAGERS, People, sees_payment
 from payments.domain import Payment
-from payments.invoice_repository import ISSUED, PENDING, REJECTED, InvoiceRequest, InvoiceRequests
+from payments.repositories.invoices import ISSUED, PENDING, REJECTED, InvoiceRequest, InvoiceRequests
 from payments.services.receipts import RECEIPTED
 
 REQUESTERS = (Role.RESIDENT, Role.SERVICE_DESK, Role.FINANCE, Role.MANAGER)

@@ -166,7 +166,7 @@ class PaymentJobs:
         """Per-merchant bills (WeChat Pay's trade bill), for the firms with money settled that day or an order
         still open (a payment whose notification never came); one download per adapter class and firm. A
         firm whose provider does not answer is left out of this run (its payments show as missing there)."""
-        from payments.open_order_repository import OpenOrders
+        from payments.repositories.open_orders import OpenOrders
 
         firms = firms | {t for t, _ in OpenOrders(self._repo.table).created_before("~")}
         found: list[Settlement] = []

@@ -28,7 +28,7 @@ from courtyard.tenancy import TenantContext
 from payments.access import People, sees_payment
 from payments.domain import Bill, Payment, PaymentStatus
 from payments.receipt_pdf import Receipt, ReceiptLine, render
-from payments.receipt_repository import ReceiptRecord, ReceiptRecords
+from payments.repositories.receipts import ReceiptRecord, ReceiptRecords
 
 # A receipt exists once money was taken (a refund later does not unmake it).
 RECEIPTED = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)

@@ -20,10 +20,10 @@ from payments.access import MANAGERS
 from payments.bank_statement import Inflow, StatementError, read
 from payments.domain import today_in
 from payments.ledger_models import CounterPaymentCreate
+from payments.repositories.statements import StatementLines
 from payments.repository import PaymentsRepository
 from payments.services.counter import CounterService
 from payments.statement_matching import Match, OpenBill, UnitFacts, match
-from payments.statement_repository import StatementLines
 
 BANK = "bank-statement"  # the clerk of payments a statement line made
 
@@ -208,7 +208,7 @@ class BankStatementService:
 
 def _named(name: str, unit_ids: list[str], payers: dict[str, list[tuple[str, str]]]) -> list[str]:
     """The residents of these units whose name is the counterparty's: whom the line names, so that their
-    erasure finds it (payments.erasure_repository)."""
+    erasure finds it (payments.repositories.erasure)."""
     wanted = name.strip()
     return sorted({rid for u in unit_ids for rid, known in payers.get(u, ()) if known.strip() == wanted})
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from courtyard.clock import Clock, to_iso
-from visitors.firm_keys_repository import FirmKeysRepository, StoredKey
+from visitors.repositories.firm_keys import FirmKeysRepository, StoredKey
 from visitors.tokens import key_id, public_jwk
 
 

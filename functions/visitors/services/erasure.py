@@ -1,6 +1,6 @@
 """An erased resident keeps no live pass and no pass keeps what they typed about their visitors
 (``ResidentErased``, issue 17): every live pass they host is revoked, then every pass they host loses its
-personal fields (erasure_repository.py). Both steps are idempotent, so a redelivered event changes nothing.
+personal fields (repositories/erasure.py). Both steps are idempotent, so a redelivered event changes nothing.
 """
 
 from __future__ import annotations

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from notifications.domain import Category, Priority, Text
-from notifications.models import InboxEntry
+from notifications.domain import Text
 from notifications.services.inbox import Inbox
 
 from courtyard.clock import to_iso
-from tests.fakes.notifications import InMemoryInbox
+from tests.fakes.notifications import InMemoryInbox, notice_entry
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 # ULIDs of increasing time: the inbox lists them newest first.
@@ -21,26 +20,12 @@ MESSAGES = [f"01KMSG{n:020d}" for n in range(1, 6)]
 Deliver = Callable[[str, str, str], object]
 
 
-def _entry(message_id: str) -> InboxEntry:
-    return InboxEntry(
-        message_id=message_id,
-        title="停水通知",
-        body="3月12日 9:00-12:00 停水",
-        category=Category.NOTICE,
-        priority=Priority.NORMAL,
-        created_at=to_iso(NOW),
-        read_at=None,
-        notice_id=None,
-        data={},
-    )
-
-
 @pytest.fixture(params=["memory", "dynamodb"])
 def store(request: pytest.FixtureRequest) -> tuple[Inbox, Deliver]:
     if request.param == "memory":
         fake = InMemoryInbox()
         return fake, lambda tenant_id, user_id, message_id: fake.deliver(
-            tenant_id, user_id, _entry(message_id)
+            tenant_id, user_id, notice_entry(message_id, to_iso(NOW))
         )
     request.getfixturevalue("env")  # the notifications functions' environment on moto
     from notifications import wiring
@@ -49,7 +34,7 @@ def store(request: pytest.FixtureRequest) -> tuple[Inbox, Deliver]:
     repo = NotificationsRepository(wiring.api_table())
 
     def deliver(tenant_id: str, user_id: str, message_id: str) -> None:
-        entry = _entry(message_id)
+        entry = notice_entry(message_id, to_iso(NOW))
         repo.create_message(
             tenant_id=tenant_id,
             message_id=message_id,

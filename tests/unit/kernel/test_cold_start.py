@@ -36,8 +36,8 @@ LAZY = (
     "alipay",
     "payments.adapters.wechatpay",
     "payments.adapters.alipay",
-    "payments.stripe_provider",
-    "payments.sandbox_provider",
+    "payments.adapters.stripe",
+    "payments.adapters.pay_sandbox",
 )
 
 _PROBE = """

@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from notifications.domain import Category, Priority
-from notifications.models import InboxEntry
 from notifications.services.inbox import InboxService
 
 from courtyard.clock import FixedClock, to_iso
 from courtyard.errors import NotFound
 from courtyard.tenancy import Role, TenantContext
-from tests.fakes.notifications import InMemoryInbox
+from tests.fakes.notifications import InMemoryInbox, notice_entry
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 WANG = TenantContext(tenant_id="t1", user_id="wang", roles=frozenset({Role.RESIDENT}))
@@ -21,25 +19,11 @@ LI = TenantContext(tenant_id="t1", user_id="li", roles=frozenset({Role.RESIDENT}
 WANG_ELSEWHERE = TenantContext(tenant_id="t2", user_id="wang", roles=frozenset({Role.RESIDENT}))
 
 
-def _entry(message_id: str) -> InboxEntry:
-    return InboxEntry(
-        message_id=message_id,
-        title="停水通知",
-        body="明天上午停水",
-        category=Category.NOTICE,
-        priority=Priority.NORMAL,
-        created_at=to_iso(NOW),
-        read_at=None,
-        notice_id="n1",
-        data={},
-    )
-
-
 @pytest.fixture
 def inbox() -> InMemoryInbox:
     box = InMemoryInbox()
     for message_id in ("01KMSGA", "01KMSGB", "01KMSGC"):
-        box.deliver("t1", "wang", _entry(message_id))
+        box.deliver("t1", "wang", notice_entry(message_id, to_iso(NOW), "n1"))
     return box
 
 

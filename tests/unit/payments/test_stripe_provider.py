@@ -8,8 +8,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from payments.adapters.stripe import StripeProvider
 from payments.providers import BadSignature, CheckoutRequest, EventKind, RefundRequest
-from payments.stripe_provider import StripeProvider
 
 from tests.unit.payments.fake_stripe import FakeStripe, stripe_signature
 

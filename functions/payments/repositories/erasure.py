@@ -2,12 +2,11 @@
 
 Payments keep their amounts, allocations, times and receipts (the ledger and the firm's accounts need them);
 what goes is who paid: the payer's account id and an assisted payment's resident become ``erased``, and a
-payment's note (a bank transfer's note carries the counterparty's name) is removed; the payment's live
-invoice request they made forgets its requester and, when personal, its title (their name). A bank
-statement line that named the person (``resident_ids``, recorded when the line was matched or confirmed)
-loses the counterparty's name, account tail and memo. Every update moves a payment's version, so an action
-saved from an older read fails its check instead of writing a field back. Each step is idempotent.
-"""
+payment's note (a bank transfer's note carries the counterparty's name) is removed (their invoice requests
+are the invoice repository's: ``InvoiceRequests.forget_requester``). A bank statement line that named the
+person (``resident_ids``, recorded when the line was matched or confirmed) loses the counterparty's name,
+account tail and memo. Every update moves a payment's version, so an action saved from an older read fails
+its check instead of writing a field back. Each step is idempotent."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ PUBLIC_ROUTES = {
     ("/identity/reset/finish", "POST"),
     ("/identity/refresh", "POST"),
     ("/identity/jwks", "GET"),
-    # WeChat sign-in: the code WeChat handed the app is the credential (exchanged once, failures rate-limited).
+    # WeChat sign-in: the code WeChat handed the app is the credential (used once, failures rate-limited).
     ("/identity/wechat/sign-in", "POST"),
 }
 

@@ -113,6 +113,8 @@ def run_demo(state_dir: Path = STATE_DIR) -> int:
         site_id = _community(story, manager_token)
         unit_id = _import(story, manager_token, site_id)
         _invite(story, manager_token, unit_id, tenant_id)
+        # The duty roster before the first ticket, as at a firm's go-live (the emergency chapter shows it).
+        importlib.import_module("infra.demo_emergency").prepare(story, demo)
         _repair(story, demo)
         for chapter in CHAPTERS:
             importlib.import_module(f"infra.demo_{chapter}").chapter(story, demo)

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
 from courtyard.clock import FixedClock
@@ -19,7 +18,7 @@ from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
 from schemas.events import ResidentErased
-from tests.factories import lambda_context
+from tests.integration.bus import through_queue
 from tests.integration.payments.conftest import (
     Caller,
     Community,
@@ -44,7 +43,6 @@ STATEMENT = """中国工商银行 账户交易明细
 @pytest.fixture
 def erased(function_env: Callable[[str], dict[str, str]], clock: FixedClock, stack: Stack) -> Deliver:
     """``erased(event)``: the event through the bus, the payments' people rule and queue, and the handler."""
-    sqs = boto3.client("sqs")
 
     def deliver(event: ResidentErased) -> dict[str, Any]:
         function_env("PaymentsPeopleFunction")
@@ -52,38 +50,9 @@ def erased(function_env: Callable[[str], dict[str, str]], clock: FixedClock, sta
         from payments.wiring import wiring
 
         wiring.reset()
-        sent = boto3.client("events").put_events(
-            Entries=[
-                {
-                    "EventBusName": stack.ref("EventBus"),
-                    "Source": "courtyard.directory",
-                    "DetailType": "ResidentErased",
-                    "Detail": event.model_dump_json(),
-                }
-            ]
-        )
-        assert sent["FailedEntryCount"] == 0
-        queue = stack.ref("PaymentsPeopleQueue")
-        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": stack.attr("PaymentsPeopleQueue", "Arn"),
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-        for m in messages:
-            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
-        result: dict[str, Any] = people_handler.lambda_handler({"Records": records}, lambda_context())
+        delivered = through_queue(stack, "courtyard.directory", event, "PaymentsPeopleQueue", people_handler)
         wiring.reset()
-        return {**result, "delivered": len(records)}
+        return delivered
 
     return deliver
 

@@ -9,14 +9,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas.events import SmsReplyReceived
-from tests.factories import lambda_context
+from tests.integration.bus import through_queue
 from tests.integration.tickets.conftest import Caller, Community, Reply
 
 Call = Callable[..., Reply]
@@ -45,40 +44,9 @@ def replies(
     from tickets.wiring import wiring
 
     wiring.reset()
-    sqs = boto3.client("sqs")
 
     def deliver(event: SmsReplyReceived) -> dict[str, Any]:
-        sent = boto3.client("events").put_events(
-            Entries=[
-                {
-                    "EventBusName": stack.ref("EventBus"),
-                    "Source": "courtyard.notifications",
-                    "DetailType": "SmsReplyReceived",
-                    "Detail": event.model_dump_json(),
-                }
-            ]
-        )
-        assert sent["FailedEntryCount"] == 0
-        queue = stack.ref("TicketsReplyQueue")
-        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": stack.attr("TicketsReplyQueue", "Arn"),
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-        for m in messages:
-            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
-        result: dict[str, Any] = replies_handler.lambda_handler({"Records": records}, lambda_context())
-        return {**result, "delivered": len(records)}
+        return through_queue(stack, "courtyard.notifications", event, "TicketsReplyQueue", replies_handler)
 
     yield deliver
     wiring.reset()

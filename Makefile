@@ -10,8 +10,9 @@ CHECKOV_VENV  := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROOT      := $(CURDIR)
 
-.PHONY: demo test test-unit test-integration test-e2e test-ui test-cloud lint bench schemas build up deploy clean venv \
-	reliability iac-scan deploy-web web web-build web-lint browser ui-screenshots
+.PHONY: demo test test-unit test-integration test-e2e test-ui test-cloud lint lint-types lint-iac lint-python bench schemas build up deploy clean venv \
+	reliability iac-scan deploy-web web web-build web-lint web-types-console web-types-mobile web-tests browser \
+	ui-screenshots
 
 # The web apps (web/): npm ci once per lock file change, vite build per app, Debian's chromium for tests/ui.
 WEB_STAMP    := web/node_modules/.installed
@@ -63,9 +64,17 @@ web/%/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
 
 web-build: $(WEB_BUILT)
 
-# Type checks of the apps, the shared package's tests, and the generated API schema against openapi.json.
-web-lint: $(WEB_STAMP)
-	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console && npx vue-tsc --noEmit -p mobile
+# Type checks of the apps, the shared package's tests, and the generated API schema against openapi.json: three
+# parts that `make lint` runs side by side with the Python checks (`make web-lint` alone runs them in turn).
+web-lint: web-types-console web-types-mobile web-tests
+
+web-types-console: $(WEB_STAMP)
+	cd web && npx tsc --noEmit -p shared && npx vue-tsc --noEmit -p console
+
+web-types-mobile: $(WEB_STAMP)
+	cd web && npx vue-tsc --noEmit -p mobile
+
+web-tests: $(WEB_STAMP)
 	cd web && npx vitest run --root shared && npx vitest run --root console && npx vitest run --root mobile
 	cd web && npx openapi-typescript ../schemas/openapi.json --default-non-nullable=false \
 		-o node_modules/.schema-check.d.ts >/dev/null 2>&1
@@ -106,13 +115,27 @@ test-e2e: $(STAMP) web-build
 test-cloud: $(STAMP) web-build browser
 	$(BIN)/python -m pytest -q -p no:randomly tests/ui tests/e2e --screenshot only-on-failure --output $(UI_ARTIFACTS)
 
-lint: $(STAMP) $(SAM_STAMP) web-lint
+# The lint's independent parts run side by side, one per core (LINT_JOBS): mypy and the apps' type checks are
+# most of its CPU and each is single-threaded. Each part's output is printed whole when it ends (--output-sync),
+# every part runs even when another failed (--keep-going), and make lint fails when any part fails. The longest
+# parts come first so the short ones fill in behind them.
+LINT_JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+LINT_PARTS := lint-types web-types-console lint-iac web-types-mobile web-tests lint-python
+
+lint: $(STAMP) $(SAM_STAMP) $(WEB_STAMP)
+	@$(MAKE) --no-print-directory -j$(LINT_JOBS) --keep-going --output-sync=target $(LINT_PARTS)
+
+lint-types: $(STAMP)
+	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
+
+lint-iac: $(STAMP) $(SAM_STAMP)
+	$(BIN)/cfn-lint template.yaml tests/e2e/probe/template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
+
+lint-python: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m infra.module_size
-	$(BIN)/mypy layers/courtyard/courtyard functions schemas infra iot bench tests
-	$(BIN)/cfn-lint template.yaml tests/e2e/probe/template.yaml
-	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
 	@if [ -f ../shared/tools/house_rules.py ]; then $(BIN)/python ../shared/tools/house_rules.py --shape .; fi
 
 # The promises under abuse (issue 9): run by CI after `make test`, bounded in time (about 2 minutes):

@@ -156,6 +156,77 @@ def add_residents(stack: Stack, client: Callable[..., Any], demo: DemoData, firm
     return count
 
 
+@dataclass(frozen=True)
+class Household:
+    """A building of one's own in a firm's community: one unit, its owner and the owner's app account."""
+
+    building_id: str
+    unit_id: str
+    owner: DemoUser
+
+
+def add_household(
+    stack: Stack, client: Callable[..., Any], demo: DemoData, firm: str, code: str
+) -> Household:
+    """Give ``firm``'s community a building of its own (``code``: digits, unique in the community) with one
+    unit and one owner who has an app account: for a test that counts who a building's notice reaches whatever
+    other tests added to the demo's building (residents, family proxies, imported households)."""
+    repos = _repos(stack, client)
+    tenant_id, site_id = demo.tenants[firm], demo.sites[firm]
+    now = to_iso(SystemClock().now())
+    building_id = new_id()
+    name = f"{code}栋"
+    repos.places.create_building(
+        Building(
+            tenant_id,
+            site_id,
+            building_id,
+            name,
+            code,
+            floors=1,
+            entrances=1,
+            kind=BuildingKind.RESIDENTIAL,
+            created_at=now,
+        )
+    )
+    room = parse_room(f"{code}-1-101")
+    unit = Unit(
+        tenant_id=tenant_id,
+        unit_id=new_id(),
+        site_id=site_id,
+        building_id=building_id,
+        building_code=room.building,
+        entrance=room.entrance,
+        floor=room.floor,
+        room=room.room,
+        room_key=room.key,
+        label=unit_label(name, room),
+        area_centi_m2=9000,
+        kind=UnitKind.RESIDENTIAL,
+        occupancy=Occupancy.SELF_OCCUPIED,
+        created_at=now,
+        updated_at=now,
+    )
+    repos.places.create_unit(unit, unit_sort_key(room))
+    owner = DemoUser(
+        username=f"{firm}-household-{code}",
+        tenant_id=tenant_id,
+        firm=firm,
+        role=Role.RESIDENT.value,
+        name=f"{code}栋业主",
+        email=f"household-{code}@{firm}.example.com",
+        phone=f"1360000{int(code) % 10_000:04d}",
+    )
+    user_id = _create_cognito_user(client("cognito-idp"), stack.ref("UserPool"), owner)
+    resident_id = new_id()
+    _resident(
+        repos.people, tenant_id, resident_id, owner, user_id, unit.unit_id, site_id, now, f"{code}-1-101"
+    )
+    return Household(
+        building_id, unit.unit_id, DemoUser(**{**asdict(owner), "user_id": user_id, "person_id": resident_id})
+    )
+
+
 def _repos(stack: Stack, client: Callable[..., Any]) -> _Repos:
     secrets = client("secretsmanager")
     table = Table(

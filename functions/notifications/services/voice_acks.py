@@ -13,16 +13,17 @@ every-minute sweep sends the stored event, with the same ``event_id``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock
 from courtyard.errors import Invalid, Unauthorized
 from courtyard.outbox import Effects
-from notifications.repositories.ladder import LadderRepository, ladder_key
-from notifications.repositories.links import LinksRepository, PlacedCall
+from notifications.repositories.ladder import ladder_key
+from notifications.repositories.links import PlacedCall
 from notifications.voice_reports import SIGNATURE_HEADER, parse_reports, verify
 from schemas.events import EmergencyAcknowledged
 
@@ -38,11 +39,31 @@ class VoiceAckOutcome:
     ignored: int  # other keys, unknown calls
 
 
+class Calls(Protocol):
+    """The calls the sender placed (``LinksRepository``)."""
+
+    def placed_call(self, call_id: str) -> PlacedCall | None: ...
+
+
+class Ladders(Protocol):
+    """The ladders' first acknowledgment (``LadderRepository``), with what must commit beside it."""
+
+    def acknowledge(
+        self,
+        tenant_id: str,
+        key: str,
+        by: str,
+        at: datetime,
+        *,
+        with_actions: Sequence[Mapping[str, Any]] = (),
+    ) -> bool: ...
+
+
 class VoiceAcks:
     def __init__(
         self,
-        calls: LinksRepository,
-        ladders: LadderRepository,
+        calls: Calls,
+        ladders: Ladders,
         callback_secret: Callable[[], str],
         audit: TransactionalAuditLog,
         clock: Clock,

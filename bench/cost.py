@@ -57,8 +57,8 @@ UPLOAD_BATCH = 10
 REMINDER_JOB = ("PaymentsJobsFunction", "Reminders")  # template.yaml: the arrears ladder's hourly firing
 TICKETS_JOB = "TicketsJobsFunction"
 TICKET_CHECKS = 4  # due looks per ticket in its life: response and resolution targets, escalation, auto-close
-HEARTBEAT_REFRESH_S = 900  # functions/sensors/settings.py defaults (a unit test keeps them equal)
-AGGREGATE_FLUSH_S = 1800
+HEARTBEAT_REFRESH_S = 1500  # functions/sensors/settings.py defaults (a unit test keeps them equal)
+AGGREGATE_FLUSH_S = 3600
 
 Usage = dict[str, float]
 """Flat counters: "fn:<id>" invocations, "ms:<id>" duration, "log:<id>" bytes, "aws:<service>.<Op>" calls
@@ -254,9 +254,10 @@ def lines_of(
         add("iot.connect_minutes", f"{devices} devices always connected", devices * MINUTES_PER_MONTH, True)
         uploads = MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH)
         heartbeat = uploads / math.ceil(HEARTBEAT_REFRESH_S / (READING_INTERVAL_S * UPLOAD_BATCH))
-        # Every FLUSH seconds, and once more when the hour rolls over (the finished hour is written then).
+        # Each finished hour once, when the next hour's first upload arrives (sensors.write_budget); more
+        # often only with a flush interval under an hour.
         hours = MINUTES_PER_MONTH / 60
-        flushes = hours * (3600 / AGGREGATE_FLUSH_S + 1)
+        flushes = hours * math.ceil(3600 / AGGREGATE_FLUSH_S)
         what = (
             "ingest heartbeat + aggregate flush writes (wall clock, modelled; "
             f"{ingest_wru_per_write:.2f} WRU a write as sized in the sample)"

@@ -448,7 +448,9 @@ def publish_readings(
     readings per message and uploads at once on a change (what remains is sent at the end of the run).
     Each publish waits for the broker's PUBACK, so on return every message has reached the broker. Setting
     ``stop`` ends the run early (between readings). With ``ingest_rule`` the messages go through Basic
-    Ingest to that rule (``$aws/rules/{rule}/...``), as a production device publishes.
+    Ingest to that rule (``$aws/rules/{rule}/...``), as a production device publishes. ``connection`` is an
+    open connection (held for the run) or an ``iot.link.PerUpload`` (a connection for each upload); which
+    one a device uses is ``iot.link.cheaper_mode``'s choice.
     """
     from awscrt import mqtt
 

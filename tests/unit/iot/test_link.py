@@ -107,3 +107,17 @@ def test_a_per_upload_device_connects_once_per_upload_and_every_upload_arrives(
     connects = iot.stats.connections
     assert connects == (len(sent) if mode == "per-upload" else 1)
     assert connections_of(sent, mode).connects == connects
+
+
+@pytest.mark.parametrize(("connect", "connections"), [("per-upload", 4), ("stay", 1)])
+def test_the_command_line_connects_as_asked(
+    iot_and_calls: tuple[LocalIot, _Recorder], connect: str, connections: int
+) -> None:
+    from iot.simulator import main
+
+    iot, recorder = iot_and_calls
+    argv = ["--mqtt-url", iot.url, "--tenant", "t1", "--site", "s1", "--device", "pump-1", "--kind", "pump"]
+    assert main([*argv, "--count", "4", "--interval", "0", "--connect", connect, "--seed", "1"]) == 0
+
+    assert [recorder.calls.get(timeout=TIMEOUT_S)["seq"] for _ in range(4)] == [0, 1, 2, 3]
+    assert iot.stats.connections == connections

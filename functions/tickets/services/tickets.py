@@ -38,6 +38,7 @@ from tickets.domain import (
     Priority,
     TicketKind,
     TicketStatus,
+    assisted_reporter,
     default_category,
     effective_priority,
 )
@@ -473,7 +474,7 @@ class TicketService:
             if resident is None:
                 raise NotFound("resident")
             # A resident without a login yet is reported as themselves by id, so the desk can follow up.
-            return resident.user_id or f"resident-{resident.resident_id}", resident.resident_id
+            return resident.user_id or assisted_reporter(resident.resident_id), resident.resident_id
         if ctx.is_resident and not ctx.is_staff:
             if ctx.person_id is not None:  # the token names the resident: no user link to read
                 return ctx.user_id, ctx.person_id

@@ -74,7 +74,7 @@ def test_manager_signs_in_and_today_shows_the_apis_figures(
     console.open("/signin")
     expect(console.page.get_by_role("heading", name="登录物业管理后台")).to_be_visible()
     console.shot(screenshots, "signin")
-    console.sign_in("greenfield-manager")
+    console.sign_in("greenfield-manager", through_form=True)
 
     page = console.page
     expect(page).to_have_url(re.compile(r"/console/today$"))

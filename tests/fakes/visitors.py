@@ -113,7 +113,7 @@ class LocalKeys:
     def sign_der(self, message: bytes) -> bytes:
         return self._private.sign(message, ec.ECDSA(hashes.SHA256()))
 
-    def signer(self, tenant_id: str) -> LocalKeys:
+    def signer(self, tenant_id: str, until: int | None = None) -> LocalKeys:
         return self
 
     def public_keys(self, tenant_id: str | None = None) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from courtyard.clock import Clock, epoch, parse_iso, to_iso
-from visitors.repositories.firm_keys import FirmKeysRepository, Rotation, StoredKey
+from visitors.repositories.firm_keys import Rotation, StoredKey
 from visitors.revocations import LIST_TTL_SECONDS
 from visitors.rules import CLOCK_TOLERANCE
 from visitors.tokens import key_id, public_jwk
@@ -41,6 +41,24 @@ from visitors.tokens import key_id, public_jwk
 class Sealer(Protocol):
     def encrypt(self, tenant_id: str, plaintext: str) -> str: ...
     def decrypt(self, tenant_id: str, token: str) -> str: ...
+
+
+class KeyStore(Protocol):
+    """The firm's keys as stored (``repositories/firm_keys.py``; in memory in the unit tests)."""
+
+    def keys(self, tenant_id: str) -> tuple[str | None, list[StoredKey]]: ...
+    def add(
+        self,
+        tenant_id: str,
+        key: StoredKey,
+        replaces: str | None,
+        *,
+        claim: str | None = None,
+        also: Iterable[Mapping[str, Any]] = (),
+    ) -> bool: ...
+    def rotation(self, tenant_id: str, claim: str) -> Rotation | None: ...
+    def cover(self, tenant_id: str, kid: str, until: int) -> None: ...
+    def drop(self, tenant_id: str, kids: Iterable[str]) -> None: ...
 
 
 class StageKeys(Protocol):
@@ -107,7 +125,7 @@ AlsoOnRotation = Callable[[str, str | None], Iterable[Mapping[str, Any]]]
 class FirmKeyring:
     """Each firm's signer (made on the firm's first pass) and verification keys (never made by a reader)."""
 
-    def __init__(self, repo: FirmKeysRepository, sealer: Sealer, stage: StageKeys, clock: Clock) -> None:
+    def __init__(self, repo: KeyStore, sealer: Sealer, stage: StageKeys, clock: Clock) -> None:
         self._repo = repo
         self._sealer = sealer
         self._stage = stage

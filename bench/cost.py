@@ -656,7 +656,7 @@ def _people(run: _Run) -> None:
                 home(kind.parts)
     activities.append(
         Activity(
-            f"app opens (home keeps its parts: {app_opens.month_requests()} requests a resident-month)",
+            f"app opens (home parts kept: {app_opens.month_requests()} requests/resident-month)",
             plan.residents * app_opens.OPENS_PER_RESIDENT,
             app_opens.OPENS_PER_RESIDENT,
             used["app"],
@@ -683,7 +683,7 @@ def _people(run: _Run) -> None:
             home(("unread",))
     activities.append(
         Activity(
-            "resident browsing (inbox, bills, repairs; + the unread count)",
+            "resident browsing (inbox, bills, repairs + unread count)",
             plan.residents * plan.browses_per_resident,
             plan.sample_sessions,
             used["browse"],

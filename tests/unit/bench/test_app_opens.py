@@ -60,12 +60,13 @@ def test_an_applied_lever_is_not_subtracted_again_from_the_total_with_every_leve
     [home] = [lever for lever in result.lever_lines if lever["what"].startswith("the home keeps")]
     assert home["applied"]
     assert home["saves"] > 0
+    # Only modelled savings are subtracted (a lever that would cost more is not taken).
     modelled = sum(
-        lever["saves"]
+        max(0.0, lever["saves"])
         for lever in result.lever_lines
         if lever["scope"] == "per community" and not lever["applied"]
     )
-    fixed = sum(lever["saves"] for lever in result.lever_lines if lever["scope"] != "per community")
+    fixed = sum(max(0.0, lever["saves"]) for lever in result.lever_lines if lever["scope"] != "per community")
     assert result.levers_total_usd == pytest.approx(
         result.total_with_identity_usd - modelled - fixed / result.communities
     )

@@ -123,9 +123,9 @@ def test_a_redelivered_erasure_changes_nothing_and_a_neighbours_ticket_is_untouc
     assert theirs["description"] == WORDS
 
 
-def test_the_people_rule_takes_only_erasures_from_the_directory(template: Any) -> None:
+def test_the_people_rule_takes_only_erasures_and_export_requests_from_the_directory(template: Any) -> None:
     pattern = template.resource("TicketsPeopleRule")["Properties"]["EventPattern"]
     assert json.loads(json.dumps(pattern)) == {
         "source": ["courtyard.directory"],
-        "detail-type": ["ResidentErased"],
+        "detail-type": ["ResidentErased", "PersonalDataExportRequested"],
     }

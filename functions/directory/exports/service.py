@@ -124,9 +124,10 @@ class ExportService:
             ctx, "request_personal_data_export", "export", job.export_id, {"resident_id": part.resident_id}
         )
         self._publish(job, part)
-        return self.progress(ctx, job.export_id, audit_download=False), True
+        return self.progress(ctx, job.export_id), True
 
-    def progress(self, ctx: TenantContext, export_id: str, *, audit_download: bool = True) -> ExportProgress:
+    def progress(self, ctx: TenantContext, export_id: str) -> ExportProgress:
+        """The export's parts; once all are there, merged (once) and with links, each answer audited."""
         job = self._own_job(ctx, export_id)
         prefix = export_prefix(job.tenant_id, job.export_id)
         names = self._files.names(prefix)
@@ -140,10 +141,10 @@ class ExportService:
         elif MERGED_ZIP not in names:  # expired under a ready job: nothing left to hand out
             raise NotFound("export")
         links = self._links(job)
-        if audit_download:
-            self._audit.record(
-                ctx, "download_personal_data_export", "export", job.export_id, {"files": ["json", "zip"]}
-            )
+        # Every answer carrying links is a download handed out (the same key's POST after it is ready too).
+        self._audit.record(
+            ctx, "download_personal_data_export", "export", job.export_id, {"files": ["json", "zip"]}
+        )
         return ExportProgress(job, FEATURES, (), links)
 
     # ------------------------------------------------------------ helpers
@@ -152,7 +153,7 @@ class ExportService:
         job = self._own_job(ctx, export_id)
         if not job.published:
             self._publish(job, part)
-        return self.progress(ctx, export_id, audit_download=False)
+        return self.progress(ctx, export_id)
 
     def _publish(self, job: ExportJob, part: DirectoryPart) -> None:
         """The directory's part first (the same object again on a retry), then the event for the others."""

@@ -76,11 +76,13 @@ def test_a_second_request_while_one_runs_answers_the_running_one() -> None:
 
 
 def test_the_same_key_answers_the_export_it_started_even_after_it_is_done() -> None:
-    exports, bucket, _, _, _ = service()
+    exports, bucket, _, audit, _ = service()
     first, _ = exports.start(ME, "key-12345678")
     write_other_parts(bucket, first.job.export_id)
     exports.progress(ME, first.job.export_id)
     again, started = exports.start(ME, "key-12345678")
+    assert again.downloads is not None  # links handed out again: audited as a download again
+    assert [r[0] for r in audit.records].count("download_personal_data_export") == 2
     assert not started
     assert again.job.export_id == first.job.export_id
 

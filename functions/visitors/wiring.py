@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from visitors.revocations import RevocationService
     from visitors.services.blocklist import BlocklistService
     from visitors.services.erasure import HostErasure
+    from visitors.services.export import VisitorsExport
     from visitors.services.gate import GateService
     from visitors.services.moveout import MoveOutRevocation
+    from visitors.services.pass_keys import PassKeysService
     from visitors.services.passes import PassService
 
 # Each function imports a use case (and its adapters) when it first builds it: the residency consumer never
@@ -46,6 +48,15 @@ def _pass_keys() -> KmsPassKeys | FirmKeyring:
 
 
 pass_keys = wiring.factory(_pass_keys)
+
+
+def _pass_key_service() -> PassKeysService:
+    from visitors.services.pass_keys import PassKeysService
+
+    return PassKeysService(pass_keys(), wiring.recent(), wiring.audit())
+
+
+pass_key_service = wiring.factory(_pass_key_service)
 
 # The API's own pending effects (PassIssued) live in the visitors table.
 outbox = wiring.factory(lambda: wiring.outbox(wiring.table(wiring.config.visitors_table)))
@@ -150,3 +161,15 @@ def _erasure() -> HostErasure:
 
 
 erasure = wiring.factory(_erasure)
+
+
+# PersonalDataExportRequested: the passes the person hosts and their scans, as the visitors' part.
+def _export() -> VisitorsExport:
+    from visitors.repositories.export import PassExportReader
+    from visitors.services.export import VisitorsExport
+
+    table = wiring.table(wiring.config.visitors_table, cursors=False)
+    return VisitorsExport(PassExportReader(table), wiring.export_part("visitors"))
+
+
+export = wiring.factory(_export)

@@ -226,6 +226,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An export's parts done and pending; when all are done, 5-minute links to its JSON and ZIP */
+        get: operations["get_export_me_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/imports/{import_id}": {
         parameters: {
             query?: never;
@@ -624,6 +641,26 @@ export interface paths {
         get: operations["duty_now_duty_now_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a copy of everything Courtyard holds about you (residents; one at a time)
+         * @description Starts an export (202): the directory and every feature write their part. While one runs, a second request answers it (200); the same `Idempotency-Key` answers the export it started. Never in assisted mode. Follow it with GET /me/exports/{export_id}.
+         */
+        post: operations["start_export_me_exports_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1947,11 +1984,28 @@ export interface paths {
         };
         /**
          * The public keys that verify pass tokens (JWKS; no authentication)
-         * @description With `tenant_id` (a token's `tid`): that firm's keys only, each firm signing with its own key; without it, the stage's keys (passes signed before firms had keys of their own).
+         * @description With `tenant_id` (a token's `tid`): that firm's keys only (each firm signs with its own key; a replaced key stays until its last pass ends) and the stage's old key, which verifies passes issued before firms had keys; an unknown firm is a 404. Without it, the stage's keys only.
          */
         get: operations["pass_keys_passes_keys_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passes/keys/rotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the firm's pass-signing key (manager); the old key verifies until its last pass ends */
+        post: operations["rotate_pass_key_passes_keys_rotations_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3155,6 +3209,24 @@ export interface components {
              */
             clear_after_s?: number;
         };
+        /** ExportDownloadsOut */
+        ExportDownloadsOut: {
+            /**
+             * Json Url
+             * @description Presigned GET of the merged JSON document
+             */
+            json_url: string;
+            /**
+             * Zip Url
+             * @description Presigned GET of a ZIP holding the same document
+             */
+            zip_url: string;
+            /**
+             * Expires At
+             * @description When both links stop working (five minutes after this answer)
+             */
+            expires_at: string;
+        };
         /** ExportInviteOut */
         ExportInviteOut: {
             /** Unit Id */
@@ -3180,6 +3252,16 @@ export interface components {
             units: components["schemas"]["ExportUnitOut"][];
             /** Invites Accepted */
             invites_accepted: components["schemas"]["ExportInviteOut"][];
+        };
+        /** ExportPartOut */
+        ExportPartOut: {
+            /**
+             * Feature
+             * @description directory | tickets | payments | visitors | notifications
+             */
+            feature: string;
+            /** Done */
+            done: boolean;
         };
         /** ExportPersonOut */
         ExportPersonOut: {
@@ -3209,6 +3291,11 @@ export interface components {
             /** On Duty */
             on_duty?: boolean | null;
         };
+        /**
+         * ExportStatus
+         * @enum {string}
+         */
+        ExportStatus: "running" | "ready";
         /** ExportUnitOut */
         ExportUnitOut: {
             /** Unit Id */
@@ -3663,6 +3750,29 @@ export interface components {
             items: components["schemas"]["InvoiceRequestOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** Jwk */
+        Jwk: {
+            /**
+             * Kty
+             * @constant
+             */
+            kty: "EC";
+            /**
+             * Crv
+             * @constant
+             */
+            crv: "P-256";
+            /** X */
+            x: string;
+            /** Y */
+            y: string;
+            /** Kid */
+            kid: string;
+            /** Use */
+            use: string;
+            /** Alg */
+            alg: string;
         };
         /** JwkOut */
         JwkOut: {
@@ -4157,6 +4267,27 @@ export interface components {
             note?: string | null;
         };
         /**
+         * PassKeyRotationOut
+         * @description The answer of ``POST /passes/keys/rotations``.
+         */
+        PassKeyRotationOut: {
+            /**
+             * Kid
+             * @description the key that signs the firm's passes from now on
+             */
+            kid: string;
+            /**
+             * Previous Kid
+             * @description the key it replaced; it verifies until its last pass ends
+             */
+            previous_kid: string | null;
+            /**
+             * Rotated At
+             * @description ISO-8601 UTC
+             */
+            rotated_at: string;
+        };
+        /**
          * PassKind
          * @enum {string}
          */
@@ -4452,6 +4583,22 @@ export interface components {
              * @description Staff: on duty now
              */
             on_duty?: boolean | null;
+        };
+        /**
+         * PersonalExportOut
+         * @description One export of the caller's data: the parts done and pending; once all are, the download links.
+         */
+        PersonalExportOut: {
+            /** Export Id */
+            export_id: string;
+            status: components["schemas"]["ExportStatus"];
+            /** Requested At */
+            requested_at: string;
+            /** Ready At */
+            ready_at?: string | null;
+            /** Parts */
+            parts: components["schemas"]["ExportPartOut"][];
+            downloads?: components["schemas"]["ExportDownloadsOut"] | null;
         };
         /** PhoneChangeRequest */
         PhoneChangeRequest: {
@@ -6378,6 +6525,11 @@ export interface components {
              */
             retention_days?: number;
         };
+        /** JwksOut */
+        VisitorsJwksOut: {
+            /** Keys */
+            keys: components["schemas"]["Jwk"][];
+        };
         /**
          * VoiceAckOut
          * @description What one call report did: reports read, ladders acknowledged (a keypress of 1), reports ignored.
@@ -7258,6 +7410,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_export_me_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExportOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */
@@ -9324,6 +9542,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DutyNowOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_export_me_exports_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export already running (or started with this key) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExportOut"];
+                };
+            };
+            /** @description Started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExportOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */
@@ -15414,13 +15708,98 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JWKS */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["VisitorsJwksOut"];
+                };
+            };
+            /** @description No such firm */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_pass_key_passes_keys_rotations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Replayed (same Idempotency-Key) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassKeyRotationOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassKeyRotationOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation failed */

@@ -1,7 +1,7 @@
-"""Issue 17: the desk changing a resident's number tells identity (``ResidentPhoneChanged``), so the sign-in
-number follows the directory's. The event carries the number's sign-in digest (keyed with the deployment's
-blind-index secret, what identity keys accounts by), never the number; an unchanged number or a resident
-without a login publishes nothing."""
+"""Issue 17: the desk changing a resident's number (and a resident proving a new one) tells identity
+(``ResidentPhoneChanged``), so the sign-in number follows the directory's. The event carries the number's
+sign-in digest (keyed with the deployment's blind-index secret, what identity keys accounts by), never the
+number; an unchanged number or a resident without a login publishes nothing."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from tests.integration.directory.test_me import (  # fixtures of the /me suite: 
     resident,
     tenant,
 )
+from tests.integration.directory.test_phone_change import FREE, chen, clock
 
-__all__ = ["manager", "published", "resident", "tenant"]
+__all__ = ["chen", "clock", "manager", "published", "resident", "tenant"]
 
 NEW = "13987654321"
 
@@ -52,3 +53,21 @@ def test_a_resident_without_a_login_publishes_nothing(
     rid = created.body["resident_id"]
     assert call("PATCH", f"/residents/{rid}", as_=manager, body={"phone": NEW}).status == 200
     assert published == []
+
+
+def test_a_residents_own_proven_number_tells_identity_too(
+    call: Any,
+    chen: Any,
+    texts: Any,
+    clock: Any,
+    stack: Stack,
+    published: list[tuple[str, Any]],
+) -> None:
+    call("POST", "/me/phone", as_=chen, body={"phone": FREE})
+    assert published == []  # asking changes nothing
+    confirmed = call("POST", "/me/phone/confirm", as_=chen, body={"code": texts.last_code()})
+    assert confirmed.status == 200
+
+    [(kind, event)] = published
+    digest = load_blind_index(stack.ref("BlindIndexSecret")).sign_in_phone(FREE)
+    assert (kind, event.user_id, event.sign_in_phone_digest) == ("ResidentPhoneChanged", chen.user_id, digest)

@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import cost_model, prices
 from bench.identity_cost import WECHAT_SHARE, identity_month
+from iot.link import BREAK_EVEN_S, cheaper_mode
 
 MIN_MEMORY_MB = 128
 MEMORY_HEADROOM = 1.5  # the memory a function is given over its measured resident size
@@ -108,10 +109,12 @@ def levers(
         Lever(
             "devices connect for each upload instead of staying connected",
             price["iot.connect_minutes"].cost(devices * minutes),
-            price["iot.connect_minutes"].cost(uploads),
-            False,
-            f"{uploads:,.0f} uploads a month, 1 billed connection-minute each (the minimum) instead of "
-            f"{devices} x {minutes:,.0f} minutes; alarms still upload at once (they connect to do so)",
+            price["iot.connect_minutes"].cost(uploads) + price["iot.messages"].cost(uploads),
+            cheaper_mode(minutes * 60 * devices / uploads) == "per-upload",
+            f"{uploads:,.0f} uploads a month, each a CONNECT (metered as a message) + 1 billed minute (the "
+            f"minimum), instead of {devices} x {minutes:,.0f} minutes: cheaper only for uploads over "
+            f"{BREAK_EVEN_S / 60:g} minutes apart (iot/link.py), so ten-minute uploads stay connected "
+            "(the measured line above); a change or an alarm goes out at once either way",
         ),
         memory_lever(usage, functions),
         Lever(

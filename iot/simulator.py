@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
+from iot.link import CONNECT_MODES, ConnectMode, cheaper_mode, connections_of, session
 from iot.topics import basic_ingest_topic, events_topic, telemetry_topic
 
 log = logging.getLogger(__name__)
@@ -447,7 +448,9 @@ def publish_readings(
     readings per message and uploads at once on a change (what remains is sent at the end of the run).
     Each publish waits for the broker's PUBACK, so on return every message has reached the broker. Setting
     ``stop`` ends the run early (between readings). With ``ingest_rule`` the messages go through Basic
-    Ingest to that rule (``$aws/rules/{rule}/...``), as a production device publishes.
+    Ingest to that rule (``$aws/rules/{rule}/...``), as a production device publishes. ``connection`` is an
+    open connection (held for the run) or an ``iot.link.PerUpload`` (a connection for each upload); which
+    one a device uses is ``iot.link.cheaper_mode``'s choice.
     """
     from awscrt import mqtt
 
@@ -529,6 +532,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="readings per message in the steady state (report by exception: a change goes out at once)",
     )
+    parser.add_argument(
+        "--connect",
+        choices=("auto", *CONNECT_MODES),
+        default="auto",
+        help="hold one connection (stay) or connect for each upload (per-upload); auto: the cheaper on "
+        "AWS IoT Core for the steady upload interval (--interval x --batch; see iot/link.py)",
+    )
     parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
     parser.add_argument(
         "--devices",
@@ -550,30 +560,40 @@ def fleet_ids(device: str, devices: int) -> list[str]:
     return [device] if devices == 1 else [f"{device}-{n:03d}" for n in range(1, devices + 1)]
 
 
+def connect_mode(args: argparse.Namespace) -> ConnectMode:
+    """``--connect``, with ``auto`` resolved from the steady upload interval (``iot.link.cheaper_mode``)."""
+    if args.connect in CONNECT_MODES:
+        mode: ConnectMode = args.connect
+        return mode
+    return cheaper_mode(args.interval * args.batch)
+
+
 def _publish_fleet(target: Target, args: argparse.Namespace, device_ids: list[str]) -> int:
-    """Every device on its own connection and thread (the thing policy pins client id = thing name)."""
+    """Every device on its own link and thread (the thing policy pins client id = thing name)."""
     faulty = len(device_ids) if args.faulty is None and args.fault else max(0, args.faulty or 0)
+    mode = connect_mode(args)
     sent: list[int] = [0] * len(device_ids)
+    connects: list[int] = [0] * len(device_ids)
     errors: list[BaseException] = []
 
     def run(index: int, device_id: str) -> None:
         try:
-            with connected(target, device_id) as connection:
-                sent[index] = len(
-                    publish_readings(
-                        connection,
-                        tenant_id=args.tenant,
-                        site_id=args.site,
-                        device_id=device_id,
-                        kind=args.kind,
-                        count=args.count,
-                        interval_s=args.interval,
-                        fault=index < faulty,
-                        rng=random.Random(None if args.seed is None else args.seed + index),
-                        batch=args.batch,
-                        ingest_rule=args.ingest_rule,
-                    )
+            with session(target, device_id, mode, timeout_s=TIMEOUT_S) as connection:
+                messages = publish_readings(
+                    connection,
+                    tenant_id=args.tenant,
+                    site_id=args.site,
+                    device_id=device_id,
+                    kind=args.kind,
+                    count=args.count,
+                    interval_s=args.interval,
+                    fault=index < faulty,
+                    rng=random.Random(None if args.seed is None else args.seed + index),
+                    batch=args.batch,
+                    ingest_rule=args.ingest_rule,
                 )
+            sent[index] = len(messages)
+            connects[index] = connections_of(messages, mode).connects
         except Exception as exc:  # reported once for the whole fleet below
             errors.append(exc)
 
@@ -584,6 +604,7 @@ def _publish_fleet(target: Target, args: argparse.Namespace, device_ids: list[st
         thread.join()
     if errors:
         raise errors[0]
+    log.info("%d connection(s), %s", sum(connects), "one per upload" if mode == "per-upload" else "held")
     return sum(sent)
 
 

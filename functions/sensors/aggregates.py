@@ -67,5 +67,14 @@ class HourBuffer:
         hours, self.hours, self.readings = self.hours, {}, 0
         return hours
 
+    def take_before(self, hour: str) -> dict[str, dict[str, MetricTotals]]:
+        """The hours before ``hour`` (finished), removed; the current hour stays buffered."""
+        finished = {h: totals for h, totals in self.hours.items() if h < hour}
+        for h in finished:
+            del self.hours[h]
+        if not self.hours:
+            self.readings = 0
+        return finished
+
     def __bool__(self) -> bool:
         return bool(self.hours)

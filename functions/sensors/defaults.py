@@ -3,7 +3,7 @@
 The figures match ``iot/simulator.py`` (its normal readings stay inside them, its fault episodes outside):
 elevator vibration above 4.5 mm/s for 10 s, fire-water pressure below 0.10 MPa, pump current above 18 A
 (1.5 x rated), supply under 198 V (220 V - 10 %), heat above 57 C (a fixed-temperature detector's rating),
-leak and smoke at once, camera detections, and every device offline after 5 minutes of silence. Each
+leak and smoke at once, camera detections, and every device offline after 25 minutes of silence. Each
 trigger has a clear threshold on the safe side of it, so a reading wobbling at the limit raises one alarm.
 
 Default rules have stable ids (``default-{kind}-{name}``): installing the pack twice changes nothing, and a
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sensors.domain import DeviceKind
+from sensors.domain import OFFLINE_AFTER_S, DeviceKind
 from sensors.rules import RuleSpec
 
 _STAFF_ON_CALL: Final = ["technician", "service_desk"]
@@ -140,11 +140,12 @@ _PACK: Final[dict[DeviceKind, dict[str, dict[str, Any]]]] = {
     DeviceKind.GATE: {},
 }
 
-# Devices upload at least every ten minutes (report by exception, schemas/telemetry.py): three missed
-# uploads make a device offline; one lost message does not. A firm can tighten it for chattier devices.
+# Devices connect and upload at least every ten minutes (report by exception, schemas/telemetry.py): two
+# missed uploads and a margin make a device offline; one lost upload does not. A firm can tighten it for
+# chattier devices.
 _OFFLINE: Final[dict[str, Any]] = {
-    "name": "设备离线 Device silent for 30 minutes",
-    "condition": {"type": "heartbeat", "timeout_s": 1800},
+    "name": "设备离线 Device silent for 25 minutes",
+    "condition": {"type": "heartbeat", "timeout_s": OFFLINE_AFTER_S},
     "severity": "minor",
     "actions": {"notify_roles": ["technician"]},
 }

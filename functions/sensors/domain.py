@@ -75,7 +75,11 @@ WorkOrderPriority = Literal["normal", "urgent", "emergency"]
 NotifiableRole = Literal["manager", "service_desk", "technician", "guard", "finance"]
 WORK_ORDER_CATEGORIES: Final = get_args(WorkOrderCategory)
 
-DEFAULT_HEARTBEAT_SECONDS: Final = 300
+# The steady device's cadence (iot.simulator.Uploader): it samples once a minute and connects to upload its
+# samples every ten minutes (at once on a change). Offline means two uploads missed plus five minutes'
+# margin for a slow connect: one lost upload is not offline.
+UPLOAD_INTERVAL_S: Final = 600
+OFFLINE_AFTER_S: Final = 2 * UPLOAD_INTERVAL_S + 300
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,14 @@ class SensorsSettings(FunctionSettings):
     iot_policy_prefix: str = "courtyard"
     # Hourly aggregates are kept this long (TTL); raw readings are never stored.
     telemetry_retention_days: int = Field(default=90, ge=1, le=3650)
-    # The ingest's write budget: state refreshed at most this often while nothing changes (it is also the
-    # heartbeat's precision), aggregates flushed at most this often. Devices upload every ten minutes in the
-    # steady state (schemas/telemetry.py): refreshing every other upload and flushing every third keeps a
-    # device at about 3,600 writes a month (bench/cost.py) while offline alarms come within 15 minutes of
-    # their timeout.
-    heartbeat_refresh_seconds: int = Field(default=900, ge=10, le=3600)
-    aggregate_flush_seconds: int = Field(default=1800, ge=10, le=3600)
+    # The ingest's write budget (sensors.write_budget). The heartbeat mark (the state item's last_seen) is
+    # rewritten only when the stored one is older than this: with uploads every ten minutes that is every
+    # third upload, and the heartbeat job counts a device as heard until last_seen + this, so an offline
+    # alarm comes 30 to 50 minutes after the last upload (25 minutes' timeout, sensors.defaults). Aggregates
+    # are flushed when the hour rolls, or after this long for a buffer a container still holds: nothing
+    # reads an hour before it ends (GET /devices/{id}/telemetry, rule tests on stored hours).
+    heartbeat_refresh_seconds: int = Field(default=1500, ge=10, le=3600)
+    aggregate_flush_seconds: int = Field(default=3600, ge=10, le=3600)
 
 
 @lru_cache(maxsize=1)

@@ -50,6 +50,7 @@ class IotStats:
     actions_executed: int  # WHERE held and the Lambda action was handed to `deliver`
     actions_by_function: dict[str, int]
     actions_failed: int  # `deliver` raised
+    connections: int = 0  # MQTT CONNECTs accepted (AWS meters each as a message; iot/link.py)
 
 
 BASIC_INGEST_PREFIX = "$aws/rules/"
@@ -80,6 +81,11 @@ class RuleBridgePlugin(BasePlugin[BrokerContext]):  # type: ignore[misc]  # amqt
     def __init__(self, context: BrokerContext) -> None:
         super().__init__(context)
         self.sink: Callable[[str, bytes, str | None], None] | None = None
+        self.on_connect: Callable[[], None] | None = None
+
+    async def on_broker_client_connected(self, **_event: Any) -> None:  # client_id, client_session
+        if self.on_connect is not None:
+            self.on_connect()
 
     async def on_broker_message_broadcast(
         self, *, client_id: str | None, message: ApplicationMessage
@@ -131,6 +137,7 @@ class LocalIot:
         self._actions: Counter[str] = Counter()
         self._failed = 0
         self._basic = 0
+        self._connections = 0
 
     @property
     def port(self) -> int:
@@ -153,6 +160,7 @@ class LocalIot:
                 actions_executed=sum(self._actions.values()),
                 actions_by_function=dict(self._actions),
                 actions_failed=self._failed,
+                connections=self._connections,
             )
 
     def start(self) -> int:
@@ -209,6 +217,7 @@ class LocalIot:
         if not isinstance(bridge, RuleBridgePlugin):
             raise RuntimeError("amqtt did not load the rule bridge plugin")
         bridge.sink = self._on_publish
+        bridge.on_connect = self._on_connect
         broker.basic_ingest = self._on_basic_ingest
         await broker.start()
         self._broker = broker
@@ -232,6 +241,10 @@ class LocalIot:
         if not thread.is_alive():
             loop.close()
         self._loop = self._thread = None
+
+    def _on_connect(self) -> None:
+        with self._lock:
+            self._connections += 1
 
     def _on_basic_ingest(self, topic: str, payload: bytes, client_id: str | None) -> None:
         name, _, rest = topic[len(BASIC_INGEST_PREFIX) :].partition("/")

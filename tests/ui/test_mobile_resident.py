@@ -236,6 +236,9 @@ def test_a_resident_pays_a_bill_through_the_sandbox_and_sees_the_receipt(
     receipt = mobile.page.get_by_test_id("receipt")
     expect(receipt).to_contain_text("缴费成功")
     expect(mobile.page.get_by_test_id("receipt-amount")).to_have_text(f"¥{bill['amount_payable'] / 100:,.2f}")
+    # An online payment is named by its transaction id; the firm's receipt number is the PDF's, not this id.
+    expect(receipt).to_contain_text("交易号")
+    expect(mobile.page.get_by_test_id("receipt-no")).to_have_count(0)
     mobile.shot(screenshots, "receipt")
     assert (
         call(mobile.web_url, "GET", f"/bills/{bill['bill_id']}", tokens[RESIDENT]).json()["status"] == "paid"

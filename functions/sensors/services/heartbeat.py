@@ -3,21 +3,46 @@
 Devices whose state item carries a deadline at or before now (the ``due`` index, sharded, queried instead
 of scanned) are looked at: a device silent beyond its heartbeat rule's timeout raises ``offline`` (once;
 its next message clears it, in the ingest), and event alarms not seen again for their ``clear_after_s``
-clear. The state is written back conditionally: if the ingest wrote it meanwhile, the device talked, and the
-job leaves it for the next run.
+clear. The ingest rewrites ``last_seen`` only when the stored one is older than ``refresh_s``
+(``sensors.write_budget``), so the job counts a device as heard until ``last_seen + refresh_s``: with
+ten-minute uploads and the default 25-minute timeout, offline comes 30 to 50 minutes after the last upload.
+The state is written back conditionally: if the
+ingest wrote it meanwhile, the device talked, and the job leaves it for the next run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from courtyard.clock import Clock
 from courtyard.errors import Conflict
-from sensors.engine import OK_STATE, CompiledRule, compile_rule, earliest_deadline, tick
-from sensors.repository import SensorsRepository
+from sensors.domain import Device
+from sensors.engine import OK_STATE, CompiledRule, RuleState, compile_rule, earliest_deadline, tick
+from sensors.repository import DueDevice, StoredRule, StoredState
 from sensors.services.alarm_book import AlarmBook
+from sensors.write_budget import heard_until
+
+
+class HeartbeatStore(Protocol):
+    """What the job reads and writes of the sensors table (``sensors.repository.SensorsRepository``)."""
+
+    def due_devices(self, now: datetime, per_shard: int) -> Iterator[DueDevice]: ...
+    def device(self, tenant_id: str, device_id: str, *, consistent: bool = False) -> Device | None: ...
+    def rules(self, tenant_id: str) -> list[StoredRule]: ...
+    def state(self, tenant_id: str, device_id: str) -> StoredState: ...
+    def save_state(
+        self,
+        tenant_id: str,
+        device_id: str,
+        rules: Mapping[str, RuleState],
+        seen: Mapping[str, float],
+        last_seen: float | None,
+        deadline: datetime | None,
+        expected_version: int,
+    ) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +55,7 @@ class HeartbeatRun:
 
 class HeartbeatJob:
     def __init__(
-        self, repo: SensorsRepository, book: AlarmBook, clock: Clock, refresh_s: float, per_shard: int = 200
+        self, repo: HeartbeatStore, book: AlarmBook, clock: Clock, refresh_s: float, per_shard: int = 200
     ) -> None:
         self._repo = repo
         self._book = book
@@ -60,7 +85,7 @@ class HeartbeatJob:
             if t not in rules_by_tenant:
                 rules_by_tenant[t] = [compile_rule(r.rule_id, r.spec) for r in self._repo.rules(t)]
             rules = [rule for rule in rules_by_tenant[t] if rule.applies_to(device)]
-            bound = None if stored.last_seen is None else stored.last_seen + self._refresh_s
+            bound = None if stored.last_seen is None else heard_until(stored.last_seen, self._refresh_s)
             states = dict(stored.rules)
             steps = []
             for rule in rules:

@@ -1,12 +1,15 @@
 """Ingest: one device message from the IoT rule -> validated, matched to the registry, evaluated, counted.
 
-Cost model ("writes only on state change and aggregate flush"). A warm container keeps, per device, the
-evaluation state, the last reading time per metric and the current hour's aggregates in memory, and writes:
-- the state item when a rule's durable state moves (pending, raised, clearing, cleared), and otherwise at
-  most every ``refresh_s`` while the device keeps talking (that write is the heartbeat: the job's deadline
-  is ``last_seen + refresh_s + timeout``, so an offline alarm comes between ``timeout`` and
-  ``timeout + refresh_s`` of silence);
-- the hour's aggregate when the hour rolls or ``flush_s`` has passed (one additive update).
+Cost model ("writes only on state change, a stale heartbeat mark and a finished hour"; the rules are in
+``sensors.write_budget``). A warm container keeps, per device, the evaluation state, the last reading time
+per metric and the current hour's aggregates in memory, and writes:
+- the state item when a rule's durable state moves (pending, raised, clearing, cleared), and otherwise only
+  when the stored ``last_seen`` is older than ``refresh_s`` (that write is the heartbeat mark: the job's
+  deadline is ``last_seen + refresh_s + timeout``, so an offline alarm comes between ``timeout`` and
+  ``timeout + refresh_s`` after the last upload written); the stored value is the one this container read
+  or wrote, so the comparison costs no call;
+- an hour's aggregates once, when a reading of a later hour arrives (or everything buffered when
+  ``flush_s`` has passed with no hour finished): one additive update.
 Device and rule lookups are cached per container for ``cache_ttl_s``.
 
 What a cold start or concurrent containers mean: state writes are conditional on the stored version, so a
@@ -37,7 +40,7 @@ from courtyard.clock import Clock
 from courtyard.directory import TenantView
 from courtyard.errors import Conflict
 from schemas.telemetry import MAX_MESSAGE_BYTES, Telemetry
-from sensors.aggregates import HourBuffer, hour_of
+from sensors.aggregates import HourBuffer, MetricTotals, hour_of
 from sensors.domain import Device
 from sensors.engine import (
     CompiledRule,
@@ -48,8 +51,9 @@ from sensors.engine import (
     earliest_deadline,
     evaluate,
 )
-from sensors.repository import SensorsRepository, StoredState
+from sensors.repository import StoredRule, StoredState
 from sensors.services.alarm_book import AlarmBook
+from sensors.write_budget import EVERY_HOUR, aggregates_due_before, heard_until, heartbeat_mark_due
 
 ENVELOPE_FIELDS: Final = ("tenant_id", "site_id", "device_id", "received_at")
 MAX_FUTURE_S: Final = 300.0  # device clocks drift; beyond this a reading is refused rather than trusted
@@ -77,6 +81,27 @@ class Directory(Protocol):
     def tenant(self, tenant_id: str) -> TenantView | None: ...
 
 
+class IngestStore(Protocol):
+    """What the ingest reads and writes of the sensors table (``sensors.repository.SensorsRepository``)."""
+
+    def device(self, tenant_id: str, device_id: str, *, consistent: bool = False) -> Device | None: ...
+    def rules(self, tenant_id: str) -> list[StoredRule]: ...
+    def state(self, tenant_id: str, device_id: str) -> StoredState: ...
+    def save_state(
+        self,
+        tenant_id: str,
+        device_id: str,
+        rules: Mapping[str, RuleState],
+        seen: Mapping[str, float],
+        last_seen: float | None,
+        deadline: datetime | None,
+        expected_version: int,
+    ) -> int: ...
+    def add_aggregates(
+        self, tenant_id: str, device_id: str, hour: str, metrics: Mapping[str, MetricTotals]
+    ) -> int: ...
+
+
 @dataclass
 class DeviceRuntime:
     """What a warm container remembers about one device between messages."""
@@ -93,8 +118,8 @@ class DeviceRuntime:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    refresh_s: float = 900.0
-    flush_s: float = 1800.0
+    refresh_s: float = 1500.0  # sensors.settings: heartbeat_refresh_seconds
+    flush_s: float = 3600.0  # aggregate_flush_seconds
     cache_ttl_s: float = 60.0
     unknown_ttl_s: float = 10.0
 
@@ -108,7 +133,7 @@ class _Cached:
 class Ingest:
     def __init__(
         self,
-        repo: SensorsRepository,
+        repo: IngestStore,
         book: AlarmBook,
         directory: Directory,
         clock: Clock,
@@ -214,9 +239,7 @@ class Ingest:
             if step.signal is not None:
                 steps.append((rule, step))
         now_s = now.timestamp()
-        refresh = (
-            runtime.stored_last_seen is None or now_s - runtime.stored_last_seen >= self.settings.refresh_s
-        )
+        refresh = heartbeat_mark_due(runtime.stored_last_seen, now_s, self.settings.refresh_s)
         for rule, step in steps:
             self._book.apply(device, rule, step)
         if changed or refresh:
@@ -250,15 +273,17 @@ class Ingest:
     ) -> datetime | None:
         """The heartbeat job's next look at this device: the earliest time-driven change of any rule."""
         # The device may have talked until last_seen + refresh_s without that being written.
-        earliest = earliest_deadline(rules, states, last_seen + self.settings.refresh_s)
+        earliest = earliest_deadline(rules, states, heard_until(last_seen, self.settings.refresh_s))
         return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
 
     # -------------------------------------------------------------- aggregates
 
     def _maybe_flush(self, device: Device, runtime: DeviceRuntime, now_s: float, hour: str) -> None:
-        rolled = any(h < hour for h in runtime.buffer.hours)
-        if rolled or now_s - runtime.flushed_at >= self.settings.flush_s:
-            self._flush(device, runtime, now_s)
+        due = aggregates_due_before(
+            runtime.buffer.hours, hour, runtime.flushed_at, now_s, self.settings.flush_s
+        )
+        if due is not None:
+            self._flush(device, runtime, now_s, before=due)
         # A reused container also flushes the other devices it has not heard from for a while.
         for key, other in list(self._runtimes.items()):
             if other is not runtime and other.buffer and now_s - other.flushed_at >= self.settings.flush_s:
@@ -266,8 +291,8 @@ class Ingest:
                 if cached is not None and cached.value is not None:
                     self._flush(cached.value, other, now_s)
 
-    def _flush(self, device: Device, runtime: DeviceRuntime, now_s: float) -> None:
-        for hour, metrics in runtime.buffer.take().items():
+    def _flush(self, device: Device, runtime: DeviceRuntime, now_s: float, before: str = EVERY_HOUR) -> None:
+        for hour, metrics in runtime.buffer.take_before(before).items():
             self.writes += self._repo.add_aggregates(device.tenant_id, device.device_id, hour, metrics)
         runtime.flushed_at = now_s
 

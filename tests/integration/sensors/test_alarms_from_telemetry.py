@@ -122,9 +122,9 @@ def test_a_silent_device_goes_offline_and_comes_back(
 
     from tests.factories import lambda_context
 
-    clock.advance(minutes=25)  # devices upload every 10 minutes: 25 minutes of silence is not offline
+    clock.advance(minutes=29)  # devices upload every 10 minutes: two missed uploads + 9 minutes is not yet
     assert heartbeat_handler.lambda_handler({}, lambda_context())["raised"] == 0
-    clock.advance(minutes=21)  # 46 minutes of silence: beyond 30 min + the 15 min write budget
+    clock.advance(minutes=22)  # 51 minutes of silence: beyond the 25-minute timeout + the 25-minute mark
     run = heartbeat_handler.lambda_handler({}, lambda_context())
     clock.advance(minutes=1)
     again = heartbeat_handler.lambda_handler({}, lambda_context())

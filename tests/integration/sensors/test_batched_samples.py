@@ -130,11 +130,11 @@ def test_steady_batches_cost_no_more_writes_than_single_readings(manager, regist
     assert ingest.writes - before <= 20
 
 
-def test_a_steady_device_uploading_every_ten_minutes_costs_at_most_one_write_per_upload(
+def test_a_steady_device_uploading_every_ten_minutes_costs_half_a_write_per_upload(
     manager, register, sensors, clock
 ) -> None:
-    """The wall-clock write budget bench/cost.py models: state every other upload (15-minute heartbeat
-    mark), aggregates every 30 minutes and at each hour's roll-over."""
+    """The wall-clock write budget bench/cost.py models (sensors.write_budget): the heartbeat mark every
+    third upload (rewritten when the stored one is 25 minutes old), aggregates once per finished hour."""
     community, wang = manager
     elevator = register(community, wang)
     ingest = sensors.ingest()
@@ -147,4 +147,29 @@ def test_a_steady_device_uploading_every_ten_minutes_costs_at_most_one_write_per
         clock.advance(600)
         _ingest(_batch(elevator, clock, [NORMAL] * 10, every_s=60))
 
-    assert uploads * 0.8 <= ingest.writes - before <= uploads
+    assert ingest.writes - before == uploads // 3 + uploads // 6  # 20 marks + 10 hours
+
+
+def test_a_device_uploading_every_ten_minutes_stays_online_and_goes_offline_when_silent(
+    manager, register, call, sensors, clock
+) -> None:
+    """With the heartbeat mark written only every third upload, the job (run every minute) never takes a
+    steady device for offline, and still declares it offline within 25 + 25 minutes of its last upload."""
+    from sensors import heartbeat_handler
+
+    community, wang = manager
+    elevator = register(community, wang)
+    for minute in range(1, 121):
+        clock.advance(60)
+        if minute % 10 == 0:
+            _ingest(_batch(elevator, clock, [NORMAL] * 10, every_s=60))
+        assert heartbeat_handler.lambda_handler({}, lambda_context())["raised"] == 0
+
+    silent = 0
+    while not heartbeat_handler.lambda_handler({}, lambda_context())["raised"]:
+        clock.advance(60)
+        silent += 1
+        assert silent <= 51, "not offline 51 minutes after the last upload"
+
+    assert silent >= 25
+    assert [a["kind"] for a in alarms_of(call, wang)] == ["offline"]

@@ -123,10 +123,43 @@ def test_the_total_with_every_lever_adds_the_fixed_charges_levers_by_share():
     result = cost.summarise(
         [activity], {}, kms_keys=2, secrets=3, monthly_active_users=1_512, run_s=1.0, communities=100
     )
-    own = sum(lever["saves"] for lever in result.lever_lines if lever["scope"] == "per community")
-    fixed = sum(lever["saves"] for lever in result.lever_lines if lever["scope"] != "per community")
+    # A lever that would cost more (devices connecting per ten-minute upload) is not taken.
+    saves = [(max(0.0, lever["saves"]), lever["scope"]) for lever in result.lever_lines]
+    own = sum(usd for usd, scope in saves if scope == "per community")
+    fixed = sum(usd for usd, scope in saves if scope != "per community")
     assert fixed == pytest.approx(2 * 1.00 + 3 * 0.40)
     assert result.levers_total_usd == pytest.approx(result.total_with_identity_usd - own - fixed / 100)
     assert result.levers_alone_usd == pytest.approx(
         result.alone_usd + result.alone_identity_usd - own - fixed
     )
+
+
+def test_connecting_per_ten_minute_upload_costs_more_than_staying_connected_and_is_not_taken():
+    """A CONNECT is metered as a message: at 10-minute uploads staying connected is cheaper (iot/link.py);
+    at half-hourly uploads connecting per upload would be, and the lever would be the product's way."""
+    from bench.cost_levers import Lever, levers
+
+    def devices_lever(uploads: float) -> Lever:
+        found = levers(
+            {},
+            {},
+            residents=1_500,
+            communities=100,
+            tier="ESSENTIALS",
+            devices=100,
+            uploads=uploads,
+            minutes=43_200,
+            index_copies_usd=0.0,
+            fixed={},
+        )
+        return next(lever for lever in found if lever.what.startswith("devices connect"))
+
+    ten = devices_lever(100 * 4_320)
+    assert ten.before == pytest.approx(0.3456)  # 4,320,000 connection-minutes
+    assert ten.after == pytest.approx(432_000 * (1.00 + 0.08) / 1e6)  # a CONNECT + a minute per upload
+    assert ten.saves < 0
+    assert not ten.applied
+    half_hourly = devices_lever(100 * 1_440)
+    assert half_hourly.after < half_hourly.before
+    assert half_hourly.applied
+    assert half_hourly.saves == 0.0  # applied: the measured month has it already, not subtracted twice

@@ -136,10 +136,20 @@ def test_modelled_lines_are_estimates_and_idle_polling_is_shared() -> None:
     assert idle[0].shared
     assert idle[0].estimate
     assert idle[0].quantity == cost.ESM_IDLE_RECEIVES_PER_MINUTE * cost.MINUTES_PER_MONTH
-    minutes = next(line for line in lines if line.service == "IoT Core")
-    assert minutes.quantity == 100 * 43_200
-    assert minutes.usd == pytest.approx(0.3456)
     assert all(line.estimate for line in lines)
+
+
+def test_device_connections_are_priced_as_measured_minutes_and_connect_messages() -> None:
+    """No more "always connected" constant: the run's connection-minutes (on the devices' clocks) and
+    each CONNECT as a message (iot/link.py)."""
+    usage = {"iot.connect_minutes": 100.0 * 43_200, "iot.connects": 7_200.0}
+    lines = cost.lines_of(usage, {}, modelled=False)
+
+    (minutes,) = [line for line in lines if line.what.startswith("connection-minutes measured")]
+    (connects,) = [line for line in lines if line.what.startswith("MQTT CONNECTs")]
+    assert minutes.usd == pytest.approx(0.3456)
+    assert connects.usd == pytest.approx(0.0072)
+    assert not any("always connected" in line.what for line in cost.lines_of({}, {}, devices=100))
 
 
 def test_the_total_adds_a_share_of_the_deployment_and_keeps_cognito_apart() -> None:
@@ -154,11 +164,10 @@ def test_the_total_adds_a_share_of_the_deployment_and_keeps_cognito_apart() -> N
         communities=100,
     )
     apigw = 3.50
-    iot_minutes = prices.PRICES["iot.connect_minutes"].cost(cost.DEVICES * cost.MINUTES_PER_MONTH)
     heartbeat = next(line["usd"] for line in result.lines if line["what"].startswith("ingest heartbeat"))
     misses = next(line["usd"] for line in result.lines if line["what"].startswith("ingest cache misses"))
     assert result.deployment_usd == pytest.approx(2 * 1.00 + 3 * 0.40)
-    assert result.community_usd == pytest.approx(apigw + iot_minutes + heartbeat + misses)
+    assert result.community_usd == pytest.approx(apigw + heartbeat + misses)
     assert result.total_usd == pytest.approx(result.community_usd + result.deployment_usd / 100)
     assert result.alone_usd == pytest.approx(result.community_usd + result.deployment_usd)
     assert sum(result.by_service.values()) == pytest.approx(result.total_usd)
@@ -224,9 +233,11 @@ def test_a_deployment_activity_is_divided_by_the_communities_it_serves() -> None
     assert result.by_service["API Gateway"] == pytest.approx(0.035)
 
 
-def test_the_ingests_wall_clock_writes_are_one_per_upload_of_a_steady_device() -> None:
+def test_the_ingests_wall_clock_writes_are_half_a_write_per_upload_of_a_steady_device() -> None:
+    """The heartbeat mark every third ten-minute upload, and each finished hour once (sensors.write_budget;
+    tests/integration/sensors/test_batched_samples.py counts the same on moto)."""
     lines = cost.lines_of({}, {}, devices=100)
 
     (writes,) = [line for line in lines if line.what.startswith("ingest heartbeat")]
     uploads = cost.MINUTES_PER_MONTH / cost.UPLOAD_BATCH
-    assert writes.quantity == pytest.approx(100 * uploads)
+    assert writes.quantity == pytest.approx(100 * (uploads / 3 + cost.MINUTES_PER_MONTH / 60))

@@ -113,3 +113,9 @@ def effective_priority(kind: TicketKind, requested: Priority | None = None) -> P
 def default_category(kind: TicketKind) -> Category:
     """The category of a one-tap ticket filed without one: an SOS goes to the guards, who are on duty 24x7."""
     return Category.SECURITY if kind is TicketKind.SOS else Category.OTHER
+
+
+def assisted_reporter(resident_id: str) -> str:
+    """The reporter the desk files for when the resident has no login (assisted mode, often an elderly
+    person who rang the office): named by their record, so follow-ups and an erasure can still find it."""
+    return f"resident-{resident_id}"

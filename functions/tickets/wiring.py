@@ -49,6 +49,7 @@ service = wiring.factory(
         events=wiring.events(),
         clock=wiring.clock,
         outbox=wiring.outbox(table()),
+        links=wiring.live_links(),
     )
 )
 

@@ -72,6 +72,7 @@ def _service() -> PassService:
         keys=pass_keys(),
         share_base_url=wiring.config.pass_share_base_url,
         outbox=outbox(),
+        links=wiring.live_links(),
     )
 
 

@@ -181,6 +181,15 @@ def revoke_proxy(stack: Stack, community: Community, proxy: str, unit: str, prox
     table.delete_item(Key=Keys.resident_proxy(t, community.residents[proxy], unit_id))
 
 
+def end_link(stack: Stack, community: Community, name: str, unit: str) -> None:
+    """The desk ends ``name``'s link to ``unit`` as the directory's residency repository does: both sides
+    of the live link deleted (the ended-link history item is the directory's own business)."""
+    t, unit_id, resident_id = community.tenant_id, community.units[unit], community.residents[name]
+    table = boto3.resource("dynamodb").Table(stack.ref("DirectoryTable"))
+    table.delete_item(Key=Keys.unit_member(t, unit_id, resident_id))
+    table.delete_item(Key=Keys.resident_unit(t, resident_id, unit_id))
+
+
 def add_staff(
     stack: Stack,
     community: Community,

@@ -128,6 +128,28 @@ def test_the_scope_check_catches_a_function_reaching_another_features_table(temp
         template.resources["VisitorsFunction"]["Properties"]["Policies"].pop()
 
 
+def test_only_filing_and_issuing_may_check_a_residents_live_link_in_the_directory(template):
+    # The write of POST /tickets and POST /passes carries a ConditionCheck on the resident's link
+    # (courtyard/live_link.py): those two functions only, on residents' partitions only.
+    checking = {
+        function_id
+        for function_id in template.resources_of_type(FUNCTION)
+        if "dynamodb:ConditionCheckItem" in _table_grants(template, function_id).get("DirectoryTable", set())
+    }
+    assert checking == {"TicketsFunction", "VisitorsFunction"}
+    for function_id in checking:
+        statements = [
+            statement
+            for policy in template.function_properties(function_id)["Policies"]
+            if isinstance(policy, dict)
+            for statement in policy.get("Statement") or []
+            if "dynamodb:ConditionCheckItem" in _actions(statement)
+        ]
+        assert [_actions(s) for s in statements] == [{"dynamodb:ConditionCheckItem"}]
+        leading = statements[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert leading == ["T#*#RES#*"]
+
+
 # ------------------------------------------------------------------ audit
 
 

@@ -114,3 +114,19 @@ def test_the_audit_policy_appends_and_never_changes_or_removes(audit_policy):
         evaluate(audit_policy, _as(None, "dynamodb:PutItem", "AuditTable", "T#greenfield#PASS#1")) != "allow"
     )
     assert evaluate(audit_policy, _as(None, "dynamodb:PutItem", "TicketsTable", record)) != "allow"
+
+
+@pytest.mark.parametrize("function_id", ["TicketsFunction", "VisitorsFunction"])
+def test_filing_and_issuing_may_check_a_residents_link_and_nothing_else_of_the_directory(
+    resources, function_id
+):
+    # courtyard/live_link.py: the write's ConditionCheck on the resident's side of the link (RES# partition).
+    policies = resources[function_id]["Properties"]["Policies"]
+    statements = [s for p in policies if isinstance(p, dict) for s in _resolved(p.get("Statement") or [])]
+    check = "dynamodb:ConditionCheckItem"
+
+    assert evaluate(statements, _as(None, check, "DirectoryTable", "T#t1#RES#r1")) == "allow"
+    for foreign in ("T#t1#USER#u1", "T#t1#UNIT#u1", "T#t1#TENANT"):
+        assert evaluate(statements, _as(None, check, "DirectoryTable", foreign)) != "allow"
+    for write in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
+        assert evaluate(statements, _as(None, write, "DirectoryTable", "T#t1#RES#r1")) != "allow"

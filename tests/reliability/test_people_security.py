@@ -1,7 +1,8 @@
 """Security inside a firm, the people half of issue 17, across every feature of the seeded world.
 
-A resident who moved out of a unit loses what the unit gave them in every feature (passes, bills, tickets,
-notices, its new occupants) within the minute a container caches unit links (live passes are revoked at once),
+A resident who moved out of a unit can no longer issue passes or file tickets for it from that moment (the
+write checks the live link), and loses what the unit shows them in every feature (bills, tickets, notices, its
+new occupants) within the minute a container caches unit links (live passes are revoked at once),
 while their own history stays theirs; a deactivated or demoted staff member's
 token stops working within a minute. The world is this module's own (the move-out changes it).
 """
@@ -35,6 +36,13 @@ def moved(world: World) -> dict[str, Any]:
 
     resident = world.demo.user("greenfield", Role.RESIDENT)
     unit = world.own["unit_id"][0]
+    # The resident's containers hold their unit links (a pass and a ticket for the unit, just before).
+    acts = {
+        "/passes": {"visitor_name": "孙先生", "unit_id": unit},
+        "/tickets": {"kind": "repair", "category": "plumbing", "description": "水管", "unit_id": unit},
+    }
+    for path, body in acts.items():
+        assert world.call("POST", path, world.a["resident"], body=body).status == 201
     inbox_before = world.call("GET", "/inbox", world.a["resident"]).body["items"]
     reply = world.call(
         "POST",
@@ -45,10 +53,22 @@ def moved(world: World) -> dict[str, Any]:
     )
     assert reply.status == 200, reply.body
     _pump(world.stack, "VisitorsResidencyQueue", residency_handler)
+    # What they do for the unit is refused at once, inside the minute their links are still kept.
+    at_once = {path: world.call("POST", path, world.a["resident"], body=body) for path, body in acts.items()}
     # A function's container keeps a caller's unit links for a minute (issue 18's calls per request): the
     # move-out binds every door once that minute is over, as a deactivation does (README, security).
     world.clock.advance(PAST_THE_CACHE)
-    return {"unit": unit, "resident_id": resident.person_id, "inbox_before": inbox_before}
+    return {
+        "unit": unit,
+        "resident_id": resident.person_id,
+        "inbox_before": inbox_before,
+        "at_once": at_once,
+    }
+
+
+def test_at_once_they_can_issue_no_pass_and_file_no_ticket_for_the_unit(world: World, moved):
+    for path, reply in moved["at_once"].items():
+        assert (reply.status, reply.body["error"]["code"]) == (403, "residency_ended"), (path, reply.body)
 
 
 def test_their_live_pass_for_the_unit_is_revoked_and_the_gate_denies_it(world: World, moved):

@@ -27,6 +27,7 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.live_link import LiveLink, LiveLinks
 from courtyard.on_duty import rostered_ids
 from courtyard.outbox import Effects
 from courtyard.tenancy import Role, TenantContext
@@ -38,6 +39,7 @@ from tickets.domain import (
     Priority,
     TicketKind,
     TicketStatus,
+    assisted_reporter,
     default_category,
     effective_priority,
 )
@@ -179,8 +181,10 @@ class TicketService:
         events: Events,
         clock: Clock,
         outbox: Effects,
+        links: LiveLinks | None = None,
     ) -> None:
         self._repo = repo
+        self._links = links
         self._directory = directory
         self._audit = audit
         self._events = events
@@ -229,13 +233,14 @@ class TicketService:
             claim = (ctx.user_id, key_digest, request_digest)
 
         reporter_user_id, resident_id = self._reporter(ctx)
+        place, bound = self._place(ctx, request, resident_id)
         filing = Filing(
             tenant_id=ctx.tenant_id,
             kind=request.kind,
             category=request.category or default_category(request.kind),
             priority=effective_priority(request.kind, request.priority),
             description=request.description,
-            place=self._place(ctx, request, resident_id),
+            place=place,
             reporter_user_id=reporter_user_id,
             reporter_resident_id=resident_id,
             filed_by_user_id=ctx.user_id,
@@ -260,15 +265,17 @@ class TicketService:
         # The audit record and the events commit with the ticket; the events go out right after, or on
         # the client's retry (the replay flushes them), or from the scheduled sweep.
         pending = self._outbox.pending(keys.ticket_partition(ctx.tenant_id, ticket_id), events=events)
+        also, links = [audit, self._outbox.put_action(pending)], self._links
+        if links is not None and bound is not None:  # last: a link ended meanwhile refuses the write
+            also.append(links.check(bound))
         try:
             self._repo.create(
-                ticket,
-                new.timeline,
-                next_check_at=next_check(ticket, settings),
-                claim=claim,
-                also=[audit, self._outbox.put_action(pending)],
+                ticket, new.timeline, next_check_at=next_check(ticket, settings), claim=claim, also=also
             )
-        except Conflict:
+        except Conflict as conflict:
+            ended = links.refusal(bound, conflict) if links and bound else None
+            if ended is not None:
+                raise ended from None
             if claim is None:
                 raise
             # A concurrent retry with the same key won the claim: answer as the retry it is.
@@ -473,7 +480,7 @@ class TicketService:
             if resident is None:
                 raise NotFound("resident")
             # A resident without a login yet is reported as themselves by id, so the desk can follow up.
-            return resident.user_id or f"resident-{resident.resident_id}", resident.resident_id
+            return resident.user_id or assisted_reporter(resident.resident_id), resident.resident_id
         if ctx.is_resident and not ctx.is_staff:
             if ctx.person_id is not None:  # the token names the resident: no user link to read
                 return ctx.user_id, ctx.person_id
@@ -483,17 +490,21 @@ class TicketService:
             return ctx.user_id, link.person_id
         return ctx.user_id, None
 
-    def _place(self, ctx: TenantContext, request: TicketCreate, resident_id: str | None) -> Place:
+    def _place(
+        self, ctx: TenantContext, request: TicketCreate, resident_id: str | None
+    ) -> tuple[Place, LiveLink | None]:
+        """Where the ticket is, and the resident's link it is filed through (the write binds to it)."""
         links = self._directory.resident_links(ctx.tenant_id, resident_id) if resident_id else []
         own_units = {link.unit_id for link in links}
-        own_sites = {link.site_id for link in links}
+        own_sites = {link.site_id: link.unit_id for link in reversed(links)}  # primary first wins
         restricted = resident_id is not None  # residents, and the desk acting for one, stay in their places
         if request.site_id is not None:
             if restricted and request.site_id not in own_sites:
                 raise _unprocessable("site_id", "a common area of the resident's own community is required")
             if not restricted and not self._site_known(ctx.tenant_id, request.site_id):
                 raise _unprocessable("site_id", "site_id is not a community of this property firm")
-            return Place(site_id=request.site_id, location=request.location)
+            place = Place(site_id=request.site_id, location=request.location)
+            return place, _live(ctx, resident_id, own_sites.get(request.site_id))
         unit_id = request.unit_id
         if unit_id is None:
             if not links:
@@ -504,7 +515,8 @@ class TicketService:
         unit = self._directory.unit(ctx.tenant_id, unit_id)
         if unit is None:
             raise _unprocessable("unit_id", "unit_id is not a unit of this property firm")
-        return Place(site_id=unit.site_id, unit_id=unit.unit_id, building_id=unit.building_id or None)
+        place = Place(site_id=unit.site_id, unit_id=unit.unit_id, building_id=unit.building_id or None)
+        return place, _live(ctx, resident_id, unit.unit_id)
 
     def _site_known(self, tenant_id: str, site_id: str) -> bool:
         return self._directory.site_exists(tenant_id, site_id)
@@ -715,6 +727,10 @@ def timeline_record(entry: lifecycle.TimelineEntry) -> TimelineRecord:
         note=entry.note,
         assignee_staff_id=entry.assignee_staff_id,
     )
+
+
+def _live(ctx: TenantContext, resident_id: str | None, unit_id: str | None) -> LiveLink | None:
+    return LiveLink(ctx.tenant_id, resident_id, unit_id) if resident_id and unit_id else None
 
 
 def _visible(ctx: TenantContext, ticket: Ticket) -> bool:

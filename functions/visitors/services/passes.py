@@ -24,6 +24,7 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from courtyard.live_link import LiveLink, LiveLinks
 from courtyard.outbox import Outbox
 from courtyard.tenancy import Role, TenantContext
 from schemas.events import PassIssued, PassRevoked
@@ -134,6 +135,7 @@ class Host:
     user_id: str
     site_id: str
     unit: UnitView | None
+    link: LiveLink | None = None  # the resident's link the pass is issued through (bound at the write)
 
 
 # ------------------------------------------------------------------ service
@@ -153,8 +155,10 @@ class PassService:
         share_base_url: str,
         outbox: Outbox,
         monotonic: Callable[[], float] = time.monotonic,
+        links: LiveLinks | None = None,
     ) -> None:
         self._repo = repo
+        self._links = links
         self._outbox = outbox
         self._directory = directory
         self._audit = audit
@@ -314,14 +318,16 @@ class PassService:
         pending = self._outbox.pending(
             table_keys.visitor_pass(t, pass_id)["pk"], events=[("PassIssued", issued)]
         )
+        also = [audit, self._outbox.put_action(pending)]
+        links, bound = self._links, host.link
+        if links is not None and bound is not None:  # last: a link ended meanwhile refuses the write
+            also.append(links.check(bound))
         try:
-            self._repo.create(
-                visitor_pass,
-                timedelta(days=settings.retention_days),
-                claim,
-                also=[audit, self._outbox.put_action(pending)],
-            )
-        except Conflict:
+            self._repo.create(visitor_pass, timedelta(days=settings.retention_days), claim, also=also)
+        except Conflict as conflict:
+            ended = links.refusal(bound, conflict) if links and bound else None
+            if ended is not None:
+                raise ended from None
             if claim is None:
                 raise
             # A concurrent retry with the same key won the claim: answer as the retry it is.
@@ -366,23 +372,24 @@ class PassService:
                 raise NotFound("resident")
             host_user_id = resident.user_id or ctx.user_id
         # A family proxy (子女代办) issues passes for the parent's unit too (a carer), naming the unit.
-        links = self._directory.resident_links(t, resident_id)
-        if request.unit_id:
-            links = links + self._directory.proxy_links(t, resident_id)
-        chosen = (
-            next((link for link in links if link.unit_id == request.unit_id), None)
+        own = self._directory.resident_links(t, resident_id)
+        links = own + (self._directory.proxy_links(t, resident_id) if request.unit_id else [])
+        at = (
+            next((i for i, link in enumerate(links) if link.unit_id == request.unit_id), None)
             if request.unit_id
-            else (links[0] if links else None)
+            else (0 if links else None)
         )
-        if chosen is None:
+        if at is None:
             # Not one of the resident's units: answered like a unit that does not exist.
             raise NotFound("unit")
+        chosen = links[at]
         unit = self._directory.unit(t, chosen.unit_id)
         if unit is None:
             raise NotFound("unit")
         if request.site_id is not None and request.site_id != unit.site_id:
             raise Unprocessable("the unit is not in that community")
-        return Host(host_user_id, unit.site_id, unit)
+        live = LiveLink(t, resident_id, chosen.unit_id, proxy=at >= len(own))
+        return Host(host_user_id, unit.site_id, unit, live)
 
     def _staff_host(self, ctx: TenantContext, request: PassCreate) -> Host:
         t = ctx.tenant_id

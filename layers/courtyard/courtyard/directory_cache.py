@@ -9,6 +9,10 @@ new resident's link, a new unit) works at once; family proxies and single staff 
 The staff *standing* check that guards every staff request keeps its own
 one-minute cache (``DirectoryReader.standing``, courtyard.standing).
 
+What a resident *does* for a unit does not wait for the minute: filing a ticket and issuing a pass carry a
+condition on the live link inside their own write (``courtyard.live_link``), so a link ended a moment ago
+refuses them at once; what they *see* (lists, reads) may lag by up to the minute.
+
 Only the request paths that file, issue or scan use it (``Wiring.recent``); the directory feature itself
 reads through the plain reader, so what it just wrote is what it reads back. Time is the kernel's cache
 clock (``courtyard.wiring.cache_seconds``): monotonic in production, the tests' clock when they drive one.
@@ -113,6 +117,11 @@ class RecentDirectory:
             lambda: tuple(self.reader.resident_links(tenant_id, resident_id)),
         )
         return list(links)
+
+    def forget_links(self, tenant_id: str, resident_id: str) -> None:
+        """Drop the resident's kept unit links: a write just found one ended (courtyard.live_link), so
+        their next request must read the directory as it is now."""
+        self._seen.forget(("links", tenant_id, resident_id))
 
     def proxy_links(self, tenant_id: str, resident_id: str) -> list[ResidentUnitView]:
         # Read through: a family proxy is named per request (unit_id) and revoked by the unit's residents,

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from courtyard.directory import DirectoryReader
     from courtyard.directory_cache import RecentDirectory
     from courtyard.events import EventPublisher
+    from courtyard.live_link import LiveLinks
     from courtyard.outbox import Outbox
     from courtyard.table import Table
 
@@ -123,6 +124,13 @@ class Wiring(Generic[S]):
         from courtyard.directory_cache import RecentDirectory
 
         return self._cached("recent", lambda: RecentDirectory(self.reader()))
+
+    def live_links(self) -> LiveLinks:
+        """The condition a resident's write carries on their live unit link (courtyard.live_link); a refusal
+        drops the links ``recent()`` keeps for them."""
+        from courtyard.live_link import LiveLinks
+
+        return self._cached("live_links", lambda: LiveLinks(self.config.directory_table, self.recent()))
 
     def cipher(self) -> FieldCipher:
         from courtyard.crypto import FieldCipher

@@ -123,6 +123,68 @@ def test_a_redelivered_erasure_changes_nothing_and_a_neighbours_ticket_is_untouc
     assert theirs["description"] == WORDS
 
 
+def assisted_ticket(call: Call, world: Community, resident: str, words: str) -> str:
+    """A ticket the desk filed for ``resident`` (X-On-Behalf-Of): a grandmother who rang the office."""
+    filed = call(
+        "POST",
+        "/tickets",
+        as_=world.people["desk"],
+        body={"kind": "repair", "category": "plumbing", "description": words},
+        headers={"X-On-Behalf-Of": world.residents[resident], "X-Assist-Reason": "by phone"},
+    )
+    assert filed.status == 201, filed.body
+    return str(filed.body["ticket_id"])
+
+
+def ticket_item(stack: Stack, ticket_id: str) -> dict[str, Any]:
+    found = [i for i in tickets_items(stack) if i["sk"]["S"] == "TICKET" and i["ticket_id"]["S"] == ticket_id]
+    assert len(found) == 1
+    return found[0]
+
+
+@pytest.mark.parametrize("signed_in_later", [False, True], ids=["never-signed-in", "signed-in-later"])
+def test_a_ticket_the_desk_filed_for_them_loses_their_words_and_their_record_too(
+    call: Call,
+    world: Community,
+    residents: Callable[..., Caller],
+    erased: Deliver,
+    stack: Stack,
+    signed_in_later: bool,
+) -> None:
+    # Assisted mode records a resident without a login as ``resident-{id}``: erasure must find that too,
+    # also once the person has signed in since (the event then names their new login).
+    residents(world, "granny", "a101", login=False)
+    residents(world, "grandpa", "a102", login=False)
+    granny, grandpa = world.residents["granny"], world.residents["grandpa"]
+    mine = assisted_ticket(call, world, "granny", WORDS)
+    neighbours = assisted_ticket(call, world, "grandpa", "阳台漏水 赵大爷")
+    event = ResidentErased(
+        tenant_id=world.tenant_id,
+        event_id=uuid.uuid4().hex,
+        resident_id=granny,
+        user_id=str(uuid.uuid4()) if signed_in_later else None,
+    )
+
+    first = erased(event)
+    after = tickets_items(stack)
+    again = erased(event)
+
+    assert (first["batchItemFailures"], again["batchItemFailures"]) == ([], [])
+    assert tickets_items(stack) == after  # a redelivery changes nothing
+    ticket = ticket_item(stack, mine)
+    assert ticket["description"]["S"] == "已注销"
+    assert ticket["reporter_user_id"]["S"] == "erased"
+    assert "reporter_resident_id" not in ticket
+    stored = json.dumps(after, ensure_ascii=False)
+    for trace in (WORDS, granny):
+        assert trace not in stored
+    theirs = ticket_item(stack, neighbours)
+    assert theirs["description"]["S"] == "阳台漏水 赵大爷"
+    assert theirs["reporter_resident_id"]["S"] == grandpa
+    seen = call("GET", f"/tickets/{mine}", as_=world.people["desk"]).body
+    assert (seen["category"], seen["kind"]) == ("plumbing", "repair")  # the ticket itself stays
+
+
 def test_the_people_rule_takes_only_erasures_from_the_directory(template: Any) -> None:
     pattern = template.resource("TicketsPeopleRule")["Properties"]["EventPattern"]
     assert json.loads(json.dumps(pattern)) == {

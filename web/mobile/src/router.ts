@@ -53,6 +53,7 @@ export const router = createRouter({
         { path: "messages", name: "messages", component: () => import("./pages/MessagesPage.vue"), meta: { tab: "me", title: "messages.title" } },
         { path: "proxies", name: "proxies", component: () => import("./pages/FamilyProxiesPage.vue"), meta: { tab: "me", title: "proxies.title" } },
         { path: "preferences", name: "preferences", component: () => import("./pages/PreferencesPage.vue"), meta: { tab: "me", title: "preferences.title" } },
+        { path: "me/phone", name: "phone", component: () => import("./pages/PhoneChangePage.vue"), meta: { tab: "me", title: "phone.title" } },
         { path: ":rest(.*)*", name: "notFound", component: () => import("./pages/NotFound.vue"), meta: { public: true, title: "state.notFoundTitle" } },
       ],
     },

@@ -2,7 +2,8 @@
 duty roster; the desk puts an elderly resident living alone on the care list; she presses SOS; the
 emergency ladder's first step reaches the guard and the technician on duty at once (push and SMS, and a voice
 call, as she is on the care list) and her household is told; dispatch gives the SOS to the technician on the
-roster; the guard on duty accepts it, which stops the ladder; the response time shows in the KPIs.
+roster; the guard on duty presses 1 on the call, which stops the ladder and accepts the SOS as the guard
+(the tickets consume ``EmergencyAcknowledged``); the response time shows in the KPIs.
 
 The local cloud runs on the wall clock, so the story says which shift it is rather than faking 03:00; the
 tests drive the clock through the night-time and holiday cases (tests/integration/notifications/
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from courtyard.crypto import mask_phone
 from courtyard.tenancy import Role
+from infra.http import request
 from infra.local.cloud import wait_for
 from infra.local.outbox import read_outbox
 
@@ -147,11 +149,25 @@ def chapter(story: Story, demo: DemoData) -> None:
     )
     print(f"   dispatched to {tech_user.name}, the technician on the roster")
 
-    guard = story.token(guard_user.username)
-    accepted = story.call("POST", f"/tickets/{ticket['ticket_id']}/actions", guard, body={"action": "accept"})
-    story.check(accepted.status == 200, f"the guard accepts: {accepted.text}")
+    # The guard answers the call and presses 1: the provider's signed report reaches POST /voice/callbacks,
+    # which stops the ladder, and EmergencyAcknowledged makes the tickets accept the SOS as the guard.
+    guard_call = next(
+        c
+        for c in read_outbox(story.info.aws_endpoint, voice_url=story.info.voice_url).calls
+        if c.called_number == guard_user.phone
+    )
+    pressed = request("POST", f"{story.info.voice_url}/calls/{guard_call.call_id}/press", body={"dtmf": "1"})
+    story.check(pressed.status == 200, f"the guard pressed 1 on the call: {pressed.text}")
+
+    def accepted() -> bool:
+        seen = story.call("GET", f"/tickets/{ticket['ticket_id']}", desk)
+        return seen.status == 200 and seen.json()["status"] == "accepted"
+
+    story.check(wait_for(accepted, 60), "the guard's keypress accepted the SOS")
+    timeline = story.call("GET", f"/tickets/{ticket['ticket_id']}/timeline", desk).json()["timeline"]
     print(
-        f"   {guard_user.name} (guard) acknowledges (accept -> {accepted.json()['status']}): the ladder stops"
+        f"   {guard_user.name} (guard) presses 1 on the call: the ladder stops and the SOS is accepted "
+        f"({timeline[-1]['action']}, {timeline[-1].get('note') or ''})"
     )
     story.cloud.fire("NotificationsJobsFunction")
     manager_phone = f"+86{demo.user('greenfield', Role.MANAGER).phone}"

@@ -306,6 +306,26 @@ class SmsReplyReceived(Event):
     user_id: str | None = None  # the person's login, when they have one
 
 
+class EmergencyAcknowledged(Event):
+    """A staff member acknowledged an emergency outside the app: on the ladder's voice call they pressed 1
+    (``channel = voice``), and the ladder stopped with this first acknowledgment. The subject's feature acts
+    on it as if that person had acknowledged in the app: tickets accept the ticket (接单) through its own
+    rules, sensors acknowledge the alarm (active only). Published once per ladder, from its first
+    acknowledgment's transaction (notifications' outbox): a redelivery carries the same ``event_id``.
+
+    A new event rather than ``SmsReplyReceived``: that one is a message's reply (an SMS provider's id, any
+    person, any subject, an action the person chose); this one is the ladder's acknowledgment by a staff
+    member the ladder called, whatever the channel, and its consumers act as that staff member."""
+
+    subject: Literal["ticket", "alarm"]
+    subject_id: Id
+    ladder_key: str = Field(max_length=160, description="the ladder: '{subject}:{subject_id}'")
+    channel: str = Field(max_length=16, description="how they acknowledged: voice (a keypress of 1)")
+    person_id: Id = Field(description="the staff member (directory staff id) the ladder called")
+    user_id: str | None = Field(default=None, max_length=128, description="their login, when they have one")
+    message_id: str | None = Field(default=None, max_length=128, description="the call's message")
+
+
 # ------------------------------------------------------------------ the catalogue
 
 EVENTS: dict[str, tuple[str, type[Event]]] = {
@@ -328,7 +348,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             ),
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
-            "courtyard.notifications": (NoticePublished, SmsReplyReceived),
+            "courtyard.notifications": (NoticePublished, SmsReplyReceived, EmergencyAcknowledged),
             "courtyard.directory": (ResidentMovedOut, ResidentErased, ResidentPhoneChanged),
         }
     ).items()

@@ -92,10 +92,11 @@ notices = wiring.factory(_notices)
 def _outbox_sweeper() -> Outbox:
     from courtyard.outbox import Outbox
 
-    return Outbox(worker_table(), wiring.clock)
+    # With the bus: a voice acknowledgment's EmergencyAcknowledged is swept too (services/voice_acks.py).
+    return Outbox(worker_table(), wiring.clock, wiring.events())
 
 
-# The jobs' view of the pending fan-out commands (``courtyard.outbox``).
+# The jobs' view of the pending effects: notices' fan-out commands, voice acknowledgments' events.
 outbox_sweeper = wiring.factory(_outbox_sweeper)
 
 
@@ -268,6 +269,8 @@ def _voice_acks() -> VoiceAcks:
         lambda: voice_account().callback_secret,
         wiring.audit(),
         wiring.clock,
+        # The first acknowledgment's EmergencyAcknowledged commits with it (tickets accept, sensors ack).
+        wiring.outbox(api_table()),
     )
 
 

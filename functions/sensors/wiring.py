@@ -14,6 +14,7 @@ from sensors.settings import SensorsSettings, settings
 
 if TYPE_CHECKING:
     from sensors.adapters.iot_registry import ThingRegistry
+    from sensors.services.emergency_acks import EmergencyAlarmAcks
     from sensors.services.heartbeat import HeartbeatJob
     from sensors.services.ingest import Ingest
     from sensors.services.sensors import SensorsService
@@ -84,3 +85,14 @@ def _heartbeat() -> HeartbeatJob:
 
 
 heartbeat = wiring.factory(_heartbeat)
+
+
+def _emergency_acks() -> EmergencyAlarmAcks:
+    from sensors.services.emergency_acks import EmergencyAlarmAcks
+
+    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock)
+    return EmergencyAlarmAcks(book, wiring.reader(), wiring.audit())
+
+
+# EmergencyAcknowledged (a keypress of 1 on the ladder's call): acknowledges the alarm.
+emergency_acks = wiring.factory(_emergency_acks)

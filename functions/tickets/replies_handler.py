@@ -1,6 +1,8 @@
 """``SmsReplyReceived`` from notifications, through the tickets' reply queue: a keyword reply closes or
-reopens its ticket (``tickets.services.replies``). A malformed or unknown message fails alone (partial batch
-response) and reaches the dead-letter queue after three receives."""
+reopens its ticket (``tickets.services.replies``); ``EmergencyAcknowledged`` (a staff member pressed 1 on
+the ladder's call) accepts it as that staff member (``tickets.services.emergency_acks``). A malformed or
+unknown message fails alone (partial batch response) and reaches the dead-letter queue after three
+receives."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
-from schemas.events import SmsReplyReceived, parse_event
-from tickets.wiring import reply_intake
+from schemas.events import EmergencyAcknowledged, SmsReplyReceived, parse_event
+from tickets.wiring import emergency_acks, reply_intake
 
 logger = Logger()
 tracer = Tracer()
@@ -22,6 +24,19 @@ metrics = Metrics()
 
 def handle(record: SqsRecord) -> None:
     _, event = parse_event(record.body)
+    if isinstance(event, EmergencyAcknowledged):
+        accepted = emergency_acks().handle(event)
+        logger.info(
+            "emergency acknowledged",
+            tenant_id=event.tenant_id,
+            ticket_id=event.subject_id,
+            channel=event.channel,
+            outcome=accepted.value,
+        )
+        metrics.add_metric(
+            name=f"EmergencyAck{accepted.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
+        )
+        return
     if not isinstance(event, SmsReplyReceived):
         raise ValueError(f"not a reply: {type(event).__name__}")
     outcome = reply_intake().handle(event)

@@ -20,6 +20,7 @@ from tickets.settings import settings
 
 if TYPE_CHECKING:
     from tickets.services.alarms import AlarmIntake
+    from tickets.services.emergency_acks import EmergencyAcceptance
     from tickets.services.erasure import ReporterErasure
     from tickets.services.jobs import TicketJobs
     from tickets.services.replies import ReplyIntake
@@ -102,24 +103,35 @@ def _alarm_intake() -> AlarmIntake:
     return AlarmIntake(store, wiring.reader(), wiring.audit(), wiring.clock, wiring.outbox(worker_table()))
 
 
+# The API's rules on the worker's table (no list cursors, so no cursor secret for the reply consumer).
+worker_service = wiring.factory(
+    lambda: TicketService(
+        repo=worker_repository(),
+        directory=wiring.reader(),
+        audit=wiring.audit(),
+        events=wiring.events(),
+        clock=wiring.clock,
+        outbox=wiring.outbox(worker_table()),
+    )
+)
+
+
 def _reply_intake() -> ReplyIntake:
     from tickets.services.replies import ReplyIntake
 
-    # The API's rules on the worker's table (no list cursors, so no cursor secret for this function).
-    return ReplyIntake(
-        TicketService(
-            repo=worker_repository(),
-            directory=wiring.reader(),
-            audit=wiring.audit(),
-            events=wiring.events(),
-            clock=wiring.clock,
-            outbox=wiring.outbox(worker_table()),
-        )
-    )
+    return ReplyIntake(worker_service())
+
+
+def _emergency_acks() -> EmergencyAcceptance:
+    from tickets.services.emergency_acks import EmergencyAcceptance
+
+    return EmergencyAcceptance(worker_service(), wiring.reader(), wiring.audit())
 
 
 jobs = wiring.factory(_jobs)
 reply_intake = wiring.factory(_reply_intake)
+# EmergencyAcknowledged (a keypress of 1 on the ladder's call), on the reply queue: accepts the ticket.
+emergency_acks = wiring.factory(_emergency_acks)
 alarm_intake = wiring.factory(_alarm_intake)
 sweep_outbox = wiring.factory(lambda: wiring.outbox(worker_table()))
 

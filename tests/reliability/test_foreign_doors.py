@@ -15,6 +15,7 @@ import pytest
 from courtyard.tenancy import Role
 from schemas.events import (
     AlarmRaised,
+    EmergencyAcknowledged,
     Event,
     ResidentErased,
     ResidentMovedOut,
@@ -71,6 +72,9 @@ def _a(world: World) -> dict[str, str]:
         "device_id": world.ids["device_id"][0],
         "rule_id": world.ids["rule_id"][0],
         "run_id": world.ids["run_id"][0],
+        "alarm_id": world.ids["alarm_id"][0],
+        "guard_id": world.demo.user("greenfield", Role.GUARD).person_id,
+        "guard_user_id": world.demo.user("greenfield", Role.GUARD).user_id,
     }
 
 
@@ -115,6 +119,19 @@ def reply_events(ids: dict[str, str]) -> list[str]:
     return [_envelope("courtyard.notifications", reply)]
 
 
+def acknowledgment_events(ids: dict[str, str]) -> list[str]:
+    """A's guard "pressed 1" on A's SOS and A's alarm, in B's name."""
+    acks = [
+        EmergencyAcknowledged(
+            tenant_id=ids["b"], subject=subject, subject_id=ids[f"{subject}_id"], channel="voice",
+            ladder_key=f"{subject}:{ids[f'{subject}_id']}", person_id=ids["guard_id"],
+            user_id=ids["guard_user_id"],
+        )
+        for subject in ("ticket", "alarm")
+    ]  # fmt: skip
+    return [_envelope("courtyard.notifications", ack) for ack in acks]
+
+
 def billing_chunk(ids: dict[str, str]) -> list[str]:
     chunk = {
         "tenant_id": ids["b"], "run_id": ids["run_id"], "site_id": ids["site_id"], "period": "2026-04",
@@ -134,6 +151,8 @@ QUEUE_DOORS: list[tuple[str, Callable[[dict[str, str]], list[str]]]] = [
     ("sensors.tickets_handler", ticket_events),
     ("tickets.alarms_handler", alarm_events),
     ("tickets.replies_handler", reply_events),
+    ("tickets.replies_handler", acknowledgment_events),
+    ("sensors.acks_handler", acknowledgment_events),
     ("payments.billing_handler", billing_chunk),
 ]
 

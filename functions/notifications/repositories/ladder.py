@@ -11,6 +11,7 @@ events) leaves an acknowledged item, so the late start finds it and climbs nothi
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,17 +82,40 @@ class LadderRepository:
             return False
         return True
 
-    def acknowledge(self, tenant_id: str, key: str, by: str, at: datetime) -> bool:
-        """Stop the ladder with its first acknowledgment (kept: later ones change nothing). True if first."""
+    def acknowledge(
+        self,
+        tenant_id: str,
+        key: str,
+        by: str,
+        at: datetime,
+        *,
+        with_actions: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Stop the ladder with its first acknowledgment (kept: later ones change nothing). True if first.
+
+        ``with_actions`` commit with the first acknowledgment only (its outbox item: what it must publish),
+        in one transaction; a later acknowledgment writes none of them.
+        """
+        expression = (
+            "SET #status = :ack, acknowledged_at = :at, acknowledged_by = :by, tenant_id = :t "
+            "REMOVE due_pk, due_sk, next_at"
+        )
+        values = {":ack": "acknowledged", ":at": to_iso(at), ":by": by, ":t": tenant_id}
+        condition = "attribute_not_exists(acknowledged_at)"
         try:
-            self._table.update(
-                ladder_key(tenant_id, key),
-                "SET #status = :ack, acknowledged_at = :at, acknowledged_by = :by, tenant_id = :t "
-                "REMOVE due_pk, due_sk, next_at",
-                {":ack": "acknowledged", ":at": to_iso(at), ":by": by, ":t": tenant_id},
-                names={"#status": "status"},
-                condition="attribute_not_exists(acknowledged_at)",
-            )
+            if with_actions:
+                update = self._table.update_action(
+                    ladder_key(tenant_id, key), expression, values, condition, names={"#status": "status"}
+                )
+                self._table.transact([update, *with_actions], conflict="already acknowledged")
+            else:
+                self._table.update(
+                    ladder_key(tenant_id, key),
+                    expression,
+                    values,
+                    names={"#status": "status"},
+                    condition=condition,
+                )
         except Conflict:
             return False
         return True

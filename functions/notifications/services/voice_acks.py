@@ -4,20 +4,32 @@ by the sender), and "1" stops that ladder as an acceptance in the app would.
 
 A report with a bad or stale signature changes nothing (401); a report of a call we never placed, or of a
 key other than 1, is counted and ignored; a repeated report acknowledges nothing twice (the ladder keeps its
-first acknowledgment). The acknowledgment is audited with the staff member who pressed the key.
+first acknowledgment). The first acknowledgment commits in one transaction with its audit record and its
+outbox item, ``EmergencyAcknowledged`` (``courtyard.outbox``): the ticket's or the alarm's feature then
+accepts the ticket / acknowledges the alarm as that staff member. If publishing fails after the commit,
+the request fails, and the provider's retry of the report (finding the ladder acknowledged) or the
+every-minute sweep sends the stored event, with the same ``event_id``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
-from courtyard.audit import AuditWriter
+from courtyard.audit import TransactionalAuditLog
 from courtyard.clock import Clock
 from courtyard.errors import Invalid, Unauthorized
-from notifications.repositories.ladder import LadderRepository
-from notifications.repositories.links import LinksRepository
+from courtyard.outbox import Effects
+from notifications.repositories.ladder import ladder_key
+from notifications.repositories.links import PlacedCall
 from notifications.voice_reports import SIGNATURE_HEADER, parse_reports, verify
+from schemas.events import EmergencyAcknowledged
+
+CHANNEL = "voice"
+OUTBOX_NAME = "ack"  # the ladder's one pending item: what its first acknowledgment publishes
+SUBJECTS = ("ticket", "alarm")
 
 
 @dataclass(frozen=True)
@@ -27,20 +39,42 @@ class VoiceAckOutcome:
     ignored: int  # other keys, unknown calls
 
 
+class Calls(Protocol):
+    """The calls the sender placed (``LinksRepository``)."""
+
+    def placed_call(self, call_id: str) -> PlacedCall | None: ...
+
+
+class Ladders(Protocol):
+    """The ladders' first acknowledgment (``LadderRepository``), with what must commit beside it."""
+
+    def acknowledge(
+        self,
+        tenant_id: str,
+        key: str,
+        by: str,
+        at: datetime,
+        *,
+        with_actions: Sequence[Mapping[str, Any]] = (),
+    ) -> bool: ...
+
+
 class VoiceAcks:
     def __init__(
         self,
-        calls: LinksRepository,
-        ladders: LadderRepository,
+        calls: Calls,
+        ladders: Ladders,
         callback_secret: Callable[[], str],
-        audit: AuditWriter,
+        audit: TransactionalAuditLog,
         clock: Clock,
+        outbox: Effects,
     ) -> None:
         self._calls = calls
         self._ladders = ladders
         self._secret = callback_secret
         self._audit = audit
         self._clock = clock
+        self._outbox = outbox
 
     def receive(self, headers: Mapping[str, str], body: str) -> VoiceAckOutcome:
         now = self._clock.now()
@@ -57,16 +91,54 @@ class VoiceAcks:
             if placed is None or (report.out_id and report.out_id != placed.out_id):
                 ignored += 1
                 continue
-            by = placed.user_id or f"staff:{placed.person_id}"
-            if self._ladders.acknowledge(placed.tenant_id, placed.ladder_key, by, now):
+            if self._acknowledge(placed):
                 acknowledged += 1
-                self._audit.record(
-                    None,
-                    "ladder.voice_ack",
-                    "ladder",
-                    placed.ladder_key,
-                    details={"message_id": placed.message_id, "staff_id": placed.person_id},
-                    actor=placed.user_id or "voice",
-                    tenant_id=placed.tenant_id,
-                )
         return VoiceAckOutcome(len(reports), acknowledged, ignored)
+
+    def _acknowledge(self, placed: PlacedCall) -> bool:
+        """Stop the call's ladder with its first acknowledgment, its audit record and its event at once."""
+        now = self._clock.now()
+        t, key = placed.tenant_id, placed.ladder_key
+        entity = ladder_key(t, key)["pk"]
+        audit = self._audit.put_action(
+            None,
+            "ladder.voice_ack",
+            "ladder",
+            key,
+            details={"message_id": placed.message_id, "staff_id": placed.person_id},
+            actor=placed.user_id or "voice",
+            tenant_id=t,
+        )
+        event = _event(placed, now)
+        pending = (
+            self._outbox.pending(entity, events=[("EmergencyAcknowledged", event)], name=OUTBOX_NAME)
+            if event is not None
+            else None
+        )
+        actions = [audit, *([self._outbox.put_action(pending)] if pending is not None else [])]
+        by = placed.user_id or f"staff:{placed.person_id}"
+        if not self._ladders.acknowledge(t, key, by, now, with_actions=actions):
+            # Acknowledged before: by this report, whose event may not have gone out yet (a retry).
+            self._outbox.flush_entity(entity, OUTBOX_NAME)
+            return False
+        if pending is not None:
+            self._outbox.flush(pending)
+        return True
+
+
+def _event(placed: PlacedCall, now: datetime) -> EmergencyAcknowledged | None:
+    """The ladder's acknowledgment for its subject's feature; None for a call that names nobody."""
+    subject, _, subject_id = placed.ladder_key.partition(":")
+    if subject not in SUBJECTS or not subject_id or not placed.person_id:
+        return None
+    return EmergencyAcknowledged(
+        tenant_id=placed.tenant_id,
+        occurred_at=now,
+        subject="alarm" if subject == "alarm" else "ticket",
+        subject_id=subject_id,
+        ladder_key=placed.ladder_key,
+        channel=CHANNEL,
+        person_id=placed.person_id,
+        user_id=placed.user_id,
+        message_id=placed.message_id,
+    )

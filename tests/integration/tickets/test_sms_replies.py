@@ -112,10 +112,10 @@ def test_a_reply_cannot_touch_someone_elses_ticket(call: Call, world: Community,
     assert status(call, world, zhaos) == "resolved"
 
 
-def test_the_reply_rule_takes_only_ticket_replies(template: Any) -> None:
+def test_the_reply_rule_takes_only_ticket_replies_and_ticket_acknowledgments(template: Any) -> None:
     pattern = template.resource("TicketsReplyRule")["Properties"]["EventPattern"]
     assert json.loads(json.dumps(pattern)) == {
         "source": ["courtyard.notifications"],
-        "detail-type": ["SmsReplyReceived"],
+        "detail-type": ["SmsReplyReceived", "EmergencyAcknowledged"],
         "detail": {"subject": ["ticket"]},
     }

@@ -30,8 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import cost_levers, cost_model, prices
-from bench.identity_cost import identity_month
+from bench import app_opens, applied_levers, cost_levers, cost_model, edge_cost, prices
+from bench.identity_cost import OPENS_PER_RESIDENT, identity_month
 
 if TYPE_CHECKING:
     from infra.local.cloud import CloudInfo, LocalCloud
@@ -132,6 +132,7 @@ class CostResult:
     total_with_identity_usd: float = 0.0
     levers_total_usd: float = 0.0  # with identity, every lever, at ``communities``
     levers_alone_usd: float = 0.0  # with identity, every lever, one community alone on its deployment
+    edge_note: str = ""  # what the distribution's web ACL adds when the deployment leaves it out
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic
@@ -175,9 +176,13 @@ def lines_of(
     api_trace_rate: float = 0.0,
     communities: int = COMMUNITIES_PER_DEPLOYMENT,
     ingest_wru_per_write: float = 1.0,
+    acls: list[edge_cost.WebAcl] | None = None,
+    identity_requests: float = 0.0,
 ) -> list[Line]:
     """The month's priced lines. ``modelled=False`` leaves out what does not scale with ``usage`` (scheduled
-    invocations, idle polling, connection minutes, the ingest's wall-clock writes), to price one activity."""
+    invocations, idle polling, connection minutes, the ingest's wall-clock writes), to price one activity.
+    ``acls``: the web ACLs that inspect each API request; ``identity_requests``: identity's (a model) through
+    the same edge."""
     quantities: dict[tuple[str, str, bool, bool], float] = {}
 
     def add(key: str, what: str, quantity: float, estimate: bool = False, shared: bool = False) -> None:
@@ -247,6 +252,7 @@ def lines_of(
         if price is not None:
             add(price, f"{service}.{operation}", calls)
     add("apigw.rest_requests", "requests through the gateway", usage.get("apigw", 0.0))
+    edge_cost.add_edge(usage, add, acls or [], identity_requests if modelled else 0.0)
     add("iot.messages", "messages at the broker (5 KB units)", usage.get("iot.messages", 0.0))
     add("iot.rules", "rules triggered", usage.get("iot.rules", 0.0))
     add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
@@ -278,21 +284,31 @@ def lines_of(
     return lines
 
 
-def fixed_lines(kms_keys: int, secrets: int) -> list[Line]:
+def fixed_lines(kms_keys: int, secrets: int, acls: list[edge_cost.WebAcl] | None = None) -> list[Line]:
     """Charges of the deployment itself, whatever its size (shared by every community it serves)."""
     out = []
-    for key, count in (("kms.key_month", kms_keys), ("secretsmanager.secret_month", secrets)):
+    counts = {
+        "kms.key_month": kms_keys,
+        "secretsmanager.secret_month": secrets,
+        **edge_cost.acl_months(acls or []),
+    }
+    for key, count in counts.items():
+        if not count:
+            continue
         price = prices.PRICES[key]
         out.append(Line(price.service, price.unit, count, price.unit, price.cost(count), False, True))
     return out
 
 
 def activity_usd(
-    activity: Activity, functions: Mapping[str, FunctionMeta], api_trace_rate: float = 0.0
+    activity: Activity,
+    functions: Mapping[str, FunctionMeta],
+    api_trace_rate: float = 0.0,
+    acls: list[edge_cost.WebAcl] | None = None,
 ) -> float:
     """One activity's month priced alone, without the modelled lines (X-Ray is not additive: approximate)."""
     usage = {key: value * activity.scale for key, value in activity.usage.items()}
-    lines = lines_of(usage, functions, modelled=False, api_trace_rate=api_trace_rate)
+    lines = lines_of(usage, functions, modelled=False, api_trace_rate=api_trace_rate, acls=acls)
     return sum(line.usd for line in lines)
 
 
@@ -309,8 +325,12 @@ def summarise(
     api_trace_rate: float = 0.0,
     user_pool_tier: str = "ESSENTIALS",
     ingest_wru_per_write: float = 1.0,
+    acls: list[edge_cost.WebAcl] | None = None,
+    reference: Mapping[str, Activity] | None = None,
 ) -> CostResult:
     usage = month_usage(activities)
+    residents = max(0.0, monthly_active_users - 12.0)
+    identity_requests = residents * OPENS_PER_RESIDENT  # one refresh per open (bench/identity_cost.py)
 
     def priced(communities: int) -> list[Line]:
         lines = lines_of(
@@ -319,8 +339,10 @@ def summarise(
             api_trace_rate=api_trace_rate,
             communities=communities,
             ingest_wru_per_write=ingest_wru_per_write,
-        ) + fixed_lines(kms_keys, secrets)
-        deployment = lines_of(month_usage(activities, shared=True), functions, modelled=False)
+            acls=acls,
+            identity_requests=identity_requests,
+        ) + fixed_lines(kms_keys, secrets, acls)
+        deployment = lines_of(month_usage(activities, shared=True), functions, modelled=False, acls=acls)
         return lines + [replace(line, shared=True) for line in deployment]
 
     lines = priced(communities)
@@ -353,7 +375,6 @@ def summarise(
         levers["what still goes through the message broker, through Basic Ingest instead"] = broker
     community_usd = sum(line.usd for line in lines if not line.shared)
     deployment_usd = sum(line.usd for line in lines if line.shared)
-    residents = max(0.0, monthly_active_users - 12.0)
     identity = identity_month(residents, communities, user_pool_tier)
     alone_identity = identity_month(residents, 1, user_pool_tier).usd
 
@@ -376,9 +397,15 @@ def summarise(
             "idle": usd_of("idle long polls", True),
         },
     )
-    # A lever that would cost more is not taken (the devices' per-upload connections at ten-minute uploads).
-    own = sum(max(0.0, lever.saves) for lever in found if lever.scope == "per community")
-    fixed_saves = sum(max(0.0, lever.saves) for lever in found if lever.scope != "per community")
+    found += applied(activities, reference or {}, functions, usage, api_trace_rate, acls)
+    # An applied lever's saving is already in the month above, and a lever that would cost more is not taken
+    # (the devices' per-upload connections at ten-minute uploads): only modelled savings are subtracted.
+    own = sum(
+        max(0.0, lever.saves) for lever in found if lever.scope == "per community" and not lever.applied
+    )
+    fixed_saves = sum(
+        max(0.0, lever.saves) for lever in found if lever.scope != "per community" and not lever.applied
+    )
     total_usd = community_usd + deployment_usd / communities
     return CostResult(
         households=HOUSEHOLDS,
@@ -389,7 +416,7 @@ def summarise(
                 "per_month": a.per_month,
                 "sample": a.sample,
                 "scale": round(a.scale, 2),
-                "usd": round(activity_usd(a, functions, api_trace_rate), 4),
+                "usd": round(activity_usd(a, functions, api_trace_rate, acls), 4),
                 "devices": a.devices,
                 "shared": a.shared,
                 # The activity's month by counter (invocations, ms, log bytes, AWS calls): where its USD goes.
@@ -418,7 +445,29 @@ def summarise(
         aws_calls_month={k[4:]: round(v) for k, v in sorted(usage.items()) if k.startswith("aws:")},
         failures=list(failures or []),
         levers=levers,
+        edge_note=edge_cost.unset_acl_note(
+            acls or [], usage.get("apigw", 0.0) + identity_requests, communities
+        ),
     )
+
+
+def applied(
+    activities: list[Activity],
+    reference: Mapping[str, Activity],
+    functions: Mapping[str, FunctionMeta],
+    usage: Usage,
+    api_trace_rate: float,
+    acls: list[edge_cost.WebAcl] | None,
+) -> list[cost_levers.Lever]:
+    """The applied levers' before -> after (bench/applied_levers.py), from this run's own activities."""
+    out = []
+    opens = next((a for a in activities if a.name.startswith("app opens")), None)
+    if opens is not None and "app opens" in reference:
+        before = activity_usd(reference["app opens"], functions, api_trace_rate, acls)
+        out.append(applied_levers.home_cache(before, activity_usd(opens, functions, api_trace_rate, acls)))
+    if api_trace_rate:
+        out.append(applied_levers.api_traces(usage.get("apigw", 0.0), api_trace_rate))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ metering
@@ -451,6 +500,8 @@ class Meter:
             log = cloud.pool.log_dir / f"{function_id}.log"
             bump(f"log:{function_id}", log.stat().st_size if log.exists() else 0)
         out["apigw"] = cloud.gateway.requests
+        out["apigw.bytes_in"] = cloud.gateway.bytes_in
+        out["apigw.bytes_out"] = cloud.gateway.bytes_out
         iot = cloud.iot.stats
         out["iot.messages"] = iot.billable_messages
         out["iot.rules"] = iot.rules_triggered
@@ -525,6 +576,7 @@ class _Run:
     meter: Meter
     used: dict[str, Usage] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
+    reference: dict[str, Activity] = field(default_factory=dict)  # measured only for a lever's before
     failures: list[str] = field(default_factory=list)
     ingest_wru_per_write: float = (
         1.0  # the ingest's writes as sized in the sample (scales the wall-clock model)
@@ -597,27 +649,51 @@ def _people(run: _Run) -> None:
     call("GET", "/tickets", "technician")
     call("GET", "/passes/keys")
 
-    # Residents open the app (GET /me and the unread badge) and browse.
+    # Residents open the app: the home asks for the parts whose freshness window has passed, one resident's
+    # month of opens as bench/app_opens.py states it (the browser story counts the same requests).
+    me = call("GET", "/me", "resident")
+    units = (me.get("person") or {}).get("units") or []
+    unit_id = next((u["unit_id"] for u in units if u.get("primary")), units[0]["unit_id"] if units else "")
+
+    def home(parts: Iterable[str]) -> None:
+        for part in parts:
+            for path in app_opens.PART_REQUESTS[part]:
+                call("GET", path.replace("{unit_id}", unit_id), "resident")
+
     with meter.measure(used, "app"):
-        for _ in range(plan.sample_sessions):
-            call("GET", "/me", "resident")
-            call("GET", "/inbox/unread-count", "resident")
+        for kind in app_opens.MONTH:
+            for _ in range(kind.per_month):
+                home(kind.parts)
     activities.append(
         Activity(
-            "app opens (GET /me + unread badge)",
-            plan.residents * plan.app_opens_per_resident,
-            plan.sample_sessions,
+            f"app opens (home parts kept: {app_opens.month_requests()} requests/resident-month)",
+            plan.residents * app_opens.OPENS_PER_RESIDENT,
+            app_opens.OPENS_PER_RESIDENT,
             used["app"],
         )
     )
+    # The lever's before: every open fetching every part (what the home did before it kept them).
+    with meter.measure(used, "app-uncached"):
+        for _ in range(plan.sample_sessions):
+            home(app_opens.PART_REQUESTS)
+    run.reference["app opens"] = Activity(
+        "app opens, every part each time",
+        plan.residents * app_opens.OPENS_PER_RESIDENT,
+        plan.sample_sessions,
+        used["app-uncached"],
+    )
+    # Browsing: the pages' own lists, which refresh the home's parts they hold (the bills page's list is the
+    # home's bills; a resident's repairs fit one page); the inbox of a resident of some months is longer than
+    # a page, so the home asks for the unread count again on the way back.
     with meter.measure(used, "browse"):
         for _ in range(plan.sample_sessions):
-            call("GET", "/inbox", "resident")
-            call("GET", "/bills", "resident")
-            call("GET", "/tickets", "resident")
+            call("GET", "/inbox?limit=30", "resident")
+            call("GET", "/bills?limit=100", "resident")
+            call("GET", "/tickets?mine=true&limit=20", "resident")
+            home(("unread",))
     activities.append(
         Activity(
-            "resident browsing (inbox, bills, tickets)",
+            "resident browsing (inbox, bills, repairs + unread count)",
             plan.residents * plan.browses_per_resident,
             plan.sample_sessions,
             used["browse"],
@@ -784,17 +860,21 @@ def _passes(run: _Run) -> None:
     activities = run.activities
     site_id = run.site_id
 
-    # Visitor passes: issued, shown as a QR code, scanned once at the gate.
+    # Visitor passes: issued, shown as a QR code, scanned once at the gate. As the app issues them: no visitor
+    # phone (web/mobile/src/pages/visitors/PassNew.vue), so no SMS; the resident shares the QR or the link.
     with meter.measure(used, "passes"):
         for index in range(plan.sample_passes):
             issued = call(
                 "POST",
                 "/passes",
                 "resident",
-                body={"visitor_name": f"访客 {index}", "visitor_phone": "13912345678"},
+                body={"visitor_name": f"访客 {index}"},
                 headers={"Idempotency-Key": f"bench-pass-{uuid.uuid4()}"},
             )
-            call("GET", f"/passes/{issued['pass_id']}/qr?format=svg", "resident")
+            # The app shows the pass (its QR drawn on the phone) and its entries; the visitor opens the link.
+            call("GET", f"/passes/{issued['pass_id']}", "resident")
+            call("GET", f"/passes/{issued['pass_id']}/entries?limit=50", "resident")
+            call("POST", "/passes/view", body={"token": issued["token"]})
             call(
                 "POST",
                 "/gate/scans",
@@ -1062,6 +1142,7 @@ def run(plan: Plan | None = None) -> CostResult:
         sample = drive(cloud, demo, plan)
         meta = function_meta(cloud)
         trace_rate = api_trace_rate(cloud.template)
+        acls = edge_cost.web_acls(cloud.template)
         kms = len(list(cloud.template.resources_of_type("AWS::KMS::Key")))
         secrets = len(list(cloud.template.resources_of_type("AWS::SecretsManager::Secret")))
     return summarise(
@@ -1072,9 +1153,11 @@ def run(plan: Plan | None = None) -> CostResult:
         monthly_active_users=plan.residents + 12.0,
         run_s=time.perf_counter() - started,
         failures=sample.failures,
+        reference=sample.reference,
         ingest_wru_per_write=sample.ingest_wru_per_write,
         api_trace_rate=trace_rate,
         user_pool_tier=user_pool_tier(cloud.template),
+        acls=acls,
     )
 
 
@@ -1119,7 +1202,8 @@ def table(result: CostResult) -> list[str]:
     )
     out.append(
         f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
-        f"shared {result.deployment_usd:.2f} (KMS keys, secrets, idle SQS polling, schedule firings); "
+        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, secrets, idle SQS polling, schedule "
+        "firings); "
         f"alone on a deployment: {result.alone_usd:.2f}"
     )
     out.append(
@@ -1139,6 +1223,8 @@ def table(result: CostResult) -> list[str]:
         f"  {'TOTAL WITH IDENTITY, 1 community on its deployment':<18} {alone:>10.2f}: "
         f"{'under' if alone < result.target_usd else 'OVER'} the {result.target_usd:.2f} USD target"
     )
+    if result.edge_note:
+        out.append(f"  {result.edge_note}")
     out.append(
         f"  before (residents in Cognito, Essentials beyond the free tier): "
         f"{result.total_usd + result.cognito_usd:.2f}"

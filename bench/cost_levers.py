@@ -32,8 +32,7 @@ class Lever:
 
     @property
     def saves(self) -> float:
-        """What is still to save: an applied lever's effect is in the month already (its line shows it)."""
-        return 0.0 if self.applied else self.before - self.after
+        return self.before - self.after
 
 
 def right_size(rss_mb: float) -> int:
@@ -55,6 +54,7 @@ def memory_lever(usage: Mapping[str, float], functions: Mapping[str, Any]) -> Le
         if memory != meta.memory_mb:
             moved.append(f"{function_id} {meta.memory_mb}->{memory}")
     basis = (
+        "not applied: a smaller share of a vCPU makes the CPU-bound cold starts 3-4x slower; "
         f"memory = measured worker RSS x {MEMORY_HEADROOM} (64 MB steps, at least {MIN_MEMORY_MB}); waiting "
         "time scales with memory, CPU time does not below 1,769 MB (it only gets slower): "
         + (", ".join(moved[:6]) + (" ..." if len(moved) > 6 else "") if moved else "nothing to move")
@@ -104,7 +104,8 @@ def levers(
             price["apigw.http_requests"].cost(requests)
             + identity_month(residents, communities, tier, http_api=True).lines[-1][1],
             False,
-            f"{requests:,.0f} gateway requests a month measured, + identity's refreshes",
+            f"{requests:,.0f} gateway requests a month measured, + identity's refreshes; not applied: "
+            "issue 17 needs AWS WAF and a usage plan on the API, which an HTTP API cannot have",
         ),
         Lever(
             "devices connect for each upload instead of staying connected",
@@ -168,8 +169,7 @@ def table(result: Any) -> list[str]:
         mark = "=" if lever["applied"] else "~"
         scope = "" if lever["scope"] == "per community" else f" [{lever['scope']}]"
         out.append(
-            f"   {mark} {lever['before']:>6.2f} -> {lever['after']:>6.2f} "
-            f"({lever['after'] - lever['before']:+.2f}){scope}  "
+            f"   {mark} {lever['before']:>6.2f} -> {lever['after']:>6.2f} ({-lever['saves']:+.2f}){scope}  "
             f"{lever['what']}"
         )
         out.append(f"       {lever['basis']}")

@@ -48,6 +48,8 @@ _IOT = "https://aws.amazon.com/iot-core/pricing/"
 _S3 = "https://aws.amazon.com/s3/pricing/"
 _COGNITO = "https://aws.amazon.com/cognito/pricing/"
 _SMS_CN = "https://www.alibabacloud.com/product/sms/pricing"
+_WAF = "https://aws.amazon.com/waf/pricing/"
+_CLOUDFRONT = "https://aws.amazon.com/cloudfront/pricing/"
 
 PRICES: dict[str, Price] = {
     p.key: p
@@ -80,7 +82,46 @@ PRICES: dict[str, Price] = {
         Price("iot.connect_minutes", "IoT Core", "connection-minute", 0.08, 1_000_000, _IOT),
         Price("s3.put", "S3", "PUT/COPY/POST/LIST request", 0.005, 1_000, _S3),
         Price("s3.get", "S3", "GET/HEAD and other request", 0.0004, 1_000, _S3),
+        # The edge (bench/edge_cost.py). WAF's prices are the same in every region. CloudFront bills where the
+        # viewer is: residents in mainland China reach the distribution's Hong Kong and Asia Pacific edges
+        # (PriceClass_All), so the "Hong Kong, Indonesia, Philippines, Singapore, South Korea, Taiwan,
+        # Thailand, Malaysia, and Vietnam" column is the one used (the US one is lower).
+        Price("waf.requests", "WAF", "request inspected by a web ACL", 0.60, 1_000_000, _WAF),
+        Price(
+            "cloudfront.https_requests",
+            "CloudFront",
+            "HTTPS request (Asia Pacific)",
+            0.012,
+            10_000,
+            _CLOUDFRONT,
+        ),
+        Price(
+            "cloudfront.data_out_gb",
+            "CloudFront",
+            "GB out to viewers (Asia Pacific, first 10 TB)",
+            0.120,
+            1,
+            _CLOUDFRONT,
+        ),
+        Price(
+            "cloudfront.data_to_origin_gb",
+            "CloudFront",
+            "GB to the origin (Asia Pacific)",
+            0.060,
+            1,
+            _CLOUDFRONT,
+        ),
+        Price(
+            "cloudfront.function_invocations",
+            "CloudFront",
+            "CloudFront Functions invocation",
+            0.10,
+            1_000_000,
+            _CLOUDFRONT,
+        ),
         # Fixed monthly charges of one deployment (shared by every community it serves).
+        Price("waf.web_acl_month", "WAF", "web ACL-month", 5.00, 1, _WAF),
+        Price("waf.rule_month", "WAF", "rule-month (a managed rule group counts as one)", 1.00, 1, _WAF),
         Price("kms.key_month", "KMS", "customer managed key-month", 1.00, 1, _KMS),
         Price("secretsmanager.secret_month", "Secrets Manager", "secret-month", 0.40, 1, _SM),
         # Cognito is billed per monthly active user, not per request: shown beside the total, not in it.
@@ -98,6 +139,8 @@ FREE_TIERS: dict[str, str] = {
     "Cognito": "10,000 MAU per month (Lite and Essentials)",
     "KMS": "20,000 requests per month",
     "CloudWatch Logs": "5 GB ingestion per month",
+    "CloudFront": "1 TB out, 10 M HTTPS requests, 2 M function invocations a month (always free)",
+    "WAF": "none",
 }
 
 # Which price a metered "service.Operation" AWS call adds to. Operations not listed are free control-plane or

@@ -128,7 +128,8 @@ def shape_of(description: Mapping[str, Any]) -> TableShape:
 
 # ------------------------------------------------------------------------------------------------ meter
 class UnitMeter:
-    """Request units by ``"wru:<table>"``, ``"wru:<table>/<index>"`` and ``"rru:<table>"``."""
+    """Request units by ``"wru:<table>"``, ``"wru:<table>/<index>"`` and ``"rru:<table>"``, and the SMS sent
+    (``"sms:Publish"``: an SNS Publish to a phone number)."""
 
     def __init__(self, client: Any = None) -> None:
         self._client = client
@@ -149,6 +150,8 @@ class UnitMeter:
             "before-parameter-build.dynamodb", self._before, unique_id="courtyard-ddb-units-before"
         )
         events.register("after-call.dynamodb", self._after, unique_id="courtyard-ddb-units-after")
+        # An SNS Publish to a phone number is an SMS, priced per message (bench/cost_model.add_sms).
+        events.register("before-parameter-build.sns.Publish", self._sms, unique_id="courtyard-sms-count")
 
     def take(self) -> dict[str, float]:
         with self._lock:
@@ -196,6 +199,10 @@ class UnitMeter:
             return None
         found = self.client.get_item(TableName=table, Key=dict(key), ConsistentRead=True).get("Item")
         return dict(found) if found else None
+
+    def _sms(self, params: Any = None, **_: Any) -> None:
+        if isinstance(params, Mapping) and params.get("PhoneNumber"):
+            self.add("sms:Publish", 1.0)
 
     def _before(self, model: Any = None, params: Any = None, **_: Any) -> None:
         if model is None or not isinstance(params, Mapping):

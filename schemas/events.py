@@ -283,6 +283,30 @@ class ResidentPhoneChanged(Event):
     sign_in_phone_digest: str = Field(pattern=r"^[0-9a-f]{40}$")
 
 
+class ExportedLink(Model):
+    """One of the person's unit links, current (``until`` None) or ended, as the directory held it when the
+    export was asked for: each feature exports what the person saw through the unit while linked."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    unit_id: Id
+    site_id: str = ""
+    since: str = ""
+    until: str | None = None
+
+
+class PersonalDataExportRequested(Event):
+    """A resident asked for a copy of everything Courtyard holds about them (PIPL art. 45). Every feature
+    writes its part to the export bucket under ``exports/{tenant_id}/{export_id}/{feature}.json``
+    (``courtyard.personal_export``); the directory merges the parts once all are there. ``user_id`` is the
+    person's login (None if they never signed in), ``links`` their units with start and end."""
+
+    export_id: Id
+    resident_id: Id
+    user_id: str | None = None
+    links: tuple[ExportedLink, ...] = ()
+
+
 # ------------------------------------------------------------------ notifications
 
 
@@ -349,7 +373,12 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
             "courtyard.notifications": (NoticePublished, SmsReplyReceived, EmergencyAcknowledged),
-            "courtyard.directory": (ResidentMovedOut, ResidentErased, ResidentPhoneChanged),
+            "courtyard.directory": (
+                ResidentMovedOut,
+                ResidentErased,
+                ResidentPhoneChanged,
+                PersonalDataExportRequested,
+            ),
         }
     ).items()
     for model in models

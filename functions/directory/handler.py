@@ -11,6 +11,7 @@ from courtyard.models import Model
 from directory.app import app, logger, metrics, tracer
 from directory.care import routes as care
 from directory.duty import routes as duty
+from directory.exports import routes as exports
 from directory.imports import routes as imports
 from directory.invites import routes as invites
 from directory.people import routes as people
@@ -21,7 +22,20 @@ from directory.residency import routes as residency
 from directory.staff import routes as staff
 from directory.tenants import routes as tenants
 
-for routes in (care, duty, imports, invites, people, phones, places, proxies, residency, staff, tenants):
+for routes in (
+    care,
+    duty,
+    exports,
+    imports,
+    invites,
+    people,
+    phones,
+    places,
+    proxies,
+    residency,
+    staff,
+    tenants,
+):
     app.include_router(routes.router)
 
 

@@ -16,8 +16,10 @@ from directory.settings import DirectorySettings, settings
 from directory.table import DirectoryTable
 
 if TYPE_CHECKING:
+    from courtyard.personal_export import ExportBucket
     from directory.care.service import CareService
     from directory.duty.service import DutyService
+    from directory.exports.service import ExportService
     from directory.imports.service import ImportService
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
@@ -212,6 +214,29 @@ def _care() -> CareService:
     return CareService(CareRepository(table()), wiring.audit(), wiring.clock, timezone_of)
 
 
+def _exports() -> ExportService:
+    from directory.exports.directory_part import DirectoryPartReader
+    from directory.exports.repository import ExportJobs
+    from directory.exports.service import ExportService
+    from directory.residency.repository import ResidencyRepository
+
+    jobs = ExportJobs(table())
+    part = DirectoryPartReader(
+        _people(), ResidencyRepository(table(), _people_repository()), wiring.reader(), jobs
+    )
+    return ExportService(jobs, export_files(), part, wiring.audit(), wiring.events(), wiring.clock)
+
+
+# The export bucket (tests override it with an in-memory one where S3 is not the point).
+export_files = wiring.factory(lambda: _export_bucket())
+
+
+def _export_bucket() -> ExportBucket:
+    from courtyard.personal_export import ExportBucket
+
+    return ExportBucket(config().export_bucket)
+
+
 tenants = wiring.factory(_tenants)
 places = wiring.factory(_places)
 people = wiring.factory(_people)
@@ -224,3 +249,4 @@ imports = wiring.factory(_imports)
 duty = wiring.factory(_duty)
 care = wiring.factory(_care)
 proxies = wiring.factory(_proxies)
+exports = wiring.factory(_exports)

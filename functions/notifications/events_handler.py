@@ -1,6 +1,7 @@
 """Domain events (tickets, payments, visitors, sensors) from the notifications' event queue: see
 ``notifications.services.intake``; the directory's ``ResidentErased`` deletes what notifications holds about
-the person (``notifications.services.erasure``). A malformed or unknown event fails alone and reaches the
+the person (``notifications.services.erasure``), its ``PersonalDataExportRequested`` has their part of an
+export written (``notifications.services.export``). A malformed or unknown event fails alone and reaches the
 DLQ after 3 receives."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
 from notifications import wiring
-from schemas.events import ResidentErased, parse_event
+from schemas.events import PersonalDataExportRequested, ResidentErased, parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -28,6 +29,10 @@ def handle(record: SqsRecord) -> None:
     if isinstance(event, ResidentErased):
         deleted = wiring.erasure().forget(event)
         logger.info("erased person's notifications", tenant_id=event.tenant_id, items=deleted)
+        return
+    if isinstance(event, PersonalDataExportRequested):
+        written = wiring.export().write(event, wiring.wiring.clock.now())
+        logger.info("wrote notifications' export part", tenant_id=event.tenant_id, messages=written)
         return
     report = wiring.intake().handle(record.body)
     # The emergency ladder reads the same events: an SOS, a critical alarm or an escalation starts one,

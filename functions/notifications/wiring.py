@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from notifications.services.delivery import DeliveryService, Voice
     from notifications.services.emergency_ladder import EmergencyLadders
     from notifications.services.erasure import PersonErasure
+    from notifications.services.export import NotificationsExport
     from notifications.services.fanout import FanoutService
     from notifications.services.inbox import InboxService
     from notifications.services.intake import EventIntake
@@ -291,3 +292,14 @@ def _erasure() -> PersonErasure:
 
 # ResidentErased: the person's inbox, preferences and push endpoints go (services/erasure.py).
 erasure = wiring.factory(_erasure)
+
+
+# PersonalDataExportRequested: the person's inbox, preferences and devices as notifications' part.
+def _export() -> NotificationsExport:
+    from notifications.repositories.export import PersonExportReader
+    from notifications.services.export import NotificationsExport
+
+    return NotificationsExport(PersonExportReader(worker_table()), wiring.export_part("notifications"))
+
+
+export = wiring.factory(_export)

@@ -1,6 +1,7 @@
 """Payments' consumer of the directory's people events (its own queue): ``ResidentErased`` makes the
 person's payments and bank statement lines forget who paid, keeping the amounts for the ledger
-(services/erasure.py). Other events are ignored; a malformed one fails alone and reaches the dead-letter
+(services/erasure.py); ``PersonalDataExportRequested`` writes the payments' part of their export
+(services/export.py). Other events are ignored; a malformed one fails alone and reaches the dead-letter
 queue after three receives."""
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
-from payments.wiring import erasure
-from schemas.events import ResidentErased, parse_event
+from payments.wiring import erasure, export, wiring
+from schemas.events import PersonalDataExportRequested, ResidentErased, parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -27,6 +28,9 @@ def handle(record: SqsRecord) -> None:
         scrubbed = erasure().forget(event)
         logger.info("erased payer's payments", tenant_id=event.tenant_id, records=scrubbed)
         metrics.add_metric(name="PaymentsScrubbedOnErasure", unit=MetricUnit.Count, value=scrubbed)
+    elif isinstance(event, PersonalDataExportRequested):
+        written = export().write(event, wiring.clock.now())
+        logger.info("wrote payments' export part", tenant_id=event.tenant_id, records=written)
 
 
 @logger.inject_lambda_context

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from payments.services.checkout import PaymentService
     from payments.services.counter import CounterService
     from payments.services.erasure import PayerErasure
+    from payments.services.export import PaymentsExport
     from payments.services.figures import FiguresService
     from payments.services.invoices import InvoiceService
     from payments.services.jobs import PaymentJobs
@@ -291,3 +292,14 @@ def _erasure() -> PayerErasure:
 
 # The people consumer (ResidentErased): payments and statement lines forget an erased payer.
 erasure = wiring.factory(_erasure)
+
+
+def _export() -> PaymentsExport:
+    from payments.repositories.export import PaymentExportReader
+    from payments.services.export import PaymentsExport
+
+    return PaymentsExport(PaymentExportReader(worker_table()), wiring.export_part("payments"))
+
+
+# The people consumer (PersonalDataExportRequested): writes the payments' part of a person's export.
+export = wiring.factory(_export)

@@ -1,5 +1,6 @@
 """Tickets' consumer of the directory's people events (its own queue): ``ResidentErased`` anonymises the
-tickets the person reported (services/erasure.py). Other events are ignored; a malformed one fails alone
+tickets the person reported (services/erasure.py); ``PersonalDataExportRequested`` writes the tickets' part
+of their export (services/export.py). Other events are ignored; a malformed one fails alone
 and reaches the dead-letter queue after three receives."""
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
-from schemas.events import ResidentErased, parse_event
-from tickets.wiring import erasure
+from schemas.events import PersonalDataExportRequested, ResidentErased, parse_event
+from tickets.wiring import erasure, export, wiring
 
 logger = Logger()
 tracer = Tracer()
@@ -26,6 +27,9 @@ def handle(record: SqsRecord) -> None:
         scrubbed = erasure().forget(event)
         logger.info("erased reporter's tickets", tenant_id=event.tenant_id, tickets=scrubbed)
         metrics.add_metric(name="TicketsScrubbedOnErasure", unit=MetricUnit.Count, value=scrubbed)
+    elif isinstance(event, PersonalDataExportRequested):
+        written = export().write(event, wiring.clock.now())
+        logger.info("wrote tickets' export part", tenant_id=event.tenant_id, tickets=written)
 
 
 @logger.inject_lambda_context

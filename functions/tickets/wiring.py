@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tickets.services.alarms import AlarmIntake
     from tickets.services.emergency_acks import EmergencyAcceptance
     from tickets.services.erasure import ReporterErasure
+    from tickets.services.export import TicketsExport
     from tickets.services.jobs import TicketJobs
     from tickets.services.replies import ReplyIntake
 
@@ -145,3 +146,14 @@ def _erasure() -> ReporterErasure:
 
 # The people consumer (ResidentErased): anonymises an erased person's tickets.
 erasure = wiring.factory(_erasure)
+
+
+def _export() -> TicketsExport:
+    from tickets.repositories.export import TicketExportReader
+    from tickets.services.export import TicketsExport
+
+    return TicketsExport(TicketExportReader(worker_table()), wiring.export_part("tickets"))
+
+
+# The people consumer (PersonalDataExportRequested): writes the tickets' part of a person's export.
+export = wiring.factory(_export)

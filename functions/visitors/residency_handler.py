@@ -1,7 +1,8 @@
 """Visitors' consumer of the directory's people events (its own queue): ``ResidentMovedOut`` revokes the
 live passes the resident hosts for the unit they left (services/moveout.py); ``ResidentErased`` revokes
-every live pass they host and removes the personal fields of all of them (services/erasure.py). Other
-events are ignored."""
+every live pass they host and removes the personal fields of all of them (services/erasure.py);
+``PersonalDataExportRequested`` writes the passes they issued and their scans as the visitors' part of
+their export (services/export.py). Other events are ignored."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
-from schemas.events import ResidentErased, ResidentMovedOut, parse_event
-from visitors.wiring import erasure, moveout
+from schemas.events import PersonalDataExportRequested, ResidentErased, ResidentMovedOut, parse_event
+from visitors.wiring import erasure, export, moveout, wiring
 
 logger = Logger()
 tracer = Tracer()
@@ -29,6 +30,9 @@ def handle(record: SqsRecord) -> None:
     elif isinstance(event, ResidentErased):
         scrubbed = erasure().forget(event)
         metrics.add_metric(name="PassesScrubbedOnErasure", unit=MetricUnit.Count, value=scrubbed)
+    elif isinstance(event, PersonalDataExportRequested):
+        written = export().write(event, wiring.clock.now())
+        logger.info("wrote visitors' export part", tenant_id=event.tenant_id, passes=written)
 
 
 @logger.inject_lambda_context

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from visitors.revocations import RevocationService
     from visitors.services.blocklist import BlocklistService
     from visitors.services.erasure import HostErasure
+    from visitors.services.export import VisitorsExport
     from visitors.services.gate import GateService
     from visitors.services.moveout import MoveOutRevocation
     from visitors.services.passes import PassService
@@ -150,3 +151,15 @@ def _erasure() -> HostErasure:
 
 
 erasure = wiring.factory(_erasure)
+
+
+# PersonalDataExportRequested: the passes the person hosts and their scans, as the visitors' part.
+def _export() -> VisitorsExport:
+    from visitors.repositories.export import PassExportReader
+    from visitors.services.export import VisitorsExport
+
+    table = wiring.table(wiring.config.visitors_table, cursors=False)
+    return VisitorsExport(PassExportReader(table), wiring.export_part("visitors"))
+
+
+export = wiring.factory(_export)

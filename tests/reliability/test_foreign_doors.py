@@ -17,6 +17,8 @@ from schemas.events import (
     AlarmRaised,
     EmergencyAcknowledged,
     Event,
+    ExportedLink,
+    PersonalDataExportRequested,
     ResidentErased,
     ResidentMovedOut,
     SmsReplyReceived,
@@ -84,7 +86,11 @@ def people_events(ids: dict[str, str]) -> list[str]:
         user_id=ids["user_id"], reason="move_out", by="forged",
     )  # fmt: skip
     erased = ResidentErased(tenant_id=ids["b"], resident_id=ids["resident_id"], user_id=ids["user_id"])
-    return [_envelope("courtyard.directory", moved), _envelope("courtyard.directory", erased)]
+    exported = PersonalDataExportRequested(
+        tenant_id=ids["b"], export_id="FORGEDEXPORT", resident_id=ids["resident_id"], user_id=ids["user_id"],
+        links=(ExportedLink(unit_id=ids["unit_id"], site_id=ids["site_id"], since="2020-01-01"),),
+    )  # fmt: skip
+    return [_envelope("courtyard.directory", e) for e in (moved, erased, exported)]
 
 
 def ticket_events(ids: dict[str, str]) -> list[str]:
@@ -172,6 +178,27 @@ def test_a_queue_message_in_another_tenants_name_changes_nothing_in_a(
     consumer.lambda_handler(_records(messages(ids)), lambda_context())
 
     assert world.tenant_items(world.demo.tenants["greenfield"]) == before
+
+
+def test_an_export_request_in_another_tenants_name_carries_nothing_of_a(world: World):
+    """Every feature's part written for B's forged export of A's resident holds none of A's values."""
+    import importlib
+
+    import boto3
+
+    ids = _a(world)
+    export = [people_events(ids)[-1]]
+    for module in ("tickets.people_handler", "payments.people_handler", "visitors.residency_handler",
+                   "notifications.events_handler"):  # fmt: skip
+        answer = importlib.import_module(module).lambda_handler(_records(export), lambda_context())
+        assert answer["batchItemFailures"] == [], module
+    s3 = boto3.client("s3")
+    bucket = world.stack.ref("ExportBucket")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"exports/{ids['b']}/")["Contents"]]
+    assert len(keys) == 4
+    written = " ".join(s3.get_object(Bucket=bucket, Key=k)["Body"].read().decode() for k in keys)
+    leaked = {secret for secret in world.secrets() if secret in written}
+    assert leaked == set()
 
 
 def test_a_device_message_on_another_tenants_topic_changes_nothing_in_a(world: World):

@@ -282,6 +282,15 @@ def populate(w: World) -> None:
     _notifications(w, manager, resident, site)
     _visitors(w, manager, resident, site, units[0])
     _sensors(w, manager, site)
+    _export(w, resident)
+
+
+def _export(w: World, resident: Caller) -> None:
+    """The first resident's personal-data export (its parts are the features' consumers': not pumped)."""
+    started = _ok(
+        w.call("POST", "/me/exports", resident, headers={"Idempotency-Key": "world-export-1"}), "export"
+    )
+    w.add("export_id", started["export_id"], resident=True)
 
 
 def _directory(w: World, manager: Caller, site: str, units: list[str]) -> None:

@@ -39,6 +39,9 @@ class FunctionSettings(Model):
     # Every function reads the directory (tenant status, units, people) through courtyard.directory.
     directory_table: str
     blind_index_secret_arn: str
+    # The private bucket of personal-data exports (courtyard.personal_export): set only on the functions
+    # that write or merge a part (the directory API and each feature's people consumer).
+    export_bucket: str = ""
     function_name: str = Field(default="local", validation_alias="AWS_LAMBDA_FUNCTION_NAME")
 
     @classmethod

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from courtyard.events import EventPublisher
     from courtyard.live_link import LiveLinks
     from courtyard.outbox import Outbox
+    from courtyard.personal_export import PartWriter
     from courtyard.table import Table
 
 S = TypeVar("S", bound=FunctionSettings)
@@ -112,6 +113,14 @@ class Wiring(Generic[S]):
         from courtyard.events import EventPublisher
 
         return self._cached("events", lambda: EventPublisher(self.config.event_bus_name, self.source))
+
+    def export_part(self, feature: str) -> PartWriter:
+        """Writes this feature's part of a person's export (courtyard.personal_export)."""
+        from courtyard.personal_export import ExportBucket, PartWriter
+
+        return self._cached(
+            ("export_part", feature), lambda: PartWriter(ExportBucket(self.config.export_bucket), feature)
+        )
 
     def reader(self) -> DirectoryReader:
         """The process's one directory reader (the resolver's tenant and standing checks share it)."""

@@ -338,8 +338,10 @@ def test_the_event_rule_matches_exactly_the_consumed_types(template: Any) -> Non
     from notifications.event_messages import CONSUMED
 
     # Messages for CONSUMED, the emergency ladder's events; ResidentErased deletes the person's notifications
-    # (services/erasure.py).
-    consumed = set(CONSUMED) | set(emergency_ladder.CONSUMED) | {"ResidentErased"}
+    # (services/erasure.py), PersonalDataExportRequested writes their part of an export (services/export.py).
+    consumed = (
+        set(CONSUMED) | set(emergency_ladder.CONSUMED) | {"ResidentErased", "PersonalDataExportRequested"}
+    )
     rule = template.resources["NotificationsEventRule"]["Properties"]["EventPattern"]
     assert sorted(rule["detail-type"]) == sorted(consumed)
     assert sorted(rule["source"]) == sorted({contracts.EVENTS[name][0] for name in consumed})

@@ -128,11 +128,11 @@ def test_a_redelivered_erasure_changes_nothing(paid: dict[str, Any], erased: Del
     assert table_items(stack) == before
 
 
-def test_the_people_rule_takes_only_erasures_from_the_directory(template: Any) -> None:
+def test_the_people_rule_takes_only_erasures_and_export_requests_from_the_directory(template: Any) -> None:
     pattern = template.resource("PaymentsPeopleRule")["Properties"]["EventPattern"]
     assert json.loads(json.dumps(pattern)) == {
         "source": ["courtyard.directory"],
-        "detail-type": ["ResidentErased"],
+        "detail-type": ["ResidentErased", "PersonalDataExportRequested"],
     }
 
 

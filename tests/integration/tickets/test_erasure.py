@@ -185,9 +185,9 @@ def test_a_ticket_the_desk_filed_for_them_loses_their_words_and_their_record_too
     assert (seen["category"], seen["kind"]) == ("plumbing", "repair")  # the ticket itself stays
 
 
-def test_the_people_rule_takes_only_erasures_from_the_directory(template: Any) -> None:
+def test_the_people_rule_takes_only_erasures_and_export_requests_from_the_directory(template: Any) -> None:
     pattern = template.resource("TicketsPeopleRule")["Properties"]["EventPattern"]
     assert json.loads(json.dumps(pattern)) == {
         "source": ["courtyard.directory"],
-        "detail-type": ["ResidentErased"],
+        "detail-type": ["ResidentErased", "PersonalDataExportRequested"],
     }

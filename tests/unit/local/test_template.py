@@ -439,7 +439,14 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
     stack = "courtyard-local"
     physical = {
         lid: PhysicalResource(lid, real_template.resource_type(lid), f"{stack}-{lid}")
-        for lid in ("AuditTable", "IdempotencyTable", "DirectoryTable", "ImportBucket", "UserPool")
+        for lid in (
+            "AuditTable",
+            "IdempotencyTable",
+            "DirectoryTable",
+            "ImportBucket",
+            "ExportBucket",
+            "UserPool",
+        )
     }
     physical["ImportQueue"] = PhysicalResource(
         "ImportQueue", "AWS::SQS::Queue", "http://sqs.us-east-1.localhost/123456789012/q"
@@ -477,4 +484,5 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
         "IMPORT_BUCKET": "courtyard-local-ImportBucket",
         "IMPORT_QUEUE_URL": "http://sqs.us-east-1.localhost/123456789012/q",
         "APP_BASE_URL": "https://courtyard.example/m",
+        "EXPORT_BUCKET": "courtyard-local-ExportBucket",
     }

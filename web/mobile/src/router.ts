@@ -52,6 +52,7 @@ export const router = createRouter({
         { path: "me", name: "me", component: () => import("./pages/MePage.vue"), meta: { tab: "me", title: "tabs.me" } },
         { path: "messages", name: "messages", component: () => import("./pages/MessagesPage.vue"), meta: { tab: "me", title: "messages.title" } },
         { path: "proxies", name: "proxies", component: () => import("./pages/FamilyProxiesPage.vue"), meta: { tab: "me", title: "proxies.title" } },
+        { path: "me/export", name: "myExport", component: () => import("./pages/ExportPage.vue"), meta: { tab: "me", title: "export.title" } },
         { path: "preferences", name: "preferences", component: () => import("./pages/PreferencesPage.vue"), meta: { tab: "me", title: "preferences.title" } },
         { path: "me/phone", name: "phone", component: () => import("./pages/PhoneChangePage.vue"), meta: { tab: "me", title: "phone.title" } },
         { path: ":rest(.*)*", name: "notFound", component: () => import("./pages/NotFound.vue"), meta: { public: true, title: "state.notFoundTitle" } },

@@ -260,6 +260,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An export's parts done and pending; when all are done, 5-minute links to its JSON and ZIP */
+        get: operations["get_export_me_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/imports/{import_id}": {
         parameters: {
             query?: never;
@@ -658,6 +675,26 @@ export interface paths {
         get: operations["duty_now_duty_now_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a copy of everything Courtyard holds about you (residents; one at a time)
+         * @description Starts an export (202): the directory and every feature write their part. While one runs, a second request answers it (200); the same `Idempotency-Key` answers the export it started. Never in assisted mode. Follow it with GET /me/exports/{export_id}.
+         */
+        post: operations["start_export_me_exports_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3189,6 +3226,24 @@ export interface components {
              */
             clear_after_s?: number;
         };
+        /** ExportDownloadsOut */
+        ExportDownloadsOut: {
+            /**
+             * Json Url
+             * @description Presigned GET of the merged JSON document
+             */
+            json_url: string;
+            /**
+             * Zip Url
+             * @description Presigned GET of a ZIP holding the same document
+             */
+            zip_url: string;
+            /**
+             * Expires At
+             * @description When both links stop working (five minutes after this answer)
+             */
+            expires_at: string;
+        };
         /** ExportInviteOut */
         ExportInviteOut: {
             /** Unit Id */
@@ -3214,6 +3269,16 @@ export interface components {
             units: components["schemas"]["ExportUnitOut"][];
             /** Invites Accepted */
             invites_accepted: components["schemas"]["ExportInviteOut"][];
+        };
+        /** ExportPartOut */
+        ExportPartOut: {
+            /**
+             * Feature
+             * @description directory | tickets | payments | visitors | notifications
+             */
+            feature: string;
+            /** Done */
+            done: boolean;
         };
         /** ExportPersonOut */
         ExportPersonOut: {
@@ -3243,6 +3308,11 @@ export interface components {
             /** On Duty */
             on_duty?: boolean | null;
         };
+        /**
+         * ExportStatus
+         * @enum {string}
+         */
+        ExportStatus: "running" | "ready";
         /** ExportUnitOut */
         ExportUnitOut: {
             /** Unit Id */
@@ -4486,6 +4556,22 @@ export interface components {
              * @description Staff: on duty now
              */
             on_duty?: boolean | null;
+        };
+        /**
+         * PersonalExportOut
+         * @description One export of the caller's data: the parts done and pending; once all are, the download links.
+         */
+        PersonalExportOut: {
+            /** Export Id */
+            export_id: string;
+            status: components["schemas"]["ExportStatus"];
+            /** Requested At */
+            requested_at: string;
+            /** Ready At */
+            ready_at?: string | null;
+            /** Parts */
+            parts: components["schemas"]["ExportPartOut"][];
+            downloads?: components["schemas"]["ExportDownloadsOut"] | null;
         };
         /** PhoneChangeRequest */
         PhoneChangeRequest: {
@@ -7484,6 +7570,72 @@ export interface operations {
             };
         };
     };
+    get_export_me_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExportOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_import_imports__import_id__get: {
         parameters: {
             query?: never;
@@ -9502,6 +9654,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DutyNowOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_export_me_exports_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export already running (or started with this key) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExportOut"];
+                };
+            };
+            /** @description Started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalExportOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

@@ -1,0 +1,1 @@
+"""A resident's copy of everything Courtyard holds about them (``/me/exports``, issue 17)."""

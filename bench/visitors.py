@@ -72,7 +72,7 @@ def run(requests: int = 50, verifications: int = 3000) -> VisitorsResult:
         )
         scan_cpu, _, scan_warm = _measure(handler.lambda_handler, scanning, requests)
 
-        keys = wiring.pass_keys().public_keys()
+        keys = wiring.pass_keys().public_keys(guard.tenant_id)
         started = time.perf_counter()
         for _ in range(verifications):
             tokens.verify(created["token"], keys)

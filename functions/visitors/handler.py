@@ -42,6 +42,7 @@ from visitors.models import (
     VisitorSettingsIn,
 )
 from visitors.revocations import RevocationListOut
+from visitors.services.pass_keys import PassKeyRotationOut
 from visitors.token_access import may_hold_token
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
@@ -72,20 +73,36 @@ def _pass_out(visitor_pass: Any) -> PassOut:
 @app.get(
     "/passes/keys",
     summary="The public keys that verify pass tokens (JWKS; no authentication)",
-    description="With `tenant_id` (a token's `tid`): that firm's keys only, each firm signing with its own "
-    "key; without it, the stage's keys (passes signed before firms had keys of their own).",
+    description="With `tenant_id` (a token's `tid`): that firm's keys only (each firm signs with its own "
+    "key; a replaced key stays until its last pass ends) and the stage's old key, which verifies passes "
+    "issued before firms had keys; an unknown firm is a 404. Without it, the stage's keys only.",
+    responses={
+        200: {"description": "JWKS", "content": {"application/json": {"model": JwksOut}}},
+        404: {"description": "No such firm"},
+    },
 )
 def pass_keys(
     tenant_id: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9A-Za-z_-]+$")] = None,
 ) -> Response[Any]:
-    jwks = JwksOut.model_validate(wiring.pass_keys().jwks(tenant_id))
-    # Gates refresh the keys now and then; a key only leaves the set long after its last pass expired.
+    jwks = JwksOut.model_validate(wiring.pass_key_service().jwks(tenant_id))
+    # Public and the same for everyone: gates and CDNs may keep them a while (a rotation's new key is also
+    # fetched by a gate that meets an unknown kid; a replaced key only leaves after its last pass ended).
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
         body=jwks.model_dump(mode="json"),
         headers={"Cache-Control": "public, max-age=300"},
     )
+
+
+@app.post(
+    "/passes/keys/rotations",
+    summary="Rotate the firm's pass-signing key (manager); the old key verifies until its last pass ends",
+    responses=_created(PassKeyRotationOut),
+)
+def rotate_pass_key(idempotency_key: IdempotencyKey = None) -> tuple[PassKeyRotationOut, int]:
+    rotation, created = wiring.pass_key_service().rotate(app.tenant(), checked_key(idempotency_key))
+    return PassKeyRotationOut.from_domain(rotation), 201 if created else 200
 
 
 @app.post("/passes/view", summary="The visitor's page: the pass its token names (no authentication)")

@@ -14,9 +14,10 @@ class VisitorsSettings(FunctionSettings):
     # Comma-separated KMS keys that signed passes which may still be valid: verified and published in the
     # JWKS, never used to sign. A key leaves this list once the longest window has passed since rotation.
     pass_retired_key_ids: str = ""
-    # One signing key per firm (adapters/firm_keys.py): off, the stage's KMS key signs for every firm. On, the
-    # apps fetch a firm's keys with ``GET /passes/keys?tenant_id=`` (the token's ``tid``).
-    pass_keys_per_firm: bool = False
+    # One signing key per firm (adapters/firm_keys.py, on by default): the apps fetch a firm's keys with
+    # ``GET /passes/keys?tenant_id=`` (the token's ``tid``) and the stage's KMS key only verifies passes it
+    # signed before. Off, the stage's KMS key signs for every firm.
+    pass_keys_per_firm: bool = True
     pass_share_base_url: str = "https://visit.courtyard.example"  # noqa: S105 - a URL
     # How long a client may retry an issue with the same Idempotency-Key and get the same pass back.
     idempotency_hours: int = 24

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from visitors.services.export import VisitorsExport
     from visitors.services.gate import GateService
     from visitors.services.moveout import MoveOutRevocation
+    from visitors.services.pass_keys import PassKeysService
     from visitors.services.passes import PassService
 
 # Each function imports a use case (and its adapters) when it first builds it: the residency consumer never
@@ -47,6 +48,15 @@ def _pass_keys() -> KmsPassKeys | FirmKeyring:
 
 
 pass_keys = wiring.factory(_pass_keys)
+
+
+def _pass_key_service() -> PassKeysService:
+    from visitors.services.pass_keys import PassKeysService
+
+    return PassKeysService(pass_keys(), wiring.recent(), wiring.audit())
+
+
+pass_key_service = wiring.factory(_pass_key_service)
 
 # The API's own pending effects (PassIssued) live in the visitors table.
 outbox = wiring.factory(lambda: wiring.outbox(wiring.table(wiring.config.visitors_table)))

@@ -113,7 +113,7 @@ class LocalKeys:
     def sign_der(self, message: bytes) -> bytes:
         return self._private.sign(message, ec.ECDSA(hashes.SHA256()))
 
-    def signer(self, tenant_id: str) -> LocalKeys:
+    def signer(self, tenant_id: str, until: int | None = None) -> LocalKeys:
         return self
 
     def public_keys(self, tenant_id: str | None = None) -> dict[str, Any]:
@@ -132,3 +132,61 @@ class StaticPassSettings:
 
     def effective_settings(self, tenant_id: str) -> VisitorSettingsIn:
         return self.settings
+
+
+@dataclass
+class InMemoryFirmKeys:
+    """The firms' pass keys as ``visitors.repositories.firm_keys`` stores them, decided the same way: a new
+    key becomes current only if the current one is still the one it replaces (the old one is then stamped
+    retired), a claim is taken once, a recorded pass end never goes down. ``writes`` counts the updates."""
+
+    keys_of: dict[str, dict[str, Any]] = field(default_factory=dict)
+    current_of: dict[str, str] = field(default_factory=dict)
+    claims: dict[tuple[str, str], Any] = field(default_factory=dict)
+    writes: int = 0
+
+    def keys(self, tenant_id: str) -> tuple[str | None, list[Any]]:
+        return self.current_of.get(tenant_id), list(self.keys_of.get(tenant_id, {}).values())
+
+    def add(
+        self, tenant_id: str, key: Any, replaces: str | None, *, claim: str | None = None, also: Any = ()
+    ) -> bool:
+        from visitors.repositories.firm_keys import Rotation
+
+        if self.current_of.get(tenant_id) != replaces or (tenant_id, claim or "") in self.claims:
+            return False
+        firm = self.keys_of.setdefault(tenant_id, {})
+        if replaces is not None:
+            firm[replaces] = replace(firm[replaces], retired_at=key.created_at)
+        firm[key.kid] = key
+        self.current_of[tenant_id] = key.kid
+        if claim is not None:
+            self.claims[(tenant_id, claim)] = Rotation(key.kid, replaces, key.created_at)
+        return True
+
+    def rotation(self, tenant_id: str, claim: str) -> Any:
+        return self.claims.get((tenant_id, claim))
+
+    def cover(self, tenant_id: str, kid: str, until: int) -> None:
+        key = self.keys_of.get(tenant_id, {}).get(kid)
+        if key is not None and (key.signs_until is None or key.signs_until < until):
+            self.keys_of[tenant_id][kid] = replace(key, signs_until=until)
+            self.writes += 1
+
+    def drop(self, tenant_id: str, kids: Any) -> None:
+        firm = self.keys_of.get(tenant_id, {})
+        for kid in kids:
+            if kid in firm and firm[kid].retired_at:
+                del firm[kid]
+
+
+class PlainSealer:
+    """The kernel's FieldCipher stand-in: a tenant-bound envelope, so another tenant's seal does not open."""
+
+    def encrypt(self, tenant_id: str, plaintext: str) -> str:
+        return f"{tenant_id}|{plaintext}"
+
+    def decrypt(self, tenant_id: str, token: str) -> str:
+        owner, _, plaintext = token.partition("|")
+        assert owner == tenant_id, "sealed for another tenant"
+        return plaintext

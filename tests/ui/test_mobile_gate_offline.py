@@ -1,11 +1,13 @@
 """The gate without network uses the community's signed revocation list: the guard's phone fetches it with
 today's passes (and the public keys), verifies and keeps it; offline, a pass the resident revoked is refused
 on the phone's own verdict, a valid single-use pass is admitted (its list is fresh, within the pass's offline
-validity) and both scans wait, then upload when the network returns. The rules themselves (forged or foreign
-lists, a list older than `ol`) are web/mobile/test/offline.test.ts."""
+validity), a pass of another firm is refused as such (the gate keeps its own firm's keys only), and the scans
+wait, then upload when the network returns. The rules themselves (forged or foreign lists, a list older than
+`ol`) are web/mobile/test/offline.test.ts."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
@@ -61,6 +63,7 @@ def test_an_offline_gate_refuses_a_revoked_pass_and_admits_a_valid_one_from_its_
     resident, manager = tokens["greenfield-resident"], tokens["greenfield-manager"]
     revoked = _issue(web, resident, "撤销的访客", 3)
     valid = _issue(web, resident, "按时的访客", 1)
+    foreign = _issue(web, tokens["harbour-resident"], "别家的访客", 1)
     assert call(web, "DELETE", f"/passes/{revoked['pass_id']}", resident).status == 200
 
     guard = _guard_phone(browser, browser_context_args, web)
@@ -77,6 +80,12 @@ def test_an_offline_gate_refuses_a_revoked_pass_and_admits_a_valid_one_from_its_
         )
         assert kept is not None
         assert kept.count(".") == 2
+        # The gate's firm's keys, kept under its id: exactly what the API publishes for that firm.
+        firm = demo.tenants["greenfield"]
+        keys = page.evaluate("(firm) => localStorage.getItem('courtyard.passKeys.' + firm)", firm)
+        published = request("GET", f"{web}/api/passes/keys?tenant_id={firm}").json()
+        assert keys is not None
+        assert {k["kid"] for k in json.loads(keys)["keys"]} == {k["kid"] for k in published["keys"]}
 
         page.context.set_offline(True)
         expect(page.get_by_test_id("network")).to_have_text("离线")
@@ -94,7 +103,14 @@ def test_an_offline_gate_refuses_a_revoked_pass_and_admits_a_valid_one_from_its_
         expect(allow).to_contain_text("按时的访客")
         expect(allow).to_contain_text("离线核验")
         allow.click()
-        expect(page.get_by_test_id("waiting")).to_have_text("2 条扫码记录等待上传")
+
+        page.get_by_label("通行码/车牌").fill(foreign["token"])
+        page.get_by_role("button", name="核验", exact=True).click()
+        other_firm = page.get_by_test_id("gate-deny")
+        expect(other_firm).to_contain_text("不是本物业的通行证")
+        guard.shot(screenshots, "guard-offline-other-firm")
+        other_firm.click()
+        expect(page.get_by_test_id("waiting")).to_have_text("3 条扫码记录等待上传")
 
         page.context.set_offline(False)
         expect(page.get_by_test_id("waiting")).to_have_count(0)

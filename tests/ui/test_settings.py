@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jwt
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -81,3 +82,33 @@ def _switch_dispatch_mode(page: Page, web: str, token: str, tickets_before: dict
     assert after["grab_mode"] is not tickets_before["grab_mode"]
     assert after["sla_targets"] == tickets_before["sla_targets"]
     assert after["business_hours"] == tickets_before["business_hours"]
+
+
+def test_a_manager_replaces_the_firms_pass_key_after_a_plain_confirmation(
+    console: Console, web: str, tokens: dict[str, str], screenshots: Path | None
+) -> None:
+    token = tokens["greenfield-manager"]
+    firm = jwt.decode(token, options={"verify_signature": False})["custom:tenant_id"]
+    pass_made = call(web, "POST", "/passes", tokens["greenfield-resident"], {"visitor_name": "孙先生"})
+    assert pass_made.status == 201, pass_made.text
+    old_kid = jwt.get_unverified_header(pass_made.json()["token"])["kid"]
+    console.sign_in("greenfield-manager")
+    page = console.page
+    page.get_by_role("menuitem", name="设置").click()
+    section = page.get_by_test_id("pass-key")
+    expect(section.get_by_text("通行证签名密钥")).to_be_visible()
+
+    section.get_by_role("button", name="更换密钥").click()
+    dialog = page.get_by_role("dialog", name="确认更换通行证签名密钥？")
+    expect(dialog.get_by_text("已经发出的通行证在到期前照常可用")).to_be_visible()
+    console.shot(screenshots, "settings-pass-key-confirm")
+    dialog.get_by_role("button", name="确认更换").click()
+
+    expect(section.get_by_role("status")).to_contain_text("已于")
+    console.shot(screenshots, "settings-pass-key-done")
+    keys = call(web, "GET", f"/passes/keys?tenant_id={firm}", token).json()["keys"]
+    new_pass = call(web, "POST", "/passes", tokens["greenfield-resident"], {"visitor_name": "钱女士"})
+    new_kid = jwt.get_unverified_header(new_pass.json()["token"])["kid"]
+    # The new key signs from now on; the old one still verifies the pass it signed.
+    assert new_kid != old_kid
+    assert {old_kid, new_kid} <= {key["kid"] for key in keys}

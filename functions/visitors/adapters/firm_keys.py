@@ -12,26 +12,53 @@ meets a kid it does not know reads the firm's keys again (at most every ten seco
 after a rotation scans everywhere at once. Passes signed before by the stage's KMS key (``KmsPassKeys``)
 still verify: that key stays in every firm's verification set, never signs again, and leaves with the
 stage's retired keys.
+
+Rotation (``rotate``): the new key signs from then on; the key it replaced keeps verifying until the latest
+``exp`` of a pass it signed has passed (each signature first records its pass's end on the key item,
+``signs_until``, rounded up by a day so a busy key writes about once a day), and never less than the
+five minutes a sandbox may still sign with it plus a revocation list's fifteen; after that it is left out
+of the firm's keys and deleted at the firm's next rotation. A token made with a dropped key, leaked or not,
+verifies nowhere.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from courtyard.clock import Clock, to_iso
-from visitors.repositories.firm_keys import FirmKeysRepository, StoredKey
+from courtyard.clock import Clock, epoch, parse_iso, to_iso
+from visitors.repositories.firm_keys import Rotation, StoredKey
+from visitors.revocations import LIST_TTL_SECONDS
+from visitors.rules import CLOCK_TOLERANCE
 from visitors.tokens import key_id, public_jwk
 
 
 class Sealer(Protocol):
     def encrypt(self, tenant_id: str, plaintext: str) -> str: ...
     def decrypt(self, tenant_id: str, token: str) -> str: ...
+
+
+class KeyStore(Protocol):
+    """The firm's keys as stored (``repositories/firm_keys.py``; in memory in the unit tests)."""
+
+    def keys(self, tenant_id: str) -> tuple[str | None, list[StoredKey]]: ...
+    def add(
+        self,
+        tenant_id: str,
+        key: StoredKey,
+        replaces: str | None,
+        *,
+        claim: str | None = None,
+        also: Iterable[Mapping[str, Any]] = (),
+    ) -> bool: ...
+    def rotation(self, tenant_id: str, claim: str) -> Rotation | None: ...
+    def cover(self, tenant_id: str, kid: str, until: int) -> None: ...
+    def drop(self, tenant_id: str, kids: Iterable[str]) -> None: ...
 
 
 class StageKeys(Protocol):
@@ -41,9 +68,11 @@ class StageKeys(Protocol):
 class FirmSigner:
     """A firm's current key: signs its new passes and revocation lists."""
 
-    def __init__(self, private: ec.EllipticCurvePrivateKey) -> None:
+    def __init__(self, private: ec.EllipticCurvePrivateKey, covered_until: int = 0) -> None:
         self._private = private
         self.key_id = key_id(private.public_key())
+        # The latest pass end recorded on the key item (what this sandbox knows of it).
+        self.covered_until = covered_until
 
     def sign_der(self, message: bytes) -> bytes:
         return self._private.sign(message, ec.ECDSA(hashes.SHA256()))
@@ -72,27 +101,53 @@ class FirmKeySet(Mapping[str, ec.EllipticCurvePublicKey]):
 
 SIGNER_SECONDS = 300
 REFRESH_SECONDS = 10
+# How long a firm's key list is kept per sandbox: a rotation elsewhere reaches the JWKS within it.
+KNOWN_SECONDS = 300
+# A key's recorded end is rounded up by this much, so most signatures need no write.
+COVER_SLACK_SECONDS = 86_400
+# A replaced key verifies at least this long after its rotation: a sandbox may sign with it for
+# SIGNER_SECONDS more, and a revocation list it signed lives LIST_TTL_SECONDS; gates allow their tolerance.
+RETIRED_FLOOR_SECONDS = SIGNER_SECONDS + LIST_TTL_SECONDS + int(CLOCK_TOLERANCE.total_seconds())
+
+
+def verifies_until(key: StoredKey) -> int | None:
+    """Epoch seconds after which a replaced key verifies nothing; None while it is the current key."""
+    if key.retired_at is None:
+        return None
+    floor = epoch(parse_iso(key.retired_at)) + RETIRED_FLOOR_SECONDS
+    return max(floor, (key.signs_until or 0) + int(CLOCK_TOLERANCE.total_seconds()))
+
+
+# The actions that commit with a rotation (its audit record), given the new kid and the one it replaces.
+AlsoOnRotation = Callable[[str, str | None], Iterable[Mapping[str, Any]]]
 
 
 class FirmKeyring:
     """Each firm's signer (made on the firm's first pass) and verification keys (never made by a reader)."""
 
-    def __init__(self, repo: FirmKeysRepository, sealer: Sealer, stage: StageKeys, clock: Clock) -> None:
+    def __init__(self, repo: KeyStore, sealer: Sealer, stage: StageKeys, clock: Clock) -> None:
         self._repo = repo
         self._sealer = sealer
         self._stage = stage
         self._clock = clock
         self._lock = threading.Lock()
         self._signers: dict[str, tuple[float, FirmSigner]] = {}
-        self._known: dict[str, tuple[float, dict[str, ec.EllipticCurvePublicKey]]] = {}
+        self._known: dict[str, tuple[float, list[tuple[StoredKey, ec.EllipticCurvePublicKey]]]] = {}
 
-    def signer(self, tenant_id: str) -> FirmSigner:
+    def signer(self, tenant_id: str, until: int | None = None) -> FirmSigner:
+        """The firm's current signer; ``until`` (a pass's ``exp``) is recorded on its key before it signs,
+        so the key is kept verifying after a rotation for as long as that pass lives."""
         with self._lock:
             cached = self._signers.get(tenant_id)
             if cached is None or time.monotonic() - cached[0] > SIGNER_SECONDS:
                 cached = (time.monotonic(), self._load_signer(tenant_id))
                 self._signers[tenant_id] = cached
-            return cached[1]
+            signer = cached[1]
+        if until is not None and until > signer.covered_until:
+            covered = until + COVER_SLACK_SECONDS
+            self._repo.cover(tenant_id, signer.key_id, covered)
+            signer.covered_until = covered
+        return signer
 
     def public_keys(self, tenant_id: str | None = None) -> Mapping[str, ec.EllipticCurvePublicKey]:
         """A firm's verification keys; without a firm, the stage's keys only (passes signed before firms
@@ -105,42 +160,64 @@ class FirmKeyring:
         keys = self.public_keys(tenant_id)
         return {"keys": [public_jwk(keys[kid]) for kid in keys]}
 
-    def rotate(self, tenant_id: str) -> str:
-        """A new signing key for this firm only; its kid. The old keys keep verifying the firm's passes."""
-        current, _ = self._repo.keys(tenant_id)
-        self._repo.add(tenant_id, self._new_key(tenant_id), replaces=current)
+    def rotate(
+        self, tenant_id: str, *, claim: str | None = None, also: AlsoOnRotation | None = None
+    ) -> Rotation | None:
+        """A new signing key for this firm only (None when another rotation, or the same ``claim``, won).
+        The replaced key keeps verifying the firm's passes until its last one ends; keys past that go."""
+        current, stored = self._repo.keys(tenant_id)
+        key = self._new_key(tenant_id)
+        actions = list(also(key.kid, current)) if also is not None else []
+        if not self._repo.add(tenant_id, key, replaces=current, claim=claim, also=actions):
+            return None
+        now = epoch(self._clock.now())
+        gone = [k.kid for k in stored if (end := verifies_until(k)) is not None and end < now]
+        if gone:
+            self._repo.drop(tenant_id, gone)
         with self._lock:
             self._signers.pop(tenant_id, None)
             self._known.pop(tenant_id, None)
-        return self.signer(tenant_id).key_id
+        return Rotation(kid=key.kid, previous_kid=current, rotated_at=key.created_at)
+
+    def rotation(self, tenant_id: str, claim: str) -> Rotation | None:
+        return self._repo.rotation(tenant_id, claim)
 
     def known(self, tenant_id: str, refresh: bool = False) -> dict[str, ec.EllipticCurvePublicKey]:
+        """The stage's keys and the firm's keys that still verify (the current one, and replaced ones
+        until their last pass ended, judged by the clock at each call)."""
         with self._lock:
             cached = self._known.get(tenant_id)
-            stale = refresh and (cached is None or time.monotonic() - cached[0] > REFRESH_SECONDS)
-            if cached is None or stale:
+            age = time.monotonic() - cached[0] if cached is not None else None
+            if cached is None or age is None or age > KNOWN_SECONDS or (refresh and age > REFRESH_SECONDS):
                 _, stored = self._repo.keys(tenant_id)
-                public = {**self._stage.public_keys()}
+                loaded: list[tuple[StoredKey, ec.EllipticCurvePublicKey]] = []
                 for key in stored:
-                    loaded = serialization.load_pem_public_key(key.public_pem.encode())
-                    if isinstance(loaded, ec.EllipticCurvePublicKey):
-                        public[key.kid] = loaded
-                cached = (time.monotonic(), public)
+                    public = serialization.load_pem_public_key(key.public_pem.encode())
+                    if isinstance(public, ec.EllipticCurvePublicKey):
+                        loaded.append((key, public))
+                cached = (time.monotonic(), loaded)
                 self._known[tenant_id] = cached
-            return cached[1]
+            firm = cached[1]
+        now = epoch(self._clock.now())
+        keys = {**self._stage.public_keys()}
+        for key, public in firm:
+            end = verifies_until(key)
+            if end is None or now <= end:
+                keys[key.kid] = public
+        return keys
 
     def _load_signer(self, tenant_id: str) -> FirmSigner:
         current, stored = self._repo.keys(tenant_id)
         if current is None:
             self._repo.add(tenant_id, self._new_key(tenant_id), replaces=None)
             current, stored = self._repo.keys(tenant_id)  # ours, or the one a concurrent first pass made
-        sealed = next(key.private_sealed for key in stored if key.kid == current)
+        key = next(key for key in stored if key.kid == current)
         private = serialization.load_pem_private_key(
-            self._sealer.decrypt(tenant_id, sealed).encode(), password=None
+            self._sealer.decrypt(tenant_id, key.private_sealed).encode(), password=None
         )
         if not isinstance(private, ec.EllipticCurvePrivateKey):
             raise ValueError("a firm's pass key is not an elliptic-curve key")
-        return FirmSigner(private)
+        return FirmSigner(private, key.signs_until or 0)
 
     def _new_key(self, tenant_id: str) -> StoredKey:
         private = ec.generate_private_key(ec.SECP256R1())

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from courtyard import aws
+from courtyard.errors import Conflict
 from visitors.tokens import key_id, public_jwk
 
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
@@ -55,9 +56,17 @@ class KmsPassKeys:
 
     # -------------------------------------------------------------- verification keys
 
-    def signer(self, tenant_id: str) -> KmsPassKeys:  # noqa: ARG002 - one key for every firm
-        """Without per-firm keys (``PassKeysPerFirm`` off) the stage's key signs for every firm."""
+    def signer(self, tenant_id: str, until: int | None = None) -> KmsPassKeys:  # noqa: ARG002
+        """Without per-firm keys (``PassKeysPerFirm`` off) the stage's key signs for every firm (and stays
+        in the stage's key list until its operators retire it, so a pass's end needs no record)."""
         return self
+
+    def rotate(self, tenant_id: str, **_: Any) -> None:  # noqa: ARG002 - no firm has a key of its own
+        """A firm cannot rotate the stage's key: its operators rotate the KMS key (``PassRetiredKeyIds``)."""
+        raise Conflict("this stage signs passes with its own key: a firm has no key to rotate")
+
+    def rotation(self, tenant_id: str, claim: str) -> None:  # noqa: ARG002
+        return None
 
     def public_keys(self, tenant_id: str | None = None) -> dict[str, ec.EllipticCurvePublicKey]:  # noqa: ARG002
         """kid -> public key of every key that may have signed a still-valid pass; fetched once."""

@@ -108,7 +108,7 @@ class Index(Protocol):
 
 
 class Keys(Protocol):
-    def signer(self, tenant_id: str) -> tokens.Signer: ...
+    def signer(self, tenant_id: str, until: int | None = None) -> tokens.Signer: ...
     def public_keys(self, tenant_id: str | None = None) -> Mapping[str, Any]: ...
 
 
@@ -255,7 +255,8 @@ class PassService:
             gates=tuple(request.gates),
             offline_seconds=tokens.SINGLE_USE_OFFLINE_SECONDS if request.entries_allowed == 1 else None,
         )
-        signer = self._keys.signer(t)
+        # The pass's end is recorded on the firm's key first: a rotation keeps that key verifying until then.
+        signer = self._keys.signer(t, until=claims.expires)
         token = tokens.sign(claims, signer)
         phone, plate = request.visitor_phone, request.visitor_plate
         digest_of = dict(digests)

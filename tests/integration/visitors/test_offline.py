@@ -1,8 +1,10 @@
-"""Offline gates: the JWKS verifies tokens with standard JOSE libraries, key rotation keeps old passes valid,
-and uploaded scans are reconciled against the entry limit in scan-time order with over-use flagged."""
+"""Offline gates: the firm's JWKS verifies tokens with standard JOSE libraries, a rotation of the stage's KMS
+key (per-firm keys off) keeps old passes valid, and uploaded scans are reconciled against the entry limit in
+scan-time order with over-use flagged. The firm keys' own rotation: test_firm_keys.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,15 +19,29 @@ from courtyard.clock import FixedClock, to_iso
 from tests.integration.visitors.conftest import NOW, Place
 
 
-def _jwks(call: Any) -> dict[str, Any]:
-    reply = call("GET", "/passes/keys")  # no caller: the route is public
+def _jwks(call: Any, place: Place) -> dict[str, Any]:
+    # No caller: the route is public. The firm's keys, as the apps ask for them (the token's tid).
+    reply = call("GET", "/passes/keys", query={"tenant_id": place.community.tenant_id})
     assert reply.status == 200
     return dict(reply.body)
 
 
+@pytest.fixture
+def stage_signs(monkeypatch: pytest.MonkeyPatch, handler) -> Iterator[None]:
+    """Per-firm keys off (``PassKeysPerFirm=false``): the stage's KMS key signs every firm's passes."""
+    from visitors import wiring
+    from visitors.settings import settings
+
+    monkeypatch.setenv("PASS_KEYS_PER_FIRM", "false")
+    settings.cache_clear()
+    wiring.wiring.reset()
+    yield
+    settings.cache_clear()
+
+
 def test_the_jwks_is_public_and_verifies_a_token_offline_with_pyjwt(call, issue, place: Place):
     visitor_pass = issue()
-    jwks = _jwks(call)
+    jwks = _jwks(call, place)
 
     key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(visitor_pass["token"])["kid"]]
     # The gate checks the window itself against its own clock (with the 60 s tolerance).
@@ -38,18 +54,19 @@ def test_the_jwks_is_public_and_verifies_a_token_offline_with_pyjwt(call, issue,
 
     assert claims["pid"] == visitor_pass["pass_id"]
     assert claims["sid"] == place.site_id
-    assert [k["kty"] for k in jwks["keys"]] == ["EC"]
+    # The firm's key, and the stage's, which verifies passes signed before firms had keys of their own.
+    assert [k["kty"] for k in jwks["keys"]] == ["EC", "EC"]
 
 
-def test_the_jwks_verifies_a_token_with_joserfc_and_refuses_a_tampered_one(call, issue):
+def test_the_jwks_verifies_a_token_with_joserfc_and_refuses_a_tampered_one(call, issue, place: Place):
     visitor_pass = issue()
-    keys = KeySet.import_key_set(_jwks(call))  # type: ignore[arg-type]
+    keys = KeySet.import_key_set(_jwks(call, place))  # type: ignore[arg-type]
     header, payload, signature = visitor_pass["token"].split(".")
     tampered = f"{header}.{payload[:-2]}{'AA' if payload[-2:] != 'AA' else 'BB'}.{signature}"
 
     verified = jws.deserialize_compact(visitor_pass["token"], keys, algorithms=["ES256"])
 
-    assert verified.headers()["kid"] == keys.keys[0].kid
+    assert verified.headers()["kid"] in {key.kid for key in keys.keys}
     with pytest.raises(JoseError):
         jws.deserialize_compact(tampered, keys, algorithms=["ES256"])
 
@@ -68,13 +85,15 @@ def rotated(monkeypatch: pytest.MonkeyPatch, stack, clock: FixedClock, handler) 
     return str(new_key)
 
 
-def test_after_a_key_rotation_old_passes_stay_valid_and_new_ones_use_the_new_key(call, issue, scan, request):
+def test_after_a_key_rotation_old_passes_stay_valid_and_new_ones_use_the_new_key(
+    call, issue, scan, request, stage_signs
+):
     old_pass = issue()
     old_kid = jwt.get_unverified_header(old_pass["token"])["kid"]
     request.getfixturevalue("rotated")
 
     new_pass = issue()
-    jwks = _jwks(call)
+    jwks = call("GET", "/passes/keys").body  # the stage's keys
 
     new_kid = jwt.get_unverified_header(new_pass["token"])["kid"]
     assert new_kid != old_kid
@@ -83,7 +102,9 @@ def test_after_a_key_rotation_old_passes_stay_valid_and_new_ones_use_the_new_key
     assert scan(new_pass["token"]).body["verdict"] == "allow"
 
 
-def test_a_key_dropped_from_the_retired_list_no_longer_verifies(issue, scan, monkeypatch, clock, stack):
+def test_a_key_dropped_from_the_retired_list_no_longer_verifies(
+    issue, scan, monkeypatch, clock, stack, stage_signs
+):
     from courtyard.wiring import use_clock
 
     old_pass = issue()

@@ -41,7 +41,7 @@ const listBody = (iat: number, revoked: string[], extra: object = {}) => ({
 async function setup(listIat = at("2026-12-07T07:55:00Z"), revoked = ["p1"]) {
   const firm = await issuer("k1");
   const list = await readRevocationList(await firm.sign("vrevoke+jwt", listBody(listIat, revoked)), firm.jwks, "s1");
-  const inputs: OfflineInputs = { keys: firm.jwks, siteId: "s1", gateId: "main", list, admittedHere: 0, now };
+  const inputs: OfflineInputs = { tenantId: "t1", keys: firm.jwks, siteId: "s1", gateId: "main", list, admittedHere: 0, now };
   return { firm, list, inputs };
 }
 
@@ -105,6 +105,18 @@ describe("offlineVerdict", () => {
     const known = { entries_used: 0, entries_allowed: 1 };
     expect(await offlineVerdict(token, { ...inputs, known })).toMatchObject({ reason: null });
     expect(await offlineVerdict(token, { ...inputs, known, admittedHere: 1 })).toMatchObject({ reason: "exhausted" });
+  });
+
+  it("refuses a pass of another firm as such, even one its own firm's key would verify", async () => {
+    const { firm, inputs } = await setup();
+    const theirs = { ...pass, pid: "p7", tid: "t2" };
+    // Another firm's pass, whoever signed it: this gate holds its own firm's keys only and says so.
+    expect(await offlineVerdict(await firm.sign("vpass+jwt", theirs), inputs)).toEqual({ reason: "other_firm", claims: theirs });
+    const foreignFirm = await issuer("k2");
+    expect(await offlineVerdict(await foreignFirm.sign("vpass+jwt", theirs), inputs)).toMatchObject({ reason: "other_firm" });
+    // The same pass at its own firm's gate is judged on its merits.
+    const theirGate = { ...inputs, tenantId: "t2", keys: foreignFirm.jwks, list: null };
+    expect(await offlineVerdict(await foreignFirm.sign("vpass+jwt", theirs), theirGate)).toEqual({ reason: null, claims: theirs });
   });
 
   it("keeps the signature, window, community and gate checks", async () => {

@@ -2,7 +2,7 @@
  * KMS-signed tokens of functions/visitors/tokens.py), a tampered one, the window and the community. */
 import { describe, expect, it } from "vitest";
 
-import { readClaims, verifyToken, type Jwks } from "../src/pages/pass/token";
+import { keptKeys, passKeys, readClaims, tokenTenant, verifyToken, type Jwks } from "../src/pages/pass/token";
 
 const b64url = (bytes: Uint8Array): string =>
   btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -52,5 +52,43 @@ describe("verifyToken", () => {
     expect(await verifyToken(token, jwks, { now: new Date("2026-12-07T12:00:00Z") })).toMatchObject({ ok: false, reason: "expired" });
     expect(await verifyToken(token, jwks, { now: new Date("2026-12-07T06:59:00Z") })).toMatchObject({ ok: false, reason: "not_yet_valid" });
     expect(await verifyToken(token, jwks, { now, siteId: "s2" })).toMatchObject({ ok: false, reason: "wrong_site" });
+  });
+});
+
+describe("the firm's keys", () => {
+  const memory = () => {
+    const items = new Map<string, string>();
+    return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+  };
+
+  it("reads the firm a token names, from its header's tid or its payload's", () => {
+    const token = (header: object, payload: object) => `${text(header)}.${text(payload)}.sig`;
+    expect(tokenTenant(token({ alg: "ES256", kid: "k1" }, claims))).toBe("t1");
+    expect(tokenTenant(token({ alg: "ES256", kid: "k1", tid: "t9" }, { ...claims, tid: undefined }))).toBe("t9");
+    expect(tokenTenant(token({ alg: "ES256" }, { pid: "p1" }))).toBeNull();
+    expect(tokenTenant(token({ alg: "ES256" }, { tid: "../x" }))).toBeNull();
+    expect(tokenTenant("not-a-token")).toBeNull();
+  });
+
+  it("asks for one firm's keys and keeps them per firm for offline use", async () => {
+    const { jwks } = await issuer("k1");
+    const storage = memory();
+    const asked: string[] = [];
+    const online = (async (url: string) => {
+      asked.push(url);
+      return new Response(JSON.stringify(jwks), { status: 200 });
+    }) as unknown as typeof fetch;
+    const offline = (async () => {
+      throw new TypeError("Failed to fetch");
+    }) as unknown as typeof fetch;
+
+    expect(await passKeys("/api/", "t1", storage, online)).toEqual(jwks);
+    expect(asked).toEqual(["/api/passes/keys?tenant_id=t1"]);
+    expect(await passKeys("/api", "t1", storage, offline)).toEqual(jwks);
+    expect(keptKeys("t1", storage)).toEqual(jwks);
+    // Another firm's keys are never stood in for by these.
+    expect(await passKeys("/api", "t2", storage, offline)).toBeNull();
+    expect(await passKeys("/api", null, storage, online)).toBeNull();
+    expect(asked).toHaveLength(1);
   });
 });

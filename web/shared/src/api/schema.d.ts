@@ -2018,11 +2018,28 @@ export interface paths {
         };
         /**
          * The public keys that verify pass tokens (JWKS; no authentication)
-         * @description With `tenant_id` (a token's `tid`): that firm's keys only, each firm signing with its own key; without it, the stage's keys (passes signed before firms had keys of their own).
+         * @description With `tenant_id` (a token's `tid`): that firm's keys only (each firm signs with its own key; a replaced key stays until its last pass ends) and the stage's old key, which verifies passes issued before firms had keys; an unknown firm is a 404. Without it, the stage's keys only.
          */
         get: operations["pass_keys_passes_keys_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passes/keys/rotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the firm's pass-signing key (manager); the old key verifies until its last pass ends */
+        post: operations["rotate_pass_key_passes_keys_rotations_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3768,6 +3785,29 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Jwk */
+        Jwk: {
+            /**
+             * Kty
+             * @constant
+             */
+            kty: "EC";
+            /**
+             * Crv
+             * @constant
+             */
+            crv: "P-256";
+            /** X */
+            x: string;
+            /** Y */
+            y: string;
+            /** Kid */
+            kid: string;
+            /** Use */
+            use: string;
+            /** Alg */
+            alg: string;
+        };
         /** JwkOut */
         JwkOut: {
             /** Kty */
@@ -4259,6 +4299,27 @@ export interface components {
             recurrence?: components["schemas"]["Recurrence"] | null;
             /** Note */
             note?: string | null;
+        };
+        /**
+         * PassKeyRotationOut
+         * @description The answer of ``POST /passes/keys/rotations``.
+         */
+        PassKeyRotationOut: {
+            /**
+             * Kid
+             * @description the key that signs the firm's passes from now on
+             */
+            kid: string;
+            /**
+             * Previous Kid
+             * @description the key it replaced; it verifies until its last pass ends
+             */
+            previous_kid: string | null;
+            /**
+             * Rotated At
+             * @description ISO-8601 UTC
+             */
+            rotated_at: string;
         };
         /**
          * PassKind
@@ -6504,6 +6565,11 @@ export interface components {
              * @default 90
              */
             retention_days?: number;
+        };
+        /** JwksOut */
+        VisitorsJwksOut: {
+            /** Keys */
+            keys: components["schemas"]["Jwk"][];
         };
         /**
          * VoiceAckOut
@@ -15820,13 +15886,98 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JWKS */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["VisitorsJwksOut"];
+                };
+            };
+            /** @description No such firm */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_pass_key_passes_keys_rotations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8 to 255 printable characters, the caller's own: a retry with the same key and body answers 200 with the object the first attempt created; the same key with another body is 422 `key_reused`. */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Replayed (same Idempotency-Key) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassKeyRotationOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassKeyRotationOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation failed */

@@ -1,14 +1,16 @@
 /** The gate's verdict without network, and the signed revocation list it rests on.
  *
  * Online, the server judges every scan. Offline, the gate decides alone from what it kept while online:
- * - the public keys (`GET /passes/keys`): the pass's signature, window, community and gate;
+ * - a gate serves one firm (its guard's account): it keeps that firm's public keys
+ *   (`GET /passes/keys?tenant_id=`): the pass's signature, window, community and gate; a pass of another firm
+ *   is refused as such (`other_firm`), before any signature is tried;
  * - the community's revocation list (`GET /gate/revocations`, a JWS of type `vrevoke+jwt` signed with the same
  *   keys, see functions/visitors/revocations.py): a listed pass is refused;
  * - single-use passes carry `ol` (seconds): the gate cannot count their entries against other gates, so it admits
  *   one only while its list is younger than that (by the list's signed `iat`); older, or no list: go online;
  * - the community's passes seen online and the scans queued here: a pass whose entries are used up is refused.
  * Pure but for WebCrypto: GuardPage.vue hands in what it kept and the clock. */
-import { verifySigned, verifyToken, type Jwks, type PassClaims } from "../pass/token";
+import { readClaims, tokenTenant, verifySigned, verifyToken, type Jwks, type PassClaims } from "../pass/token";
 
 export const LIST_TYPE = "vrevoke+jwt";
 
@@ -21,8 +23,10 @@ export interface RevocationList {
   rev: { pid: string; exp: number }[];
 }
 
-/** Why the gate refuses offline: the API's reason codes, plus `stale_list` (a single-use pass, list too old). */
+/** Why the gate refuses offline: the API's reason codes, plus `stale_list` (a single-use pass, list too old)
+ * and `other_firm` (a pass another firm issued: this gate holds its own firm's keys only). */
 export type OfflineReason =
+  | "other_firm"
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
@@ -52,6 +56,8 @@ export async function readRevocationList(token: string, jwks: Jwks, siteId: stri
 }
 
 export interface OfflineInputs {
+  /** the gate's firm (its guard's tenant) and that firm's kept keys */
+  tenantId: string;
   keys: Jwks;
   siteId: string;
   gateId: string;
@@ -65,6 +71,8 @@ export interface OfflineInputs {
 }
 
 export async function offlineVerdict(token: string, inputs: OfflineInputs): Promise<OfflineVerdict> {
+  const firm = tokenTenant(token);
+  if (firm !== null && firm !== inputs.tenantId) return { reason: "other_firm", claims: readClaims(token) };
   const checked = await verifyToken(token, inputs.keys, { siteId: inputs.siteId, now: inputs.now });
   const claims = checked.claims;
   if (!checked.ok) return { reason: checked.reason, claims };

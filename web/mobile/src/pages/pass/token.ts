@@ -1,7 +1,7 @@
 /** A pass token (compact JWS, ES256, see functions/visitors/tokens.py) read and verified in the browser.
  *
- * The visitor's page and an offline gate verify with the public keys of `GET /passes/keys` (JWKS) through
- * WebCrypto: no network is needed once the keys are kept. The server stays the judge of revocation and
+ * The visitor's page and an offline gate verify with the public keys of the token's firm
+ * (`GET /passes/keys?tenant_id=`, JWKS) through WebCrypto: no network is needed once the keys are kept. The server stays the judge of revocation and
  * the entries count; the phone decides only what the signature and the window prove. */
 
 export interface PassClaims {
@@ -121,25 +121,53 @@ export async function verifyToken(
   return { ok: true, claims };
 }
 
-/** The public keys, fetched without an account (the route is public) and kept for offline use. */
+/** The firm a token says it is of (unverified: only to choose whose keys verify it), from its header's
+ * `tid` or its payload's, whichever it carries; null when it names none. */
+export function tokenTenant(token: string): string | null {
+  const [header, payload] = token.trim().split(".");
+  for (const part of [header, payload]) {
+    try {
+      const tid = part ? json(part).tid : undefined;
+      if (typeof tid === "string" && /^[0-9A-Za-z_-]{1,64}$/.test(tid)) return tid;
+    } catch {
+      // not JSON: try the other part
+    }
+  }
+  return null;
+}
+
+/** Each firm signs its passes with its own keys: `GET /passes/keys?tenant_id=` answers that firm's only
+ * (public, no account), and they are kept per firm for offline use. */
 const KEYS_STORE = "courtyard.passKeys";
 
-export async function passKeys(apiBase: string): Promise<Jwks | null> {
+export async function passKeys(
+  apiBase: string,
+  tenantId: string | null | undefined,
+  storage: Pick<Storage, "getItem" | "setItem"> = localStorage,
+  fetcher: typeof fetch = (...args) => fetch(...args),
+): Promise<Jwks | null> {
+  if (!tenantId) return null;
   try {
-    const response = await fetch(`${apiBase.replace(/\/$/, "")}/passes/keys`, { headers: { Accept: "application/json" } });
+    const query = new URLSearchParams({ tenant_id: tenantId });
+    const response = await fetcher(`${apiBase.replace(/\/$/, "")}/passes/keys?${query.toString()}`, {
+      headers: { Accept: "application/json" },
+    });
     if (response.ok) {
       const jwks = (await response.json()) as Jwks;
-      localStorage.setItem(KEYS_STORE, JSON.stringify(jwks));
+      storage.setItem(`${KEYS_STORE}.${tenantId}`, JSON.stringify(jwks));
       return jwks;
     }
   } catch {
     // offline: the kept keys below
   }
-  return keptKeys();
+  return keptKeys(tenantId, storage);
 }
 
-export function keptKeys(): Jwks | null {
-  const kept = localStorage.getItem(KEYS_STORE);
+export function keptKeys(
+  tenantId: string | null | undefined,
+  storage: Pick<Storage, "getItem"> = localStorage,
+): Jwks | null {
+  const kept = tenantId ? storage.getItem(`${KEYS_STORE}.${tenantId}`) : null;
   if (!kept) return null;
   try {
     return JSON.parse(kept) as Jwks;

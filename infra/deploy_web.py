@@ -23,11 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from infra.local.edge import APPS, IMMUTABLE, NO_CACHE, WEB_ROOT, WebConfig
 
+# The template's stand-in until the operator writes WeChat's console values into the secret.
+PLACEHOLDER_APP_ID = "wx0000000000000000"
 
-def web_config(outputs: dict[str, str], region: str, stage: str) -> WebConfig:
+
+def web_config(outputs: dict[str, str], region: str, stage: str, wechat_app_id: str = "") -> WebConfig:
     """config.json for a stage: the apps call the API under /api on their own origin and Cognito directly
     (Cognito's JSON API answers CORS; moto's does not, which is why the local edge forwards it instead)."""
     return WebConfig(
@@ -39,7 +43,24 @@ def web_config(outputs: dict[str, str], region: str, stage: str) -> WebConfig:
         stage=stage,
         # The stack's RequireMfa (an output); a stack without the output requires it, the safe side.
         requireMfa=outputs.get("RequireMfa", "true") == "true",
+        # The residents' 「微信一键登录」 redirects to WeChat's OAuth page for the stack's WeChat app.
+        wechatAppId=wechat_app_id,
     )
+
+
+def wechat_app_id(session: Any, stack_name: str) -> str:
+    """The app id of the stack's WeChat login secret (public: WeChat puts it in every authorize URL); empty
+    while the operator has not written WeChat's credentials, and the app then offers the phone sign-in
+    only."""
+    try:
+        arn = session.client("cloudformation").describe_stack_resource(
+            StackName=stack_name, LogicalResourceId="WeChatLoginSecret"
+        )["StackResourceDetail"]["PhysicalResourceId"]
+        raw = session.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    except ClientError:  # no such resource, or no access: publish without WeChat
+        return ""
+    app_id = str(json.loads(raw).get("app_id") or "")
+    return "" if app_id in ("", PLACEHOLDER_APP_ID) else app_id
 
 
 def config_document(config: WebConfig, push: dict[str, Any] | None = None) -> bytes:
@@ -76,7 +97,7 @@ def publish(stack_name: str, session: Any, push: dict[str, Any] | None = None) -
     for file, key, cache in uploads():
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         s3.upload_file(str(file), bucket, key, ExtraArgs={"ContentType": kind, "CacheControl": cache})
-    config = web_config(outputs, session.region_name, stage)
+    config = web_config(outputs, session.region_name, stage, wechat_app_id(session, stack_name))
     s3.put_object(
         Bucket=bucket,
         Key="config.json",

@@ -273,6 +273,16 @@ class ResidentErased(Event):
     user_id: str | None = None
 
 
+class ResidentPhoneChanged(Event):
+    """The desk changed a resident's phone number. Identity makes the new number the account's sign-in (the
+    old one signs nobody in). The bus carries the number's sign-in digest (``BlindIndex.sign_in_phone``, keyed
+    with the deployment's blind-index secret), never the number; ``user_id`` is the resident's login."""
+
+    resident_id: Id
+    user_id: str
+    sign_in_phone_digest: str = Field(pattern=r"^[0-9a-f]{40}$")
+
+
 class ExportedLink(Model):
     """One of the person's unit links, current (``until`` None) or ended, as the directory held it when the
     export was asked for: each feature exports what the person saw through the unit while linked."""
@@ -363,7 +373,12 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
             "courtyard.notifications": (NoticePublished, SmsReplyReceived, EmergencyAcknowledged),
-            "courtyard.directory": (ResidentMovedOut, ResidentErased, PersonalDataExportRequested),
+            "courtyard.directory": (
+                ResidentMovedOut,
+                ResidentErased,
+                ResidentPhoneChanged,
+                PersonalDataExportRequested,
+            ),
         }
     ).items()
     for model in models

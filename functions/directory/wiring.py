@@ -65,7 +65,9 @@ def _people_repository() -> PeopleRepository:
 def _phone_change() -> PhoneChangeService:
     from directory.phones.service import PhoneChangeService
 
-    return PhoneChangeService(_people_repository(), prover(), wiring.audit(), wiring.clock)
+    return PhoneChangeService(
+        _people_repository(), prover(), wiring.audit(), wiring.clock, events=wiring.events()
+    )
 
 
 def _prover() -> PhoneProver:

@@ -3,8 +3,11 @@
 ``ResidentRegistered`` (an invitation accepted by a Courtyard account) binds the account to the firm and the
 person: its next tokens carry ``custom:tenant_id``, ``cognito:groups`` = resident and ``person_id``.
 ``ResidentMovedOut`` ends the account's sessions (its next sign-in carries what is left); ``ResidentErased``
-ends them and unbinds the account. Refresh tokens die at once; an access token lives out its 15 minutes (the
-stated revocation delay). Events for Cognito users (staff-made accounts) find no account and do nothing.
+deletes everything identity holds about the account (the number's digest, WeChat links, devices: the sessions
+die with it); ``ResidentPhoneChanged`` (the desk changed the number) makes the new number the account's
+sign-in and the old one sign nobody in, unless the new number already has an account (refused, nothing
+changes, logged). Refresh tokens die at once; an access token lives out its 15 minutes (the stated
+revocation delay). Events for Cognito users (staff-made accounts) find no account and do nothing.
 Each is idempotent: applying one twice leaves the same state.
 """
 
@@ -23,7 +26,8 @@ logger = Logger()
 
 
 def apply(detail_type: str, detail: dict[str, Any]) -> str:
-    """What the event did to the account: ``bound``, ``ended``, ``erased`` or ``ignored``."""
+    """What the event did to the account: ``bound``, ``ended``, ``erased``, ``moved``, ``unchanged``,
+    ``refused`` or ``ignored``."""
     user_id = str(detail.get("user_id") or "")
     if not user_id:
         return "ignored"
@@ -35,8 +39,9 @@ def apply(detail_type: str, detail: dict[str, Any]) -> str:
         service.end_sessions(user_id)
         return "ended"
     if detail_type == "ResidentErased":
-        service.end_sessions(user_id, unbind=True)
-        return "erased"
+        return "erased" if service.erase(user_id) else "ignored"
+    if detail_type == "ResidentPhoneChanged":
+        return service.change_phone(user_id, str(detail["sign_in_phone_digest"]))
     return "ignored"
 
 

@@ -1,5 +1,6 @@
 """Identity API: residents' sign-up, sign-in, SMS code, password reset, token refresh, sign-out everywhere,
-WeChat login (link, sign in), and the JWKS that verifies the access tokens. Every route but sign-out and the
+WeChat login (link, sign in, a first sign-in's phone proof),
+and the JWKS that verifies the access tokens. Every route but sign-out and the
 WeChat link is public (the caller has no token yet); their rules and limits live in ``service.py``,
 ``wechat.py`` and ``limits.py``."""
 
@@ -25,7 +26,10 @@ from identity.models import (
     SignInOut,
     SignUp,
     WeChatCode,
+    WeChatPhone,
+    WeChatPhoneConfirm,
 )
+from identity.wechat import PhoneNeeded
 
 
 def _ip() -> str:
@@ -99,7 +103,30 @@ def link_wechat(body: WeChatCode) -> Response[Any]:
     "/identity/wechat/sign-in", summary="Sign in with a WeChat login code (a linked WeChat, no SMS code)"
 )
 def wechat_sign_in(body: WeChatCode) -> SignInOut:
-    return SignInOut.from_tokens(wiring.wechat().sign_in(body.code, _ip()))
+    """Tokens for a linked WeChat; ``challenge`` = ``phone`` and a ``wechat_ticket`` for an unlinked one."""
+    outcome = wiring.wechat().sign_in(body.code, _ip())
+    if isinstance(outcome, PhoneNeeded):
+        return SignInOut.phone_needed(outcome.ticket)
+    return SignInOut.from_tokens(outcome)
+
+
+@app.post(
+    "/identity/wechat/phone",
+    summary="Text a code to the phone a first WeChat sign-in names (the ticket of /identity/wechat/sign-in)",
+)
+def wechat_phone(body: WeChatPhone) -> Response[Any]:
+    wiring.wechat().text_code(body.wechat_ticket, body.phone, _ip())
+    return _accepted()
+
+
+@app.post(
+    "/identity/wechat/phone/confirm",
+    summary="The texted code proves the phone: its account is linked to the WeChat and signed in",
+)
+def wechat_phone_confirm(body: WeChatPhoneConfirm) -> SignInOut:
+    return SignInOut.from_tokens(
+        wiring.wechat().confirm_phone(body.wechat_ticket, body.phone, body.code, body.device_id)
+    )
 
 
 @app.get("/identity/jwks", summary="The public keys that verify resident access tokens (JWKS)")

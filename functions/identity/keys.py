@@ -5,7 +5,10 @@ have no tenant prefix (DESIGN.md's departures): each item holds digests and ids 
 ``ACCOUNT#{id}``/``DEVICE#{digest}`` a confirmed device; ``ACCOUNT#{id}``/``FAMILY#{id}`` a revoked refresh
 family; ``CODE#{digest}``/``CODE`` the pending SMS code; ``REFRESH#{digest}``/``REFRESH`` a refresh token;
 ``LIMIT#{name}#{subject}#{window}``/``LIMIT`` a rate counter; ``WECHAT#{digest}``/``LINK`` the account a
-WeChat user (its keyed ``unionid`` or ``openid`` digest) signs in to. No index: every read is by key.
+WeChat user (its keyed ``unionid`` or ``openid`` digest) signs in to, and ``ACCOUNT#{id}``/``WECHAT#{digest}``
+the same link seen from the account (erasure finds them there); ``WTICKET#{digest}``/``TICKET`` a WeChat user
+vouched for by WeChat and waiting for a phone's proof (10 minutes, single use). No index: every read is by
+key, or one account's own partition.
 """
 
 from __future__ import annotations
@@ -41,3 +44,11 @@ def limit(name: str, subject: str, window: int) -> dict[str, str]:
 
 def wechat(subject_digest: str) -> dict[str, str]:
     return {"pk": f"WECHAT#{subject_digest}", "sk": "LINK"}
+
+
+def account_wechat(account_id: str, subject_digest: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"WECHAT#{subject_digest}"}
+
+
+def wechat_ticket(ticket_digest: str) -> dict[str, str]:
+    return {"pk": f"WTICKET#{ticket_digest}", "sk": "TICKET"}

@@ -62,6 +62,26 @@ class WeChatCode(Model):
     code: str = Field(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_-]+$")
 
 
+# The app holds it between the WeChat redirect and the phone's proof (random, 43 characters).
+WeChatTicket = Annotated[str, Field(min_length=32, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class WeChatPhone(Model):
+    """A WeChat user linked to no account names the phone to prove (a code is texted to it)."""
+
+    wechat_ticket: WeChatTicket
+    phone: Phone
+
+
+class WeChatPhoneConfirm(Model):
+    """The texted code proves the phone: its account (opened if none) is linked to WeChat and signed in."""
+
+    wechat_ticket: WeChatTicket
+    phone: Phone
+    code: Code
+    device_id: DeviceId
+
+
 class RefreshRequest(Model):
     refresh_token: str = Field(min_length=20, max_length=200)
 
@@ -89,7 +109,7 @@ class Account:
 @dataclass(frozen=True, slots=True)
 class SmsCode:
     phone_digest: str
-    purpose: Literal["device", "reset"]
+    purpose: Literal["device", "reset", "wechat"]
     code_digest: str
     device_digest: str
     expires: int
@@ -118,9 +138,14 @@ class Tokens:
 
 
 class SignInOut(Model):
-    """Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first."""
+    """Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first, or (WeChat
+    sign-in of a WeChat linked to no account) ``challenge`` = ``phone`` with the ``wechat_ticket`` that
+    carries the WeChat to ``POST /identity/wechat/phone`` and ``/identity/wechat/phone/confirm``."""
 
-    challenge: Literal["sms_code"] | None = None
+    challenge: Literal["sms_code", "phone"] | None = None
+    wechat_ticket: str | None = Field(
+        default=None, description="single use, 10 minutes: names the WeChat user WeChat vouched for"
+    )
     access_token: str | None = None
     refresh_token: str | None = None
     expires_in: int | None = Field(default=None, description="seconds the access token lives")
@@ -134,6 +159,10 @@ class SignInOut(Model):
             refresh_token=tokens.refresh_token,
             expires_in=tokens.expires_in,
         )
+
+    @classmethod
+    def phone_needed(cls, ticket: str) -> SignInOut:
+        return cls(challenge="phone", wechat_ticket=ticket)
 
 
 class JwkOut(Model):

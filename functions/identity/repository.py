@@ -7,7 +7,8 @@ limit. Items that expire (codes, refresh tokens, counters, devices unused for a 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
@@ -82,7 +83,7 @@ class IdentityRepository:
             return None
         return SmsCode(
             phone_digest,
-            "reset" if item["purpose"] == "reset" else "device",
+            _purpose(str(item["purpose"])),
             str(item["code_digest"]),
             str(item["device_digest"]),
             int(item["expires"]),
@@ -131,7 +132,9 @@ class IdentityRepository:
         return str(item["account_id"]) if item else None
 
     def link_wechat(self, subject_digest: str, account_id: str, at: int) -> str:
-        """Link the WeChat user to the account unless it is linked to another; the account it is linked to."""
+        """Link the WeChat user to the account unless it is linked to another; the account it is linked to.
+        The account's own copy of the link is written first: erasure finds every link from the account."""
+        self._table.put({**keys.account_wechat(account_id, subject_digest), "linked_at": at})
         try:
             self._table.client.put_item(
                 TableName=self._table.name,
@@ -142,8 +145,97 @@ class IdentityRepository:
         except ClientError as err:
             if not is_conditional_failure(err):
                 raise
+            self._delete(keys.account_wechat(account_id, subject_digest))
             return self.wechat_account(subject_digest) or account_id
         return account_id
+
+    def put_wechat_ticket(self, ticket_digest: str, subjects: list[str], expires: int) -> None:
+        self._table.put(
+            {**keys.wechat_ticket(ticket_digest), "subjects": subjects, "expires": expires, "ttl": expires},
+            condition="attribute_not_exists(pk)",
+        )
+
+    def wechat_ticket(self, ticket_digest: str) -> tuple[list[str], int] | None:
+        """The WeChat subjects a ticket carries and when it expires (TTL deletes lag: the caller compares)."""
+        item = self._table.get(keys.wechat_ticket(ticket_digest), consistent=True)
+        return ([str(s) for s in item["subjects"]], int(item["expires"])) if item else None
+
+    def spend_wechat_ticket(self, ticket_digest: str) -> bool:
+        """Delete the ticket; False when another request spent it first."""
+        try:
+            self._table.client.delete_item(
+                TableName=self._table.name,
+                Key=serialize(keys.wechat_ticket(ticket_digest)),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+            return False
+        return True
+
+    # ---------------------------------------------------------------- erasure and a new number
+
+    def forget_account(self, account: Account) -> int:
+        """Delete everything the table holds about the account: WeChat links (both copies), devices, revoked
+        families, a pending code, the account and its pointer; how many items went. The pointer goes last, so
+        a retry after a failure part-way still finds the account. Refresh tokens are left to their TTL: they
+        name only the account id, and without the account no refresh succeeds."""
+        owned = self._table.query_all(partition=keys.account(account.account_id)["pk"], consistent=True)
+        deleted = 0
+        for item in owned:
+            sk = str(item["sk"])
+            if sk.startswith("WECHAT#"):
+                self._delete_link(sk.removeprefix("WECHAT#"), account.account_id)
+        for item in owned:
+            if item["sk"] != "ACCOUNT":
+                self._delete({"pk": str(item["pk"]), "sk": str(item["sk"])})
+                deleted += 1
+        self._delete(keys.code(account.phone_digest))
+        self._delete(keys.phone(account.phone_digest))
+        self._delete(keys.account(account.account_id))
+        return deleted + 2
+
+    def move_phone(self, account: Account, phone_digest: str) -> bool:
+        """The account signs in with the new number from now on, in one transaction; False (nothing changed)
+        when the number already belongs to an account."""
+        moved = replace(account, phone_digest=phone_digest)
+        try:
+            self._table.transact(
+                [
+                    self._table.put_action(_item(moved), condition="attribute_not_exists(pk)"),
+                    {
+                        "Delete": {
+                            "TableName": self._table.name,
+                            "Key": serialize(keys.phone(account.phone_digest)),
+                            "ConditionExpression": "account_id = :a",
+                            "ExpressionAttributeValues": serialize({":a": account.account_id}),
+                        }
+                    },
+                    self._table.put_action(
+                        {**keys.account(account.account_id), "phone_digest": phone_digest}
+                    ),
+                ],
+                conflict="the number belongs to another account",
+            )
+        except Conflict:
+            return False
+        return True
+
+    def _delete_link(self, subject_digest: str, account_id: str) -> None:
+        try:
+            self._table.client.delete_item(
+                TableName=self._table.name,
+                Key=serialize(keys.wechat(subject_digest)),
+                ConditionExpression="account_id = :a",
+                ExpressionAttributeValues=serialize({":a": account_id}),
+            )
+        except ClientError as err:
+            if not is_conditional_failure(err):
+                raise
+
+    def _delete(self, key: dict[str, str]) -> None:
+        self._table.client.delete_item(TableName=self._table.name, Key=serialize(key))
 
     # ---------------------------------------------------------------- refresh tokens
 
@@ -193,6 +285,12 @@ class IdentityRepository:
 
     def family_revoked(self, account_id: str, family_id: str) -> bool:
         return self._table.get(keys.family(account_id, family_id), consistent=True) is not None
+
+
+def _purpose(stored: str) -> Literal["device", "reset", "wechat"]:
+    if stored == "reset":
+        return "reset"
+    return "wechat" if stored == "wechat" else "device"
 
 
 def _item(account: Account) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from courtyard.clock import Clock
 from courtyard.errors import Conflict, TooManyRequests, Unauthorized
@@ -25,6 +25,7 @@ from identity.tokens import SigningKey
 # Verified against when a number has no account, so both answers cost one scrypt.
 _DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))
 RESIDENT_GROUP = "resident"
+CodePurpose = Literal["device", "reset", "wechat"]
 
 
 class IdentityStore(Protocol):
@@ -45,6 +46,8 @@ class IdentityStore(Protocol):
     def use_refresh(self, token_digest: str) -> bool: ...  # False if it was already used
     def revoke_family(self, account_id: str, family_id: str) -> None: ...
     def family_revoked(self, account_id: str, family_id: str) -> bool: ...
+    def forget_account(self, account: Account) -> int: ...
+    def move_phone(self, account: Account, phone_digest: str) -> bool: ...  # False: the number is taken
 
 
 class SmsSender(Protocol):
@@ -184,6 +187,29 @@ class IdentityService:
             changes.update(tenant_id=None, person_id=None)
         self._store.save_account(_with(account, **changes))
 
+    def erase(self, account_id: str) -> bool:
+        """The person was erased (``ResidentErased``): everything identity holds about the account goes (its
+        number's digest, WeChat links, devices); its refresh tokens die with it and an access token lives out
+        its 15 minutes. The number can open a new account later, as a stranger's. False: nothing was here."""
+        account = self._store.account(account_id)
+        if account is None:
+            return False
+        self._store.forget_account(account)
+        return True
+
+    def change_phone(self, account_id: str, phone_digest: str) -> str:
+        """The desk changed the person's number (``ResidentPhoneChanged``): the account signs in with the new
+        one and no longer with the old. A number that already has an account is refused and nothing changes
+        (one number, one account); ``moved``, ``unchanged``, ``refused`` or ``ignored`` (no such account)."""
+        account = self._store.account(account_id)
+        if account is None:
+            return "ignored"
+        if account.phone_digest == phone_digest:
+            return "unchanged"
+        if self._store.account_by_phone(phone_digest) is not None:
+            return "refused"
+        return "moved" if self._store.move_phone(account, phone_digest) else "refused"
+
     def bind(self, account_id: str, tenant_id: str, person_id: str) -> bool:
         """The directory registered this account as a resident (an invitation accepted): the next tokens
         carry the firm and the person. False when the account is not one of ours (a Cognito user)."""
@@ -194,6 +220,36 @@ class IdentityService:
             return False  # one account, one firm: the directory refuses this before, keep the first
         self._store.save_account(_with(account, tenant_id=tenant_id, person_id=person_id))
         return True
+
+    # ---------------------------------------------------------------- WeChat's first sign-in
+
+    def text_wechat_code(self, phone: str, ticket: str, ip: str) -> None:
+        """Text a code proving ``phone`` for the WeChat of ``ticket`` (bound to it: no other ticket or device
+        spends it). The same limits as every code; the same answer whether or not the number has an
+        account."""
+        self._send_code(phone, self._digest(phone), "wechat", ticket, ip)
+
+    def account_for_wechat(self, phone: str, code: str, ticket: str, device_id: str) -> Account:
+        """The account of the number the texted code proved, opened when the number has none; this device
+        becomes known. A sign-up abandoned before its code loses its password: whoever chose it had not
+        proved the number, the person who just did has (they set one later by a reset)."""
+        phone_digest = self._digest(phone)
+        self._check_code(phone_digest, code, "wechat", ticket)
+        now = self._now()
+        account = self._store.account_by_phone(phone_digest)
+        if account is None:
+            account = Account(new_id(), phone_digest, _unusable_password(), verified=True)
+            try:
+                self._store.create_account(account)
+            except Conflict:  # opened a moment ago by another request that proved the same number
+                account = self._store.account_by_phone(phone_digest)
+                if account is None:
+                    raise
+        elif not account.verified:
+            account = _with(account, verified=True, password_hash=_unusable_password())
+            self._store.save_account(account)
+        self._store.add_device(account.account_id, _device(device_id), now)
+        return account
 
     def tokens_for(self, account: Account) -> Tokens:
         """A new session of ``account`` for a sign-in another door verified (WeChat: ``identity.wechat``)."""
@@ -237,13 +293,15 @@ class IdentityService:
         if not self._store.hit(limits.CODES_PER_IP, ip, now):
             raise TooManyRequests("too many codes from this network: try again in an hour")
 
-    def _send_code(self, phone: str, phone_digest: str, purpose: str, device_id: str, ip: str) -> None:
+    def _send_code(
+        self, phone: str, phone_digest: str, purpose: CodePurpose, device_id: str, ip: str
+    ) -> None:
         self._limit_codes(phone_digest, ip)
         code = f"{secrets.randbelow(1_000_000):06d}"
         self._store.put_code(
             SmsCode(
                 phone_digest,
-                "reset" if purpose == "reset" else "device",
+                purpose,
                 _code_digest(phone_digest, code),
                 _device(device_id),
                 self._now() + limits.CODE_TTL_SECONDS,
@@ -251,7 +309,7 @@ class IdentityService:
         )
         self._sms.send_code(phone, code)
 
-    def _check_code(self, phone_digest: str, code: str, purpose: str, device_id: str) -> None:
+    def _check_code(self, phone_digest: str, code: str, purpose: CodePurpose, device_id: str) -> None:
         stored = self._store.code(phone_digest)
         if stored is None or stored.expires <= self._now() or stored.purpose != purpose:
             raise Unauthorized("the code is wrong or has expired")
@@ -264,6 +322,12 @@ class IdentityService:
                 self._store.delete_code(phone_digest)
             raise Unauthorized("the code is wrong or has expired")
         self._store.delete_code(phone_digest)
+
+
+def _unusable_password() -> str:
+    """A hash of a random secret nobody knows: the account signs in by WeChat (or a reset) until it sets
+    one."""
+    return passwords.hash_password(secrets.token_urlsafe(32))
 
 
 def _code_digest(phone_digest: str, code: str) -> str:

@@ -18,7 +18,7 @@ class IdentitySettings(FunctionSettings):
     # WeChat login: the app's id and secret (a Secrets Manager secret), which door, and WeChat's API (the
     # local cloud's persona in tests and `make up`).
     wechat_login_secret_arn: str = ""
-    wechat_login_kind: Literal["miniprogram", "oauth"] = "miniprogram"
+    wechat_login_kind: Literal["miniprogram", "oauth"] = "oauth"
     wechat_api_base: str = "https://api.weixin.qq.com"
     # The staff user pool, for the gateway's authorizer: issuer, JWKS and the app clients it accepts.
     cognito_issuer: str = ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from courtyard.blind_index import normalise_phone
 from courtyard.wiring import Wiring
 from identity.adapters.signing_keys import SecretSigningKeys
 from identity.adapters.sms import SnsCodeSender
@@ -30,7 +29,7 @@ sms = wiring.factory(_sms)
 
 def _phone_digest(phone: str) -> str:
     # Keyed (the deployment's blind-index secret): a leaked table does not give the numbers back.
-    return wiring.blind_index().digest("identity", "phone", normalise_phone(phone))
+    return wiring.blind_index().sign_in_phone(phone)
 
 
 service = wiring.factory(

@@ -125,6 +125,7 @@ class LocalCloud:
         self._control: ControlServer | None = None
         self.edge: WebEdge | None = None
         self.pay_sandbox = PaySandbox(host=host)
+        self._wechat_app_id = ""  # the provisioned WeChat login app's, for the residents' app
         self.voice = VoicePersona(host=host)
         self._edge_socket: socket.socket | None = None
         self._hooks = ExitStack()
@@ -378,6 +379,9 @@ class LocalCloud:
             cognitoEndpoint="/_cognito/",
             stage=self.stage,
             requireMfa=self.stack.parameters.get("RequireMfa", "true") == "true" if self.stack else True,
+            # The browser reaches WeChat's OAuth page at the sandbox's persona, as a phone reaches WeChat's.
+            wechatAuthorizeUrl=f"{self.pay_sandbox.url}/wechat-api/connect/oauth2/authorize",
+            wechatAppId=self._wechat_app_id,
         )
         self.edge = WebEdge(api_url, endpoint, config, listening=self._edge_socket)
         return self.edge.start()
@@ -387,7 +391,7 @@ class LocalCloud:
         if "WeChatLoginSecret" in self.template.resources:
             # The persona knows the app the identity function signs residents in with (WeChat login).
             secrets = self.client("secretsmanager")
-            register_provisioned_app(
+            self._wechat_app_id = register_provisioned_app(
                 self.pay_sandbox.wechat_login, secrets, self.stack.ref("WeChatLoginSecret")
             )
         if "PaymentsProviderSecret" not in self.template.resources:

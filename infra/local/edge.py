@@ -66,6 +66,10 @@ class WebConfig:
     # The console asks managers, finance and platform operators for TOTP when the stage requires it
     # (template parameter RequireMfa, enforced by the API); the local cloud turns it off.
     requireMfa: bool = True
+    # Residents' 「微信一键登录」: WeChat's web OAuth page and the official account's app id (public: both are
+    # in every authorize URL). No app id: the app shows the phone sign-in only.
+    wechatAuthorizeUrl: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    wechatAppId: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()

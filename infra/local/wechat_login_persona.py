@@ -9,6 +9,13 @@ Served by the pay sandbox under ``/wechat-api`` (the identity function's ``WECHA
 - as WeChat does, errors are HTTP 200 with ``{"errcode", "errmsg"}``: 40013 invalid appid, 40125 invalid
   appsecret, 40029 invalid code (unknown, expired after 5 minutes, or of another app), 40163 code been used,
   40002 invalid grant_type;
+- ``GET /wechat-api/connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope&state`` is WeChat's
+  web OAuth page (``open.weixin.qq.com/connect/oauth2/authorize``, ``#wechat_redirect``) as the residents'
+  app reaches it: inside WeChat, ``snsapi_base`` redirects at once and ``snsapi_userinfo`` asks the user. A
+  browser here has no WeChat user, so the page asks which test user holds the phone (``user``) and its
+  「允许」 button (``GET .../authorize/allow``) redirects to ``redirect_uri?code=...&state=...`` exactly as
+  WeChat does; an unknown app, a scope or response type WeChat refuses, or a non-http ``redirect_uri`` gets
+  WeChat's error page (no redirect);
 - ``POST /wechat-api/_persona/login`` ``{"user": "...", "app_id"?: "..."}`` is the user's phone calling
   ``wx.login()``: it answers ``{"code"}``, one-time. ``openid`` is per (app, user), ``unionid`` per user
   (every app of the persona shares one open-platform account), both stable.
@@ -20,18 +27,20 @@ Apps are registered with their id and AppSecret (``register_app``): the local cl
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from infra.local.persona_http import PersonaReply
 
 PREFIX = "/wechat-api"
 CODE_SECONDS = 300
+AUTHORIZE = "/connect/oauth2/authorize"
 _EXCHANGES = {"/sns/jscode2session": "js_code", "/sns/oauth2/access_token": "code"}
 
 
@@ -92,10 +101,43 @@ class WeChatLoginPersona:
             except KeyError as missing:
                 return _json(404, {"error": str(missing)})
             return _json(200, {"code": code})
+        if method == "GET" and inner in (AUTHORIZE, AUTHORIZE + "/allow"):
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            return self.authorize(query, allow=inner.endswith("/allow"))
         if method == "GET" and inner in _EXCHANGES:
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             return _json(200, self.exchange(inner, query))
         return _json(404, {"errcode": -1, "errmsg": "no such api"})
+
+    def authorize(self, query: dict[str, str], allow: bool) -> PersonaReply:
+        """WeChat's OAuth page: who holds the phone (the page), then the redirect back with a code."""
+        app_id, redirect = query.get("appid", ""), query.get("redirect_uri", "")
+        with self._lock:
+            known = app_id in self._apps
+        if not known:
+            return _page(400, "10016 appid 无效", "此公众号的网页授权没有开通，请联系开发者。")
+        if query.get("scope") not in ("snsapi_base", "snsapi_userinfo"):
+            return _page(400, "10005 scope 参数错误", "请联系开发者。")
+        if query.get("response_type") != "code" or not redirect.startswith(("https://", "http://")):
+            return _page(400, "10003 redirect_uri 参数错误", "请联系开发者。")
+        user = query.get("user", "").strip()
+        if allow and user:
+            code = self.login(user, app_id)
+            sep = "&" if "?" in redirect else "?"
+            back = redirect + sep + urlencode({"code": code, "state": query.get("state", "")})
+            return PersonaReply(302, {"Location": back, "Cache-Control": "no-store"}, "")
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+            for k, v in query.items()
+            if k != "user"
+        )
+        form = (
+            '<form method="get" action="authorize/allow">'
+            f"{hidden}"
+            '<label>微信用户（本地测试）<input name="user" autocomplete="off" required></label>'
+            '<button type="submit">允许</button></form>'
+        )
+        return _page(200, "微信登录", "本地云的微信：选择拿着这部手机的测试用户。" + form, raw=True)
 
     def exchange(self, path: str, query: dict[str, str]) -> dict[str, Any]:
         """The answer WeChat gives a code exchange (``path`` one of the two ``/sns/...`` paths)."""
@@ -123,6 +165,20 @@ class WeChatLoginPersona:
             "scope": "snsapi_base",
             **who,
         }
+
+
+def _page(status: int, title: str, body: str, raw: bool = False) -> PersonaReply:
+    text = body if raw else html.escape(body)
+    page = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font:20px sans-serif;margin:24px}input,button{font-size:22px;padding:12px;"
+        "margin:12px 0;display:block;width:100%}button{background:#07c160;color:#fff;border:0;"
+        "border-radius:8px}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1><p>{text}</p></body></html>"
+    )
+    return PersonaReply(status, {"Content-Type": "text/html; charset=utf-8"}, page)
 
 
 def _error(code: int, message: str) -> dict[str, Any]:

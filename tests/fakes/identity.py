@@ -21,6 +21,7 @@ class InMemoryIdentity:
     families: set[tuple[str, str]] = field(default_factory=set)
     counters: dict[tuple[str, str, int], int] = field(default_factory=dict)
     wechat_links: dict[str, str] = field(default_factory=dict)
+    wechat_tickets: dict[str, tuple[list[str], int]] = field(default_factory=dict)
 
     def account_by_phone(self, phone_digest: str) -> Account | None:
         return self.accounts.get(phone_digest)
@@ -93,6 +94,35 @@ class InMemoryIdentity:
 
     def link_wechat(self, subject_digest: str, account_id: str, at: int) -> str:
         return self.wechat_links.setdefault(subject_digest, account_id)
+
+    def put_wechat_ticket(self, ticket_digest: str, subjects: list[str], expires: int) -> None:
+        self.wechat_tickets[ticket_digest] = (list(subjects), expires)
+
+    def wechat_ticket(self, ticket_digest: str) -> tuple[list[str], int] | None:
+        return self.wechat_tickets.get(ticket_digest)
+
+    def spend_wechat_ticket(self, ticket_digest: str) -> bool:
+        return self.wechat_tickets.pop(ticket_digest, None) is not None
+
+    # Erasure and a new number
+    def forget_account(self, account: Account) -> int:
+        owned = [s for s, a in self.wechat_links.items() if a == account.account_id]
+        devices = {d for d in self.devices if d[0] == account.account_id}
+        families = {f for f in self.families if f[0] == account.account_id}
+        for subject in owned:
+            del self.wechat_links[subject]
+        self.devices -= devices
+        self.families -= families
+        self.codes.pop(account.phone_digest, None)
+        self.accounts.pop(account.phone_digest, None)
+        return len(owned) + len(devices) + len(families) + 1
+
+    def move_phone(self, account: Account, phone_digest: str) -> bool:
+        if phone_digest in self.accounts:
+            return False
+        del self.accounts[account.phone_digest]
+        self.accounts[phone_digest] = replace(account, phone_digest=phone_digest)
+        return True
 
 
 @dataclass

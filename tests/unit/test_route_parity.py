@@ -63,6 +63,9 @@ PUBLIC_ROUTES = {
     ("/identity/jwks", "GET"),
     # WeChat sign-in: the code WeChat handed the app is the credential (used once, failures rate-limited).
     ("/identity/wechat/sign-in", "POST"),
+    # The first WeChat sign-in's phone proof: the WeChat ticket and the texted code are the credentials.
+    ("/identity/wechat/phone", "POST"),
+    ("/identity/wechat/phone/confirm", "POST"),
 }
 
 

@@ -197,6 +197,11 @@ class PeopleRepository:
     def phone_digest(self, tenant_id: str, phone: str) -> str:
         return self._blind.digest(tenant_id, "phone", phone)
 
+    def sign_in_phone_digest(self, phone: str) -> str:
+        """The digest identity keys a sign-in number by (``ResidentPhoneChanged`` carries it, never the
+        number)."""
+        return self._blind.sign_in_phone(phone)
+
     def request_digest(self, tenant_id: str, request: str) -> str:
         """A keyed digest of a request that carries personal data: equal requests, equal digests, and the
         stored digest cannot be used to test a guessed phone number."""

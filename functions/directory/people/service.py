@@ -50,7 +50,7 @@ from directory.people.models import (
     UnitSlot,
 )
 from directory.people.repository import PeopleRepository
-from schemas.events import ResidentErased
+from schemas.events import ResidentErased, ResidentPhoneChanged
 
 EDIT_ROLES = (Role.MANAGER, Role.SERVICE_DESK)
 DIRECTORY_ROLES = (Role.MANAGER, Role.SERVICE_DESK, Role.FINANCE)
@@ -258,6 +258,18 @@ class PeopleService:
         now = to_iso(self._clock.now())
         self._repo.update(ctx.tenant_id, current, changes, now)
         self._audit.record(ctx, "update", "resident", resident_id, {"fields": sorted(fields)})
+        if "phone" in fields and request.phone and request.phone != current.phone and current.user_id:
+            # The resident's sign-in number follows (identity consumes it); the bus carries its digest only.
+            self._events.publish(
+                "ResidentPhoneChanged",
+                ResidentPhoneChanged(
+                    tenant_id=ctx.tenant_id,
+                    resident_id=resident_id,
+                    user_id=current.user_id,
+                    sign_in_phone_digest=self._repo.sign_in_phone_digest(request.phone),
+                    occurred_at=self._clock.now(),
+                ),
+            )
         updated = replace(
             current,
             name=request.name if "name" in fields and request.name else current.name,

@@ -3,7 +3,8 @@
 ``request`` answers the same for every well-formed number: it records a code for the caller and texts it to
 the new number, and never looks the number up. Only ``confirm``, by someone who just proved they hold the
 number, meets a clash, and then hears a neutral refusal (never who holds it). Codes follow
-``directory.phones.codes``: salted digest, ten minutes, five wrong tries lock.
+``directory.phones.codes``: salted digest, ten minutes, five wrong tries lock. A new number of a resident who
+signs in tells identity (``ResidentPhoneChanged``, the number's sign-in digest): their sign-in follows.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from datetime import datetime
 from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
 from courtyard.errors import Conflict, NotFound
+from courtyard.events import EventPublisher
 from courtyard.tenancy import Role, TenantContext
 from directory.people.models import PersonKind, Resident, ResidentChanges
 from directory.people.repository import PeopleRepository
 from directory.phones.prover import PhoneProver, Texter
+from schemas.events import ResidentPhoneChanged
 
 __all__ = ["PHONE_CHANGE", "PhoneChangeService", "Texter"]
 
@@ -29,12 +32,18 @@ UNAVAILABLE = (
 
 class PhoneChangeService:
     def __init__(
-        self, people: PeopleRepository, prover: PhoneProver, audit: AuditWriter, clock: Clock
+        self,
+        people: PeopleRepository,
+        prover: PhoneProver,
+        audit: AuditWriter,
+        clock: Clock,
+        events: EventPublisher | None = None,
     ) -> None:
         self._people = people
         self._prover = prover
         self._audit = audit
         self._clock = clock
+        self._events = events
 
     def request(self, ctx: TenantContext, phone: str) -> datetime:
         """Text a code to ``phone`` for the caller; when it expires. The same for a free or a taken number."""
@@ -55,6 +64,17 @@ class PhoneChangeService:
                 self._people.update(ctx.tenant_id, me, changes, at)
             except Conflict:
                 raise Conflict(UNAVAILABLE) from None
+            if me.user_id and self._events is not None:
+                self._events.publish(
+                    "ResidentPhoneChanged",
+                    ResidentPhoneChanged(
+                        tenant_id=ctx.tenant_id,
+                        resident_id=me.resident_id,
+                        user_id=me.user_id,
+                        sign_in_phone_digest=self._people.sign_in_phone_digest(proof.phone),
+                        occurred_at=self._clock.now(),
+                    ),
+                )
         self._audit.record(ctx, "change_phone", "resident", me.resident_id, {"fields": ["phone"]})
         return replace(me, phone=proof.phone, updated_at=at)
 

@@ -19,6 +19,7 @@ from infra.local.wechat_login_persona import WeChatLoginPersona, register_provis
 from tests.factories import api_event, lambda_context
 from tests.fakes.identity import SmsOutbox
 from tests.integration.identity.test_identity_api import (  # fixtures and helpers of the identity suite
+    PHONE,
     _signed_up,
     identity,  # noqa: F401
     sms,  # noqa: F401
@@ -99,14 +100,56 @@ def test_a_bad_or_used_code_is_401_and_links_nothing(
     assert (status, body["error"]["code"]) == (401, "wechat_code_refused")
 
 
-def test_an_unlinked_wechat_is_401_with_a_clear_error(
+def test_a_first_wechat_sign_in_proves_the_phone_links_and_the_second_needs_no_code(
     identity: Any,  # noqa: F811
+    sms: SmsOutbox,  # noqa: F811
+    wechat: WeChatLoginPersona,
+    stack: Stack,
+) -> None:
+    resident = _claims(_signed_up(identity, sms))
+    status, first = _call(identity, "/identity/wechat/sign-in", {"code": wechat.login("chen")})
+    assert status == 200, first
+    assert first["challenge"] == "phone"
+    assert first["access_token"] is None
+    ticket = first["wechat_ticket"]
+
+    body = {"wechat_ticket": ticket, "phone": PHONE}
+    assert _call(identity, "/identity/wechat/phone", body) == (202, {"challenge": "sms_code"})
+    code = sms.last_code()
+    confirm = {**body, "code": code, "device_id": "wechat-browser-0123456789"}
+    status, tokens = _call(identity, "/identity/wechat/phone/confirm", confirm)
+    assert status == 200, tokens
+    assert _claims(tokens)["sub"] == resident["sub"]
+
+    # Spent: the same ticket and code link nothing again.
+    status, body = _call(identity, "/identity/wechat/phone/confirm", confirm)
+    assert (status, body["error"]["code"]) == (401, "wechat_ticket_refused")
+    texted = len(sms.sent)
+    status, again = _call(identity, "/identity/wechat/sign-in", {"code": wechat.login("chen")})
+    assert status == 200
+    assert _claims(again)["sub"] == resident["sub"]
+    assert len(sms.sent) == texted  # the second sign-in texts nothing
+    items = json.dumps(boto3.client("dynamodb").scan(TableName=stack.ref("IdentityTable"))["Items"])
+    assert ticket not in items
+
+
+def test_a_bad_ticket_or_a_wrong_code_links_nothing(
+    identity: Any,  # noqa: F811
+    sms: SmsOutbox,  # noqa: F811
     wechat: WeChatLoginPersona,
 ) -> None:
-    status, body = _call(identity, "/identity/wechat/sign-in", {"code": wechat.login("stranger")})
-    assert status == 401
-    assert body["error"]["code"] == "wechat_not_linked"
-    assert "phone number" in body["error"]["message"]
+    _signed_up(identity, sms)
+    forged = {"wechat_ticket": "A" * 43, "phone": PHONE}
+    status, body = _call(identity, "/identity/wechat/phone", forged)
+    assert (status, body["error"]["code"]) == (401, "wechat_ticket_refused")
+    _, first = _call(identity, "/identity/wechat/sign-in", {"code": wechat.login("li")})
+    body = {"wechat_ticket": first["wechat_ticket"], "phone": PHONE}
+    assert _call(identity, "/identity/wechat/phone", body)[0] == 202
+    wrong = "000000" if sms.last_code() != "000000" else "111111"
+    confirm = {**body, "code": wrong, "device_id": "wechat-browser-0123456789"}
+    assert _call(identity, "/identity/wechat/phone/confirm", confirm)[0] == 401
+    _, still = _call(identity, "/identity/wechat/sign-in", {"code": wechat.login("li")})
+    assert still["challenge"] == "phone"
 
 
 def test_a_wechat_linked_to_another_account_is_409_and_staff_tokens_link_nothing(
@@ -140,7 +183,7 @@ def test_failed_wechat_sign_ins_are_limited_per_ip_like_passwords(
     assert (status, body["error"]["code"]) == (429, "too_many_requests")
     # Refused before WeChat was asked: the code is still good from another network.
     status, body = _call(identity, "/identity/wechat/sign-in", {"code": code}, ip="198.51.100.7")
-    assert (status, body["error"]["code"]) == (401, "wechat_not_linked")
+    assert (status, body["challenge"]) == (200, "phone")
 
 
 def test_the_official_account_oauth_door_exchanges_its_code_the_same_way(

@@ -197,7 +197,7 @@ def test_bound_account_tokens_carry_the_claims_functions_read(service, sms, stor
     assert claims["sub"] == account.account_id
 
 
-def test_erase_unbinds_and_ends_sessions_and_move_out_ends_them(service, sms, store):
+def test_move_out_ends_sessions_and_erase_forgets_the_account(service, sms, store):
     refresh = _signed_up(service, sms)
     account = store.accounts[phone_digest(PHONE)]
     service.bind(account.account_id, "tenant-1", "resident-1")
@@ -207,12 +207,14 @@ def test_erase_unbinds_and_ends_sessions_and_move_out_ends_them(service, sms, st
     tokens = service.sign_in(PHONE, PASSWORD, PHONE_A, IP)
     assert tokens is not None
 
-    service.end_sessions(account.account_id, unbind=True)  # erase
+    assert service.erase(account.account_id)  # ResidentErased
     with pytest.raises(Unauthorized):
         service.refresh(tokens.refresh_token)
-    again = service.sign_in(PHONE, PASSWORD, PHONE_A, IP)
-    assert again is not None
-    assert "custom:tenant_id" not in jwt.decode(again.access_token, options={"verify_signature": False})
+    with pytest.raises(Unauthorized):
+        service.sign_in(PHONE, PASSWORD, PHONE_A, IP)
+    assert store.accounts == {}
+    assert store.devices == set()
+    assert not service.erase(account.account_id)  # again: nothing left, nothing done
 
 
 def test_access_token_expires_after_fifteen_minutes(service, sms, keys, clock):

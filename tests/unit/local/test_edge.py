@@ -123,6 +123,8 @@ def test_config_json_carries_the_clouds_settings_uncached(edge: str) -> None:
             "stage": "dev",
             "timeZone": "Asia/Shanghai",
             "requireMfa": True,
+            "wechatAuthorizeUrl": "https://open.weixin.qq.com/connect/oauth2/authorize",
+            "wechatAppId": "",
         }
 
 

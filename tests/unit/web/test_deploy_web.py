@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.deploy_web import config_document, uploads, web_config
+from infra.deploy_web import config_document, uploads, web_config, wechat_app_id
 from infra.local.edge import IMMUTABLE, NO_CACHE
 
 
@@ -22,6 +22,33 @@ def test_config_json_comes_from_the_stacks_outputs_and_calls_cognito_directly() 
     assert config.requireMfa is True
     outputs = {"UserPoolId": "eu-west-1_abc", "UserPoolClientId": "client", "RequireMfa": "false"}
     assert web_config(outputs, "eu-west-1", "dev").requireMfa is False
+
+
+def test_the_wechat_app_id_comes_from_the_login_secret_and_the_placeholder_offers_no_wechat() -> None:
+    class Session:
+        def __init__(self, app_id: str) -> None:
+            self.app_id = app_id
+
+        def client(self, name: str) -> object:
+            session = self
+
+            class Client:
+                def describe_stack_resource(self, **_: str) -> dict[str, object]:
+                    return {"StackResourceDetail": {"PhysicalResourceId": "arn:secret"}}
+
+                def get_secret_value(self, SecretId: str) -> dict[str, str]:
+                    assert SecretId == "arn:secret"
+                    return {"SecretString": json.dumps({"app_id": session.app_id, "app_secret": "s"})}
+
+            return Client()
+
+    assert wechat_app_id(Session("wx5f2a9c0d1e3b4a67"), "stack") == "wx5f2a9c0d1e3b4a67"
+    assert wechat_app_id(Session("wx0000000000000000"), "stack") == ""
+    outputs = {"UserPoolId": "p", "UserPoolClientId": "c"}
+    config = web_config(outputs, "eu-west-1", "prod", "wx5f2a9c0d1e3b4a67")
+    body = json.loads(config_document(config))
+    assert body["wechatAppId"] == "wx5f2a9c0d1e3b4a67"
+    assert body["wechatAuthorizeUrl"] == "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 
 def test_push_settings_reach_config_json_only_when_given_and_whole() -> None:

@@ -1,7 +1,9 @@
 /** Who the person is: the ONE module of the app that knows how people sign in, sign up and out.
  *
- * Residents sign in with their phone number through Courtyard's own identity service (/identity/*: password,
- * a texted code only on a new phone or a reset, 15-minute access tokens, rotating refresh tokens). Staff on
+ * Residents sign in with WeChat by default (「微信一键登录」: WeChat's web OAuth, then /identity/wechat/*; a
+ * WeChat linked to no account proves the phone once with a texted code), or with their phone number through
+ * Courtyard's own identity service (/identity/*: password, a texted code only on a new phone or a reset).
+ * Both end in the same 15-minute access tokens and rotating refresh tokens. Staff on
  * the app (technicians, guards) and accounts named by a user name keep Cognito through web/shared's auth
  * module. Pages use these functions and `identity.claims`, never either client itself. */
 import { AuthError, CognitoAuth, type Claims, type RuntimeConfig, type SignInResult } from "@courtyard/shared";
@@ -25,6 +27,20 @@ interface Session {
 
 const SESSION_KEY = "courtyard.identity.session";
 const DEVICE_KEY = "courtyard.identity.device";
+/** The WeChat redirect's state (CSRF) and where to go after, for this tab only: set before leaving for
+ * WeChat's page, read once when WeChat sends the browser back. */
+const WECHAT_STATE_KEY = "courtyard.wechat.pending";
+/** The ticket of a first WeChat sign-in, between the phone and the code steps (this tab only). */
+const WECHAT_TICKET_KEY = "courtyard.wechat.ticket";
+
+/** Why a WeChat sign-in step failed, in words the page translates (wechat.errors.<code>). */
+export type WeChatErrorCode = "state" | "codeRefused" | "expired" | "wrongCode" | "tooMany" | "taken" | "network" | "unknown";
+export class WeChatError extends Error {
+  constructor(readonly code: WeChatErrorCode) {
+    super(`WeChat sign-in: ${code}`);
+    this.name = "WeChatError";
+  }
+}
 
 function decode(token: string): Claims {
   const body = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
@@ -66,6 +82,16 @@ class CourtyardIdentity {
   }
 
   private async post(path: string, body: unknown, bearer?: string): Promise<Record<string, unknown>> {
+    const { response, answer } = await this.send(path, body, bearer);
+    if (response.ok) return answer;
+    if (response.status === 401) throw new AuthError("wrongPassword", "wrong phone number, password or code");
+    if (response.status === 409) throw new AuthError("userExists", "this phone number already has an account");
+    if (response.status === 429) throw new AuthError("tooManyAttempts", "too many tries");
+    if (response.status === 422) throw new AuthError("passwordPolicy", "check the phone number and password");
+    throw new AuthError("unknown", `identity answered ${response.status}`);
+  }
+
+  private async send(path: string, body: unknown, bearer?: string): Promise<{ response: Response; answer: Record<string, unknown> }> {
     let response: Response;
     try {
       response = await fetch(`${this.apiBase}/identity/${path}`, {
@@ -77,12 +103,42 @@ class CourtyardIdentity {
       throw new AuthError("network", "the network is unavailable");
     }
     const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    return { response, answer };
+  }
+
+  /** A WeChat step: the answer, or a WeChatError naming what the resident can do about it. */
+  private async wechatPost(path: string, body: unknown): Promise<Record<string, unknown>> {
+    let sent: { response: Response; answer: Record<string, unknown> };
+    try {
+      sent = await this.send(`wechat/${path}`, body);
+    } catch {
+      throw new WeChatError("network");
+    }
+    const { response, answer } = sent;
     if (response.ok) return answer;
-    if (response.status === 401) throw new AuthError("wrongPassword", "wrong phone number, password or code");
-    if (response.status === 409) throw new AuthError("userExists", "this phone number already has an account");
-    if (response.status === 429) throw new AuthError("tooManyAttempts", "too many tries");
-    if (response.status === 422) throw new AuthError("passwordPolicy", "check the phone number and password");
-    throw new AuthError("unknown", `identity answered ${response.status}`);
+    const error = (answer.error ?? {}) as { code?: string };
+    if (error.code === "wechat_code_refused") throw new WeChatError("codeRefused");
+    if (error.code === "wechat_ticket_refused") throw new WeChatError("expired");
+    if (response.status === 401) throw new WeChatError("wrongCode");
+    if (response.status === 409) throw new WeChatError("taken");
+    if (response.status === 429) throw new WeChatError("tooMany");
+    throw new WeChatError("unknown");
+  }
+
+  /** WeChat's code: signed in (a linked WeChat), or the ticket of a first sign-in (the phone comes next). */
+  async wechatSignIn(code: string): Promise<{ ticket: string } | null> {
+    const answer = await this.wechatPost("sign-in", { code });
+    if (answer.challenge === "phone" && typeof answer.wechat_ticket === "string") return { ticket: answer.wechat_ticket };
+    this.keep(answer);
+    return null;
+  }
+
+  async wechatPhone(ticket: string, phone: string): Promise<void> {
+    await this.wechatPost("phone", { wechat_ticket: ticket, phone });
+  }
+
+  async wechatConfirm(ticket: string, phone: string, code: string): Promise<void> {
+    this.keep(await this.wechatPost("phone/confirm", { wechat_ticket: ticket, phone, code, device_id: this.device() }));
   }
 
   private keep(answer: Record<string, unknown>): SignInResult {
@@ -157,7 +213,10 @@ class CourtyardIdentity {
   }
 }
 
+let wechatApp: { authorizeUrl: string; appId: string } | null = null;
+
 export function startIdentity(config: RuntimeConfig): void {
+  wechatApp = config.wechatAppId ? { authorizeUrl: config.wechatAuthorizeUrl ?? "", appId: config.wechatAppId } : null;
   auth = new CognitoAuth({ endpoint: config.cognitoEndpoint, clientId: config.userPoolClientId });
   courtyard = new CourtyardIdentity(config.apiBase, (next) => (claims.value = next));
   auth.resume();
@@ -219,4 +278,64 @@ export function accountKey(): string | null {
 
 export function isResident(): boolean {
   return claims.value?.roles.includes("resident") ?? false;
+}
+
+// ---------------------------------------------------------------- 微信一键登录 (WeChat's web OAuth)
+
+/** The stage has a WeChat app: the sign-in page leads with 「微信一键登录」. */
+export const wechatAvailable = (): boolean => wechatApp !== null && wechatApp.authorizeUrl !== "";
+
+function randomState(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Where WeChat sends the browser back (the app's callback route, on this origin). */
+export const wechatCallbackUrl = (origin: string = location.origin): string => `${origin}/m/wechat/callback`;
+
+/** The authorize URL for a fresh state (kept in this tab with `next`): WeChat's page names the user and
+ * sends the browser back to the callback with a one-time code and the same state. `snsapi_base`: only the
+ * openid is needed, so WeChat asks the user nothing inside its browser. */
+export function wechatAuthorizeUrl(next: string, origin?: string): string {
+  if (!wechatApp) throw new Error("no WeChat app on this stage");
+  const state = randomState();
+  sessionStorage.setItem(WECHAT_STATE_KEY, JSON.stringify({ state, next }));
+  const query = new URLSearchParams({
+    appid: wechatApp.appId,
+    redirect_uri: wechatCallbackUrl(origin),
+    response_type: "code",
+    scope: "snsapi_base",
+    state,
+  });
+  return `${wechatApp.authorizeUrl}?${query.toString()}#wechat_redirect`;
+}
+
+/** The callback: the state must be the one this tab sent (else someone else's redirect: refused, and the
+ * code is never spent); then WeChat's code signs in, or starts a first sign-in (`phone`). The state is
+ * single use. */
+export async function finishWeChatSignIn(code: string, state: string): Promise<{ next: string; phone: boolean }> {
+  const saved = sessionStorage.getItem(WECHAT_STATE_KEY);
+  sessionStorage.removeItem(WECHAT_STATE_KEY);
+  const pending = saved ? (JSON.parse(saved) as { state: string; next: string }) : null;
+  if (!pending || !code || pending.state !== state) throw new WeChatError("state");
+  const next = pending.next.startsWith("/") ? pending.next : "/";
+  const first = await resident().wechatSignIn(code);
+  if (first) sessionStorage.setItem(WECHAT_TICKET_KEY, JSON.stringify({ ticket: first.ticket, next }));
+  return { next, phone: first !== null };
+}
+
+function ticket(): { ticket: string; next: string } {
+  const saved = sessionStorage.getItem(WECHAT_TICKET_KEY);
+  if (!saved) throw new WeChatError("expired");
+  return JSON.parse(saved) as { ticket: string; next: string };
+}
+
+/** A first WeChat sign-in: text a code to the resident's phone. */
+export const sendWeChatPhoneCode = (phone: string): Promise<void> => resident().wechatPhone(ticket().ticket, phoneOf(phone));
+
+/** The texted code: the phone's account is linked to this WeChat and signed in; where to go next. */
+export async function confirmWeChatPhone(phone: string, code: string): Promise<string> {
+  const pending = ticket();
+  await resident().wechatConfirm(pending.ticket, phoneOf(phone), code);
+  sessionStorage.removeItem(WECHAT_TICKET_KEY);
+  return pending.next;
 }

@@ -19,6 +19,8 @@ export const router = createRouter({
   history: createWebHistory("/m/"),
   routes: [
     { path: "/signin", name: "signin", component: () => import("./pages/SignIn.vue"), meta: { public: true } },
+    // WeChat's OAuth page sends the browser back here with ?code&state (「微信一键登录」).
+    { path: "/wechat/callback", name: "wechatCallback", component: () => import("./pages/WeChatCallback.vue"), meta: { public: true } },
     { path: "/invite/:code", name: "invite", component: () => import("./pages/InvitePage.vue"), props: true },
     // The invitation's share link (`{app}/join#{code}`): the code rides in the fragment, out of every server log.
     {

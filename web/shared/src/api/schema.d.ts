@@ -157,6 +157,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/identity/wechat/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Text a code to the phone a first WeChat sign-in names (the ticket of /identity/wechat/sign-in) */
+        post: operations["wechat_phone_identity_wechat_phone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/identity/wechat/phone/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The texted code proves the phone: its account is linked to the WeChat and signed in */
+        post: operations["wechat_phone_confirm_identity_wechat_phone_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/identity/jwks": {
         parameters: {
             query?: never;
@@ -5490,11 +5524,18 @@ export interface components {
         };
         /**
          * SignInOut
-         * @description Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first.
+         * @description Either tokens, or ``challenge`` = ``sms_code`` when this device must be confirmed first, or (WeChat
+         *     sign-in of a WeChat linked to no account) ``challenge`` = ``phone`` with the ``wechat_ticket`` that
+         *     carries the WeChat to ``POST /identity/wechat/phone`` and ``/identity/wechat/phone/confirm``.
          */
         SignInOut: {
             /** Challenge */
-            challenge?: "sms_code" | null;
+            challenge?: ("sms_code" | "phone") | null;
+            /**
+             * Wechat Ticket
+             * @description single use, 10 minutes: names the WeChat user WeChat vouched for
+             */
+            wechat_ticket?: string | null;
             /** Access Token */
             access_token?: string | null;
             /** Refresh Token */
@@ -6550,6 +6591,39 @@ export interface components {
             /** Code */
             code: string;
         };
+        /**
+         * WeChatPhone
+         * @description A WeChat user linked to no account names the phone to prove (a code is texted to it).
+         */
+        WeChatPhone: {
+            /** Wechat Ticket */
+            wechat_ticket: string;
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+        };
+        /**
+         * WeChatPhoneConfirm
+         * @description The texted code proves the phone: its account (opened if none) is linked to WeChat and signed in.
+         */
+        WeChatPhoneConfirm: {
+            /** Wechat Ticket */
+            wechat_ticket: string;
+            /**
+             * Phone
+             * @description mobile number, digits with +country
+             */
+            phone: string;
+            /** Code */
+            code: string;
+            /**
+             * Device Id
+             * @description a random id the app keeps per install
+             */
+            device_id: string;
+        };
         /** WebhookOut */
         WebhookOut: {
             /** Received */
@@ -7091,6 +7165,110 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WeChatCode"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    wechat_phone_identity_wechat_phone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeChatPhone"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    wechat_phone_confirm_identity_wechat_phone_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeChatPhoneConfirm"];
             };
         };
         responses: {

@@ -14,6 +14,10 @@ export interface RuntimeConfig {
   /** Managers, finance and platform operators must sign in with TOTP (the stack's RequireMfa, off in the
    * local cloud; absent: required). */
   requireMfa?: boolean;
+  /** Residents' 「微信一键登录」: WeChat's web OAuth page (open.weixin.qq.com/connect/oauth2/authorize; the local
+   * cloud's persona) and the official account's app id; no app id, no WeChat button. */
+  wechatAuthorizeUrl?: string;
+  wechatAppId?: string;
 }
 
 export const DEFAULT_TIME_ZONE = "Asia/Shanghai";

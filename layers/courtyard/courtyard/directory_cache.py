@@ -11,7 +11,9 @@ one-minute cache (``DirectoryReader.standing``, courtyard.standing).
 
 What a resident *does* for a unit does not wait for the minute: filing a ticket and issuing a pass carry a
 condition on the live link inside their own write (``courtyard.live_link``), so a link ended a moment ago
-refuses them at once; what they *see* (lists, reads) may lag by up to the minute.
+refuses them at once. What they *see* of a unit is read through the plain reader (payments' bills,
+notifications' fan-out, the directory's occupants); the two features that use this cache show a resident only
+their own tickets and passes, so a move-out changes what they see at once too.
 
 Only the request paths that file, issue or scan use it (``Wiring.recent``); the directory feature itself
 reads through the plain reader, so what it just wrote is what it reads back. Time is the kernel's cache

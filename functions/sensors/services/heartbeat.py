@@ -12,37 +12,24 @@ ingest wrote it meanwhile, the device talked, and the job leaves it for the next
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from courtyard.clock import Clock
 from courtyard.errors import Conflict
-from sensors.domain import Device
-from sensors.engine import OK_STATE, CompiledRule, RuleState, compile_rule, earliest_deadline, tick
-from sensors.repository import DueDevice, StoredRule, StoredState
+from sensors.engine import OK_STATE, CompiledRule, compile_rule, earliest_deadline, tick
+from sensors.repository import DueDevice
 from sensors.services.alarm_book import AlarmBook
+from sensors.services.device_state import DeviceStateStore
 from sensors.write_budget import heard_until
 
 
-class HeartbeatStore(Protocol):
+class HeartbeatStore(DeviceStateStore, Protocol):
     """What the job reads and writes of the sensors table (``sensors.repository.SensorsRepository``)."""
 
     def due_devices(self, now: datetime, per_shard: int) -> Iterator[DueDevice]: ...
-    def device(self, tenant_id: str, device_id: str, *, consistent: bool = False) -> Device | None: ...
-    def rules(self, tenant_id: str) -> list[StoredRule]: ...
-    def state(self, tenant_id: str, device_id: str) -> StoredState: ...
-    def save_state(
-        self,
-        tenant_id: str,
-        device_id: str,
-        rules: Mapping[str, RuleState],
-        seen: Mapping[str, float],
-        last_seen: float | None,
-        deadline: datetime | None,
-        expected_version: int,
-    ) -> int: ...
 
 
 @dataclass(frozen=True)

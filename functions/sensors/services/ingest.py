@@ -51,8 +51,9 @@ from sensors.engine import (
     earliest_deadline,
     evaluate,
 )
-from sensors.repository import StoredRule, StoredState
+from sensors.repository import StoredState
 from sensors.services.alarm_book import AlarmBook
+from sensors.services.device_state import DeviceStateStore
 from sensors.write_budget import EVERY_HOUR, aggregates_due_before, heard_until, heartbeat_mark_due
 
 ENVELOPE_FIELDS: Final = ("tenant_id", "site_id", "device_id", "received_at")
@@ -81,22 +82,9 @@ class Directory(Protocol):
     def tenant(self, tenant_id: str) -> TenantView | None: ...
 
 
-class IngestStore(Protocol):
+class IngestStore(DeviceStateStore, Protocol):
     """What the ingest reads and writes of the sensors table (``sensors.repository.SensorsRepository``)."""
 
-    def device(self, tenant_id: str, device_id: str, *, consistent: bool = False) -> Device | None: ...
-    def rules(self, tenant_id: str) -> list[StoredRule]: ...
-    def state(self, tenant_id: str, device_id: str) -> StoredState: ...
-    def save_state(
-        self,
-        tenant_id: str,
-        device_id: str,
-        rules: Mapping[str, RuleState],
-        seen: Mapping[str, float],
-        last_seen: float | None,
-        deadline: datetime | None,
-        expected_version: int,
-    ) -> int: ...
     def add_aggregates(
         self, tenant_id: str, device_id: str, hour: str, metrics: Mapping[str, MetricTotals]
     ) -> int: ...

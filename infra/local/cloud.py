@@ -92,6 +92,11 @@ class CloudInfo:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
+def overridden(environment: dict[str, str], overrides: dict[str, str]) -> dict[str, str]:
+    """``environment`` with ``overrides`` applied to the variables it already has (none is added)."""
+    return {**environment, **{name: value for name, value in overrides.items() if name in environment}}
+
+
 class LocalCloud:
     def __init__(
         self,
@@ -105,8 +110,12 @@ class LocalCloud:
         web_port: int = 0,
         run_schedules: bool = True,
         stage: str | None = None,
+        environment_overrides: dict[str, str] | None = None,
     ) -> None:
+        """``environment_overrides``: new values for variables the template already gives a function (a
+        bench's knob, e.g. ``SMS_QUIET_HOURS``); a variable no function declares is never added."""
         self.template: Template = load_template(template_path)
+        self._environment_overrides = dict(environment_overrides or {})
         self.state_dir = state_dir
         self.host = host
         self._ports = (api_port, mqtt_port, aws_port)
@@ -359,6 +368,7 @@ class LocalCloud:
             "POWERTOOLS_TRACE_DISABLED": "true",
             **FAKE_CREDENTIALS,
         }
+        environment = overridden(environment, self._environment_overrides)
         return WorkerSpec(
             function_id=function.logical_id,
             function_name=name,

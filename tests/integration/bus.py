@@ -27,6 +27,13 @@ def through_queue(stack: Stack, source: str, event: BaseModel, queue: str, handl
         ]
     )
     assert sent["FailedEntryCount"] == 0
+    return drain(stack, queue, handler)
+
+
+def drain(stack: Stack, queue: str, handler: Any) -> dict[str, Any]:
+    """What ``queue`` holds (up to 10 messages), handed to ``handler.lambda_handler`` as SQS records and
+    deleted; the handler's answer plus how many records it was given (``delivered``). An empty queue calls
+    no handler (as the event source mapping would not)."""
     sqs = boto3.client("sqs")
     url = stack.ref(queue)
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
@@ -46,5 +53,7 @@ def through_queue(stack: Stack, source: str, event: BaseModel, queue: str, handl
     ]
     for m in messages:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    if not records:
+        return {"batchItemFailures": [], "delivered": 0}
     result: dict[str, Any] = handler.lambda_handler({"Records": records}, lambda_context())
     return {**result, "delivered": len(records)}

@@ -24,8 +24,8 @@ from courtyard.personal_export import FEATURES
 from courtyard.tenancy import Role
 from courtyard.wiring import use_clock
 from infra.local.provision import Stack
-from tests.factories import lambda_context
 from tests.integration.api import Caller, Reply
+from tests.integration.bus import drain
 from tests.integration.community import Community, published, residents, seed, staff
 
 __all__ = ["published", "residents", "seed", "staff"]
@@ -83,35 +83,14 @@ def deliver(function_env: Callable[[str], dict[str, str]], stack: Stack) -> Call
     how many records each consumer was given."""
 
     def run() -> list[int]:
-        sqs = boto3.client("sqs")
         given = []
         for function, queue, module, wiring_module in CONSUMERS:
             function_env(function)
             importlib.import_module(wiring_module).wiring.reset()
             handler = importlib.import_module(module)
-            messages = sqs.receive_message(QueueUrl=stack.ref(queue), MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            records = [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "md5OfBody": "",
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": stack.attr(queue, "Arn"),
-                    "awsRegion": "us-east-1",
-                }
-                for m in messages
-            ]
-            for m in messages:
-                sqs.delete_message(QueueUrl=stack.ref(queue), ReceiptHandle=m["ReceiptHandle"])
-            if records:
-                answer = handler.lambda_handler({"Records": records}, lambda_context())
-                assert answer["batchItemFailures"] == [], (function, answer)
-            given.append(len(records))
+            answer = drain(stack, queue, handler)
+            assert answer["batchItemFailures"] == [], (function, answer)
+            given.append(answer["delivered"])
         function_env("DirectoryFunction")
         importlib.import_module("directory.wiring").wiring.reset()
         return given

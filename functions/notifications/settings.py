@@ -42,6 +42,13 @@ class NotificationsSettings(FunctionSettings):
     voice_secret_arn: str = ""
     voice_tts_code: str = "TTS_EMERGENCY"
 
+    # WeChat's API (``https://api.weixin.qq.com``; locally the pay sandbox's WeChat persona), the service
+    # account's {"app_id", "app_secret"} (the one residents sign in with: its openids) and the template id
+    # per message kind (JSON, ``{"default": ..., "ticket_status_changed": ...}``). Empty: no WeChat channel.
+    wechat_api_base: str = ""
+    wechat_secret_arn: str = ""
+    wechat_message_templates: str = ""
+
 
 @lru_cache(maxsize=1)
 def settings() -> NotificationsSettings:

@@ -21,7 +21,9 @@ Served by the pay sandbox under ``/wechat-api`` (the identity function's ``WECHA
   (every app of the persona shares one open-platform account), both stable.
 
 Apps are registered with their id and AppSecret (``register_app``): the local cloud registers the one in the
-``WeChatLoginSecret`` it provisioned, so the function's real adapter and credentials path run.
+``WeChatLoginSecret`` it provisioned, so the function's real adapter and credentials path run. The same
+service account's message API (token, template messages) is the sibling ``wechat_messages_persona.py``: it
+asks this persona which apps exist and whose an openid is.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class WeChatLoginPersona:
         self._clock = clock
         self._apps: dict[str, str] = {}
         self._codes: dict[str, _Code] = {}
+        self._users: dict[tuple[str, str], str] = {}  # (app, openid) -> the test user it names
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ what the tests and the cloud call
@@ -76,7 +79,22 @@ class WeChatLoginPersona:
 
     def openid(self, user: str, app_id: str | None = None) -> str:
         app = app_id or next(iter(self._apps), "")
-        return "o" + hashlib.sha256(f"open|{app}|{user}".encode()).hexdigest()[:27]
+        openid = "o" + hashlib.sha256(f"open|{app}|{user}".encode()).hexdigest()[:27]
+        self._users[(app, openid)] = user  # WeChat knows whose it is: its message API checks it
+        return openid
+
+    def first_app(self) -> str:
+        return next(iter(self._apps), "")
+
+    def has_app(self, app_id: str) -> bool:
+        return app_id in self._apps
+
+    def secret_matches(self, app_id: str, secret: str) -> bool:
+        return secrets.compare_digest(self._apps.get(app_id, ""), secret) and bool(secret)
+
+    def user_of(self, openid: str, app_id: str) -> str | None:
+        """The test user an openid of ``app_id`` names (one this persona handed out), else None."""
+        return self._users.get((app_id, openid))
 
     @staticmethod
     def unionid(user: str) -> str:

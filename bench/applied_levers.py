@@ -7,12 +7,17 @@
   One percent of a 100-community deployment's requests is still over a hundred thousand traces a month,
   enough for every route's latency and the service map; errors do not depend on traces (they are always
   logged, and the API's alarms count them).
+- **WeChat ahead of SMS** (functions/notifications/channel_ladder.py, issue 18): a message that would have
+  followed a person to SMS goes by a free WeChat service-account message when their WeChat is linked
+  (``WECHAT_SHARE`` of residents), and routine progress no longer texts anyone; priced from the tickets'
+  sample (run at that share): its WeChat messages and texts.
 """
 
 from __future__ import annotations
 
 from bench import app_opens, prices
 from bench.cost_levers import Lever
+from bench.identity_cost import WECHAT_SHARE
 
 TRACE_RATE_BEFORE = 0.05
 
@@ -39,4 +44,18 @@ def api_traces(requests: float, rate: float) -> Lever:
         rate < TRACE_RATE_BEFORE,
         f"{requests:,.0f} gateway requests a month; a 100-community deployment still records "
         f"{rate * requests * 100:,.0f} traces a month; errors are logged whatever is traced",
+    )
+
+
+def wechat_ahead_of_sms(texts: float, wechat_messages: float) -> Lever:
+    price = prices.PRICES["sms.cn"]
+    return Lever(
+        f"WeChat service-account messages ahead of SMS ({WECHAT_SHARE:.0%} of residents linked); SMS "
+        "only for the steps a person acts on",
+        price.cost(texts + wechat_messages),
+        price.cost(texts),
+        True,
+        f"measured on the tickets: {wechat_messages:,.0f} WeChat messages (free) and {texts:,.0f} texts a "
+        "month; before, each of those WeChat messages was a text (at least: the routine progress now kept in "
+        "the inbox for people with neither push nor WeChat is not counted); notifications/channel_ladder.py",
     )

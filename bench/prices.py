@@ -49,6 +49,9 @@ _S3 = "https://aws.amazon.com/s3/pricing/"
 _COGNITO = "https://aws.amazon.com/cognito/pricing/"
 _SMS_CN = "https://www.alibabacloud.com/product/sms/pricing"
 _WAF = "https://aws.amazon.com/waf/pricing/"
+_WECHAT = (
+    "https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html"
+)
 _CLOUDFRONT = "https://aws.amazon.com/cloudfront/pricing/"
 
 PRICES: dict[str, Price] = {
@@ -72,6 +75,9 @@ PRICES: dict[str, Price] = {
         # A sign-in code to a mainland number: a domestic provider's list price, 0.045 CNY (e.g. Alibaba Cloud
         # SMS; AWS End User Messaging's China rate is several times it). bench/identity_cost.py uses the same.
         Price("sms.cn", "SMS", "SMS to a mainland China number", 0.0063, 1, _SMS_CN),
+        # Free: a verified service account's template messages cost nothing to send (issue 18); counted so the
+        # messages that no longer buy a text are visible in the table.
+        Price("wechat.messages", "WeChat", "service-account template message (free)", 0.0, 1, _WECHAT),
         Price("kms.requests", "KMS", "API request", 0.03, 10_000, _KMS),
         Price("secretsmanager.requests", "Secrets Manager", "API call", 0.05, 10_000, _SM),
         Price("logs.ingest_gb", "CloudWatch Logs", "GB ingested (standard class)", 0.50, 1, _CW),

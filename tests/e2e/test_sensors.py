@@ -105,35 +105,26 @@ def test_a_smoke_event_through_basic_ingest_is_a_critical_alarm_and_no_broker_me
     assert created.json()["credentials"]["events_ingest_topic"].startswith(f"$aws/rules/{rule}/courtyard/")
 
     before = cloud.iot.stats
-    sent = [0]
     with connected(LocalBroker(info.mqtt_url), device_id) as connection:
-
-        def alarmed() -> bool:
-            if _alarms(api, technician, device_id):
-                return True
-            # A detector repeats its alarm report while the smoke lasts. The repeat matters here: a warm
-            # ingest container caches a tenant's rules for 60 s, so the tenant's first smoke detector, whose
-            # rule pack was installed when it was registered, may meet the older rules at first.
-            publish_event(
-                connection,
-                tenant_id=tenant_id,
-                site_id=site_id,
-                device_id=device_id,
-                name="smoke",
-                seq=sent[0],
-                attributes={"state": "alarm"},
-                ingest_rule=rule,
-            )
-            sent[0] += 1
-            return False
-
-        assert wait_for(alarmed, timeout_s=180, interval_s=10)
+        publish_event(
+            connection,
+            tenant_id=tenant_id,
+            site_id=site_id,
+            device_id=device_id,
+            name="smoke",
+            attributes={"state": "alarm"},
+            ingest_rule=rule,
+        )
+    # One report is enough although the ingest's container already cached the tenant's rules (the previous
+    # test's elevator) before this first smoke detector brought its kind's pack; the ingest takes its
+    # messages in order, so the previous test's last uploads may still be ahead of this one.
+    assert wait_for(lambda: len(_alarms(api, technician, device_id)) == 1, timeout_s=120)
     alarms = _alarms(api, technician, device_id)
     assert len(alarms) == 1
     assert alarms[0]["severity"] == "critical"
     after = cloud.iot.stats
     # Rules and the action are charged; the broker saw no billable message from this device.
-    assert after.basic_ingest == before.basic_ingest + sent[0]
+    assert after.basic_ingest == before.basic_ingest + 1
     assert after.billable_messages == before.billable_messages
     assert after.actions_by_function.get("SensorsIngestFunction", 0) > before.actions_by_function.get(
         "SensorsIngestFunction", 0

@@ -4,6 +4,12 @@ preferences and push endpoints, the SMS day counter and the due index. Key schem
 Counters change only by atomic ``ADD`` in the same transaction as the state change they count (a recipient's
 reach with the send or read that reached them), and every state change is conditional, so a retried delivery
 never counts twice and a failure between two writes never leaves ``sent`` without its ``reached``.
+
+Indexes (issue 18: each earns its writes): gsi1 (ALL) the tenant's notices, newest first (the notices page
+reads them from the index; only notice items carry its keys); due (ALL, sparse: scheduled notices, held
+messages and the outbox's pending items) the every-minute job's due entries, whose ``payload`` (the held job)
+it needs, so the copy is read whole. Messages, deliveries and inbox entries carry no index key: their
+per-step writes copy nothing.
 """
 
 from __future__ import annotations

@@ -467,6 +467,8 @@ def applied(
         out.append(applied_levers.home_cache(before, activity_usd(opens, functions, api_trace_rate, acls)))
     if api_trace_rate:
         out.append(applied_levers.api_traces(usage.get("apigw", 0.0), api_trace_rate))
+    if wru := applied_levers.metered_wru(usage):
+        out.append(applied_levers.ddb_writes(wru))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import ddb_units
+from bench import applied_levers, ddb_units, prices
 
 ACTIVITIES = [
     {
@@ -55,3 +55,18 @@ def test_totals_sum_by_the_fields_asked():
     rows = ddb_units.units_of(ACTIVITIES, communities=1)
     by_kind = dict(ddb_units.totals([r for r in rows if r.kind == "wru"], "op"))
     assert by_kind == {("UpdateItem",): 400.0, ("Transact.Put",): pytest.approx(30.0)}
+
+
+def test_the_write_lever_prices_the_months_metered_writes_against_the_measured_before():
+    usage = {
+        "units:TicketsApi:wru:courtyard-dev-tickets": 30.0,  # priced: the same units, not counted twice
+        "units:TicketsApi:wop:courtyard-dev-tickets:Transact.Put": 24.0,
+        "units:TicketsApi:wix:courtyard-dev-tickets/gsi1:Transact.Put": 6.0,
+        "units:TicketsApi:rtb:courtyard-dev-tickets:GetItem": 2.0,
+    }
+    assert applied_levers.metered_wru(usage) == 30.0
+    lever = applied_levers.ddb_writes(30.0)
+    assert lever.applied
+    assert lever.after == pytest.approx(prices.PRICES["dynamodb.wru"].cost(30.0))
+    assert lever.before == pytest.approx(prices.PRICES["dynamodb.wru"].cost(applied_levers.DDB_WRU_BEFORE))
+    assert "functions/notifications/repository.py" in lever.basis

@@ -127,7 +127,7 @@ def levers(
             "1 KB, so a keys-only copy costs the same 1 WRU as a full one: no saving at these item sizes",
         ),
     ]
-    kms, secrets, idle = fixed.get("kms", 0.0), fixed.get("secrets", 0.0), fixed.get("idle", 0.0)
+    kms, idle = fixed.get("kms", 0.0), fixed.get("idle", 0.0)
     out += [
         Lever(
             "AWS managed keys instead of customer managed KMS keys",
@@ -135,14 +135,6 @@ def levers(
             0.0,
             False,
             "the keys' monthly charge; their requests stay",
-            "1 community alone",
-        ),
-        Lever(
-            "secrets in SSM Parameter Store (SecureString, standard) instead of Secrets Manager",
-            secrets,
-            0.0,
-            False,
-            "standard parameters have no monthly charge",
             "1 community alone",
         ),
         Lever(

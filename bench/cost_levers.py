@@ -130,11 +130,13 @@ def levers(
     kms, idle = fixed.get("kms", 0.0), fixed.get("idle", 0.0)
     out += [
         Lever(
-            "AWS managed keys instead of customer managed KMS keys",
+            "no stage pass key (StagePassKey=none; its old passes verify from PassRetiredPublicKeys)",
             kms,
-            0.0,
+            min(kms, price["kms.key_month"].cost(1)),
             False,
-            "the keys' monthly charge; their requests stay",
+            "PiiKey stays customer managed (field encryption calls GenerateDataKey, which an AWS managed key "
+            "refuses; it also encrypts the secure parameters); the stage's pass key only verifies old passes "
+            "once firms sign: a parameter a new deployment sets, the default keeps an existing key",
             "1 community alone",
         ),
         Lever(

@@ -125,3 +125,23 @@ def test_the_tokens_signing_keys_are_read_only_by_identity(template):
         if isinstance(p, dict) and policies.get(str(p.get("Ref"))) == "identity-signing-keys"
     )
     assert readers == ["IdentityAuthorizerFunction", "IdentityEventsFunction", "IdentityFunction"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "has_key"),
+    [
+        ({}, True),  # the default keeps an existing deployment's key (its old passes verify through it)
+        ({"StagePassKey": "none"}, False),  # per-firm keys and no stage key: nothing signs with one
+        ({"StagePassKey": "none", "PassKeysPerFirm": "false"}, True),  # the stage's key signs: it must exist
+    ],
+)
+def test_the_stage_pass_key_exists_only_while_it_signs_or_is_kept_to_verify(template, parameters, has_key):
+    from infra.local.template import Resolver
+
+    resolver = Resolver(template, {}, parameters)
+    assert resolver.condition("HasStagePassKey") is has_key
+    for lid in ("VisitorsPassKey", "VisitorsPassKeyAlias"):
+        assert template.resources[lid]["Condition"] == "HasStagePassKey"
+    # Dropped from the stack, the key is retained: an operator schedules its deletion once its passes are
+    # verified from the exported public key.
+    assert template.resources["VisitorsPassKey"]["DeletionPolicy"] == "Retain"

@@ -129,8 +129,9 @@ def test_the_total_with_every_lever_adds_the_fixed_charges_levers_by_share():
     saves = [(max(0.0, lever["saves"]), lever["scope"]) for lever in taken]
     own = sum(usd for usd, scope in saves if scope == "per community")
     fixed = sum(usd for usd, scope in saves if scope != "per community")
-    # The keys are modelled (2 x 1.00); the secrets' move to Parameter Store is applied: in the total already.
-    assert fixed == pytest.approx(2 * 1.00)
+    # Of the keys only the stage's pass key can go (PiiKey stays); the secrets' move to Parameter Store is
+    # applied: in the total already.
+    assert fixed == pytest.approx(1.00)
     [secrets] = [lever for lever in result.lever_lines if lever["what"].startswith("secrets in SSM")]
     assert (secrets["applied"], secrets["before"], secrets["after"]) == (
         True,

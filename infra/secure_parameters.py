@@ -156,9 +156,10 @@ def ensure(ssm: Any, stage: str, key_id: str, parameters: Sequence[SecureParamet
 
 def rotate_identity_signing(ssm: Any, stage: str, key_id: str) -> None:
     """Rotate the access tokens' signing seeds: current becomes previous (still verifies, published in the
-    JWKS), a new current signs. Containers pick it up on their next cold start; until then they sign with the
-    old current, which every container still verifies, so no token is refused. Rotate again only after the
-    longest-lived container has been replaced (a few hours) plus the tokens' 15 minutes."""
+    JWKS), a new current signs. A warm container keeps the pair it read: a container started after the
+    rotation signs with the new key, which one started before does not verify until it is replaced, so
+    rotate in a quiet hour or deploy right after (new containers everywhere), and rotate again only once the
+    previous key's tokens (15 minutes) have ended."""
     name = parameter_name(stage, IDENTITY_SIGNING)
     value = read_json(ssm, name)
     seed = generate_value({"PasswordLength": 64, "ExcludePunctuation": True})

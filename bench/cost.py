@@ -404,7 +404,6 @@ def summarise(
         index_copies_usd=usd_of("index ", False),
         fixed={
             "kms": prices.PRICES["kms.key_month"].cost(kms_keys),
-            "secrets": prices.PRICES["secretsmanager.secret_month"].cost(secrets),
             "idle": usd_of("idle long polls", True),
         },
     )
@@ -417,6 +416,7 @@ def summarise(
         )
     )
     found += applied(activities, reference or {}, functions, usage, api_trace_rate, acls)
+    found.append(applied_levers.secure_parameters(secrets))
     # An applied lever's saving is already in the month above, and a lever that would cost more is not taken
     # (the devices' per-upload connections at ten-minute uploads): only modelled savings are subtracted.
     own = sum(
@@ -1233,7 +1233,7 @@ def table(result: CostResult) -> list[str]:
     )
     out.append(
         f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
-        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, secrets, idle SQS polling, schedule "
+        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, idle SQS polling, schedule "
         "firings); "
         f"alone on a deployment: {result.alone_usd:.2f}"
     )

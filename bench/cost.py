@@ -30,7 +30,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import app_opens, applied_levers, cost_levers, cost_model, edge_cost, prices
+from bench import (
+    app_opens,
+    applied_levers,
+    cost_levers,
+    cost_model,
+    ddb_units,
+    device_levers,
+    edge_cost,
+    prices,
+)
 from bench.identity_cost import OPENS_PER_RESIDENT, WECHAT_SHARE, identity_month
 
 if TYPE_CHECKING:
@@ -256,6 +265,8 @@ def lines_of(
     add("wechat.messages", what, usage.get("wechat.messages", 0.0))
     edge_cost.add_edge(usage, add, acls or [], identity_requests if modelled else 0.0)
     add("iot.messages", "messages at the broker (5 KB units)", usage.get("iot.messages", 0.0))
+    basic = usage.get("iot.basic_ingest", 0.0)
+    add("iot.basic_ingest", "uploads through Basic Ingest (no messaging charge)", basic)
     add("iot.rules", "rules triggered", usage.get("iot.rules", 0.0))
     add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
     # Measured from the run on the devices' own clocks (iot.link.connections_of): whole connection-minutes,
@@ -395,11 +406,19 @@ def summarise(
         index_copies_usd=usd_of("index ", False),
         fixed={
             "kms": prices.PRICES["kms.key_month"].cost(kms_keys),
-            "secrets": prices.PRICES["secretsmanager.secret_month"].cost(secrets),
             "idle": usd_of("idle long polls", True),
         },
     )
+    found.append(
+        device_levers.battery_https(
+            usage,
+            devices=DEVICES,
+            uploads=DEVICES * MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH),
+            month_s=SECONDS_PER_MONTH,
+        )
+    )
     found += applied(activities, reference or {}, functions, usage, api_trace_rate, acls)
+    found.append(applied_levers.secure_parameters(secrets))
     # An applied lever's saving is already in the month above, and a lever that would cost more is not taken
     # (the devices' per-upload connections at ten-minute uploads): only modelled savings are subtracted.
     own = sum(
@@ -469,6 +488,8 @@ def applied(
         out.append(applied_levers.home_cache(before, activity_usd(opens, functions, api_trace_rate, acls)))
     if api_trace_rate:
         out.append(applied_levers.api_traces(usage.get("apigw", 0.0), api_trace_rate))
+    if wru := applied_levers.metered_wru(usage):
+        out.append(applied_levers.ddb_writes(wru))
     # The tickets' sample is the one run at WeChat's stated share (4 of 5 tickets with the resident linked):
     # before, every update of a resident without push followed them to SMS.
     tickets = next((a for a in activities if a.name.startswith("tickets with a photo")), None)
@@ -513,6 +534,7 @@ class Meter:
         out["apigw.bytes_out"] = cloud.gateway.bytes_out
         iot = cloud.iot.stats
         out["iot.messages"] = iot.billable_messages
+        out["iot.basic_ingest"] = iot.basic_ingest
         out["iot.rules"] = iot.rules_triggered
         out["iot.actions"] = iot.actions_executed
         for call, n in self.client_calls.items():
@@ -989,7 +1011,10 @@ def _devices(run: _Run) -> None:
     ingest = "SensorsIngestFunction"
     readings_used, writes = split_calls(used["readings"], ingest, ("dynamodb.PutItem", "dynamodb.UpdateItem"))
     sized = {k: v for k, v in readings_used.items() if k.startswith(f"units:{ingest}:wru:")}
-    readings_used = {k: v for k, v in readings_used.items() if k not in sized}
+    attributed = (f"units:{ingest}:wop:", f"units:{ingest}:wix:")  # the same writes by kind (bench/ddb_units)
+    readings_used = {
+        k: v for k, v in readings_used.items() if k not in sized and not k.startswith(attributed)
+    }
     if (count := sum(writes.values())) and sized:
         run.ingest_wru_per_write = sum(sized.values()) / count
     readings_used["iot.connects"] = float(billed.connects)
@@ -1054,6 +1079,7 @@ def _schedules(run: _Run) -> None:
         usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
         # ... and so are the units its due-index queries read (sized by the workers).
         own = {f"ms:{fid}", f"cpu:{fid}", f"log:{fid}", f"units:{fid}:rru:Query"}
+        own |= {k for k in usage if k.startswith(f"units:{fid}:rtb:") and k.endswith(":Query")}
         work, queries = split_calls(
             {k: v for k, v in usage.items() if k not in own}, fid, ("dynamodb.Query",)
         )
@@ -1254,7 +1280,7 @@ def table(result: CostResult) -> list[str]:
     )
     out.append(
         f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
-        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, secrets, idle SQS polling, schedule "
+        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, idle SQS polling, schedule "
         "firings); "
         f"alone on a deployment: {result.alone_usd:.2f}"
     )
@@ -1289,6 +1315,7 @@ def table(result: CostResult) -> list[str]:
             f"   {flag}{line['service']:<16} {float(line['usd']):>8.2f} {float(line['quantity']):>14,.1f} "
             f"{line['unit']}: {line['what']}{shared}"
         )
+    out.extend(f"  {line}" for line in ddb_units.report(asdict(result)))  # where DynamoDB's units come from
     out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")

@@ -167,7 +167,7 @@ intake = wiring.factory(_intake)
 def _voice_account() -> VoiceAccount:
     from notifications.adapters.voice_account import load_voice_account
 
-    return load_voice_account(config().voice_secret_arn)
+    return load_voice_account(config().voice_parameter)
 
 
 # The telephony account (keys, the report signing secret), read on first use, then kept.
@@ -186,7 +186,7 @@ voice_caller = wiring.factory(_voice_caller)
 def _wechat_credentials() -> tuple[str, str]:
     from notifications.adapters.wechat_messages import load_credentials
 
-    return load_credentials(config().wechat_secret_arn)
+    return load_credentials(config().wechat_parameter)
 
 
 # The service account's id and secret, read on the first WeChat message, then kept.
@@ -196,7 +196,7 @@ wechat_credentials = wiring.factory(_wechat_credentials)
 def _wechat_messages() -> WeChatMessages | None:
     from notifications.adapters.wechat_messages import WeChatMessages, parse_templates
 
-    if not config().wechat_secret_arn or not config().wechat_api_base:
+    if not config().wechat_parameter or not config().wechat_api_base:
         return None  # no service account: WeChat reaches nobody, the ladder goes from push to SMS
     templates = parse_templates(config().wechat_message_templates)
     return WeChatMessages(wechat_credentials, templates, config().wechat_api_base)

@@ -1,7 +1,8 @@
 """WeChat's service-account message API as the local cloud plays it (issue 18), beside the login persona.
 
 Served by the pay sandbox under ``/wechat-api`` (the notifications senders' ``WECHAT_API_BASE``), for the apps
-the login persona knows (the provisioned ``WeChatLoginSecret``: one service account for sign-in and messages):
+the login persona knows (the provisioned ``wechat-login`` parameter: one service account for sign-in and
+messages):
 - ``GET /wechat-api/cgi-bin/token?grant_type=client_credential&appid&secret`` answers ``{"access_token",
   "expires_in": 7200}``; 40013 invalid appid, 40125 invalid appsecret, 40002 invalid grant_type;
 - ``POST /wechat-api/cgi-bin/message/template/send?access_token=...`` with ``{"touser", "template_id",

@@ -22,8 +22,8 @@ What an error means here (``SendFailed``):
 Template ids are per message kind (our template name, e.g. ``ticket_status_changed``; ``default`` for the
 rest), configured in ``WECHAT_MESSAGE_TEMPLATES``: each is a service template with two ``thing`` fields (the
 title, and the message cut to WeChat's 20 characters); ``url`` opens the message's page in the app, where
-it is shown whole. The account's id and secret are the WeChat app secret identity signs residents in with
-(the same service account: its OAuth gives the openid these messages go to).
+it is shown whole. The account's id and secret are the WeChat app parameter identity signs residents in
+with (the same service account: its OAuth gives the openid these messages go to).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from courtyard import aws
+from courtyard.secure_parameters import read_secure_json
 from notifications.domain import SendFailed, Text
 
 TOKEN_PATH = "/cgi-bin/token"  # noqa: S105 (a path, not a secret)
@@ -172,10 +172,10 @@ def parse_templates(raw: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items() if v}
 
 
-def load_credentials(secret_arn: str) -> tuple[str, str]:
-    """The service account's ``{"app_id", "app_secret"}`` secret (the one identity's WeChat sign-in uses)."""
-    raw = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    value = json.loads(raw)
+def load_credentials(parameter_name: str) -> tuple[str, str]:
+    """The service account's ``{"app_id", "app_secret"}`` SecureString parameter (``/courtyard/<stage>/
+    wechat-login``: the one identity's WeChat sign-in uses)."""
+    value = read_secure_json(parameter_name)
     app_id, secret = str(value.get("app_id") or ""), str(value.get("app_secret") or "")
     if not app_id or not secret:
         raise SendFailed("wechat_not_configured", permanent=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from courtyard.events import EventPublisher
 from courtyard.wiring import Wiring
 from identity.adapters.signing_keys import SecretSigningKeys
 from identity.adapters.sms import SnsCodeSender
@@ -56,3 +57,8 @@ def _wechat_digest(subject: str) -> str:
 wechat = wiring.factory(
     lambda: WeChatSignIn(wechat_login(), repository(), service(), _wechat_digest, wiring.clock)
 )
+
+
+def events() -> EventPublisher:
+    """The bus identity answers the directory on (``ResidentPhoneChangeRefused``)."""
+    return wiring.events()

@@ -47,6 +47,16 @@ def _sign_in_digest(stack: Stack, phone: str) -> str:
     return load_blind_index(stack.ref("BlindIndexSecret")).sign_in_phone(phone)
 
 
+def _bodies(stack: Stack, queue: str) -> list[dict[str, Any]]:
+    """What ``queue`` holds, taken off it (the envelopes EventBridge delivered)."""
+    sqs = boto3.client("sqs")
+    url = stack.ref(queue)
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return [json.loads(message["Body"]) for message in messages]
+
+
 def _items(stack: Stack) -> list[dict[str, Any]]:
     return list(boto3.client("dynamodb").scan(TableName=stack.ref("IdentityTable"))["Items"])
 
@@ -108,8 +118,23 @@ def test_a_number_changed_by_the_desk_moves_the_sign_in_and_a_taken_one_is_refus
     assert deliver(changed(TAKEN))["batchItemFailures"] == []
     assert _items(stack) == before  # refused: nothing changed
     assert _sign_in(identity, PHONE) == 200
+    # ...and identity answers, through the bus to the directory's queue, so the directory puts the previous
+    # number back (tests/integration/directory/test_phone_refusal.py): the digest, never the number.
+    answers = _bodies(stack, "DirectoryEventQueue")
+    assert [(a["source"], a["detail-type"]) for a in answers] == [
+        ("courtyard.identity", "ResidentPhoneChangeRefused")
+    ]
+    detail = answers[0]["detail"]
+    assert (detail["tenant_id"], detail["resident_id"], detail["user_id"]) == (
+        "tenant-1",
+        "res-1",
+        account_id,
+    )
+    assert detail["sign_in_phone_digest"] == _sign_in_digest(stack, TAKEN)
+    assert TAKEN.removeprefix("+86") not in json.dumps(answers)
 
     assert deliver(changed(NEW))["batchItemFailures"] == []
+    assert _bodies(stack, "DirectoryEventQueue") == []  # moved: nothing to answer
     assert _sign_in(identity, PHONE) == 401
     status, moved = _call(
         identity, "POST", "/identity/sign-in", {"phone": NEW, "password": PASSWORD, "device_id": DEVICE}

@@ -3330,7 +3330,7 @@ export interface components {
          * ExportStatus
          * @enum {string}
          */
-        ExportStatus: "running" | "ready";
+        ExportStatus: "running" | "ready" | "failed";
         /** ExportUnitOut */
         ExportUnitOut: {
             /** Unit Id */

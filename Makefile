@@ -163,8 +163,11 @@ build: $(STAMP) $(SAM_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(SAM) build --template template.yaml --build-in-source
 	$(BIN)/python infra/build.py compile .aws-sam/build
 
+# sam deploy, then the stack's SecureString parameters (CloudFormation cannot create them): each missing one is
+# created with a generated value, none is overwritten (STACK=<stack name>; see infra/secure_parameters.py).
 deploy: build
 	$(SAM) deploy --guided
+	$(BIN)/python -m infra.secure_parameters $(or $(STACK),$(error STACK=<stack name> is required))
 
 # After `make deploy`: the built web apps and config.json to the stack's bucket (STACK=<stack name>;
 # PUSH_CONFIG=<file> adds the mobile app's Firebase web push settings, see infra/deploy_web.py).

@@ -7,6 +7,10 @@
   One percent of a 100-community deployment's requests is still over a hundred thousand traces a month,
   enough for every route's latency and the service map; errors do not depend on traces (they are always
   logged, and the API's alarms count them).
+- **Secrets in Parameter Store** (infra/secure_parameters.py): the deployment's six Secrets Manager secrets
+  (0.40 USD a month each, whatever the deployment's size) are SecureString parameters of the standard tier (no
+  monthly charge; reads are free at standard throughput, each one KMS Decrypt under the existing PiiKey, once
+  per cold start). A charge of the deployment: at 100 communities it is 0.024 a community, alone 2.40.
 - **DynamoDB writes that earn their cost** (issue 18): a delivery step that needs no transaction is one
   conditional UpdateItem, a message's delivery records are conditional puts outside its claim's transaction
   (functions/notifications/repository.py), and an outbox's pending item stores its effects compressed
@@ -23,6 +27,9 @@ from bench import app_opens, prices
 from bench.cost_levers import Lever
 
 TRACE_RATE_BEFORE = 0.05
+# CursorSecret, BlindIndexSecret, IdentitySigningSecret, WeChatLoginSecret, PaymentsProviderSecret,
+# VoiceProviderSecret: the template's Secrets Manager secrets before they moved to Parameter Store.
+SECRETS_BEFORE = 6
 # The community's metered DynamoDB write units a month (the sample's writes, not the devices' modelled ones)
 # on commit 8b632bf, the attribution alone, python -m bench.cost on 2026-12-08.
 DDB_WRU_BEFORE = 258_256.0
@@ -50,6 +57,20 @@ def api_traces(requests: float, rate: float) -> Lever:
         rate < TRACE_RATE_BEFORE,
         f"{requests:,.0f} gateway requests a month; a 100-community deployment still records "
         f"{rate * requests * 100:,.0f} traces a month; errors are logged whatever is traced",
+    )
+
+
+def secure_parameters(secrets_now: int) -> Lever:
+    """``secrets_now``: the Secrets Manager secrets the template still declares (0 since the move)."""
+    price = prices.PRICES["secretsmanager.secret_month"]
+    return Lever(
+        "secrets in SSM Parameter Store (SecureString, standard tier) instead of Secrets Manager",
+        price.cost(SECRETS_BEFORE),
+        price.cost(secrets_now),
+        True,
+        f"{SECRETS_BEFORE} -> {secrets_now} Secrets Manager secrets at {price.usd:.2f} a month each; "
+        "standard parameters have no monthly charge (tests/integration/test_template_secrets.py)",
+        "1 community alone",
     )
 
 

@@ -30,7 +30,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import app_opens, applied_levers, cost_levers, cost_model, ddb_units, edge_cost, prices
+from bench import (
+    app_opens,
+    applied_levers,
+    cost_levers,
+    cost_model,
+    ddb_units,
+    device_levers,
+    edge_cost,
+    prices,
+)
 from bench.identity_cost import OPENS_PER_RESIDENT, identity_month
 
 if TYPE_CHECKING:
@@ -254,6 +263,8 @@ def lines_of(
     add("apigw.rest_requests", "requests through the gateway", usage.get("apigw", 0.0))
     edge_cost.add_edge(usage, add, acls or [], identity_requests if modelled else 0.0)
     add("iot.messages", "messages at the broker (5 KB units)", usage.get("iot.messages", 0.0))
+    basic = usage.get("iot.basic_ingest", 0.0)
+    add("iot.basic_ingest", "uploads through Basic Ingest (no messaging charge)", basic)
     add("iot.rules", "rules triggered", usage.get("iot.rules", 0.0))
     add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
     # Measured from the run on the devices' own clocks (iot.link.connections_of): whole connection-minutes,
@@ -393,11 +404,19 @@ def summarise(
         index_copies_usd=usd_of("index ", False),
         fixed={
             "kms": prices.PRICES["kms.key_month"].cost(kms_keys),
-            "secrets": prices.PRICES["secretsmanager.secret_month"].cost(secrets),
             "idle": usd_of("idle long polls", True),
         },
     )
+    found.append(
+        device_levers.battery_https(
+            usage,
+            devices=DEVICES,
+            uploads=DEVICES * MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH),
+            month_s=SECONDS_PER_MONTH,
+        )
+    )
     found += applied(activities, reference or {}, functions, usage, api_trace_rate, acls)
+    found.append(applied_levers.secure_parameters(secrets))
     # An applied lever's saving is already in the month above, and a lever that would cost more is not taken
     # (the devices' per-upload connections at ten-minute uploads): only modelled savings are subtracted.
     own = sum(
@@ -506,6 +525,7 @@ class Meter:
         out["apigw.bytes_out"] = cloud.gateway.bytes_out
         iot = cloud.iot.stats
         out["iot.messages"] = iot.billable_messages
+        out["iot.basic_ingest"] = iot.basic_ingest
         out["iot.rules"] = iot.rules_triggered
         out["iot.actions"] = iot.actions_executed
         for call, n in self.client_calls.items():
@@ -1215,7 +1235,7 @@ def table(result: CostResult) -> list[str]:
     )
     out.append(
         f"  = this community's own {result.community_usd:.2f} + 1/{result.communities} of the deployment's "
-        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, secrets, idle SQS polling, schedule "
+        f"shared {result.deployment_usd:.2f} (WAF web ACLs, KMS keys, idle SQS polling, schedule "
         "firings); "
         f"alone on a deployment: {result.alone_usd:.2f}"
     )

@@ -80,6 +80,9 @@ PRICES: dict[str, Price] = {
         Price("iot.rules", "IoT Core", "rule triggered", 0.15, 1_000_000, _IOT),
         Price("iot.actions", "IoT Core", "rule action executed", 0.15, 1_000_000, _IOT),
         Price("iot.connect_minutes", "IoT Core", "connection-minute", 0.08, 1_000_000, _IOT),
+        # A publish to $aws/rules/<rule>/... reaches the rule without the broker: no messaging charge (its
+        # rule and action are still charged, as iot.rules and iot.actions). Listed so the table shows them.
+        Price("iot.basic_ingest", "IoT Core", "message through Basic Ingest (free)", 0.0, 1_000_000, _IOT),
         Price("s3.put", "S3", "PUT/COPY/POST/LIST request", 0.005, 1_000, _S3),
         Price("s3.get", "S3", "GET/HEAD and other request", 0.0004, 1_000, _S3),
         # The edge (bench/edge_cost.py). WAF's prices are the same in every region. CloudFront bills where the

@@ -18,7 +18,7 @@ wiring = Wiring(settings, source="courtyard.identity")
 repository = wiring.factory(
     lambda: IdentityRepository(wiring.table(wiring.config.identity_table, cursors=False))
 )
-signing_keys = wiring.factory(lambda: SecretSigningKeys(wiring.config.identity_signing_secret_arn))
+signing_keys = wiring.factory(lambda: SecretSigningKeys(wiring.config.identity_signing_parameter))
 
 
 def _sms() -> SmsSender:
@@ -42,7 +42,7 @@ service = wiring.factory(
 
 def _wechat_login() -> WeChatLogin:
     config = wiring.config
-    credentials = SecretCredentials(config.wechat_login_secret_arn)
+    credentials = SecretCredentials(config.wechat_login_parameter)
     return CodeExchange(credentials, config.wechat_login_kind, config.wechat_api_base)
 
 

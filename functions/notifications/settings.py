@@ -39,7 +39,7 @@ class NotificationsSettings(FunctionSettings):
     # The telephony API for voice calls (Aliyun VMS, ``https://dyvmsapi.aliyuncs.com``; locally the voice
     # persona), the secret holding its keys and the report signing secret, and the approved TTS template.
     voice_api_url: str = ""
-    voice_secret_arn: str = ""
+    voice_parameter: str = ""
     voice_tts_code: str = "TTS_EMERGENCY"
 
 

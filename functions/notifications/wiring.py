@@ -165,7 +165,7 @@ intake = wiring.factory(_intake)
 def _voice_account() -> VoiceAccount:
     from notifications.adapters.voice_account import load_voice_account
 
-    return load_voice_account(config().voice_secret_arn)
+    return load_voice_account(config().voice_parameter)
 
 
 # The telephony account (keys, the report signing secret), read on first use, then kept.

@@ -46,6 +46,7 @@ from infra.local.template import (
 )
 from infra.local.voice_persona import VoicePersona
 from infra.local.wechat_login_persona import register_provisioned_app
+from infra.secure_parameters import declared_name, read_json, write_json
 
 log = logging.getLogger("courtyard.local")
 # moto's server logs every AWS request; the local cloud's own log says what matters.
@@ -398,30 +399,22 @@ class LocalCloud:
 
     def _connect_pay_sandbox(self, api_url: str) -> None:
         assert self.stack is not None
-        if "WeChatLoginSecret" in self.template.resources:
+        ssm, body = self.client("ssm"), self.template.body
+        if wechat := declared_name(body, self.stage, "wechat-login"):
             # The persona knows the app the identity function signs residents in with (WeChat login).
-            secrets = self.client("secretsmanager")
             self._wechat_app_id = register_provisioned_app(
-                self.pay_sandbox.wechat_login, secrets, self.stack.ref("WeChatLoginSecret")
+                self.pay_sandbox.wechat_login, read_json(ssm, wechat)
             )
-        if "PaymentsProviderSecret" not in self.template.resources:
-            return
-        raw = self.client("secretsmanager").get_secret_value(
-            SecretId=self.stack.ref("PaymentsProviderSecret")
-        )
-        secret = str(json.loads(raw["SecretString"]).get("sandbox_secret", ""))
-        self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
+        if providers := declared_name(body, self.stage, "payments-providers"):
+            secret = str(read_json(ssm, providers).get("sandbox_secret", ""))
+            self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
 
     def _connect_voice(self, api_url: str) -> None:
-        """Write the persona's account into the deployment's voice secret, as an operator writes Aliyun's, and
-        point the persona's call reports at the API."""
-        assert self.stack is not None
-        if "VoiceProviderSecret" not in self.template.resources:
-            return
-        secret_id = self.stack.ref("VoiceProviderSecret")
-        document = self.voice.secret_document()
-        self.client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=json.dumps(document))
-        self.voice.callback_url = f"{api_url}/voice/callbacks"
+        """Write the persona's account into the deployment's voice parameter, as an operator writes Aliyun's,
+        and point the persona's call reports at the API."""
+        if name := declared_name(self.template.body, self.stage, "voice-provider"):
+            write_json(self.client("ssm"), name, self.voice.secret_document())
+            self.voice.callback_url = f"{api_url}/voice/callbacks"
 
     def open_merchant(self, tenant_id: str, partner: bool = False) -> None:
         """Give a firm WeChat Pay and Alipay merchant accounts at the sandbox's personas: their keys go into

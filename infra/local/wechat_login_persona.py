@@ -21,7 +21,7 @@ Served by the pay sandbox under ``/wechat-api`` (the identity function's ``WECHA
   (every app of the persona shares one open-platform account), both stable.
 
 Apps are registered with their id and AppSecret (``register_app``): the local cloud registers the one in the
-``WeChatLoginSecret`` it provisioned, so the function's real adapter and credentials path run.
+``wechat-login`` parameter it provisioned, so the function's real adapter and credentials path run.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -189,8 +190,7 @@ def _json(status: int, body: dict[str, Any]) -> PersonaReply:
     return PersonaReply(status, {"Content-Type": "application/json"}, json.dumps(body))
 
 
-def register_provisioned_app(persona: WeChatLoginPersona, secretsmanager: Any, secret_id: str) -> str:
-    """Register the app of the provisioned ``WeChatLoginSecret`` (``{"app_id", "app_secret"}``); its id."""
-    value = json.loads(secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"])
+def register_provisioned_app(persona: WeChatLoginPersona, value: Mapping[str, Any]) -> str:
+    """Register the app of the provisioned ``wechat-login`` parameter (``{"app_id", "app_secret"}``)."""
     persona.register_app(str(value["app_id"]), str(value["app_secret"]))
     return str(value["app_id"])

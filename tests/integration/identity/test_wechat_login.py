@@ -16,6 +16,7 @@ from identity.adapters.wechat_login import CodeExchange, SecretCredentials, WeCh
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
 from infra.local.wechat_login_persona import WeChatLoginPersona, register_provisioned_app
+from infra.secure_parameters import read_json
 from tests.factories import api_event, lambda_context
 from tests.fakes.identity import SmsOutbox
 from tests.integration.identity.test_identity_api import (  # fixtures and helpers of the identity suite
@@ -36,7 +37,7 @@ def wechat(
     sandbox = PaySandbox()
     url = sandbox.start()
     register_provisioned_app(
-        sandbox.wechat_login, boto3.client("secretsmanager"), stack.ref("WeChatLoginSecret")
+        sandbox.wechat_login, read_json(boto3.client("ssm"), stack.secure_parameter("wechat-login"))
     )
     monkeypatch.setenv("WECHAT_API_BASE", f"{url}/wechat-api")
     from identity import wiring
@@ -191,7 +192,7 @@ def test_the_official_account_oauth_door_exchanges_its_code_the_same_way(
 ) -> None:
     import os
 
-    credentials = SecretCredentials(stack.ref("WeChatLoginSecret"), boto3.client("secretsmanager"))
+    credentials = SecretCredentials(stack.secure_parameter("wechat-login"), boto3.client("ssm"))
     oauth = CodeExchange(credentials, "oauth", os.environ["WECHAT_API_BASE"])
     session = oauth.code_to_session(wechat.login("chen"))
     assert (session.openid, session.unionid) == (wechat.openid("chen"), wechat.unionid("chen"))

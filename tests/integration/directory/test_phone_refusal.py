@@ -34,7 +34,9 @@ def refuse(stack: Stack, handler: Any) -> Any:
             tenant_id=tenant_id,
             resident_id=resident_id,
             user_id=user_id,
-            sign_in_phone_digest=load_blind_index(stack.ref("BlindIndexSecret")).sign_in_phone(phone),
+            sign_in_phone_digest=load_blind_index(stack.secure_parameter("blind-index-key")).sign_in_phone(
+                phone
+            ),
         )
         return through_queue(stack, "courtyard.identity", event, "DirectoryEventQueue", events_handler)
 

@@ -130,6 +130,7 @@ print(json.dumps({{
     "modules": len(sys.modules),
     "families": list(families.modules) if families is not None else [],
     "loaded": sorted(m for m in (families.modules if families is not None else ()) if m in sys.modules),
+    "event_contracts": "schemas.events" in sys.modules,
 }}))
 """
 API_HANDLERS = sorted(
@@ -163,6 +164,13 @@ def _over_floor(found: dict[str, dict[str, object]], module: str) -> int:
 @pytest.mark.parametrize("module", API_HANDLERS)
 def test_an_api_handler_s_import_loads_few_modules_beyond_the_floor(api_imported, module: str) -> None:
     assert _over_floor(api_imported, module) <= API_MODULES_OVER_FLOOR
+
+
+@pytest.mark.parametrize("module", API_HANDLERS)
+def test_an_api_handler_s_import_loads_no_event_contract(api_imported, module: str) -> None:
+    """schemas/events.py defines every feature's events; an API imports them when it first publishes one
+    (reads, most first requests, publish none)."""
+    assert api_imported[module]["event_contracts"] is False
 
 
 def test_the_directory_api_s_import_loads_none_of_its_route_families(api_imported) -> None:

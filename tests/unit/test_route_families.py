@@ -14,7 +14,7 @@ from infra.local.template import ApiEvent, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 API_FUNCTIONS = [f for f in load_template(ROOT / "template.yaml").functions() if f.events_of(ApiEvent)]
-LAZY = ("DirectoryFunction", "TicketsFunction")
+LAZY = ("DirectoryFunction", "TicketsFunction", "PaymentsFunction")
 
 
 def _resolver(handler: str) -> CourtyardResolver:

@@ -7,14 +7,25 @@
   One percent of a 100-community deployment's requests is still over a hundred thousand traces a month,
   enough for every route's latency and the service map; errors do not depend on traces (they are always
   logged, and the API's alarms count them).
+- **DynamoDB writes that earn their cost** (issue 18): a delivery step that needs no transaction is one
+  conditional UpdateItem, a message's delivery records are conditional puts outside its claim's transaction
+  (functions/notifications/repository.py), and an outbox's pending item stores its effects compressed
+  (layers/courtyard/courtyard/outbox.py). Before is the community's metered write units of the same workload
+  on the commit before them (measured, ``DDB_WRU_BEFORE``); after is this run's (``python -m
+  bench.ddb_units`` prints where they go).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from bench import app_opens, prices
 from bench.cost_levers import Lever
 
 TRACE_RATE_BEFORE = 0.05
+# The community's metered DynamoDB write units a month (the sample's writes, not the devices' modelled ones)
+# on commit 8b632bf, the attribution alone, python -m bench.cost on 2026-12-08.
+DDB_WRU_BEFORE = 258_256.0
 
 
 def home_cache(before_usd: float, after_usd: float) -> Lever:
@@ -40,3 +51,22 @@ def api_traces(requests: float, rate: float) -> Lever:
         f"{requests:,.0f} gateway requests a month; a 100-community deployment still records "
         f"{rate * requests * 100:,.0f} traces a month; errors are logged whatever is traced",
     )
+
+
+def ddb_writes(metered_wru: float) -> Lever:
+    price = prices.PRICES["dynamodb.wru"]
+    return Lever(
+        "DynamoDB writes: delivery steps without a transaction where one item changes, delivery records "
+        "outside the claim's transaction, compressed outbox items",
+        price.cost(DDB_WRU_BEFORE),
+        price.cost(metered_wru),
+        True,
+        f"measured: {DDB_WRU_BEFORE:,.0f} -> {metered_wru:,.0f} WRU a month of the sample's writes "
+        "(functions/notifications/repository.py, layers/courtyard/courtyard/outbox.py; before on commit "
+        "8b632bf); tests/integration/notifications/test_delivery_writes.py meters them",
+    )
+
+
+def metered_wru(usage: Mapping[str, float]) -> float:
+    """The month's write units the sample metered (table and index copies, by kind: bench/ddb_units.py)."""
+    return sum(v for k, v in usage.items() if k.startswith("units:") and (":wop:" in k or ":wix:" in k))

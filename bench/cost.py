@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import app_opens, applied_levers, cost_levers, cost_model, edge_cost, prices
+from bench import app_opens, applied_levers, cost_levers, cost_model, ddb_units, edge_cost, prices
 from bench.identity_cost import OPENS_PER_RESIDENT, identity_month
 
 if TYPE_CHECKING:
@@ -467,6 +467,8 @@ def applied(
         out.append(applied_levers.home_cache(before, activity_usd(opens, functions, api_trace_rate, acls)))
     if api_trace_rate:
         out.append(applied_levers.api_traces(usage.get("apigw", 0.0), api_trace_rate))
+    if wru := applied_levers.metered_wru(usage):
+        out.append(applied_levers.ddb_writes(wru))
     return out
 
 
@@ -942,7 +944,10 @@ def _devices(run: _Run) -> None:
     ingest = "SensorsIngestFunction"
     readings_used, writes = split_calls(used["readings"], ingest, ("dynamodb.PutItem", "dynamodb.UpdateItem"))
     sized = {k: v for k, v in readings_used.items() if k.startswith(f"units:{ingest}:wru:")}
-    readings_used = {k: v for k, v in readings_used.items() if k not in sized}
+    attributed = (f"units:{ingest}:wop:", f"units:{ingest}:wix:")  # the same writes by kind (bench/ddb_units)
+    readings_used = {
+        k: v for k, v in readings_used.items() if k not in sized and not k.startswith(attributed)
+    }
     if (count := sum(writes.values())) and sized:
         run.ingest_wru_per_write = sum(sized.values()) / count
     readings_used["iot.connects"] = float(billed.connects)
@@ -1007,6 +1012,7 @@ def _schedules(run: _Run) -> None:
         usage = {k: v for k, v in used[key].items() if k != f"fn:{fid}"}
         # ... and so are the units its due-index queries read (sized by the workers).
         own = {f"ms:{fid}", f"cpu:{fid}", f"log:{fid}", f"units:{fid}:rru:Query"}
+        own |= {k for k in usage if k.startswith(f"units:{fid}:rtb:") and k.endswith(":Query")}
         work, queries = split_calls(
             {k: v for k, v in usage.items() if k not in own}, fid, ("dynamodb.Query",)
         )
@@ -1242,6 +1248,7 @@ def table(result: CostResult) -> list[str]:
             f"   {flag}{line['service']:<16} {float(line['usd']):>8.2f} {float(line['quantity']):>14,.1f} "
             f"{line['unit']}: {line['what']}{shared}"
         )
+    out.extend(f"  {line}" for line in ddb_units.report(asdict(result)))  # where DynamoDB's units come from
     out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")

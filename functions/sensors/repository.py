@@ -2,6 +2,13 @@
 
 Item shapes stay here; services see domain records. Numbers go to DynamoDB as Decimals; rule bodies and
 evaluation states are JSON text (they are read whole, never queried inside).
+
+Indexes (issue 18: each earns its writes):
+- gsi1 (ALL) a site's devices by kind (the devices page) and the tenant's alarms, newest first.
+- gsi2 (ALL) a site's alarms, newest first (the alarms page of one community).
+- due (INCLUDE tenant_id, device_id; sparse) devices whose heartbeat is due: the heartbeat job reads only
+  those two and moves the entry when a device reports (``sensors/write_budget.py`` keeps that to one write
+  every third upload).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def config() -> DirectorySettings:
 
 table = wiring.factory(
     lambda: DirectoryTable(
-        config().directory_table, CursorCodec(load_cursor_secret(config().cursor_secret_arn))
+        config().directory_table, CursorCodec(load_cursor_secret(config().cursor_key_parameter))
     )
 )
 identity = wiring.factory(lambda: IdentityRepository(config().user_pool_id))

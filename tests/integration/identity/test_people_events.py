@@ -44,7 +44,7 @@ def _sign_in(identity: Any, phone: str) -> int:  # noqa: F811
 
 def _sign_in_digest(stack: Stack, phone: str) -> str:
     """What the directory puts on the bus: the number's sign-in digest with the deployment's secret."""
-    return load_blind_index(stack.ref("BlindIndexSecret")).sign_in_phone(phone)
+    return load_blind_index(stack.secure_parameter("blind-index-key")).sign_in_phone(phone)
 
 
 def _items(stack: Stack) -> list[dict[str, Any]]:

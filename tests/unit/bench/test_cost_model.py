@@ -129,7 +129,15 @@ def test_the_total_with_every_lever_adds_the_fixed_charges_levers_by_share():
     saves = [(max(0.0, lever["saves"]), lever["scope"]) for lever in taken]
     own = sum(usd for usd, scope in saves if scope == "per community")
     fixed = sum(usd for usd, scope in saves if scope != "per community")
-    assert fixed == pytest.approx(2 * 1.00 + 3 * 0.40)
+    # Of the keys only the stage's pass key can go (PiiKey stays); the secrets' move to Parameter Store is
+    # applied: in the total already.
+    assert fixed == pytest.approx(1.00)
+    [secrets] = [lever for lever in result.lever_lines if lever["what"].startswith("secrets in SSM")]
+    assert (secrets["applied"], secrets["before"], secrets["after"]) == (
+        True,
+        pytest.approx(2.40),
+        pytest.approx(1.20),
+    )
     assert result.levers_total_usd == pytest.approx(result.total_with_identity_usd - own - fixed / 100)
     assert result.levers_alone_usd == pytest.approx(
         result.alone_usd + result.alone_identity_usd - own - fixed

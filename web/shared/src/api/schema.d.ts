@@ -2781,13 +2781,18 @@ export interface components {
              * @default true
              */
             email?: boolean;
+            /**
+             * Wechat
+             * @default true
+             */
+            wechat?: boolean;
             quiet_hours?: components["schemas"]["QuietHours"] | null;
         };
         /**
          * Channel
          * @enum {string}
          */
-        Channel: "inbox" | "push" | "sms" | "email" | "voice";
+        Channel: "inbox" | "push" | "sms" | "email" | "voice" | "wechat";
         /** Clear */
         Clear: {
             op: components["schemas"]["Operator"];

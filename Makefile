@@ -10,7 +10,7 @@ CHECKOV_VENV  := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROOT      := $(CURDIR)
 
-.PHONY: demo test test-unit test-integration test-e2e test-ui test-cloud lint lint-types lint-iac lint-python bench schemas build up deploy clean venv \
+.PHONY: demo test test-checks test-unit test-integration test-e2e test-ui test-cloud lint lint-types lint-iac lint-python bench schemas build up deploy clean venv \
 	reliability iac-scan deploy-web web web-build web-lint web-types-console web-types-mobile web-tests browser \
 	ui-screenshots
 
@@ -49,8 +49,22 @@ demo: $(STAMP) web-build
 up: $(STAMP) web-build
 	$(BIN)/python -m infra.local up
 
-# The end-to-end tests and the browser stories run in one session (test-cloud): one local cloud for both.
-test: lint test-unit test-integration test-cloud
+# make test runs two lanes side by side, one per core: the checks (lint, then the unit tests, then the
+# integration tests, in turn) and the local cloud's lane (the web apps built, then the browser stories and the
+# end-to-end tests on one cloud, test-cloud). The cloud's lane waits on the browser and on its cloud's answers
+# more than it computes (README "Tests": its CPU per wall second), so the checks fill the cores it leaves idle.
+# Each lane's output is printed whole when it ends (--output-sync), the other lane runs on when one fails
+# (--keep-going), and make test fails when either lane failed. TEST_LANES=1 runs them one after the other.
+TEST_LANES ?= 2
+
+test: $(STAMP) $(WEB_STAMP)
+	@$(MAKE) --no-print-directory -j$(TEST_LANES) --keep-going --output-sync=target test-checks test-cloud
+
+# The first lane: each stage only if the one before passed, as make test ran them before the lanes.
+test-checks: $(STAMP)
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-integration
 
 $(WEB_STAMP): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -163,8 +177,11 @@ build: $(STAMP) $(SAM_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(SAM) build --template template.yaml --build-in-source
 	$(BIN)/python infra/build.py compile .aws-sam/build
 
+# sam deploy, then the stack's SecureString parameters (CloudFormation cannot create them): each missing one is
+# created with a generated value, none is overwritten (STACK=<stack name>; see infra/secure_parameters.py).
 deploy: build
 	$(SAM) deploy --guided
+	$(BIN)/python -m infra.secure_parameters $(or $(STACK),$(error STACK=<stack name> is required))
 
 # After `make deploy`: the built web apps and config.json to the stack's bucket (STACK=<stack name>;
 # PUSH_CONFIG=<file> adds the mobile app's Firebase web push settings, see infra/deploy_web.py).

@@ -7,14 +7,37 @@
   One percent of a 100-community deployment's requests is still over a hundred thousand traces a month,
   enough for every route's latency and the service map; errors do not depend on traces (they are always
   logged, and the API's alarms count them).
+- **WeChat ahead of SMS** (functions/notifications/channel_ladder.py, issue 18): a message that would have
+  followed a person to SMS goes by a free WeChat service-account message when their WeChat is linked
+  (``WECHAT_SHARE`` of residents), and routine progress no longer texts anyone; priced from the tickets'
+  sample (run at that share): its WeChat messages and texts.
+- **Secrets in Parameter Store** (infra/secure_parameters.py): the deployment's six Secrets Manager secrets
+  (0.40 USD a month each, whatever the deployment's size) are SecureString parameters of the standard tier (no
+  monthly charge; reads are free at standard throughput, each one KMS Decrypt under the existing PiiKey, once
+  per cold start). A charge of the deployment: at 100 communities it is 0.024 a community, alone 2.40.
+- **DynamoDB writes that earn their cost** (issue 18): a delivery step that needs no transaction is one
+  conditional UpdateItem, a message's delivery records are conditional puts outside its claim's transaction
+  (functions/notifications/repository.py), and an outbox's pending item stores its effects compressed
+  (layers/courtyard/courtyard/outbox.py). Before is the community's metered write units of the same workload
+  on the commit before them (measured, ``DDB_WRU_BEFORE``); after is this run's (``python -m
+  bench.ddb_units`` prints where they go).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bench import app_opens, prices
 from bench.cost_levers import Lever
+from bench.identity_cost import WECHAT_SHARE
 
 TRACE_RATE_BEFORE = 0.05
+# CursorSecret, BlindIndexSecret, IdentitySigningSecret, WeChatLoginSecret, PaymentsProviderSecret,
+# VoiceProviderSecret: the template's Secrets Manager secrets before they moved to Parameter Store.
+SECRETS_BEFORE = 6
+# The community's metered DynamoDB write units a month (the sample's writes, not the devices' modelled ones)
+# on commit 8b632bf, the attribution alone, python -m bench.cost on 2026-12-08.
+DDB_WRU_BEFORE = 258_256.0
 
 
 def home_cache(before_usd: float, after_usd: float) -> Lever:
@@ -39,4 +62,51 @@ def api_traces(requests: float, rate: float) -> Lever:
         rate < TRACE_RATE_BEFORE,
         f"{requests:,.0f} gateway requests a month; a 100-community deployment still records "
         f"{rate * requests * 100:,.0f} traces a month; errors are logged whatever is traced",
+    )
+
+
+def secure_parameters(secrets_now: int) -> Lever:
+    """``secrets_now``: the Secrets Manager secrets the template still declares (0 since the move)."""
+    price = prices.PRICES["secretsmanager.secret_month"]
+    return Lever(
+        "secrets in SSM Parameter Store (SecureString, standard tier) instead of Secrets Manager",
+        price.cost(SECRETS_BEFORE),
+        price.cost(secrets_now),
+        True,
+        f"{SECRETS_BEFORE} -> {secrets_now} Secrets Manager secrets at {price.usd:.2f} a month each; "
+        "standard parameters have no monthly charge (tests/integration/test_template_secrets.py)",
+        "1 community alone",
+    )
+
+
+def ddb_writes(metered_wru: float) -> Lever:
+    price = prices.PRICES["dynamodb.wru"]
+    return Lever(
+        "DynamoDB writes: delivery steps without a transaction where one item changes, delivery records "
+        "outside the claim's transaction, compressed outbox items",
+        price.cost(DDB_WRU_BEFORE),
+        price.cost(metered_wru),
+        True,
+        f"measured: {DDB_WRU_BEFORE:,.0f} -> {metered_wru:,.0f} WRU a month of the sample's writes "
+        "(functions/notifications/repository.py, layers/courtyard/courtyard/outbox.py; before on commit "
+        "8b632bf); tests/integration/notifications/test_delivery_writes.py meters them",
+    )
+
+
+def metered_wru(usage: Mapping[str, float]) -> float:
+    """The month's write units the sample metered (table and index copies, by kind: bench/ddb_units.py)."""
+    return sum(v for k, v in usage.items() if k.startswith("units:") and (":wop:" in k or ":wix:" in k))
+
+
+def wechat_ahead_of_sms(texts: float, wechat_messages: float) -> Lever:
+    price = prices.PRICES["sms.cn"]
+    return Lever(
+        f"WeChat service-account messages ahead of SMS ({WECHAT_SHARE:.0%} of residents linked); SMS "
+        "only for the steps a person acts on",
+        price.cost(texts + wechat_messages),
+        price.cost(texts),
+        True,
+        f"measured on the tickets: {wechat_messages:,.0f} WeChat messages (free) and {texts:,.0f} texts a "
+        "month; before, each of those WeChat messages was a text (at least: the routine progress now kept in "
+        "the inbox for people with neither push nor WeChat is not counted); notifications/channel_ladder.py",
     )

@@ -127,22 +127,16 @@ def levers(
             "1 KB, so a keys-only copy costs the same 1 WRU as a full one: no saving at these item sizes",
         ),
     ]
-    kms, secrets, idle = fixed.get("kms", 0.0), fixed.get("secrets", 0.0), fixed.get("idle", 0.0)
+    kms, idle = fixed.get("kms", 0.0), fixed.get("idle", 0.0)
     out += [
         Lever(
-            "AWS managed keys instead of customer managed KMS keys",
+            "no stage pass key (StagePassKey=none; its old passes verify from PassRetiredPublicKeys)",
             kms,
-            0.0,
+            min(kms, price["kms.key_month"].cost(1)),
             False,
-            "the keys' monthly charge; their requests stay",
-            "1 community alone",
-        ),
-        Lever(
-            "secrets in SSM Parameter Store (SecureString, standard) instead of Secrets Manager",
-            secrets,
-            0.0,
-            False,
-            "standard parameters have no monthly charge",
+            "PiiKey stays customer managed (field encryption calls GenerateDataKey, which an AWS managed key "
+            "refuses; it also encrypts the secure parameters); the stage's pass key only verifies old passes "
+            "once firms sign: a parameter a new deployment sets, the default keeps an existing key",
             "1 community alone",
         ),
         Lever(

@@ -53,6 +53,7 @@ CALL_MS: dict[str, float] = {
     "s3": 20.0,
     "kms": 10.0,
     "secretsmanager": 20.0,
+    "ssm": 15.0,
     "ses": 50.0,
     "sesv2": 50.0,
     "cognito-idp": 30.0,

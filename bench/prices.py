@@ -49,6 +49,9 @@ _S3 = "https://aws.amazon.com/s3/pricing/"
 _COGNITO = "https://aws.amazon.com/cognito/pricing/"
 _SMS_CN = "https://www.alibabacloud.com/product/sms/pricing"
 _WAF = "https://aws.amazon.com/waf/pricing/"
+_WECHAT = (
+    "https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html"
+)
 _CLOUDFRONT = "https://aws.amazon.com/cloudfront/pricing/"
 
 PRICES: dict[str, Price] = {
@@ -72,6 +75,9 @@ PRICES: dict[str, Price] = {
         # A sign-in code to a mainland number: a domestic provider's list price, 0.045 CNY (e.g. Alibaba Cloud
         # SMS; AWS End User Messaging's China rate is several times it). bench/identity_cost.py uses the same.
         Price("sms.cn", "SMS", "SMS to a mainland China number", 0.0063, 1, _SMS_CN),
+        # Free: a verified service account's template messages cost nothing to send (issue 18); counted so the
+        # messages that no longer buy a text are visible in the table.
+        Price("wechat.messages", "WeChat", "service-account template message (free)", 0.0, 1, _WECHAT),
         Price("kms.requests", "KMS", "API request", 0.03, 10_000, _KMS),
         Price("secretsmanager.requests", "Secrets Manager", "API call", 0.05, 10_000, _SM),
         Price("logs.ingest_gb", "CloudWatch Logs", "GB ingested (standard class)", 0.50, 1, _CW),
@@ -80,6 +86,9 @@ PRICES: dict[str, Price] = {
         Price("iot.rules", "IoT Core", "rule triggered", 0.15, 1_000_000, _IOT),
         Price("iot.actions", "IoT Core", "rule action executed", 0.15, 1_000_000, _IOT),
         Price("iot.connect_minutes", "IoT Core", "connection-minute", 0.08, 1_000_000, _IOT),
+        # A publish to $aws/rules/<rule>/... reaches the rule without the broker: no messaging charge (its
+        # rule and action are still charged, as iot.rules and iot.actions). Listed so the table shows them.
+        Price("iot.basic_ingest", "IoT Core", "message through Basic Ingest (free)", 0.0, 1_000_000, _IOT),
         Price("s3.put", "S3", "PUT/COPY/POST/LIST request", 0.005, 1_000, _S3),
         Price("s3.get", "S3", "GET/HEAD and other request", 0.0004, 1_000, _S3),
         # The edge (bench/edge_cost.py). WAF's prices are the same in every region. CloudFront bills where the

@@ -42,6 +42,8 @@ def chapter(story: Story, demo: DemoData) -> None:
     print(f"   default rule pack installed: {', '.join(r['rule_id'] for r in rules)}")
 
     device_id = devices["elevator"]["device"]["device_id"]
+    # As a production device: through Basic Ingest to the topic POST /devices named ($aws/rules/<rule>/...).
+    ingest_rule = devices["elevator"]["credentials"]["telemetry_ingest_topic"].split("/")[2]
     with connected(LocalBroker(story.info.mqtt_url), device_id) as connection:
         sent = publish_readings(
             connection,
@@ -54,9 +56,12 @@ def chapter(story: Story, demo: DemoData) -> None:
             fault=True,
             rng=random.Random(8),
             clock=stepped_clock(datetime.now(UTC), 1.0),
+            ingest_rule=ingest_rule,
         )
     high = sum(1 for m in sent if float(m["metrics"]["vibration_mm_s"]) > 4.5)
-    print(f"   the simulator published {len(sent)} readings over MQTT, {high} s above 4.5 mm/s")
+    print(
+        f"   the simulator published {len(sent)} readings over MQTT (Basic Ingest), {high} s above 4.5 mm/s"
+    )
 
     def alarms() -> list[dict[str, Any]]:
         items = story.call("GET", "/alarms", technician).json()["items"]

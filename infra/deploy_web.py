@@ -26,6 +26,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from infra.local.edge import APPS, IMMUTABLE, NO_CACHE, WEB_ROOT, WebConfig
+from infra.secure_parameters import parameter_name
 
 # The template's stand-in until the operator writes WeChat's console values into the secret.
 PLACEHOLDER_APP_ID = "wx0000000000000000"
@@ -48,18 +49,17 @@ def web_config(outputs: dict[str, str], region: str, stage: str, wechat_app_id: 
     )
 
 
-def wechat_app_id(session: Any, stack_name: str) -> str:
-    """The app id of the stack's WeChat login secret (public: WeChat puts it in every authorize URL); empty
-    while the operator has not written WeChat's credentials, and the app then offers the phone sign-in
+def wechat_app_id(session: Any, stage: str) -> str:
+    """The app id in the stage's ``wechat-login`` parameter (public: WeChat puts it in every authorize URL);
+    empty while the operator has not written WeChat's credentials, and the app then offers the phone sign-in
     only."""
     try:
-        arn = session.client("cloudformation").describe_stack_resource(
-            StackName=stack_name, LogicalResourceId="WeChatLoginSecret"
-        )["StackResourceDetail"]["PhysicalResourceId"]
-        raw = session.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-    except ClientError:  # no such resource, or no access: publish without WeChat
+        raw = session.client("ssm").get_parameter(
+            Name=parameter_name(stage, "wechat-login"), WithDecryption=True
+        )
+    except ClientError:  # no such parameter, or no access: publish without WeChat
         return ""
-    app_id = str(json.loads(raw).get("app_id") or "")
+    app_id = str(json.loads(raw["Parameter"]["Value"]).get("app_id") or "")
     return "" if app_id in ("", PLACEHOLDER_APP_ID) else app_id
 
 
@@ -97,7 +97,7 @@ def publish(stack_name: str, session: Any, push: dict[str, Any] | None = None) -
     for file, key, cache in uploads():
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         s3.upload_file(str(file), bucket, key, ExtraArgs={"ContentType": kind, "CacheControl": cache})
-    config = web_config(outputs, session.region_name, stage, wechat_app_id(session, stack_name))
+    config = web_config(outputs, session.region_name, stage, wechat_app_id(session, stage))
     s3.put_object(
         Bucket=bucket,
         Key="config.json",

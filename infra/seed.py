@@ -228,14 +228,14 @@ def add_household(
 
 
 def _repos(stack: Stack, client: Callable[..., Any]) -> _Repos:
-    secrets = client("secretsmanager")
+    ssm = client("ssm")
     table = Table(
         stack.ref("DirectoryTable"),
-        CursorCodec(_secret(secrets, stack.ref("CursorSecret"))),
+        CursorCodec(_secret(ssm, stack.secure_parameter("cursor-key"))),
         client=client("dynamodb"),
     )
     cipher = FieldCipher(stack.ref("PiiKey"), client=client("kms"))
-    index = BlindIndex(_secret(secrets, stack.ref("BlindIndexSecret")))
+    index = BlindIndex(_secret(ssm, stack.secure_parameter("blind-index-key")))
     return _Repos(
         tenants=TenantRepository(table),
         places=PlacesRepository(table, DirectoryReader(table.name, client=client("dynamodb")), SystemClock()),
@@ -405,8 +405,8 @@ def _user(firm: str, tenant_id: str, role: Role, index: int, number: int) -> Dem
     )
 
 
-def _secret(secrets: Any, arn: str) -> bytes:
-    return str(secrets.get_secret_value(SecretId=arn)["SecretString"]).encode()
+def _secret(ssm: Any, name: str) -> bytes:
+    return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]).encode()
 
 
 def _create_cognito_user(cognito: Any, user_pool_id: str, user: DemoUser) -> str:

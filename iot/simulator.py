@@ -19,7 +19,7 @@ from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
 from iot.link import CONNECT_MODES, ConnectMode, cheaper_mode, connections_of, session
-from iot.topics import basic_ingest_topic, events_topic, telemetry_topic
+from iot.topics import basic_ingest_topic, events_topic, rule_names, telemetry_topic
 
 log = logging.getLogger(__name__)
 
@@ -412,15 +412,20 @@ def publish_event(
     attributes: dict[str, Any] | None = None,
     at: datetime | None = None,
     timeout_s: float = TIMEOUT_S,
+    ingest_rule: str | None = None,
 ) -> dict[str, Any]:
-    """Publish one event (QoS 1, waits for the PUBACK) on ``.../events``; return the message sent."""
+    """Publish one event (QoS 1, waits for the PUBACK) on ``.../events``; return the message sent.
+
+    With ``ingest_rule`` (the stage's events rule) it goes through Basic Ingest, as a production device's.
+    """
     from awscrt import mqtt
 
     message = event_message(name, seq, at or _utcnow(), attributes)
     body = json.dumps(message, separators=(",", ":"))
-    future, _packet_id = connection.publish(
-        events_topic(tenant_id, site_id, device_id), body.encode(), mqtt.QoS.AT_LEAST_ONCE
-    )
+    topic = events_topic(tenant_id, site_id, device_id)
+    if ingest_rule is not None:
+        topic = basic_ingest_topic(ingest_rule, topic)
+    future, _packet_id = connection.publish(topic, body.encode(), mqtt.QoS.AT_LEAST_ONCE)
     future.result(timeout_s)
     return message
 
@@ -522,9 +527,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=_non_negative_float, default=1.0, help="seconds between messages (default 1)"
     )
     parser.add_argument("--fault", action="store_true", help="include an abnormal episode")
-    parser.add_argument(
+    ingest = parser.add_mutually_exclusive_group()
+    ingest.add_argument(
         "--ingest-rule",
         help="publish through Basic Ingest to this topic rule (courtyard_telemetry_<stage>)",
+    )
+    ingest.add_argument(
+        "--stage",
+        help="publish through Basic Ingest to the stage's telemetry rule, as production devices do "
+        "(the local cloud's stage is dev)",
     )
     parser.add_argument(
         "--batch",
@@ -632,6 +643,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--faulty must be between 0 and --devices")
     device_ids = fleet_ids(args.device, args.devices)
     try:
+        if args.stage is not None:
+            args.ingest_rule = rule_names(args.stage)[0]
         for device_id in device_ids:
             telemetry_topic(args.tenant, args.site, device_id)
     except ValueError as exc:

@@ -283,6 +283,32 @@ class ResidentPhoneChanged(Event):
     sign_in_phone_digest: str = Field(pattern=r"^[0-9a-f]{40}$")
 
 
+# ------------------------------------------------------------------ identity (source courtyard.identity)
+
+
+class ResidentWeChatLinked(Event):
+    """A resident's Courtyard account proved a WeChat user (a link, a first WeChat sign-in's phone proof, or a
+    WeChat sign-in) while bound to a firm's resident (issue 18). ``openid`` is the person's id at the firm's
+    WeChat service account: notifications keeps it to send WeChat messages ahead of SMS and deletes it with
+    the person (``ResidentErased``). It travels in the clear, unlike a phone number: an app-scoped pseudonym
+    that only the service account's own secret can message, and identity holds no key to seal it."""
+
+    resident_id: Id
+    user_id: str = Field(min_length=1, max_length=128)
+    openid: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class ResidentPhoneChangeRefused(Event):
+    """Identity could not make a resident's new number their sign-in: another account already signs in with
+    it (one number, one account). The directory puts the previous number back and tells the resident next to
+    the phone field, so the directory and identity give one answer. Carries the refused number's sign-in
+    digest (as ``ResidentPhoneChanged`` did), never the number."""
+
+    resident_id: Id
+    user_id: str
+    sign_in_phone_digest: str = Field(pattern=r"^[0-9a-f]{40}$")
+
+
 class ExportedLink(Model):
     """One of the person's unit links, current (``until`` None) or ended, as the directory held it when the
     export was asked for: each feature exports what the person saw through the unit while linked."""
@@ -373,6 +399,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
             "courtyard.notifications": (NoticePublished, SmsReplyReceived, EmergencyAcknowledged),
+            "courtyard.identity": (ResidentWeChatLinked, ResidentPhoneChangeRefused),
             "courtyard.directory": (
                 ResidentMovedOut,
                 ResidentErased,

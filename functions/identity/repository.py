@@ -3,6 +3,9 @@
 Every decision that two requests could race on is one conditional write: a number gets one account
 (``attribute_not_exists``), a refresh token is spent once (``used = false``), a counter refuses past its
 limit. Items that expire (codes, refresh tokens, counters, devices unused for a year) carry ``ttl``.
+
+No secondary index (issue 18): every read is by key (a phone's account, a token, a counter) or one query of an
+account's own partition, so no write is copied.
 """
 
 from __future__ import annotations

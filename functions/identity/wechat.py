@@ -17,6 +17,11 @@
   The ticket is spent then: one ticket, one link. From then on the WeChat signs in with no code.
 
 The table holds keyed digests of the ids (the blind-index secret), never the ids WeChat sent.
+
+- **WeChat messages** (issue 18): when WeChat names the user of an account bound to a firm's resident (a link
+  or a sign-in), the ``openid`` is announced (``ResidentWeChatLinked``), so notifications can send WeChat
+  messages ahead of SMS. Identity keeps no openid: a WeChat proved before the account was bound (a first
+  sign-in's phone proof, whose code is already spent) reaches notifications at its next WeChat sign-in.
 """
 
 from __future__ import annotations
@@ -69,6 +74,12 @@ class Accounts(Protocol):
     def account_for_wechat(self, phone: str, code: str, ticket: str, device_id: str) -> Account: ...
 
 
+class Announcer(Protocol):
+    """Tells the other features that ``account`` (bound to a resident) holds the WeChat ``openid``."""
+
+    def wechat_linked(self, account: Account, openid: str) -> None: ...
+
+
 class WeChatSignIn:
     def __init__(
         self,
@@ -77,12 +88,14 @@ class WeChatSignIn:
         issuer: Accounts,
         subject_digest: Callable[[str], str],
         clock: Clock,
+        announcer: Announcer | None = None,
     ) -> None:
         self._login = login
         self._store = store
         self._issuer = issuer
         self._digest = subject_digest
         self._clock = clock
+        self._announcer = announcer
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())
@@ -97,6 +110,7 @@ class WeChatSignIn:
         for subject in self._subjects(session):
             if self._store.link_wechat(subject, account_id, now) != account_id:
                 raise Conflict("this WeChat is already linked to another account")
+        self._announce(account, session)
 
     def sign_in(self, code: str, ip: str) -> Tokens | PhoneNeeded:
         now = self._now()
@@ -110,6 +124,7 @@ class WeChatSignIn:
         account = self._linked_account(session)
         if account is None:
             return self._ticket(session, now)
+        self._announce(account, session)
         return self._issuer.tokens_for(account)
 
     def text_code(self, ticket: str, phone: str, ip: str) -> None:
@@ -129,6 +144,11 @@ class WeChatSignIn:
             if self._store.link_wechat(subject, account.account_id, now) != account.account_id:
                 raise Conflict("this WeChat is already linked to another account")
         return self._issuer.tokens_for(account)
+
+    def _announce(self, account: Account, session: WeChatSession) -> None:
+        # Only a bound account names a firm's resident; notifications keys the openid by them.
+        if self._announcer is not None and account.tenant_id and account.person_id:
+            self._announcer.wechat_linked(account, session.openid)
 
     def _ticket(self, session: WeChatSession, now: int) -> PhoneNeeded:
         ticket = secrets.token_urlsafe(32)

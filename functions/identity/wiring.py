@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from courtyard.events import EventPublisher
 from courtyard.wiring import Wiring
 from identity.adapters.signing_keys import SecretSigningKeys
 from identity.adapters.sms import SnsCodeSender
 from identity.adapters.wechat_login import CodeExchange, SecretCredentials, WeChatLogin
+from identity.models import Account
 from identity.repository import IdentityRepository
 from identity.service import IdentityService, SmsSender
 from identity.settings import settings
@@ -17,7 +19,7 @@ wiring = Wiring(settings, source="courtyard.identity")
 repository = wiring.factory(
     lambda: IdentityRepository(wiring.table(wiring.config.identity_table, cursors=False))
 )
-signing_keys = wiring.factory(lambda: SecretSigningKeys(wiring.config.identity_signing_secret_arn))
+signing_keys = wiring.factory(lambda: SecretSigningKeys(wiring.config.identity_signing_parameter))
 
 
 def _sms() -> SmsSender:
@@ -41,7 +43,7 @@ service = wiring.factory(
 
 def _wechat_login() -> WeChatLogin:
     config = wiring.config
-    credentials = SecretCredentials(config.wechat_login_secret_arn)
+    credentials = SecretCredentials(config.wechat_login_parameter)
     return CodeExchange(credentials, config.wechat_login_kind, config.wechat_api_base)
 
 
@@ -53,6 +55,29 @@ def _wechat_digest(subject: str) -> str:
     return wiring.blind_index().digest("identity", "wechat", subject)
 
 
+class EventAnnouncer:
+    """``ResidentWeChatLinked`` on the bus: notifications keeps the openid for WeChat messages (issue 18)."""
+
+    def wechat_linked(self, account: Account, openid: str) -> None:
+        from schemas.events import ResidentWeChatLinked
+
+        event = ResidentWeChatLinked(
+            tenant_id=str(account.tenant_id),
+            resident_id=str(account.person_id),
+            user_id=account.account_id,
+            openid=openid,
+            occurred_at=wiring.clock.now(),
+        )
+        wiring.events().publish("ResidentWeChatLinked", event)
+
+
 wechat = wiring.factory(
-    lambda: WeChatSignIn(wechat_login(), repository(), service(), _wechat_digest, wiring.clock)
+    lambda: WeChatSignIn(
+        wechat_login(), repository(), service(), _wechat_digest, wiring.clock, EventAnnouncer()
+    )
 )
+
+
+def events() -> EventPublisher:
+    """The bus identity answers the directory on (``ResidentPhoneChangeRefused``)."""
+    return wiring.events()

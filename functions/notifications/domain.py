@@ -30,9 +30,12 @@ class Channel(StrEnum):
     # A text-to-speech phone call (issue 19): the emergency ladder's last step and care-list emergencies
     # only; notices never call (``NoticeCreate`` refuses it).
     VOICE = "voice"
+    # A WeChat service-account template message to the resident's openid (issue 18): free, where an SMS
+    # costs money; it stands in for push when no device is registered (``preferences.plan``).
+    WECHAT = "wechat"
 
 
-EXTERNAL_CHANNELS = (Channel.PUSH, Channel.SMS, Channel.EMAIL, Channel.VOICE)
+EXTERNAL_CHANNELS = (Channel.PUSH, Channel.SMS, Channel.EMAIL, Channel.VOICE, Channel.WECHAT)
 
 
 class Category(StrEnum):

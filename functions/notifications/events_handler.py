@@ -1,8 +1,9 @@
 """Domain events (tickets, payments, visitors, sensors) from the notifications' event queue: see
 ``notifications.services.intake``; the directory's ``ResidentErased`` deletes what notifications holds about
 the person (``notifications.services.erasure``), its ``PersonalDataExportRequested`` has their part of an
-export written (``notifications.services.export``). A malformed or unknown event fails alone and reaches the
-DLQ after 3 receives."""
+export written (``notifications.services.export``); identity's ``ResidentWeChatLinked`` keeps the person's
+WeChat for the WeChat channel (``notifications.services.wechat_links``). A malformed or unknown event fails
+alone and reaches the DLQ after 3 receives."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from courtyard.batch import SqsRecord, process_sqs_batch
 from courtyard.tracing import Tracer
 from notifications import wiring
-from schemas.events import PersonalDataExportRequested, ResidentErased, parse_event
+from schemas.events import PersonalDataExportRequested, ResidentErased, ResidentWeChatLinked, parse_event
 
 logger = Logger()
 tracer = Tracer()
@@ -29,6 +30,10 @@ def handle(record: SqsRecord) -> None:
     if isinstance(event, ResidentErased):
         deleted = wiring.erasure().forget(event)
         logger.info("erased person's notifications", tenant_id=event.tenant_id, items=deleted)
+        return
+    if isinstance(event, ResidentWeChatLinked):
+        kept = wiring.wechat_linking().on_linked(event)
+        logger.info("kept resident's WeChat", tenant_id=event.tenant_id, kept=kept)
         return
     if isinstance(event, PersonalDataExportRequested):
         written = wiring.export().write(event, wiring.wiring.clock.now())

@@ -13,6 +13,8 @@ Items:
 - unread count  pk INBOX#{user_id}, sk UNREAD
 - preferences   pk USER#{user_id}, sk PREFS
 - push endpoint pk USER#{user_id}, sk PUSH#{endpoint_id}: platform, endpoint_arn, token digest
+- WeChat link   pk USER#{user_id}, sk WECHAT: the service account's openid of the person (issue 18), from
+                identity's ``ResidentWeChatLinked``; erased and exported with the partition
 - SMS counter   pk SMS#{local date}, sk COUNT: the tenant's SMS sent that day (ttl)
 - due entry     pk DUE#{kind}#{id}, sk DUE; ``due_pk``/``due_sk`` put it in the due index (scheduled
                 notices, messages held by quiet hours)
@@ -83,6 +85,10 @@ def preferences(tenant_id: str, user_id: str) -> dict[str, str]:
 
 def push_endpoint(tenant_id: str, user_id: str, endpoint_id: str) -> dict[str, str]:
     return {"pk": user_partition(tenant_id, user_id), "sk": f"PUSH#{endpoint_id}"}
+
+
+def wechat_link(tenant_id: str, user_id: str) -> dict[str, str]:
+    return {"pk": user_partition(tenant_id, user_id), "sk": "WECHAT"}
 
 
 def sms_counter(tenant_id: str, local_date: str) -> dict[str, str]:

@@ -9,7 +9,12 @@ Rules (issue 6):
   message may go by SMS at all: every urgent message, and the categories people wait for (bills and
   reminders, ticket progress, visitors, alarms); never a notice that is not urgent, never marketing;
 - the firm's quiet hours (``firm_quiet``) hold a non-urgent message that would go by SMS to a person who
-  set no quiet hours of their own (most people without the app): nobody's phone buzzes at 03:00 for a bill.
+  set no quiet hours of their own (most people without the app): nobody's phone buzzes at 03:00 for a bill;
+- WeChat before SMS (issue 18, ``channel_ladder``): a message that asked for push goes by WeChat when no
+  device is registered and the person's WeChat is linked; SMS then stands by behind it (alarms still text at
+  once), and only a message that is ``sms_worthy`` (not routine ticket progress, not a receipt) may text;
+- e-mail for bills and receipts only to people who opted in: the billing category's e-mail is off unless the
+  person switched it on (``CATEGORY_DEFAULTS``; a setting they saved is kept as saved).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from courtyard.models import Model
+from notifications.channel_ladder import standby_reason
 from notifications.domain import Category, Channel, Locale, Priority
 
 # The categories whose messages people wait for: they follow the person to SMS when push cannot reach them.
@@ -62,6 +68,7 @@ class CategoryPreferences(Model):
     push: bool = True
     sms: bool = True
     email: bool = True
+    wechat: bool = True
     # None: the person's default quiet hours apply to this category.
     quiet_hours: QuietHours | None = None
 
@@ -70,6 +77,13 @@ class CategoryPreferences(Model):
         if channel in (Channel.INBOX, Channel.VOICE):
             return True
         return bool(getattr(self, channel.value))
+
+
+# Bills and receipts by e-mail only to people who asked for it (issue 18): mainland residents read them in
+# the app and WeChat; an e-mail nobody reads still costs a send.
+# The switches a category starts with where they differ from "all on" (plain values: no model is built at
+# import, which every notifications handler pays at its cold start).
+CATEGORY_DEFAULTS: dict[Category, dict[str, bool]] = {Category.BILLING: {"email": False}}
 
 
 class Preferences(Model):
@@ -82,7 +96,12 @@ class Preferences(Model):
     categories: dict[Category, CategoryPreferences] = Field(default_factory=dict)
 
     def of(self, category: Category) -> CategoryPreferences:
-        return self.categories.get(category, CategoryPreferences())
+        default = CategoryPreferences(**CATEGORY_DEFAULTS.get(category, {}))
+        chosen = self.categories.get(category)
+        if chosen is None:
+            return default
+        # What the person set wins; a switch they never set keeps the category's default.
+        return default.model_copy(update={name: getattr(chosen, name) for name in chosen.model_fields_set})
 
     def quiet_hours_for(self, category: Category) -> QuietHours | None:
         return self.of(category).quiet_hours or self.quiet_hours
@@ -116,6 +135,7 @@ class Reach:
     phone: bool = False
     email: bool = False
     inbox: bool = False  # has a login
+    wechat: bool = False  # a linked WeChat (openid of the service account)
 
 
 @dataclass(frozen=True)
@@ -142,11 +162,15 @@ def plan(
     released: bool = False,
     marketing: bool = False,
     firm_quiet: QuietHours | None = None,
+    sms_worthy: bool = True,
 ) -> Plan:
-    """Decide the channels of one message for one person (pure)."""
+    """Decide the channels of one message for one person (pure). ``sms_worthy``: the message may end on a
+    text (``channel_ladder.sms_worthy``); urgent messages and alarms always may."""
     settings = prefs.of(category)
     urgent = priority is Priority.URGENT or category is Category.ALARM
-    may_fall_back = not marketing and (urgent or category in SMS_FALLBACK_CATEGORIES)
+    may_fall_back = not marketing and (urgent or (category in SMS_FALLBACK_CATEGORIES and sms_worthy))
+    # WeChat forbids marketing in template messages; everything else that asked for push may take it.
+    wechat_ok = not marketing and _unavailable(Channel.WECHAT, settings, reach) is None
     send: list[Channel] = []
     skipped: dict[Channel, str] = {}
     fallback = False
@@ -155,37 +179,44 @@ def plan(
         wanted.insert(0, Channel.INBOX)
     for channel in wanted:
         reason = (
-            "marketing" if marketing and channel is Channel.SMS else _unavailable(channel, settings, reach)
+            "marketing"
+            if marketing and channel in (Channel.SMS, Channel.WECHAT)
+            else _unavailable(channel, settings, reach)
         )
         if reason is None:
-            send.append(channel)
+            if channel not in send:
+                send.append(channel)
             continue
         skipped[channel] = reason
-        if (
-            channel is Channel.PUSH
-            and reason == "no_push_endpoint"
-            and may_fall_back
-            and Channel.SMS not in wanted
-        ):
-            sms_reason = _unavailable(Channel.SMS, settings, reach)
-            if sms_reason is None:
-                send.append(Channel.SMS)
-                fallback = True
+        if channel is not Channel.PUSH or reason != "no_push_endpoint":
+            continue
+        if wechat_ok and Channel.WECHAT not in wanted:
+            send.append(Channel.WECHAT)  # no device: WeChat stands in for push
+            if category is not Category.ALARM:
+                continue  # SMS stands by behind WeChat (below); an alarm also texts at once
+        if may_fall_back and Channel.SMS not in wanted and _unavailable(Channel.SMS, settings, reach) is None:
+            send.append(Channel.SMS)
+            fallback = True
     hold_until = None
     own = prefs.quiet_hours_for(category)
     if not urgent and not released:
-        quiet = own if own is not None or Channel.SMS not in send else firm_quiet
+        # A text or a WeChat message buzzes a phone whose owner may have set nothing: the firm's hours.
+        outside = Channel.SMS in send or Channel.WECHAT in send
+        quiet = own if own is not None or not outside else firm_quiet
         hold_until = quiet_until(quiet, now, timezone)
+    if wechat_ok and Channel.PUSH in send and Channel.WECHAT not in wanted:
+        skipped[Channel.WECHAT] = standby_reason(send)  # should every device refuse, WeChat follows
     standby = (
         may_fall_back
-        and Channel.PUSH in send
+        and (Channel.PUSH in send or Channel.WECHAT in send)
         and Channel.SMS not in wanted
+        and Channel.SMS not in send
         and _unavailable(Channel.SMS, settings, reach) is None
         # A late SMS in the night only for what cannot wait.
         and (urgent or quiet_until(own or firm_quiet, now, timezone) is None)
     )
     if standby:
-        skipped[Channel.SMS] = "push_standby"
+        skipped[Channel.SMS] = standby_reason(send)
     return Plan(
         send=tuple(send), skipped=skipped, fallback=fallback, hold_until=hold_until, sms_standby=standby
     )
@@ -202,4 +233,6 @@ def _unavailable(channel: Channel, settings: CategoryPreferences, reach: Reach) 
         return "no_phone"
     if channel is Channel.EMAIL and not reach.email:
         return "no_email"
+    if channel is Channel.WECHAT and not reach.wechat:
+        return "no_wechat"
     return None

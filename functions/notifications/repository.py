@@ -4,6 +4,12 @@ preferences and push endpoints, the SMS day counter and the due index. Key schem
 Counters change only by atomic ``ADD`` in the same transaction as the state change they count (a recipient's
 reach with the send or read that reached them), and every state change is conditional, so a retried delivery
 never counts twice and a failure between two writes never leaves ``sent`` without its ``reached``.
+
+Indexes (issue 18: each earns its writes): gsi1 (ALL) the tenant's notices, newest first (the notices page
+reads them from the index; only notice items carry its keys); due (ALL, sparse: scheduled notices, held
+messages and the outbox's pending items) the every-minute job's due entries, whose ``payload`` (the held job)
+it needs, so the copy is read whole. Messages, deliveries and inbox entries carry no index key: their
+per-step writes copy nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from courtyard.clock import epoch, to_iso
 from courtyard.drain import Page as DuePage
 from courtyard.drain import shard_pages
-from courtyard.dynamo import Page
+from courtyard.dynamo import Page, translate_conditional_failures
 from courtyard.errors import Conflict
 from courtyard.idempotency import KeyUse
 from courtyard.table import Table, serialize
@@ -196,9 +202,19 @@ class NotificationsRepository:
         now: datetime,
         ttl: int,
     ) -> bool:
-        """Claim the message and write its inbox entry and delivery records; False if already claimed."""
+        """Write the message's delivery records, then claim it with its inbox entry; False if already claimed.
+
+        Each delivery record is a conditional put of its own (1x write units, where a transaction bills
+        every item twice), written before the claim and never over a record that exists, so a duplicate
+        job running at the same moment cannot put back ``queued`` on a channel the other one sent. The
+        claim is the head with what it counts (the inbox entry, the unread count, the notice's counter) in
+        one transaction, or the head alone as one conditional put. Nothing is sent before the claim exists:
+        a failure between the two leaves records without a head, and the retry finds them, writes nothing
+        over them and claims the message.
+        """
         at = to_iso(now)
         t = tenant_id
+        records: list[dict[str, Any]] = []
         head = {
             **keys.message_head(t, message_id),
             "entity": "message",
@@ -209,8 +225,7 @@ class NotificationsRepository:
             "created_at": at,
             "ttl": ttl,
         }
-        actions: list[dict[str, Any]] = [self._table.put_action(head, _NEW)]
-        sent_counts: dict[str, int] = {}
+        claim: list[dict[str, Any]] = [self._table.put_action(head, _NEW)]
         if user_id is not None and text is not None:
             entry = {
                 **keys.inbox_entry(t, user_id, message_id),
@@ -225,24 +240,29 @@ class NotificationsRepository:
                 "created_at": at,
                 "ttl": ttl,
             }
-            actions.append(self._table.put_action(entry, _NEW))
-            actions.append(self._table.update_action(keys.unread(t, user_id), "ADD unread :one", {":one": 1}))
-            actions.append(
-                self._table.put_action(_delivery_item(t, message_id, Channel.INBOX, "sent", at, ttl))
-            )
-            sent_counts["inbox"] = 1
+            claim.append(self._table.put_action(entry, _NEW))
+            claim.append(self._table.update_action(keys.unread(t, user_id), "ADD unread :one", {":one": 1}))
+            records.append(_delivery_item(t, message_id, Channel.INBOX, "sent", at, ttl))
+            if notice_id is not None:
+                claim.append(self._stats_add(t, notice_id, sent={"inbox": 1}, failed={}))
         for channel in queued:
-            actions.append(self._table.put_action(_delivery_item(t, message_id, channel, "queued", at, ttl)))
+            records.append(_delivery_item(t, message_id, channel, "queued", at, ttl))
         for channel, reason in skipped.items():
             if channel is Channel.INBOX:
                 continue
             item = _delivery_item(t, message_id, channel, DeliveryStatus.SKIPPED.value, at, ttl)
             item["reason"] = reason
-            actions.append(self._table.put_action(item))
-        if notice_id is not None and sent_counts:
-            actions.append(self._stats_add(t, notice_id, sent=sent_counts, failed={}))
+            records.append(item)
+        for record in records:
+            try:
+                self._table.put(record, condition=_NEW)
+            except Conflict:
+                continue  # written by an earlier attempt (or a duplicate job): kept as it is
         try:
-            self._table.transact(actions, conflict="message exists")
+            if len(claim) == 1:
+                self._table.put(head, condition=_NEW, conflict="message exists")
+            else:
+                self._table.transact(claim, conflict="message exists")
         except Conflict:
             return False
         return True
@@ -378,7 +398,9 @@ class NotificationsRepository:
         reached it first, the actions are committed again without it.
         """
         sent, failed, counts = sent or {}, failed or {}, counts or {}
-        if reach:
+        # The head's reach counts a recipient in their notice's statistics: a message of no notice (a
+        # ticket's update, a reminder) has nothing to count, so its head is not written for it.
+        if reach and notice_id is not None:
             head = _update(
                 self._table,
                 keys.message_head(tenant_id, message_id),
@@ -387,25 +409,37 @@ class NotificationsRepository:
                 None,
                 "attribute_exists(pk) AND attribute_not_exists(reached_at)",
             )
-            reached = [head]
-            if notice_id is not None:
-                stats = {**counts, "reached": 1}
-                reached.append(self._stats_add(tenant_id, notice_id, sent=sent, failed=failed, counts=stats))
+            stats = {**counts, "reached": 1}
+            reached = [head, self._stats_add(tenant_id, notice_id, sent=sent, failed=failed, counts=stats)]
             try:
                 self._table.transact([*actions, *reached], conflict="already final or reached")
             except Conflict:
                 pass
             else:
-                if notice_id is not None:
-                    self._stamp_reach_share(tenant_id, notice_id, now)
+                self._stamp_reach_share(tenant_id, notice_id, now)
                 return True
         if notice_id is not None and (sent or failed or counts):
             actions = [
                 *actions,
                 self._stats_add(tenant_id, notice_id, sent=sent, failed=failed, counts=counts),
             ]
+        return self._commit(actions, conflict="already final")
+
+    def _commit(self, actions: Sequence[dict[str, Any]], conflict: str) -> bool:
+        """Write ``actions`` at once; False if a condition failed (nothing written).
+
+        One conditional update without a counter needs no transaction: it is as atomic alone and costs half
+        the write units (a transaction bills each item twice), and an SDK retry of it after a lost answer
+        fails its condition and changes nothing. A counter (``ADD``) stays in a transaction, whose client
+        token makes the SDK's retry of it a no-op.
+        """
+        update = actions[0].get("Update") if len(actions) == 1 else None
         try:
-            self._table.transact(actions, conflict="already final")
+            if update and update.get("ConditionExpression") and "ADD " not in update["UpdateExpression"]:
+                with translate_conditional_failures(conflict):
+                    self._table.client.update_item(**update)
+            else:
+                self._table.transact(actions, conflict=conflict)
         except Conflict:
             return False
         return True

@@ -39,8 +39,16 @@ class NotificationsSettings(FunctionSettings):
     # The telephony API for voice calls (Aliyun VMS, ``https://dyvmsapi.aliyuncs.com``; locally the voice
     # persona), the secret holding its keys and the report signing secret, and the approved TTS template.
     voice_api_url: str = ""
-    voice_secret_arn: str = ""
+    voice_parameter: str = ""
     voice_tts_code: str = "TTS_EMERGENCY"
+
+    # WeChat's API (``https://api.weixin.qq.com``; locally the pay sandbox's WeChat persona), the service
+    # account's {"app_id", "app_secret"} SecureString parameter (the one residents sign in with: its openids)
+    # and the template id per message kind (JSON, ``{"default": ..., "ticket_status_changed": ...}``).
+    # Empty: no WeChat channel.
+    wechat_api_base: str = ""
+    wechat_parameter: str = ""
+    wechat_message_templates: str = ""
 
 
 @lru_cache(maxsize=1)

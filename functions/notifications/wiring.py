@@ -15,6 +15,7 @@ from notifications.settings import NotificationsSettings, settings
 if TYPE_CHECKING:
     from courtyard.outbox import Outbox
     from notifications.adapters.voice_account import VoiceAccount
+    from notifications.adapters.wechat_messages import WeChatMessages
     from notifications.preferences import QuietHours
     from notifications.routing import Lanes
     from notifications.services.delivery import DeliveryService, Voice
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from notifications.services.notices import NoticeService
     from notifications.services.replies import ReplyService
     from notifications.services.voice_acks import VoiceAcks
+    from notifications.services.wechat_links import WeChatLinking
 
 # Each function imports the use case it runs (and its adapters) when it first builds it: the event intake
 # never loads the sender's channels, the sender never loads notices, the API loads a route's service on its
@@ -165,7 +167,7 @@ intake = wiring.factory(_intake)
 def _voice_account() -> VoiceAccount:
     from notifications.adapters.voice_account import load_voice_account
 
-    return load_voice_account(config().voice_secret_arn)
+    return load_voice_account(config().voice_parameter)
 
 
 # The telephony account (keys, the report signing secret), read on first use, then kept.
@@ -181,11 +183,45 @@ def _voice_caller() -> Voice:
 voice_caller = wiring.factory(_voice_caller)
 
 
+def _wechat_credentials() -> tuple[str, str]:
+    from notifications.adapters.wechat_messages import load_credentials
+
+    return load_credentials(config().wechat_parameter)
+
+
+# The service account's id and secret, read on the first WeChat message, then kept.
+wechat_credentials = wiring.factory(_wechat_credentials)
+
+
+def _wechat_messages() -> WeChatMessages | None:
+    from notifications.adapters.wechat_messages import WeChatMessages, parse_templates
+
+    if not config().wechat_parameter or not config().wechat_api_base:
+        return None  # no service account: WeChat reaches nobody, the ladder goes from push to SMS
+    templates = parse_templates(config().wechat_message_templates)
+    return WeChatMessages(wechat_credentials, templates, config().wechat_api_base)
+
+
+# One per container: the access token it fetched is kept until shortly before it expires.
+wechat_messages = wiring.factory(_wechat_messages)
+
+
+def _wechat_linking() -> WeChatLinking:
+    from notifications.repositories.wechat import WeChatLinks
+    from notifications.services.wechat_links import WeChatLinking
+
+    return WeChatLinking(WeChatLinks(worker_table()))
+
+
+wechat_linking = wiring.factory(_wechat_linking)
+
+
 def _sender() -> DeliveryService:
     from courtyard.crypto import FieldCipher
     from notifications.adapters.ses_email import EmailSender
     from notifications.adapters.sns_push import PushSender, SmsSender
     from notifications.repositories.links import LinksRepository
+    from notifications.repositories.wechat import WeChatLinks
     from notifications.repository import NotificationsRepository
     from notifications.services.delivery import DeliveryService
 
@@ -204,6 +240,8 @@ def _sender() -> DeliveryService:
         app_base_url=config().app_base_url,
         firm_quiet_hours=firm_quiet_hours(),
         voice=voice_caller(),
+        wechat=wechat_messages(),
+        wechat_links=WeChatLinks(worker_table()),
     )
 
 

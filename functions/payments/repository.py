@@ -4,6 +4,14 @@ in the payments table. Keys come from ``payments.keys`` only; item <-> record ma
 Every state change of a bill, payment or refund is a full put conditioned on the version read; new records
 (bills, ledger entries, claims) are conditioned on not existing. A settlement (claim + payment + bills +
 ledger entries + credits) is one ``TransactWriteItems`` of at most 2 + 3 x 20 items.
+
+Indexes (issue 18: each earns its writes):
+- gsi1 (ALL) a tenant's bills by site and period (the site's bill list, the billing report), billing runs
+  and invoice requests by status (the finance queues).
+- gsi2 (ALL) a unit's bills by period: the resident's bills, open bills at payment, export and erasure.
+- due (KEYS_ONLY, sparse) bills whose reminder is due, open provider orders to close, active billing runs
+  and the outbox's pending items: the jobs read keys and re-read the item.
+- day (ALL, sparse: settled payments) what settled on a day: reconciliation and the day's figures.
 """
 
 from __future__ import annotations

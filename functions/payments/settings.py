@@ -9,9 +9,9 @@ from courtyard.settings import FunctionSettings
 
 class PaymentsSettings(FunctionSettings):
     payments_table: str
-    # JSON secret: {"stripe_api_key", "stripe_webhook_secret", "sandbox_secret"}; a provider whose keys are
-    # empty is not offered.
-    provider_secret_arn: str = ""
+    # JSON SecureString parameter: {"stripe_api_key", "stripe_webhook_secret", "sandbox_secret"}; a provider
+    # whose keys are empty is not offered.
+    provider_parameter: str = ""
     # The sandbox payment service (the local cloud's); empty in production: the sandbox is then not offered.
     payment_sandbox_url: str = ""
     # Each firm's WeChat Pay / Alipay merchant keys: the Secrets Manager secret ``{prefix}{tenant_id}``

@@ -85,7 +85,7 @@ def _providers() -> ProviderRegistry:
     from payments.providers import PaymentProvider, ProviderRegistry
 
     cfg = config()
-    secrets = load_provider_secrets(cfg.provider_secret_arn)
+    secrets = load_provider_secrets(cfg.provider_parameter)
     found: dict[str, PaymentProvider] = {}
     if secrets.stripe_api_key and secrets.stripe_webhook_secret:
         from payments.adapters.stripe import StripeProvider

@@ -2,6 +2,13 @@
 
 Item shapes stay here; services see domain records. Numbers go to DynamoDB as Decimals; rule bodies and
 evaluation states are JSON text (they are read whole, never queried inside).
+
+Indexes (issue 18: each earns its writes):
+- gsi1 (ALL) a site's devices by kind (the devices page) and the tenant's alarms, newest first.
+- gsi2 (ALL) a site's alarms, newest first (the alarms page of one community).
+- due (INCLUDE tenant_id, device_id; sparse) devices whose heartbeat is due: the heartbeat job reads only
+  those two and moves the entry when a device reports (``sensors/write_budget.py`` keeps that to one write
+  every third upload).
 """
 
 from __future__ import annotations
@@ -520,9 +527,21 @@ class SensorsRepository:
         item = self._table.get(keys.alarm(tenant_id, alarm_id), consistent=consistent)
         return alarm_from_item(item) if item else None
 
-    def update_alarm(self, alarm: Alarm, expected_version: int) -> None:
-        """Replace the alarm (same status family) if unchanged since ``expected_version``."""
-        self._put_versioned(alarm_item(alarm), expected_version)
+    def update_alarm(
+        self, alarm: Alarm, expected_version: int, also: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        """Replace the alarm (same status family) if unchanged since ``expected_version``; with ``also`` (the
+        outbox's pending events) in one transaction."""
+        if not also:
+            self._put_versioned(alarm_item(alarm), expected_version)
+            return
+        self._table.transact(
+            [
+                self._put_action(alarm_item(alarm), "version = :v", {":v": expected_version}),
+                *(dict(action) for action in also),
+            ],
+            conflict="changed concurrently; read it again",
+        )
 
     def close_alarm(self, alarm: Alarm, expected_version: int) -> None:
         """Store the cleared alarm and free its (device, rule) for the next one, together."""

@@ -4,6 +4,15 @@ Counting is one conditional UpdateItem on the pass item (``entries_used < entrie
 DynamoDB applies updates to one item one at a time, so concurrent scans at any number of gates can never
 take more entries than the pass allows. Offline uploads add their scan id to the pass's ``offline_scans`` set
 in the same update, which makes a re-uploaded batch count nothing twice.
+
+Indexes (issue 18: each earns its writes):
+- gsi1 (ALL) a host's passes, newest first (the resident's passes page and export), and a pass's visit log
+  lines (``pass_log_index``: the pass's entries page); both pages render the items from the index.
+- gsi2 (ALL) a community's passes, newest first: the guard's and manager's list.
+- gsi3 (ALL, sparse: passes with a plate) the plate's passes at a site, by validity: the car gate's lookup.
+- due (KEYS_ONLY, sparse: the outbox's pending items only) the sweeper's: it reads keys and re-reads the item.
+A pass's entry count changes on every scan and is shown in the lists, so gsi1 and gsi2 carry it (2 index WRU
+a scan); a list without it would need a read per pass shown.
 """
 
 from __future__ import annotations

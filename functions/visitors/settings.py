@@ -14,6 +14,9 @@ class VisitorsSettings(FunctionSettings):
     # Comma-separated KMS keys that signed passes which may still be valid: verified and published in the
     # JWKS, never used to sign. A key leaves this list once the longest window has passed since rotation.
     pass_retired_key_ids: str = ""
+    # Comma-separated exported public keys (base64 DER) of retired stage keys whose KMS keys may be deleted:
+    # verified and published like the retired ids, with no KMS call and no KMS key.
+    pass_retired_public_keys: str = ""
     # One signing key per firm (adapters/firm_keys.py, on by default): the apps fetch a firm's keys with
     # ``GET /passes/keys?tenant_id=`` (the token's ``tid``) and the stage's KMS key only verifies passes it
     # signed before. Off, the stage's KMS key signs for every firm.
@@ -25,6 +28,10 @@ class VisitorsSettings(FunctionSettings):
     @property
     def retired_key_ids(self) -> list[str]:
         return [k.strip() for k in self.pass_retired_key_ids.split(",") if k.strip()]
+
+    @property
+    def retired_public_keys(self) -> list[str]:
+        return [k.strip() for k in self.pass_retired_public_keys.split(",") if k.strip()]
 
 
 @lru_cache(maxsize=1)

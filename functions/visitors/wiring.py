@@ -40,7 +40,10 @@ def _pass_keys() -> KmsPassKeys | FirmKeyring:
     from visitors.adapters.kms_keys import KmsPassKeys
     from visitors.repositories.firm_keys import FirmKeysRepository
 
-    stage = KmsPassKeys(wiring.config.pass_signing_key_id, wiring.config.retired_key_ids)
+    config = wiring.config
+    stage = KmsPassKeys(
+        config.pass_signing_key_id, config.retired_key_ids, exported=config.retired_public_keys
+    )
     if not wiring.config.pass_keys_per_firm:
         return stage
     store = FirmKeysRepository(wiring.table(wiring.config.visitors_table))

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from infra.local import moto_memory
+from infra.local import moto_memory, moto_speed
 from infra.local.auth import CognitoVerifier, CourtyardVerifier, EitherVerifier
 from infra.local.cognito_triggers import cognito_triggers, pre_token_function
 from infra.local.control import ControlServer
@@ -34,18 +34,19 @@ from infra.local.operator import operator_setup
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack, provision
 from infra.local.scheduler import ScheduledJob, Scheduler, parse_schedule
+from infra.local.sqs_mappings import start_pollers, stop_pollers
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import (
     ApiEvent,
     FunctionSpec,
     IoTRuleEvent,
     ScheduleEvent,
-    SqsEvent,
     Template,
     load_template,
 )
 from infra.local.voice_persona import VoicePersona
 from infra.local.wechat_login_persona import register_provisioned_app
+from infra.secure_parameters import declared_name, read_json, write_json
 
 log = logging.getLogger("courtyard.local")
 # moto's server logs every AWS request; the local cloud's own log says what matters.
@@ -153,6 +154,7 @@ class LocalCloud:
         started = time.perf_counter()
         # Before moto serves a request: its transactions and records must not grow with every request.
         moto_memory.install()
+        moto_speed.install()  # and it does not list its own package folder for each request
         api_port, mqtt_port, aws_port = self._ports
         self._moto = ThreadedMotoServer(ip_address=self.host, port=aws_port, verbose=False)
         self._moto.start()
@@ -272,6 +274,7 @@ class LocalCloud:
             self._control = None
         if self.scheduler is not None:
             self.scheduler.request_stop()
+        pollers_asked = time.monotonic()
         for poller in self.pollers:
             poller.request_stop()
         if self.gateway is not None:
@@ -282,9 +285,8 @@ class LocalCloud:
             self.iot.stop()
         if self.scheduler is not None:
             self.scheduler.stop(timeout_s=_JOIN_S)
-        for poller in self.pollers:
-            # A poller is at most one long poll (1 s) from noticing: its invocation already ended.
-            poller.stop(timeout_s=_JOIN_S)
+        # A poller is at most one long poll from noticing: its invocation already ended.
+        stop_pollers(self.pollers, pollers_asked)
         self._async.shutdown(wait=False, cancel_futures=True)
         self.pay_sandbox.stop()
         self.voice.stop()
@@ -398,30 +400,22 @@ class LocalCloud:
 
     def _connect_pay_sandbox(self, api_url: str) -> None:
         assert self.stack is not None
-        if "WeChatLoginSecret" in self.template.resources:
+        ssm, body = self.client("ssm"), self.template.body
+        if wechat := declared_name(body, self.stage, "wechat-login"):
             # The persona knows the app the identity function signs residents in with (WeChat login).
-            secrets = self.client("secretsmanager")
             self._wechat_app_id = register_provisioned_app(
-                self.pay_sandbox.wechat_login, secrets, self.stack.ref("WeChatLoginSecret")
+                self.pay_sandbox.wechat_login, read_json(ssm, wechat)
             )
-        if "PaymentsProviderSecret" not in self.template.resources:
-            return
-        raw = self.client("secretsmanager").get_secret_value(
-            SecretId=self.stack.ref("PaymentsProviderSecret")
-        )
-        secret = str(json.loads(raw["SecretString"]).get("sandbox_secret", ""))
-        self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
+        if providers := declared_name(body, self.stage, "payments-providers"):
+            secret = str(read_json(ssm, providers).get("sandbox_secret", ""))
+            self.pay_sandbox.connect(secret, f"{api_url}/payments/webhooks/sandbox")
 
     def _connect_voice(self, api_url: str) -> None:
-        """Write the persona's account into the deployment's voice secret, as an operator writes Aliyun's, and
-        point the persona's call reports at the API."""
-        assert self.stack is not None
-        if "VoiceProviderSecret" not in self.template.resources:
-            return
-        secret_id = self.stack.ref("VoiceProviderSecret")
-        document = self.voice.secret_document()
-        self.client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=json.dumps(document))
-        self.voice.callback_url = f"{api_url}/voice/callbacks"
+        """Write the persona's account into the deployment's voice parameter, as an operator writes Aliyun's,
+        and point the persona's call reports at the API."""
+        if name := declared_name(self.template.body, self.stage, "voice-provider"):
+            write_json(self.client("ssm"), name, self.voice.secret_document())
+            self.voice.callback_url = f"{api_url}/voice/callbacks"
 
     def open_merchant(self, tenant_id: str, partner: bool = False) -> None:
         """Give a firm WeChat Pay and Alipay merchant accounts at the sandbox's personas: their keys go into
@@ -447,32 +441,8 @@ class LocalCloud:
     def _start_pollers(self, functions: list[FunctionSpec]) -> None:
         assert self.stack is not None
         assert self.pool is not None
-        sqs = self.client("sqs")
-        for function in functions:
-            for event in function.events_of(SqsEvent):
-                if not event.enabled:
-                    continue
-                queue_arn = self.stack.resolver.resolve_str(event.queue)
-                queue_url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
-                poller = SqsPoller(
-                    sqs=sqs,
-                    queue_url=queue_url,
-                    queue_arn=queue_arn,
-                    invoke=_bind(self.pool.invoke, function.logical_id),
-                    batch_size=event.batch_size,
-                    report_batch_item_failures=event.report_batch_item_failures,
-                    max_batching_window_s=event.maximum_batching_window,
-                    region=REGION,
-                )
-                poller.start()
-                self.pollers.append(poller)
-
-
-def _bind(invoke: Any, function_id: str) -> Any:
-    def call(event: dict[str, Any]) -> Any:
-        return invoke(function_id, event)
-
-    return call
+        invoke = self.pool.invoke
+        self.pollers = start_pollers(self.session, self.endpoint, self.stack, functions, invoke, REGION)
 
 
 def wait_for(predicate: Any, timeout_s: float = 10.0, interval_s: float = 0.05) -> bool:

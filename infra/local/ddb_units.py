@@ -127,9 +127,25 @@ def shape_of(description: Mapping[str, Any]) -> TableShape:
 
 
 # ------------------------------------------------------------------------------------------------ meter
+def operation_kind(operation: str, kind: str, failed: bool = False) -> str:
+    """How a write is attributed: ``PutItem``/``UpdateItem``/``DeleteItem``, ``Transact.<kind>`` (each item
+    of a transaction, a ConditionCheck included), ``Batch.<kind>``; `` failed`` when its condition failed
+    (billed all the same)."""
+    if operation == "TransactWriteItems":
+        name = f"Transact.{kind}"
+    elif operation == "BatchWriteItem":
+        name = f"Batch.{kind}"
+    else:
+        name = operation
+    return f"{name} failed" if failed else name
+
+
 class UnitMeter:
-    """Request units by ``"wru:<table>"``, ``"wru:<table>/<index>"`` and ``"rru:<table>"``, and the SMS sent
-    (``"sms:Publish"``: an SNS Publish to a phone number)."""
+    """Request units by ``"wru:<table>"``, ``"wru:<table>/<index>"`` and ``"rru:<operation>"`` (priced), the
+    same units again for attribution (not priced; bench/ddb_units.py prints them): writes by operation kind
+    (``"wop:<table>:<kind>"`` on the table, ``"wix:<table>/<index>:<kind>"`` per index copy) and reads by
+    table (``"rtb:<table>[/<index>]:<operation>"``), and the SMS sent (``"sms:Publish"``: an SNS Publish to
+    a phone number)."""
 
     def __init__(self, client: Any = None) -> None:
         self._client = client
@@ -209,6 +225,7 @@ class UnitMeter:
             return
         if model.name in _READ_OPS:
             self._local.consistent = bool(params.get("ConsistentRead"))
+            self._local.read_from = read_target(model.name, params)
             return
         if model.name not in _WRITE_OPS:
             return
@@ -240,29 +257,47 @@ class UnitMeter:
             if failed or kind == "ConditionCheck":
                 new = old
             size = max(item_size(old), item_size(new), 1)
+            op = operation_kind(operation, kind, failed)
             self.add(f"wru:{table}", factor * write_units(size))
+            self.add(f"wop:{table}:{op}", factor * write_units(size))
             if failed or kind == "ConditionCheck":
                 continue
             shape = self.shape(table)
             for index in shape.indexes:
                 if units := index.writes(old, new, shape.keys):
                     self.add(f"wru:{table}/{index.name}", units)
+                    self.add(f"wix:{table}/{index.name}:{op}", units)
+
+    def _read(self, operation: str, table: str, units: float) -> None:
+        # Priced by operation (the price does not depend on the table); attributed by table too.
+        self.add(f"rru:{operation}", units)
+        self.add(f"rtb:{table or '?'}:{operation}", units)
 
     def _reads(self, operation: str, parsed: Mapping[str, Any]) -> None:
         consistent = bool(getattr(self._local, "consistent", False))
-        # Reads are keyed by operation: their price does not depend on the table.
+        source = getattr(self._local, "read_from", "")
         if operation == "GetItem":
-            self.add("rru:GetItem", read_units(item_size(parsed.get("Item")), consistent))
+            self._read(operation, source, read_units(item_size(parsed.get("Item")), consistent))
         elif operation in ("Query", "Scan"):
             items = parsed.get("Items") or []
             returned = max(1, len(items))
             scanned = max(returned, int(parsed.get("ScannedCount") or 0))
             size = sum(item_size(i) for i in items) * scanned / returned
-            self.add(f"rru:{operation}", read_units(int(size), consistent))
+            self._read(operation, source, read_units(int(size), consistent))
         elif operation == "BatchGetItem":
-            for items in (parsed.get("Responses") or {}).values():
+            for table, items in (parsed.get("Responses") or {}).items():
                 for item in items:
-                    self.add("rru:BatchGetItem", read_units(item_size(item), False))
+                    self._read(operation, str(table), read_units(item_size(item), False))
         elif operation == "TransactGetItems":
             for response in parsed.get("Responses") or []:
-                self.add("rru:TransactGetItems", 2 * read_units(item_size(response.get("Item")), True))
+                units = 2 * read_units(item_size(response.get("Item")), True)
+                self._read(operation, source, units)
+
+
+def read_target(operation: str, params: Mapping[str, Any]) -> str:
+    """The table (``<table>/<index>`` for an index query) a read is attributed to; a transaction's first."""
+    if operation == "TransactGetItems":
+        gets = [entry.get("Get") or {} for entry in params.get("TransactItems") or []]
+        return str(gets[0].get("TableName", "")) if gets else ""
+    table = str(params.get("TableName") or "")
+    return f"{table}/{params['IndexName']}" if params.get("IndexName") else table

@@ -1,6 +1,8 @@
 """Parser and evaluator for the subset of AWS IoT SQL (version 2016-03-23) that our topic rules use.
 
-Grammar: ``SELECT item, ... FROM 'topic/filter' [WHERE condition]``; see ``parse_rule``.
+Grammar: ``SELECT item, ... [FROM 'topic/filter'] [WHERE condition]``; see ``parse_rule``. FROM may be left
+out only by a rule that Basic Ingest alone invokes (AWS IoT SQL reference, "FROM"): such a rule matches no
+topic at the broker and runs only when a device publishes to ``$aws/rules/<its name>/...``.
 """
 
 from __future__ import annotations
@@ -195,13 +197,14 @@ class _Parser:
             raise self.error(what or text or kind)
         return tok
 
-    def statement(self) -> tuple[list[_Item], str, _Expr | None]:
+    def statement(self) -> tuple[list[_Item], str | None, _Expr | None]:
         self.expect("kw", "SELECT")
         items = [self.item()]
         while self.accept("op", ","):
             items.append(self.item())
-        self.expect("kw", "FROM")
-        source = _unquote(self.expect("str", what="a quoted topic filter after FROM").text)
+        source = None
+        if self.accept("kw", "FROM"):
+            source = _unquote(self.expect("str", what="a quoted topic filter after FROM").text)
         where = self.or_expr() if self.accept("kw", "WHERE") else None
         if self.tok.kind != "end":
             raise self.error("end of statement")
@@ -354,18 +357,30 @@ class TopicRule:
     """A parsed topic rule: which topics it listens to, and the event it builds from each message."""
 
     sql: str
-    topic_filter: str
+    topic_filter: str | None  # None: no FROM, a rule only Basic Ingest invokes
     _items: tuple[_Item, ...]
     _where: _Expr | None
 
     def matches(self, topic: str) -> bool:
-        return topic_matches(self.topic_filter, topic)
+        """Whether a publish at the broker to ``topic`` activates this rule (its FROM filter)."""
+        return self.topic_filter is not None and topic_matches(self.topic_filter, topic)
 
     def evaluate(
-        self, topic: str, payload: bytes, *, now_ms: int, client_id: str | None = None
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        now_ms: int,
+        client_id: str | None = None,
+        basic_ingest: bool = False,
     ) -> dict[str, Any] | None:
-        """Return the SELECT result AWS would hand to the action, or None if the rule does not fire."""
-        if not self.matches(topic):
+        """Return the SELECT result AWS would hand to the action, or None if the rule does not fire.
+
+        ``basic_ingest``: the message named this rule (``$aws/rules/<name>/<topic>``, ``topic`` without the
+        prefix), so FROM does not decide: AWS activates a rule by its filter only for messages that pass
+        through the broker (FROM is optional for a rule only Basic Ingest invokes). WHERE still does.
+        """
+        if not basic_ingest and not self.matches(topic):
             return None
         try:
             document = json.loads(payload)
@@ -386,7 +401,8 @@ class TopicRule:
 
 
 def parse_rule(sql: str) -> TopicRule:
-    """Parse ``SELECT ... FROM 'filter' [WHERE ...]``; raise RuleSqlError on anything unsupported."""
+    """Parse ``SELECT ... [FROM 'filter'] [WHERE ...]``; raise RuleSqlError on anything unsupported."""
     items, topic_filter, where = _Parser(sql).statement()
-    _check_filter(topic_filter)
+    if topic_filter is not None:
+        _check_filter(topic_filter)
     return TopicRule(sql, topic_filter, tuple(items), where)

@@ -2,8 +2,9 @@
 
 The broker runs on its own asyncio loop in a background thread, so synchronous code can start and stop it.
 
-Basic Ingest: a publish to ``$aws/rules/<rule name>/<topic>`` goes to that one rule only, evaluated on
-``<topic>`` (the prefix is invisible to ``topic(n)``), reaches no subscriber and is not a billable message
+Basic Ingest: a publish to ``$aws/rules/<rule name>/<topic>`` goes to that one rule only, whatever its FROM
+(AWS activates a rule by its filter only for messages through the broker), evaluated on ``<topic>`` (the
+prefix is invisible to ``topic(n)``; WHERE still applies), reaches no subscriber and is not a billable message
 (AWS charges no messaging for it, only the rule and its action). MQTT reserves ``$`` topics, so amqtt would
 drop the connection of a client publishing one; the broker here takes those publishes aside first.
 """
@@ -260,14 +261,15 @@ class LocalIot:
         now_ms = time.time_ns() // 1_000_000
         fired: list[tuple[str, dict[str, Any]]] = []
         triggered = 0
+        basic = only is not None
         for index, (function_id, rule) in enumerate(self._rules):
-            if only is not None and index != only:
-                continue
-            if not rule.matches(topic):
+            # Basic Ingest names its rule: that one runs whatever its FROM says; at the broker, FROM decides.
+            selected = index == only if basic else rule.matches(topic)
+            if not selected:
                 continue
             triggered += 1
             try:
-                event = rule.evaluate(topic, payload, now_ms=now_ms, client_id=client_id)
+                event = rule.evaluate(topic, payload, now_ms=now_ms, client_id=client_id, basic_ingest=basic)
             except Exception:
                 log.exception("IoT rule for %s failed on topic %s", function_id, topic)
                 continue
@@ -275,7 +277,7 @@ class LocalIot:
                 fired.append((function_id, event))
         with self._lock:
             self._messages += 1
-            if only is None:
+            if not basic:
                 self._billable += max(1, math.ceil(len(payload) / _BILLING_UNIT))
             else:
                 self._basic += 1

@@ -11,7 +11,8 @@
 - ``GET /settlements?date=YYYY-MM-DD`` lists what settled on that day (UTC), for reconciliation;
 - ``/wechatpay/...`` and ``/alipay/...`` are WeChat Pay API v3 and Alipay as their own APIs
   (``wechat_persona.py``, ``alipay_persona.py``): their keys, signatures and notifications are the real ones;
-  ``/wechat-api/...`` is WeChat's login code exchange (``wechat_login_persona.py``).
+  ``/wechat-api/...`` is WeChat's login code exchange (``wechat_login_persona.py``) and the service
+  account's template messages (``wechat_messages_persona.py``).
 
 Webhooks go to ``webhook_url`` as JSON ``{id, type, created, data}`` with a ``Sandbox-Signature: t=..,v1=..``
 header: HMAC-SHA256 of ``f"{t}.{body}"`` with the shared secret (Stripe's scheme). A non-2xx answer is retried
@@ -40,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from infra.local.alipay_persona import AlipayPersona
 from infra.local.wechat_login_persona import WeChatLoginPersona
+from infra.local.wechat_messages_persona import WeChatMessagesPersona
 from infra.local.wechat_persona import WeChatPersona
 
 log = logging.getLogger("courtyard.pay_sandbox")
@@ -89,6 +91,7 @@ class PaySandbox:
         self.alipay = AlipayPersona()
         # WeChat's login API (residents' WeChat sign-in), under /wechat-api.
         self.wechat_login = WeChatLoginPersona()
+        self.wechat_messages = WeChatMessagesPersona(self.wechat_login)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> str:
@@ -332,7 +335,13 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        for persona in (self.owner.wechat, self.owner.alipay, self.owner.wechat_login):
+        personas = (
+            self.owner.wechat,
+            self.owner.alipay,
+            self.owner.wechat_messages,  # before the login persona: it answers 404 to paths it lacks
+            self.owner.wechat_login,
+        )
+        for persona in personas:
             reply = persona.route(method, self.path, dict(self.headers.items()), raw)
             if reply is not None:
                 data = reply.body.encode() if isinstance(reply.body, str) else reply.body

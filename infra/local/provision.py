@@ -34,6 +34,7 @@ from infra.local.template import (
     references,
     to_env_string,
 )
+from infra.secure_parameters import SecureParameterError, declared, declared_name, ensure, generate_value
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -150,6 +151,13 @@ class Stack:
         except KeyError:
             raise KeyError(f"{logical_id!r} was not provisioned in stack {self.stack_name}") from None
 
+    def secure_parameter(self, key: str) -> str:
+        """The name of the template's SecureString parameter ``key`` (infra/secure_parameters.py)."""
+        name = declared_name(self.template.body, str(self.resolver.ref("Stage")), key)
+        if not name:
+            raise KeyError(f"{key!r} is not a secure parameter of stack {self.stack_name}")
+        return name
+
     def attr(self, logical_id: str, name: str) -> str:
         """What `!GetAtt logical_id.name` returns."""
         return self.resolver.get_att(logical_id, name)
@@ -264,38 +272,11 @@ def _tags_map(tags: Any) -> dict[str, str]:
 
 
 def _generate_secret(spec: Mapping[str, Any]) -> str:
-    """GenerateSecretString as Secrets Manager does it: length, character classes, optional JSON template."""
-    length = int(spec.get("PasswordLength", 32))
-    classes: list[str] = []
-    if not _flag(spec.get("ExcludeLowercase")):
-        classes.append(string.ascii_lowercase)
-    if not _flag(spec.get("ExcludeUppercase")):
-        classes.append(string.ascii_uppercase)
-    if not _flag(spec.get("ExcludeNumbers")):
-        classes.append(string.digits)
-    if not _flag(spec.get("ExcludePunctuation")):
-        classes.append(string.punctuation)
-    if _flag(spec.get("IncludeSpace")):
-        classes.append(" ")
-    excluded = set(str(spec.get("ExcludeCharacters", "")))
-    classes = [c for c in ("".join(ch for ch in cls if ch not in excluded) for cls in classes) if c]
-    if not classes:
-        raise ProvisionError("GenerateSecretString excludes every character")
-    alphabet = "".join(classes)
-    chars = [secrets.choice(alphabet) for _ in range(length)]
-    if _flag(spec.get("RequireEachIncludedType", True)) and length >= len(classes):
-        # Put one character of each class at distinct random positions.
-        positions = secrets.SystemRandom().sample(range(length), len(classes))
-        for position, cls in zip(positions, classes, strict=True):
-            chars[position] = secrets.choice(cls)
-    password = "".join(chars)
-    template_text = spec.get("SecretStringTemplate")
-    key = spec.get("GenerateStringKey")
-    if template_text is not None and key is not None:
-        document = json.loads(str(template_text))
-        document[str(key)] = password
-        return json.dumps(document)
-    return password
+    """GenerateSecretString as Secrets Manager does it (the deploy step's generator, shared)."""
+    try:
+        return generate_value(spec)
+    except SecureParameterError as error:
+        raise ProvisionError(str(error)) from error
 
 
 def _flag(value: Any) -> bool:
@@ -823,7 +804,17 @@ class _Provisioner:
         ref = name if bus_name == "default" else f"{bus_name}|{name}"
         return PhysicalResource(lid, "AWS::Events::Rule", ref, {"Arn": arn})
 
-    # -- KMS / Secrets Manager
+    # -- KMS / Secrets Manager / Parameter Store
+
+    def secure_parameters(self) -> None:
+        """The deploy step after the stack (infra/secure_parameters.py): the template's SecureString
+        parameters, created with generated values under the key its metadata names."""
+        key_lid, declared_parameters = declared(self.template.body.get("Metadata") or {})
+        key = self.physical.get(key_lid)
+        if not declared_parameters or key is None:
+            return
+        stage = str(self.resolver.ref("Stage")) if "Stage" in self.template.parameter_definitions else "dev"
+        ensure(self._client("ssm"), stage, key.attributes.get("Arn", key.ref), declared_parameters)
 
     def _key(self, lid: str, props: dict[str, Any]) -> PhysicalResource:
         params = dict(props)
@@ -997,6 +988,7 @@ def provision(
     )
     # In-process moto is CPU-bound under the GIL: threads would only add overhead there.
     provisioner.run(parallel=endpoint_url is not None)
+    provisioner.secure_parameters()
     return Stack(
         template=loaded,
         stack_name=stack_name,

@@ -21,7 +21,9 @@ Served by the pay sandbox under ``/wechat-api`` (the identity function's ``WECHA
   (every app of the persona shares one open-platform account), both stable.
 
 Apps are registered with their id and AppSecret (``register_app``): the local cloud registers the one in the
-``WeChatLoginSecret`` it provisioned, so the function's real adapter and credentials path run.
+``wechat-login`` parameter it provisioned, so the function's real adapter and credentials path run. The same
+service account's message API (token, template messages) is the sibling ``wechat_messages_persona.py``: it
+asks this persona which apps exist and whose an openid is.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -57,6 +60,7 @@ class WeChatLoginPersona:
         self._clock = clock
         self._apps: dict[str, str] = {}
         self._codes: dict[str, _Code] = {}
+        self._users: dict[tuple[str, str], str] = {}  # (app, openid) -> the test user it names
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ what the tests and the cloud call
@@ -76,7 +80,22 @@ class WeChatLoginPersona:
 
     def openid(self, user: str, app_id: str | None = None) -> str:
         app = app_id or next(iter(self._apps), "")
-        return "o" + hashlib.sha256(f"open|{app}|{user}".encode()).hexdigest()[:27]
+        openid = "o" + hashlib.sha256(f"open|{app}|{user}".encode()).hexdigest()[:27]
+        self._users[(app, openid)] = user  # WeChat knows whose it is: its message API checks it
+        return openid
+
+    def first_app(self) -> str:
+        return next(iter(self._apps), "")
+
+    def has_app(self, app_id: str) -> bool:
+        return app_id in self._apps
+
+    def secret_matches(self, app_id: str, secret: str) -> bool:
+        return secrets.compare_digest(self._apps.get(app_id, ""), secret) and bool(secret)
+
+    def user_of(self, openid: str, app_id: str) -> str | None:
+        """The test user an openid of ``app_id`` names (one this persona handed out), else None."""
+        return self._users.get((app_id, openid))
 
     @staticmethod
     def unionid(user: str) -> str:
@@ -189,8 +208,7 @@ def _json(status: int, body: dict[str, Any]) -> PersonaReply:
     return PersonaReply(status, {"Content-Type": "application/json"}, json.dumps(body))
 
 
-def register_provisioned_app(persona: WeChatLoginPersona, secretsmanager: Any, secret_id: str) -> str:
-    """Register the app of the provisioned ``WeChatLoginSecret`` (``{"app_id", "app_secret"}``); its id."""
-    value = json.loads(secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"])
+def register_provisioned_app(persona: WeChatLoginPersona, value: Mapping[str, Any]) -> str:
+    """Register the app of the provisioned ``wechat-login`` parameter (``{"app_id", "app_secret"}``)."""
     persona.register_app(str(value["app_id"]), str(value["app_secret"]))
     return str(value["app_id"])

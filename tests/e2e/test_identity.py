@@ -3,7 +3,6 @@ claims Cognito's carry; a forged or expired one is 401 at the gateway; the ident
 
 from __future__ import annotations
 
-import json
 import time
 
 from identity.tokens import SigningKey, access_token, signing_key
@@ -11,14 +10,14 @@ from identity.tokens import SigningKey, access_token, signing_key
 from courtyard.tenancy import Role
 from infra.http import request
 from infra.local.cloud import LocalCloud
+from infra.secure_parameters import read_json
 from infra.seed import DemoData
 
 
 def _deployment_key(cloud: LocalCloud) -> SigningKey:
     assert cloud.stack is not None
-    secrets = cloud.client("secretsmanager")
-    arn = cloud.stack.ref("IdentitySigningSecret")
-    return signing_key(json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])["current"])
+    keys = read_json(cloud.client("ssm"), cloud.stack.secure_parameter("identity-signing-keys"))
+    return signing_key(keys["current"])
 
 
 def _issuer(cloud: LocalCloud) -> str:

@@ -107,3 +107,115 @@ def test_an_alarm_on_the_bus_reaches_the_on_duty_guard(
     assert wait_for(
         lambda: any(m["title"] == "告警：E2E smoke" for m in _get(api, "/inbox", guard)["items"]), 20
     )
+
+
+def linked(cloud: LocalCloud, tenant_id: str, user_id: str) -> bool:
+    from notifications import keys
+
+    assert cloud.stack is not None
+    key = {k: {"S": v} for k, v in keys.wechat_link(tenant_id, user_id).items()}
+    found = cloud.client("dynamodb").get_item(TableName=cloud.stack.ref("NotificationsTable"), Key=key)
+    return "Item" in found
+
+
+def test_a_repair_update_reaches_a_wechat_resident_by_wechat_and_no_sms(
+    cloud: LocalCloud, api: str, demo: DemoData
+) -> None:
+    """Issue 18 on the local cloud: identity's ResidentWeChatLinked on the bus, then the repair's "please
+    confirm" goes to WeChat's persona through the sandbox (the sender's real adapter, the provisioned service
+    account) and no text goes to the resident's phone."""
+    assert cloud.stack is not None
+    assert cloud.info is not None
+    household = add_household(
+        cloud.stack, cloud.client, demo, "greenfield", f"8{uuid.uuid4().int % 1000:03d}"
+    )
+    owner = household.owner
+    resident = sign_in(
+        cloud.client("cognito-idp"), cloud.info.user_pool_id, cloud.info.user_pool_client_id, owner.username
+    )
+    me = _get(api, "/me", resident)
+    openid = cloud.pay_sandbox.wechat_login.openid(f"e2e-{me['user_id']}")
+    ticket_id = f"TICKET{uuid.uuid4().hex[:6].upper()}"
+    events = [
+        (
+            "courtyard.identity",
+            "ResidentWeChatLinked",
+            {
+                "tenant_id": me["tenant_id"],
+                "resident_id": me["person"]["person_id"],
+                "user_id": me["user_id"],
+                "openid": openid,
+            },
+        ),
+        (
+            "courtyard.tickets",
+            "TicketStatusChanged",
+            {
+                "tenant_id": me["tenant_id"],
+                "ticket_id": ticket_id,
+                "site_id": demo.sites["greenfield"],
+                "action": "resolve",
+                "from_status": "in_progress",
+                "to_status": "resolved",
+                "by": "u-tech",
+                "reporter_user_id": me["user_id"],
+                "unit_id": household.unit_id,
+            },
+        ),
+    ]
+    for source, detail_type, detail in events:
+        put = cloud.client("events").put_events(
+            Entries=[
+                {
+                    "EventBusName": cloud.stack.ref("EventBus"),
+                    "Source": source,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                }
+            ]
+        )
+        assert put["FailedEntryCount"] == 0
+        if detail_type == "ResidentWeChatLinked":  # kept before the update is sent
+            assert wait_for(lambda: linked(cloud, me["tenant_id"], me["user_id"]), 30)
+
+    def sent() -> list[Any]:
+        return [m for m in cloud.pay_sandbox.wechat_messages.sent() if m.openid == openid]
+
+    assert wait_for(lambda: bool(sent()), 30)
+    [message] = sent()
+    assert message.url.endswith(f"/repairs/{ticket_id}")
+    assert "报修" in message.values["thing1"]
+    assert any(m["title"] == "报修进度更新" for m in _get(api, "/inbox", resident)["items"])
+    assert owner.phone
+    phone = "+86" + owner.phone.removeprefix("+86")
+    assert not [s for s in read_outbox(cloud.info.aws_endpoint).sms if s.phone_number == phone]
+    # The control: a neighbour without WeChat (and no app push) gets the same step by SMS.
+    neighbour = add_household(
+        cloud.stack, cloud.client, demo, "greenfield", f"7{uuid.uuid4().int % 1000:03d}"
+    )
+    other = sign_in(
+        cloud.client("cognito-idp"),
+        cloud.info.user_pool_id,
+        cloud.info.user_pool_client_id,
+        neighbour.owner.username,
+    )
+    update = {
+        **events[1][2],
+        "ticket_id": ticket_id + "N",
+        "reporter_user_id": _get(api, "/me", other)["user_id"],
+    }
+    update["unit_id"] = neighbour.unit_id
+    cloud.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": cloud.stack.ref("EventBus"),
+                "Source": "courtyard.tickets",
+                "DetailType": "TicketStatusChanged",
+                "Detail": json.dumps(update),
+            }
+        ]
+    )
+    texted = "+86" + neighbour.owner.phone.removeprefix("+86")
+    assert wait_for(
+        lambda: any(s.phone_number == texted for s in read_outbox(cloud.info.aws_endpoint).sms), 30
+    )

@@ -1,5 +1,6 @@
 """Sensors on the local cloud: an elevator provisioned through the API, a vibration fault published by the
-simulator over MQTT, one alarm and one work order; a second episode adds to the same alarm and ticket."""
+simulator over MQTT, one alarm and one work order; a second episode adds to the same alarm and ticket. A smoke
+detector's alarm event through Basic Ingest on the events rule is a critical alarm."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from courtyard.tenancy import Role
 from infra.http import request
 from infra.local.cloud import LocalCloud, wait_for
 from infra.seed import DemoData
-from iot.simulator import LocalBroker, connected, publish_readings, stepped_clock
+from iot.simulator import LocalBroker, connected, publish_event, publish_readings, stepped_clock
 
 
 def _alarms(api: str, token: str, device_id: str) -> list[dict[str, Any]]:
@@ -83,3 +84,48 @@ def test_elevator_fault_over_mqtt_becomes_one_alarm_and_one_work_order(
     assert len(alarms) == 1
     assert alarms[0]["alarm_id"] == alarm["alarm_id"]
     assert len(_alarm_tickets(api, manager, alarm["alarm_id"])) == 1
+
+
+def test_a_smoke_event_through_basic_ingest_is_a_critical_alarm_and_no_broker_message(
+    cloud: LocalCloud, api: str, demo: DemoData, tokens: dict[str, str]
+) -> None:
+    info = cloud.info
+    assert info is not None
+    assert cloud.iot is not None
+    assert cloud.stack is not None
+    manager = tokens[demo.user("greenfield", Role.MANAGER).username]
+    technician = tokens[demo.user("greenfield", Role.TECHNICIAN).username]
+    tenant_id, site_id = demo.tenants["greenfield"], demo.sites["greenfield"]
+    created = request(
+        "POST", f"{api}/devices", token=manager, body={"site_id": site_id, "kind": "smoke", "name": "3栋烟感"}
+    )
+    assert created.status == 201, created.text
+    device_id = created.json()["device"]["device_id"]
+    rule = cloud.stack.ref("SensorsEventsRule")
+    assert created.json()["credentials"]["events_ingest_topic"].startswith(f"$aws/rules/{rule}/courtyard/")
+
+    before = cloud.iot.stats
+    with connected(LocalBroker(info.mqtt_url), device_id) as connection:
+        publish_event(
+            connection,
+            tenant_id=tenant_id,
+            site_id=site_id,
+            device_id=device_id,
+            name="smoke",
+            attributes={"state": "alarm"},
+            ingest_rule=rule,
+        )
+    # One report is enough although the ingest's container already cached the tenant's rules (the previous
+    # test's elevator) before this first smoke detector brought its kind's pack; the ingest takes its
+    # messages in order, so the previous test's last uploads may still be ahead of this one.
+    assert wait_for(lambda: len(_alarms(api, technician, device_id)) == 1, timeout_s=120)
+    alarms = _alarms(api, technician, device_id)
+    assert len(alarms) == 1
+    assert alarms[0]["severity"] == "critical"
+    after = cloud.iot.stats
+    # Rules and the action are charged; the broker saw no billable message from this device.
+    assert after.basic_ingest == before.basic_ingest + 1
+    assert after.billable_messages == before.billable_messages
+    assert after.actions_by_function.get("SensorsIngestFunction", 0) > before.actions_by_function.get(
+        "SensorsIngestFunction", 0
+    )

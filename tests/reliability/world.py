@@ -33,6 +33,7 @@ from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack, provision
 from infra.local.template import ApiEvent, Template, load_template
+from infra.secure_parameters import read_json
 from infra.seed import DEMO_FIRMS, DemoData, seed_stack
 from tests.clocks import drive_features
 from tests.factories import api_event, lambda_context
@@ -217,10 +218,8 @@ def running_world() -> Iterator[World]:
         sandbox.start()
         try:
             env.setenv("PAYMENT_SANDBOX_URL", sandbox.url)
-            secret = boto3.client("secretsmanager").get_secret_value(
-                SecretId=stack.ref("PaymentsProviderSecret")
-            )
-            sandbox.connect(json.loads(secret["SecretString"])["sandbox_secret"], "")
+            providers = read_json(boto3.client("ssm"), stack.secure_parameter("payments-providers"))
+            sandbox.connect(providers["sandbox_secret"], "")
             _create_push_platforms(merged)
             aws.reset_clients()
             directory_from_settings.cache_clear()

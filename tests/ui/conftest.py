@@ -20,7 +20,10 @@ import pytest
 from tests.ui.console import ROOT
 from tests.ui.mobile import mobile
 
-__all__ = ["mobile"]
+# Every story's expect waits for the page's state up to 30 s, not Playwright's five (tests/ui/waits.py).
+from tests.ui.waits import patient_expect
+
+__all__ = ["mobile", "patient_expect"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -17,9 +17,6 @@ from playwright.sync_api import Locator, Page, expect
 from directory.imports.sample import build_messy_sample
 from infra.local.cloud import LocalCloud
 from tests.ui.console import Console, call
-from tests.ui.waits import patient_expect
-
-__all__ = ["patient_expect"]
 
 BUILDINGS = ("1", "2", "3", "4", "5", "6", "7", "8", "A")
 

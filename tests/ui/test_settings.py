@@ -11,9 +11,6 @@ from playwright.sync_api import Page, expect
 
 from infra.local.cloud import LocalCloud
 from tests.ui.console import Console, call
-from tests.ui.waits import patient_expect
-
-__all__ = ["patient_expect"]
 
 
 @pytest.fixture(scope="session")

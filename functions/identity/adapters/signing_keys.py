@@ -1,27 +1,28 @@
-"""The access-token signing keys, from one Secrets Manager secret read once per container.
+"""The access-token signing keys, from one SecureString parameter read once per container.
 
 Why not KMS Sign per token: residents refresh every 15 minutes while the app is open, about 450,000 signs
 a month per 1,000 households; at 0.03 USD per 10,000 requests that alone is 1.35 USD, most of the cost
-target. The secret costs 0.40 USD a month per deployment and one read per cold start. Its JSON holds two
+target. The parameter costs nothing a month (standard tier) and one read per cold start. Its JSON holds two
 random seeds, ``current`` (signs) and ``previous`` (still verifies, published in the JWKS): rotating moves
-current to previous and writes a new current; tokens of the previous key die within 15 minutes.
+current to previous and writes a new current (``python -m infra.secure_parameters <stack>
+--rotate-identity-signing``); tokens of the previous key die within 15 minutes. A warm container keeps the
+keys it read: a rotation reaches it on its next cold start (see README, Identity).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from courtyard import aws
+from courtyard.secure_parameters import read_secure_json
 from identity.tokens import SigningKey, public_jwk, signing_key
 
 
 class SecretSigningKeys:
-    def __init__(self, secret_arn: str, client: Any | None = None) -> None:
-        self._arn = secret_arn
+    def __init__(self, parameter_name: str, client: Any | None = None) -> None:
+        self._name = parameter_name
         self._client = client
         self._lock = threading.Lock()
         self._keys: list[SigningKey] | None = None
@@ -29,8 +30,7 @@ class SecretSigningKeys:
     def _load(self) -> list[SigningKey]:
         with self._lock:
             if self._keys is None:
-                client = self._client or aws.client("secretsmanager")
-                value = json.loads(client.get_secret_value(SecretId=self._arn)["SecretString"])
+                value = read_secure_json(self._name, self._client)
                 seeds = [str(value.get("current") or ""), str(value.get("previous") or "")]
                 self._keys = [signing_key(seed) for seed in seeds if seed]
                 if not self._keys:

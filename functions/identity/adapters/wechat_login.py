@@ -10,7 +10,7 @@ A bad, used or expired code is answered ``{errcode, errmsg}`` (40029 invalid cod
 40013 invalid appid, 40125 invalid secret, 45011 rate limit); every one of them is a 401 for the caller.
 ``unionid`` is there when the firm's apps share an open-platform account: the same person in every app.
 
-The app's id and secret are one Secrets Manager secret (``{"app_id", "app_secret"}``), read once per
+The app's id and secret are one SecureString parameter (``{"app_id", "app_secret"}``), read once per
 container. HTTP goes through an injectable ``HttpGet`` (urllib by default); the local cloud's persona
 (``infra/local/wechat_login_persona.py``) answers these two paths as WeChat does, so tests run this code.
 The ``session_key`` and the OAuth ``access_token`` are never stored or logged: sign-in needs only who it is.
@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from courtyard import aws
 from courtyard.errors import Unauthorized
+from courtyard.secure_parameters import read_secure_json
 
 API_BASE = "https://api.weixin.qq.com"
 PATHS = {"miniprogram": "/sns/jscode2session", "oauth": "/sns/oauth2/access_token"}
@@ -95,10 +95,10 @@ class CodeExchange:
 
 
 class SecretCredentials:
-    """The app's id and secret from Secrets Manager, read once per container."""
+    """The app's id and secret from their SecureString parameter, read once per container."""
 
-    def __init__(self, secret_arn: str, client: Any | None = None) -> None:
-        self._arn = secret_arn
+    def __init__(self, parameter_name: str, client: Any | None = None) -> None:
+        self._name = parameter_name
         self._client = client
         self._lock = threading.Lock()
         self._value: tuple[str, str] | None = None
@@ -106,8 +106,7 @@ class SecretCredentials:
     def __call__(self) -> tuple[str, str]:
         with self._lock:
             if self._value is None:
-                client = self._client or aws.client("secretsmanager")
-                value = json.loads(client.get_secret_value(SecretId=self._arn)["SecretString"])
+                value = read_secure_json(self._name, self._client)
                 app_id, secret = str(value.get("app_id") or ""), str(value.get("app_secret") or "")
                 if not app_id or not secret:
                     raise ValueError("the WeChat login secret needs app_id and app_secret")

@@ -1,13 +1,12 @@
-"""The telephony account's keys: one JSON secret in Secrets Manager (``VoiceProviderSecret``), read once per
-cold start. Operators write Aliyun's AccessKey pair, the caller number shown (``show_number``) and the
-secret the call reports are signed with; the local cloud writes its voice persona's."""
+"""The telephony account's keys: one JSON SecureString parameter (``/courtyard/<stage>/voice-provider``),
+read once per cold start. Operators write Aliyun's AccessKey pair, the number shown (``show_number``) and
+the secret the call reports are signed with; the local cloud writes its voice persona's."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from courtyard import aws
+from courtyard.secure_parameters import read_secure_json
 
 
 @dataclass(frozen=True)
@@ -18,11 +17,10 @@ class VoiceAccount:
     show_number: str = ""
 
 
-def load_voice_account(secret_arn: str) -> VoiceAccount:
-    if not secret_arn:
+def load_voice_account(parameter_name: str) -> VoiceAccount:
+    if not parameter_name:
         return VoiceAccount()
-    raw = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    values = json.loads(raw)
+    values = read_secure_json(parameter_name)
     return VoiceAccount(
         access_key_id=str(values.get("access_key_id") or ""),
         access_key_secret=str(values.get("access_key_secret") or ""),

@@ -5,13 +5,14 @@ one transaction); a redelivered or duplicate job finds the claim and only works 
 ``queued`` (or ``held``, once released). A channel that fails does not stop the others: its failure is
 recorded and the job is retried with backoff; on the last attempt the failure becomes final (``failed``
 with its reason) and the job goes on to the dead-letter queue. Permanent failures (opted out, no address,
-rejected address, the tenant's SMS cap) are final at once.
+rejected address, the tenant's SMS cap) are final at once. Outside the app a message climbs
+``channel_ladder``: push, then WeChat, then SMS; a rung on standby follows when the one ahead fails for good.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from courtyard.audit import AuditWriter
 from courtyard.clock import Clock, to_iso
 from courtyard.crypto import CryptoError
 from courtyard.directory import ContactView, TenantView
+from notifications.channel_ladder import LADDER, STANDBY_REASONS, next_rung, sms_worthy
 from notifications.domain import (
     Channel,
     Content,
@@ -42,7 +44,6 @@ from notifications.templates import text_for
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 # How long a short link (and the reply keywords of its SMS) stays valid.
 LINK_DAYS = 30
-STANDBY = "push_standby"
 _DIGITS = re.compile(r"[^\d+]")
 
 
@@ -65,6 +66,16 @@ class Sms(Protocol):
 
 class Push(Protocol):
     def send(self, endpoint_arn: str, text: Text, data: dict[str, str]) -> str: ...
+
+
+class WeChat(Protocol):
+    """A service-account template message (``adapters/wechat_messages.py``): WeChat's message id."""
+
+    def send(self, openid: str, kind: str, text: Text, url: str = "") -> str: ...
+
+
+class WeChatLinks(Protocol):
+    def openid(self, tenant_id: str, user_id: str) -> str | None: ...
 
 
 class Voice(Protocol):
@@ -108,6 +119,7 @@ class _Person:
     phone_enc: str | None
     locale: str | None
     person_id: str | None
+    openid: str | None = None  # the linked WeChat, read only when the message may go outside the app
 
 
 def e164(phone: str) -> str:
@@ -140,6 +152,8 @@ class DeliveryService:
         app_base_url: str = "",
         firm_quiet_hours: QuietHours | None = None,
         voice: Voice | None = None,
+        wechat: WeChat | None = None,
+        wechat_links: WeChatLinks | None = None,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -155,6 +169,8 @@ class DeliveryService:
         self._app_base_url = app_base_url.rstrip("/")
         self._firm_quiet = firm_quiet_hours
         self._voice = voice
+        self._wechat = wechat
+        self._wechat_links = wechat_links
 
     def deliver(self, job: DeliveryJob, *, last_attempt: bool) -> Outcome:
         now = self._clock.now()
@@ -167,6 +183,7 @@ class DeliveryService:
             return Outcome({"recipient": "unknown"})
         prefs, endpoints = self._repo.person_settings(t, person.user_id) if person.user_id else (None, [])
         prefs = prefs or Preferences()
+        person = replace(person, openid=self._openid(job, person))
         locale = prefs.language or _locale(person.locale) or tenant_locale
         text = text_for(job.content, locale, tenant_locale)
         reach = Reach(
@@ -174,6 +191,7 @@ class DeliveryService:
             phone=bool(person.phone_enc),
             email=bool(person.email),
             inbox=person.user_id is not None,
+            wechat=person.openid is not None,
         )
         decision = plan(
             job.channels,
@@ -186,6 +204,7 @@ class DeliveryService:
             released=job.released,
             marketing=job.marketing,
             firm_quiet=self._firm_quiet,
+            sms_worthy=sms_worthy(job.content.template, job.content.params),
         )
         state = self._repo.message_state(t, job.message_id)
         duplicate = state.exists
@@ -207,14 +226,14 @@ class DeliveryService:
                 ttl=ttl_after(now, self._retention_days),
             )
             state = self._repo.message_state(t, job.message_id)
-        pending = [
+        pending: list[Channel] = [
             channel
             for channel, record in state.deliveries.items()
             if channel is not Channel.INBOX
             and (
                 record.status is DeliveryStatus.QUEUED
                 or (job.released and record.status is DeliveryStatus.HELD)
-                or (_on_standby(record) and _push_failed(state.deliveries))
+                or (_on_standby(record) and _ahead_failed(channel, state.deliveries))
             )
         ]
         statuses = {c.value: r.status.value for c, r in state.deliveries.items()}
@@ -230,7 +249,7 @@ class DeliveryService:
         retry: dict[Channel, str] = {}
         exhausted: dict[Channel, str] = {}
         reached = state.reached
-        for channel in pending:  # grows by SMS when push fails for good and SMS stands by
+        for channel in pending:  # grows by the next rung on standby when one fails for good
             try:
                 provider_id = self._send(channel, job, person, text, endpoints, timezone, now, locale)
             except SendFailed as failure:
@@ -247,9 +266,12 @@ class DeliveryService:
                     statuses[channel.value] = "failed"
                     if not failure.permanent:
                         exhausted[channel] = failure.reason
-                    standby = state.deliveries.get(Channel.SMS)
-                    if channel is Channel.PUSH and standby is not None and _on_standby(standby):
-                        pending.append(Channel.SMS)  # the person has no working app: SMS follows
+                    standing_by = {
+                        c for c, r in state.deliveries.items() if _on_standby(r) and c not in pending
+                    }
+                    follow = next_rung(channel, standing_by)
+                    if follow is not None:
+                        pending.append(follow)  # no working app / WeChat refused: the next rung follows
                 else:
                     self._repo.record_attempt(t, job.message_id, channel, failure.reason, now)
                     retry[channel] = failure.reason
@@ -303,6 +325,13 @@ class DeliveryService:
             return provider_id
         if channel is Channel.PUSH:
             return self._push_all(endpoints, text, job.data)
+        if channel is Channel.WECHAT:
+            if self._wechat is None or not person.openid:
+                raise SendFailed("no_wechat", permanent=True)
+            target = target_of(job)
+            # The message opens its page in the app, where it is shown whole (WeChat's fields are short).
+            url = f"{self._app_base_url}{target.path}" if target and self._app_base_url else ""
+            return self._wechat.send(person.openid, job.content.template or "notice", text, url)
         if channel is Channel.VOICE:
             return self._call(job, person, locale, now)
         raise SendFailed(f"unsupported_channel_{channel.value}", permanent=True)
@@ -395,6 +424,14 @@ class DeliveryService:
         )
         return e164(phone)
 
+    def _openid(self, job: DeliveryJob, person: _Person) -> str | None:
+        """The person's linked WeChat, when the message asked for push or WeChat (one read by key)."""
+        if self._wechat is None or self._wechat_links is None or person.user_id is None:
+            return None
+        if Channel.PUSH not in job.channels and Channel.WECHAT not in job.channels:
+            return None
+        return self._wechat_links.openid(job.tenant_id, person.user_id)
+
     def _person(self, job: DeliveryJob) -> _Person | None:
         recipient = job.recipient
         if recipient.kind in ("resident", "staff") and recipient.person_id:
@@ -410,12 +447,19 @@ class DeliveryService:
 
 
 def _on_standby(record: DeliveryRecord) -> bool:
-    return record.status is DeliveryStatus.SKIPPED and record.reason == STANDBY
+    return record.status is DeliveryStatus.SKIPPED and record.reason in STANDBY_REASONS
 
 
-def _push_failed(deliveries: dict[Channel, DeliveryRecord]) -> bool:
-    push = deliveries.get(Channel.PUSH)
-    return push is not None and push.status is DeliveryStatus.FAILED
+def _ahead_failed(channel: Channel, deliveries: dict[Channel, DeliveryRecord]) -> bool:
+    """A rung on standby is due when the nearest rung ahead of it that was in play failed for good."""
+    if channel not in LADDER:
+        return False
+    for rung in reversed(LADDER[: LADDER.index(channel)]):
+        record = deliveries.get(rung)
+        if record is None or (record.status is DeliveryStatus.SKIPPED and not _on_standby(record)):
+            continue  # never in play (no device, no WeChat): look further ahead
+        return record.status is DeliveryStatus.FAILED
+    return False
 
 
 def _locale(value: str | None) -> Locale | None:

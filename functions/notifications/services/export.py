@@ -1,8 +1,9 @@
 """The notifications' part of a person's export (``PersonalDataExportRequested``, issue 17): their inbox
-messages, their notification preferences and the devices registered for push. The rule (pure): a message as
-they received it (title, body, category, priority, when, whether read); a device by its platform and when it
-was added, its push address masked to its last characters (the address is a delivery credential, and the
-token's digest is not the person's data); preferences as they set them."""
+messages, their notification preferences, the devices registered for push and their linked WeChat. The rule
+(pure): a message as they received it (title, body, category, priority, when, whether read); a device by its
+platform and when it was added, its push address masked to its last characters (the address is a delivery
+credential, and the token's digest is not the person's data); the WeChat's openid masked the same way;
+preferences as they set them."""
 
 from __future__ import annotations
 
@@ -45,7 +46,14 @@ def settings_record(items: list[dict[str, Any]]) -> dict[str, Any]:
         if str(i.get("sk", "")).startswith("PUSH#")
     ]
     preferences = json.loads(str(prefs["preferences"])) if prefs and prefs.get("preferences") else None
-    return {"preferences": preferences, "push_endpoints": devices}
+    link = next((i for i in items if i.get("sk") == "WECHAT"), None)
+    # The linked WeChat (issue 18), its openid masked like a device's address: a delivery credential too.
+    wechat = (
+        {"openid": masked_address(str(link.get("openid") or "")), "linked_at": link.get("linked_at")}
+        if link
+        else None
+    )
+    return {"preferences": preferences, "push_endpoints": devices, "wechat": wechat}
 
 
 class NotificationsExport:

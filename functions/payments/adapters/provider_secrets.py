@@ -1,11 +1,11 @@
-"""The providers' credentials: one JSON secret in Secrets Manager, read once per cold start."""
+"""The providers' credentials: one JSON SecureString parameter (``/courtyard/<stage>/payments-providers``),
+read once per cold start."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from courtyard import aws
+from courtyard.secure_parameters import read_secure_json
 
 
 @dataclass(frozen=True)
@@ -15,11 +15,10 @@ class ProviderSecrets:
     sandbox_secret: str = ""
 
 
-def load_provider_secrets(secret_arn: str) -> ProviderSecrets:
-    if not secret_arn:
+def load_provider_secrets(parameter_name: str) -> ProviderSecrets:
+    if not parameter_name:
         return ProviderSecrets()
-    raw = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    values = json.loads(raw)
+    values = read_secure_json(parameter_name)
     return ProviderSecrets(
         stripe_api_key=str(values.get("stripe_api_key") or ""),
         stripe_webhook_secret=str(values.get("stripe_webhook_secret") or ""),

@@ -10,7 +10,8 @@ per metric and the current hour's aggregates in memory, and writes:
   or wrote, so the comparison costs no call;
 - an hour's aggregates once, when a reading of a later hour arrives (or everything buffered when
   ``flush_s`` has passed with no hour finished): one additive update.
-Device and rule lookups are cached per container for ``cache_ttl_s``.
+Device and rule lookups are cached per container for ``cache_ttl_s`` (the rules are read again at once when
+a device registered after they were cached speaks: it may have brought its kind's pack).
 
 What a cold start or concurrent containers mean: state writes are conditional on the stored version, so a
 container that lost a race re-reads the state and evaluates the message again; a container that was
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from courtyard.clock import Clock
+from courtyard.clock import Clock, parse_iso
 from courtyard.directory import TenantView
 from courtyard.errors import Conflict
 from schemas.telemetry import MAX_MESSAGE_BYTES, Telemetry
@@ -337,7 +338,14 @@ class Ingest:
     def rules_for(self, device: Device) -> list[CompiledRule]:
         now = self._clock.now().timestamp()
         cached = self._rules.get(device.tenant_id)
-        if cached is None or now - cached.at >= self.settings.cache_ttl_s:
+        if (
+            cached is None
+            or now - cached.at >= self.settings.cache_ttl_s
+            # A device registered after the rules were cached may have brought its kind's default pack
+            # (installed before the device is written): read them again, once, so that a new smoke
+            # detector's first alarm (an installer's test press) is not evaluated against older rules.
+            or parse_iso(device.created_at).timestamp() > cached.at
+        ):
             compiled = [compile_rule(r.rule_id, r.spec) for r in self._repo.rules(device.tenant_id)]
             cached = self._rules[device.tenant_id] = _Cached(now, compiled)
         return [rule for rule in cached.value if rule.applies_to(device)]

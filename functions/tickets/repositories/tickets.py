@@ -11,6 +11,19 @@ tickets.repositories.photos and carried through every full put here so a change 
 index keys gsi1-4 and, while
 the ticket is open or resolved, due_pk/due_sk/next_check_at. Every change is a full put conditioned on the
 version read, in one transaction with its timeline entry and the load counters it moves.
+
+Indexes (issue 18: each earns its writes; a ticket's full put rewrites every ALL copy whose content changed,
+about 50 index WRU over a ticket's life in the cost bench's sample, ``python -m bench.ddb_units``):
+- gsi1 (ALL) a site's tickets, newest first: the desk's list and a site's KPI facts (``facts_filed_between``).
+- gsi2 (ALL) a reporter's tickets: the resident's "my tickets" and erasure (``repositories/erasure.py``).
+- gsi3 (ALL, sparse: assigned tickets only) an assignee's tickets: the technician's list.
+- gsi4 (ALL) the tenant's tickets: the firm-wide list and the tenant's KPI facts.
+  The lists render whole tickets from the index page: a KEYS_ONLY copy would add a BatchGetItem of every
+  page's tickets (0.5 RRU each) to save about 1 WRU per change, so the copies stay full.
+- due (ALL, sparse: open or resolved tickets, and the outbox's pending items) the job's due looks; it reads
+  only ``tenant_id, ticket_id`` and re-reads the ticket. An INCLUDE projection would save about 1 WRU per
+  change of a ticket over 1 KB; CloudFormation cannot change a projection in place (a new index, backfilled,
+  then the old one removed): not worth a migration at 8 index WRU a ticket (0.01 USD per 1,000 households).
 """
 
 from __future__ import annotations
@@ -234,9 +247,11 @@ class TicketRepository:
         entry: TimelineRecord | None,
         *,
         next_check_at: datetime | None,
+        also: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Replace the ticket if nobody changed it since it was read (version), with its timeline entry and
-        the load counters the change moves, in one transaction; a concurrent change is a Conflict."""
+        the load counters the change moves, in one transaction; a concurrent change is a Conflict. ``also``:
+        more actions of the same transaction (the audit record, the outbox's pending events)."""
         put = self._table.put_action(ticket_item(after, next_check_at))
         put["Put"]["ConditionExpression"] = "#version = :version"
         put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
@@ -244,6 +259,7 @@ class TicketRepository:
         actions = [put, *self.load_actions(after.tenant_id, load_delta(before, after))]
         if entry is not None:
             actions.append(self._table.put_action(timeline_item(after, entry, after.version)))
+        actions.extend(dict(action) for action in also)
         self._table.transact(actions, conflict="the ticket was changed by someone else; reload and retry")
 
     def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None:

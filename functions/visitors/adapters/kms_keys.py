@@ -3,10 +3,17 @@
 KMS signs in ``RAW`` mode (KMS hashes the short signing input itself): a token's signing input is well under
 KMS's 4 KB message limit, and moto computes ``DIGEST``-mode signatures over the digest's digest, so ``RAW`` is
 the mode that is right on both.
+
+A retired stage key may also be given as its exported public key (``PASS_RETIRED_PUBLIC_KEYS``: base64 DER,
+what ``aws kms get-public-key --query PublicKey --output text`` prints): its passes verify with no KMS key
+at all, so once firms sign with their own keys the stage's KMS key (1 USD a month) can be scheduled for
+deletion, and a new deployment creates none (the template's ``StagePassKey=none``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -24,9 +31,16 @@ SIGNING_ALGORITHM = "ECDSA_SHA_256"
 class KmsPassKeys:
     """The current signing key plus the retired keys whose passes may still be valid (rotation)."""
 
-    def __init__(self, signing_key_id: str, retired_key_ids: Sequence[str] = (), client: Any | None = None):
+    def __init__(
+        self,
+        signing_key_id: str,
+        retired_key_ids: Sequence[str] = (),
+        client: Any | None = None,
+        exported: Sequence[str] = (),
+    ):
         self._signing_key_id = signing_key_id
         self._retired = [k for k in retired_key_ids if k and k != signing_key_id]
+        self._exported = [k for k in exported if k]
         self._client = client
         self._lock = threading.Lock()
         self._public: dict[str, ec.EllipticCurvePublicKey] | None = None
@@ -42,10 +56,13 @@ class KmsPassKeys:
     def key_id(self) -> str:
         """The ``kid`` of the current signing key (its JWK thumbprint)."""
         self._load()
-        assert self._kid is not None
+        if self._kid is None:
+            raise Conflict("this stage has no signing key of its own: each firm signs with its own key")
         return self._kid
 
     def sign_der(self, message: bytes) -> bytes:
+        if not self._signing_key_id:
+            raise Conflict("this stage has no signing key of its own: each firm signs with its own key")
         response = self.client.sign(
             KeyId=self._signing_key_id,
             Message=message,
@@ -79,12 +96,12 @@ class KmsPassKeys:
         with self._lock:
             if self._public is None:
                 keys: dict[str, ec.EllipticCurvePublicKey] = {}
-                for index, kms_key_id in enumerate([self._signing_key_id, *self._retired]):
-                    public = self._fetch(kms_key_id)
-                    kid = key_id(public)
-                    keys[kid] = public
-                    if index == 0:
-                        self._kid = kid
+                if self._signing_key_id:
+                    public = self._fetch(self._signing_key_id)
+                    self._kid = key_id(public)
+                    keys[self._kid] = public
+                for public in [*map(self._fetch, self._retired), *map(_exported_key, self._exported)]:
+                    keys[key_id(public)] = public
                 self._public = keys
             return self._public
 
@@ -94,3 +111,14 @@ class KmsPassKeys:
         if not isinstance(key, ec.EllipticCurvePublicKey):
             raise ValueError(f"pass key {kms_key_id} is not an elliptic-curve key")
         return key
+
+
+def _exported_key(text: str) -> ec.EllipticCurvePublicKey:
+    """A public key as KMS exports it (base64 of DER SubjectPublicKeyInfo)."""
+    try:
+        key = load_der_public_key(base64.b64decode(text.strip(), validate=True))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("an exported pass key is not base64 DER of a public key") from error
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ValueError("an exported pass key is not an elliptic-curve key")
+    return key

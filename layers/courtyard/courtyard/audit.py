@@ -3,6 +3,10 @@
 One record per write and per read of personal data. ``details`` carries field *names*, counts and ids
 (``{"fields": ["phone"]}``), never personal data values: the writer refuses strings that look like a phone
 number, an ID number or a plate, as a last line of defence.
+
+The audit table has no secondary index (issue 18): a record's key is its tenant's day and its time
+(``T#{tenant}#AUDIT#{day}`` / ``{at}#{id}``), so a day's trail is one query and a record is written once
+(inside the write's transaction when it audits one), never copied.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from courtyard import aws
+from courtyard.secure_parameters import read_secure_parameter
 
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -49,8 +49,6 @@ class BlindIndex:
 
 
 @lru_cache(maxsize=4)
-def load_blind_index(secret_arn: str) -> BlindIndex:
-    """The index key from Secrets Manager, fetched once per process."""
-    response = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)
-    secret = response.get("SecretString") or response["SecretBinary"]
-    return BlindIndex(secret.encode() if isinstance(secret, str) else bytes(secret))
+def load_blind_index(parameter_name: str) -> BlindIndex:
+    """The index key from its SecureString parameter (courtyard.secure_parameters), read once per process."""
+    return BlindIndex(read_secure_parameter(parameter_name).encode())

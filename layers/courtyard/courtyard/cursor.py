@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from courtyard import aws
 from courtyard.errors import Invalid
+from courtyard.secure_parameters import read_secure_parameter
 
 _TAG_BYTES = 32
 _MAX_CURSOR_CHARS = 4096
@@ -72,15 +72,9 @@ class CursorCodec:
 
 
 @lru_cache(maxsize=8)
-def load_cursor_secret(secret_arn: str) -> bytes:
-    """The HMAC key from Secrets Manager (string or binary secret), fetched once per process."""
-    response = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)
-    if response.get("SecretBinary"):
-        return bytes(response["SecretBinary"])
-    secret = str(response.get("SecretString") or "")
-    if not secret:
-        raise ValueError("the cursor secret is empty")
-    return secret.encode()
+def load_cursor_secret(parameter_name: str) -> bytes:
+    """The HMAC key from its SecureString parameter (courtyard.secure_parameters), read once per process."""
+    return read_secure_parameter(parameter_name).encode()
 
 
 def _invalid() -> Invalid:

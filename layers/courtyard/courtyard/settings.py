@@ -35,10 +35,10 @@ class FunctionSettings(Model):
     audit_retention_days: int = Field(default=400, ge=180)
     idempotency_table: str
     pii_key_id: str
-    cursor_secret_arn: str
+    cursor_key_parameter: str
     # Every function reads the directory (tenant status, units, people) through courtyard.directory.
     directory_table: str
-    blind_index_secret_arn: str
+    blind_index_parameter: str
     # The private bucket of personal-data exports (courtyard.personal_export): set only on the functions
     # that write or merge a part (the directory API and each feature's people consumer).
     export_bucket: str = ""

@@ -149,7 +149,7 @@ class Wiring(Generic[S]):
     def blind_index(self) -> BlindIndex:
         from courtyard.blind_index import load_blind_index
 
-        return self._cached("blind_index", lambda: load_blind_index(self.config.blind_index_secret_arn))
+        return self._cached("blind_index", lambda: load_blind_index(self.config.blind_index_parameter))
 
     def table(self, name: str, *, cursors: bool = True) -> Table:
         """The table ``name``. With ``cursors`` its list cursors are signed with the deployment's secret;
@@ -158,7 +158,7 @@ class Wiring(Generic[S]):
         from courtyard.table import Table
 
         def build() -> Table:
-            key = load_cursor_secret(self.config.cursor_secret_arn) if cursors else secrets.token_bytes(32)
+            key = load_cursor_secret(self.config.cursor_key_parameter) if cursors else secrets.token_bytes(32)
             return Table(name, CursorCodec(key))
 
         return self._cached(("table", name, cursors), build)

@@ -35,7 +35,7 @@ def test_the_desk_changing_a_number_publishes_its_sign_in_digest(
     assert reply.status == 200, reply.body
 
     [(kind, event)] = published
-    digest = load_blind_index(stack.ref("BlindIndexSecret")).sign_in_phone(NEW)
+    digest = load_blind_index(stack.secure_parameter("blind-index-key")).sign_in_phone(NEW)
     assert (kind, event.resident_id, event.user_id, event.sign_in_phone_digest) == (
         "ResidentPhoneChanged",
         rid,
@@ -69,5 +69,5 @@ def test_a_residents_own_proven_number_tells_identity_too(
     assert confirmed.status == 200
 
     [(kind, event)] = published
-    digest = load_blind_index(stack.ref("BlindIndexSecret")).sign_in_phone(FREE)
+    digest = load_blind_index(stack.secure_parameter("blind-index-key")).sign_in_phone(FREE)
     assert (kind, event.user_id, event.sign_in_phone_digest) == ("ResidentPhoneChanged", chen.user_id, digest)

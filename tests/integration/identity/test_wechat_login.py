@@ -16,8 +16,10 @@ from identity.adapters.wechat_login import CodeExchange, SecretCredentials, WeCh
 from infra.local.pay_sandbox import PaySandbox
 from infra.local.provision import Stack
 from infra.local.wechat_login_persona import WeChatLoginPersona, register_provisioned_app
+from infra.secure_parameters import read_json
 from tests.factories import api_event, lambda_context
 from tests.fakes.identity import SmsOutbox
+from tests.integration.community import published  # noqa: F401
 from tests.integration.identity.test_identity_api import (  # fixtures and helpers of the identity suite
     PHONE,
     _signed_up,
@@ -36,7 +38,7 @@ def wechat(
     sandbox = PaySandbox()
     url = sandbox.start()
     register_provisioned_app(
-        sandbox.wechat_login, boto3.client("secretsmanager"), stack.ref("WeChatLoginSecret")
+        sandbox.wechat_login, read_json(boto3.client("ssm"), stack.secure_parameter("wechat-login"))
     )
     monkeypatch.setenv("WECHAT_API_BASE", f"{url}/wechat-api")
     from identity import wiring
@@ -191,7 +193,7 @@ def test_the_official_account_oauth_door_exchanges_its_code_the_same_way(
 ) -> None:
     import os
 
-    credentials = SecretCredentials(stack.ref("WeChatLoginSecret"), boto3.client("secretsmanager"))
+    credentials = SecretCredentials(stack.secure_parameter("wechat-login"), boto3.client("ssm"))
     oauth = CodeExchange(credentials, "oauth", os.environ["WECHAT_API_BASE"])
     session = oauth.code_to_session(wechat.login("chen"))
     assert (session.openid, session.unionid) == (wechat.openid("chen"), wechat.unionid("chen"))
@@ -200,3 +202,36 @@ def test_the_official_account_oauth_door_exchanges_its_code_the_same_way(
     wrong = CodeExchange(lambda: (credentials()[0], "not-the-secret"), "oauth", os.environ["WECHAT_API_BASE"])
     with pytest.raises(WeChatRefused):
         wrong.code_to_session(wechat.login("chen"))
+
+
+def test_a_bound_residents_wechat_sign_in_puts_the_openid_on_the_bus_for_notifications(
+    identity: Any,  # noqa: F811
+    sms: SmsOutbox,  # noqa: F811
+    wechat: WeChatLoginPersona,
+    stack: Stack,
+    published: list[tuple[str, dict[str, Any]]],  # noqa: F811
+) -> None:
+    from identity import wiring
+
+    resident = _claims(_signed_up(identity, sms))
+    assert _call(identity, "/identity/wechat/bind", {"code": wechat.login("chen")}, claims=resident)[0] == 204
+    assert [name for name, _ in published] == []  # not yet a firm's resident: nobody to key it by
+    # The invitation accepted (ResidentRegistered) binds the account to the firm's resident.
+    wiring.service().bind(resident["sub"], "tenant-wx", "resident-wx")
+
+    status, _ = _call(identity, "/identity/wechat/sign-in", {"code": wechat.login("chen")})
+
+    assert status == 200
+    [(name, detail)] = published
+    assert name == "ResidentWeChatLinked"
+    assert (detail["tenant_id"], detail["resident_id"], detail["user_id"], detail["openid"]) == (
+        "tenant-wx",
+        "resident-wx",
+        resident["sub"],
+        wechat.openid("chen"),
+    )
+    # The notifications' event rule takes it to their queue (template.yaml's NotificationsEventRule).
+    queued = boto3.client("sqs").receive_message(
+        QueueUrl=stack.ref("NotificationsEventQueue"), MaxNumberOfMessages=10
+    )
+    assert any("ResidentWeChatLinked" in m["Body"] for m in queued.get("Messages", []))

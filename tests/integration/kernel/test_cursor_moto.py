@@ -1,19 +1,26 @@
+import pytest
+
 from courtyard import aws
 from courtyard.aws_calls import count_aws_calls
 from courtyard.cursor import CursorCodec, load_cursor_secret
 
 
-def test_the_secret_is_loaded_once_per_process(moto: None):
-    arn = aws.client("secretsmanager").create_secret(Name="cursor", SecretString="k" * 64)["ARN"]
+def _parameter(name: str, value: str) -> str:
+    aws.client("ssm").put_parameter(Name=name, Value=value, Type="SecureString", KeyId="alias/aws/ssm")
+    return name
+
+
+def test_the_key_is_read_decrypted_once_per_process(moto: None):
+    name = _parameter("/courtyard/dev/cursor-key", "k" * 64)
     with count_aws_calls() as calls:
-        assert load_cursor_secret(arn) == b"k" * 64
-        assert load_cursor_secret(arn) == b"k" * 64
-    assert calls.total == 1
+        assert load_cursor_secret(name) == b"k" * 64
+        assert load_cursor_secret(name) == b"k" * 64
+    assert calls.by_operation() == {("ssm", "GetParameter"): 1}
 
 
-def test_a_binary_secret_is_used_as_is(moto: None):
-    arn = aws.client("secretsmanager").create_secret(Name="cursor-bin", SecretBinary=b"\x00\x01" * 16)["ARN"]
-    assert load_cursor_secret(arn) == b"\x00\x01" * 16
+def test_a_missing_parameter_fails_the_cold_start_instead_of_signing_with_nothing(moto: None):
+    with pytest.raises(aws.client("ssm").exceptions.ParameterNotFound):
+        load_cursor_secret("/courtyard/dev/missing")
 
 
 def test_cursors_round_trip_a_real_last_evaluated_key(moto: None):
@@ -29,8 +36,7 @@ def test_cursors_round_trip_a_real_last_evaluated_key(moto: None):
     )
     for n in range(5):
         table.put_item(Item={"pk": "T#t1#TICKET", "n": n})
-    arn = aws.client("secretsmanager").create_secret(Name="cursor", SecretString="k" * 64)["ARN"]
-    codec = CursorCodec(load_cursor_secret(arn))
+    codec = CursorCodec(load_cursor_secret(_parameter("/courtyard/dev/cursor-key", "k" * 64)))
 
     seen: list[int] = []
     cursor: str | None = None

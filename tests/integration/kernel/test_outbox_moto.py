@@ -17,6 +17,7 @@ from courtyard.events import DomainEvent, EventPublisher
 from courtyard.outbox import Outbox, QueueMessage, outbox_key
 from courtyard.table import Table
 from courtyard.tenancy import Role, TenantContext
+from infra.local.ddb_units import item_size
 
 BUS = "courtyard-test"
 TABLE = "feature"
@@ -266,3 +267,53 @@ def test_a_pending_item_the_sweep_cannot_send_is_reported_and_the_others_still_g
     assert _drain(world.commands) == [{"thing_id": "b"}]
     assert world.outbox.sweep().flushed == 1  # the next run sends it
     assert _drain(world.commands) == [{"thing_id": "a"}]
+
+
+def test_the_pending_effects_are_stored_compressed_and_flush_as_they_were_built(world: World) -> None:
+    """Issue 18: the pending item is written in a transaction, copied to the sweep index and deleted, each
+    billed by its size: its events and messages are stored as one compressed document."""
+    pk = "T#t1#THING#big"
+    events = [
+        (
+            "ThingCreated",
+            ThingCreated(
+                tenant_id="t1", thing_id=f"big-{n}", note="楼上漏水，请尽快维修。" * 4, occurred_at=NOW
+            ),
+        )
+        for n in range(6)
+    ]
+    pending = world.outbox.pending(pk, events=events, messages=[QueueMessage(world.commands, "{}")])
+    world.table.transact([world.outbox.put_action(pending)])
+    stored = aws.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": pk}, "sk": {"S": "OUTBOX"}})
+    item = stored["Item"]
+    assert set(item) >= {"effects", "due_pk", "due_sk"}
+    assert "events" not in item
+    plain = sum(len(detail) for _, detail in pending.events)
+    assert item_size(item) < 1024 < plain  # one write unit where the plain details alone were over a KB
+    assert world.outbox.flush_keys([outbox_key(pk)]) == 1
+    published = [e["detail"] for e in _drain(world.bus_queue)]
+    assert sorted(d["thing_id"] for d in published) == [f"big-{n}" for n in range(6)]
+    assert [d["event_id"] for d in published if d["thing_id"] == "big-0"] == [events[0][1].event_id]
+
+
+def test_a_pending_item_stored_before_the_effects_were_packed_still_flushes(world: World) -> None:
+    pk = "T#t1#THING#old"
+    event = ThingCreated(tenant_id="t1", thing_id="old", occurred_at=world.clock.now())
+    world.table.put(
+        {
+            **outbox_key(pk),
+            "entity": "outbox",
+            "created_at": "2026-03-10T01:00:00Z",
+            "events": [{"detail_type": "ThingCreated", "detail": event.model_dump_json()}],
+            "messages": [{"queue_url": world.commands, "body": '{"thing_id": "old"}'}],
+        }
+    )
+    assert world.outbox.flush_keys([outbox_key(pk)]) == 1
+    assert [d["detail"]["event_id"] for d in _drain(world.bus_queue)] == [event.event_id]
+    assert [json.loads(b) for b in _bodies(world.commands)] == [{"thing_id": "old"}]
+
+
+def _bodies(url: str) -> list[str]:
+    sqs = aws.client("sqs")
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [str(m["Body"]) for m in messages]

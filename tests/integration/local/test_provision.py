@@ -331,8 +331,17 @@ def test_kms_key_makes_data_keys(stack: Stack) -> None:
     assert stack.attr("PiiKey", "Arn").endswith(f":key/{stack.ref('PiiKey')}")
 
 
-def test_cursor_secret_is_64_alphanumerics(stack: Stack) -> None:
-    value = client("secretsmanager").get_secret_value(SecretId=stack.ref("CursorSecret"))["SecretString"]
+def test_cursor_key_is_a_secure_parameter_of_64_alphanumerics_under_the_pii_key(stack: Stack) -> None:
+    ssm = client("ssm")
+    name = stack.secure_parameter("cursor-key")
+    (described,) = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"]
+    assert (name, described["Type"], described["Tier"]) == (
+        "/courtyard/dev/cursor-key",
+        "SecureString",
+        "Standard",
+    )
+    assert described["KeyId"] == stack.attr("PiiKey", "Arn")
+    value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     assert len(value) == 64
     assert set(value) <= set(string.ascii_letters + string.digits)
 
@@ -357,7 +366,7 @@ def test_function_environment_names_the_created_resources(stack: Stack, template
     client("events").describe_event_bus(Name=environment["EVENT_BUS_NAME"])
     client("dynamodb").describe_table(TableName=environment["AUDIT_TABLE"])
     client("kms").describe_key(KeyId=environment["PII_KEY_ID"])
-    client("secretsmanager").describe_secret(SecretId=environment["CURSOR_SECRET_ARN"])
+    client("ssm").get_parameter(Name=environment["CURSOR_KEY_PARAMETER"], WithDecryption=True)
 
 
 def test_outputs_and_json_round_trip(stack: Stack, template: Template) -> None:

@@ -142,7 +142,7 @@ def test_opted_out_channels_are_skipped_and_recorded(
     assert (records["email"]["status"], records["email"]["reason"]) == ("skipped", "opted_out")
     assert (records["push"]["status"], records["push"]["reason"]) == ("skipped", "no_push_endpoint")
     assert sms_to("+8613900000031", "Opt-out test") == 0
-    assert stats(call, world, notice_id)["sent"] == {"inbox": 1, "push": 0, "sms": 0, "email": 0}
+    assert stats(call, world, notice_id)["sent"] == {"inbox": 1, "push": 0, "sms": 0, "email": 0, "wechat": 0}
 
 
 def test_without_a_push_device_an_urgent_message_falls_back_to_sms_and_with_one_it_is_pushed(

@@ -174,6 +174,10 @@ def test_billing_events_reach_the_units_residents_and_the_payer(
     call: Call, pump: Pump, world: Community, stack: Stack
 ) -> None:
     t, unit = world.tenant_id, world.units["a101"]
+    # Bills and receipts go by e-mail only to people who asked for it (issue 18): li has.
+    on = {"push": True, "sms": True, "email": True}
+    body = {"language": "zh-CN", "quiet_hours": None, "categories": {"billing": on}}
+    assert call("PUT", "/me/notification-preferences", as_=world.people["li"], body=body).status == 200
     publish(
         stack,
         contracts.BillIssued(
@@ -342,9 +346,12 @@ def test_the_event_rule_matches_exactly_the_consumed_types(template: Any) -> Non
     from notifications.event_messages import CONSUMED
 
     # Messages for CONSUMED, the emergency ladder's events; ResidentErased deletes the person's notifications
-    # (services/erasure.py), PersonalDataExportRequested writes their part of an export (services/export.py).
+    # (services/erasure.py), PersonalDataExportRequested writes their part of an export (services/export.py),
+    # ResidentWeChatLinked keeps the person's WeChat (services/wechat_links.py).
     consumed = (
-        set(CONSUMED) | set(emergency_ladder.CONSUMED) | {"ResidentErased", "PersonalDataExportRequested"}
+        set(CONSUMED)
+        | set(emergency_ladder.CONSUMED)
+        | {"ResidentErased", "PersonalDataExportRequested", "ResidentWeChatLinked"}
     )
     rule = template.resources["NotificationsEventRule"]["Properties"]["EventPattern"]
     assert sorted(rule["detail-type"]) == sorted(consumed)

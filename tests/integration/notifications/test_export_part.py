@@ -100,7 +100,7 @@ def test_a_redelivery_rewrites_the_same_part_and_another_firms_request_finds_not
     pump()
     part = stored_part(stack, forged, "notifications")
     assert part is not None
-    assert part["data"] == {"messages": [], "preferences": None, "push_endpoints": []}
+    assert part["data"] == {"messages": [], "preferences": None, "push_endpoints": [], "wechat": None}
 
 
 def test_the_events_function_may_write_only_its_own_part(template: Any) -> None:

@@ -17,6 +17,7 @@ from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.pay_sandbox import PaySandbox, sign
 from infra.local.provision import Stack
+from infra.secure_parameters import read_json
 from tests.integration.api import Caller, Reply, no_personal_numbers_in_logs, requester
 from tests.integration.community import (
     Community,
@@ -59,8 +60,7 @@ def clock() -> FixedClock:
 
 
 def provider_secret(stack: Stack) -> dict[str, str]:
-    raw = boto3.client("secretsmanager").get_secret_value(SecretId=stack.ref("PaymentsProviderSecret"))
-    loaded: dict[str, str] = json.loads(raw["SecretString"])
+    loaded: dict[str, str] = read_json(boto3.client("ssm"), stack.secure_parameter("payments-providers"))
     return loaded
 
 

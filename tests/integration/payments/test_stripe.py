@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from infra.local.provision import Stack
+from infra.secure_parameters import write_json
 from tests.integration.payments.conftest import Caller, Community, Reply, bills_of, fee, provider_secret, run
 from tests.unit.payments.fake_stripe import FakeStripe, stripe_signature
 
@@ -25,9 +26,7 @@ def fake_stripe(handler: Any, stack: Stack) -> Iterator[FakeStripe]:
         "stripe_api_key": "sk_test_courtyard",
         "stripe_webhook_secret": WEBHOOK_SECRET,
     }
-    boto3.client("secretsmanager").put_secret_value(
-        SecretId=stack.ref("PaymentsProviderSecret"), SecretString=json.dumps(secret)
-    )
+    write_json(boto3.client("ssm"), stack.secure_parameter("payments-providers"), secret)
     from payments.wiring import stripe_http, wiring
 
     fake = FakeStripe()

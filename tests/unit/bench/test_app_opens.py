@@ -66,7 +66,11 @@ def test_an_applied_lever_is_not_subtracted_again_from_the_total_with_every_leve
         for lever in result.lever_lines
         if lever["scope"] == "per community" and not lever["applied"]
     )
-    fixed = sum(max(0.0, lever["saves"]) for lever in result.lever_lines if lever["scope"] != "per community")
+    fixed = sum(
+        max(0.0, lever["saves"])
+        for lever in result.lever_lines
+        if lever["scope"] != "per community" and not lever["applied"]
+    )
     assert result.levers_total_usd == pytest.approx(
         result.total_with_identity_usd - modelled - fixed / result.communities
     )

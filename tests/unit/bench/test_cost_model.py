@@ -129,7 +129,15 @@ def test_the_total_with_every_lever_adds_the_fixed_charges_levers_by_share():
     saves = [(max(0.0, lever["saves"]), lever["scope"]) for lever in taken]
     own = sum(usd for usd, scope in saves if scope == "per community")
     fixed = sum(usd for usd, scope in saves if scope != "per community")
-    assert fixed == pytest.approx(2 * 1.00 + 3 * 0.40)
+    # Of the keys only the stage's pass key can go (PiiKey stays); the secrets' move to Parameter Store is
+    # applied: in the total already.
+    assert fixed == pytest.approx(1.00)
+    [secrets] = [lever for lever in result.lever_lines if lever["what"].startswith("secrets in SSM")]
+    assert (secrets["applied"], secrets["before"], secrets["after"]) == (
+        True,
+        pytest.approx(2.40),
+        pytest.approx(1.20),
+    )
     assert result.levers_total_usd == pytest.approx(result.total_with_identity_usd - own - fixed / 100)
     assert result.levers_alone_usd == pytest.approx(
         result.alone_usd + result.alone_identity_usd - own - fixed
@@ -164,3 +172,29 @@ def test_connecting_per_ten_minute_upload_costs_more_than_staying_connected_and_
     half_hourly = devices_lever(100 * 1_440)
     assert half_hourly.saves > 0
     assert half_hourly.applied
+
+
+class _WarmupDone(Exception):
+    pass
+
+
+def test_the_sample_asks_for_its_firms_pass_keys_as_the_apps_do():
+    """The apps fetch ``GET /passes/keys?tenant_id=`` (the token's firm); without it the answer is the stage's
+    key alone, another request than the month's."""
+    calls: list[tuple[str, str]] = []
+
+    class Run:
+        plan = meter = used = activities = None
+        tenant_id = "TENANT1"
+
+        @staticmethod
+        def call(method: str, path: str, role: str | None = None) -> dict[str, object]:
+            calls.append((method, path))
+            if path.startswith("/passes/keys"):
+                raise _WarmupDone
+            return {}
+
+    with pytest.raises(_WarmupDone):
+        cost._people(Run())  # type: ignore[arg-type]
+
+    assert calls[-1] == ("GET", "/passes/keys?tenant_id=TENANT1")

@@ -9,6 +9,7 @@ import jwt
 import pytest
 from identity import limits
 from identity.adapters.wechat_login import WeChatRefused, WeChatSession
+from identity.models import Account
 from identity.service import IdentityService
 from identity.wechat import PhoneNeeded, WeChatSignIn, WeChatTicketRefused
 
@@ -205,3 +206,27 @@ def test_erasing_the_person_removes_their_wechat_links(store, accounts, door, we
 
     assert store.wechat_links == {}
     assert isinstance(door.sign_in(wechat.code_for("open-chen", "union-chen"), IP), PhoneNeeded)
+
+
+class Announced:
+    """What the door tells the other features (``ResidentWeChatLinked`` on the bus, in the function)."""
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str | None, str | None, str]] = []
+
+    def wechat_linked(self, account: Account, openid: str) -> None:
+        self.links.append((account.account_id, account.tenant_id, account.person_id, openid))
+
+
+def test_a_bound_residents_link_and_sign_in_announce_the_openid_an_unbound_accounts_do_not(
+    store, accounts, wechat, clock
+) -> None:
+    announced = Announced()
+    door = WeChatSignIn(wechat, store, accounts, lambda subject: f"digest:{subject}", clock, announced)
+    account_id = _account(store, accounts)
+    door.link(account_id, wechat.code_for("open-chen"))
+    assert announced.links == []  # not yet a firm's resident: notifications could not key it
+
+    accounts.bind(account_id, "tenant-1", "resident-1")
+    door.sign_in(wechat.code_for("open-chen"), IP)
+    assert announced.links == [(account_id, "tenant-1", "resident-1", "open-chen")]

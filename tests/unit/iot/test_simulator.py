@@ -34,7 +34,7 @@ from iot.simulator import (
     readings,
     telemetry_message,
 )
-from iot.topics import TELEMETRY_RULE_SQL
+from iot.topics import TELEMETRY_RULE_SQL, rule_names
 
 TIMEOUT_S = 5.0
 EXPECTED_METRICS = {
@@ -275,6 +275,23 @@ def test_cli_publishes_to_the_local_broker(local_iot: LocalIot, recorder: Record
         ("leak-1", "leak", 0),
         ("leak-1", "leak", 1),
     ]
+
+
+def test_cli_with_a_stage_publishes_through_basic_ingest_to_the_stages_telemetry_rule(
+    recorder: Recorder,
+) -> None:
+    rules = [("SensorsTelemetryFunction", parse_rule(TELEMETRY_RULE_SQL))]
+    with LocalIot(rules, recorder, rule_names=[rule_names("dev")[0]]) as iot:
+        code = main(
+            [
+                *("--mqtt-url", iot.url, "--tenant", "t1", "--site", "s1", "--device", "smoke-1"),
+                *("--kind", "smoke", "--count", "2", "--interval", "0", "--seed", "1", "--stage", "dev"),
+            ]
+        )
+        assert code == 0
+        assert [e["device_id"] for e in recorder.take(2)] == ["smoke-1", "smoke-1"]
+        stats = iot.stats
+    assert (stats.basic_ingest, stats.billable_messages) == (2, 0)
 
 
 def test_cli_simulates_a_fleet_with_some_faulty_devices(local_iot: LocalIot, recorder: Recorder) -> None:

@@ -8,10 +8,10 @@ GLOBALS = {
     "AUDIT_TABLE": "audit",
     "IDEMPOTENCY_TABLE": "idempotency",
     "PII_KEY_ID": "key-1",
-    "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cursor",
+    "CURSOR_KEY_PARAMETER": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cursor",
     "POWERTOOLS_SERVICE_NAME": "directory",
     "DIRECTORY_TABLE": "directory",
-    "BLIND_INDEX_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:index",
+    "BLIND_INDEX_PARAMETER": "arn:aws:secretsmanager:us-east-1:123456789012:secret:index",
 }
 
 

@@ -42,6 +42,11 @@ def dynamodb() -> Iterator[Any]:
         yield client
 
 
+def priced(units: dict[str, float]) -> dict[str, float]:
+    """The priced counters only (the attribution's ``wop:``/``wix:``/``rtb:`` repeat the same units)."""
+    return {k: v for k, v in units.items() if k.split(":", 1)[0] not in ("wop", "wix", "rtb")}
+
+
 def metered(dynamodb: Any) -> tuple[UnitMeter, Any]:
     meter = UnitMeter(client=dynamodb)
     session = boto3.session.Session(region_name="us-east-1")
@@ -66,7 +71,7 @@ def test_a_large_item_writes_its_kilobytes_to_the_table_and_to_every_full_copy(d
         TableName="t",
         Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "g": {"S": "G"}, "d": {"S": "D"}, "b": {"S": body}},
     )
-    assert meter.take() == {"wru:t": 3.0, "wru:t/all": 3.0, "wru:t/due": 1.0}
+    assert priced(meter.take()) == {"wru:t": 3.0, "wru:t/all": 3.0, "wru:t/due": 1.0}
 
 
 def test_an_index_is_written_only_when_its_copy_changes(dynamodb):
@@ -82,7 +87,7 @@ def test_an_index_is_written_only_when_its_copy_changes(dynamodb):
         UpdateExpression="SET note = :n",
         ExpressionAttributeValues={":n": {"S": "hi"}},
     )
-    assert meter.take() == {"wru:t": 1.0, "wru:t/all": 1.0}
+    assert priced(meter.take()) == {"wru:t": 1.0, "wru:t/all": 1.0}
     # The due key moves: the old entry is deleted and the new one put (2 writes).
     client.update_item(
         TableName="t",
@@ -90,10 +95,10 @@ def test_an_index_is_written_only_when_its_copy_changes(dynamodb):
         UpdateExpression="SET d = :d",
         ExpressionAttributeValues={":d": {"S": "E"}},
     )
-    assert meter.take() == {"wru:t": 1.0, "wru:t/all": 1.0, "wru:t/due": 2.0}
+    assert priced(meter.take()) == {"wru:t": 1.0, "wru:t/all": 1.0, "wru:t/due": 2.0}
     # Leaving the sparse index: one delete.
     client.update_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}}, UpdateExpression="REMOVE d")
-    assert meter.take() == {"wru:t": 1.0, "wru:t/all": 1.0, "wru:t/due": 1.0}
+    assert priced(meter.take()) == {"wru:t": 1.0, "wru:t/all": 1.0, "wru:t/due": 1.0}
 
 
 def test_transactions_cost_double_and_a_failed_condition_still_costs_the_table(dynamodb):
@@ -104,14 +109,14 @@ def test_transactions_cost_double_and_a_failed_condition_still_costs_the_table(d
             {"Put": {"TableName": "t", "Item": {"pk": {"S": "a"}, "sk": {"S": "2"}, "g": {"S": "G"}}}},
         ]
     )
-    assert meter.take() == {"wru:t": 4.0, "wru:t/all": 1.0}
+    assert priced(meter.take()) == {"wru:t": 4.0, "wru:t/all": 1.0}
     with pytest.raises(client.exceptions.ConditionalCheckFailedException):
         client.put_item(
             TableName="t",
             Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "g": {"S": "G"}},
             ConditionExpression="attribute_not_exists(pk)",
         )
-    assert meter.take() == {"wru:t": 1.0}
+    assert priced(meter.take()) == {"wru:t": 1.0}
 
 
 def test_reads_are_sized_by_what_they_return(dynamodb):
@@ -123,7 +128,8 @@ def test_reads_are_sized_by_what_they_return(dynamodb):
         TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "q"}}
     )
     client.get_item(TableName="t", Key={"pk": {"S": "q"}, "sk": {"S": "0"}}, ConsistentRead=True)
-    assert meter.take() == {"rru:Query": 1.5, "rru:GetItem": 1.0}  # 9 KB eventually: 3/2; one 4 KB strong
+    # 9 KB eventually: 3/2; one 4 KB strong
+    assert priced(meter.take()) == {"rru:Query": 1.5, "rru:GetItem": 1.0}
 
 
 def test_the_index_copy_of_a_keys_only_projection_keeps_only_keys():
@@ -141,3 +147,60 @@ def test_an_sns_publish_to_a_phone_number_is_counted_as_an_sms_and_a_push_is_not
     topic = sns.create_topic(Name="t")["TopicArn"]
     sns.publish(TopicArn=topic, Message="not an sms")
     assert meter.take() == {"sms:Publish": 1.0}
+
+
+def test_writes_are_attributed_by_operation_kind_and_index_and_reads_by_table(dynamodb):
+    meter, client = metered(dynamodb)
+    client.put_item(
+        TableName="t", Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "g": {"S": "G"}, "d": {"S": "D"}}
+    )
+    client.put_item(TableName="t", Item={"pk": {"S": "b"}, "sk": {"S": "1"}})
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": "t",
+                    "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                    "UpdateExpression": "REMOVE d",
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": "t",
+                    "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+        ]
+    )
+    with pytest.raises(client.exceptions.ConditionalCheckFailedException):
+        client.update_item(
+            TableName="t",
+            Key={"pk": {"S": "a"}, "sk": {"S": "1"}},
+            UpdateExpression="SET n = :n",
+            ConditionExpression="attribute_not_exists(pk)",
+            ExpressionAttributeValues={":n": {"S": "x"}},
+        )
+    client.query(
+        TableName="t",
+        IndexName="all",
+        KeyConditionExpression="g = :g",
+        ExpressionAttributeValues={":g": {"S": "G"}},
+    )
+    units = meter.take()
+    attributed = {k: v for k, v in units.items() if k not in priced(units)}
+    assert attributed == {
+        "wop:t:PutItem": 2.0,  # two items
+        "wix:t/all:PutItem": 1.0,
+        "wix:t/due:PutItem": 1.0,
+        "wop:t:Transact.Update": 2.0,  # x2 inside a transaction
+        "wop:t:Transact.ConditionCheck": 2.0,
+        "wix:t/all:Transact.Update": 1.0,
+        "wix:t/due:Transact.Update": 1.0,  # leaving the sparse index
+        "wop:t:UpdateItem failed": 1.0,  # a failed condition is billed all the same
+        "rtb:t/all:Query": 0.5,
+    }
+    # The attribution repeats the priced units, no more, no less.
+    assert sum(v for k, v in attributed.items() if k[:3] in ("wop", "wix")) == units["wru:t"] + sum(
+        v for k, v in units.items() if k.startswith("wru:t/")
+    )

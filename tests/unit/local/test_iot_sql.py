@@ -256,7 +256,7 @@ def test_rule_is_reusable_and_returns_fresh_results() -> None:
         ("", "expected SELECT"),
         ("DELETE FROM 'a'", "expected SELECT"),
         ("SELECT FROM 'a'", "expected a field"),
-        ("SELECT *", "expected FROM"),
+        ("SELECT * TO 'a'", "expected end of statement"),  # FROM may be absent (Basic Ingest), not misspelt
         ("SELECT * FROM", "quoted topic filter"),
         ("SELECT * FROM a/b", "unexpected character '/'"),
         ("SELECT * FROM ''", "empty"),
@@ -291,3 +291,21 @@ def test_invalid_sql_raises_rule_sql_error(sql: str, message: str) -> None:
 def test_rule_sql_error_is_a_value_error_with_position() -> None:
     with pytest.raises(ValueError, match="at position 23"):
         parse_rule("SELECT * FROM 'a' WHERE")
+
+
+def test_from_is_optional_for_a_rule_only_basic_ingest_invokes() -> None:
+    # AWS IoT SQL reference, FROM: "Optional for rules that are only activated using the Basic Ingest
+    # feature".
+    rule = parse_rule("SELECT *, topic(2) AS tenant_id WHERE n > 1")
+    assert rule.topic_filter is None
+    assert not rule.matches("courtyard/t1/s1/d1/telemetry")  # no broker topic activates it
+    topic, now = "courtyard/t1/s1/d1/telemetry", 1
+    assert rule.evaluate(topic, b'{"n": 2}', now_ms=now) is None  # not through the broker
+    assert rule.evaluate(topic, b'{"n": 2}', now_ms=now, basic_ingest=True) == {"n": 2, "tenant_id": "t1"}
+    assert rule.evaluate(topic, b'{"n": 1}', now_ms=now, basic_ingest=True) is None  # WHERE still decides
+
+
+def test_basic_ingest_evaluates_a_rule_whatever_its_from() -> None:
+    rule = parse_rule("SELECT n FROM 'courtyard/+/+/+/events'")
+    assert rule.evaluate("courtyard/t1/s1/d1/telemetry", b'{"n": 3}', now_ms=1) is None
+    assert rule.evaluate("courtyard/t1/s1/d1/telemetry", b'{"n": 3}', now_ms=1, basic_ingest=True) == {"n": 3}

@@ -260,20 +260,89 @@ def test_basic_ingest_runs_only_the_named_rule_on_the_topic_after_the_prefix_wit
     assert stats.rules_triggered == 2
 
 
-def test_basic_ingest_to_an_unknown_rule_or_a_topic_its_sql_does_not_select_runs_nothing(
+def test_basic_ingest_to_an_unknown_rule_runs_nothing(
     named_iot: LocalIot, bootstrap: io.ClientBootstrap, recorder: Recorder
 ) -> None:
     connection = connect(bootstrap, named_iot.port, "d1")
     try:
         publish(connection, "$aws/rules/no_such_rule/courtyard/t1/s1/d1/telemetry", {"battery": 97})
-        publish(connection, "$aws/rules/courtyard_alarms/courtyard/t1/s1/d1/telemetry", {"kind": "smoke"})
         publish(connection, "courtyard/t1/s1/d1/telemetry", {"battery": 95})  # a marker: all before it ran
         assert recorder.next()[1]["battery"] == 95
     finally:
         connection.disconnect().result(TIMEOUT_S)
 
     assert recorder.calls.empty()
-    assert named_iot.stats.billable_messages == 1
+    stats = named_iot.stats
+    assert (stats.billable_messages, stats.basic_ingest, stats.rules_triggered) == (1, 0, 1)
+
+
+def test_basic_ingest_runs_the_named_rule_even_where_its_from_would_not_match_but_where_still_decides(
+    named_iot: LocalIot, bootstrap: io.ClientBootstrap, recorder: Recorder
+) -> None:
+    # AWS activates a rule by its FROM filter only for messages through the broker; a Basic Ingest message
+    # names its rule (FROM is optional for a rule only Basic Ingest invokes). The alarm rule listens to
+    # .../events; here it is named with a .../telemetry topic.
+    connection = connect(bootstrap, named_iot.port, "d1")
+    try:
+        publish(connection, "$aws/rules/courtyard_alarms/courtyard/t1/s1/d1/telemetry", {"kind": "heat"})
+        publish(connection, "$aws/rules/courtyard_alarms/courtyard/t1/s1/d1/telemetry", {"kind": "smoke"})
+        function_id, event = recorder.next()
+        publish(connection, "courtyard/t1/s1/d1/telemetry", {"battery": 95})  # a marker: all before it ran
+        assert recorder.next()[1]["battery"] == 95
+    finally:
+        connection.disconnect().result(TIMEOUT_S)
+
+    assert recorder.calls.empty()  # the "heat" message: triggered, WHERE false, no action
+    assert function_id == "AlarmFunction"
+    assert event == {"kind": "smoke", "tenant_id": "t1", "device_id": "d1", "client_id": "d1"}
+    stats = named_iot.stats
+    # Two Basic Ingest messages, each triggering only the named rule (the telemetry rule, whose FROM matches
+    # the topic after the prefix, is not run); the marker is the one billable message and triggers one rule.
+    assert (stats.basic_ingest, stats.billable_messages, stats.rules_triggered) == (2, 1, 3)
+    assert stats.actions_by_function == {"AlarmFunction": 1, "TelemetryFunction": 1}
+
+
+def test_basic_ingest_reaches_no_subscriber(
+    named_iot: LocalIot, bootstrap: io.ClientBootstrap, recorder: Recorder
+) -> None:
+    received: queue.Queue[str] = queue.Queue()
+    listener = connect(bootstrap, named_iot.port, "listener")
+    device = connect(bootstrap, named_iot.port, "d1")
+    try:
+        future, _ = listener.subscribe(
+            "courtyard/#", mqtt.QoS.AT_LEAST_ONCE, lambda topic, payload, **_kw: received.put(topic)
+        )
+        future.result(TIMEOUT_S)
+        publish(device, "$aws/rules/courtyard_telemetry/courtyard/t1/s1/d1/telemetry", {"battery": 97})
+        assert recorder.next()[1]["battery"] == 97  # the rule ran
+        publish(device, "courtyard/t1/s1/d1/telemetry", {"battery": 96})  # through the broker: delivered
+        assert received.get(timeout=TIMEOUT_S) == "courtyard/t1/s1/d1/telemetry"
+        assert recorder.next()[1]["battery"] == 96
+    finally:
+        device.disconnect().result(TIMEOUT_S)
+        listener.disconnect().result(TIMEOUT_S)
+
+    assert received.empty()  # the subscriber got the broker's message only, never the Basic Ingest one
+
+
+def test_a_rule_without_from_runs_only_through_basic_ingest(
+    bootstrap: io.ClientBootstrap, recorder: Recorder
+) -> None:
+    rules = [
+        ("IngestOnly", parse_rule("SELECT *, topic(4) AS device_id")),
+        ("Marker", parse_rule(TELEMETRY_SQL)),
+    ]
+    with LocalIot(rules, recorder, rule_names=["ingest_only", None]) as local_iot:
+        connection = connect(bootstrap, local_iot.port, "d1")
+        try:
+            publish(connection, "courtyard/t1/s1/d1/telemetry", {"n": 1})  # at the broker only Marker matches
+            assert recorder.next()[0] == "Marker"
+            publish(connection, "$aws/rules/ingest_only/courtyard/t1/s1/d1/telemetry", {"n": 2})
+            assert recorder.next() == ("IngestOnly", {"n": 2, "device_id": "d1"})
+        finally:
+            connection.disconnect().result(TIMEOUT_S)
+        assert recorder.calls.empty()
+        assert local_iot.stats.rules_triggered == 2
 
 
 def test_rule_names_must_name_every_rule(recorder: Recorder) -> None:

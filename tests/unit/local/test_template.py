@@ -451,18 +451,8 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
     physical["ImportQueue"] = PhysicalResource(
         "ImportQueue", "AWS::SQS::Queue", "http://sqs.us-east-1.localhost/123456789012/q"
     )
-    physical["BlindIndexSecret"] = PhysicalResource(
-        "BlindIndexSecret",
-        "AWS::SecretsManager::Secret",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
-    )
     physical["EventBus"] = PhysicalResource("EventBus", "AWS::Events::EventBus", "courtyard-dev")
     physical["PiiKey"] = PhysicalResource("PiiKey", "AWS::KMS::Key", "1234abcd-12ab-34cd-56ef-1234567890ab")
-    physical["CursorSecret"] = PhysicalResource(
-        "CursorSecret",
-        "AWS::SecretsManager::Secret",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:c-AbCdEf",
-    )
     environment = real_template.function("DirectoryFunction").resolved_environment(
         Resolver(real_template, physical, stack_name=stack)
     )
@@ -477,8 +467,8 @@ def test_real_template_environment_resolves(real_template: Template) -> None:
         "IDEMPOTENCY_TABLE": "courtyard-local-IdempotencyTable",
         "DIRECTORY_TABLE": "courtyard-local-DirectoryTable",
         "PII_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab",
-        "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:c-AbCdEf",
-        "BLIND_INDEX_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
+        "CURSOR_KEY_PARAMETER": "/courtyard/dev/cursor-key",
+        "BLIND_INDEX_PARAMETER": "/courtyard/dev/blind-index-key",
         "REQUIRE_MFA": "true",
         "USER_POOL_ID": "courtyard-local-UserPool",
         "IMPORT_BUCKET": "courtyard-local-ImportBucket",

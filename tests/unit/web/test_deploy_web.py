@@ -24,7 +24,7 @@ def test_config_json_comes_from_the_stacks_outputs_and_calls_cognito_directly() 
     assert web_config(outputs, "eu-west-1", "dev").requireMfa is False
 
 
-def test_the_wechat_app_id_comes_from_the_login_secret_and_the_placeholder_offers_no_wechat() -> None:
+def test_the_wechat_app_id_comes_from_the_login_parameter_and_the_placeholder_offers_no_wechat() -> None:
     class Session:
         def __init__(self, app_id: str) -> None:
             self.app_id = app_id
@@ -33,17 +33,14 @@ def test_the_wechat_app_id_comes_from_the_login_secret_and_the_placeholder_offer
             session = self
 
             class Client:
-                def describe_stack_resource(self, **_: str) -> dict[str, object]:
-                    return {"StackResourceDetail": {"PhysicalResourceId": "arn:secret"}}
-
-                def get_secret_value(self, SecretId: str) -> dict[str, str]:
-                    assert SecretId == "arn:secret"
-                    return {"SecretString": json.dumps({"app_id": session.app_id, "app_secret": "s"})}
+                def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, object]:
+                    assert (Name, WithDecryption) == ("/courtyard/prod/wechat-login", True)
+                    return {"Parameter": {"Value": json.dumps({"app_id": session.app_id, "app_secret": "s"})}}
 
             return Client()
 
-    assert wechat_app_id(Session("wx5f2a9c0d1e3b4a67"), "stack") == "wx5f2a9c0d1e3b4a67"
-    assert wechat_app_id(Session("wx0000000000000000"), "stack") == ""
+    assert wechat_app_id(Session("wx5f2a9c0d1e3b4a67"), "prod") == "wx5f2a9c0d1e3b4a67"
+    assert wechat_app_id(Session("wx0000000000000000"), "prod") == ""
     outputs = {"UserPoolId": "p", "UserPoolClientId": "c"}
     config = web_config(outputs, "eu-west-1", "prod", "wx5f2a9c0d1e3b4a67")
     body = json.loads(config_document(config))

@@ -39,6 +39,8 @@ PRIORITY = {
 # Bulk jobs whose resident size grows with the job (a 10,000-row import, a city's audience), not with the
 # sample's small ones: they keep the memory they were given for their largest job.
 BULK = {"DirectoryImportFunction": 1024, "NotificationsFanoutFunction": 1024}
+# Added after the measurement (merged from main): the Globals' memory until a bench run measures them.
+NOT_YET_MEASURED = {"DirectoryEventsFunction"}
 # No time guard, and work that grows with the data in one invocation: their timeouts must hold at any size.
 NO_TIME_GUARD = {"PaymentsBillingFunction", "VisitorsJobsFunction", "AuditExportFunction"}
 # Measured at the end of `python -m bench.cost` (2026-12-08, the local cloud's workers): worker RSS and mean
@@ -71,7 +73,7 @@ def _is_api(logical_id: str) -> bool:
 
 
 def test_every_function_has_a_class() -> None:
-    classed = set(WAITED_WITHOUT_API) | set(PRIORITY) | set(BULK) | NO_TIME_GUARD | set(MEASURED)
+    classed = set(WAITED_WITHOUT_API) | set(PRIORITY) | set(BULK) | NO_TIME_GUARD | NOT_YET_MEASURED | set(MEASURED)
     unclassed = {fid for fid in FUNCTIONS if not _is_api(fid)} - classed
     assert not unclassed, f"new function(s) {sorted(unclassed)}: waited on, priority, bulk or right-sized?"
     assert not {fid for fid in MEASURED if _is_api(fid)}, "an API function is never right-sized down"

@@ -73,7 +73,9 @@ def _is_api(logical_id: str) -> bool:
 
 
 def test_every_function_has_a_class() -> None:
-    classed = set(WAITED_WITHOUT_API) | set(PRIORITY) | set(BULK) | NO_TIME_GUARD | NOT_YET_MEASURED | set(MEASURED)
+    classed = (
+        set(WAITED_WITHOUT_API) | set(PRIORITY) | set(BULK) | NO_TIME_GUARD | NOT_YET_MEASURED | set(MEASURED)
+    )
     unclassed = {fid for fid in FUNCTIONS if not _is_api(fid)} - classed
     assert not unclassed, f"new function(s) {sorted(unclassed)}: waited on, priority, bulk or right-sized?"
     assert not {fid for fid in MEASURED if _is_api(fid)}, "an API function is never right-sized down"

@@ -21,6 +21,18 @@ def _arn(table: str) -> str:
     return f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/{table}"
 
 
+def _either_branch(statements: list[Any]) -> list[Any]:
+    """A statement under ``Fn::If`` counts in both branches (``AWS::NoValue`` dropped): a check that something
+    is *not* allowed must hold whichever way the template's conditions go."""
+    flat: list[Any] = []
+    for statement in statements:
+        if isinstance(statement, dict) and "Fn::If" in statement:
+            flat += _either_branch([b for b in statement["Fn::If"][1:] if b != {"Ref": "AWS::NoValue"}])
+        else:
+            flat.append(statement)
+    return flat
+
+
 def _resolved(value: Any) -> Any:
     """Template intrinsics -> the ARNs they stand for (tables named after their logical id)."""
     if isinstance(value, dict) and "Fn::GetAtt" in value:
@@ -122,7 +134,12 @@ def test_filing_and_issuing_may_check_a_residents_link_and_nothing_else_of_the_d
 ):
     # courtyard/live_link.py: the write's ConditionCheck on the resident's side of the link (RES# partition).
     policies = resources[function_id]["Properties"]["Policies"]
-    statements = [s for p in policies if isinstance(p, dict) for s in _resolved(p.get("Statement") or [])]
+    statements = [
+        s
+        for p in policies
+        if isinstance(p, dict)
+        for s in _either_branch(_resolved(p.get("Statement") or []))
+    ]
     check = "dynamodb:ConditionCheckItem"
 
     assert evaluate(statements, _as(None, check, "DirectoryTable", "T#t1#RES#r1")) == "allow"

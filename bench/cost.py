@@ -39,6 +39,7 @@ from bench import (
     device_levers,
     edge_cost,
     prices,
+    wechat_share,
 )
 from bench.identity_cost import OPENS_PER_RESIDENT, WECHAT_SHARE, identity_month
 
@@ -662,7 +663,8 @@ def drive(cloud: LocalCloud, demo: DemoData, plan: Plan) -> _Run:
     run = _Run(cloud, demo, plan, Meter(cloud))
     # The notice comes last: it adds residents to the community, who would otherwise receive the other
     # activities' messages (bill reminders) and make them look like a larger community's.
-    for activity in (_people, _tickets, _money, _passes, _devices, _schedules, _notices):
+    # The passes' phone-only part runs before the tickets sign the sample's resident in with WeChat.
+    for activity in (_people, _passes_phone_only, _tickets, _money, _passes, _devices, _schedules, _notices):
         activity(run)
     for function_id, stats in cloud.pool.metering().items() if cloud.pool else ():
         if stats.errors:
@@ -921,37 +923,56 @@ def _notices(run: _Run) -> None:
     )
 
 
+def _issue_and_scan(run: _Run, count: int) -> None:
+    """Visitor passes: issued, shown as a QR code, scanned once at the gate. As the app issues them: no
+    visitor phone (web/mobile/src/pages/visitors/PassNew.vue), so no SMS to the visitor; the resident shares
+    the QR or the link, and hears of the arrival by the notifications' ladder (push -> WeChat -> SMS)."""
+    call = run.call
+    for index in range(count):
+        issued = call(
+            "POST",
+            "/passes",
+            "resident",
+            body={"visitor_name": f"访客 {index}"},
+            headers={"Idempotency-Key": f"bench-pass-{uuid.uuid4()}"},
+        )
+        # The app shows the pass (its QR drawn on the phone) and its entries; the visitor opens the link.
+        call("GET", f"/passes/{issued['pass_id']}", "resident")
+        call("GET", f"/passes/{issued['pass_id']}/entries?limit=50", "resident")
+        call("POST", "/passes/view", body={"token": issued["token"]})
+        call(
+            "POST",
+            "/gate/scans",
+            "guard",
+            body={"site_id": run.site_id, "gate_id": "north-1", "token": issued["token"]},
+        )
+
+
+# Passes the sample's resident issues before signing in with WeChat (the residents without WeChat).
+SAMPLE_PASSES_PHONE_ONLY = 1
+
+
+def _passes_phone_only(run: _Run) -> None:
+    with run.meter.measure(run.used, "passes phone only"):
+        _issue_and_scan(run, SAMPLE_PASSES_PHONE_ONLY)
+
+
 def _passes(run: _Run) -> None:
     plan = run.plan
-    meter = run.meter
-    used = run.used
-    call = run.call
-    activities = run.activities
-    site_id = run.site_id
-
-    # Visitor passes: issued, shown as a QR code, scanned once at the gate. As the app issues them: no visitor
-    # phone (web/mobile/src/pages/visitors/PassNew.vue), so no SMS; the resident shares the QR or the link.
-    with meter.measure(used, "passes"):
-        for index in range(plan.sample_passes):
-            issued = call(
-                "POST",
-                "/passes",
-                "resident",
-                body={"visitor_name": f"访客 {index}"},
-                headers={"Idempotency-Key": f"bench-pass-{uuid.uuid4()}"},
-            )
-            # The app shows the pass (its QR drawn on the phone) and its entries; the visitor opens the link.
-            call("GET", f"/passes/{issued['pass_id']}", "resident")
-            call("GET", f"/passes/{issued['pass_id']}/entries?limit=50", "resident")
-            call("POST", "/passes/view", body={"token": issued["token"]})
-            call(
-                "POST",
-                "/gate/scans",
-                "guard",
-                body={"site_id": site_id, "gate_id": "north-1", "token": issued["token"]},
-            )
-    activities.append(
-        Activity("visitor passes issued, shown and scanned", plan.passes, plan.sample_passes, used["passes"])
+    # After the tickets the sample's resident is WeChat-linked: weighted with the phone-only part to
+    # WECHAT_SHARE of residents (bench/wechat_share.py), so the visitors' texts to the rest are in the month.
+    with run.meter.measure(run.used, "passes wechat"):
+        _issue_and_scan(run, plan.sample_passes)
+    run.used["passes"] = wechat_share.at_share(
+        run.used["passes phone only"], SAMPLE_PASSES_PHONE_ONLY, run.used["passes wechat"], plan.sample_passes
+    )
+    run.activities.append(
+        Activity(
+            f"visitor passes issued, shown and scanned ({WECHAT_SHARE:.0%} of residents on WeChat)",
+            plan.passes,
+            1,
+            run.used["passes"],
+        )
     )
 
 

@@ -22,13 +22,19 @@
   them (measured, ``DDB_WRU_BEFORE``), of that commit's workload: the workload has changed since (WeChat, the
   samples at WeChat's share), so the line states both and claims no saving from their difference; after is
   this run's (``python -m bench.ddb_units`` prints where they go).
+- **Memory where nobody waits** (template.yaml, tests/unit/test_template_memory.py): the asynchronous
+  consumers and jobs no person waits on run at their measured RSS x 1.5 (raised until their imports fit 5 s
+  at the smaller CPU share) instead of the Globals' 512 MB; API functions, the priority lane and the emergency
+  ladder keep theirs. Before prices the same run's durations at 512 MB: the CPU part of a GB-s (and INIT's)
+  does not change below 1,769 MB, only the waiting on AWS calls does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from bench import app_opens, prices
+from bench import app_opens, cost_model, prices
 from bench.cost_levers import Lever
 from bench.identity_cost import WECHAT_SHARE
 
@@ -45,6 +51,7 @@ SECRETS_BEFORE = 6
 # as measured and the difference is not claimed as this lever's saving.
 DDB_WRU_BEFORE = 258_256.0
 DDB_BEFORE_WORKLOAD = "8b632bf's workload (no WeChat rung, samples not at WeChat's share)"
+MEMORY_BEFORE_MB = 512  # the Globals' memory every function had before the async ones were right-sized
 
 
 def home_cache(before_usd: float, after_usd: float) -> Lever:
@@ -118,4 +125,30 @@ def wechat_ahead_of_sms(texts: float, wechat_messages: float) -> Lever:
         f"measured on the tickets: {wechat_messages:,.0f} WeChat messages (free) and {texts:,.0f} texts a "
         "month; before, each of those WeChat messages was a text (at least: the routine progress now kept in "
         "the inbox for people with neither push nor WeChat is not counted); notifications/channel_ladder.py",
+    )
+
+
+def async_memory(usage: Mapping[str, float], functions: Mapping[str, Any]) -> Lever:
+    """The functions below ``MEMORY_BEFORE_MB`` now, priced at their memory and at 512 MB (same durations)."""
+    gb_s = prices.PRICES["lambda.gb_s_arm64"]
+    before = after = 0.0
+    moved: list[str] = []
+    for function_id, meta in functions.items():
+        if meta.memory_mb >= MEMORY_BEFORE_MB:
+            continue
+        moved.append(f"{function_id} {meta.memory_mb}")
+        for memory, into in ((MEMORY_BEFORE_MB, "before"), (meta.memory_mb, "after")):
+            usd = gb_s.cost(prices.gb_seconds(cost_model.duration_ms(usage, function_id, memory), memory))
+            if into == "before":
+                before += usd
+            else:
+                after += usd
+    return Lever(
+        "Lambda memory right-sized where nobody waits (async consumers and jobs; API and priority lane kept)",
+        before,
+        after,
+        True,
+        "template.yaml MemorySize, tests/unit/test_template_memory.py: "
+        + (", ".join(moved) if moved else "nothing moved")
+        + " MB (was 512)",
     )

@@ -10,7 +10,8 @@ recompile on every cold start.
 
 The machine is shared, so the processes of every target are interleaved run by run and each figure is a
 median; the ratio is taken on CPU time, which another process's load disturbs far less than wall time.
-``python -m bench.cold_import [--runs N]`` runs this benchmark alone.
+``python -m bench.cold_import [--runs N]`` runs this benchmark alone and records its rows in
+bench/results.json (the other benchmarks' rows kept), as `make bench` does.
 """
 
 from __future__ import annotations
@@ -26,20 +27,23 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from bench import summary
 from infra.local.provision import Stack, provision
 from infra.local.template import ApiEvent, FunctionSpec, load_template
 from infra.seed import seed_stack
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results.json"
 FLOOR_NAME = "floor (boto3 + Powertools REST resolver)"
 # Each API function's first request: a GET its seeded manager may make.
 FIRST_REQUEST = {
+    "IdentityFunction": "/identity/jwks",
     "DirectoryFunction": "/me",
     "TicketsFunction": "/tickets",
     "PaymentsFunction": "/bills",
@@ -248,9 +252,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args(argv)
-    for line in table(run(args.runs)):
+    results = run(args.runs)
+    for line in table(results):
         print(line)
+    recorded = record(results)
+    print()
+    for line in summary.table({"cold_import": recorded["cold_import"]}, _cold_rows):
+        print(line)
+    print(f"\nrecorded in {RESULTS.relative_to(ROOT)}")
     return 0
+
+
+def _cold_rows(document: summary.Results) -> list[summary.Row]:
+    """`make bench`'s summary rows of this benchmark (the others' would print as "-")."""
+    return [row for row in summary.rows(document) if row.benchmark.startswith("cold")]
+
+
+def record(results: list[ImportResult], path: Path = RESULTS) -> dict[str, Any]:
+    """``path``'s results document with its cold import rows replaced by ``results``."""
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    document["cold_import"] = [asdict(r) for r in results]
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return document
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from bench import (
     ddb_units,
     device_levers,
     edge_cost,
+    lambda_units,
     prices,
     wechat_share,
 )
@@ -142,6 +143,7 @@ class CostResult:
     total_with_identity_usd: float = 0.0
     levers_total_usd: float = 0.0  # with identity, every lever, at ``communities``
     levers_alone_usd: float = 0.0  # with identity, every lever, one community alone on its deployment
+    lambda_lines: list[dict[str, Any]] = field(default_factory=list)  # per function (bench/lambda_units.py)
     edge_note: str = ""  # what the distribution's web ACL adds when the deployment leaves it out
 
 
@@ -420,6 +422,7 @@ def summarise(
     )
     found += applied(activities, reference or {}, functions, usage, api_trace_rate, acls)
     found.append(applied_levers.secure_parameters(secrets))
+    found.append(applied_levers.async_memory(usage, functions))
     # An applied lever's saving is already in the month above, and a lever that would cost more is not taken
     # (the devices' per-upload connections at ten-minute uploads): only modelled savings are subtracted.
     own = sum(
@@ -454,6 +457,13 @@ def summarise(
         total_usd=community_usd + deployment_usd / communities,
         alone_usd=alone_usd,
         lever_lines=cost_levers.as_dicts(found),
+        lambda_lines=lambda_units.attribution(
+            usage,
+            month_usage(activities, shared=True),
+            functions,
+            communities,
+            PLATFORM_LOG_BYTES_PER_INVOCATION,
+        ),
         total_with_identity_usd=total_usd + identity.usd,
         levers_total_usd=total_usd + identity.usd - own - fixed_saves / communities,
         levers_alone_usd=alone_usd + alone_identity - own - fixed_saves,
@@ -686,7 +696,9 @@ def _people(run: _Run) -> None:
     for path, role in (("/me", "resident"), ("/inbox/unread-count", "resident"), ("/bills", "resident")):
         call("GET", path, role)
     call("GET", "/tickets", "technician")
-    call("GET", "/passes/keys")
+    # The apps ask for the keys of one firm (the token's tid); without it the answer is the stage's old key
+    # alone, another request than the one a month is made of.
+    call("GET", f"/passes/keys?tenant_id={run.tenant_id}")
 
     # Residents open the app: the home asks for the parts whose freshness window has passed, one resident's
     # month of opens as bench/app_opens.py states it (the browser story counts the same requests).
@@ -1366,6 +1378,7 @@ def table(result: CostResult) -> list[str]:
             f"   {flag}{line['service']:<16} {float(line['usd']):>8.2f} {float(line['quantity']):>14,.1f} "
             f"{line['unit']}: {line['what']}{shared}"
         )
+    out.extend(f"  {line}" for line in lambda_units.report(result.lambda_lines))
     out.extend(f"  {line}" for line in ddb_units.report(asdict(result)))  # where DynamoDB's units come from
     out.extend(cost_levers.table(result))
     for failure in result.failures:

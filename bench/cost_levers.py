@@ -19,6 +19,7 @@ from iot.link import BREAK_EVEN_S, cheaper_mode
 
 MIN_MEMORY_MB = 128
 MEMORY_HEADROOM = 1.5  # the memory a function is given over its measured resident size
+WAITED_MEMORY_MB = 512  # the Globals' memory, kept by the functions a person waits on
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def memory_lever(usage: Mapping[str, float], functions: Mapping[str, Any]) -> Le
     for function_id, meta in functions.items():
         if not usage.get(f"fn:{function_id}") or not getattr(meta, "rss_mb", 0.0):
             continue
+        if meta.memory_mb < WAITED_MEMORY_MB:  # right-sized already (applied_levers.async_memory)
+            continue
         memory = min(meta.memory_mb, right_size(meta.rss_mb))
         ms_before = cost_model.duration_ms(usage, function_id, meta.memory_mb)
         before += gb_s.cost(prices.gb_seconds(ms_before, meta.memory_mb))
@@ -54,12 +57,14 @@ def memory_lever(usage: Mapping[str, float], functions: Mapping[str, Any]) -> Le
         if memory != meta.memory_mb:
             moved.append(f"{function_id} {meta.memory_mb}->{memory}")
     basis = (
-        "not applied: a smaller share of a vCPU makes the CPU-bound cold starts 3-4x slower; "
+        "not applied to API functions and the priority lane (the async ones are, above): a smaller share "
+        "of a vCPU makes the CPU-bound cold starts 3-4x slower where a person waits; "
         f"memory = measured worker RSS x {MEMORY_HEADROOM} (64 MB steps, at least {MIN_MEMORY_MB}); waiting "
         "time scales with memory, CPU time does not below 1,769 MB (it only gets slower): "
         + (", ".join(moved[:6]) + (" ..." if len(moved) > 6 else "") if moved else "nothing to move")
     )
-    return Lever("Lambda memory right-sized per function (arm64 already)", before, after, False, basis)
+    what = "Lambda memory right-sized for the waited-on functions too (arm64 already)"
+    return Lever(what, before, after, False, basis)
 
 
 def levers(

@@ -32,6 +32,7 @@ CHAPTERS: tuple[str, ...] = (
     "sensors",
     "notifications",
     "emergency",
+    "export",
 )
 
 

@@ -298,6 +298,17 @@ class ResidentWeChatLinked(Event):
     openid: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
 
 
+class ResidentPhoneChangeRefused(Event):
+    """Identity could not make a resident's new number their sign-in: another account already signs in with
+    it (one number, one account). The directory puts the previous number back and tells the resident next to
+    the phone field, so the directory and identity give one answer. Carries the refused number's sign-in
+    digest (as ``ResidentPhoneChanged`` did), never the number."""
+
+    resident_id: Id
+    user_id: str
+    sign_in_phone_digest: str = Field(pattern=r"^[0-9a-f]{40}$")
+
+
 class ExportedLink(Model):
     """One of the person's unit links, current (``until`` None) or ended, as the directory held it when the
     export was asked for: each feature exports what the person saw through the unit while linked."""
@@ -388,7 +399,7 @@ EVENTS: dict[str, tuple[str, type[Event]]] = {
             "courtyard.visitors": (PassIssued, PassRevoked, VisitorArrived),
             "courtyard.sensors": (AlarmRaised, AlarmAcknowledged, AlarmCleared),
             "courtyard.notifications": (NoticePublished, SmsReplyReceived, EmergencyAcknowledged),
-            "courtyard.identity": (ResidentWeChatLinked,),
+            "courtyard.identity": (ResidentWeChatLinked, ResidentPhoneChangeRefused),
             "courtyard.directory": (
                 ResidentMovedOut,
                 ResidentErased,

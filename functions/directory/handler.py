@@ -9,34 +9,31 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.models import Model
 from directory.app import app, logger, metrics, tracer
-from directory.care import routes as care
-from directory.duty import routes as duty
-from directory.exports import routes as exports
-from directory.imports import routes as imports
-from directory.invites import routes as invites
-from directory.people import routes as people
-from directory.phones import routes as phones
-from directory.places import routes as places
-from directory.proxies import routes as proxies
-from directory.residency import routes as residency
-from directory.staff import routes as staff
-from directory.tenants import routes as tenants
 
-for routes in (
-    care,
-    duty,
-    exports,
-    imports,
-    invites,
-    people,
-    phones,
-    places,
-    proxies,
-    residency,
-    staff,
-    tenants,
-):
-    app.include_router(routes.router)
+# Each sub-package's routes, imported by the first request for one of its paths (courtyard.route_families):
+# a cold start loads the family it answers, not all twelve. Prefixes are route templates matched segment by
+# segment, the longest winning; tests/unit/directory/test_route_families.py checks that every route the
+# template wires reaches the family that serves it.
+app.include_families(
+    {
+        "directory.care.routes": ("/care-list", "/care-visits", "/residents/{resident_id}/care"),
+        "directory.duty.routes": ("/duty", "/sites/{site_id}/duty-roster"),
+        "directory.exports.routes": ("/me/exports",),
+        "directory.imports.routes": ("/imports",),
+        "directory.invites.routes": ("/invites",),
+        "directory.people.routes": ("/me", "/residents", "/units/{unit_id}/residents"),
+        "directory.phones.routes": ("/me/phone",),
+        "directory.places.routes": ("/sites", "/units"),
+        "directory.proxies.routes": ("/me/proxies", "/proxies", "/units/{unit_id}/proxies"),
+        "directory.residency.routes": (
+            "/me/units",
+            "/residents/{resident_id}/residences",
+            "/units/{unit_id}/residents/{resident_id}/end",
+        ),
+        "directory.staff.routes": ("/staff",),
+        "directory.tenants.routes": ("/tenants",),
+    }
+)
 
 
 class HealthOut(Model):

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from directory.invites.service import InviteService
     from directory.people.repository import PeopleRepository
     from directory.people.service import PeopleService
+    from directory.phones.follows import PhoneFollows
     from directory.phones.prover import PhoneProver, Texter
+    from directory.phones.refusals import PhoneRefusals
     from directory.phones.service import PhoneChangeService
     from directory.places.service import PlacesService
     from directory.proxies.service import ProxyService
@@ -65,9 +67,28 @@ def _people_repository() -> PeopleRepository:
 def _phone_change() -> PhoneChangeService:
     from directory.phones.service import PhoneChangeService
 
+    people = _people_repository()
     return PhoneChangeService(
-        _people_repository(), prover(), wiring.audit(), wiring.clock, events=wiring.events()
+        people,
+        prover(),
+        wiring.audit(),
+        wiring.clock,
+        events=wiring.events(),
+        follows=_phone_follows(people),
     )
+
+
+def _phone_follows(people: PeopleRepository) -> PhoneFollows:
+    from directory.phones.follows import PhoneFollows
+
+    return PhoneFollows(table(), wiring.cipher(), people)
+
+
+def _phone_refusals() -> PhoneRefusals:
+    from directory.phones.refusals import PhoneRefusals
+
+    people = _people_repository()
+    return PhoneRefusals(people, _phone_follows(people), wiring.audit(), wiring.clock)
 
 
 def _prover() -> PhoneProver:
@@ -242,6 +263,7 @@ places = wiring.factory(_places)
 people = wiring.factory(_people)
 prover = wiring.factory(_prover)
 phone_change = wiring.factory(_phone_change)
+phone_refusals = wiring.factory(_phone_refusals)
 residency = wiring.factory(_residency)
 staff = wiring.factory(_staff)
 invites = wiring.factory(_invites)

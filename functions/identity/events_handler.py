@@ -5,9 +5,11 @@ person: its next tokens carry ``custom:tenant_id``, ``cognito:groups`` = residen
 ``ResidentMovedOut`` ends the account's sessions (its next sign-in carries what is left); ``ResidentErased``
 deletes everything identity holds about the account (the number's digest, WeChat links, devices: the sessions
 die with it); ``ResidentPhoneChanged`` (the desk changed the number) makes the new number the account's
-sign-in and the old one sign nobody in, unless the new number already has an account (refused, nothing
-changes, logged). Refresh tokens die at once; an access token lives out its 15 minutes (the stated
-revocation delay). Events for Cognito users (staff-made accounts) find no account and do nothing.
+sign-in and the old one sign nobody in, unless the new number already has an account: then nothing changes
+here and identity answers ``ResidentPhoneChangeRefused`` (the digest, never the number), on which the
+directory puts the previous number back and tells the resident, so both give one answer. Refresh tokens
+die at once; an access token lives out its 15 minutes (the stated revocation delay). Events for Cognito
+users (staff-made accounts) find no account and do nothing.
 Each is idempotent: applying one twice leaves the same state.
 """
 
@@ -21,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.batch import SqsRecord, process_sqs_batch
 from identity import wiring
+from schemas.events import ResidentPhoneChangeRefused
 
 logger = Logger()
 
@@ -41,7 +44,21 @@ def apply(detail_type: str, detail: dict[str, Any]) -> str:
     if detail_type == "ResidentErased":
         return "erased" if service.erase(user_id) else "ignored"
     if detail_type == "ResidentPhoneChanged":
-        return service.change_phone(user_id, str(detail["sign_in_phone_digest"]))
+        digest = str(detail["sign_in_phone_digest"])
+        outcome = service.change_phone(user_id, digest)
+        if outcome == "refused":
+            # A redelivery refuses again and answers again: the directory's revert is idempotent.
+            wiring.events().publish(
+                "ResidentPhoneChangeRefused",
+                ResidentPhoneChangeRefused(
+                    tenant_id=str(detail["tenant_id"]),
+                    resident_id=str(detail["resident_id"]),
+                    user_id=user_id,
+                    sign_in_phone_digest=digest,
+                    occurred_at=wiring.wiring.clock.now(),
+                ),
+            )
+        return outcome
     return "ignored"
 
 

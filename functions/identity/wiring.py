@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from courtyard.events import EventPublisher
 from courtyard.wiring import Wiring
 from identity.adapters.signing_keys import SecretSigningKeys
 from identity.adapters.sms import SnsCodeSender
@@ -75,3 +76,8 @@ wechat = wiring.factory(
         wechat_login(), repository(), service(), _wechat_digest, wiring.clock, EventAnnouncer()
     )
 )
+
+
+def events() -> EventPublisher:
+    """The bus identity answers the directory on (``ResidentPhoneChangeRefused``)."""
+    return wiring.events()

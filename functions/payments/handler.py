@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from courtyard.errors import NotFound, Unprocessable
 from courtyard.idempotency import IdempotencyKey, checked_key
-from payments import figures_routes, receipt_routes, wiring
+from payments import wiring
 from payments.app import app, logger, metrics, tracer
 from payments.arrears import BUCKETS, COLLECTION_TARGET_PCT
 from payments.domain import BillStatus
@@ -64,9 +64,19 @@ from payments.models import (
 )
 
 # Receipts and invoice requests, and the month's figures, are Routers of their own (Powertools' split
-# routes), included first so their static paths come before ``/payments/<payment_id>``.
-for routes in (figures_routes, receipt_routes):
-    app.include_router(routes.router)
+# routes), each imported by the first request for one of its paths (courtyard.route_families; the most
+# specific prefix wins, and Powertools tries static paths such as ``/payments/figures`` before
+# ``/payments/<payment_id>`` whatever the order of inclusion).
+app.include_families(
+    {
+        "payments.figures_routes": ("/payments/figures",),
+        "payments.receipt_routes": (
+            "/invoice-requests",
+            "/payments/{payment_id}/invoice-requests",
+            "/payments/{payment_id}/receipt",
+        ),
+    }
+)
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]

@@ -21,7 +21,6 @@ from courtyard.ids import new_id
 from payments import credit
 from payments.domain import Allocation, Bill, BillStatus, EntryKind, LedgerEntry, Payment, PaymentStatus
 from payments.settle import CreditChange, Plan
-from schemas.events import PaymentSucceeded
 
 
 def counter_payment(
@@ -72,6 +71,10 @@ def counter_payment(
         settled_at=at,
         version=payment.version,
     )
+    # Imported when first published: schemas/events.py defines every feature's events, and the payments
+    # API's reads, most first requests, publish none (issue 21's cold start).
+    from schemas.events import PaymentSucceeded
+
     event = PaymentSucceeded(
         tenant_id=payment.tenant_id,
         occurred_at=now,

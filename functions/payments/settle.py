@@ -36,7 +36,6 @@ from payments.domain import (
     RefundStatus,
 )
 from payments.providers import ProviderEvent
-from schemas.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
 
 OPEN = (PaymentStatus.CREATED, PaymentStatus.FAILED)
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
@@ -181,6 +180,10 @@ def payment_succeeded(payment: Payment, bills: dict[str, Bill], event: ProviderE
         provider_ref=payment.provider_ref or event.provider_ref or None,
         version=payment.version + 1,
     )
+    # Imported when first published: schemas/events.py defines every feature's events, and the payments
+    # API's reads, most first requests, publish none (issue 21's cold start).
+    from schemas.events import PaymentSucceeded
+
     succeeded = PaymentSucceeded(
         tenant_id=payment.tenant_id,
         occurred_at=now,
@@ -208,6 +211,8 @@ def payment_failed(payment: Payment, event: ProviderEvent, now: datetime) -> Pla
     if payment.status is not PaymentStatus.CREATED:
         return Plan("ignored")
     reason = event.reason or "the provider declined the payment"
+    from schemas.events import PaymentFailed
+
     failed = PaymentFailed(
         tenant_id=payment.tenant_id,
         occurred_at=now,
@@ -310,6 +315,8 @@ def refund_settled(
             )
     refunded_total = payment.refunded_amount + refund.amount
     status = PaymentStatus.REFUNDED if refunded_total >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
+    from schemas.events import PaymentRefunded
+
     refunded = PaymentRefunded(
         tenant_id=payment.tenant_id,
         occurred_at=now,

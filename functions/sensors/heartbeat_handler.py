@@ -1,5 +1,6 @@
 """Every minute: silent devices go offline, event alarms not seen again clear (see
-``sensors.services.heartbeat``)."""
+``sensors.services.heartbeat``); and the outbox's sweep sends the acknowledgments' events a request left
+pending (``courtyard.outbox``: older than two minutes)."""
 
 from __future__ import annotations
 
@@ -26,4 +27,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     run = wiring.heartbeat().run(out_of_time(context))
     metrics.add_metric(name="DevicesOffline", unit=MetricUnit.Count, value=run.raised)
     logger.info("heartbeat run", extra=asdict(run))
-    return asdict(run)
+    swept = wiring.outbox().sweep()
+    metrics.add_metric(name="OutboxFlushed", unit=MetricUnit.Count, value=swept.flushed)
+    for pk in swept.failed:
+        logger.error("pending effects not flushed", pending=pk)
+    return {**asdict(run), "outbox_flushed": swept.flushed}

@@ -1,8 +1,11 @@
 """The IoT topic rules' Lambda action: one device message (or a list of them) per invocation.
 
 The rules (``iot.topics``) select the payload plus ``tenant_id``/``site_id``/``device_id`` from the topic
-and ``received_at``. Nothing a device sends can make this handler fail: every message gets an outcome,
-counted as a metric (``Telemetry<Outcome>``) and logged with ids only, never payload values. A list is
+and ``received_at``. Nothing a device sends can make this handler fail: every message gets an outcome. A
+rejected one is counted as a metric (``Telemetry<Outcome>``) and logged with ids only, never payload values;
+an accepted or out-of-order one writes nothing (issue 18: the ingest runs for every upload of every
+device, and its per-invocation EMF line of ``TelemetryProcessed`` was most of the month's log bytes, read by
+no alarm or dashboard; the readings themselves are the record). A failure is always logged. A list is
 accepted so that a batching front (an IoT rule to SQS or Kinesis, for very chatty fleets) can reuse it.
 """
 
@@ -33,8 +36,8 @@ def handle(message: Any) -> Outcome:
         _count(Outcome.MALFORMED.value)
         return Outcome.MALFORMED
     outcome = ingest().handle(message)
-    _count(outcome.value)
     if outcome.rejected:
+        _count(outcome.value)
         ids = {k: str(message.get(k))[:64] for k in ("tenant_id", "site_id", "device_id")}
         logger.warning("telemetry rejected", extra={"outcome": outcome.value, **ids})
     return outcome
@@ -42,17 +45,22 @@ def handle(message: Any) -> Outcome:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
     messages = event if isinstance(event, list) else [event]
     outcomes: dict[str, int] = {}
-    for message in messages:
-        try:
-            outcome = handle(message).value
-        except Exception:
-            # A store or bus failure: log it and let Lambda retry the invocation (the ingest is idempotent
-            # for a repeated message: not newer than the latest, it moves nothing).
-            logger.exception("telemetry processing failed")
-            raise
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    try:
+        for message in messages:
+            try:
+                outcome = handle(message).value
+            except Exception:
+                # A store or bus failure: log it and let Lambda retry the invocation (the ingest is idempotent
+                # for a repeated message: not newer than the latest, it moves nothing).
+                logger.exception("telemetry processing failed")
+                raise
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        # Flushed only when a rejection was counted: Powertools' log_metrics would write (or warn about) an
+        # empty metric set on every accepted upload.
+        if metrics.metric_set:
+            metrics.flush_metrics()
     return {"outcomes": outcomes}

@@ -5,7 +5,8 @@ Items:
 - rule          pk RULES, sk RULE#{id}; ``PACK#{kind}`` marks a kind whose default rules were installed
 - state         pk STATE#{device}, sk STATE: evaluation state per rule, last seen, version; while a deadline
                 is pending (heartbeat, event clear) ``due_pk``/``due_sk`` put it in the ``due`` index
-- alarm         pk ALARM#{alarm_id}, sk ALARM; gsi1 = the tenant's alarms, gsi2 = the site's (newest first)
+- alarm         pk ALARM#{alarm_id}, sk ALARM; gsi1 = the tenant's alarms, gsi2 = the site's (newest first);
+                beside it, sk OUTBOX#ack: the acknowledgment's pending event (``courtyard.outbox``) until sent
 - current       pk CURRENT#{device}#{rule}, sk CURRENT: the one open alarm of a (device, rule)
 - aggregate     pk AGG#{device}, sk H#{YYYY-MM-DDTHH}: min/max/sum/count per metric for the hour, ``ttl``
 - ledger        pk LEDGER#{device}, sk {occurred_at}#{event_id}: maintenance history from ticket events
@@ -50,7 +51,12 @@ def state(tenant_id: str, device_id: str) -> dict[str, str]:
 
 
 def alarm(tenant_id: str, alarm_id: str) -> dict[str, str]:
-    return {"pk": tenant_key(tenant_id, "ALARM", alarm_id), "sk": "ALARM"}
+    return {"pk": alarm_partition(tenant_id, alarm_id), "sk": "ALARM"}
+
+
+def alarm_partition(tenant_id: str, alarm_id: str) -> str:
+    """The alarm's partition: its item and its outbox's pending events (``courtyard.outbox``)."""
+    return tenant_key(tenant_id, "ALARM", alarm_id)
 
 
 def tenant_alarms(tenant_id: str) -> str:

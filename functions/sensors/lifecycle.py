@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from courtyard.clock import to_iso
 from courtyard.errors import Conflict
-from schemas.events import AlarmAcknowledged, AlarmAction, AlarmCleared, AlarmRaised
 from sensors.domain import OPEN_ALARM_STATUSES, AlarmStatus, Device, Severity
 from sensors.engine import CompiledRule
 from sensors.rules import EventMatch, Heartbeat, Rate, Threshold
+
+if TYPE_CHECKING:
+    # Imported by the event builders when first used (issue 21's cold start): schemas/events.py defines every
+    # feature's events, and the sensors API's reads (most first requests) publish none.
+    from schemas.events import AlarmAcknowledged, AlarmCleared, AlarmRaised
 
 REPEAT_PUBLISH_S: Final = 600
 SYSTEM: Final = "system"
@@ -156,6 +160,8 @@ def cleared(alarm: Alarm, by: str, now: datetime) -> Alarm:
 
 
 def raised_event(alarm: Alarm, now: datetime, *, repeat: bool, event_id: str | None = None) -> AlarmRaised:
+    from schemas.events import AlarmAction, AlarmRaised
+
     action = (
         AlarmAction(category=alarm.work_order_category, priority=alarm.work_order_priority)
         if alarm.work_order_category and alarm.work_order_priority
@@ -189,6 +195,8 @@ def raised_event(alarm: Alarm, now: datetime, *, repeat: bool, event_id: str | N
 
 
 def acknowledged_event(alarm: Alarm, now: datetime) -> AlarmAcknowledged:
+    from schemas.events import AlarmAcknowledged
+
     return AlarmAcknowledged(
         tenant_id=alarm.tenant_id,
         occurred_at=now,
@@ -203,6 +211,8 @@ def acknowledged_event(alarm: Alarm, now: datetime) -> AlarmAcknowledged:
 
 
 def cleared_event(alarm: Alarm, now: datetime) -> AlarmCleared:
+    from schemas.events import AlarmCleared
+
     return AlarmCleared(
         tenant_id=alarm.tenant_id,
         occurred_at=now,

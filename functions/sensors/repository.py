@@ -527,9 +527,21 @@ class SensorsRepository:
         item = self._table.get(keys.alarm(tenant_id, alarm_id), consistent=consistent)
         return alarm_from_item(item) if item else None
 
-    def update_alarm(self, alarm: Alarm, expected_version: int) -> None:
-        """Replace the alarm (same status family) if unchanged since ``expected_version``."""
-        self._put_versioned(alarm_item(alarm), expected_version)
+    def update_alarm(
+        self, alarm: Alarm, expected_version: int, also: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        """Replace the alarm (same status family) if unchanged since ``expected_version``; with ``also`` (the
+        outbox's pending events) in one transaction."""
+        if not also:
+            self._put_versioned(alarm_item(alarm), expected_version)
+            return
+        self._table.transact(
+            [
+                self._put_action(alarm_item(alarm), "version = :v", {":v": expected_version}),
+                *(dict(action) for action in also),
+            ],
+            conflict="changed concurrently; read it again",
+        )
 
     def close_alarm(self, alarm: Alarm, expected_version: int) -> None:
         """Store the cleared alarm and free its (device, rule) for the next one, together."""

@@ -37,6 +37,9 @@ internal_repository = wiring.factory(
     )
 )
 
+# The acknowledgments' pending events (courtyard.outbox), in the sensors table; the heartbeat job sweeps them.
+outbox = wiring.factory(lambda: wiring.outbox(wiring.table(config().sensors_table, cursors=False)))
+
 
 # Each function imports only the use case it runs, when it first builds it: the API never loads the ingest
 # or the heartbeat job, the ingest never loads the API's service or the IoT registry.
@@ -57,7 +60,7 @@ registry = wiring.factory(_registry)
 def _service() -> SensorsService:
     from sensors.services.sensors import SensorsService
 
-    book = AlarmBook(repository(), wiring.events(), wiring.clock)
+    book = AlarmBook(repository(), wiring.events(), wiring.clock, outbox())
     return SensorsService(repository(), book, registry(), wiring.reader(), wiring.audit(), wiring.clock)
 
 
@@ -67,7 +70,7 @@ service = wiring.factory(_service)
 def _ingest() -> Ingest:
     from sensors.services.ingest import Ingest, IngestSettings
 
-    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock)
+    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock, outbox())
     tuning = IngestSettings(
         refresh_s=config().heartbeat_refresh_seconds, flush_s=config().aggregate_flush_seconds
     )
@@ -80,7 +83,7 @@ ingest = wiring.factory(_ingest)
 def _heartbeat() -> HeartbeatJob:
     from sensors.services.heartbeat import HeartbeatJob
 
-    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock)
+    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock, outbox())
     return HeartbeatJob(internal_repository(), book, wiring.clock, config().heartbeat_refresh_seconds)
 
 
@@ -90,7 +93,7 @@ heartbeat = wiring.factory(_heartbeat)
 def _emergency_acks() -> EmergencyAlarmAcks:
     from sensors.services.emergency_acks import EmergencyAlarmAcks
 
-    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock)
+    book = AlarmBook(internal_repository(), wiring.events(), wiring.clock, outbox())
     return EmergencyAlarmAcks(book, wiring.reader(), wiring.audit())
 
 

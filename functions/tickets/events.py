@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from courtyard.clock import to_iso
 from courtyard.events import DomainEvent
-from schemas.events import TicketAssigned, TicketCreated, TicketSlaBreached, TicketStatusChanged
 from tickets.domain import Action
 from tickets.lifecycle import SYSTEM_USER_ID
 from tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from schemas.events import TicketAssigned, TicketCreated, TicketSlaBreached, TicketStatusChanged
 
 __all__ = [
     "TicketAssigned",
@@ -21,6 +24,19 @@ __all__ = [
     "created_event",
     "status_changed_event",
 ]
+
+
+_CONTRACTS = ("TicketAssigned", "TicketCreated", "TicketSlaBreached", "TicketStatusChanged")
+
+
+def __getattr__(name: str) -> object:
+    """The shared contracts, imported when first used (issue 21's cold start): schemas/events.py defines
+    every feature's events, and a read, most first requests, publishes none."""
+    if name in _CONTRACTS:
+        from schemas import events
+
+        return getattr(events, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TicketRated(DomainEvent):
@@ -39,6 +55,8 @@ def _reporter(ticket: Ticket) -> str | None:
 
 
 def created_event(ticket: Ticket, now: datetime, *, assisted: bool) -> TicketCreated:
+    from schemas.events import TicketCreated
+
     return TicketCreated(
         tenant_id=ticket.tenant_id,
         occurred_at=now,
@@ -58,6 +76,8 @@ def created_event(ticket: Ticket, now: datetime, *, assisted: bool) -> TicketCre
 
 
 def assigned_event(ticket: Ticket, now: datetime, by: str) -> TicketAssigned:
+    from schemas.events import TicketAssigned
+
     assert ticket.state.assignee_staff_id is not None
     return TicketAssigned(
         tenant_id=ticket.tenant_id,
@@ -74,6 +94,8 @@ def assigned_event(ticket: Ticket, now: datetime, by: str) -> TicketAssigned:
 def status_changed_event(
     before: Ticket, after: Ticket, action: Action, now: datetime, by: str = SYSTEM_USER_ID
 ) -> TicketStatusChanged:
+    from schemas.events import TicketStatusChanged
+
     return TicketStatusChanged(
         tenant_id=before.tenant_id,
         occurred_at=now,

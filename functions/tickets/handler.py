@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from courtyard.idempotency import IdempotencyKey, checked_key
-from tickets import followup_routes, photo_routes, stats_routes, wiring
+from tickets import wiring
 from tickets.app import app, logger, metrics, tracer
 from tickets.domain import Category, Priority, TicketStatus
 from tickets.models import (
@@ -31,9 +31,18 @@ from tickets.models import (
 from tickets.services.followup import resident_timeline
 from tickets.services.reporter import reporter_name
 
-# Follow-up, photo and statistics routes are Routers of their own (Powertools' split routes).
-for routes in (followup_routes, photo_routes, stats_routes):
-    app.include_router(routes.router)
+# Follow-up, photo and statistics routes are Routers of their own (Powertools' split routes), each imported
+# by the first request for one of its paths (courtyard.route_families; the most specific prefix wins).
+app.include_families(
+    {
+        "tickets.followup_routes": (
+            "/tickets/{ticket_id}/return-visit",
+            "/tickets/{ticket_id}/quality-check",
+        ),
+        "tickets.photo_routes": ("/tickets/{ticket_id}/photos",),
+        "tickets.stats_routes": ("/tickets/stats",),
+    }
+)
 
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]

@@ -1,7 +1,8 @@
 """The gate's rules, pure: what a token, a pass and the clock say about one scan, and a pass's window.
 
 Order of the checks (the first failing one is the reason): signature -> tenant and community -> gate ->
-window (60 s tolerance either side for gate clocks) -> the pass record (unknown, revoked) -> recurring hours
+window (60 s tolerance either side for gate clocks) -> the pass record (unknown; signed with another key than
+the pass was issued with: ``bad_signature``; revoked) -> recurring hours
 -> blocklist -> remaining entries. The last is decided by the atomic counter, not here, so concurrent scans
 cannot both take the last entry. An ``out`` scan never consumes an entry and is not refused for window or
 entries: nobody is kept inside a community because their pass ran out while they were there.
@@ -33,6 +34,13 @@ def token_reason(
         datetime.fromtimestamp(claims.expires, now.tzinfo),
         now,
     )
+
+
+def signed_by_issuing_key(claims: PassClaims, visitor_pass: VisitorPass) -> bool:
+    """A token must be signed with the key its pass was issued with (the pass records it). Any key of the
+    firm verifies a signature, so without this a token for the pass made with another of the firm's keys
+    (one replaced by a rotation, one leaked before it was retired) would still open the gate."""
+    return claims.kid == visitor_pass.kid
 
 
 def window_reason(valid_from: datetime, valid_until: datetime, now: datetime) -> Reason | None:

@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -55,6 +55,9 @@ class PassClaims:
     expires: int  # epoch seconds
     gates: tuple[str, ...] = ()
     offline_seconds: int | None = None
+    # The key that signed the token (its header's kid), set by ``verify``; not part of the payload. The gate
+    # compares it with the key the pass was issued with.
+    kid: str = ""
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -224,7 +227,8 @@ def verify(token: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> PassCla
     # A revocation list is signed with the same key: its type keeps it from passing for a pass.
     if header.get("typ", TOKEN_TYPE) != TOKEN_TYPE:
         raise TokenError("not a pass token")
-    key = keys.get(str(header.get("kid", "")))
+    kid = str(header.get("kid", ""))
+    key = keys.get(kid)
     if key is None:
         raise TokenError("unknown signing key")
     signing_input = f"{encoded_header}.{encoded_payload}".encode("ascii")
@@ -232,4 +236,4 @@ def verify(token: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> PassCla
         key.verify(raw_to_der(unb64url(encoded_signature)), signing_input, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as err:
         raise TokenError("signature does not verify") from err
-    return PassClaims.from_payload(payload)
+    return replace(PassClaims.from_payload(payload), kid=kid)

@@ -30,6 +30,9 @@ def test_the_demo_story_passes(tmp_path: Path):
     assert "greenfield-resident" in app
     assert ending.count("\n") < 30
     assert "the same file again: 0 units, 0 residents created" in completed.stdout
+    # 导出我的数据: every feature's part came and the merged files are offered.
+    assert "== 导出我的数据" in completed.stdout
+    assert "ready: export.json and export.zip" in completed.stdout
     # The counter's cash payment and its PDF receipt, kept to open.
     kept = completed.stdout.partition("   open it: ")[2].partition("\n")[0]
     assert kept.endswith(".pdf")

@@ -59,6 +59,21 @@ class InMemoryExportJobs:
         job = self.jobs[(tenant_id, export_id)]
         self.jobs[(tenant_id, export_id)] = replace(job, published=True)
 
+    def mark_retried(self, tenant_id: str, export_id: str) -> bool:
+        job = self.jobs[(tenant_id, export_id)]
+        if job.retried or job.status is not ExportStatus.RUNNING:
+            return False
+        self.jobs[(tenant_id, export_id)] = replace(job, retried=True)
+        return True
+
+    def mark_failed(self, tenant_id: str, export_id: str) -> tuple[ExportJob, bool]:
+        job = self.jobs[(tenant_id, export_id)]
+        if job.status is not ExportStatus.RUNNING:
+            return job, False
+        failed = replace(job, status=ExportStatus.FAILED)
+        self.jobs[(tenant_id, export_id)] = failed
+        return failed, True
+
     def mark_ready(self, tenant_id: str, export_id: str, at: str) -> ExportJob:
         job = self.jobs[(tenant_id, export_id)]
         ready = replace(job, status=ExportStatus.READY, ready_at=job.ready_at or at)

@@ -4,9 +4,10 @@ for the ingest and the heartbeat job, devices, rules, state and aggregates (``In
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sensors.aggregates import MetricTotals
 from sensors.domain import Device
@@ -22,6 +23,8 @@ class InMemoryAlarms:
     alarms: dict[tuple[str, str], Alarm] = field(default_factory=dict)
     # (tenant, device, rule) -> the alarm id that holds it while open
     current: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # Actions committed with an alarm write (the outbox's pending items)
+    written: list[dict[str, Any]] = field(default_factory=list)
 
     def open_alarm(self, alarm: Alarm) -> bool:
         slot = (alarm.tenant_id, alarm.device_id, alarm.rule_id)
@@ -42,9 +45,12 @@ class InMemoryAlarms:
     def alarm(self, tenant_id: str, alarm_id: str, *, consistent: bool = False) -> Alarm | None:
         return self.alarms.get((tenant_id, alarm_id))
 
-    def update_alarm(self, alarm: Alarm, expected_version: int) -> None:
+    def update_alarm(
+        self, alarm: Alarm, expected_version: int, also: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
         self._check_version(alarm, expected_version)
         self.alarms[(alarm.tenant_id, alarm.alarm_id)] = alarm
+        self.written.extend(dict(action) for action in also)  # in the same transaction, as the table's
 
     def close_alarm(self, alarm: Alarm, expected_version: int) -> None:
         self._check_version(alarm, expected_version)

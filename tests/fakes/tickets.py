@@ -78,7 +78,13 @@ class InMemoryTickets:
         self.written.extend(also)
 
     def save(
-        self, before: Ticket, after: Ticket, entry: TimelineRecord | None, *, next_check_at: datetime | None
+        self,
+        before: Ticket,
+        after: Ticket,
+        entry: TimelineRecord | None,
+        *,
+        next_check_at: datetime | None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None:
         key = (after.tenant_id, after.ticket_id)
         if self.tickets.get(key) != before:
@@ -87,6 +93,7 @@ class InMemoryTickets:
         if entry is not None:
             self.timelines.setdefault(key, []).append(entry)
         self.next_checks[key] = next_check_at
+        self.written.extend(also)
 
     def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None:
         self.comments.setdefault((tenant_id, ticket_id), []).append(comment)

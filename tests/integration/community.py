@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import boto3
@@ -39,7 +40,14 @@ class Community:
 
 
 def _put(stack: Stack, item: dict[str, Any]) -> None:
-    boto3.resource("dynamodb").Table(stack.ref("DirectoryTable")).put_item(Item=item)
+    _table(stack.ref("DirectoryTable")).put_item(Item=item)
+
+
+@lru_cache(maxsize=8)
+def _table(name: str) -> Any:
+    """One resource per table for the worker (moto answers any client while it runs): a boto3 resource
+    costs some 7 ms of CPU to build, and a seeded community puts dozens of items."""
+    return boto3.resource("dynamodb").Table(name)
 
 
 @pytest.fixture
@@ -171,7 +179,7 @@ def add_proxy(stack: Stack, community: Community, proxy: str, unit: str) -> str:
 def revoke_proxy(stack: Stack, community: Community, proxy: str, unit: str, proxy_id: str) -> None:
     """The link revoked, as the directory's ``proxies`` repository leaves it."""
     t, unit_id = community.tenant_id, community.units[unit]
-    table = boto3.resource("dynamodb").Table(stack.ref("DirectoryTable"))
+    table = _table(stack.ref("DirectoryTable"))
     table.update_item(
         Key=Keys.unit_proxy(t, unit_id, proxy_id),
         UpdateExpression="SET #status = :revoked REMOVE gsi1pk, gsi1sk",
@@ -185,7 +193,7 @@ def end_link(stack: Stack, community: Community, name: str, unit: str) -> None:
     """The desk ends ``name``'s link to ``unit`` as the directory's residency repository does: both sides
     of the live link deleted (the ended-link history item is the directory's own business)."""
     t, unit_id, resident_id = community.tenant_id, community.units[unit], community.residents[name]
-    table = boto3.resource("dynamodb").Table(stack.ref("DirectoryTable"))
+    table = _table(stack.ref("DirectoryTable"))
     table.delete_item(Key=Keys.unit_member(t, unit_id, resident_id))
     table.delete_item(Key=Keys.resident_unit(t, resident_id, unit_id))
 

@@ -8,15 +8,26 @@ removing its data (``stop(remove_data=False)``) and the next module restarts it 
 stack is still there. A module that starts a ``mock_aws`` of its own (the kernel's adapters, the local
 cloud's provisioner) is then the outermost mock, which resets moto as it always did; the next module that
 asks for the stack finds its tables gone (``_alive``) and provisions it again.
+
+A test's world that many tests share (firms, people, tickets) is built once per worker and put back before
+each later test that asks for it (``arranged``, with ``moto_state``): seeding it through Cognito, the
+directory and the handlers was most of an integration test's CPU. Two costs of the test doubles themselves
+are cut for the whole worker: every fresh boto3 session (each test resets the process's clients, as a cold
+sandbox) shares one botocore data loader instead of parsing the same service models again, and moto's
+transactions back up only the items they name (``infra.local.moto_memory``, as the local cloud does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 from moto.cognitoidp.models import cognitoidp_backends
@@ -24,14 +35,49 @@ from moto.core.model_instances import reset_model_data
 from moto.dynamodb.models import dynamodb_backends
 from moto.sqs.models import sqs_backends
 
-from courtyard import aws
+from courtyard import aws, wiring
 from courtyard.api import directory_from_settings
 from courtyard.directory_cache import shared_reader
+from infra.local import moto_memory
 from infra.local.provision import Stack, provision
 from infra.local.template import Template, load_template
 from infra.seed import DemoData, seed_stack
+from tests.integration import moto_state
 
 ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+class _Paths(list[str]):
+    """A shared loader's search paths: each boto3 session appends boto3's data folder once more."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+def _share_botocore_loaders() -> None:
+    """Every botocore session of this process gets the one loader for its data path: a fresh session (every
+    test resets the process's clients) otherwise parses the endpoints, partitions and each service's model
+    again, about 0.1 s of CPU per session with three clients. The files are the same and the loader's cache is
+    keyed by what it loads, so no answer changes."""
+    create = botocore.loaders.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loader = create(search_path_string)
+            loader._search_paths = _Paths(loader.search_paths)  # type: ignore[attr-defined]
+            loaders[search_path_string] = loader
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared
+
+
+_share_botocore_loaders()
+# moto's transactions copy only the items they name for their rollback (the local cloud's fix; proven with
+# moto's own answers by tests/unit/local/test_moto_memory.py and the features' transaction tests).
+moto_memory.install()
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +106,7 @@ def stack(_moto: dict[str, Any], template: Template) -> Iterator[Stack]:
     if current is None or not _alive(current):
         current = provision(template)
         _moto["stack"] = current
+        _moto["worlds"] = {}  # the saved worlds were of the stack that is gone
     else:
         _empty(current)
     aws.reset_clients()
@@ -93,6 +140,74 @@ def _empty(stack: Stack) -> None:
             for group in user.groups:
                 group.users.discard(user)
         users.clear()
+
+
+@dataclass(frozen=True)
+class _World:
+    state: moto_state.SavedState
+    value: Any
+    counts: tuple[int, ...]
+
+
+class Arranged(Protocol):
+    def __call__(self, build: Callable[[], T], *, key: Hashable = ()) -> T: ...
+
+
+@pytest.fixture
+def arranged(stack: Stack, _moto: dict[str, Any]) -> Arranged:
+    """``world = arranged(build)``: ``build()``'s world, built once per worker and then restored.
+
+    The first test in a worker that asks runs ``build`` on the emptied stack and saves the stack's tables,
+    queues and pools with a copy of what ``build`` returned; every later test gets that state back (a fresh
+    copy, so no test sees another's writes) and a fresh copy of the value, without running ``build``. Steps
+    chain: a fixture may call ``arranged`` on top of another fixture's world (each step saved on top of the
+    steps before it in this test). ``build`` must not depend on anything but the stack and the steps before
+    (pass ``key`` to tell apart builds that do, e.g. a parameter), and must write only tables, queues and
+    users (S3 objects are not saved: refused). Nothing may write between steps (checked on item, message and
+    user counts). A restored world also starts with every feature's collaborators and the directory's caches
+    forgotten (the clock and overrides kept), since the ids are the same as in the test that built it.
+    """
+    return arranger(stack, _moto.setdefault("worlds", {}))
+
+
+def arranger(stack: Stack, worlds: dict[tuple[Hashable, ...], _World]) -> Arranged:
+    """One test's ``arranged`` over the worker's saved ``worlds``."""
+    done: list[Hashable] = []
+    expected = [tuple(0 for _ in moto_state.counts(stack))]  # the emptied stack
+
+    def arrange(build: Callable[[], T], *, key: Hashable = ()) -> T:
+        if moto_state.counts(stack) != expected[0]:
+            raise RuntimeError(
+                f"arranged({build.__qualname__}): the stack was written before this step; call arranged "
+                "before any other fixture writes (the restore would drop those writes)"
+            )
+        steps = (*done, (build.__module__, build.__qualname__, key))
+        saved = worlds.get(steps)
+        if saved is not None:
+            moto_state.restore(stack, saved.state)
+            _forget_process_caches()
+            value: T = copy.deepcopy(saved.value)
+        else:
+            before = moto_state.unsaved(stack)
+            value = build()
+            if moto_state.unsaved(stack) != before:
+                raise RuntimeError(f"arranged({build.__qualname__}) wrote S3 objects, which are not saved")
+            saved = _World(moto_state.save(stack), copy.deepcopy(value), moto_state.counts(stack))
+            worlds[steps] = saved
+        done[:] = steps
+        expected[0] = saved.counts
+        return value
+
+    return arrange
+
+
+def _forget_process_caches() -> None:
+    """What a test's handlers cached about the world's ids (tenants, standings, built collaborators) is
+    forgotten: restored worlds repeat the ids of the test that built them, unlike worlds seeded afresh."""
+    clock = wiring._clock_override[0] if wiring._clock_override else None
+    wiring.use_clock(clock)  # every feature's wiring rebuilt, with the same clock; overrides kept
+    shared_reader.cache_clear()
+    directory_from_settings.cache_clear()
 
 
 @pytest.fixture

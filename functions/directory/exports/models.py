@@ -13,6 +13,7 @@ from courtyard.models import Model
 class ExportStatus(StrEnum):
     RUNNING = "running"  # parts are being written by the features
     READY = "ready"  # every part is there and merged: export.json and export.zip
+    FAILED = "failed"  # a part never came, even after the request was sent again: the person starts anew
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class ExportJob:
     status: ExportStatus
     published: bool = False  # the event went out (a request finding an unpublished job sends it again)
     ready_at: str | None = None
+    retried: bool = False  # the request was sent again once for the parts still missing
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,40 @@ class ExportJobs:
         )
         return _job(item)
 
+    def mark_retried(self, tenant_id: str, export_id: str) -> bool:
+        """The one re-send of a running export's request; False when another reader did it first."""
+        try:
+            self._table.update(
+                _job_key(tenant_id, export_id),
+                "SET retried = :yes",
+                {":yes": True, ":running": ExportStatus.RUNNING.value},
+                names={"#status": "status"},
+                condition="attribute_exists(pk) AND #status = :running AND attribute_not_exists(retried)",
+                conflict="export",
+            )
+        except Conflict:
+            return False
+        return True
+
+    def mark_failed(self, tenant_id: str, export_id: str) -> tuple[ExportJob, bool]:
+        """A running export past its deadline becomes failed (True); one already ready (a part came in time
+        and another reader merged it) or failed stays as it is (False)."""
+        try:
+            item = self._table.update(
+                _job_key(tenant_id, export_id),
+                "SET #status = :failed",
+                {":failed": ExportStatus.FAILED.value, ":running": ExportStatus.RUNNING.value},
+                names={"#status": "status"},
+                condition="attribute_exists(pk) AND #status = :running",
+                conflict="export",
+            )
+        except Conflict:
+            current = self.get(tenant_id, export_id)
+            if current is None:
+                raise
+            return current, False
+        return _job(item), True
+
     def care_entry(self, tenant_id: str, resident_id: str) -> dict[str, Any] | None:
         """The person's entry on the firm's care list (flags, the desk's note), if any."""
         item = self._table.get({"pk": tenant_key(tenant_id, "CARE"), "sk": f"RES#{resident_id}"})
@@ -143,4 +177,5 @@ def _job(item: dict[str, Any]) -> ExportJob:
         status=ExportStatus(str(item["status"])),
         published=bool(item.get("published", False)),
         ready_at=str(ready_at) if ready_at else None,
+        retried=bool(item.get("retried", False)),
     )

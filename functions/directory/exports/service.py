@@ -1,13 +1,18 @@
 """A resident's export of their personal data (PIPL art. 45, issue 17): ask, follow, download.
 
 - ``start``: the person themself (never assisted mode, never staff: their record is GET /me/export). At most
-  one export runs per person: a request while one runs (younger than ``RUNNING_HOURS``) answers it; the same
+  one export runs per person: a request while one runs (younger than ``FAIL_AFTER``) answers it; the same
   Idempotency-Key answers the export it started. A new export writes the directory's part, then publishes
   ``PersonalDataExportRequested`` so every feature writes its own; a job whose event did not go out (a
   failure between the two) is published again by the next request.
 - ``progress``: the parts done and pending; once all are there, they are merged once (export.json and
   export.zip stored beside the parts) and the answer carries presigned GET links of five minutes. Another
   person's or firm's export id is a 404. Each answer with links is audited as a download.
+- A part that does not come (its event never reached a feature): the first reader after ``RETRY_AFTER``
+  sends the request again, once (each feature rewrites its own part, so one that already wrote loses
+  nothing); after ``FAIL_AFTER`` the export is ``failed``, the app says so with a retry button, and the next
+  request starts a new one. Decided when the export is read (the only way anyone sees it), so no sweeper is
+  needed; an export nobody reads again expires with its records.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from directory.exports.models import Downloads, ExportJob, ExportProgress, Expor
 from directory.exports.repository import RaceLost
 from schemas.events import PersonalDataExportRequested
 
-RUNNING_HOURS = 1  # after this a stuck export no longer blocks a new one
+RETRY_AFTER = timedelta(minutes=5)  # parts normally come within seconds; SQS retries take a few minutes
+FAIL_AFTER = timedelta(minutes=15)  # then the export is failed and no longer blocks a new one
 KEEP_DAYS = 7  # the bucket's lifecycle expiry (template.yaml ExportBucket) and the job's TTL
 LINK_SECONDS = 300
 
@@ -51,6 +57,8 @@ class Jobs(Protocol):
     ) -> None: ...
     def mark_published(self, tenant_id: str, export_id: str) -> None: ...
     def mark_ready(self, tenant_id: str, export_id: str, at: str) -> ExportJob: ...
+    def mark_retried(self, tenant_id: str, export_id: str) -> bool: ...
+    def mark_failed(self, tenant_id: str, export_id: str) -> tuple[ExportJob, bool]: ...
 
 
 class Files(Protocol):
@@ -136,7 +144,9 @@ class ExportService:
             done = tuple(f for f in FEATURES if f in parts)
             pending = tuple(f for f in FEATURES if f not in parts)
             if pending:
-                return ExportProgress(job, done, pending)
+                return ExportProgress(self._overdue(ctx, job), done, pending)
+            if job.status is ExportStatus.FAILED:
+                return ExportProgress(job, done, pending)  # failed is final: a new request starts anew
             job = self._merge(job, parts)
         elif MERGED_ZIP not in names:  # expired under a ready job: nothing left to hand out
             raise NotFound("export")
@@ -154,6 +164,22 @@ class ExportService:
         if not job.published:
             self._publish(job, part)
         return self.progress(ctx, export_id)
+
+    def _overdue(self, ctx: TenantContext, job: ExportJob) -> ExportJob:
+        """A running export still missing parts: sent again once after RETRY_AFTER, failed after
+        FAIL_AFTER."""
+        if job.status is not ExportStatus.RUNNING:
+            return job
+        age = self._clock.now() - parse_iso(job.requested_at)
+        if age >= FAIL_AFTER:
+            failed, changed = self._jobs.mark_failed(job.tenant_id, job.export_id)
+            if changed:
+                self._audit.record(ctx, "personal_data_export_failed", "export", job.export_id, {})
+            return failed
+        retry_due = age >= RETRY_AFTER and job.published and not job.retried
+        if retry_due and self._jobs.mark_retried(job.tenant_id, job.export_id):
+            self._publish(job, self._directory.read(ctx))
+        return job
 
     def _publish(self, job: ExportJob, part: DirectoryPart) -> None:
         """The directory's part first (the same object again on a retry), then the event for the others."""
@@ -187,9 +213,7 @@ class ExportService:
         return job
 
     def _still_running(self, job: ExportJob, now: datetime) -> bool:
-        return job.status is ExportStatus.RUNNING and parse_iso(job.requested_at) > now - timedelta(
-            hours=RUNNING_HOURS
-        )
+        return job.status is ExportStatus.RUNNING and parse_iso(job.requested_at) > now - FAIL_AFTER
 
     def _valid_parts(self, job: ExportJob, names: set[str]) -> dict[str, dict[str, Any]]:
         parts: dict[str, dict[str, Any]] = {}

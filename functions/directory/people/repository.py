@@ -392,6 +392,18 @@ class PeopleRepository:
                     "resident_id = :rid",
                     {":rid": current.resident_id},
                 )
+            if current.user_id:
+                # Identity may refuse the new number as their sign-in (another account signs in with it):
+                # keep the previous number sealed, and which number replaced it, so the refusal puts it back
+                # (directory.phones.refusals). A later change replaces both and clears an old refusal.
+                sets.append("phone_follow = :follow")
+                values[":follow"] = self.sign_in_phone_digest(changes.phone)
+                if current.phone:
+                    sets.append("phone_before_enc = :before")
+                    values[":before"] = self._cipher.encrypt(tenant_id, current.phone)
+                else:
+                    removes.append("phone_before_enc")
+                removes += ["phone_refused", "phone_refused_at"]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         tx.update(
             "resident",

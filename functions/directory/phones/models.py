@@ -32,3 +32,16 @@ class PhoneConfirm(Model):
 class PhoneChangedOut(Model):
     resident_id: str
     phone: str = Field(description="The new number, masked (138****5678)")
+
+
+class PhoneRefusalOut(Model):
+    phone: str = Field(description="The refused number, masked (138****5678)")
+    at: str = Field(description="When the previous number was put back")
+
+
+class PhoneStateOut(Model):
+    phone: str | None = Field(description="The number on record now, masked")
+    refused: PhoneRefusalOut | None = Field(
+        description="The last new number that could not become the sign-in (another account signs in with "
+        "it): the previous number was put back. Null when there is none; a later change clears it."
+    )

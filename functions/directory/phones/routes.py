@@ -5,10 +5,29 @@ from __future__ import annotations
 from courtyard.api import CourtyardRouter
 from courtyard.clock import to_iso
 from courtyard.crypto import mask_phone
-from directory.phones.models import PhoneChangedOut, PhoneChangeRequest, PhoneCodeSentOut, PhoneConfirm
+from directory.phones.models import (
+    PhoneChangedOut,
+    PhoneChangeRequest,
+    PhoneCodeSentOut,
+    PhoneConfirm,
+    PhoneRefusalOut,
+    PhoneStateOut,
+)
 from directory.wiring import phone_change as service
 
 router = CourtyardRouter()
+
+
+@router.get(
+    "/me/phone",
+    summary="The resident's number (masked) and a refused change, if the previous number was put back",
+)
+def get_phone_state() -> PhoneStateOut:
+    resident, refusal = service().state(router.tenant())
+    return PhoneStateOut(
+        phone=mask_phone(resident.phone) if resident.phone else None,
+        refused=PhoneRefusalOut(phone=refusal.phone, at=refusal.at) if refusal else None,
+    )
 
 
 @router.post(

@@ -4,7 +4,9 @@
 the new number, and never looks the number up. Only ``confirm``, by someone who just proved they hold the
 number, meets a clash, and then hears a neutral refusal (never who holds it). Codes follow
 ``directory.phones.codes``: salted digest, ten minutes, five wrong tries lock. A new number of a resident who
-signs in tells identity (``ResidentPhoneChanged``, the number's sign-in digest): their sign-in follows.
+signs in tells identity (``ResidentPhoneChanged``, the number's sign-in digest): their sign-in follows, or
+identity refuses it (another account signs in with it) and the previous number comes back
+(``directory.phones.refusals``); ``state`` tells the app.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from courtyard.events import EventPublisher
 from courtyard.tenancy import Role, TenantContext
 from directory.people.models import PersonKind, Resident, ResidentChanges
 from directory.people.repository import PeopleRepository
+from directory.phones.follows import PhoneFollows, PhoneRefusal
 from directory.phones.prover import PhoneProver, Texter
 from schemas.events import ResidentPhoneChanged
 
@@ -38,12 +41,14 @@ class PhoneChangeService:
         audit: AuditWriter,
         clock: Clock,
         events: EventPublisher | None = None,
+        follows: PhoneFollows | None = None,
     ) -> None:
         self._people = people
         self._prover = prover
         self._audit = audit
         self._clock = clock
         self._events = events
+        self._follows = follows
 
     def request(self, ctx: TenantContext, phone: str) -> datetime:
         """Text a code to ``phone`` for the caller; when it expires. The same for a free or a taken number."""
@@ -77,6 +82,13 @@ class PhoneChangeService:
                 )
         self._audit.record(ctx, "change_phone", "resident", me.resident_id, {"fields": ["phone"]})
         return replace(me, phone=proof.phone, updated_at=at)
+
+    def state(self, ctx: TenantContext) -> tuple[Resident, PhoneRefusal | None]:
+        """The caller's number now and, if identity refused their last new number as a sign-in (the
+        previous one was put back), that refusal: the app shows it next to the phone field."""
+        me = self._me(ctx)
+        refusal = self._follows.refusal(ctx.tenant_id, me.resident_id) if self._follows else None
+        return me, refusal
 
     def _me(self, ctx: TenantContext) -> Resident:
         ctx.require(Role.RESIDENT)

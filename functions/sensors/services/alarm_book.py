@@ -1,17 +1,23 @@
 """The alarm book: applies the engine's signals and the staff's actions to stored alarms, and publishes
 ``AlarmRaised`` / ``AlarmCleared`` (source ``courtyard.sensors``). Shared by the ingest, the heartbeat job
 and the API; the rules themselves are in ``sensors.lifecycle``.
+
+``AlarmAcknowledged`` goes through the transactional outbox (``courtyard.outbox``): it commits with the
+acknowledgment, so a crash between the write and the publish cannot lose it (the emergency ladder stops on
+it); the heartbeat job's sweep sends what a request left pending.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from courtyard.clock import Clock, to_iso
 from courtyard.errors import Conflict, NotFound
 from courtyard.events import DomainEvent
 from courtyard.ids import new_id
+from sensors import keys
 from sensors.domain import Device
 from sensors.engine import CompiledRule, Signal, Step
 from sensors.lifecycle import (
@@ -27,6 +33,9 @@ from sensors.lifecycle import (
     retriggered,
 )
 
+if TYPE_CHECKING:
+    from courtyard.outbox import Effects
+
 
 class AlarmStore(Protocol):
     """The alarms' part of the sensors table (``sensors.repository.SensorsRepository``): one open alarm per
@@ -35,7 +44,9 @@ class AlarmStore(Protocol):
     def open_alarm(self, alarm: Alarm) -> bool: ...
     def current_alarm(self, tenant_id: str, device_id: str, rule_id: str) -> Alarm | None: ...
     def alarm(self, tenant_id: str, alarm_id: str, *, consistent: bool = False) -> Alarm | None: ...
-    def update_alarm(self, alarm: Alarm, expected_version: int) -> None: ...
+    def update_alarm(
+        self, alarm: Alarm, expected_version: int, also: Sequence[Mapping[str, Any]] = ()
+    ) -> None: ...
     def close_alarm(self, alarm: Alarm, expected_version: int) -> None: ...
 
 
@@ -44,10 +55,11 @@ class Events(Protocol):
 
 
 class AlarmBook:
-    def __init__(self, repo: AlarmStore, events: Events, clock: Clock) -> None:
+    def __init__(self, repo: AlarmStore, events: Events, clock: Clock, outbox: Effects) -> None:
         self._repo = repo
         self._events = events
         self._clock = clock
+        self._outbox = outbox
 
     def apply(self, device: Device, rule: CompiledRule, step: Step) -> Alarm | None:
         if step.signal in (Signal.RAISE, Signal.RETRIGGER):
@@ -108,9 +120,16 @@ class AlarmBook:
         alarm = self.get(tenant_id, alarm_id)
         now = self._clock.now()
         updated = replace(acknowledged(alarm, user_id, now), version=alarm.version + 1)
-        self._repo.update_alarm(updated, alarm.version)
-        # The emergency ladder (notifications) stops on it and the response time is measured to it.
-        self._events.publish_many([("AlarmAcknowledged", acknowledged_event(updated, now))])
+        # The emergency ladder (notifications) stops on it and the response time is measured to it: the event
+        # commits with the acknowledgment. One acknowledgment per alarm (the lifecycle refuses a second), so
+        # the alarm's partition and the name "ack" key one pending item.
+        pending = self._outbox.pending(
+            keys.alarm_partition(tenant_id, alarm_id),
+            events=[("AlarmAcknowledged", acknowledged_event(updated, now))],
+            name="ack",
+        )
+        self._repo.update_alarm(updated, alarm.version, also=[self._outbox.put_action(pending)])
+        self._outbox.flush(pending)
         return updated
 
     def clear_by_hand(self, tenant_id: str, alarm_id: str, user_id: str) -> Alarm:

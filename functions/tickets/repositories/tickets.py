@@ -247,9 +247,11 @@ class TicketRepository:
         entry: TimelineRecord | None,
         *,
         next_check_at: datetime | None,
+        also: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Replace the ticket if nobody changed it since it was read (version), with its timeline entry and
-        the load counters the change moves, in one transaction; a concurrent change is a Conflict."""
+        the load counters the change moves, in one transaction; a concurrent change is a Conflict. ``also``:
+        more actions of the same transaction (the audit record, the outbox's pending events)."""
         put = self._table.put_action(ticket_item(after, next_check_at))
         put["Put"]["ConditionExpression"] = "#version = :version"
         put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
@@ -257,6 +259,7 @@ class TicketRepository:
         actions = [put, *self.load_actions(after.tenant_id, load_delta(before, after))]
         if entry is not None:
             actions.append(self._table.put_action(timeline_item(after, entry, after.version)))
+        actions.extend(dict(action) for action in also)
         self._table.transact(actions, conflict="the ticket was changed by someone else; reload and retry")
 
     def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None:

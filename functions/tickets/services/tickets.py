@@ -86,7 +86,13 @@ class Repository(Protocol):
         also: Sequence[dict[str, Any]] = (),
     ) -> None: ...
     def save(
-        self, before: Ticket, after: Ticket, entry: TimelineRecord | None, *, next_check_at: datetime | None
+        self,
+        before: Ticket,
+        after: Ticket,
+        entry: TimelineRecord | None,
+        *,
+        next_check_at: datetime | None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> None: ...
     def add_comment(self, tenant_id: str, ticket_id: str, comment: Comment) -> None: ...
     def rate(self, ticket: Ticket, score: int, comment: str | None, at: datetime) -> Ticket: ...
@@ -388,13 +394,7 @@ class TicketService:
             grab_mode=settings.rules.grab_mode,
         )
         after = with_state(before, transition.new_state, now, settings, version=before.version + 1)
-        self._repo.save(
-            before,
-            after,
-            timeline_record(transition.timeline_entry),
-            next_check_at=next_check(after, settings),
-        )
-        self._audit.record(
+        audit = self._audit.put_action(
             ctx,
             f"ticket.{request.action.value}",
             "ticket",
@@ -408,7 +408,20 @@ class TicketService:
             request.action is Action.REOPEN and after.status is TicketStatus.ASSIGNED
         ):
             events.append(("TicketAssigned", assigned_event(after, now, ctx.user_id)))
-        self._events.publish_many(events)
+        # The events and the audit record commit with the change (as POST /tickets does): a crash after the
+        # commit leaves them pending, and the every-minute sweep sends them. Named by the new version, which
+        # the save's condition makes unique, so two actions on one ticket never share a pending item.
+        pending = self._outbox.pending(
+            keys.ticket_partition(ctx.tenant_id, ticket_id), events=events, name=f"v{after.version}"
+        )
+        self._repo.save(
+            before,
+            after,
+            timeline_record(transition.timeline_entry),
+            next_check_at=next_check(after, settings),
+            also=[audit, self._outbox.put_action(pending)],
+        )
+        self._outbox.flush(pending)
         return after
 
     # -------------------------------------------------------------- comments and rating

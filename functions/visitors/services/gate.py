@@ -188,6 +188,8 @@ class GateService:
         visitor_pass = self._repo.get(ctx.tenant_id, claims.pass_id, consistent=True)
         if visitor_pass is None or visitor_pass.site_id != request.site_id:
             return deny(Reason.UNKNOWN, None)
+        if not rules.signed_by_issuing_key(claims, visitor_pass):
+            return deny(Reason.BAD_SIGNATURE, None)
         return self._admit(ctx, visitor_pass, request.direction, now, self._scan_context(ctx, request))
 
     def _scan_plate(self, ctx: TenantContext, request: ScanRequest, plate: str, now: datetime) -> ScanResult:
@@ -368,6 +370,8 @@ class GateService:
                 visitor_pass = self._repo.get(t, claims.pass_id, consistent=True)
                 if visitor_pass is None or visitor_pass.site_id != batch.site_id:
                     reason, visitor_pass = Reason.UNKNOWN, None
+                elif not rules.signed_by_issuing_key(claims, visitor_pass):
+                    reason, visitor_pass = Reason.BAD_SIGNATURE, None
                 else:
                     reason = rules.pass_reason(
                         _as_of(visitor_pass, at),

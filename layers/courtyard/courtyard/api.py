@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
@@ -43,9 +43,13 @@ from courtyard.errors import (
 from courtyard.faults import RETRY_AFTER_SECONDS, transient_cause
 from courtyard.idempotency import HEADER, checked_key
 from courtyard.mfa import require_mfa
+from courtyard.route_families import RouteFamilies
 from courtyard.settings import FunctionSettings, mfa_enforced
 from courtyard.tenancy import TENANT_CLAIM, Role, TenantContext, verified_claims
 from courtyard.wiring import clock_override
+
+if TYPE_CHECKING:  # the OpenAPI models are loaded only by what writes the document
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", ON_BEHALF_OF_HEADER, ASSIST_REASON_HEADER]
 _TENANT_KEY = "tenant"
@@ -103,6 +107,28 @@ class CourtyardResolver(APIGatewayRestResolver):
 
     tenant_lookup: TenantLookup | None = None
     assist_audit: AuditLookup | None = None
+    route_families: RouteFamilies | None = None
+
+    def include_families(self, families: Mapping[str, Sequence[str]]) -> None:
+        """Route modules imported by the first request for their paths (courtyard.route_families): each
+        module's dotted name -> the path prefixes it serves."""
+        self.route_families = RouteFamilies(families)
+
+    def get_openapi_schema(self, **options: Any) -> OpenAPI:
+        """The document of every route, the lazily included families' too, listed first and in the order
+        given as the eager ``include_router`` calls listed them (the document stays byte for byte the same
+        whichever families a warm process has included so far)."""
+        families = self.route_families
+        if families is None:
+            return super().get_openapi_schema(**options)
+        families.include_all(self)
+        static, dynamic = self._static_routes, self._dynamic_routes
+        # Powertools lists the document in registration order; only the listing is reordered, not routing.
+        self._static_routes, self._dynamic_routes = families.first(static), families.first(dynamic)
+        try:
+            return super().get_openapi_schema(**options)
+        finally:
+            self._static_routes, self._dynamic_routes = static, dynamic
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Route ``event``; a body declared as anything but JSON or a form is read as JSON.
@@ -111,8 +137,10 @@ class CourtyardResolver(APIGatewayRestResolver):
         some clients send no type at all. Every body this API takes is JSON, so reading it as JSON is what
         the caller meant (a 415 would only make them add a header); a body that is not JSON still answers
         400 ``invalid_json``. Without this the validation middleware refuses the type with an exception the
-        error mapping cannot tell from a bug (500).
+        error mapping cannot tell from a bug (500). The route family serving the path is included first.
         """
+        if self.route_families is not None:
+            self.route_families.include_for(self, event.get("path"))
         return super().resolve(_declared_json(event) if event.get("body") else event, context)
 
     def tenant(self) -> TenantContext:

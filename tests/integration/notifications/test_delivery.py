@@ -16,6 +16,7 @@ from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from tests.factories import lambda_context
+from tests.integration.conftest import Arranged
 from tests.integration.notifications.conftest import (
     Caller,
     Community,
@@ -30,12 +31,15 @@ Call = Callable[..., Reply]
 
 
 @pytest.fixture
-def world(seed: Callable[..., Community], people: People) -> Community:
-    community = seed()
-    people.resident(community, "li", "a101", phone="13900000031", email="li31@example.com")
-    people.resident(community, "wu", "a102", phone="13900000032", email="wu32@example.com")
-    people.staff(community, "manager", Role.MANAGER)
-    return community
+def world(arranged: Arranged, seed: Callable[..., Community], people: People) -> Community:
+    def build() -> Community:
+        community = seed()
+        people.resident(community, "li", "a101", phone="13900000031", email="li31@example.com")
+        people.resident(community, "wu", "a102", phone="13900000032", email="wu32@example.com")
+        people.staff(community, "manager", Role.MANAGER)
+        return community
+
+    return arranged(build)
 
 
 def send(call: Call, world: Community, title: str, **changes: Any) -> str:

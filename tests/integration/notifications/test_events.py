@@ -16,6 +16,7 @@ from courtyard.crypto import FieldCipher
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas import events as contracts
+from tests.integration.conftest import Arranged
 from tests.integration.notifications.conftest import Caller, Community, People, Pump, Reply, outbox
 
 Call = Callable[..., Reply]
@@ -23,17 +24,20 @@ NOW = "2026-03-10T02:00:00.000Z"
 
 
 @pytest.fixture
-def world(seed: Callable[..., Community], people: People) -> Community:
-    community = seed()
-    people.resident(community, "li", "a101", phone="13900000011", email="li@example.com")
-    people.resident(community, "li_family", "a101")
-    people.resident(community, "ma", "b201", phone="13900000013")
-    people.staff(community, "manager", Role.MANAGER, email="manager@example.com")
-    people.staff(community, "tech", Role.TECHNICIAN, skills=("plumbing",))
-    people.staff(community, "guard_a", Role.GUARD, buildings=(community.building_a,), phone="13900000021")
-    people.staff(community, "guard_off", Role.GUARD, on_duty=False)
-    people.staff(community, "guard_b", Role.GUARD, buildings=(community.building_b,))
-    return community
+def world(arranged: Arranged, seed: Callable[..., Community], people: People) -> Community:
+    def build() -> Community:
+        community = seed()
+        people.resident(community, "li", "a101", phone="13900000011", email="li@example.com")
+        people.resident(community, "li_family", "a101")
+        people.resident(community, "ma", "b201", phone="13900000013")
+        people.staff(community, "manager", Role.MANAGER, email="manager@example.com")
+        people.staff(community, "tech", Role.TECHNICIAN, skills=("plumbing",))
+        people.staff(community, "guard_a", Role.GUARD, buildings=(community.building_a,), phone="13900000021")
+        people.staff(community, "guard_off", Role.GUARD, on_duty=False)
+        people.staff(community, "guard_b", Role.GUARD, buildings=(community.building_b,))
+        return community
+
+    return arranged(build)
 
 
 def publish(stack: Stack, event: contracts.Event) -> None:

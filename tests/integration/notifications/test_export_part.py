@@ -14,6 +14,7 @@ import pytest
 
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
+from tests.integration.conftest import Arranged
 from tests.integration.exports import export_request, stored_part
 from tests.integration.notifications.conftest import Caller, Community, People, Pump, Reply
 from tests.integration.notifications.test_events import inbox, publish
@@ -23,12 +24,15 @@ TOKEN = "fcm-token-of-li-0123456789abcdef"
 
 
 @pytest.fixture
-def world(seed: Callable[..., Community], people: People) -> Community:
-    community = seed()
-    people.resident(community, "li", "a101", phone="13900000011")
-    people.resident(community, "ma", "b201", phone="13900000013")
-    people.staff(community, "manager", Role.MANAGER)
-    return community
+def world(arranged: Arranged, seed: Callable[..., Community], people: People) -> Community:
+    def build() -> Community:
+        community = seed()
+        people.resident(community, "li", "a101", phone="13900000011")
+        people.resident(community, "ma", "b201", phone="13900000013")
+        people.staff(community, "manager", Role.MANAGER)
+        return community
+
+    return arranged(build)
 
 
 def noticed(call: Call, pump: Pump, world: Community) -> None:

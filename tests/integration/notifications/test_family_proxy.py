@@ -12,6 +12,7 @@ from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas import events as contracts
 from tests.integration.community import add_proxy, revoke_proxy
+from tests.integration.conftest import Arranged
 from tests.integration.notifications.conftest import Community, People, Pump, Reply
 from tests.integration.notifications.test_events import inbox, publish
 
@@ -19,13 +20,16 @@ Call = Callable[..., Reply]
 
 
 @pytest.fixture
-def world(seed: Callable[..., Community], people: People) -> Community:
-    community = seed()
-    people.resident(community, "granny", "a101")
-    people.resident(community, "son")  # another city: no unit of the firm
-    people.resident(community, "neighbour_son")
-    people.staff(community, "guard", Role.GUARD)
-    return community
+def world(arranged: Arranged, seed: Callable[..., Community], people: People) -> Community:
+    def build() -> Community:
+        community = seed()
+        people.resident(community, "granny", "a101")
+        people.resident(community, "son")  # another city: no unit of the firm
+        people.resident(community, "neighbour_son")
+        people.staff(community, "guard", Role.GUARD)
+        return community
+
+    return arranged(build)
 
 
 def sos(world: Community) -> contracts.TicketCreated:

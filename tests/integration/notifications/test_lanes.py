@@ -14,6 +14,7 @@ import pytest
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas import events as contracts
+from tests.integration.conftest import Arranged
 from tests.integration.notifications.conftest import Caller, Community, People, Pump, Reply
 
 Call = Callable[..., Reply]
@@ -21,14 +22,17 @@ NOW = "2026-03-10T02:00:00.000Z"
 
 
 @pytest.fixture
-def world(seed: Callable[..., Community], people: People) -> Community:
-    community = seed()
-    people.resident(community, "li", "a101", phone="13900000041")
-    people.resident(community, "wu", "a102", phone="13900000042")
-    people.resident(community, "ma", "b201", phone="13900000043")
-    people.staff(community, "manager", Role.MANAGER)
-    people.staff(community, "guard", Role.GUARD, phone="13900000044")
-    return community
+def world(arranged: Arranged, seed: Callable[..., Community], people: People) -> Community:
+    def build() -> Community:
+        community = seed()
+        people.resident(community, "li", "a101", phone="13900000041")
+        people.resident(community, "wu", "a102", phone="13900000042")
+        people.resident(community, "ma", "b201", phone="13900000043")
+        people.staff(community, "manager", Role.MANAGER)
+        people.staff(community, "guard", Role.GUARD, phone="13900000044")
+        return community
+
+    return arranged(build)
 
 
 def titles(call: Call, who: Caller) -> list[str]:

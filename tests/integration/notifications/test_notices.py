@@ -12,6 +12,7 @@ import pytest
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
+from tests.integration.conftest import Arranged
 from tests.integration.notifications.conftest import (
     Caller,
     Community,
@@ -25,16 +26,19 @@ Call = Callable[..., Reply]
 
 
 @pytest.fixture
-def world(seed: Callable[..., Community], people: People) -> Community:
-    community = seed()
-    people.resident(community, "li", "a101", phone="13900000001", email="li@example.com")
-    people.resident(community, "wu", "a102", phone="13900000002")
-    people.resident(community, "ma", "b201", phone="13900000003")
-    people.staff(community, "manager", Role.MANAGER, email="manager@example.com")
-    people.staff(community, "desk", Role.SERVICE_DESK)
-    people.staff(community, "tech", Role.TECHNICIAN, skills=("plumbing",))
-    people.staff(community, "guard", Role.GUARD)
-    return community
+def world(arranged: Arranged, seed: Callable[..., Community], people: People) -> Community:
+    def build() -> Community:
+        community = seed()
+        people.resident(community, "li", "a101", phone="13900000001", email="li@example.com")
+        people.resident(community, "wu", "a102", phone="13900000002")
+        people.resident(community, "ma", "b201", phone="13900000003")
+        people.staff(community, "manager", Role.MANAGER, email="manager@example.com")
+        people.staff(community, "desk", Role.SERVICE_DESK)
+        people.staff(community, "tech", Role.TECHNICIAN, skills=("plumbing",))
+        people.staff(community, "guard", Role.GUARD)
+        return community
+
+    return arranged(build)
 
 
 def notice(community: Community, title: str = "停水通知", **changes: Any) -> dict[str, Any]:

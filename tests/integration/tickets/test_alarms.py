@@ -15,6 +15,7 @@ from courtyard.clock import FixedClock, to_iso
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from tests.factories import lambda_context
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply
 
 Call = Callable[..., Reply]
@@ -55,20 +56,26 @@ def alarms(call: Call, function_env: Callable[[str], dict[str, str]], clock: Fix
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    staff(community, "desk", Role.SERVICE_DESK)
-    staff(
-        community,
-        "guard",
-        Role.TECHNICIAN,
-        skills=("security",),
-        buildings=(community.building_a,),
-        staff_id="GUARD-A",
-    )
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        staff(community, "desk", Role.SERVICE_DESK)
+        staff(
+            community,
+            "guard",
+            Role.TECHNICIAN,
+            skills=("security",),
+            buildings=(community.building_a,),
+            staff_id="GUARD-A",
+        )
+        return community
+
+    return arranged(build)
 
 
 def detail(community: Community, alarm_id: str = "ALM-1", **changes: Any) -> dict[str, Any]:

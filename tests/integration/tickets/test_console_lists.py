@@ -10,6 +10,7 @@ import pytest
 
 from courtyard.aws_calls import count_aws_calls
 from courtyard.tenancy import Role
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply
 
 Call = Callable[..., Reply]
@@ -17,16 +18,23 @@ Call = Callable[..., Reply]
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
     """Li lives in a101 and b201, Zhao in a102; a desk agent, a manager and a plumber."""
-    community = seed()
-    residents(community, "李秀英", "a101", "b201")
-    residents(community, "赵建国", "a102")
-    staff(community, "前台小王", Role.SERVICE_DESK)
-    staff(community, "manager", Role.MANAGER)
-    staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
-    return community
+
+    def build() -> Community:
+        community = seed()
+        residents(community, "李秀英", "a101", "b201")
+        residents(community, "赵建国", "a102")
+        staff(community, "前台小王", Role.SERVICE_DESK)
+        staff(community, "manager", Role.MANAGER)
+        staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
+        return community
+
+    return arranged(build)
 
 
 def _file(call: Call, who: Caller, **body: Any) -> str:

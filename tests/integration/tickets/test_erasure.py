@@ -17,6 +17,7 @@ from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas.events import ResidentErased
 from tests.integration.bus import through_queue
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply, tickets_items
 
 Call = Callable[..., Reply]
@@ -28,13 +29,19 @@ RATING = "师傅很好 李女士"
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    residents(community, "zhao", "a102")
-    staff(community, "desk", Role.SERVICE_DESK)
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        residents(community, "zhao", "a102")
+        staff(community, "desk", Role.SERVICE_DESK)
+        return community
+
+    return arranged(build)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas.events import PersonalDataExportRequested
 from tests.integration.bus import through_queue
+from tests.integration.conftest import Arranged
 from tests.integration.exports import export_request, stored_part
 from tests.integration.tickets.conftest import Caller, Community, Reply
 
@@ -27,13 +28,19 @@ NEIGHBOUR_WORDS = "楼上邻居 赵先生 13900002222 噪音"
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    residents(community, "zhao", "a101")  # a co-resident of the same unit
-    staff(community, "desk", Role.SERVICE_DESK)
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        residents(community, "zhao", "a101")  # a co-resident of the same unit
+        staff(community, "desk", Role.SERVICE_DESK)
+        return community
+
+    return arranged(build)
 
 
 @pytest.fixture

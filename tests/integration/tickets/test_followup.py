@@ -10,6 +10,7 @@ import pytest
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply, tickets_items
 
 Call = Callable[..., Reply]
@@ -17,15 +18,21 @@ Call = Callable[..., Reply]
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    staff(community, "desk", Role.SERVICE_DESK)
-    staff(community, "manager", Role.MANAGER)
-    staff(community, "finance", Role.FINANCE)
-    staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        staff(community, "desk", Role.SERVICE_DESK)
+        staff(community, "manager", Role.MANAGER)
+        staff(community, "finance", Role.FINANCE)
+        staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
+        return community
+
+    return arranged(build)
 
 
 def _file(call: Call, who: Caller) -> str:

@@ -11,6 +11,7 @@ import pytest
 from courtyard.aws_calls import count_aws_calls
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply, tickets_items
 
 Call = Callable[..., Reply]
@@ -26,15 +27,21 @@ def photo_bucket_reachable(stack: Stack) -> None:
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    residents(community, "zhao", "a102")
-    staff(community, "manager", Role.MANAGER)
-    staff(community, "finance", Role.FINANCE)
-    staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        residents(community, "zhao", "a102")
+        staff(community, "manager", Role.MANAGER)
+        staff(community, "finance", Role.FINANCE)
+        staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
+        return community
+
+    return arranged(build)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from courtyard.tenancy import Role
 from infra.local.provision import Stack
 from schemas.events import SmsReplyReceived
 from tests.integration.bus import through_queue
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply
 
 Call = Callable[..., Reply]
@@ -24,14 +25,20 @@ Deliver = Callable[[SmsReplyReceived], dict[str, Any]]
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    residents(community, "zhao", "a102")
-    staff(community, "desk", Role.SERVICE_DESK)
-    staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        residents(community, "zhao", "a102")
+        staff(community, "desk", Role.SERVICE_DESK)
+        staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
+        return community
+
+    return arranged(build)
 
 
 @pytest.fixture

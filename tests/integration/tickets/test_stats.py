@@ -13,6 +13,7 @@ from courtyard.aws_calls import count_aws_calls
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from tests.factories import api_event, lambda_context
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import OFFICE_HOURS, Caller, Community, Reply
 
 Call = Callable[..., Reply]
@@ -33,16 +34,22 @@ def stats(handler: Any) -> Stats:
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
-    community = seed()
-    residents(community, "li", "a101")
-    residents(community, "zhao", "a102")
-    staff(community, "desk", Role.SERVICE_DESK)
-    staff(community, "manager", Role.MANAGER)
-    staff(community, "finance", Role.FINANCE)
-    staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
-    return community
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101")
+        residents(community, "zhao", "a102")
+        staff(community, "desk", Role.SERVICE_DESK)
+        staff(community, "manager", Role.MANAGER)
+        staff(community, "finance", Role.FINANCE)
+        staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
+        return community
+
+    return arranged(build)
 
 
 def _file(call: Call, who: Caller, category: str) -> str:
@@ -62,7 +69,7 @@ def _at(clock: FixedClock, minutes: int) -> None:
 
 
 @pytest.fixture
-def known_set(call: Call, world: Community, clock: FixedClock) -> dict[str, str]:
+def known_set(arranged: Arranged, call: Call, world: Community, clock: FixedClock) -> dict[str, str]:
     """Four tickets filed on Tuesday 2026-03-10 from 10:00 Shanghai (t0), normal priority:
 
     - T1 plumbing: accepted t0+10, resolved t0+60, rated 5;
@@ -72,35 +79,40 @@ def known_set(call: Call, world: Community, clock: FixedClock) -> dict[str, str]
     - T4 plumbing (t0+3): cancelled by the reporter.
     The clock ends at t0+5h.
     """
-    li, zhao, plumber = world.people["li"], world.people["zhao"], world.people["plumber"]
-    _at(clock, 0)
-    t1 = _file(call, li, "plumbing")
-    _at(clock, 1)
-    t2 = _file(call, li, "plumbing")
-    _at(clock, 2)
-    t3 = _file(call, zhao, "electrical")
-    _at(clock, 3)
-    t4 = _file(call, li, "plumbing")
-    _act(call, li, t4, "cancel")
-    _at(clock, 10)
-    _act(call, plumber, t1, "accept")
-    _act(call, plumber, t1, "start")
-    _at(clock, 60)
-    _act(call, plumber, t1, "resolve")
-    assert call("POST", f"/tickets/{t1}/rating", as_=li, body={"score": 5}).status == 200
-    _at(clock, 61)
-    _act(call, plumber, t2, "accept")
-    _act(call, plumber, t2, "start")
-    _at(clock, 121)
-    _act(call, plumber, t2, "resolve")
-    _act(call, li, t2, "reopen")
-    _act(call, plumber, t2, "accept")
-    _act(call, plumber, t2, "start")
-    _at(clock, 181)
-    _act(call, plumber, t2, "resolve")
-    assert call("POST", f"/tickets/{t2}/rating", as_=li, body={"score": 3}).status == 200
+
+    def build() -> dict[str, str]:
+        li, zhao, plumber = world.people["li"], world.people["zhao"], world.people["plumber"]
+        _at(clock, 0)
+        t1 = _file(call, li, "plumbing")
+        _at(clock, 1)
+        t2 = _file(call, li, "plumbing")
+        _at(clock, 2)
+        t3 = _file(call, zhao, "electrical")
+        _at(clock, 3)
+        t4 = _file(call, li, "plumbing")
+        _act(call, li, t4, "cancel")
+        _at(clock, 10)
+        _act(call, plumber, t1, "accept")
+        _act(call, plumber, t1, "start")
+        _at(clock, 60)
+        _act(call, plumber, t1, "resolve")
+        assert call("POST", f"/tickets/{t1}/rating", as_=li, body={"score": 5}).status == 200
+        _at(clock, 61)
+        _act(call, plumber, t2, "accept")
+        _act(call, plumber, t2, "start")
+        _at(clock, 121)
+        _act(call, plumber, t2, "resolve")
+        _act(call, li, t2, "reopen")
+        _act(call, plumber, t2, "accept")
+        _act(call, plumber, t2, "start")
+        _at(clock, 181)
+        _act(call, plumber, t2, "resolve")
+        assert call("POST", f"/tickets/{t2}/rating", as_=li, body={"score": 3}).status == 200
+        return {"t1": t1, "t2": t2, "t3": t3, "t4": t4}
+
+    tickets = arranged(build)
     _at(clock, 300)
-    return {"t1": t1, "t2": t2, "t3": t3, "t4": t4}
+    return tickets
 
 
 EXPECTED = {

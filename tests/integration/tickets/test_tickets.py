@@ -12,6 +12,7 @@ from courtyard.aws_calls import count_aws_calls
 from courtyard.clock import FixedClock
 from courtyard.tenancy import Role
 from infra.local.provision import Stack
+from tests.integration.conftest import Arranged
 from tests.integration.tickets.conftest import Caller, Community, Reply, tickets_items
 
 Call = Callable[..., Reply]
@@ -19,18 +20,25 @@ Call = Callable[..., Reply]
 
 @pytest.fixture
 def world(
-    seed: Callable[..., Community], residents: Callable[..., Caller], staff: Callable[..., Caller]
+    arranged: Arranged,
+    seed: Callable[..., Community],
+    residents: Callable[..., Caller],
+    staff: Callable[..., Caller],
 ) -> Community:
     """Greenfield: residents Li (a101, b201) and Zhao (a102, Li's neighbour); a desk agent, a manager,
     a plumber covering building A and an electrician on building B."""
-    community = seed()
-    residents(community, "li", "a101", "b201")
-    residents(community, "zhao", "a102")
-    staff(community, "desk", Role.SERVICE_DESK)
-    staff(community, "manager", Role.MANAGER)
-    staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
-    staff(community, "sparky", Role.TECHNICIAN, skills=("electrical",), buildings=(community.building_b,))
-    return community
+
+    def build() -> Community:
+        community = seed()
+        residents(community, "li", "a101", "b201")
+        residents(community, "zhao", "a102")
+        staff(community, "desk", Role.SERVICE_DESK)
+        staff(community, "manager", Role.MANAGER)
+        staff(community, "plumber", Role.TECHNICIAN, skills=("plumbing",), buildings=(community.building_a,))
+        staff(community, "sparky", Role.TECHNICIAN, skills=("electrical",), buildings=(community.building_b,))
+        return community
+
+    return arranged(build)
 
 
 def _file(call: Call, who: Caller, **body: Any) -> Reply:

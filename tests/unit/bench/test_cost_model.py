@@ -172,3 +172,29 @@ def test_connecting_per_ten_minute_upload_costs_more_than_staying_connected_and_
     half_hourly = devices_lever(100 * 1_440)
     assert half_hourly.saves > 0
     assert half_hourly.applied
+
+
+class _WarmupDone(Exception):
+    pass
+
+
+def test_the_sample_asks_for_its_firms_pass_keys_as_the_apps_do():
+    """The apps fetch ``GET /passes/keys?tenant_id=`` (the token's firm); without it the answer is the stage's
+    key alone, another request than the month's."""
+    calls: list[tuple[str, str]] = []
+
+    class Run:
+        plan = meter = used = activities = None
+        tenant_id = "TENANT1"
+
+        @staticmethod
+        def call(method: str, path: str, role: str | None = None) -> dict[str, object]:
+            calls.append((method, path))
+            if path.startswith("/passes/keys"):
+                raise _WarmupDone
+            return {}
+
+    with pytest.raises(_WarmupDone):
+        cost._people(Run())  # type: ignore[arg-type]
+
+    assert calls[-1] == ("GET", "/passes/keys?tenant_id=TENANT1")

@@ -313,3 +313,55 @@ def test_devices_are_masked_and_preferences_kept() -> None:
     assert record["push_endpoints"][0]["address"] == masked_address(arn) == "••••••3c4b5a"
     assert "digest-of-token" not in json.dumps(record)
     assert arn not in json.dumps(record)
+
+
+def test_a_part_that_never_comes_is_asked_for_again_once_then_the_export_fails_and_a_new_one_starts() -> None:
+    """An event that never reached a feature no longer leaves the export running for an hour: the first
+    read after five minutes sends the request again (once), after fifteen the export is failed (the app
+    shows 重试), and the next request starts a new export."""
+    bucket, events, audit, jobs = InMemoryBucket(), RecordedEvents(), RecordedAudit(), InMemoryExportJobs()
+    clock = FixedClock(NOW)
+    exports = ExportService(jobs, bucket, FixedDirectory(), audit, events, clock)
+    first, _ = exports.start(ME, None)
+    export_id = first.job.export_id
+    for feature in FEATURES[1:-1]:  # every part but the last one's
+        PartWriter(bucket, feature).write("t1", export_id, NOW, {"rows": [feature]})
+
+    clock.advance(minutes=4)
+    assert exports.progress(ME, export_id).job.status is ExportStatus.RUNNING
+    assert len(events.published) == 1  # not yet
+
+    clock.advance(minutes=2)
+    retried = exports.progress(ME, export_id)
+    exports.progress(ME, export_id)
+    assert retried.job.status is ExportStatus.RUNNING
+    assert retried.pending == (FEATURES[-1],)
+    assert [name for name, _ in events.published] == ["PersonalDataExportRequested"] * 2  # once more only
+    assert events.published[1][1].export_id == export_id  # type: ignore[attr-defined]
+
+    clock.advance(minutes=10)
+    failed = exports.progress(ME, export_id)
+    assert (failed.job.status, failed.pending, failed.downloads) == (
+        ExportStatus.FAILED,
+        (FEATURES[-1],),
+        None,
+    )
+    assert [r[0] for r in audit.records].count("personal_data_export_failed") == 1
+    # A part arriving late does not revive it: failed is final.
+    PartWriter(bucket, FEATURES[-1]).write("t1", export_id, NOW, {"rows": ["late"]})
+    assert exports.progress(ME, export_id).job.status is ExportStatus.FAILED
+    assert [r[0] for r in audit.records].count("personal_data_export_failed") == 1
+
+    second, started = exports.start(ME, None)
+    assert started
+    assert second.job.export_id != export_id
+
+
+def test_an_export_whose_parts_came_is_never_failed_by_the_deadline() -> None:
+    bucket, events, audit, jobs = InMemoryBucket(), RecordedEvents(), RecordedAudit(), InMemoryExportJobs()
+    clock = FixedClock(NOW)
+    exports = ExportService(jobs, bucket, FixedDirectory(), audit, events, clock)
+    first, _ = exports.start(ME, None)
+    write_other_parts(bucket, first.job.export_id)
+    clock.advance(hours=2)
+    assert exports.progress(ME, first.job.export_id).job.status is ExportStatus.READY

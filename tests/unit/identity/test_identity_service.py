@@ -252,3 +252,28 @@ def test_expired_refresh_token_is_refused(service, sms, clock):
 
 
 _ = timedelta
+
+
+def test_an_unknown_number_costs_the_same_scrypt_as_a_known_one(monkeypatch, service, sms):
+    """The made-up hash an unknown number is checked against has a stored hash's parameters and lengths."""
+    import hashlib
+
+    from identity import passwords
+    from identity import service as identity_service
+
+    stored = passwords.hash_password("correct horse battery")
+    assert [len(part) for part in identity_service._DUMMY_HASH.split("$")] == [
+        len(part) for part in stored.split("$")
+    ]
+    costs = []
+    real_scrypt = hashlib.scrypt
+
+    def counted(*args, **kwargs):
+        costs.append((kwargs["n"], kwargs["r"], kwargs["p"], kwargs["dklen"]))
+        return real_scrypt(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    with pytest.raises(Unauthorized):
+        service.sign_in("+8613800000999", "whatever-password", "device-1", "203.0.113.9")
+    assert passwords.password_matches("correct horse battery", stored)
+    assert costs == [(passwords.N, passwords.R, passwords.P, 32)] * 2

@@ -17,7 +17,7 @@ from sensors.services.alarm_book import AlarmBook
 
 from courtyard.clock import FixedClock
 from courtyard.errors import Conflict, NotFound
-from tests.fakes.kernel import RecordedEvents
+from tests.fakes.kernel import RecordedEvents, RecordingOutbox
 from tests.fakes.sensors import InMemoryAlarms
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ VIBRATION = compile_rule(
 
 def _book() -> tuple[AlarmBook, InMemoryAlarms, RecordedEvents, FixedClock]:
     store, events, clock = InMemoryAlarms(), RecordedEvents(), FixedClock(NOW)
-    return AlarmBook(store, events, clock), store, events, clock
+    return AlarmBook(store, events, clock, RecordingOutbox()), store, events, clock
 
 
 def _raise(book: AlarmBook, value: float = 6.0) -> None:
@@ -149,3 +149,18 @@ def test_a_system_clear_of_an_alarm_cleared_by_hand_changes_nothing() -> None:
 
     assert book.clear_by_system(LIFT, "r-vibration") is None
     assert events.names() == ["AlarmRaised", "AlarmCleared"]
+
+
+def test_an_acknowledgment_commits_its_event_in_the_outbox_with_the_alarm_then_sends_it() -> None:
+    store, events, outbox = InMemoryAlarms(), RecordedEvents(), RecordingOutbox()
+    book = AlarmBook(store, events, FixedClock(NOW), outbox)
+    _raise(book)
+    (alarm,) = store.alarms.values()
+
+    book.acknowledge("t1", alarm.alarm_id, "tech-1")
+
+    # The pending item was one of the alarm write's own actions (one transaction), then flushed once.
+    assert store.written == [{"Put": {"outbox": {"pk": f"T#t1#ALARM#{alarm.alarm_id}", "sk": "OUTBOX#ack"}}}]
+    assert outbox.sent_types() == ["AlarmAcknowledged"]
+    assert outbox.stored == {}
+    assert events.names() == ["AlarmRaised"]  # not published beside the outbox

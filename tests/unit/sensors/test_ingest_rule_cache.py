@@ -14,7 +14,7 @@ from sensors.services.ingest import Ingest, IngestSettings, Outcome
 
 from courtyard.clock import FixedClock, to_iso
 from courtyard.directory import TenantView
-from tests.fakes.kernel import RecordedEvents
+from tests.fakes.kernel import RecordedEvents, RecordingOutbox
 from tests.fakes.sensors import InMemorySensors
 
 START = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -65,7 +65,13 @@ def _lift_reading(at: datetime) -> dict[str, Any]:
 def test_a_new_kinds_first_alarm_is_not_missed_by_a_container_whose_rules_are_cached() -> None:
     clock = FixedClock(START)
     store = InMemorySensors()
-    ingest = Ingest(store, AlarmBook(store, RecordedEvents(), clock), _NoDirectory(), clock, IngestSettings())
+    ingest = Ingest(
+        store,
+        AlarmBook(store, RecordedEvents(), clock, RecordingOutbox()),
+        _NoDirectory(),
+        clock,
+        IngestSettings(),
+    )
     _register(store, "lift-1", DeviceKind.ELEVATOR, START)
     assert ingest.handle(_lift_reading(START)) is Outcome.PROCESSED  # the tenant's rules are now cached
 
@@ -80,7 +86,13 @@ def test_a_new_kinds_first_alarm_is_not_missed_by_a_container_whose_rules_are_ca
 def test_devices_registered_before_the_rules_were_cached_read_no_rules_again() -> None:
     clock = FixedClock(START)
     store = InMemorySensors()
-    ingest = Ingest(store, AlarmBook(store, RecordedEvents(), clock), _NoDirectory(), clock, IngestSettings())
+    ingest = Ingest(
+        store,
+        AlarmBook(store, RecordedEvents(), clock, RecordingOutbox()),
+        _NoDirectory(),
+        clock,
+        IngestSettings(),
+    )
     _register(store, "lift-1", DeviceKind.ELEVATOR, START)
     reads: list[str] = []
     original = store.rules

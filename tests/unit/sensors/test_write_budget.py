@@ -20,7 +20,7 @@ from sensors.write_budget import EVERY_HOUR, aggregates_due_before, heartbeat_ma
 
 from courtyard.clock import FixedClock, to_iso
 from courtyard.directory import TenantView
-from tests.fakes.kernel import RecordedEvents
+from tests.fakes.kernel import RecordedEvents, RecordingOutbox
 from tests.fakes.sensors import InMemorySensors
 
 START = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -39,7 +39,7 @@ class World:
         self.clock = FixedClock(START)
         self.store = InMemorySensors()
         self.events = RecordedEvents()
-        book = AlarmBook(self.store, self.events, self.clock)
+        book = AlarmBook(self.store, self.events, self.clock, RecordingOutbox())
         self.ingest = Ingest(
             self.store, book, _NoDirectory(), self.clock, IngestSettings(refresh_s=REFRESH_S, flush_s=FLUSH_S)
         )

@@ -51,9 +51,10 @@ class World:
             },
         )
         self.repo, self.events, self.audit = InMemoryTickets(), RecordedEvents(), RecordedAudit()
-        # ``act`` publishes to ``events`` (what the ladder and the KPIs read); filing goes by the outbox.
+        # Filing and ``act`` send their events through the outbox (what the ladder and the KPIs read).
+        self.outbox = RecordingOutbox()
         self.service = TicketService(
-            self.repo, self.directory, self.audit, self.events, FixedClock(NIGHT), RecordingOutbox()
+            self.repo, self.directory, self.audit, self.events, FixedClock(NIGHT), self.outbox
         )
         self.acks = EmergencyAcceptance(self.service, self.directory, self.audit)
 
@@ -61,6 +62,7 @@ class World:
         request = TicketCreate(kind=kind, site_id="s1", location="3栋电梯厅", description="有人被困")
         ticket, _ = self.service.create(DESK, request)
         self.audit.records.clear()
+        self.outbox.sent.clear()
         return ticket.ticket_id
 
     def ack(self, ticket_id: str, staff_id: str, *, tenant: str = "t1", subject: str = "ticket") -> Outcome:
@@ -87,7 +89,7 @@ def test_the_guards_keypress_accepts_the_sos_as_tapping_accept_in_the_app_would(
     assert world.ticket(sos) == (TicketStatus.ACCEPTED, "guard")
     last = world.repo.timelines[("t1", sos)][-1]
     assert (last.action, last.actor, last.note) == ("accept", "u-guard", NOTE)
-    assert [name for name, _ in world.events.published] == ["TicketStatusChanged"]
+    assert world.outbox.sent_types() == ["TicketStatusChanged"]
     assert world.audit.records == [("ticket.accept", "ticket", sos)]
 
 
@@ -99,7 +101,7 @@ def test_a_redelivery_accepts_nothing_twice_and_audits_nothing_more() -> None:
     assert world.ack(sos, "guard") is Outcome.ALREADY
 
     assert len([e for e in world.repo.timelines[("t1", sos)] if e.action == "accept"]) == 1
-    assert len(world.events.published) == 1
+    assert len(world.outbox.sent) == 1
     assert len(world.audit.records) == 1
 
 
@@ -112,7 +114,7 @@ def test_a_ticket_someone_else_accepted_first_stays_theirs_and_the_press_is_audi
 
     assert world.ticket(sos) == (TicketStatus.ACCEPTED, "guard")
     assert world.audit.records[-1] == ("ticket.voice_accept_ignored", "ticket", sos)
-    assert len(world.events.published) == 1
+    assert len(world.outbox.sent) == 1
 
 
 def test_the_rules_still_decide_who_may_accept_a_manager_is_refused_and_audited() -> None:
@@ -123,7 +125,7 @@ def test_the_rules_still_decide_who_may_accept_a_manager_is_refused_and_audited(
 
     assert world.ticket(sos)[0] is not TicketStatus.ACCEPTED
     assert world.audit.records == [("ticket.voice_accept_ignored", "ticket", sos)]
-    assert world.events.published == []
+    assert world.outbox.sent == []
 
 
 def test_a_guard_may_not_accept_ordinary_work_by_phone_either() -> None:
@@ -143,7 +145,7 @@ def test_a_deactivated_unknown_or_login_less_member_changes_nothing(who: str) ->
     assert world.ack(sos, who) is Outcome.UNKNOWN_STAFF
 
     assert world.ticket(sos) == before
-    assert (world.events.published, world.audit.records) == ([], [])
+    assert (world.outbox.sent, world.audit.records) == ([], [])
 
 
 def test_another_firms_ids_or_an_alarms_acknowledgment_change_nothing() -> None:
@@ -155,4 +157,4 @@ def test_another_firms_ids_or_an_alarms_acknowledgment_change_nothing() -> None:
     assert world.ack(sos, "guard", subject="alarm") is Outcome.IGNORED
 
     assert world.ticket(sos) == before
-    assert world.events.published == []
+    assert world.outbox.sent == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tickets.domain import TicketKind
-from tickets.models import TicketCreate, TicketSettingsIn
+from tickets.domain import Action, TicketKind
+from tickets.models import TicketActionRequest, TicketCreate, TicketSettingsIn
 from tickets.services.tickets import TicketService
 
 from courtyard.clock import FixedClock
@@ -66,3 +66,20 @@ def test_a_retry_with_the_same_idempotency_key_files_nothing_new() -> None:
     assert (created, created_again) == (True, False)
     assert again.ticket_id == first.ticket_id
     assert len(repo.tickets) == 1
+
+
+def test_an_action_commits_its_events_and_audit_record_with_the_ticket_then_sends_them() -> None:
+    repo, outbox = InMemoryTickets(), RecordingOutbox()
+    service = _service(repo, outbox)
+    ticket, _ = service.create(DESK, _repair())
+    outbox.sent.clear()
+    repo.written.clear()
+
+    cancelled = service.act(DESK, ticket.ticket_id, TicketActionRequest(action=Action.CANCEL))
+
+    # The pending events were one of the save's own actions (the same transaction), named by the version
+    # the save's condition makes unique; then flushed once, and not published beside the outbox.
+    key = {"pk": f"T#t1#TICKET#{ticket.ticket_id}", "sk": f"OUTBOX#v{cancelled.version}"}
+    assert {"Put": {"outbox": key}} in repo.written
+    assert outbox.sent_types() == ["TicketStatusChanged"]
+    assert outbox.stored == {}

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from visitors import tokens
-from visitors.models import PassKind, PassStatus, Reason, ScanRequest, Verdict, VisitorPass
+from visitors.models import (
+    OfflineScan,
+    PassKind,
+    PassStatus,
+    Reason,
+    ScanBatch,
+    ScanRequest,
+    Verdict,
+    VisitorPass,
+)
 from visitors.services.gate import GateService
 
 from courtyard.clock import FixedClock
@@ -105,3 +116,54 @@ def test_a_three_entry_pass_admits_three_times_then_is_exhausted() -> None:
 
     assert [(r.verdict, r.entry_number) for r in results[:3]] == [(Verdict.ALLOW, n) for n in (1, 2, 3)]
     assert results[3].reason is Reason.EXHAUSTED
+
+
+class FirmKeyring:
+    """A firm's verifying keys after a rotation: the key that signs now and the one it replaced (still
+    verifying its passes until they end)."""
+
+    def __init__(self) -> None:
+        self.current, self.replaced = LocalKeys(), LocalKeys()
+        self.key_id = self.current.key_id
+
+    def sign_der(self, message: bytes) -> bytes:
+        return self.current.sign_der(message)
+
+    def signer(self, tenant_id: str, until: int | None = None) -> LocalKeys:
+        return self.current
+
+    def public_keys(self, tenant_id: str | None = None) -> dict[str, Any]:
+        return {**self.current.public_keys(), **self.replaced.public_keys()}
+
+
+def test_a_token_signed_with_another_of_the_firms_keys_than_its_pass_was_issued_with_is_refused() -> None:
+    repo, keyring, events = InMemoryVisitors(), FirmKeyring(), RecordedEvents()
+    gate = _gate(repo, keyring.current, events)
+    gate._keys = keyring  # both keys verify, as after a rotation
+    genuine = _issue(repo, keyring.current, entries=3)
+    claims = tokens.verify(genuine, keyring.public_keys())
+    # The same claims signed with the firm's other key: its signature verifies, but not as the pass's key.
+    other = tokens.sign(replace(claims, kid=""), keyring.replaced)
+
+    online = gate.scan(GUARD, ScanRequest(site_id="s1", gate_id="g1", token=other))
+    offline = gate.upload(
+        GUARD,
+        ScanBatch(
+            site_id="s1",
+            gate_id="g1",
+            scans=[OfflineScan(scan_id="scan-0001", token=other, scanned_at=NOW, verdict=Verdict.ALLOW)],
+        ),
+    )
+
+    assert (online.verdict, online.reason) == (Verdict.DENY, Reason.BAD_SIGNATURE)
+    assert (offline[0].verdict, offline[0].reason, offline[0].counted) == (
+        Verdict.DENY,
+        Reason.BAD_SIGNATURE,
+        False,
+    )
+    stored = repo.get("t1", "p1")
+    assert stored is not None
+    assert stored.entries_used == 0
+    assert events.names() == []
+    # The pass's own token still opens the gate.
+    assert gate.scan(GUARD, ScanRequest(site_id="s1", gate_id="g1", token=genuine)).verdict is Verdict.ALLOW

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import jwt
 import pytest
@@ -42,7 +43,10 @@ def signer() -> LocalSigner:
 def test_a_signed_token_verifies_and_returns_its_claims(signer: LocalSigner):
     token = tokens.sign(CLAIMS, signer)
 
-    assert tokens.verify(token, {signer.key_id: signer.private.public_key()}) == CLAIMS
+    # The claims, and the key that signed them (the gate compares it with the pass's issuing key).
+    assert tokens.verify(token, {signer.key_id: signer.private.public_key()}) == replace(
+        CLAIMS, kid=signer.key_id
+    )
 
 
 def test_gates_travel_in_the_token_only_when_the_pass_is_limited(signer: LocalSigner):
@@ -96,7 +100,7 @@ def test_the_high_s_twin_of_a_valid_token_is_refused(signer: LocalSigner):
         ec.ECDSA(hashes.SHA256()),
     )
 
-    assert tokens.verify(token, {signer.key_id: public}) == CLAIMS
+    assert tokens.verify(token, {signer.key_id: public}) == replace(CLAIMS, kid=signer.key_id)
     with pytest.raises(TokenError, match="low-S"):
         tokens.verify(twin, {signer.key_id: public})
 

@@ -815,7 +815,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The resident's number (masked) and a refused change, if the previous number was put back */
+        get: operations["get_phone_state_me_phone_get"];
         put?: never;
         /** Text a code to the resident's new number (the same answer whether or not it is registered) */
         post: operations["request_phone_change_me_phone_post"];
@@ -3334,7 +3335,7 @@ export interface components {
          * ExportStatus
          * @enum {string}
          */
-        ExportStatus: "running" | "ready";
+        ExportStatus: "running" | "ready" | "failed";
         /** ExportUnitOut */
         ExportUnitOut: {
             /** Unit Id */
@@ -4674,6 +4675,29 @@ export interface components {
              * @description the six digits texted to the number
              */
             code: string;
+        };
+        /** PhoneRefusalOut */
+        PhoneRefusalOut: {
+            /**
+             * Phone
+             * @description The refused number, masked (138****5678)
+             */
+            phone: string;
+            /**
+             * At
+             * @description When the previous number was put back
+             */
+            at: string;
+        };
+        /** PhoneStateOut */
+        PhoneStateOut: {
+            /**
+             * Phone
+             * @description The number on record now, masked
+             */
+            phone: string | null;
+            /** @description The last new number that could not become the sign-in (another account signs in with it): the previous number was put back. Null when there is none; a later change clears it. */
+            refused: components["schemas"]["PhoneRefusalOut"] | null;
         };
         /** PhotoConfirmOut */
         PhotoConfirmOut: {
@@ -10347,6 +10371,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResidentOut"];
+                };
+            };
+            /** @description Missing or bad token (API Gateway) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed for the caller's role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unexpected error; carries a request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is briefly unavailable (throttled, timed out): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_phone_state_me_phone_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneStateOut"];
                 };
             };
             /** @description Missing or bad token (API Gateway) */

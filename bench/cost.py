@@ -40,6 +40,7 @@ from bench import (
     edge_cost,
     lambda_units,
     prices,
+    wechat_share,
 )
 from bench.identity_cost import OPENS_PER_RESIDENT, WECHAT_SHARE, identity_month
 
@@ -625,6 +626,7 @@ class _Run:
     ingest_wru_per_write: float = (
         1.0  # the ingest's writes as sized in the sample (scales the wall-clock model)
     )
+    billing_phone_only_units: float = 0.0  # units the billing run billed before the resident linked WeChat
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -672,7 +674,10 @@ def drive(cloud: LocalCloud, demo: DemoData, plan: Plan) -> _Run:
     run = _Run(cloud, demo, plan, Meter(cloud))
     # The notice comes last: it adds residents to the community, who would otherwise receive the other
     # activities' messages (bill reminders) and make them look like a larger community's.
-    for activity in (_people, _tickets, _money, _passes, _devices, _schedules, _notices):
+    # The phone-only parts of the passes and the billing run before the tickets link the sample's resident's
+    # WeChat; their WeChat parts after (both weighted to WECHAT_SHARE).
+    before = (_people, _passes_phone_only, _billing_phone_only, _tickets)
+    for activity in (*before, _money, _passes, _devices, _schedules, _notices):
         activity(run)
     for function_id, stats in cloud.pool.metering().items() if cloud.pool else ():
         if stats.errors:
@@ -838,32 +843,58 @@ def _sign_in_with_wechat(run: _Run) -> None:
     run.meter.settle()
 
 
+def _periods(plan: Plan) -> list[str]:
+    # One billed while the sample's resident is phone-only, one after WeChat, one per sampled payment.
+    return [f"2025-{month:02d}" for month in range(1, plan.sample_payments + 3)]
+
+
+def _billing_run(run: _Run, period: str) -> float:
+    """Bills the community's units for ``period``; the units billed."""
+    body = {"site_id": run.site_id, "period": period}
+    answer = _billed(run.call, run.call("POST", "/billing-runs", "manager", body=body))
+    return max(1, int(answer.get("units") or len(run.demo.units["greenfield"])))
+
+
+def _billing_phone_only(run: _Run) -> None:
+    """Fee items once, and a measured billing run while the sample's resident has no WeChat (before the
+    tickets link it): the bill that resident is sent ends on a text."""
+    for body in (
+        {"name": "物业费", "kind": "area", "price_minor": 280, "due_day": 28},
+        {"name": "垃圾清运", "kind": "fixed", "price_minor": 1500, "due_day": 28},
+    ):
+        run.call("POST", "/fee-items", "manager", body={"site_id": run.site_id, **body})
+    with run.meter.measure(run.used, "billing phone only"):
+        run.billing_phone_only_units = _billing_run(run, _periods(run.plan)[0])
+
+
 def _money(run: _Run) -> None:
-    demo = run.demo
     plan = run.plan
     meter = run.meter
     used = run.used
     call = run.call
     activities = run.activities
-    site_id = run.site_id
 
-    # Billing: fee items once; a measured run bills the community's units (scaled per unit).
-    for body in (
-        {"name": "物业费", "kind": "area", "price_minor": 280, "due_day": 28},
-        {"name": "垃圾清运", "kind": "fixed", "price_minor": 1500, "due_day": 28},
-    ):
-        call("POST", "/fee-items", "manager", body={"site_id": site_id, **body})
-    periods = [f"2025-{month:02d}" for month in range(1, plan.sample_payments + 2)]
-    with meter.measure(used, "billing"):
-        billing = _billed(
-            call, call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": periods[0]})
-        )
-    units_billed = max(1, int(billing.get("units") or len(demo.units["greenfield"])))
+    # Billing per unit billed, at WECHAT_SHARE of residents linked (bench/wechat_share.py): the phone-only
+    # run (before the tickets) weighted with this one (the sample's resident now on WeChat).
+    periods = _periods(plan)[1:]
+    with meter.measure(used, "billing wechat"):
+        units_billed = _billing_run(run, periods[0])
+    used["billing"] = wechat_share.at_share(
+        used["billing phone only"],
+        run.billing_phone_only_units,
+        used["billing wechat"],
+        units_billed,
+    )
     activities.append(
-        Activity("billing run (per unit billed)", plan.billed_units, units_billed, used["billing"])
+        Activity(
+            f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat)",
+            plan.billed_units,
+            1,
+            used["billing"],
+        )
     )
     for period in periods[1:]:
-        _billed(call, call("POST", "/billing-runs", "manager", body={"site_id": site_id, "period": period}))
+        _billing_run(run, period)
     meter.settle()
 
     # Residents pay through the sandbox provider: checkout, hosted pay step, signed webhook, status.
@@ -933,37 +964,57 @@ def _notices(run: _Run) -> None:
     )
 
 
+def _issue_and_scan(run: _Run, count: int) -> None:
+    """Visitor passes: issued, shown as a QR code, scanned once at the gate. As the app issues them: no
+    visitor phone (web/mobile/src/pages/visitors/PassNew.vue), so no SMS to the visitor; the resident shares
+    the QR or the link, and hears of the arrival by the notifications' ladder (push -> WeChat -> SMS)."""
+    call = run.call
+    for index in range(count):
+        issued = call(
+            "POST",
+            "/passes",
+            "resident",
+            body={"visitor_name": f"访客 {index}"},
+            headers={"Idempotency-Key": f"bench-pass-{uuid.uuid4()}"},
+        )
+        # The app shows the pass (its QR drawn on the phone) and its entries; the visitor opens the link.
+        call("GET", f"/passes/{issued['pass_id']}", "resident")
+        call("GET", f"/passes/{issued['pass_id']}/entries?limit=50", "resident")
+        call("POST", "/passes/view", body={"token": issued["token"]})
+        call(
+            "POST",
+            "/gate/scans",
+            "guard",
+            body={"site_id": run.site_id, "gate_id": "north-1", "token": issued["token"]},
+        )
+
+
+# Passes the sample's resident issues before signing in with WeChat (the residents without WeChat).
+SAMPLE_PASSES_PHONE_ONLY = 1
+
+
+def _passes_phone_only(run: _Run) -> None:
+    run.token("guard")  # the guard signs in once, outside the sample (x3,000 it would be 600 sign-ins)
+    with run.meter.measure(run.used, "passes phone only"):
+        _issue_and_scan(run, SAMPLE_PASSES_PHONE_ONLY)
+
+
 def _passes(run: _Run) -> None:
     plan = run.plan
-    meter = run.meter
-    used = run.used
-    call = run.call
-    activities = run.activities
-    site_id = run.site_id
-
-    # Visitor passes: issued, shown as a QR code, scanned once at the gate. As the app issues them: no visitor
-    # phone (web/mobile/src/pages/visitors/PassNew.vue), so no SMS; the resident shares the QR or the link.
-    with meter.measure(used, "passes"):
-        for index in range(plan.sample_passes):
-            issued = call(
-                "POST",
-                "/passes",
-                "resident",
-                body={"visitor_name": f"访客 {index}"},
-                headers={"Idempotency-Key": f"bench-pass-{uuid.uuid4()}"},
-            )
-            # The app shows the pass (its QR drawn on the phone) and its entries; the visitor opens the link.
-            call("GET", f"/passes/{issued['pass_id']}", "resident")
-            call("GET", f"/passes/{issued['pass_id']}/entries?limit=50", "resident")
-            call("POST", "/passes/view", body={"token": issued["token"]})
-            call(
-                "POST",
-                "/gate/scans",
-                "guard",
-                body={"site_id": site_id, "gate_id": "north-1", "token": issued["token"]},
-            )
-    activities.append(
-        Activity("visitor passes issued, shown and scanned", plan.passes, plan.sample_passes, used["passes"])
+    # After the tickets the sample's resident is WeChat-linked: weighted with the phone-only part to
+    # WECHAT_SHARE of residents (bench/wechat_share.py), so the visitors' texts to the rest are in the month.
+    with run.meter.measure(run.used, "passes wechat"):
+        _issue_and_scan(run, plan.sample_passes)
+    run.used["passes"] = wechat_share.at_share(
+        run.used["passes phone only"], SAMPLE_PASSES_PHONE_ONLY, run.used["passes wechat"], plan.sample_passes
+    )
+    run.activities.append(
+        Activity(
+            f"visitor passes issued, shown and scanned ({WECHAT_SHARE:.0%} of residents on WeChat)",
+            plan.passes,
+            1,
+            run.used["passes"],
+        )
     )
 
 

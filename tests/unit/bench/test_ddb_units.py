@@ -70,3 +70,6 @@ def test_the_write_lever_prices_the_months_metered_writes_against_the_measured_b
     assert lever.after == pytest.approx(prices.PRICES["dynamodb.wru"].cost(30.0))
     assert lever.before == pytest.approx(prices.PRICES["dynamodb.wru"].cost(applied_levers.DDB_WRU_BEFORE))
     assert "functions/notifications/repository.py" in lever.basis
+    # The before was measured on another workload (issue 18): the line says so rather than claim a saving.
+    assert "NOT like with like" in lever.basis
+    assert applied_levers.DDB_BEFORE_WORKLOAD in lever.basis

@@ -9,8 +9,8 @@ failed for good (all devices refused, WeChat answered "refused"/"not following")
 - people with neither push nor WeChat;
 - and, of the routine traffic, only the steps a person must act on (``sms_worthy``): a bill, an arrears
   letter, a staff member's new job, the repair's final "done, please confirm". A routine ticket update
-  (accepted, in progress, closed) or a payment receipt reaches a person by push or WeChat, or waits in the
-  app's inbox: it never buys a text.
+  (accepted, in progress, closed), a payment receipt or a visitor's arrival reaches a person by push or
+  WeChat, or waits in the app's inbox: it never buys a text.
 """
 
 from __future__ import annotations
@@ -27,15 +27,17 @@ STANDBY_REASONS = frozenset({PUSH_STANDBY, WECHAT_STANDBY})
 
 # The one repair step a resident acts on (``已维修完成，请确认``): the final "done", answerable by SMS reply.
 _ACT_ON_TICKET_STATUS = "resolved"
-# Messages that are a record, not a call to act: the receipt is always in the app's inbox.
-_RECORD_TEMPLATES = frozenset({"payment_succeeded"})
+# Messages that are a record, not a call to act, always in the app's inbox: the receipt, and a visitor's
+# arrival (the gate has let them in already; nothing waits on the host). Arrivals were the month's largest
+# text line for residents without push or WeChat (600 of 715 texts, bench/cost.py at WeChat's share).
+_RECORD_TEMPLATES = frozenset({"payment_succeeded", "visitor_arrived"})
 
 
 def sms_worthy(template: str | None, params: Mapping[str, str]) -> bool:
     """May this message end on a paid text when neither push nor WeChat reaches the person?
 
     False for routine ticket progress (every status but ``resolved``, which asks the resident to confirm) and
-    for receipts; True for everything else (the rules before WeChat)."""
+    for receipts and visitors' arrivals; True for everything else (the rules before WeChat)."""
     if template == "ticket_status_changed":
         return params.get("to_status") == _ACT_ON_TICKET_STATUS
     return template not in _RECORD_TEMPLATES

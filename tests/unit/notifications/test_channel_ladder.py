@@ -132,6 +132,8 @@ def test_a_saved_choice_is_kept_and_an_unset_switch_takes_the_category_default()
         ("ticket_status_changed", {"to_status": "in_progress"}, False),
         ("ticket_status_changed", {"to_status": "closed"}, False),
         ("payment_succeeded", {}, False),  # the receipt is always in the app
+        ("visitor_arrived", {}, False),  # the visitor is through the gate already: a record in the inbox
+        ("pass_issued", {}, True),  # the visitor's own link (urgent anyway)
         ("bill_issued", {}, True),
         ("payment_overdue", {}, True),
         ("ticket_assigned", {}, True),  # the technician's new job

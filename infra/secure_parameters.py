@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from courtyard.secure_parameters import read_secure_json
+
 METADATA_KEY = "Courtyard::SecureParameters"
 IDENTITY_SIGNING = "identity-signing-keys"
 
@@ -72,24 +74,28 @@ def declared_name(template_body: Mapping[str, Any], stage: str, key: str) -> str
 
 
 def read_json(ssm: Any, name: str) -> dict[str, Any]:
-    """A JSON parameter's document, decrypted (operators' and the local cloud's side)."""
-    value: dict[str, Any] = json.loads(
-        ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    """A JSON parameter's document, decrypted (operators' and the local cloud's side), read as the
+    functions read it."""
+    return read_secure_json(name, ssm)
+
+
+def _put(ssm: Any, name: str, value: str, key_id: str, *, overwrite: bool, description: str = "") -> None:
+    """Write one standard-tier SecureString under ``key_id``."""
+    ssm.put_parameter(
+        Name=name,
+        **({"Description": description[:1024]} if description else {}),
+        Value=value,
+        Type="SecureString",
+        KeyId=key_id,
+        Tier="Standard",
+        Overwrite=overwrite,
     )
-    return value
 
 
 def write_json(ssm: Any, name: str, document: Mapping[str, Any]) -> None:
     """Replace a JSON parameter's document, as an operator writes a provider's keys; its key is kept."""
-    key_id = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]
-    ssm.put_parameter(
-        Name=name,
-        Value=json.dumps(dict(document)),
-        Type="SecureString",
-        KeyId=str(key_id.get("KeyId", "alias/aws/ssm")),
-        Tier="Standard",
-        Overwrite=True,
-    )
+    found = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]
+    _put(ssm, name, json.dumps(dict(document)), str(found.get("KeyId", "alias/aws/ssm")), overwrite=True)
 
 
 def _flag(value: Any, default: bool = False) -> bool:
@@ -139,15 +145,8 @@ def ensure(ssm: Any, stage: str, key_id: str, parameters: Sequence[SecureParamet
     for parameter in parameters:
         name = parameter_name(stage, parameter.key)
         try:
-            ssm.put_parameter(
-                Name=name,
-                Description=parameter.description[:1024],
-                Value=generate_value(parameter.generate),
-                Type="SecureString",
-                KeyId=key_id,
-                Tier="Standard",
-                Overwrite=False,
-            )
+            value = generate_value(parameter.generate)
+            _put(ssm, name, value, key_id, overwrite=False, description=parameter.description)
         except ssm.exceptions.ParameterAlreadyExists:
             continue
         created.append(name)
@@ -164,14 +163,7 @@ def rotate_identity_signing(ssm: Any, stage: str, key_id: str) -> None:
     value = read_json(ssm, name)
     seed = generate_value({"PasswordLength": 64, "ExcludePunctuation": True})
     document = {"current": seed, "previous": str(value.get("current") or "")}
-    ssm.put_parameter(
-        Name=name,
-        Value=json.dumps(document),
-        Type="SecureString",
-        KeyId=key_id,
-        Tier="Standard",
-        Overwrite=True,
-    )
+    _put(ssm, name, json.dumps(document), key_id, overwrite=True)
 
 
 def _stack_facts(session: Any, stack_name: str, template: Mapping[str, Any]) -> tuple[str, str]:

@@ -544,12 +544,18 @@ class NotificationsRepository:
 
     # ------------------------------------------------------------------ people: preferences, devices
 
-    def person_settings(self, tenant_id: str, user_id: str) -> tuple[Preferences | None, list[PushEndpoint]]:
-        """Preferences and registered devices of one login (one query)."""
+    def person_settings(
+        self, tenant_id: str, user_id: str
+    ) -> tuple[Preferences | None, list[PushEndpoint], str | None]:
+        """Preferences, registered devices and linked WeChat (``openid``) of one login: one query of the
+        login's partition, where ``repositories/wechat.py`` keeps the link."""
         items = self._table.query_all(partition=keys.user_partition(tenant_id, user_id))
         prefs = next((i for i in items if i["sk"] == "PREFS"), None)
         endpoints = [_push(i) for i in items if str(i["sk"]).startswith("PUSH#")]
-        return (Preferences.model_validate_json(str(prefs["preferences"])) if prefs else None), endpoints
+        link_sk = keys.wechat_link(tenant_id, user_id)["sk"]
+        link = next((i for i in items if i["sk"] == link_sk and i.get("openid")), None)
+        preferences = Preferences.model_validate_json(str(prefs["preferences"])) if prefs else None
+        return preferences, endpoints, (str(link["openid"]) if link else None)
 
     def put_preferences(self, tenant_id: str, user_id: str, prefs: Preferences, at: str) -> None:
         self._table.put(

@@ -221,7 +221,6 @@ def _sender() -> DeliveryService:
     from notifications.adapters.ses_email import EmailSender
     from notifications.adapters.sns_push import PushSender, SmsSender
     from notifications.repositories.links import LinksRepository
-    from notifications.repositories.wechat import WeChatLinks
     from notifications.repository import NotificationsRepository
     from notifications.services.delivery import DeliveryService
 
@@ -241,7 +240,6 @@ def _sender() -> DeliveryService:
         firm_quiet_hours=firm_quiet_hours(),
         voice=voice_caller(),
         wechat=wechat_messages(),
-        wechat_links=WeChatLinks(worker_table()),
     )
 
 

@@ -74,10 +74,6 @@ class WeChat(Protocol):
     def send(self, openid: str, kind: str, text: Text, url: str = "") -> str: ...
 
 
-class WeChatLinks(Protocol):
-    def openid(self, tenant_id: str, user_id: str) -> str | None: ...
-
-
 class Voice(Protocol):
     """A telephony API's text-to-speech call (``adapters/aliyun_voice.py``): the provider's call id."""
 
@@ -153,7 +149,6 @@ class DeliveryService:
         firm_quiet_hours: QuietHours | None = None,
         voice: Voice | None = None,
         wechat: WeChat | None = None,
-        wechat_links: WeChatLinks | None = None,
     ) -> None:
         self._repo = repo
         self._directory = directory
@@ -170,7 +165,6 @@ class DeliveryService:
         self._firm_quiet = firm_quiet_hours
         self._voice = voice
         self._wechat = wechat
-        self._wechat_links = wechat_links
 
     def deliver(self, job: DeliveryJob, *, last_attempt: bool) -> Outcome:
         now = self._clock.now()
@@ -181,9 +175,11 @@ class DeliveryService:
         person = self._person(job)
         if person is None:
             return Outcome({"recipient": "unknown"})
-        prefs, endpoints = self._repo.person_settings(t, person.user_id) if person.user_id else (None, [])
+        prefs, endpoints, openid = (
+            self._repo.person_settings(t, person.user_id) if person.user_id else (None, [], None)
+        )
         prefs = prefs or Preferences()
-        person = replace(person, openid=self._openid(job, person))
+        person = replace(person, openid=self._openid(job, openid))
         locale = prefs.language or _locale(person.locale) or tenant_locale
         text = text_for(job.content, locale, tenant_locale)
         reach = Reach(
@@ -424,13 +420,14 @@ class DeliveryService:
         )
         return e164(phone)
 
-    def _openid(self, job: DeliveryJob, person: _Person) -> str | None:
-        """The person's linked WeChat, when the message asked for push or WeChat (one read by key)."""
-        if self._wechat is None or self._wechat_links is None or person.user_id is None:
+    def _openid(self, job: DeliveryJob, openid: str | None) -> str | None:
+        """The person's linked WeChat (read with their settings), when this sender has WeChat and the
+        message asked for push or WeChat."""
+        if self._wechat is None:
             return None
         if Channel.PUSH not in job.channels and Channel.WECHAT not in job.channels:
             return None
-        return self._wechat_links.openid(job.tenant_id, person.user_id)
+        return openid
 
     def _person(self, job: DeliveryJob) -> _Person | None:
         recipient = job.recipient

@@ -42,7 +42,7 @@ class MeService:
         self._clock = clock
 
     def preferences(self, ctx: TenantContext) -> PreferencesOut:
-        prefs, _ = self._repo.person_settings(ctx.tenant_id, ctx.user_id)
+        prefs, _, _ = self._repo.person_settings(ctx.tenant_id, ctx.user_id)
         return self._out(ctx, prefs or Preferences())
 
     def put_preferences(self, ctx: TenantContext, prefs: Preferences) -> PreferencesOut:

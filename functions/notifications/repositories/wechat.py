@@ -1,6 +1,7 @@
 """A person's linked WeChat (the service account's ``openid``), kept with their settings in ``USER#{user}``
 (``keys.wechat_link``): the person's erasure deletes the partition and their export reads it. The newest
-link wins: an older event arriving late (``linked_at`` not newer) changes nothing."""
+link wins: an older event arriving late (``linked_at`` not newer) changes nothing. The sender reads the link
+with the person's settings (``NotificationsRepository.person_settings``: one query of the partition)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,6 @@ from notifications import keys
 class WeChatLinks:
     def __init__(self, table: Table) -> None:
         self._table = table
-
-    def openid(self, tenant_id: str, user_id: str) -> str | None:
-        item = self._table.get(keys.wechat_link(tenant_id, user_id))
-        return str(item["openid"]) if item and item.get("openid") else None
 
     def link(self, tenant_id: str, user_id: str, openid: str, person_id: str, linked_at: str) -> bool:
         """Keep ``openid`` for the login; False when a link at least as new is already there."""

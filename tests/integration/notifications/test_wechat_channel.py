@@ -152,18 +152,25 @@ def test_routine_progress_does_not_text_a_resident_with_neither_push_nor_wechat(
     assert len(inbox(call, world.people["ma"])) == 2  # the routine step waits in the app
 
 
+def kept_openid(world: Community, who: str) -> str | None:
+    """The WeChat the sender would use for ``who``: read with their settings, as a delivery reads it."""
+    from notifications import wiring
+    from notifications.repository import NotificationsRepository
+
+    _, _, openid = NotificationsRepository(wiring.worker_table()).person_settings(
+        world.tenant_id, user(world, who)
+    )
+    return openid
+
+
 def test_the_openid_is_in_the_export_masked_and_erased_with_the_person(
     pump: Pump, world: Community, stack: Stack, wechat: WeChat
 ) -> None:
-    from notifications import wiring
-    from notifications.repositories.wechat import WeChatLinks
-
     login, _ = wechat
     openid = login.openid("zhang")
     linked(stack, world, "zhang", openid)
     pump()
-    links = WeChatLinks(wiring.worker_table())
-    assert links.openid(world.tenant_id, user(world, "zhang")) == openid
+    assert kept_openid(world, "zhang") == openid
 
     request = export_request(world, "zhang")
     publish(stack, request)
@@ -179,16 +186,13 @@ def test_the_openid_is_in_the_export_masked_and_erased_with_the_person(
         ),
     )
     pump()
-    assert links.openid(world.tenant_id, user(world, "zhang")) is None
+    assert kept_openid(world, "zhang") is None
 
 
 def test_an_older_link_arriving_late_does_not_replace_a_newer_one(
     pump: Pump, world: Community, stack: Stack, clock: FixedClock
 ) -> None:
     from datetime import timedelta
-
-    from notifications import wiring
-    from notifications.repositories.wechat import WeChatLinks
 
     zhang = world.residents["zhang"]
     base = {"tenant_id": world.tenant_id, "resident_id": zhang, "user_id": user(world, "zhang")}
@@ -199,7 +203,7 @@ def test_an_older_link_arriving_late_does_not_replace_a_newer_one(
         contracts.ResidentWeChatLinked(**base, openid="oOLD", occurred_at=clock.now() - timedelta(minutes=5)),
     )
     pump()
-    assert WeChatLinks(wiring.worker_table()).openid(world.tenant_id, user(world, "zhang")) == "oNEW"
+    assert kept_openid(world, "zhang") == "oNEW"
 
 
 def test_a_bill_reaches_the_inbox_and_wechat_but_no_email_unless_asked_for(

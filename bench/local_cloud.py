@@ -47,7 +47,20 @@ IMPORT_ROWS = 60
 # Powertools; the shared library pages counted in each, 60 MB each without them) and the `up` process with
 # moto. Before moto's transaction copies and model tracking were bounded (infra/local/moto_memory.py) this
 # workload grew it by 1.4 GB to 3.1 GB; now it grows by about 150 MB (workers warming up, the data itself).
-RSS_BOUND_BYTES = 2560 * 1024 * 1024
+#
+# The absolute bound is per worker: the local cloud runs one interpreter per function, as Lambda runs one
+# container per function, so each function the template gains adds a worker (19 when the bound was a flat
+# 2,560 MB, 32 on 2026-12-08: 2,200 MB at rest, peaks of 2,440-2,580 MB, the flat bound failing by 20 MB on
+# a fresh clone). What must not grow is a worker's size, the `up` process and the workload's growth.
+WORKER_RSS_BOUND_BYTES = 80 * 1024 * 1024
+UP_RSS_BOUND_BYTES = 512 * 1024 * 1024
+
+
+def rss_bound_bytes(workers: int) -> int:
+    """The peak the local cloud with ``workers`` function workers stays under (19 workers: 2,032 MB)."""
+    return UP_RSS_BOUND_BYTES + workers * WORKER_RSS_BOUND_BYTES
+
+
 GROWTH_BOUND_BYTES = 512 * 1024 * 1024
 _READY_LINE = "Press Ctrl-C to stop."
 

@@ -14,12 +14,14 @@ each later test that asks for it (``arranged``, with ``moto_state``): seeding it
 directory and the handlers was most of an integration test's CPU. Two costs of the test doubles themselves
 are cut for the whole worker: every fresh boto3 session (each test resets the process's clients, as a cold
 sandbox) shares one botocore data loader instead of parsing the same service models again, and moto's
-transactions back up only the items they name (``infra.local.moto_memory``, as the local cloud does).
+transactions back up only the items they name (``infra.local.moto_memory``, as the local cloud does), and
+boto3 clients are built once per worker instead of after every reset (``_KeptClients``).
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,7 @@ from moto.core.model_instances import reset_model_data
 from moto.dynamodb.models import dynamodb_backends
 from moto.sqs.models import sqs_backends
 
-from courtyard import aws, wiring
+from courtyard import aws, aws_calls, wiring
 from courtyard.api import directory_from_settings
 from courtyard.directory_cache import shared_reader
 from infra.local import moto_memory
@@ -89,11 +91,68 @@ def template() -> Template:
 _WORKER: dict[str, Any] = {}
 
 
+def _client_key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None:
+    """What a kept client is told apart by: its arguments and the environment boto3 reads when building one
+    (endpoint, region); ``None`` when an argument cannot be a key (a Config object: built afresh)."""
+    if any(not isinstance(v, str | None) for v in (*args, *kwargs.values())):
+        return None
+    environment = tuple(os.environ.get(n) for n in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION"))
+    return (args, tuple(sorted(kwargs.items())), environment)
+
+
+def _kept(build: Callable[..., Any], made: dict[Hashable, Any]) -> Callable[..., Any]:
+    def get(*args: Any, **kwargs: Any) -> Any:
+        key = _client_key(args, kwargs)
+        if key is None:
+            return build(*args, **kwargs)
+        if key not in made:
+            made[key] = build(*args, **kwargs)
+        return made[key]
+
+    return get
+
+
+class _KeptClients:
+    """While a module on the worker's stack runs, a boto3 client or resource is built once per worker and
+    handed out again after every reset: the process's ``courtyard.aws`` clients (each test resets them, as a
+    cold sandbox) and the tests' own ``boto3.client(...)``. Building one cost 10 to 20 ms of CPU, some
+    tens of them a test. Nothing a test can see changes: moto answers in process whichever client asks, the
+    AWS call counter's dispatcher is on every kept client (installed on boto3's default session first; it
+    counts only while a counter is open), and no test or product code registers hooks on these clients
+    (tests that do run on a ``mock_aws`` of their own, outside this). Tests that change the endpoint or the
+    region get clients of their own (part of the key)."""
+
+    def __init__(self) -> None:
+        kinds = ("aws", "aws_r", "boto3", "boto3_r")
+        self._made: dict[str, dict[Hashable, Any]] = {kind: {} for kind in kinds}
+        self._originals: tuple[Any, ...] = ()
+
+    def install(self) -> None:
+        aws_calls.install_dispatcher(boto3._get_default_session().events)
+        self._originals = (aws._client, aws._resource, boto3.client, boto3.resource)
+        kept_client = _kept(aws._client.__wrapped__, self._made["aws"])
+        kept_resource = _kept(aws._resource.__wrapped__, self._made["aws_r"])
+        kept_client.cache_clear = lambda: None  # type: ignore[attr-defined]
+        kept_resource.cache_clear = lambda: None  # type: ignore[attr-defined]
+        aws._client, aws._resource = kept_client, kept_resource  # type: ignore[assignment]
+        boto3.client = _kept(self._originals[2], self._made["boto3"])
+        boto3.resource = _kept(self._originals[3], self._made["boto3_r"])
+
+    def remove(self) -> None:
+        aws._client, aws._resource, boto3.client, boto3.resource = self._originals
+        aws.reset_clients()
+
+
+_KEPT_CLIENTS = _KeptClients()
+
+
 @pytest.fixture(scope="module")
 def _moto() -> Iterator[dict[str, Any]]:
     mock = mock_aws()
     mock.start(reset=False)
+    _KEPT_CLIENTS.install()
     yield _WORKER
+    _KEPT_CLIENTS.remove()
     mock.stop(remove_data=False)
     # What moto tracks for its dashboard (the outbox of sent emails, SMS and pushes that tests read) starts
     # afresh with each module, as it did when each module had a mock of its own.

@@ -44,7 +44,7 @@ from infra.local import moto_memory
 from infra.local.provision import Stack, provision
 from infra.local.template import Template, load_template
 from infra.seed import DemoData, seed_stack
-from tests.integration import moto_state
+from tests.integration import moto_serialize, moto_state
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -80,6 +80,7 @@ _share_botocore_loaders()
 # moto's transactions copy only the items they name for their rollback (the local cloud's fix; proven with
 # moto's own answers by tests/unit/local/test_moto_memory.py and the features' transaction tests).
 moto_memory.install()
+moto_serialize.install()
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
+from iot.kinds import is_battery
 from sensors import rule_test
 from sensors.adapters.iot_registry import Credentials
 from sensors.aggregates import hour_of
@@ -47,7 +48,7 @@ REGISTRATION_LEASE_SECONDS = 30
 
 class Registry(Protocol):
     def provision(
-        self, tenant_id: str, site_id: str, thing_name: str, *, resume: bool = False
+        self, tenant_id: str, site_id: str, thing_name: str, *, battery: bool = False, resume: bool = False
     ) -> Credentials: ...
     def unprovision(self, thing_name: str, certificate_arn: str | None) -> None: ...
     def revoke(self, certificate_id: str) -> None: ...
@@ -192,7 +193,11 @@ class SensorsService:
         credentials = None
         if provision:
             credentials = self._registry.provision(
-                device.tenant_id, device.site_id, device.device_id, resume=resume
+                device.tenant_id,
+                device.site_id,
+                device.device_id,
+                battery=is_battery(device.kind.value),  # its policy: no commands for a sleeping device
+                resume=resume,
             )
             device = replace(
                 device, certificate_id=credentials.certificate_id, thing_name=credentials.thing_name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -89,6 +90,46 @@ def test_a_battery_detector_is_told_to_wake_and_send_and_its_policy_has_no_comma
     rules = call("GET", "/alarm-rules", as_=wang).body["items"]
     offline = next(r for r in rules if r["rule_id"] == "default-smoke-offline")
     assert offline["condition"]["timeout_s"] == 2 * 3600 + 300
+
+
+def test_a_firms_battery_pack_from_before_hourly_wakes_is_widened_once_unless_the_firm_edited_it(
+    manager, call, sensors
+) -> None:
+    """Packs are installed once per firm: a smoke pack installed when detectors stayed connected says 25
+    minutes, and would take a new detector waking hourly for offline between heartbeats."""
+    from sensors.repository import StoredRule
+
+    community, wang = manager
+    body = {"site_id": community.site_id, "kind": "smoke", "name": "烟感"}
+    assert call("POST", "/devices", as_=wang, body=body).status == 201
+    repo = sensors.repository()
+    current = repo.rule(community.tenant_id, "default-smoke-offline")
+    old_spec = current.spec.model_copy(
+        update={"condition": current.spec.condition.model_copy(update={"timeout_s": 1500})}
+    )
+    repo.delete_rule(community.tenant_id, "default-smoke-offline")
+    repo.put_rule(
+        StoredRule(
+            community.tenant_id,
+            current.rule_id,
+            old_spec,
+            "2026-11-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
+            default=True,
+        )
+    )
+
+    assert call("POST", "/devices", as_=wang, body={**body, "name": "烟感 2"}).status == 201
+
+    widened = repo.rule(community.tenant_id, "default-smoke-offline")
+    assert (widened.spec.condition.timeout_s, widened.version) == (7_500, 2)
+    # A firm's own edit (a later version) is kept.
+    edited = widened.spec.model_copy(
+        update={"condition": widened.spec.condition.model_copy(update={"timeout_s": 3_000})}
+    )
+    repo.put_rule(replace(widened, spec=edited, version=3), expected_version=2)
+    assert call("POST", "/devices", as_=wang, body={**body, "name": "烟感 3"}).status == 201
+    assert repo.rule(community.tenant_id, "default-smoke-offline").spec.condition.timeout_s == 3_000
 
 
 def test_same_idempotency_key_returns_the_same_device_without_its_private_key_and_a_different_body_is_422(

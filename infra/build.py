@@ -182,8 +182,10 @@ def local_wheels(requirements: list[str], scratch: Path, pip_options: tuple[str,
     wheels.mkdir(parents=True, exist_ok=True)
     built: set[str] = set()
     pending = list(requirements)
-    while pending:
-        downloads = scratch / f"downloads-{len(built)}"
+    rounds = 0
+    while pending:  # ends: a round goes on only when it built an sdist not built before
+        rounds += 1
+        downloads = scratch / f"downloads-{rounds}"
         _pip(
             "download",
             "--quiet",

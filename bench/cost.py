@@ -40,6 +40,7 @@ from bench import (
     edge_cost,
     lambda_units,
     prices,
+    sms_reasons,
     wechat_share,
 )
 from bench.identity_cost import OPENS_PER_RESIDENT, WECHAT_SHARE, identity_month
@@ -581,6 +582,8 @@ class Meter:
         self.settle()
         after = self.snapshot()
         into[name] = {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0)}
+        assert self.cloud.pool is not None
+        into[name].update(sms_reasons.counted(self.cloud.pool.log_dir, before, after))  # texts by template
 
 
 # ------------------------------------------------------------------------------------------------- workload
@@ -1380,6 +1383,7 @@ def table(result: CostResult) -> list[str]:
         )
     out.extend(f"  {line}" for line in lambda_units.report(result.lambda_lines))
     out.extend(f"  {line}" for line in ddb_units.report(asdict(result)))  # where DynamoDB's units come from
+    out.extend(sms_reasons.report(result.activities, result.communities))  # which texts the month buys
     out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")

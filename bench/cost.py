@@ -38,6 +38,7 @@ from bench import (
     ddb_units,
     device_levers,
     edge_cost,
+    household_texts,
     lambda_units,
     prices,
     sms_reasons,
@@ -509,6 +510,10 @@ def applied(
         sms = (v for k, v in tickets.usage.items() if k.startswith("units:") and k.endswith(":sms:Publish"))
         wechat = tickets.usage["wechat.messages"] * tickets.scale
         out.append(applied_levers.wechat_ahead_of_sms(sum(sms) * tickets.scale, wechat))
+    billed = next((a for a in activities if a.name.startswith("billing run")), None)
+    reminded = next((a for a in activities if a.name.startswith("arrears reminders' texts")), None)
+    if billed is not None and reminded is not None:
+        out.append(applied_levers.household_once(billed.per_month + reminded.per_month))
     return out
 
 
@@ -888,14 +893,7 @@ def _money(run: _Run) -> None:
         used["billing wechat"],
         units_billed,
     )
-    activities.append(
-        Activity(
-            f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat)",
-            plan.billed_units,
-            1,
-            used["billing"],
-        )
-    )
+    _household_texts(run)
     for period in periods[1:]:
         _billing_run(run, period)
     meter.settle()
@@ -918,6 +916,18 @@ def _money(run: _Run) -> None:
             "payments through the sandbox provider", plan.payments, plan.sample_payments, used["payments"]
         )
     )
+
+
+def _household_texts(run: _Run) -> None:
+    """The billing run's texts, and the arrears reminders', household by household at WeChat's share per
+    person (bench/household_texts.py; the sample's units are not households as they are)."""
+    texts = household_texts.per_household()
+    run.used["billing"] = household_texts.with_texts(run.used["billing"], texts, "bill_issued")
+    name = f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat, texts by household ~)"
+    run.activities.append(Activity(name, run.plan.billed_units, 1, run.used["billing"]))
+    reminders = household_texts.with_texts({}, texts, "payment_overdue")
+    name = f"arrears reminders' texts (households, {WECHAT_SHARE:.0%} of residents on WeChat ~)"
+    run.activities.append(Activity(name, run.plan.reminders, 1, reminders))
 
 
 def _notices(run: _Run) -> None:
@@ -1167,6 +1177,8 @@ def _schedules(run: _Run) -> None:
             checks = TICKET_CHECKS * (run.plan.tickets + run.plan.fault_episodes)
             activities.append(Activity(f"{name}: due tickets handled", checks, handled, work))
             work = {}
+        if (fid, job.name) == REMINDER_JOB:  # its texts are the households' (_household_texts)
+            work = household_texts.without_sms(work)
         if (fid, job.name) == REMINDER_JOB and reminded:
             # The first firing sends every reminder then due; later ones find each step already sent, so the
             # work scales with the month's reminders, not with the firings.

@@ -12,7 +12,7 @@
   text at most for the household (``household_once``).
 - PaymentSucceeded: the payer (a receipt); billing; inbox + email.
 - PaymentOverdue: the unit's residents and family proxies; billing; inbox + push, the formal step also by
-  email.
+  email; one text at most for the household, like the bill.
 - TicketCreated of an SOS (一键求助) in a unit: the unit's family proxies; alarm (urgent); inbox + push + SMS.
 - PassIssued: the visitor, by SMS only (the pass link); visitor; urgent (a visitor is on the way).
 - VisitorArrived: the host; visitor; inbox + push.

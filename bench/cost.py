@@ -38,8 +38,10 @@ from bench import (
     ddb_units,
     device_levers,
     edge_cost,
+    household_texts,
     lambda_units,
     prices,
+    sms_reasons,
     wechat_share,
 )
 from bench.identity_cost import OPENS_PER_RESIDENT, WECHAT_SHARE, identity_month
@@ -512,6 +514,10 @@ def applied(
         sms = (v for k, v in tickets.usage.items() if k.startswith("units:") and k.endswith(":sms:Publish"))
         wechat = tickets.usage["wechat.messages"] * tickets.scale
         out.append(applied_levers.wechat_ahead_of_sms(sum(sms) * tickets.scale, wechat))
+    billed = next((a for a in activities if a.name.startswith("billing run")), None)
+    reminded = next((a for a in activities if a.name.startswith("arrears reminders' texts")), None)
+    if billed is not None and reminded is not None:
+        out.append(applied_levers.household_once(billed.per_month + reminded.per_month))
     return out
 
 
@@ -585,6 +591,8 @@ class Meter:
         self.settle()
         after = self.snapshot()
         into[name] = {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0)}
+        assert self.cloud.pool is not None
+        into[name].update(sms_reasons.counted(self.cloud.pool.log_dir, before, after))  # texts by template
 
 
 # ------------------------------------------------------------------------------------------------- workload
@@ -889,14 +897,7 @@ def _money(run: _Run) -> None:
         used["billing wechat"],
         units_billed,
     )
-    activities.append(
-        Activity(
-            f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat)",
-            plan.billed_units,
-            1,
-            used["billing"],
-        )
-    )
+    _household_texts(run)
     for period in periods[1:]:
         _billing_run(run, period)
     meter.settle()
@@ -919,6 +920,18 @@ def _money(run: _Run) -> None:
             "payments through the sandbox provider", plan.payments, plan.sample_payments, used["payments"]
         )
     )
+
+
+def _household_texts(run: _Run) -> None:
+    """The billing run's texts, and the arrears reminders', household by household at WeChat's share per
+    person (bench/household_texts.py; the sample's units are not households as they are)."""
+    texts = household_texts.per_household()
+    run.used["billing"] = household_texts.with_texts(run.used["billing"], texts, "bill_issued")
+    name = f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat, texts by household ~)"
+    run.activities.append(Activity(name, run.plan.billed_units, 1, run.used["billing"]))
+    reminders = household_texts.with_texts({}, texts, "payment_overdue")
+    name = f"arrears reminders' texts (households, {WECHAT_SHARE:.0%} of residents on WeChat ~)"
+    run.activities.append(Activity(name, run.plan.reminders, 1, reminders))
 
 
 def _notices(run: _Run) -> None:
@@ -1199,6 +1212,8 @@ def _schedules(run: _Run) -> None:
             checks = TICKET_CHECKS * (run.plan.tickets + run.plan.fault_episodes)
             activities.append(Activity(f"{name}: due tickets handled", checks, handled, work))
             work = {}
+        if (fid, job.name) == REMINDER_JOB:  # its texts are the households' (_household_texts)
+            work = household_texts.without_sms(work)
         if (fid, job.name) == REMINDER_JOB and reminded:
             # The first firing sends every reminder then due; later ones find each step already sent, so the
             # work scales with the month's reminders, not with the firings.
@@ -1415,6 +1430,7 @@ def table(result: CostResult) -> list[str]:
         )
     out.extend(f"  {line}" for line in lambda_units.report(result.lambda_lines))
     out.extend(f"  {line}" for line in ddb_units.report(asdict(result)))  # where DynamoDB's units come from
+    out.extend(sms_reasons.report(result.activities, result.communities))  # which texts the month buys
     out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")

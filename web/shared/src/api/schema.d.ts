@@ -2900,14 +2900,26 @@ export interface components {
             private_key: string;
             /** Endpoint */
             endpoint: string;
-            /** Telemetry Topic */
-            telemetry_topic: string;
-            /** Events Topic */
-            events_topic: string;
             /** Telemetry Ingest Topic */
             telemetry_ingest_topic: string;
             /** Events Ingest Topic */
             events_ingest_topic: string;
+            /**
+             * Session
+             * @description connected: hold one MQTT connection (mains power); per_wake: a battery device connects, publishes at QoS 1 and disconnects at each wake (iot/kinds.py)
+             * @enum {string}
+             */
+            session: "connected" | "per_wake";
+            /**
+             * Upload Interval S
+             * @description the steady upload (seconds): 600 connected, 3600 per wake; a change goes out at once
+             */
+            upload_interval_s: number;
+            /**
+             * Commands Topic
+             * @description what a connected device subscribes to; none for a battery device
+             */
+            commands_topic?: string | null;
         };
         /**
          * Cycle
@@ -4762,10 +4774,19 @@ export interface components {
         PreferencesOut: {
             language: components["schemas"]["Locale"];
             quiet_hours: components["schemas"]["QuietHours"] | null;
-            /** Categories */
+            /**
+             * Categories
+             * @description every category with the switches in force: the saved ones, else the category's default
+             */
             categories: {
                 [key: string]: components["schemas"]["CategoryPreferences"];
             };
+            /**
+             * Wechat Linked
+             * @description the person's WeChat is linked, so the wechat switches can carry a message
+             * @default false
+             */
+            wechat_linked?: boolean;
         };
         /** PriceChange */
         PriceChange: {

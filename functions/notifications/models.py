@@ -246,7 +246,12 @@ class UnreadOut(Model):
 class PreferencesOut(Model):
     language: Locale
     quiet_hours: QuietHours | None
-    categories: dict[Category, CategoryPreferences]
+    categories: dict[Category, CategoryPreferences] = Field(
+        description="every category with the switches in force: the saved ones, else the category's default"
+    )
+    wechat_linked: bool = Field(
+        default=False, description="the person's WeChat is linked, so the wechat switches can carry a message"
+    )
 
 
 class PushEndpointOut(Model):

@@ -100,6 +100,20 @@ def test_a_first_wechat_sign_in_proves_the_phone_once_and_the_next_is_one_tap(
     assert len(_codes(cloud, phone)) == before + 1
     expect(page.get_by_text("正在加载")).to_have_count(0)
     mobile.shot(screenshots, f"wechat-signed-in{suffix}")
+    if elderly:
+        return
+    # The link reaches the notifications over the bus: 通知设置 then offers WeChat as a channel, and shows the
+    # switches in force (bills by e-mail start off) rather than the page's own guess.
+
+    def offers_wechat() -> bool:
+        mobile.open("/preferences")
+        expect(page.locator('[data-state="loading"]')).to_have_count(0)
+        return page.get_by_role("columnheader", name="微信").count() == 1
+
+    assert wait_for(offers_wechat, 30)
+    expect(page.get_by_role("checkbox", name="缴费 邮件")).to_have_attribute("aria-checked", "false")
+    expect(page.get_by_role("checkbox", name="缴费 微信")).to_have_attribute("aria-checked", "true")
+    mobile.shot(screenshots, "preferences-wechat")
 
 
 def test_a_used_wechat_code_or_a_foreign_state_shows_a_plain_error_and_signs_nobody_in(

@@ -11,7 +11,7 @@ from courtyard.directory import TenantView
 from courtyard.errors import NotFound
 from courtyard.ids import new_id
 from courtyard.tenancy import TenantContext
-from notifications.domain import Locale
+from notifications.domain import Category, Locale
 from notifications.models import PreferencesOut, PushEndpoint, PushEndpointIn
 from notifications.preferences import Preferences
 from notifications.repository import NotificationsRepository
@@ -42,13 +42,15 @@ class MeService:
         self._clock = clock
 
     def preferences(self, ctx: TenantContext) -> PreferencesOut:
-        prefs, _, _ = self._repo.person_settings(ctx.tenant_id, ctx.user_id)
-        return self._out(ctx, prefs or Preferences())
+        prefs, _, openid = self._repo.person_settings(ctx.tenant_id, ctx.user_id)
+        return self._out(ctx, prefs or Preferences(), wechat_linked=openid is not None)
 
     def put_preferences(self, ctx: TenantContext, prefs: Preferences) -> PreferencesOut:
         self._repo.put_preferences(ctx.tenant_id, ctx.user_id, prefs, to_iso(self._clock.now()))
         self._audit.record(ctx, "notification_preferences.put", "user", ctx.user_id)
-        return self._out(ctx, prefs)
+        # One read more only on a save (rare): the answer says whether WeChat can carry a message.
+        _, _, openid = self._repo.person_settings(ctx.tenant_id, ctx.user_id)
+        return self._out(ctx, prefs, wechat_linked=openid is not None)
 
     def add_push_endpoint(self, ctx: TenantContext, req: PushEndpointIn) -> tuple[PushEndpoint, bool]:
         """Register a device (201), or return the one already registered with that token (200)."""
@@ -70,9 +72,17 @@ class MeService:
         self._repo.delete_push_endpoint(ctx.tenant_id, ctx.user_id, endpoint_id)
         self._audit.record(ctx, "push_endpoint.delete", "push_endpoint", endpoint_id)
 
-    def _out(self, ctx: TenantContext, prefs: Preferences) -> PreferencesOut:
+    def _out(self, ctx: TenantContext, prefs: Preferences, *, wechat_linked: bool) -> PreferencesOut:
         tenant = self._tenants.tenant(ctx.tenant_id)
         language = prefs.language or (
             Locale.EN if tenant and tenant.locale.startswith("en") else Locale.ZH_CN
         )
-        return PreferencesOut(language=language, quiet_hours=prefs.quiet_hours, categories=prefs.categories)
+        # Every category with the switches in force (saved ones, else the category's default: billing's e-mail
+        # starts off), so the app shows what the sender will do instead of repeating the server's defaults.
+        categories = {category: prefs.of(category) for category in Category}
+        return PreferencesOut(
+            language=language,
+            quiet_hours=prefs.quiet_hours,
+            categories=categories,
+            wechat_linked=wechat_linked,
+        )

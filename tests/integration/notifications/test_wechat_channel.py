@@ -223,3 +223,30 @@ def test_a_bill_reaches_the_inbox_and_wechat_but_no_email_unless_asked_for(
     address = "zhang" + PHONES["zhang"].removeprefix("+86") + "@example.com"
     assert [e for e in outbox().emails if e.to == [address]] == []
     assert texts_to(PHONES["zhang"]) == []
+
+
+def test_the_settings_answer_every_category_in_force_and_whether_wechat_can_carry_them(
+    call: Call, pump: Pump, world: Community, stack: Stack, wechat: WeChat
+) -> None:
+    """The app's 通知设置 shows what the sender will do: the defaults in force (bills by e-mail start off)
+    for categories never saved, and the WeChat column only once WeChat is linked."""
+    zhang = world.people["zhang"]
+    before = call("GET", "/me/notification-preferences", as_=zhang).body
+    assert set(before["categories"]) == {"notice", "ticket", "billing", "visitor", "alarm"}
+    categories = before["categories"]
+    assert (categories["billing"]["email"], categories["notice"]["email"]) == (False, True)
+    assert before["wechat_linked"] is False
+
+    login, _persona = wechat
+    linked(stack, world, "zhang", login.openid("zhang"))
+    pump()
+    saved = call(
+        "PUT", "/me/notification-preferences", as_=zhang, body={"categories": {"ticket": {"wechat": False}}}
+    )
+    assert saved.status == 200, saved.body
+    after = call("GET", "/me/notification-preferences", as_=zhang).body
+    assert after["wechat_linked"] is True
+    assert saved.body["wechat_linked"] is True
+    # A switch saved wins; the ones never set keep their defaults.
+    assert after["categories"]["ticket"]["wechat"] is False
+    assert (after["categories"]["ticket"]["push"], after["categories"]["billing"]["email"]) == (True, False)

@@ -4762,10 +4762,19 @@ export interface components {
         PreferencesOut: {
             language: components["schemas"]["Locale"];
             quiet_hours: components["schemas"]["QuietHours"] | null;
-            /** Categories */
+            /**
+             * Categories
+             * @description every category with the switches in force: the saved ones, else the category's default
+             */
             categories: {
                 [key: string]: components["schemas"]["CategoryPreferences"];
             };
+            /**
+             * Wechat Linked
+             * @description the person's WeChat is linked, so the wechat switches can carry a message
+             * @default false
+             */
+            wechat_linked?: boolean;
         };
         /** PriceChange */
         PriceChange: {

@@ -11,6 +11,11 @@
   followed a person to SMS goes by a free WeChat service-account message when their WeChat is linked
   (``WECHAT_SHARE`` of residents), and routine progress no longer texts anyone; priced from the tickets'
   sample (run at that share): its WeChat messages and texts.
+- **A household hears of its bill once** (functions/notifications/household_once.py, issue 18): a unit's bill
+  and arrears reminders text only the household's texter (owner first), and only when nobody of the household
+  gets them by push or WeChat; before, every resident without push or WeChat was texted. Priced from the
+  month's bills and reminders at households as they are (bench/household_texts.py, modelled odds; one text per
+  unreached household is what the senders do, tests/integration/notifications/test_household_once.py).
 - **Secrets in Parameter Store** (infra/secure_parameters.py): the deployment's six Secrets Manager secrets
   (0.40 USD a month each, whatever the deployment's size) are SecureString parameters of the standard tier (no
   monthly charge; reads are free at standard throughput, each one KMS Decrypt under the existing PiiKey, once
@@ -34,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bench import app_opens, cost_model, prices
+from bench import app_opens, cost_model, household_texts, prices
 from bench.cost_levers import Lever
 from bench.identity_cost import WECHAT_SHARE
 
@@ -151,4 +156,21 @@ def async_memory(usage: Mapping[str, float], functions: Mapping[str, Any]) -> Le
         "template.yaml MemorySize, tests/unit/test_template_memory.py: "
         + (", ".join(moved) if moved else "nothing moved")
         + " MB (was 512)",
+    )
+
+
+def household_once(messages: float) -> Lever:
+    """``messages``: the month's household messages (bills and arrears reminders, one per unit each)."""
+    price = prices.PRICES["sms.cn"]
+    before, after = household_texts.per_person(), household_texts.per_household()
+    return Lever(
+        "a household hears of its bill once: only its texter (owner first), and only when nobody of the "
+        "household gets it by push or WeChat",
+        price.cost(messages * before),
+        price.cost(messages * after),
+        True,
+        f"~ {messages:,.0f} bills and arrears reminders a month; households of "
+        f"{', '.join(f'{n}: {p:.0%}' for n, p in household_texts.HOUSEHOLD_SIZES.items())} people, each on "
+        f"WeChat at {WECHAT_SHARE:.0%}: {before:.2f} -> {after:.2f} texts a message "
+        "(notifications/household_once.py; bench/household_texts.py)",
     )

@@ -38,8 +38,10 @@ from bench import (
     ddb_units,
     device_levers,
     edge_cost,
+    household_texts,
     lambda_units,
     prices,
+    sms_reasons,
     wechat_share,
 )
 from bench.identity_cost import OPENS_PER_RESIDENT, WECHAT_SHARE, identity_month
@@ -69,6 +71,8 @@ REMINDER_JOB = ("PaymentsJobsFunction", "Reminders")  # template.yaml: the arrea
 TICKETS_JOB = "TicketsJobsFunction"
 TICKET_CHECKS = 4  # due looks per ticket in its life: response and resolution targets, escalation, auto-close
 HEARTBEAT_REFRESH_S = 1500  # functions/sensors/settings.py defaults (a unit test keeps them equal)
+GATEWAY_READINGS = "gateway readings"  # the activities' names (the applied battery lever finds them)
+BATTERY_READINGS = "battery detector readings"
 AGGREGATE_FLUSH_S = 3600
 
 Usage = dict[str, float]
@@ -273,23 +277,24 @@ def lines_of(
     add("iot.rules", "rules triggered", usage.get("iot.rules", 0.0))
     add("iot.actions", "Lambda actions executed", usage.get("iot.actions", 0.0))
     # Measured from the run on the devices' own clocks (iot.link.connections_of): whole connection-minutes,
-    # and each CONNECT metered as a message. Devices uploading every ten minutes stay connected (iot/link.py).
+    # and each CONNECT metered as a message. Gateways uploading every ten minutes stay connected
+    # (iot/link.py); battery detectors connect for each wake, one billed minute each (iot/kinds.py).
     what = "connection-minutes measured on the devices' clocks (whole minutes, 1 at least)"
     add("iot.connect_minutes", what, usage.get("iot.connect_minutes", 0.0), True)
     add("iot.messages", "MQTT CONNECTs (each metered as a 5 KB message)", usage.get("iot.connects", 0.0))
     if modelled:
-        uploads = MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH)
-        heartbeat = uploads / math.ceil(HEARTBEAT_REFRESH_S / (READING_INTERVAL_S * UPLOAD_BATCH))
-        # Each finished hour once, when the next hour's first upload arrives (sensors.write_budget); more
-        # often only with a flush interval under an hour.
-        hours = MINUTES_PER_MONTH / 60
-        flushes = hours * math.ceil(3600 / AGGREGATE_FLUSH_S)
+        # Each kind at its own cadence (iot/kinds.py): gateways every ten minutes, battery detectors hourly.
+        # The mark when the stored one is old, each finished hour once when the next hour's first upload
+        # arrives (sensors.write_budget); more often only with a flush interval under an hour.
+        mix = device_levers.scaled_mix(devices)
+        writes = device_levers.ingest_writes(mix, SECONDS_PER_MONTH, HEARTBEAT_REFRESH_S, AGGREGATE_FLUSH_S)
         what = (
             "ingest heartbeat + aggregate flush writes (wall clock, modelled; "
             f"{ingest_wru_per_write:.2f} WRU a write as sized in the sample)"
         )
-        add("dynamodb.wru", what, devices * (heartbeat + flushes) * ingest_wru_per_write, True)
-        rru, what = cost_model.ingest_cache_misses(devices * uploads, MINUTES_PER_MONTH)
+        add("dynamodb.wru", what, writes * ingest_wru_per_write, True)
+        uploads = device_levers.steady_uploads(mix, SECONDS_PER_MONTH)
+        rru, what = cost_model.ingest_cache_misses(uploads, MINUTES_PER_MONTH)
         add("dynamodb.rru", what, rru, True)
     lines: list[Line] = []
     for (key, what, estimate, shared), quantity in quantities.items():
@@ -403,22 +408,18 @@ def summarise(
         residents=residents,
         communities=communities,
         tier=user_pool_tier,
-        devices=DEVICES,
-        uploads=DEVICES * MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH),
+        # The lever of connecting per upload concerns the devices that stay connected: the gateways.
+        devices=round(device_levers.gateway_devices()),
+        uploads=device_levers.gateway_devices()
+        * MINUTES_PER_MONTH
+        * 60
+        / (READING_INTERVAL_S * UPLOAD_BATCH),
         minutes=MINUTES_PER_MONTH,
         index_copies_usd=usd_of("index ", False),
         fixed={
             "kms": prices.PRICES["kms.key_month"].cost(kms_keys),
             "idle": usd_of("idle long polls", True),
         },
-    )
-    found.append(
-        device_levers.battery_https(
-            usage,
-            devices=DEVICES,
-            uploads=DEVICES * MINUTES_PER_MONTH * 60 / (READING_INTERVAL_S * UPLOAD_BATCH),
-            month_s=SECONDS_PER_MONTH,
-        )
     )
     found += applied(activities, reference or {}, functions, usage, api_trace_rate, acls)
     found.append(applied_levers.secure_parameters(secrets))
@@ -503,11 +504,20 @@ def applied(
         out.append(applied_levers.ddb_writes(wru))
     # The tickets' sample is the one run at WeChat's stated share (4 of 5 tickets with the resident linked):
     # before, every update of a resident without push followed them to SMS.
+    gateways = next((a for a in activities if a.name.startswith(GATEWAY_READINGS)), None)
+    battery = next((a for a in activities if a.name.startswith(BATTERY_READINGS)), None)
+    if gateways is not None and battery is not None:
+        month = {a.name: {k: v * a.scale for k, v in a.usage.items()} for a in (gateways, battery)}
+        out.append(device_levers.battery_wakes(month[gateways.name], month[battery.name]))
     tickets = next((a for a in activities if a.name.startswith("tickets with a photo")), None)
     if tickets is not None and tickets.usage.get("wechat.messages"):
         sms = (v for k, v in tickets.usage.items() if k.startswith("units:") and k.endswith(":sms:Publish"))
         wechat = tickets.usage["wechat.messages"] * tickets.scale
         out.append(applied_levers.wechat_ahead_of_sms(sum(sms) * tickets.scale, wechat))
+    billed = next((a for a in activities if a.name.startswith("billing run")), None)
+    reminded = next((a for a in activities if a.name.startswith("arrears reminders' texts")), None)
+    if billed is not None and reminded is not None:
+        out.append(applied_levers.household_once(billed.per_month + reminded.per_month))
     return out
 
 
@@ -581,6 +591,8 @@ class Meter:
         self.settle()
         after = self.snapshot()
         into[name] = {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0)}
+        assert self.cloud.pool is not None
+        into[name].update(sms_reasons.counted(self.cloud.pool.log_dir, before, after))  # texts by template
 
 
 # ------------------------------------------------------------------------------------------------- workload
@@ -597,7 +609,6 @@ class Plan:
     payments: int = 850
     notices: int = 8
     passes: int = 3_000
-    readings: int = DEVICES * MINUTES_PER_MONTH * 60 // READING_INTERVAL_S
     fault_episodes: int = 4
     sample_sessions: int = 6
     # Five, so that WeChat's share of residents (bench.identity_cost.WECHAT_SHARE, 80 %) is whole: 4 of 5.
@@ -608,6 +619,7 @@ class Plan:
     sample_extra_recipients: int = 40
     reminders: int = 600  # 20 % of households pay late, and get up to 3 reminder steps each
     sample_readings_per_device: int = 600  # ten simulated hours each: the start-up uploads weigh little
+    sample_battery_readings_per_device: int = 1440  # a simulated day each: 24 hourly wakes + the start-up's
     batch: int = UPLOAD_BATCH
 
 
@@ -885,14 +897,7 @@ def _money(run: _Run) -> None:
         used["billing wechat"],
         units_billed,
     )
-    activities.append(
-        Activity(
-            f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat)",
-            plan.billed_units,
-            1,
-            used["billing"],
-        )
-    )
+    _household_texts(run)
     for period in periods[1:]:
         _billing_run(run, period)
     meter.settle()
@@ -915,6 +920,18 @@ def _money(run: _Run) -> None:
             "payments through the sandbox provider", plan.payments, plan.sample_payments, used["payments"]
         )
     )
+
+
+def _household_texts(run: _Run) -> None:
+    """The billing run's texts, and the arrears reminders', household by household at WeChat's share per
+    person (bench/household_texts.py; the sample's units are not households as they are)."""
+    texts = household_texts.per_household()
+    run.used["billing"] = household_texts.with_texts(run.used["billing"], texts, "bill_issued")
+    name = f"billing run (per unit billed; {WECHAT_SHARE:.0%} of residents on WeChat, texts by household ~)"
+    run.activities.append(Activity(name, run.plan.billed_units, 1, run.used["billing"]))
+    reminders = household_texts.with_texts({}, texts, "payment_overdue")
+    name = f"arrears reminders' texts (households, {WECHAT_SHARE:.0%} of residents on WeChat ~)"
+    run.activities.append(Activity(name, run.plan.reminders, 1, reminders))
 
 
 def _notices(run: _Run) -> None:
@@ -1018,52 +1035,41 @@ def _passes(run: _Run) -> None:
     )
 
 
-def _devices(run: _Run) -> None:
-    plan = run.plan
-    info = run.info
-    meter = run.meter
-    used = run.used
-    call = run.call
-    activities = run.activities
-    site_id = run.site_id
-    tenant_id = run.tenant_id
+def _device_readings(run: _Run, name: str, kinds: list[str], minutes: int, batch: int) -> tuple[str, Usage]:
+    """A sample of devices of ``kinds`` (one each) reporting ``minutes`` one-minute readings each, as the
+    product's firmware does for its kind (iot/kinds.py): a gateway holds its connection, a battery detector
+    connects for each wake; the connections are billed on the devices' clock (the replay runs in accelerated
+    time). Returns the last device's id and the sample's usage."""
+    from iot.kinds import connect_mode_of
+    from iot.link import Connections, connections_of, session
+    from iot.simulator import LocalBroker, publish_readings, stepped_clock
 
-    # Devices: steady readings once a simulated minute, then one fault episode.
-    from iot.link import Connections, cheaper_mode, connections_of, session
-    from iot.simulator import LocalBroker, connected, publish_readings, stepped_clock
-
-    device_ids = []
-    for index in range(plan.sample_devices + 1):
-        created = call(
-            "POST",
-            "/devices",
-            "manager",
-            body={"site_id": site_id, "kind": "elevator", "name": f"lift {index}"},
-        )
-        device_ids.append(created["device"]["device_id"])
-    minutes = plan.sample_readings_per_device
+    device_ids = [
+        run.call(
+            "POST", "/devices", "manager", body={"site_id": run.site_id, "kind": kind, "name": f"{kind} {i}"}
+        )["device"]["device_id"]
+        for i, kind in enumerate(kinds)
+    ]
     begin = datetime.now(UTC) - timedelta(minutes=minutes + 5)
     # Devices publish through Basic Ingest to the template's named rule (iot/topics.py).
     assert run.cloud.stack is not None
     rule = run.cloud.stack.ref("SensorsTelemetryRule")
-    # Each device holds its connection the way the product's does for its upload interval (iot/link.py); the
-    # connections are billed on the device's clock, as the replay runs in accelerated time.
-    mode = cheaper_mode(READING_INTERVAL_S * plan.batch)
     billed = Connections(0, 0)
-    with meter.measure(used, "readings"):
-        for index, device_id in enumerate(device_ids[:-1]):
-            with session(LocalBroker(info.mqtt_url), device_id, mode, timeout_s=30.0) as connection:
+    with run.meter.measure(run.used, name):
+        for index, (device_id, kind) in enumerate(zip(device_ids, kinds, strict=True)):
+            mode = connect_mode_of(kind)
+            with session(LocalBroker(run.info.mqtt_url), device_id, mode, timeout_s=30.0) as connection:
                 sent = publish_readings(
                     connection,
-                    tenant_id=tenant_id,
-                    site_id=site_id,
+                    tenant_id=run.tenant_id,
+                    site_id=run.site_id,
                     device_id=device_id,
-                    kind="elevator",
+                    kind=kind,  # type: ignore[arg-type]  # the simulator's kinds (iot/kinds.py's test)
                     count=minutes,
                     interval_s=0,
                     rng=random.Random(index),
                     clock=stepped_clock(begin, READING_INTERVAL_S),
-                    batch=plan.batch,
+                    batch=batch,
                     ingest_rule=rule,
                 )
             run_billed = connections_of(sent, mode)
@@ -1072,25 +1078,67 @@ def _devices(run: _Run) -> None:
     # accelerated time, not the wall-clock refreshes and flushes a real month makes: those are modelled
     # (lines_of), so the sample's own ingest writes are left out rather than counted twice.
     ingest = "SensorsIngestFunction"
-    readings_used, writes = split_calls(used["readings"], ingest, ("dynamodb.PutItem", "dynamodb.UpdateItem"))
+    readings_used, writes = split_calls(run.used[name], ingest, ("dynamodb.PutItem", "dynamodb.UpdateItem"))
     sized = {k: v for k, v in readings_used.items() if k.startswith(f"units:{ingest}:wru:")}
     attributed = (f"units:{ingest}:wop:", f"units:{ingest}:wix:")  # the same writes by kind (bench/ddb_units)
     readings_used = {
         k: v for k, v in readings_used.items() if k not in sized and not k.startswith(attributed)
     }
-    if (count := sum(writes.values())) and sized:
+    if name == GATEWAY_READINGS and (count := sum(writes.values())) and sized:
         run.ingest_wru_per_write = sum(sized.values()) / count
     readings_used["iot.connects"] = float(billed.connects)
     readings_used["iot.connect_minutes"] = float(billed.minutes)
+    return device_ids[-1], readings_used
+
+
+def _devices(run: _Run) -> None:
+    plan = run.plan
+    info = run.info
+    meter = run.meter
+    used = run.used
+    activities = run.activities
+    site_id = run.site_id
+    tenant_id = run.tenant_id
+
+    # Devices: steady readings once a simulated minute (gateways and battery detectors, each the way its
+    # kind sends: iot/kinds.py), then one fault episode.
+    from iot.kinds import BATTERY_KINDS, samples_per_upload
+    from iot.simulator import LocalBroker, connected, publish_readings, stepped_clock
+
+    gateways = device_levers.gateway_devices()
+    battery = device_levers.battery_devices()
+    minutes = plan.sample_readings_per_device
+    _, used_gateways = _device_readings(
+        run, GATEWAY_READINGS, ["elevator"] * plan.sample_devices, minutes, plan.batch
+    )
     activities.append(
         Activity(
-            f"device readings (steady, 1/min, up to {plan.batch} a message)",
-            plan.readings,
+            f"{GATEWAY_READINGS} ({gateways:g} mains devices connected, 1/min, up to {plan.batch} a message)",
+            gateways * MINUTES_PER_MONTH,
             plan.sample_devices * minutes,
-            readings_used,
+            used_gateways,
             devices=True,
         )
     )
+    battery_kinds = sorted(BATTERY_KINDS)
+    battery_minutes = plan.sample_battery_readings_per_device
+    _, used_battery = _device_readings(
+        run, BATTERY_READINGS, battery_kinds, battery_minutes, samples_per_upload(battery_kinds[0])
+    )
+    activities.append(
+        Activity(
+            f"{BATTERY_READINGS} ({battery:g} on batteries, a short session per wake, up to "
+            f"{samples_per_upload(battery_kinds[0])} a message)",
+            battery * MINUTES_PER_MONTH,
+            len(battery_kinds) * battery_minutes,
+            used_battery,
+            devices=True,
+        )
+    )
+    assert run.cloud.stack is not None
+    rule = run.cloud.stack.ref("SensorsTelemetryRule")
+    lift = {"site_id": site_id, "kind": "elevator", "name": "lift with a fault"}
+    device_ids = [run.call("POST", "/devices", "manager", body=lift)["device"]["device_id"]]
     with meter.measure(used, "fault"), connected(LocalBroker(info.mqtt_url), device_ids[-1]) as connection:
         publish_readings(
             connection,
@@ -1164,6 +1212,8 @@ def _schedules(run: _Run) -> None:
             checks = TICKET_CHECKS * (run.plan.tickets + run.plan.fault_episodes)
             activities.append(Activity(f"{name}: due tickets handled", checks, handled, work))
             work = {}
+        if (fid, job.name) == REMINDER_JOB:  # its texts are the households' (_household_texts)
+            work = household_texts.without_sms(work)
         if (fid, job.name) == REMINDER_JOB and reminded:
             # The first firing sends every reminder then due; later ones find each step already sent, so the
             # work scales with the month's reminders, not with the firings.
@@ -1380,6 +1430,7 @@ def table(result: CostResult) -> list[str]:
         )
     out.extend(f"  {line}" for line in lambda_units.report(result.lambda_lines))
     out.extend(f"  {line}" for line in ddb_units.report(asdict(result)))  # where DynamoDB's units come from
+    out.extend(sms_reasons.report(result.activities, result.communities))  # which texts the month buys
     out.extend(cost_levers.table(result))
     for failure in result.failures:
         out.append(f"  !! {failure}")

@@ -9,7 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,29 +42,215 @@ def runtime_requirements() -> list[str]:
     return list(project["dependencies"])
 
 
-def build_layer(artifacts: Path) -> None:
-    target = artifacts / "python"
-    target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
+class NoRuntimeWheel(SystemExit):
+    """A runtime dependency that cannot be had as a wheel for the Lambda runtime (arm64, CPython 3.12): the
+    build stops rather than ship a layer that fails at import."""
+
+
+# Lambda's python3.12 runtime is Amazon Linux 2023: glibc 2.34, so manylinux wheels up to 2_34 run there.
+LAMBDA_GLIBC = (2, 34)
+LAMBDA_ARCH = "aarch64"
+SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
+
+
+def lambda_platforms() -> list[str]:
+    """The platform tags of wheels that load on the runtime, newest first (pip prefers the first): every
+    ``manylinux_2_N_aarch64`` up to the runtime's glibc, and the legacy ``manylinux2014_aarch64`` (2_17),
+    as SAM's python_pip workflow lists them. pip matches the names given literally, so each is named."""
+    major, newest = LAMBDA_GLIBC
+    return [f"manylinux_{major}_{minor}_{LAMBDA_ARCH}" for minor in range(newest, 16, -1)] + [LAMBDA_PLATFORM]
+
+
+def pip_platform_options() -> list[str]:
+    """What pip must be told to pick distributions for the runtime instead of for this machine."""
+    platforms = [option for platform in lambda_platforms() for option in ("--platform", platform)]
+    return [*platforms, "--implementation", "cp", "--python-version", LAMBDA_PYTHON]
+
+
+def wheel_tags(wheel: str) -> list[tuple[str, str, str]]:
+    """The (interpreter, abi, platform) triples a wheel's file name claims, compressed tag sets expanded
+    (PEP 425: ``cp311-abi3-manylinux2014_aarch64.manylinux_2_17_aarch64`` is two triples)."""
+    name = Path(wheel).name
+    if not name.endswith(".whl"):
+        raise ValueError(f"not a wheel: {name}")
+    interpreters, abis, platforms = name[: -len(".whl")].split("-")[-3:]
+    return [
+        (interpreter, abi, platform)
+        for interpreter in interpreters.split(".")
+        for abi in abis.split(".")
+        for platform in platforms.split(".")
+    ]
+
+
+def is_pure_wheel(wheel: str) -> bool:
+    """Pure Python for Python 3 (``py3-none-any``): it runs unchanged on the runtime, whatever built it."""
+    return any(
+        interpreter.startswith("py3") and abi == "none" and platform == "any"
+        for interpreter, abi, platform in wheel_tags(wheel)
+    )
+
+
+def _runs_on_lambda_platform(platform: str) -> bool:
+    # linux_* (a wheel built on some machine) promises no glibc and so is not taken.
+    if platform in ("any", f"manylinux2014_{LAMBDA_ARCH}"):
+        return True
+    parts = platform.split("_")
+    if len(parts) != 4 or parts[0] != "manylinux" or parts[3] != LAMBDA_ARCH:
+        return False
+    return (int(parts[1]), int(parts[2])) <= LAMBDA_GLIBC
+
+
+def _runs_on_lambda_python(interpreter: str, abi: str) -> bool:
+    runtime = "cp" + LAMBDA_PYTHON.replace(".", "")
+    if abi == "none":
+        return interpreter.startswith(("py3", runtime))
+    if abi == "abi3":  # the stable ABI: built for 3.N, runs on every later CPython 3
+        return interpreter.startswith("cp3") and int(interpreter[2:]) <= int(runtime[2:])
+    return interpreter == runtime and abi == runtime
+
+
+def runs_on_lambda(tag: str) -> bool:
+    """Whether a wheel (by file name or by its WHEEL file's ``Tag:`` value) runs on arm64 CPython 3.12."""
+    wheel = tag if tag.endswith(".whl") else f"x-0-{tag}.whl"
+    return any(
+        _runs_on_lambda_python(interpreter, abi) and _runs_on_lambda_platform(platform)
+        for interpreter, abi, platform in wheel_tags(wheel)
+    )
+
+
+def sdists(directory: Path) -> list[Path]:
+    """The source distributions pip left in ``directory``: requirements published without a wheel that
+    runs on the runtime."""
+    return sorted(p for p in directory.iterdir() if p.name.endswith(SDIST_SUFFIXES))
+
+
+def _pip(*arguments: str, what: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", *arguments], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise NoRuntimeWheel(
+            f"make build: {what} failed (pip exited {done.returncode}):\n{done.stderr.strip()[-3000:]}"
+        )
+
+
+def build_pure_wheel(sdist: Path, wheel_dir: Path, pip_options: tuple[str, ...] = ()) -> Path:
+    """Build a source-only dependency into a wheel here, as SAM's python_pip workflow does, and keep it
+    only if it is pure Python: a wheel compiled on this machine (x86_64, this Python) would not load on
+    the runtime, so a dependency that needs compiling stops the build with its name."""
+    with tempfile.TemporaryDirectory() as scratch:
+        _pip(
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            scratch,
+            *pip_options,
+            str(sdist),
+            what=f"building {sdist.name} into a wheel",
+        )
+        built = sorted(Path(scratch).glob("*.whl"))
+        if len(built) != 1:
+            raise NoRuntimeWheel(f"make build: building {sdist.name} gave {len(built)} wheels, expected one")
+        wheel = built[0]
+        if not is_pure_wheel(wheel.name):
+            raise NoRuntimeWheel(
+                f"make build: {sdist.name} is published without a {LAMBDA_PLATFORM} wheel and builds into "
+                f"{wheel.name}, which is not pure Python: it needs compiling for {LAMBDA_ARCH} / CPython "
+                f"{LAMBDA_PYTHON}. Build in the SAM build image (`sam build --use-container`) or pick a "
+                "version of it that publishes aarch64 wheels."
+            )
+        wheel_dir.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.move(str(wheel), wheel_dir / wheel.name))
+
+
+def requires_dist(wheel: Path) -> list[str]:
+    """A wheel's own runtime requirements (its METADATA's ``Requires-Dist``, extras' ones left out)."""
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(metadata).decode("utf-8").splitlines()
+    requirements = [line.split(":", 1)[1].strip() for line in lines if line.startswith("Requires-Dist:")]
+    return [r for r in requirements if "extra" not in r.partition(";")[2]]
+
+
+def local_wheels(requirements: list[str], scratch: Path, pip_options: tuple[str, ...] = ()) -> Path:
+    """A folder of wheels for the requirements that have no runtime wheel anywhere: pip picks, for the
+    runtime's platform, a wheel where one is published and the sdist otherwise; each sdist is built into a
+    pure wheel, and its own requirements are looked at the same way. Returns the folder, to be given to
+    ``pip install --find-links`` (the downloaded wheels are in it too, so they are not fetched twice)."""
+    wheels = scratch / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    built: set[str] = set()
+    pending = list(requirements)
+    rounds = 0
+    while pending:  # ends: a round goes on only when it built an sdist not built before
+        rounds += 1
+        downloads = scratch / f"downloads-{rounds}"
+        _pip(
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--dest",
+            str(downloads),
+            *pip_platform_options(),
+            *pip_options,
+            *pending,
+            what="finding the runtime's distributions of " + ", ".join(pending),
+        )
+        for wheel in downloads.glob("*.whl"):
+            shutil.move(str(wheel), wheels / wheel.name)
+        pending = []
+        for sdist in sdists(downloads):
+            if sdist.name in built:
+                continue
+            built.add(sdist.name)
+            pending += requires_dist(build_pure_wheel(sdist, wheels, pip_options))
+    return wheels
+
+
+def check_installed(target: Path) -> None:
+    """Every distribution installed in the layer runs on the runtime (its WHEEL file's tags say so)."""
+    wrong = []
+    for wheel_file in sorted(target.glob("*.dist-info/WHEEL")):
+        tags = _wheel_file_tags(wheel_file)
+        if not any(runs_on_lambda(tag) for tag in tags):
+            wrong.append(f"{wheel_file.parent.name} ({', '.join(tags) or 'no tag'})")
+    if wrong:
+        raise NoRuntimeWheel(f"make build: not built for {LAMBDA_ARCH} / CPython {LAMBDA_PYTHON}: {wrong}")
+
+
+def _wheel_file_tags(wheel_file: Path) -> list[str]:
+    lines = wheel_file.read_text(encoding="utf-8").splitlines()
+    return [line.split(":", 1)[1].strip() for line in lines if line.startswith("Tag:")]
+
+
+def install_runtime_dependencies(
+    target: Path, requirements: list[str], pip_options: tuple[str, ...] = ()
+) -> None:
+    """The runtime dependencies as wheels for the runtime only (``--only-binary=:all:``), from the index
+    and from the pure wheels built here for the source-only ones."""
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels = local_wheels(requirements, Path(scratch), pip_options)
+        _pip(
             "install",
             "--quiet",
             "--target",
             str(target),
-            "--platform",
-            LAMBDA_PLATFORM,
-            "--implementation",
-            "cp",
-            "--python-version",
-            LAMBDA_PYTHON,
+            *pip_platform_options(),
             "--only-binary=:all:",
-            *runtime_requirements(),
-        ],
-        check=True,
-    )
+            "--find-links",
+            str(wheels),
+            *pip_options,
+            *requirements,
+            what=f"installing the runtime dependencies as {LAMBDA_PLATFORM} wheels",
+        )
+    check_installed(target)
+
+
+def build_layer(artifacts: Path) -> None:
+    target = artifacts / "python"
+    target.mkdir(parents=True, exist_ok=True)
+    install_runtime_dependencies(target, runtime_requirements())
     # iot/ carries the topic scheme and the per-thing policy the sensors function provisions devices with.
     for package in (ROOT / "layers" / "courtyard" / "courtyard", ROOT / "schemas", ROOT / "iot"):
         shutil.copytree(package, target / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

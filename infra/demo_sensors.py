@@ -36,7 +36,9 @@ def chapter(story: Story, demo: DemoData) -> None:
         body = created.json()
         story.check(bool(body["credentials"]["private_key"]), "the private key is shown once")
         devices[kind] = body
-        print(f"   {kind:<8} thing {body['device']['device_id']} -> {body['credentials']['telemetry_topic']}")
+        shown = body["credentials"]
+        thing = f"{body['device']['device_id']} ({shown['session']})"
+        print(f"   {kind:<8} thing {thing} -> {shown['telemetry_ingest_topic']}")
     print(f"   certificate and key returned once; endpoint {devices['elevator']['credentials']['endpoint']}")
     rules = story.call("GET", "/alarm-rules", manager).json()["items"]
     print(f"   default rule pack installed: {', '.join(r['rule_id'] for r in rules)}")

@@ -227,6 +227,40 @@ def add_household(
     )
 
 
+def add_member(
+    stack: Stack, client: Callable[..., Any], demo: DemoData, firm: str, household: Household, code: str
+) -> DemoUser:
+    """One more person of ``household``'s unit (family, with an app account): a household of two, for a test
+    of who of a household hears of its bills (``code``: the household's own)."""
+    repos = _repos(stack, client)
+    tenant_id, site_id = demo.tenants[firm], demo.sites[firm]
+    member = DemoUser(
+        username=f"{firm}-member-{code}",
+        tenant_id=tenant_id,
+        firm=firm,
+        role=Role.RESIDENT.value,
+        name=f"{code}栋家人",
+        email=f"member-{code}@{firm}.example.com",
+        phone=f"1350000{int(code) % 10_000:04d}",
+    )
+    user_id = _create_cognito_user(client("cognito-idp"), stack.ref("UserPool"), member)
+    resident_id = new_id()
+    now = to_iso(SystemClock().now())
+    _resident(
+        repos.people,
+        tenant_id,
+        resident_id,
+        member,
+        user_id,
+        household.unit_id,
+        site_id,
+        now,
+        f"{code}-1-101",
+        Relation.FAMILY,
+    )
+    return DemoUser(**{**asdict(member), "user_id": user_id, "person_id": resident_id})
+
+
 def _repos(stack: Stack, client: Callable[..., Any]) -> _Repos:
     ssm = client("ssm")
     table = Table(

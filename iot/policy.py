@@ -1,12 +1,15 @@
 """The per-thing AWS IoT policy: a certificate connects only as its own thing and publishes only as itself.
 
-``iot/thing-policy.json`` is this module's output for placeholder values; regenerate it with
-``python -m iot.policy > iot/thing-policy.json`` (a unit test fails when the two differ).
+``iot/thing-policy.json`` (mains-powered devices) and ``iot/battery-policy.json`` (battery devices, which
+wake to send: ``iot.kinds``) are this module's output for placeholder values; regenerate them with
+``python -m iot.policy > iot/thing-policy.json`` and ``python -m iot.policy --battery >
+iot/battery-policy.json`` (a unit test fails when they differ).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,6 +24,7 @@ TENANT_ATTRIBUTE: Final = "tenant_id"
 SITE_ATTRIBUTE: Final = "site_id"
 
 TEMPLATE_PATH: Final = Path(__file__).with_name("thing-policy.json")
+BATTERY_TEMPLATE_PATH: Final = Path(__file__).with_name("battery-policy.json")
 PLACEHOLDERS: Final[dict[str, str]] = {
     "partition": "PARTITION",
     "region": "REGION",
@@ -55,19 +59,24 @@ def thing_policy_document(
     tenant_id: str,
     site_id: str,
     *,
+    stage: str,
+    battery: bool = False,
     partition: str = "aws",
-    stage: str | None = None,
 ) -> dict[str, Any]:
-    """Return the IoT policy for the devices of one site; attach it to each of their certificates.
+    """Return the IoT policy for the devices of one site and power class; attach it to their certificates.
 
     The certificate may:
     - ``iot:Connect`` only with client id = the thing it is attached to, and only if that thing's
       ``tenant_id``/``site_id`` attributes name this tenant and site (so a certificate wrongly given another
       site's policy cannot connect at all);
-    - ``iot:Publish`` only to ``courtyard/{tenant_id}/{site_id}/{thing}/telemetry`` and ``.../events``, and
-      (with ``stage``) to the same topics through Basic Ingest to the stage's two rules
-      (``$aws/rules/courtyard_telemetry_{stage}/courtyard/...``);
-    - ``iot:Subscribe`` to, and ``iot:Receive`` from, only its own ``.../{thing}/commands``.
+    - ``iot:Publish`` only to its own ``courtyard/{tenant_id}/{site_id}/{thing}/telemetry`` and
+      ``.../events`` through Basic Ingest to the stage's two rules
+      (``$aws/rules/courtyard_telemetry_{stage}/courtyard/...``), which is all a device needs (issue 18:
+      nothing subscribes to device topics, so the broker's own telemetry and events topics, and their
+      messaging charge, are not granted);
+    - a mains-powered device (``battery=False``): ``iot:Subscribe`` to, and ``iot:Receive`` from, only its own
+      ``.../{thing}/commands``. A battery device (``iot.kinds``) sleeps between short sessions with a clean
+      start, so nothing could reach it there: it gets neither.
 
     Publish and Receive name ``topic/`` ARNs, Subscribe a ``topicfilter/`` ARN, Connect a ``client/`` ARN.
     No wildcard appears, so the thing cannot read or write any other device's topics. ``partition`` is
@@ -78,35 +87,33 @@ def thing_policy_document(
         f":{_arn_part(account_id, 'account_id')}"
     )
     own = f"{PREFIX}/{_policy_id(tenant_id, 'tenant_id')}/{_policy_id(site_id, 'site_id')}/{THING_NAME}"
-    publish = [f"{arn}:topic/{own}/telemetry", f"{arn}:topic/{own}/events"]
-    if stage is not None:
-        telemetry_rule, events_rule = rule_names(stage)
-        publish += [
-            f"{arn}:topic/{BASIC_INGEST_PREFIX}{telemetry_rule}/{own}/telemetry",
-            f"{arn}:topic/{BASIC_INGEST_PREFIX}{events_rule}/{own}/events",
-        ]
-    return {
-        "Version": POLICY_VERSION,
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "iot:Connect",
-                "Resource": f"{arn}:client/{THING_NAME}",
-                # Only Connect carries the conditions: every other action happens on a connection that
-                # passed them, and THING_NAME in their resources resolves only for an attached thing.
-                "Condition": {
-                    "Bool": {"iot:Connection.Thing.IsAttached": "true"},
-                    "StringEquals": {
-                        f"iot:Connection.Thing.Attributes[{TENANT_ATTRIBUTE}]": tenant_id,
-                        f"iot:Connection.Thing.Attributes[{SITE_ATTRIBUTE}]": site_id,
-                    },
+    telemetry_rule, events_rule = rule_names(stage)
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Action": "iot:Connect",
+            "Resource": f"{arn}:client/{THING_NAME}",
+            # Only Connect carries the conditions: every other action happens on a connection that
+            # passed them, and THING_NAME in their resources resolves only for an attached thing.
+            "Condition": {
+                "Bool": {"iot:Connection.Thing.IsAttached": "true"},
+                "StringEquals": {
+                    f"iot:Connection.Thing.Attributes[{TENANT_ATTRIBUTE}]": tenant_id,
+                    f"iot:Connection.Thing.Attributes[{SITE_ATTRIBUTE}]": site_id,
                 },
             },
-            {
-                "Effect": "Allow",
-                "Action": "iot:Publish",
-                "Resource": publish,
-            },
+        },
+        {
+            "Effect": "Allow",
+            "Action": "iot:Publish",
+            "Resource": [
+                f"{arn}:topic/{BASIC_INGEST_PREFIX}{telemetry_rule}/{own}/telemetry",
+                f"{arn}:topic/{BASIC_INGEST_PREFIX}{events_rule}/{own}/events",
+            ],
+        },
+    ]
+    if not battery:
+        statements += [
             {
                 "Effect": "Allow",
                 "Action": "iot:Subscribe",
@@ -117,14 +124,14 @@ def thing_policy_document(
                 "Action": "iot:Receive",
                 "Resource": f"{arn}:topic/{own}/commands",
             },
-        ],
-    }
+        ]
+    return {"Version": POLICY_VERSION, "Statement": statements}
 
 
-def thing_policy_template() -> str:
-    """The text of ``iot/thing-policy.json``: the policy for PLACEHOLDERS, as indented JSON."""
-    return json.dumps(thing_policy_document(**PLACEHOLDERS), indent=2) + "\n"
+def thing_policy_template(*, battery: bool = False) -> str:
+    """The text of ``iot/thing-policy.json`` (``battery-policy.json``): the policy for PLACEHOLDERS."""
+    return json.dumps(thing_policy_document(**PLACEHOLDERS, battery=battery), indent=2) + "\n"
 
 
 if __name__ == "__main__":
-    print(thing_policy_template(), end="")
+    print(thing_policy_template(battery="--battery" in sys.argv[1:]), end="")

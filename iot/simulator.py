@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
+from iot.kinds import connect_mode_of, is_battery
 from iot.link import CONNECT_MODES, ConnectMode, cheaper_mode, connections_of, session
 from iot.topics import basic_ingest_topic, events_topic, rule_names, telemetry_topic
 
@@ -547,8 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--connect",
         choices=("auto", *CONNECT_MODES),
         default="auto",
-        help="hold one connection (stay) or connect for each upload (per-upload); auto: the cheaper on "
-        "AWS IoT Core for the steady upload interval (--interval x --batch; see iot/link.py)",
+        help="hold one connection (stay) or connect for each upload (per-upload); auto: per-upload for a "
+        "battery kind (smoke, heat, leak: iot/kinds.py), else the cheaper on AWS IoT Core for the steady "
+        "upload interval (--interval x --batch; see iot/link.py)",
     )
     parser.add_argument("--seed", type=int, help="random seed, for a reproducible run")
     parser.add_argument(
@@ -572,10 +574,14 @@ def fleet_ids(device: str, devices: int) -> list[str]:
 
 
 def connect_mode(args: argparse.Namespace) -> ConnectMode:
-    """``--connect``, with ``auto`` resolved from the steady upload interval (``iot.link.cheaper_mode``)."""
+    """``--connect``, with ``auto`` resolved from the kind: a battery detector wakes and connects for each
+    upload whatever its interval (``iot.kinds``); a gateway holds the cheaper way for its steady upload
+    interval (``iot.link.cheaper_mode``)."""
     if args.connect in CONNECT_MODES:
         mode: ConnectMode = args.connect
         return mode
+    if is_battery(args.kind):
+        return connect_mode_of(args.kind)
     return cheaper_mode(args.interval * args.batch)
 
 

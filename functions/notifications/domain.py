@@ -112,6 +112,17 @@ class Content(Model):
     params: dict[str, str] = Field(default_factory=dict)
 
 
+class Household(Model):
+    """A unit's money message to one of its people (``notifications.household_once``): whether this person
+    is the household's texter and, on the texter's job alone, who else of the household hears of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit_id: str
+    texter: bool = False
+    others: tuple[Recipient, ...] = ()
+
+
 class DeliveryJob(Model):
     """One SQS message of the delivery queue."""
 
@@ -133,6 +144,8 @@ class DeliveryJob(Model):
     released: bool = False
     # A marketing notice: never by SMS (issue 19), whatever the channels asked.
     marketing: bool = False
+    # A unit's bill or arrears message: at most one text for the household (issue 18).
+    household: Household | None = None
 
 
 class VoiceCall(Model):

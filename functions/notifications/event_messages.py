@@ -8,10 +8,11 @@
   building's residents and their units' family proxies when ``notify_residents`` (fire, smoke); alarm
   (always urgent); inbox + push + SMS.
   Re-raises (``repeat``) notify nobody: people were alerted when the alarm became active.
-- BillIssued: the unit's residents and its family proxies (子女代办); billing; inbox + push + email.
+- BillIssued: the unit's residents and its family proxies (子女代办); billing; inbox + push + email; one
+  text at most for the household (``household_once``).
 - PaymentSucceeded: the payer (a receipt); billing; inbox + email.
 - PaymentOverdue: the unit's residents and family proxies; billing; inbox + push, the formal step also by
-  email.
+  email; one text at most for the household, like the bill.
 - TicketCreated of an SOS (一键求助) in a unit: the unit's family proxies; alarm (urgent); inbox + push + SMS.
 - PassIssued: the visitor, by SMS only (the pass link); visitor; urgent (a visitor is on the way).
 - VisitorArrived: the host; visitor; inbox + push.
@@ -29,7 +30,7 @@ from typing import Protocol
 
 from courtyard.clock import to_iso
 from courtyard.directory import TenantView, UnitView
-from notifications import audience
+from notifications import audience, household_once
 from notifications.domain import Category, Channel, Content, Priority, Recipient
 from notifications.templates import money
 from notifications.wording import device_label, local_time, status_zh
@@ -83,6 +84,15 @@ class EventMessage:
     priority: Priority
     channels: tuple[Channel, ...]
     data: dict[str, str] = field(default_factory=dict)
+    household: HouseholdOf | None = None  # a unit's money message: one text at most (household_once)
+
+
+@dataclass(frozen=True)
+class HouseholdOf:
+    """The unit a money message is for and the recipient key of its one person who may be texted."""
+
+    unit_id: str
+    texter_key: str | None
 
 
 def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
@@ -172,9 +182,10 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
     if isinstance(event, AlarmRaised):
         return _alarm(event, directory)
     if isinstance(event, BillIssued):
+        household = _household(directory, t, event.unit_id)
         return [
             EventMessage(
-                _household(directory, t, event.unit_id),
+                household[0],
                 "bill_issued",
                 {
                     "unit": _unit(directory, t, event.unit_id),
@@ -187,6 +198,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 Priority.NORMAL,
                 (Channel.INBOX, Channel.PUSH, Channel.EMAIL),
                 {"bill_id": event.bill_id},
+                household=household[1],
             )
         ]
     if isinstance(event, PaymentSucceeded):
@@ -207,9 +219,10 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
         ]
     if isinstance(event, PaymentOverdue):
         channels = (Channel.INBOX, Channel.PUSH, Channel.EMAIL) if event.formal else _INBOX_PUSH
+        household = _household(directory, t, event.unit_id)
         return [
             EventMessage(
-                _household(directory, t, event.unit_id),
+                household[0],
                 "payment_formal_notice" if event.formal else "payment_overdue",
                 {
                     "unit": _unit(directory, t, event.unit_id),
@@ -223,6 +236,7 @@ def messages_for(event: Event, directory: Directory) -> list[EventMessage]:
                 Priority.NORMAL,
                 channels,
                 {"bill_id": event.bill_id, "step": event.step},
+                household=household[1],
             )
         ]
     if isinstance(event, PassIssued):
@@ -302,12 +316,14 @@ def _alarm(event: AlarmRaised, directory: Directory) -> list[EventMessage]:
     return messages
 
 
-def _household(directory: Directory, tenant_id: str, unit_id: str) -> list[Recipient]:
-    """Who hears of a unit's bills: its residents and its family proxies."""
-    return audience.unique(
-        audience.residents_of_unit(directory, tenant_id, unit_id)
-        + audience.proxies_of_unit(directory, tenant_id, unit_id)
-    )
+def _household(directory: Directory, tenant_id: str, unit_id: str) -> tuple[list[Recipient], HouseholdOf]:
+    """Who hears of a unit's bills (its residents and its family proxies), and its one texter."""
+    members = directory.unit_members(tenant_id, unit_id)
+    proxies = audience.proxies_of_unit(directory, tenant_id, unit_id)
+    residents = [Recipient(kind="resident", person_id=m.resident_id) for m in members]
+    chosen = household_once.texter(members, [p.person_id for p in proxies if p.person_id])
+    texter_key = Recipient(kind="resident", person_id=chosen).key if chosen else None
+    return audience.unique(residents + proxies), HouseholdOf(unit_id, texter_key)
 
 
 def _unit(directory: Directory, tenant_id: str, unit_id: str) -> str:

@@ -59,6 +59,8 @@ def handle(record: SqsRecord) -> None:
         tenant_id=job.tenant_id,
         message_id=job.message_id,
         source=job.source,
+        # Which message it was (a notice has no template): what the month's texts are bought for.
+        template=job.content.template or "notice",
         statuses=outcome.statuses,
         held_until=outcome.held_until,
         duplicate=outcome.duplicate,

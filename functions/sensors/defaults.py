@@ -3,7 +3,8 @@
 The figures match ``iot/simulator.py`` (its normal readings stay inside them, its fault episodes outside):
 elevator vibration above 4.5 mm/s for 10 s, fire-water pressure below 0.10 MPa, pump current above 18 A
 (1.5 x rated), supply under 198 V (220 V - 10 %), heat above 57 C (a fixed-temperature detector's rating),
-leak and smoke at once, camera detections, and every device offline after 25 minutes of silence. Each
+leak and smoke at once, camera detections, and a device offline after 25 minutes of silence (a battery
+detector, which wakes hourly: after 2 h 5 min). Each
 trigger has a clear threshold on the safe side of it, so a reading wobbling at the limit raises one alarm.
 
 Default rules have stable ids (``default-{kind}-{name}``): installing the pack twice changes nothing, and a
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sensors.domain import OFFLINE_AFTER_S, DeviceKind
+from iot.kinds import offline_after_s
+from sensors.domain import DeviceKind
 from sensors.rules import RuleSpec
 
 _STAFF_ON_CALL: Final = ["technician", "service_desk"]
@@ -140,15 +142,20 @@ _PACK: Final[dict[DeviceKind, dict[str, dict[str, Any]]]] = {
     DeviceKind.GATE: {},
 }
 
-# Devices connect and upload at least every ten minutes (report by exception, schemas/telemetry.py): two
-# missed uploads and a margin make a device offline; one lost upload does not. A firm can tighten it for
-# chattier devices.
-_OFFLINE: Final[dict[str, Any]] = {
-    "name": "设备离线 Device silent for 25 minutes",
-    "condition": {"type": "heartbeat", "timeout_s": OFFLINE_AFTER_S},
-    "severity": "minor",
-    "actions": {"notify_roles": ["technician"]},
-}
+
+def _offline(kind: DeviceKind) -> dict[str, Any]:
+    """Mains-powered devices upload at least every ten minutes, battery detectors wake at least hourly
+    (``iot.kinds``; report by exception, schemas/telemetry.py): two missed uploads and a margin make a device
+    offline, one lost upload does not. A firm can tighten it for chattier devices."""
+    timeout_s = offline_after_s(kind.value)
+    hours, minutes = divmod(timeout_s // 60, 60)
+    words = f"{hours} h {minutes} min" if hours else f"{minutes} minutes"
+    return {
+        "name": f"设备离线 Device silent for {words}",
+        "condition": {"type": "heartbeat", "timeout_s": timeout_s},
+        "severity": "minor",
+        "actions": {"notify_roles": ["technician"]},
+    }
 
 
 def default_rule_id(kind: DeviceKind, name: str) -> str:
@@ -157,7 +164,7 @@ def default_rule_id(kind: DeviceKind, name: str) -> str:
 
 def default_rules(kind: DeviceKind) -> dict[str, RuleSpec]:
     """The kind's default rules by id, scoped to the kind, offline detection included."""
-    rules = {**_PACK[kind], "offline": _OFFLINE}
+    rules = {**_PACK[kind], "offline": _offline(kind)}
     return {
         default_rule_id(kind, name): RuleSpec.model_validate({**body, "scope": {"device_kind": kind.value}})
         for name, body in rules.items()

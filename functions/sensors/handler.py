@@ -10,7 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from courtyard.idempotency import IdempotencyKey, checked_key
-from iot.topics import basic_ingest_topic, events_topic, rule_names, telemetry_topic
+from iot.kinds import is_battery, session_of, upload_interval_s
+from iot.topics import basic_ingest_topic, commands_topic, events_topic, rule_names, telemetry_topic
 from sensors import wiring
 from sensors.app import app, logger, metrics, tracer
 from sensors.domain import AlarmStatus, DeviceKind, Severity
@@ -64,18 +65,19 @@ def register_device(
     device, credentials = registered.device, registered.credentials
     shown = None
     if credentials is not None:
-        telemetry = telemetry_topic(device.tenant_id, device.site_id, device.device_id)
-        events = events_topic(device.tenant_id, device.site_id, device.device_id)
+        ids = (device.tenant_id, device.site_id, device.device_id)
         telemetry_rule, events_rule = rule_names(wiring.config().stage)
+        kind = device.kind.value
         shown = CredentialsOut(
             thing_name=credentials.thing_name,
             certificate_pem=credentials.certificate_pem,
             private_key=credentials.private_key,
             endpoint=credentials.endpoint,
-            telemetry_topic=telemetry,
-            events_topic=events,
-            telemetry_ingest_topic=basic_ingest_topic(telemetry_rule, telemetry),
-            events_ingest_topic=basic_ingest_topic(events_rule, events),
+            telemetry_ingest_topic=basic_ingest_topic(telemetry_rule, telemetry_topic(*ids)),
+            events_ingest_topic=basic_ingest_topic(events_rule, events_topic(*ids)),
+            session=session_of(kind),
+            upload_interval_s=upload_interval_s(kind),
+            commands_topic=None if is_battery(kind) else commands_topic(*ids),
         )
     status = 201 if registered.created else 200
     return DeviceCreatedOut(device=DeviceOut.from_domain(device), credentials=shown), status

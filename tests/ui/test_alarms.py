@@ -132,7 +132,8 @@ def test_manager_registers_a_device_and_downloads_its_bundle_once(
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert saved["private_key"].startswith("-----BEGIN")
     assert "CERTIFICATE" in saved["certificate_pem"]
-    assert saved["telemetry_topic"].endswith(f"/{saved['device_id']}/telemetry")
+    # The device publishes through Basic Ingest only (its policy grants nothing else: iot/policy.py).
+    assert saved["telemetry_ingest_topic"].endswith(f"/{saved['device_id']}/telemetry")
     close.click()
 
     table = page.get_by_test_id("devices-table")

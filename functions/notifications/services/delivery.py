@@ -38,6 +38,7 @@ from notifications.preferences import Preferences, QuietHours, Reach, plan
 from notifications.release_spread import release_time
 from notifications.repositories.links import LinksRepository, PlacedCall, ShortLink
 from notifications.repository import NotificationsRepository, ttl_after
+from notifications.services.household_reach import household_may_text
 from notifications.short_links import link_code, sms_suffix, target_of
 from notifications.templates import text_for
 
@@ -200,7 +201,10 @@ class DeliveryService:
             released=job.released,
             marketing=job.marketing,
             firm_quiet=self._firm_quiet,
-            sms_worthy=sms_worthy(job.content.template, job.content.params),
+            sms_worthy=sms_worthy(job.content.template, job.content.params)
+            and household_may_text(
+                job, prefs, reach, self._directory, self._repo, wechat_on=self._wechat is not None
+            ),
         )
         state = self._repo.message_state(t, job.message_id)
         duplicate = state.exists

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from courtyard.clock import to_iso
-from notifications.domain import DeliveryJob, message_id
-from notifications.event_messages import Directory, content_of, messages_for, source_of
+from notifications.domain import DeliveryJob, Household, Recipient, message_id
+from notifications.event_messages import Directory, EventMessage, content_of, messages_for, source_of
 from notifications.routing import Lanes
 from schemas.events import parse_event
 
@@ -50,8 +50,19 @@ class EventIntake:
                         content=content,
                         created_at=to_iso(at),
                         data=message.data,
+                        household=_household(message, recipient),
                     )
                 )
         if jobs:
             self._jobs.send(jobs)  # urgent kinds on the priority lane: never behind a notice's backlog
         return IntakeReport(detail_type, event.tenant_id, event.event_id, len(jobs))
+
+
+def _household(message: EventMessage, recipient: Recipient) -> Household | None:
+    """A unit's money message: the texter's job names the rest of the household (household_once)."""
+    if message.household is None:
+        return None
+    if recipient.key != message.household.texter_key:
+        return Household(unit_id=message.household.unit_id)
+    others = tuple(r for r in message.recipients if r.key != recipient.key)
+    return Household(unit_id=message.household.unit_id, texter=True, others=others)

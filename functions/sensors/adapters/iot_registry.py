@@ -47,14 +47,14 @@ class ThingRegistry:
         account_id: str,
         partition: str = "aws",
         client: Any | None = None,
-        stage: str | None = None,
+        stage: str = "dev",
     ) -> None:
         self._prefix = policy_prefix
         self._region = region
         self._account_id = account_id
         self._partition = partition
         self._client = client
-        self._stage = stage  # with a stage, the policy also allows Basic Ingest to the stage's rules
+        self._stage = stage  # the policy allows publishing through Basic Ingest to the stage's rules only
 
     @property
     def client(self) -> Any:
@@ -62,20 +62,26 @@ class ThingRegistry:
             self._client = aws.client("iot")
         return self._client
 
-    def policy_name(self, tenant_id: str, site_id: str) -> str:
-        """One policy per site: the document names tenant and site; the thing comes from the connection."""
-        name = f"{self._prefix}-{tenant_id}-{site_id}"
+    def policy_name(self, tenant_id: str, site_id: str, *, battery: bool = False) -> str:
+        """One policy per site and power class (``mains``, ``battery``: ``iot.kinds``): the document names
+        tenant and site; the thing comes from the connection. The class suffix also keeps these apart from a
+        site's earlier policy (which still granted the broker's topics): a certificate issued before keeps
+        its policy until the device is provisioned again."""
+        power = "battery" if battery else "mains"
+        name = f"{self._prefix}-{tenant_id}-{site_id}-{power}"
         if len(name) <= _MAX_POLICY_NAME:
             return name
-        return f"{self._prefix}-{hashlib.sha256(f'{tenant_id}/{site_id}'.encode()).hexdigest()[:40]}"
+        digest = hashlib.sha256(f"{tenant_id}/{site_id}".encode()).hexdigest()[:40]
+        return f"{self._prefix}-{digest}-{power}"
 
     def provision(
-        self, tenant_id: str, site_id: str, thing_name: str, *, resume: bool = False
+        self, tenant_id: str, site_id: str, thing_name: str, *, battery: bool = False, resume: bool = False
     ) -> Credentials:
         """The thing (kept if it exists with the same tenant and site), a new active certificate with the
-        site's policy, attached to the thing. On any failure what this call created is removed before the
-        error propagates. ``resume``: an earlier attempt for this thing may have failed half-way; the
-        certificates it left on the thing are removed first, so the thing ends with exactly one."""
+        site's policy for the device's power class, attached to the thing. On any failure what this call
+        created is removed before the error propagates. ``resume``: an earlier attempt for this thing may have
+        failed half-way; the certificates it left on the thing are removed first, so the thing ends with
+        exactly one."""
         attributes = {TENANT_ATTRIBUTE: tenant_id, SITE_ATTRIBUTE: site_id}
         # A read first: when it fails there is nothing to clean up.
         endpoint = self.client.describe_endpoint(endpointType="iot:Data-ATS")["endpointAddress"]
@@ -96,7 +102,7 @@ class ThingRegistry:
             self.unprovision(thing_name, None)
             raise
         try:
-            policy_name = self.policy_name(tenant_id, site_id)
+            policy_name = self.policy_name(tenant_id, site_id, battery=battery)
             document = thing_policy_document(
                 self._region,
                 self._account_id,
@@ -104,6 +110,7 @@ class ThingRegistry:
                 site_id,
                 partition=self._partition,
                 stage=self._stage,
+                battery=battery,
             )
             try:
                 self.client.create_policy(policyName=policy_name, policyDocument=json.dumps(document))

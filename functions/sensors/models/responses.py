@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -56,12 +56,20 @@ class CredentialsOut(Model):
     certificate_pem: str
     private_key: str
     endpoint: str
-    telemetry_topic: str
-    events_topic: str
-    # The same topics through Basic Ingest ($aws/rules/<rule>/...): what a device should publish to, as it
-    # skips the message broker and its charge (iot/topics.py).
+    # The device's topics through Basic Ingest ($aws/rules/<rule>/courtyard/...): the only ones its policy
+    # lets it publish to, as they skip the message broker and its charge (iot/topics.py, iot/policy.py).
     telemetry_ingest_topic: str
     events_ingest_topic: str
+    session: Literal["connected", "per_wake"] = Field(
+        description="connected: hold one MQTT connection (mains power); per_wake: a battery device connects, "
+        "publishes at QoS 1 and disconnects at each wake (iot/kinds.py)"
+    )
+    upload_interval_s: int = Field(
+        description="the steady upload (seconds): 600 connected, 3600 per wake; a change goes out at once"
+    )
+    commands_topic: str | None = Field(
+        default=None, description="what a connected device subscribes to; none for a battery device"
+    )
 
 
 class DeviceCreatedOut(Model):

@@ -21,10 +21,11 @@ from courtyard.dynamo import Page
 from courtyard.errors import Conflict, NotFound, Unprocessable, idempotency_key_reused
 from courtyard.ids import new_id
 from courtyard.tenancy import Role, TenantContext
+from iot.kinds import is_battery
 from sensors import rule_test
 from sensors.adapters.iot_registry import Credentials
 from sensors.aggregates import hour_of
-from sensors.defaults import default_rules
+from sensors.defaults import default_rule_id, default_rules
 from sensors.domain import Device, DeviceStatus
 from sensors.engine import HoursCheck, Reading, compile_rule
 from sensors.lifecycle import Alarm
@@ -47,7 +48,7 @@ REGISTRATION_LEASE_SECONDS = 30
 
 class Registry(Protocol):
     def provision(
-        self, tenant_id: str, site_id: str, thing_name: str, *, resume: bool = False
+        self, tenant_id: str, site_id: str, thing_name: str, *, battery: bool = False, resume: bool = False
     ) -> Credentials: ...
     def unprovision(self, thing_name: str, certificate_arn: str | None) -> None: ...
     def revoke(self, certificate_id: str) -> None: ...
@@ -192,7 +193,11 @@ class SensorsService:
         credentials = None
         if provision:
             credentials = self._registry.provision(
-                device.tenant_id, device.site_id, device.device_id, resume=resume
+                device.tenant_id,
+                device.site_id,
+                device.device_id,
+                battery=is_battery(device.kind.value),  # its policy: no commands for a sleeping device
+                resume=resume,
             )
             device = replace(
                 device, certificate_id=credentials.certificate_id, thing_name=credentials.thing_name
@@ -219,7 +224,21 @@ class SensorsService:
             StoredRule(tenant_id, rule_id, spec, now, now, default=True)
             for rule_id, spec in default_rules(device.kind).items()
         ]
-        self._repo.install_pack(tenant_id, device.kind.value, pack, now)
+        if not self._repo.install_pack(tenant_id, device.kind.value, pack, now) and is_battery(
+            device.kind.value
+        ):
+            self._widen_offline(tenant_id, device, now)
+
+    def _widen_offline(self, tenant_id: str, device: Device, now: str) -> None:
+        """A battery kind's pack installed before its detectors woke hourly (2026-12-08) still waits 25
+        minutes: a new detector would go offline between heartbeats. An unedited default (version 1) takes
+        the kind's window once; a firm's own edit is kept."""
+        rule_id = default_rule_id(device.kind, "offline")
+        stored, wanted = self._repo.rule(tenant_id, rule_id), default_rules(device.kind)[rule_id]
+        if stored is None or stored.version != 1 or stored.spec == wanted:
+            return
+        with contextlib.suppress(Conflict):  # a concurrent registration widened it first
+            self._repo.put_rule(replace(stored, spec=wanted, updated_at=now, version=2), expected_version=1)
 
     def device(self, ctx: TenantContext, device_id: str) -> tuple[Device, list[LedgerEntry]]:
         ctx.require(*WATCH)

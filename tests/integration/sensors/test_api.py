@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -30,23 +32,104 @@ def test_provisioning_returns_credentials_once_and_sets_up_the_thing(manager, ca
     assert "PRIVATE KEY" in credentials["private_key"]
     assert credentials["endpoint"].endswith(".amazonaws.com")
     own = f"courtyard/{community.tenant_id}/{community.site_id}/{device['device_id']}"
-    assert credentials["telemetry_topic"] == f"{own}/telemetry"
-    # What a device should publish to: the same topics through Basic Ingest to the stage's rules.
+    # What a device publishes to: its topics through Basic Ingest to the stage's rules, and nothing else.
     assert credentials["telemetry_ingest_topic"] == f"$aws/rules/courtyard_telemetry_dev/{own}/telemetry"
     assert credentials["events_ingest_topic"] == f"$aws/rules/courtyard_events_dev/{own}/events"
+    assert "telemetry_topic" not in credentials
+    assert "events_topic" not in credentials
+    # A lift monitor is mains-powered: it stays connected, uploads every ten minutes, listens for commands.
+    assert credentials["session"] == "connected"
+    assert credentials["upload_interval_s"] == 600
+    assert credentials["commands_topic"] == f"{own}/commands"
     iot = boto3.client("iot")
     thing = iot.describe_thing(thingName=device["device_id"])
     assert thing["attributes"] == {"tenant_id": community.tenant_id, "site_id": community.site_id}
     principals = iot.list_thing_principals(thingName=device["device_id"])["principals"]
     assert len(principals) == 1
     policies = iot.list_attached_policies(target=principals[0])["policies"]
-    assert [p["policyName"] for p in policies] == [f"courtyard-dev-{community.tenant_id}-{community.site_id}"]
-    document = iot.get_policy(policyName=policies[0]["policyName"])["policyDocument"]
-    assert "$aws/rules/courtyard_telemetry_dev/" in document  # the policy lets it publish there
+    site_policy = f"courtyard-dev-{community.tenant_id}-{community.site_id}"
+    assert [p["policyName"] for p in policies] == [f"{site_policy}-mains"]
+    document = json.loads(iot.get_policy(policyName=policies[0]["policyName"])["policyDocument"])
+    grants = {statement["Action"]: statement["Resource"] for statement in document["Statement"]}
+    assert set(grants) == {"iot:Connect", "iot:Publish", "iot:Subscribe", "iot:Receive"}
+    # Basic Ingest only: the broker's own telemetry and events topics are not granted (issue 18).
+    assert all("/$aws/rules/courtyard_" in topic for topic in grants["iot:Publish"])
     shown_again = call("GET", f"/devices/{device['device_id']}", as_=wang)
     assert shown_again.status == 200
     assert "private_key" not in str(shown_again.body)
     assert "certificate_pem" not in str(shown_again.body)
+
+
+def test_a_battery_detector_is_told_to_wake_and_send_and_its_policy_has_no_commands(manager, call) -> None:
+    """A smoke detector (battery, iot/kinds.py): a short session per wake at an hourly heartbeat, Basic Ingest
+    only, and a policy of the site's battery class with Connect and Publish and no Subscribe or Receive."""
+    community, wang = manager
+
+    reply = call(
+        "POST",
+        "/devices",
+        as_=wang,
+        body={"site_id": community.site_id, "kind": "smoke", "name": "1栋大堂烟感"},
+    )
+
+    assert reply.status == 201, reply.body
+    credentials = reply.body["credentials"]
+    assert credentials["session"] == "per_wake"
+    assert credentials["upload_interval_s"] == 3600
+    assert credentials["commands_topic"] is None
+    assert credentials["telemetry_ingest_topic"].startswith("$aws/rules/courtyard_telemetry_dev/courtyard/")
+    iot = boto3.client("iot")
+    principal = iot.list_thing_principals(thingName=reply.body["device"]["device_id"])["principals"][0]
+    policies = iot.list_attached_policies(target=principal)["policies"]
+    assert [p["policyName"] for p in policies] == [
+        f"courtyard-dev-{community.tenant_id}-{community.site_id}-battery"
+    ]
+    document = json.loads(iot.get_policy(policyName=policies[0]["policyName"])["policyDocument"])
+    assert [statement["Action"] for statement in document["Statement"]] == ["iot:Connect", "iot:Publish"]
+    # Its default offline rule waits for two missed hourly heartbeats, not two ten-minute uploads.
+    rules = call("GET", "/alarm-rules", as_=wang).body["items"]
+    offline = next(r for r in rules if r["rule_id"] == "default-smoke-offline")
+    assert offline["condition"]["timeout_s"] == 2 * 3600 + 300
+
+
+def test_a_firms_battery_pack_from_before_hourly_wakes_is_widened_once_unless_the_firm_edited_it(
+    manager, call, sensors
+) -> None:
+    """Packs are installed once per firm: a smoke pack installed when detectors stayed connected says 25
+    minutes, and would take a new detector waking hourly for offline between heartbeats."""
+    from sensors.repository import StoredRule
+
+    community, wang = manager
+    body = {"site_id": community.site_id, "kind": "smoke", "name": "烟感"}
+    assert call("POST", "/devices", as_=wang, body=body).status == 201
+    repo = sensors.repository()
+    current = repo.rule(community.tenant_id, "default-smoke-offline")
+    old_spec = current.spec.model_copy(
+        update={"condition": current.spec.condition.model_copy(update={"timeout_s": 1500})}
+    )
+    repo.delete_rule(community.tenant_id, "default-smoke-offline")
+    repo.put_rule(
+        StoredRule(
+            community.tenant_id,
+            current.rule_id,
+            old_spec,
+            "2026-11-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
+            default=True,
+        )
+    )
+
+    assert call("POST", "/devices", as_=wang, body={**body, "name": "烟感 2"}).status == 201
+
+    widened = repo.rule(community.tenant_id, "default-smoke-offline")
+    assert (widened.spec.condition.timeout_s, widened.version) == (7_500, 2)
+    # A firm's own edit (a later version) is kept.
+    edited = widened.spec.model_copy(
+        update={"condition": widened.spec.condition.model_copy(update={"timeout_s": 3_000})}
+    )
+    repo.put_rule(replace(widened, spec=edited, version=3), expected_version=2)
+    assert call("POST", "/devices", as_=wang, body={**body, "name": "烟感 3"}).status == 201
+    assert repo.rule(community.tenant_id, "default-smoke-offline").spec.condition.timeout_s == 3_000
 
 
 def test_same_idempotency_key_returns_the_same_device_without_its_private_key_and_a_different_body_is_422(

@@ -173,3 +173,39 @@ def test_a_device_uploading_every_ten_minutes_stays_online_and_goes_offline_when
 
     assert silent >= 25
     assert [a["kind"] for a in alarms_of(call, wang)] == ["offline"]
+
+
+def test_a_battery_detector_waking_hourly_stays_online_and_goes_offline_after_two_missed_heartbeats(
+    manager, register, call, sensors, clock
+) -> None:
+    """A smoke detector wakes once an hour with its hour of samples (iot/kinds.py): its default offline rule
+    (two missed heartbeats + 5 minutes) never takes it for offline, and declares it once it is silent."""
+    from sensors import heartbeat_handler
+
+    community, wang = manager
+    smoke = register(community, wang, kind="smoke")
+
+    def wake() -> None:
+        start = clock.now() - timedelta(minutes=59)
+        samples = [
+            {"ts": to_iso(start + timedelta(minutes=i)), "metrics": {"smoke": False, "battery_pct": 90}}
+            for i in range(60)
+        ]
+        smoke.seq += 1
+        body = {"ts": to_iso(clock.now()), "seq": smoke.seq, "samples": samples}
+        assert _ingest(smoke.message(body)) == {"processed": 1}
+
+    for minute in range(10, 301, 10):  # five hours, the job looked at every ten minutes
+        clock.advance(600)
+        if minute % 60 == 0:
+            wake()
+        assert heartbeat_handler.lambda_handler({}, lambda_context())["raised"] == 0
+
+    silent = 0
+    while not heartbeat_handler.lambda_handler({}, lambda_context())["raised"]:
+        clock.advance(300)
+        silent += 5
+        assert silent <= 2 * 60 + 5 + 30, "not offline 2 h 35 min after the last wake"
+
+    assert silent >= 2 * 60 + 5  # one missed heartbeat, or two, is not offline
+    assert [a["kind"] for a in alarms_of(call, wang)] == ["offline"]

@@ -247,10 +247,12 @@ def test_a_deployment_activity_is_divided_by_the_communities_it_serves() -> None
 
 
 def test_the_ingests_wall_clock_writes_are_half_a_write_per_upload_of_a_steady_device() -> None:
-    """The heartbeat mark every third ten-minute upload, and each finished hour once (sensors.write_budget;
-    tests/integration/sensors/test_batched_samples.py counts the same on moto)."""
+    """A gateway's heartbeat mark every third ten-minute upload, a battery detector's at every hourly wake,
+    and each finished hour once (sensors.write_budget; tests/integration/sensors/test_batched_samples.py
+    counts the same on moto)."""
     lines = cost.lines_of({}, {}, devices=100)
 
     (writes,) = [line for line in lines if line.what.startswith("ingest heartbeat")]
     uploads = cost.MINUTES_PER_MONTH / cost.UPLOAD_BATCH
-    assert writes.quantity == pytest.approx(100 * (uploads / 3 + cost.MINUTES_PER_MONTH / 60))
+    hours = cost.MINUTES_PER_MONTH / 60
+    assert writes.quantity == pytest.approx(40 * (uploads / 3 + hours) + 60 * (hours + hours))

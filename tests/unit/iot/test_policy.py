@@ -7,6 +7,7 @@ import json
 import pytest
 
 from iot.policy import (
+    BATTERY_TEMPLATE_PATH,
     PLACEHOLDERS,
     TEMPLATE_PATH,
     THING_NAME,
@@ -16,6 +17,7 @@ from iot.policy import (
 
 ARN = "arn:aws:iot:ap-east-1:123456789012"
 OWN = f"courtyard/01HTENANT/01HSITE/{THING_NAME}"
+INGEST = "$aws/rules/courtyard_telemetry_prod", "$aws/rules/courtyard_events_prod"
 
 
 def statements_by_action(document: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -26,24 +28,37 @@ def statements_by_action(document: dict[str, object]) -> dict[str, dict[str, obj
     return by_action
 
 
-def test_policy_grants_exactly_the_devices_own_topics() -> None:
-    document = thing_policy_document("ap-east-1", "123456789012", "01HTENANT", "01HSITE")
+def test_policy_grants_exactly_the_devices_own_topics_through_basic_ingest() -> None:
+    document = thing_policy_document("ap-east-1", "123456789012", "01HTENANT", "01HSITE", stage="prod")
 
     assert document["Version"] == "2012-10-17"
     by_action = statements_by_action(document)
     assert set(by_action) == {"iot:Connect", "iot:Publish", "iot:Subscribe", "iot:Receive"}
     assert all(statement["Effect"] == "Allow" for statement in by_action.values())
     assert by_action["iot:Connect"]["Resource"] == f"{ARN}:client/${{iot:Connection.Thing.ThingName}}"
+    # Basic Ingest only (issue 18): nothing subscribes to device topics, so the broker's are not granted.
     assert by_action["iot:Publish"]["Resource"] == [
-        f"{ARN}:topic/{OWN}/telemetry",
-        f"{ARN}:topic/{OWN}/events",
+        f"{ARN}:topic/{INGEST[0]}/{OWN}/telemetry",
+        f"{ARN}:topic/{INGEST[1]}/{OWN}/events",
     ]
     assert by_action["iot:Subscribe"]["Resource"] == f"{ARN}:topicfilter/{OWN}/commands"
     assert by_action["iot:Receive"]["Resource"] == f"{ARN}:topic/{OWN}/commands"
 
 
+def test_a_battery_device_may_connect_and_publish_and_nothing_else() -> None:
+    """It sleeps between short clean sessions (iot/kinds.py): a subscription could never deliver to it."""
+    mains = thing_policy_document("ap-east-1", "123456789012", "01HTENANT", "01HSITE", stage="prod")
+    battery = thing_policy_document(
+        "ap-east-1", "123456789012", "01HTENANT", "01HSITE", stage="prod", battery=True
+    )
+
+    by_action = statements_by_action(battery)
+    assert set(by_action) == {"iot:Connect", "iot:Publish"}
+    assert by_action == {k: v for k, v in statements_by_action(mains).items() if k in by_action}
+
+
 def test_connect_requires_an_attached_thing_of_this_tenant_and_site() -> None:
-    document = thing_policy_document("ap-east-1", "123456789012", "01HTENANT", "01HSITE")
+    document = thing_policy_document("ap-east-1", "123456789012", "01HTENANT", "01HSITE", stage="prod")
 
     condition = statements_by_action(document)["iot:Connect"]["Condition"]
 
@@ -56,8 +71,11 @@ def test_connect_requires_an_attached_thing_of_this_tenant_and_site() -> None:
     }
 
 
-def test_policy_has_no_wildcards() -> None:
-    text = json.dumps(thing_policy_document("ap-east-1", "123456789012", "t1", "s1"))
+@pytest.mark.parametrize("battery", [False, True])
+def test_policy_has_no_wildcards(battery: bool) -> None:
+    text = json.dumps(
+        thing_policy_document("ap-east-1", "123456789012", "t1", "s1", stage="prod", battery=battery)
+    )
 
     assert "*" not in text
     assert "?" not in text
@@ -66,7 +84,9 @@ def test_policy_has_no_wildcards() -> None:
 
 
 def test_china_partition() -> None:
-    document = thing_policy_document("cn-north-1", "123456789012", "t1", "s1", partition="aws-cn")
+    document = thing_policy_document(
+        "cn-north-1", "123456789012", "t1", "s1", stage="prod", partition="aws-cn"
+    )
 
     connect = statements_by_action(document)["iot:Connect"]
     assert str(connect["Resource"]).startswith("arn:aws-cn:iot:cn-north-1:123456789012:client/")
@@ -90,10 +110,13 @@ def test_unsafe_values_are_rejected(field: str, value: str) -> None:
     values[field] = value
 
     with pytest.raises(ValueError, match=field):
-        thing_policy_document(**values)
+        thing_policy_document(**values, stage="prod", battery=False)
 
 
-def test_checked_in_template_matches_the_generator() -> None:
+def test_checked_in_templates_match_the_generator() -> None:
     # If this fails, regenerate: python -m iot.policy > iot/thing-policy.json
+    # and python -m iot.policy --battery > iot/battery-policy.json
     assert TEMPLATE_PATH.read_text(encoding="utf-8") == thing_policy_template()
-    assert json.loads(TEMPLATE_PATH.read_text(encoding="utf-8")) == thing_policy_document(**PLACEHOLDERS)
+    mains = thing_policy_document(**PLACEHOLDERS, battery=False)
+    assert json.loads(TEMPLATE_PATH.read_text(encoding="utf-8")) == mains
+    assert BATTERY_TEMPLATE_PATH.read_text(encoding="utf-8") == thing_policy_template(battery=True)

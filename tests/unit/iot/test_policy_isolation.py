@@ -45,21 +45,38 @@ def allowed(document: dict[str, Any], connection: Connection, action: str, resou
     return False
 
 
-POLICY = thing_policy_document("ap-east-1", "123456789012", "TENANTA", "SITEA")
+POLICY = thing_policy_document("ap-east-1", "123456789012", "TENANTA", "SITEA", stage="prod")
+BATTERY = thing_policy_document("ap-east-1", "123456789012", "TENANTA", "SITEA", stage="prod", battery=True)
 DEVICE = Connection("DEV1", "TENANTA", "SITEA")
+TELEMETRY_RULE, EVENTS_RULE = rule_names("prod")
 
 
 def publish(topic: str) -> str:
     return f"{ARN}:topic/{topic}"
 
 
-def test_a_device_publishes_to_its_own_topics() -> None:
-    assert allowed(POLICY, DEVICE, "iot:Connect", f"{ARN}:client/DEV1")
-    assert allowed(POLICY, DEVICE, "iot:Publish", publish(telemetry_topic("TENANTA", "SITEA", "DEV1")))
-    assert allowed(POLICY, DEVICE, "iot:Publish", publish(events_topic("TENANTA", "SITEA", "DEV1")))
-    assert allowed(
-        POLICY, DEVICE, "iot:Subscribe", f"{ARN}:topicfilter/{commands_topic('TENANTA', 'SITEA', 'DEV1')}"
+def test_a_device_publishes_to_its_own_topics_through_basic_ingest() -> None:
+    own_telemetry = basic_ingest_topic(TELEMETRY_RULE, telemetry_topic("TENANTA", "SITEA", "DEV1"))
+    own_events = basic_ingest_topic(EVENTS_RULE, events_topic("TENANTA", "SITEA", "DEV1"))
+    commands = f"{ARN}:topicfilter/{commands_topic('TENANTA', 'SITEA', 'DEV1')}"
+    for policy in (POLICY, BATTERY):
+        assert allowed(policy, DEVICE, "iot:Connect", f"{ARN}:client/DEV1")
+        assert allowed(policy, DEVICE, "iot:Publish", publish(own_telemetry))
+        assert allowed(policy, DEVICE, "iot:Publish", publish(own_events))
+    assert allowed(POLICY, DEVICE, "iot:Subscribe", commands)
+    assert not allowed(BATTERY, DEVICE, "iot:Subscribe", commands)  # a sleeping device hears nothing
+    assert not allowed(
+        BATTERY, DEVICE, "iot:Receive", f"{ARN}:topic/{commands_topic('TENANTA', 'SITEA', 'DEV1')}"
     )
+
+
+def test_the_brokers_own_device_topics_are_not_granted() -> None:
+    """Issue 18: devices need only Basic Ingest (nothing subscribes to device topics)."""
+    for policy in (POLICY, BATTERY):
+        assert not allowed(
+            policy, DEVICE, "iot:Publish", publish(telemetry_topic("TENANTA", "SITEA", "DEV1"))
+        )
+        assert not allowed(policy, DEVICE, "iot:Publish", publish(events_topic("TENANTA", "SITEA", "DEV1")))
 
 
 @pytest.mark.parametrize(
@@ -77,6 +94,8 @@ def test_a_device_publishes_to_its_own_topics() -> None:
 )
 def test_a_certificate_cannot_publish_elsewhere(topic: str) -> None:
     assert not allowed(POLICY, DEVICE, "iot:Publish", publish(topic))
+    assert not allowed(POLICY, DEVICE, "iot:Publish", publish(basic_ingest_topic(TELEMETRY_RULE, topic)))
+    assert not allowed(BATTERY, DEVICE, "iot:Publish", publish(basic_ingest_topic(TELEMETRY_RULE, topic)))
 
 
 def test_a_thing_of_another_tenant_cannot_connect_with_this_policy() -> None:
@@ -89,20 +108,7 @@ def test_a_client_id_other_than_the_thing_name_cannot_connect() -> None:
     assert not allowed(POLICY, DEVICE, "iot:Connect", f"{ARN}:client/DEV2")
 
 
-STAGED = thing_policy_document("ap-east-1", "123456789012", "TENANTA", "SITEA", stage="prod")
-
-
-def test_with_a_stage_a_device_also_publishes_its_own_topics_through_basic_ingest() -> None:
-    telemetry_rule, events_rule = rule_names("prod")
-    own_telemetry = telemetry_topic("TENANTA", "SITEA", "DEV1")
-    own_events = events_topic("TENANTA", "SITEA", "DEV1")
-
-    assert allowed(STAGED, DEVICE, "iot:Publish", publish(basic_ingest_topic(telemetry_rule, own_telemetry)))
-    assert allowed(STAGED, DEVICE, "iot:Publish", publish(basic_ingest_topic(events_rule, own_events)))
-    assert allowed(STAGED, DEVICE, "iot:Publish", publish(own_telemetry))
-    assert not allowed(
-        POLICY, DEVICE, "iot:Publish", publish(basic_ingest_topic(telemetry_rule, own_telemetry))
-    )
+STAGED = POLICY
 
 
 @pytest.mark.parametrize(

@@ -2900,14 +2900,26 @@ export interface components {
             private_key: string;
             /** Endpoint */
             endpoint: string;
-            /** Telemetry Topic */
-            telemetry_topic: string;
-            /** Events Topic */
-            events_topic: string;
             /** Telemetry Ingest Topic */
             telemetry_ingest_topic: string;
             /** Events Ingest Topic */
             events_ingest_topic: string;
+            /**
+             * Session
+             * @description connected: hold one MQTT connection (mains power); per_wake: a battery device connects, publishes at QoS 1 and disconnects at each wake (iot/kinds.py)
+             * @enum {string}
+             */
+            session: "connected" | "per_wake";
+            /**
+             * Upload Interval S
+             * @description the steady upload (seconds): 600 connected, 3600 per wake; a change goes out at once
+             */
+            upload_interval_s: number;
+            /**
+             * Commands Topic
+             * @description what a connected device subscribes to; none for a battery device
+             */
+            commands_topic?: string | null;
         };
         /**
          * Cycle

@@ -4,7 +4,7 @@ Records how long `up` takes to be ready (the process start to the demo data seed
 start-up figure), the peak memory of the whole local cloud (the `up` process, which holds moto server, the
 gateway, the broker and the pollers, plus every function's worker process: RSS summed over the process tree,
 sampled throughout) during a mixed workload of at least 500 API requests, four spreadsheet imports and
-five billing runs, and how long SIGTERM takes to end every process. tests/e2e/test_local_cloud_memory.py
+five billing runs, and how long SIGTERM takes to end every process. tests/e2e/test_demo.py
 runs the same workload and asserts the memory bound.
 
     python -m bench.local_cloud [--json FILE]
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import boto3
 
@@ -124,13 +124,16 @@ class RssSampler:
             self.sample()
 
 
-def start_up(state_dir: Path) -> tuple[subprocess.Popen[str], list[str]]:
-    """`make up` (seeded) in a process of its own; returns it once it printed its addresses, and its lines."""
+def start_up(
+    state_dir: Path, command: tuple[str, ...] = ("up",), stderr: int | IO[str] = subprocess.STDOUT
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """`make up` (seeded; or ``command``, e.g. the demo's story then the same serving: ``demo --stay-up``)
+    in a process of its own; returns it once it printed its addresses, and its lines."""
     up = subprocess.Popen(
-        [sys.executable, "-m", "infra.local", "--state-dir", str(state_dir), "up"],
+        [sys.executable, "-m", "infra.local", "--state-dir", str(state_dir), *command],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=stderr,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -142,7 +145,9 @@ def start_up(state_dir: Path) -> tuple[subprocess.Popen[str], list[str]]:
             break
     if up.poll() is not None or not lines or lines[-1].strip() != _READY_LINE:
         up.wait()
-        raise RuntimeError("`python -m infra.local up` did not start:\n" + "\n".join(lines[-30:]))
+        raise RuntimeError(
+            f"`python -m infra.local {' '.join(command)}` did not start:\n" + "\n".join(lines[-30:])
+        )
     # Keep draining what `up` prints (the stop's line) so it never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in up.stdout or ()], daemon=True).start()
     return up, lines

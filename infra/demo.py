@@ -98,33 +98,40 @@ class Story:
 def run_demo(state_dir: Path = STATE_DIR) -> int:
     print("== Courtyard demo: the local cloud (moto + Chalice + MQTT broker + one worker per function)")
     with LocalCloud(state_dir=state_dir, run_schedules=False) as cloud:
-        story = Story(cloud)
-        info = story.info
-        print(f"   up in {info.startup_s:.2f} s: API {info.api_url}, MQTT {info.mqtt_url}")
-        print(f"   AWS endpoint (moto) {info.aws_endpoint}; functions {', '.join(info.functions)}")
-        started = time.perf_counter()
-        demo = seed_cloud(cloud)
-        print(
-            f"   seeded a platform operator and 2 firms with {len(demo.users)} users in "
-            f"{time.perf_counter() - started:.2f} s"
-        )
-        _who_am_i(story, demo)
-        _gateway(story, demo)
-        manager_token, tenant_id = _onboard(story, demo)
-        site_id = _community(story, manager_token)
-        unit_id = _import(story, manager_token, site_id)
-        _invite(story, manager_token, unit_id, tenant_id)
-        # The duty roster before the first ticket, as at a firm's go-live (the emergency chapter shows it).
-        importlib.import_module("infra.demo_emergency").prepare(story, demo)
-        _repair(story, demo)
-        for chapter in CHAPTERS:
-            importlib.import_module(f"infra.demo_{chapter}").chapter(story, demo)
-        _isolation(story, demo)
-        _audit(story)
-        # Last, so the demo ends with the console's address and sign-ins.
-        importlib.import_module("infra.demo_console").chapter(story, demo)
-    print(f"\n== Demo passed: {story.checks} checks")
+        narrate(cloud)
     return 0
+
+
+def narrate(cloud: LocalCloud) -> DemoData:
+    """The demo's story on a started cloud (seeded here): each step checked, DemoFailed at the first that
+    fails. `make demo` stops the cloud after it; `demo --stay-up` keeps it serving like `make up`."""
+    story = Story(cloud)
+    info = story.info
+    print(f"   up in {info.startup_s:.2f} s: API {info.api_url}, MQTT {info.mqtt_url}")
+    print(f"   AWS endpoint (moto) {info.aws_endpoint}; functions {', '.join(info.functions)}")
+    started = time.perf_counter()
+    demo = seed_cloud(cloud)
+    print(
+        f"   seeded a platform operator and 2 firms with {len(demo.users)} users in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+    _who_am_i(story, demo)
+    _gateway(story, demo)
+    manager_token, tenant_id = _onboard(story, demo)
+    site_id = _community(story, manager_token)
+    unit_id = _import(story, manager_token, site_id)
+    _invite(story, manager_token, unit_id, tenant_id)
+    # The duty roster before the first ticket, as at a firm's go-live (the emergency chapter shows it).
+    importlib.import_module("infra.demo_emergency").prepare(story, demo)
+    _repair(story, demo)
+    for chapter in CHAPTERS:
+        importlib.import_module(f"infra.demo_{chapter}").chapter(story, demo)
+    _isolation(story, demo)
+    _audit(story)
+    # Last, so the demo ends with the console's address and sign-ins.
+    importlib.import_module("infra.demo_console").chapter(story, demo)
+    print(f"\n== Demo passed: {story.checks} checks", flush=True)
+    return demo
 
 
 def _who_am_i(story: Story, demo: DemoData) -> None:

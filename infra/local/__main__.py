@@ -34,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--mqtt-port", type=int, default=0)
     up.add_argument("--web-port", type=int, default=0, help="the web edge's port (the console's address)")
     up.add_argument("--no-seed", action="store_true", help="start empty, without the demo firms and users")
-    commands.add_parser("demo", help="start the local cloud, walk through what it does, stop")
+    demo = commands.add_parser("demo", help="start the local cloud, walk through what it does, stop")
+    demo.add_argument(
+        "--stay-up",
+        action="store_true",
+        help="after the story, keep the cloud running as `up` does until Ctrl-C (its data kept; the tests "
+        "run the memory workload and the stop on it: one start for three proofs)",
+    )
     token = commands.add_parser("token", help="print a bearer (ID) token for a demo user")
     token.add_argument("user")
     invoke = commands.add_parser("invoke", help="invoke a function with an event file")
@@ -53,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         code = _up(args.template, args.state_dir, ports, seed=not args.no_seed)
         # Everything is stopped and written: tearing down moto's heap object by object would only add
         # seconds (a minute once it held gigabytes) to Ctrl-C.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    if args.command == "demo" and args.stay_up:
+        code = _up(DEFAULT_TEMPLATE, args.state_dir, (0, 0, 0), seed=True, story=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
@@ -77,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _up(template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: bool) -> int:
-    from infra.demo import seed_cloud
+def _up(
+    template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: bool, story: bool = False
+) -> int:
+    """``make up``; with ``story`` the demo's story is told on the cloud first (it seeds it), which then
+    serves and stops exactly as ``make up`` does (``demo --stay-up``)."""
+    from infra.demo import DemoFailed, narrate, seed_cloud
 
     # `kill -USR1 PID` prints every thread's stack to stderr: what a stuck start or stop is waiting for.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
@@ -90,31 +105,36 @@ def _up(template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: b
     signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
     signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
     api_port, mqtt_port, web_port = ports
+    # The demo's story runs without schedules (`make demo`'s choice: nothing fires between its steps).
     cloud = LocalCloud(
-        template, state_dir=state_dir, api_port=api_port, mqtt_port=mqtt_port, web_port=web_port
+        template,
+        state_dir=state_dir,
+        api_port=api_port,
+        mqtt_port=mqtt_port,
+        web_port=web_port,
+        run_schedules=not story,
     )
+    if story:
+        print("== Courtyard demo: the local cloud (moto + Chalice + MQTT broker + one worker per function)")
     try:
         info = cloud.start()
     except StartError as error:
         print(f"The local cloud did not start: {error}", file=sys.stderr)
         return 1
     try:
-        if seed and "DirectoryTable" in cloud.template.resources:
-            demo = seed_cloud(cloud)
-            info.demo = demo.to_json()
+        if story:
+            try:
+                info.demo = narrate(cloud).to_json()
+            except DemoFailed as failure:
+                print(f"\n!! demo check failed: {failure}", flush=True)
+                return 1
             cloud.write_state()
-        print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
-        print(f"  API          {info.api_url}")
-        print(f"  MQTT         {info.mqtt_url}")
-        print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
-        print(f"  control      {info.control_url}")
-        print(f"  console      {info.web_url}/console/  (the web edge: /api/*, /_cognito/, /config.json)")
-        print(f"  functions    {', '.join(info.functions)}")
-        print(f"  logs         {cloud.state_dir / 'logs'}")
-        if info.demo:
-            for line in demo_lines(DemoData.from_json(info.demo)):
-                print(line)
-            print(f"  open {info.web_url}/console/ and sign in as a firm's manager, desk, technician, ...")
+        else:
+            if seed and "DirectoryTable" in cloud.template.resources:
+                demo = seed_cloud(cloud)
+                info.demo = demo.to_json()
+                cloud.write_state()
+            _print_addresses(cloud, info)
         print("Press Ctrl-C to stop.", flush=True)
         while not received:
             time.sleep(0.2)
@@ -122,6 +142,21 @@ def _up(template: Path, state_dir: Path, ports: tuple[int, int, int], *, seed: b
     finally:
         cloud.stop()
     return 0
+
+
+def _print_addresses(cloud: LocalCloud, info: CloudInfo) -> None:
+    print(f"Courtyard local cloud is up in {info.startup_s:.2f} s")
+    print(f"  API          {info.api_url}")
+    print(f"  MQTT         {info.mqtt_url}")
+    print(f"  AWS endpoint {info.aws_endpoint}  (region {info.region})")
+    print(f"  control      {info.control_url}")
+    print(f"  console      {info.web_url}/console/  (the web edge: /api/*, /_cognito/, /config.json)")
+    print(f"  functions    {', '.join(info.functions)}")
+    print(f"  logs         {cloud.state_dir / 'logs'}")
+    if info.demo:
+        for line in demo_lines(DemoData.from_json(info.demo)):
+            print(line)
+        print(f"  open {info.web_url}/console/ and sign in as a firm's manager, desk, technician, ...")
 
 
 def demo_lines(demo: DemoData) -> list[str]:

@@ -9,12 +9,16 @@ claims it returns (``claimsOverrideDetails.claimsToAddOrOverride``) go into the 
 moto also accepts any authenticator code unless ``MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP`` is set: the
 local cloud sets it while it runs, so a wrong code is refused (``CodeMismatchException``) as in AWS. Its
 secret is one fixed value for every account (moto's ``COGNITO_TOTP_MFA_SECRET``); the codes are real RFC 6238
-ones.
+ones, checked against the local Cognito's TOTP clock: the wall clock plus an offset that only a test moves
+(``advance_totp_clock``: a story that needs a second code, a code being good once, moves the authenticator's
+and Cognito's clocks on to the next 30 s step together instead of waiting for it), back to 0 when the cloud
+stops.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
@@ -28,6 +32,33 @@ Trigger = Callable[[dict[str, Any]], Any]
 
 _trigger: Trigger | None = None
 _installed = False
+_totp_offset_s = 0.0
+
+
+class _TotpClock:
+    """Stands for the ``time`` module in moto's TOTP check (``moto.cognitoidp.utils``, which uses it for that
+    check alone)."""
+
+    @staticmethod
+    def time() -> float:
+        return totp_time()
+
+
+def totp_time() -> float:
+    """Now on the local Cognito's TOTP clock (what an authenticator in step with it shows codes for)."""
+    return time.time() + _totp_offset_s
+
+
+def advance_totp_clock(seconds: float) -> None:
+    """Move the local Cognito's TOTP clock on by ``seconds`` (tests only: the authenticator moves with it)."""
+    global _totp_offset_s
+    _totp_offset_s += seconds
+
+
+def reset_totp_clock() -> None:
+    """The local Cognito's TOTP clock back on the wall clock."""
+    global _totp_offset_s
+    _totp_offset_s = 0.0
 
 
 def pre_token_function(properties: Mapping[str, Any]) -> str | None:
@@ -70,6 +101,9 @@ def _install_hook() -> None:
     global _installed
     if _installed:
         return
+    from moto.cognitoidp import utils
+
+    setattr(utils, "time", _TotpClock)  # noqa: B010 - the module attribute moto reads, not a typed field
     original = CognitoIdpUserPool.create_jwt
 
     @wraps(original)
@@ -103,6 +137,7 @@ def cognito_triggers(pre_token: Trigger | None) -> Iterator[None]:
         yield
     finally:
         _trigger = None
+        reset_totp_clock()
         if previous_switch is None:
             os.environ.pop(TOTP_SWITCH, None)
         else:

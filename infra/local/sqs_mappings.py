@@ -1,13 +1,15 @@
 """The template's SQS event source mappings on the local cloud: one poller per enabled ``SQS`` event, and
 their stop.
 
-Each poller long-polls for ``LONG_POLL_S`` seconds. moto answers a long poll as soon as a message arrives (its
-queue wakes the waiting receive), so a message is delivered as quickly as with a one-second poll, but an idle
-queue costs a fifth of the requests: with about fifteen queues a one-second poll kept the moto server busy
-with some fifteen empty receives a second, about 5 ms of CPU each (client and server) on the machine the
-stories and the end-to-end tests share. The pollers share one SQS client whose connection pool holds a
+Each poller long-polls for ``LONG_POLL_S`` seconds, SQS's longest. moto answers a long poll as soon as a
+message arrives (its queue wakes the waiting receive; a delayed or returning message is seen within a second,
+moto re-checking the queue every second of the poll), so a message is delivered as quickly as with a
+one-second poll, but an idle queue costs a twentieth of the requests: with about fifteen queues a one-second
+poll kept the moto server busy with some fifteen empty receives a second, about 5 ms of CPU each (client and
+server) on the machine the stories and the end-to-end tests share. The poll was 5 s while the stop waited
+for the longest poll in flight. The pollers share one SQS client whose connection pool holds a
 connection for every poller, so a long poll in flight never makes another poller open a new connection (and
-moto's server a new thread) for each receive.
+moto's server a new thread) for each receive. The stop does not wait out a long poll in flight.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from infra.local.provision import Stack
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import FunctionSpec, SqsEvent
 
-# SQS long polling: at most 20 s; the stop waits for the longest poll in flight (see stop_pollers).
-LONG_POLL_S = 5
+# SQS long polling: at most 20 s; the stop does not wait for a poll in flight (see stop_pollers).
+LONG_POLL_S = 20
 # Connections kept besides one per poller (a poller's delete beside another's receive).
 _SPARE_CONNECTIONS = 4
 
@@ -63,12 +65,19 @@ def start_pollers(
     return pollers
 
 
+# How long the stop waits for the pollers together. A poller with a long poll in flight notices the stop when
+# its poll returns (at most LONG_POLL_S later, on a daemon thread): it then invokes nothing (the workers are
+# stopped first and a stopped pool starts none) and deletes nothing, so waiting for it only added up to
+# LONG_POLL_S + 1 seconds to every stop (each end of a test session, `make up`'s Ctrl-C, each stop test).
+STOP_JOIN_S = 1.0
+
+
 def stop_pollers(pollers: list[SqsPoller], asked_at: float) -> None:
-    """Join pollers already told to stop (``request_stop`` at ``time.monotonic()`` ``asked_at``): each is at
-    most one long poll from noticing, and they notice together, so one deadline covers them all."""
-    deadline = asked_at + LONG_POLL_S + 1.0
+    """Join pollers already told to stop (``request_stop`` at ``time.monotonic()`` ``asked_at``) against one
+    deadline shared by all: the idle ones end at once, one in a long poll ends on its own when it returns."""
+    deadline = asked_at + STOP_JOIN_S
     for poller in pollers:
-        poller.stop(timeout_s=max(0.1, deadline - time.monotonic()))
+        poller.stop(timeout_s=max(0.1, deadline - time.monotonic()), warn=False)
 
 
 def _bound(invoke: Invoke, function_id: str) -> Callable[[dict[str, Any]], Any]:

@@ -129,13 +129,14 @@ class SqsPoller:
         """Ask the thread to stop without waiting for it (stop() then joins it)."""
         self._stop.set()
 
-    def stop(self, timeout_s: float = 30.0) -> None:
-        """Stop polling and wait for the thread; an invocation in flight is allowed to finish."""
+    def stop(self, timeout_s: float = 30.0, *, warn: bool = True) -> None:
+        """Stop polling and wait for the thread; an invocation in flight is allowed to finish. ``warn``: log
+        a thread still running after ``timeout_s`` (the local cloud's stop expects one in a long poll)."""
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout_s)
-            if thread.is_alive():
+            if warn and thread.is_alive():
                 logger.warning("SQS poller for %s did not stop within %.1f s", self.queue_arn, timeout_s)
 
     @property
@@ -161,6 +162,8 @@ class SqsPoller:
             try:
                 result = self.poll_once()
             except Exception:
+                if self._stop.is_set():
+                    break  # the local cloud stopping under a poll in flight: nothing to retry or report
                 # SQS unreachable or refusing (e.g. the local endpoint restarting): keep the mapping alive.
                 logger.exception("SQS poll of %s failed; retrying in %.1f s", self.queue_url, backoff)
                 self._stop.wait(backoff)

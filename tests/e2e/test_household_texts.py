@@ -13,6 +13,7 @@ from infra.http import request
 from infra.local.cloud import LocalCloud, wait_for
 from infra.local.outbox import read_outbox
 from infra.seed import DemoData, DemoUser, Household, add_household, add_member, sign_in
+from tests.e2e.quiet import awake_for_texts
 
 
 def _token(cloud: LocalCloud, user: DemoUser) -> str:
@@ -72,11 +73,13 @@ def test_a_households_bill_texts_the_owner_alone_and_nobody_when_a_member_has_th
         body={"platform": "fcm", "token": f"e2e-{uuid.uuid4().hex}"},
     )
     assert device.status == 201, device.text
+    people = [quiet.owner, quiet_member, app.owner, app_member]
+    tokens = [_token(cloud, person) for person in people]
+    for token in tokens:
+        awake_for_texts(api, token)
     for household, _member in homes:
         _bill(cloud, demo, household)
 
-    people = [quiet.owner, quiet_member, app.owner, app_member]
-    tokens = [_token(cloud, person) for person in people]
     assert wait_for(lambda: all(_bills_in_inbox(api, token) == 1 for token in tokens), 60)
     assert wait_for(lambda: _texts(cloud, quiet.owner) == 1, 30)
     assert [_texts(cloud, person) for person in people] == [1, 0, 0, 0]

@@ -17,6 +17,7 @@ from infra.local.__main__ import main as local_main
 from infra.local.cloud import LocalCloud, wait_for
 from infra.local.outbox import read_outbox
 from infra.seed import DemoData, add_household, sign_in
+from tests.e2e.quiet import awake_for_texts
 
 
 def _get(api: str, path: str, token: str) -> Any:
@@ -199,6 +200,7 @@ def test_a_repair_update_reaches_a_wechat_resident_by_wechat_and_no_sms(
         cloud.info.user_pool_client_id,
         neighbour.owner.username,
     )
+    awake_for_texts(api, other)
     update = {
         **events[1][2],
         "ticket_id": ticket_id + "N",

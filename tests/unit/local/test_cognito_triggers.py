@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +14,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.local.cognito_triggers import TOTP_SWITCH, claims_to_add, cognito_triggers, pre_token_function
-from tests.totp import fresh_totp, wrong_totp
+from infra.local.cognito_triggers import (
+    TOTP_SWITCH,
+    advance_totp_clock,
+    claims_to_add,
+    cognito_triggers,
+    pre_token_function,
+    totp_time,
+)
+from tests.totp import fresh_totp, to_next_step, totp, wrong_totp
 
 PASSWORD = "Correct-horse-9"
 
@@ -103,3 +111,19 @@ def test_a_wrong_authenticator_code_is_refused_while_the_hooks_are_on(pool: tupl
                 ChallengeResponses={"USERNAME": "mgr", "SOFTWARE_TOKEN_MFA_CODE": "12345x"},
             )
     assert TOTP_SWITCH not in os.environ
+
+
+def test_a_moved_totp_clock_moves_the_codes_cognito_accepts(pool: tuple[Any, str, str]) -> None:
+    cognito, _, _client_id = pool
+    with cognito_triggers(None):
+        access = _sign_in(cognito, _client_id)["AuthenticationResult"]["AccessToken"]
+        secret = cognito.associate_software_token(AccessToken=access)["SecretCode"]
+        on_the_wall = totp(secret, time.time())
+        advance_totp_clock(to_next_step())
+        # The next step's code (unlike the wall clock's: equal one time in a million, then the one after).
+        moved = fresh_totp(secret, unlike=on_the_wall)
+        with pytest.raises(cognito.exceptions.CodeMismatchException):
+            cognito.verify_software_token(AccessToken=access, UserCode=on_the_wall)
+        cognito.verify_software_token(AccessToken=access, UserCode=moved)
+    # Back on the wall clock once the hooks are off.
+    assert abs(totp_time() - time.time()) < 1

@@ -64,7 +64,9 @@ def test_unit_grid_unit_page_and_resident_search(
     console.open(f"/community?site={site}&building={building}")
     grid = page.get_by_test_id("unit-grid")
     cell = grid.locator(f'[data-unit-id="{home}"]')
-    expect(cell).to_have_attribute("data-state", "occupied")
+    # Lived in: "occupied", or "arrears" (which the grid shows first) when a money story on this cloud billed
+    # the demo's units before this one ran.
+    expect(cell).to_have_attribute("data-state", re.compile(r"^(occupied|arrears)$"))
     units = call(web, "GET", f"/sites/{site}/units?building_id={building}&limit=100", token).json()["items"]
     expect(grid.locator("[data-unit-id]")).to_have_count(len(units))
 

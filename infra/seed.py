@@ -208,23 +208,10 @@ def add_household(
         updated_at=now,
     )
     repos.places.create_unit(unit, unit_sort_key(room))
-    owner = DemoUser(
-        username=f"{firm}-household-{code}",
-        tenant_id=tenant_id,
-        firm=firm,
-        role=Role.RESIDENT.value,
-        name=f"{code}栋业主",
-        email=f"household-{code}@{firm}.example.com",
-        phone=f"1360000{int(code) % 10_000:04d}",
+    owner = _unit_person(
+        stack, client, repos, demo, firm, unit.unit_id, code, ("household", "业主", "1360000"), Relation.OWNER
     )
-    user_id = _create_cognito_user(client("cognito-idp"), stack.ref("UserPool"), owner)
-    resident_id = new_id()
-    _resident(
-        repos.people, tenant_id, resident_id, owner, user_id, unit.unit_id, site_id, now, f"{code}-1-101"
-    )
-    return Household(
-        building_id, unit.unit_id, DemoUser(**{**asdict(owner), "user_id": user_id, "person_id": resident_id})
-    )
+    return Household(building_id, unit.unit_id, owner)
 
 
 def add_member(
@@ -233,32 +220,59 @@ def add_member(
     """One more person of ``household``'s unit (family, with an app account): a household of two, for a test
     of who of a household hears of its bills (``code``: the household's own)."""
     repos = _repos(stack, client)
+    return _unit_person(
+        stack,
+        client,
+        repos,
+        demo,
+        firm,
+        household.unit_id,
+        code,
+        ("member", "家人", "1350000"),
+        Relation.FAMILY,
+    )
+
+
+def _unit_person(
+    stack: Stack,
+    client: Callable[..., Any],
+    repos: _Repos,
+    demo: DemoData,
+    firm: str,
+    unit_id: str,
+    code: str,
+    naming: tuple[str, str, str],
+    relation: Relation,
+) -> DemoUser:
+    """A resident of the household's unit ``{code}-1-101`` with an app account; ``naming``: the username's
+    word, the name's suffix and the phone's prefix, so a household's people never collide."""
+    word, title, prefix = naming
     tenant_id, site_id = demo.tenants[firm], demo.sites[firm]
-    member = DemoUser(
-        username=f"{firm}-member-{code}",
+    person = DemoUser(
+        username=f"{firm}-{word}-{code}",
         tenant_id=tenant_id,
         firm=firm,
         role=Role.RESIDENT.value,
-        name=f"{code}栋家人",
-        email=f"member-{code}@{firm}.example.com",
-        phone=f"1350000{int(code) % 10_000:04d}",
+        name=f"{code}栋{title}",
+        email=f"{word}-{code}@{firm}.example.com",
+        phone=f"{prefix}{int(code) % 10_000:04d}",
     )
-    user_id = _create_cognito_user(client("cognito-idp"), stack.ref("UserPool"), member)
+    user_id = _create_cognito_user(client("cognito-idp"), stack.ref("UserPool"), person)
     resident_id = new_id()
     now = to_iso(SystemClock().now())
     _resident(
         repos.people,
         tenant_id,
         resident_id,
-        member,
+        person,
         user_id,
-        household.unit_id,
+        unit_id,
         site_id,
         now,
         f"{code}-1-101",
-        Relation.FAMILY,
+        relation,
     )
-    return DemoUser(**{**asdict(member), "user_id": user_id, "person_id": resident_id})
+    return DemoUser(**{**asdict(person), "user_id": user_id, "person_id": resident_id})
 
 
 def _repos(stack: Stack, client: Callable[..., Any]) -> _Repos:
